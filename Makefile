@@ -1,0 +1,37 @@
+# Thin wrapper over CMake. `make` builds, `make run` runs the main job, `make check` runs every test.
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE ?= cmake
+
+.PHONY: all run check check-gcc check-clang fuzz deps bench clean
+
+all:
+	$(CMAKE) -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	$(CMAKE) --build $(BUILD)/release -j $(JOBS)
+
+run: all
+	./$(BUILD)/release/synack demo
+
+deps:
+	@bash tools/install-deps.sh
+
+# Sanitizer builds with both compilers, every ctest test, then the fuzz smoke runs.
+check: deps check-gcc check-clang fuzz
+
+check-%:
+	$(CMAKE) -S . -B $(BUILD)/check-$* -DCMAKE_C_COMPILER=$* -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON -DSYNACK_BENCH=ON >/dev/null
+	$(CMAKE) --build $(BUILD)/check-$* -j $(JOBS)
+	cd $(BUILD)/check-$* && ctest --output-on-failure -j $(JOBS)
+
+fuzz:
+	$(CMAKE) -S . -B $(BUILD)/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSYNACK_FUZZ=ON -DBUILD_TESTING=OFF -DSYNACK_BENCH=OFF >/dev/null
+	$(CMAKE) --build $(BUILD)/fuzz -j $(JOBS)
+	bash tests/fuzz/run.sh $(BUILD)/fuzz $${SYNACK_FUZZ_SECONDS:-15}
+
+bench:
+	$(CMAKE) -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	$(CMAKE) --build $(BUILD)/bench -j $(JOBS)
+	bash bench/run.sh $(BUILD)/bench
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,128 @@
+/* Runtime configuration of a stack instance: one struct, filled with documented defaults by
+ * synack_config_default(), adjusted by named presets (synack_config_preset) or by hand.
+ * Capacities here bound every queue a peer can grow. */
+#ifndef SYNACK_CONFIG_H
+#define SYNACK_CONFIG_H
+
+#include "synack/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  SYNACK_LINK_ETHERNET = 0, /* frames carry an Ethernet II header (TAP, simulator) */
+  SYNACK_LINK_IP = 1,       /* bare IPv4/IPv6 packets (TUN-like links, script runner, memory link) */
+} synack_link_type_t;
+
+/* Wire layout of TCP options, so that a stack can look like a given kernel on the wire. */
+typedef enum {
+  SYNACK_OPT_LAYOUT_LINUX = 0,   /* SYN: mss, sackOK, TS, nop, wscale | else nop,nop,TS */
+  SYNACK_OPT_LAYOUT_FREEBSD = 1, /* SYN: mss, nop, wscale, sackOK, TS (EOL padded) | else nop,nop,TS */
+} synack_opt_layout_t;
+
+struct synack_trace_event;
+typedef void (*synack_trace_fn)(void *user, const struct synack_trace_event *ev);
+
+/* Replaceable randomness: fill buf with len random bytes. Default: the stack's own seeded PRNG. */
+typedef void (*synack_random_fn)(void *user, void *buf, size_t len);
+
+/* Replaceable allocator for the stack's pools (all memory the stack owns). */
+typedef struct {
+  void *(*alloc)(void *user, size_t size); /* zeroed memory or NULL */
+  void (*free)(void *user, void *p, size_t size);
+  void *user;
+} synack_allocator_t;
+
+typedef struct {
+  /* ---- Interface ---- */
+  synack_link_type_t link;
+  synack_mac_t mac;            /* our MAC (Ethernet links) */
+  uint32_t mtu;                /* IP MTU of the link; default 1500 */
+  synack_ip_t ip4;             /* our IPv4 address (family 0 = none) */
+  uint8_t ip4_prefix;          /* on-link prefix length; default 24 */
+  synack_ip_t ip4_gateway;     /* default gateway (family 0 = none: everything on-link) */
+  synack_ip_t ip6;             /* a configured IPv6 address (family 0 = none) */
+  uint8_t ip6_prefix;          /* default 64 */
+  synack_ip_t ip6_gateway;     /* default router */
+  bool ip6_link_local;         /* also own fe80::/64 derived from the MAC (EUI-64); default true */
+  uint8_t ttl;                 /* default 64 */
+
+  /* ---- Capacities (memory bounds) ---- */
+  uint32_t tx_ring_frames;     /* frames waiting for the driver; default 256 */
+  uint32_t max_sockets;        /* sockets (listeners + connections); default 1024 */
+  uint32_t max_timewait;       /* TIME-WAIT entries; default 65536 */
+  uint32_t neigh_entries;      /* ARP/ND cache size; default 256 */
+  uint32_t neigh_queue;        /* frames waiting for resolution, per neighbour; default 4 */
+  uint32_t frag_mem_bytes;     /* total memory for IP reassembly; default 256 KiB */
+  uint32_t frag_max_datagrams; /* concurrent datagrams being reassembled; default 64 */
+  uint32_t frag_timeout_ms;    /* RFC 791/8200: default 30000 ms (Linux uses 30 s) */
+  uint32_t neigh_timeout_ms;   /* cache entry lifetime; default 60000 */
+  uint32_t neigh_retry_ms;     /* resolution retry interval; default 1000, 3 tries */
+  uint32_t icmp_rate_per_sec;  /* ICMP errors per second (RFC 1812 §4.3.2.8); default 100 */
+
+  /* ---- TCP ---- */
+  uint32_t tcp_sndbuf;         /* default send buffer; default 256 KiB */
+  uint32_t tcp_rcvbuf;         /* default receive buffer; default 256 KiB */
+  uint32_t tcp_max_buf;        /* largest buffer a socket may ask for; fixes the window scale; default 4 MiB */
+  uint16_t tcp_default_mss;    /* RFC 9293 §3.7.1: 536 (IPv4) when the peer sends no MSS; default 536 */
+  uint32_t tcp_syn_retries;    /* SYN retransmissions before ETIMEDOUT; default 6 (≈127 s) */
+  uint32_t tcp_synack_retries; /* SYN-ACK retransmissions; default 5 (entry dropped after 63 s) */
+  uint32_t tcp_retries2;       /* data retransmissions before ETIMEDOUT (RFC 1122 R2); default 15 */
+  uint32_t tcp_orphan_retries; /* FIN retransmissions of an orphaned (closed) socket; default 8 */
+  uint32_t tcp_rto_initial_ms; /* RFC 6298 §2.1: 1000 */
+  uint32_t tcp_rto_min_ms;     /* default 200 (Linux) ; RFC 6298 says 1000 */
+  uint32_t tcp_rto_max_ms;     /* default 120000 */
+  uint32_t tcp_msl_ms;         /* TIME-WAIT lasts 2*MSL; default 30000 */
+  uint32_t tcp_fin_timeout_ms; /* orphaned FIN-WAIT-2 lifetime; default 60000 */
+  uint32_t tcp_delack_ms;      /* delayed-ACK timer; default 40 */
+  uint32_t tcp_syn_backlog;    /* SYN-queue bound per listener; default 256 */
+  uint32_t tcp_max_backlog;    /* cap on listen()'s backlog; default 4096 */
+  uint32_t tcp_keepalive_idle_s;  /* default 7200 */
+  uint32_t tcp_keepalive_intvl_s; /* default 75 */
+  uint32_t tcp_keepalive_probes;  /* default 9 */
+  uint32_t tcp_challenge_ack_limit; /* challenge ACKs per second per connection; default 10 */
+  uint32_t tcp_initial_cwnd_segs;   /* RFC 6928: 10 */
+  uint32_t tcp_ooo_max_bytes;  /* bound of the out-of-order queue per connection; default = rcvbuf */
+  uint16_t tcp_port_lo, tcp_port_hi; /* ephemeral range (RFC 6056); default 32768..60999 */
+  bool tcp_sack;               /* default true */
+  bool tcp_timestamps;         /* default true */
+  bool tcp_window_scaling;     /* default true */
+  bool tcp_ecn;                /* default false */
+  bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
+  bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
+  bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */
+  bool tcp_rfc5961_syn;        /* RFC 5961 §4: SYN in a synchronized state → challenge ACK; default true */
+  bool tcp_rfc5961_ack;        /* RFC 5961 §5: ACK acceptability check; default true */
+  bool tcp_rfc1337;            /* RFC 1337: ignore RST in TIME-WAIT; default true */
+  bool tcp_tw_reuse;           /* reuse a TIME-WAIT 4-tuple for connect() when timestamps prove it safe */
+  bool tcp_tw_recycle_syn;     /* RFC 6191/RFC 9293: a new SYN may reopen TIME-WAIT; default true */
+  bool tcp_drop_synfin;        /* drop SYN+FIN segments; default false */
+  bool tcp_quickack_start;     /* ACK every segment during the first few (Linux quick-ACK); default true */
+  bool tcp_isn_fixed;          /* teaching mode: ISN = 0 plus time (NOT RFC 6528); default false */
+  bool tcp_timewait;           /* teaching mode: false skips TIME-WAIT entirely; default true */
+  synack_opt_layout_t tcp_opt_layout; /* default LINUX */
+  bool tcp_rcvbuf_round_mss;   /* FreeBSD: round the receive buffer up to a multiple of the MSS */
+  bool tcp_delack_every_second; /* FreeBSD: ACK every second segment whatever its size */
+  bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
+  bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
+
+  /* ---- Hooks ---- */
+  uint64_t seed;               /* seeds the stack's PRNG and secrets (ISN key, cookies, ports) */
+  synack_random_fn random;     /* optional replacement of the PRNG for secrets */
+  void *random_user;
+  synack_trace_fn trace;       /* NULL = tracing off (costs one branch) */
+  void *trace_user;
+  synack_allocator_t allocator; /* alloc NULL = libc calloc/free */
+  const char *name;            /* for traces ("client", "server") */
+} synack_config_t;
+
+/* Fills cfg with the defaults documented above. */
+SYNACK_API void synack_config_default(synack_config_t *cfg);
+/* Applies a named preset on top of cfg: "rfc", "linux", "freebsd". Returns 0 or -SYNACK_EINVAL. */
+SYNACK_API int synack_config_preset(synack_config_t *cfg, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

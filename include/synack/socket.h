@@ -1,0 +1,138 @@
+/* The BSD-like, non-blocking TCP socket API of a stack.
+ *
+ * Sockets are small integer handles (like file descriptors) local to one stack. Every call
+ * returns >= 0 on success or a negative SYNACK_E* code (errno-compatible). Calls that may send
+ * segments take the current time. Nothing blocks: where a POSIX call would block, the result is
+ * -SYNACK_EAGAIN (or -SYNACK_EINPROGRESS for connect) and an event tells when to retry.
+ */
+#ifndef SYNACK_SOCKET_H
+#define SYNACK_SOCKET_H
+
+#include "synack/stack.h"
+#include "synack/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* RFC 9293 §3.3.2 states. */
+typedef enum {
+  SYNACK_TCP_CLOSED = 0,
+  SYNACK_TCP_LISTEN,
+  SYNACK_TCP_SYN_SENT,
+  SYNACK_TCP_SYN_RECEIVED,
+  SYNACK_TCP_ESTABLISHED,
+  SYNACK_TCP_FIN_WAIT_1,
+  SYNACK_TCP_FIN_WAIT_2,
+  SYNACK_TCP_CLOSE_WAIT,
+  SYNACK_TCP_CLOSING,
+  SYNACK_TCP_LAST_ACK,
+  SYNACK_TCP_TIME_WAIT,
+} synack_tcp_state_t;
+#define SYNACK_TCP_STATE_COUNT 11
+/* "ESTABLISHED", "SYN-SENT", ... (RFC spelling). */
+SYNACK_API const char *synack_tcp_state_name(synack_tcp_state_t s);
+
+SYNACK_API int synack_socket(synack_stack_t *stack, int family);
+SYNACK_API int synack_bind(synack_stack_t *stack, int sock, const synack_endpoint_t *local);
+SYNACK_API int synack_listen(synack_stack_t *stack, int sock, int backlog);
+/* Returns the new connection's handle, or -SYNACK_EAGAIN when none is ready. */
+SYNACK_API int synack_accept(synack_stack_t *stack, int sock, synack_endpoint_t *remote);
+/* Starts an active open: returns -SYNACK_EINPROGRESS (SYN sent), or an error. A second call
+ * while the open is in progress returns -SYNACK_EALREADY; once connected, -SYNACK_EISCONN. */
+SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock, const synack_endpoint_t *remote);
+
+#define SYNACK_MSG_PEEK 0x02
+#define SYNACK_MSG_MORE 0x8000 /* more data follows: hold a partial segment (like MSG_MORE) */
+/* Queues up to len bytes; returns the count queued (possibly short) or an error
+ * (-SYNACK_EAGAIN when the buffer is full, -SYNACK_EPIPE after SHUT_WR, -SYNACK_ENOTCONN...). */
+SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
+                               int flags);
+/* Copies up to len received bytes; 0 means EOF (peer's FIN); -SYNACK_EAGAIN when nothing yet. */
+SYNACK_API int64_t synack_recv(synack_stack_t *stack, synack_time_t now, int sock, void *buf, size_t len,
+                               int flags);
+
+#define SYNACK_SHUT_RD 0
+#define SYNACK_SHUT_WR 1
+#define SYNACK_SHUT_RDWR 2
+SYNACK_API int synack_shutdown(synack_stack_t *stack, synack_time_t now, int sock, int how);
+/* Releases the handle. Unread data or SO_LINGER 0 → RST (RFC 9293 §3.10.4 / RFC 1122 4.2.2.13);
+ * otherwise a graceful close continues in the background and SYNACK_EV_CLOSED is not reported. */
+SYNACK_API int synack_close(synack_stack_t *stack, synack_time_t now, int sock);
+/* Sends RST (when synchronized) and releases the handle at once. */
+SYNACK_API int synack_abort(synack_stack_t *stack, synack_time_t now, int sock);
+
+/* Socket options. Values are ints; times in the unit the name says. */
+typedef enum {
+  SYNACK_SO_REUSEADDR = 1,
+  SYNACK_SO_RCVBUF,
+  SYNACK_SO_SNDBUF,
+  SYNACK_SO_KEEPALIVE,
+  SYNACK_SO_LINGER,        /* seconds; -1 = off (default); 0 = abortive close */
+  SYNACK_SO_ERROR,         /* get only: the pending error (negative code or 0), cleared by reading */
+  SYNACK_TCP_NODELAY,
+  SYNACK_TCP_MAXSEG,
+  SYNACK_TCP_KEEPIDLE,     /* seconds */
+  SYNACK_TCP_KEEPINTVL,    /* seconds */
+  SYNACK_TCP_KEEPCNT,
+  SYNACK_TCP_USER_TIMEOUT, /* milliseconds; 0 = off */
+  SYNACK_TCP_NOOPT,        /* send no TCP options on the SYN */
+  SYNACK_IP_TTL,
+  SYNACK_IP_TOS,
+  SYNACK_SO_INQ,           /* get only: bytes readable (SIOCINQ) */
+  SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
+  SYNACK_TCP_QUICKACK,
+} synack_sockopt_t;
+SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
+SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
+SYNACK_API int synack_getsockname(synack_stack_t *stack, int sock, synack_endpoint_t *out);
+SYNACK_API int synack_getpeername(synack_stack_t *stack, int sock, synack_endpoint_t *out);
+/* Current readiness (SYNACK_EV_READABLE | WRITABLE | PEER_CLOSED | ERROR), like poll(). */
+SYNACK_API uint32_t synack_poll(synack_stack_t *stack, int sock);
+
+/* TCP_INFO-like snapshot of one connection. */
+#define SYNACK_TCPI_OPT_TIMESTAMPS 0x1
+#define SYNACK_TCPI_OPT_SACK 0x2
+#define SYNACK_TCPI_OPT_WSCALE 0x4
+#define SYNACK_TCPI_OPT_ECN 0x8
+typedef struct {
+  synack_tcp_state_t state;
+  uint32_t options;          /* SYNACK_TCPI_OPT_* negotiated */
+  uint8_t snd_wscale, rcv_wscale;
+  uint32_t retransmits;      /* consecutive retransmissions of the current timer */
+  uint32_t backoff;
+  uint32_t rto_us, ato_us;
+  uint32_t snd_mss, rcv_mss;
+  uint32_t unacked;          /* segments in flight */
+  uint32_t sacked, lost, retrans;
+  uint32_t rtt_us, rttvar_us;
+  uint32_t snd_ssthresh, snd_cwnd; /* segments */
+  uint32_t total_retrans;
+  uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+  uint32_t segs_out, segs_in;
+  /* Sequence state (raw values) for tools and tests. */
+  uint32_t iss, irs, snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
+  uint32_t ts_recent;
+} synack_tcp_info_t;
+SYNACK_API int synack_tcp_info(synack_stack_t *stack, int sock, synack_tcp_info_t *out);
+
+/* The connection table: sockets, half-open (SYN-RECEIVED) entries and TIME-WAIT entries. */
+typedef enum { SYNACK_CONN_SOCKET = 0, SYNACK_CONN_HALFOPEN, SYNACK_CONN_TIMEWAIT } synack_conn_kind_t;
+typedef struct {
+  synack_conn_kind_t kind;
+  int sock;                  /* handle, or -1 (half-open, TIME-WAIT, orphaned) */
+  synack_tcp_state_t state;
+  synack_endpoint_t local, remote;
+  uint64_t bytes_in, bytes_out;
+  uint32_t retransmits;
+  synack_time_t expires;     /* next timer of the entry, or SYNACK_TIME_NEVER */
+} synack_conn_entry_t;
+/* Fills up to max entries; returns the total number of entries (may exceed max). */
+SYNACK_API size_t synack_conn_table(synack_stack_t *stack, synack_conn_entry_t *out, size_t max);
+/* Drops the connection of an entry (like tcpdrop): RST when synchronized, entry freed. */
+SYNACK_API int synack_conn_drop(synack_stack_t *stack, synack_time_t now, const synack_conn_entry_t *entry);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,87 @@
+/* A stack instance and its sans-I/O driving interface.
+ *
+ * A driver (simulator, TAP loop, script runner, benchmark link) does, in a loop:
+ *   synack_stack_input(stack, now, frame, len)      for every frame that arrived
+ *   synack_stack_handle_timers(stack, now)          when now >= synack_stack_next_deadline(stack)
+ *   while (synack_stack_poll_tx(stack, now, &f))    send f.data[0..f.len) (valid until the next call)
+ * and the application reads events with synack_stack_next_event() and uses the socket API.
+ * Nothing in the core blocks, reads a clock or calls back into application code (except the
+ * optional trace hook, which must not call into the stack).
+ */
+#ifndef SYNACK_STACK_H
+#define SYNACK_STACK_H
+
+#include "synack/config.h"
+#include "synack/counters.h"
+#include "synack/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct synack_stack synack_stack_t;
+
+/* Creates a stack; NULL on allocation failure or an invalid config. `now` starts its clock. */
+SYNACK_API synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now);
+/* Frees the stack and everything it owns (connections are dropped silently). */
+SYNACK_API void synack_stack_free(synack_stack_t *stack);
+SYNACK_API const synack_config_t *synack_stack_config(const synack_stack_t *stack);
+
+/* ---- Frames ---- */
+/* Flags for input: the link (e.g. virtio-net "data valid") already verified checksums. */
+#define SYNACK_RX_CSUM_VALID 0x1
+/* Hands one received frame to the stack. The stack copies what it keeps; buf may be reused
+ * after the call. Malformed frames are counted and dropped (see synack_stack_counters). */
+SYNACK_API void synack_stack_input(synack_stack_t *stack, synack_time_t now, const uint8_t *buf, size_t len,
+                                   unsigned flags);
+
+typedef struct {
+  const uint8_t *data; /* valid until the next poll_tx / input / timer / API call on this stack */
+  size_t len;
+} synack_frame_t;
+/* Takes the next frame to transmit, generating segments lazily. Returns false when none. */
+SYNACK_API bool synack_stack_poll_tx(synack_stack_t *stack, synack_time_t now, synack_frame_t *out);
+/* True when poll_tx would return a frame. */
+SYNACK_API bool synack_stack_has_tx(const synack_stack_t *stack);
+
+/* ---- Time ---- */
+/* The earliest time at which the stack wants synack_stack_handle_timers() called
+ * (possibly earlier than strictly needed, never later), or SYNACK_TIME_NEVER. */
+SYNACK_API synack_time_t synack_stack_next_deadline(const synack_stack_t *stack);
+SYNACK_API void synack_stack_handle_timers(synack_stack_t *stack, synack_time_t now);
+
+/* ---- Events for the application (epoll-like, level-triggered readiness plus one-shot events) ---- */
+#define SYNACK_EV_READABLE 0x01   /* data, EOF or a pending connection to accept */
+#define SYNACK_EV_WRITABLE 0x02   /* send buffer has room */
+#define SYNACK_EV_CONNECTED 0x04  /* active open completed */
+#define SYNACK_EV_PEER_CLOSED 0x08 /* FIN received (EOF after the queued data) */
+#define SYNACK_EV_ERROR 0x10      /* connection failed or reset; `error` holds the code */
+#define SYNACK_EV_CLOSED 0x20     /* a socket the application closed is fully gone (handle reusable) */
+#define SYNACK_EV_ICMP_ECHO_REPLY 0x40 /* for ping: sock = -1, see synack_event_t.echo */
+typedef struct {
+  int sock;        /* socket handle, or -1 for stack-level events */
+  uint32_t events; /* SYNACK_EV_* bits accumulated since the last report */
+  int error;       /* negative error code with SYNACK_EV_ERROR */
+  struct { synack_ip_t from; uint16_t ident, seqno; size_t len; synack_time_t sent_at; } echo;
+} synack_event_t;
+/* Pops the next pending event. Returns false when none. Events for one socket coalesce. */
+SYNACK_API bool synack_stack_next_event(synack_stack_t *stack, synack_event_t *ev);
+
+/* ---- Neighbours ---- */
+/* Adds a permanent neighbour entry (IP → MAC), e.g. for a simulator that skips ARP. */
+SYNACK_API int synack_stack_neigh_add(synack_stack_t *stack, const synack_ip_t *ip, const synack_mac_t *mac);
+
+/* ---- ICMP echo (ping) ---- */
+/* Sends an echo request with `len` payload bytes (the first 8 carry `now` for the RTT). */
+SYNACK_API int synack_stack_ping(synack_stack_t *stack, synack_time_t now, const synack_ip_t *dst, uint16_t ident,
+                                 uint16_t seqno, size_t len);
+
+/* ---- Introspection ---- */
+SYNACK_API const synack_counters_t *synack_stack_counters(const synack_stack_t *stack);
+/* Bytes of memory the stack currently owns (pools, buffers, tables). */
+SYNACK_API size_t synack_stack_memory(const synack_stack_t *stack);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

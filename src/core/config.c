@@ -1,0 +1,117 @@
+/* Configuration defaults and named presets (see include/synack/config.h for each field). */
+#include <string.h>
+
+#include "synack/config.h"
+
+void synack_config_default(synack_config_t *c) {
+  memset(c, 0, sizeof *c);
+  c->link = SYNACK_LINK_ETHERNET;
+  c->mac = (synack_mac_t){ { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 } }; /* locally administered */
+  c->mtu = 1500;
+  c->ip4_prefix = 24;
+  c->ip6_prefix = 64;
+  c->ip6_link_local = true;
+  c->ttl = 64;
+
+  c->tx_ring_frames = 256;
+  c->max_sockets = 1024;
+  c->max_timewait = 65536;
+  c->neigh_entries = 256;
+  c->neigh_queue = 4;
+  c->frag_mem_bytes = 256 * 1024;
+  c->frag_max_datagrams = 64;
+  c->frag_timeout_ms = 30000;
+  c->neigh_timeout_ms = 60000;
+  c->neigh_retry_ms = 1000;
+  c->icmp_rate_per_sec = 100;
+
+  c->tcp_sndbuf = 256 * 1024;
+  c->tcp_rcvbuf = 256 * 1024;
+  c->tcp_max_buf = 4 * 1024 * 1024;
+  c->tcp_default_mss = 536;
+  c->tcp_syn_retries = 6;
+  c->tcp_synack_retries = 5;
+  c->tcp_retries2 = 15;
+  c->tcp_orphan_retries = 8;
+  c->tcp_rto_initial_ms = 1000;
+  c->tcp_rto_min_ms = 200;
+  c->tcp_rto_max_ms = 120000;
+  c->tcp_msl_ms = 30000;
+  c->tcp_fin_timeout_ms = 60000;
+  c->tcp_delack_ms = 40;
+  c->tcp_syn_backlog = 256;
+  c->tcp_max_backlog = 4096;
+  c->tcp_keepalive_idle_s = 7200;
+  c->tcp_keepalive_intvl_s = 75;
+  c->tcp_keepalive_probes = 9;
+  c->tcp_challenge_ack_limit = 10;
+  c->tcp_initial_cwnd_segs = 10;
+  c->tcp_ooo_max_bytes = 0; /* 0 = the receive buffer size */
+  c->tcp_port_lo = 32768;
+  c->tcp_port_hi = 60999;
+  c->tcp_sack = true;
+  c->tcp_timestamps = true;
+  c->tcp_window_scaling = true;
+  c->tcp_ecn = false;
+  c->tcp_syncookies = true;
+  c->tcp_abort_on_overflow = false;
+  c->tcp_rfc5961_rst = true;
+  c->tcp_rfc5961_syn = true;
+  c->tcp_rfc5961_ack = true;
+  c->tcp_rfc1337 = true;
+  c->tcp_tw_reuse = true;
+  c->tcp_tw_recycle_syn = true;
+  c->tcp_drop_synfin = false;
+  c->tcp_quickack_start = true;
+  c->tcp_isn_fixed = false;
+  c->tcp_timewait = true;
+  c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
+  c->seed = 0x73796e61636b; /* "synack" */
+  c->name = "stack";
+}
+
+int synack_config_preset(synack_config_t *c, const char *name) {
+  if (!name) return -22;
+  if (strcmp(name, "rfc") == 0) {
+    /* The RFCs' own numbers: RFC 6298 §2.4 minimum RTO of 1 s, RFC 5681 IW of RFC 6928,
+     * RFC 9293 §3.4.2 MSL of 2 minutes, RFC 1122 4.2.3.2 delayed ACK under 500 ms. */
+    c->tcp_rto_min_ms = 1000;
+    c->tcp_msl_ms = 120000;
+    c->tcp_delack_ms = 200;
+    c->tcp_initial_cwnd_segs = 10;
+    c->tcp_quickack_start = false;
+    c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
+    return 0;
+  }
+  if (strcmp(name, "linux") == 0) {
+    c->tcp_rto_min_ms = 200;
+    c->tcp_msl_ms = 30000; /* TIME-WAIT 60 s */
+    c->tcp_delack_ms = 40;
+    c->tcp_initial_cwnd_segs = 10;
+    c->tcp_quickack_start = true;
+    c->tcp_max_buf = 15 * 1024 * 1024; /* window scale from a 15 MiB maximum buffer */
+    c->tcp_rfc1337 = false;                    /* Linux's tcp_rfc1337 defaults to 0 */
+    c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
+    c->tcp_rcvbuf_round_mss = false;
+    c->tcp_delack_every_second = false;
+    return 0;
+  }
+  if (strcmp(name, "freebsd") == 0) {
+    c->tcp_rto_min_ms = 30;
+    c->tcp_msl_ms = 30000; /* TIME-WAIT 2 x 30 s */
+    c->tcp_delack_ms = 40;
+    c->tcp_initial_cwnd_segs = 10;
+    c->tcp_quickack_start = false;
+    c->tcp_max_buf = 2 * 1024 * 1024; /* window scale from a 2 MiB maximum buffer */
+    c->tcp_rcvbuf = 65536;
+    c->tcp_rcvbuf_round_mss = true;
+    c->tcp_delack_every_second = true;
+    c->tcp_rfc1337 = true;
+    c->tcp_rfc5961_rst = true;
+    c->tcp_rfc5961_syn = true;
+    c->tcp_rfc5961_ack = true;
+    c->tcp_opt_layout = SYNACK_OPT_LAYOUT_FREEBSD;
+    return 0;
+  }
+  return -22;
+}

@@ -1,0 +1,228 @@
+/* Neighbour cache for ARP (RFC 826) and IPv6 neighbour discovery (RFC 4861).
+ *
+ * A fixed table of cfg.neigh_entries entries. An entry is INCOMPLETE while resolution runs
+ * (up to 3 requests, cfg.neigh_retry_ms apart), holding at most cfg.neigh_queue parked frames
+ * (RFC 1122 2.3.2.2 asks for at least one; RFC 4861 §7.2.2 for a small queue); REACHABLE for
+ * cfg.neigh_timeout_ms after it was learned; PERMANENT when configured. Lookups first check
+ * the entry of the previous hit, so a bulk flow does not scan the table per frame. */
+#include <string.h>
+
+#include "ip.h"
+#include "neigh.h"
+#include "stack_internal.h"
+
+#define NEIGH_MAX_TRIES 3
+
+typedef enum { N_FREE = 0, N_INCOMPLETE, N_REACHABLE, N_PERMANENT } neigh_state_t;
+
+typedef struct parked {
+  struct parked *next;
+  size_t len;
+  uint8_t data[];
+} parked_t;
+
+typedef struct {
+  synack_ip_t ip;
+  synack_mac_t mac;
+  uint8_t state;
+  uint8_t tries;
+  uint16_t nparked;
+  parked_t *parked, *parked_tail;
+  synack_timer_t timer;
+} neigh_entry_t;
+
+struct synack_neigh {
+  uint32_t n;
+  uint32_t last_hit;
+  neigh_entry_t e[];
+};
+
+static size_t neigh_size(uint32_t n) { return sizeof(struct synack_neigh) + (size_t)n * sizeof(neigh_entry_t); }
+
+int synack_neigh_init(synack_stack_t *st) {
+  uint32_t n = st->cfg.neigh_entries ? st->cfg.neigh_entries : 1;
+  st->neigh = synack_mem_alloc(st, neigh_size(n));
+  if (!st->neigh) return -SYNACK_ENOMEM;
+  st->neigh->n = n;
+  for (uint32_t i = 0; i < n; i++) synack_timer_init(&st->neigh->e[i].timer, SYNACK_TK_NEIGH);
+  return 0;
+}
+
+static void free_parked(synack_stack_t *st, neigh_entry_t *e) {
+  parked_t *p = e->parked;
+  while (p) {
+    parked_t *next = p->next;
+    synack_mem_free(st, p, sizeof *p + p->len);
+    p = next;
+  }
+  e->parked = e->parked_tail = NULL;
+  e->nparked = 0;
+}
+
+static void entry_clear(synack_stack_t *st, neigh_entry_t *e) {
+  synack_timer_cancel(&st->wheel, &e->timer);
+  free_parked(st, e);
+  memset(&e->ip, 0, sizeof e->ip);
+  e->state = N_FREE;
+  e->tries = 0;
+}
+
+void synack_neigh_fini(synack_stack_t *st) {
+  struct synack_neigh *nb = st->neigh;
+  for (uint32_t i = 0; i < nb->n; i++) entry_clear(st, &nb->e[i]);
+  synack_mem_free(st, nb, neigh_size(nb->n));
+  st->neigh = NULL;
+}
+
+size_t synack_neigh_memory(const synack_stack_t *st) { return neigh_size(st->neigh->n); }
+
+static neigh_entry_t *find(synack_stack_t *st, const synack_ip_t *ip) {
+  struct synack_neigh *nb = st->neigh;
+  neigh_entry_t *h = &nb->e[nb->last_hit];
+  if (h->state != N_FREE && synack_ip_equal(&h->ip, ip)) return h;
+  for (uint32_t i = 0; i < nb->n; i++) {
+    neigh_entry_t *e = &nb->e[i];
+    if (e->state != N_FREE && synack_ip_equal(&e->ip, ip)) {
+      nb->last_hit = i;
+      return e;
+    }
+  }
+  return NULL;
+}
+
+/* A free entry, or else the reachable entry that expires first (never a permanent one). */
+static neigh_entry_t *alloc_entry(synack_stack_t *st) {
+  struct synack_neigh *nb = st->neigh;
+  neigh_entry_t *victim = NULL;
+  for (uint32_t i = 0; i < nb->n; i++) {
+    neigh_entry_t *e = &nb->e[i];
+    if (e->state == N_FREE) return e;
+    if (e->state == N_REACHABLE && (!victim || e->timer.expiry < victim->timer.expiry)) victim = e;
+  }
+  if (victim) entry_clear(st, victim);
+  return victim;
+}
+
+bool synack_neigh_lookup(synack_stack_t *st, const synack_ip_t *hop, synack_mac_t *mac) {
+  neigh_entry_t *e = find(st, hop);
+  if (!e || (e->state != N_REACHABLE && e->state != N_PERMANENT)) return false;
+  *mac = e->mac;
+  return true;
+}
+
+static void solicit(synack_stack_t *st, const synack_ip_t *ip) {
+  if (ip->family == SYNACK_AF_INET)
+    synack_arp_request(st, ip);
+  else
+    synack_nd_solicit(st, ip);
+}
+
+void synack_neigh_park(synack_stack_t *st, const synack_ip_t *hop, const uint8_t *frame, size_t len) {
+  /* The frame may live in the transmit slot the solicitation is about to use: copy it first. */
+  parked_t *p = synack_mem_alloc(st, sizeof *p + len);
+  if (!p) {
+    synack_drop(st, SYNACK_DROP_TX_NEIGH_QUEUE_FULL, frame, len);
+    return;
+  }
+  p->len = len;
+  memcpy(p->data, frame, len);
+  neigh_entry_t *e = find(st, hop);
+  bool fresh = false;
+  if (!e) {
+    e = alloc_entry(st);
+    if (!e) {
+      synack_drop(st, SYNACK_DROP_TX_NEIGH_QUEUE_FULL, p->data, len);
+      synack_mem_free(st, p, sizeof *p + len);
+      return;
+    }
+    e->ip = *hop;
+    e->state = N_INCOMPLETE;
+    e->tries = 1;
+    fresh = true;
+    synack_timer_set(&st->wheel, &e->timer, st->now + (uint64_t)st->cfg.neigh_retry_ms * 1000u);
+  }
+  if (e->nparked >= st->cfg.neigh_queue) {
+    synack_drop(st, SYNACK_DROP_TX_NEIGH_QUEUE_FULL, p->data, len);
+    synack_mem_free(st, p, sizeof *p + len);
+  } else {
+    if (e->parked_tail)
+      e->parked_tail->next = p;
+    else
+      e->parked = p;
+    e->parked_tail = p;
+    e->nparked++;
+  }
+  if (fresh) solicit(st, hop);
+}
+
+void synack_neigh_learn(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac, bool create,
+                        bool permanent) {
+  neigh_entry_t *e = find(st, ip);
+  if (!e) {
+    if (!create) return;
+    e = alloc_entry(st);
+    if (!e) return;
+    e->ip = *ip;
+  }
+  if (e->state == N_PERMANENT && !permanent) return;
+  e->mac = *mac;
+  e->state = permanent ? N_PERMANENT : N_REACHABLE;
+  e->tries = 0;
+  if (permanent)
+    synack_timer_cancel(&st->wheel, &e->timer);
+  else
+    synack_timer_set(&st->wheel, &e->timer, st->now + (uint64_t)st->cfg.neigh_timeout_ms * 1000u);
+  /* Release parked frames now that the destination MAC is known (bytes 0..5 of each). */
+  parked_t *p = e->parked;
+  e->parked = e->parked_tail = NULL;
+  e->nparked = 0;
+  while (p) {
+    parked_t *next = p->next;
+    memcpy(p->data, mac->b, 6);
+    synack_tx_raw(st, p->data, p->len);
+    synack_mem_free(st, p, sizeof *p + p->len);
+    p = next;
+  }
+}
+
+void synack_neigh_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) {
+  neigh_entry_t *e = (neigh_entry_t *)((uint8_t *)t - offsetof(neigh_entry_t, timer));
+  if (e->state == N_INCOMPLETE) {
+    if (e->tries >= NEIGH_MAX_TRIES) {
+      /* RFC 4861 §7.3.3: after MAX_MULTICAST_SOLICIT tries the entry is deleted and the
+       * queued packets are dropped (upper layers retransmit). */
+      for (parked_t *p = e->parked; p; p = p->next) synack_drop(st, SYNACK_DROP_TX_NEIGH_FAILED, p->data, p->len);
+      entry_clear(st, e);
+      return;
+    }
+    e->tries++;
+    solicit(st, &e->ip);
+    synack_timer_set(&st->wheel, &e->timer, now + (uint64_t)st->cfg.neigh_retry_ms * 1000u);
+    return;
+  }
+  if (e->state == N_REACHABLE) entry_clear(st, e); /* stale: resolve again on next use */
+}
+
+int synack_stack_neigh_add(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac) {
+  if (!ip || !mac || (ip->family != SYNACK_AF_INET && ip->family != SYNACK_AF_INET6)) return -SYNACK_EINVAL;
+  synack_neigh_learn(st, ip, mac, true, true);
+  return find(st, ip) ? 0 : -SYNACK_ENOSPC;
+}
+
+void synack_ip6_multicast_mac(const synack_ip_t *ip, synack_mac_t *mac) {
+  /* RFC 2464 §7: 33:33 followed by the last four bytes of the address. */
+  mac->b[0] = 0x33;
+  mac->b[1] = 0x33;
+  memcpy(mac->b + 2, ip->b + 12, 4);
+}
+
+void synack_ip6_solicited_node(const synack_ip_t *ip, synack_ip_t *out) {
+  /* RFC 4291 §2.7.1: ff02::1:ffXX:XXXX with the low 24 bits of the address. */
+  memset(out, 0, sizeof *out);
+  out->family = SYNACK_AF_INET6;
+  out->b[0] = 0xff;
+  out->b[1] = 0x02;
+  out->b[11] = 0x01;
+  out->b[12] = 0xff;
+  memcpy(out->b + 13, ip->b + 13, 3);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the tests need (compilers, capture tools, renderers) when it is missing.
+# Runs apt-get only as root; otherwise it names what is missing and goes on.
+set -u
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have cmake    || need+=(cmake)
+have gcc      || need+=(gcc)
+have clang    || need+=(clang)
+have tshark   || need+=(tshark)
+have tcpdump  || need+=(tcpdump)
+have pkg-config || need+=(pkg-config)
+have ip       || need+=(iproute2)
+have xmllint  || need+=(libxml2-utils)
+have rsvg-convert || need+=(librsvg2-bin)
+have curl     || need+=(curl)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && have apt-get; then
+  echo "install-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer once, non-interactively.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "install-deps: missing ${need[*]} (not root: tests that need them will skip)"
+fi
+exit 0
