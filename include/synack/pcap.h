@@ -29,7 +29,9 @@ SYNACK_API void synack_pcap_close(synack_pcap_t *p);
 
 /* Captures a simulated link: every frame as the sending node put it on the link (what a
  * tcpdump on the sender's interface sees, so a dropped frame and its retransmission both
- * appear), or, with at_delivery, as the receiving end got it. dir -1 = both directions. */
+ * appear), or, with at_delivery, as the receiving end got it. dir -1 = both directions.
+ * The writer must stay open while the simulation runs: close it after the last step (or after
+ * synack_sim_free), since the simulator cannot unregister the observer. */
 SYNACK_API int synack_pcap_attach_sim(synack_pcap_t *p, synack_sim_t *sim, int link, int dir, bool at_delivery);
 
 typedef struct synack_pcap_reader synack_pcap_reader_t;

@@ -40,5 +40,16 @@ set(CMAKE_MAKEFILE_PRODUCTS
 # Dependency information for all targets:
 set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/wire.dir/DependInfo.cmake"
+  "CMakeFiles/test_checksum.dir/DependInfo.cmake"
+  "CMakeFiles/test_eth.dir/DependInfo.cmake"
+  "CMakeFiles/test_arp.dir/DependInfo.cmake"
+  "CMakeFiles/test_ipv4.dir/DependInfo.cmake"
+  "CMakeFiles/test_ipv6.dir/DependInfo.cmake"
+  "CMakeFiles/test_icmp.dir/DependInfo.cmake"
+  "CMakeFiles/test_udp.dir/DependInfo.cmake"
+  "CMakeFiles/test_tcp_wire.dir/DependInfo.cmake"
+  "CMakeFiles/test_addr.dir/DependInfo.cmake"
+  "CMakeFiles/test_dissect.dir/DependInfo.cmake"
+  "CMakeFiles/test_seq.dir/DependInfo.cmake"
   "CMakeFiles/test_vectors.dir/DependInfo.cmake"
   )

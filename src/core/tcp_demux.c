@@ -1,0 +1,123 @@
+/* Demultiplexing: an O(1) hash of 4-tuples holding connections, half-open entries and
+ * TIME-WAIT entries alike (their common synack_tcp_node_t), then listeners by local port.
+ * The hash is keyed with a per-stack random key so a peer cannot aim at one bucket, and it
+ * doubles when the load passes 2 per bucket (amortised O(1)). */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+#define INITIAL_BUCKETS 64u
+
+bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b) {
+  return a->lport == b->lport && a->rport == b->rport && a->family == b->family &&
+         memcmp(a->raddr, b->raddr, 16) == 0 && memcmp(a->laddr, b->laddr, 16) == 0;
+}
+
+static uint32_t tuple_hash(const struct synack_tcp *tcp, const synack_tuple_t *t) {
+  uint8_t buf[37];
+  memcpy(buf, t->laddr, 16);
+  memcpy(buf + 16, t->raddr, 16);
+  buf[32] = (uint8_t)(t->lport >> 8); buf[33] = (uint8_t)t->lport;
+  buf[34] = (uint8_t)(t->rport >> 8); buf[35] = (uint8_t)t->rport;
+  buf[36] = t->family;
+  return (uint32_t)synack_siphash24(tcp->hash_key, buf, sizeof buf);
+}
+
+int synack_tcp_demux_init(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  tcp->buckets = synack_mem_alloc(st, INITIAL_BUCKETS * sizeof *tcp->buckets);
+  if (!tcp->buckets) return -SYNACK_ENOMEM;
+  tcp->nbuckets = INITIAL_BUCKETS;
+  tcp->mem += INITIAL_BUCKETS * sizeof *tcp->buckets;
+  synack_random_bytes(st, tcp->hash_key, sizeof tcp->hash_key);
+  return 0;
+}
+
+void synack_tcp_demux_fini(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  if (tcp->buckets) {
+    synack_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
+    tcp->mem -= tcp->nbuckets * sizeof *tcp->buckets;
+  }
+  tcp->buckets = NULL;
+  tcp->nbuckets = 0;
+}
+
+static void grow(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  uint32_t nb = tcp->nbuckets * 2;
+  synack_tcp_node_t **nbk = synack_mem_alloc(st, nb * sizeof *nbk);
+  if (!nbk) return; /* keep the longer chains */
+  for (uint32_t i = 0; i < tcp->nbuckets; i++) {
+    synack_tcp_node_t *n = tcp->buckets[i];
+    while (n) {
+      synack_tcp_node_t *next = n->hnext;
+      uint32_t h = tuple_hash(tcp, &n->t) & (nb - 1);
+      n->hnext = nbk[h];
+      nbk[h] = n;
+      n = next;
+    }
+  }
+  synack_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
+  tcp->mem += (nb - tcp->nbuckets) * sizeof *nbk;
+  tcp->buckets = nbk;
+  tcp->nbuckets = nb;
+}
+
+void synack_tcp_hash_insert(synack_stack_t *st, synack_tcp_node_t *n) {
+  struct synack_tcp *tcp = st->tcp;
+  if (tcp->nnodes >= 2 * tcp->nbuckets) grow(st);
+  uint32_t h = tuple_hash(tcp, &n->t) & (tcp->nbuckets - 1);
+  n->hnext = tcp->buckets[h];
+  tcp->buckets[h] = n;
+  tcp->nnodes++;
+}
+
+void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
+  struct synack_tcp *tcp = st->tcp;
+  uint32_t h = tuple_hash(tcp, &n->t) & (tcp->nbuckets - 1);
+  for (synack_tcp_node_t **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
+    if (*pp == n) {
+      *pp = n->hnext;
+      n->hnext = NULL;
+      tcp->nnodes--;
+      return;
+    }
+  }
+}
+
+synack_tcp_node_t *synack_tcp_hash_lookup(synack_stack_t *st, const synack_tuple_t *t) {
+  struct synack_tcp *tcp = st->tcp;
+  uint32_t h = tuple_hash(tcp, t) & (tcp->nbuckets - 1);
+  for (synack_tcp_node_t *n = tcp->buckets[h]; n; n = n->hnext)
+    if (synack_tuple_equal(&n->t, t)) return n;
+  return NULL;
+}
+
+static unsigned lbucket(uint16_t port) { return (unsigned)(port * 40503u) >> 10 & 63u; }
+
+void synack_tcp_listener_insert(synack_stack_t *st, synack_listener_t *l) {
+  unsigned b = lbucket(l->tcb->node.t.lport);
+  l->lnext = st->tcp->lbuckets[b];
+  st->tcp->lbuckets[b] = l;
+}
+
+void synack_tcp_listener_remove(synack_stack_t *st, synack_listener_t *l) {
+  unsigned b = lbucket(l->tcb->node.t.lport);
+  for (synack_listener_t **pp = &st->tcp->lbuckets[b]; *pp; pp = &(*pp)->lnext)
+    if (*pp == l) { *pp = l->lnext; l->lnext = NULL; return; }
+}
+
+synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family, const uint8_t *laddr,
+                                              uint16_t lport) {
+  static const uint8_t zero[16];
+  size_t n = family == SYNACK_AF_INET6 ? 16 : 4;
+  synack_listener_t *wild = NULL;
+  for (synack_listener_t *l = st->tcp->lbuckets[lbucket(lport)]; l; l = l->lnext) {
+    const synack_tuple_t *t = &l->tcb->node.t;
+    if (t->lport != lport || t->family != family) continue;
+    if (memcmp(t->laddr, laddr, n) == 0) return l;
+    if (memcmp(t->laddr, zero, n) == 0) wild = l;
+  }
+  return wild;
+}

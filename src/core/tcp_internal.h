@@ -1,0 +1,367 @@
+/* TCP's internal objects and the functions the tcp_*.c files share.
+ *
+ * Three kinds of objects live in the connection hash (tcp_demux.c), all starting with a
+ * synack_tcp_node_t:
+ *   - synack_tcb_t       a full connection (socket, accept-queue child or orphan);
+ *   - synack_halfopen_t  a passive open in SYN-RECEIVED (≤128 bytes, tcp_listen.c);
+ *   - synack_timewait_t  a connection in TIME-WAIT whose socket is gone (≤128 bytes, tcp_timewait.c).
+ * Listeners (synack_listener_t) hang off their LISTEN TCB and sit in a small hash by port.
+ * Every sequence number is a synack_seq_t (seq.h).
+ */
+#ifndef SYNACK_TCP_INTERNAL_H
+#define SYNACK_TCP_INTERNAL_H
+
+#include "seq.h"
+#include "stack_internal.h"
+
+/* ---------- timer kinds (SYNACK_TK_TCP_FIRST..LAST) ---------- */
+enum {
+  SYNACK_TK_TCP_RTX = SYNACK_TK_TCP_FIRST, /* TCB: SYN/data/FIN retransmission, window probe */
+  SYNACK_TK_TCP_DELACK,                    /* TCB: delayed ACK */
+  SYNACK_TK_TCP_KEEP,                      /* TCB: keepalive, orphan FIN-WAIT-2, held TIME-WAIT */
+  SYNACK_TK_TCP_HALFOPEN,                  /* half-open entry: SYN-ACK retransmission */
+  SYNACK_TK_TCP_TIMEWAIT,                  /* TIME-WAIT entry: 2*MSL */
+};
+
+/* ---------- the 4-tuple and the hashed node ---------- */
+typedef struct {
+  uint8_t laddr[16], raddr[16];
+  uint16_t lport, rport;
+  uint8_t family; /* SYNACK_AF_INET or SYNACK_AF_INET6 */
+} synack_tuple_t;
+
+typedef enum { SYNACK_NODE_TCB = 1, SYNACK_NODE_HALFOPEN, SYNACK_NODE_TIMEWAIT } synack_node_kind_t;
+
+typedef struct synack_tcp_node {
+  struct synack_tcp_node *hnext;
+  synack_tuple_t t;
+  uint8_t kind; /* synack_node_kind_t */
+} synack_tcp_node_t;
+
+/* ---------- byte rings (tcp_buf.c) ---------- */
+typedef struct {
+  uint8_t *buf;   /* allocated on first use */
+  uint32_t cap;   /* capacity (SO_SNDBUF) */
+  uint32_t head;  /* ring index of the oldest unacknowledged byte */
+  uint32_t len;   /* bytes queued (sent or not) */
+} synack_sndbuf_t;
+
+#define SYNACK_TCP_OOO_RANGES 8
+typedef struct { synack_seq_t start, end; } synack_seq_range_t;
+
+/* Receive ring: `len` in-order bytes at `head` wait for the application; out-of-order bytes are
+ * written straight to their place after them and remembered as sequence ranges. */
+typedef struct {
+  uint8_t *buf;
+  uint32_t cap;
+  uint32_t head, len;
+  synack_seq_range_t ooo[SYNACK_TCP_OOO_RANGES]; /* sorted, disjoint, not adjacent */
+  uint8_t nooo;
+  uint32_t ooo_bytes;
+} synack_rcvbuf_t;
+
+/* ---------- the TCB ---------- */
+enum {
+  TF_BOUND = 1u << 0,       /* local address/port chosen */
+  TF_REUSEADDR = 1u << 1,
+  TF_KEEPALIVE = 1u << 2,
+  TF_NODELAY = 1u << 3,
+  TF_NOOPT = 1u << 4,       /* no options on our SYN */
+  TF_ORPHAN = 1u << 5,      /* the application closed its handle */
+  TF_FIN_QUEUED = 1u << 6,  /* our FIN is due at fin_seq (close/shutdown(WR)) */
+  TF_RCVD_FIN = 1u << 7,    /* the peer's FIN was processed (rcv_nxt counts it) */
+  TF_SHUT_RD = 1u << 8,
+  TF_ACK_NOW = 1u << 9,     /* send an ACK at the next output */
+  TF_ACK_DELAYED = 1u << 10,/* an ACK is owed; the delayed-ACK timer runs */
+  TF_TS_OK = 1u << 11,
+  TF_SACK_OK = 1u << 12,
+  TF_WS_OK = 1u << 13,
+  TF_PENDING = 1u << 14,    /* on the flush list (transmit ring was full) */
+  TF_HASHED = 1u << 15,
+  TF_PASSIVE = 1u << 16,    /* created by a listener */
+  TF_MORE = 1u << 17,       /* MSG_MORE: hold a partial segment */
+  TF_OOO_FIN = 1u << 18,    /* a FIN arrived beyond a gap, at ooo_fin_seq */
+  TF_IN_AQ = 1u << 19,      /* queued on a listener's accept queue */
+  TF_CONNECTED = 1u << 20,  /* CONNECTED was reported (or the socket was accepted) */
+  TF_RTT_TIMING = 1u << 21, /* rtt_seq/rtt_time time one segment (Karn) */
+  TF_SYN_DATA_SEEN = 1u << 22,
+};
+
+typedef struct synack_listener synack_listener_t;
+typedef struct synack_tcb synack_tcb_t;
+
+struct synack_tcb {
+  synack_tcp_node_t node; /* first: the hash sees TCBs as nodes */
+  int sock;               /* handle, or -1 */
+  synack_tcp_state_t state;
+  uint32_t flags;         /* TF_* */
+  synack_listener_t *lst;     /* LISTEN: the listener */
+  synack_listener_t *parent;  /* accept queue this child waits in */
+  synack_tcb_t *aq_next;
+  synack_tcb_t *pend_next;
+
+  /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
+  synack_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+  synack_seq_t snd_buf_seq;   /* sequence number of the send ring's first byte */
+  synack_seq_t fin_seq;       /* sequence number of our FIN (TF_FIN_QUEUED) */
+  uint32_t snd_wnd, max_snd_wnd;
+  /* Receive sequence variables. */
+  synack_seq_t irs, rcv_nxt, rcv_adv, last_ack_sent, ooo_fin_seq;
+  uint8_t snd_wscale, rcv_wscale;
+  uint16_t snd_mss, rcv_mss, user_mss, peer_mss;
+
+  /* Timestamps (RFC 7323). */
+  uint32_t ts_recent, ts_recent_s, ts_offset;
+
+  /* RTO (RFC 6298, tcp_rto.c). */
+  uint32_t srtt_us, rttvar_us, rto_us;
+  uint32_t backoff, retransmits;
+  synack_seq_t rtt_seq;
+  synack_time_t rtt_time, rtx_start;
+  /* Congestion window: the data-transfer issue plugs congestion control in here. */
+  uint32_t cwnd_bytes, ssthresh_bytes;
+
+  synack_sndbuf_t sb;
+  synack_rcvbuf_t rb;
+  uint32_t rcvbuf_cap; /* requested SO_RCVBUF */
+
+  synack_timer_t t_rtx, t_delack, t_keep;
+  synack_time_t last_rcv;
+  uint32_t keep_idle_s, keep_intvl_s, keep_cnt, keep_probes;
+  uint32_t user_timeout_ms;
+  int linger_s;
+  int so_error;   /* pending error (SO_ERROR), negative */
+  int soft_error; /* RFC 1122 soft error, reported at timeout */
+  uint32_t chal_sec, chal_count;
+  uint32_t rcv_unacked_segs, rcv_unacked_bytes;
+  uint8_t quickack_left, ttl, tos;
+
+  uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+  uint32_t segs_in, segs_out, total_retrans;
+};
+
+/* ---------- listener and half-open entries (tcp_listen.c) ---------- */
+typedef struct synack_halfopen synack_halfopen_t;
+struct synack_halfopen {
+  synack_tcp_node_t node;
+  synack_timer_t timer;
+  synack_listener_t *lst;
+  synack_halfopen_t *prev, *next; /* the listener's SYN queue */
+  synack_seq_t iss, irs;
+  uint32_t ts_recent;
+  uint32_t born_ms;   /* for the first RTT sample */
+  uint16_t peer_mss;
+  uint8_t snd_wscale; /* peer's shift */
+  uint8_t opt;        /* HO_* */
+  uint8_t retries;
+};
+enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
+
+struct synack_listener {
+  synack_listener_t *lnext; /* listener hash chain */
+  synack_tcb_t *tcb;        /* the LISTEN socket */
+  uint32_t backlog;
+  synack_tcb_t *aq_head, *aq_tail;
+  uint32_t aq_len;
+  synack_halfopen_t *sq_head;
+  uint32_t sq_len;
+  synack_time_t cookie_until; /* cookies were sent recently: validate ACKs until then */
+};
+
+/* ---------- TIME-WAIT entries (tcp_timewait.c) ---------- */
+typedef struct {
+  synack_tcp_node_t node;
+  synack_timer_t timer;
+  synack_seq_t snd_nxt, rcv_nxt;
+  uint32_t ts_recent, ts_recent_s, ts_offset;
+  uint32_t chal_sec;
+  uint16_t rcv_wnd;    /* raw window field we send */
+  uint8_t chal_count;
+  uint8_t ts_ok;
+} synack_timewait_t;
+
+/* ---------- per-stack TCP state ---------- */
+struct synack_tcp {
+  synack_tcb_t **socks;
+  uint32_t nsocks;
+  uint32_t ntcb, nhalfopen, ntimewait;
+  synack_tcp_node_t **buckets;
+  uint32_t nbuckets, nnodes;
+  synack_listener_t *lbuckets[64];
+  uint8_t hash_key[16];
+  uint32_t port_next;
+  synack_tcb_t *pend_head, *pend_tail;
+  size_t mem;
+};
+
+/* ---------- a parsed incoming segment ---------- */
+typedef struct {
+  synack_tcp_repr_t r;
+  synack_seq_t seq, ack;
+  uint32_t len;     /* payload bytes */
+  uint32_t seg_len; /* len + SYN + FIN */
+  uint8_t flags;
+  synack_tuple_t t; /* local = our side */
+  uint8_t tos;
+} synack_seg_t;
+
+/* ---------- tcp_state.c ---------- */
+bool synack_tcp_state_synchronized(synack_tcp_state_t s);
+bool synack_tcp_state_can_send(synack_tcp_state_t s);
+bool synack_tcp_state_can_recv(synack_tcp_state_t s);
+bool synack_tcp_transition_legal(synack_tcp_state_t from, synack_tcp_state_t to);
+/* The one function that changes a TCB's state: checks the table and traces the reason. */
+void synack_tcp_set_state(synack_stack_t *st, synack_tcb_t *tcb, synack_tcp_state_t to, const char *reason);
+/* Traces a state change of an object that is not a TCB (half-open or TIME-WAIT entry). */
+void synack_tcp_trace_state(synack_stack_t *st, int sock, const synack_tuple_t *t, synack_tcp_state_t from,
+                            synack_tcp_state_t to, const char *reason);
+void synack_tcp_trace_note(synack_stack_t *st, int sock, const synack_tuple_t *t, const char *what);
+void synack_tuple_endpoints(const synack_tuple_t *t, synack_endpoint_t *local, synack_endpoint_t *remote);
+void synack_tuple_ips(const synack_tuple_t *t, synack_ip_t *local, synack_ip_t *remote);
+
+/* ---------- tcp_isn.c ---------- */
+synack_seq_t synack_tcp_isn(const synack_stack_t *st, const synack_tuple_t *t, synack_time_t now);
+/* Per-connection timestamp offset (RFC 7323 §5.4) and the TS clock (ms). */
+uint32_t synack_tcp_ts_offset(const synack_stack_t *st, const synack_tuple_t *t);
+static inline uint32_t synack_tcp_ts_now(synack_time_t now, uint32_t offset) {
+  return (uint32_t)(now / 1000u) + offset;
+}
+
+/* ---------- tcp_port.c ---------- */
+/* Picks an ephemeral port for t (laddr, raddr, rport set) per RFC 6056; fills t->lport.
+ * *reuse_tw is set when a TIME-WAIT entry was taken over (then *tw_snd_nxt is its SND.NXT). */
+int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t now, bool *reuse_tw,
+                         synack_seq_t *tw_snd_nxt);
+/* True when a socket other than self is bound to port on an overlapping address in a way that
+ * forbids binding (see tcp_port.c for the rules). */
+bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
+                              uint16_t port, bool reuseaddr);
+
+/* ---------- tcp_demux.c ---------- */
+int synack_tcp_demux_init(synack_stack_t *st);
+void synack_tcp_demux_fini(synack_stack_t *st);
+void synack_tcp_hash_insert(synack_stack_t *st, synack_tcp_node_t *n);
+void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n);
+synack_tcp_node_t *synack_tcp_hash_lookup(synack_stack_t *st, const synack_tuple_t *t);
+void synack_tcp_listener_insert(synack_stack_t *st, synack_listener_t *l);
+void synack_tcp_listener_remove(synack_stack_t *st, synack_listener_t *l);
+/* Best listener for a local address/port: exact address first, then the wildcard. */
+synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family, const uint8_t *laddr, uint16_t lport);
+bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b);
+
+/* ---------- tcp_buf.c ---------- */
+int synack_sndbuf_write(synack_stack_t *st, synack_sndbuf_t *b, const void *data, uint32_t n);
+void synack_sndbuf_drop(synack_sndbuf_t *b, uint32_t n);
+void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n);
+void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b);
+static inline uint32_t synack_sndbuf_room(const synack_sndbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
+int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b);
+/* Copies n bytes to offset off after the in-order data (off + n <= free space). */
+void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uint32_t n);
+void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
+uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
+void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);
+static inline uint32_t synack_rcvbuf_space(const synack_rcvbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
+/* Out-of-order ranges. add returns false when the range table is full (nothing recorded). */
+bool synack_ooo_add(synack_rcvbuf_t *b, synack_seq_t start, synack_seq_t end);
+/* Removes ranges now contiguous with rcv_nxt; returns the bytes that became in order. */
+uint32_t synack_ooo_take(synack_rcvbuf_t *b, synack_seq_t rcv_nxt);
+
+/* ---------- tcp_output.c ---------- */
+/* Sends what the TCB may send now (SYN, SYN-ACK, data, FIN, owed ACK). */
+void synack_tcp_output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Sends one pure ACK at once (or queues the TCB when the ring is full). */
+void synack_tcp_send_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* RFC 5961 §7 rate-limited challenge ACK. */
+void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Sends RST for a TCB (SEQ = SND.NXT, ACK when synchronized). */
+void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* RFC 9293 §3.10.7.1: the RST answering a segment that matches nothing (never for a RST). */
+void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg);
+/* A control segment without a TCB (half-open SYN-ACK, TIME-WAIT ACK, RST). opts may be NULL. */
+typedef struct {
+  bool syn_opts;        /* SYN options: mss + the ones flagged below */
+  uint16_t mss;
+  bool ts, sack, ws;
+  uint8_t wscale;
+  uint32_t ts_val, ts_ecr;
+} synack_ctl_opts_t;
+bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
+                         uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
+void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
+/* Window field to advertise (scaled) and its effect on rcv_adv. */
+uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn);
+/* Our MSS for a route: MTU minus IP and TCP headers. */
+uint16_t synack_tcp_route_mss(synack_stack_t *st, const synack_tuple_t *t);
+uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);
+
+/* ---------- tcp_rto.c ---------- */
+void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_rtt_sample(synack_stack_t *st, synack_tcb_t *tcb, uint32_t rtt_us);
+uint32_t synack_tcp_rto_current(const synack_stack_t *st, const synack_tcb_t *tcb);
+void synack_tcp_rtx_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_rtx_stop(synack_stack_t *st, synack_tcb_t *tcb);
+/* RTO fired: go back to SND.UNA, back off, or give up. */
+void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_cc_on_ack(synack_tcb_t *tcb, uint32_t acked);
+void synack_tcp_cc_on_rto(synack_tcb_t *tcb);
+
+/* ---------- tcp_timer.c ---------- */
+void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_keep_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_cancel_timers(synack_stack_t *st, synack_tcb_t *tcb);
+synack_time_t synack_tcp_tcb_next_timer(const synack_tcb_t *tcb);
+
+/* ---------- tcp_input.c ---------- */
+void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
+/* Applies the peer's SYN options to a TCB (window scale, SACK, timestamps, MSS). */
+void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_opts_t *o);
+void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb);
+
+/* ---------- tcp_listen.c ---------- */
+void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_seg_t *seg, synack_time_t now);
+void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_seg_t *seg, synack_time_t now);
+void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now);
+void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, const char *reason);
+/* Closes a listener: RST to queued children, half-open entries dropped. */
+void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_syncookie.c ---------- */
+/* MSS table index for a peer MSS (the largest entry not above it). */
+uint8_t synack_cookie_mss_index(uint16_t mss);
+uint16_t synack_cookie_mss(uint8_t idx);
+uint32_t synack_cookie_make(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint16_t mss,
+                            synack_time_t now);
+/* Returns the MSS encoded in a valid cookie, or 0 when invalid. */
+uint16_t synack_cookie_check(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint32_t cookie,
+                             synack_time_t now);
+/* TSval carrying the peer's window scale and SACK-permitted in its low 5 bits. */
+uint32_t synack_cookie_ts_encode(uint32_t ts_now, bool ws, uint8_t wscale, bool sack);
+void synack_cookie_ts_decode(uint32_t ts_ecr, bool *ws, uint8_t *wscale, bool *sack);
+
+/* ---------- tcp_timewait.c ---------- */
+/* Turns a TCB entering/in TIME-WAIT into a compact entry (the TCB is then freed by the caller). */
+void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, synack_time_t expires);
+/* Returns true when the segment was consumed; false when it reopened the entry (a new SYN
+ * that the caller passes on to the listener). */
+bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack_seg_t *seg, synack_time_t now);
+void synack_tcp_timewait_timer(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now);
+void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const char *reason);
+/* RFC 6191 / tw_reuse: true when a TIME-WAIT tuple may carry a new outgoing connection. */
+bool synack_tcp_timewait_reusable(const synack_stack_t *st, const synack_timewait_t *tw, synack_time_t now);
+
+/* ---------- tcp_api.c / lifecycle ---------- */
+synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family);
+void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb);
+/* The connection is over: state CLOSED, timers off, unhashed; err (negative or 0) is reported
+ * to a socket that still holds its handle; an orphan is freed. */
+void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char *reason);
+/* Posts events to the TCB's socket, if it has one. */
+void synack_tcp_post(synack_stack_t *st, synack_tcb_t *tcb, uint32_t bits, int err);
+/* A socket reached TIME-WAIT or is orphaned in it: start 2*MSL / convert. */
+void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason);
+/* Initialises buffer sizes, MSS, window scale and RTO of a new connection. */
+void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb);
+
+#endif

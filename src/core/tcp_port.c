@@ -1,0 +1,88 @@
+/* Ephemeral port selection (RFC 6056) and bind conflicts. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+static bool addr_overlap(uint8_t family, const uint8_t *a, const uint8_t *b) {
+  static const uint8_t zero[16];
+  size_t n = family == SYNACK_AF_INET6 ? 16 : 4;
+  return memcmp(a, zero, n) == 0 || memcmp(b, zero, n) == 0 || memcmp(a, b, n) == 0;
+}
+
+/* Rules (like Linux): two sockets may share a local port on overlapping addresses only when
+ * both set SO_REUSEADDR and neither listens. A port used by TIME-WAIT entries blocks bind()
+ * unless SO_REUSEADDR is set. bind() is rare, so the scans are linear. */
+bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
+                              uint16_t port, bool reuseaddr) {
+  struct synack_tcp *tcp = st->tcp;
+  for (uint32_t i = 0; i < tcp->nsocks; i++) {
+    const synack_tcb_t *o = tcp->socks[i];
+    if (!o || o == self || !(o->flags & TF_BOUND) || o->node.t.lport != port) continue;
+    if (o->node.t.family != family) continue;
+    if (!addr_overlap(family, addr, o->node.t.laddr)) continue;
+    if (reuseaddr && (o->flags & TF_REUSEADDR) && o->state != SYNACK_TCP_LISTEN) continue;
+    return true;
+  }
+  if (!reuseaddr && tcp->ntimewait > 0) {
+    for (uint32_t b = 0; b < tcp->nbuckets; b++)
+      for (synack_tcp_node_t *n = tcp->buckets[b]; n; n = n->hnext)
+        if (n->kind == SYNACK_NODE_TIMEWAIT && n->t.lport == port && n->t.family == family &&
+            addr_overlap(family, addr, n->t.laddr))
+          return true;
+  }
+  return false;
+}
+
+/* A port is usable for the tuple when no connection uses the 4-tuple (a TIME-WAIT entry may be
+ * taken over when safe) and no listener or bound socket owns it. */
+static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now, bool *reuse_tw,
+                       synack_seq_t *tw_snd_nxt) {
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, t);
+  if (n) {
+    if (n->kind != SYNACK_NODE_TIMEWAIT) return 0;
+    synack_timewait_t *tw = (synack_timewait_t *)n;
+    if (!synack_tcp_timewait_reusable(st, tw, now)) return 0;
+    *reuse_tw = true;
+    *tw_snd_nxt = tw->snd_nxt;
+    synack_count(st, SYNACK_CTR_TCP_TW_REUSED);
+    synack_tcp_timewait_free(st, tw, "reused by connect()");
+    return 1;
+  }
+  if (synack_tcp_listener_lookup(st, t->family, t->laddr, t->lport)) return 0;
+  for (uint32_t i = 0; i < st->tcp->nsocks; i++) {
+    const synack_tcb_t *o = st->tcp->socks[i];
+    if (o && (o->flags & TF_BOUND) && !(o->flags & TF_HASHED) && o->node.t.lport == t->lport &&
+        o->node.t.family == t->family && addr_overlap(t->family, t->laddr, o->node.t.laddr))
+      return 0;
+  }
+  return 1;
+}
+
+int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t now, bool *reuse_tw,
+                         synack_seq_t *tw_snd_nxt) {
+  *reuse_tw = false;
+  uint32_t lo = st->cfg.tcp_port_lo, hi = st->cfg.tcp_port_hi;
+  if (lo == 0 || hi < lo) return -SYNACK_EADDRNOTAVAIL;
+  uint32_t num = hi - lo + 1;
+  /* RFC 6056 §3.3.3 (Algorithm 3): offset = F(local IP, remote IP, remote port, secret key);
+   * the port is lo + (offset + next_ephemeral + i) % num, trying each in turn. Different
+   * destinations see unrelated sequences; next_ephemeral moves by a random step (as in
+   * Algorithm 4's spirit) so that consecutive connections are not adjacent. */
+  uint8_t buf[35];
+  memcpy(buf, t->laddr, 16);
+  memcpy(buf + 16, t->raddr, 16);
+  buf[32] = (uint8_t)(t->rport >> 8);
+  buf[33] = (uint8_t)t->rport;
+  buf[34] = t->family;
+  uint32_t offset = (uint32_t)synack_siphash24(st->secret + 16, buf, sizeof buf);
+  uint32_t next = st->tcp->port_next;
+  for (uint32_t i = 0; i < num; i++) {
+    t->lport = (uint16_t)(lo + (offset + next + i) % num);
+    if (port_usable(st, t, now, reuse_tw, tw_snd_nxt)) {
+      st->tcp->port_next = next + i + 1 + (synack_random_u32(st) & 7);
+      return 0;
+    }
+  }
+  t->lport = 0;
+  return -SYNACK_EADDRNOTAVAIL;
+}

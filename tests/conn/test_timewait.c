@@ -1,0 +1,327 @@
+/* TIME-WAIT: 2 MSL, FIN retransmission re-ACKed, RST ignored (RFC 1337), a new SYN reopening
+ * (RFC 9293 §3.10.7.4 / RFC 6191) or refused, old-incarnation segments, port reuse with
+ * timestamps, port-range exhaustion. Issue 3, tests 7 and 13. */
+#include "harness.h"
+#include "tcpfix.h"
+
+#define TS_SYN_OPTS (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_TS | SYNACK_TCPOPT_HAS_WSCALE)
+
+static void use_ts(fx_t *fx) { fx->peer_syn = (fx_opt_t){ .has = TS_SYN_OPTS, .mss = 1460, .ws = 7 }; }
+
+static void no_rfc1337(synack_config_t *c) { c->tcp_rfc1337 = false; }
+static void no_recycle(synack_config_t *c) { c->tcp_tw_recycle_syn = false; }
+static void short_msl(synack_config_t *c) { c->tcp_msl_ms = 5000; }
+
+/* Server side that closed first: TIME-WAIT with the listener still open, the handle released
+ * (the entry lives on its own). RCV.NXT = 2, SND.NXT = 2 (relative). */
+static int server_in_timewait(fx_t *fx) {
+  int s = fx_open_passive(fx);
+  if (s < 0) return -1;
+  if (!fx_goto(fx, s, SYNACK_TCP_TIME_WAIT)) return -1;
+  if (synack_close(fx->st, fx->now, s) != 0) return -1;
+  fx_expect_none_(fx, __FILE__, __LINE__, 0);
+  return fx_state(fx) == SYNACK_TCP_TIME_WAIT ? 0 : -1;
+}
+
+static void lasts_two_msl(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_SOCKET), 1); /* the listener */
+  synack_conn_entry_t e;
+  REQUIRE(fx_find(fx, &e));
+  CHECK_EQ_U(e.state, SYNACK_TCP_TIME_WAIT);
+  CHECK_EQ_U(e.expires, t0 + SYNACK_SEC(60));
+  fx_expect_none_until(fx, t0 + SYNACK_SEC(60) - 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_expect_none_until(fx, t0 + SYNACK_SEC(60));
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, short_msl);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  t0 = fx->now;
+  fx_advance(fx, t0 + SYNACK_SEC(10) - 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_advance(fx, t0 + SYNACK_SEC(10));
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* A closed (orphaned) socket's TIME-WAIT becomes a compact entry without a handle. */
+static void orphan_becomes_timewait_entry(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  size_t mem_est = synack_stack_memory(fx->st);
+  CHECK(synack_close(fx->st, fx->now, s) == 0);
+  fx_expect(fx, FX_FA, 1, 1);
+  fx_inject(fx, SYNACK_MS(10), FX_FA, 1, 2);
+  fx_expect(fx, FX_A, 2, 2, .t = SYNACK_MS(10), .within = SYNACK_MS(40));
+  synack_conn_entry_t e;
+  REQUIRE(fx_find(fx, &e));
+  CHECK_EQ_U(e.kind, SYNACK_CONN_TIMEWAIT);
+  CHECK_EQ_I(e.sock, -1);
+  CHECK_EQ_U(e.state, SYNACK_TCP_TIME_WAIT);
+  CHECK(synack_stack_memory(fx->st) < mem_est); /* the full TCB and its buffers are gone */
+  fx_free(fx);
+}
+
+/* Test 13: a retransmitted FIN is ACKed again and restarts 2 MSL. */
+static void fin_retransmission_reacked(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(30), FX_FA, 1, 2);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(30));
+  fx_advance(fx, t0 + SYNACK_SEC(89));
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_advance(fx, t0 + SYNACK_SEC(90));
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* Test 13: RST in TIME-WAIT is ignored with RFC 1337 (default), closes it without. */
+static void rst_in_timewait(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_R, 2, 0);
+  fx_inject(fx, t0 + SYNACK_SEC(2), FX_RA, 2, 2);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_advance(fx, t0 + SYNACK_SEC(60) - 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT); /* not shortened */
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, no_rfc1337);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_R, 2, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* Data or a bare ACK in TIME-WAIT: the reply is an ACK <SEQ=SND.NXT><ACK=RCV.NXT>. */
+static void segments_in_timewait(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_PA, 1, 2, .len = 10); /* old data */
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(1));
+  fx_inject(fx, t0 + SYNACK_SEC(2), FX_A, 2, 2); /* duplicate of the final ACK: nothing */
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_free(fx);
+}
+
+/* Test 13: a new SYN with a higher sequence number reopens TIME-WAIT as a new incarnation. */
+static void new_syn_higher_seq_reopens(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  uint32_t old_isn = fx->isn;
+  uint64_t recycled = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_RECYCLED];
+  fx->peer_isn += 100000;
+  fx_inject(fx, t0 + SYNACK_SEC(5), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(5));
+  /* RFC 1122 4.2.2.13: the new ISS lies beyond the old incarnation's sequence space */
+  fx_check((int32_t)(fx->isn - (old_isn + 2)) > 0);
+  fx_check_state(fx, SYNACK_TCP_SYN_RECEIVED);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_RECYCLED], recycled + 1);
+  fx_inject(fx, t0 + SYNACK_SEC(5) + SYNACK_MS(10), FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  synack_endpoint_t rem;
+  int s2 = synack_accept(fx->st, fx->listener, &rem);
+  CHECK(s2 >= 0);
+  /* Test 7: a data segment of the earlier incarnation is outside the new window: ACKed, not delivered. */
+  fx_inject(fx, fx->now + SYNACK_MS(10), FX_PA, (uint32_t)-99999, 2 + (uint32_t)(old_isn - fx->isn), .len = 10);
+  fx_expect(fx, FX_A, 1, 1, .t = fx->now);
+  uint8_t b[32];
+  fx_check_rc(fx_recv(fx, s2, b, sizeof b), -SYNACK_EAGAIN);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
+/* Test 13: a SYN at or below RCV.NXT (no timestamps) is refused: ACK, TIME-WAIT kept. */
+static void new_syn_lower_seq_refused(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(5), FX_S, (uint32_t)-5000, 0);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(5));
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  fx_free(fx);
+}
+
+static void new_syn_refused_when_recycling_off(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, no_recycle);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(5), FX_S, 100000, 0);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(5));
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_free(fx);
+}
+
+/* RFC 6191: with timestamps, a SYN whose TSval is newer reopens even with a lower sequence
+ * number; an older TSval is refused even with a higher sequence number. */
+static void new_syn_by_timestamp(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  use_ts(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  REQUIRE(fx->ts_on);
+  synack_time_t t0 = fx->now;
+  /* older timestamp, higher sequence: refused */
+  fx_inject(fx, t0 + SYNACK_SEC(2), FX_S, 100000, 0,
+            .opt = { .has = TS_SYN_OPTS, .mss = 1460, .ws = 7, .tsval = fx->peer_ts_base - 1000 });
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(2));
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  /* newer timestamp, lower sequence: a new incarnation */
+  uint32_t seq = (uint32_t)-7000;
+  fx->peer_isn += seq;
+  fx_inject(fx, t0 + SYNACK_SEC(3), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(3), .opt = { .has = SYNACK_TCPOPT_HAS_TS });
+  fx_check_state(fx, SYNACK_TCP_SYN_RECEIVED);
+  fx_free(fx);
+}
+
+/* Test 13: port reuse: a TIME-WAIT 4-tuple is reused for connect() only with tw_reuse and
+ * timestamps that prove the new incarnation newer; otherwise EADDRNOTAVAIL. */
+static void one_port(synack_config_t *c) { c->tcp_port_lo = c->tcp_port_hi = 50000; }
+static void one_port_reuse(synack_config_t *c) { one_port(c); c->tcp_tw_reuse = true; }
+
+static int client_in_timewait(fx_t *fx) {
+  int s = fx_open_active(fx);
+  if (s < 0) return -1;
+  if (!fx_goto(fx, s, SYNACK_TCP_TIME_WAIT)) return -1;
+  if (synack_close(fx->st, fx->now, s) != 0) return -1;
+  return fx_state(fx) == SYNACK_TCP_TIME_WAIT ? 0 : -1;
+}
+
+static void port_reuse_with_timestamps(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port_reuse);
+  REQUIRE(fx);
+  use_ts(fx);
+  int s = client_in_timewait(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx->lport, 50000);
+  uint32_t old_isn = fx->isn, old_tsval = fx->last_tsval;
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  uint64_t reused = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_REUSED];
+  int s2 = fx_syn_sent(fx);
+  REQUIRE(s2 >= 0);
+  CHECK_EQ_U(fx->lport, 50000);
+  fx_check((int32_t)(fx->last_tsval - old_tsval) > 0);
+  fx_check(fx->isn != old_isn);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_REUSED], reused + 1);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  fx->peer_isn += 300000;
+  fx_inject(fx, fx->now + SYNACK_MS(10), FX_SA, 0, 1);
+  fx_expect(fx, FX_A, 1, 1);
+  fx_check_sock_state(fx, s2, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
+static void port_reuse_refused(void) {
+  /* tw_reuse off */
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port);
+  REQUIRE(fx);
+  use_ts(fx);
+  int s = client_in_timewait(fx);
+  REQUIRE(s >= 0);
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  int s2 = synack_socket(fx->st, SYNACK_AF_INET);
+  synack_endpoint_t rem;
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx_check_rc(synack_connect(fx->st, fx->now, s2, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_expect_none(fx);
+  fx_free(fx);
+
+  /* tw_reuse on, but no timestamps were negotiated: nothing proves the new SYN newer */
+  fx = fx_new(SYNACK_AF_INET, one_port_reuse);
+  REQUIRE(fx);
+  s = client_in_timewait(fx);
+  REQUIRE(s >= 0);
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  s2 = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx_check_rc(synack_connect(fx->st, fx->now, s2, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_free(fx);
+}
+
+/* Test 13: port-range exhaustion. */
+static void two_ports(synack_config_t *c) { c->tcp_port_lo = 50000; c->tcp_port_hi = 50001; }
+static void port_range_exhausted(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, two_ports);
+  REQUIRE(fx);
+  int a = fx_open_active(fx);
+  REQUIRE(a >= 0);
+  uint16_t pa = fx->lport;
+  fx->peer_isn += 1000;
+  int b = fx_open_active(fx);
+  REQUIRE(b >= 0);
+  CHECK(fx->lport != pa);
+  CHECK(fx->lport >= 50000 && fx->lport <= 50001);
+  int c = synack_socket(fx->st, SYNACK_AF_INET);
+  synack_endpoint_t rem;
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx_check_rc(synack_connect(fx->st, fx->now, c, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_expect_none(fx);
+  /* a port in TIME-WAIT still counts as used */
+  REQUIRE(fx_goto(fx, b, SYNACK_TCP_TIME_WAIT));
+  CHECK(synack_close(fx->st, fx->now, b) == 0);
+  fx_check_rc(synack_connect(fx->st, fx->now, c, &rem), -SYNACK_EADDRNOTAVAIL);
+  /* once it expires, the port is free again */
+  fx_advance(fx, fx->now + SYNACK_SEC(61));
+  fx_check_rc(synack_connect(fx->st, fx->now, c, &rem), -SYNACK_EINPROGRESS);
+  fx_free(fx);
+}
+
+/* RFC 6056: ephemeral ports are randomised (not sequential) across stacks with different seeds. */
+static void ephemeral_ports_random(void) {
+  uint16_t ports[8];
+  for (int k = 0; k < 8; k++) {
+    synack_config_t cfg;
+    fx_config(&cfg, SYNACK_AF_INET);
+    cfg.seed = 1000 + (uint64_t)k;
+    fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &cfg);
+    REQUIRE(fx);
+    int s = synack_socket(fx->st, SYNACK_AF_INET);
+    synack_endpoint_t rem, me;
+    fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+    CHECK_EQ_I(synack_connect(fx->st, 0, s, &rem), -SYNACK_EINPROGRESS);
+    CHECK(synack_getsockname(fx->st, s, &me) == 0);
+    ports[k] = me.port;
+    CHECK(me.port >= cfg.tcp_port_lo && me.port <= cfg.tcp_port_hi);
+    fx_free(fx);
+  }
+  int distinct = 0;
+  for (int i = 0; i < 8; i++) {
+    int seen = 0;
+    for (int j = 0; j < i; j++) seen |= ports[j] == ports[i];
+    distinct += !seen;
+  }
+  CHECK(distinct >= 6);
+}
+
+TH_MAIN(TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(fin_retransmission_reacked),
+        TH_CASE(rst_in_timewait), TH_CASE(segments_in_timewait), TH_CASE(new_syn_higher_seq_reopens),
+        TH_CASE(new_syn_lower_seq_refused), TH_CASE(new_syn_refused_when_recycling_off), TH_CASE(new_syn_by_timestamp),
+        TH_CASE(port_reuse_with_timestamps), TH_CASE(port_reuse_refused), TH_CASE(port_range_exhausted),
+        TH_CASE(ephemeral_ports_random))

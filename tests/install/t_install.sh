@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# cmake --install puts the static and shared libraries, the headers and synack.pc under a
+# prefix; a small program then builds against that copy through pkg-config and runs.
+set -euo pipefail
+command -v pkg-config >/dev/null || { echo "pkg-config missing: skipped"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# A separate, plain build (no sanitizers) so the installed library links into a plain program.
+cmake -S "$SYNACK_SOURCE_DIR" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DSYNACK_BENCH=OFF \
+  -DCMAKE_INSTALL_PREFIX="$tmp/prefix" >/dev/null
+cmake --build "$tmp/build" -j 2 >/dev/null
+cmake --install "$tmp/build" >/dev/null
+libdir=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -n1)
+test -f "$tmp/prefix/include/synack/synack.h"
+ls "$tmp"/prefix/lib*/libsynack.a "$tmp"/prefix/lib*/libsynack.so >/dev/null
+cat > "$tmp/hello.c" <<'C'
+#include <stdio.h>
+#include <synack/synack.h>
+int main(void) {
+  synack_config_t cfg;
+  synack_config_default(&cfg);
+  cfg.ip4 = synack_ip4(198, 18, 0, 1);
+  synack_stack_t *st = synack_stack_new(&cfg, 0);
+  if (!st) return 1;
+  synack_ip_t dst = synack_ip4(198, 18, 0, 2);
+  if (synack_stack_ping(st, 0, &dst, 1, 1, 8) != 0) return 1;
+  synack_frame_t f;
+  int frames = 0;
+  while (synack_stack_poll_tx(st, 0, &f)) frames++; /* the ARP request */
+  synack_stack_free(st);
+  printf("frames=%d\n", frames);
+  return frames == 1 ? 0 : 1;
+}
+C
+export PKG_CONFIG_PATH="$libdir"
+cc=${CC:-cc}
+# Shared library, then static.
+$cc -std=c11 "$tmp/hello.c" -o "$tmp/hello" $(pkg-config --cflags --libs synack)
+LD_LIBRARY_PATH="$(dirname "$libdir")" "$tmp/hello"
+$cc -std=c11 "$tmp/hello.c" -o "$tmp/hello-static" $(pkg-config --cflags synack) "$(dirname "$libdir")/libsynack.a"
+"$tmp/hello-static"
+echo "install: ok"
