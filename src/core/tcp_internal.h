@@ -85,6 +85,7 @@ enum {
   TF_CONNECTED = 1u << 20,  /* CONNECTED was reported (or the socket was accepted) */
   TF_RTT_TIMING = 1u << 21, /* rtt_seq/rtt_time time one segment (Karn) */
   TF_SYN_DATA_SEEN = 1u << 22,
+  TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
 };
 
 typedef struct synack_listener synack_listener_t;
@@ -275,6 +276,8 @@ void synack_tcp_send_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
 /* RFC 5961 §7 rate-limited challenge ACK. */
 void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* Sends RST for a TCB (SEQ = SND.NXT, ACK when synchronized). */
+/* RFC 1122 §4.2.3.6: keepalive probe, SEG.SEQ = SND.NXT - 1, no data. */
+void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* RFC 9293 §3.10.7.1: the RST answering a segment that matches nothing (never for a RST). */
 void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg);
@@ -290,6 +293,7 @@ bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
 void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
+uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family);
 /* Window field to advertise (scaled) and its effect on rcv_adv. */
 uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn);
 /* Our MSS for a route: MTU minus IP and TCP headers. */
@@ -323,7 +327,7 @@ void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_seg_t *seg, synack_time_t now);
 void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_seg_t *seg, synack_time_t now);
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now);
-void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, const char *reason);
+void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_tcp_state_t to, const char *reason);
 /* Closes a listener: RST to queued children, half-open entries dropped. */
 void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 

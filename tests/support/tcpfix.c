@@ -83,6 +83,7 @@ static void learn_from(fx_t *fx, const uint8_t *buf, size_t len) {
       (d.tcp.src_port == fx->lport || fx->lport == 0))
     fx->isn = d.tcp.seq;
   if (d.tcp.opts.present & SYNACK_TCPOPT_HAS_TS) fx->last_tsval = d.tcp.opts.ts_val;
+  if (!(d.tcp.flags & SYNACK_TCP_RST)) fx->last_win = d.tcp.window;
 }
 
 void fx_drain(fx_t *fx) {

@@ -96,6 +96,7 @@ typedef struct fx {
   bool ts_on;                /* timestamps negotiated: injected segments carry TS automatically */
   uint32_t peer_ts_base;     /* peer's TSval = base + now in ms */
   uint32_t last_tsval;       /* latest TSval the stack sent (used as TSecr) */
+  uint32_t last_win;         /* window field of the latest segment the stack sent (raw) */
   uint32_t sseq, pseq;       /* relative: stack's SND.NXT and RCV.NXT (set by the state helpers) */
   int listener;              /* handle of fx_listen's socket, -1 */
   /* output queue */

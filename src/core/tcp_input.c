@@ -1,0 +1,700 @@
+/* Segment arrival, in the order of RFC 9293 §3.10.7: a segment for no connection (CLOSED),
+ * for a listener (tcp_listen.c), for a SYN-SENT socket, and the ordered steps that every
+ * synchronized state shares. Each step returns STEP_NEXT to go on, STEP_STOP when the segment
+ * is consumed, STEP_GONE when the TCB was freed (nothing may touch it afterwards). */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+enum { STEP_GONE = -1, STEP_STOP = 0, STEP_NEXT = 1 };
+
+static uint32_t now_s(synack_time_t now) { return (uint32_t)(now / 1000000u); }
+
+/* ---------- shared helpers ---------- */
+
+void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb) {
+  uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
+  uint32_t mss = tcb->peer_mss ? tcb->peer_mss : synack_tcp_default_mss(st, tcb->node.t.family);
+  if (mss > route) mss = route;
+  if (tcb->user_mss && mss > tcb->user_mss) mss = tcb->user_mss;
+  /* RFC 6691: the MSS counts the fixed header only; options come out of it. */
+  if (tcb->flags & TF_TS_OK) mss -= 12;
+  if (mss < 64) mss = 64;
+  tcb->snd_mss = (uint16_t)mss;
+  tcb->cwnd_bytes = st->cfg.tcp_initial_cwnd_segs * mss; /* RFC 6928 */
+  tcb->ssthresh_bytes = UINT32_MAX;
+}
+
+void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_opts_t *o) {
+  /* RFC 7323 §2.2, §3.2 and RFC 2018 §2: an option is in use only when both SYNs carried it. */
+  if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS)) {
+    tcb->ts_recent = o->ts_val;
+    tcb->ts_recent_s = now_s(st->now);
+  } else {
+    tcb->flags &= ~(uint32_t)TF_TS_OK;
+  }
+  if ((tcb->flags & TF_WS_OK) && (o->present & SYNACK_TCPOPT_HAS_WSCALE)) {
+    /* RFC 7323 §2.3: a shift above 14 is used as 14. */
+    tcb->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+  } else {
+    tcb->flags &= ~(uint32_t)TF_WS_OK;
+    tcb->snd_wscale = tcb->rcv_wscale = 0;
+  }
+  if (!(o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) tcb->flags &= ~(uint32_t)TF_SACK_OK;
+  tcb->peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, tcb->node.t.family);
+  synack_tcp_set_mss(st, tcb);
+}
+
+static bool fin_acked(const synack_tcb_t *tcb) {
+  return (tcb->flags & TF_FIN_QUEUED) && seq_gt(tcb->snd_una, tcb->fin_seq);
+}
+
+static bool seg_acceptable(const synack_tcb_t *tcb, const synack_seg_t *seg) {
+  /* RFC 9293 §3.10.7.4 first step: the four cases of segment length and window. */
+  int32_t w = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
+  uint32_t wnd = w > 0 ? (uint32_t)w : 0;
+  synack_seq_t lo = tcb->rcv_nxt, hi = seq_add(tcb->rcv_nxt, wnd);
+  if (seg->seg_len == 0) return wnd == 0 ? seq_eq(seg->seq, lo) : seq_in(seg->seq, lo, hi);
+  if (wnd == 0) return false;
+  return seq_in(seg->seq, lo, hi) || seq_in(seq_add(seg->seq, seg->seg_len - 1), lo, hi);
+}
+
+/* ---------- CLOSED (RFC 9293 §3.10.7.1) ---------- */
+static void input_closed(synack_stack_t *st, synack_seg_t *seg) {
+  /* RFC 9293 §3.10.7.1: everything is discarded; anything but a RST is answered by a RST. */
+  synack_drop(st, SYNACK_DROP_TCP_NO_SOCKET, NULL, 0);
+  synack_tcp_reply_rst(st, seg);
+}
+
+/* ---------- SYN-SENT (RFC 9293 §3.10.7.3) ---------- */
+static int step_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
+static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
+
+static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  bool ack_ok = false;
+  if (seg->flags & SYNACK_TCP_ACK) {
+    /* RFC 9293 §3.10.7.3 first: an ACK outside (ISS, SND.NXT] is from an old incarnation:
+     * answer with <SEQ=SEG.ACK><CTL=RST> (unless it is a RST) and keep waiting. */
+    if (seq_le(seg->ack, tcb->iss) || seq_gt(seg->ack, tcb->snd_max)) {
+      synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+      if (!(seg->flags & SYNACK_TCP_RST))
+        synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+      return;
+    }
+    ack_ok = true;
+  }
+  if (seg->flags & SYNACK_TCP_RST) {
+    /* RFC 9293 §3.10.7.3 second (and RFC 5961 §3.2): a RST counts only with an acceptable ACK. */
+    if (!ack_ok) { synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0); return; }
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_done(st, tcb, -SYNACK_ECONNREFUSED, "rcv RST (connection refused)");
+    return;
+  }
+  if (!(seg->flags & SYNACK_TCP_SYN)) {
+    /* RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: drop. */
+    synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
+    return;
+  }
+  /* RFC 9293 §3.10.7.3 fourth: the SYN. */
+  tcb->irs = seg->seq;
+  tcb->rcv_nxt = seq_add(seg->seq, 1);
+  tcb->rcv_adv = tcb->rcv_nxt;
+  synack_tcp_apply_syn_opts(st, tcb, &seg->r.opts);
+  if (ack_ok) {
+    tcb->snd_una = seg->ack;
+    if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
+  }
+  /* RFC 7323 §2.2: the window of a SYN is never scaled. */
+  tcb->snd_wnd = seg->r.window;
+  tcb->max_snd_wnd = tcb->snd_wnd;
+  tcb->snd_wl1 = seg->seq;
+  tcb->snd_wl2 = seg->ack;
+  if (!seq_gt(tcb->snd_una, tcb->iss)) {
+    /* Simultaneous open: SYN-RECEIVED, answer with SYN-ACK. Data on this SYN is not kept
+     * (see docs/tcp-choices.md): it is not acknowledged, so the peer sends it again. */
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_SYN_RECEIVED, "rcv SYN (simultaneous open)");
+    tcb->snd_nxt = tcb->iss;
+    synack_tcp_rtx_stop(st, tcb);
+    synack_tcp_output(st, tcb, now);
+    return;
+  }
+  /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3: sample the RTT unless retransmitted. */
+  if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr)
+    synack_tcp_rtt_sample(st, tcb, (synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr) * 1000u);
+  else if (tcb->retransmits == 0)
+    synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+  tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+  tcb->retransmits = tcb->backoff = 0;
+  tcb->soft_error = 0;
+  synack_tcp_rtx_stop(st, tcb);
+  synack_tcp_set_state(st, tcb, SYNACK_TCP_ESTABLISHED, "rcv SYN-ACK");
+  synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
+  tcb->flags |= TF_CONNECTED | TF_ACK_NOW;
+  synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
+  synack_tcp_keep_update(st, tcb, now);
+  /* RFC 9293 §3.10.7.3: data or FIN on the SYN-ACK continue at the sixth step. */
+  seg->seq = seq_add(seg->seq, 1);
+  seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
+  seg->seg_len -= 1;
+  if (step_data(st, tcb, seg, now) == STEP_GONE) return;
+  if (step_fin(st, tcb, seg, now) == STEP_GONE) return;
+  synack_tcp_output(st, tcb, now);
+}
+
+/* ---------- synchronized states (RFC 9293 §3.10.7.4) ---------- */
+
+/* RFC 9293 §3.10.7.4 first: sequence number check, with PAWS (RFC 7323 §5.3). */
+static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  const synack_tcp_opts_t *o = &seg->r.opts;
+  if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
+      (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_eq(seg->ack, tcb->snd_max)) {
+    /* Simultaneous open (RFC 9293 §3.5 figure 8): the crossing SYN-ACK repeats the SYN we
+     * already have; its new part is the ACK of our SYN. */
+    seg->seq = seq_add(seg->seq, 1);
+    seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
+    seg->seg_len -= 1;
+  }
+  if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && !(seg->flags & SYNACK_TCP_RST) &&
+      (int32_t)(o->ts_val - tcb->ts_recent) < 0 && now_s(now) - tcb->ts_recent_s < 24u * 86400u) {
+    /* RFC 7323 §5.3 R1: a timestamp older than TS.Recent: old duplicate. ACK and drop. */
+    synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
+    synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  if (!seg_acceptable(tcb, seg)) {
+    /* RFC 9293 §3.10.7.4 first: an unacceptable segment is answered by an ACK (not a RST). */
+    synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
+    if (seg->flags & SYNACK_TCP_RST) return STEP_STOP;
+    if (tcb->state == SYNACK_TCP_TIME_WAIT && (seg->flags & SYNACK_TCP_FIN)) {
+      /* RFC 9293 §3.10.7.4 eighth: a retransmitted FIN restarts the 2*MSL timer. */
+      synack_timer_set(&st->wheel, &tcb->t_keep, now + 2u * (synack_time_t)st->cfg.tcp_msl_ms * 1000u);
+    }
+    if (tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss)) tcb->snd_nxt = tcb->iss;
+    synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  /* RFC 7323 §4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
+  if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && seq_le(seg->seq, tcb->last_ack_sent)) {
+    tcb->ts_recent = o->ts_val;
+    tcb->ts_recent_s = now_s(now);
+  }
+  return STEP_NEXT;
+}
+
+/* RFC 9293 §3.10.7.4 second: the RST bit, with RFC 5961 §3.2's exact-match rule. */
+static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (!(seg->flags & SYNACK_TCP_RST)) return STEP_NEXT;
+  if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, tcb->rcv_nxt)) {
+    /* RFC 5961 §3.2: in the window but not at RCV.NXT: challenge ACK, drop. */
+    synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+    synack_tcp_challenge_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  switch (tcb->state) {
+  case SYNACK_TCP_SYN_RECEIVED:
+    /* Active open (simultaneous): connection refused. Passive opens are half-open entries. */
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_done(st, tcb, -SYNACK_ECONNREFUSED, "rcv RST");
+    return STEP_GONE;
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
+    synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv RST");
+    return STEP_GONE;
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_tcp_done(st, tcb, 0, "rcv RST");
+    return STEP_GONE;
+  case SYNACK_TCP_TIME_WAIT:
+    if (st->cfg.tcp_rfc1337) {
+      /* RFC 1337 §3 (TIME-WAIT assassination): ignore RST in TIME-WAIT. */
+      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+      return STEP_STOP;
+    }
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_tcp_done(st, tcb, 0, "rcv RST");
+    return STEP_GONE;
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    return STEP_STOP;
+  }
+  return STEP_STOP;
+}
+
+/* RFC 9293 §3.10.7.4 fourth (the third, security, is not implemented): a SYN. */
+static int step_check_syn(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (!(seg->flags & SYNACK_TCP_SYN)) return STEP_NEXT;
+  switch (tcb->state) {
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    if (st->cfg.tcp_rfc5961_syn) {
+      /* RFC 5961 §4.2: any SYN in a synchronized state gets a challenge ACK and is dropped. */
+      synack_tcp_challenge_ack(st, tcb, now);
+      return STEP_STOP;
+    }
+    /* RFC 793: a SYN in the window is an error: reset the connection. */
+    synack_tcp_send_rst_tcb(st, tcb, now);
+    synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
+    synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv SYN in window");
+    return STEP_GONE;
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    return STEP_STOP;
+  }
+  return STEP_STOP;
+}
+
+/* Advances SND.UNA and updates the send window (RFC 9293 §3.10.7.4 fifth, ESTABLISHED). */
+static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (seq_gt(seg->ack, tcb->snd_max)) {
+    /* Acknowledges something not yet sent: send an ACK, drop (RFC 9293 §3.10.7.4). */
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  if (seq_gt(seg->ack, tcb->snd_una)) {
+    uint32_t acked = (uint32_t)seq_diff(seg->ack, tcb->snd_una);
+    uint32_t a = acked;
+    if (seq_eq(tcb->snd_una, tcb->iss)) a--; /* the SYN */
+    uint32_t data = a < tcb->sb.len ? a : tcb->sb.len;
+    synack_sndbuf_drop(&tcb->sb, data);
+    tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
+    tcb->bytes_acked += data;
+    tcb->snd_una = seg->ack;
+    if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
+    const synack_tcp_opts_t *o = &seg->r.opts;
+    if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && o->ts_ecr) {
+      uint32_t ms = synack_tcp_ts_now(now, tcb->ts_offset) - o->ts_ecr;
+      if (ms < 600000u) synack_tcp_rtt_sample(st, tcb, ms * 1000u); /* RFC 7323 §4.1 */
+    } else if ((tcb->flags & TF_RTT_TIMING) && seq_gt(seg->ack, tcb->rtt_seq)) {
+      synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+      tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+    }
+    tcb->retransmits = 0;
+    tcb->backoff = 0;
+    synack_tcp_cc_on_ack(tcb, data);
+    /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
+    if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);
+    else synack_tcp_rtx_arm(st, tcb, now);
+    if (data && synack_sndbuf_room(&tcb->sb) > 0 && synack_tcp_state_can_send(tcb->state))
+      synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
+  }
+  /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update. */
+  if (seq_lt(tcb->snd_wl1, seg->seq) || (seq_eq(tcb->snd_wl1, seg->seq) && seq_le(tcb->snd_wl2, seg->ack))) {
+    tcb->snd_wnd = (uint32_t)seg->r.window << tcb->snd_wscale;
+    if (tcb->snd_wnd > tcb->max_snd_wnd) tcb->max_snd_wnd = tcb->snd_wnd;
+    tcb->snd_wl1 = seg->seq;
+    tcb->snd_wl2 = seg->ack;
+  }
+  return STEP_NEXT;
+}
+
+/* RFC 9293 §3.10.7.4 fifth: the ACK field, with RFC 5961 §5.2's acceptable range. */
+static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (!(seg->flags & SYNACK_TCP_ACK)) {
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    return STEP_STOP;
+  }
+  if (st->cfg.tcp_rfc5961_ack && tcb->state != SYNACK_TCP_SYN_RECEIVED &&
+      !seq_between(seg->ack, seq_sub(tcb->snd_una, tcb->max_snd_wnd), tcb->snd_max)) {
+    /* RFC 5961 §5.2: outside [SND.UNA - MAX.SND.WND, SND.NXT]: challenge ACK, drop. */
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    synack_tcp_challenge_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  switch (tcb->state) {
+  case SYNACK_TCP_SYN_RECEIVED:
+    if (!(seq_lt(tcb->snd_una, seg->ack) && seq_le(seg->ack, tcb->snd_max))) {
+      /* RFC 9293 §3.10.7.4: an unacceptable ACK in SYN-RECEIVED gets <SEQ=SEG.ACK><CTL=RST>. */
+      synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+      synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+      return STEP_STOP;
+    }
+    tcb->snd_wl1 = seg->seq;
+    tcb->snd_wl2 = seg->ack;
+    tcb->snd_wnd = (uint32_t)seg->r.window << tcb->snd_wscale;
+    tcb->max_snd_wnd = tcb->snd_wnd;
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN");
+    synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
+    tcb->flags |= TF_CONNECTED;
+    synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
+    synack_tcp_keep_update(st, tcb, now);
+    if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
+    if (tcb->flags & TF_FIN_QUEUED) synack_tcp_set_state(st, tcb, SYNACK_TCP_FIN_WAIT_1, "close() pending");
+    return STEP_NEXT;
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_FIN_WAIT_2:
+    return ack_common(st, tcb, seg, now);
+  case SYNACK_TCP_FIN_WAIT_1:
+    if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
+    if (fin_acked(tcb)) {
+      /* RFC 9293 §3.10.7.4: our FIN is acknowledged: FIN-WAIT-2. */
+      synack_tcp_set_state(st, tcb, SYNACK_TCP_FIN_WAIT_2, "rcv ACK of FIN");
+      if (tcb->flags & TF_ORPHAN) /* Linux tcp_fin_timeout: an orphan does not wait forever */
+        synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)st->cfg.tcp_fin_timeout_ms * 1000u);
+    }
+    return STEP_NEXT;
+  case SYNACK_TCP_CLOSING:
+    if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
+    if (fin_acked(tcb)) {
+      synack_tcp_enter_timewait(st, tcb, now, "rcv ACK of FIN");
+      return STEP_GONE; /* the rest of the segment does not matter; the TCB may be gone */
+    }
+    return STEP_STOP;
+  case SYNACK_TCP_LAST_ACK:
+    if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
+    if (fin_acked(tcb)) {
+      synack_tcp_done(st, tcb, 0, "rcv ACK of FIN");
+      return STEP_GONE;
+    }
+    return STEP_STOP;
+  case SYNACK_TCP_TIME_WAIT:
+    return STEP_NEXT; /* only a retransmitted FIN matters: eighth step */
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    return STEP_STOP;
+  }
+  return STEP_STOP;
+}
+
+/* RFC 9293 §3.10.7.4 sixth: URG is ignored (RFC 6093 discourages the urgent mechanism). */
+static int step_urg(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg) {
+  (void)st; (void)tcb; (void)seg;
+  return STEP_NEXT;
+}
+
+static void ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now) {
+  /* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: delay ACKs, but ACK at least every second
+   * full-sized segment; Linux-like quick ACKs at the start. */
+  tcb->rcv_unacked_segs++;
+  tcb->rcv_unacked_bytes += n;
+  if (tcb->quickack_left > 0) {
+    tcb->quickack_left--;
+    tcb->flags |= TF_ACK_NOW;
+  } else if (st->cfg.tcp_delack_every_second ? tcb->rcv_unacked_segs >= 2
+                                             : tcb->rcv_unacked_bytes >= 2u * tcb->rcv_mss) {
+    tcb->flags |= TF_ACK_NOW;
+  } else {
+    synack_tcp_delack_arm(st, tcb, now);
+  }
+}
+
+/* RFC 9293 §3.10.7.4 seventh: segment text. */
+static int step_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  switch (tcb->state) {
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+    break;
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    /* The peer's FIN was received (or no handshake): ignore the text. */
+    return STEP_NEXT;
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    return STEP_NEXT;
+  }
+  if (seg->len == 0) return STEP_NEXT;
+  const uint8_t *data = seg->r.payload;
+  uint32_t n = seg->len;
+  synack_seq_t seq = seg->seq;
+  int32_t skip = seq_diff(tcb->rcv_nxt, seq);
+  if (skip > 0) {
+    if ((uint32_t)skip >= n) { tcb->flags |= TF_ACK_NOW; return STEP_NEXT; } /* all old: re-ACK */
+    data += skip;
+    n -= (uint32_t)skip;
+    seq = tcb->rcv_nxt;
+  }
+  if (tcb->flags & TF_ORPHAN) {
+    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection. */
+    synack_tcp_send_rst_tcb(st, tcb, now);
+    synack_tcp_done(st, tcb, 0, "data after close()");
+    return STEP_GONE;
+  }
+  uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  uint32_t off = (uint32_t)seq_diff(seq, tcb->rcv_nxt);
+  if (off >= space) {
+    synack_drop(st, SYNACK_DROP_TCP_RCVBUF_FULL, NULL, 0);
+    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
+    tcb->flags |= TF_ACK_NOW;
+    return STEP_NEXT;
+  }
+  if (off + n > space) {
+    n = space - off; /* beyond the window: trimmed, and a FIN after it is not ours yet */
+    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
+  }
+  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) {
+    synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
+    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
+    return STEP_NEXT;
+  }
+  if (off == 0) {
+    synack_rcvbuf_place(&tcb->rb, 0, data, n);
+    synack_rcvbuf_commit(&tcb->rb, n);
+    tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
+    uint32_t got = synack_ooo_take(&tcb->rb, tcb->rcv_nxt);
+    synack_rcvbuf_commit(&tcb->rb, got);
+    tcb->rcv_nxt = seq_add(tcb->rcv_nxt, got);
+    tcb->bytes_received += n + got;
+    if (got > 0 || tcb->rb.nooo > 0) tcb->flags |= TF_ACK_NOW; /* RFC 5681 §4.2: gap filled */
+    else ack_policy(st, tcb, n, now);
+    if (!(tcb->flags & TF_SHUT_RD)) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
+    else { /* SHUT_RD: the data is acknowledged and discarded */
+      uint8_t sink[256];
+      while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+    }
+    return STEP_NEXT;
+  }
+  /* Out of order: place it, remember the range, ACK at once (RFC 5681 §4.2 duplicate ACK). */
+  tcb->flags |= TF_ACK_NOW;
+  uint32_t bound = st->cfg.tcp_ooo_max_bytes ? st->cfg.tcp_ooo_max_bytes : tcb->rb.cap;
+  if (tcb->rb.ooo_bytes + n > bound) {
+    synack_drop(st, SYNACK_DROP_TCP_OOO_NO_MEMORY, NULL, 0);
+    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
+    return STEP_NEXT;
+  }
+  synack_rcvbuf_place(&tcb->rb, off, data, n);
+  if (!synack_ooo_add(&tcb->rb, seq, seq_add(seq, n))) {
+    synack_drop(st, SYNACK_DROP_TCP_OOO_NO_MEMORY, NULL, 0);
+    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
+    return STEP_NEXT;
+  }
+  synack_count(st, SYNACK_CTR_TCP_OOO_SEGS);
+  return STEP_NEXT;
+}
+
+/* RFC 9293 §3.10.7.4 eighth: the FIN bit (a FIN beyond a gap waits until the gap fills). */
+static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  bool fin = false;
+  if ((seg->flags & SYNACK_TCP_FIN) && !(tcb->flags & TF_RCVD_FIN)) {
+    synack_seq_t fseq = seq_add(seg->seq, seg->len);
+    if (seq_eq(fseq, tcb->rcv_nxt)) fin = true;
+    else if (seq_gt(fseq, tcb->rcv_nxt)) { tcb->flags |= TF_OOO_FIN; tcb->ooo_fin_seq = fseq; }
+  }
+  if (!fin && (tcb->flags & TF_OOO_FIN) && seq_eq(tcb->ooo_fin_seq, tcb->rcv_nxt)) fin = true;
+  if (!fin) return STEP_NEXT;
+  tcb->flags &= ~(uint32_t)TF_OOO_FIN;
+  switch (tcb->state) {
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    /* RFC 9293 §3.10.7.4 eighth: no FIN processing here (unreachable: not synchronized). */
+    return STEP_STOP;
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+    return STEP_NEXT; /* the FIN was already processed */
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_TIME_WAIT:
+    break;
+  }
+  tcb->rcv_nxt = seq_add(tcb->rcv_nxt, 1);
+  tcb->flags |= TF_RCVD_FIN;
+  synack_tcp_post(st, tcb, SYNACK_EV_PEER_CLOSED | SYNACK_EV_READABLE, 0);
+  switch (tcb->state) {
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSE_WAIT, "rcv FIN");
+    /* The ACK of the FIN is delayed: a close() inside the delayed-ACK time then sends one
+     * FIN-ACK segment (the three-segment close). */
+    if (!(tcb->flags & TF_ACK_NOW)) synack_tcp_delack_arm(st, tcb, now);
+    return STEP_NEXT;
+  case SYNACK_TCP_FIN_WAIT_1:
+    if (fin_acked(tcb)) {
+      synack_tcp_enter_timewait(st, tcb, now, "rcv FIN (and ACK of our FIN)");
+      return STEP_GONE;
+    }
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSING, "rcv FIN (simultaneous close)");
+    tcb->flags |= TF_ACK_NOW;
+    return STEP_NEXT;
+  case SYNACK_TCP_FIN_WAIT_2:
+    synack_tcp_enter_timewait(st, tcb, now, "rcv FIN");
+    return STEP_GONE;
+  case SYNACK_TCP_TIME_WAIT:
+    synack_timer_set(&st->wheel, &tcb->t_keep, now + 2u * (synack_time_t)st->cfg.tcp_msl_ms * 1000u);
+    tcb->flags |= TF_ACK_NOW;
+    return STEP_NEXT;
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+    break;
+  }
+  return STEP_NEXT;
+}
+
+static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  int rc;
+  if ((rc = step_check_seq(st, tcb, seg, now)) != STEP_NEXT) return;
+  if ((rc = step_check_rst(st, tcb, seg, now)) != STEP_NEXT) return;
+  if ((rc = step_check_syn(st, tcb, seg, now)) != STEP_NEXT) return;
+  if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;
+  if (rc == STEP_STOP) { synack_tcp_output(st, tcb, now); return; }
+  if ((rc = step_urg(st, tcb, seg)) != STEP_NEXT) return;
+  if ((rc = step_data(st, tcb, seg, now)) == STEP_GONE) return;
+  if ((rc = step_fin(st, tcb, seg, now)) == STEP_GONE) return;
+  synack_tcp_output(st, tcb, now);
+}
+
+void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  tcb->segs_in++;
+  tcb->last_rcv = now;
+  tcb->keep_probes = 0;
+  switch (tcb->state) {
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+    input_closed(st, seg);
+    return;
+  case SYNACK_TCP_SYN_SENT:
+    input_syn_sent(st, tcb, seg, now);
+    return;
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    input_synchronized(st, tcb, seg, now);
+    return;
+  }
+}
+
+/* ---------- entry point: parse and demultiplex ---------- */
+void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *src, const synack_ip_t *dst,
+                      uint8_t tos, const uint8_t *buf, size_t len, unsigned rx_flags) {
+  synack_seg_t seg;
+  memset(&seg, 0, sizeof seg);
+  st->now = now;
+  unsigned pf = ((rx_flags & SYNACK_RX_CSUM_VALID) || st->cfg.csum_offload_rx) ? SYNACK_PARSE_NO_CSUM : 0;
+  synack_drop_reason_t why = synack_tcp_parse(buf, len, src, dst, pf, &seg.r);
+  if (why != SYNACK_DROP_NONE) { synack_drop(st, why, NULL, 0); return; }
+  if (seg.r.src_port == 0 || seg.r.dst_port == 0) { synack_drop(st, SYNACK_DROP_TCP_BAD_ADDR, NULL, 0); return; }
+  uint8_t f = seg.r.flags;
+  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) { synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0); return; }
+  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_FIN) && st->cfg.tcp_drop_synfin) {
+    synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    return;
+  }
+  synack_count(st, SYNACK_CTR_TCP_SEGS_IN);
+  seg.flags = f;
+  seg.seq = seq_make(seg.r.seq);
+  seg.ack = seq_make(seg.r.ack);
+  seg.len = (uint32_t)seg.r.payload_len;
+  seg.seg_len = seg.len + ((f & SYNACK_TCP_SYN) ? 1u : 0u) + ((f & SYNACK_TCP_FIN) ? 1u : 0u);
+  seg.tos = tos;
+  seg.t.family = dst->family;
+  memcpy(seg.t.laddr, dst->b, 16);
+  memcpy(seg.t.raddr, src->b, 16);
+  seg.t.lport = seg.r.dst_port;
+  seg.t.rport = seg.r.src_port;
+
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);
+  if (n) {
+    switch ((synack_node_kind_t)n->kind) {
+    case SYNACK_NODE_TCB:
+      synack_tcp_input_tcb(st, (synack_tcb_t *)n, &seg, now);
+      return;
+    case SYNACK_NODE_HALFOPEN:
+      synack_tcp_halfopen_input(st, (synack_halfopen_t *)n, &seg, now);
+      return;
+    case SYNACK_NODE_TIMEWAIT:
+      if (synack_tcp_timewait_input(st, (synack_timewait_t *)n, &seg, now)) return;
+      break; /* a new SYN reopened the 4-tuple: on to the listener */
+    }
+  }
+  synack_listener_t *l = synack_tcp_listener_lookup(st, seg.t.family, seg.t.laddr, seg.t.lport);
+  if (l) { synack_tcp_listen_input(st, l, &seg, now); return; }
+  input_closed(st, &seg);
+}
+
+/* ---------- ICMP errors (RFC 1122 §4.2.3.9, RFC 5927, RFC 5461) ---------- */
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family, uint8_t type, uint8_t code,
+                           uint32_t mtu, const uint8_t *q, size_t len) {
+  synack_tuple_t t;
+  memset(&t, 0, sizeof t);
+  const uint8_t *th;
+  size_t hl;
+  if (family == SYNACK_AF_INET) {
+    if (len < 20) goto bad;
+    hl = (size_t)(q[0] & 0x0f) * 4;
+    if (hl < 20 || len < hl + 8 || q[9] != SYNACK_IPPROTO_TCP) goto bad;
+    memcpy(t.laddr, q + 12, 4);
+    memcpy(t.raddr, q + 16, 4);
+  } else {
+    hl = 40;
+    if (len < hl + 8 || q[6] != SYNACK_IPPROTO_TCP) goto bad;
+    memcpy(t.laddr, q + 8, 16);
+    memcpy(t.raddr, q + 24, 16);
+  }
+  t.family = family;
+  th = q + hl;
+  t.lport = (uint16_t)(th[0] << 8 | th[1]);
+  t.rport = (uint16_t)(th[2] << 8 | th[3]);
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &t);
+  if (!n || n->kind != SYNACK_NODE_TCB) return;
+  synack_tcb_t *tcb = (synack_tcb_t *)n;
+  synack_seq_t seq = seq_make(rd32(th + 4));
+  /* RFC 5927 §4.1: act only when the quoted sequence number is one we have in flight. */
+  if (!seq_between(seq, tcb->snd_una, tcb->snd_max) ||
+      (seq_eq(tcb->snd_una, tcb->snd_max) && !seq_eq(seq, tcb->snd_una)))
+    goto bad;
+  bool pmtu = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED) ||
+              (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_PACKET_TOO_BIG);
+  if (pmtu) {
+    /* RFC 1191 / RFC 8201: lower the MSS to fit the reported MTU and resend. */
+    uint32_t hdr = (family == SYNACK_AF_INET6 ? 40u : 20u) + 20u + ((tcb->flags & TF_TS_OK) ? 12u : 0u);
+    if (mtu > hdr + 64 && mtu - hdr < tcb->snd_mss) {
+      tcb->snd_mss = (uint16_t)(mtu - hdr);
+      tcb->snd_nxt = tcb->snd_una;
+      synack_tcp_output(st, tcb, now);
+    }
+    return;
+  }
+  bool unreach = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH) ||
+                 (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_DEST_UNREACH);
+  bool exceeded = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_TIME_EXCEEDED) ||
+                  (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_TIME_EXCEEDED);
+  if (!unreach && !exceeded) return;
+  /* RFC 1122 §4.2.3.9 and RFC 5461 §4: unreachables are soft errors: remembered and
+   * reported if the connection later times out, never a reason to abort by themselves. */
+  int err = -SYNACK_EHOSTUNREACH;
+  if (family == SYNACK_AF_INET && unreach && code == SYNACK_ICMP4_NET_UNREACH) err = -SYNACK_ENETUNREACH;
+  if (unreach && ((family == SYNACK_AF_INET && code == SYNACK_ICMP4_PORT_UNREACH) ||
+                  (family == SYNACK_AF_INET6 && code == SYNACK_ICMP6_PORT_UNREACH)))
+    err = -SYNACK_ECONNREFUSED;
+  tcb->soft_error = err;
+  return;
+bad:
+  synack_drop(st, SYNACK_DROP_ICMP_BAD_QUOTE, NULL, 0);
+}

@@ -1,0 +1,336 @@
+/* Passive open: the LISTEN state (RFC 9293 §3.10.7.2), the bounded SYN queue of compact
+ * half-open entries in SYN-RECEIVED, SYN-ACK retransmission (1, 2, 4, 8, 16 s; the entry is
+ * dropped 63 s after the SYN with the default 5 retries), SYN cookies when the SYN queue is
+ * full (RFC 4987), and the bounded accept queue. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+_Static_assert(sizeof(synack_halfopen_t) <= 128, "half-open entries must stay small");
+
+static uint16_t listener_window(const synack_listener_t *l) {
+  uint32_t cap = l->tcb->rb.cap;
+  return (uint16_t)(cap > 65535 ? 65535 : cap);
+}
+
+static uint16_t listener_mss(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t) {
+  uint16_t mss = synack_tcp_route_mss(st, t);
+  if (l->tcb->user_mss && l->tcb->user_mss < mss) mss = l->tcb->user_mss;
+  return mss;
+}
+
+static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
+                        synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint32_t ts_recent, bool cookie,
+                        synack_time_t now) {
+  (void)peer_ws;
+  synack_ctl_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.syn_opts = true;
+  o.mss = listener_mss(st, l, t);
+  o.sack = (opt & HO_SACK) != 0;
+  o.ws = (opt & HO_WS) != 0;
+  o.wscale = synack_tcp_pick_wscale(st);
+  o.ts = (opt & HO_TS) != 0;
+  o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, t));
+  o.ts_ecr = ts_recent;
+  if (cookie && o.ts) o.ts_val = synack_cookie_ts_encode(o.ts_val, o.ws, peer_ws, o.sack);
+  synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), SYNACK_TCP_SYN | SYNACK_TCP_ACK, listener_window(l), &o);
+}
+
+/* Options both sides agree on, from the peer's SYN and our configuration. */
+static uint8_t negotiate(const synack_stack_t *st, const synack_listener_t *l, const synack_tcp_opts_t *o) {
+  uint8_t opt = 0;
+  if (l->tcb->flags & TF_NOOPT) return 0;
+  if (st->cfg.tcp_timestamps && (o->present & SYNACK_TCPOPT_HAS_TS)) opt |= HO_TS;
+  if (st->cfg.tcp_sack && (o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) opt |= HO_SACK;
+  if (st->cfg.tcp_window_scaling && (o->present & SYNACK_TCPOPT_HAS_WSCALE)) opt |= HO_WS;
+  if (o->present & SYNACK_TCPOPT_HAS_MSS) opt |= HO_MSS;
+  return opt;
+}
+
+void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_tcp_state_t to, const char *reason) {
+  synack_timer_cancel(&st->wheel, &h->timer);
+  synack_tcp_hash_remove(st, &h->node);
+  synack_listener_t *l = h->lst;
+  if (h->prev) h->prev->next = h->next;
+  else l->sq_head = h->next;
+  if (h->next) h->next->prev = h->prev;
+  l->sq_len--;
+  st->tcp->nhalfopen--;
+  if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
+  synack_mem_free(st, h, sizeof *h);
+  st->tcp->mem -= sizeof *h;
+}
+
+void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
+  if (h->retries >= st->cfg.tcp_synack_retries) {
+    synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
+    return;
+  }
+  h->retries++;
+  synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
+  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+  /* Exponential backoff from the initial RTO: 1, 2, 4, 8, 16, 32 s. */
+  uint64_t d = (uint64_t)st->cfg.tcp_rto_initial_ms * 1000u << (h->retries < 20 ? h->retries : 20);
+  uint64_t hi = (uint64_t)st->cfg.tcp_rto_max_ms * 1000u;
+  if (hi && d > hi) d = hi;
+  synack_timer_set(&st->wheel, &h->timer, now + d);
+}
+
+/* Builds the ESTABLISHED child of a completed passive open and queues it for accept(). */
+static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg, synack_seq_t iss,
+                                synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint16_t peer_mss,
+                                uint32_t ts_recent, synack_time_t now) {
+  if (st->tcp->ntcb >= 2u * st->cfg.max_sockets) {
+    synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
+    return NULL;
+  }
+  synack_tcb_t *lt = l->tcb;
+  synack_tcb_t *c = synack_tcb_new(st, seg->t.family);
+  if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
+  c->node.t = seg->t;
+  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR));
+  c->sb.cap = lt->sb.cap;
+  c->rcvbuf_cap = lt->rcvbuf_cap;
+  c->rb.cap = lt->rb.cap;
+  c->user_mss = lt->user_mss;
+  c->keep_idle_s = lt->keep_idle_s;
+  c->keep_intvl_s = lt->keep_intvl_s;
+  c->keep_cnt = lt->keep_cnt;
+  c->user_timeout_ms = lt->user_timeout_ms;
+  c->linger_s = lt->linger_s;
+  c->ttl = lt->ttl;
+  c->tos = lt->tos;
+  synack_tcb_setup_conn(st, c);
+  c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
+  c->iss = iss;
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = seq_add(iss, 1);
+  c->irs = irs;
+  c->rcv_nxt = c->last_ack_sent = seq_add(irs, 1);
+  c->rcv_adv = seq_add(c->rcv_nxt, listener_window(l));
+  if (opt & HO_TS) { c->flags |= TF_TS_OK; c->ts_recent = ts_recent; c->ts_recent_s = (uint32_t)(now / 1000000u); }
+  if (opt & HO_SACK) c->flags |= TF_SACK_OK;
+  if (opt & HO_WS) { c->flags |= TF_WS_OK; c->snd_wscale = peer_ws > 14 ? 14 : peer_ws; }
+  else c->snd_wscale = c->rcv_wscale = 0;
+  c->ts_offset = synack_tcp_ts_offset(st, &c->node.t);
+  c->peer_mss = peer_mss;
+  synack_tcp_set_mss(st, c);
+  /* RFC 9293 §3.10.7.4 (SYN-RECEIVED, ACK acceptable): SND.WND from this segment. */
+  c->snd_wnd = (uint32_t)seg->r.window << c->snd_wscale;
+  c->max_snd_wnd = c->snd_wnd;
+  c->snd_wl1 = seg->seq;
+  c->snd_wl2 = seg->ack;
+  c->last_rcv = now;
+  synack_tcp_hash_insert(st, &c->node);
+  c->flags |= TF_HASHED | TF_IN_AQ;
+  c->parent = l;
+  if (l->aq_tail) l->aq_tail->aq_next = c;
+  else l->aq_head = c;
+  l->aq_tail = c;
+  l->aq_len++;
+  synack_tcp_set_state(st, c, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN-ACK");
+  synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
+  synack_tcp_keep_update(st, c, now);
+  synack_tcp_post(st, lt, SYNACK_EV_READABLE, 0);
+  return c;
+}
+
+static bool accept_queue_full(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg) {
+  if (l->aq_len < l->backlog) return false;
+  synack_count(st, SYNACK_CTR_TCP_LISTEN_OVERFLOWS);
+  synack_drop(st, SYNACK_DROP_TCP_ACCEPT_QUEUE_FULL, NULL, 0);
+  /* Linux tcp_abort_on_overflow: refuse with RST instead of letting the client retry. */
+  if (st->cfg.tcp_abort_on_overflow) synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+  return true;
+}
+
+static void cookie_ack(synack_stack_t *st, synack_listener_t *l, synack_seg_t *seg, synack_time_t now) {
+  synack_seq_t irs = seq_sub(seg->seq, 1);
+  uint32_t cookie = seg->ack.v - 1;
+  uint16_t mss = synack_cookie_check(st, &seg->t, irs, cookie, now);
+  if (mss == 0) {
+    synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_FAILED);
+    synack_drop(st, SYNACK_DROP_TCP_BAD_COOKIE, NULL, 0);
+    synack_tcp_reply_rst(st, seg);
+    return;
+  }
+  synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_OK);
+  if (accept_queue_full(st, l, seg)) return;
+  uint8_t opt = HO_MSS, ws = 0;
+  uint32_t tsr = 0;
+  if ((seg->r.opts.present & SYNACK_TCPOPT_HAS_TS) && st->cfg.tcp_timestamps) {
+    /* RFC 4987 §3.1 (and Linux): window scale and SACK came back in the echoed timestamp. */
+    bool has_ws, sack;
+    synack_cookie_ts_decode(seg->r.opts.ts_ecr, &has_ws, &ws, &sack);
+    opt |= HO_TS;
+    if (has_ws && st->cfg.tcp_window_scaling) opt |= HO_WS;
+    if (sack && st->cfg.tcp_sack) opt |= HO_SACK;
+    tsr = seg->r.opts.ts_val;
+  }
+  synack_tcb_t *c = make_child(st, l, seg, seq_make(cookie), irs, opt, ws, mss, tsr, now);
+  if (!c) return;
+  synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
+  if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
+}
+
+/* RFC 9293 §3.10.7.2: a segment for a listener with no matching connection. */
+void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_seg_t *seg, synack_time_t now) {
+  if (seg->flags & SYNACK_TCP_RST) { /* first: an incoming RST is ignored */
+    synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+    return;
+  }
+  if (seg->flags & SYNACK_TCP_ACK) {
+    /* second: an ACK for a listener is bad unless it returns one of our SYN cookies. */
+    if (!(seg->flags & SYNACK_TCP_SYN) && st->cfg.tcp_syncookies && now < l->cookie_until) {
+      cookie_ack(st, l, seg, now);
+      return;
+    }
+    synack_drop(st, SYNACK_DROP_TCP_NO_SOCKET, NULL, 0);
+    synack_tcp_reply_rst(st, seg);
+    return;
+  }
+  if (!(seg->flags & SYNACK_TCP_SYN)) { /* fourth: anything else is dropped */
+    synack_drop(st, SYNACK_DROP_TCP_NO_SOCKET, NULL, 0);
+    return;
+  }
+  /* third: a SYN. */
+  const synack_tcp_opts_t *o = &seg->r.opts;
+  uint8_t opt = negotiate(st, l, o);
+  uint16_t peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, seg->t.family);
+  if (l->sq_len >= st->cfg.tcp_syn_backlog) {
+    if (!st->cfg.tcp_syncookies) {
+      synack_drop(st, SYNACK_DROP_TCP_SYN_QUEUE_FULL, NULL, 0);
+      return;
+    }
+    /* RFC 4987 §3.6: the SYN queue is full: answer statelessly with a cookie as ISN. */
+    uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
+    uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
+    (void)mss_enc;
+    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, now);
+    synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
+    l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
+    return;
+  }
+  synack_halfopen_t *h = synack_mem_alloc(st, sizeof *h);
+  if (!h) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return; }
+  st->tcp->mem += sizeof *h;
+  st->tcp->nhalfopen++;
+  h->node.t = seg->t;
+  h->node.kind = SYNACK_NODE_HALFOPEN;
+  h->lst = l;
+  h->irs = seg->seq;
+  h->iss = synack_tcp_isn(st, &seg->t, now);
+  h->opt = opt;
+  h->peer_mss = peer_mss;
+  h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
+  h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
+  h->born_ms = (uint32_t)(now / 1000u);
+  h->next = l->sq_head;
+  h->prev = NULL;
+  if (l->sq_head) l->sq_head->prev = h;
+  l->sq_head = h;
+  l->sq_len++;
+  synack_tcp_hash_insert(st, &h->node);
+  synack_timer_init(&h->timer, SYNACK_TK_TCP_HALFOPEN);
+  synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN");
+  /* Data on the SYN is neither acknowledged nor kept (docs/tcp-choices.md): the SYN-ACK
+   * acknowledges the SYN only, so the client sends the data again after the handshake. */
+  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+  synack_timer_set(&st->wheel, &h->timer, now + (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u);
+}
+
+/* A segment for a passive open in SYN-RECEIVED (RFC 9293 §3.10.7.4 for that state). */
+void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_seg_t *seg, synack_time_t now) {
+  synack_listener_t *l = h->lst;
+  synack_seq_t rcv_nxt = seq_add(h->irs, 1);
+  uint32_t wnd = listener_window(l);
+  if ((seg->flags & SYNACK_TCP_SYN) && !(seg->flags & SYNACK_TCP_ACK) && seq_eq(seg->seq, h->irs)) {
+    /* The client's SYN again (our SYN-ACK was lost): answer it again. */
+    send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+    return;
+  }
+  bool ok;
+  synack_seq_t hi = seq_add(rcv_nxt, wnd);
+  if (seg->seg_len == 0) ok = seq_in(seg->seq, rcv_nxt, hi);
+  else ok = seq_in(seg->seq, rcv_nxt, hi) || seq_in(seq_add(seg->seq, seg->seg_len - 1), rcv_nxt, hi);
+  if (!ok) {
+    /* RFC 9293 §3.10.7.4 first: unacceptable: answer (our SYN-ACK is the ACK here), drop. */
+    synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
+    if (!(seg->flags & SYNACK_TCP_RST))
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+    return;
+  }
+  if (seg->flags & SYNACK_TCP_RST) {
+    if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, rcv_nxt)) {
+      /* RFC 5961 §3.2: not exactly at RCV.NXT: challenge (our SYN-ACK), drop. */
+      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+      synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+      return;
+    }
+    /* RFC 9293 §3.10.7.4 second: a passive open returns to LISTEN. */
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_halfopen_free(st, h, SYNACK_TCP_LISTEN, "rcv RST");
+    return;
+  }
+  if (seg->flags & SYNACK_TCP_SYN) {
+    if (st->cfg.tcp_rfc5961_syn) {
+      /* RFC 5961 §4.2: challenge ACK, drop. */
+      synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+      return;
+    }
+    /* RFC 9293 §3.10.7.4 fourth: a passive open goes back to LISTEN. */
+    synack_tcp_halfopen_free(st, h, SYNACK_TCP_LISTEN, "rcv SYN in window");
+    return;
+  }
+  if (!(seg->flags & SYNACK_TCP_ACK)) { synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0); return; }
+  if (!seq_eq(seg->ack, seq_add(h->iss, 1))) {
+    /* RFC 9293 §3.10.7.4 fifth (SYN-RECEIVED): unacceptable ACK → <SEQ=SEG.ACK><CTL=RST>. */
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    synack_tcp_reply_rst(st, seg);
+    return;
+  }
+  if (accept_queue_full(st, l, seg)) {
+    if (st->cfg.tcp_abort_on_overflow) synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "accept queue full");
+    return;
+  }
+  synack_seq_t iss = h->iss, irs = h->irs;
+  uint8_t opt = h->opt, ws = h->snd_wscale, retries = h->retries;
+  uint16_t mss = h->peer_mss;
+  uint32_t tsr = h->ts_recent, born = h->born_ms;
+  if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
+  synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
+  synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, now);
+  if (!c) return;
+  synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
+  /* RFC 6298 §3 (Karn): the handshake gives an RTT sample when the SYN-ACK went once. */
+  if (retries == 0) synack_tcp_rtt_sample(st, c, ((uint32_t)(now / 1000u) - born) * 1000u);
+  /* The ACK may carry data or a FIN (third ACK lost, client already sending). */
+  if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
+}
+
+void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_listener_t *l = tcb->lst;
+  if (!l) return;
+  /* Children never accepted are reset: their peers would otherwise wait forever. */
+  while (l->aq_head) {
+    synack_tcb_t *c = l->aq_head;
+    l->aq_head = c->aq_next;
+    c->aq_next = NULL;
+    c->flags &= ~(uint32_t)TF_IN_AQ;
+    c->parent = NULL;
+    l->aq_len--;
+    if (synack_tcp_state_synchronized(c->state) && c->state != SYNACK_TCP_TIME_WAIT)
+      synack_tcp_send_rst_tcb(st, c, now);
+    c->flags |= TF_ORPHAN;
+    synack_tcp_done(st, c, 0, "listener closed");
+  }
+  l->aq_tail = NULL;
+  while (l->sq_head) synack_tcp_halfopen_free(st, l->sq_head, SYNACK_TCP_CLOSED, "listener closed");
+  synack_tcp_listener_remove(st, l);
+  synack_mem_free(st, l, sizeof *l);
+  st->tcp->mem -= sizeof *l;
+  tcb->lst = NULL;
+}

@@ -1,0 +1,361 @@
+/* Segment construction: SYN, SYN-ACK, data, FIN and ACK from a TCB; control segments without
+ * one (half-open SYN-ACKs, TIME-WAIT ACKs, resets). Options follow the configured wire layout.
+ * Payload bytes go from the send ring straight into the transmit slot (one copy). When the
+ * transmit ring is full the TCB waits on the pending list until synack_tcp_flush. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family) {
+  /* RFC 9293 §3.7.1: without an MSS option assume 536 (IPv4) or 1220 (IPv6, RFC 8200 MTU 1280). */
+  if (family == SYNACK_AF_INET6) return 1220;
+  return st->cfg.tcp_default_mss ? st->cfg.tcp_default_mss : 536;
+}
+
+uint16_t synack_tcp_route_mss(synack_stack_t *st, const synack_tuple_t *t) {
+  synack_ip_t l, r;
+  synack_tuple_ips(t, &l, &r);
+  uint32_t mtu = synack_route_mtu(st, &r);
+  uint32_t hdr = (t->family == SYNACK_AF_INET6 ? 40u : 20u) + SYNACK_TCP_HDR_LEN;
+  if (mtu < hdr + 64) return 64;
+  uint32_t mss = mtu - hdr;
+  return (uint16_t)(mss > 65535 ? 65535 : mss);
+}
+
+uint8_t synack_tcp_pick_wscale(const synack_stack_t *st) {
+  /* RFC 7323 §2.3: the smallest shift that lets the largest buffer be advertised, at most 14. */
+  if (!st->cfg.tcp_window_scaling) return 0;
+  uint8_t s = 0;
+  while (s < 14 && ((uint64_t)65535 << s) < st->cfg.tcp_max_buf) s++;
+  return s;
+}
+
+uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
+  uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
+  if (syn) return (uint16_t)(space > 65535 ? 65535 : space);
+  uint32_t win = space >> tcb->rcv_wscale;
+  if (win > 65535) win = 65535;
+  /* RFC 9293 §3.8.6.2.2: do not shrink the window we already offered (right edge). */
+  int32_t offered = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
+  if (offered > 0 && ((uint64_t)win << tcb->rcv_wscale) < (uint32_t)offered) {
+    uint64_t w = ((uint64_t)(uint32_t)offered + (1u << tcb->rcv_wscale) - 1) >> tcb->rcv_wscale;
+    win = (uint32_t)(w > 65535 ? 65535 : w);
+  }
+  synack_seq_t edge = seq_add(tcb->rcv_nxt, win << tcb->rcv_wscale);
+  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
+  return (uint16_t)win;
+}
+
+/* Builds the option layout for a segment. */
+static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const synack_ctl_opts_t *c) {
+  memset(o, 0, sizeof *o);
+  uint8_t *L = o->layout;
+  uint8_t n = 0;
+  if (!c) { o->layout_len = 0; return; }
+  if (c->ts) {
+    o->present |= SYNACK_TCPOPT_HAS_TS;
+    o->ts_val = c->ts_val;
+    o->ts_ecr = c->ts_ecr;
+  }
+  if (!c->syn_opts) {
+    if (c->ts) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_TS; }
+    o->layout_len = n;
+    return;
+  }
+  o->present |= SYNACK_TCPOPT_HAS_MSS;
+  o->mss = c->mss;
+  if (c->sack) o->present |= SYNACK_TCPOPT_HAS_SACK_PERM;
+  if (c->ws) { o->present |= SYNACK_TCPOPT_HAS_WSCALE; o->wscale = c->wscale; }
+  L[n++] = SYNACK_TCPOPT_MSS;
+  switch (st->cfg.tcp_opt_layout) {
+  case SYNACK_OPT_LAYOUT_LINUX:
+    if (c->ts && c->sack) { L[n++] = SYNACK_TCPOPT_SACK_PERM; L[n++] = SYNACK_TCPOPT_TS; }
+    else if (c->ts) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_TS; }
+    else if (c->sack) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_SACK_PERM; }
+    if (c->ws) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_WSCALE; }
+    break;
+  case SYNACK_OPT_LAYOUT_FREEBSD:
+    if (c->ws) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_WSCALE; }
+    if (c->sack) L[n++] = SYNACK_TCPOPT_SACK_PERM;
+    if (c->ts) L[n++] = SYNACK_TCPOPT_TS;
+    break;
+  }
+  o->layout_len = n;
+}
+
+/* Emits one segment: header from r, n payload bytes from the send ring at offset off.
+ * Returns 1 when queued, -1 when the transmit ring is full, 0 when it could not be built. */
+static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *r, const synack_sndbuf_t *sb,
+                uint32_t off, uint32_t n, uint8_t tos, uint8_t ttl) {
+  synack_ip_t src, dst;
+  synack_tuple_ips(t, &src, &dst);
+  if (synack_tx_room(st) == 0) return -1;
+  synack_tx_t tx;
+  if (!synack_tx_begin(st, &dst, &tx)) return synack_tx_room(st) == 0 ? -1 : 0;
+  r->src_port = t->lport;
+  r->dst_port = t->rport;
+  size_t hl = synack_tcp_emit(r, tx.l4, tx.l4_cap);
+  if (hl == 0 || hl + n > tx.l4_cap) {
+    synack_tx_cancel(st, &tx);
+    return 0;
+  }
+  if (n) synack_sndbuf_copy(sb, off, tx.l4 + hl, n);
+  if (!st->cfg.csum_offload_tx) synack_tcp_fill_checksum(tx.l4, hl + n, &src, &dst);
+  synack_tx_commit(st, &tx, &src, &dst, SYNACK_IPPROTO_TCP, tos, ttl, hl + n);
+  synack_count(st, SYNACK_CTR_TCP_SEGS_OUT);
+  if (r->flags & SYNACK_TCP_RST) synack_count(st, SYNACK_CTR_TCP_RST_OUT);
+  return 1;
+}
+
+bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
+                         uint8_t flags, uint16_t win, const synack_ctl_opts_t *o) {
+  synack_tcp_repr_t r;
+  memset(&r, 0, sizeof r);
+  r.seq = seq.v;
+  r.ack = (flags & SYNACK_TCP_ACK) ? ack.v : 0;
+  r.flags = flags;
+  r.window = win;
+  build_opts(st, &r.opts, o);
+  int rc = emit(st, t, &r, NULL, 0, 0, 0, 0);
+  if (rc < 0) synack_drop(st, SYNACK_DROP_TX_RING_FULL, NULL, 0);
+  return rc > 0;
+}
+
+void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (tcb->flags & TF_PENDING) return;
+  tcb->flags |= TF_PENDING;
+  tcb->pend_next = NULL;
+  if (st->tcp->pend_tail) st->tcp->pend_tail->pend_next = tcb;
+  else st->tcp->pend_head = tcb;
+  st->tcp->pend_tail = tcb;
+}
+
+void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!(tcb->flags & TF_PENDING)) return;
+  synack_tcb_t *prev = NULL;
+  for (synack_tcb_t *c = st->tcp->pend_head; c; prev = c, c = c->pend_next) {
+    if (c != tcb) continue;
+    if (prev) prev->pend_next = c->pend_next;
+    else st->tcp->pend_head = c->pend_next;
+    if (st->tcp->pend_tail == c) st->tcp->pend_tail = prev;
+    break;
+  }
+  tcb->flags &= ~(uint32_t)TF_PENDING;
+  tcb->pend_next = NULL;
+}
+
+void synack_tcp_flush(synack_stack_t *st, synack_time_t now) {
+  /* Serve the waiting TCBs in order; stop as soon as one finds the ring full again. */
+  while (st->tcp->pend_head) {
+    synack_tcb_t *tcb = st->tcp->pend_head;
+    synack_tcp_pending_remove(st, tcb);
+    synack_tcp_output(st, tcb, now);
+    if (tcb->flags & TF_PENDING) break;
+  }
+}
+
+bool synack_tcp_has_pending(const synack_stack_t *st) { return st->tcp && st->tcp->pend_head != NULL; }
+
+static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_time_t now, bool syn,
+                     synack_ctl_opts_t *c) {
+  memset(c, 0, sizeof *c);
+  c->ts = (tcb->flags & TF_TS_OK) != 0;
+  c->ts_val = synack_tcp_ts_now(now, tcb->ts_offset);
+  c->ts_ecr = tcb->ts_recent;
+  if (syn) {
+    c->syn_opts = true;
+    c->mss = tcb->rcv_mss;
+    c->sack = (tcb->flags & TF_SACK_OK) != 0;
+    c->ws = (tcb->flags & TF_WS_OK) != 0;
+    c->wscale = tcb->rcv_wscale;
+  }
+  (void)st;
+}
+
+/* What one segment would carry now. */
+typedef struct {
+  uint8_t flags;
+  synack_seq_t seq;
+  uint32_t off, len;
+  bool syn, fin;
+} plan_t;
+
+static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
+  synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
+  int32_t avail = seq_diff(data_end, tcb->snd_nxt);
+  if (avail < 0) avail = 0;
+  uint32_t wnd = tcb->snd_wnd < tcb->cwnd_bytes ? tcb->snd_wnd : tcb->cwnd_bytes;
+  int32_t usable = seq_diff(seq_add(tcb->snd_una, wnd), tcb->snd_nxt);
+  if (usable < 0) usable = 0;
+  if ((tcb->flags & TF_WINPROBE) && usable == 0 && avail > 0) usable = 1; /* RFC 9293 §3.8.6.1 */
+  uint32_t len = (uint32_t)avail;
+  if (len > (uint32_t)usable) len = (uint32_t)usable;
+  if (len > tcb->snd_mss) len = tcb->snd_mss;
+  bool fin = (tcb->flags & TF_FIN_QUEUED) && len == (uint32_t)avail && seq_eq(seq_add(tcb->snd_nxt, len), tcb->fin_seq);
+  bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
+  if (len > 0 && len < tcb->snd_mss && len == (uint32_t)avail && !fin && !retrans) {
+    /* RFC 9293 §3.7.4 (Nagle): hold a small segment while data is unacknowledged. */
+    bool inflight = seq_gt(tcb->snd_max, tcb->snd_una);
+    if (((tcb->flags & TF_MORE) || (inflight && !(tcb->flags & TF_NODELAY))) && !(tcb->flags & TF_WINPROBE)) len = 0;
+  } else if (len > 0 && len < tcb->snd_mss && len < (uint32_t)avail && !retrans && seq_gt(tcb->snd_max, tcb->snd_una) &&
+             !(tcb->flags & TF_WINPROBE)) {
+    len = 0; /* window-limited small segment: sender-side SWS avoidance (RFC 9293 §3.8.6.2.1) */
+  }
+  if (len == 0 && avail > 0 && fin == false && usable == 0 && !seq_gt(tcb->snd_max, tcb->snd_una)) {
+    /* Zero window and nothing in flight: the persist timer probes it. */
+    (void)st;
+  }
+  p->seq = tcb->snd_nxt;
+  p->off = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_buf_seq);
+  p->len = len;
+  p->fin = fin;
+  p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
+  if (len > 0 && len == (uint32_t)avail) p->flags |= SYNACK_TCP_PSH;
+  return len > 0 || fin;
+}
+
+/* Returns 1 when a segment went out, 0 when nothing is to send, -1 when the ring is full. */
+static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  plan_t p;
+  memset(&p, 0, sizeof p);
+  bool want = false;
+  switch (tcb->state) {
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+    return 0;
+  case SYNACK_TCP_SYN_SENT:
+    if (!seq_eq(tcb->snd_nxt, tcb->iss)) return 0;
+    p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN; want = true;
+    break;
+  case SYNACK_TCP_SYN_RECEIVED:
+    if (seq_eq(tcb->snd_nxt, tcb->iss)) {
+      p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK; want = true;
+    } else if (tcb->flags & TF_FIN_QUEUED) {
+      /* RFC 9293 §3.10.4: CLOSE in SYN-RECEIVED sends FIN once nothing else is queued. */
+      want = plan_data(st, tcb, &p);
+    }
+    break;
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_FIN_WAIT_2:
+    want = plan_data(st, tcb, &p);
+    break;
+  case SYNACK_TCP_TIME_WAIT:
+    break;
+  }
+  if (!want) {
+    if (!(tcb->flags & TF_ACK_NOW) || tcb->state == SYNACK_TCP_SYN_SENT) return 0;
+    p.seq = tcb->snd_nxt;
+    p.flags = SYNACK_TCP_ACK;
+    p.len = 0;
+  }
+
+  synack_tcp_repr_t r;
+  memset(&r, 0, sizeof r);
+  synack_ctl_opts_t c;
+  tcb_opts(st, tcb, now, p.syn, &c);
+  if (p.syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;
+  build_opts(st, &r.opts, &c);
+  r.seq = p.seq.v;
+  r.ack = (p.flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
+  r.flags = p.flags;
+  r.window = synack_tcp_rcv_window(tcb, p.syn);
+  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p.off, p.len, tcb->tos, tcb->ttl);
+  if (rc < 0) return -1;
+  tcb->flags &= ~(uint32_t)TF_WINPROBE;
+  if (rc == 0) return 0; /* no route: the retransmission timer tries again */
+
+  tcb->segs_out++;
+  if (p.flags & SYNACK_TCP_ACK) {
+    tcb->last_ack_sent = tcb->rcv_nxt;
+    tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
+    tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
+    synack_timer_cancel(&st->wheel, &tcb->t_delack);
+  }
+  uint32_t space = p.len + (p.syn ? 1u : 0u) + (p.fin ? 1u : 0u);
+  if (space == 0) return 1;
+  synack_seq_t end = seq_add(p.seq, space);
+  if (seq_lt(p.seq, tcb->snd_max)) {
+    uint32_t re = p.len;
+    synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
+    tcb->bytes_retrans += re;
+    tcb->total_retrans++;
+  }
+  if (seq_gt(end, tcb->snd_max)) {
+    int32_t fresh = seq_diff(end, seq_max(p.seq, tcb->snd_max));
+    if (p.len) tcb->bytes_sent += (uint32_t)fresh - (p.fin ? 1u : 0u) - (p.syn ? 1u : 0u);
+    /* RFC 6298 §3 (Karn): time only segments sent once, one at a time. */
+    if (!(tcb->flags & (TF_RTT_TIMING | TF_TS_OK)) && seq_ge(p.seq, tcb->snd_max)) {
+      tcb->flags |= TF_RTT_TIMING;
+      tcb->rtt_seq = p.seq;
+      tcb->rtt_time = now;
+    }
+    tcb->snd_max = end;
+  }
+  tcb->snd_nxt = end;
+  if (!synack_timer_armed(&tcb->t_rtx)) synack_tcp_rtx_arm(st, tcb, now);
+  return 1;
+}
+
+void synack_tcp_output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->flags & TF_PENDING) return; /* synack_tcp_flush will come back to it */
+  for (int guard = 0; guard < 1 << 16; guard++) {
+    int rc = send_one(st, tcb, now);
+    if (rc == 0) break;
+    if (rc < 0) { synack_tcp_pending_add(st, tcb); break; }
+  }
+  /* Zero window with data waiting and nothing in flight: arm the persist probe. */
+  if (!synack_timer_armed(&tcb->t_rtx) && synack_tcp_state_synchronized(tcb->state) &&
+      seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len)))
+    synack_tcp_rtx_arm(st, tcb, now);
+}
+
+void synack_tcp_send_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  tcb->flags |= TF_ACK_NOW;
+  synack_tcp_output(st, tcb, now);
+}
+
+void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  /* RFC 5961 §7: bound the challenge ACKs a connection sends per second. */
+  uint32_t sec = (uint32_t)(now / 1000000u);
+  if (tcb->chal_sec != sec) { tcb->chal_sec = sec; tcb->chal_count = 0; }
+  if (tcb->chal_count >= st->cfg.tcp_challenge_ack_limit) {
+    synack_drop(st, SYNACK_DROP_TCP_CHALLENGE_RATE, NULL, 0);
+    return;
+  }
+  tcb->chal_count++;
+  synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
+  synack_tcp_send_ack(st, tcb, now);
+}
+
+void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_ctl_opts_t c;
+  tcb_opts(st, tcb, now, false, &c);
+  synack_tcp_send_ctl(st, &tcb->node.t, seq_sub(tcb->snd_una, 1), tcb->rcv_nxt, SYNACK_TCP_ACK,
+                      synack_tcp_rcv_window(tcb, false), &c);
+  synack_count(st, SYNACK_CTR_TCP_KEEPALIVE_PROBES);
+}
+
+void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  (void)now;
+  bool sync = synack_tcp_state_synchronized(tcb->state);
+  /* RFC 9293 §3.10.4 (ABORT): <SEQ=SND.NXT><CTL=RST>; we also acknowledge what we received. */
+  synack_tcp_send_ctl(st, &tcb->node.t, tcb->snd_max, tcb->rcv_nxt,
+                      (uint8_t)(SYNACK_TCP_RST | (sync ? SYNACK_TCP_ACK : 0)), 0, NULL);
+}
+
+void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg) {
+  /* RFC 9293 §3.10.7.1: never answer a RST with a RST. If the offending segment has an ACK,
+   * the reset takes its sequence number from SEG.ACK; otherwise SEQ is zero and the reset
+   * acknowledges SEG.SEQ + SEG.LEN. */
+  if (seg->flags & SYNACK_TCP_RST) return;
+  if (seg->flags & SYNACK_TCP_ACK)
+    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+  else
+    synack_tcp_send_ctl(st, &seg->t, seq_make(0), seq_add(seg->seq, seg->seg_len),
+                        SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, NULL);
+}

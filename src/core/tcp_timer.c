@@ -1,0 +1,120 @@
+/* TCP timers: dispatch by kind, delayed ACK, keepalive (RFC 1122 §4.2.3.6), the orphaned
+ * FIN-WAIT-2 timeout and 2*MSL for a TIME-WAIT socket whose handle is still open.
+ * An idle ESTABLISHED connection without keepalive has no timer armed. */
+#include <stddef.h>
+
+#include "tcp_internal.h"
+
+#define CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  tcb->flags |= TF_ACK_DELAYED;
+  if (!synack_timer_armed(&tcb->t_delack))
+    synack_timer_set(&st->wheel, &tcb->t_delack, now + (synack_time_t)st->cfg.tcp_delack_ms * 1000u);
+}
+
+static bool keep_applies(const synack_tcb_t *tcb) {
+  if (!(tcb->flags & TF_KEEPALIVE)) return false;
+  switch (tcb->state) {
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+    return true;
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_TIME_WAIT:
+    return false;
+  }
+  return false;
+}
+
+void synack_tcp_keep_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->state == SYNACK_TCP_TIME_WAIT) return; /* t_keep carries 2*MSL */
+  if (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)) return;
+  if (keep_applies(tcb)) {
+    if (!synack_timer_armed(&tcb->t_keep))
+      synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + (synack_time_t)tcb->keep_idle_s * 1000000u);
+  } else {
+    synack_timer_cancel(&st->wheel, &tcb->t_keep);
+  }
+  (void)now;
+}
+
+void synack_tcp_cancel_timers(synack_stack_t *st, synack_tcb_t *tcb) {
+  synack_timer_cancel(&st->wheel, &tcb->t_rtx);
+  synack_timer_cancel(&st->wheel, &tcb->t_delack);
+  synack_timer_cancel(&st->wheel, &tcb->t_keep);
+}
+
+synack_time_t synack_tcp_tcb_next_timer(const synack_tcb_t *tcb) {
+  synack_time_t t = SYNACK_TIME_NEVER;
+  if (synack_timer_armed(&tcb->t_rtx) && tcb->t_rtx.expiry < t) t = tcb->t_rtx.expiry;
+  if (synack_timer_armed(&tcb->t_delack) && tcb->t_delack.expiry < t) t = tcb->t_delack.expiry;
+  if (synack_timer_armed(&tcb->t_keep) && tcb->t_keep.expiry < t) t = tcb->t_keep.expiry;
+  return t;
+}
+
+static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->state == SYNACK_TCP_TIME_WAIT) {
+    synack_tcp_done(st, tcb, 0, "2MSL timer expired");
+    return;
+  }
+  if (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)) {
+    synack_tcp_done(st, tcb, 0, "FIN-WAIT-2 timeout");
+    return;
+  }
+  if (!keep_applies(tcb)) return;
+  synack_time_t idle = (synack_time_t)tcb->keep_idle_s * 1000000u;
+  if (now - tcb->last_rcv < idle && tcb->keep_probes == 0) {
+    synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + idle); /* heard from the peer since */
+    return;
+  }
+  if (seq_gt(tcb->snd_max, tcb->snd_una)) {
+    /* Data in flight: the retransmission timer watches the peer already. */
+    synack_timer_set(&st->wheel, &tcb->t_keep, now + idle);
+    return;
+  }
+  bool user_expired = tcb->user_timeout_ms && tcb->keep_probes > 0 &&
+                      now - tcb->last_rcv >= (synack_time_t)tcb->user_timeout_ms * 1000u;
+  if (tcb->keep_probes >= tcb->keep_cnt || user_expired) {
+    /* RFC 1122 §4.2.3.6: no answer to the probes: the peer is dead. */
+    synack_count(st, SYNACK_CTR_TCP_TIMEOUTS);
+    synack_tcp_done(st, tcb, -SYNACK_ETIMEDOUT, user_expired ? "user timeout" : "keepalive timeout");
+    return;
+  }
+  synack_tcp_send_keepalive(st, tcb, now);
+  tcb->keep_probes++;
+  synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)tcb->keep_intvl_s * 1000000u);
+}
+
+void synack_tcp_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) {
+  switch (t->kind) {
+  case SYNACK_TK_TCP_RTX:
+    synack_tcp_rto_fire(st, CONTAINER(t, synack_tcb_t, t_rtx), now);
+    break;
+  case SYNACK_TK_TCP_DELACK: {
+    synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_delack);
+    if (tcb->flags & TF_ACK_DELAYED) {
+      synack_count(st, SYNACK_CTR_TCP_DELAYED_ACKS);
+      synack_tcp_send_ack(st, tcb, now);
+    }
+    break;
+  }
+  case SYNACK_TK_TCP_KEEP:
+    keep_fire(st, CONTAINER(t, synack_tcb_t, t_keep), now);
+    break;
+  case SYNACK_TK_TCP_HALFOPEN:
+    synack_tcp_halfopen_timer(st, CONTAINER(t, synack_halfopen_t, timer), now);
+    break;
+  case SYNACK_TK_TCP_TIMEWAIT:
+    synack_tcp_timewait_timer(st, CONTAINER(t, synack_timewait_t, timer), now);
+    break;
+  default:
+    break;
+  }
+}
