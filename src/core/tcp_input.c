@@ -148,7 +148,8 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
 static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   const synack_tcp_opts_t *o = &seg->r.opts;
   if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
-      (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_eq(seg->ack, tcb->snd_max)) {
+      (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_gt(seg->ack, tcb->iss) &&
+      seq_le(seg->ack, tcb->snd_max)) {
     /* Simultaneous open (RFC 9293 §3.5 figure 8): the crossing SYN-ACK repeats the SYN we
      * already have; its new part is the ACK of our SYN. */
     seg->seq = seq_add(seg->seq, 1);
@@ -524,6 +525,7 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
     return STEP_NEXT;
   case SYNACK_TCP_FIN_WAIT_1:
     if (fin_acked(tcb)) {
+      tcb->flags |= TF_ACK_NOW;
       synack_tcp_enter_timewait(st, tcb, now, "rcv FIN (and ACK of our FIN)");
       return STEP_GONE;
     }
@@ -531,6 +533,7 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
     tcb->flags |= TF_ACK_NOW;
     return STEP_NEXT;
   case SYNACK_TCP_FIN_WAIT_2:
+    tcb->flags |= TF_ACK_NOW;
     synack_tcp_enter_timewait(st, tcb, now, "rcv FIN");
     return STEP_GONE;
   case SYNACK_TCP_TIME_WAIT:

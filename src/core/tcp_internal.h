@@ -184,7 +184,7 @@ typedef struct {
 /* ---------- per-stack TCP state ---------- */
 struct synack_tcp {
   synack_tcb_t **socks;
-  uint32_t nsocks;
+  uint32_t nsocks, free_hint;
   uint32_t ntcb, nhalfopen, ntimewait;
   synack_tcp_node_t **buckets;
   uint32_t nbuckets, nnodes;

@@ -231,10 +231,9 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   case SYNACK_TCP_SYN_RECEIVED:
     if (seq_eq(tcb->snd_nxt, tcb->iss)) {
       p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK; want = true;
-    } else if (tcb->flags & TF_FIN_QUEUED) {
-      /* RFC 9293 §3.10.4: CLOSE in SYN-RECEIVED sends FIN once nothing else is queued. */
-      want = plan_data(st, tcb, &p);
     }
+    /* RFC 9293 §3.10.4 lets CLOSE in SYN-RECEIVED send a FIN at once; we wait for the ACK of
+     * our SYN (then FIN-WAIT-1 sends it), so a crossing SYN-ACK still matches SND.NXT. */
     break;
   case SYNACK_TCP_ESTABLISHED:
   case SYNACK_TCP_CLOSE_WAIT:

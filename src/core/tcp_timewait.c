@@ -149,8 +149,9 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
 void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {
   synack_tcp_set_state(st, tcb, SYNACK_TCP_TIME_WAIT, reason);
   synack_tcp_rtx_stop(st, tcb);
-  /* ACK the FIN at once: nothing can ride on it. */
-  synack_tcp_send_ack(st, tcb, now);
+  /* A FIN that brought us here is ACKed at once (nothing can ride on the ACK); from CLOSING
+   * the ACK of the peer's FIN went out already. */
+  if (tcb->flags & TF_ACK_NOW) synack_tcp_output(st, tcb, now);
   synack_timer_cancel(&st->wheel, &tcb->t_delack);
   if (!st->cfg.tcp_timewait) {
     synack_tcp_done(st, tcb, 0, "TIME-WAIT skipped (teaching mode)");

@@ -183,11 +183,13 @@ uint64_t synack_timer_wheel_next_deadline(const synack_timer_wheel_t *w) {
   return next_event(w, &level, &slot);
 }
 
-/* Re-places every timer of a list relative to the (just advanced) wheel time. */
+/* Re-places every timer of a list relative to the (just advanced) wheel time. The list is
+ * taken whole first: a far timer may go straight back into the far list. */
 static void cascade(synack_timer_wheel_t *w, synack_timer_t **head) {
-  synack_timer_t *t;
-  while ((t = *head) != NULL) {
-    list_unlink(head, t);
+  synack_timer_t *list = *head, *t;
+  *head = NULL;
+  while ((t = list) != NULL) {
+    list_unlink(&list, t);
     place(w, t);
   }
 }

@@ -480,7 +480,37 @@ static void close_listener_resets_children(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(active_close_after_active_open), TH_CASE(active_close_after_passive_open),
+/* RFC 9293 §3.10.4 CLOSE in SYN-RECEIVED: a FIN follows (at once, or once established) and the
+ * connection goes to FIN-WAIT-1. Reached via simultaneous open. */
+static void close_in_syn_received(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, SYNACK_MS(10), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(10));
+  fx_check_sock_state(fx, s, SYNACK_TCP_SYN_RECEIVED);
+  fx_check_rc(synack_shutdown(fx->st, fx->now, s, SYNACK_SHUT_WR), 0);
+  fx_inject(fx, SYNACK_MS(20), FX_SA, 0, 1);
+  fx_frame_t f;
+  synack_dissect_t d;
+  int fins = 0;
+  while (fx_pop_tcp(fx, &f, &d)) {
+    if (d.tcp.flags & SYNACK_TCP_FIN) {
+      fins++;
+      CHECK_EQ_U(d.tcp.seq, fx->isn + 1);
+      CHECK_EQ_U(d.tcp.ack, fx->peer_isn + 1);
+    }
+    free(f.buf);
+  }
+  CHECK_EQ_I(fins, 1);
+  fx_check_sock_state(fx, s, SYNACK_TCP_FIN_WAIT_1);
+  fx_inject(fx, SYNACK_MS(30), FX_A, 1, 2);
+  fx_check_sock_state(fx, s, SYNACK_TCP_FIN_WAIT_2);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(close_in_syn_received), TH_CASE(active_close_after_active_open), TH_CASE(active_close_after_passive_open),
         TH_CASE(passive_close_after_active_open), TH_CASE(passive_close_after_passive_open),
         TH_CASE(three_segment_close_passive), TH_CASE(three_segment_close_active), TH_CASE(simultaneous_close),
         TH_CASE(simultaneous_close_pair), TH_CASE(half_close_receive_after_shutdown),

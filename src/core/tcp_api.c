@@ -1,0 +1,759 @@
+/* The socket API of socket.h, and the lifecycle of TCBs: creation, the one place where a
+ * connection ends (synack_tcp_done), events to the application. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+/* ---------- module init/fini ---------- */
+
+int synack_tcp_init(synack_stack_t *st) {
+  struct synack_tcp *tcp = synack_mem_alloc(st, sizeof *tcp);
+  if (!tcp) return -SYNACK_ENOMEM;
+  st->tcp = tcp;
+  tcp->mem = sizeof *tcp;
+  uint32_t n = st->cfg.max_sockets ? st->cfg.max_sockets : 1;
+  tcp->socks = synack_mem_alloc(st, n * sizeof *tcp->socks);
+  if (!tcp->socks) goto fail;
+  tcp->nsocks = n;
+  tcp->mem += n * sizeof *tcp->socks;
+  if (synack_event_reserve(st, n) < 0) goto fail;
+  if (synack_tcp_demux_init(st) < 0) goto fail;
+  tcp->port_next = synack_random_u32(st);
+  return 0;
+fail:
+  synack_tcp_fini(st);
+  return -SYNACK_ENOMEM;
+}
+
+static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
+  synack_tcp_cancel_timers(st, tcb);
+  synack_sndbuf_free(st, &tcb->sb);
+  synack_rcvbuf_free(st, &tcb->rb);
+  if (tcb->lst) {
+    synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
+    st->tcp->mem -= sizeof *tcb->lst;
+  }
+  st->tcp->ntcb--;
+  st->tcp->mem -= sizeof *tcb;
+  synack_mem_free(st, tcb, sizeof *tcb);
+}
+
+void synack_tcp_fini(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  if (!tcp) return;
+  /* Everything in the hash first (connections, half-open and TIME-WAIT entries). */
+  for (uint32_t b = 0; b < tcp->nbuckets; b++) {
+    synack_tcp_node_t *n = tcp->buckets[b];
+    tcp->buckets[b] = NULL;
+    while (n) {
+      synack_tcp_node_t *next = n->hnext;
+      switch ((synack_node_kind_t)n->kind) {
+      case SYNACK_NODE_TCB: {
+        synack_tcb_t *tcb = (synack_tcb_t *)n;
+        if (tcb->sock >= 0 && (uint32_t)tcb->sock < tcp->nsocks) tcp->socks[tcb->sock] = NULL;
+        free_raw(st, tcb);
+        break;
+      }
+      case SYNACK_NODE_HALFOPEN: {
+        synack_halfopen_t *h = (synack_halfopen_t *)n;
+        synack_timer_cancel(&st->wheel, &h->timer);
+        tcp->mem -= sizeof *h;
+        synack_mem_free(st, h, sizeof *h);
+        break;
+      }
+      case SYNACK_NODE_TIMEWAIT: {
+        synack_timewait_t *tw = (synack_timewait_t *)n;
+        synack_timer_cancel(&st->wheel, &tw->timer);
+        tcp->mem -= sizeof *tw;
+        synack_mem_free(st, tw, sizeof *tw);
+        break;
+      }
+      }
+      n = next;
+    }
+  }
+  for (uint32_t i = 0; tcp->socks && i < tcp->nsocks; i++) {
+    if (tcp->socks[i]) free_raw(st, tcp->socks[i]);
+    tcp->socks[i] = NULL;
+  }
+  if (tcp->socks) synack_mem_free(st, tcp->socks, tcp->nsocks * sizeof *tcp->socks);
+  synack_tcp_demux_fini(st);
+  synack_mem_free(st, tcp, sizeof *tcp);
+  st->tcp = NULL;
+}
+
+size_t synack_tcp_memory(const synack_stack_t *st) { return st->tcp ? st->tcp->mem : 0; }
+
+/* ---------- TCB lifecycle ---------- */
+
+synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
+  synack_tcb_t *tcb = synack_mem_alloc(st, sizeof *tcb);
+  if (!tcb) return NULL;
+  st->tcp->mem += sizeof *tcb;
+  st->tcp->ntcb++;
+  tcb->node.kind = SYNACK_NODE_TCB;
+  tcb->node.t.family = family;
+  tcb->sock = -1;
+  tcb->state = SYNACK_TCP_CLOSED;
+  tcb->sb.cap = st->cfg.tcp_sndbuf;
+  tcb->rcvbuf_cap = st->cfg.tcp_rcvbuf;
+  tcb->rb.cap = st->cfg.tcp_rcvbuf;
+  tcb->keep_idle_s = st->cfg.tcp_keepalive_idle_s;
+  tcb->keep_intvl_s = st->cfg.tcp_keepalive_intvl_s;
+  tcb->keep_cnt = st->cfg.tcp_keepalive_probes;
+  tcb->linger_s = -1;
+  synack_timer_init(&tcb->t_rtx, SYNACK_TK_TCP_RTX);
+  synack_timer_init(&tcb->t_delack, SYNACK_TK_TCP_DELACK);
+  synack_timer_init(&tcb->t_keep, SYNACK_TK_TCP_KEEP);
+  synack_tcp_rto_init(st, tcb);
+  tcb->snd_mss = synack_tcp_default_mss(st, family);
+  tcb->cwnd_bytes = st->cfg.tcp_initial_cwnd_segs * tcb->snd_mss;
+  tcb->ssthresh_bytes = UINT32_MAX;
+  return tcb;
+}
+
+void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb) {
+  synack_tcp_pending_remove(st, tcb);
+  if (tcb->flags & TF_HASHED) {
+    synack_tcp_hash_remove(st, &tcb->node);
+    tcb->flags &= ~(uint32_t)TF_HASHED;
+  }
+  if ((tcb->flags & TF_IN_AQ) && tcb->parent) {
+    synack_listener_t *l = tcb->parent;
+    synack_tcb_t *prev = NULL;
+    for (synack_tcb_t *c = l->aq_head; c; prev = c, c = c->aq_next) {
+      if (c != tcb) continue;
+      if (prev) prev->aq_next = c->aq_next;
+      else l->aq_head = c->aq_next;
+      if (l->aq_tail == c) l->aq_tail = prev;
+      l->aq_len--;
+      break;
+    }
+  }
+  free_raw(st, tcb);
+}
+
+void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
+  tcb->rcv_wscale = synack_tcp_pick_wscale(st);
+  uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
+  tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
+  if (st->cfg.tcp_rcvbuf_round_mss && tcb->rcv_mss && !tcb->rb.buf) {
+    /* FreeBSD: the receive buffer is a whole number of segments. */
+    uint32_t cap = tcb->rcvbuf_cap;
+    tcb->rb.cap = (cap + tcb->rcv_mss - 1) / tcb->rcv_mss * tcb->rcv_mss;
+  } else if (!tcb->rb.buf) {
+    tcb->rb.cap = tcb->rcvbuf_cap;
+  }
+  tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
+  tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
+  synack_tcp_rto_init(st, tcb);
+}
+
+void synack_tcp_post(synack_stack_t *st, synack_tcb_t *tcb, uint32_t bits, int err) {
+  if (tcb->sock >= 0) synack_event_post(st, tcb->sock, bits, err);
+}
+
+void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char *reason) {
+  if (tcb->state != SYNACK_TCP_CLOSED) synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, reason);
+  synack_tcp_cancel_timers(st, tcb);
+  synack_tcp_pending_remove(st, tcb);
+  if (tcb->flags & TF_HASHED) {
+    synack_tcp_hash_remove(st, &tcb->node);
+    tcb->flags &= ~(uint32_t)TF_HASHED;
+  }
+  if (tcb->sock < 0) {
+    synack_tcb_free(st, tcb); /* orphan or never-accepted child */
+    return;
+  }
+  synack_sndbuf_free(st, &tcb->sb);
+  if (err) {
+    tcb->so_error = err;
+    synack_tcp_post(st, tcb, SYNACK_EV_ERROR | SYNACK_EV_READABLE | SYNACK_EV_WRITABLE | SYNACK_EV_CLOSED, err);
+  } else {
+    synack_tcp_post(st, tcb, SYNACK_EV_CLOSED | SYNACK_EV_READABLE, 0);
+  }
+}
+
+/* ---------- handles ---------- */
+
+static synack_tcb_t *get(synack_stack_t *st, int sock) {
+  if (!st || !st->tcp || sock < 0 || (uint32_t)sock >= st->tcp->nsocks) return NULL;
+  return st->tcp->socks[sock];
+}
+
+static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
+  struct synack_tcp *tcp = st->tcp;
+  for (uint32_t i = tcp->free_hint; i < tcp->nsocks; i++) {
+    if (!tcp->socks[i]) {
+      tcp->socks[i] = tcb;
+      tcp->free_hint = i + 1;
+      tcb->sock = (int)i;
+      return (int)i;
+    }
+  }
+  return -SYNACK_EMFILE;
+}
+
+static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
+  int s = tcb->sock;
+  if (s < 0) return;
+  st->tcp->socks[s] = NULL;
+  if ((uint32_t)s < st->tcp->free_hint) st->tcp->free_hint = (uint32_t)s;
+  synack_event_forget(st, s);
+  tcb->sock = -1;
+}
+
+int synack_socket(synack_stack_t *st, int family) {
+  if (!st || !st->tcp) return -SYNACK_EINVAL;
+  if (family != SYNACK_AF_INET && family != SYNACK_AF_INET6) return -SYNACK_EAFNOSUPPORT;
+  synack_tcb_t *tcb = synack_tcb_new(st, (uint8_t)family);
+  if (!tcb) return -SYNACK_ENOMEM;
+  int h = alloc_handle(st, tcb);
+  if (h < 0) synack_tcb_free(st, tcb);
+  return h;
+}
+
+static size_t addr_len(uint8_t family) { return family == SYNACK_AF_INET6 ? 16 : 4; }
+
+int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!local) return -SYNACK_EINVAL;
+  if (tcb->state != SYNACK_TCP_CLOSED || (tcb->flags & TF_BOUND)) return -SYNACK_EINVAL;
+  uint8_t fam = tcb->node.t.family;
+  if (local->ip.family != 0 && local->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
+  uint8_t addr[16] = { 0 };
+  if (local->ip.family != 0 && !synack_ip_is_unspecified(&local->ip)) {
+    if (!synack_is_local_addr(st, &local->ip)) return -SYNACK_EADDRNOTAVAIL;
+    memcpy(addr, local->ip.b, addr_len(fam));
+  }
+  bool reuse = (tcb->flags & TF_REUSEADDR) != 0;
+  uint16_t port = local->port;
+  if (port == 0) {
+    uint32_t lo = st->cfg.tcp_port_lo, hi = st->cfg.tcp_port_hi, num = hi >= lo ? hi - lo + 1 : 0;
+    uint32_t start = num ? synack_random_u32(st) % num : 0;
+    for (uint32_t i = 0; i < num && port == 0; i++) {
+      uint16_t p = (uint16_t)(lo + (start + i) % num);
+      if (!synack_tcp_port_conflict(st, tcb, fam, addr, p, false) && !synack_tcp_listener_lookup(st, fam, addr, p))
+        port = p;
+    }
+    if (port == 0) return -SYNACK_EADDRNOTAVAIL;
+  } else if (synack_tcp_port_conflict(st, tcb, fam, addr, port, reuse)) {
+    return -SYNACK_EADDRINUSE;
+  }
+  memcpy(tcb->node.t.laddr, addr, 16);
+  tcb->node.t.lport = port;
+  tcb->flags |= TF_BOUND;
+  return 0;
+}
+
+int synack_listen(synack_stack_t *st, int sock, int backlog) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  uint32_t bl = backlog < 1 ? 1u : (uint32_t)backlog;
+  if (st->cfg.tcp_max_backlog && bl > st->cfg.tcp_max_backlog) bl = st->cfg.tcp_max_backlog;
+  if (tcb->state == SYNACK_TCP_LISTEN) { tcb->lst->backlog = bl; return 0; }
+  if (tcb->state != SYNACK_TCP_CLOSED || (tcb->flags & TF_CONNECTED) || tcb->node.t.rport) return -SYNACK_EINVAL;
+  if (!(tcb->flags & TF_BOUND)) {
+    synack_endpoint_t any;
+    memset(&any, 0, sizeof any);
+    int rc = synack_bind(st, sock, &any);
+    if (rc < 0) return rc;
+  }
+  synack_listener_t *other = synack_tcp_listener_lookup(st, tcb->node.t.family, tcb->node.t.laddr, tcb->node.t.lport);
+  if (other && memcmp(other->tcb->node.t.laddr, tcb->node.t.laddr, 16) == 0) return -SYNACK_EADDRINUSE;
+  synack_listener_t *l = synack_mem_alloc(st, sizeof *l);
+  if (!l) return -SYNACK_ENOMEM;
+  st->tcp->mem += sizeof *l;
+  l->tcb = tcb;
+  l->backlog = bl;
+  tcb->lst = l;
+  tcb->rcv_wscale = synack_tcp_pick_wscale(st);
+  synack_tcp_listener_insert(st, l);
+  synack_tcp_set_state(st, tcb, SYNACK_TCP_LISTEN, "listen() called");
+  return 0;
+}
+
+int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (tcb->state != SYNACK_TCP_LISTEN || !tcb->lst) return -SYNACK_EINVAL;
+  synack_listener_t *l = tcb->lst;
+  synack_tcb_t *c = l->aq_head;
+  if (!c) return -SYNACK_EAGAIN;
+  int h = alloc_handle(st, c);
+  if (h < 0) return h;
+  l->aq_head = c->aq_next;
+  if (!l->aq_head) l->aq_tail = NULL;
+  l->aq_len--;
+  c->aq_next = NULL;
+  c->parent = NULL;
+  c->flags &= ~(uint32_t)TF_IN_AQ;
+  c->flags |= TF_CONNECTED;
+  if (remote) {
+    synack_endpoint_t loc;
+    synack_tuple_endpoints(&c->node.t, &loc, remote);
+  }
+  uint32_t bits = 0;
+  if (synack_tcp_state_can_send(c->state) && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
+  if (c->rb.len || (c->flags & TF_RCVD_FIN)) bits |= SYNACK_EV_READABLE;
+  if (c->flags & TF_RCVD_FIN) bits |= SYNACK_EV_PEER_CLOSED;
+  if (bits) synack_event_post(st, h, bits, 0);
+  if (l->aq_len) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
+  return h;
+}
+
+int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack_endpoint_t *remote) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  switch (tcb->state) {
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_SYN_RECEIVED:
+    return -SYNACK_EALREADY;
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    return -SYNACK_EISCONN;
+  case SYNACK_TCP_LISTEN:
+    return -SYNACK_EINVAL;
+  case SYNACK_TCP_CLOSED:
+    break;
+  }
+  if (tcb->so_error) { /* the outcome of the previous attempt, reported once (SO_ERROR) */
+    int e = tcb->so_error;
+    tcb->so_error = 0;
+    return e;
+  }
+  if (tcb->flags & TF_CONNECTED) return -SYNACK_EISCONN;
+  if (tcb->node.t.rport) return -SYNACK_EINVAL; /* a failed attempt: use a new socket */
+  if (!remote || remote->port == 0 || synack_ip_is_unspecified(&remote->ip)) return -SYNACK_EINVAL;
+  uint8_t fam = tcb->node.t.family;
+  if (remote->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
+  synack_tuple_t t = tcb->node.t;
+  memcpy(t.raddr, remote->ip.b, 16);
+  t.rport = remote->port;
+  static const uint8_t zero[16];
+  if (memcmp(t.laddr, zero, 16) == 0) {
+    synack_ip_t src;
+    if (!synack_route_src(st, &remote->ip, &src)) return -SYNACK_ENETUNREACH;
+    memcpy(t.laddr, src.b, 16);
+  }
+  bool reuse_tw = false;
+  synack_seq_t tw_nxt = seq_make(0);
+  if (tcb->flags & TF_BOUND && t.lport) {
+    synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &t);
+    if (n) {
+      if (n->kind != SYNACK_NODE_TIMEWAIT || !synack_tcp_timewait_reusable(st, (synack_timewait_t *)n, now))
+        return -SYNACK_EADDRNOTAVAIL;
+      reuse_tw = true;
+      tw_nxt = ((synack_timewait_t *)n)->snd_nxt;
+      synack_count(st, SYNACK_CTR_TCP_TW_REUSED);
+      synack_tcp_timewait_free(st, (synack_timewait_t *)n, "reused by connect()");
+    }
+  } else {
+    int rc = synack_tcp_port_pick(st, &t, now, &reuse_tw, &tw_nxt);
+    if (rc < 0) return rc;
+  }
+  tcb->node.t = t;
+  tcb->flags |= TF_BOUND;
+  if (!(tcb->flags & TF_NOOPT)) {
+    if (st->cfg.tcp_timestamps) tcb->flags |= TF_TS_OK;
+    if (st->cfg.tcp_sack) tcb->flags |= TF_SACK_OK;
+    if (st->cfg.tcp_window_scaling) tcb->flags |= TF_WS_OK;
+  }
+  synack_tcb_setup_conn(st, tcb);
+  if (!(tcb->flags & TF_WS_OK)) tcb->rcv_wscale = 0;
+  synack_seq_t iss = synack_tcp_isn(st, &t, now);
+  /* Like Linux tw_reuse: start well above the old incarnation's last sequence number. */
+  if (reuse_tw) iss = seq_add(tw_nxt, 65535u + 2u);
+  tcb->iss = iss;
+  tcb->snd_una = tcb->snd_nxt = tcb->snd_max = iss;
+  tcb->snd_buf_seq = seq_add(iss, 1);
+  tcb->snd_wl2 = iss;
+  tcb->last_rcv = now;
+  tcb->rtt_time = now;
+  tcb->peer_mss = 0;
+  synack_tcp_set_mss(st, tcb);
+  synack_tcp_hash_insert(st, &tcb->node);
+  tcb->flags |= TF_HASHED;
+  synack_count(st, SYNACK_CTR_TCP_ACTIVE_OPENS);
+  synack_tcp_set_state(st, tcb, SYNACK_TCP_SYN_SENT, "connect() called");
+  synack_tcp_output(st, tcb, now);
+  return -SYNACK_EINPROGRESS;
+}
+
+int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  if (tcb->so_error) {
+    int e = tcb->so_error;
+    tcb->so_error = 0;
+    return e;
+  }
+  if (tcb->flags & TF_FIN_QUEUED) return -SYNACK_EPIPE; /* RFC 9293 §3.10.2: after CLOSE/SHUT_WR */
+  switch (tcb->state) {
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_CLOSE_WAIT:
+    break;
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_SYN_RECEIVED:
+    return -SYNACK_EAGAIN; /* not yet: CONNECTED/WRITABLE will tell */
+  case SYNACK_TCP_CLOSED:
+    return (tcb->flags & TF_CONNECTED) ? -SYNACK_EPIPE : -SYNACK_ENOTCONN;
+  case SYNACK_TCP_LISTEN:
+    return -SYNACK_ENOTCONN;
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    return -SYNACK_EPIPE;
+  }
+  if (len == 0) return 0;
+  if (!buf) return -SYNACK_EFAULT;
+  if (synack_sndbuf_room(&tcb->sb) == 0) return -SYNACK_EAGAIN;
+  uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
+  int n = synack_sndbuf_write(st, &tcb->sb, buf, want);
+  if (n < 0) return n;
+  if (flags & SYNACK_MSG_MORE) tcb->flags |= TF_MORE;
+  else tcb->flags &= ~(uint32_t)TF_MORE;
+  synack_tcp_output(st, tcb, now);
+  return n;
+}
+
+static void maybe_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
+  int32_t offered = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
+  uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  uint64_t max_adv = (uint64_t)65535 << tcb->rcv_wscale; /* the most the window field can say */
+  if (space > max_adv) space = (uint32_t)max_adv;
+  uint32_t off = offered > 0 ? (uint32_t)offered : 0;
+  /* RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce a larger window only once it grew
+   * by at least two segments or half the buffer, or when it was closed. */
+  uint32_t step = 2u * tcb->rcv_mss;
+  if (step > tcb->rb.cap / 2) step = tcb->rb.cap / 2;
+  if (space > off && (space - off >= step || (off < tcb->rcv_mss && space >= tcb->rcv_mss)))
+    synack_tcp_send_ack(st, tcb, now);
+}
+
+int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, size_t len, int flags) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  if (tcb->state == SYNACK_TCP_LISTEN) return -SYNACK_ENOTCONN;
+  if (tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD)) {
+    if (len == 0) return 0;
+    if (!buf) return -SYNACK_EFAULT;
+    uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
+    uint32_t n = synack_rcvbuf_read(&tcb->rb, buf, want, (flags & SYNACK_MSG_PEEK) != 0);
+    if (!(flags & SYNACK_MSG_PEEK)) maybe_window_update(st, tcb, now);
+    return n;
+  }
+  if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
+    int e = tcb->so_error;
+    tcb->so_error = 0;
+    return e;
+  }
+  if ((tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD))) return 0;
+  switch (tcb->state) {
+  case SYNACK_TCP_CLOSED:
+    return (tcb->flags & TF_CONNECTED) ? 0 : -SYNACK_ENOTCONN;
+  case SYNACK_TCP_LISTEN:
+    return -SYNACK_ENOTCONN;
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+    return -SYNACK_EAGAIN;
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    return 0;
+  }
+  return -SYNACK_EAGAIN;
+}
+
+/* Queues our FIN after the data already written (RFC 9293 §3.10.4 CLOSE). */
+static void queue_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {
+  if (tcb->flags & TF_FIN_QUEUED) return;
+  tcb->flags |= TF_FIN_QUEUED;
+  tcb->flags &= ~(uint32_t)TF_MORE;
+  tcb->fin_seq = seq_add(tcb->snd_buf_seq, tcb->sb.len);
+  switch (tcb->state) {
+  case SYNACK_TCP_ESTABLISHED:
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_FIN_WAIT_1, reason);
+    break;
+  case SYNACK_TCP_CLOSE_WAIT:
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_LAST_ACK, reason);
+    break;
+  case SYNACK_TCP_SYN_RECEIVED: /* FIN-WAIT-1 once our SYN is acknowledged */
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    break;
+  }
+  synack_tcp_output(st, tcb, now);
+}
+
+int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  if (how != SYNACK_SHUT_RD && how != SYNACK_SHUT_WR && how != SYNACK_SHUT_RDWR) return -SYNACK_EINVAL;
+  switch (tcb->state) {
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+    return -SYNACK_ENOTCONN;
+  case SYNACK_TCP_SYN_SENT:
+    synack_tcp_done(st, tcb, 0, "shutdown() in SYN-SENT");
+    return 0;
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+    break;
+  }
+  if (how == SYNACK_SHUT_RD || how == SYNACK_SHUT_RDWR) {
+    tcb->flags |= TF_SHUT_RD;
+    uint8_t sink[256];
+    while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+    synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
+  }
+  if (how == SYNACK_SHUT_WR || how == SYNACK_SHUT_RDWR) queue_fin(st, tcb, now, "shutdown(SHUT_WR) called");
+  return 0;
+}
+
+static void free_socket(synack_stack_t *st, synack_tcb_t *tcb) {
+  release_handle(st, tcb);
+  synack_tcb_free(st, tcb);
+}
+
+int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  switch (tcb->state) {
+  case SYNACK_TCP_LISTEN:
+    synack_tcp_listener_close(st, tcb, now);
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, "close() called");
+    free_socket(st, tcb);
+    return 0;
+  case SYNACK_TCP_CLOSED:
+    free_socket(st, tcb);
+    return 0;
+  case SYNACK_TCP_SYN_SENT:
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, "close() called");
+    free_socket(st, tcb);
+    return 0;
+  case SYNACK_TCP_TIME_WAIT: {
+    /* The socket goes; TIME-WAIT goes on as a compact entry for the remaining time. */
+    synack_time_t exp = synack_timer_armed(&tcb->t_keep) ? tcb->t_keep.expiry : now;
+    release_handle(st, tcb);
+    synack_tcp_pending_remove(st, tcb);
+    if (st->cfg.tcp_timewait) synack_tcp_timewait_enter(st, tcb, now, exp);
+    synack_tcb_free(st, tcb);
+    return 0;
+  }
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+    break;
+  }
+  bool unread = tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD);
+  if (unread || tcb->linger_s == 0) {
+    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13 (RFC 2525 §2.17): closing with data unread, or
+     * SO_LINGER 0, aborts: RST instead of FIN, so the peer knows data was lost. */
+    synack_tcp_send_rst_tcb(st, tcb, now);
+    if (tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT)
+      synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, unread ? "close() with unread data" : "close() with linger 0");
+    free_socket(st, tcb);
+    return 0;
+  }
+  queue_fin(st, tcb, now, "close() called");
+  tcb->flags |= TF_ORPHAN;
+  release_handle(st, tcb);
+  if (tcb->state == SYNACK_TCP_FIN_WAIT_2) /* Linux tcp_fin_timeout for orphans */
+    synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)st->cfg.tcp_fin_timeout_ms * 1000u);
+  return 0;
+}
+
+int synack_abort(synack_stack_t *st, synack_time_t now, int sock) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  st->now = now;
+  if (tcb->state == SYNACK_TCP_LISTEN) synack_tcp_listener_close(st, tcb, now);
+  else if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_TIME_WAIT)
+    synack_tcp_send_rst_tcb(st, tcb, now); /* RFC 9293 §3.10.5 ABORT */
+  if (tcb->state != SYNACK_TCP_CLOSED) synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, "abort() called");
+  free_socket(st, tcb);
+  return 0;
+}
+
+/* ---------- options ---------- */
+
+int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  switch (opt) {
+  case SYNACK_SO_REUSEADDR:
+    if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint32_t)TF_REUSEADDR;
+    return 0;
+  case SYNACK_SO_RCVBUF:
+    if (v <= 0) return -SYNACK_EINVAL;
+    if (tcb->rb.buf) return -SYNACK_EINVAL;
+    tcb->rcvbuf_cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
+    if (tcb->rcvbuf_cap < 256) tcb->rcvbuf_cap = 256;
+    tcb->rb.cap = tcb->rcvbuf_cap;
+    return 0;
+  case SYNACK_SO_SNDBUF:
+    if (v <= 0) return -SYNACK_EINVAL;
+    if (tcb->sb.buf) return -SYNACK_EINVAL;
+    tcb->sb.cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
+    if (tcb->sb.cap < 256) tcb->sb.cap = 256;
+    return 0;
+  case SYNACK_SO_KEEPALIVE:
+    if (v) tcb->flags |= TF_KEEPALIVE; else tcb->flags &= ~(uint32_t)TF_KEEPALIVE;
+    synack_tcp_keep_update(st, tcb, st->now);
+    return 0;
+  case SYNACK_SO_LINGER:
+    tcb->linger_s = v < 0 ? -1 : v;
+    return 0;
+  case SYNACK_SO_ERROR:
+  case SYNACK_SO_INQ:
+  case SYNACK_SO_OUTQ:
+    return -SYNACK_EINVAL; /* read-only */
+  case SYNACK_TCP_NODELAY:
+    if (v) tcb->flags |= TF_NODELAY; else tcb->flags &= ~(uint32_t)TF_NODELAY;
+    if (v) synack_tcp_output(st, tcb, st->now);
+    return 0;
+  case SYNACK_TCP_MAXSEG:
+    if (v < 64 || v > 65535) return -SYNACK_EINVAL;
+    tcb->user_mss = (uint16_t)v;
+    return 0;
+  case SYNACK_TCP_KEEPIDLE:
+  case SYNACK_TCP_KEEPINTVL:
+  case SYNACK_TCP_KEEPCNT:
+    if (v < 1) return -SYNACK_EINVAL;
+    if (opt == SYNACK_TCP_KEEPIDLE) tcb->keep_idle_s = (uint32_t)v;
+    else if (opt == SYNACK_TCP_KEEPINTVL) tcb->keep_intvl_s = (uint32_t)v;
+    else tcb->keep_cnt = (uint32_t)v;
+    if (tcb->state != SYNACK_TCP_TIME_WAIT && !(tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN))) {
+      synack_timer_cancel(&st->wheel, &tcb->t_keep);
+      synack_tcp_keep_update(st, tcb, st->now);
+    }
+    return 0;
+  case SYNACK_TCP_USER_TIMEOUT:
+    if (v < 0) return -SYNACK_EINVAL;
+    tcb->user_timeout_ms = (uint32_t)v;
+    return 0;
+  case SYNACK_TCP_NOOPT:
+    if (v) tcb->flags |= TF_NOOPT; else tcb->flags &= ~(uint32_t)TF_NOOPT;
+    return 0;
+  case SYNACK_IP_TTL:
+    if (v < 0 || v > 255) return -SYNACK_EINVAL;
+    tcb->ttl = (uint8_t)v;
+    return 0;
+  case SYNACK_IP_TOS:
+    if (v < 0 || v > 255) return -SYNACK_EINVAL;
+    tcb->tos = (uint8_t)v;
+    return 0;
+  case SYNACK_TCP_QUICKACK:
+    tcb->quickack_left = v ? 8 : 0;
+    if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
+    return 0;
+  }
+  return -SYNACK_ENOPROTOOPT;
+}
+
+int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!v) return -SYNACK_EFAULT;
+  switch (opt) {
+  case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
+  case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
+  case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;
+  case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
+  case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
+  case SYNACK_SO_ERROR:
+    *v = tcb->so_error ? tcb->so_error : 0;
+    tcb->so_error = 0; /* reading clears it */
+    return 0;
+  case SYNACK_TCP_NODELAY: *v = (tcb->flags & TF_NODELAY) != 0; return 0;
+  case SYNACK_TCP_MAXSEG:
+    *v = tcb->user_mss ? tcb->user_mss : tcb->snd_mss;
+    if (synack_tcp_state_synchronized(tcb->state)) *v = tcb->snd_mss;
+    return 0;
+  case SYNACK_TCP_KEEPIDLE: *v = (int)tcb->keep_idle_s; return 0;
+  case SYNACK_TCP_KEEPINTVL: *v = (int)tcb->keep_intvl_s; return 0;
+  case SYNACK_TCP_KEEPCNT: *v = (int)tcb->keep_cnt; return 0;
+  case SYNACK_TCP_USER_TIMEOUT: *v = (int)tcb->user_timeout_ms; return 0;
+  case SYNACK_TCP_NOOPT: *v = (tcb->flags & TF_NOOPT) != 0; return 0;
+  case SYNACK_IP_TTL: *v = tcb->ttl ? tcb->ttl : st->cfg.ttl; return 0;
+  case SYNACK_IP_TOS: *v = tcb->tos; return 0;
+  case SYNACK_SO_INQ: *v = (int)tcb->rb.len; return 0;
+  case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
+  case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
+  }
+  return -SYNACK_ENOPROTOOPT;
+}
+
+int synack_getsockname(synack_stack_t *st, int sock, synack_endpoint_t *out) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!out) return -SYNACK_EFAULT;
+  synack_endpoint_t r;
+  synack_tuple_endpoints(&tcb->node.t, out, &r);
+  out->ip.family = tcb->node.t.family;
+  return 0;
+}
+
+int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!out) return -SYNACK_EFAULT;
+  if (tcb->state == SYNACK_TCP_LISTEN || tcb->node.t.rport == 0 ||
+      (tcb->state == SYNACK_TCP_CLOSED && !(tcb->flags & TF_CONNECTED)))
+    return -SYNACK_ENOTCONN;
+  synack_endpoint_t l;
+  synack_tuple_endpoints(&tcb->node.t, &l, out);
+  return 0;
+}
+
+uint32_t synack_poll(synack_stack_t *st, int sock) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return SYNACK_EV_ERROR;
+  uint32_t ev = 0;
+  if (tcb->state == SYNACK_TCP_LISTEN) return (tcb->lst && tcb->lst->aq_len) ? SYNACK_EV_READABLE : 0;
+  if (tcb->rb.len || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||
+      (tcb->state == SYNACK_TCP_CLOSED && (tcb->flags & TF_CONNECTED)))
+    ev |= SYNACK_EV_READABLE;
+  if ((tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT) &&
+      !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0)
+    ev |= SYNACK_EV_WRITABLE;
+  if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
+  if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
+  return ev;
+}
