@@ -28,7 +28,7 @@ static void on_trace(void *user, const synack_trace_event_t *ev) {
   if (ev->kind == SYNACK_TRACE_STATE) {
     bool left = ev->stack_name && strcmp(ev->stack_name, "client") == 0;
     ladder_state(&d->ladder, ev->now, left, ev->old_state, ev->new_state, ev->reason);
-  } else if (ev->kind == SYNACK_TRACE_TIMER) {
+  } else if (ev->kind == SYNACK_TRACE_TIMER && ev->reason && strcmp(ev->reason, "neighbour") != 0) {
     char text[128];
     snprintf(text, sizeof text, "%s: %s timer fired", ev->stack_name, ev->reason ? ev->reason : "?");
     ladder_note(&d->ladder, ev->now, text);
@@ -94,6 +94,7 @@ static void apps(demo_t *d) {
           snprintf(text, sizeof text, "server: read %zu bytes, then EOF; close()", d->received);
           ladder_note(&d->ladder, now, text);
           synack_close(d->server, now, d->ssock);
+          synack_close(d->server, now, d->lsock); /* one connection is all the tour needs */
           d->server_closed = true;
         }
         break;

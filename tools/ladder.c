@@ -124,6 +124,10 @@ void ladder_state(synack_ladder_t *l, synack_time_t t, bool left, int old_state,
           synack_tcp_state_name((synack_tcp_state_t)old_state), synack_tcp_state_name((synack_tcp_state_t)new_state),
           why ? " (" : "", why ? why : "", why ? ")" : "");
   fputs(c(l, COL_RESET), l->out);
+  /* A listener opening or closing is not the connection the columns follow. */
+  if ((old_state == SYNACK_TCP_CLOSED && new_state == SYNACK_TCP_LISTEN) ||
+      (old_state == SYNACK_TCP_LISTEN && new_state == SYNACK_TCP_CLOSED))
+    return;
   if (left)
     l->left_state = new_state;
   else

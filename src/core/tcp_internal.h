@@ -148,13 +148,14 @@ struct synack_halfopen {
   synack_timer_t timer;
   synack_listener_t *lst;
   synack_halfopen_t *prev, *next; /* the listener's SYN queue */
+  uint8_t *syn_data;  /* data that came on the SYN, held until the handshake completes:
+                         2-byte length then the bytes (NULL when none) */
   synack_seq_t iss, irs;
   uint32_t ts_recent;
-  uint32_t born_ms;   /* for the first RTT sample */
   uint16_t peer_mss;
   uint8_t snd_wscale; /* peer's shift */
-  uint8_t opt;        /* HO_* */
-  uint8_t retries;
+  uint8_t opt : 4;    /* HO_* */
+  uint8_t retries : 4;
 };
 enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
 

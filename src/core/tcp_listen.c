@@ -37,6 +37,18 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), SYNACK_TCP_SYN | SYNACK_TCP_ACK, listener_window(l), &o);
 }
 
+/* RFC 5961 challenge ACK from a half-open entry: a plain ACK of what we know (Linux does the same). */
+static void halfopen_challenge(synack_stack_t *st, const synack_halfopen_t *h, synack_time_t now) {
+  synack_ctl_opts_t o;
+  memset(&o, 0, sizeof o);
+  o.ts = (h->opt & HO_TS) != 0;
+  o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, &h->node.t));
+  o.ts_ecr = h->ts_recent;
+  synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
+  synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK, listener_window(h->lst),
+                      &o);
+}
+
 /* Options both sides agree on, from the peer's SYN and our configuration. */
 static uint8_t negotiate(const synack_stack_t *st, const synack_listener_t *l, const synack_tcp_opts_t *o) {
   uint8_t opt = 0;
@@ -57,17 +69,23 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   if (h->next) h->next->prev = h->prev;
   l->sq_len--;
   st->tcp->nhalfopen--;
+  if (h->syn_data) {
+    size_t n = 2u + (size_t)(h->syn_data[0] << 8 | h->syn_data[1]);
+    synack_mem_free(st, h->syn_data, n);
+    st->tcp->mem -= n;
+    h->syn_data = NULL;
+  }
   if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
   synack_mem_free(st, h, sizeof *h);
   st->tcp->mem -= sizeof *h;
 }
 
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
-  if (h->retries >= st->cfg.tcp_synack_retries) {
+  if (h->retries >= st->cfg.tcp_synack_retries || h->retries >= 15) {
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
     return;
   }
-  h->retries++;
+  if (h->retries < 15) h->retries++;
   synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
   send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
   /* Exponential backoff from the initial RTO: 1, 2, 4, 8, 16, 32 s. */
@@ -224,7 +242,20 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
-  h->born_ms = (uint32_t)(now / 1000u);
+  if (seg->len > 0) {
+    /* Data on the SYN is held, neither acknowledged nor readable until the handshake
+     * completes (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. */
+    uint32_t n = seg->len;
+    if (n > listener_mss(st, l, &seg->t)) n = listener_mss(st, l, &seg->t);
+    if (n > l->tcb->rb.cap) n = l->tcb->rb.cap;
+    h->syn_data = synack_mem_alloc(st, 2u + n);
+    if (h->syn_data) {
+      st->tcp->mem += 2u + n;
+      h->syn_data[0] = (uint8_t)(n >> 8);
+      h->syn_data[1] = (uint8_t)n;
+      memcpy(h->syn_data + 2, seg->r.payload, n);
+    }
+  }
   h->next = l->sq_head;
   h->prev = NULL;
   if (l->sq_head) l->sq_head->prev = h;
@@ -262,10 +293,9 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   }
   if (seg->flags & SYNACK_TCP_RST) {
     if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, rcv_nxt)) {
-      /* RFC 5961 §3.2: not exactly at RCV.NXT: challenge (our SYN-ACK), drop. */
+      /* RFC 5961 §3.2: not exactly at RCV.NXT: challenge ACK, drop. */
       synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-      synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+      halfopen_challenge(st, h, now);
       return;
     }
     /* RFC 9293 §3.10.7.4 second: a passive open returns to LISTEN. */
@@ -277,8 +307,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   if (seg->flags & SYNACK_TCP_SYN) {
     if (st->cfg.tcp_rfc5961_syn) {
       /* RFC 5961 §4.2: challenge ACK, drop. */
-      synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+      halfopen_challenge(st, h, now);
       return;
     }
     /* RFC 9293 §3.10.7.4 fourth: a passive open goes back to LISTEN. */
@@ -299,14 +328,33 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   synack_seq_t iss = h->iss, irs = h->irs;
   uint8_t opt = h->opt, ws = h->snd_wscale, retries = h->retries;
   uint16_t mss = h->peer_mss;
-  uint32_t tsr = h->ts_recent, born = h->born_ms;
+  uint32_t tsr = h->ts_recent;
+  /* With no retransmission the timer still holds the SYN-ACK's time plus the initial RTO. */
+  synack_time_t synack_at = h->timer.expiry - (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u;
+  uint8_t *held = h->syn_data;
+  h->syn_data = NULL;
   if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
   synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, now);
+  if (held) {
+    uint32_t n = (uint32_t)(held[0] << 8 | held[1]);
+    if (c && synack_rcvbuf_reserve(st, &c->rb) == 0) {
+      /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */
+      synack_rcvbuf_place(&c->rb, 0, held + 2, n);
+      synack_rcvbuf_commit(&c->rb, n);
+      c->rcv_nxt = seq_add(c->rcv_nxt, n);
+      c->rcv_adv = seq_add(c->rcv_adv, n);
+      c->bytes_received += n;
+      synack_tcp_delack_arm(st, c, now);
+    }
+    synack_mem_free(st, held, 2u + n);
+    st->tcp->mem -= 2u + n;
+  }
   if (!c) return;
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
   /* RFC 6298 §3 (Karn): the handshake gives an RTT sample when the SYN-ACK went once. */
-  if (retries == 0) synack_tcp_rtt_sample(st, c, ((uint32_t)(now / 1000u) - born) * 1000u);
+  if (retries == 0 && !(c->flags & TF_TS_OK) && now >= synack_at)
+    synack_tcp_rtt_sample(st, c, (uint32_t)(now - synack_at));
   /* The ACK may carry data or a FIN (third ACK lost, client already sending). */
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
 }

@@ -2,7 +2,7 @@
  * ISN of its SYN-ACK encodes what it must remember, keyed with the stack secret:
  *   bits 31..27  t mod 32, t = time / 64 s (a cookie is accepted for two periods)
  *   bits 26..24  index of the client's MSS in a table
- *   bits 23..0   SipHash(secret, 4-tuple, t, client ISN)
+ *   bits 23..0   SipHash(secret, 4-tuple, t, client ISN, MSS index)
  * With timestamps, the peer's window scale and SACK-permitted ride in the low five bits of
  * our TSval and come back in the TSecr of the final ACK. */
 #include <string.h>
@@ -21,18 +21,21 @@ uint16_t synack_cookie_mss(uint8_t idx) { return mss_table[idx & 7]; }
 
 static uint32_t period(synack_time_t now) { return (uint32_t)(now / SYNACK_SEC(64)); }
 
-static uint32_t cookie_hash(const synack_stack_t *st, const synack_tuple_t *t, uint32_t count, synack_seq_t irs) {
-  uint8_t buf[sizeof *t + 8];
+static uint32_t cookie_hash(const synack_stack_t *st, const synack_tuple_t *t, uint32_t count, synack_seq_t irs,
+                            uint32_t idx) {
+  uint8_t buf[sizeof *t + 9];
   memcpy(buf, t, sizeof *t);
   memcpy(buf + sizeof *t, &count, 4);
   memcpy(buf + sizeof *t + 4, &irs.v, 4);
+  buf[sizeof *t + 8] = (uint8_t)idx; /* the MSS bits are authenticated too */
   return (uint32_t)synack_siphash24(st->secret + 16, buf, sizeof buf) & 0xffffffu;
 }
 
 uint32_t synack_cookie_make(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint16_t mss,
                             synack_time_t now) {
   uint32_t count = period(now);
-  return (count & 31u) << 27 | (uint32_t)synack_cookie_mss_index(mss) << 24 | cookie_hash(st, t, count, irs);
+  uint32_t idx = synack_cookie_mss_index(mss);
+  return (count & 31u) << 27 | idx << 24 | cookie_hash(st, t, count, irs, idx);
 }
 
 uint16_t synack_cookie_check(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint32_t cookie,
@@ -41,7 +44,7 @@ uint16_t synack_cookie_check(const synack_stack_t *st, const synack_tuple_t *t, 
   for (uint32_t age = 0; age < 2 && age <= count; age++) {
     uint32_t c = count - age;
     if ((c & 31u) != cookie >> 27) continue;
-    if (cookie_hash(st, t, c, irs) == (cookie & 0xffffffu)) return synack_cookie_mss((uint8_t)(cookie >> 24 & 7u));
+    if (cookie_hash(st, t, c, irs, cookie >> 24 & 7u) == (cookie & 0xffffffu)) return synack_cookie_mss((uint8_t)(cookie >> 24 & 7u));
   }
   return 0;
 }

@@ -7,7 +7,7 @@
  *   - when everything has run down (TIME-WAIT expired), no timer is left
  *     (synack_stack_next_deadline == NEVER), the connection tables hold only the listener,
  *     and each stack's memory is back to its baseline.
- * SYNACK_PROPERTY_SEEDS overrides the seed count (default 2000); SYNACK_PROPERTY_FIRST the
+ * SYNACK_PROPERTY_SEEDS overrides the seed count (default 5000); SYNACK_PROPERTY_FIRST the
  * first seed (to replay one: SYNACK_PROPERTY_FIRST=n SYNACK_PROPERTY_SEEDS=1). */
 #include "harness.h"
 #include "tcpfix.h"
@@ -34,7 +34,7 @@ static uint64_t mix(uint64_t x) {
 static void random_link(uint64_t *r, synack_sim_link_cfg_t *c) {
   memset(c, 0, sizeof *c);
   *r = mix(*r);
-  c->loss = (double)(*r % 6) / 100.0;          /* 0..5 % */
+  c->loss = (double)(*r % 11) / 100.0;         /* 0..10 % */
   c->dup = (double)((*r >> 8) % 4) / 100.0;     /* 0..3 % */
   c->reorder = (double)((*r >> 16) % 11) / 100.0; /* 0..10 % */
   c->reorder_delay_us = SYNACK_MS(1 + (*r >> 24) % 20);
@@ -148,7 +148,7 @@ static bool run_seed(uint64_t seed, bool perfect) {
   run.data_ok = true;
   run.ssock = -1;
   r = mix(r);
-  run.total = (size_t)(r % 40000);
+  run.total = (size_t)(r % 100000);
   run.p = fx_pair_new(seed, &ab, &ba, NULL);
   if (!run.p) {
     fprintf(stderr, "seed %" PRIu64 ": pair creation failed\n", seed);
@@ -193,6 +193,9 @@ static bool run_seed(uint64_t seed, bool perfect) {
   if (!why && synack_conn_table(p->b, NULL, 0) != 1) why = "server table holds more than the listener";
   if (!why && synack_stack_memory(p->a) != mem_a0) why = "client memory not back to baseline";
   if (!why && synack_stack_memory(p->b) != mem_b0) why = "server memory not back to baseline";
+  if (getenv("SYNACK_PROPERTY_VERBOSE"))
+    fprintf(stderr, "seed %" PRIu64 ": %zu/%zu bytes, %lu steps, ended at %.3f s, done at %.3f s, loss %.2f/%.2f\n", seed,
+            run.rcvd, run.total, steps, (double)synack_sim_now(p->sim) / 1e6, (double)run.done_at / 1e6, ab.loss, ba.loss);
   if (why) {
     fprintf(stderr,
             "seed %" PRIu64 ": %s %s (bytes %zu/%zu sent %zu, t=%.3f s; a->b loss %.2f dup %.2f reord %.2f delay %" PRIu64
@@ -208,7 +211,7 @@ static bool run_seed(uint64_t seed, bool perfect) {
 static void random_impairments(void) {
   const char *e = getenv("SYNACK_PROPERTY_SEEDS");
   const char *f = getenv("SYNACK_PROPERTY_FIRST");
-  unsigned n = e ? (unsigned)strtoul(e, NULL, 10) : 2000;
+  unsigned n = e ? (unsigned)strtoul(e, NULL, 10) : 5000;
   uint64_t first = f ? strtoull(f, NULL, 10) : 1;
   unsigned failures = 0;
   for (unsigned k = 0; k < n; k++) {

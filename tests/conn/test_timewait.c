@@ -205,6 +205,7 @@ static void new_syn_by_timestamp(void) {
  * timestamps that prove the new incarnation newer; otherwise EADDRNOTAVAIL. */
 static void one_port(synack_config_t *c) { c->tcp_port_lo = c->tcp_port_hi = 50000; }
 static void one_port_reuse(synack_config_t *c) { one_port(c); c->tcp_tw_reuse = true; }
+static void one_port_noreuse(synack_config_t *c) { one_port(c); c->tcp_tw_reuse = false; }
 
 static int client_in_timewait(fx_t *fx) {
   int s = fx_open_active(fx);
@@ -240,7 +241,7 @@ static void port_reuse_with_timestamps(void) {
 
 static void port_reuse_refused(void) {
   /* tw_reuse off */
-  fx_t *fx = fx_new(SYNACK_AF_INET, one_port);
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port_noreuse);
   REQUIRE(fx);
   use_ts(fx);
   int s = client_in_timewait(fx);

@@ -89,6 +89,10 @@ static void learn_from(fx_t *fx, const uint8_t *buf, size_t len) {
 void fx_drain(fx_t *fx) {
   synack_frame_t f;
   while (synack_stack_poll_tx(fx->st, fx->now, &f)) {
+    if (fx->only_peer) {
+      synack_dissect_t d;
+      if (synack_dissect(f.data, f.len, false, &d) != SYNACK_DROP_NONE || !synack_ip_equal(&d.dst, &fx->peer_ip)) continue;
+    }
     if (fx->qlen == fx->qcap) {
       if (fx->qhead > 0) {
         memmove(fx->q, fx->q + fx->qhead, (fx->qlen - fx->qhead) * sizeof *fx->q);
@@ -334,7 +338,7 @@ static void describe_expect(fx_t *fx, const fx_seg_t *e, char *buf, size_t cap) 
   if ((e->flags & SYNACK_TCP_ACK) && !e->any_ack) u += (size_t)snprintf(buf + u, cap - u, " ack %u", e->ack);
   if (e->win) u += (size_t)snprintf(buf + u, cap - u, " win %u", e->win == FX_WIN_ZERO ? 0 : e->win);
   if (e->layout) u += (size_t)snprintf(buf + u, cap - u, " <%s>", e->layout);
-  if (e->t && u < cap)
+  if ((e->t || e->within) && u < cap)
     snprintf(buf + u, cap - u, " at %" PRIu64 ".%06" PRIu64 "%s", e->t / 1000000, e->t % 1000000,
              e->within ? " (+window)" : "");
 }
@@ -343,7 +347,7 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
   char want[256], got[512];
   describe_expect(fx, e, want, sizeof want);
   fx_drain(fx);
-  if (fx->qhead == fx->qlen && e->t) fx_advance(fx, e->t + e->within > fx->now ? e->t + e->within : fx->now);
+  if (fx->qhead == fx->qlen && (e->t || e->within)) fx_advance(fx, e->t + e->within > fx->now ? e->t + e->within : fx->now);
   fx_frame_t f;
   synack_dissect_t d;
   if (!fx_pop_tcp(fx, &f, &d)) {
@@ -367,7 +371,7 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
     snprintf(why, sizeof why, "addresses differ");
   else if (t->dst_port != fx->rport || (fx->lport && t->src_port != fx->lport))
     snprintf(why, sizeof why, "ports %u > %u, expected %u > %u", t->src_port, t->dst_port, fx->lport, fx->rport);
-  else if (e->t && (f.t < e->t || f.t > e->t + e->within))
+  else if ((e->t || e->within) && (f.t < e->t || f.t > e->t + e->within))
     snprintf(why, sizeof why, "sent at %" PRIu64 " us, expected %" PRIu64 "..%" PRIu64, f.t, e->t, e->t + e->within);
   if (!why[0] && e->len) {
     for (size_t i = 0; i < e->len; i++) {

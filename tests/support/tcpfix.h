@@ -68,7 +68,7 @@ typedef struct {
   bool noopt;                /* inject: send no options at all (not even the automatic ones) */
   bool nots;                 /* inject: no automatic timestamp option */
   const char *layout;        /* expect: exact option layout, e.g. "mss,sackOK,TS,nop,wscale"; "" = none */
-  synack_time_t t, within;   /* expect: sent in [t, t + within]; t == 0 = time unchecked */
+  synack_time_t t, within;   /* expect: sent in [t, t + within]; both 0 = time unchecked */
   bool abs;                  /* seq/ack are raw values */
   bool psh_exact;            /* expect: compare PSH too */
   bool any_ack;              /* expect: do not check the ack field */
@@ -99,6 +99,7 @@ typedef struct fx {
   uint32_t last_win;         /* window field of the latest segment the stack sent (raw) */
   uint32_t sseq, pseq;       /* relative: stack's SND.NXT and RCV.NXT (set by the state helpers) */
   int listener;              /* handle of fx_listen's socket, -1 */
+  bool only_peer;            /* collect only frames addressed to peer_ip (others discarded) */
   /* output queue */
   fx_frame_t *q;
   size_t qhead, qlen, qcap;

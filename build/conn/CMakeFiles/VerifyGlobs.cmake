@@ -5,6 +5,7 @@ cmake_policy(SET CMP0009 NEW)
 # SYNACK_BENCH_SOURCES at CMakeLists.txt:104 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/bench/bench_*.c")
 set(OLD_GLOB
+  "/work/main/bench/bench_timer.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -30,8 +31,10 @@ set(OLD_GLOB
   "/work/main/src/core/neigh.c"
   "/work/main/src/core/rng.c"
   "/work/main/src/core/stack.c"
+  "/work/main/src/core/tcp_api.c"
   "/work/main/src/core/tcp_buf.c"
   "/work/main/src/core/tcp_demux.c"
+  "/work/main/src/core/tcp_info.c"
   "/work/main/src/core/tcp_input.c"
   "/work/main/src/core/tcp_isn.c"
   "/work/main/src/core/tcp_listen.c"
@@ -150,6 +153,10 @@ set(OLD_GLOB
   "/work/main/tests/unit/test_seq.c"
   "/work/main/tests/unit/test_sim.c"
   "/work/main/tests/unit/test_stack.c"
+  "/work/main/tests/unit/test_tcp_buf.c"
+  "/work/main/tests/unit/test_tcp_isn.c"
+  "/work/main/tests/unit/test_tcp_state.c"
+  "/work/main/tests/unit/test_tcp_syncookie.c"
   "/work/main/tests/unit/test_tcp_wire.c"
   "/work/main/tests/unit/test_timer.c"
   "/work/main/tests/unit/test_udp.c"

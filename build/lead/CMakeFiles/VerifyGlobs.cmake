@@ -5,6 +5,7 @@ cmake_policy(SET CMP0009 NEW)
 # SYNACK_BENCH_SOURCES at CMakeLists.txt:104 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/bench/bench_*.c")
 set(OLD_GLOB
+  "/work/main/bench/bench_timer.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -30,6 +31,20 @@ set(OLD_GLOB
   "/work/main/src/core/neigh.c"
   "/work/main/src/core/rng.c"
   "/work/main/src/core/stack.c"
+  "/work/main/src/core/tcp_api.c"
+  "/work/main/src/core/tcp_buf.c"
+  "/work/main/src/core/tcp_demux.c"
+  "/work/main/src/core/tcp_info.c"
+  "/work/main/src/core/tcp_input.c"
+  "/work/main/src/core/tcp_isn.c"
+  "/work/main/src/core/tcp_listen.c"
+  "/work/main/src/core/tcp_output.c"
+  "/work/main/src/core/tcp_port.c"
+  "/work/main/src/core/tcp_rto.c"
+  "/work/main/src/core/tcp_state.c"
+  "/work/main/src/core/tcp_syncookie.c"
+  "/work/main/src/core/tcp_timer.c"
+  "/work/main/src/core/tcp_timewait.c"
   "/work/main/src/core/tcp_wire.c"
   "/work/main/src/core/timer.c"
   "/work/main/src/core/tx.c"
@@ -77,6 +92,7 @@ file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/*/t_*.sh")
 set(OLD_GLOB
   "/work/main/tests/cli/t_demo.sh"
   "/work/main/tests/install/t_install.sh"
+  "/work/main/tests/sim/t_pcap_tools.sh"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -86,6 +102,15 @@ endif()
 # SYNACK_TEST_SOURCES at CMakeLists.txt:63 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/conn/test_*.c")
 set(OLD_GLOB
+  "/work/main/tests/conn/test_api.c"
+  "/work/main/tests/conn/test_close.c"
+  "/work/main/tests/conn/test_handshake.c"
+  "/work/main/tests/conn/test_isn.c"
+  "/work/main/tests/conn/test_keepalive.c"
+  "/work/main/tests/conn/test_listen.c"
+  "/work/main/tests/conn/test_property.c"
+  "/work/main/tests/conn/test_rst.c"
+  "/work/main/tests/conn/test_timewait.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -95,6 +120,7 @@ endif()
 # SYNACK_TEST_SOURCES at CMakeLists.txt:63 (file)
 file(GLOB NEW_GLOB LIST_DIRECTORIES true "/work/main/tests/sim/test_*.c")
 set(OLD_GLOB
+  "/work/main/tests/sim/test_pcap_capture.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
   message("-- GLOB mismatch!")
@@ -117,12 +143,19 @@ set(OLD_GLOB
   "/work/main/tests/unit/test_addr.c"
   "/work/main/tests/unit/test_arp.c"
   "/work/main/tests/unit/test_checksum.c"
+  "/work/main/tests/unit/test_dissect.c"
   "/work/main/tests/unit/test_eth.c"
+  "/work/main/tests/unit/test_icmp.c"
+  "/work/main/tests/unit/test_ipv4.c"
+  "/work/main/tests/unit/test_ipv6.c"
+  "/work/main/tests/unit/test_pcap.c"
   "/work/main/tests/unit/test_rng.c"
   "/work/main/tests/unit/test_seq.c"
   "/work/main/tests/unit/test_sim.c"
   "/work/main/tests/unit/test_stack.c"
+  "/work/main/tests/unit/test_tcp_wire.c"
   "/work/main/tests/unit/test_timer.c"
+  "/work/main/tests/unit/test_udp.c"
   "/work/main/tests/unit/test_vectors.c"
   )
 if(NOT "${NEW_GLOB}" STREQUAL "${OLD_GLOB}")
