@@ -18,10 +18,18 @@ deps:
 # Sanitizer builds with both compilers, every ctest test, then the fuzz smoke runs.
 check: deps check-gcc check-clang fuzz
 
-check-%:
-	$(CMAKE) -S . -B $(BUILD)/check-$* -DCMAKE_C_COMPILER=$* -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON -DSYNACK_BENCH=ON >/dev/null
-	$(CMAKE) --build $(BUILD)/check-$* -j $(JOBS)
-	cd $(BUILD)/check-$* && ctest --output-on-failure -j $(JOBS)
+# (Explicit rules: make never applies a pattern rule to a .PHONY target.)
+define sanitizer_check
+	$(CMAKE) -S . -B $(BUILD)/check-$(1) -DCMAKE_C_COMPILER=$(1) -DCMAKE_BUILD_TYPE=Debug -DSYNACK_SANITIZE=ON -DSYNACK_BENCH=ON >/dev/null
+	$(CMAKE) --build $(BUILD)/check-$(1) -j $(JOBS)
+	cd $(BUILD)/check-$(1) && ctest --output-on-failure -j $(JOBS)
+endef
+
+check-gcc:
+	$(call sanitizer_check,gcc)
+
+check-clang:
+	$(call sanitizer_check,clang)
 
 fuzz:
 	$(CMAKE) -S . -B $(BUILD)/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSYNACK_FUZZ=ON -DBUILD_TESTING=OFF -DSYNACK_BENCH=OFF >/dev/null

@@ -851,9 +851,51 @@ static void test_api_errors(void) {
   free(r.rx);
 }
 
+/* ---- stack nodes ---- */
+
+/* Two stacks behind the learning switch: ARP resolves through the flood, the echo request and
+ * reply then go unicast; the reply's RTT is the path's two round trips... one for ARP, one for
+ * the echo itself (4 link hops each way at 100 us). A stack accepts exactly one link. */
+static void test_stack_nodes_ping(void) {
+  synack_sim_t *sim = synack_sim_new(3);
+  synack_config_t ca, cb;
+  synack_config_default(&ca);
+  synack_config_default(&cb);
+  memcpy(ca.mac.b, MAC_A, 6);
+  memcpy(cb.mac.b, MAC_B, 6);
+  ca.ip4 = synack_ip4(198, 18, 0, 1);
+  cb.ip4 = synack_ip4(198, 18, 0, 2);
+  ca.seed = 1;
+  cb.seed = 2;
+  synack_stack_t *sa = synack_stack_new(&ca, 0), *sb = synack_stack_new(&cb, 0);
+  REQUIRE(sa && sb);
+  int na = synack_sim_add_stack(sim, sa), nb = synack_sim_add_stack(sim, sb), sw = synack_sim_add_switch(sim);
+  synack_sim_link_cfg_t d = {.delay_us = 100};
+  CHECK(synack_sim_link(sim, na, sw, &d, &d) >= 0);
+  CHECK(synack_sim_link(sim, nb, sw, &d, &d) >= 0);
+  CHECK(synack_sim_link(sim, na, nb, NULL, NULL) < 0); /* one interface per stack */
+  synack_ip_t dst = synack_ip4(198, 18, 0, 2);
+  CHECK_EQ_I(synack_stack_ping(sa, synack_sim_now(sim), &dst, 7, 1, 32), 0);
+  synack_sim_flush(sim);
+  synack_sim_run_until(sim, SYNACK_MS(50));
+  synack_event_t ev;
+  bool got = false;
+  while (synack_stack_next_event(sa, &ev))
+    if (ev.events & SYNACK_EV_ICMP_ECHO_REPLY) {
+      got = true;
+      CHECK_EQ_U(ev.echo.seqno, 1);
+      CHECK_EQ_U(ev.echo.ident, 7);
+    }
+  CHECK(got);
+  synack_sim_free(sim);
+  synack_stack_free(sa);
+  synack_stack_free(sb);
+}
+
+
 TH_MAIN(TH_CASE(test_rule_drop_range), TH_CASE(test_rule_drop_first_synack), TH_CASE(test_rule_payload_and_custom),
         TH_CASE(test_rule_delay_and_custom_match), TH_CASE(test_random_loss_rate), TH_CASE(test_duplication),
         TH_CASE(test_reorder), TH_CASE(test_constant_delay), TH_CASE(test_jitter),
         TH_CASE(test_bandwidth_serialization), TH_CASE(test_corruption), TH_CASE(test_mtu),
         TH_CASE(test_same_seed_same_run), TH_CASE(test_callbacks_in_order), TH_CASE(test_node_timers_and_output),
-        TH_CASE(test_switch_learning), TH_CASE(test_api_errors))
+        TH_CASE(test_switch_learning), TH_CASE(test_api_errors), TH_CASE(test_stack_nodes_ping))
