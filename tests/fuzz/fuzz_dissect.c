@@ -35,8 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (d.has_arp && (synack_arp_emit(&d.arp, out, sizeof out) != 28 || memcmp(out, ip, 28) != 0)) abort();
   /* The reserved IPv4 flag bit is not kept in the repr; such headers re-emit without it. */
   if (d.ip_version == 4 && d.ip4.header_len == 20 && !(ip[6] & 0x80) &&
-      (synack_ip4_emit(&d.ip4, d.ip4.payload_len, out, sizeof out) != 20 || memcmp(out, ip, 20) != 0))
-    abort();
+      (synack_ip4_emit(&d.ip4, d.ip4.payload_len, out, sizeof out) != 20 || memcmp(out, ip, 10) != 0 ||
+       memcmp(out + 12, ip + 12, 8) != 0 || !synack_csum_ok(synack_csum_add(0, out, 20))))
+    abort(); /* the checksum by value: 0x0000 and 0xffff are one number in one's complement */
   if (d.ip_version == 6 && d.ip6.payload == ip + 40 &&
       (synack_ip6_emit(&d.ip6, d.ip6.payload_len, out, sizeof out) != 40 || memcmp(out, ip, 40) != 0))
     abort();
