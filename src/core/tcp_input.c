@@ -229,7 +229,8 @@ static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
   return STEP_STOP;
 }
 
-/* RFC 9293 §3.10.7.4 fourth (the third, security, is not implemented): a SYN. */
+/* RFC 9293 §3.10.7.4 fourth: a SYN. (The third check, security/compartment, has nothing to act on:
+ * synack sends and accepts no IP security options.) */
 static int step_check_syn(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   if (!(seg->flags & SYNACK_TCP_SYN)) return STEP_NEXT;
   switch (tcb->state) {
