@@ -34,6 +34,12 @@ typedef struct {
   void *user;
 } synack_allocator_t;
 
+/* Congestion control algorithm (src/core/tcp_cc_*.c, one file each). */
+typedef enum {
+  SYNACK_CC_NEWRENO = 0, /* RFC 5681 + RFC 6582, appropriate byte counting (RFC 3465) */
+  SYNACK_CC_CUBIC = 1,   /* RFC 9438 */
+} synack_cc_algo_t;
+
 typedef struct {
   /* ---- Interface ---- */
   synack_link_type_t link;
@@ -88,7 +94,11 @@ typedef struct {
   bool tcp_sack;               /* default true */
   bool tcp_timestamps;         /* default true */
   bool tcp_window_scaling;     /* default true */
-  bool tcp_ecn;                /* default false */
+  bool tcp_ecn;                /* RFC 3168 negotiated on our SYNs and accepted on SYNs; default false */
+  synack_cc_algo_t tcp_cc;     /* default CUBIC (linux, freebsd presets); NEWRENO for the rfc preset */
+  bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection besides RFC 6675; default false */
+  bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
+  uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */

@@ -82,6 +82,7 @@ typedef enum {
   SYNACK_SO_INQ,           /* get only: bytes readable (SIOCINQ) */
   SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
   SYNACK_TCP_QUICKACK,
+  SYNACK_TCP_CONGESTION,   /* a synack_cc_algo_t value */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -53,6 +53,10 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_timestamps = true;
   c->tcp_window_scaling = true;
   c->tcp_ecn = false;
+  c->tcp_cc = SYNACK_CC_CUBIC;
+  c->tcp_rack = false;
+  c->tcp_idle_restart = true;
+  c->tcp_abc_limit = 2;
   c->tcp_syncookies = true;
   c->tcp_abort_on_overflow = false;
   c->tcp_rfc5961_rst = true;
@@ -80,6 +84,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_delack_ms = 200;
     c->tcp_initial_cwnd_segs = 10;
     c->tcp_quickack_start = false;
+    c->tcp_cc = SYNACK_CC_NEWRENO;
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     return 0;
   }

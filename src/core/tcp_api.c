@@ -617,6 +617,8 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   switch (opt) {
+  case SYNACK_TCP_CONGESTION:
+    return -SYNACK_ENOPROTOOPT; /* TODO(cc helper): select tcb->cc */
   case SYNACK_SO_REUSEADDR:
     if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint32_t)TF_REUSEADDR;
     return 0;
@@ -692,6 +694,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   if (!tcb) return -SYNACK_EBADF;
   if (!v) return -SYNACK_EFAULT;
   switch (opt) {
+  case SYNACK_TCP_CONGESTION: return -SYNACK_ENOPROTOOPT; /* TODO(cc helper) */
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
   case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;

@@ -119,8 +119,11 @@ struct synack_tcb {
   uint32_t backoff, retransmits;
   synack_seq_t rtt_seq;
   synack_time_t rtt_time, rtx_start;
-  /* Congestion window: the data-transfer issue plugs congestion control in here. */
+  /* Congestion control (tcp_cc.h): the algorithm and its private state. */
   uint32_t cwnd_bytes, ssthresh_bytes;
+  const struct synack_cc_ops *cc;
+#define SYNACK_CC_PRIV_BYTES 64
+  uint64_t cc_priv[SYNACK_CC_PRIV_BYTES / 8];
 
   synack_sndbuf_t sb;
   synack_rcvbuf_t rb;
