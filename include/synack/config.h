@@ -88,8 +88,10 @@ typedef struct {
   uint32_t tcp_keepalive_intvl_s; /* default 75 */
   uint32_t tcp_keepalive_probes;  /* default 9 */
   uint32_t tcp_challenge_ack_limit; /* challenge ACKs per second per connection; default 10 */
-  uint32_t tcp_initial_cwnd_segs;   /* RFC 6928: 10 */
-  uint32_t tcp_ooo_max_bytes;  /* bound of the out-of-order queue per connection; default = rcvbuf */
+  uint32_t tcp_initial_cwnd_segs;   /* RFC 6928: 10; 0 = RFC 3390's min(4*MSS, max(2*MSS, 4380)) */
+  uint32_t tcp_ooo_max_bytes;  /* bound of the out-of-order queue per connection (bytes); 0 (default) = rcvbuf */
+  uint32_t tcp_ooo_max_ranges; /* disjoint out-of-order ranges kept per connection (4..4096); default 64 */
+  bool tcp_dsack;              /* RFC 2883 D-SACK blocks for duplicate data (with SACK); default true */
   uint16_t tcp_port_lo, tcp_port_hi; /* ephemeral range (RFC 6056); default 32768..60999 */
   bool tcp_sack;               /* default true */
   bool tcp_timestamps;         /* default true */

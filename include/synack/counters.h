@@ -82,9 +82,11 @@ extern "C" {
   X(TCP_SYN_QUEUE_FULL, "tcp: SYN queue full and SYN cookies off") \
   X(TCP_ACCEPT_QUEUE_FULL, "tcp: accept queue full") \
   X(TCP_BAD_COOKIE, "tcp: ACK did not carry a valid SYN cookie") \
-  X(TCP_OOO_NO_MEMORY, "tcp: out-of-order queue bound reached") \
+  X(TCP_OOO_NO_MEMORY, "tcp: out-of-order queue bound reached (tcp_ooo_max_bytes)") \
+  X(TCP_OOO_RANGES_FULL, "tcp: out-of-order range table full (tcp_ooo_max_ranges)") \
   X(TCP_RCVBUF_FULL, "tcp: data beyond the receive buffer") \
   X(TCP_CHALLENGE_RATE, "tcp: challenge ACK suppressed by the rate limit") \
+  X(TCP_DUP_SYN, "tcp: repeated SYN met a SYN-ACK just sent (not answered twice)") \
   X(TCP_NO_MEMORY, "tcp: connection table full") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
@@ -138,7 +140,15 @@ typedef enum {
   X(TCP_DELAYED_ACKS, "delayed ACKs sent") \
   X(TCP_FAST_RETRANS, "fast retransmissions") \
   X(TCP_RTO_EXPIRED, "retransmission timer expirations") \
-  X(TCP_OOO_SEGS, "segments queued out of order")
+  X(TCP_TLP_PROBES, "tail loss probes sent (RFC 8985)") \
+  X(TCP_LOST_RETRANS, "lost retransmissions detected by RACK (RFC 8985)") \
+  X(TCP_SACK_RECOVERIES, "fast recoveries using SACK (RFC 6675)") \
+  X(TCP_DSACKS_IN, "D-SACK blocks received (RFC 2883)") \
+  X(TCP_SPURIOUS_UNDO, "recoveries undone as spurious (every retransmission D-SACKed)") \
+  X(TCP_ECN_CE_IN, "segments received with a CE mark (RFC 3168)") \
+  X(TCP_ECN_REDUCTIONS, "window reductions for an ECN-Echo (RFC 3168 §6.1.2)") \
+  X(TCP_OOO_SEGS, "segments queued out of order") \
+  X(TCP_DSACKS_SENT, "D-SACK blocks sent for duplicate data (RFC 2883)")
 
 typedef enum {
 #define SYNACK_X_(name, desc) SYNACK_CTR_##name,

@@ -7,7 +7,7 @@
  * Impairments of one direction apply in this order to each frame put on the link:
  *   scripted rules (drop / duplicate / delay the Nth matching frame) → MTU check → random loss →
  *   corruption (one random bit flipped) → duplication → bottleneck (rate limit with a drop-tail
- *   queue) → propagation delay + jitter → reordering (a held-back frame gets extra delay) →
+ *   queue; optional ECN CE marking) → propagation delay + jitter → reordering (a held-back frame gets extra delay) →
  *   delivery to the far node.
  * Jitter alone never reorders frames (delivery times are kept monotonic per direction);
  * reordering happens only through the reorder probability.
@@ -42,6 +42,9 @@ typedef struct {
   synack_time_t jitter_us;     /* extra delay uniform in [0, jitter_us] */
   uint64_t rate_bps;           /* bottleneck rate; 0 = unlimited */
   uint32_t queue_bytes;        /* drop-tail queue bound at the bottleneck; 0 = 64 KiB */
+  uint32_t ecn_mark_bytes;     /* RFC 3168 step marking: an ECT(0)/ECT(1) frame that finds at least
+                                  this many bytes queued is marked CE (and queued); needs rate_bps;
+                                  0 = off */
   uint32_t mtu;                /* largest frame (bytes, link header included); 0 = unlimited */
 } synack_sim_link_cfg_t;
 
@@ -73,6 +76,7 @@ typedef struct {
   uint64_t duplicated, reordered, corrupted, delayed_rule;
   synack_time_t total_delay_us; /* sum over delivered frames of (delivery - send) */
   synack_time_t max_delay_us;
+  uint64_t ce_marked;           /* frames marked CE at the bottleneck */
 } synack_sim_dir_stats_t;
 
 /* What happened to a frame, for observers (pcap capture, ladders, tests). */

@@ -47,6 +47,8 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_challenge_ack_limit = 10;
   c->tcp_initial_cwnd_segs = 10;
   c->tcp_ooo_max_bytes = 0; /* 0 = the receive buffer size */
+  c->tcp_ooo_max_ranges = 64;
+  c->tcp_dsack = true;
   c->tcp_port_lo = 32768;
   c->tcp_port_hi = 60999;
   c->tcp_sack = true;

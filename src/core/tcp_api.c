@@ -107,8 +107,7 @@ synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
   synack_timer_init(&tcb->t_keep, SYNACK_TK_TCP_KEEP);
   synack_tcp_rto_init(st, tcb);
   tcb->snd_mss = synack_tcp_default_mss(st, family);
-  tcb->cwnd_bytes = st->cfg.tcp_initial_cwnd_segs * tcb->snd_mss;
-  tcb->ssthresh_bytes = UINT32_MAX;
+  synack_tcp_cc_init(st, tcb, st->now); /* cfg.tcp_cc; re-run when the MSS is known */
   return tcb;
 }
 
@@ -244,6 +243,7 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
   memcpy(tcb->node.t.laddr, addr, 16);
   tcb->node.t.lport = port;
   tcb->flags |= TF_BOUND;
+  st->tcp->bound_unhashed = true;
   return 0;
 }
 
@@ -427,21 +427,6 @@ int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void 
   return n;
 }
 
-static void maybe_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
-  int32_t offered = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
-  uint32_t space = synack_rcvbuf_space(&tcb->rb);
-  uint64_t max_adv = (uint64_t)65535 << tcb->rcv_wscale; /* the most the window field can say */
-  if (space > max_adv) space = (uint32_t)max_adv;
-  uint32_t off = offered > 0 ? (uint32_t)offered : 0;
-  /* RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce a larger window only once it grew
-   * by at least two segments or half the buffer, or when it was closed. */
-  uint32_t step = 2u * tcb->rcv_mss;
-  if (step > tcb->rb.cap / 2) step = tcb->rb.cap / 2;
-  if (space > off && (space - off >= step || (off < tcb->rcv_mss && space >= tcb->rcv_mss)))
-    synack_tcp_send_ack(st, tcb, now);
-}
-
 int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, size_t len, int flags) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
@@ -452,7 +437,7 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
     if (!buf) return -SYNACK_EFAULT;
     uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
     uint32_t n = synack_rcvbuf_read(&tcb->rb, buf, want, (flags & SYNACK_MSG_PEEK) != 0);
-    if (!(flags & SYNACK_MSG_PEEK)) maybe_window_update(st, tcb, now);
+    if (!(flags & SYNACK_MSG_PEEK)) synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
     return n;
   }
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
@@ -618,7 +603,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   if (!tcb) return -SYNACK_EBADF;
   switch (opt) {
   case SYNACK_TCP_CONGESTION:
-    return -SYNACK_ENOPROTOOPT; /* TODO(cc helper): select tcb->cc */
+    return synack_tcp_cc_select(st, tcb, v, st->now);
   case SYNACK_SO_REUSEADDR:
     if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint32_t)TF_REUSEADDR;
     return 0;
@@ -694,7 +679,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   if (!tcb) return -SYNACK_EBADF;
   if (!v) return -SYNACK_EFAULT;
   switch (opt) {
-  case SYNACK_TCP_CONGESTION: return -SYNACK_ENOPROTOOPT; /* TODO(cc helper) */
+  case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
   case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;

@@ -1,11 +1,12 @@
-/* Send and receive byte rings, and the out-of-order range table of the receive side.
+/* Send and receive byte rings.
  *
  * The send ring holds every byte from SND.UNA on (sent or not); output copies straight from it
  * into a transmit slot, so data is copied once on each side. The receive ring holds the bytes
  * the application has not read; out-of-order data is written directly to its final place after
- * them (it is inside the window we advertised, hence inside the free space), and the table of
- * sequence ranges tells which parts are filled. The data-transfer issue builds SACK blocks from
- * the same table. Buffers are allocated on first use: an idle socket owns none. */
+ * them (it is inside the window we advertised, hence inside the free space), and the range table
+ * (tcp_ooo.c) tells which places are filled; SACK blocks are built from it (tcp_sackgen.c).
+ * A received byte is copied once, from the frame into the ring, and once more by recv().
+ * Buffers are allocated on first use: an idle socket owns none, an in-order one no range table. */
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -54,16 +55,18 @@ void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b) {
 int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b) {
   if (b->buf) return 0;
   if (b->cap == 0) return -SYNACK_ENOBUFS;
-  b->buf = synack_mem_alloc(st, b->cap);
+  uint32_t ring = b->cap + b->slack;
+  b->buf = synack_mem_alloc(st, ring);
   if (!b->buf) return -SYNACK_ENOMEM;
-  st->tcp->mem += b->cap;
+  st->tcp->mem += ring;
   b->head = 0;
   return 0;
 }
 
 void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uint32_t n) {
-  uint32_t pos = (b->head + b->len + off) % b->cap;
-  uint32_t first = b->cap - pos < n ? b->cap - pos : n;
+  uint32_t ring = b->cap + b->slack;
+  uint32_t pos = (uint32_t)(((uint64_t)b->head + b->len + off) % ring);
+  uint32_t first = ring - pos < n ? ring - pos : n;
   memcpy(b->buf + pos, data, first);
   memcpy(b->buf, (const uint8_t *)data + first, n - first);
 }
@@ -73,72 +76,64 @@ void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n) { b->len += n; }
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek) {
   if (n > b->len) n = b->len;
   if (n == 0) return 0;
-  uint32_t first = b->cap - b->head < n ? b->cap - b->head : n;
+  uint32_t ring = b->cap + b->slack;
+  uint32_t first = ring - b->head < n ? ring - b->head : n;
   memcpy(dst, b->buf + b->head, first);
   memcpy((uint8_t *)dst + first, b->buf, n - first);
   if (!peek) {
-    b->head = (b->head + n) % b->cap;
+    b->head = (b->head + n) % ring;
     b->len -= n;
     /* Rewind an empty ring only when no out-of-order bytes sit after it. */
-    if (b->len == 0 && b->nooo == 0) b->head = 0;
+    if (b->len == 0 && b->ooo.n == 0) b->head = 0;
   }
   return n;
 }
 
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b) {
   if (b->buf) {
-    synack_mem_free(st, b->buf, b->cap);
-    st->tcp->mem -= b->cap;
+    synack_mem_free(st, b->buf, b->cap + b->slack);
+    st->tcp->mem -= b->cap + b->slack;
+  }
+  if (b->ooo.r) {
+    synack_mem_free(st, b->ooo.r, (size_t)b->ooo.cap * sizeof b->ooo.r[0]);
+    st->tcp->mem -= (size_t)b->ooo.cap * sizeof b->ooo.r[0];
   }
   b->buf = NULL;
   b->head = b->len = 0;
-  b->nooo = 0;
-  b->ooo_bytes = 0;
+  memset(&b->ooo, 0, sizeof b->ooo);
+  synack_sackgen_reset(&b->sg);
 }
 
-static uint32_t range_len(const synack_seq_range_t *r) { return (uint32_t)seq_diff(r->end, r->start); }
-
-bool synack_ooo_add(synack_rcvbuf_t *b, synack_seq_t start, synack_seq_t end) {
-  if (!seq_lt(start, end)) return true;
-  /* Merge with every range it touches or overlaps, keeping the table sorted. */
-  uint8_t i = 0;
-  while (i < b->nooo && seq_lt(b->ooo[i].end, start)) i++;
-  uint8_t j = i;
-  while (j < b->nooo && seq_le(b->ooo[j].start, end)) {
-    start = seq_min(start, b->ooo[j].start);
-    end = seq_max(end, b->ooo[j].end);
-    j++;
-  }
-  if (i == j && b->nooo == SYNACK_TCP_OOO_RANGES) return false;
-  uint32_t removed = 0;
-  for (uint8_t k = i; k < j; k++) removed += range_len(&b->ooo[k]);
-  /* Replace ooo[i..j) by one range. */
-  uint8_t n_after = (uint8_t)(b->nooo - j);
-  if (i == j) {
-    memmove(&b->ooo[i + 1], &b->ooo[i], n_after * sizeof b->ooo[0]);
-    b->nooo++;
-  } else if (j > i + 1) {
-    memmove(&b->ooo[i + 1], &b->ooo[j], n_after * sizeof b->ooo[0]);
-    b->nooo = (uint8_t)(b->nooo - (j - i - 1));
-  }
-  b->ooo[i].start = start;
-  b->ooo[i].end = end;
-  b->ooo_bytes = b->ooo_bytes - removed + range_len(&b->ooo[i]);
-  return true;
+int synack_rcvbuf_ooo_reserve(synack_stack_t *st, synack_rcvbuf_t *b, uint32_t nranges) {
+  if (b->ooo.r) return 0;
+  if (nranges < SYNACK_OOO_RANGES_MIN) nranges = SYNACK_OOO_RANGES_MIN;
+  if (nranges > SYNACK_OOO_RANGES_MAX) nranges = SYNACK_OOO_RANGES_MAX;
+  size_t sz = (size_t)nranges * sizeof b->ooo.r[0];
+  b->ooo.r = synack_mem_alloc(st, sz);
+  if (!b->ooo.r) return -SYNACK_ENOMEM;
+  st->tcp->mem += sz;
+  b->ooo.cap = (uint16_t)nranges;
+  return 0;
 }
 
-uint32_t synack_ooo_take(synack_rcvbuf_t *b, synack_seq_t rcv_nxt) {
-  uint32_t got = 0;
-  while (b->nooo > 0 && seq_le(b->ooo[0].start, rcv_nxt)) {
-    synack_seq_range_t r = b->ooo[0];
-    memmove(&b->ooo[0], &b->ooo[1], (size_t)(b->nooo - 1) * sizeof b->ooo[0]);
-    b->nooo--;
-    b->ooo_bytes -= range_len(&r);
-    if (seq_gt(r.end, rcv_nxt)) {
-      uint32_t n = (uint32_t)seq_diff(r.end, rcv_nxt);
-      got += n;
-      rcv_nxt = r.end;
-    }
+typedef struct {
+  synack_rcvbuf_t *b;
+  uint32_t base; /* offset of the segment's first byte after the in-order data */
+  const uint8_t *data;
+} store_ctx_t;
+
+static void store_gap(void *ctx, uint32_t off, uint32_t len) {
+  store_ctx_t *c = ctx;
+  synack_rcvbuf_place(c->b, c->base + off, c->data + off, len);
+}
+
+void synack_rcvbuf_store(synack_rcvbuf_t *b, synack_seq_t rcv_nxt, synack_seq_t seq, const uint8_t *data, uint32_t n) {
+  uint32_t base = (uint32_t)seq_diff(seq, rcv_nxt);
+  if (b->ooo.n == 0) { /* nothing held out of order: one copy */
+    synack_rcvbuf_place(b, base, data, n);
+    return;
   }
-  return got;
+  /* Bytes already held keep their first copy: only the holes are written. */
+  store_ctx_t c = { b, base, data };
+  synack_ooo_each_gap(&b->ooo, seq, seq_add(seq, n), store_gap, &c);
 }

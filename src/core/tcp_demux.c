@@ -41,6 +41,7 @@ void synack_tcp_demux_fini(synack_stack_t *st) {
   }
   tcp->buckets = NULL;
   tcp->nbuckets = 0;
+  tcp->last_hit = NULL;
 }
 
 static void grow(synack_stack_t *st) {
@@ -75,6 +76,10 @@ void synack_tcp_hash_insert(synack_stack_t *st, synack_tcp_node_t *n) {
 
 void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
   struct synack_tcp *tcp = st->tcp;
+  /* A TCB that keeps its handle after leaving the hash stays bound: ephemeral port picks must
+   * then scan the socket table (tcp_port.c). Entries without a handle are freed. */
+  if (n->kind == SYNACK_NODE_TCB && ((const synack_tcb_t *)n)->sock >= 0) tcp->bound_unhashed = true;
+  if (tcp->last_hit == n) tcp->last_hit = NULL;
   uint32_t h = tuple_hash(tcp, &n->t) & (tcp->nbuckets - 1);
   for (synack_tcp_node_t **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
     if (*pp == n) {
@@ -88,9 +93,14 @@ void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
 
 synack_tcp_node_t *synack_tcp_hash_lookup(synack_stack_t *st, const synack_tuple_t *t) {
   struct synack_tcp *tcp = st->tcp;
+  if (tcp->last_hit && synack_tuple_equal(&tcp->last_hit->t, t)) return tcp->last_hit;
   uint32_t h = tuple_hash(tcp, t) & (tcp->nbuckets - 1);
-  for (synack_tcp_node_t *n = tcp->buckets[h]; n; n = n->hnext)
-    if (synack_tuple_equal(&n->t, t)) return n;
+  for (synack_tcp_node_t *n = tcp->buckets[h]; n; n = n->hnext) {
+    if (synack_tuple_equal(&n->t, t)) {
+      tcp->last_hit = n;
+      return n;
+    }
+  }
   return NULL;
 }
 

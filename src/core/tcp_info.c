@@ -14,6 +14,7 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   if (t->flags & TF_TS_OK) out->options |= SYNACK_TCPI_OPT_TIMESTAMPS;
   if (t->flags & TF_SACK_OK) out->options |= SYNACK_TCPI_OPT_SACK;
   if (t->flags & TF_WS_OK) out->options |= SYNACK_TCPI_OPT_WSCALE;
+  if (t->ecn & SYNACK_ECN_OK) out->options |= SYNACK_TCPI_OPT_ECN;
   out->snd_wscale = t->snd_wscale;
   out->rcv_wscale = t->rcv_wscale;
   out->retransmits = t->retransmits;
@@ -24,6 +25,9 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   out->rcv_mss = t->rcv_mss;
   uint32_t flight = (uint32_t)seq_diff(t->snd_max, t->snd_una);
   out->unacked = t->snd_mss ? (flight + t->snd_mss - 1) / t->snd_mss : 0;
+  /* Scoreboard (tcp_sack.c / tcp_recovery.c): SACKed, presumed lost, retransmitted and not
+   * yet acknowledged, in segments like Linux's tcpi_sacked / tcpi_lost / tcpi_retrans. */
+  synack_rec_info(t, &out->sacked, &out->lost, &out->retrans);
   out->rtt_us = t->srtt_us;
   out->rttvar_us = t->rttvar_us;
   out->snd_ssthresh = t->snd_mss && t->ssthresh_bytes != UINT32_MAX ? t->ssthresh_bytes / t->snd_mss : 0xffffffffu;

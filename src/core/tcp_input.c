@@ -21,8 +21,7 @@ void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb) {
   if (tcb->flags & TF_TS_OK) mss -= 12;
   if (mss < 64) mss = 64;
   tcb->snd_mss = (uint16_t)mss;
-  tcb->cwnd_bytes = st->cfg.tcp_initial_cwnd_segs * mss; /* RFC 6928 */
-  tcb->ssthresh_bytes = UINT32_MAX;
+  synack_tcp_cc_init(st, tcb, st->now); /* RFC 6928 initial window (tcp_cc.c) */
 }
 
 void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_opts_t *o) {
@@ -98,9 +97,11 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   }
   /* RFC 9293 §3.10.7.3 fourth: the SYN. */
   tcb->irs = seg->seq;
-  tcb->rcv_nxt = seq_add(seg->seq, 1);
-  tcb->rcv_adv = tcb->rcv_nxt;
+  tcb->rcv_nxt = tcb->last_ack_sent = seq_add(seg->seq, 1);
+  /* The window of our SYN (unscaled, RFC 7323 §2.2) starts at the peer's first byte. */
+  tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(tcb, true));
   synack_tcp_apply_syn_opts(st, tcb, &seg->r.opts);
+  synack_tcp_ecn_syn_rcvd(st, tcb, seg->flags); /* RFC 3168 §6.1.1 */
   if (ack_ok) {
     tcb->snd_una = seg->ack;
     if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
@@ -146,7 +147,6 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
 
 /* RFC 9293 §3.10.7.4 first: sequence number check, with PAWS (RFC 7323 §5.3). */
 static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
-  const synack_tcp_opts_t *o = &seg->r.opts;
   if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
       (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_gt(seg->ack, tcb->iss) &&
       seq_le(seg->ack, tcb->snd_max)) {
@@ -156,10 +156,11 @@ static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
     seg->seg_len -= 1;
   }
-  if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && !(seg->flags & SYNACK_TCP_RST) &&
-      (int32_t)(o->ts_val - tcb->ts_recent) < 0 && now_s(now) - tcb->ts_recent_s < 24u * 86400u) {
-    /* RFC 7323 §5.3 R1: a timestamp older than TS.Recent: old duplicate. ACK and drop. */
+  if (synack_tcp_paws_reject(tcb, seg, now)) {
+    /* RFC 7323 §5.3 R1: a timestamp older than TS.Recent: old duplicate. ACK and drop
+     * (its text, when below RCV.NXT, is reported as a D-SACK). */
     synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
+    synack_tcp_rcv_dup(st, tcb, seg);
     synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   }
@@ -172,14 +173,12 @@ static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
       synack_timer_set(&st->wheel, &tcb->t_keep, now + 2u * (synack_time_t)st->cfg.tcp_msl_ms * 1000u);
     }
     if (tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss)) tcb->snd_nxt = tcb->iss;
+    synack_tcp_rcv_dup(st, tcb, seg); /* RFC 2883 §4: old text comes back as a D-SACK */
     synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   }
-  /* RFC 7323 §4.3: remember the timestamp of a segment that covers Last.ACK.sent. */
-  if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && seq_le(seg->seq, tcb->last_ack_sent)) {
-    tcb->ts_recent = o->ts_val;
-    tcb->ts_recent_s = now_s(now);
-  }
+  /* RFC 7323 §4.3 / §5.3 R3: TS.Recent from a segment not newer than Last.ACK.sent. */
+  synack_tcp_ts_update(tcb, seg, now);
   return STEP_NEXT;
 }
 
@@ -260,7 +259,8 @@ static int step_check_syn(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
   return STEP_STOP;
 }
 
-/* Advances SND.UNA and updates the send window (RFC 9293 §3.10.7.4 fifth, ESTABLISHED). */
+/* Advances SND.UNA and updates the send window (RFC 9293 §3.10.7.4 fifth, ESTABLISHED); the
+ * SACK scoreboard, duplicate ACKs and loss recovery follow in tcp_recovery.c. */
 static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   if (seq_gt(seg->ack, tcb->snd_max)) {
     /* Acknowledges something not yet sent: send an ACK, drop (RFC 9293 §3.10.7.4). */
@@ -268,11 +268,13 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   }
+  uint32_t prev_wnd = tcb->snd_wnd;
+  uint32_t data = 0, acked = 0, rtt = 0;
   if (seq_gt(seg->ack, tcb->snd_una)) {
-    uint32_t acked = (uint32_t)seq_diff(seg->ack, tcb->snd_una);
+    acked = (uint32_t)seq_diff(seg->ack, tcb->snd_una);
     uint32_t a = acked;
     if (seq_eq(tcb->snd_una, tcb->iss)) a--; /* the SYN */
-    uint32_t data = a < tcb->sb.len ? a : tcb->sb.len;
+    data = a < tcb->sb.len ? a : tcb->sb.len;
     synack_sndbuf_drop(&tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
     tcb->bytes_acked += data;
@@ -280,15 +282,21 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
     const synack_tcp_opts_t *o = &seg->r.opts;
     if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && o->ts_ecr) {
+      /* RFC 7323 §4.1: the echoed timestamp times the segment that caused this ACK, even a
+       * retransmitted one, so Karn's rule is not needed. */
       uint32_t ms = synack_tcp_ts_now(now, tcb->ts_offset) - o->ts_ecr;
-      if (ms < 600000u) synack_tcp_rtt_sample(st, tcb, ms * 1000u); /* RFC 7323 §4.1 */
+      if (ms < 600000u) {
+        rtt = ms ? ms * 1000u : 1u;
+        synack_tcp_rtt_sample(st, tcb, ms * 1000u);
+      }
     } else if ((tcb->flags & TF_RTT_TIMING) && seq_gt(seg->ack, tcb->rtt_seq)) {
-      synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+      /* RFC 6298 §3 (Karn): rtt_seq was sent once (timing stops when it is retransmitted). */
+      rtt = (uint32_t)(now - tcb->rtt_time);
+      synack_tcp_rtt_sample(st, tcb, rtt);
       tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
     }
     tcb->retransmits = 0;
     tcb->backoff = 0;
-    synack_tcp_cc_on_ack(tcb, data);
     /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);
     else synack_tcp_rtx_arm(st, tcb, now);
@@ -302,6 +310,12 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     tcb->snd_wl1 = seg->seq;
     tcb->snd_wl2 = seg->ack;
   }
+  if (tcb->rec.persist && tcb->snd_wnd > 0) synack_tcp_persist_stop(st, tcb, now);
+  if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_RECEIVED)
+    synack_rec_on_ack(st, tcb, seg, acked, prev_wnd, rtt, now);
+  else if (acked)
+    synack_tcp_cc_on_ack(st, tcb, data, rtt, now);
+  synack_tcp_ecn_ack(st, tcb, seg, now); /* RFC 3168 §6.1.2: ECE reduces the window */
   return STEP_NEXT;
 }
 
@@ -381,23 +395,7 @@ static int step_urg(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg) {
   return STEP_NEXT;
 }
 
-static void ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now) {
-  /* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: delay ACKs, but ACK at least every second
-   * full-sized segment; Linux-like quick ACKs at the start. */
-  tcb->rcv_unacked_segs++;
-  tcb->rcv_unacked_bytes += n;
-  if (tcb->quickack_left > 0) {
-    tcb->quickack_left--;
-    tcb->flags |= TF_ACK_NOW;
-  } else if (st->cfg.tcp_delack_every_second ? tcb->rcv_unacked_segs >= 2
-                                             : tcb->rcv_unacked_bytes >= 2u * tcb->rcv_mss) {
-    tcb->flags |= TF_ACK_NOW;
-  } else {
-    synack_tcp_delack_arm(st, tcb, now);
-  }
-}
-
-/* RFC 9293 §3.10.7.4 seventh: segment text. */
+/* RFC 9293 §3.10.7.4 seventh: segment text (queuing, SACK and the ACK decision: tcp_rcv.c). */
 static int step_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   switch (tcb->state) {
   case SYNACK_TCP_ESTABLISHED:
@@ -416,73 +414,7 @@ static int step_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, s
   case SYNACK_TCP_SYN_SENT:
     return STEP_NEXT;
   }
-  if (seg->len == 0) return STEP_NEXT;
-  const uint8_t *data = seg->r.payload;
-  uint32_t n = seg->len;
-  synack_seq_t seq = seg->seq;
-  int32_t skip = seq_diff(tcb->rcv_nxt, seq);
-  if (skip > 0) {
-    if ((uint32_t)skip >= n) { tcb->flags |= TF_ACK_NOW; return STEP_NEXT; } /* all old: re-ACK */
-    data += skip;
-    n -= (uint32_t)skip;
-    seq = tcb->rcv_nxt;
-  }
-  if (tcb->flags & TF_ORPHAN) {
-    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection. */
-    synack_tcp_send_rst_tcb(st, tcb, now);
-    synack_tcp_done(st, tcb, 0, "data after close()");
-    return STEP_GONE;
-  }
-  uint32_t space = synack_rcvbuf_space(&tcb->rb);
-  uint32_t off = (uint32_t)seq_diff(seq, tcb->rcv_nxt);
-  if (off >= space) {
-    synack_drop(st, SYNACK_DROP_TCP_RCVBUF_FULL, NULL, 0);
-    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
-    tcb->flags |= TF_ACK_NOW;
-    return STEP_NEXT;
-  }
-  if (off + n > space) {
-    n = space - off; /* beyond the window: trimmed, and a FIN after it is not ours yet */
-    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
-  }
-  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) {
-    synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
-    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
-    return STEP_NEXT;
-  }
-  if (off == 0) {
-    synack_rcvbuf_place(&tcb->rb, 0, data, n);
-    synack_rcvbuf_commit(&tcb->rb, n);
-    tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
-    uint32_t got = synack_ooo_take(&tcb->rb, tcb->rcv_nxt);
-    synack_rcvbuf_commit(&tcb->rb, got);
-    tcb->rcv_nxt = seq_add(tcb->rcv_nxt, got);
-    tcb->bytes_received += n + got;
-    if (got > 0 || tcb->rb.nooo > 0) tcb->flags |= TF_ACK_NOW; /* RFC 5681 §4.2: gap filled */
-    else ack_policy(st, tcb, n, now);
-    if (!(tcb->flags & TF_SHUT_RD)) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
-    else { /* SHUT_RD: the data is acknowledged and discarded */
-      uint8_t sink[256];
-      while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
-    }
-    return STEP_NEXT;
-  }
-  /* Out of order: place it, remember the range, ACK at once (RFC 5681 §4.2 duplicate ACK). */
-  tcb->flags |= TF_ACK_NOW;
-  uint32_t bound = st->cfg.tcp_ooo_max_bytes ? st->cfg.tcp_ooo_max_bytes : tcb->rb.cap;
-  if (tcb->rb.ooo_bytes + n > bound) {
-    synack_drop(st, SYNACK_DROP_TCP_OOO_NO_MEMORY, NULL, 0);
-    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
-    return STEP_NEXT;
-  }
-  synack_rcvbuf_place(&tcb->rb, off, data, n);
-  if (!synack_ooo_add(&tcb->rb, seq, seq_add(seq, n))) {
-    synack_drop(st, SYNACK_DROP_TCP_OOO_NO_MEMORY, NULL, 0);
-    seg->flags &= (uint8_t)~SYNACK_TCP_FIN;
-    return STEP_NEXT;
-  }
-  synack_count(st, SYNACK_CTR_TCP_OOO_SEGS);
-  return STEP_NEXT;
+  return synack_tcp_rcv_data(st, tcb, seg, now) ? STEP_NEXT : STEP_GONE;
 }
 
 /* RFC 9293 §3.10.7.4 eighth: the FIN bit (a FIN beyond a gap waits until the gap fills). */
@@ -491,9 +423,16 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
   if ((seg->flags & SYNACK_TCP_FIN) && !(tcb->flags & TF_RCVD_FIN)) {
     synack_seq_t fseq = seq_add(seg->seq, seg->len);
     if (seq_eq(fseq, tcb->rcv_nxt)) fin = true;
-    else if (seq_gt(fseq, tcb->rcv_nxt)) { tcb->flags |= TF_OOO_FIN; tcb->ooo_fin_seq = fseq; }
+    else if (seq_gt(fseq, tcb->rcv_nxt)) {
+      /* Beyond a gap: kept until the gap fills; RFC 5681 §4.2: ACK out-of-order at once. */
+      tcb->flags |= TF_OOO_FIN | TF_ACK_NOW;
+      tcb->ooo_fin_seq = fseq;
+    }
   }
-  if (!fin && (tcb->flags & TF_OOO_FIN) && seq_eq(tcb->ooo_fin_seq, tcb->rcv_nxt)) fin = true;
+  if (!fin && (tcb->flags & TF_OOO_FIN) && seq_eq(tcb->ooo_fin_seq, tcb->rcv_nxt)) {
+    fin = true;
+    tcb->flags |= TF_ACK_NOW; /* RFC 5681 §4.2: this segment filled the gap before the FIN */
+  }
   if (!fin) return STEP_NEXT;
   tcb->flags &= ~(uint32_t)TF_OOO_FIN;
   switch (tcb->state) {
@@ -557,6 +496,7 @@ static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
   if ((rc = step_check_seq(st, tcb, seg, now)) != STEP_NEXT) return;
   if ((rc = step_check_rst(st, tcb, seg, now)) != STEP_NEXT) return;
   if ((rc = step_check_syn(st, tcb, seg, now)) != STEP_NEXT) return;
+  synack_tcp_ecn_rcv(st, tcb, seg); /* RFC 3168 §6.1.3: CE and CWR of an acceptable segment */
   if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;
   if (rc == STEP_STOP) { synack_tcp_output(st, tcb, now); return; }
   if ((rc = step_urg(st, tcb, seg)) != STEP_NEXT) return;
@@ -676,13 +616,7 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
   bool pmtu = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED) ||
               (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_PACKET_TOO_BIG);
   if (pmtu) {
-    /* RFC 1191 / RFC 8201: lower the MSS to fit the reported MTU and resend. */
-    uint32_t hdr = (family == SYNACK_AF_INET6 ? 40u : 20u) + 20u + ((tcb->flags & TF_TS_OK) ? 12u : 0u);
-    if (mtu > hdr + 64 && mtu - hdr < tcb->snd_mss) {
-      tcb->snd_mss = (uint16_t)(mtu - hdr);
-      tcb->snd_nxt = tcb->snd_una;
-      synack_tcp_output(st, tcb, now);
-    }
+    synack_tcp_pmtu_update(st, tcb, mtu, now); /* tcp_pmtu.c */
     return;
   }
   bool unreach = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH) ||

@@ -13,6 +13,8 @@
 
 #include "seq.h"
 #include "stack_internal.h"
+#include "tcp_sack.h"
+#include "tcp_ooo.h"
 
 /* ---------- timer kinds (SYNACK_TK_TCP_FIRST..LAST) ---------- */
 enum {
@@ -46,18 +48,16 @@ typedef struct {
   uint32_t len;   /* bytes queued (sent or not) */
 } synack_sndbuf_t;
 
-#define SYNACK_TCP_OOO_RANGES 8
-typedef struct { synack_seq_t start, end; } synack_seq_range_t;
-
 /* Receive ring: `len` in-order bytes at `head` wait for the application; out-of-order bytes are
- * written straight to their place after them and remembered as sequence ranges. */
+ * written straight to their place after them and remembered as sequence ranges (tcp_ooo.h),
+ * from which the SACK blocks are built. */
 typedef struct {
   uint8_t *buf;
-  uint32_t cap;
+  uint32_t cap;         /* SO_RCVBUF: what the window offers at most */
+  uint32_t slack;       /* extra ring bytes for scaled-window rounding (tcp_rcvwnd.c); ring = cap + slack */
   uint32_t head, len;
-  synack_seq_range_t ooo[SYNACK_TCP_OOO_RANGES]; /* sorted, disjoint, not adjacent */
-  uint8_t nooo;
-  uint32_t ooo_bytes;
+  synack_ooo_t ooo;     /* out-of-order ranges (storage allocated on first use) */
+  synack_sackgen_t sg;  /* SACK block recency and pending D-SACK */
 } synack_rcvbuf_t;
 
 /* ---------- the TCB ---------- */
@@ -110,6 +110,7 @@ struct synack_tcb {
   synack_seq_t irs, rcv_nxt, rcv_adv, last_ack_sent, ooo_fin_seq;
   uint8_t snd_wscale, rcv_wscale;
   uint16_t snd_mss, rcv_mss, user_mss, peer_mss;
+  uint16_t rcv_seg_max; /* receiver's estimate of a full-sized segment from the peer (tcp_ackpolicy.c) */
 
   /* Timestamps (RFC 7323). */
   uint32_t ts_recent, ts_recent_s, ts_offset;
@@ -121,6 +122,8 @@ struct synack_tcb {
   synack_time_t rtt_time, rtx_start;
   /* Congestion control (tcp_cc.h): the algorithm and its private state. */
   uint32_t cwnd_bytes, ssthresh_bytes;
+  /* Loss recovery and the SACK scoreboard (tcp_sack.h, tcp_recovery.c). */
+  synack_sndrec_t rec;
   const struct synack_cc_ops *cc;
 #define SYNACK_CC_PRIV_BYTES 64
   uint64_t cc_priv[SYNACK_CC_PRIV_BYTES / 8];
@@ -139,6 +142,8 @@ struct synack_tcb {
   uint32_t chal_sec, chal_count;
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
+  uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
+  synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
@@ -156,7 +161,8 @@ struct synack_halfopen {
   synack_seq_t iss, irs;
   uint32_t ts_recent;
   uint16_t peer_mss;
-  uint8_t snd_wscale; /* peer's shift */
+  uint8_t snd_wscale : 4; /* peer's shift (at most 14) */
+  uint8_t ecn : 1;    /* RFC 3168: ECN-setup SYN accepted (SYN-ACK carries ECE) */
   uint8_t opt : 4;    /* HO_* */
   uint8_t retries : 4;
 };
@@ -183,6 +189,7 @@ typedef struct {
   uint16_t rcv_wnd;    /* raw window field we send */
   uint8_t chal_count;
   uint8_t ts_ok;
+  uint8_t rcv_wscale;  /* our window scale: the window is rcv_wnd << rcv_wscale bytes */
 } synack_timewait_t;
 
 /* ---------- per-stack TCP state ---------- */
@@ -197,6 +204,14 @@ struct synack_tcp {
   uint32_t port_next;
   synack_tcb_t *pend_head, *pend_tail;
   size_t mem;
+  /* Some socket may be bound without being in the hash (bind() before connect/listen, or a
+   * connection that ended with its handle open): ephemeral port picks must scan the socket
+   * table. Set by bind() and by unhashing a TCB that has a handle, cleared by a scan that
+   * finds none (tcp_port.c). */
+  bool bound_unhashed;
+  /* The node the latest lookup found (bulk traffic hits one connection over and over: this
+   * skips the keyed hash); cleared when that node leaves the hash. */
+  synack_tcp_node_t *last_hit;
 };
 
 /* ---------- a parsed incoming segment ---------- */
@@ -261,16 +276,44 @@ void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint3
 void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b);
 static inline uint32_t synack_sndbuf_room(const synack_sndbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
 int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b);
-/* Copies n bytes to offset off after the in-order data (off + n <= free space). */
+/* Copies n bytes to offset off after the in-order data (off + n <= synack_rcvbuf_room). */
 void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uint32_t n);
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);
 static inline uint32_t synack_rcvbuf_space(const synack_rcvbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
-/* Out-of-order ranges. add returns false when the range table is full (nothing recorded). */
-bool synack_ooo_add(synack_rcvbuf_t *b, synack_seq_t start, synack_seq_t end);
-/* Removes ranges now contiguous with rcv_nxt; returns the bytes that became in order. */
-uint32_t synack_ooo_take(synack_rcvbuf_t *b, synack_seq_t rcv_nxt);
+/* Free bytes of the ring itself (the space above plus the slack). */
+static inline uint32_t synack_rcvbuf_room(const synack_rcvbuf_t *b) { return b->cap + b->slack - b->len; }
+/* Allocates the out-of-order range table (nranges entries) unless it exists. */
+int synack_rcvbuf_ooo_reserve(synack_stack_t *st, synack_rcvbuf_t *b, uint32_t nranges);
+/* Writes the bytes of [seq, seq + n) that no out-of-order range holds yet (the first copy of
+ * each byte wins); seq is at or after rcv_nxt and seq + n within the free space. */
+void synack_rcvbuf_store(synack_rcvbuf_t *b, synack_seq_t rcv_nxt, synack_seq_t seq, const uint8_t *data, uint32_t n);
+
+/* ---------- receive side: tcp_rcv.c, tcp_ackpolicy.c, tcp_rcvwnd.c ---------- */
+struct synack_ctl_opts;
+/* RFC 9293 §3.10.7.4 seventh (segment text) for ESTABLISHED / FIN-WAIT-1 / FIN-WAIT-2: trims,
+ * queues in order or out of order, records D-SACK and SACK recency, decides the ACK. May strip
+ * the FIN from seg when its data was not all taken. Returns false when the TCB is gone. */
+bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
+/* An unacceptable segment is about to be answered by an ACK: when it repeats data below
+ * RCV.NXT, report it as a D-SACK (RFC 2883 §4). */
+void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
+/* RFC 7323 §5.3 R1: true when the segment fails PAWS (then ACK and drop). A TS.Recent older
+ * than 24 days is invalid (§5.5): the segment passes and its TSval becomes TS.Recent. */
+bool synack_tcp_paws_reject(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
+/* RFC 7323 §4.3 / §5.3 R3: remember TSval of an acceptable segment. */
+void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
+/* Fills the SACK blocks (D-SACK first) of an outgoing non-SYN segment carrying `payload`
+ * bytes, as many as the option space and the segment size allow. */
+void synack_tcp_sack_opts(synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
+/* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
+void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now);
+/* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
+uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);
+/* tcp_rcvwnd.c: the application read data: send a window update when the right edge may move
+ * far enough (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3). */
+void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 
 /* ---------- tcp_output.c ---------- */
 /* Sends what the TCB may send now (SYN, SYN-ACK, data, FIN, owed ACK). */
@@ -286,12 +329,14 @@ void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
 /* RFC 9293 §3.10.7.1: the RST answering a segment that matches nothing (never for a RST). */
 void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg);
 /* A control segment without a TCB (half-open SYN-ACK, TIME-WAIT ACK, RST). opts may be NULL. */
-typedef struct {
+typedef struct synack_ctl_opts {
   bool syn_opts;        /* SYN options: mss + the ones flagged below */
   uint16_t mss;
   bool ts, sack, ws;
   uint8_t wscale;
   uint32_t ts_val, ts_ecr;
+  uint8_t nsack;        /* non-SYN: SACK blocks to send (RFC 2018), after nop,nop */
+  synack_sack_block_t sack_blk[4];
 } synack_ctl_opts_t;
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
@@ -303,6 +348,10 @@ uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn);
 /* Our MSS for a route: MTU minus IP and TCP headers. */
 uint16_t synack_tcp_route_mss(synack_stack_t *st, const synack_tuple_t *t);
 uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);
+/* Sends one data segment (FIN included when it reaches fin_seq) starting at seq < SND.MAX,
+ * at most max bytes of sequence space; SND.NXT is not moved. Returns the sequence space sent,
+ * 0 when nothing could be, -1 when the transmit ring is full. */
+int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);
@@ -310,10 +359,96 @@ void synack_tcp_rtt_sample(synack_stack_t *st, synack_tcb_t *tcb, uint32_t rtt_u
 uint32_t synack_tcp_rto_current(const synack_stack_t *st, const synack_tcb_t *tcb);
 void synack_tcp_rtx_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_tcp_rtx_stop(synack_stack_t *st, synack_tcb_t *tcb);
+/* Sets the retransmission timer slot to the earliest of tcb->rec.rto_at / reo_at / tlp_at. */
+void synack_tcp_rtx_sync(synack_stack_t *st, synack_tcb_t *tcb);
 /* RTO fired: go back to SND.UNA, back off, or give up. */
 void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
-void synack_tcp_cc_on_ack(synack_tcb_t *tcb, uint32_t acked);
-void synack_tcp_cc_on_rto(synack_tcb_t *tcb);
+/* Retransmissions allowed before giving up in the TCB's state (SYN, SYN-ACK, data, orphan). */
+uint32_t synack_tcp_retry_limit(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* Congestion-control dispatchers to tcb->cc (tcp_cc.h): a cumulative ACK of `acked` bytes
+ * outside recovery (rtt_us: its RTT sample or 0), and a retransmission timeout. */
+void synack_tcp_cc_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us, synack_time_t now);
+void synack_tcp_cc_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_cc.c: congestion control entry points (algorithms: tcp_cc.h) ---------- */
+/* Picks the algorithm (tcb->cc set by SYNACK_TCP_CONGESTION, else cfg.tcp_cc) and runs init. */
+void synack_tcp_cc_init(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* SYNACK_TCP_CONGESTION: before the handshake the choice is just recorded; on a live
+ * connection the new algorithm starts from the current cwnd and ssthresh. */
+int synack_tcp_cc_select(synack_stack_t *st, synack_tcb_t *tcb, int algo, synack_time_t now);
+int synack_tcp_cc_algo(const synack_tcb_t *tcb);
+/* Loss or ECN-Echo (entering recovery), recovery over, spurious reduction (undo). */
+void synack_tcp_cc_congestion(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_cc_recovery_end(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_cc_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Before sending: RFC 5681 §4.1 restart after an idle period longer than the RTO. */
+void synack_tcp_cc_idle_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Our SYN-ACK was retransmitted: the first window is one segment (RFC 5681 §3.1). */
+void synack_tcp_cc_syn_lost(synack_tcb_t *tcb);
+
+/* ---------- tcp_ecn.c (RFC 3168) ---------- */
+enum {
+  SYNACK_ECN_OK = 1,       /* negotiated on the handshake */
+  SYNACK_ECN_SYN_SENT = 2, /* our SYN was an ECN-setup SYN (ECE|CWR) */
+  SYNACK_ECN_ECE = 4,      /* receiver: a CE mark arrived: ECE on every ACK until CWR arrives */
+  SYNACK_ECN_CWR = 8,      /* sender: the window was reduced for ECE: CWR on the next new data */
+};
+#define SYNACK_IP_ECN_MASK 0x03
+#define SYNACK_IP_ECN_ECT0 0x02
+#define SYNACK_IP_ECN_CE 0x03
+/* Flags and IP TOS / traffic class for a segment a TCB is about to send: ECN-setup on SYNs,
+ * ECE and CWR, ECT(0) on new data only. */
+uint8_t synack_tcp_ecn_tx(synack_stack_t *st, synack_tcb_t *tcb, uint8_t *flags, uint32_t len, bool retrans);
+/* SYN-SENT received a SYN or SYN-ACK: ECN is on when it answers our ECN-setup SYN. */
+void synack_tcp_ecn_syn_rcvd(synack_stack_t *st, synack_tcb_t *tcb, uint8_t flags);
+/* A listener received a SYN: true when the SYN-ACK is to carry ECE (ECN-setup SYN, ECN on). */
+bool synack_tcp_ecn_syn_accept(const synack_stack_t *st, const synack_seg_t *seg);
+/* Receiver side of an acceptable segment: CWR stops ECE, CE starts it. */
+void synack_tcp_ecn_rcv(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
+/* Sender side of an acceptable ACK: ECE reduces the window once per window of data. */
+void synack_tcp_ecn_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
+
+/* ---------- tcp_recovery.c (sender loss recovery; state in tcb->rec, tcp_sack.h) ---------- */
+bool synack_rec_in_fast_recovery(const synack_tcb_t *tcb);
+/* RFC 6675 SetPipe for the TCB. */
+uint32_t synack_rec_pipe(const synack_tcb_t *tcb);
+/* Bytes of new data the congestion state allows in flight now (cwnd, limited transmit, pipe). */
+uint32_t synack_rec_allowance(const synack_tcb_t *tcb);
+/* An acceptable ACK arrived: acked = bytes SND.UNA advanced (0 for a duplicate); prev_wnd is
+ * the send window before this segment. Updates the scoreboard, DupAcks and the phase. */
+void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
+                       uint32_t prev_wnd, uint32_t rtt_us, synack_time_t now);
+void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Enters fast recovery when the first unacknowledged byte is lost (SACK / RACK), outside one. */
+void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Output hooks: retransmissions before new data (first segment, NextSeg rule 1) and after it
+ * (rules 3 and 4). Return -1 when the transmit ring is full. */
+int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_rec_info(const synack_tcb_t *tcb, uint32_t *sacked, uint32_t *lost, uint32_t *retrans);
+
+/* ---------- tcp_rack.c (RFC 8985 RACK-TLP, config tcp_rack) ---------- */
+bool synack_rack_enabled(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* An ACK delivered data (acked / newly SACKed bytes): RACK.xmit_ts, end_seq, rtt. */
+void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
+                        uint32_t newly_sacked, synack_time_t now);
+/* RACK loss marking (RFC 8985 §6.2): moves tcb->rec.rack_edge (every unSACKed byte below it is
+ * lost) once the reordering window after a later-sent delivery has passed, else arms the
+ * reordering timer. */
+void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Arms the tail loss probe after new data or an ACK (open state only). */
+void synack_rack_arm_tlp(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The retransmission slot fired: handles the reordering timer and the probe; true when consumed. */
+bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_persist.c (zero-window probes, RFC 9293 §3.8.6.1) ---------- */
+void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The window opened: leave the persist phase. */
+void synack_tcp_persist_stop(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_pmtu.c (RFC 1191, RFC 8201) ---------- */
+/* A validated fragmentation-needed / packet-too-big reported mtu for the TCB's path. */
+void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu, synack_time_t now);
 
 /* ---------- tcp_timer.c ---------- */
 void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

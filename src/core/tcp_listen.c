@@ -8,6 +8,10 @@
 
 _Static_assert(sizeof(synack_halfopen_t) <= 128, "half-open entries must stay small");
 
+/* A repeated SYN arriving less than this after a SYN-ACK is not answered again: the two met
+ * in flight (same-instant timer and SYN, or timer jitter of a few ms on either end). */
+#define DUP_SYN_GUARD_US SYNACK_MS(5)
+
 static uint16_t listener_window(const synack_listener_t *l) {
   uint32_t cap = l->tcb->rb.cap;
   return (uint16_t)(cap > 65535 ? 65535 : cap);
@@ -21,11 +25,11 @@ static uint16_t listener_mss(synack_stack_t *st, const synack_listener_t *l, con
 
 static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
                         synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint32_t ts_recent, bool cookie,
-                        synack_time_t now) {
+                        bool ece, synack_time_t now) {
   (void)peer_ws;
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
-  o.syn_opts = true;
+  o.syn_opts = !(l->tcb->flags & TF_NOOPT); /* TCP_NOOPT: a SYN-ACK without any option */
   o.mss = listener_mss(st, l, t);
   o.sack = (opt & HO_SACK) != 0;
   o.ws = (opt & HO_WS) != 0;
@@ -34,7 +38,9 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, t));
   o.ts_ecr = ts_recent;
   if (cookie && o.ts) o.ts_val = synack_cookie_ts_encode(o.ts_val, o.ws, peer_ws, o.sack);
-  synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), SYNACK_TCP_SYN | SYNACK_TCP_ACK, listener_window(l), &o);
+  /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK carries ECE (not CWR). */
+  uint8_t flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK | (ece ? SYNACK_TCP_ECE : 0);
+  synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(l), &o);
 }
 
 /* RFC 5961 challenge ACK from a half-open entry: a plain ACK of what we know (Linux does the same). */
@@ -80,19 +86,39 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   st->tcp->mem -= sizeof *h;
 }
 
+/* RFC 6298 §5.5 backoff of a half-open entry after `retries` retransmissions: 1, 2, 4, 8, 16, 32 s. */
+static synack_time_t halfopen_backoff(const synack_stack_t *st, unsigned retries) {
+  uint64_t d = (uint64_t)st->cfg.tcp_rto_initial_ms * 1000u << (retries < 20 ? retries : 20);
+  uint64_t hi = (uint64_t)st->cfg.tcp_rto_max_ms * 1000u;
+  if (hi && d > hi) d = hi;
+  return d;
+}
+
+/* Every SYN-ACK arms the timer at its send time plus the backoff, so the timer tells when the
+ * last one left (no extra field in the 128-byte entry). */
+static synack_time_t halfopen_last_synack(const synack_stack_t *st, const synack_halfopen_t *h) {
+  return h->timer.expiry - halfopen_backoff(st, h->retries);
+}
+
+static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t *h) {
+  return h->retries >= st->cfg.tcp_synack_retries || h->retries >= 15;
+}
+
+/* One SYN-ACK retransmission, whether the timer or a repeated SYN asked for it: counted, and
+ * the timer restarted with the next backoff (docs/tcp-choices.md, "SYN-ACK retransmission"). */
+static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
+  h->retries++;
+  synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
+  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
+  synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
+}
+
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
-  if (h->retries >= st->cfg.tcp_synack_retries || h->retries >= 15) {
+  if (halfopen_exhausted(st, h)) {
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
     return;
   }
-  if (h->retries < 15) h->retries++;
-  synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
-  /* Exponential backoff from the initial RTO: 1, 2, 4, 8, 16, 32 s. */
-  uint64_t d = (uint64_t)st->cfg.tcp_rto_initial_ms * 1000u << (h->retries < 20 ? h->retries : 20);
-  uint64_t hi = (uint64_t)st->cfg.tcp_rto_max_ms * 1000u;
-  if (hi && d > hi) d = hi;
-  synack_timer_set(&st->wheel, &h->timer, now + d);
+  halfopen_retransmit(st, h, now);
 }
 
 /* Builds the ESTABLISHED child of a completed passive open and queues it for accept(). */
@@ -119,6 +145,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->linger_s = lt->linger_s;
   c->ttl = lt->ttl;
   c->tos = lt->tos;
+  c->cc = lt->cc; /* SYNACK_TCP_CONGESTION set on the listener */
   synack_tcb_setup_conn(st, c);
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
   c->iss = iss;
@@ -224,7 +251,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
     uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
     (void)mss_enc;
-    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, now);
+    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
@@ -242,6 +269,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
+  h->ecn = synack_tcp_ecn_syn_accept(st, seg); /* a cookie SYN-ACK never offers ECN (tcp_ecn.c) */
   if (seg->len > 0) {
     /* Data on the SYN is held, neither acknowledged nor readable until the handshake
      * completes (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. */
@@ -266,7 +294,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN");
   /* Data on the SYN is neither acknowledged nor kept (docs/tcp-choices.md): the SYN-ACK
    * acknowledges the SYN only, so the client sends the data again after the handshake. */
-  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
   synack_timer_set(&st->wheel, &h->timer, now + (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u);
 }
 
@@ -276,8 +304,21 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   synack_seq_t rcv_nxt = seq_add(h->irs, 1);
   uint32_t wnd = listener_window(l);
   if ((seg->flags & SYNACK_TCP_SYN) && !(seg->flags & SYNACK_TCP_ACK) && seq_eq(seg->seq, h->irs)) {
-    /* The client's SYN again (our SYN-ACK was lost): answer it again. */
-    send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+    /* The client's SYN again (our SYN-ACK was lost, or the SYN duplicated). The answer counts as
+     * the next retransmission, so the timer's schedule (1, 3, 7, 15, 31 s, dropped at 63 s) is
+     * an upper bound and at most 1 + tcp_synack_retries SYN-ACKs go out. */
+    if (now - halfopen_last_synack(st, h) < DUP_SYN_GUARD_US) {
+      /* A SYN-ACK left at this moment (the timer fired just before): it answers this SYN. */
+      synack_drop(st, SYNACK_DROP_TCP_DUP_SYN, NULL, 0);
+      return;
+    }
+    if (halfopen_exhausted(st, h)) {
+      /* What the timer would do next: give the entry up; the SYN then starts a new one. */
+      synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
+      synack_tcp_listen_input(st, l, seg, now);
+      return;
+    }
+    halfopen_retransmit(st, h, now);
     return;
   }
   bool ok;
@@ -288,7 +329,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     /* RFC 9293 §3.10.7.4 first: unacceptable: answer (our SYN-ACK is the ACK here), drop. */
     synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
     if (!(seg->flags & SYNACK_TCP_RST))
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, now);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
     return;
   }
   if (seg->flags & SYNACK_TCP_RST) {
@@ -327,10 +368,11 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   }
   synack_seq_t iss = h->iss, irs = h->irs;
   uint8_t opt = h->opt, ws = h->snd_wscale, retries = h->retries;
+  bool ecn = h->ecn;
   uint16_t mss = h->peer_mss;
   uint32_t tsr = h->ts_recent;
   /* With no retransmission the timer still holds the SYN-ACK's time plus the initial RTO. */
-  synack_time_t synack_at = h->timer.expiry - (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u;
+  synack_time_t synack_at = halfopen_last_synack(st, h);
   uint8_t *held = h->syn_data;
   h->syn_data = NULL;
   if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
@@ -352,9 +394,17 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   }
   if (!c) return;
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
+  if (ecn) c->ecn |= SYNACK_ECN_OK;
+  if (retries) synack_tcp_cc_syn_lost(c); /* RFC 5681 §3.1: SYN-ACK lost: IW = 1 segment */
   /* RFC 6298 §3 (Karn): the handshake gives an RTT sample when the SYN-ACK went once. */
   if (retries == 0 && !(c->flags & TF_TS_OK) && now >= synack_at)
     synack_tcp_rtt_sample(st, c, (uint32_t)(now - synack_at));
+  /* RFC 7323 §4.1: with timestamps the echoed TSval of our SYN-ACK gives the sample (valid
+   * even after a retransmission: the echo names the copy that arrived). */
+  if ((c->flags & TF_TS_OK) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS) && seg->r.opts.ts_ecr) {
+    uint32_t ms = synack_tcp_ts_now(now, c->ts_offset) - seg->r.opts.ts_ecr;
+    if (ms < 600000u) synack_tcp_rtt_sample(st, c, ms * 1000u);
+  }
   /* The ACK may carry data or a FIN (third ACK lost, client already sending). */
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
 }

@@ -30,22 +30,7 @@ uint8_t synack_tcp_pick_wscale(const synack_stack_t *st) {
   return s;
 }
 
-uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
-  uint32_t space = synack_rcvbuf_space(&tcb->rb);
-  /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
-  if (syn) return (uint16_t)(space > 65535 ? 65535 : space);
-  uint32_t win = space >> tcb->rcv_wscale;
-  if (win > 65535) win = 65535;
-  /* RFC 9293 §3.8.6.2.2: do not shrink the window we already offered (right edge). */
-  int32_t offered = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
-  if (offered > 0 && ((uint64_t)win << tcb->rcv_wscale) < (uint32_t)offered) {
-    uint64_t w = ((uint64_t)(uint32_t)offered + (1u << tcb->rcv_wscale) - 1) >> tcb->rcv_wscale;
-    win = (uint32_t)(w > 65535 ? 65535 : w);
-  }
-  synack_seq_t edge = seq_add(tcb->rcv_nxt, win << tcb->rcv_wscale);
-  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
-  return (uint16_t)win;
-}
+/* synack_tcp_rcv_window: tcp_rcvwnd.c (receive side). */
 
 /* Builds the option layout for a segment. */
 static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const synack_ctl_opts_t *c) {
@@ -60,6 +45,13 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
   }
   if (!c->syn_opts) {
     if (c->ts) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_TS; }
+    if (c->nsack) {
+      /* RFC 2018 §3: SACK blocks after two NOPs (32-bit aligned), in both layouts. */
+      o->present |= SYNACK_TCPOPT_HAS_SACK;
+      o->sack_count = c->nsack;
+      memcpy(o->sack, c->sack_blk, (size_t)c->nsack * sizeof o->sack[0]);
+      L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_SACK;
+    }
     o->layout_len = n;
     return;
   }
@@ -164,7 +156,9 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
   c->ts_val = synack_tcp_ts_now(now, tcb->ts_offset);
   c->ts_ecr = tcb->ts_recent;
   if (syn) {
-    c->syn_opts = true;
+    /* TCP_NOOPT (FreeBSD's TF_NOOPT): no options at all, not even MSS; the peer then uses
+     * the RFC 9293 §3.7.1 default of 536 (IPv4) / 1220 (IPv6). */
+    c->syn_opts = !(tcb->flags & TF_NOOPT);
     c->mss = tcb->rcv_mss;
     c->sack = (tcb->flags & TF_SACK_OK) != 0;
     c->ws = (tcb->flags & TF_WS_OK) != 0;
@@ -182,37 +176,113 @@ typedef struct {
 } plan_t;
 
 static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
+  (void)st;
   synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
-  int32_t avail = seq_diff(data_end, tcb->snd_nxt);
+  bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
+  synack_seq_t limit = data_end; /* a go-back-N retransmission stops at the next SACKed range */
+  if (retrans && tcb->rec.sb.n) {
+    /* After an RTO, SND.NXT walks back over the old data: never resend what the peer SACKed. */
+    synack_seq_t e;
+    while (seq_lt(tcb->snd_nxt, tcb->snd_max) && synack_sack_covers(&tcb->rec.sb, tcb->snd_nxt, &e))
+      tcb->snd_nxt = seq_min(e, tcb->snd_max);
+    retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
+    synack_seq_t hs, he;
+    if (retrans && synack_sack_next_hole(&tcb->rec.sb, tcb->snd_nxt, tcb->snd_max, &hs, &he) && seq_lt(he, tcb->snd_max))
+      limit = seq_min(limit, he);
+  }
+  int32_t avail = seq_diff(limit, tcb->snd_nxt);
   if (avail < 0) avail = 0;
-  uint32_t wnd = tcb->snd_wnd < tcb->cwnd_bytes ? tcb->snd_wnd : tcb->cwnd_bytes;
-  int32_t usable = seq_diff(seq_add(tcb->snd_una, wnd), tcb->snd_nxt);
-  if (usable < 0) usable = 0;
+  /* The peer's window (RFC 9293 §3.8.6) and the congestion state (cwnd, limited transmit,
+   * RFC 6675 pipe: tcp_recovery.c). */
+  int32_t rwnd = seq_diff(seq_add(tcb->snd_una, tcb->snd_wnd), tcb->snd_nxt);
+  uint32_t usable = rwnd > 0 ? (uint32_t)rwnd : 0;
+  uint32_t cwin = synack_rec_allowance(tcb);
+  if (cwin < usable) usable = cwin;
   if ((tcb->flags & TF_WINPROBE) && usable == 0 && avail > 0) usable = 1; /* RFC 9293 §3.8.6.1 */
   uint32_t len = (uint32_t)avail;
-  if (len > (uint32_t)usable) len = (uint32_t)usable;
+  if (len > usable) len = usable;
   if (len > tcb->snd_mss) len = tcb->snd_mss;
-  bool fin = (tcb->flags & TF_FIN_QUEUED) && len == (uint32_t)avail && seq_eq(seq_add(tcb->snd_nxt, len), tcb->fin_seq);
-  bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
-  if (len > 0 && len < tcb->snd_mss && len == (uint32_t)avail && !fin && !retrans) {
-    /* RFC 9293 §3.7.4 (Nagle): hold a small segment while data is unacknowledged. */
-    bool inflight = seq_gt(tcb->snd_max, tcb->snd_una);
+  bool all = seq_eq(seq_add(tcb->snd_nxt, len), data_end);
+  bool fin = (tcb->flags & TF_FIN_QUEUED) && all && seq_eq(seq_add(tcb->snd_nxt, len), tcb->fin_seq);
+  bool inflight = seq_gt(tcb->snd_max, tcb->snd_una);
+  if (len > 0 && len < tcb->snd_mss && all && !fin && !retrans) {
+    /* RFC 9293 §3.7.4 (Nagle, RFC 896): hold a small segment while data is unacknowledged;
+     * TCP_NODELAY turns it off, MSG_MORE holds even with nothing in flight. */
     if (((tcb->flags & TF_MORE) || (inflight && !(tcb->flags & TF_NODELAY))) && !(tcb->flags & TF_WINPROBE)) len = 0;
-  } else if (len > 0 && len < tcb->snd_mss && len < (uint32_t)avail && !retrans && seq_gt(tcb->snd_max, tcb->snd_una) &&
-             !(tcb->flags & TF_WINPROBE)) {
-    len = 0; /* window-limited small segment: sender-side SWS avoidance (RFC 9293 §3.8.6.2.1) */
-  }
-  if (len == 0 && avail > 0 && fin == false && usable == 0 && !seq_gt(tcb->snd_max, tcb->snd_una)) {
-    /* Zero window and nothing in flight: the persist timer probes it. */
-    (void)st;
+  } else if (len > 0 && len < tcb->snd_mss && !all && !retrans && inflight && !(tcb->flags & TF_WINPROBE) &&
+             len < tcb->max_snd_wnd / 2) {
+    /* RFC 9293 §3.8.6.2.1 (sender SWS avoidance): a window-limited segment smaller than both
+     * an MSS and half the largest window the peer offered waits for more window. The override
+     * timer of the RFC is the retransmission timer (data is in flight); with nothing in
+     * flight the segment goes out at once. */
+    len = 0;
   }
   p->seq = tcb->snd_nxt;
   p->off = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_buf_seq);
   p->len = len;
   p->fin = fin;
   p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
-  if (len > 0 && len == (uint32_t)avail) p->flags |= SYNACK_TCP_PSH;
+  if (len > 0 && all) p->flags |= SYNACK_TCP_PSH;
   return len > 0 || fin;
+}
+
+/* Builds and sends the segment of a plan; with move_nxt SND.NXT advances past it.
+ * Returns 1 when sent, 0 when it could not be built (no route), -1 when the ring is full. */
+static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, synack_time_t now, bool move_nxt) {
+  synack_tcp_repr_t r;
+  memset(&r, 0, sizeof r);
+  synack_ctl_opts_t c;
+  tcb_opts(st, tcb, now, p->syn, &c);
+  if (p->syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;
+  if (!p->syn) synack_tcp_sack_opts(tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
+  build_opts(st, &r.opts, &c);
+  r.seq = p->seq.v;
+  r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
+  r.flags = p->flags;
+  r.window = synack_tcp_rcv_window(tcb, p->syn);
+  /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
+  uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
+  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);
+  if (rc < 0) return -1;
+  tcb->flags &= ~(uint32_t)TF_WINPROBE;
+  if (rc == 0) return 0; /* no route: the retransmission timer tries again */
+  if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
+
+  tcb->segs_out++;
+  if (p->flags & SYNACK_TCP_ACK) {
+    tcb->last_ack_sent = tcb->rcv_nxt;
+    tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
+    tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
+    synack_timer_cancel(&st->wheel, &tcb->t_delack);
+  }
+  uint32_t space = p->len + (p->syn ? 1u : 0u) + (p->fin ? 1u : 0u);
+  if (space == 0) return 1;
+  synack_seq_t end = seq_add(p->seq, space);
+  if (seq_lt(p->seq, tcb->snd_max)) {
+    uint32_t re = p->len;
+    /* RFC 6298 §3 (Karn): a retransmitted segment gives no RTT sample. */
+    if ((tcb->flags & TF_RTT_TIMING) && seq_ge(tcb->rtt_seq, p->seq) && seq_lt(tcb->rtt_seq, end))
+      tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+    synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
+    tcb->bytes_retrans += re;
+    tcb->total_retrans++;
+  }
+  if (seq_gt(end, tcb->snd_max)) {
+    int32_t fresh = seq_diff(end, seq_max(p->seq, tcb->snd_max));
+    if (p->len) tcb->bytes_sent += (uint32_t)fresh - (p->fin ? 1u : 0u) - (p->syn ? 1u : 0u);
+    /* RFC 6298 §3 (Karn): time only segments sent once, one at a time. */
+    if (!(tcb->flags & (TF_RTT_TIMING | TF_TS_OK)) && seq_ge(p->seq, tcb->snd_max)) {
+      tcb->flags |= TF_RTT_TIMING;
+      tcb->rtt_seq = p->seq;
+      tcb->rtt_time = now;
+    }
+    tcb->snd_max = end;
+    tcb->rec.tlp_force = false; /* a tail loss probe sends one new segment */
+    if (st->cfg.tcp_rack) synack_rack_arm_tlp(st, tcb, now); /* RFC 8985 §7.2 */
+  }
+  if (move_nxt) tcb->snd_nxt = end;
+  if (!tcb->rec.rto_at) synack_tcp_rtx_arm(st, tcb, now);
+  return 1;
 }
 
 /* Returns 1 when a segment went out, 0 when nothing is to send, -1 when the ring is full. */
@@ -253,60 +323,45 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
     p.len = 0;
   }
 
-  synack_tcp_repr_t r;
-  memset(&r, 0, sizeof r);
-  synack_ctl_opts_t c;
-  tcb_opts(st, tcb, now, p.syn, &c);
-  if (p.syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;
-  build_opts(st, &r.opts, &c);
-  r.seq = p.seq.v;
-  r.ack = (p.flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
-  r.flags = p.flags;
-  r.window = synack_tcp_rcv_window(tcb, p.syn);
-  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p.off, p.len, tcb->tos, tcb->ttl);
-  if (rc < 0) return -1;
-  tcb->flags &= ~(uint32_t)TF_WINPROBE;
-  if (rc == 0) return 0; /* no route: the retransmission timer tries again */
+  return transmit(st, tcb, &p, now, true);
+}
 
-  tcb->segs_out++;
-  if (p.flags & SYNACK_TCP_ACK) {
-    tcb->last_ack_sent = tcb->rcv_nxt;
-    tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
-    tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
-    synack_timer_cancel(&st->wheel, &tcb->t_delack);
-  }
-  uint32_t space = p.len + (p.syn ? 1u : 0u) + (p.fin ? 1u : 0u);
-  if (space == 0) return 1;
-  synack_seq_t end = seq_add(p.seq, space);
-  if (seq_lt(p.seq, tcb->snd_max)) {
-    uint32_t re = p.len;
-    synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-    tcb->bytes_retrans += re;
-    tcb->total_retrans++;
-  }
-  if (seq_gt(end, tcb->snd_max)) {
-    int32_t fresh = seq_diff(end, seq_max(p.seq, tcb->snd_max));
-    if (p.len) tcb->bytes_sent += (uint32_t)fresh - (p.fin ? 1u : 0u) - (p.syn ? 1u : 0u);
-    /* RFC 6298 §3 (Karn): time only segments sent once, one at a time. */
-    if (!(tcb->flags & (TF_RTT_TIMING | TF_TS_OK)) && seq_ge(p.seq, tcb->snd_max)) {
-      tcb->flags |= TF_RTT_TIMING;
-      tcb->rtt_seq = p.seq;
-      tcb->rtt_time = now;
-    }
-    tcb->snd_max = end;
-  }
-  tcb->snd_nxt = end;
-  if (!synack_timer_armed(&tcb->t_rtx)) synack_tcp_rtx_arm(st, tcb, now);
-  return 1;
+int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now) {
+  if (!seq_lt(seq, tcb->snd_max) || seq_lt(seq, tcb->snd_una) || max == 0) return 0;
+  synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
+  plan_t p;
+  memset(&p, 0, sizeof p);
+  int32_t avail = seq_diff(seq_min(data_end, tcb->snd_max), seq);
+  uint32_t len = avail > 0 ? (uint32_t)avail : 0;
+  if (len > max) len = max;
+  if (len > tcb->snd_mss) len = tcb->snd_mss;
+  /* The FIN was sent when SND.MAX is past it: it rides on the segment that reaches it. */
+  bool fin = (tcb->flags & TF_FIN_QUEUED) && seq_gt(tcb->snd_max, tcb->fin_seq) &&
+             seq_eq(seq_add(seq, len), tcb->fin_seq) && len < max;
+  if (len == 0 && !fin) return 0;
+  p.seq = seq;
+  p.off = (uint32_t)seq_diff(seq, tcb->snd_buf_seq);
+  p.len = len;
+  p.fin = fin;
+  p.flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
+  if (len > 0 && seq_eq(seq_add(seq, len), data_end)) p.flags |= SYNACK_TCP_PSH;
+  int rc = transmit(st, tcb, &p, now, false);
+  if (rc <= 0) return rc;
+  return (int)(len + (fin ? 1u : 0u));
 }
 
 void synack_tcp_output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (tcb->flags & TF_PENDING) return; /* synack_tcp_flush will come back to it */
+  synack_tcp_cc_idle_check(st, tcb, now); /* RFC 5681 §4.1 restart window */
+  bool rec = tcb->rec.mode != SYNACK_REC_OPEN && synack_tcp_state_synchronized(tcb->state);
+  /* Loss recovery first (tcp_recovery.c): the first unacknowledged segment, lost holes. */
+  if (rec && synack_rec_output_pre(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   for (int guard = 0; guard < 1 << 16; guard++) {
     int rc = send_one(st, tcb, now);
     if (rc == 0) break;
-    if (rc < 0) { synack_tcp_pending_add(st, tcb); break; }
+    if (rc < 0) { synack_tcp_pending_add(st, tcb); return; }
   }
+  if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
   if (!synack_timer_armed(&tcb->t_rtx) && synack_tcp_state_synchronized(tcb->state) &&
       seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len)))

@@ -49,12 +49,20 @@ static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now,
     return 1;
   }
   if (synack_tcp_listener_lookup(st, t->family, t->laddr, t->lport)) return 0;
-  for (uint32_t i = 0; i < st->tcp->nsocks; i++) {
-    const synack_tcb_t *o = st->tcp->socks[i];
-    if (o && (o->flags & TF_BOUND) && !(o->flags & TF_HASHED) && o->node.t.lport == t->lport &&
-        o->node.t.family == t->family && addr_overlap(t->family, t->laddr, o->node.t.laddr))
+  /* Sockets bound but not hashed hold their port too. Scanning the whole socket table costs
+   * O(max_sockets) per pick, which made connect() quadratic with many connections: skip it
+   * while no such socket can exist, and remember when a full scan found none. */
+  struct synack_tcp *tcp = st->tcp;
+  if (!tcp->bound_unhashed) return 1;
+  bool any = false;
+  for (uint32_t i = 0; i < tcp->nsocks; i++) {
+    const synack_tcb_t *o = tcp->socks[i];
+    if (!o || !(o->flags & TF_BOUND) || (o->flags & TF_HASHED)) continue;
+    any = true;
+    if (o->node.t.lport == t->lport && o->node.t.family == t->family && addr_overlap(t->family, t->laddr, o->node.t.laddr))
       return 0;
   }
+  if (!any) tcp->bound_unhashed = false;
   return 1;
 }
 

@@ -1,7 +1,9 @@
-/* Retransmission timeout (RFC 6298) with Karn's rule and exponential backoff; go-back-N
- * retransmission from SND.UNA when it fires. The congestion window lives here too, as a
- * minimal slow start / RTO collapse; the data-transfer issue replaces the two cc_* hooks
- * with a congestion-control vtable. */
+/* Retransmission timeout (RFC 6298) with Karn's rule and exponential backoff; when it fires,
+ * go-back-N from SND.UNA in slow start, SACKed ranges skipped (RFC 6675 §5.1), or the persist
+ * probe when the peer's window is zero (tcp_persist.c). The TCB's retransmission timer slot
+ * also carries the RACK reordering timer and the TLP probe timeout (tcp_rack.c). The two cc_*
+ * hooks dispatch to the connection's congestion-control algorithm (tcp_cc.h). */
+#include "tcp_cc.h"
 #include "tcp_internal.h"
 
 static uint32_t clamp_rto(const synack_stack_t *st, uint64_t rto) {
@@ -44,26 +46,39 @@ uint32_t synack_tcp_rto_current(const synack_stack_t *st, const synack_tcb_t *tc
   return (uint32_t)rto;
 }
 
+void synack_tcp_rtx_sync(synack_stack_t *st, synack_tcb_t *tcb) {
+  /* One wheel timer per TCB serves the RTO, the RACK reordering timer and the TLP probe
+   * timeout (RFC 8985 §8 runs them on the same timer too): it fires at the earliest. */
+  synack_time_t t = SYNACK_TIME_NEVER;
+  const synack_sndrec_t *r = &tcb->rec;
+  if (r->rto_at && r->rto_at < t) t = r->rto_at;
+  if (r->reo_at && r->reo_at < t) t = r->reo_at;
+  if (r->tlp_at && r->tlp_at < t) t = r->tlp_at;
+  if (t == SYNACK_TIME_NEVER) synack_timer_cancel(&st->wheel, &tcb->t_rtx);
+  else if (!synack_timer_armed(&tcb->t_rtx) || tcb->t_rtx.expiry != t) synack_timer_set(&st->wheel, &tcb->t_rtx, t);
+}
+
 void synack_tcp_rtx_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  synack_timer_set(&st->wheel, &tcb->t_rtx, now + synack_tcp_rto_current(st, tcb));
+  tcb->rec.rto_at = now + synack_tcp_rto_current(st, tcb);
+  synack_tcp_rtx_sync(st, tcb);
 }
 
-void synack_tcp_rtx_stop(synack_stack_t *st, synack_tcb_t *tcb) { synack_timer_cancel(&st->wheel, &tcb->t_rtx); }
-
-void synack_tcp_cc_on_ack(synack_tcb_t *tcb, uint32_t acked) {
-  if (tcb->cwnd_bytes < tcb->ssthresh_bytes) tcb->cwnd_bytes += acked < tcb->snd_mss ? acked : tcb->snd_mss;
-  else if (tcb->cwnd_bytes) tcb->cwnd_bytes += (uint32_t)((uint64_t)tcb->snd_mss * tcb->snd_mss / tcb->cwnd_bytes) + 1;
+void synack_tcp_rtx_stop(synack_stack_t *st, synack_tcb_t *tcb) {
+  tcb->rec.rto_at = tcb->rec.reo_at = tcb->rec.tlp_at = 0;
+  synack_timer_cancel(&st->wheel, &tcb->t_rtx);
 }
 
-void synack_tcp_cc_on_rto(synack_tcb_t *tcb) {
-  /* RFC 5681 §3.1 eq. 4 and the loss window of one segment. */
-  uint32_t flight = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
-  uint32_t half = flight / 2;
-  tcb->ssthresh_bytes = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
-  tcb->cwnd_bytes = tcb->snd_mss;
+/* Congestion-control dispatchers (the algorithms live in tcp_cc_*.c). */
+void synack_tcp_cc_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us, synack_time_t now) {
+  if (acked == 0 || !tcb->cc) return;
+  tcb->cc->on_ack(st, tcb, acked, rtt_us, now);
 }
 
-static uint32_t retry_limit(const synack_stack_t *st, const synack_tcb_t *tcb) {
+void synack_tcp_cc_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->cc) tcb->cc->on_rto(st, tcb, now);
+}
+
+uint32_t synack_tcp_retry_limit(const synack_stack_t *st, const synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_SENT: return st->cfg.tcp_syn_retries;
   case SYNACK_TCP_SYN_RECEIVED: return st->cfg.tcp_synack_retries;
@@ -86,15 +101,22 @@ static uint32_t retry_limit(const synack_stack_t *st, const synack_tcb_t *tcb) {
 
 void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_SENT) return;
+  /* The shared slot may have fired for the RACK reordering timer or a tail loss probe. */
+  if (synack_rack_timer(st, tcb, now)) return;
+  tcb->rec.rto_at = 0;
+  bool waiting = seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len));
+  if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_RECEIVED && tcb->snd_wnd == 0 &&
+      (waiting || seq_gt(tcb->snd_max, tcb->snd_una))) {
+    /* RFC 9293 §3.8.6.1: the peer's window is zero: this is the persist timer (a retransmission
+     * could not go out either: the probe carries the first unacknowledged byte). */
+    synack_tcp_persist_fire(st, tcb, now);
+    return;
+  }
   if (seq_eq(tcb->snd_max, tcb->snd_una)) {
-    /* Nothing in flight: this is the persist timer (zero window) or a held partial segment.
-     * RFC 9293 §3.8.6.1: probe a zero window with one byte, backing off. */
-    if (seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len))) {
-      tcb->flags |= TF_WINPROBE;
+    /* Nothing in flight: a partial segment held by MSG_MORE (cork) goes out now. */
+    if (waiting) {
       tcb->flags &= ~(uint32_t)TF_MORE;
-      if (tcb->snd_wnd == 0 && tcb->backoff < 16) tcb->backoff++;
       synack_tcp_output(st, tcb, now);
-      if (!synack_timer_armed(&tcb->t_rtx)) synack_tcp_rtx_arm(st, tcb, now);
     }
     return;
   }
@@ -102,7 +124,7 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   if (tcb->retransmits == 0) tcb->rtx_start = now;
   bool user_expired = tcb->user_timeout_ms &&
                       now - tcb->rtx_start >= (synack_time_t)tcb->user_timeout_ms * 1000u;
-  if (tcb->retransmits >= retry_limit(st, tcb) || user_expired) {
+  if (tcb->retransmits >= synack_tcp_retry_limit(st, tcb) || user_expired) {
     /* RFC 1122 §4.2.3.5 (R2) / RFC 5482: give up. A soft error seen meanwhile (ICMP) is
      * the more useful report (RFC 1122 §4.2.3.9). */
     int err = tcb->soft_error ? tcb->soft_error : -SYNACK_ETIMEDOUT;
@@ -115,8 +137,14 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   tcb->retransmits++;
   tcb->backoff++;
   tcb->flags &= ~(uint32_t)TF_RTT_TIMING; /* RFC 6298 §3 (Karn): no sample from a retransmission */
-  synack_tcp_cc_on_rto(tcb);
-  /* Go-back-N: resend everything from SND.UNA (SYN, data, FIN as the state requires). */
+  if (synack_tcp_state_synchronized(tcb->state)) {
+    /* RFC 5681 §3.1: ssthresh from the flight, cwnd = 1 MSS; RFC 6675 §5.1: leave fast
+     * recovery, keep the scoreboard. */
+    synack_tcp_cc_on_rto(st, tcb, now);
+    synack_rec_on_rto(st, tcb, now);
+  }
+  /* RFC 6298 §5.4: retransmit the earliest unacknowledged segment; then go back N in slow start
+   * (SYN, data, FIN as the state requires), skipping SACKed data (tcp_output.c). */
   tcb->snd_nxt = tcb->snd_una;
   synack_tcp_output(st, tcb, now);
   synack_tcp_rtx_arm(st, tcb, now);

@@ -1,6 +1,7 @@
 /* TCP timers: dispatch by kind, delayed ACK, keepalive (RFC 1122 §4.2.3.6), the orphaned
  * FIN-WAIT-2 timeout and 2*MSL for a TIME-WAIT socket whose handle is still open.
  * An idle ESTABLISHED connection without keepalive has no timer armed. */
+#include <string.h>
 #include <stddef.h>
 
 #include "tcp_internal.h"
@@ -92,7 +93,49 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
   synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)tcb->keep_intvl_s * 1000000u);
 }
 
+/* Records that a TCP timer fired, with its name and the connection, before it acts: the trace
+ * then explains the segments the timer sends (tools draw them as timer-driven). */
+static void trace_timer(synack_stack_t *st, const synack_timer_t *t) {
+  const synack_tcp_node_t *n = NULL;
+  int sock = -1;
+  const char *name = "tcp";
+  switch (t->kind) {
+  case SYNACK_TK_TCP_RTX: {
+    const synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_rtx);
+    n = &tcb->node, sock = tcb->sock;
+    name = tcb->snd_wnd == 0 && tcb->state == SYNACK_TCP_ESTABLISHED ? "persist" : "retransmission";
+    break;
+  }
+  case SYNACK_TK_TCP_DELACK: {
+    const synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_delack);
+    n = &tcb->node, sock = tcb->sock, name = "delayed-ack";
+    break;
+  }
+  case SYNACK_TK_TCP_KEEP: {
+    const synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_keep);
+    n = &tcb->node, sock = tcb->sock, name = "keepalive";
+    break;
+  }
+  case SYNACK_TK_TCP_HALFOPEN:
+    n = &CONTAINER(t, synack_halfopen_t, timer)->node, name = "syn-ack-retransmission";
+    break;
+  case SYNACK_TK_TCP_TIMEWAIT:
+    n = &CONTAINER(t, synack_timewait_t, timer)->node, name = "time-wait";
+    break;
+  default:
+    break;
+  }
+  synack_trace_event_t ev;
+  memset(&ev, 0, sizeof ev);
+  ev.kind = SYNACK_TRACE_TIMER;
+  ev.sock = sock;
+  if (n) synack_tuple_endpoints(&n->t, &ev.local, &ev.remote);
+  ev.reason = name;
+  synack_trace_emit(st, &ev);
+}
+
 void synack_tcp_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) {
+  if (synack_tracing(st)) trace_timer(st, t);
   switch (t->kind) {
   case SYNACK_TK_TCP_RTX:
     synack_tcp_rto_fire(st, CONTAINER(t, synack_tcb_t, t_rtx), now);

@@ -40,6 +40,7 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   tw->ts_recent_s = tcb->ts_recent_s;
   tw->ts_offset = tcb->ts_offset;
   tw->rcv_wnd = synack_tcp_rcv_window(tcb, false);
+  tw->rcv_wscale = tcb->rcv_wscale;
   synack_timer_init(&tw->timer, SYNACK_TK_TCP_TIMEWAIT);
   synack_tcp_hash_insert(st, &tw->node);
   synack_timer_set(&st->wheel, &tw->timer, expires > now ? expires : now);
@@ -87,6 +88,14 @@ static void tw_challenge(synack_stack_t *st, synack_timewait_t *tw, synack_time_
   tw_ack(st, tw, now);
 }
 
+/* RFC 9293 §3.10.7.4 first check: SEG.SEQ inside the window we offered last, i.e.
+ * RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND (only RCV.NXT itself when the window is zero). */
+static bool tw_in_window(const synack_timewait_t *tw, synack_seq_t seq) {
+  uint32_t wnd = (uint32_t)tw->rcv_wnd << tw->rcv_wscale;
+  if (wnd == 0) return seq_eq(seq, tw->rcv_nxt);
+  return seq_in(seq, tw->rcv_nxt, seq_add(tw->rcv_nxt, wnd));
+}
+
 bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack_seg_t *seg, synack_time_t now) {
   const synack_tcp_opts_t *o = &seg->r.opts;
   bool seg_ts = (o->present & SYNACK_TCPOPT_HAS_TS) != 0;
@@ -96,15 +105,19 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
       synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
       return true;
     }
-    bool ok = st->cfg.tcp_rfc5961_rst ? seq_eq(seg->seq, tw->rcv_nxt)
-                                      : seq_in(seg->seq, tw->rcv_nxt, seq_add(tw->rcv_nxt, tw->rcv_wnd + 1u));
-    if (!ok) { synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0); return true; }
+    if (!tw_in_window(tw, seg->seq)) { synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0); return true; }
+    if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, tw->rcv_nxt)) {
+      /* RFC 5961 §3.2: in the window but not exactly at RCV.NXT: challenge ACK, drop. */
+      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+      tw_challenge(st, tw, now);
+      return true;
+    }
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_tcp_timewait_free(st, tw, "rcv RST");
     return true;
   }
-  if ((seg->flags & SYNACK_TCP_SYN) && !(seg->flags & SYNACK_TCP_ACK)) {
-    if (st->cfg.tcp_tw_recycle_syn) {
+  if (seg->flags & SYNACK_TCP_SYN) {
+    if (!(seg->flags & SYNACK_TCP_ACK) && st->cfg.tcp_tw_recycle_syn) {
       /* RFC 6191 §2: with timestamps on both sides a SYN whose TSval is newer than TS.Recent
        * starts a new incarnation; otherwise (RFC 9293 §3.10.7.4 note, RFC 1122 §4.2.2.13) its
        * sequence number must be above RCV.NXT. */
@@ -115,9 +128,10 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
         return false;
       }
     }
+    /* RFC 5961 §4.2 (also for a SYN-ACK): challenge ACK. */
     if (st->cfg.tcp_rfc5961_syn) { tw_challenge(st, tw, now); return true; }
     /* RFC 793: a SYN in the window resets; an old one is answered by an ACK. */
-    if (seq_in(seg->seq, tw->rcv_nxt, seq_add(tw->rcv_nxt, tw->rcv_wnd + 1u))) {
+    if (tw_in_window(tw, seg->seq)) {
       synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, NULL);
       synack_tcp_timewait_free(st, tw, "rcv SYN in window");
     } else {

@@ -180,6 +180,10 @@ bool synack_stack_poll_tx(synack_stack_t *st, synack_time_t now, synack_frame_t 
     st->tx_head = (st->tx_head + 1) % st->cfg.tx_ring_frames;
     st->tx_count--;
     st->tx_head_lent = false;
+    /* An empty ring starts over at slot 0: a driver that sends each frame at once then keeps
+     * writing the same few slots, which stay in cache (with 64 KiB frames, walking a 256-slot
+     * ring touches 16 MiB and misses on every frame). */
+    if (st->tx_count == 0) st->tx_head = 0;
   }
   /* Generate lazily: connections waiting for room write straight into the free slots. */
   if (synack_tcp_has_pending(st) && synack_tx_room(st) > 0) synack_tcp_flush(st, now);

@@ -324,6 +324,235 @@ static void synack_retries_exhausted(void) {
   fx_free(fx);
 }
 
+/* RFC 7323 §4.1: a passive open with timestamps takes its first RTT sample from the TSecr of
+ * the ACK that completes the handshake: 100 ms here (SRTT = R, RTTVAR = R/2, RFC 6298 §2.2). */
+static void passive_open_ts_rtt_sample(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
+  REQUIRE(fx_syn_received(fx) >= 0);
+  REQUIRE(fx->ts_on);
+  fx_inject(fx, SYNACK_MS(100), FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.options & SYNACK_TCPI_OPT_TIMESTAMPS, SYNACK_TCPI_OPT_TIMESTAMPS);
+  CHECK_EQ_U(i.rtt_us, 100000);
+  CHECK_EQ_U(i.rttvar_us, 50000);
+  fx_free(fx);
+
+  /* After a retransmission too: the echo names the copy that arrived (the 1 s one), so the
+   * sample is 50 ms, where Karn's rule leaves a connection without timestamps with none. */
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(1), .opt = { .has = SYNACK_TCPOPT_HAS_TS });
+  fx_inject(fx, SYNACK_MS(1050), FX_A, 1, 1);
+  s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 50000);
+  CHECK_EQ_U(i.rttvar_us, 25000);
+  fx_free(fx);
+
+  /* Without timestamps the retransmitted SYN-ACK gives no sample (RFC 6298 §3, Karn). */
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(1));
+  fx_inject(fx, SYNACK_MS(1050), FX_A, 1, 1);
+  s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).rtt_us, 0);
+  fx_free(fx);
+}
+
+/* TCP_NOOPT, active side: the SYN carries no option at all (not even MSS), so neither window
+ * scaling, SACK nor timestamps are in use. A peer that answers without options leaves the RFC
+ * 9293 §3.7.1 default MSS: 536 for IPv4, 1220 for IPv6 (RFC 8200's 1280-byte minimum MTU). */
+static void noopt_active_family(int family, uint16_t default_mss) {
+  fx_t *fx = fx_new(family, NULL);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, family);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NOOPT, 1), 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NODELAY, 1), 0);
+  synack_endpoint_t rem, me;
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx->rport = FX_SERVICE_PORT;
+  fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EINPROGRESS);
+  REQUIRE(synack_getsockname(fx->st, s, &me) == 0);
+  fx->lport = me.port;
+  fx_expect(fx, FX_S, 0, 0, .t = 0, .win = 65535, .layout = "");
+  fx_inject(fx, SYNACK_MS(100), FX_SA, 0, 1, .noopt = true, .win = 8000);
+  fx_expect(fx, FX_A, 1, 1, .t = SYNACK_MS(100), .win = 65535, .layout = "");
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.options & (SYNACK_TCPI_OPT_TIMESTAMPS | SYNACK_TCPI_OPT_SACK | SYNACK_TCPI_OPT_WSCALE), 0);
+  CHECK_EQ_U(i.snd_mss, default_mss);
+  CHECK_EQ_U(i.snd_wscale, 0);
+  CHECK_EQ_U(i.rcv_wscale, 0);
+  fx_check_rc(fx_send(fx, s, 1000, 0), 1000);
+  fx_expect(fx, FX_A, 1, 1, .len = default_mss, .layout = "");
+  fx_expect(fx, FX_PA, 1 + default_mss, 1, .len = 1000u - default_mss, .layout = "");
+  fx_expect_none(fx);
+  fx_free(fx);
+
+  /* The peer may still announce its MSS on the SYN-ACK: that one is honoured. */
+  fx = fx_new(family, NULL);
+  REQUIRE(fx);
+  s = synack_socket(fx->st, family);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NOOPT, 1), 0);
+  fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EINPROGRESS);
+  REQUIRE(synack_getsockname(fx->st, s, &me) == 0);
+  fx->lport = me.port;
+  fx_expect(fx, FX_S, 0, 0, .layout = "");
+  fx_inject(fx, SYNACK_MS(100), FX_SA, 0, 1, .opt = { .has = ALL_SYN_OPTS, .mss = 1000, .ws = 7 });
+  fx_expect(fx, FX_A, 1, 1, .layout = "");
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.snd_mss, 1000);
+  CHECK_EQ_U(i.options & (SYNACK_TCPI_OPT_TIMESTAMPS | SYNACK_TCPI_OPT_SACK | SYNACK_TCPI_OPT_WSCALE), 0);
+  fx_free(fx);
+}
+
+static void noopt_active_v4(void) { noopt_active_family(SYNACK_AF_INET, 536); }
+static void noopt_active_v6(void) { noopt_active_family(SYNACK_AF_INET6, 1220); }
+
+/* TCP_NOOPT on a listener: its SYN-ACK carries no option, whatever the SYN offered, and the
+ * connection uses none. With a peer SYN without options the MSS is the default. */
+static void noopt_passive_family(int family, uint16_t default_mss) {
+  fx_t *fx = fx_new(family, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1400, .ws = 7 };
+  int l = fx_listen(fx, 8);
+  REQUIRE(l >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, l, SYNACK_TCP_NOOPT, 1), 0);
+  fx_inject(fx, SYNACK_MS(10), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(10), .win = 65535, .layout = "");
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(1010), .layout = ""); /* the retransmission too */
+  fx_inject(fx, SYNACK_MS(1020), FX_A, 1, 1, .nots = true);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.options & (SYNACK_TCPI_OPT_TIMESTAMPS | SYNACK_TCPI_OPT_SACK | SYNACK_TCPI_OPT_WSCALE), 0);
+  CHECK_EQ_U(i.snd_mss, 1400); /* the peer's own announcement still counts */
+  fx_check_rc(fx_send(fx, s, 10, 0), 10);
+  fx_expect(fx, FX_PA, 1, 1, .len = 10, .win = 65535, .layout = "");
+  fx_free(fx);
+
+  fx = fx_new(family, NULL);
+  REQUIRE(fx);
+  l = fx_listen(fx, 8);
+  REQUIRE(l >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, l, SYNACK_TCP_NOOPT, 1), 0);
+  fx_inject(fx, SYNACK_MS(10), FX_S, 0, 0, .noopt = true);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(10), .layout = "");
+  fx_inject(fx, SYNACK_MS(20), FX_A, 1, 1);
+  s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).snd_mss, default_mss);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NODELAY, 1), 0);
+  fx_check_rc(fx_send(fx, s, 2000, 0), 2000);
+  fx_expect(fx, FX_A, 1, 1, .len = default_mss, .layout = "");
+  fx_expect(fx, FX_A, 1 + default_mss, 1, .len = default_mss, .layout = "");
+  fx_free(fx);
+}
+
+static void noopt_passive_v4(void) { noopt_passive_family(SYNACK_AF_INET, 536); }
+static void noopt_passive_v6(void) { noopt_passive_family(SYNACK_AF_INET6, 1220); }
+
+/* The client's retransmitted SYN arrives at the instant our SYN-ACK retransmission timer fires
+ * (both ends wait 1 s): exactly one SYN-ACK answers both, and the schedule stays 1, 3, 7, 15,
+ * 31 s with the entry dropped at 63 s even when the client's SYNs keep meeting the timer. Here
+ * the timer runs first, then the SYN arrives (docs/tcp-choices.md, "SYN-ACK retransmission"). */
+static void synack_timer_meets_dup_syn(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  uint32_t isn = fx->isn;
+  const uint64_t *dropped = synack_stack_counters(fx->st)->drops;
+  uint64_t dup0 = dropped[SYNACK_DROP_TCP_DUP_SYN];
+  static const unsigned at[] = { 1, 3, 7, 15, 31 };
+  for (size_t k = 0; k < 5; k++) {
+    fx_inject(fx, SYNACK_SEC(at[k]), FX_S, 0, 0);
+    fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(at[k]));
+    fx_expect_none(fx); /* not a second, identical SYN-ACK */
+    CHECK_EQ_U(fx->isn, isn);
+    CHECK_EQ_U(dropped[SYNACK_DROP_TCP_DUP_SYN], dup0 + k + 1);
+  }
+  fx_expect_none_until(fx, SYNACK_SEC(63) - 1);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 1);
+  fx_expect_none_until(fx, SYNACK_SEC(63));
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  fx_free(fx);
+}
+
+/* The same instant in the other order: the SYN is handled before the timer. The SYN-ACK that
+ * answers it is the retransmission (the timer moves to 1 + 2 s), so again only one goes out. */
+static void dup_syn_meets_synack_timer(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  uint64_t rtx0 = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_RETRANS_SEGS];
+  fx_expect_none_until(fx, SYNACK_SEC(1) - 1);
+  uint8_t pkt[256];
+  size_t n = fx_build(fx, &(fx_seg_t){ .flags = FX_S, .seq = 0 }, &fx->peer_ip, fx->rport, pkt, sizeof pkt);
+  REQUIRE(n > 0);
+  fx->now = SYNACK_SEC(1);
+  synack_stack_input(fx->st, fx->now, pkt, n, 0); /* the timer, due now too, has not run yet */
+  fx_advance(fx, SYNACK_SEC(1));                 /* now it may */
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(1));
+  fx_expect_none(fx);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_RETRANS_SEGS], rtx0 + 1);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(3));
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(7));
+  fx_inject(fx, SYNACK_MS(7100), FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
+/* A repeated SYN between two timer firings is answered at once and counts as the next
+ * retransmission: the timer restarts from it with the next backoff, so later SYN-ACKs come
+ * earlier than the plain schedule, never later, and the entry gives up within 63 s. */
+static void dup_syn_restarts_synack_backoff(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_inject(fx, SYNACK_MS(500), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(500));
+  static const unsigned at_ms[] = { 2500, 6500, 14500, 30500 };
+  for (size_t k = 0; k < 4; k++) fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(at_ms[k]));
+  fx_expect_none_until(fx, SYNACK_MS(62500) - 1);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 1);
+  fx_expect_none_until(fx, SYNACK_MS(62500));
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  fx_free(fx);
+}
+
+/* After the last retransmission a repeated SYN does what the timer would do a moment later:
+ * the entry ends and the SYN starts a new one (a new ISS, a fresh schedule). */
+static void dup_syn_after_retries_exhausted(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  uint32_t isn = fx->isn;
+  static const unsigned at[] = { 1, 3, 7, 15, 31 };
+  for (size_t k = 0; k < 5; k++) fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(at[k]));
+  fx_inject(fx, SYNACK_SEC(40), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(40));
+  fx_check(fx->isn != isn);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 1);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(41));
+  fx_inject(fx, SYNACK_MS(41010), FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
 /* Test 5: simultaneous open, four segments: SYN out, SYN in, SYN-ACK out, SYN-ACK in. */
 static void simultaneous_open(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
@@ -488,4 +717,7 @@ TH_MAIN(TH_CASE(active_open_v4), TH_CASE(active_open_v6), TH_CASE(passive_open_v
         TH_CASE(dup_ack_at_server), TH_CASE(third_ack_lost_client_sends_data), TH_CASE(third_ack_lost_client_silent),
         TH_CASE(synack_retries_exhausted), TH_CASE(simultaneous_open), TH_CASE(simultaneous_open_synack_lost),
         TH_CASE(data_on_syn_held), TH_CASE(data_on_third_segment), TH_CASE(old_dup_synack_at_syn_sent),
-        TH_CASE(old_dup_syn_at_listener), TH_CASE(closed_port_resets), TH_CASE(closed_port_resets_v6))
+        TH_CASE(old_dup_syn_at_listener), TH_CASE(closed_port_resets), TH_CASE(closed_port_resets_v6),
+        TH_CASE(synack_timer_meets_dup_syn), TH_CASE(dup_syn_meets_synack_timer), TH_CASE(dup_syn_restarts_synack_backoff),
+        TH_CASE(dup_syn_after_retries_exhausted), TH_CASE(passive_open_ts_rtt_sample), TH_CASE(noopt_active_v4),
+        TH_CASE(noopt_active_v6), TH_CASE(noopt_passive_v4), TH_CASE(noopt_passive_v6))

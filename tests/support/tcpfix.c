@@ -214,6 +214,12 @@ char *fx_format(fx_t *fx, const fx_frame_t *f, char *buf, size_t cap) {
         case SYNACK_TCPOPT_TS:
           o += (size_t)snprintf(opts + o, sizeof opts - o, "%sTS val %u ecr %u", sep, t->opts.ts_val, t->opts.ts_ecr);
           break;
+        case SYNACK_TCPOPT_SACK:
+          o += (size_t)snprintf(opts + o, sizeof opts - o, "%ssack %u", sep, t->opts.sack_count);
+          for (uint8_t b = 0; b < t->opts.sack_count && o + 24 < sizeof opts; b++)
+            o += (size_t)snprintf(opts + o, sizeof opts - o, " %u:%u", t->opts.sack[b].left - fx->peer_isn,
+                                  t->opts.sack[b].right - fx->peer_isn);
+          break;
         default: o += (size_t)snprintf(opts + o, sizeof opts - o, "%s%s", sep, opt_name(k)); break;
       }
     }
@@ -262,6 +268,19 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   }
   r.opts.present = o.has & (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE | SYNACK_TCPOPT_HAS_SACK_PERM |
                             SYNACK_TCPOPT_HAS_TS);
+  if (seg->nsack && !syn && nl + 2 <= sizeof lay) {
+    /* SACK blocks (RFC 2018 §3), relative to the stack's ISN unless .abs. */
+    uint8_t k = seg->nsack > 4 ? 4 : seg->nsack;
+    r.opts.present |= SYNACK_TCPOPT_HAS_SACK;
+    r.opts.sack_count = k;
+    for (uint8_t i = 0; i < k; i++) {
+      r.opts.sack[i].left = seg->abs ? seg->sack[i][0] : fx->isn + seg->sack[i][0];
+      r.opts.sack[i].right = seg->abs ? seg->sack[i][1] : fx->isn + seg->sack[i][1];
+    }
+    lay[nl++] = SYNACK_TCPOPT_NOP;
+    lay[nl++] = SYNACK_TCPOPT_NOP;
+    lay[nl++] = SYNACK_TCPOPT_SACK;
+  }
   r.opts.mss = o.mss;
   r.opts.wscale = o.ws;
   r.opts.ts_val = o.tsval;
@@ -284,6 +303,7 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     ip.dst = fx->local_ip;
     ip.hop_limit = 64;
     ip.proto = SYNACK_IPPROTO_TCP;
+    ip.traffic_class = seg->tos;
     if (synack_ip6_emit(&ip, l4, buf, l3) == 0) return 0;
   } else {
     synack_ip4_repr_t ip;
@@ -294,6 +314,7 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     ip.proto = SYNACK_IPPROTO_TCP;
     ip.df = true;
     ip.id = (uint16_t)(fx->frames_seen * 7 + 1);
+    ip.tos = seg->tos;
     if (synack_ip4_emit(&ip, l4, buf, l3) == 0) return 0;
   }
   return l3 + l4;
@@ -303,6 +324,67 @@ void fx_inject_raw(fx_t *fx, synack_time_t t, const uint8_t *pkt, size_t len) {
   fx_advance(fx, t > fx->now ? t : fx->now);
   synack_stack_input(fx->st, fx->now, pkt, len, 0);
   fx_drain(fx);
+}
+
+void fx_inject_too_big(fx_t *fx, synack_time_t t, uint32_t mtu, uint32_t seq) {
+  /* The quoted packet: our IP header and the first 8 bytes of our TCP header. */
+  uint8_t quote[48], pkt[128];
+  memset(quote, 0, sizeof quote);
+  size_t ql;
+  bool v6 = fx->family == SYNACK_AF_INET6;
+  if (v6) {
+    synack_ip6_repr_t ip;
+    memset(&ip, 0, sizeof ip);
+    ip.src = fx->local_ip;
+    ip.dst = fx->peer_ip;
+    ip.hop_limit = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ql = synack_ip6_emit(&ip, 1400, quote, sizeof quote);
+  } else {
+    synack_ip4_repr_t ip;
+    memset(&ip, 0, sizeof ip);
+    ip.src = fx->local_ip;
+    ip.dst = fx->peer_ip;
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_TCP;
+    ip.df = true;
+    ql = synack_ip4_emit(&ip, 1400, quote, sizeof quote);
+  }
+  uint32_t aseq = fx->isn + seq;
+  uint8_t *th = quote + ql;
+  th[0] = (uint8_t)(fx->lport >> 8); th[1] = (uint8_t)fx->lport;
+  th[2] = (uint8_t)(fx->rport >> 8); th[3] = (uint8_t)fx->rport;
+  th[4] = (uint8_t)(aseq >> 24); th[5] = (uint8_t)(aseq >> 16); th[6] = (uint8_t)(aseq >> 8); th[7] = (uint8_t)aseq;
+  ql += 8;
+  synack_icmp_repr_t ic;
+  memset(&ic, 0, sizeof ic);
+  ic.type = v6 ? SYNACK_ICMP6_PACKET_TOO_BIG : SYNACK_ICMP4_DEST_UNREACH;
+  ic.code = v6 ? 0 : SYNACK_ICMP4_FRAG_NEEDED;
+  ic.mtu = mtu;
+  ic.data = quote;
+  ic.data_len = ql;
+  size_t l3 = v6 ? SYNACK_IP6_HDR_LEN : SYNACK_IP4_HDR_LEN;
+  size_t il = v6 ? synack_icmp6_emit(&ic, &fx->peer_ip, &fx->local_ip, pkt + l3, sizeof pkt - l3)
+                 : synack_icmp4_emit(&ic, pkt + l3, sizeof pkt - l3);
+  if (il == 0) { fprintf(stderr, "tcpfix: cannot build ICMP\n"); return; }
+  if (v6) {
+    synack_ip6_repr_t ip;
+    memset(&ip, 0, sizeof ip);
+    ip.src = fx->peer_ip;
+    ip.dst = fx->local_ip;
+    ip.hop_limit = 64;
+    ip.proto = SYNACK_IPPROTO_ICMPV6;
+    synack_ip6_emit(&ip, il, pkt, l3);
+  } else {
+    synack_ip4_repr_t ip;
+    memset(&ip, 0, sizeof ip);
+    ip.src = fx->peer_ip;
+    ip.dst = fx->local_ip;
+    ip.ttl = 64;
+    ip.proto = SYNACK_IPPROTO_ICMP;
+    synack_ip4_emit(&ip, il, pkt, l3);
+  }
+  fx_inject_raw(fx, t, pkt, l3 + il);
 }
 
 bool fx_inject_seg_(fx_t *fx, const char *file, int line, synack_time_t t, const fx_seg_t *seg) {
@@ -338,6 +420,8 @@ static void describe_expect(fx_t *fx, const fx_seg_t *e, char *buf, size_t cap) 
   if ((e->flags & SYNACK_TCP_ACK) && !e->any_ack) u += (size_t)snprintf(buf + u, cap - u, " ack %u", e->ack);
   if (e->win) u += (size_t)snprintf(buf + u, cap - u, " win %u", e->win == FX_WIN_ZERO ? 0 : e->win);
   if (e->layout) u += (size_t)snprintf(buf + u, cap - u, " <%s>", e->layout);
+  for (uint8_t k = 0; k < e->nsack && k < 4 && u + 24 < cap; k++)
+    u += (size_t)snprintf(buf + u, cap - u, "%s%u:%u", k ? " " : " sack ", e->sack[k][0], e->sack[k][1]);
   if ((e->t || e->within) && u < cap)
     snprintf(buf + u, cap - u, " at %" PRIu64 ".%06" PRIu64 "%s", e->t / 1000000, e->t % 1000000,
              e->within ? " (+window)" : "");
@@ -369,6 +453,8 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
     snprintf(why, sizeof why, "window %u != %u", t->window, e->win == FX_WIN_ZERO ? 0 : e->win);
   else if (!f.buf || !synack_ip_equal(&d.src, &fx->local_ip) || !synack_ip_equal(&d.dst, &fx->peer_ip))
     snprintf(why, sizeof why, "addresses differ");
+  else if (e->check_tos && (d.ip_version == 6 ? d.ip6.traffic_class : d.ip4.tos) != e->tos)
+    snprintf(why, sizeof why, "IP TOS 0x%02x != 0x%02x", d.ip_version == 6 ? d.ip6.traffic_class : d.ip4.tos, e->tos);
   else if (t->dst_port != fx->rport || (fx->lport && t->src_port != fx->lport))
     snprintf(why, sizeof why, "ports %u > %u, expected %u > %u", t->src_port, t->dst_port, fx->lport, fx->rport);
   else if ((e->t || e->within) && (f.t < e->t || f.t > e->t + e->within))
@@ -398,6 +484,18 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
       snprintf(why, sizeof why, "TS val %u != %u", o->ts_val, e->opt.tsval);
     else if ((e->opt.has & SYNACK_TCPOPT_HAS_TS) && e->opt.check_tsecr && o->ts_ecr != e->opt.tsecr)
       snprintf(why, sizeof why, "TS ecr %u != %u", o->ts_ecr, e->opt.tsecr);
+  }
+  if (!why[0] && e->nsack) {
+    /* SACK blocks of the stack's segment (RFC 2018), relative to the peer's ISN. */
+    const synack_tcp_opts_t *o = &t->opts;
+    uint8_t n = (o->present & SYNACK_TCPOPT_HAS_SACK) ? o->sack_count : 0;
+    if (n != e->nsack) snprintf(why, sizeof why, "%u SACK blocks, expected %u", n, e->nsack);
+    for (uint8_t k = 0; !why[0] && k < n; k++) {
+      uint32_t l = e->abs ? o->sack[k].left : o->sack[k].left - fx->peer_isn;
+      uint32_t r = e->abs ? o->sack[k].right : o->sack[k].right - fx->peer_isn;
+      if (l != e->sack[k][0] || r != e->sack[k][1])
+        snprintf(why, sizeof why, "SACK block %u is %u:%u, expected %u:%u", k, l, r, e->sack[k][0], e->sack[k][1]);
+    }
   }
   free(f.buf);
   if (why[0]) {

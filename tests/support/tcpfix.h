@@ -72,6 +72,12 @@ typedef struct {
   bool abs;                  /* seq/ack are raw values */
   bool psh_exact;            /* expect: compare PSH too */
   bool any_ack;              /* expect: do not check the ack field */
+  uint8_t tos;               /* inject: IP TOS / traffic class (ECN codepoint in the low 2 bits) */
+  bool check_tos;            /* expect: the IP TOS / traffic class equals .tos */
+  uint8_t nsack;             /* inject: number of SACK blocks in .sack (sent after the automatic options);
+                                expect: when nonzero, the segment carries exactly these blocks in this order */
+  uint32_t sack[4][2];       /* inject: SACK blocks [left, right) relative to fx->isn (raw with .abs);
+                                expect: relative to fx->peer_isn (raw with .abs) */
 } fx_seg_t;
 
 typedef struct {
@@ -139,6 +145,10 @@ bool fx_inject_seg_(fx_t *fx, const char *file, int line, synack_time_t t, const
 size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t sport, uint8_t *buf, size_t cap);
 /* Injects raw bytes. */
 void fx_inject_raw(fx_t *fx, synack_time_t t, const uint8_t *pkt, size_t len);
+/* Injects an ICMP "fragmentation needed" (IPv4, RFC 1191) or "packet too big" (IPv6, RFC 8201)
+ * from the peer's address reporting mtu, quoting a segment of the connection under test with
+ * sequence number seq (relative to fx->isn). */
+void fx_inject_too_big(fx_t *fx, synack_time_t t, uint32_t mtu, uint32_t seq);
 
 /* ---- expectations ---- */
 bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e);

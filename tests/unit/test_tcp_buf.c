@@ -1,4 +1,4 @@
-/* Send/receive rings and the out-of-order range table (tcp_buf.c). */
+/* Send/receive rings (tcp_buf.c); the out-of-order range table is tested in test_tcp_ooo.c. */
 #include <string.h>
 
 #include "harness.h"
@@ -53,35 +53,4 @@ static void rcvbuf_in_order_and_peek(void) {
   synack_stack_free(st);
 }
 
-static void ooo_merge_and_take(void) {
-  synack_rcvbuf_t b;
-  memset(&b, 0, sizeof b);
-  synack_seq_t base = seq_make(0xfffffff0u); /* across the wrap */
-  CHECK(synack_ooo_add(&b, seq_add(base, 20), seq_add(base, 30)));
-  CHECK(synack_ooo_add(&b, seq_add(base, 40), seq_add(base, 50)));
-  CHECK(synack_ooo_add(&b, seq_add(base, 25), seq_add(base, 42))); /* bridges both */
-  CHECK_EQ_U(b.nooo, 1);
-  CHECK_EQ_U(b.ooo_bytes, 30);
-  CHECK(synack_ooo_add(&b, seq_add(base, 10), seq_add(base, 15)));
-  CHECK_EQ_U(b.nooo, 2);
-  CHECK_EQ_U(synack_ooo_take(&b, seq_add(base, 5)), 0);  /* gap before 10 */
-  CHECK_EQ_U(synack_ooo_take(&b, seq_add(base, 10)), 5); /* 10..15 */
-  CHECK_EQ_U(b.nooo, 1);
-  CHECK_EQ_U(synack_ooo_take(&b, seq_add(base, 22)), 28); /* overlap: 22..50 */
-  CHECK_EQ_U(b.nooo, 0);
-  CHECK_EQ_U(b.ooo_bytes, 0);
-}
-
-static void ooo_table_full(void) {
-  synack_rcvbuf_t b;
-  memset(&b, 0, sizeof b);
-  for (uint32_t i = 0; i < SYNACK_TCP_OOO_RANGES; i++)
-    CHECK(synack_ooo_add(&b, seq_make(100 * i + 10), seq_make(100 * i + 20)));
-  CHECK(!synack_ooo_add(&b, seq_make(5000), seq_make(5010)));   /* a new hole: refused */
-  CHECK(synack_ooo_add(&b, seq_make(15), seq_make(30)));         /* extends one: fine */
-  CHECK_EQ_U(b.nooo, SYNACK_TCP_OOO_RANGES);
-  CHECK(synack_ooo_add(&b, seq_make(20), seq_make(115)));        /* merges two */
-  CHECK_EQ_U(b.nooo, SYNACK_TCP_OOO_RANGES - 1);
-}
-
-TH_MAIN(TH_CASE(sndbuf_wraps), TH_CASE(rcvbuf_in_order_and_peek), TH_CASE(ooo_merge_and_take), TH_CASE(ooo_table_full))
+TH_MAIN(TH_CASE(sndbuf_wraps), TH_CASE(rcvbuf_in_order_and_peek))

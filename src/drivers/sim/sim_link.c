@@ -163,7 +163,7 @@ static bool view_tcp(const uint8_t *f, size_t len, tcp_view_t *v) {
   return true;
 }
 
-static bool rule_matches(const synack_sim_rule_t *r, const uint8_t *f, size_t len) {
+bool synack_sim_rule_matches(const synack_sim_rule_t *r, const uint8_t *f, size_t len) {
   bool needs_tcp = r->tcp_only || r->tcp_flags_mask || r->payload >= 0;
   if (needs_tcp) {
     tcp_view_t v;
@@ -200,10 +200,50 @@ static void drop(synack_sim_t *sim, int link, int dir, uint8_t *f, size_t len, c
   free(f);
 }
 
+/* RFC 3168 §5: a congested router marks an ECN-capable packet CE (11) instead of dropping it.
+ * Returns true when the frame was ECT(0) or ECT(1) and is now CE. IPv4's header checksum is
+ * recomputed; IPv6 has none. */
+static bool mark_ce(uint8_t *f, size_t len) {
+  if (len < 14) return false;
+  uint16_t type = rd16(f + 12);
+  size_t off = 14;
+  if (type == 0x8100) {
+    if (len < 18) return false;
+    type = rd16(f + 16);
+    off = 18;
+  }
+  uint8_t *ip = f + off;
+  size_t iplen = len - off;
+  if (type == 0x0800) {
+    if (iplen < 20 || (ip[0] >> 4) != 4) return false;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    uint8_t ecn = ip[1] & 3;
+    if (ihl < 20 || ihl > iplen || ecn == 0 || ecn == 3) return false;
+    ip[1] |= 3;
+    ip[10] = ip[11] = 0;
+    uint32_t sum = 0;
+    for (size_t i = 0; i < ihl; i += 2) sum += rd16(ip + i);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t c = (uint16_t)~sum;
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    return true;
+  }
+  if (type == 0x86dd) {
+    if (iplen < 40 || (ip[0] >> 4) != 6) return false;
+    uint8_t ecn = (ip[1] >> 4) & 3; /* traffic class: low nibble of byte 0, high nibble of byte 1 */
+    if (ecn == 0 || ecn == 3) return false;
+    ip[1] |= 0x30;
+    return true;
+  }
+  return false;
+}
+
 /* Bottleneck: frames are serialized one after the other at rate_bps; a frame that finds more
- * than queue_bytes still waiting or on the wire (itself included) is dropped at the tail.
+ * than queue_bytes still waiting or on the wire (itself included) is dropped at the tail; an
+ * ECN-capable frame that finds ecn_mark_bytes or more waiting is marked CE and queued.
  * Returns the time its last bit leaves, or SYNACK_TIME_NEVER when dropped. */
-static synack_time_t bottleneck(sim_dir_t *d, synack_time_t now, size_t len) {
+static synack_time_t bottleneck(sim_dir_t *d, synack_time_t now, uint8_t *f, size_t len) {
   if (d->cfg.rate_bps == 0) return now;
   while (d->bl_count && d->backlog[d->bl_head].done <= now) {
     d->bl_bytes -= d->backlog[d->bl_head].len;
@@ -212,6 +252,7 @@ static synack_time_t bottleneck(sim_dir_t *d, synack_time_t now, size_t len) {
   }
   uint64_t limit = d->cfg.queue_bytes ? d->cfg.queue_bytes : DEFAULT_QUEUE_BYTES;
   if (d->bl_bytes + len > limit) return SYNACK_TIME_NEVER;
+  if (d->cfg.ecn_mark_bytes && d->bl_bytes >= d->cfg.ecn_mark_bytes && mark_ce(f, len)) d->stats.ce_marked++;
   if (d->bl_count == d->bl_cap) {
     /* Grow the ring, unrolling it so the head is at index 0. */
     size_t ncap = d->bl_cap ? d->bl_cap * 2 : 16;
@@ -245,7 +286,7 @@ static synack_time_t bottleneck(sim_dir_t *d, synack_time_t now, size_t len) {
 static void schedule(synack_sim_t *sim, int link, int dir, uint8_t *f, size_t len, synack_time_t extra) {
   sim_dir_t *d = &sim->links[link].dir[dir];
   synack_time_t now = sim->now;
-  synack_time_t out = bottleneck(d, now, len);
+  synack_time_t out = bottleneck(d, now, f, len);
   if (out == SYNACK_TIME_NEVER) {
     d->stats.dropped_queue++;
     drop(sim, link, dir, f, len, "queue");
@@ -285,7 +326,7 @@ int synack_sim_link_transmit(synack_sim_t *sim, int link, int dir, const uint8_t
   synack_time_t extra = 0;
   for (size_t i = 0; i < d->nrules; i++) {
     sim_rule_state_t *rs = &d->rules[i];
-    if (!rule_matches(&rs->rule, f, len)) continue;
+    if (!synack_sim_rule_matches(&rs->rule, f, len)) continue;
     uint32_t k = ++rs->matched;
     uint32_t nth = rs->rule.nth ? rs->rule.nth : 1;
     if (k < nth || (rs->rule.count && k - nth >= rs->rule.count)) continue;

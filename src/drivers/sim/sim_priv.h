@@ -119,6 +119,8 @@ int synack_sim_grow(void **arr, size_t *cap, size_t need, size_t elem);
 /* Puts a frame on a link from the node at end `dir` (0: a, 1: b) and runs the impairments. */
 int synack_sim_link_transmit(synack_sim_t *sim, int link, int dir, const uint8_t *frame, size_t len);
 void synack_sim_link_free(sim_link_t *l);
+/* True when a frame matches a scripted rule's predicate (also used by the TAP driver's impairments). */
+bool synack_sim_rule_matches(const synack_sim_rule_t *r, const uint8_t *frame, size_t len);
 
 /* sim_switch.c */
 void synack_sim_switch_input(synack_sim_t *sim, int node, int port, const uint8_t *frame, size_t len);

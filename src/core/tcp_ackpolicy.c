@@ -1,0 +1,38 @@
+/* When in-order data is acknowledged (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2, RFC 5681 §4.2).
+ *
+ * Out-of-order segments, segments that fill all or part of a gap, duplicates and window
+ * updates are acknowledged at once by their callers (tcp_rcv.c, tcp_rcvwnd.c). For plain
+ * in-order data the ACK is delayed, but:
+ *   - during quick-ACK (the first segments of a connection with tcp_quickack_start, or after
+ *     SYNACK_TCP_QUICKACK) every segment is acknowledged at once;
+ *   - an ACK goes out as soon as more than one full-sized segment is unacknowledged, so at
+ *     least every second full-sized segment is acknowledged (RFC 5681 §4.2 SHOULD); with
+ *     tcp_delack_every_second (FreeBSD) every second segment whatever its size;
+ *   - otherwise the delayed-ACK timer (tcp_delack_ms, armed at the first unacknowledged
+ *     segment, so no ACK waits longer: RFC 5681 §4.2's 500 ms MUST) sends it.
+ *
+ * "Full-sized" is the largest segment seen from the peer, at most our MSS, starting from 536:
+ * the peer's segments are smaller than our MSS by its options (12 bytes of timestamps) or by
+ * its own path, and a fixed 2 x MSS threshold would then ACK only every third segment. */
+#include "tcp_internal.h"
+
+static void note_segment_size(synack_tcb_t *tcb, uint32_t n) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  if (tcb->rcv_seg_max == 0) tcb->rcv_seg_max = (uint16_t)(mss < 536u ? mss : 536u);
+  if (n > tcb->rcv_seg_max) tcb->rcv_seg_max = (uint16_t)(n < mss ? n : mss);
+}
+
+void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now) {
+  note_segment_size(tcb, n);
+  tcb->rcv_unacked_segs++;
+  tcb->rcv_unacked_bytes += n;
+  if (tcb->quickack_left > 0) {
+    tcb->quickack_left--;
+    tcb->flags |= TF_ACK_NOW;
+    return;
+  }
+  bool ack = st->cfg.tcp_delack_every_second ? tcb->rcv_unacked_segs >= 2
+                                             : tcb->rcv_unacked_bytes > tcb->rcv_seg_max;
+  if (ack) tcb->flags |= TF_ACK_NOW;
+  else synack_tcp_delack_arm(st, tcb, now);
+}

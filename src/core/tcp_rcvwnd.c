@@ -1,0 +1,89 @@
+/* The receive window we advertise: from the free space of the receive ring, scaled (RFC 7323
+ * §2), with receiver-side silly-window avoidance (RFC 9293 §3.8.6.2.2), and a right edge
+ * (RCV.NXT + RCV.WND, kept in rcv_adv) that never moves left. Also the window update sent when
+ * the application's reads open the window far enough.
+ *
+ * Invariant: rcv_adv never passes RCV.NXT + the ring's free room. In-order data moves RCV.NXT
+ * and fills the ring by the same amount, reads only add room, so what we offered always fits
+ * the ring and out-of-order data inside the offered window always has its place.
+ *
+ * Scaling: a scaled field can only say multiples of 2^shift from RCV.NXT. While the edge is
+ * held, RCV.NXT moves by arbitrary amounts and the field must be rounded up to keep the edge:
+ * it creeps right by less than one unit per ACK (half a unit on average). A new edge is placed
+ * from SO_RCVBUF (rb.cap); the ring of a scaled connection has 1/8 more bytes (rb.slack) that
+ * the creeping edge may use: hundreds of ACKs while the application does not read (Linux
+ * likewise keeps more memory than it offers, tcp_adv_win_scale). Only when a hold has used the
+ * whole slack does the edge retract, by less than one unit, which RFC 7323 §2.4 allows.
+ * Without scaling the edge is exact and no slack is needed. */
+#include "tcp_internal.h"
+
+/* RFC 9293 §3.8.6.2.2: the right edge moves only by at least min(Fr * RCV.BUFF, Eff.snd.MSS)
+ * with Fr = 1/2 (our MSS stands for the peer's effective send MSS). */
+static uint32_t sws_step(const synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  uint32_t half = tcb->rb.cap / 2;
+  uint32_t s = half < mss ? half : mss;
+  return s ? s : 1;
+}
+
+static uint32_t field_max(const synack_tcb_t *tcb, uint32_t bytes) {
+  uint64_t max = (uint64_t)65535 << tcb->rcv_wscale;
+  return bytes > max ? (uint32_t)max : bytes;
+}
+
+/* The window a moving edge may offer: the free space, in whole scale units. */
+static uint32_t adv_avail(const synack_tcb_t *tcb) {
+  uint32_t a = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  return a & ~((1u << tcb->rcv_wscale) - 1);
+}
+
+static uint32_t offered(const synack_tcb_t *tcb) {
+  int32_t o = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
+  return o > 0 ? (uint32_t)o : 0;
+}
+
+uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb) { return tcb->rcv_wscale ? tcb->rb.cap / 8 : 0; }
+
+uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
+  /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
+  if (syn) {
+    uint32_t space = synack_rcvbuf_space(&tcb->rb);
+    return (uint16_t)(space > 65535 ? 65535 : space);
+  }
+  uint8_t ws = tcb->rcv_wscale;
+  uint32_t avail = adv_avail(tcb);
+  uint32_t cur = offered(tcb);
+  uint32_t wnd;
+  if (avail >= cur + sws_step(tcb)) {
+    wnd = avail; /* the edge may move right: by a useful amount */
+  } else {
+    /* Hold the right edge where it is: never shrink it (RFC 9293 §3.8.6.2.2, RFC 7323 §2.4),
+     * never move it by a silly amount. */
+    wnd = cur;
+  }
+  uint32_t field = wnd >> ws;
+  if ((field << ws) < cur) {
+    /* The scaled field cannot say `cur` exactly: round up, into the ring's slack. When even
+     * that would pass the ring, RFC 7323 §2.4 accepts a retraction of less than one unit. */
+    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
+    if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
+  }
+  if (field > 65535) field = 65535;
+  synack_seq_t edge = seq_add(tcb->rcv_nxt, field << ws);
+  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
+  return (uint16_t)field;
+}
+
+void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
+  uint32_t avail = adv_avail(tcb);
+  uint32_t cur = offered(tcb);
+  if (avail <= cur) return;
+  uint32_t grow = avail - cur;
+  if (grow < sws_step(tcb)) return; /* the next ACK could not move the edge anyway */
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  /* A window update of its own is worth sending when the window grows by two segments or by
+   * half the buffer, or when the offered window was below one segment (the sender is stalled
+   * or probing); smaller openings ride on the next ACK (RFC 1122 §4.2.3.3, RFC 9293 §3.8.6.2.2). */
+  if (grow >= 2u * mss || grow >= tcb->rb.cap / 2 || cur < mss) synack_tcp_send_ack(st, tcb, now);
+}

@@ -1,0 +1,346 @@
+/* Loss recovery on the sending side: duplicate-ACK counting, fast retransmit (RFC 5681 §3.2),
+ * SACK-based recovery (RFC 6675: pipe, NextSeg rules 1-4, RecoveryPoint), NewReno partial ACKs
+ * when SACK is off (RFC 6582), limited transmit (RFC 3042), the RTO phase (RFC 6675 §5.1) and
+ * D-SACK undo (RFC 2883 §5, RFC 3708 idea).
+ *
+ * The recovery code decides *when* the window reacts; the congestion-control algorithm
+ * (tcp_cc.h) decides *by how much*. Retransmissions during fast recovery are sent at explicit
+ * sequence numbers; SND.NXT stays at SND.MAX. Only the RTO rewinds SND.NXT (go-back-N), and
+ * then tcp_output.c skips the SACKed ranges. */
+#include "tcp_cc.h"
+#include "tcp_internal.h"
+
+/* ---------- congestion control calls, tolerant of a TCB without an algorithm ---------- */
+
+static void cc_congestion(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->cc) {
+    synack_tcp_cc_congestion(st, tcb, now);
+    return;
+  }
+  /* RFC 5681 §3.2 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); RFC 6675: cwnd = ssthresh. */
+  uint32_t half = synack_cc_flight(tcb) / 2;
+  tcb->ssthresh_bytes = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
+  tcb->cwnd_bytes = tcb->ssthresh_bytes;
+}
+
+static void cc_recovery_end(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->cc) {
+    synack_tcp_cc_recovery_end(st, tcb, now);
+    return;
+  }
+  /* RFC 6582 §3.2 step 3 (full ACK): cwnd = ssthresh. */
+  if (tcb->ssthresh_bytes != UINT32_MAX) tcb->cwnd_bytes = tcb->ssthresh_bytes;
+}
+
+static void cc_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->cc) synack_tcp_cc_undo(st, tcb, now);
+}
+
+/* ---------- state ---------- */
+
+bool synack_rec_in_fast_recovery(const synack_tcb_t *tcb) {
+  return tcb->rec.mode == SYNACK_REC_SACK || tcb->rec.mode == SYNACK_REC_NEWRENO;
+}
+
+static synack_seq_t lost_edge(const synack_tcb_t *tcb) {
+  const synack_sndrec_t *r = &tcb->rec;
+  synack_seq_t e = synack_sack_lost_edge(&r->sb, tcb->snd_una, tcb->snd_mss);
+  /* Other edges count only inside SND.UNA..SND.MAX (sequence comparisons wrap). */
+  if (r->mode == SYNACK_REC_RTO && seq_between(r->lost_edge, e, tcb->snd_max)) e = r->lost_edge;
+  if (r->rack_seen && seq_between(r->rack_edge, e, tcb->snd_max)) e = r->rack_edge; /* RFC 8985 */
+  return e;
+}
+
+uint32_t synack_rec_pipe(const synack_tcb_t *tcb) {
+  return synack_sack_pipe(&tcb->rec.sb, tcb->snd_una, tcb->snd_max, lost_edge(tcb), tcb->rec.high_rxt);
+}
+
+uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
+  const synack_sndrec_t *r = &tcb->rec;
+  uint64_t wnd = tcb->cwnd_bytes, used = 0;
+  if (r->tlp_force) return tcb->snd_mss; /* RFC 8985 §7.3: the probe's one segment */
+  switch ((synack_rec_mode_t)r->mode) {
+  case SYNACK_REC_OPEN:
+    /* RFC 3042: the first two duplicate ACKs each allow one new segment beyond cwnd. */
+    if (r->dupacks > 0 && r->dupacks < SYNACK_DUPTHRESH) wnd += (uint64_t)r->dupacks * tcb->snd_mss;
+    used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una);
+    break;
+  case SYNACK_REC_SACK:
+    /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS. */
+    used = synack_rec_pipe(tcb);
+    break;
+  case SYNACK_REC_NEWRENO: {
+    /* RFC 5681 §3.2 steps 3-4 / RFC 6582: the inflated window against FlightSize. */
+    int64_t w = (int64_t)tcb->cwnd_bytes + r->inflate;
+    wnd = w > (int64_t)tcb->snd_mss ? (uint64_t)w : tcb->snd_mss;
+    used = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
+    break;
+  }
+  case SYNACK_REC_RTO:
+    /* Go-back-N after the RTO: what was resent so far, less what the peer SACKed. */
+    used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una) -
+           synack_sack_bytes_in(&r->sb, tcb->snd_una, tcb->snd_nxt);
+    break;
+  }
+  return wnd > used ? (uint32_t)(wnd - used > UINT32_MAX ? UINT32_MAX : wnd - used) : 0;
+}
+
+static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  /* RFC 6675 §5 step 4 / RFC 6582 §3.2 step 2: RecoveryPoint = HighData, reduce the window,
+   * retransmit the first unacknowledged segment. */
+  r->recover = tcb->snd_max;
+  r->recover_set = true;
+  r->ep_retrans = r->ep_dsacked = 0;
+  r->high_rxt = tcb->snd_una;
+  r->rescue_set = false;
+  cc_congestion(st, tcb, now);
+  if (tcb->flags & TF_SACK_OK) {
+    r->mode = SYNACK_REC_SACK;
+    r->inflate = 0;
+  } else {
+    r->mode = SYNACK_REC_NEWRENO;
+    r->inflate = (int32_t)(SYNACK_DUPTHRESH * tcb->snd_mss); /* RFC 5681 §3.2 step 3 */
+  }
+  r->rtx_first = true;
+  r->tlp_at = 0;
+  synack_count(st, SYNACK_CTR_TCP_FAST_RETRANS);
+  if (r->mode == SYNACK_REC_SACK) synack_count(st, SYNACK_CTR_TCP_SACK_RECOVERIES);
+  synack_tcp_trace_note(st, tcb->sock, &tcb->node.t,
+                        r->mode == SYNACK_REC_SACK ? "fast retransmit (RFC 6675)" : "fast retransmit (RFC 6582)");
+}
+
+static void exit_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  bool fast = synack_rec_in_fast_recovery(tcb);
+  r->mode = SYNACK_REC_OPEN;
+  r->inflate = 0;
+  r->rtx_first = false;
+  r->dupacks = 0;
+  if (fast) cc_recovery_end(st, tcb, now);
+}
+
+static void maybe_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  /* Every retransmission of the episode came back as a duplicate: the reduction was spurious. */
+  if (r->ep_retrans > 0 && r->ep_dsacked >= r->ep_retrans && r->mode == SYNACK_REC_OPEN) {
+    r->ep_retrans = r->ep_dsacked = 0;
+    synack_count(st, SYNACK_CTR_TCP_SPURIOUS_UNDO);
+    synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, "spurious recovery (D-SACK): undo");
+    cc_undo(st, tcb, now);
+  }
+}
+
+void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
+                       uint32_t prev_wnd, uint32_t rtt_us, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  bool sack = (tcb->flags & TF_SACK_OK) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_SACK);
+  synack_sack_update_t u = { 0 };
+  if (acked) synack_sack_advance(&r->sb, tcb->snd_una);
+  if (sack) {
+    synack_sack_update(&r->sb, seg->r.opts.sack, seg->r.opts.sack_count, tcb->snd_una, tcb->snd_max, &u);
+    if (u.dsack) {
+      r->dsacks++;
+      synack_count(st, SYNACK_CTR_TCP_DSACKS_IN);
+      /* RFC 2883 §5: a duplicate of data we retransmitted in this episode. */
+      if (r->recover_set && r->ep_retrans > 0 && seq_lt(u.dsack_start, r->recover)) r->ep_dsacked++;
+    }
+  }
+
+  synack_rack_on_ack(st, tcb, seg, acked, u.newly_sacked, now);
+  synack_rack_detect(st, tcb, now);
+
+  if (acked) {
+    /* A cumulative ACK. */
+    switch ((synack_rec_mode_t)r->mode) {
+    case SYNACK_REC_OPEN:
+      r->dupacks = 0;
+      synack_tcp_cc_on_ack(st, tcb, acked, rtt_us, now);
+      break;
+    case SYNACK_REC_RTO:
+      r->dupacks = 0;
+      if (seq_lt(r->high_rxt, tcb->snd_una)) r->high_rxt = tcb->snd_una;
+      synack_tcp_cc_on_ack(st, tcb, acked, rtt_us, now); /* slow start after the timeout */
+      if (seq_ge(tcb->snd_una, r->recover)) exit_recovery(st, tcb, now);
+      break;
+    case SYNACK_REC_SACK:
+      if (seq_ge(tcb->snd_una, r->recover)) {
+        exit_recovery(st, tcb, now); /* RFC 6675 §5 step (B)... HighACK >= RecoveryPoint */
+      } else if (seq_lt(r->high_rxt, tcb->snd_una)) {
+        r->high_rxt = tcb->snd_una;
+      }
+      break;
+    case SYNACK_REC_NEWRENO:
+      if (seq_ge(tcb->snd_una, r->recover)) {
+        exit_recovery(st, tcb, now); /* RFC 6582 §3.2 step 3: full acknowledgment */
+      } else {
+        /* RFC 6582 §3.2 step 5: partial ACK: retransmit the first unacknowledged segment,
+         * deflate by the amount acknowledged, add back one SMSS when at least one was. */
+        r->rtx_first = true;
+        r->inflate -= (int32_t)acked;
+        if (acked >= tcb->snd_mss) r->inflate += tcb->snd_mss;
+        if ((int64_t)tcb->cwnd_bytes + r->inflate < (int64_t)tcb->snd_mss)
+          r->inflate = (int32_t)tcb->snd_mss - (int32_t)tcb->cwnd_bytes;
+      }
+      break;
+    }
+    maybe_undo(st, tcb, now);
+    synack_rec_loss_check(st, tcb, now); /* RACK may have marked a hole lost */
+    synack_rack_arm_tlp(st, tcb, now);
+    return;
+  }
+
+  maybe_undo(st, tcb, now);
+  /* No cumulative progress: a duplicate ACK? Not while probing a zero window: the answers to
+   * window probes repeat the same ACK by design. */
+  if (!seq_gt(tcb->snd_max, tcb->snd_una) || tcb->rec.persist || tcb->snd_wnd == 0) return;
+  bool dup;
+  if (sack && (tcb->flags & TF_SACK_OK)) {
+    /* RFC 6675 §2: a duplicate ACK carries SACK information about bytes not SACKed before. */
+    dup = u.newly_sacked > 0 && seq_eq(seg->ack, tcb->snd_una);
+  } else {
+    /* RFC 5681 §2: no data, no SYN/FIN, same ACK, same window, data outstanding. */
+    uint32_t wnd = (uint32_t)seg->r.window << tcb->snd_wscale;
+    dup = seg->len == 0 && !(seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_FIN)) && seq_eq(seg->ack, tcb->snd_una) &&
+          wnd == prev_wnd;
+  }
+  if (!dup) return;
+  switch ((synack_rec_mode_t)r->mode) {
+  case SYNACK_REC_NEWRENO:
+    r->inflate += tcb->snd_mss; /* RFC 5681 §3.2 step 4 */
+    return;
+  case SYNACK_REC_SACK:
+    return; /* pipe accounts for it */
+  case SYNACK_REC_RTO:
+    return; /* RFC 6675 §5.1 / RFC 6582 §3.2 step 1: no new recovery before RecoveryPoint */
+  case SYNACK_REC_OPEN:
+    break;
+  }
+  if (r->dupacks < 255) r->dupacks++;
+  bool lost = (tcb->flags & TF_SACK_OK) && seq_gt(lost_edge(tcb), tcb->snd_una);
+  if (r->dupacks < SYNACK_DUPTHRESH && !lost) return; /* RFC 3042 limited transmit meanwhile */
+  /* RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again for the same window of data. */
+  if (r->recover_set && seq_lt(tcb->snd_una, r->recover)) return;
+  enter_fast_recovery(st, tcb, now);
+}
+
+void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (r->mode != SYNACK_REC_OPEN || !seq_gt(tcb->snd_max, tcb->snd_una)) return;
+  if (!seq_gt(lost_edge(tcb), tcb->snd_una)) return;
+  if (r->recover_set && seq_lt(tcb->snd_una, r->recover)) return;
+  enter_fast_recovery(st, tcb, now);
+}
+
+void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  (void)st;
+  (void)now;
+  /* RFC 6675 §5.1: leave fast recovery, RecoveryPoint = HighData, HighRxt = HighACK; keep the
+   * scoreboard so SACKed data is not sent again. A second timeout in a row forgets it: the
+   * receiver may have reneged (RFC 2018 §8). */
+  if (tcb->backoff > 1) synack_sack_reset(&r->sb);
+  r->mode = SYNACK_REC_RTO;
+  r->recover = tcb->snd_max;
+  r->recover_set = true;
+  r->lost_edge = tcb->snd_max;
+  r->high_rxt = tcb->snd_una;
+  r->rescue_set = false;
+  r->inflate = 0;
+  r->dupacks = 0;
+  r->rtx_first = false;
+  r->ep_retrans = r->ep_dsacked = 0;
+}
+
+/* Sends a retransmission at seq; counts it for the episode. */
+static int rtx_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now) {
+  int n = synack_tcp_send_at(st, tcb, seq, max, now);
+  if (n > 0) {
+    tcb->rec.ep_retrans++;
+    tcb->rec.rtx_mark = tcb->snd_max; /* new data is sent in sequence order: above = later */
+    tcb->rec.rtx_later_at = 0;
+    (void)now;
+  }
+  return n;
+}
+
+int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (r->rtx_first) {
+    /* RFC 6675 §5 step 4.3 / RFC 6582 step 2 and 5: the first unacknowledged segment, whatever
+     * the window says. */
+    int n = rtx_at(st, tcb, tcb->snd_una, tcb->snd_mss, now);
+    if (n < 0) return -1;
+    r->rtx_first = false;
+    if (n > 0 && seq_lt(r->high_rxt, seq_add(tcb->snd_una, (uint32_t)n))) r->high_rxt = seq_add(tcb->snd_una, (uint32_t)n);
+  }
+  if (r->mode != SYNACK_REC_SACK) return 0;
+  /* RFC 6675 §4 NextSeg rule 1: the first lost hole above HighRxt, while cwnd - pipe >= SMSS. */
+  for (int guard = 0; guard < 1 << 16; guard++) {
+    if (synack_rec_allowance(tcb) < tcb->snd_mss) break;
+    synack_seq_t edge = lost_edge(tcb), hs, he;
+    synack_seq_t from = seq_max(r->high_rxt, tcb->snd_una);
+    if (!synack_sack_next_hole(&r->sb, from, edge, &hs, &he)) break;
+    uint32_t len = (uint32_t)seq_diff(he, hs);
+    int n = rtx_at(st, tcb, hs, len < tcb->snd_mss ? len : tcb->snd_mss, now);
+    if (n < 0) return -1;
+    if (n == 0) break;
+    r->high_rxt = seq_add(hs, (uint32_t)n);
+  }
+  return 0;
+}
+
+int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (r->mode != SYNACK_REC_SACK) return 0;
+  for (int guard = 0; guard < 1 << 16; guard++) {
+    if (synack_rec_allowance(tcb) < tcb->snd_mss) return 0;
+    synack_seq_t hs, he, from = seq_max(r->high_rxt, tcb->snd_una);
+    /* Rule 3: an unSACKed hole above HighRxt below the highest SACKed byte (not yet lost). */
+    if (synack_sack_next_hole(&r->sb, from, synack_sack_high(&r->sb, tcb->snd_una), &hs, &he)) {
+      uint32_t len = (uint32_t)seq_diff(he, hs);
+      int n = rtx_at(st, tcb, hs, len < tcb->snd_mss ? len : tcb->snd_mss, now);
+      if (n < 0) return -1;
+      if (n == 0) return 0;
+      r->high_rxt = seq_add(hs, (uint32_t)n);
+      continue;
+    }
+    /* Rule 4: one rescue retransmission per recovery, of the highest unSACKed segment, when
+     * no new data could be sent; HighRxt is not moved. */
+    if (r->rescue_set && !seq_gt(tcb->snd_una, r->rescue_rxt)) return 0;
+    synack_seq_t top = tcb->snd_max;
+    synack_seq_t sack_hi = synack_sack_high(&r->sb, tcb->snd_una);
+    if (r->sb.n && seq_eq(sack_hi, tcb->snd_max)) top = r->sb.r[r->sb.n - 1].start;
+    if (!seq_gt(top, from)) return 0;
+    uint32_t span = (uint32_t)seq_diff(top, from);
+    uint32_t len = span < tcb->snd_mss ? span : tcb->snd_mss;
+    synack_seq_t s = seq_sub(top, len);
+    if (synack_sack_covers(&r->sb, s, NULL)) return 0;
+    int n = rtx_at(st, tcb, s, len, now);
+    if (n < 0) return -1;
+    r->rescue_rxt = r->recover;
+    r->rescue_set = true;
+    return 0;
+  }
+  return 0;
+}
+
+void synack_rec_info(const synack_tcb_t *tcb, uint32_t *sacked, uint32_t *lost, uint32_t *retrans) {
+  const synack_sndrec_t *r = &tcb->rec;
+  uint32_t mss = tcb->snd_mss ? tcb->snd_mss : 1;
+  *sacked = (r->sb.bytes + mss - 1) / mss;
+  synack_seq_t edge = lost_edge(tcb);
+  uint32_t lb = 0;
+  if (seq_gt(edge, tcb->snd_una)) {
+    synack_seq_t e = seq_min(edge, tcb->snd_max);
+    lb = (uint32_t)seq_diff(e, tcb->snd_una) - synack_sack_bytes_in(&r->sb, tcb->snd_una, e);
+  }
+  *lost = (lb + mss - 1) / mss;
+  uint32_t rb = 0;
+  synack_seq_t hr = r->mode == SYNACK_REC_RTO ? tcb->snd_nxt : r->high_rxt;
+  if (r->mode != SYNACK_REC_OPEN && seq_gt(hr, tcb->snd_una)) {
+    synack_seq_t e = seq_min(hr, tcb->snd_max);
+    rb = (uint32_t)seq_diff(e, tcb->snd_una) - synack_sack_bytes_in(&r->sb, tcb->snd_una, e);
+  }
+  *retrans = (rb + mss - 1) / mss;
+}

@@ -1,0 +1,117 @@
+/* The sender's SACK scoreboard (tcp_sack.c) and loss-recovery state (tcp_recovery.c).
+ *
+ * Scoreboard: the sequence ranges the peer reported as SACKed (RFC 2018), kept sorted, disjoint
+ * and not adjacent, always inside (SND.UNA, SND.MAX]. Memory is fixed: SYNACK_SACK_RANGES ranges
+ * per connection (16 × 8 bytes). When a new disjoint range finds the table full, the highest
+ * range is forgotten: the sender may then retransmit bytes the peer already holds, which is
+ * safe, and the ranges nearest SND.UNA (those that drive loss detection) are kept.
+ *
+ * From the ranges the RFC 6675 quantities follow without per-segment state:
+ *   - IsLost(): monotone in the sequence number, so it is one "lost edge": every unSACKed byte
+ *     below it is lost (DupThresh ranges, or more than (DupThresh-1)·SMSS bytes, SACKed above);
+ *   - pipe (SetPipe): unSACKed bytes above the lost edge, plus unSACKed bytes below HighRxt
+ *     (the retransmitted ones);
+ *   - NextSeg(): the first hole above HighRxt.
+ */
+#ifndef SYNACK_TCP_SACK_H
+#define SYNACK_TCP_SACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seq.h"
+#include "synack/wire.h"
+
+#define SYNACK_SACK_RANGES 16
+#define SYNACK_DUPTHRESH 3 /* RFC 5681 §3.2 / RFC 6675 §2 */
+
+typedef struct { synack_seq_t start, end; } synack_sack_range_t;
+
+typedef struct {
+  synack_sack_range_t r[SYNACK_SACK_RANGES];
+  uint8_t n;
+  uint32_t bytes; /* total SACKed bytes */
+} synack_sackboard_t;
+
+/* Loss-recovery phase of the sender. */
+typedef enum {
+  SYNACK_REC_OPEN = 0,  /* no recovery */
+  SYNACK_REC_SACK,      /* RFC 6675 fast recovery */
+  SYNACK_REC_NEWRENO,   /* RFC 6582 fast recovery (SACK not in use) */
+  SYNACK_REC_RTO,       /* after a retransmission timeout, until SND.UNA reaches RecoveryPoint */
+} synack_rec_mode_t;
+
+typedef struct {
+  synack_sackboard_t sb;
+  synack_seq_t recover;    /* RFC 6675 RecoveryPoint / RFC 6582 "recover" */
+  synack_seq_t high_rxt;   /* RFC 6675 HighRxt: end of the highest retransmitted byte */
+  synack_seq_t rescue_rxt; /* RFC 6675 RescueRxt */
+  synack_seq_t lost_edge;  /* RTO phase: every unSACKed byte below is lost */
+  uint8_t mode;            /* synack_rec_mode_t */
+  uint8_t dupacks;         /* RFC 5681 DupAcks */
+  bool recover_set, rescue_set;
+  bool rtx_first;          /* retransmit the segment at SND.UNA at the next output */
+  int32_t inflate;         /* RFC 6582 / RFC 5681 §3.2: NewReno window inflation (bytes, may go negative) */
+  uint32_t ep_retrans;     /* retransmissions in the current/last episode (for D-SACK undo) */
+  uint32_t ep_dsacked;     /* of which the peer reported as duplicates (D-SACK) */
+  uint32_t dsacks;         /* D-SACK blocks received (RFC 2883) */
+  /* RACK-TLP (RFC 8985, tcp_rack.c); needs timestamps (the echoed TSval is the send time). */
+  uint32_t rack_xmit_ms;      /* RACK.xmit_ts (TS clock, ms) of the most recently delivered segment */
+  synack_seq_t rack_end_seq;  /* RACK.end_seq */
+  uint32_t rack_rtt_us;       /* RACK.rtt */
+  uint32_t rack_min_rtt_us;   /* RACK.min_RTT */
+  synack_time_t rack_ack_at;  /* when that delivery was learned */
+  bool rack_seen;
+  synack_seq_t rack_edge;     /* RACK marked every unSACKed byte below this lost */
+  synack_seq_t rtx_mark;      /* SND.MAX when the latest retransmission (explicit seq) was sent */
+  synack_time_t rtx_later_at; /* when data sent after it was first seen delivered (0: not yet) */
+  bool tlp_out;               /* a tail loss probe is outstanding */
+  bool tlp_force;             /* the probe may send one segment beyond cwnd */
+  synack_seq_t tlp_high;      /* TLP.end_seq: SND.MAX when the probe was sent */
+  /* The retransmission-timer slot carries three deadlines (0 = none): RTO, RACK reordering
+   * timer, TLP probe timeout; the wheel timer is set to the earliest. */
+  synack_time_t rto_at, reo_at, tlp_at;
+  /* Persist timer (tcp_persist.c, RFC 9293 §3.8.6.1). */
+  bool persist;               /* probing a zero window */
+  uint32_t probes;            /* window probes sent in this persist phase */
+  synack_time_t probe_sent;   /* when the last probe went out */
+} synack_sndrec_t;
+
+/* ---------- tcp_sack.c: the scoreboard ---------- */
+void synack_sack_reset(synack_sackboard_t *b);
+/* Records [start, end) as SACKed; returns the number of bytes newly SACKed. */
+uint32_t synack_sack_add(synack_sackboard_t *b, synack_seq_t start, synack_seq_t end);
+/* Forgets everything below una (cumulatively acknowledged). */
+void synack_sack_advance(synack_sackboard_t *b, synack_seq_t una);
+/* SACKed bytes inside [a, b). */
+uint32_t synack_sack_bytes_in(const synack_sackboard_t *b, synack_seq_t a, synack_seq_t e);
+/* True when seq is SACKed; *end receives the end of its range. */
+bool synack_sack_covers(const synack_sackboard_t *b, synack_seq_t seq, synack_seq_t *end);
+/* The first unSACKed interval [*hs, *he) with *hs >= from and *hs < limit; *he <= limit. */
+bool synack_sack_next_hole(const synack_sackboard_t *b, synack_seq_t from, synack_seq_t limit, synack_seq_t *hs,
+                           synack_seq_t *he);
+/* RFC 6675 IsLost as an edge: every unSACKed byte below the returned sequence number is lost.
+ * Returns una when nothing is lost. */
+synack_seq_t synack_sack_lost_edge(const synack_sackboard_t *b, synack_seq_t una, uint32_t mss);
+/* RFC 6675 SetPipe over [una, snd_max) for a lost edge and HighRxt. */
+uint32_t synack_sack_pipe(const synack_sackboard_t *b, synack_seq_t una, synack_seq_t snd_max, synack_seq_t lost_edge,
+                          synack_seq_t high_rxt);
+/* Highest SACKed sequence number (end of the top range), or una when none. */
+static inline synack_seq_t synack_sack_high(const synack_sackboard_t *b, synack_seq_t una) {
+  return b->n ? b->r[b->n - 1].end : una;
+}
+
+/* Result of processing the SACK option of one ACK. */
+typedef struct {
+  uint32_t newly_sacked; /* bytes */
+  bool dsack;            /* the first block was a D-SACK (RFC 2883) */
+  synack_seq_t dsack_start, dsack_end;
+  uint32_t invalid;      /* blocks ignored (outside SND.UNA..SND.MAX or malformed) */
+} synack_sack_update_t;
+/* RFC 2018 / RFC 2883: validates the blocks of an ACK against [ack, snd_max] and applies them.
+ * A first block below the cumulative ACK or inside the second block is a D-SACK: recorded in
+ * the result, never added to the scoreboard. */
+void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
+                        synack_seq_t snd_max, synack_sack_update_t *out);
+
+#endif

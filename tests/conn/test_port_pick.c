@@ -1,0 +1,97 @@
+/* Ephemeral port choice (tcp_port.c) around sockets that hold a port without being in the
+ * connection hash: a socket bound but not connected, and a connection that ended while its
+ * handle stays open. The pick skips the socket-table scan while no such socket can exist
+ * (what keeps connect() O(1) with a million connections, see bench/bench_memory.c); these
+ * tests pin the cases where the scan must still run. */
+#include "harness.h"
+#include "tcpfix.h"
+
+static void two_ports(synack_config_t *c) { c->tcp_port_lo = 50000; c->tcp_port_hi = 50001; }
+static void one_port(synack_config_t *c) { c->tcp_port_lo = c->tcp_port_hi = 50000; }
+
+static uint16_t local_port(fx_t *fx, int s) {
+  synack_endpoint_t me;
+  if (synack_getsockname(fx->st, s, &me) < 0) return 0;
+  return me.port;
+}
+
+/* bind() to a port of the ephemeral range holds it: connect() takes the other one, then none. */
+static void bound_socket_holds_port(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, two_ports);
+  REQUIRE(fx);
+  synack_endpoint_t mine, peer;
+  fx_endpoint(fx, &mine, false, 50000);
+  fx_endpoint(fx, &peer, true, FX_SERVICE_PORT);
+  int x = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_bind(fx->st, x, &mine), 0);
+  int y = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, y, &peer), -SYNACK_EINPROGRESS);
+  CHECK_EQ_U(local_port(fx, y), 50001);
+  int z = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, z, &peer), -SYNACK_EADDRNOTAVAIL);
+  /* Once the bound socket is gone its port is free again. */
+  fx_check_rc(synack_close(fx->st, fx->now, x), 0);
+  int w = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, w, &peer), -SYNACK_EINPROGRESS);
+  CHECK_EQ_U(local_port(fx, w), 50000);
+  fx_free(fx);
+}
+
+/* A connection reset while its handle is open leaves a CLOSED socket that still owns its
+ * port (like a BSD socket until close()): the only ephemeral port is unavailable until then. */
+static void closed_socket_with_handle_holds_port(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port);
+  REQUIRE(fx);
+  int s = fx_open_active(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(local_port(fx, s), 50000);
+  /* RFC 9293 §3.10.7.4 with RFC 5961 §3: a RST at exactly RCV.NXT resets the connection. */
+  fx_inject(fx, fx->now, FX_R, 1, 0);
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  synack_endpoint_t peer;
+  fx_endpoint(fx, &peer, true, FX_SERVICE_PORT);
+  int t = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, t, &peer), -SYNACK_EADDRNOTAVAIL);
+  fx_check_rc(synack_close(fx->st, fx->now, s), 0);
+  int u = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, u, &peer), -SYNACK_EINPROGRESS);
+  CHECK_EQ_U(local_port(fx, u), 50000);
+  fx_free(fx);
+}
+
+/* Without any bound-only socket, many connections to one peer take distinct ports until the
+ * range runs out, and closing one frees exactly its port. */
+static void range_exhaustion(void) {
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  c.tcp_port_lo = 40000;
+  c.tcp_port_hi = 40063;
+  c.max_sockets = 128;
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  REQUIRE(fx);
+  synack_endpoint_t peer;
+  fx_endpoint(fx, &peer, true, FX_SERVICE_PORT);
+  int socks[64];
+  uint64_t seen = 0;
+  for (int i = 0; i < 64; i++) {
+    socks[i] = synack_socket(fx->st, SYNACK_AF_INET);
+    fx_check_rc(synack_connect(fx->st, fx->now, socks[i], &peer), -SYNACK_EINPROGRESS);
+    uint16_t p = local_port(fx, socks[i]);
+    CHECK(p >= 40000 && p <= 40063);
+    if (p >= 40000 && p <= 40063) {
+      CHECK(!(seen & (1ull << (p - 40000))));
+      seen |= 1ull << (p - 40000);
+    }
+  }
+  CHECK_EQ_U(seen, UINT64_MAX);
+  int extra = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, extra, &peer), -SYNACK_EADDRNOTAVAIL);
+  uint16_t freed = local_port(fx, socks[17]);
+  fx_check_rc(synack_close(fx->st, fx->now, socks[17]), 0); /* SYN-SENT: gone at once */
+  int again = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, again, &peer), -SYNACK_EINPROGRESS);
+  CHECK_EQ_U(local_port(fx, again), freed);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(bound_socket_holds_port), TH_CASE(closed_socket_with_handle_holds_port), TH_CASE(range_exhaustion))

@@ -1,0 +1,308 @@
+/* The receive window (tcp_rcvwnd.c) and the receiver's timestamp checks (tcp_rcv.c):
+ * window-scale negotiation in every combination and the shift chosen from tcp_max_buf
+ * (RFC 7323 §2), a right edge that never moves left, receiver SWS avoidance and window
+ * updates (RFC 9293 §3.8.6.2.2), PAWS and the TS.Recent rules (RFC 7323 §4.3, §5). */
+#include "harness.h"
+#include "tcpfix.h"
+
+#define MS SYNACK_MS
+#define KB256 262144u
+
+/* ---------------------------------------------------------------- window scale */
+
+/* Passive open: the peer offers (ws >= 0) or not (ws < 0); we offer when `ours`. Checks the
+ * SYN-ACK's options, both shifts, how the peer's window is read and how ours is written. */
+static void passive_ws(bool ours, int ws, uint8_t want_snd, uint8_t want_rcv, const char *synack_layout) {
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  c.tcp_window_scaling = ours;
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | (ws >= 0 ? SYNACK_TCPOPT_HAS_WSCALE : 0);
+  fx->peer_syn.ws = ws >= 0 ? (uint8_t)ws : 0;
+  int l = fx_listen(fx, 8);
+  FX_REQUIRE_(l >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  /* RFC 7323 §2.2: the SYN-ACK's own window is never scaled; the option only when offered. */
+  fx_expect(fx, FX_SA, 0, 1, .win = 65535, .layout = synack_layout);
+  fx_inject(fx, MS(1), FX_A, 1, 1, .win = 1000);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  FX_REQUIRE_(s >= 0);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.snd_wscale, want_snd);
+  CHECK_EQ_U(i.rcv_wscale, want_rcv);
+  CHECK_EQ_U((i.options & SYNACK_TCPI_OPT_WSCALE) != 0, ours && ws >= 0);
+  CHECK_EQ_U(i.snd_wnd, 1000u << want_snd); /* the peer's field, scaled by its shift */
+  /* Our field after 100 bytes: scaled by our shift. */
+  fx_inject(fx, MS(100), FX_PA, 1, 1, .len = 100, .win = 1000);
+  uint32_t field;
+  if (want_rcv == 7) /* (256 KiB - 100) rounded down to 128: 2047 units */
+    field = (KB256 - 100) >> 7;
+  else /* unscaled: the 65535 offered on the SYN-ACK is held (moving it by 100 bytes is silly) */
+    field = 65535 - 100;
+  fx_expect(fx, FX_A, 1, 101, .t = MS(140), .win = field);
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.rcv_wnd, want_rcv == 7 ? field << 7 : 65435);
+  fx_free(fx);
+}
+
+static void ws_both_offer(void) { passive_ws(true, 3, 3, 7, "mss,nop,wscale"); }
+static void ws_peer_offers_zero(void) { passive_ws(true, 0, 0, 7, "mss,nop,wscale"); }
+static void ws_peer_offers_too_much(void) { passive_ws(true, 15, 14, 7, "mss,nop,wscale"); } /* RFC 7323 §2.3 */
+static void ws_peer_does_not_offer(void) { passive_ws(true, -1, 0, 0, "mss"); }
+static void ws_we_do_not_offer(void) { passive_ws(false, 5, 0, 0, "mss"); }
+static void ws_neither(void) { passive_ws(false, -1, 0, 0, "mss"); }
+
+/* Active open: our SYN offers our shift; the SYN-ACK decides. */
+static void active_ws(int peer_ws, uint8_t want_snd, uint8_t want_rcv) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | (peer_ws >= 0 ? SYNACK_TCPOPT_HAS_WSCALE : 0);
+  fx->peer_syn.ws = peer_ws >= 0 ? (uint8_t)peer_ws : 0;
+  int s = fx_syn_sent(fx);
+  FX_REQUIRE_(s >= 0);
+  fx_inject(fx, MS(10), FX_SA, 0, 1, .win = 500);
+  fx_expect(fx, FX_A, 1, 1, .t = MS(10), .win = want_rcv ? KB256 >> want_rcv : 65535);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.snd_wscale, want_snd);
+  CHECK_EQ_U(i.rcv_wscale, want_rcv);
+  CHECK_EQ_U(i.snd_wnd, 500); /* RFC 7323 §2.2: a SYN's window is not scaled */
+  fx_inject(fx, MS(20), FX_A, 1, 1, .win = 500);
+  CHECK_EQ_U(fx_info(fx, s).snd_wnd, 500u << want_snd);
+  fx_free(fx);
+}
+
+static void ws_active_peer_offers(void) { active_ws(2, 2, 7); }
+static void ws_active_peer_does_not(void) { active_ws(-1, 0, 0); }
+
+/* RFC 7323 §2.3: the smallest shift that lets tcp_max_buf be offered, at most 14. */
+static void ws_shift_from_max_buf(void) {
+  struct { uint32_t max; uint8_t shift; } t[] = {
+    { 65535, 0 }, { 65536, 1 }, { 131070, 1 }, { 131071, 2 }, { 1u << 20, 5 }, { 4u << 20, 7 },
+    { 16u << 20, 9 }, { 1u << 30, 14 }, { 0xffffffffu, 14 },
+  };
+  for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+    synack_config_t c;
+    fx_config(&c, SYNACK_AF_INET);
+    c.tcp_max_buf = t[k].max;
+    fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+    REQUIRE(fx);
+    int s = fx_syn_sent(fx);
+    FX_REQUIRE_(s >= 0);
+    CHECK_EQ_U(fx_info(fx, s).rcv_wscale, t[k].shift);
+    fx_free(fx);
+  }
+  /* The option on the SYN carries it. */
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  c.tcp_max_buf = 16u << 20;
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  synack_endpoint_t rem;
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx->rport = FX_SERVICE_PORT;
+  fx->lport = 0;
+  fx_check_rc(synack_connect(fx->st, 0, s, &rem), -SYNACK_EINPROGRESS);
+  fx_frame_t f;
+  synack_dissect_t d;
+  REQUIRE(fx_pop_tcp(fx, &f, &d));
+  CHECK(d.tcp.opts.present & SYNACK_TCPOPT_HAS_WSCALE);
+  CHECK_EQ_U(d.tcp.opts.wscale, 9);
+  free(f.buf);
+  fx_free(fx);
+}
+
+/* ---------------------------------------------------------------- right edge, SWS */
+
+/* Segments of odd sizes arrive, always inside the offered window, and nobody reads: every
+ * ACK's right edge (ACK + window << shift) is at least the previous one and never beyond the
+ * buffer, until the window closes. */
+static void right_edge_never_moves_left(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 0;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  uint64_t edge = 1 + 65535; /* the SYN-ACK's window */
+  uint32_t seq = 1;
+  static const uint32_t sizes[] = { 1000, 333, 1447, 1, 1460, 977, 1201, 59 };
+  synack_time_t t = MS(100);
+  int acks = 0;
+  for (int k = 0; k < 2000 && seq < edge; k++) {
+    uint32_t n = sizes[k % 8];
+    if (seq + n > edge) n = (uint32_t)(edge - seq);
+    fx_inject(fx, t, FX_A, seq, 1, .len = n);
+    seq += n;
+    fx_advance(fx, t + MS(40)); /* every segment is acknowledged, at once or by the timer */
+    fx_frame_t f;
+    synack_dissect_t d;
+    while (fx_pop_tcp(fx, &f, &d)) {
+      uint64_t e = (uint64_t)(d.tcp.ack - fx->peer_isn) + ((uint64_t)d.tcp.window << 7);
+      if (e < edge || e > 1 + KB256 + KB256 / 8) { /* the ring has 1/8 slack for rounding */
+        fprintf(stderr, "right edge %" PRIu64 " after %" PRIu64 " (ack %u win %u)\n", e, edge, d.tcp.ack - fx->peer_isn,
+                d.tcp.window);
+        th_case_failed = 1;
+      }
+      edge = e;
+      acks++;
+      free(f.buf);
+    }
+    t += MS(50);
+  }
+  th_total_checks++;
+  CHECK(acks > 200);
+  CHECK_EQ_U(seq, edge); /* the window closed at the edge it had reached */
+  CHECK(edge >= 1 + KB256); /* at least the whole SO_RCVBUF was offered */
+  CHECK_EQ_U(fx_info(fx, s).rcv_wnd, 0);
+  CHECK_EQ_U(fx_info(fx, s).bytes_received, seq - 1);
+  fx_free(fx);
+}
+
+/* An 8000-byte buffer, no scaling: SWS steps are min(8000 / 2, MSS 1460) = 1460. */
+static void buf8000(synack_config_t *c) { c->tcp_rcvbuf = 8000; }
+
+static void sws_and_window_updates(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, buf8000);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  uint8_t buf[8000];
+  fx_inject(fx, MS(100), FX_A, 1, 1, .len = 1460);
+  fx_inject(fx, MS(101), FX_A, 1461, 1, .len = 1460);
+  fx_expect(fx, FX_A, 1, 2921, .t = MS(101), .win = 8000 - 2920); /* right edge 8001 */
+  /* Reading 1000 bytes could move the edge by 1000 only: too little, no update. */
+  fx_check_rc(fx_recv(fx, s, buf, 1000), 1000);
+  fx_expect_none(fx);
+  /* The next ACK keeps the edge at 8001 rather than moving it by 1000. */
+  fx_inject(fx, MS(200), FX_A, 2921, 1, .len = 1000);
+  fx_expect(fx, FX_A, 1, 3921, .t = MS(240), .win = 8001 - 3921);
+  /* Reading 2000 more: the edge may move by 3000 >= 2 MSS: a window update at once. */
+  fx_check_rc(fx_recv(fx, s, buf, 2000), 2000);
+  fx_expect(fx, FX_A, 1, 3921, .t = MS(240), .win = 8000 - 920);
+  /* Fill the window completely: zero window. */
+  synack_time_t t = MS(300);
+  uint32_t seq = 3921;
+  while (seq < 3921 + 7080) {
+    uint32_t n = 3921 + 7080 - seq < 1460 ? 3921 + 7080 - seq : 1460;
+    fx_inject(fx, t, FX_A, seq, 1, .len = n);
+    seq += n;
+    t += MS(1);
+  }
+  fx_advance(fx, t + MS(40));
+  fx_frame_t f;
+  synack_dissect_t d;
+  uint16_t last_win = 1;
+  uint32_t last_ack = 0;
+  while (fx_pop_tcp(fx, &f, &d)) {
+    last_win = d.tcp.window;
+    last_ack = d.tcp.ack - fx->peer_isn;
+    free(f.buf);
+  }
+  CHECK_EQ_U(last_ack, 11001);
+  CHECK_EQ_U(last_win, 0);
+  /* Zero window: reading 1000 bytes is not enough (< 1460), 500 more is (1500). */
+  fx_check_rc(fx_recv(fx, s, buf, 1000), 1000);
+  fx_expect_none(fx);
+  fx_check_rc(fx_recv(fx, s, buf, 500), 500);
+  fx_expect(fx, FX_A, 1, 11001, .win = 1500);
+  /* A zero-window probe beyond the window is answered with the current window. */
+  fx_inject(fx, MS(500), FX_A, 11001 + 1500, 1, .len = 1);
+  fx_expect(fx, FX_A, 1, 11001, .t = MS(500), .win = 1500);
+  fx_free(fx);
+}
+
+/* ---------------------------------------------------------------- PAWS, TS.Recent */
+
+#define TSB 500000u /* fx->peer_ts_base */
+
+static void paws_drops_old_segment(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS | SYNACK_TCPOPT_HAS_SACK_PERM;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  FX_REQUIRE_(fx->ts_on);
+  const synack_counters_t *ctr = synack_stack_counters(fx->st);
+  fx_inject(fx, MS(100), FX_PA, 1, 1, .len = 100); /* TSval TSB + 100 */
+  fx_expect(fx, FX_A, 1, 101, .t = MS(140), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 100, .check_tsecr = true });
+  CHECK_EQ_U(fx_info(fx, s).ts_recent, TSB + 100);
+  /* New data with an older TSval: RFC 7323 §5.3 R1: ACK and drop. */
+  fx_inject(fx, MS(200), FX_PA, 101, 1, .len = 100,
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = TSB + 50, .tsecr = fx->last_tsval });
+  fx_expect(fx, FX_A, 1, 101, .t = MS(200), .layout = "nop,nop,TS",
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 100, .check_tsecr = true });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 1);
+  CHECK_EQ_U(fx_info(fx, s).bytes_received, 100);
+  /* An old duplicate below RCV.NXT failing PAWS is also reported as a D-SACK. */
+  fx_inject(fx, MS(210), FX_PA, 1, 1, .len = 100,
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = TSB + 60, .tsecr = fx->last_tsval });
+  fx_expect(fx, FX_A, 1, 101, .t = MS(210), .nsack = 1, .sack = { { 1, 101 } });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 2);
+  /* The same data with a current TSval is taken. */
+  fx_inject(fx, MS(300), FX_PA, 101, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 201, .t = MS(340), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 300, .check_tsecr = true });
+  /* A RST is not subject to PAWS (RFC 7323 §5.3 R1); at RCV.NXT it resets. */
+  fx_inject(fx, MS(400), FX_R, 201, 0, .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = TSB + 10 });
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 2);
+  fx_free(fx);
+}
+
+/* RFC 7323 §5.5: after 24 days without an update TS.Recent is invalid: a segment whose TSval
+ * looks old (the peer's clock wrapped past 2^31 ms) is accepted and its TSval taken. */
+static void paws_24_day_idle(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  const synack_counters_t *ctr = synack_stack_counters(fx->st);
+  fx_inject(fx, MS(100), FX_PA, 1, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 101, .t = MS(140));
+  /* 23 days later an older TSval is still refused. */
+  synack_time_t d23 = MS(100) + SYNACK_SEC(23u * 86400u);
+  fx_inject(fx, d23, FX_PA, 101, 1, .len = 100,
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = TSB + 50, .tsecr = fx->last_tsval });
+  fx_expect(fx, FX_A, 1, 101, .t = d23, .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 100, .check_tsecr = true });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 1);
+  /* 25 days: the peer's clock advanced 2.16e9 ms, more than 2^31: its TSval compares as older. */
+  synack_time_t d25 = MS(100) + SYNACK_SEC(25u * 86400u);
+  uint32_t tsv = TSB + (uint32_t)(d25 / 1000);
+  CHECK((int32_t)(tsv - (TSB + 100)) < 0);
+  fx_inject(fx, d25, FX_PA, 101, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 201, .t = d25 + MS(40), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = tsv, .check_tsecr = true });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 1);
+  CHECK_EQ_U(fx_info(fx, s).ts_recent, tsv);
+  fx_free(fx);
+}
+
+/* RFC 7323 §4.3: TS.Recent follows segments at or below Last.ACK.sent, so a delayed ACK echoes
+ * the earliest unacknowledged segment (§4.2), and an out-of-order one does not move it. */
+static void ts_recent_update_rule(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  fx_inject(fx, MS(100), FX_A, 1, 1, .len = 1448);
+  fx_inject(fx, MS(110), FX_A, 1449, 1, .len = 1448);
+  fx_expect(fx, FX_A, 1, 2897, .t = MS(110), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 100, .check_tsecr = true });
+  /* Out of order (above Last.ACK.sent): TS.Recent does not move. The second segment did not
+   * update it either (it arrived above Last.ACK.sent = 1): the echo stays at the earliest one. */
+  fx_inject(fx, MS(120), FX_A, 4345, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 2897, .t = MS(120), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 100, .check_tsecr = true });
+  /* The hole: at Last.ACK.sent, taken. */
+  fx_inject(fx, MS(130), FX_A, 2897, 1, .len = 1448);
+  fx_expect(fx, FX_A, 1, 4445, .t = MS(130), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 130, .check_tsecr = true });
+  (void)s;
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_offers_too_much),
+        TH_CASE(ws_peer_does_not_offer), TH_CASE(ws_we_do_not_offer), TH_CASE(ws_neither), TH_CASE(ws_active_peer_offers),
+        TH_CASE(ws_active_peer_does_not), TH_CASE(ws_shift_from_max_buf), TH_CASE(right_edge_never_moves_left),
+        TH_CASE(sws_and_window_updates), TH_CASE(paws_drops_old_segment), TH_CASE(paws_24_day_idle),
+        TH_CASE(ts_recent_update_rule))

@@ -1,0 +1,138 @@
+/* RACK-TLP (RFC 8985, config tcp_rack): a tail loss probe after 2·SRTT instead of an RTO, and
+ * time-based loss marking that retransmits a hole one reordering window after a later-sent
+ * segment was SACKed, without waiting for three duplicate ACKs. */
+#include "harness.h"
+#include "tcpfix.h"
+
+#define M 1448u /* MSS 1460 less the timestamp option */
+#define SEG(i) (1u + (uint32_t)(i) * M)
+
+static void cfg_hook(synack_config_t *c) {
+  c->tcp_cc = SYNACK_CC_NEWRENO;
+  c->tcp_rack = true;
+}
+
+/* SACK and timestamps on; one segment exchanged with a 50 ms RTT (RACK.min_RTT = 50 ms; SRTT
+ * also holds the handshake's sample). Returns the socket. */
+static int open_rack(fx_t *fx) {
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_TS;
+  fx->ts_on = true;
+  int s = fx_open_passive(fx);
+  if (s < 0) return s;
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
+  fx_inject(fx, SYNACK_MS(50), FX_A, 1, 101);
+  return s;
+}
+
+static void tail_loss_probe(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  CHECK(pto < ti.rto_us);
+  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
+  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
+  /* No ACK: after PTO = max(2 SRTT, 10 ms) the last segment is sent again (no new data). */
+  fx_expect_none_until(fx, SYNACK_MS(50) + pto - 1);
+  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = SYNACK_MS(50) + pto);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_PROBES], 1);
+  /* Then the RTO from the probe: the first segment; no second probe. */
+  fx_expect_none_until(fx, SYNACK_MS(50) + pto + ti.rto_us - 1);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(50) + pto + ti.rto_us);
+  fx_free(fx);
+}
+
+/* With data waiting beyond cwnd, the probe is one new segment (RFC 8985 §7.3), only one. */
+static void probe_with_new_data(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  /* 12 segments, cwnd 10: two wait; the probe sends one of them beyond cwnd. */
+  synack_tcp_info_t ti = fx_info(fx, s);
+  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  fx_check_rc(fx_send(fx, s, 12 * M, 100), 12 * M);
+  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
+  fx_expect_none(fx);
+  fx_expect(fx, FX_A, 101 + 10 * M, 1, .len = M, .t = SYNACK_MS(50) + pto);
+  fx_expect_none_until(fx, SYNACK_MS(50) + pto + ti.rto_us - 1);
+  fx_free(fx);
+}
+
+/* Segment 0 of 4 lost; segment 1 is SACKed 2 ms after the send. RACK marks 0 lost one
+ * reordering window (min(RACK.min_RTT / 4, SRTT)) later and retransmits it, after a single
+ * duplicate ACK, before the probe timeout. */
+static void rack_time_based_loss_marking(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  /* The SACK below comes 2 ms after the send: RACK.min_RTT = 2 ms, reo_wnd = 0.5 ms, raised to
+   * the 1 ms floor (the timestamp clock's tick). */
+  const synack_time_t reo = 1000;
+  fx_advance(fx, SYNACK_MS(60));
+  fx_check_rc(fx_send(fx, s, 4 * M, 100), 4 * M);
+  for (int i = 0; i < 4; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, 101, .nsack = 1, .sack = { { 101 + M, 101 + 2 * M } });
+  fx_expect_none(fx);
+  fx_expect_none_until(fx, SYNACK_MS(62) + reo - 1);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(62) + reo);
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).lost, 1);
+  fx_free(fx);
+}
+
+/* A SACK for 1..k-1 (segments after 0, the lost one) with an explicit TSecr: the TSval of the
+ * transmission that triggered this ACK. */
+static void sack_upto(fx_t *fx, synack_time_t t, uint32_t k, uint32_t ecr) {
+  fx_inject(fx, t, FX_A, 1, 101, .nsack = 1, .sack = { { 101 + M, 101 + k * M } },
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = fx->peer_ts_base + (uint32_t)(t / 1000), .tsecr = ecr });
+}
+
+/* RACK detects a lost retransmission: segment 0 is lost, retransmitted at 72 ms and lost again;
+ * new data sent at 80 ms is SACKed at 90 ms while 0 is still missing: 0 is sent a third time
+ * one reordering window later, long before the RTO. TSecr is set by hand to the TSval of the
+ * segment each ACK answers. */
+static void rack_lost_retransmission(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  fx_advance(fx, SYNACK_MS(60));
+  fx_check_rc(fx_send(fx, s, 20 * M, 100), 20 * M);
+  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
+  uint32_t ts60 = fx->last_tsval;
+  /* 1, 2, 3 SACKed: limited transmit sends 10 and 11, the third duplicate starts recovery:
+   * 0 again (cwnd = 12 / 2 = 6 segments). */
+  sack_upto(fx, SYNACK_MS(70), 2, ts60);
+  fx_expect(fx, FX_A, 101 + 10 * M, 1, .len = M, .t = SYNACK_MS(70));
+  sack_upto(fx, SYNACK_MS(71), 3, ts60);
+  fx_expect(fx, FX_A, 101 + 11 * M, 1, .len = M, .t = SYNACK_MS(71));
+  sack_upto(fx, SYNACK_MS(72), 4, ts60);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(72));
+  fx_expect_none(fx);
+  /* 4..7 SACKed: pipe = 8..11 + retransmitted 0 = 5: one new segment. */
+  sack_upto(fx, SYNACK_MS(80), 8, ts60);
+  fx_expect(fx, FX_A, 101 + 12 * M, 1, .len = M, .t = SYNACK_MS(80));
+  fx_expect_none(fx);
+  uint32_t ts80 = fx->last_tsval;
+  sack_upto(fx, SYNACK_MS(85), 10, ts60);
+  fx_expect(fx, FX_A, 101 + 13 * M, 1, .len = M, .t = SYNACK_MS(85));
+  fx_expect(fx, FX_A, 101 + 14 * M, 1, .len = M, .t = SYNACK_MS(85));
+  fx_expect_none(fx);
+  /* 10..12 SACKed, the ACK echoing segment 12 (sent at 80 ms, after the retransmission):
+   * RACK.min_RTT = 10 ms, the reordering window 2.5 ms; meanwhile pipe lets 15..17 go. */
+  sack_upto(fx, SYNACK_MS(90), 13, ts80);
+  for (int i = 15; i <= 17; i++) fx_expect(fx, FX_A, 101 + (uint32_t)i * M, 1, .len = M, .t = SYNACK_MS(90));
+  fx_expect_none_until(fx, SYNACK_MS(90) + 2499);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(90) + 2500);
+  fx_expect_none(fx);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_LOST_RETRANS], 1);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
+        TH_CASE(rack_lost_retransmission))

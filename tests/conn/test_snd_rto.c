@@ -1,0 +1,151 @@
+/* Retransmission timeout (RFC 6298): the exponential backoff sequence with its cap, the retry
+ * limit ending in ETIMEDOUT, TCP_USER_TIMEOUT, and Karn's rule (no RTT sample from a
+ * retransmitted segment when timestamps are off). */
+#include "harness.h"
+#include "tcpfix.h"
+
+static void backoff_cfg(synack_config_t *c) {
+  c->tcp_cc = SYNACK_CC_NEWRENO;
+  c->tcp_rto_min_ms = 1000; /* RFC 6298 §2.4: the RFC's own minimum, so the RTO is exactly 1 s */
+  c->tcp_rto_max_ms = 10000;
+  c->tcp_retries2 = 6;
+}
+
+/* 1, 2, 4, 8 s, then capped at 10 s; the 7th expiry gives up with ETIMEDOUT. */
+static void rto_backoff_sequence_and_etimedout(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, backoff_cfg);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).rto_us, SYNACK_SEC(1));
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
+  const synack_time_t at[] = { SYNACK_SEC(1), SYNACK_SEC(3), SYNACK_SEC(7), SYNACK_SEC(15), SYNACK_SEC(25), SYNACK_SEC(35) };
+  for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+    fx_expect_none_until(fx, at[i] - 1);
+    fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = at[i]);
+    synack_tcp_info_t ti = fx_info(fx, s);
+    CHECK_EQ_U(ti.retransmits, i + 1);
+    CHECK_EQ_U(ti.backoff, i + 1);
+    CHECK_EQ_U(ti.snd_cwnd, 1);
+  }
+  fx_expect_none_until(fx, SYNACK_SEC(45) - 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_expect_none_until(fx, SYNACK_SEC(45));
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
+  fx_check_rc(fx_send(fx, s, 10, 0), -SYNACK_ETIMEDOUT);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TIMEOUTS], 1);
+  fx_free(fx);
+}
+
+/* An ACK restarts the backoff: the next loss starts again at the base RTO. */
+static void ack_resets_backoff(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, backoff_cfg);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(1));
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(3));
+  fx_inject(fx, SYNACK_MS(3100), FX_A, 1, 101);
+  CHECK_EQ_U(fx_info(fx, s).backoff, 0);
+  fx_check_rc(fx_send(fx, s, 50, 100), 50);
+  fx_expect(fx, FX_PA, 101, 1, .len = 50, .t = SYNACK_MS(3100));
+  fx_expect(fx, FX_PA, 101, 1, .len = 50, .t = SYNACK_MS(3100) + fx_info(fx, s).rto_us);
+  fx_free(fx);
+}
+
+static void user_timeout_cfg(synack_config_t *c) {
+  backoff_cfg(c);
+  c->tcp_retries2 = 15;
+}
+
+/* TCP_USER_TIMEOUT (RFC 5482): give up once the data has been retransmitted for that long. */
+static void user_timeout_ends_connection(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, user_timeout_cfg);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_USER_TIMEOUT, 5000), 0);
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(1));
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(3));
+  /* At 7 s the first retransmission is 6 s old: over the 5 s limit. */
+  fx_expect_none_until(fx, SYNACK_SEC(7));
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
+  fx_free(fx);
+}
+
+static void karn_cfg(synack_config_t *c) {
+  c->tcp_cc = SYNACK_CC_NEWRENO;
+  c->tcp_rto_min_ms = 100;
+}
+
+/* RFC 6298 §3 (Karn): without timestamps the ACK of a retransmitted segment gives no sample;
+ * the next segment sent once does. */
+static void karn_no_sample_from_retransmission(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, karn_cfg);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  uint32_t srtt0 = ti.rtt_us, var0 = ti.rttvar_us;
+  synack_time_t rto = ti.rto_us;
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = rto);
+  fx_advance(fx, SYNACK_SEC(2));
+  fx_flush_output(fx); /* later backed-off retransmissions */
+  /* The ACK comes 2 s after the first transmission: ambiguous, not sampled. */
+  fx_inject(fx, SYNACK_SEC(2), FX_A, 1, 101);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.rtt_us, srtt0);
+  CHECK_EQ_U(ti.rttvar_us, var0);
+  CHECK_EQ_U(ti.backoff, 0);
+  /* A segment sent once and ACKed 50 ms later (before its 100 ms RTO) is sampled
+   * (RFC 6298 §2.2/2.3). */
+  fx_check_rc(fx_send(fx, s, 100, 100), 100);
+  fx_expect(fx, FX_PA, 101, 1, .len = 100, .t = SYNACK_SEC(2));
+  fx_inject(fx, SYNACK_SEC(2) + SYNACK_MS(50), FX_A, 1, 201);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.unacked, 0);
+  if (srtt0 == 0) {
+    CHECK_EQ_U(ti.rtt_us, 50000);
+    CHECK_EQ_U(ti.rttvar_us, 25000);
+  } else {
+    uint32_t d = srtt0 > 50000 ? srtt0 - 50000 : 50000 - srtt0;
+    CHECK_EQ_U(ti.rttvar_us, (3 * var0 + d) / 4);
+    CHECK_EQ_U(ti.rtt_us, (7 * srtt0 + 50000) / 8);
+  }
+  uint32_t want = ti.rtt_us + 4 * ti.rttvar_us;
+  CHECK_EQ_U(ti.rto_us, want > 100000 ? want : 100000); /* RFC 6298 §2.4, tcp_rto_min_ms */
+  fx_free(fx);
+}
+
+/* With timestamps, the echoed TSval times even a retransmission (RFC 7323 §4.1): the ACK of the
+ * retransmission at 1 s + 40 ms yields a 40 ms sample. */
+static void timestamps_sample_retransmissions(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, karn_cfg);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_TS;
+  fx->ts_on = true;
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_advance(fx, SYNACK_MS(500));
+  synack_tcp_info_t t0 = fx_info(fx, s);
+  synack_time_t rto = t0.rto_us;
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_MS(500));
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_MS(500) + rto);
+  fx_inject(fx, SYNACK_MS(540) + rto, FX_A, 1, 101);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.rtt_us, t0.rtt_us ? (7 * t0.rtt_us + 40000) / 8 : 40000);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(rto_backoff_sequence_and_etimedout), TH_CASE(ack_resets_backoff), TH_CASE(user_timeout_ends_connection),
+        TH_CASE(karn_no_sample_from_retransmission), TH_CASE(timestamps_sample_retransmissions))
