@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `synack drill` on its own scripts (tests/drill-selftest): scripts that must pass, scripts
+# that must fail with a precise message (mismatch, timing, syntax error...), scripts that must
+# be reported UNSUPPORTED, the comparison switches, -D/--define and --verbose.
+set -u
+CLI=${SYNACK_CLI:?}
+DIR=${SYNACK_SOURCE_DIR:?}/tests/drill-selftest
+cd "$DIR/../.." || exit 1
+D=tests/drill-selftest
+fails=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# run EXPECTED_STATUS ARGS...: runs the CLI, checks its exit status, keeps the output in $out
+run() {
+  local want=$1; shift
+  "$CLI" drill "$@" >"$out" 2>&1
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAILED: synack drill $* exited $got, expected $want"; cat "$out"; fails=$((fails + 1))
+  fi
+}
+# has TEXT: the last output must contain TEXT (fixed string)
+has() {
+  if ! grep -qF -- "$1" "$out"; then
+    echo "FAILED: output lacks: $1"; cat "$out"; fails=$((fails + 1))
+  fi
+}
+
+# 1. every passing script, each under its own profiles (active-open-close runs twice)
+run 0 $D/pass/*.pkt
+has "14 passed, 0 failed, 0 skipped"
+has "PASS $D/pass/active-open-close.pkt [freebsd]"
+has "PASS $D/pass/active-open-close.pkt [rfc]"
+has "PASS $D/pass/profiles.pkt [linux]"
+
+# 2. mismatches: expected line, actual segment in script syntax, virtual time, the difference
+run 1 $D/fail/ack-mismatch.pkt
+has "FAIL $D/fail/ack-mismatch.pkt [rfc]"
+has "$D/fail/ack-mismatch.pkt:6: expected: > S. 0:0(0) ack 1002 <mss 1460>"
+has "$D/fail/ack-mismatch.pkt:6: actual:   > S. 0:0(0) ack 1001 win 65535 <mss 1460> at 0.000000 s"
+has "$D/fail/ack-mismatch.pkt:6: ack 1001, expected 1002"
+has "0 passed, 1 failed, 0 skipped"
+
+run 1 $D/fail/late.pkt
+has "$D/fail/late.pkt:6: sent at 0.000000 s, expected 0.100000 s (tolerance 12500 us)"
+
+run 1 $D/fail/nothing-sent.pkt
+has "$D/fail/nothing-sent.pkt:6: actual:   nothing sent by 1.125000 s (expected at 1.000000 s, tolerance 125000 us)"
+
+run 1 $D/fail/strict-segments.pkt
+has "$D/fail/strict-segments.pkt:12: actual:   > . 1:1001(1000) ack 1 win 65535 at 0.100000 s"
+has "flags ., expected P."
+
+run 1 $D/fail/errno.pkt
+has "$D/fail/errno.pkt:9: read() = -1 EAGAIN, expected -1 ENOTCONN"
+
+run 1 $D/fail/poll-revents.pkt
+has "$D/fail/poll-revents.pkt:10: poll: revents of entry 1 = POLLIN|POLLOUT, expected POLLOUT"
+
+run 1 $D/fail/strict-tail.pkt
+has "$D/fail/strict-tail.pkt:6: unexpected segment after the last '>' line (--strict_tail): > S. 0:0(0) ack 1 win 65535 <mss 1460> at 0.000000 s"
+
+# --non_fatal=syscall turns a call's mismatch into a warning
+run 0 --non_fatal=syscall $D/fail/errno.pkt
+has "$D/fail/errno.pkt:9: warning: read() = -1 EAGAIN, expected -1 ENOTCONN"
+has "1 passed, 0 failed, 0 skipped"
+
+# 3. a syntax error is file:line:col: message, and counts as a failure
+run 1 $D/fail/syntax.pkt
+has "$D/fail/syntax.pkt:5:11: END must be START + LEN (0 + 0 != 10)"
+
+# 4. comparison switches
+run 1 $D/fail/option-order.pkt
+has "option layout differs at position 2"
+run 0 --options=normalized $D/fail/option-order.pkt
+has "1 passed, 0 failed, 0 skipped"
+run 1 $D/fail/window.pkt
+has "win 65535, expected 1234"
+run 0 --window=ignore $D/fail/window.pkt
+has "1 passed, 0 failed, 0 skipped"
+# --profile on the command line overrides the script's list
+run 0 --profile=freebsd $D/pass/active-open-close.pkt
+has "1 passed, 0 failed, 0 skipped"
+
+# 5. what cannot be honoured is UNSUPPORTED (not a failure, not a pass), with the reason
+run 0 $D/unsupported/*.pkt
+has "UNSUPPORTED $D/unsupported/sysctl.pkt [rfc]: $D/unsupported/sysctl.pkt:2: sysctl net.inet.tcp.nolocaltimewait not mapped"
+has "UNSUPPORTED $D/unsupported/shell.pkt [rfc]: $D/unsupported/shell.pkt:3: shell command \`tc\` not supported"
+has "0 passed, 0 failed, 2 skipped"
+
+# 6. -D and --define (word substitution and #ifdef)
+run 0 -D OUR_MSS=1460 -DFAST $D/define/mss.pkt
+run 0 -D OUR_MSS=1460 $D/define/mss.pkt
+run 1 -D OUR_MSS=1000 $D/define/mss.pkt
+has "mss 1460, expected 1000"
+
+# 7. --verbose shows the timeline with the stack's state changes
+run 0 -v $D/pass/passive-open.pkt
+has "stack: entry -1 SYN-RECEIVED -> ESTABLISHED"
+has "< S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>"
+has "peer (script): SYN-SENT"
+has "peer (script): ESTABLISHED"
+
+# 8. drill.opts: the parent directory's, then the script's own directory's, then the header
+tmp=$(mktemp -d)
+mkdir -p "$tmp/suite/sub"
+printf -- '--profile=freebsd,rfc // both\n--tolerance_usecs=5000\n' >"$tmp/suite/drill.opts"
+cp $D/pass/passive-open.pkt "$tmp/suite/sub/a.pkt"
+grep -v -- '--tolerance_usecs' $D/pass/passive-open.pkt >"$tmp/suite/sub/b.pkt"
+run 0 "$tmp/suite/sub/a.pkt" "$tmp/suite/sub/b.pkt"
+has "PASS $tmp/suite/sub/a.pkt [freebsd]"
+has "PASS $tmp/suite/sub/b.pkt [rfc]"
+has "4 passed, 0 failed, 0 skipped"
+printf -- '--profile=linux\n' >"$tmp/suite/sub/drill.opts"
+run 0 "$tmp/suite/sub/b.pkt"
+has "PASS $tmp/suite/sub/b.pkt [linux]"
+has "1 passed, 0 failed, 0 skipped"
+printf -- '--bogus_option\n' >"$tmp/suite/sub/drill.opts"
+run 0 "$tmp/suite/sub/b.pkt"
+has "header option --bogus_option not supported"
+rm -rf "$tmp"
+
+# 9. usage errors
+run 2
+run 2 --profile=solaris $D/pass/passive-open.pkt
+run 1 $D/does-not-exist.pkt
+
+if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all drill CLI checks passed"

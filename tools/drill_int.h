@@ -1,0 +1,136 @@
+/* Internal state of one `synack drill` run, shared by drill_run.c, drill_pkt.c and
+ * drill_shell.c. */
+#ifndef SYNACK_TOOLS_DRILL_INT_H
+#define SYNACK_TOOLS_DRILL_INT_H
+
+#include "drill.h"
+
+typedef struct {
+  synack_time_t t;         /* stack time at which the stack sent it */
+  uint8_t *buf;
+  size_t len;
+} drill_out_t;
+
+typedef struct {
+  int label;               /* the script's fd number */
+  int sock;                /* synack handle */
+  bool nonblock;
+  bool listener;
+  bool shut_wr;            /* shutdown(SHUT_WR/RDWR) was called */
+  uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
+  bool connected;          /* was ever connected (for poll's HUP after a reset) */
+} drill_fd_t;
+
+typedef struct {
+  uint32_t script, actual;
+} drill_tsmap_t;
+
+typedef struct {
+  int ev;                  /* index of the call event */
+  synack_time_t start;     /* stack time the call started */
+  int64_t done;            /* bytes written so far (blocking write) */
+} drill_pending_t;
+
+#define DRILL_MAX_FDS 64
+#define DRILL_MAX_PENDING 8
+#define DRILL_MAX_TSMAP 256
+
+typedef struct drill_run {
+  const drill_script_t *s;
+  const drill_opts_t *o;
+  synack_config_t cfg;
+  synack_stack_t *st;
+  bool linux_profile;
+  int family;
+  synack_ip_t lip, rip;
+  uint16_t lport, rport;          /* the flow: stack side, peer side */
+  uint16_t bind_port, connect_port, peer_port;
+  synack_time_t base, now;        /* stack time of script time 0; current stack time */
+  /* header options */
+  int64_t tol_us;
+  int64_t tol_permille;           /* tolerance_percent * 10 */
+  int64_t ts_tick_us;             /* 0 = outbound TS val unchecked */
+  bool strict_segments, nonfatal_syscall, strict_tail;
+  /* segments the stack sent, not yet matched */
+  drill_out_t *outq;
+  size_t nout, capout, outhead;
+  /* sequence translation */
+  bool have_isn;
+  uint32_t isn_base;              /* raw = script + isn_base for the stack's sequence space */
+  uint32_t peer_nxt;              /* next peer sequence number, for '...(LEN)' */
+  uint32_t isn_raw;               /* the stack's ISN as sent (payload check) */
+  bool have_peer_isn;
+  uint32_t peer_isn;              /* the peer's ISN: the sequence number of its latest SYN */
+  uint32_t last_out_seq;
+  /* timestamps */
+  drill_tsmap_t tsmap[DRILL_MAX_TSMAP];
+  int ntsmap;
+  bool have_ts_first, have_last_ts;
+  uint32_t ts_first_script, ts_first_actual, last_ts_actual;
+  /* sockets */
+  drill_fd_t fds[DRILL_MAX_FDS];
+  int nfds;
+  int last_conn_label;            /* for %{ }% blocks */
+  drill_pending_t pending[DRILL_MAX_PENDING];
+  int npending;
+  /* outcome */
+  drill_status_t status;
+  bool done;
+  char *msg;
+  size_t msgcap, msglen;
+  int line;                       /* line of the event being run */
+  bool soft;                      /* --non_fatal=syscall while checking a call: warn only */
+  synack_tcp_state_t peer_state;  /* the script's end as its packets imply (--verbose) */
+  uint32_t peer_fin_end;          /* sequence number after the peer's FIN */
+  size_t outq_bytes;              /* memory bound of the outbound queue */
+} drill_run_t;
+
+/* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
+ * the byte after the SYN), so that data delivered or sent at the wrong place is caught. */
+static inline uint8_t drill_stream_byte(uint32_t off) { return (uint8_t)((off * 2654435761u) >> 24); }
+
+/* Message helpers (drill_run.c): append a line to the run's message. */
+void drill_say(drill_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void drill_fail(drill_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void drill_unsupported(drill_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Script time (seconds, as text) of a stack time. */
+double drill_stime(const drill_run_t *r, synack_time_t t);
+/* The fd of a label, or NULL. */
+drill_fd_t *drill_fd(drill_run_t *r, int label);
+
+/* drill_pkt.c */
+/* Builds the IP packet of a '<' line into buf; returns its length or 0 (reason in why). */
+size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why, size_t whycap);
+/* Renders the expected line / an actual segment in script syntax. */
+void drill_pkt_render_expected(const drill_packet_t *pk, char *buf, size_t cap);
+void drill_pkt_render_actual(const drill_run_t *r, const synack_dissect_t *d, uint8_t flags, size_t paylen, char *buf,
+                             size_t cap);
+/* Compares an actual segment (flags/payload length possibly merged) with a '>' line. Returns true
+ * when it matches; otherwise why says the first difference. Learns the ISN / TS mapping on a match. */
+bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, uint8_t flags,
+                       size_t paylen, int64_t tol_us, char *why, size_t whycap);
+
+/* drill_call.c */
+/* Tries a system call. blocking: the call may wait (a T...E call on a blocking socket): returns
+ * false while it would block. Otherwise returns true with the result (>= 0 or -errno) in *ret. */
+bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);
+/* Checks a finished call's result against the script (fails the run on a mismatch). */
+void drill_call_check(drill_run_t *r, const drill_event_t *ev, int64_t ret);
+/* Stack time at which a pending call must be looked at even without stack activity
+ * (a poll timeout), or SYNACK_TIME_NEVER. */
+synack_time_t drill_call_wake(const drill_run_t *r, const drill_pending_t *pend);
+/* Symbol values (Linux numbering); returns false when unknown. */
+bool drill_symbol(const char *name, int64_t *v);
+/* The errno value of a symbol ("ECONNRESET"), or 0. */
+int drill_errno_value(const char *name);
+/* Evaluates an integer argument (INT, SYM, OR, [v]); false with an unsupported note otherwise. */
+bool drill_arg_int(drill_run_t *r, const drill_arg_t *a, int64_t *v);
+
+/* drill_shell.c */
+/* Runs a back-quoted command (phase: 0 before the stack exists, 1 on the timeline, 2 after the
+ * last event). Reports failures/unsupported through the run. */
+void drill_shell(drill_run_t *r, const char *cmd, int phase);
+/* Evaluates a %{ }% block. */
+void drill_code(drill_run_t *r, const char *code);
+
+#endif
