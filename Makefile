@@ -10,7 +10,7 @@ all:
 	$(CMAKE) --build $(BUILD)/release -j $(JOBS)
 
 run: all
-	./$(BUILD)/release/synack demo
+	./$(BUILD)/release/synack demo --out-dir synack-tour
 
 deps:
 	@bash tools/install-deps.sh

@@ -1,0 +1,163 @@
+/* `synack scenario list | run NAME|all [options]`: the catalogue of named scenarios. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "scenario.h"
+#include "svg.h"
+
+typedef struct {
+  const synack_scn_def_t *defs;
+  const size_t *count;
+  const char *group;
+} group_t;
+
+static const group_t groups[] = {
+    {synack_scn_open_defs, &synack_scn_open_count, "opening"},
+    {synack_scn_close_defs, &synack_scn_close_count, "closing"},
+    {synack_scn_guard_defs, &synack_scn_guard_count, "why TCP does what it does: TIME-WAIT, ISNs, attacks, limits"},
+    {synack_scn_data_defs, &synack_scn_data_count, "keepalive and loss recovery"},
+};
+#define NGROUPS (sizeof groups / sizeof groups[0])
+
+const synack_scn_def_t *synack_scn_find(const char *name) {
+  for (size_t g = 0; g < NGROUPS; g++)
+    for (size_t i = 0; i < *groups[g].count; i++)
+      if (strcmp(groups[g].defs[i].name, name) == 0) return &groups[g].defs[i];
+  return NULL;
+}
+
+int synack_scn_run_one(const synack_scn_def_t *def, uint64_t seed, bool ipv6, const char *profile, bool quiet,
+                       bool color, const char *svg_path, const char *pcap_path, FILE *out) {
+  synack_scn_t *s = calloc(1, sizeof *s);
+  if (!s) return 1;
+  s->seed = seed;
+  s->ipv6 = ipv6;
+  s->profile = profile;
+  s->quiet = quiet;
+  synack_ladder_init(&s->lad, "client", "server");
+  s->pcap_path = pcap_path;
+  int rc = def->run(s);
+  if (rc != 0) synack_scn_expect(s, false, "the scenario could not be set up (%d)", rc);
+  char addr[2][64];
+  for (int i = 0; i < 2; i++) synack_ip_format(&s->ip[i], addr[i], sizeof addr[i]);
+  snprintf(s->lad.left_addr, sizeof s->lad.left_addr, "%s", addr[0]);
+  snprintf(s->lad.right_addr, sizeof s->lad.right_addr, "%s", addr[1]);
+  synack_time_t end = s->sim ? synack_sim_now(s->sim) : 0;
+  synack_ladder_finish(&s->lad);
+  if (!quiet) {
+    fprintf(out, "%sscenario %s%s: %s\n", color ? "\033[1m" : "", def->name, color ? "\033[0m" : "", def->summary);
+    fprintf(out, "client %s <-> server %s, %.0f ms each way (simulated; time is virtual)\n\n", addr[0], addr[1],
+            (double)s->delay_us / 1000.0);
+    synack_ladder_print(&s->lad, out, color);
+    fprintf(out, "\n");
+  }
+  char sub[200];
+  snprintf(sub, sizeof sub, "client %s, server %s, %.0f ms each way; %u segments, %u lost, %u retransmitted",
+           addr[0], addr[1], (double)s->delay_us / 1000.0, s->lad.segments, s->lad.lost, s->lad.retrans);
+  if (svg_path) {
+    char title[160];
+    snprintf(title, sizeof title, "%s: %s", def->name, def->summary);
+    if (synack_svg_ladder(&s->lad, svg_path, title, sub) != 0) synack_scn_expect(s, false, "cannot write %s", svg_path);
+  }
+  if (s->nfail == 0) {
+    fprintf(out, "%-28s ok    %u segments, %u lost, %u retransmitted, virtual time %.3f s\n", def->name,
+            s->lad.segments, s->lad.lost, s->lad.retrans, (double)end / 1e6);
+  } else {
+    fprintf(out, "%-28s FAILED (the story did not happen):\n", def->name);
+    for (int i = 0; i < s->nfail && i < SCN_MAX_FAILS; i++) fprintf(out, "    - %s\n", s->fail[i]);
+  }
+  int nfail = s->nfail;
+  synack_scn_stop(s);
+  synack_ladder_free(&s->lad);
+  free(s);
+  return nfail ? 1 : 0;
+}
+
+static void list(FILE *f) {
+  for (size_t g = 0; g < NGROUPS; g++) {
+    fprintf(f, "%s:\n", groups[g].group);
+    for (size_t i = 0; i < *groups[g].count; i++)
+      fprintf(f, "  %-26s %s\n", groups[g].defs[i].name, groups[g].defs[i].summary);
+  }
+}
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: synack scenario list\n"
+          "       synack scenario run NAME|all [--seed N] [--ipv6] [--profile linux|freebsd|rfc]\n"
+          "                            [--svg FILE] [--pcap FILE] [--out-dir DIR] [--quiet] [--color|--no-color]\n");
+  return 2;
+}
+
+int synack_cmd_scenario(int argc, char **argv) {
+  if (argc < 2) return usage();
+  if (strcmp(argv[1], "list") == 0) {
+    list(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "run") != 0 || argc < 3) return usage();
+  const char *name = argv[2], *svg = NULL, *pcap = NULL, *profile = NULL, *dir = NULL;
+  uint64_t seed = 1;
+  bool ipv6 = false, quiet = false;
+  int color = -1;
+  for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 0);
+    else if (strcmp(argv[i], "--ipv6") == 0) ipv6 = true;
+    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
+    else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) svg = argv[++i];
+    else if (strcmp(argv[i], "--pcap") == 0 && i + 1 < argc) pcap = argv[++i];
+    else if (strcmp(argv[i], "--out-dir") == 0 && i + 1 < argc) dir = argv[++i];
+    else if (strcmp(argv[i], "--quiet") == 0) quiet = true;
+    else if (strcmp(argv[i], "--color") == 0) color = 1;
+    else if (strcmp(argv[i], "--no-color") == 0) color = 0;
+    else return usage();
+  }
+  if (profile) {
+    synack_config_t c;
+    synack_config_default(&c);
+    if (synack_config_preset(&c, profile) != 0) {
+      fprintf(stderr, "scenario: unknown profile '%s' (linux, freebsd, rfc)\n", profile);
+      return 2;
+    }
+  }
+  bool col = color < 0 ? isatty(1) != 0 : color == 1;
+  if (dir && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "scenario: cannot create %s: %s\n", dir, strerror(errno));
+    return 1;
+  }
+  if (strcmp(name, "all") == 0) {
+    int failed = 0, total = 0;
+    for (size_t g = 0; g < NGROUPS; g++)
+      for (size_t i = 0; i < *groups[g].count; i++) {
+        const synack_scn_def_t *d = &groups[g].defs[i];
+        char sp[512], pp[512];
+        if (dir) {
+          snprintf(sp, sizeof sp, "%s/%s.svg", dir, d->name);
+          snprintf(pp, sizeof pp, "%s/%s.pcap", dir, d->name);
+        }
+        failed += synack_scn_run_one(d, seed, ipv6, profile, quiet, col, dir ? sp : NULL, dir ? pp : NULL, stdout);
+        total++;
+      }
+    printf("\n%d of %d scenarios told their story%s\n", total - failed, total, failed ? "; some FAILED" : "");
+    return failed ? 1 : 0;
+  }
+  const synack_scn_def_t *d = synack_scn_find(name);
+  if (!d) {
+    fprintf(stderr, "scenario: no scenario named '%s'; `synack scenario list` shows them\n", name);
+    return 2;
+  }
+  char sp[512], pp[512];
+  if (dir && !svg) {
+    snprintf(sp, sizeof sp, "%s/%s.svg", dir, d->name);
+    svg = sp;
+  }
+  if (dir && !pcap) {
+    snprintf(pp, sizeof pp, "%s/%s.pcap", dir, d->name);
+    pcap = pp;
+  }
+  return synack_scn_run_one(d, seed, ipv6, profile, quiet, col, svg, pcap, stdout);
+}
