@@ -16,6 +16,17 @@ for b in "$dir"/bench_*; do
   fi
   echo
 done
+# Script benchmarks (they drive the CLI, e.g. over a TAP in a namespace): bench/bench_*.sh BUILD_DIR.
+for sh in "$(dirname "$0")"/bench_*.sh; do
+  [ -f "$sh" ] || continue
+  found=1
+  echo "== $(basename "$sh")"
+  if ! bash "$sh" "$dir"; then
+    echo "bench/run.sh: $(basename "$sh") failed" >&2
+    status=1
+  fi
+  echo
+done
 if [ "$found" = 0 ]; then
   echo "bench/run.sh: no bench_* binaries in $dir" >&2
   exit 1

@@ -14,6 +14,9 @@ have ip       || need+=(iproute2)
 have xmllint  || need+=(libxml2-utils)
 have rsvg-convert || need+=(librsvg2-bin)
 have curl     || need+=(curl)
+have wrk      || need+=(wrk)           # interop load test (tests/net)
+have ping     || need+=(iputils-ping)  # ping both ways (tests/net)
+have python3  || need+=(python3)       # http.server and errno checks in the namespace (tests/net)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then
   echo "install-deps: installing ${need[*]}"

@@ -13,7 +13,15 @@ typedef struct {
 } command_t;
 
 static const command_t commands[] = {
-  { "demo", synack_cmd_demo, "two stacks on the simulated network: ARP, ping, a TCP connection with losses, pcap" },
+  { "drill", synack_cmd_drill, "run packet scripts (packetdrill dialect) against synack on virtual time" },
+  { "demo", synack_cmd_demo, "the tour (what `make run` shows): four scenarios drawn as ladders, SVGs and pcaps" },
+  { "scenario", synack_cmd_scenario, "named TCP stories on the simulator, drawn and checked: list | run NAME" },
+  { "ladder", synack_cmd_ladder, "ladder diagram of a connection in a pcap file (terminal or --svg)" },
+  { "tsg", synack_cmd_tsg, "time-sequence graph (Stevens/tcptrace style) of a connection in a pcap, as SVG" },
+  { "serve", synack_cmd_serve, "serve echo, discard or HTTP files on a TAP (real network, root)" },
+  { "get", synack_cmd_get, "download a URL over HTTP/1.1 through a TAP" },
+  { "connect", synack_cmd_connect, "netcat over a TAP: stdin to the connection, the connection to stdout" },
+  { "ping", synack_cmd_ping, "ICMP/ICMPv6 echo through a TAP" },
 };
 
 static void usage(FILE *f) {

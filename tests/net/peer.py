@@ -1,0 +1,126 @@
+"""The Linux side of the lifecycle interop tests: small kernel-socket clients and servers that
+report what the kernel said (errno names, bytes, timings) on stdout, one line each.
+
+usage: python3 peer.py ACTION [args]
+  refused HOST PORT          connect to a closed port; prints the errno name
+  reset HOST PORT            connect, send, then read until the peer aborts; prints the errno name
+  echo HOST PORT NBYTES      send NBYTES, read them back, then close first; prints "echo ok N"
+  fetch-close HOST PORT PATH HTTP/1.1 request with "Connection: close"; reads to EOF before closing;
+                             prints "eof-first N" (the server closed first) and the body size
+  handshake HOST PORT        times connect(); prints "connected SECONDS"
+  serve-close PORT DELAY     accepts one connection, waits DELAY s, closes without reading; prints "closed"
+  serve-echo PORT            accepts one connection, echoes until EOF, then closes; prints "served N"
+Every socket operation has a timeout so that no test can hang.
+"""
+import errno
+import socket
+import sys
+import time
+
+TIMEOUT = 20
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def conn(host, port):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect((host, int(port)))
+    return s
+
+
+def errname(e):
+    return errno.errorcode.get(e.errno, str(e.errno)) if e.errno else type(e).__name__
+
+
+def main(argv):
+    act = argv[1]
+    if act == "refused":
+        try:
+            conn(argv[2], argv[3])
+            print("connected")
+        except OSError as e:
+            print(errname(e))
+    elif act == "reset":
+        s = conn(argv[2], argv[3])
+        s.sendall(b"hello\n")
+        try:
+            deadline = time.time() + TIMEOUT
+            while time.time() < deadline:
+                d = s.recv(4096)
+                if not d:
+                    print("EOF")
+                    return
+            print("timeout")
+        except OSError as e:
+            print(errname(e))
+    elif act == "echo":
+        n = int(argv[4])
+        s = conn(argv[2], argv[3])
+        data = bytes((i * 7) & 0xFF for i in range(n))
+        s.sendall(data)
+        got = b""
+        while len(got) < n:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        s.close()
+        print("echo ok %d" % len(got) if got == data else "echo mismatch %d" % len(got))
+    elif act == "fetch-close":
+        s = conn(argv[2], argv[3])
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % argv[4]).encode())
+        got = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        head, _, body = got.partition(b"\r\n\r\n")
+        print("eof-first %d %s" % (len(body), head.split(b"\r\n")[0].decode()))
+        s.close()
+    elif act == "handshake":
+        t = time.time()
+        s = conn(argv[2], argv[3])
+        print("connected %.3f" % (time.time() - t))
+        s.close()
+    elif act == "serve-close":
+        ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("::", int(argv[2])))
+        ls.listen(4)
+        ls.settimeout(TIMEOUT)
+        print("listening", flush=True)
+        c, _ = ls.accept()
+        time.sleep(float(argv[3]))
+        c.close()
+        print("closed", flush=True)
+        time.sleep(1)
+    elif act == "serve-echo":
+        ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("::", int(argv[2])))
+        ls.listen(4)
+        ls.settimeout(TIMEOUT)
+        print("listening", flush=True)
+        c, _ = ls.accept()
+        c.settimeout(TIMEOUT)
+        n = 0
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            n += len(d)
+            c.sendall(d)
+        c.close()
+        print("served %d" % n, flush=True)
+    else:
+        print("unknown action", act)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Interop 5: wrk from the Linux side, 10,000 requests over 100 concurrent keep-alive connections
+# against `synack serve --http`: zero socket errors, only 2xx answers, and afterwards synack's
+# connection table holds nothing but its listeners and TIME-WAIT entries.
+set -u
+. "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
+net_require wrk
+net_setup
+
+head -c 1024 /dev/urandom | base64 >"$NET_TMP/index.html"
+net_serve 8080 --http "$NET_TMP" --quiet --stats
+# Each of the 2 threads stops after its 5,000th response: 10,000 in all. wrk's main thread sleeps
+# for the whole -d, so once synack has answered them all, SIGINT makes wrk report at once.
+cat >"$NET_TMP/count.lua" <<'LUA'
+local done_count = 0
+function response(status, headers, body)
+  done_count = done_count + 1
+  if done_count >= 5000 then wrk.thread:stop() end
+end
+LUA
+net_bg "$NET_TMP/wrk.log" wrk -t2 -c100 -d120s --timeout 10s -s "$NET_TMP/count.lua" "http://$SADDR4:8080/index.html"
+WRK_PID=$NET_LAST_PID
+served=0
+for _ in $(seq 1 600); do
+  sleep 0.2
+  kill -0 "$WRK_PID" 2>/dev/null || break
+  kill -USR1 "$SERVE_PID"
+  served=$(grep "serve-stats:" "$NET_TMP/serve.log" | tail -1 | awk '{ print $5 }')
+  [ "${served:-0}" -ge 10000 ] && break
+done
+sleep 0.3
+kill -INT "$WRK_PID" 2>/dev/null
+net_wait 10 sh -c "! kill -0 $WRK_PID 2>/dev/null" || fail "wrk did not stop"
+wait "$WRK_PID" 2>/dev/null
+cat "$NET_TMP/wrk.log"
+reqs=$(awk '/requests in/ { print $1 }' "$NET_TMP/wrk.log")
+[ -n "$reqs" ] && [ "$reqs" -ge 10000 ] || fail "wrk completed only '${reqs:-0}' requests"
+grep -q "Socket errors" "$NET_TMP/wrk.log" && fail "wrk reported socket errors"
+grep -q "Non-2xx" "$NET_TMP/wrk.log" && fail "wrk got non-2xx responses"
+echo "ok: $reqs requests, 0 errors"
+
+# The connection table, dumped on SIGUSR1: wait (bounded) until only listeners and TIME-WAIT remain.
+ok=0
+for _ in $(seq 1 50); do
+  kill -USR1 "$SERVE_PID"
+  sleep 0.2
+  last=$(grep "conn-table:" "$NET_TMP/serve.log" | tail -1)
+  case "$last" in *" other 0") ok=1; break ;; esac
+done
+echo "$last"
+[ "$ok" = 1 ] || { tail -30 "$NET_TMP/serve.log"; fail "connections left in synack's table: $last"; }
+echo "ok: connection table empty but for listeners and TIME-WAIT"
+net_stop "$SERVE_PID"
+grep "driver:" "$NET_TMP/serve.log"
+exit 0

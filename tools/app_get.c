@@ -1,0 +1,177 @@
+/* `synack get URL`: an HTTP/1.1 GET over a synack connection on a TAP, the body to stdout or
+ * a file, progress once a second and a summary line (bytes, rate, retransmissions). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app_http.h"
+#include "app_net.h"
+#include "cli.h"
+
+static int write_all(int fd, const void *p, size_t n) {
+  const uint8_t *b = p;
+  while (n) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: synack get --tap NAME --addr A/P [--addr6 A/P] [options] URL [-o FILE] [--timeout S]\n"
+                  "  URL: http://198.18.0.1:8000/file or http://[fd00::1]:8000/file\n");
+  app_opts_usage(stderr);
+}
+
+int synack_cmd_get(int argc, char **argv) {
+  app_net_t a;
+  char eb[96];
+  memset(&a, 0, sizeof a);
+  app_opts_init(&a.o);
+  const char *url = NULL, *outpath = NULL;
+  double timeout_s = 120;
+  for (int i = 1; i < argc; i++) {
+    int r = app_opts_parse(&a.o, argc, argv, &i);
+    if (r < 0) return 2;
+    if (r > 0) continue;
+    if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outpath = argv[++i];
+    else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout_s = atof(argv[++i]);
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage();
+      return 0;
+    } else if (argv[i][0] != '-' && !url) url = argv[i];
+    else {
+      fprintf(stderr, "synack get: unknown argument '%s'\n", argv[i]);
+      usage();
+      return 2;
+    }
+  }
+  http_url_t u;
+  if (!url || http_parse_url(url, &u) < 0) {
+    fprintf(stderr, "synack get: need a URL like http://198.18.0.1:8000/path\n");
+    return 2;
+  }
+  synack_endpoint_t to;
+  memset(&to, 0, sizeof to);
+  if (app_parse_ip(u.host, &to.ip) < 0) {
+    fprintf(stderr, "synack get: '%s' is not an IP address (no DNS here)\n", u.host);
+    return 2;
+  }
+  to.port = u.port;
+  int out = 1;
+  if (outpath) {
+    out = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+      perror(outpath);
+      return 1;
+    }
+  }
+  int rc = 1;
+  if (app_net_start(&a, "get") < 0) goto done;
+  synack_stack_t *st = a.st;
+  synack_time_t t_start = app_now();
+  int sock = synack_socket(st, to.ip.family);
+  int r = sock < 0 ? sock : synack_connect(st, t_start, sock, &to);
+  if (r != -SYNACK_EINPROGRESS) {
+    fprintf(stderr, "synack get: connect: %s\n", app_err(r, eb, sizeof eb));
+    goto done;
+  }
+  char req[1400];
+  int reqlen = snprintf(req, sizeof req,
+                        "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: synack/" SYNACK_VERSION
+                        "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                        u.path, u.host_header);
+  static char buf[1 << 16];
+  static char head[1 << 16];
+  size_t head_len = 0;
+  bool sent = false, got_head = false, done_body = false;
+  int status = 0;
+  int64_t clen = -1, body = 0;
+  bool chunked = false;
+  app_progress_t prog = { 0 };
+  synack_time_t deadline = t_start + (synack_time_t)(timeout_s * 1e6);
+  while (!app_stop && !done_body) {
+    if (app_now() > deadline) {
+      fprintf(stderr, "synack get: timed out after %.0f s\n", timeout_s);
+      goto done;
+    }
+    if (app_net_run(&a, SYNACK_MS(200)) < 0) goto done;
+    synack_event_t ev;
+    while (synack_stack_next_event(st, &ev)) {
+      if (ev.sock != sock) continue;
+      if (ev.events & SYNACK_EV_ERROR) {
+        fprintf(stderr, "synack get: %s\n", app_err(ev.error, eb, sizeof eb));
+        goto done;
+      }
+      synack_time_t now = app_now();
+      if (!sent && (ev.events & (SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE))) {
+        if (synack_send(st, now, sock, req, (size_t)reqlen, 0) == reqlen) sent = true;
+      }
+      while (!done_body) {
+        int64_t n = synack_recv(st, now, sock, buf, sizeof buf, 0);
+        if (n == -SYNACK_EAGAIN) break;
+        if (n < 0) {
+          fprintf(stderr, "synack get: recv: %s\n", app_err((int)n, eb, sizeof eb));
+          goto done;
+        }
+        if (n == 0) {
+          if (!got_head || (clen >= 0 && body < clen)) {
+            fprintf(stderr, "synack get: connection closed early (%lld body bytes)\n", (long long)body);
+            goto done;
+          }
+          done_body = true;
+          break;
+        }
+        const char *data = buf;
+        size_t len = (size_t)n;
+        if (!got_head) {
+          size_t take = len < sizeof head - head_len ? len : sizeof head - head_len;
+          memcpy(head + head_len, buf, take);
+          long hl = http_parse_response(head, head_len + take, &status, &clen, &chunked);
+          if (hl < 0 || (hl == 0 && head_len + take == sizeof head)) {
+            fprintf(stderr, "synack get: malformed response\n");
+            goto done;
+          }
+          if (hl == 0) {
+            head_len += take;
+            continue;
+          }
+          got_head = true;
+          if (chunked) {
+            fprintf(stderr, "synack get: chunked transfer coding is not supported\n");
+            goto done;
+          }
+          size_t from_buf = (size_t)hl - head_len; /* bytes of this read that were head */
+          data = buf + from_buf;
+          len -= from_buf;
+          if (!a.o.quiet) fprintf(stderr, "synack get: HTTP %d, %lld bytes\n", status, (long long)clen);
+        }
+        if (clen >= 0 && (int64_t)len > clen - body) len = (size_t)(clen - body);
+        if (len && write_all(out, data, len) < 0) {
+          perror("synack get: write");
+          goto done;
+        }
+        body += (int64_t)len;
+        app_progress(&prog, "get", (uint64_t)body, a.o.quiet);
+        if (clen >= 0 && body >= clen) done_body = true;
+      }
+    }
+  }
+  if (!done_body) goto done;
+  if (!a.o.quiet) app_summary(&a, "get", (uint64_t)body, t_start, sock);
+  synack_close(st, app_now(), sock);
+  app_drain_closes(&a, SYNACK_SEC(3));
+  rc = status >= 200 && status < 300 ? 0 : 1;
+done:
+  app_net_finish(&a);
+  if (outpath) close(out);
+  return rc;
+}

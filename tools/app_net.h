@@ -1,0 +1,78 @@
+/* What the real-network subcommands (serve, get, connect, ping) share: the common options,
+ * bringing up a stack on a TAP through the event loop, tracing, progress and summaries. */
+#ifndef SYNACK_TOOLS_APP_NET_H
+#define SYNACK_TOOLS_APP_NET_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include <synack/synack.h>
+#include <synack/tap.h>
+
+#define APP_MAX_RULES 8
+
+typedef struct {
+  const char *tap;
+  synack_ip_t addr4, addr6, gw4, gw6;
+  uint8_t prefix4, prefix6;
+  synack_mac_t mac;
+  bool mac_set;
+  uint32_t mtu;
+  uint32_t sndbuf, rcvbuf;             /* 0 = the stack's defaults */
+  const char *pcap;
+  bool trace;
+  bool quiet;
+  bool stats;                         /* print counters and driver statistics at exit */
+  bool offload;                       /* --no-offload clears it */
+  const char *profile;
+  uint64_t seed;
+  synack_sim_link_cfg_t impair;       /* --loss, --reorder, ... */
+  int impair_dirs;                    /* bit 0: in, bit 1: out (default both) */
+  synack_sim_rule_t rules[APP_MAX_RULES];
+  int rule_dir[APP_MAX_RULES];
+  int nrules;
+} app_opts_t;
+
+typedef struct {
+  app_opts_t o;
+  synack_tap_loop_t *loop;
+  synack_stack_t *st;
+  synack_time_t t0;
+} app_net_t;
+
+/* Set by SIGINT / SIGTERM (stop) and SIGUSR1 (an application-defined dump). */
+extern volatile sig_atomic_t app_stop;
+extern volatile sig_atomic_t app_usr1;
+
+void app_opts_init(app_opts_t *o);
+/* Consumes a common option at argv[*i] (advancing *i past its value). Returns 1 when consumed,
+ * 0 when the option is not a common one, -1 on a bad value (message printed). */
+int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i);
+/* The help text of the common options. */
+void app_opts_usage(FILE *f);
+/* Opens the TAP, creates the stack, installs the signal handlers. Returns 0 or prints why. */
+int app_net_start(app_net_t *a, const char *cmd);
+/* Prints the statistics asked for and frees everything. */
+void app_net_finish(app_net_t *a);
+/* One loop iteration (max_wait_us of sleep at most). */
+int app_net_run(app_net_t *a, synack_time_t max_wait_us);
+synack_time_t app_now(void);
+/* "connection refused (ECONNREFUSED)" for an error code; a static buffer per call site is not
+ * needed: the text lives in buf. */
+const char *app_err(int err, char *buf, size_t cap);
+/* Lets the stack finish closes (FIN exchange, last ACK) before the process exits: runs until only
+ * TIME-WAIT entries and listeners remain, at most max_us. */
+void app_drain_closes(app_net_t *a, synack_time_t max_us);
+
+/* Parses "198.18.0.1" / "fd00::1" (also "[fd00::1]"). */
+int app_parse_ip(const char *s, synack_ip_t *out);
+/* Progress line on stderr at most once a second, and the closing summary line. */
+typedef struct {
+  synack_time_t start, last;
+  uint64_t last_bytes;
+  bool shown;
+} app_progress_t;
+void app_progress(app_progress_t *p, const char *what, uint64_t bytes, bool quiet);
+void app_summary(app_net_t *a, const char *what, uint64_t bytes, synack_time_t start, int sock);
+
+#endif

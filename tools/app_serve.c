@@ -1,0 +1,394 @@
+/* `synack serve`: a server on a TAP — echo, discard, or a small HTTP/1.1 file server.
+ * SIGUSR1 prints the connection table; SIGINT/SIGTERM stop (with --table it is printed then). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app_http.h"
+#include "app_net.h"
+#include "cli.h"
+
+#define STAGE_CAP 65536
+
+typedef enum { SRV_ECHO, SRV_DISCARD, SRV_HTTP } srv_mode_t;
+
+typedef struct {
+  int sock;
+  synack_endpoint_t peer;
+  synack_time_t start;
+  uint64_t bytes_in, bytes_out;
+  /* HTTP: the request head being read */
+  char req[HTTP_MAX_REQUEST];
+  size_t req_len;
+  /* the response (or echo) bytes staged for synack_send */
+  uint8_t stage[STAGE_CAP];
+  size_t st_pos, st_len;
+  int fd;              /* file being sent, or -1 */
+  uint64_t file_left;
+  bool responding;     /* a response is in progress */
+  bool close_after;    /* close when the response is queued */
+  bool peer_eof;
+} conn_t;
+
+typedef struct {
+  app_net_t net;
+  srv_mode_t mode;
+  const char *root;
+  uint16_t port;
+  bool rst;            /* abortive close (linger 0) after the first data */
+  bool table_at_exit;
+  int listeners[2];
+  conn_t **conns;      /* by socket handle */
+  size_t nconns_cap;
+  uint64_t accepted, closed_conns, requests;
+  uint8_t scratch[65536];
+} serve_t;
+
+static conn_t *conn_get(serve_t *s, int sock) {
+  return sock >= 0 && (size_t)sock < s->nconns_cap ? s->conns[sock] : NULL;
+}
+
+static void conn_free(serve_t *s, conn_t *c) {
+  if (c->fd >= 0) close(c->fd);
+  s->conns[c->sock] = NULL;
+  s->closed_conns++;
+  free(c);
+}
+
+static void conn_close(serve_t *s, conn_t *c, synack_time_t now) {
+  if (c->bytes_out >= (1u << 20) && !s->net.o.quiet) {
+    char p[64], what[96];
+    synack_ip_format(&c->peer.ip, p, sizeof p);
+    snprintf(what, sizeof what, "serve: %s.%u", p, c->peer.port);
+    app_summary(&s->net, what, c->bytes_out, c->start, c->sock);
+  }
+  synack_close(s->net.st, now, c->sock);
+  conn_free(s, c);
+}
+
+static void dump_table(serve_t *s, FILE *f) {
+  size_t n = synack_conn_table(s->net.st, NULL, 0);
+  synack_conn_entry_t *e = calloc(n ? n : 1, sizeof *e);
+  if (!e) return;
+  n = synack_conn_table(s->net.st, e, n);
+  size_t listen = 0, tw = 0, other = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (e[i].state == SYNACK_TCP_LISTEN) listen++;
+    else if (e[i].state == SYNACK_TCP_TIME_WAIT) tw++;
+    else other++;
+  }
+  fprintf(f, "serve-stats: accepted %llu requests %llu\n", (unsigned long long)s->accepted,
+          (unsigned long long)s->requests);
+  fprintf(f, "conn-table: %zu entries: listen %zu time-wait %zu other %zu\n", n, listen, tw, other);
+  for (size_t i = 0; i < n; i++) {
+    if (e[i].state == SYNACK_TCP_TIME_WAIT && n > 64) continue; /* the summary line counted them */
+    char l[64], r[64];
+    synack_ip_format(&e[i].local.ip, l, sizeof l);
+    synack_ip_format(&e[i].remote.ip, r, sizeof r);
+    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu\n", synack_tcp_state_name(e[i].state), l, e[i].local.port,
+            r, e[i].remote.port, (unsigned long long)e[i].bytes_in, (unsigned long long)e[i].bytes_out);
+  }
+  fflush(f);
+  free(e);
+}
+
+/* ---------- HTTP ---------- */
+
+static void stage(conn_t *c, const void *p, size_t n) {
+  memcpy(c->stage + c->st_len, p, n);
+  c->st_len += n;
+}
+
+static void http_start_response(serve_t *s, conn_t *c) {
+  http_req_t req;
+  long hl = http_parse_request(c->req, c->req_len, &req);
+  if (hl == 0) return;
+  int status;
+  uint64_t size = 0;
+  const char *ctype = "text/plain";
+  if (hl < 0) {
+    status = 431;
+    req.keep_alive = false;
+    req.head = false;
+    hl = (long)c->req_len;
+  } else {
+    status = req.status;
+  }
+  s->requests++;
+  if (status == 0) status = http_open_target(s->root, req.target, &c->fd, &size, &ctype);
+  memmove(c->req, c->req + hl, c->req_len - (size_t)hl);
+  c->req_len -= (size_t)hl;
+  char head[512];
+  char body[64];
+  size_t body_len = 0;
+  if (status != 200) {
+    body_len = (size_t)snprintf(body, sizeof body, "%d\n", status);
+    size = body_len;
+    if (status != 404) req.keep_alive = false;
+  }
+  size_t n = http_format_head(head, sizeof head, status, size, ctype, req.keep_alive);
+  c->st_pos = c->st_len = 0;
+  stage(c, head, n);
+  if (!req.head) {
+    if (status == 200) c->file_left = size;
+    else stage(c, body, body_len);
+  }
+  /* The head and the start of the file leave in one send: no small segment of its own. */
+  if (c->file_left && c->fd >= 0) {
+    size_t room = STAGE_CAP - c->st_len;
+    size_t want = c->file_left < room ? (size_t)c->file_left : room;
+    ssize_t r = read(c->fd, c->stage + c->st_len, want);
+    if (r > 0) {
+      c->st_len += (size_t)r;
+      c->file_left -= (uint64_t)r;
+    }
+  }
+  if (req.head && c->fd >= 0) {
+    close(c->fd);
+    c->fd = -1;
+  }
+  c->responding = true;
+  c->close_after = !req.keep_alive;
+}
+
+/* ---------- per connection ---------- */
+
+/* Moves staged bytes (and file data) into the socket. True when everything staged is queued. */
+static bool push_out(serve_t *s, conn_t *c, synack_time_t now) {
+  for (;;) {
+    if (c->st_pos == c->st_len && c->file_left && c->fd >= 0) {
+      size_t want = c->file_left < STAGE_CAP ? (size_t)c->file_left : STAGE_CAP;
+      ssize_t r = read(c->fd, c->stage, want);
+      if (r <= 0) { /* the file shrank under us: the response cannot be completed */
+        c->file_left = 0;
+        c->close_after = true;
+        break;
+      }
+      c->st_pos = 0;
+      c->st_len = (size_t)r;
+      c->file_left -= (uint64_t)r;
+    }
+    if (c->st_pos == c->st_len) break;
+    int64_t r = synack_send(s->net.st, now, c->sock, c->stage + c->st_pos, c->st_len - c->st_pos, 0);
+    if (r <= 0) return false;
+    c->st_pos += (size_t)r;
+    c->bytes_out += (uint64_t)r;
+  }
+  c->st_pos = c->st_len = 0;
+  if (c->fd >= 0 && !c->file_left) {
+    close(c->fd);
+    c->fd = -1;
+  }
+  return true;
+}
+
+static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
+  synack_time_t now = app_now();
+  synack_stack_t *st = s->net.st;
+  if (events & SYNACK_EV_ERROR) {
+    if (!s->net.o.quiet) {
+      char p[64], eb[96];
+      synack_ip_format(&c->peer.ip, p, sizeof p);
+      fprintf(stderr, "serve: %s.%u: %s\n", p, c->peer.port, app_err(error, eb, sizeof eb));
+    }
+    conn_close(s, c, now);
+    return;
+  }
+  for (int rounds = 0; rounds < 64; rounds++) {
+    if (!push_out(s, c, now)) return; /* wait for WRITABLE */
+    if (c->responding) {
+      c->responding = false;
+      if (c->close_after) {
+        conn_close(s, c, now);
+        return;
+      }
+    }
+    if (s->mode == SRV_HTTP && c->req_len) {
+      http_start_response(s, c);
+      if (c->responding) continue;
+    }
+    /* Read more. */
+    uint8_t *dst;
+    size_t cap;
+    if (s->mode == SRV_HTTP) {
+      dst = (uint8_t *)c->req + c->req_len;
+      cap = sizeof c->req - c->req_len;
+    } else if (s->mode == SRV_ECHO) {
+      dst = c->stage;
+      cap = STAGE_CAP;
+    } else {
+      dst = s->scratch;
+      cap = sizeof s->scratch;
+    }
+    if (cap == 0) { /* a full head buffer without a complete request */
+      http_start_response(s, c);
+      continue;
+    }
+    int64_t r = synack_recv(st, now, c->sock, dst, cap, 0);
+    if (r == -SYNACK_EAGAIN) return;
+    if (r < 0) {
+      conn_close(s, c, now);
+      return;
+    }
+    if (r == 0) {
+      /* The peer closed its side: finish what is in progress, then close ours. */
+      c->peer_eof = true;
+      conn_close(s, c, now);
+      return;
+    }
+    c->bytes_in += (uint64_t)r;
+    if (s->rst) {
+      /* RFC 9293 §3.10.4 / RFC 1122 4.2.2.13: linger 0 turns close into an abort (RST). */
+      synack_setsockopt(st, c->sock, SYNACK_SO_LINGER, 0);
+      synack_close(st, now, c->sock);
+      conn_free(s, c);
+      return;
+    }
+    if (s->mode == SRV_HTTP) c->req_len += (size_t)r;
+    else if (s->mode == SRV_ECHO) {
+      c->st_pos = 0;
+      c->st_len = (size_t)r;
+    }
+  }
+}
+
+static void accept_all(serve_t *s, int lsock) {
+  for (;;) {
+    synack_endpoint_t peer;
+    int c = synack_accept(s->net.st, lsock, &peer);
+    if (c < 0) return;
+    if ((size_t)c >= s->nconns_cap) {
+      size_t ncap = s->nconns_cap ? s->nconns_cap * 2 : 256;
+      while (ncap <= (size_t)c) ncap *= 2;
+      conn_t **n = realloc(s->conns, ncap * sizeof *n);
+      if (!n) {
+        synack_abort(s->net.st, app_now(), c);
+        continue;
+      }
+      memset(n + s->nconns_cap, 0, (ncap - s->nconns_cap) * sizeof *n);
+      s->conns = n;
+      s->nconns_cap = ncap;
+    }
+    conn_t *cn = calloc(1, sizeof *cn);
+    if (!cn) {
+      synack_abort(s->net.st, app_now(), c);
+      continue;
+    }
+    cn->sock = c;
+    cn->peer = peer;
+    cn->fd = -1;
+    cn->start = app_now();
+    s->conns[c] = cn;
+    s->accepted++;
+    /* Responses are queued whole, so Nagle would only hold back their last partial segment until
+     * the client's (delayed) ACK. */
+    if (s->mode == SRV_HTTP) synack_setsockopt(s->net.st, c, SYNACK_TCP_NODELAY, 1);
+    service(s, cn, SYNACK_EV_READABLE, 0);
+  }
+}
+
+static int listen_on(serve_t *s, int family) {
+  synack_stack_t *st = s->net.st;
+  int l = synack_socket(st, family);
+  if (l < 0) return l;
+  synack_setsockopt(st, l, SYNACK_SO_REUSEADDR, 1);
+  synack_endpoint_t ep;
+  memset(&ep, 0, sizeof ep);
+  ep.ip.family = (uint8_t)family;
+  ep.port = s->port;
+  int r = synack_bind(st, l, &ep);
+  if (r == 0) r = synack_listen(st, l, 1024);
+  return r < 0 ? r : l;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: synack serve --tap NAME --addr A/P [--addr6 A/P] [options] PORT (--echo | --discard | --http DIR)\n"
+                  "  --rst     abort each connection (linger 0 → RST) once it has sent data\n"
+                  "  --table   print the connection table at exit (SIGUSR1 prints it any time)\n");
+  app_opts_usage(stderr);
+}
+
+int synack_cmd_serve(int argc, char **argv) {
+  serve_t *s = calloc(1, sizeof *s);
+  if (!s) return 1;
+  app_opts_init(&s->net.o);
+  int mode = -1;
+  long port = -1;
+  for (int i = 1; i < argc; i++) {
+    int r = app_opts_parse(&s->net.o, argc, argv, &i);
+    if (r < 0) goto bad;
+    if (r > 0) continue;
+    if (strcmp(argv[i], "--echo") == 0) mode = SRV_ECHO;
+    else if (strcmp(argv[i], "--discard") == 0) mode = SRV_DISCARD;
+    else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc) {
+      mode = SRV_HTTP;
+      s->root = argv[++i];
+    } else if (strcmp(argv[i], "--rst") == 0) s->rst = true;
+    else if (strcmp(argv[i], "--table") == 0) s->table_at_exit = true;
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage();
+      free(s);
+      return 0;
+    } else if (argv[i][0] != '-' && port < 0) {
+      char *end;
+      port = strtol(argv[i], &end, 10);
+      if (*end || port < 1 || port > 65535) goto bad;
+    } else {
+      fprintf(stderr, "synack serve: unknown argument '%s'\n", argv[i]);
+      goto bad;
+    }
+  }
+  if (mode < 0 || port < 0) goto bad;
+  s->mode = (srv_mode_t)mode;
+  s->port = (uint16_t)port;
+  if (app_net_start(&s->net, "serve") < 0) {
+    app_net_finish(&s->net);
+    free(s);
+    return 1;
+  }
+  s->listeners[0] = s->listeners[1] = -1;
+  if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
+  s->listeners[1] = listen_on(s, SYNACK_AF_INET6);
+  if (s->listeners[0] < -1 || s->listeners[1] < 0) {
+    fprintf(stderr, "synack serve: cannot listen on port %u\n", s->port);
+    app_net_finish(&s->net);
+    free(s);
+    return 1;
+  }
+  /* Printed even with --quiet: scripts wait for this line. */
+  fprintf(stderr, "synack serve: listening on port %u (%s)\n", s->port,
+            s->mode == SRV_HTTP ? "http" : s->mode == SRV_ECHO ? "echo" : "discard");
+  while (!app_stop) {
+    if (app_net_run(&s->net, SYNACK_MS(200)) < 0) break;
+    synack_event_t ev;
+    while (synack_stack_next_event(s->net.st, &ev)) {
+      if (ev.sock < 0) continue;
+      if (ev.sock == s->listeners[0] || ev.sock == s->listeners[1]) {
+        accept_all(s, ev.sock);
+        continue;
+      }
+      conn_t *c = conn_get(s, ev.sock);
+      if (c) service(s, c, ev.events, ev.error);
+    }
+    if (app_usr1) {
+      app_usr1 = 0;
+      dump_table(s, stdout);
+    }
+  }
+  if (s->table_at_exit) dump_table(s, stdout);
+  if (!s->net.o.quiet)
+    fprintf(stderr, "synack serve: %llu connections accepted, %llu requests\n", (unsigned long long)s->accepted,
+            (unsigned long long)s->requests);
+  for (size_t i = 0; i < s->nconns_cap; i++)
+    if (s->conns[i]) conn_free(s, s->conns[i]);
+  free(s->conns);
+  app_net_finish(&s->net);
+  free(s);
+  return 0;
+bad:
+  usage();
+  free(s);
+  return 2;
+}
