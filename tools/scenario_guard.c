@@ -56,8 +56,10 @@ static int time_wait_story(synack_scn_t *s, bool honoured) {
   SCN_EXPECT(s, la && la->lost, "the client's last ACK is lost");
   synack_scn_conn_t *old = synack_scn_conn(s, 1, 0);
   if (honoured) {
-    SCN_EXPECT(s, s->story_err[0] == -SYNACK_EADDRINUSE || s->story_err[0] == -SYNACK_EADDRNOTAVAIL,
-               "TIME-WAIT holds the 4-tuple: the new connection cannot be made");
+    /* SO_REUSEADDR lets bind() through; connect() on the 4-tuple in TIME-WAIT is refused. */
+    SCN_EXPECT(s, s->story_err[0] == -SYNACK_EADDRNOTAVAIL,
+               "TIME-WAIT holds the 4-tuple: the new connection cannot be made (EADDRNOTAVAIL, got %d)",
+               s->story_err[0]);
     const synack_lev_t *f2 = synack_scn_nth(s, SCN_FLAGS(1, F, F), 2);
     SCN_EXPECT(s, f2 && f2->retrans, "the server resends its FIN");
     const synack_lev_t *ack = f2 ? synack_scn_next(s, f2, SCN_ANY(0)) : NULL;
@@ -187,8 +189,8 @@ static int old_dup_story(synack_scn_t *s, old_mode_t mode) {
     if (s->lad.ev[i].kind == SYNACK_LEV_SEG && s->lad.ev[i].injected) dup = &s->lad.ev[i];
   SCN_EXPECT(s, dup != NULL, "the old duplicate is on the wire");
   if (mode == OLD_TW_ON) {
-    SCN_EXPECT(s, s->story_err[1] == -SYNACK_EADDRNOTAVAIL || s->story_err[1] == -SYNACK_EADDRINUSE,
-               "TIME-WAIT holds the 4-tuple: no new connection on it (%d)", s->story_err[1]);
+    SCN_EXPECT(s, s->story_err[1] == -SYNACK_EADDRNOTAVAIL,
+               "TIME-WAIT holds the 4-tuple: no new connection on it (EADDRNOTAVAIL, got %d)", s->story_err[1]);
     SCN_EXPECT(s, syn2 == NULL && neu == NULL, "so there is no new incarnation for the old segment to land in");
     const synack_lev_t *rst = dup ? synack_scn_next(s, dup, SCN_ANY(1)) : NULL;
     SCN_EXPECT(s, rst && (rst->flags & R), "the server has no connection for it: a RST, which TIME-WAIT ignores");

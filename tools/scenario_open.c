@@ -140,10 +140,17 @@ static int synack_lost(synack_scn_t *s) {
   SCN_EXPECT(s, synack_scn_count(s, (synack_scn_match_t){1, CTL, S | A, -1, -1, -1, 1}) >= 1 ||
                     synack_scn_count(s, SCN_FLAGS(1, CTL, S | A)) >= 2,
              "the server resends its SYN-ACK");
+  /* The client's second SYN and the server's timer meet at 1.01 s: one SYN-ACK answers both. */
+  SCN_EXPECT(s, synack_scn_count(s, SCN_FLAGS(1, CTL, S | A)) == 2,
+             "one SYN-ACK repairs the loss, not two identical ones (%u sent)",
+             (unsigned)synack_scn_count(s, SCN_FLAGS(1, CTL, S | A)));
   if (sa1) {
     synack_ladder_explain_after(&s->lad, sa1,
                                 "SYN-ACK lost: the client cannot tell it from a lost SYN; both ends wait out a 1 s RTO");
     SCN_EXPECT(s, sa2 && sa2->t >= sa1->t + SYNACK_SEC(1) - SYNACK_MS(20), "the repair takes one RTO (1 s)");
+    if (sa2)
+      synack_ladder_explain_after(&s->lad, sa2,
+                                  "the resent SYN arrives as the server's timer comes due: one SYN-ACK answers both");
   }
   synack_scn_conn_t *cc = synack_scn_conn(s, 0, c);
   SCN_EXPECT(s, cc && cc->connected, "the client connects");

@@ -395,9 +395,9 @@ static void noopt_active_family(int family, uint16_t default_mss) {
   CHECK_EQ_U(i.snd_mss, default_mss);
   CHECK_EQ_U(i.snd_wscale, 0);
   CHECK_EQ_U(i.rcv_wscale, 0);
-  fx_check_rc(fx_send(fx, s, 1000, 0), 1000);
+  fx_check_rc(fx_send(fx, s, default_mss + 100u, 0), default_mss + 100);
   fx_expect(fx, FX_A, 1, 1, .len = default_mss, .layout = "");
-  fx_expect(fx, FX_PA, 1 + default_mss, 1, .len = 1000u - default_mss, .layout = "");
+  fx_expect(fx, FX_PA, 1 + default_mss, 1, .len = 100, .layout = "");
   fx_expect_none(fx);
   fx_free(fx);
 
@@ -407,6 +407,7 @@ static void noopt_active_family(int family, uint16_t default_mss) {
   s = synack_socket(fx->st, family);
   REQUIRE(s >= 0);
   fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NOOPT, 1), 0);
+  fx->rport = FX_SERVICE_PORT;
   fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EINPROGRESS);
   REQUIRE(synack_getsockname(fx->st, s, &me) == 0);
   fx->lport = me.port;
@@ -457,7 +458,7 @@ static void noopt_passive_family(int family, uint16_t default_mss) {
   REQUIRE(s >= 0);
   CHECK_EQ_U(fx_info(fx, s).snd_mss, default_mss);
   fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_NODELAY, 1), 0);
-  fx_check_rc(fx_send(fx, s, 2000, 0), 2000);
+  fx_check_rc(fx_send(fx, s, 2u * default_mss, 0), 2 * default_mss);
   fx_expect(fx, FX_A, 1, 1, .len = default_mss, .layout = "");
   fx_expect(fx, FX_A, 1 + default_mss, 1, .len = default_mss, .layout = "");
   fx_free(fx);
@@ -513,6 +514,20 @@ static void dup_syn_meets_synack_timer(void) {
   fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_SEC(7));
   fx_inject(fx, SYNACK_MS(7100), FX_A, 1, 1);
   fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
+/* The guard is 5 ms: a repeated SYN 4 ms after a SYN-ACK is not answered, one 5 ms after is. */
+static void dup_syn_guard_5ms(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_inject(fx, SYNACK_MS(4), FX_S, 0, 0);
+  fx_expect_none(fx);
+  fx_inject(fx, SYNACK_MS(5), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(5));
+  fx_expect_none(fx);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(2005));
   fx_free(fx);
 }
 
@@ -719,5 +734,6 @@ TH_MAIN(TH_CASE(active_open_v4), TH_CASE(active_open_v6), TH_CASE(passive_open_v
         TH_CASE(data_on_syn_held), TH_CASE(data_on_third_segment), TH_CASE(old_dup_synack_at_syn_sent),
         TH_CASE(old_dup_syn_at_listener), TH_CASE(closed_port_resets), TH_CASE(closed_port_resets_v6),
         TH_CASE(synack_timer_meets_dup_syn), TH_CASE(dup_syn_meets_synack_timer), TH_CASE(dup_syn_restarts_synack_backoff),
+        TH_CASE(dup_syn_guard_5ms),
         TH_CASE(dup_syn_after_retries_exhausted), TH_CASE(passive_open_ts_rtt_sample), TH_CASE(noopt_active_v4),
         TH_CASE(noopt_active_v6), TH_CASE(noopt_passive_v4), TH_CASE(noopt_passive_v6))

@@ -110,6 +110,146 @@ static void rst_in_timewait(void) {
   fx_free(fx);
 }
 
+static void no_1337_no_5961(synack_config_t *c) { c->tcp_rfc1337 = false; c->tcp_rfc5961_rst = false; c->tcp_rfc5961_syn = false; }
+static void no_5961_syn(synack_config_t *c) { c->tcp_rfc5961_syn = false; }
+
+/* The window a TIME-WAIT entry offers, unscaled: an old data segment draws its ACK, whose
+ * window field is the one the entry keeps. */
+static uint32_t timewait_window_field(fx_t *fx) {
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_PA, (uint32_t)-1000, 2, .len = 10);
+  fx_expect(fx, FX_A, 2, 2, .t = fx->now);
+  return fx->last_win;
+}
+
+/* RFC 5961 §3.2 in TIME-WAIT with RFC 1337 off: a RST in the window but not at RCV.NXT gets a
+ * (rate-limited, counted) challenge ACK and changes nothing; the RST at RCV.NXT ends the entry;
+ * one outside the window is dropped silently. */
+static void rst_in_window_challenged(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, no_rfc1337);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  uint32_t wnd = timewait_window_field(fx); /* no window scaling here */
+  REQUIRE(wnd > 1000);
+  synack_time_t t0 = fx->now;
+  const synack_counters_t *c = synack_stack_counters(fx->st);
+  uint64_t chal = c->events[SYNACK_CTR_TCP_CHALLENGE_ACKS];
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_R, 2 + 100, 0);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(1), .win = wnd);
+  fx_expect_none(fx);
+  CHECK_EQ_U(c->events[SYNACK_CTR_TCP_CHALLENGE_ACKS], chal + 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, t0 + SYNACK_SEC(2), FX_R, 2 + wnd, 0); /* RCV.NXT + RCV.WND: outside */
+  fx_expect_none(fx);
+  CHECK_EQ_U(c->events[SYNACK_CTR_TCP_CHALLENGE_ACKS], chal + 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, t0 + SYNACK_SEC(3), FX_R, 2, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* RFC 9293 §3.10.7.4: the window is RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND; the right edge
+ * itself is outside. RFC 793 rules (RFC 1337 and RFC 5961 off): a RST there is dropped, one
+ * just inside ends the entry. */
+static void rst_window_right_edge(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, no_1337_no_5961);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  uint32_t wnd = timewait_window_field(fx);
+  REQUIRE(wnd > 1000);
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + wnd, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + wnd - 1, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* RFC 7323 §2.3: with window scaling the entry's window is the field shifted by our scale; a
+ * RST beyond the raw field but inside the scaled window is in the window. */
+static void timewait_scaled_window(fx_t *fx, uint32_t *field, uint8_t *ws) {
+  fx->peer_syn = (fx_opt_t){ .has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE, .mss = 1460, .ws = 7 };
+  *field = 0;
+  int s = fx_open_passive(fx);
+  if (s < 0) return;
+  *ws = fx_info(fx, s).rcv_wscale;
+  if (!fx_goto(fx, s, SYNACK_TCP_TIME_WAIT) || synack_close(fx->st, fx->now, s) != 0) return;
+  *field = timewait_window_field(fx);
+}
+
+static void rst_window_scaled(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, no_1337_no_5961);
+  REQUIRE(fx);
+  uint32_t field;
+  uint8_t ws = 0;
+  timewait_scaled_window(fx, &field, &ws);
+  REQUIRE(field > 0);
+  REQUIRE(ws > 0);
+  uint32_t wnd = field << ws;
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + wnd, 0); /* the scaled right edge: outside */
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + wnd - 1, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  /* just past the unscaled field: inside */
+  fx = fx_new(SYNACK_AF_INET, no_1337_no_5961);
+  REQUIRE(fx);
+  timewait_scaled_window(fx, &field, &ws);
+  REQUIRE(field > 0);
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + field + 1, 0);
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  /* RFC 5961 on: the same RST is in the window but not at RCV.NXT: a challenge ACK */
+  fx = fx_new(SYNACK_AF_INET, no_rfc1337);
+  REQUIRE(fx);
+  timewait_scaled_window(fx, &field, &ws);
+  REQUIRE(field > 0);
+  fx_inject(fx, fx->now + SYNACK_SEC(1), FX_R, 2 + field + 1, 0);
+  fx_expect(fx, FX_A, 2, 2, .t = fx->now, .win = field);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_free(fx);
+}
+
+/* A SYN-ACK reaching TIME-WAIT. RFC 793 rules (RFC 5961 §4 off): inside the window it is an
+ * error answered by a reset <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, which ends the entry (as
+ * for a SYN); outside it gets an ACK. With RFC 5961 §4.2 on, a challenge ACK either way. */
+static void synack_in_timewait(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, no_5961_syn);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  uint32_t wnd = timewait_window_field(fx);
+  REQUIRE(wnd > 1000);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_SA, 2 + wnd, 5); /* RCV.NXT + RCV.WND: outside */
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(1));
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, t0 + SYNACK_SEC(2), FX_SA, 2 + 10, 5);
+  fx_expect(fx, FX_RA, 2, 2, .t = t0 + SYNACK_SEC(2), .win = FX_WIN_ZERO, .layout = "");
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  t0 = fx->now;
+  const synack_counters_t *c = synack_stack_counters(fx->st);
+  uint64_t chal = c->events[SYNACK_CTR_TCP_CHALLENGE_ACKS];
+  fx_inject(fx, t0 + SYNACK_SEC(1), FX_SA, 2 + 10, 5);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(1));
+  fx_expect_none(fx);
+  CHECK_EQ_U(c->events[SYNACK_CTR_TCP_CHALLENGE_ACKS], chal + 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_free(fx);
+}
+
 /* Data or a bare ACK in TIME-WAIT: the reply is an ACK <SEQ=SND.NXT><ACK=RCV.NXT>. */
 static void segments_in_timewait(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
@@ -266,6 +406,107 @@ static void port_reuse_refused(void) {
   fx_free(fx);
 }
 
+/* Reusing a port whose 4-tuple is in TIME-WAIT, with Linux's errnos (docs/tcp-choices.md,
+ * "Ports"): bind() to the port fails with EADDRINUSE without SO_REUSEADDR (so does bind() to
+ * port 0 when that port is the whole range) and succeeds with it; connect() on the exact
+ * 4-tuple then fails with EADDRNOTAVAIL (tw_reuse off), and nothing is sent; the same socket
+ * may connect elsewhere from that port. An unbound socket's ephemeral choice skips the tuple. */
+static void timewait_port_errnos(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port_noreuse);
+  REQUIRE(fx);
+  use_ts(fx);
+  REQUIRE(client_in_timewait(fx) >= 0);
+  uint16_t port = fx->lport;
+  CHECK_EQ_U(port, 50000);
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  synack_endpoint_t mine, any_port, rem, rem2, me;
+  fx_endpoint(fx, &mine, false, port);
+  fx_endpoint(fx, &any_port, false, 0);
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx_endpoint(fx, &rem2, true, FX_SERVICE_PORT + 1);
+  int a = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(a >= 0);
+  fx_check_rc(synack_bind(fx->st, a, &mine), -SYNACK_EADDRINUSE);
+  fx_check_rc(synack_bind(fx->st, a, &any_port), -SYNACK_EADDRINUSE);
+  fx_check_rc(synack_setsockopt(fx->st, a, SYNACK_SO_REUSEADDR, 1), 0);
+  fx_check_rc(synack_bind(fx->st, a, &mine), 0);
+  fx_check_rc(synack_connect(fx->st, fx->now, a, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_expect_none(fx);
+  fx_check_sock_state(fx, a, SYNACK_TCP_CLOSED);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  /* an unbound socket: the only ephemeral port is skipped for this destination */
+  int b = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, b, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_expect_none(fx);
+  /* another destination is another 4-tuple: the bound socket connects from the same port */
+  fx->rport = FX_SERVICE_PORT + 1;
+  fx_check_rc(synack_connect(fx->st, fx->now, a, &rem2), -SYNACK_EINPROGRESS);
+  REQUIRE(synack_getsockname(fx->st, a, &me) == 0);
+  CHECK_EQ_U(me.port, port);
+  fx_expect(fx, FX_S, 0, 0, .t = fx->now);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  fx_free(fx);
+}
+
+/* With tw_reuse the bound socket's connect() takes the TIME-WAIT 4-tuple over once the peer's
+ * last timestamp is at least 1 s old (earlier: EADDRNOTAVAIL); the new ISN is the old
+ * incarnation's SND.NXT + 65537. */
+static void timewait_tuple_taken_over_by_bound_connect(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port_reuse);
+  REQUIRE(fx);
+  use_ts(fx);
+  REQUIRE(client_in_timewait(fx) >= 0);
+  uint32_t old_snd_nxt = fx->isn + fx->sseq;
+  synack_endpoint_t mine, rem;
+  fx_endpoint(fx, &mine, false, fx->lport);
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  int a = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(a >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, a, SYNACK_SO_REUSEADDR, 1), 0);
+  fx_check_rc(synack_bind(fx->st, a, &mine), 0);
+  fx_check_rc(synack_connect(fx->st, fx->now, a, &rem), -SYNACK_EADDRNOTAVAIL); /* too soon */
+  fx_expect_none(fx);
+  uint64_t reused = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_REUSED];
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  fx_check_rc(synack_connect(fx->st, fx->now, a, &rem), -SYNACK_EINPROGRESS);
+  fx_expect(fx, FX_S, old_snd_nxt + 65537u, 0, .abs = true, .t = fx->now);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TW_REUSED], reused + 1);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  fx_check_sock_state(fx, a, SYNACK_TCP_SYN_SENT);
+  fx_free(fx);
+}
+
+/* While its handle is open a TIME-WAIT connection is an ordinary bound socket for these rules:
+ * SO_REUSEADDR on the new socket alone does not pass it (both need it), and tw_reuse never
+ * takes it over: connect() on its 4-tuple fails with EADDRNOTAVAIL. Closing the handle turns it
+ * into a compact entry, which tw_reuse may then take over. */
+static void timewait_socket_holds_tuple(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_port_reuse);
+  REQUIRE(fx);
+  use_ts(fx);
+  int s = fx_open_active(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  fx_advance(fx, fx->now + SYNACK_SEC(2));
+  fx_check_sock_state(fx, s, SYNACK_TCP_TIME_WAIT);
+  synack_endpoint_t mine, rem;
+  fx_endpoint(fx, &mine, false, fx->lport);
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  int a = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_setsockopt(fx->st, a, SYNACK_SO_REUSEADDR, 1), 0);
+  fx_check_rc(synack_bind(fx->st, a, &mine), -SYNACK_EADDRINUSE);
+  int b = synack_socket(fx->st, SYNACK_AF_INET);
+  fx_check_rc(synack_connect(fx->st, fx->now, b, &rem), -SYNACK_EADDRNOTAVAIL);
+  fx_expect_none(fx);
+  fx_check_rc(synack_close(fx->st, fx->now, s), 0);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  fx_check_rc(synack_bind(fx->st, a, &mine), 0);
+  fx_check_rc(synack_connect(fx->st, fx->now, a, &rem), -SYNACK_EINPROGRESS);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  fx_free(fx);
+}
+
 /* Test 13: port-range exhaustion. */
 static void two_ports(synack_config_t *c) { c->tcp_port_lo = 50000; c->tcp_port_hi = 50001; }
 static void port_range_exhausted(void) {
@@ -325,4 +566,6 @@ TH_MAIN(TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(
         TH_CASE(rst_in_timewait), TH_CASE(segments_in_timewait), TH_CASE(new_syn_higher_seq_reopens),
         TH_CASE(new_syn_lower_seq_refused), TH_CASE(new_syn_refused_when_recycling_off), TH_CASE(new_syn_by_timestamp),
         TH_CASE(port_reuse_with_timestamps), TH_CASE(port_reuse_refused), TH_CASE(port_range_exhausted),
-        TH_CASE(ephemeral_ports_random))
+        TH_CASE(ephemeral_ports_random), TH_CASE(rst_in_window_challenged), TH_CASE(rst_window_right_edge),
+        TH_CASE(rst_window_scaled), TH_CASE(synack_in_timewait), TH_CASE(timewait_port_errnos),
+        TH_CASE(timewait_tuple_taken_over_by_bound_connect), TH_CASE(timewait_socket_holds_tuple))
