@@ -57,6 +57,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_ecn = false;
   c->tcp_cc = SYNACK_CC_CUBIC;
   c->tcp_rack = false;
+  c->tcp_prr = true;
   c->tcp_idle_restart = true;
   c->tcp_abc_limit = 2;
   c->tcp_syncookies = true;
@@ -87,6 +88,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_initial_cwnd_segs = 10;
     c->tcp_quickack_start = false;
     c->tcp_cc = SYNACK_CC_NEWRENO;
+    c->tcp_prr = false; /* RFC 6937 is Experimental: the plain RFC 6675 pipe rule */
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     return 0;
   }

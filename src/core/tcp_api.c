@@ -29,6 +29,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_cancel_timers(st, tcb);
   synack_sndbuf_free(st, &tcb->sb);
   synack_rcvbuf_free(st, &tcb->rb);
+  synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -236,7 +237,8 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
       if (!synack_tcp_port_conflict(st, tcb, fam, addr, p, false) && !synack_tcp_listener_lookup(st, fam, addr, p))
         port = p;
     }
-    if (port == 0) return -SYNACK_EADDRNOTAVAIL;
+    /* Like Linux: bind() reports a full range as EADDRINUSE; only connect() says EADDRNOTAVAIL. */
+    if (port == 0) return -SYNACK_EADDRINUSE;
   } else if (synack_tcp_port_conflict(st, tcb, fam, addr, port, reuse)) {
     return -SYNACK_EADDRINUSE;
   }

@@ -426,6 +426,8 @@ void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t 
 int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_rec_info(const synack_tcb_t *tcb, uint32_t *sacked, uint32_t *lost, uint32_t *retrans);
+/* Releases the scoreboard's table (the TCB is being freed). */
+void synack_rec_free(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_rack.c (RFC 8985 RACK-TLP, config tcp_rack) ---------- */
 bool synack_rack_enabled(const synack_stack_t *st, const synack_tcb_t *tcb);

@@ -247,6 +247,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   tcb->flags &= ~(uint32_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
   if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
+  if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
   if (p->flags & SYNACK_TCP_ACK) {

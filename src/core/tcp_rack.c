@@ -1,4 +1,5 @@
 /* RACK-TLP (RFC 8985), enabled by the tcp_rack option on connections with SACK and timestamps.
+ * Its lost-retransmission rule (below) also runs on every SACK connection without it.
  *
  * What is implemented, and how it differs from the RFC:
  *   - RACK.xmit_ts / RACK.rtt / RACK.end_seq come from the echoed timestamp of each ACK that
@@ -55,9 +56,39 @@ void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
   r->rack_seen = true;
 }
 
+/* Without RACK (option off, or no timestamps) only its lost-retransmission rule runs, for SACK
+ * recovery: once data sent after our latest retransmission has been SACKed for a reordering
+ * window (SRTT/4, at least 1 ms) while retransmitted bytes are still missing, those
+ * retransmissions are lost and NextSeg sends them again, instead of waiting for the RTO (RFC
+ * 6675 alone cannot see a lost retransmission). Needs no timestamps: the SACKed sequence
+ * numbers above SND.MAX-at-the-retransmission say "sent later". */
+static void lost_retransmissions(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  synack_seq_t hs, he;
+  if (r->mode != SYNACK_REC_SACK || !seq_gt(r->high_rxt, tcb->snd_una) ||
+      !seq_gt(synack_sack_high(&r->sb, tcb->snd_una), r->rtx_mark) ||
+      !synack_sack_next_hole(&r->sb, tcb->snd_una, r->high_rxt, &hs, &he))
+    return;
+  if (!r->rtx_later_at) r->rtx_later_at = now;
+  uint32_t reo = tcb->srtt_us / 4;
+  if (reo < 1000u) reo = 1000u;
+  if (now >= r->rtx_later_at + reo) {
+    r->high_rxt = tcb->snd_una;
+    r->rtx_later_at = 0;
+    synack_count(st, SYNACK_CTR_TCP_LOST_RETRANS);
+  } else {
+    r->reo_at = r->rtx_later_at + reo;
+    synack_tcp_rtx_sync(st, tcb);
+  }
+}
+
 void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
-  if (!synack_rack_enabled(st, tcb) || !r->rack_seen) return;
+  if (!synack_rack_enabled(st, tcb)) {
+    if (tcb->flags & TF_SACK_OK) lost_retransmissions(st, tcb, now);
+    return;
+  }
+  if (!r->rack_seen) return;
   if (!seq_between(r->rack_edge, tcb->snd_una, tcb->snd_max)) r->rack_edge = tcb->snd_una;
   synack_seq_t hs, he;
   /* Holes below RACK.end_seq not yet marked lost. */

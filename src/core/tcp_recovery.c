@@ -1,5 +1,6 @@
 /* Loss recovery on the sending side: duplicate-ACK counting, fast retransmit (RFC 5681 §3.2),
- * SACK-based recovery (RFC 6675: pipe, NextSeg rules 1-4, RecoveryPoint), NewReno partial ACKs
+ * SACK-based recovery (RFC 6675: pipe, NextSeg rules 1-4, RecoveryPoint) with proportional rate
+ * reduction (RFC 6937, cfg.tcp_prr) deciding how much may be sent per ACK, NewReno partial ACKs
  * when SACK is off (RFC 6582), limited transmit (RFC 3042), the RTO phase (RFC 6675 §5.1) and
  * D-SACK undo (RFC 2883 §5, RFC 3708 idea).
  *
@@ -66,7 +67,9 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
     used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una);
     break;
   case SYNACK_REC_SACK:
-    /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS. */
+    /* RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS; with PRR (RFC 6937) the window
+     * is the one the last ACK set, pipe + sndcnt. */
+    if (r->prr) wnd = r->prr_wnd;
     used = synack_rec_pipe(tcb);
     break;
   case SYNACK_REC_NEWRENO: {
@@ -104,10 +107,41 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
   }
   r->rtx_first = true;
   r->tlp_at = 0;
+  /* RFC 6937 §3 initialization. RecoverFS is pipe here (before the retransmission), not
+   * RFC 6937's FlightSize: the bytes already SACKed and the lost ones will never be delivered
+   * again during recovery, so with FlightSize the proportional part would release less than
+   * ssthresh over the round trip and leave the rest to PRR-SSRB's catch-up at its end. */
+  r->prr = r->mode == SYNACK_REC_SACK && st->cfg.tcp_prr;
+  r->prr_delivered = r->prr_out = 0;
+  r->prr_recover_fs = synack_rec_pipe(tcb);
+  r->prr_wnd = r->prr_recover_fs; /* nothing but the fast retransmit until an ACK counts */
   synack_count(st, SYNACK_CTR_TCP_FAST_RETRANS);
   if (r->mode == SYNACK_REC_SACK) synack_count(st, SYNACK_CTR_TCP_SACK_RECOVERIES);
   synack_tcp_trace_note(st, tcb->sock, &tcb->node.t,
                         r->mode == SYNACK_REC_SACK ? "fast retransmit (RFC 6675)" : "fast retransmit (RFC 6582)");
+}
+
+/* RFC 6937 §3, on every ACK during SACK recovery: how much may be sent for the data this ACK
+ * delivered. While pipe is above ssthresh the sending rate is ssthresh / RecoverFS of the
+ * delivery rate (a window's worth of ACKs releases ssthresh bytes: the reduction is spread
+ * over the round trip instead of RFC 6675's silence then one segment per ACK); once pipe is
+ * at or below ssthresh (more losses than the reduction), PRR-SSRB grows pipe back towards
+ * ssthresh at most one SMSS faster than data is delivered (slow start). */
+static void prr_on_ack(synack_tcb_t *tcb, uint32_t delivered) {
+  synack_sndrec_t *r = &tcb->rec;
+  r->prr_delivered += delivered;
+  uint64_t pipe = synack_rec_pipe(tcb), ssthresh = tcb->ssthresh_bytes, sndcnt;
+  if (pipe > ssthresh) {
+    uint64_t fs = r->prr_recover_fs ? r->prr_recover_fs : 1;
+    uint64_t target = ((uint64_t)r->prr_delivered * ssthresh + fs - 1) / fs; /* CEIL */
+    sndcnt = target > r->prr_out ? target - r->prr_out : 0;
+  } else {
+    uint64_t room = r->prr_delivered > r->prr_out ? r->prr_delivered - r->prr_out : 0;
+    uint64_t limit = (room > delivered ? room : delivered) + tcb->snd_mss;
+    sndcnt = ssthresh - pipe < limit ? ssthresh - pipe : limit;
+  }
+  uint64_t w = pipe + sndcnt;
+  r->prr_wnd = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
 }
 
 static void exit_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
@@ -131,11 +165,38 @@ static void maybe_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   }
 }
 
+/* The first SACK blocks: the scoreboard moves from its few inline ranges to a table of
+ * cfg.tcp_ooo_max_ranges, the bound our own receive side uses. Sixteen fixed ranges were too few
+ * for a window that loses every other segment (a slow-start overshoot into a drop-tail queue):
+ * the forgotten ranges counted in pipe (recovery stalled until the RTO) and were resent though
+ * the peer held them. Without memory the inline ranges go on serving. */
+static void attach_table(synack_stack_t *st, synack_tcb_t *tcb) {
+  uint32_t n = st->cfg.tcp_ooo_max_ranges;
+  if (n < 16) n = 16;
+  if (n > 4096) n = 4096;
+  size_t sz = (size_t)n * sizeof(synack_sack_range_t);
+  synack_sack_range_t *t = synack_mem_alloc(st, sz);
+  if (!t) return;
+  st->tcp->mem += sz;
+  synack_sack_attach(&tcb->rec.sb, t, (uint16_t)n);
+}
+
+void synack_rec_free(synack_stack_t *st, synack_tcb_t *tcb) {
+  uint16_t cap = tcb->rec.sb.cap;
+  synack_sack_range_t *t = synack_sack_detach(&tcb->rec.sb);
+  if (!t) return;
+  size_t sz = (size_t)cap * sizeof *t;
+  st->tcp->mem -= sz;
+  synack_mem_free(st, t, sz);
+}
+
 void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
                        uint32_t prev_wnd, uint32_t rtt_us, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
   bool sack = (tcb->flags & TF_SACK_OK) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_SACK);
   synack_sack_update_t u = { 0 };
+  if (sack && !r->sb.ext) attach_table(st, tcb);
+  uint32_t sacked_before = r->sb.bytes;
   if (acked) synack_sack_advance(&r->sb, tcb->snd_una);
   if (sack) {
     synack_sack_update(&r->sb, seg->r.opts.sack, seg->r.opts.sack_count, tcb->snd_una, tcb->snd_max, &u);
@@ -149,6 +210,9 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
 
   synack_rack_on_ack(st, tcb, seg, acked, u.newly_sacked, now);
   synack_rack_detect(st, tcb, now);
+  /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed bytes (bytes SACKed
+   * before and now cumulatively acknowledged count once). */
+  uint32_t delivered = (uint32_t)((int64_t)acked + (int64_t)r->sb.bytes - (int64_t)sacked_before);
 
   if (acked) {
     /* A cumulative ACK. */
@@ -166,8 +230,9 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     case SYNACK_REC_SACK:
       if (seq_ge(tcb->snd_una, r->recover)) {
         exit_recovery(st, tcb, now); /* RFC 6675 §5 step (B)... HighACK >= RecoveryPoint */
-      } else if (seq_lt(r->high_rxt, tcb->snd_una)) {
-        r->high_rxt = tcb->snd_una;
+      } else {
+        if (seq_lt(r->high_rxt, tcb->snd_una)) r->high_rxt = tcb->snd_una;
+        if (r->prr) prr_on_ack(tcb, delivered);
       }
       break;
     case SYNACK_REC_NEWRENO:
@@ -210,6 +275,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     r->inflate += tcb->snd_mss; /* RFC 5681 §3.2 step 4 */
     return;
   case SYNACK_REC_SACK:
+    if (r->prr) prr_on_ack(tcb, delivered);
     return; /* pipe accounts for it */
   case SYNACK_REC_RTO:
     return; /* RFC 6675 §5.1 / RFC 6582 §3.2 step 1: no new recovery before RecoveryPoint */
@@ -222,6 +288,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   /* RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again for the same window of data. */
   if (r->recover_set && seq_lt(tcb->snd_una, r->recover)) return;
   enter_fast_recovery(st, tcb, now);
+  if (r->prr) prr_on_ack(tcb, delivered); /* the ACK that starts recovery counts (RFC 6937 §3) */
 }
 
 void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
@@ -256,6 +323,11 @@ void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
 static int rtx_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now) {
   int n = synack_tcp_send_at(st, tcb, seq, max, now);
   if (n > 0) {
+    /* The first unacknowledged segment went out again: the retransmission timer measures from
+     * now. Left running from the last cumulative ACK, it would expire before this segment's
+     * ACK could return whenever RTO < SACK detection time + RTT (an RTO close to the RTT, as
+     * with a stable path beyond 200 ms): a spurious timeout in the middle of fast recovery. */
+    if (seq_eq(seq, tcb->snd_una)) synack_tcp_rtx_arm(st, tcb, now);
     tcb->rec.ep_retrans++;
     tcb->rec.rtx_mark = tcb->snd_max; /* new data is sent in sequence order: above = later */
     tcb->rec.rtx_later_at = 0;
@@ -310,7 +382,7 @@ int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t 
     if (r->rescue_set && !seq_gt(tcb->snd_una, r->rescue_rxt)) return 0;
     synack_seq_t top = tcb->snd_max;
     synack_seq_t sack_hi = synack_sack_high(&r->sb, tcb->snd_una);
-    if (r->sb.n && seq_eq(sack_hi, tcb->snd_max)) top = r->sb.r[r->sb.n - 1].start;
+    if (r->sb.n && seq_eq(sack_hi, tcb->snd_max)) top = synack_sack_at(&r->sb, r->sb.n - 1u)->start;
     if (!seq_gt(top, from)) return 0;
     uint32_t span = (uint32_t)seq_diff(top, from);
     uint32_t len = span < tcb->snd_mss ? span : tcb->snd_mss;

@@ -140,7 +140,13 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   if (synack_tcp_state_synchronized(tcb->state)) {
     /* RFC 5681 §3.1: ssthresh from the flight, cwnd = 1 MSS; RFC 6675 §5.1: leave fast
      * recovery, keep the scoreboard. */
+    /* A timeout that interrupts fast recovery is the same congestion event: the window was
+     * already reduced for it, and FlightSize (SND.MAX - SND.UNA) now counts data the peer
+     * holds out of order, so half of it may exceed the reduced ssthresh. Keep the lower one. */
+    bool in_fast = synack_rec_in_fast_recovery(tcb);
+    uint32_t ssthresh_before = tcb->ssthresh_bytes;
     synack_tcp_cc_on_rto(st, tcb, now);
+    if (in_fast && tcb->ssthresh_bytes > ssthresh_before) tcb->ssthresh_bytes = ssthresh_before;
     synack_rec_on_rto(st, tcb, now);
   }
   /* RFC 6298 §5.4: retransmit the earliest unacknowledged segment; then go back N in slow start

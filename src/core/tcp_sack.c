@@ -9,63 +9,83 @@ void synack_sack_reset(synack_sackboard_t *b) {
   b->bytes = 0;
 }
 
+void synack_sack_attach(synack_sackboard_t *b, synack_sack_range_t *storage, uint16_t cap) {
+  memcpy(storage, b->ext ? b->ext : b->inl, (size_t)b->n * sizeof storage[0]);
+  b->ext = storage;
+  b->cap = cap;
+}
+
+synack_sack_range_t *synack_sack_detach(synack_sackboard_t *b) {
+  synack_sack_range_t *t = b->ext;
+  b->ext = NULL;
+  b->cap = 0;
+  synack_sack_reset(b);
+  return t;
+}
+
+static synack_sack_range_t *tab(synack_sackboard_t *b) { return b->ext ? b->ext : b->inl; }
+static const synack_sack_range_t *ctab(const synack_sackboard_t *b) { return b->ext ? b->ext : b->inl; }
+static uint16_t capof(const synack_sackboard_t *b) { return b->ext ? b->cap : (uint16_t)SYNACK_SACK_INLINE; }
+
 static uint32_t rlen(const synack_sack_range_t *r) { return (uint32_t)seq_diff(r->end, r->start); }
 
 uint32_t synack_sack_add(synack_sackboard_t *b, synack_seq_t start, synack_seq_t end) {
   if (!seq_lt(start, end)) return 0;
+  synack_sack_range_t *r = tab(b);
   /* Ranges i..j-1 touch or overlap [start, end): merge them into one. */
-  uint8_t i = 0;
-  while (i < b->n && seq_lt(b->r[i].end, start)) i++;
-  uint8_t j = i;
+  uint16_t i = 0;
+  while (i < b->n && seq_lt(r[i].end, start)) i++;
+  uint16_t j = i;
   synack_seq_t s = start, e = end;
   uint32_t old = 0;
-  while (j < b->n && seq_le(b->r[j].start, end)) {
-    s = seq_min(s, b->r[j].start);
-    e = seq_max(e, b->r[j].end);
-    old += rlen(&b->r[j]);
+  while (j < b->n && seq_le(r[j].start, end)) {
+    s = seq_min(s, r[j].start);
+    e = seq_max(e, r[j].end);
+    old += rlen(&r[j]);
     j++;
   }
-  if (i == j && b->n == SYNACK_SACK_RANGES) {
+  if (i == j && b->n == capof(b)) {
     /* Full: forget the highest range (or ignore the new one when it is the highest). */
     if (i == b->n) return 0;
-    b->bytes -= rlen(&b->r[b->n - 1]);
+    b->bytes -= rlen(&r[b->n - 1]);
     b->n--;
   }
-  uint8_t after = (uint8_t)(b->n - j);
+  uint16_t after = (uint16_t)(b->n - j);
   if (i == j) {
-    memmove(&b->r[i + 1], &b->r[i], after * sizeof b->r[0]);
+    memmove(&r[i + 1], &r[i], after * sizeof r[0]);
     b->n++;
   } else if (j > i + 1) {
-    memmove(&b->r[i + 1], &b->r[j], after * sizeof b->r[0]);
-    b->n = (uint8_t)(b->n - (j - i - 1));
+    memmove(&r[i + 1], &r[j], after * sizeof r[0]);
+    b->n = (uint16_t)(b->n - (j - i - 1));
   }
-  b->r[i].start = s;
-  b->r[i].end = e;
+  r[i].start = s;
+  r[i].end = e;
   uint32_t now = (uint32_t)seq_diff(e, s);
   b->bytes = b->bytes - old + now;
   return now - old;
 }
 
 void synack_sack_advance(synack_sackboard_t *b, synack_seq_t una) {
-  uint8_t k = 0;
-  while (k < b->n && seq_le(b->r[k].end, una)) {
-    b->bytes -= rlen(&b->r[k]);
+  synack_sack_range_t *r = tab(b);
+  uint16_t k = 0;
+  while (k < b->n && seq_le(r[k].end, una)) {
+    b->bytes -= rlen(&r[k]);
     k++;
   }
   if (k) {
-    memmove(&b->r[0], &b->r[k], (size_t)(b->n - k) * sizeof b->r[0]);
-    b->n = (uint8_t)(b->n - k);
+    memmove(&r[0], &r[k], (size_t)(b->n - k) * sizeof r[0]);
+    b->n = (uint16_t)(b->n - k);
   }
-  if (b->n && seq_lt(b->r[0].start, una)) {
-    b->bytes -= (uint32_t)seq_diff(una, b->r[0].start);
-    b->r[0].start = una;
+  if (b->n && seq_lt(r[0].start, una)) {
+    b->bytes -= (uint32_t)seq_diff(una, r[0].start);
+    r[0].start = una;
   }
 }
 
 uint32_t synack_sack_bytes_in(const synack_sackboard_t *b, synack_seq_t a, synack_seq_t e) {
   uint32_t sum = 0;
-  for (uint8_t k = 0; k < b->n; k++) {
-    const synack_sack_range_t *r = &b->r[k];
+  for (uint16_t k = 0; k < b->n; k++) {
+    const synack_sack_range_t *r = &ctab(b)[k];
     if (!seq_lt(r->start, e)) break;
     synack_seq_t s = seq_max(r->start, a), t = seq_min(r->end, e);
     if (seq_lt(s, t)) sum += (uint32_t)seq_diff(t, s);
@@ -74,8 +94,8 @@ uint32_t synack_sack_bytes_in(const synack_sackboard_t *b, synack_seq_t a, synac
 }
 
 bool synack_sack_covers(const synack_sackboard_t *b, synack_seq_t seq, synack_seq_t *end) {
-  for (uint8_t k = 0; k < b->n; k++) {
-    const synack_sack_range_t *r = &b->r[k];
+  for (uint16_t k = 0; k < b->n; k++) {
+    const synack_sack_range_t *r = &ctab(b)[k];
     if (seq_gt(r->start, seq)) return false;
     if (seq_lt(seq, r->end)) {
       if (end) *end = r->end;
@@ -87,18 +107,19 @@ bool synack_sack_covers(const synack_sackboard_t *b, synack_seq_t seq, synack_se
 
 bool synack_sack_next_hole(const synack_sackboard_t *b, synack_seq_t from, synack_seq_t limit, synack_seq_t *hs,
                            synack_seq_t *he) {
+  const synack_sack_range_t *t = ctab(b);
   synack_seq_t s = from;
-  for (uint8_t k = 0; k < b->n; k++) {
-    const synack_sack_range_t *r = &b->r[k];
+  for (uint16_t k = 0; k < b->n; k++) {
+    const synack_sack_range_t *r = &t[k];
     if (seq_le(r->end, s)) continue;
     if (seq_gt(r->start, s)) break; /* s is in the hole before range k */
     s = r->end;                     /* s is SACKed: skip the range */
   }
   if (!seq_lt(s, limit)) return false;
   synack_seq_t e = limit;
-  for (uint8_t k = 0; k < b->n; k++)
-    if (seq_gt(b->r[k].start, s)) {
-      e = seq_min(e, b->r[k].start);
+  for (uint16_t k = 0; k < b->n; k++)
+    if (seq_gt(t[k].start, s)) {
+      e = seq_min(e, t[k].start);
       break;
     }
   *hs = s;
@@ -111,13 +132,14 @@ synack_seq_t synack_sack_lost_edge(const synack_sackboard_t *b, synack_seq_t una
    * (DupThresh - 1) * SMSS SACKed bytes above it. Each range counts as one discontiguous
    * sequence. Walking the ranges from the top, the first range at which either count is
    * reached marks the edge: every hole below its start is lost. */
+  const synack_sack_range_t *t = ctab(b);
   uint32_t bytes = 0;
   for (int k = b->n - 1, cnt = 1; k >= 0; k--, cnt++) {
-    bytes += rlen(&b->r[k]);
+    bytes += rlen(&t[k]);
     if (cnt >= SYNACK_DUPTHRESH || bytes > (SYNACK_DUPTHRESH - 1) * mss) {
       /* Within range k the bytes above a hole position are counted fully only for holes
        * below its start. */
-      return b->r[k].start;
+      return t[k].start;
     }
   }
   return una;

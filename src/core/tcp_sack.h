@@ -1,10 +1,12 @@
 /* The sender's SACK scoreboard (tcp_sack.c) and loss-recovery state (tcp_recovery.c).
  *
  * Scoreboard: the sequence ranges the peer reported as SACKed (RFC 2018), kept sorted, disjoint
- * and not adjacent, always inside (SND.UNA, SND.MAX]. Memory is fixed: SYNACK_SACK_RANGES ranges
- * per connection (16 × 8 bytes). When a new disjoint range finds the table full, the highest
- * range is forgotten: the sender may then retransmit bytes the peer already holds, which is
- * safe, and the ranges nearest SND.UNA (those that drive loss detection) are kept.
+ * and not adjacent, always inside (SND.UNA, SND.MAX]. Memory is bounded: SYNACK_SACK_INLINE
+ * ranges live in the TCB; the first ACK with SACK blocks attaches a table of
+ * cfg.tcp_ooo_max_ranges ranges (the same bound the receive side uses; 64 × 8 bytes by
+ * default), kept until the connection ends. When a new disjoint range finds the table full, the
+ * highest range is forgotten: the sender may then retransmit bytes the peer already holds,
+ * which is safe, and the ranges nearest SND.UNA (those that drive loss detection) are kept.
  *
  * From the ranges the RFC 6675 quantities follow without per-segment state:
  *   - IsLost(): monotone in the sequence number, so it is one "lost edge": every unSACKed byte
@@ -22,16 +24,22 @@
 #include "seq.h"
 #include "synack/wire.h"
 
-#define SYNACK_SACK_RANGES 16
+#define SYNACK_SACK_INLINE 4 /* ranges inside the TCB, before (or without) an attached table */
 #define SYNACK_DUPTHRESH 3 /* RFC 5681 §3.2 / RFC 6675 §2 */
 
 typedef struct { synack_seq_t start, end; } synack_sack_range_t;
 
 typedef struct {
-  synack_sack_range_t r[SYNACK_SACK_RANGES];
-  uint8_t n;
-  uint32_t bytes; /* total SACKed bytes */
+  synack_sack_range_t inl[SYNACK_SACK_INLINE];
+  synack_sack_range_t *ext; /* attached table of `cap` ranges (replaces inl), or NULL */
+  uint16_t n, cap;          /* cap 0: the inline table */
+  uint32_t bytes;           /* total SACKed bytes */
 } synack_sackboard_t;
+
+/* The ranges, lowest first (n of them). */
+static inline const synack_sack_range_t *synack_sack_at(const synack_sackboard_t *b, unsigned k) {
+  return b->ext ? &b->ext[k] : &b->inl[k];
+}
 
 /* Loss-recovery phase of the sender. */
 typedef enum {
@@ -55,6 +63,11 @@ typedef struct {
   uint32_t ep_retrans;     /* retransmissions in the current/last episode (for D-SACK undo) */
   uint32_t ep_dsacked;     /* of which the peer reported as duplicates (D-SACK) */
   uint32_t dsacks;         /* D-SACK blocks received (RFC 2883) */
+  /* Proportional rate reduction (RFC 6937) during SACK recovery: bytes delivered and sent
+   * since recovery began, FlightSize at its start, and the window the last ACK allowed
+   * (pipe + sndcnt at that ACK: sending sndcnt bytes brings pipe up to it). */
+  uint32_t prr_delivered, prr_out, prr_recover_fs, prr_wnd;
+  bool prr;                /* this recovery uses PRR (cfg.tcp_prr at its start) */
   /* RACK-TLP (RFC 8985, tcp_rack.c); needs timestamps (the echoed TSval is the send time). */
   uint32_t rack_xmit_ms;      /* RACK.xmit_ts (TS clock, ms) of the most recently delivered segment */
   synack_seq_t rack_end_seq;  /* RACK.end_seq */
@@ -78,7 +91,13 @@ typedef struct {
 } synack_sndrec_t;
 
 /* ---------- tcp_sack.c: the scoreboard ---------- */
+/* Forgets every range (the attached table, if any, stays). A zeroed board is a valid empty one. */
 void synack_sack_reset(synack_sackboard_t *b);
+/* Moves the ranges to `storage` (cap entries, cap > SYNACK_SACK_INLINE), which the board then
+ * uses until the caller takes it back (synack_sack_detach). */
+void synack_sack_attach(synack_sackboard_t *b, synack_sack_range_t *storage, uint16_t cap);
+/* Returns the attached table (or NULL) and goes back to the inline ranges (empty). */
+synack_sack_range_t *synack_sack_detach(synack_sackboard_t *b);
 /* Records [start, end) as SACKed; returns the number of bytes newly SACKed. */
 uint32_t synack_sack_add(synack_sackboard_t *b, synack_seq_t start, synack_seq_t end);
 /* Forgets everything below una (cumulatively acknowledged). */
@@ -98,7 +117,7 @@ uint32_t synack_sack_pipe(const synack_sackboard_t *b, synack_seq_t una, synack_
                           synack_seq_t high_rxt);
 /* Highest SACKed sequence number (end of the top range), or una when none. */
 static inline synack_seq_t synack_sack_high(const synack_sackboard_t *b, synack_seq_t una) {
-  return b->n ? b->r[b->n - 1].end : una;
+  return b->n ? synack_sack_at(b, b->n - 1u)->end : una;
 }
 
 /* Result of processing the SACK option of one ACK. */

@@ -231,8 +231,10 @@ static void rto_during_sack_recovery(void) {
     fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
   fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
   fx_expect_none(fx);
-  /* The retransmission is lost too: the RTO (armed at the first send, 0 ms) fires. */
-  synack_time_t rto = fx_info(fx, s).rto_us;
+  /* The retransmission is lost too: the RTO fires, counted from the fast retransmission of
+   * the first unacknowledged segment (14 ms), which restarted the timer. */
+  synack_time_t rto = SYNACK_MS(14) + fx_info(fx, s).rto_us;
+  fx_expect_none_until(fx, rto - 1);
   fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = rto);
   fx_expect_none(fx);
   CHECK_EQ_U(fx_info(fx, s).snd_cwnd, 1);
@@ -344,7 +346,142 @@ static void sack_fast_retransmit_ipv6(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(sack_fast_retransmit_ipv6), TH_CASE(dsack_undoes_spurious_recovery), TH_CASE(fast_retransmit_on_third_dupack), TH_CASE(window_update_is_not_a_dupack), TH_CASE(limited_transmit),
+static void cfg_prr_iw20(synack_config_t *c) {
+  c->tcp_cc = SYNACK_CC_NEWRENO;
+  c->tcp_initial_cwnd_segs = 20;
+}
+
+static void cfg_no_prr_iw20(synack_config_t *c) {
+  cfg_prr_iw20(c);
+  c->tcp_prr = false;
+}
+
+/* Segment indices sent (in order) by the next output; -1 ends the list. */
+static int sent_now(fx_t *fx, int *out, int max) {
+  int n = 0;
+  fx_frame_t f;
+  synack_dissect_t d;
+  fx_drain(fx);
+  while (n < max && fx_pop_tcp(fx, &f, &d)) {
+    uint32_t rel = d.tcp.seq - fx->isn;
+    if (d.tcp.payload_len > 0) out[n++] = (int)((rel - 1) / M);
+    free(f.buf);
+  }
+  return n;
+}
+
+/* 20 segments written, 10 sent (IW 10); then the peer SACKs segments 1, 2, 3, ... one per ACK
+ * (segment 0 lost). Records, per ACK k (segment k SACKed), which segments went out. */
+static void recovery_pattern(void (*hook)(synack_config_t *), int pattern[22][3]) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, hook);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM;
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  write_and_expect(fx, s, 40, 20);
+  for (int k = 1; k <= 21; k++) {
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k + 1) } });
+    for (int i = 0; i < 3; i++) pattern[k][i] = -1;
+    sent_now(fx, pattern[k], 3);
+  }
+  fx_free(fx);
+}
+
+/* RFC 6937 proportional rate reduction beside the RFC 6675 pipe rule, same losses (IW 20,
+ * 40 segments written): segment 0 lost, 1..21 SACKed one per ACK. Limited transmit sends 20 and
+ * 21 on the first two duplicates; the third enters recovery with ssthresh = cwnd = 11 segments
+ * and pipe = 4..21 = 18 segments before the retransmission of 0.
+ *   - RFC 6675: pipe stays above cwnd for 8 more ACKs (silence), then one new segment per ACK.
+ *   - PRR (RecoverFS = 18): sndcnt = CEIL(prr_delivered * 11 / 18) - prr_out, so new segments
+ *     go out on ACKs 6, 7, 9, 11, 12, 14, 16, 17 (about 11 per 18 delivered, the fast
+ *     retransmit counted in prr_out); at ACK 19 pipe reaches ssthresh and PRR-SSRB sends one
+ *     segment per delivered one (20, 21). Both have sent 31 by the last ACK. */
+static void prr_spreads_the_reduction(void) {
+  int prr[22][3], plain[22][3];
+  recovery_pattern(cfg_prr_iw20, prr);
+  recovery_pattern(cfg_no_prr_iw20, plain);
+  static const int want_prr[22] = { -1, 20, 21, 0, -1, -1, 22, 23, -1, 24, -1,
+                                    25, 26, -1, 27, -1, 28, 29, -1, -1, 30, 31 };
+  static const int want_plain[22] = { -1, 20, 21, 0, -1, -1, -1, -1, -1, -1, -1,
+                                      -1, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+  for (int k = 1; k <= 21; k++) {
+    CHECK_EQ_I(prr[k][0], want_prr[k]);
+    CHECK_EQ_I(prr[k][1], -1); /* never more than one segment per ACK here */
+    CHECK_EQ_I(plain[k][0], want_plain[k]);
+    CHECK_EQ_I(plain[k][1], -1);
+  }
+}
+
+/* A timeout in the middle of fast recovery is the same congestion event: ssthresh stays at the
+ * value the recovery set, although half of FlightSize (which now counts SACKed segments and the
+ * new data sent during recovery) is larger. */
+static void rto_in_recovery_keeps_ssthresh(void) {
+  int s;
+  fx_t *fx = open_conn(true, &s);
+  REQUIRE(fx && s >= 0);
+  write_and_expect(fx, s, 40, 10);
+  /* Limited transmit sends 10 and 11; the third duplicate retransmits 0: ssthresh = 12 / 2. */
+  for (uint32_t k = 1; k <= 3; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k + 1) } });
+  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(11));
+  fx_expect(fx, FX_A, SEG(11), 1, .len = M, .t = SYNACK_MS(12));
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(13));
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 6);
+  /* 4..11 arrive: new data goes out during recovery (12..). */
+  for (uint32_t k = 4; k <= 11; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k + 1) } });
+  fx_flush_output(fx);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  uint32_t flight = ti.unacked;
+  CHECK(flight / 2 > 6); /* RFC 5681 eq. 4 from FlightSize would raise ssthresh */
+  /* The retransmission of 0 is lost: the RTO, 13 ms + RTO. */
+  synack_time_t rto = SYNACK_MS(13) + ti.rto_us;
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = rto);
+  fx_expect_none(fx);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.snd_cwnd, 1);
+  CHECK_EQ_U(ti.snd_ssthresh, 6);
+  fx_free(fx);
+}
+
+/* A lost retransmission is found without RACK and without timestamps: segment 0 is lost, then
+ * its fast retransmission too. Once a segment sent after that retransmission (12) is SACKed and
+ * a reordering window (SRTT/4, at least 1 ms) has passed with 0 still missing, 0 goes out again
+ * (counter TCP_LOST_RETRANS) instead of waiting for the RTO. */
+static void lost_retransmission_resent_before_rto(void) {
+  int s;
+  fx_t *fx = open_conn(true, &s);
+  REQUIRE(fx && s >= 0);
+  write_and_expect(fx, s, 40, 10);
+  for (uint32_t k = 1; k <= 3; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k + 1) } });
+  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(11));
+  fx_expect(fx, FX_A, SEG(11), 1, .len = M, .t = SYNACK_MS(12));
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(13)); /* the fast retransmission: lost */
+  fx_expect_none(fx);
+  /* 4..11 arrive; PRR sends new data (12 first), all after the retransmission of 0. */
+  for (uint32_t k = 4; k <= 11; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k + 1) } });
+  fx_flush_output(fx);
+  CHECK_EQ_U(fx_info(fx, s).total_retrans, 1);
+  /* 12 arrives at 30 ms while 0 is still missing: after the reordering window, 0 again. */
+  synack_time_t reo = fx_info(fx, s).rtt_us / 4;
+  if (reo < SYNACK_MS(1)) reo = SYNACK_MS(1);
+  fx_inject(fx, SYNACK_MS(30), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(13) } });
+  int now_sent[4] = { -1, -1, -1, -1 };
+  int n = sent_now(fx, now_sent, 4); /* PRR may send new data on this ACK, never 0 yet */
+  for (int i = 0; i < n; i++) CHECK(now_sent[i] >= 12);
+  fx_expect_none_until(fx, SYNACK_MS(30) + reo - 1);
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(30) + reo);
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).total_retrans, 2);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_LOST_RETRANS], 1);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_RTO_EXPIRED], 0);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(lost_retransmission_resent_before_rto), TH_CASE(rto_in_recovery_keeps_ssthresh), TH_CASE(prr_spreads_the_reduction), TH_CASE(sack_fast_retransmit_ipv6), TH_CASE(dsack_undoes_spurious_recovery), TH_CASE(fast_retransmit_on_third_dupack), TH_CASE(window_update_is_not_a_dupack), TH_CASE(limited_transmit),
         TH_CASE(newreno_partial_acks), TH_CASE(sack_recovery_every_hole_in_one_rtt),
         TH_CASE(sack_rescue_retransmission), TH_CASE(rto_during_sack_recovery), TH_CASE(rto_never_resends_sacked_data),
         TH_CASE(dsack_is_recorded_not_scoreboarded))

@@ -4,23 +4,29 @@
 #include "tcp_sack.h"
 
 #define S(x) seq_make(x)
+/* Most cases use an attached table of 16 ranges, as the stack attaches one on the first SACK. */
+#define SYNACK_SACK_RANGES 16
+#define BOARD(b)                                \
+  synack_sackboard_t b = { 0 };                 \
+  synack_sack_range_t b##_tab[SYNACK_SACK_RANGES]; \
+  synack_sack_attach(&b, b##_tab, SYNACK_SACK_RANGES)
 
 static void add_merges_and_sorts(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   CHECK_EQ_U(synack_sack_add(&b, S(3000), S(4000)), 1000);
   CHECK_EQ_U(synack_sack_add(&b, S(1000), S(2000)), 1000);
   CHECK_EQ_U(synack_sack_add(&b, S(5000), S(6000)), 1000);
   CHECK_EQ_U(b.n, 3);
-  CHECK_EQ_U(b.r[0].start.v, 1000);
-  CHECK_EQ_U(b.r[2].end.v, 6000);
+  CHECK_EQ_U(b.ext[0].start.v, 1000);
+  CHECK_EQ_U(b.ext[2].end.v, 6000);
   /* Duplicate: nothing new. */
   CHECK_EQ_U(synack_sack_add(&b, S(3000), S(4000)), 0);
   /* Adjacent on both sides: 2000..3000 joins the first two. */
   CHECK_EQ_U(synack_sack_add(&b, S(2000), S(3000)), 1000);
   CHECK_EQ_U(b.n, 2);
-  CHECK_EQ_U(b.r[0].start.v, 1000);
-  CHECK_EQ_U(b.r[0].end.v, 4000);
+  CHECK_EQ_U(b.ext[0].start.v, 1000);
+  CHECK_EQ_U(b.ext[0].end.v, 4000);
   /* Overlapping everything. */
   CHECK_EQ_U(synack_sack_add(&b, S(500), S(7000)), 6500 - 4000);
   CHECK_EQ_U(b.n, 1);
@@ -32,23 +38,23 @@ static void add_merges_and_sorts(void) {
 }
 
 static void add_wraps_sequence_space(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   CHECK_EQ_U(synack_sack_add(&b, S(0xfffffc00u), S(0x400u)), 0x800);
   CHECK_EQ_U(synack_sack_add(&b, S(0x400u), S(0x800u)), 0x400);
   CHECK_EQ_U(b.n, 1);
-  CHECK_EQ_U(b.r[0].start.v, 0xfffffc00u);
-  CHECK_EQ_U(b.r[0].end.v, 0x800u);
+  CHECK_EQ_U(b.ext[0].start.v, 0xfffffc00u);
+  CHECK_EQ_U(b.ext[0].end.v, 0x800u);
 }
 
 static void advance_trims(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   synack_sack_add(&b, S(1000), S(2000));
   synack_sack_add(&b, S(3000), S(4000));
   synack_sack_advance(&b, S(1500));
   CHECK_EQ_U(b.n, 2);
-  CHECK_EQ_U(b.r[0].start.v, 1500);
+  CHECK_EQ_U(b.ext[0].start.v, 1500);
   CHECK_EQ_U(b.bytes, 1500);
   synack_sack_advance(&b, S(3000));
   CHECK_EQ_U(b.n, 1);
@@ -59,7 +65,7 @@ static void advance_trims(void) {
 }
 
 static void bound_forgets_the_highest(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   for (uint32_t i = 0; i < SYNACK_SACK_RANGES; i++) CHECK_EQ_U(synack_sack_add(&b, S(1000 + i * 200), S(1100 + i * 200)), 100);
   CHECK_EQ_U(b.n, SYNACK_SACK_RANGES);
@@ -67,11 +73,11 @@ static void bound_forgets_the_highest(void) {
   CHECK_EQ_U(synack_sack_add(&b, S(100000), S(100100)), 0);
   CHECK_EQ_U(b.n, SYNACK_SACK_RANGES);
   /* Below everything: kept, the highest range is dropped. */
-  uint32_t top = b.r[SYNACK_SACK_RANGES - 1].start.v;
+  uint32_t top = b.ext[SYNACK_SACK_RANGES - 1].start.v;
   CHECK_EQ_U(synack_sack_add(&b, S(100), S(200)), 100);
   CHECK_EQ_U(b.n, SYNACK_SACK_RANGES);
-  CHECK_EQ_U(b.r[0].start.v, 100);
-  CHECK(b.r[SYNACK_SACK_RANGES - 1].start.v < top);
+  CHECK_EQ_U(b.ext[0].start.v, 100);
+  CHECK(b.ext[SYNACK_SACK_RANGES - 1].start.v < top);
   CHECK_EQ_U(b.bytes, SYNACK_SACK_RANGES * 100u);
   /* Merging into an existing range needs no slot. */
   CHECK_EQ_U(synack_sack_add(&b, S(1100), S(1200)), 100);
@@ -79,7 +85,7 @@ static void bound_forgets_the_highest(void) {
 }
 
 static void holes_and_bytes(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   synack_sack_add(&b, S(2000), S(3000));
   synack_sack_add(&b, S(4000), S(5000));
@@ -105,7 +111,7 @@ static void holes_and_bytes(void) {
 
 static void lost_edge_rules(void) {
   const uint32_t mss = 1000;
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   /* una = 0, segments of 1000. One SACKed segment above: nothing lost. */
   synack_sack_add(&b, S(1000), S(2000));
@@ -126,7 +132,7 @@ static void lost_edge_rules(void) {
 
 static void pipe_accounting(void) {
   const uint32_t mss = 1000;
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   /* 10 segments outstanding (0..10000); 0 lost, 1..3 SACKed: 3 ranges? one range of 3000. */
   synack_sack_add(&b, S(1000), S(4000));
@@ -144,7 +150,7 @@ static void pipe_accounting(void) {
 }
 
 static void update_validates_and_detects_dsack(void) {
-  synack_sackboard_t b;
+  BOARD(b);
   synack_sack_reset(&b);
   synack_sack_update_t u;
   synack_sack_block_t blk[4] = { { 2000, 3000 }, { 4000, 5000 } };
@@ -176,9 +182,29 @@ static void update_validates_and_detects_dsack(void) {
   synack_sack_update(&b, s1, 1, S(1000), S(10000), &u);
   CHECK(!u.dsack);
   CHECK_EQ_U(u.newly_sacked, 500);
-  CHECK_EQ_U(b.r[0].start.v, 1000);
+  CHECK_EQ_U(b.ext[0].start.v, 1000);
 }
 
-TH_MAIN(TH_CASE(add_merges_and_sorts), TH_CASE(add_wraps_sequence_space), TH_CASE(advance_trims),
+/* Without a table the board holds SYNACK_SACK_INLINE ranges; attaching one keeps them. */
+static void inline_ranges_then_attach(void) {
+  synack_sackboard_t b = { 0 };
+  for (uint32_t i = 0; i < SYNACK_SACK_INLINE; i++) CHECK_EQ_U(synack_sack_add(&b, S(1000 + i * 200), S(1100 + i * 200)), 100);
+  CHECK_EQ_U(synack_sack_add(&b, S(5000), S(5100)), 0); /* full: the highest is not kept */
+  CHECK_EQ_U(b.n, SYNACK_SACK_INLINE);
+  synack_sack_range_t tab[8];
+  synack_sack_attach(&b, tab, 8);
+  CHECK_EQ_U(b.n, SYNACK_SACK_INLINE);
+  CHECK_EQ_U(synack_sack_at(&b, 0)->start.v, 1000);
+  CHECK_EQ_U(synack_sack_add(&b, S(5000), S(5100)), 100); /* room now */
+  CHECK_EQ_U(b.n, SYNACK_SACK_INLINE + 1);
+  CHECK_EQ_U(synack_sack_high(&b, S(0)).v, 5100);
+  CHECK_EQ_U(b.bytes, (SYNACK_SACK_INLINE + 1) * 100u);
+  CHECK(synack_sack_detach(&b) == tab);
+  CHECK_EQ_U(b.n, 0);
+  CHECK_EQ_U(b.bytes, 0);
+  CHECK(b.ext == NULL);
+}
+
+TH_MAIN(TH_CASE(inline_ranges_then_attach), TH_CASE(add_merges_and_sorts), TH_CASE(add_wraps_sequence_space), TH_CASE(advance_trims),
         TH_CASE(bound_forgets_the_highest), TH_CASE(holes_and_bytes), TH_CASE(lost_edge_rules),
         TH_CASE(pipe_accounting), TH_CASE(update_validates_and_detects_dsack))
