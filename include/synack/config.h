@@ -66,6 +66,8 @@ typedef struct {
   uint32_t neigh_timeout_ms;   /* cache entry lifetime; default 60000 */
   uint32_t neigh_retry_ms;     /* resolution retry interval; default 1000, 3 tries */
   uint32_t icmp_rate_per_sec;  /* ICMP errors per second (RFC 1812 §4.3.2.8); default 100 */
+  uint32_t buf_cache_bytes;    /* freed socket rings kept for the next connection (src/core/bufcache.c);
+                                  default 1 MiB; 0 = give every ring back at once */
 
   /* ---- TCP ---- */
   uint32_t tcp_sndbuf;         /* default send buffer; default 256 KiB */

@@ -80,6 +80,9 @@ SYNACK_API int synack_stack_ping(synack_stack_t *stack, synack_time_t now, const
 SYNACK_API const synack_counters_t *synack_stack_counters(const synack_stack_t *stack);
 /* Bytes of memory the stack currently owns (pools, buffers, tables). */
 SYNACK_API size_t synack_stack_memory(const synack_stack_t *stack);
+/* The part of synack_stack_memory() held as freed socket rings cached for the next connection
+ * (at most cfg.buf_cache_bytes). */
+SYNACK_API size_t synack_stack_memory_cached(const synack_stack_t *stack);
 
 #ifdef __cplusplus
 }

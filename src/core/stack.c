@@ -223,6 +223,7 @@ synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) 
 void synack_stack_free(synack_stack_t *st) {
   if (!st) return;
   if (st->tcp) synack_tcp_fini(st);
+  synack_ring_cache_flush(st);
   if (st->frag) synack_frag_fini(st);
   if (st->neigh) synack_neigh_fini(st);
   synack_mem_free(st, st->tx_mem, (size_t)st->tx_slot_cap * st->cfg.tx_ring_frames);
@@ -238,6 +239,7 @@ void synack_stack_free(synack_stack_t *st) {
 const synack_config_t *synack_stack_config(const synack_stack_t *st) { return &st->cfg; }
 const synack_counters_t *synack_stack_counters(const synack_stack_t *st) { return &st->counters; }
 size_t synack_stack_memory(const synack_stack_t *st) { return st->mem_bytes; }
+size_t synack_stack_memory_cached(const synack_stack_t *st) { return st->bufcache_bytes; }
 
 /* ---------- input ---------- */
 

@@ -43,6 +43,13 @@ typedef struct {
   bool queued;
 } synack_evq_entry_t;
 
+#define SYNACK_BUFCACHE_CLASSES 4
+typedef struct {
+  size_t size;      /* ring size of this class (0 = unused) */
+  void *head;       /* cached rings, linked through their first bytes */
+  uint32_t count;
+} synack_bufclass_t;
+
 struct synack_stack {
   synack_config_t cfg;
   synack_counters_t counters;
@@ -73,11 +80,19 @@ struct synack_stack {
   uint64_t icmp_tokens_at;    /* ICMP error rate limiter: second of the last refill */
   uint32_t icmp_tokens;
   size_t mem_bytes;           /* memory currently allocated through the stack's allocator */
+
+  /* Freed socket rings kept for reuse (bufcache.c). */
+  synack_bufclass_t bufcache[SYNACK_BUFCACHE_CLASSES];
+  size_t bufcache_bytes;
 };
 
 /* ---- memory ---- */
 void *synack_mem_alloc(synack_stack_t *st, size_t size);          /* zeroed, NULL on failure */
 void synack_mem_free(synack_stack_t *st, void *p, size_t size);   /* size as allocated */
+/* Socket byte rings (bufcache.c): NOT zeroed; freed rings are cached up to cfg.buf_cache_bytes. */
+void *synack_ring_alloc(synack_stack_t *st, size_t size);
+void synack_ring_free(synack_stack_t *st, void *p, size_t size);
+void synack_ring_cache_flush(synack_stack_t *st);
 
 /* ---- counters and tracing ---- */
 static inline void synack_count(synack_stack_t *st, synack_counter_t c) { st->counters.events[c]++; }

@@ -161,9 +161,11 @@ static void full_life(int fam) {
   CHECK_EQ_U(synack_conn_table(p.a, e, 8), 0);
   CHECK_EQ_U(synack_stack_next_deadline(p.a), SYNACK_TIME_NEVER);
   CHECK_EQ_U(synack_stack_next_deadline(p.b), SYNACK_TIME_NEVER);
-  /* Everything TCP allocated for the connection is back. */
-  CHECK(synack_stack_memory(p.a) <= mem_a0 + 4096);
-  CHECK(synack_stack_memory(p.b) <= mem_b0 + 4096);
+  /* Everything TCP allocated for the connection is back, apart from the rings cached for the
+   * next connection (bufcache.c), which are reported separately. */
+  CHECK(synack_stack_memory_cached(p.a) > 0);
+  CHECK(synack_stack_memory(p.a) - synack_stack_memory_cached(p.a) <= mem_a0 + 4096);
+  CHECK(synack_stack_memory(p.b) - synack_stack_memory_cached(p.b) <= mem_b0 + 4096);
   pair_free(&p);
 }
 
