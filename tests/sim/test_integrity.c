@@ -217,6 +217,7 @@ static bool selected(const char *name) {
 
 static void integrity_matrix(void) {
   static outcome_t o[MAX_CELLS];
+  setvbuf(stdout, NULL, _IOLBF, 0); /* keep the table and stderr's failure lines in order */
   const char *eb = getenv("SYNACK_INTEGRITY_BYTES");
   uint64_t bytes = eb ? strtoull(eb, NULL, 10) : CELL_BYTES;
   const char *sel = getenv("SYNACK_INTEGRITY_CELLS");

@@ -1,16 +1,19 @@
 /* Recovery quality (issue 4): one bulk connection through a 100 Mbit/s bottleneck with a
  * one-BDP drop-tail queue, 50 ms RTT and 1 % random loss of data segments, streaming for 20 s
- * of virtual time. Goodput is compared:
- *   - SACK-based recovery (RFC 6675) beside NewReno without SACK (RFC 6582), both with the
- *     NewReno congestion controller: SACK must be clearly better (at least SACK_MIN_RATIO);
- *   - CUBIC beside NewReno, both with SACK: reported (the ratio is printed, and CUBIC must not
- *     lose data), since with random loss either may win; SACK against no SACK under CUBIC too.
- * Note on the bar: at 1 % random loss the windows stay small (about 10-20 segments, the
- * 1.22/sqrt(p) regime), so a window rarely holds two losses, and that is where SACK recovery
- * gains over NewReno's one hole per round trip; the early slow-start overshoot is where most
- * multi-loss windows happen.
- * Every run is averaged over three seeds so that one unlucky loss pattern does not decide.
- * SYNACK_RECOVERY_SECONDS changes the 20 s window. */
+ * of virtual time, averaged over eight seeds. Goodput is compared:
+ *   - SACK-based recovery (RFC 6675) beside NewReno recovery without SACK (RFC 6582), both with
+ *     the NewReno congestion controller;
+ *   - CUBIC beside NewReno, both with SACK; and SACK against no SACK under CUBIC.
+ *
+ * The bars come from measurements (8 seeds × 20 s; also 6 × 30 s, 4 × 40 s, 12 × 60 s): at 1 %
+ * random loss the window stays at 10-20 segments (the 1.22/sqrt(p) regime), so a window rarely
+ * holds two losses — which is where SACK beats NewReno's one hole per round trip. Goodput is then
+ * equal within noise (SACK / no SACK = 1.00-1.03), and what SACK buys is the absence of
+ * retransmission timeouts (0 against 3-20). So this test asserts: SACK no worse than 0.97×,
+ * strictly fewer RTOs, and CUBIC ≥ 1.05× NewReno (measured 1.17-1.23: its β of 0.7 backs off
+ * less). Where SACK is clearly better — many losses in one window — is tests/sim/test_sack_burst.c
+ * (the same link, slow start overflowing the queue: more than 10×).
+ * SYNACK_RECOVERY_SECONDS / SYNACK_RECOVERY_SEEDS change the window and the seed count. */
 #include <stdio.h>
 
 #include "harness.h"
@@ -20,8 +23,16 @@
 #define ONE_WAY_US SYNACK_MS(25)
 /* One bandwidth-delay product: 100 Mbit/s × 50 ms = 625,000 bytes. */
 #define BDP_BYTES 625000u
-#define NSEEDS 3
-#define SACK_MIN_RATIO 1.2
+#define NSEEDS ts_nseeds()
+#define SACK_MIN_RATIO 0.97
+#define CUBIC_MIN_RATIO 1.05
+
+/* Seeds per variant: SYNACK_RECOVERY_SEEDS, default 8. */
+static uint64_t ts_nseeds(void) {
+  const char *e = getenv("SYNACK_RECOVERY_SEEDS");
+  uint64_t n = e ? strtoull(e, NULL, 10) : 8;
+  return n ? n : 1;
+}
 
 typedef struct {
   bool sack;
@@ -99,6 +110,7 @@ static summary_t run_variant(const char *label, bool sack, synack_cc_algo_t cc) 
 }
 
 static void sack_beats_newreno(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0); /* keep the figures and stderr's failure lines in order */
   summary_t sack = run_variant("SACK + NewReno", true, SYNACK_CC_NEWRENO);
   summary_t nosack = run_variant("no SACK + NewReno", false, SYNACK_CC_NEWRENO);
   CHECK(sack.ok);
@@ -106,9 +118,11 @@ static void sack_beats_newreno(void) {
   double ratio = nosack.goodput_mbps > 0 ? sack.goodput_mbps / nosack.goodput_mbps : 0.0;
   printf("recovery_sack_vs_newreno %.3f ratio (SACK %.3f / no SACK %.3f Mbit/s; required >= %.2f)\n", ratio,
          sack.goodput_mbps, nosack.goodput_mbps, SACK_MIN_RATIO);
-  /* RFC 6675 repairs every hole of a window in one round trip; NewReno one per round trip. */
   CHECK(ratio >= SACK_MIN_RATIO);
-  /* SACK recovery should leave RTOs rare: most losses repaired by fast recovery. */
+  /* RFC 6675 repairs a window's holes without waiting for the timer that NewReno needs when a
+   * window loses more than it can repair one hole per round trip. */
+  printf("recovery_rtos_sack_vs_nosack %" PRIu64 " rtos baseline_nosack %" PRIu64 " rtos\n", sack.rtos, nosack.rtos);
+  CHECK(sack.rtos < nosack.rtos);
   CHECK(sack.fast_retrans > 0);
 }
 
@@ -119,8 +133,9 @@ static void cubic_vs_newreno(void) {
   CHECK(reno.ok);
   CHECK(cubic.goodput_mbps > 0);
   double ratio = reno.goodput_mbps > 0 ? cubic.goodput_mbps / reno.goodput_mbps : 0.0;
-  printf("recovery_cubic_vs_newreno %.3f ratio (CUBIC %.3f / NewReno %.3f Mbit/s)\n", ratio, cubic.goodput_mbps,
-         reno.goodput_mbps);
+  printf("recovery_cubic_vs_newreno %.3f ratio (CUBIC %.3f / NewReno %.3f Mbit/s; required >= %.2f)\n", ratio,
+         cubic.goodput_mbps, reno.goodput_mbps, CUBIC_MIN_RATIO);
+  CHECK(ratio >= CUBIC_MIN_RATIO);
   /* For the record: SACK against no SACK with CUBIC (the default controller), whose larger
    * windows see more than one loss per window more often. */
   summary_t cubic_nosack = run_variant("no SACK + CUBIC", false, SYNACK_CC_CUBIC);
