@@ -14,7 +14,7 @@
 int synack_sndbuf_write(synack_stack_t *st, synack_sndbuf_t *b, const void *data, uint32_t n) {
   if (!b->buf) {
     if (b->cap == 0) return -SYNACK_ENOBUFS;
-    b->buf = synack_mem_alloc(st, b->cap);
+    b->buf = synack_ring_alloc(st, b->cap);
     if (!b->buf) return -SYNACK_ENOMEM;
     st->tcp->mem += b->cap;
     b->head = 0;
@@ -45,7 +45,7 @@ void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint3
 
 void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b) {
   if (b->buf) {
-    synack_mem_free(st, b->buf, b->cap);
+    synack_ring_free(st, b->buf, b->cap);
     st->tcp->mem -= b->cap;
   }
   b->buf = NULL;
@@ -56,7 +56,7 @@ int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b) {
   if (b->buf) return 0;
   if (b->cap == 0) return -SYNACK_ENOBUFS;
   uint32_t ring = b->cap + b->slack;
-  b->buf = synack_mem_alloc(st, ring);
+  b->buf = synack_ring_alloc(st, ring);
   if (!b->buf) return -SYNACK_ENOMEM;
   st->tcp->mem += ring;
   b->head = 0;
@@ -91,7 +91,7 @@ uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek
 
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b) {
   if (b->buf) {
-    synack_mem_free(st, b->buf, b->cap + b->slack);
+    synack_ring_free(st, b->buf, b->cap + b->slack);
     st->tcp->mem -= b->cap + b->slack;
   }
   if (b->ooo.r) {
