@@ -23,6 +23,12 @@ extern "C" {
 /* Adds buf to a 32-bit one's-complement accumulator (not folded). Fast: 64-bit accumulation.
  * Works for any alignment and length; odd lengths pad with a zero byte as RFC 1071 says. */
 SYNACK_API uint32_t synack_csum_add(uint32_t sum, const void *buf, size_t len);
+/* Copies len bytes from src to dst (which must not overlap) and returns synack_csum_add(sum,
+ * src, len), in one pass over the data. */
+SYNACK_API uint32_t synack_csum_copy(void *dst, const void *src, size_t len, uint32_t sum);
+/* Adds the partial sum part of a block that starts offset bytes into the summed data (a block
+ * at an odd offset contributes its byte-swapped sum). */
+SYNACK_API uint32_t synack_csum_combine(uint32_t sum, uint32_t part, size_t offset);
 /* Byte-at-a-time reference used by the tests to check synack_csum_add. */
 SYNACK_API uint32_t synack_csum_add_reference(uint32_t sum, const void *buf, size_t len);
 /* Folds to 16 bits and complements: the value to store in a checksum field (network order

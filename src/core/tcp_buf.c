@@ -43,6 +43,16 @@ void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint3
   memcpy((uint8_t *)dst + first, b->buf, n - first);
 }
 
+uint32_t synack_sndbuf_copy_csum(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n) {
+  uint32_t pos = (b->head + off) % b->cap;
+  uint32_t first = b->cap - pos < n ? b->cap - pos : n;
+  uint32_t sum = synack_csum_copy(dst, b->buf + pos, first, 0);
+  if (n == first) return sum;
+  /* The second piece (from the start of the ring) lands `first` bytes into the payload: at an
+   * odd offset its bytes pair the other way round, which synack_csum_combine accounts for. */
+  return synack_csum_combine(sum, synack_csum_copy((uint8_t *)dst + first, b->buf, n - first, 0), first);
+}
+
 void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b) {
   if (b->buf) {
     synack_ring_free(st, b->buf, b->cap);
@@ -69,6 +79,16 @@ void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uin
   uint32_t first = ring - pos < n ? ring - pos : n;
   memcpy(b->buf + pos, data, first);
   memcpy(b->buf, (const uint8_t *)data + first, n - first);
+}
+
+uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t n) {
+  uint32_t ring = b->cap + b->slack;
+  uint32_t pos = (uint32_t)(((uint64_t)b->head + b->len) % ring);
+  uint32_t first = ring - pos < n ? ring - pos : n;
+  uint32_t sum = synack_csum_copy(b->buf + pos, data, first, 0);
+  if (n == first) return sum;
+  /* The wrapped piece starts `first` bytes into the payload, possibly at an odd offset. */
+  return synack_csum_combine(sum, synack_csum_copy(b->buf, (const uint8_t *)data + first, n - first, 0), first);
 }
 
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n) { b->len += n; }

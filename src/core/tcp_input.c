@@ -530,6 +530,53 @@ void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
   }
 }
 
+/* ---------- receive fast path: copy while verifying the checksum ---------- */
+/* For the bulk case (an established connection, the next in-order data segment, nothing held
+ * out of order, room in the ring), the payload is copied into the receive ring's free space
+ * while it is summed, instead of being summed here and copied later. The checksum is verified
+ * before anything is changed: the bytes written lie beyond the committed length of the ring,
+ * where nothing else is stored while no out-of-order data is held, so a corrupted segment
+ * leaves them as uncommitted garbage. Only headers are parsed before the verdict, with no
+ * effect. Returns 1 (seg->r parsed, payload placed, checksum verified), 0 (seg->r parsed, the
+ * checksum still to be verified over the whole segment), -1 (bad checksum: dropped and counted)
+ * or -2 (the header does not parse: the caller parses as usual, which reports the right reason). */
+static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *buf,
+                            size_t len, synack_seg_t *seg, synack_tcb_t **found) {
+  synack_tcp_repr_t *r = &seg->r;
+  if (synack_tcp_parse(buf, len, NULL, NULL, SYNACK_PARSE_NO_CSUM, r) != SYNACK_DROP_NONE) return -2;
+  if (r->payload_len == 0 || r->src_port == 0 || r->dst_port == 0) return 0;
+  if ((r->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN | SYNACK_TCP_URG | SYNACK_TCP_ACK)) != SYNACK_TCP_ACK)
+    return 0;
+  synack_tuple_t t;
+  memset(&t, 0, sizeof t);
+  t.family = dst->family;
+  memcpy(t.laddr, dst->b, 16);
+  memcpy(t.raddr, src->b, 16);
+  t.lport = r->dst_port;
+  t.rport = r->src_port;
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &t);
+  if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
+  synack_tcb_t *tcb = (synack_tcb_t *)n;
+  synack_rcvbuf_t *b = &tcb->rb;
+  if (tcb->state != SYNACK_TCP_ESTABLISHED || !b->buf || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
+      r->payload_len > synack_rcvbuf_room(b))
+    return 0;
+  uint32_t ring = b->cap + b->slack;
+  uint32_t pos = (uint32_t)(((uint64_t)b->head + b->len) % ring);
+  uint32_t psum = synack_rcvbuf_place_csum(b, r->payload, (uint32_t)r->payload_len);
+  /* RFC 9293 §3.1: pseudo-header, header and data; the data's sum came from the copy. */
+  uint32_t sum = synack_csum_add(synack_csum_pseudo(src, dst, SYNACK_IPPROTO_TCP, (uint32_t)len), buf, r->header_len);
+  if (!synack_csum_ok(synack_csum_combine(sum, psum, r->header_len))) {
+    synack_drop(st, SYNACK_DROP_TCP_BAD_CHECKSUM, NULL, 0);
+    return -1;
+  }
+  seg->placed = true;
+  seg->placed_pos = pos;
+  seg->placed_buf = b->buf;
+  *found = tcb; /* the caller's demultiplexing would find the same node */
+  return 1;
+}
+
 /* ---------- entry point: parse and demultiplex ---------- */
 void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *src, const synack_ip_t *dst,
                       uint8_t tos, const uint8_t *buf, size_t len, unsigned rx_flags) {
@@ -537,8 +584,20 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   memset(&seg, 0, sizeof seg);
   st->now = now;
   unsigned pf = ((rx_flags & SYNACK_RX_CSUM_VALID) || st->cfg.csum_offload_rx) ? SYNACK_PARSE_NO_CSUM : 0;
-  synack_drop_reason_t why = synack_tcp_parse(buf, len, src, dst, pf, &seg.r);
-  if (why != SYNACK_DROP_NONE) { synack_drop(st, why, NULL, 0); return; }
+  synack_tcb_t *fast_tcb = NULL;
+  int fast = pf ? -2 : input_fast_place(st, src, dst, buf, len, &seg, &fast_tcb);
+  if (fast == -1) return;
+  if (fast == 0) {
+    /* Parsed, not placed: RFC 9293 §3.1, the checksum over the whole segment. */
+    uint32_t sum = synack_csum_pseudo(src, dst, SYNACK_IPPROTO_TCP, (uint32_t)len);
+    if (!synack_csum_ok(synack_csum_add(sum, buf, len))) {
+      synack_drop(st, SYNACK_DROP_TCP_BAD_CHECKSUM, NULL, 0);
+      return;
+    }
+  } else if (fast == -2) {
+    synack_drop_reason_t why = synack_tcp_parse(buf, len, src, dst, pf, &seg.r);
+    if (why != SYNACK_DROP_NONE) { synack_drop(st, why, NULL, 0); return; }
+  }
   if (seg.r.src_port == 0 || seg.r.dst_port == 0) { synack_drop(st, SYNACK_DROP_TCP_BAD_ADDR, NULL, 0); return; }
   uint8_t f = seg.r.flags;
   if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) { synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0); return; }
@@ -559,6 +618,10 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   seg.t.lport = seg.r.dst_port;
   seg.t.rport = seg.r.src_port;
 
+  if (fast_tcb) {
+    synack_tcp_input_tcb(st, fast_tcb, &seg, now);
+    return;
+  }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);
   if (n) {
     switch ((synack_node_kind_t)n->kind) {

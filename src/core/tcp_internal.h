@@ -223,6 +223,12 @@ typedef struct {
   uint8_t flags;
   synack_tuple_t t; /* local = our side */
   uint8_t tos;
+  /* Receive fast path (tcp_input.c): the whole payload was copied into the receive ring's free
+   * space, right after the in-order data, at ring position placed_pos of ring placed_buf, while
+   * the checksum was verified. Used by tcp_rcv.c only if the ring still ends there. */
+  bool placed;
+  uint32_t placed_pos;
+  const uint8_t *placed_buf;
 } synack_seg_t;
 
 /* ---------- tcp_state.c ---------- */
@@ -273,11 +279,18 @@ bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b);
 int synack_sndbuf_write(synack_stack_t *st, synack_sndbuf_t *b, const void *data, uint32_t n);
 void synack_sndbuf_drop(synack_sndbuf_t *b, uint32_t n);
 void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n);
+/* As synack_sndbuf_copy, returning the one's-complement sum of the n bytes as if they started
+ * at an even offset (synack_csum_add semantics), computed while copying. */
+uint32_t synack_sndbuf_copy_csum(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n);
 void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b);
 static inline uint32_t synack_sndbuf_room(const synack_sndbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
 int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b);
 /* Copies n bytes to offset off after the in-order data (off + n <= synack_rcvbuf_room). */
 void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uint32_t n);
+/* As synack_rcvbuf_place at offset 0 (the free space right after the in-order data), returning
+ * the one's-complement sum of the n bytes (synack_csum_add semantics) computed while copying.
+ * Commits nothing: the bytes count only after synack_rcvbuf_commit. */
+uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t n);
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);

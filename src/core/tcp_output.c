@@ -92,8 +92,19 @@ static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *
     synack_tx_cancel(st, &tx);
     return 0;
   }
-  if (n) synack_sndbuf_copy(sb, off, tx.l4 + hl, n);
-  if (!st->cfg.csum_offload_tx) synack_tcp_fill_checksum(tx.l4, hl + n, &src, &dst);
+  if (st->cfg.csum_offload_tx) {
+    if (n) synack_sndbuf_copy(sb, off, tx.l4 + hl, n);
+  } else {
+    /* RFC 9293 §3.1: pseudo-header + header + data. The payload is summed while it is copied
+     * out of the send ring (one pass over it instead of two); the header (checksum field
+     * still zero from synack_tcp_emit) is summed on its own. hl is a multiple of 4, so the
+     * payload starts at an even offset, but combine handles either. */
+    uint32_t psum = n ? synack_sndbuf_copy_csum(sb, off, tx.l4 + hl, n) : 0;
+    uint32_t sum = synack_csum_add(synack_csum_pseudo(&src, &dst, SYNACK_IPPROTO_TCP, (uint32_t)(hl + n)), tx.l4, hl);
+    uint16_t c = synack_csum_finish(synack_csum_combine(sum, psum, hl));
+    tx.l4[16] = (uint8_t)(c >> 8);
+    tx.l4[17] = (uint8_t)c;
+  }
   synack_tx_commit(st, &tx, &src, &dst, SYNACK_IPPROTO_TCP, tos, ttl, hl + n);
   synack_count(st, SYNACK_CTR_TCP_SEGS_OUT);
   if (r->flags & SYNACK_TCP_RST) synack_count(st, SYNACK_CTR_TCP_RST_OUT);

@@ -192,8 +192,13 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     return true;
   }
   if (off == 0 && tcb->rb.ooo.n == 0) {
-    /* The common case: next in order, nothing held beyond it. */
-    synack_rcvbuf_place(&tcb->rb, 0, data, n);
+    /* The common case: next in order, nothing held beyond it. The input fast path may have
+     * put the bytes in place already; that holds only if the ring still ends where they were
+     * written (a read from a callback can rewind an emptied ring), else they are copied. */
+    synack_rcvbuf_t *b = &tcb->rb;
+    bool in_place = seg->placed && skip == 0 && b->buf == seg->placed_buf &&
+                    (uint32_t)(((uint64_t)b->head + b->len) % (b->cap + b->slack)) == seg->placed_pos;
+    if (!in_place) synack_rcvbuf_place(b, 0, data, n);
     synack_rcvbuf_commit(&tcb->rb, n);
     tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
     tcb->bytes_received += n;

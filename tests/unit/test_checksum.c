@@ -76,6 +76,80 @@ static void chained_sums(void) {
   }
 }
 
+/* synack_csum_copy copies exactly len bytes (guard bytes around dst untouched) and returns the
+ * reference sum, for every length 0..2000 at every source and destination alignment 0..7. */
+static void copy_equals_reference_every_length_and_alignment(void) {
+  static uint8_t ref[2000], src[2000 + 16], dst[2000 + 32];
+  for (size_t len = 0; len <= 2000; len++) {
+    int pattern = (int)(len % 5);
+    for (size_t i = 0; i < len; i++) ref[i] = pattern == 0 ? 0xff : (uint8_t)rnd();
+    uint32_t start = (len % 3 == 0) ? 0 : (len % 3 == 1) ? rnd() : 0xffffffffu;
+    uint16_t want = fold(synack_csum_add_reference(start, ref, len));
+    for (size_t sa = 0; sa < 8; sa++) {
+      memcpy(src + sa, ref, len);
+      for (size_t da = 0; da < 8; da++) {
+        memset(dst, 0xa5, sizeof dst);
+        uint16_t got = fold(synack_csum_copy(dst + 8 + da, src + sa, len, start));
+        bool guards = true;
+        for (size_t i = 0; i < 8 + da; i++) guards = guards && dst[i] == 0xa5;
+        for (size_t i = 8 + da + len; i < sizeof dst; i++) guards = guards && dst[i] == 0xa5;
+        if (got != want || memcmp(dst + 8 + da, ref, len) != 0 || !guards) {
+          fprintf(stderr, "len %zu src+%zu dst+%zu: %04x != %04x\n", len, sa, da, got, want);
+          CHECK(0);
+          return;
+        }
+      }
+    }
+  }
+  CHECK(1);
+}
+
+/* A buffer copied in two pieces (as from a wrapping ring) and summed with synack_csum_combine
+ * equals the reference, including a second piece starting at an odd offset (byte-swapped):
+ * every split point for lengths 0..300, and for lengths 301..2000 the first and last 17 split
+ * points, both middles, and 8 random ones. */
+static bool split_ok(const uint8_t *b, size_t len, size_t k, uint32_t start, uint16_t want) {
+  static uint8_t out[2000];
+  uint32_t s = synack_csum_copy(out, b, k, start);
+  s = synack_csum_combine(s, synack_csum_copy(out + k, b + k, len - k, 0), k);
+  if (fold(s) != want || memcmp(out, b, len) != 0) {
+    fprintf(stderr, "len %zu split %zu: %04x != %04x\n", len, k, fold(s), want);
+    return false;
+  }
+  return true;
+}
+
+static void split_copy_equals_reference(void) {
+  static uint8_t b[2000 + 8];
+  for (size_t len = 0; len <= 2000; len++) {
+    size_t sa = len % 8; /* varying source alignment too */
+    for (size_t i = 0; i < len; i++) b[sa + i] = (len % 4 == 0) ? 0xff : (uint8_t)rnd();
+    uint32_t start = (len % 2) ? rnd() : 0;
+    uint16_t want = fold(synack_csum_add_reference(start, b + sa, len));
+    for (size_t k = 0; k <= len; k++) {
+      bool pick = len <= 300 || k < 17 || k + 17 > len || k == len / 2 || k == len / 2 + 1;
+      if (!pick) continue;
+      if (!split_ok(b + sa, len, k, start, want)) { CHECK(0); return; }
+    }
+    for (int r = 0; r < 8 && len > 0; r++)
+      if (!split_ok(b + sa, len, rnd() % (len + 1), start, want)) { CHECK(0); return; }
+  }
+  CHECK(1);
+}
+
+/* synack_csum_combine on known values: an even offset adds the block sum, an odd offset adds it
+ * byte-swapped; zero blocks change nothing. */
+static void combine_known_values(void) {
+  CHECK_EQ_U(fold(synack_csum_combine(0x1000, 0x1234, 0)), 0x2234);
+  CHECK_EQ_U(fold(synack_csum_combine(0x1000, 0x1234, 1)), 0x4412);
+  CHECK_EQ_U(fold(synack_csum_combine(0x1000, 0x1234, 7)), 0x4412);
+  CHECK_EQ_U(fold(synack_csum_combine(0xfffe, 0x0002, 2)), 0x0001);
+  CHECK_EQ_U(fold(synack_csum_combine(0xabcd, 0, 3)), 0xabcd);
+  /* Bytes 12 34 56: at offset 1 the stream is ?? 12 34 56, i.e. words xx12 3456. */
+  static const uint8_t b[] = { 0x12, 0x34, 0x56 };
+  CHECK_EQ_U(fold(synack_csum_combine(0, synack_csum_add(0, b, 3), 1)), 0x0012 + 0x3456);
+}
+
 /* RFC 1624: updating one 16-bit word incrementally gives the recomputed checksum. */
 static void incremental_update_matches_recompute(void) {
   for (int iter = 0; iter < 20000; iter++) {
@@ -112,8 +186,37 @@ static void pseudo_headers(void) {
   ph6[35] = 0x45;
   ph6[39] = 58;
   CHECK_EQ_U(fold(synack_csum_pseudo(&s6, &d6, 58, 0x12345)), fold(synack_csum_add_reference(0, ph6, 40)));
+  /* Random addresses (carry-heavy all-ones too) and lengths, both families, against the
+   * pseudo-header laid out byte by byte (RFC 9293 §3.1, RFC 8200 §8.1). */
+  for (int k = 0; k < 2000; k++) {
+    synack_ip_t a = s6, b = d6;
+    for (int i = 0; i < 16; i++) {
+      a.b[i] = k % 3 == 0 ? 0xff : (uint8_t)rnd();
+      b.b[i] = k % 3 == 0 ? 0xff : (uint8_t)rnd();
+    }
+    uint32_t len = k % 3 == 0 ? 0xffffffffu : rnd();
+    uint8_t proto = (uint8_t)rnd();
+    uint8_t ph[40] = { 0 };
+    memcpy(ph, a.b, 16);
+    memcpy(ph + 16, b.b, 16);
+    ph[32] = (uint8_t)(len >> 24);
+    ph[33] = (uint8_t)(len >> 16);
+    ph[34] = (uint8_t)(len >> 8);
+    ph[35] = (uint8_t)len;
+    ph[39] = proto;
+    CHECK_EQ_U(fold(synack_csum_pseudo(&a, &b, proto, len)), fold(synack_csum_add_reference(0, ph, 40)));
+    a.family = b.family = SYNACK_AF_INET;
+    memcpy(ph + 4, b.b, 4);
+    ph[8] = 0;
+    ph[9] = proto;
+    ph[10] = (uint8_t)(len >> 8); /* the IPv4 pseudo-header's TCP length is 16 bits */
+    ph[11] = (uint8_t)len;
+    CHECK_EQ_U(fold(synack_csum_pseudo(&a, &b, proto, len)), fold(synack_csum_add_reference(0, ph, 12)));
+  }
 }
 
 TH_MAIN(TH_CASE(rfc1071_example), TH_CASE(ipv4_header_vector), TH_CASE(odd_lengths_pad_with_zero),
         TH_CASE(fast_equals_reference_every_length), TH_CASE(chained_sums),
-        TH_CASE(incremental_update_matches_recompute), TH_CASE(pseudo_headers))
+        TH_CASE(incremental_update_matches_recompute), TH_CASE(pseudo_headers),
+        TH_CASE(copy_equals_reference_every_length_and_alignment), TH_CASE(split_copy_equals_reference),
+        TH_CASE(combine_known_values))

@@ -31,6 +31,36 @@ static void sndbuf_wraps(void) {
   synack_stack_free(st);
 }
 
+/* synack_sndbuf_copy_csum copies the same bytes as synack_sndbuf_copy and returns their
+ * reference sum for every ring position (odd capacity: the wrap falls at odd and even payload
+ * offsets) and every length, including a single byte on each side of the wrap. */
+static void sndbuf_copy_csum_every_wrap(void) {
+  synack_stack_t *st = mk();
+  REQUIRE(st);
+  enum { CAP = 61 };
+  uint8_t in[CAP], out[CAP + 1], want[CAP];
+  for (int i = 0; i < CAP; i++) in[i] = (uint8_t)(0xf1 + 37 * i);
+  for (uint32_t head = 0; head < CAP; head++) {
+    synack_sndbuf_t b = { .cap = CAP };
+    CHECK_EQ_I(synack_sndbuf_write(st, &b, in, head), (int)head);
+    synack_sndbuf_drop(&b, head); /* the ring now starts at position head */
+    CHECK_EQ_I(synack_sndbuf_write(st, &b, in, CAP), CAP);
+    for (uint32_t off = 0; off < CAP; off += 3) {
+      for (uint32_t n = 0; off + n <= CAP; n++) {
+        out[n] = 0x5a;
+        uint32_t sum = synack_sndbuf_copy_csum(&b, off, out, n);
+        synack_sndbuf_copy(&b, off, want, n);
+        CHECK_MEM(out, in + off, n);
+        CHECK_MEM(want, in + off, n);
+        CHECK_EQ_U(out[n], 0x5a);
+        CHECK_EQ_U(synack_csum_finish(sum), synack_csum_finish(synack_csum_add_reference(0, in + off, n)));
+      }
+    }
+    synack_sndbuf_free(st, &b);
+  }
+  synack_stack_free(st);
+}
+
 static void rcvbuf_in_order_and_peek(void) {
   synack_stack_t *st = mk();
   REQUIRE(st);
@@ -53,4 +83,4 @@ static void rcvbuf_in_order_and_peek(void) {
   synack_stack_free(st);
 }
 
-TH_MAIN(TH_CASE(sndbuf_wraps), TH_CASE(rcvbuf_in_order_and_peek))
+TH_MAIN(TH_CASE(sndbuf_wraps), TH_CASE(sndbuf_copy_csum_every_wrap), TH_CASE(rcvbuf_in_order_and_peek))
