@@ -2,6 +2,7 @@
  * for a listener (tcp_listen.c), for a SYN-SENT socket, and the ordered steps that every
  * synchronized state shares. Each step returns STEP_NEXT to go on, STEP_STOP when the segment
  * is consumed, STEP_GONE when the TCB was freed (nothing may touch it afterwards). */
+#include <stddef.h>
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -581,7 +582,10 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
 void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *src, const synack_ip_t *dst,
                       uint8_t tos, const uint8_t *buf, size_t len, unsigned rx_flags) {
   synack_seg_t seg;
-  memset(&seg, 0, sizeof seg);
+  /* Everything after the header representation is zeroed; seg.r itself is written in full by
+   * synack_tcp_parse (which also clears its options) before anything reads it, so the 170-odd
+   * bytes of it are not cleared twice per segment. */
+  memset((char *)&seg + offsetof(synack_seg_t, seq), 0, sizeof seg - offsetof(synack_seg_t, seq));
   st->now = now;
   unsigned pf = ((rx_flags & SYNACK_RX_CSUM_VALID) || st->cfg.csum_offload_rx) ? SYNACK_PARSE_NO_CSUM : 0;
   synack_tcb_t *fast_tcb = NULL;

@@ -34,7 +34,16 @@ uint8_t synack_tcp_pick_wscale(const synack_stack_t *st) {
 
 /* Builds the option layout for a segment. */
 static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const synack_ctl_opts_t *c) {
-  memset(o, 0, sizeof *o);
+  /* Only the scalars: the arrays (sack, fo_cookie, layout) are read no further than their
+   * counts (sack_count, fo_len, layout_len), and zeroing all 100-odd bytes per segment showed
+   * in the profile. */
+  o->present = 0;
+  o->mss = 0;
+  o->wscale = 0;
+  o->sack_count = 0;
+  o->ts_val = o->ts_ecr = 0;
+  o->fo_len = 0;
+  o->layout_len = 0;
   uint8_t *L = o->layout;
   uint8_t n = 0;
   if (!c) { o->layout_len = 0; return; }
@@ -162,7 +171,11 @@ bool synack_tcp_has_pending(const synack_stack_t *st) { return st->tcp && st->tc
 
 static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_time_t now, bool syn,
                      synack_ctl_opts_t *c) {
-  memset(c, 0, sizeof *c);
+  /* Scalars only: sack_blk is read no further than nsack. */
+  c->syn_opts = c->sack = c->ws = false;
+  c->mss = 0;
+  c->wscale = 0;
+  c->nsack = 0;
   c->ts = (tcb->flags & TF_TS_OK) != 0;
   c->ts_val = synack_tcp_ts_now(now, tcb->ts_offset);
   c->ts_ecr = tcb->ts_recent;
@@ -240,8 +253,14 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
 /* Builds and sends the segment of a plan; with move_nxt SND.NXT advances past it.
  * Returns 1 when sent, 0 when it could not be built (no route), -1 when the ring is full. */
 static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, synack_time_t now, bool move_nxt) {
+  /* The header fields one by one (options: build_opts) rather than a memset of the whole
+   * representation per segment; ports are set by emit. */
   synack_tcp_repr_t r;
-  memset(&r, 0, sizeof r);
+  r.checksum = 0;
+  r.urgent = 0;
+  r.header_len = 0;
+  r.payload = NULL;
+  r.payload_len = 0;
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, p->syn, &c);
   if (p->syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;

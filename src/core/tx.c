@@ -83,7 +83,10 @@ static uint8_t *slot_buf(const synack_stack_t *st, uint32_t slot) {
 }
 
 static uint32_t tail_slot(const synack_stack_t *st) {
-  return (st->tx_head + st->tx_count) % st->cfg.tx_ring_frames;
+  /* tx_head < frames and tx_count <= frames: one conditional subtraction wraps (no division
+   * per frame). */
+  uint32_t s = st->tx_head + st->tx_count;
+  return s >= st->cfg.tx_ring_frames ? s - st->cfg.tx_ring_frames : s;
 }
 
 bool synack_tx_raw(synack_stack_t *st, const uint8_t *frame, size_t len) {
@@ -177,7 +180,7 @@ bool synack_stack_has_tx(const synack_stack_t *st) {
 bool synack_stack_poll_tx(synack_stack_t *st, synack_time_t now, synack_frame_t *out) {
   if (now > st->now) st->now = now;
   if (st->tx_head_lent) {
-    st->tx_head = (st->tx_head + 1) % st->cfg.tx_ring_frames;
+    st->tx_head = st->tx_head + 1 == st->cfg.tx_ring_frames ? 0 : st->tx_head + 1;
     st->tx_count--;
     st->tx_head_lent = false;
     /* An empty ring starts over at slot 0: a driver that sends each frame at once then keeps

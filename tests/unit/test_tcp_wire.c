@@ -317,6 +317,65 @@ static void ipv6_checksum(void) {
   CHECK_EQ_U(synack_tcp_parse(sa, sizeof sa, &b, &b, 0, &t), SYNACK_DROP_TCP_BAD_CHECKSUM);
 }
 
+/* The NOP,NOP,TS fast paths of parse and emit give exactly what the general code gives. */
+static void ts_fast_paths(void) {
+  static const uint8_t nnts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  synack_tcp_opts_t o;
+  memset(&o, 0xa5, sizeof o); /* the fast path must not depend on a cleared struct */
+  CHECK_EQ_U(synack_tcp_opts_parse(nnts, sizeof nnts, &o), SYNACK_DROP_NONE);
+  CHECK_EQ_U(o.present, SYNACK_TCPOPT_HAS_TS);
+  CHECK_EQ_U(o.ts_val, 0x11223344u);
+  CHECK_EQ_U(o.ts_ecr, 0x55667788u);
+  CHECK_EQ_U(o.mss, 0);
+  CHECK_EQ_U(o.wscale, 0);
+  CHECK_EQ_U(o.sack_count, 0);
+  CHECK_EQ_U(o.fo_len, 0);
+  static const uint8_t lay[] = {1, 1, 8};
+  CHECK_EQ_U(o.layout_len, 3);
+  CHECK_MEM(o.layout, lay, 3);
+  /* Near misses take the general parser: a TS length of 9 is malformed, TS,NOP,NOP is another
+   * layout. */
+  uint8_t bad[12];
+  memcpy(bad, nnts, sizeof bad);
+  bad[3] = 9;
+  CHECK_EQ_U(synack_tcp_opts_parse(bad, sizeof bad, &o), SYNACK_DROP_TCP_OPT_BAD_LEN);
+  static const uint8_t tsnn[12] = {8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1};
+  CHECK_EQ_U(synack_tcp_opts_parse(tsnn, sizeof tsnn, &o), SYNACK_DROP_NONE);
+  static const uint8_t lay2[] = {8, 1, 1};
+  CHECK_EQ_U(o.layout_len, 3);
+  CHECK_MEM(o.layout, lay2, 3);
+  CHECK_EQ_U(o.ts_val, 1);
+  CHECK_EQ_U(o.ts_ecr, 2);
+
+  /* Emit: header + the same 12 option bytes as synack_tcp_opts_emit. */
+  synack_tcp_repr_t r;
+  memset(&r, 0, sizeof r);
+  r.src_port = 1;
+  r.dst_port = 2;
+  r.seq = 3;
+  r.ack = 4;
+  r.flags = SYNACK_TCP_ACK;
+  r.window = 5;
+  CHECK_EQ_U(synack_tcp_opts_parse(nnts, sizeof nnts, &r.opts), SYNACK_DROP_NONE);
+  uint8_t seg[60], gen[40];
+  CHECK_EQ_U(synack_tcp_emit(&r, seg, sizeof seg), 32);
+  CHECK_EQ_U(seg[12], 8u << 4);
+  CHECK_MEM(seg + 20, nnts, 12);
+  CHECK_EQ_U(synack_tcp_opts_emit(&r.opts, r.opts.layout, r.opts.layout_len, gen, sizeof gen), 12);
+  CHECK_MEM(gen, nnts, 12);
+  CHECK_EQ_U(synack_tcp_emit(&r, seg, 31), 0); /* no room */
+  /* The layout without the timestamp value: two NOPs padded with EOL, as the general path. */
+  r.opts.present = 0;
+  CHECK_EQ_U(synack_tcp_emit(&r, seg, sizeof seg), 24);
+  static const uint8_t pad[] = {1, 1, 0, 0};
+  CHECK_MEM(seg + 20, pad, 4);
+  /* No options at all. */
+  r.opts.layout_len = 0;
+  CHECK_EQ_U(synack_tcp_emit(&r, seg, sizeof seg), 20);
+  CHECK_EQ_U(seg[12], 5u << 4);
+  CHECK_EQ_U(synack_tcp_emit(&r, seg, 19), 0);
+}
+
 static void flags_strings(void) {
   char buf[16];
   CHECK_STR(synack_tcp_flags_str(SYNACK_TCP_SYN, buf, sizeof buf), "S");
@@ -335,4 +394,5 @@ static void flags_strings(void) {
 
 TH_MAIN(TH_CASE(parse_syn), TH_CASE(parse_data_and_roundtrip), TH_CASE(truncated_and_doff), TH_CASE(bad_checksum),
         TH_CASE(option_malformations), TH_CASE(sack_blocks), TH_CASE(fast_open_and_unknown), TH_CASE(eol_padding),
-        TH_CASE(emit_layouts), TH_CASE(ipv6_checksum), TH_CASE(flags_strings))
+        TH_CASE(emit_layouts), TH_CASE(ipv6_checksum), TH_CASE(ts_fast_paths),
+        TH_CASE(flags_strings))
