@@ -10,20 +10,6 @@
 #include "app_net.h"
 #include "cli.h"
 
-static int write_all(int fd, const void *p, size_t n) {
-  const uint8_t *b = p;
-  while (n) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    b += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 static void usage(void) {
   fprintf(stderr, "usage: synack connect --tap NAME --addr A/P [--addr6 A/P] [options] HOST PORT\n"
                   "  --linger0   end with an abortive close (RST) instead of a FIN\n");
@@ -114,7 +100,7 @@ int synack_cmd_connect(int argc, char **argv) {
           break;
         }
         rx += (uint64_t)n;
-        if (write_all(1, netbuf, (size_t)n) < 0) {
+        if (app_write_all(1, netbuf, (size_t)n) < 0) {
           synack_abort(st, now, sock);
           goto done;
         }

@@ -11,20 +11,6 @@
 #include "app_net.h"
 #include "cli.h"
 
-static int write_all(int fd, const void *p, size_t n) {
-  const uint8_t *b = p;
-  while (n) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    b += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 static void usage(void) {
   fprintf(stderr, "usage: synack get --tap NAME --addr A/P [--addr6 A/P] [options] URL [-o FILE] [--timeout S]\n"
                   "  URL: http://198.18.0.1:8000/file or http://[fd00::1]:8000/file\n");
@@ -155,7 +141,7 @@ int synack_cmd_get(int argc, char **argv) {
           if (!a.o.quiet) fprintf(stderr, "synack get: HTTP %d, %lld bytes\n", status, (long long)clen);
         }
         if (clen >= 0 && (int64_t)len > clen - body) len = (size_t)(clen - body);
-        if (len && write_all(out, data, len) < 0) {
+        if (len && app_write_all(out, data, len) < 0) {
           perror("synack get: write");
           goto done;
         }

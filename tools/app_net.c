@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 volatile sig_atomic_t app_stop;
 volatile sig_atomic_t app_usr1;
@@ -501,4 +502,18 @@ void app_drain_closes(app_net_t *a, synack_time_t max_us) {
     while (synack_stack_next_event(a->st, &ev)) {
     }
   }
+}
+
+int app_write_all(int fd, const void *p, size_t n) {
+  const uint8_t *b = p;
+  while (n) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
 }

@@ -64,6 +64,8 @@ const char *app_err(int err, char *buf, size_t cap);
  * TIME-WAIT entries and listeners remain, at most max_us. */
 void app_drain_closes(app_net_t *a, synack_time_t max_us);
 
+/* Writes all n bytes to fd (retrying short writes and EINTR); -1 on error. */
+int app_write_all(int fd, const void *p, size_t n);
 /* Parses "198.18.0.1" / "fd00::1" (also "[fd00::1]"). */
 int app_parse_ip(const char *s, synack_ip_t *out);
 /* Progress line on stderr at most once a second, and the closing summary line. */
