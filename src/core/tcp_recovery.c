@@ -380,6 +380,11 @@ int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t 
     /* Rule 4: one rescue retransmission per recovery, of the highest unSACKed segment, when
      * no new data could be sent; HighRxt is not moved. */
     if (r->rescue_set && !seq_gt(tcb->snd_una, r->rescue_rxt)) return 0;
+    /* RFC 6675 NextSeg puts previously unsent data (its rule 3) before the rescue (rule 4):
+     * when new data is waiting and the peer's window has room for it (it may only be held by
+     * Nagle for a moment), that segment probes the tail instead, and no old data is resent. */
+    uint32_t queued_end = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_buf_seq);
+    if (tcb->sb.len > queued_end && seq_diff(seq_add(tcb->snd_una, tcb->snd_wnd), tcb->snd_max) > 0) return 0;
     synack_seq_t top = tcb->snd_max;
     synack_seq_t sack_hi = synack_sack_high(&r->sb, tcb->snd_una);
     if (r->sb.n && seq_eq(sack_hi, tcb->snd_max)) top = synack_sack_at(&r->sb, r->sb.n - 1u)->start;

@@ -220,6 +220,36 @@ static void sack_rescue_retransmission(void) {
   fx_free(fx);
 }
 
+/* NextSeg puts unsent data (RFC 6675 rule 3) before the rescue (rule 4): the same losses as
+ * above, but the application has a small write waiting (held by Nagle while data is in
+ * flight). No old segment is resent as a rescue; the new data probes the tail once the lost
+ * segment is repaired. (The tour's SACK story showed the waste: a rescue retransmission of a
+ * segment whose ACK was already on its way, then the waiting data anyway.) */
+static void no_rescue_while_new_data_waits(void) {
+  int s;
+  fx_t *fx = open_conn(true, &s);
+  REQUIRE(fx && s >= 0);
+  write_and_expect(fx, s, 10, 10);
+  fx_check_rc(fx_send(fx, s, 100, 10 * M), 100); /* sub-MSS, data in flight: Nagle holds it */
+  fx_expect_none(fx);
+  for (uint32_t k = 2; k <= 4; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
+  fx_expect_none(fx);
+  fx_inject(fx, SYNACK_MS(15), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(5) } });
+  fx_inject(fx, SYNACK_MS(16), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(6) } });
+  fx_inject(fx, SYNACK_MS(17), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(7) } });
+  fx_inject(fx, SYNACK_MS(18), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(8) } });
+  fx_expect_none(fx); /* without the rule-3-first check: a rescue of segment 9 at 17 ms */
+  /* The retransmitted segment 0 arrives (8 and 9 were only late): everything is acknowledged,
+   * recovery ends and the waiting 100 bytes go out. */
+  fx_inject(fx, SYNACK_MS(64), FX_A, 1, SEG(10));
+  fx_expect(fx, FX_A, SEG(10), 1, .len = 100, .t = SYNACK_MS(64));
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).total_retrans, 1);
+  fx_free(fx);
+}
+
 /* RFC 6675 §5.1: an RTO during SACK recovery ends it; the sender goes back to SND.UNA with
  * cwnd = 1 segment and never resends the SACKed segments. */
 static void rto_during_sack_recovery(void) {
@@ -483,5 +513,5 @@ static void lost_retransmission_resent_before_rto(void) {
 
 TH_MAIN(TH_CASE(lost_retransmission_resent_before_rto), TH_CASE(rto_in_recovery_keeps_ssthresh), TH_CASE(prr_spreads_the_reduction), TH_CASE(sack_fast_retransmit_ipv6), TH_CASE(dsack_undoes_spurious_recovery), TH_CASE(fast_retransmit_on_third_dupack), TH_CASE(window_update_is_not_a_dupack), TH_CASE(limited_transmit),
         TH_CASE(newreno_partial_acks), TH_CASE(sack_recovery_every_hole_in_one_rtt),
-        TH_CASE(sack_rescue_retransmission), TH_CASE(rto_during_sack_recovery), TH_CASE(rto_never_resends_sacked_data),
+        TH_CASE(sack_rescue_retransmission), TH_CASE(no_rescue_while_new_data_waits), TH_CASE(rto_during_sack_recovery), TH_CASE(rto_never_resends_sacked_data),
         TH_CASE(dsack_is_recorded_not_scoreboarded))
