@@ -7,17 +7,8 @@
 #include <string.h>
 
 #include "drill_int.h"
+#include "wire_bytes.h" /* rd16/rd32/wr16/wr32 shared with the core */
 
-static void wr16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 /* The actual value to send for an inbound TS ecr written as e (docs/drill.md). */
 static uint32_t ecr_actual(const drill_run_t *r, uint32_t e) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim_priv.h"
+#include "wire_bytes.h" /* rd16/rd32/wr16/wr32 shared with the core */
 
 #define DEFAULT_QUEUE_BYTES 65536u
 
@@ -109,7 +110,6 @@ typedef struct {
   size_t payload_len;
 } tcp_view_t;
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 
 static bool view_tcp(const uint8_t *f, size_t len, tcp_view_t *v) {
   memset(v, 0, sizeof *v);
