@@ -28,6 +28,15 @@ static void write_and_expect(fx_t *fx, int s, uint32_t n, uint32_t sent) {
   fx_expect_none(fx);
 }
 
+/* Segment 0 of the ten in flight is lost: three duplicate ACKs SACKing 1, 1-2, 1-3 (at 12, 13,
+ * 14 ms) start SACK recovery with the fast retransmission of 0 at 14 ms, and nothing else. */
+static void sack_lose_first(fx_t *fx) {
+  for (uint32_t k = 2; k <= 4; k++)
+    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
+  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
+  fx_expect_none(fx);
+}
+
 /* RFC 5681 §3.2: the third duplicate ACK triggers the retransmission; the first two do not
  * (with no new data to send, limited transmit has nothing to send either). */
 static void fast_retransmit_on_third_dupack(void) {
@@ -197,10 +206,7 @@ static void sack_rescue_retransmission(void) {
   fx_t *fx = open_conn(true, &s);
   REQUIRE(fx && s >= 0);
   write_and_expect(fx, s, 10, 10);
-  for (uint32_t k = 2; k <= 4; k++)
-    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
-  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
-  fx_expect_none(fx);
+  sack_lose_first(fx);
   /* SACK up to 5 and 6: pipe = 6..9 (+5) + retransmitted 0 >= cwnd (5 segments): nothing. */
   fx_inject(fx, SYNACK_MS(15), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(5) } });
   fx_inject(fx, SYNACK_MS(16), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(6) } });
@@ -232,10 +238,7 @@ static void no_rescue_while_new_data_waits(void) {
   write_and_expect(fx, s, 10, 10);
   fx_check_rc(fx_send(fx, s, 100, 10 * M), 100); /* sub-MSS, data in flight: Nagle holds it */
   fx_expect_none(fx);
-  for (uint32_t k = 2; k <= 4; k++)
-    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
-  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
-  fx_expect_none(fx);
+  sack_lose_first(fx);
   fx_inject(fx, SYNACK_MS(15), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(5) } });
   fx_inject(fx, SYNACK_MS(16), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(6) } });
   fx_inject(fx, SYNACK_MS(17), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(7) } });
@@ -257,10 +260,7 @@ static void rto_during_sack_recovery(void) {
   fx_t *fx = open_conn(true, &s);
   REQUIRE(fx && s >= 0);
   write_and_expect(fx, s, 10, 10);
-  for (uint32_t k = 2; k <= 4; k++)
-    fx_inject(fx, SYNACK_MS(10 + k), FX_A, 1, 1, .nsack = 1, .sack = { { SEG(1), SEG(k) } });
-  fx_expect(fx, FX_A, SEG(0), 1, .len = M, .t = SYNACK_MS(14));
-  fx_expect_none(fx);
+  sack_lose_first(fx);
   /* The retransmission is lost too: the RTO fires, counted from the fast retransmission of
    * the first unacknowledged segment (14 ms), which restarted the timer. */
   synack_time_t rto = SYNACK_MS(14) + fx_info(fx, s).rto_us;

@@ -231,6 +231,31 @@ char *fx_format(fx_t *fx, const fx_frame_t *f, char *buf, size_t cap) {
 
 /* ------------------------------------------------------------------ injection */
 
+/* One IPv4 or IPv6 header (the fixture's family) for payload_len bytes of proto. */
+static size_t ip_header(const fx_t *fx, const synack_ip_t *src, const synack_ip_t *dst, uint8_t proto, uint8_t tos,
+                        uint16_t id, size_t payload_len, uint8_t *buf, size_t cap) {
+  if (fx->family == SYNACK_AF_INET6) {
+    synack_ip6_repr_t ip;
+    memset(&ip, 0, sizeof ip);
+    ip.src = *src;
+    ip.dst = *dst;
+    ip.hop_limit = 64;
+    ip.proto = proto;
+    ip.traffic_class = tos;
+    return synack_ip6_emit(&ip, payload_len, buf, cap);
+  }
+  synack_ip4_repr_t ip;
+  memset(&ip, 0, sizeof ip);
+  ip.src = *src;
+  ip.dst = *dst;
+  ip.ttl = 64;
+  ip.proto = proto;
+  ip.df = true;
+  ip.id = id;
+  ip.tos = tos;
+  return synack_ip4_emit(&ip, payload_len, buf, cap);
+}
+
 size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t sport, uint8_t *buf, size_t cap) {
   const size_t l3 = fx->family == SYNACK_AF_INET6 ? SYNACK_IP6_HDR_LEN : SYNACK_IP4_HDR_LEN;
   if (cap < l3 + 60 + seg->len) return 0;
@@ -296,27 +321,9 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   }
   size_t l4 = hl + seg->len;
   synack_tcp_fill_checksum(tcp, l4, src, &fx->local_ip);
-  if (fx->family == SYNACK_AF_INET6) {
-    synack_ip6_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = *src;
-    ip.dst = fx->local_ip;
-    ip.hop_limit = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.traffic_class = seg->tos;
-    if (synack_ip6_emit(&ip, l4, buf, l3) == 0) return 0;
-  } else {
-    synack_ip4_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = *src;
-    ip.dst = fx->local_ip;
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.df = true;
-    ip.id = (uint16_t)(fx->frames_seen * 7 + 1);
-    ip.tos = seg->tos;
-    if (synack_ip4_emit(&ip, l4, buf, l3) == 0) return 0;
-  }
+  if (ip_header(fx, src, &fx->local_ip, SYNACK_IPPROTO_TCP, seg->tos, (uint16_t)(fx->frames_seen * 7 + 1), l4, buf,
+                l3) == 0)
+    return 0;
   return l3 + l4;
 }
 
@@ -330,26 +337,8 @@ void fx_inject_too_big(fx_t *fx, synack_time_t t, uint32_t mtu, uint32_t seq) {
   /* The quoted packet: our IP header and the first 8 bytes of our TCP header. */
   uint8_t quote[48], pkt[128];
   memset(quote, 0, sizeof quote);
-  size_t ql;
   bool v6 = fx->family == SYNACK_AF_INET6;
-  if (v6) {
-    synack_ip6_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = fx->local_ip;
-    ip.dst = fx->peer_ip;
-    ip.hop_limit = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ql = synack_ip6_emit(&ip, 1400, quote, sizeof quote);
-  } else {
-    synack_ip4_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = fx->local_ip;
-    ip.dst = fx->peer_ip;
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_TCP;
-    ip.df = true;
-    ql = synack_ip4_emit(&ip, 1400, quote, sizeof quote);
-  }
+  size_t ql = ip_header(fx, &fx->local_ip, &fx->peer_ip, SYNACK_IPPROTO_TCP, 0, 0, 1400, quote, sizeof quote);
   uint32_t aseq = fx->isn + seq;
   uint8_t *th = quote + ql;
   th[0] = (uint8_t)(fx->lport >> 8); th[1] = (uint8_t)fx->lport;
@@ -367,23 +356,7 @@ void fx_inject_too_big(fx_t *fx, synack_time_t t, uint32_t mtu, uint32_t seq) {
   size_t il = v6 ? synack_icmp6_emit(&ic, &fx->peer_ip, &fx->local_ip, pkt + l3, sizeof pkt - l3)
                  : synack_icmp4_emit(&ic, pkt + l3, sizeof pkt - l3);
   if (il == 0) { fprintf(stderr, "tcpfix: cannot build ICMP\n"); return; }
-  if (v6) {
-    synack_ip6_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = fx->peer_ip;
-    ip.dst = fx->local_ip;
-    ip.hop_limit = 64;
-    ip.proto = SYNACK_IPPROTO_ICMPV6;
-    synack_ip6_emit(&ip, il, pkt, l3);
-  } else {
-    synack_ip4_repr_t ip;
-    memset(&ip, 0, sizeof ip);
-    ip.src = fx->peer_ip;
-    ip.dst = fx->local_ip;
-    ip.ttl = 64;
-    ip.proto = SYNACK_IPPROTO_ICMP;
-    synack_ip4_emit(&ip, il, pkt, l3);
-  }
+  ip_header(fx, &fx->peer_ip, &fx->local_ip, v6 ? SYNACK_IPPROTO_ICMPV6 : SYNACK_IPPROTO_ICMP, 0, 0, il, pkt, l3);
   fx_inject_raw(fx, t, pkt, l3 + il);
 }
 
