@@ -1,4 +1,4 @@
-/* The packet-script parser of `synack drill` (tools/drill_parse.c): time forms, packet lines,
+/* The packet-script parser of `synack drill` (tools/drill/drill_parse.c): time forms, packet lines,
  * options, system calls, shell lines and code blocks, #ifdef and -D words, header options, and
  * syntax errors reported as file:line:col. */
 #include "drill_int.h"

@@ -1,4 +1,4 @@
-/* The engine of `synack drill` (tools/drill_run.c, drill_pkt.c, drill_call.c, drill_shell.c)
+/* The engine of `synack drill` (tools/drill/drill_run.c, drill_pkt.c, drill_call.c, drill_shell.c)
  * driven in-process: tolerance edges, timestamp rules, relative time after blocking calls,
  * errno aliases, the sysctl table, and what makes a run FAIL or UNSUPPORTED. */
 #include "drill.h"

@@ -2,8 +2,8 @@
  *
  * A ladder is a recorded list of events — segments (with their fate: delivered, lost, and when
  * they arrived), state changes with their reasons, timers that fired and one-line explanations —
- * filled either live from the simulator (tools/scenario.c) or from a capture file
- * (tools/pcapconn.c). Renderers read the finished list: the terminal view below and the SVG view
+ * filled either live from the simulator (tools/scenario/scenario.c) or from a capture file
+ * (tools/views/pcapconn.c). Renderers read the finished list: the terminal view below and the SVG view
  * (svg.h). Sequence numbers are shown relative to each direction's ISN, the way tcpdump -S off
  * and Wireshark do, unless `absolute` is set. */
 #ifndef SYNACK_TOOLS_LADDER_H
