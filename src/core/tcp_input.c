@@ -43,6 +43,21 @@ void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const syna
   if (!(o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) tcb->flags &= ~(uint32_t)TF_SACK_OK;
   tcb->peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, tcb->node.t.family);
   synack_tcp_set_mss(st, tcb);
+  synack_tcp_rcvbuf_round(st, tcb);
+}
+
+void synack_tcp_rcvbuf_round(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!st->cfg.tcp_rcvbuf_round_mss || tcb->rb.buf) return;
+  /* FreeBSD tcp_mss(): once the peer's MSS is known, the receive buffer grows to a whole
+   * number of segments of min(peer's MSS, ours), options not deducted, within the largest
+   * buffer (SO_RCVBUF 65536 becomes 65700 with MSS 1460). */
+  uint32_t mss = tcb->peer_mss ? tcb->peer_mss : synack_tcp_default_mss(st, tcb->node.t.family);
+  if (tcb->rcv_mss && mss > tcb->rcv_mss) mss = tcb->rcv_mss;
+  uint32_t cap = tcb->rcvbuf_cap;
+  if (cap <= mss) return;
+  uint64_t up = ((uint64_t)cap + mss - 1) / mss * mss;
+  if (up > st->cfg.tcp_max_buf) up = st->cfg.tcp_max_buf;
+  if (up > tcb->rb.cap) tcb->rb.cap = (uint32_t)up;
 }
 
 static bool fin_acked(const synack_tcb_t *tcb) {
@@ -100,7 +115,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->irs = seg->seq;
   tcb->rcv_nxt = tcb->last_ack_sent = seq_add(seg->seq, 1);
   /* The window of our SYN (unscaled, RFC 7323 §2.2) starts at the peer's first byte. */
-  tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(tcb, true));
+  tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(st, tcb, true));
   synack_tcp_apply_syn_opts(st, tcb, &seg->r.opts);
   synack_tcp_ecn_syn_rcvd(st, tcb, seg->flags); /* RFC 3168 §6.1.1 */
   if (ack_ok) {

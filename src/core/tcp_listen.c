@@ -160,6 +160,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->ts_offset = synack_tcp_ts_offset(st, &c->node.t);
   c->peer_mss = peer_mss;
   synack_tcp_set_mss(st, c);
+  synack_tcp_rcvbuf_round(st, c);
   /* RFC 9293 §3.10.7.4 (SYN-RECEIVED, ACK acceptable): SND.WND from this segment. */
   c->snd_wnd = (uint32_t)seg->r.window << c->snd_wscale;
   c->max_snd_wnd = c->snd_wnd;

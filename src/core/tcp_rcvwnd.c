@@ -44,13 +44,45 @@ static uint32_t offered(const synack_tcb_t *tcb) {
 
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb) { return tcb->rcv_wscale ? tcb->rb.cap / 8 : 0; }
 
-uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
+/* Rounds a window in bytes up to the scaled field (never past the ring: RFC 7323 §2.4 then
+ * accepts a retraction of less than one unit), moves the right edge and returns the field. */
+static uint16_t place_edge(synack_tcb_t *tcb, uint32_t wnd) {
+  uint8_t ws = tcb->rcv_wscale;
+  uint32_t cur = offered(tcb);
+  uint32_t field = wnd >> ws;
+  if ((field << ws) < wnd || (field << ws) < cur) {
+    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
+    if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
+  }
+  if (field > 65535) field = 65535;
+  synack_seq_t edge = seq_add(tcb->rcv_nxt, field << ws);
+  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
+  return (uint16_t)field;
+}
+
+/* cfg.tcp_rcvwnd FREEBSD, as FreeBSD's tcp_output() chooses it: all the free space of the
+ * buffer (at most 65535 << scale); nothing while the free space is below both a quarter of the
+ * buffer and one segment (receiver SWS avoidance, RFC 1122 §4.2.3.3); never less than the
+ * window already offered (the right edge does not move left); the scaled field rounded up. */
+static uint16_t bsd_window(synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  uint32_t wnd = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  if (wnd < tcb->rb.cap / 4 && wnd < mss) wnd = 0;
+  uint32_t cur = offered(tcb);
+  if (wnd < cur) wnd = cur;
+  return place_edge(tcb, wnd);
+}
+
+uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool syn) {
   /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
   if (syn) {
     uint32_t space = synack_rcvbuf_space(&tcb->rb);
     return (uint16_t)(space > 65535 ? 65535 : space);
   }
-  uint8_t ws = tcb->rcv_wscale;
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD: return bsd_window(tcb);
+  case SYNACK_RCVWND_RFC: break;
+  }
   uint32_t avail = adv_avail(tcb);
   uint32_t cur = offered(tcb);
   uint32_t wnd;
@@ -61,17 +93,8 @@ uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
      * never move it by a silly amount. */
     wnd = cur;
   }
-  uint32_t field = wnd >> ws;
-  if ((field << ws) < cur) {
-    /* The scaled field cannot say `cur` exactly: round up, into the ring's slack. When even
-     * that would pass the ring, RFC 7323 §2.4 accepts a retraction of less than one unit. */
-    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
-    if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
-  }
-  if (field > 65535) field = 65535;
-  synack_seq_t edge = seq_add(tcb->rcv_nxt, field << ws);
-  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
-  return (uint16_t)field;
+  /* `wnd` is whole scale units unless it is the held `cur`, which place_edge rounds up. */
+  return place_edge(tcb, wnd);
 }
 
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
