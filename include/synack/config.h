@@ -136,6 +136,8 @@ typedef struct {
   synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd preset: FREEBSD) */
   bool tcp_fin_ack_now;        /* FreeBSD: ACK a FIN at once instead of after the delayed-ACK wait */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
+  bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
+                                  at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */
   bool tcp_delack_every_second; /* FreeBSD: ACK every second segment whatever its size */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */

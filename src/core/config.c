@@ -95,6 +95,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
     c->tcp_listen_drop_synack = false;
+    c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
     return 0;
   }
@@ -112,6 +113,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
     c->tcp_listen_drop_synack = false;
+    c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
     return 0;
   }
@@ -125,6 +127,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_FREEBSD;
     c->tcp_fin_ack_now = true;
     c->tcp_listen_drop_synack = true;
+    c->tcp_simopen_keep_data = true;
     c->tcp_msl_ms = 30000; /* TIME-WAIT 2 x 30 s */
     c->tcp_delack_ms = 40;
     c->tcp_initial_cwnd_segs = 10;

@@ -144,6 +144,8 @@ struct synack_tcb {
   uint32_t chal_sec, chal_count;
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
+  uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
+                             ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
@@ -360,6 +362,8 @@ void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
 uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family);
 /* Window field to advertise (scaled) and its effect on rcv_adv. */
 uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool syn);
+/* RCV.WND for the acceptability of an incoming segment (bytes from RCV.NXT), per cfg.tcp_rcvwnd. */
+uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb);
 /* Our MSS for a route: MTU minus IP and TCP headers. */
 uint16_t synack_tcp_route_mss(synack_stack_t *st, const synack_tuple_t *t);
 uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);

@@ -232,6 +232,10 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
       return;
     }
     synack_drop(st, SYNACK_DROP_TCP_NO_SOCKET, NULL, 0);
+    /* cfg.tcp_listen_drop_synack (FreeBSD's tcp_input): a SYN-ACK is dropped without the
+     * RST of RFC 9293, which would otherwise reset a connection that a crossed SYN-ACK from
+     * an earlier incarnation of this port belongs to. */
+    if ((seg->flags & SYNACK_TCP_SYN) && st->cfg.tcp_listen_drop_synack) return;
     synack_tcp_reply_rst(st, seg);
     return;
   }

@@ -73,6 +73,20 @@ static uint16_t bsd_window(synack_tcb_t *tcb) {
   return place_edge(tcb, wnd);
 }
 
+uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t wnd = offered(tcb);
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD: {
+    /* FreeBSD tcp_input(): RCV.WND is the free space of the buffer, but not less than the
+     * window offered; a segment beyond the offered edge that fits the buffer is accepted. */
+    uint32_t space = synack_rcvbuf_space(&tcb->rb);
+    return space > wnd ? space : wnd;
+  }
+  case SYNACK_RCVWND_RFC: break;
+  }
+  return wnd; /* RFC 9293 §3.3.1: RCV.WND is what we offered */
+}
+
 uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool syn) {
   /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
   if (syn) {
