@@ -37,13 +37,13 @@ SYNACK_API const synack_config_t *synack_stack_config(const synack_stack_t *stac
  * the stack's).
  *
  * Existing connections follow at once (the stack reads these when it uses them): the RFC 5961
- * checks (tcp_rfc5961_*), tcp_rfc1337, tcp_drop_synfin, tcp_dsack, tcp_challenge_ack_limit, tcp_delack_ms
- * and the ACK policy switches, the RTO bounds and slop (tcp_rto_min/max/slop_ms, applied at the
- * next RTT sample or backoff), retry counts, MSL and FIN-WAIT-2 times, tcp_syncookies and the
- * listener switches, tcp_rcvwnd and tcp_fin_ack_now, and the keepalive times of connections without their own TCP_KEEP*
- * options (their running timer is re-placed). tcp_sack, tcp_timestamps, tcp_window_scaling
- * and tcp_ecn govern what our next SYN / SYN-ACK offers; a connection keeps what its
- * handshake negotiated, as on Linux and FreeBSD.
+ * checks (tcp_rfc5961_*), tcp_rfc1337, tcp_drop_synfin, tcp_dsack, tcp_challenge_ack_limit,
+ * tcp_delack_ms and the ACK-policy switches, tcp_rcvwnd, tcp_fin_ack_now, the RTO bounds and
+ * slop (tcp_rto_min/max/slop_ms, from the next RTT sample or backoff), retry counts, MSL and
+ * FIN-WAIT-2 times, tcp_syncookies and the listener switches, and the keepalive times of
+ * connections without their own TCP_KEEP* options (their running timer is placed again).
+ * tcp_sack, tcp_timestamps, tcp_window_scaling and tcp_ecn govern what our next SYN / SYN-ACK
+ * offers; a connection keeps what its handshake negotiated, as on Linux and FreeBSD.
  *
  * New connections only: buffer sizes (tcp_sndbuf, tcp_rcvbuf, tcp_max_buf and the window scale
  * it implies), tcp_default_mss, tcp_cc, tcp_initial_cwnd_segs, the option layout. */

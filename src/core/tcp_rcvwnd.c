@@ -111,8 +111,30 @@ uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool
   return place_edge(tcb, wnd);
 }
 
+/* cfg.tcp_rcvwnd FREEBSD: FreeBSD's tcp_output() sends a window update of its own when the
+ * window grows by at least two segments and by a quarter of the buffer (or the window left was
+ * at most an eighth of it, or the buffer is at most eight segments, or the growth reaches the
+ * largest window), or by half the buffer; never when the scaled field would not change. */
+static bool bsd_update_due(const synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  uint32_t hiwat = tcb->rb.cap;
+  uint32_t max = field_max(tcb, UINT32_MAX);
+  uint32_t wnd = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  uint32_t old = offered(tcb);
+  uint32_t adv = wnd > old ? wnd - old : 0;
+  if ((old >> tcb->rcv_wscale) >= ((adv + old) >> tcb->rcv_wscale)) return false;
+  if (adv >= 2u * mss && (adv >= hiwat / 4 || wnd <= hiwat / 8 || hiwat <= 8u * mss || adv >= max)) return true;
+  return 2u * adv >= hiwat;
+}
+
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD:
+    if (bsd_update_due(tcb)) synack_tcp_send_ack(st, tcb, now);
+    return;
+  case SYNACK_RCVWND_RFC: break;
+  }
   uint32_t avail = adv_avail(tcb);
   uint32_t cur = offered(tcb);
   if (avail <= cur) return;

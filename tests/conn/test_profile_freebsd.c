@@ -94,6 +94,13 @@ static void window_zero_below_quarter_and_mss(void) {
   fx_inject(fx, MS(120), FX_PA, 4021, 1, .len = 300);
   fx_inject(fx, MS(120), FX_PA, 4321, 1, .len = 10);
   fx_expect(fx, FX_A, 1, 4331, .t = MS(120), .win = 50); /* the edge held: 50 left of it */
+  /* Reading 1000 bytes opens the window by less than two segments and half the buffer: no
+   * window update; reading the rest opens it by 4330: an update of its own, all the space. */
+  uint8_t b[4400];
+  fx_check_rc(fx_recv(fx, s, b, 1000), 1000);
+  fx_expect_none(fx);
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), 3330);
+  fx_expect(fx, FX_A, 1, 4331, .t = MS(120), .win = 4380);
   fx_free(fx);
 }
 
