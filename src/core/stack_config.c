@@ -24,7 +24,8 @@ static bool fixed_fields_equal(const synack_config_t *a, const synack_config_t *
          a->ip6_link_local == b->ip6_link_local && a->tx_ring_frames == b->tx_ring_frames &&
          a->max_sockets == b->max_sockets && a->neigh_entries == b->neigh_entries &&
          a->frag_max_datagrams == b->frag_max_datagrams && a->tcp_ooo_max_ranges == b->tcp_ooo_max_ranges &&
-         a->seed == b->seed && a->random == b->random && a->random_user == b->random_user;
+         a->insecure_deterministic == b->insecure_deterministic && a->seed == b->seed && a->random == b->random &&
+         a->random_user == b->random_user;
 }
 
 /* Values no stack could run with. */

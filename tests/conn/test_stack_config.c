@@ -20,6 +20,9 @@ static void refuses_fixed_and_invalid(void) {
   c.seed ^= 1;
   CHECK_EQ_I(synack_stack_set_config(fx->st, &c), -SYNACK_EINVAL);
   c = *synack_stack_config(fx->st);
+  c.insecure_deterministic = !c.insecure_deterministic;
+  CHECK_EQ_I(synack_stack_set_config(fx->st, &c), -SYNACK_EINVAL);
+  c = *synack_stack_config(fx->st);
   c.tcp_rto_min_ms = 5000;
   c.tcp_rto_max_ms = 1000;
   CHECK_EQ_I(synack_stack_set_config(fx->st, &c), -SYNACK_EINVAL);
