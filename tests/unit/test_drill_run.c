@@ -265,6 +265,10 @@ static void sysctl_table(void) {
   CHECK_STR(why, "sysctl net.inet.tcp.ecn.enable=3: only 0, 1 and 2 are mapped");
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_slop", "200", why, sizeof why), 0);
   CHECK_EQ_U(c.tcp_rto_slop_ms, 200);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.abc_l_var", "3", why, sizeof why), 0);
+  CHECK_EQ_U(c.tcp_abc_limit, 3);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.do_prr", "0", why, sizeof why), 0);
+  CHECK(!c.tcp_prr);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_max", "64000", why, sizeof why), 0);
   CHECK_EQ_U(c.tcp_rto_max_ms, 64000);
   /* no host cache: emptying it is a no-op, turning it on is not honoured */

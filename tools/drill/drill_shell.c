@@ -77,6 +77,8 @@ static const sysctl_map_t sysctls[] = {
   { "net.inet.tcp.recvspace", SK_U32, F(tcp_rcvbuf), 0 },
   { "kern.ipc.maxsockbuf", SK_U32, F(tcp_max_buf), 0 },
   { "net.inet.tcp.initcwnd_segments", SK_U32, F(tcp_initial_cwnd_segs), 0 },
+  { "net.inet.tcp.abc_l_var", SK_U32, F(tcp_abc_limit), 0 },
+  { "net.inet.tcp.do_prr", SK_BOOL, F(tcp_prr), 0 },
   { "net.inet.tcp.msl", SK_U32, F(tcp_msl_ms), 0 },
   { "net.inet.tcp.finwait2_timeout", SK_U32, F(tcp_fin_timeout_ms), 0 },
   { "net.inet.tcp.syncache.rexmtlimit", SK_U32, F(tcp_synack_retries), 0 },
