@@ -171,6 +171,8 @@ long synack_ladder_seg(synack_ladder_t *l, synack_time_t t, int side, const syna
     }
   }
   fmt_opts(&tcp->opts, x.opts, sizeof x.opts);
+  x.wscale = (tcp->opts.present & SYNACK_TCPOPT_HAS_WSCALE) ? (int8_t)(tcp->opts.wscale > 14 ? 14 : tcp->opts.wscale) : -1;
+  x.segno = l->segments + 1;
   if (x.by_timer) {
     /* The timer line goes before its segment. */
     char text[200];
