@@ -30,6 +30,7 @@ typedef struct synack_scn synack_scn_t;
  * before K: the same choices replay the same story. */
 typedef enum { SCN_FAULT_LOSE = 0, SCN_FAULT_DELAY, SCN_FAULT_DUP } synack_scn_fault_kind_t;
 #define SCN_MAX_FAULTS 32
+#define SCN_AFTER_FAULT_S 10 /* seconds a story runs past its script when faults were chosen */
 typedef struct {
   uint64_t seed;
   bool ipv6;

@@ -46,6 +46,12 @@ synack_scn_t *synack_scn_play(const synack_scn_def_t *def, const synack_scn_opts
   s->pcap_stream = pcap_stream;
   int rc = def->run(s);
   if (rc != 0) synack_scn_expect(s, false, "the scenario could not be set up (%d)", rc);
+  /* A fault changes the story: let its consequences play out past the script's end (the
+   * retransmission of a segment lost just before the script stopped, for one). */
+  if (rc == 0 && o->nfault && s->sim) {
+    synack_scn_run_until(s, synack_sim_now(s->sim) + SYNACK_SEC(SCN_AFTER_FAULT_S));
+    synack_ladder_explain(&s->lad, synack_sim_now(s->sim), "(the story ran %d s longer than its script, to show what your choices caused)", SCN_AFTER_FAULT_S);
+  }
   for (int i = 0; i < 2; i++) synack_ip_format(&s->ip[i], i ? s->lad.right_addr : s->lad.left_addr, sizeof s->lad.left_addr);
   s->end = s->sim ? synack_sim_now(s->sim) : 0;
   synack_ladder_finish(&s->lad);
