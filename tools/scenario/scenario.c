@@ -45,8 +45,8 @@ static void on_obs(void *user, const synack_sim_obs_t *o) {
     unsigned how = 0;
     if (s->node[dir].cur_timer) how |= SYNACK_LSEG_TIMER;
     if (s->injecting) how |= SYNACK_LSEG_INJECTED;
+    s->cur_seg = s->lad.segments + s->lad.muted_segments + 1; /* for the fault rules that run next */
     long idx = synack_ladder_seg(&s->lad, o->now, dir, &d.tcp, how);
-    s->cur_seg = idx >= 0 ? s->lad.ev[idx].segno : 0; /* for the fault rules that run next */
     if (s->keep_fn && !s->kept_len && o->len <= sizeof s->kept) {
       /* Judged on the segment itself, so that it works while the ladder is muted. */
       synack_lev_t e;
@@ -571,6 +571,9 @@ static void app_tick(synack_scn_t *s, synack_time_t now) {
 
 void synack_scn_mute(synack_scn_t *s, synack_time_t now) {
   (void)now;
+  /* With faults chosen the whole story is drawn: what a fault causes may happen in a stretch the
+   * story would not draw (segment numbers do not move: muted segments are numbered too). */
+  if (s->opts && s->opts->nfault) return;
   s->lad.muted = true;
 }
 

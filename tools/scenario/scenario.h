@@ -26,8 +26,9 @@ typedef struct synack_scn synack_scn_t;
 /* Choices made on top of a story (`scenario run --lose 3 --sack off`, the explorer in the
  * browser): switches that override the story's own configuration on both ends (-1 leaves the
  * story's choice), the network, and faults on numbered segments. A segment's number is its
- * place among the drawn segments (synack_lev_t.segno), so a fault on segment K changes nothing
- * before K: the same choices replay the same story. */
+ * place among the pair's segments (synack_lev_t.segno, muted ones counted), so a fault on
+ * segment K changes nothing before K: the same choices replay the same story. With faults the
+ * story is drawn whole (no muted stretches) and runs SCN_AFTER_FAULT_S past its script. */
 typedef enum { SCN_FAULT_LOSE = 0, SCN_FAULT_DELAY, SCN_FAULT_DUP } synack_scn_fault_kind_t;
 #define SCN_MAX_FAULTS 32
 #define SCN_AFTER_FAULT_S 10 /* seconds a story runs past its script when faults were chosen */

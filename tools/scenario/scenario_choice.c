@@ -114,7 +114,7 @@ static bool fault_match(void *user, const uint8_t *f, size_t len) {
   (void)len;
   struct synack_scn_fault_ctx *x = user;
   synack_scn_t *s = x->s;
-  if (s->cur_seg == 0 || s->cur_seg != s->opts->fault[x->i].seg) return false;
+  if (s->cur_seg != s->opts->fault[x->i].seg) return false;
   synack_time_t now = synack_sim_now(s->sim);
   uint32_t k = s->cur_seg;
   switch (s->opts->fault[x->i].kind) {
