@@ -198,11 +198,13 @@ function drawFsm(events, i) {
   if (!e) return;
   const names = ['c', 's'], took = [];
   for (let side = 0; side < 2; side++) {
-    const st = e.st[side];
-    if (fsm.nodes[st]) fsm.nodes[st].classList.add(names[side]);
-    $(side ? 'st-s' : 'st-c').textContent = st;
+    /* The state the end's last transition led to (a segment's columns already show where its
+     * arrival takes the receiver, one line before the transition is drawn). */
     let last = null;
     for (let j = i; j >= 0; j--) if (events[j].k === 'state' && events[j].side === side) { last = events[j]; break; }
+    const st = last ? last.to : e.st[side];
+    if (fsm.nodes[st]) fsm.nodes[st].classList.add(names[side]);
+    $(side ? 'st-s' : 'st-c').textContent = st;
     if (!last || !NODES[last.from] || !NODES[last.to]) continue;
     took.push(`${side ? 'server' : 'client'}: ${last.from} → ${last.to}` + (last.text ? ` (${last.text})` : ''));
     const p = fsm.edges[last.from + '>' + last.to];
@@ -407,7 +409,8 @@ function runStory() {
   S.ladder = S.story;
   const t1 = performance.now();
   render();
-  document.body.dataset.runMs = (t1 - t0).toFixed(1);
+  document.body.dataset.runMs = (t1 - t0).toFixed(1);            /* the stack, in WebAssembly */
+  document.body.dataset.drawMs = (performance.now() - t1).toFixed(1); /* the browser drawing it */
   S.runs++;
   const ms = performance.now() - t0;
   document.body.dataset.story = S.name;

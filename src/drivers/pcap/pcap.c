@@ -310,14 +310,10 @@ static int ng_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec) {
     if (type == 1) {
       ng_interface(r, body);
       continue;
-    } else if (type == 6 && body >= 24) { /* Enhanced Packet Block */
-      ifc = get32(r, b);
-      ticks = (uint64_t)get32(r, b + 4) << 32 | get32(r, b + 8);
-      caplen = get32(r, b + 12);
-      origlen = get32(r, b + 16);
-      hdr = 20;
-    } else if (type == 2 && body >= 24) { /* obsolete Packet Block */
-      ifc = get16(r, b);
+    } else if ((type == 6 || type == 2) && body >= 24) {
+      /* Enhanced Packet Block; the obsolete Packet Block has a 16-bit interface id (and a drop
+       * count) where the enhanced one has 32 bits, the rest is laid out alike. */
+      ifc = type == 6 ? get32(r, b) : get16(r, b);
       ticks = (uint64_t)get32(r, b + 4) << 32 | get32(r, b + 8);
       caplen = get32(r, b + 12);
       origlen = get32(r, b + 16);
@@ -330,7 +326,8 @@ static int ng_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec) {
     } else {
       continue;
     }
-    if (hdr + caplen > body - 4) return -SYNACK_EINVAL;
+    /* (In this order: hdr + caplen could wrap where size_t has 32 bits.) */
+    if (caplen > body - 4 || hdr > body - 4 - caplen) return -SYNACK_EINVAL;
     if (ifc >= r->nif || r->if_lt[ifc] != r->linktype) continue;
     rec->ts_us = ng_time(ticks, r->if_res[ifc]);
     rec->data = b + hdr;
