@@ -1,8 +1,8 @@
 """The explorer in headless Chromium, driven by Selenium (see t_explorer.sh).
 
-For every story of the catalogue: the page runs it (the real stack, in WebAssembly), and the
-drawn ladder must agree with the story's own data and with the native CLI (number of segments
-and of lost ones), its state boxes must be the story's state changes in order, and every check
+For every story of the catalogue: the page runs it (the real stack, in WebAssembly); the story
+must be the native CLI's to the last event (`scenario run all --json`), the drawn ladder must
+agree with it (number of segments and of lost ones), its state boxes must be the story's state changes in order, and every check
 of the catalogue must be listed as holding. Then a click on a segment that carries a SYN, a FIN
 or data and "Lose it" must re-run the story with that segment drawn lost, the choice in the URL,
 and a later transmission of the same sequence number (the retransmission). Then a capture of the
@@ -12,6 +12,7 @@ overflow. Screenshots go to --shots and must not be blank.
 """
 import argparse
 import base64
+import json
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ ap.add_argument('--dir', required=True)
 ap.add_argument('--src', required=True)
 ap.add_argument('--shots', required=True)
 ap.add_argument('--native', required=True)
+ap.add_argument('--native-dir', required=True)
 args = ap.parse_args()
 
 failures = []
@@ -172,6 +174,15 @@ try:
         expect(st['ok'] and d['bad'] == 0 and d['ok'] == len(st['checks']) and d['ok'] > 0,
                '%s: the catalogue\'s %d checks hold in the page (%d listed ok, %d failed)' % (name, len(st['checks']), d['ok'], d['bad']))
         expect(len(d['segs']) == len(segs) == st['segments'], '%s: %d segments drawn, %d in the story' % (name, len(d['segs']), len(segs)))
+        # The same story, to the last event, as the native CLI wrote it (x86-64 and wasm32 alike).
+        nj = os.path.join(args.native_dir, name + '.json')
+        if expect(os.path.exists(nj), '%s: the native CLI wrote %s' % (name, nj)):
+            with open(nj) as f:
+                nat = json.load(f)
+            same = nat == st
+            if not same:
+                diff = [k for k in set(nat) | set(st) if nat.get(k) != st.get(k)]
+                fail('%s: the page\'s story differs from the native one in %s' % (name, diff))
         if name in native:
             expect((st['segments'], st['lost'], st['retrans']) == native[name],
                    '%s: the page (%d segments, %d lost, %d retransmitted) agrees with the native CLI %s' %

@@ -19,7 +19,8 @@ shots=$bin/web-shots
 rm -rf "$shots"
 mkdir -p "$shots"
 # The native catalogue's own counts, to compare the page's against (in parallel with the build).
-"$cli" scenario run all --quiet > "$shots/native.txt" 2>&1 &
+mkdir -p "$shots/native"
+"$cli" scenario run all --quiet --out-dir "$shots/native" --json yes > "$shots/native.txt" 2>&1 &
 native=$!
 if ! JOBS=2 bash "$src/tools/web/build.sh" "$out" > "$shots/build.log" 2>&1; then
   cat "$shots/build.log"
@@ -29,4 +30,4 @@ fi
 wait $native || { cat "$shots/native.txt"; echo "FAIL: the native catalogue failed"; exit 1; }
 echo "$(tail -1 "$shots/build.log")"
 timeout 600 /usr/bin/python3 "$src/tests/web/explorer_test.py" --cli "$cli" --dir "$out" --src "$src" \
-  --shots "$shots" --native "$shots/native.txt"
+  --shots "$shots" --native "$shots/native.txt" --native-dir "$shots/native"

@@ -52,7 +52,7 @@ int synack_cmd_demo(int argc, char **argv) {
     synack_scn_opts_init(&o);
     o.seed = seed;
     o.ipv6 = ipv6;
-    failed += synack_scn_run_one(d, &o, false, col, svg, pcap, stdout);
+    failed += synack_scn_run_one(d, &o, false, col, &(synack_scn_files_t){svg, pcap, NULL}, stdout);
     printf("\n");
   }
   printf("tour written to %s/ : one .svg (open it in a browser) and one .pcap (tcpdump -r, Wireshark) per story\n",

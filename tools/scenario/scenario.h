@@ -249,9 +249,14 @@ void synack_scn_free(synack_scn_t *s);
 /* "client 198.18.0.1, server 198.18.0.2, 10 ms each way; 9 segments, 1 lost, 1 retransmitted" */
 void synack_scn_subtitle(const synack_scn_t *s, char *buf, size_t cap);
 
-/* Runs one scenario with the given choices; writes svg/pcap when the paths are non-NULL.
- * Returns 0 when the story happened. */
+/* Where run_one writes the story besides the terminal (NULL: not written). */
+typedef struct {
+  const char *svg, *pcap, *json; /* json: what the explorer in the browser gets (tools/web) */
+} synack_scn_files_t;
+
+/* Runs one scenario with the given choices; writes the files named. Returns 0 when the story
+ * happened. */
 int synack_scn_run_one(const synack_scn_def_t *def, const synack_scn_opts_t *o, bool quiet, bool color,
-                       const char *svg_path, const char *pcap_path, FILE *out);
+                       const synack_scn_files_t *files, FILE *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "scenario.h"
 #include "svg.h"
+#include "web_api.h"
 
 const synack_scn_group_t synack_scn_groups[] = {
     {synack_scn_open_defs, &synack_scn_open_count, "opening"},
@@ -78,8 +79,9 @@ void synack_scn_subtitle(const synack_scn_t *s, char *buf, size_t cap) {
 }
 
 int synack_scn_run_one(const synack_scn_def_t *def, const synack_scn_opts_t *o, bool quiet, bool color,
-                       const char *svg_path, const char *pcap_path, FILE *out) {
-  synack_scn_t *s = synack_scn_play(def, o, pcap_path, NULL, false);
+                       const synack_scn_files_t *files, FILE *out) {
+  const char *svg_path = files->svg;
+  synack_scn_t *s = synack_scn_play(def, o, files->pcap, NULL, files->json != NULL);
   if (!s) return 1;
   synack_time_t end = s->end;
   if (!quiet) {
@@ -95,6 +97,14 @@ int synack_scn_run_one(const synack_scn_def_t *def, const synack_scn_opts_t *o, 
     char title[160];
     snprintf(title, sizeof title, "%s: %s", def->name, def->summary);
     if (synack_svg_ladder(&s->lad, svg_path, title, sub) != 0) synack_scn_expect(s, false, "cannot write %s", svg_path);
+  }
+  if (files->json) {
+    FILE *jf = fopen(files->json, "w");
+    if (jf) synack_web_story_json(jf, def, s);
+    if (!jf || fclose(jf) != 0) {
+      synack_scn_expect(s, false, "cannot write %s", files->json);
+      s->nfail = s->nfail ? s->nfail : 1;
+    }
   }
   if (s->nfail == 0) {
     fprintf(out, "%-28s ok    %u segments, %u lost, %u retransmitted, virtual time %.3f s\n", def->name,
@@ -120,7 +130,9 @@ static int usage(void) {
   fprintf(stderr,
           "usage: synack scenario list\n"
           "       synack scenario run NAME|all [--seed N] [--ipv6] [--profile linux|freebsd|rfc]\n"
-          "                            [--svg FILE] [--pcap FILE] [--out-dir DIR] [--quiet] [--color|--no-color]\n"
+          "                            [--svg FILE] [--pcap FILE] [--json FILE] [--out-dir DIR] [--quiet] [--color|--no-color]\n"
+          "  --json: the story as the explorer in the browser gets it; with `all --out-dir D`, --json yes\n"
+          "  writes D/NAME.json for each\n"
           "  choices on top of the story (the story's own checks may then fail, which is the point):\n"
           "    --lose K[,K..] --delay K[,K..] --dup K[,K..]   segment K of the ladder (1 = the first arrow)\n"
           "    --delayms MS   how long a delayed segment is held up (300)\n"
@@ -136,7 +148,7 @@ int synack_cmd_scenario(int argc, char **argv) {
     return 0;
   }
   if (strcmp(argv[1], "run") != 0 || argc < 3) return usage();
-  const char *name = argv[2], *svg = NULL, *pcap = NULL, *dir = NULL;
+  const char *name = argv[2], *svg = NULL, *pcap = NULL, *dir = NULL, *json = NULL;
   synack_scn_opts_t o;
   synack_scn_opts_init(&o);
   bool quiet = false;
@@ -145,6 +157,7 @@ int synack_cmd_scenario(int argc, char **argv) {
     if (strcmp(argv[i], "--ipv6") == 0) o.ipv6 = true;
     else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) svg = argv[++i];
     else if (strcmp(argv[i], "--pcap") == 0 && i + 1 < argc) pcap = argv[++i];
+    else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
     else if (strcmp(argv[i], "--out-dir") == 0 && i + 1 < argc) dir = argv[++i];
     else if (strcmp(argv[i], "--quiet") == 0) quiet = true;
     else if (strcmp(argv[i], "--color") == 0) color = 1;
@@ -170,12 +183,15 @@ int synack_cmd_scenario(int argc, char **argv) {
     for (size_t g = 0; g < NGROUPS; g++)
       for (size_t i = 0; i < *groups[g].count; i++) {
         const synack_scn_def_t *d = &groups[g].defs[i];
-        char sp[512], pp[512];
+        char sp[512], pp[512], jp[512];
+        synack_scn_files_t fl = {NULL, NULL, NULL};
         if (dir) {
           snprintf(sp, sizeof sp, "%s/%s.svg", dir, d->name);
           snprintf(pp, sizeof pp, "%s/%s.pcap", dir, d->name);
+          snprintf(jp, sizeof jp, "%s/%s.json", dir, d->name);
+          fl = (synack_scn_files_t){sp, pp, json ? jp : NULL};
         }
-        failed += synack_scn_run_one(d, &o, quiet, col, dir ? sp : NULL, dir ? pp : NULL, stdout);
+        failed += synack_scn_run_one(d, &o, quiet, col, &fl, stdout);
         total++;
       }
     printf("\n%d of %d scenarios told their story%s\n", total - failed, total, failed ? "; some FAILED" : "");
@@ -195,5 +211,5 @@ int synack_cmd_scenario(int argc, char **argv) {
     snprintf(pp, sizeof pp, "%s/%s.pcap", dir, d->name);
     pcap = pp;
   }
-  return synack_scn_run_one(d, &o, quiet, col, svg, pcap, stdout);
+  return synack_scn_run_one(d, &o, quiet, col, &(synack_scn_files_t){svg, pcap, json}, stdout);
 }

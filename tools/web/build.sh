@@ -9,9 +9,9 @@ out=${1:-$src/build/web}
 obj=$out/obj
 mkdir -p "$out" "$obj"
 CC=${WASM_CC:-clang}
-if ! $CC --target=wasm32-wasi -print-resource-dir >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1 \
-   || [ ! -f /usr/include/wasm32-wasi/stdio.h ]; then
-  echo "web: needs clang, lld and wasi-libc (make deps installs them as root)" >&2
+rt=$($CC --target=wasm32-wasi -print-libgcc-file-name 2>/dev/null || true)
+if ! command -v wasm-ld >/dev/null 2>&1 || [ ! -f /usr/include/wasm32-wasi/stdio.h ] || [ ! -f "$rt" ]; then
+  echo "web: needs clang, lld, wasi-libc and libclang-rt-14-dev-wasm32 (make deps installs them as root)" >&2
   exit 1
 fi
 flags=(--target=wasm32-wasi -std=c11 -Os -Wall -Wextra -Werror -Wswitch-enum -Wshadow -Wpointer-arith
