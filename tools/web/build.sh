@@ -24,12 +24,17 @@ sources=("$src"/src/core/*.c "$src"/src/drivers/sim/*.c "$src"/src/drivers/pcap/
          "$src"/tools/scenario/*.c "$src"/tools/views/ladder.c "$src"/tools/views/svg_ladder.c
          "$src"/tools/views/tsg.c "$src"/tools/views/pcapconn.c "$src"/tools/web/web_api.c
          "$src"/tools/web/web_wasm.c)
+# Objects are reused only when no source or header changed since they were built (a digest of
+# them all, taken before compiling: a change during the build is caught the next time).
+digest=$( (cat "${sources[@]}"; find "$src/include" "$src/src" "$src/tools" -name '*.h' -print0 | sort -z | xargs -0 cat) \
+          | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$obj/digest" 2>/dev/null)" != "$digest" ]; then rm -f "$obj"/*.o "$obj/digest"; fi
 objs=()
 pids=()
 for f in "${sources[@]}"; do
   o=$obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o
   objs+=("$o")
-  if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find "$src/include" "$src/src" "$src/tools" -name '*.h' -newer "$o" -print -quit)" ]; then
+  if [ ! -f "$o" ]; then
     $CC "${flags[@]}" -c "$f" -o "$o" &
     pids+=($!)
     if [ ${#pids[@]} -ge "${JOBS:-2}" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
@@ -41,5 +46,6 @@ link=()
 for o in "${objs[@]}"; do case $o in *scenario_demo.o) ;; *) link+=("$o") ;; esac; done
 $CC --target=wasm32-wasi -mexec-model=reactor -Os -Wl,--strip-all -Wl,--gc-sections \
     -o "$out/synack.wasm" "${link[@]}" -lm
+echo "$digest" > "$obj/digest"
 cp "$src"/tools/web/index.html "$src"/tools/web/explorer.js "$src"/tools/web/explorer.css "$out/"
 echo "web: $out ($(stat -c %s "$out/synack.wasm") bytes of wasm); serve it with: synack explore --dir $out"
