@@ -198,11 +198,16 @@ function drawFsm(events, i) {
   if (!e) return;
   const names = ['c', 's'], took = [];
   for (let side = 0; side < 2; side++) {
-    /* The state the end's last transition led to (a segment's columns already show where its
-     * arrival takes the receiver, one line before the transition is drawn). */
-    let last = null;
+    /* The column's state, except where a segment's columns already show where its arrival
+     * takes the receiver one line before that transition is drawn: then the state before it, so
+     * that the lit transition ends at the lit state. (Muted stretches record no transitions:
+     * the column is the truth.) */
+    let last = null, next = null;
     for (let j = i; j >= 0; j--) if (events[j].k === 'state' && events[j].side === side) { last = events[j]; break; }
-    const st = last ? last.to : e.st[side];
+    for (let j = i + 1; j < events.length; j++) if (events[j].k === 'state' && events[j].side === side) { next = events[j]; break; }
+    let st = e.st[side];
+    if (last && next && next.to === st && next.from === last.to)
+      st = last.to;
     if (fsm.nodes[st]) fsm.nodes[st].classList.add(names[side]);
     $(side ? 'st-s' : 'st-c').textContent = st;
     if (!last || !NODES[last.from] || !NODES[last.to]) continue;
