@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all run check check-gcc check-clang fuzz deps bench clean conformance
+.PHONY: all run web check check-gcc check-clang fuzz deps bench clean conformance
 
 all:
 	$(CMAKE) -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
@@ -11,6 +11,13 @@ all:
 
 run: all
 	./$(BUILD)/release/synack demo --out-dir synack-tour
+	@echo
+	@echo "The same stories in a browser, where you can break them by clicking a segment:"
+	@echo "  make web && ./$(BUILD)/release/synack explore     (then open the URL it prints)"
+
+# The explorer in the browser: the stack compiled to WebAssembly plus a static page, in $(BUILD)/web.
+web:
+	bash tools/web/build.sh $(abspath $(BUILD))/web
 
 deps:
 	@bash tools/install-deps.sh
