@@ -437,6 +437,12 @@ void app_net_finish(app_net_t *a) {
         if (c->drops[i])
           fprintf(stderr, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i),
                   (unsigned long long)c->drops[i]);
+      /* The TCP event counters (retransmissions, RTOs, probes, undos) by their stable names, so
+       * that scripts (tests/net/t_impair_matrix.sh) can read them. */
+      for (int i = 0; i < SYNACK_CTR__COUNT; i++)
+        if (c->events[i] && strncmp(synack_counter_name((synack_counter_t)i), "TCP_", 4) == 0)
+          fprintf(stderr, "  event %-32s %llu\n", synack_counter_name((synack_counter_t)i),
+                  (unsigned long long)c->events[i]);
     }
   }
   if (a->st) synack_stack_free(a->st);
