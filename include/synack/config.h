@@ -121,6 +121,8 @@ typedef struct {
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
   uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
+  bool tcp_hystart;            /* RFC 9406 HyStart++ in the initial slow start (NewReno, CUBIC); default true
+                                * (linux preset: true; rfc, freebsd presets: false) */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */

@@ -125,7 +125,7 @@ struct synack_tcb {
   /* Loss recovery and the SACK scoreboard (tcp_sack.h, tcp_recovery.c). */
   synack_sndrec_t rec;
   const struct synack_cc_ops *cc;
-#define SYNACK_CC_PRIV_BYTES 64
+#define SYNACK_CC_PRIV_BYTES 88
   uint64_t cc_priv[SYNACK_CC_PRIV_BYTES / 8];
 
   synack_sndbuf_t sb;

@@ -442,7 +442,7 @@ void app_print_counters(FILE *f, const synack_stack_t *st) {
   const synack_counters_t *c = synack_stack_counters(st);
   for (int i = 0; i < SYNACK_CTR__COUNT; i++)
     if (c->events[i])
-      fprintf(f, "  count %-32s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
+      fprintf(f, "  event %-32s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
   for (int i = 0; i < SYNACK_DROP__COUNT; i++)
     if (c->drops[i])
       fprintf(f, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i), (unsigned long long)c->drops[i]);
