@@ -52,6 +52,8 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i);
 void app_opts_usage(FILE *f);
 /* Opens the TAP, creates the stack, installs the signal handlers. Returns 0 or prints why. */
 int app_net_start(app_net_t *a, const char *cmd);
+/* Driver statistics, drop and event counters, memory held (machine-readable lines included). */
+void app_print_stats(app_net_t *a, FILE *f);
 /* Prints the statistics asked for and frees everything. */
 void app_net_finish(app_net_t *a);
 /* One loop iteration (max_wait_us of sleep at most). */
