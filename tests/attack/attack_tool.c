@@ -49,7 +49,9 @@ typedef struct {
   const char *kind;
   int ifindex;
   int fd;       /* sending socket */
-  int sniff;    /* receiving socket (malformed mode), -1 otherwise */
+  int sniff;    /* receiving socket (inject and malformed modes), -1 otherwise */
+  bool lossless; /* wait for room in the TAP's queue instead of losing frames (inject) */
+  uint64_t pure_acks; /* segments without data, SYN or RST synack sent on the live connection */
   uint64_t rng;
   /* learned from synack's segments (malformed mode) */
   uint32_t live_seq, live_ack;
@@ -110,6 +112,9 @@ static void open_sockets(tool_t *t, bool sniff) {
   t->sniff = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_IP));
   if (t->sniff < 0) die("socket(AF_PACKET sniff)");
   (void)setsockopt(t->sniff, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  int rcvbuf = 32 << 20;
+  if (setsockopt(t->sniff, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+    (void)setsockopt(t->sniff, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sll.sll_protocol = htons(ETH_P_IP);
   if (bind(t->sniff, (struct sockaddr *)&sll, sizeof sll) < 0) die("bind sniff");
 }
@@ -118,9 +123,10 @@ static void open_sockets(tool_t *t, bool sniff) {
  * latest sequence number it used: the "right" quote of a spoofed ICMP error. */
 static void sniff(tool_t *t) {
   uint8_t b[FRAME_MAX];
-  for (int i = 0; i < 256; i++) {
+  for (int i = 0; i < 4096; i++) {
     ssize_t n = recv(t->sniff, b, sizeof b, MSG_TRUNC);
-    if (n < 14 + 20 + 20) return;
+    if (n < 0) return;
+    if (n < 14 + 20 + 20) continue;
     if (n > (ssize_t)sizeof b) n = (ssize_t)sizeof b;
     const uint8_t *ip = b + 14;
     if (rd16(b + 12) != 0x0800 || (ip[0] >> 4) != 4 || ip[9] != SYNACK_IPPROTO_TCP) continue;
@@ -130,6 +136,8 @@ static void sniff(tool_t *t) {
     t->live_seq = rd32(th + 4);
     t->live_ack = rd32(th + 8);
     t->live_known = true;
+    size_t doff = (size_t)(th[12] >> 4) * 4, ip_len = rd16(ip + 2), ihl = (size_t)(ip[0] & 15) * 4;
+    if ((th[13] & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN)) == 0 && ip_len == ihl + doff) t->pure_acks++;
   }
 }
 
@@ -206,10 +214,15 @@ static void flush(tool_t *t, batch_t *b) {
     m[i].msg_hdr.msg_iovlen = 1;
   }
   int done = 0, tries = 0;
-  while (done < b->n && tries++ < 100) {
+  while (done < b->n && tries++ < 100000) {
     int r = sendmmsg(t->fd, m + done, (unsigned)(b->n - done), 0);
     if (r < 0) {
       if (errno == EINTR) continue;
+      if ((errno == ENOBUFS || errno == EAGAIN) && t->lossless) { /* every frame must arrive: wait */
+        struct timespec ts = { 0, 50000 };
+        nanosleep(&ts, NULL);
+        continue;
+      }
       if (errno == ENOBUFS || errno == EAGAIN) {
         /* The TAP's queue is full (synack has not read it yet): a flooder does not wait, the
          * frames are lost at the device as at a full NIC ring. Counted apart from "sent". */
@@ -295,13 +308,20 @@ static int mode_inject(tool_t *t) {
                               NULL, 0, payload);
     }
     flush(t, &b);
+    sniff(t);
     pace(t, start, i);
+  }
+  /* The answers to the last frames. */
+  for (int k = 0; k < 20; k++) {
+    struct timespec ts = { 0, 10000000 };
+    nanosleep(&ts, NULL);
+    sniff(t);
   }
   char what[64];
   snprintf(what, sizeof what, "inject %s", t->kind);
   report(what, &b, start);
-  printf("inject %s: %llu of %llu window positions (step %u)\n", t->kind, (unsigned long long)i,
-         (unsigned long long)positions, t->step);
+  printf("inject %s: %llu of %llu window positions (step %u); synack answered with %llu pure ACKs\n", t->kind,
+         (unsigned long long)i, (unsigned long long)positions, t->step, (unsigned long long)t->pure_acks);
   return i == positions ? 0 : 1;
 }
 
@@ -608,7 +628,8 @@ int main(int argc, char **argv) {
     return mode_syn(&t);
   }
   if (strcmp(mode, "inject") == 0) {
-    open_sockets(&t, false);
+    t.lossless = true;
+    open_sockets(&t, true);
     return mode_inject(&t);
   }
   if (strcmp(mode, "malformed") == 0) {
