@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +165,13 @@ static void fz_restore(fz_arena_t *a, const fz_snap_t *s) {
 
 /* After synack_stack_free: everything the stack allocated came back, to the byte. */
 static void fz_arena_check(const fz_arena_t *a) {
-  if (a->live != 0 || a->fallback_live != 0) abort();
+  if (a->live == 0 && a->fallback_live == 0) return;
+  fprintf(stderr, "fuzz arena: %zu bytes never freed (%zu outside the arena); chunks still live:", a->live,
+          a->fallback_live);
+  for (uint32_t i = 0; i < a->nchunks; i++)
+    if (a->chunks[i].live) fprintf(stderr, " %u@%u", a->chunks[i].size, a->chunks[i].off);
+  fprintf(stderr, "\n");
+  abort();
 }
 
 #endif
