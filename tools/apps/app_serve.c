@@ -91,8 +91,11 @@ static void dump_table(serve_t *s, FILE *f) {
     char l[64], r[64];
     synack_ip_format(&e[i].local.ip, l, sizeof l);
     synack_ip_format(&e[i].remote.ip, r, sizeof r);
-    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu\n", synack_tcp_state_name(e[i].state), l, e[i].local.port,
-            r, e[i].remote.port, (unsigned long long)e[i].bytes_in, (unsigned long long)e[i].bytes_out);
+    /* expires-at: the entry's next timer on the stack's clock (µs), 0 for none. */
+    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu expires-at %llu\n", synack_tcp_state_name(e[i].state), l,
+            e[i].local.port, r, e[i].remote.port, (unsigned long long)e[i].bytes_in,
+            (unsigned long long)e[i].bytes_out,
+            (unsigned long long)(e[i].expires == SYNACK_TIME_NEVER ? 0 : e[i].expires));
   }
   fflush(f);
   free(e);
