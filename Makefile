@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all run web check check-gcc check-clang fuzz deps bench clean conformance
+.PHONY: all run web check check-gcc check-clang fuzz deps bench soak attack clean conformance
 
 all:
 	$(CMAKE) -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
@@ -46,6 +46,13 @@ fuzz:
 # The conformance tables of docs/conformance.md (public script suites, per folder).
 conformance: all
 	bash tools/conformance-table.sh $(BUILD)/release/synack
+
+# 10,000 seeds of impaired transfers on the simulator (tests/soak/soak.c); SYNACK_SOAK_COUNT and
+# SYNACK_SOAK_SECONDS bound it. Optimised build: the soak's own checks find leaks and leftovers.
+soak:
+	$(CMAKE) -S . -B $(BUILD)/soak -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNACK_BENCH=OFF >/dev/null
+	$(CMAKE) --build $(BUILD)/soak -j $(JOBS) --target soak
+	./$(BUILD)/soak/soak
 
 bench:
 	$(CMAKE) -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null

@@ -500,6 +500,9 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
   case SYNACK_TCP_TIME_WAIT:
     break;
   }
+  /* The FIN ends the peer's stream: out-of-order data queued beyond it can never be delivered
+   * and is discarded (as Linux does), or its range would start at RCV.NXT once the FIN counts. */
+  synack_ooo_clear(&tcb->rb.ooo);
   tcb->rcv_nxt = seq_add(tcb->rcv_nxt, 1);
   tcb->flags |= TF_RCVD_FIN;
   synack_tcp_post(st, tcb, SYNACK_EV_PEER_CLOSED | SYNACK_EV_READABLE, 0);

@@ -237,6 +237,11 @@ typedef struct {
   const uint8_t *placed_buf;
 } synack_seg_t;
 
+/* ---------- tcp_check.c ---------- */
+/* Debug aid for the fuzzers and tests (not exported): checks every TCB, listener queue, hash
+ * node, count and timer for consistency; false with the first violation described in why. */
+bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap);
+
 /* ---------- tcp_state.c ---------- */
 bool synack_tcp_state_synchronized(synack_tcp_state_t s);
 bool synack_tcp_state_can_send(synack_tcp_state_t s);

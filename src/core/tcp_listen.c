@@ -389,8 +389,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */
       synack_rcvbuf_place(&c->rb, 0, held + 2, n);
       synack_rcvbuf_commit(&c->rb, n);
+      /* The right edge offered with the SYN-ACK stays: the bytes now fill part of that window. */
       c->rcv_nxt = seq_add(c->rcv_nxt, n);
-      c->rcv_adv = seq_add(c->rcv_adv, n);
       c->bytes_received += n;
       synack_tcp_delack_arm(st, c, now);
     }
