@@ -94,7 +94,11 @@ static void serve_one(int fd, const char *dir) {
     return;
   }
   char full[PATH_MAX];
-  snprintf(full, sizeof full, "%s/%s", dir, name);
+  int fl = snprintf(full, sizeof full, "%s/%s", dir, name);
+  if (fl < 0 || (size_t)fl >= sizeof full) { /* a name that does not fit names no file we serve */
+    reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
+    return;
+  }
   struct stat st;
   int ffd = open(full, O_RDONLY);
   if (ffd < 0 || fstat(ffd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024) {
