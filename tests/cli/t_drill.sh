@@ -29,7 +29,7 @@ has() {
 
 # 1. every passing script, each under its own profiles (active-open-close runs twice)
 run 0 $D/pass/*.pkt
-has "14 passed, 0 failed, 0 skipped"
+has "15 passed, 0 failed, 0 skipped"
 has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"

@@ -85,6 +85,31 @@ static void time_forms(void) {
   CHECK_EQ_I(s.events[6].end.us, 1000000);
   CHECK_EQ_I(s.events[6].line, 7);
   drill_script_free(&s);
+  /* packetdrill: in `+T...E` E is relative too (to the previous event, like T), so it is kept
+   * relative to the call's start: +0.1...0.3 returns 0.2 s after it starts. Blanks around '...'
+   * and '~' are allowed. */
+  s = parse_ok("1 close(3) = 0\n"
+               "+0.1...0.3 accept(3, ..., ...) = 4\n"
+               "+0 ... 0.5 read(4, ..., 10) = 10\n"
+               "3 ...  4 read(4, ..., 10) = 10\n"
+               "+0.1 ~ +0.3 > . 1:1(0) ack 1\n");
+  REQUIRE(s.nevents == 5);
+  CHECK(s.events[1].blocking);
+  CHECK_EQ_I(s.events[1].t.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[1].t.us, 100000);
+  CHECK_EQ_I(s.events[1].end.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[1].end.us, 200000);
+  CHECK(s.events[2].blocking);
+  CHECK_EQ_I(s.events[2].end.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[2].end.us, 500000);
+  CHECK(s.events[3].blocking);
+  CHECK_EQ_I(s.events[3].end.kind, DRILL_T_ABS);
+  CHECK_EQ_I(s.events[3].end.us, 4000000);
+  CHECK(s.events[4].has_range);
+  CHECK_EQ_I(s.events[4].t2.us, 300000);
+  drill_script_free(&s);
+  parse_err("0 close(3) = 0\n+0.5...0.2 read(4, ..., 1) = 1\n",
+            "t.pkt:2:1: a blocking call cannot return before it starts");
 }
 
 static void packet_line(void) {

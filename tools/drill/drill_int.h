@@ -51,6 +51,7 @@ typedef struct drill_run {
   int64_t tol_permille;           /* tolerance_percent * 10 */
   int64_t ts_tick_us;             /* 0 = outbound TS val unchecked */
   bool strict_segments, nonfatal_syscall, strict_tail;
+  uint32_t peer_mss;              /* --mss: injected data is split into segments this long (0: not) */
   /* segments the stack sent, not yet matched */
   drill_out_t *outq;
   size_t nout, capout, outhead;

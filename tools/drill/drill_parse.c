@@ -107,6 +107,11 @@ static void skip_ws(parser_t *p) {
   }
 }
 
+/* Skips blanks on the current line (not newlines, not comments). */
+static void skip_blanks(parser_t *p) {
+  while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t')) p->i++;
+}
+
 static bool is_ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
 static bool is_ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
@@ -929,8 +934,12 @@ static bool parse_events(parser_t *p) {
     drill_event_t *ev = new_event(p);
     size_t tpos = p->i;
     if (!read_time(p, &ev->t, true)) return false;
+    /* packetdrill allows blanks around '~' and '...' ("0.1 ~ 0.2", "+0 ... 0.3") */
+    size_t after_t = p->i;
+    skip_blanks(p);
     if (cur(p) == '~') {
       p->i++;
+      skip_blanks(p);
       ev->has_range = true;
       if (!read_time(p, &ev->t2, false)) return false;
       if (ev->t.kind == DRILL_T_ANY) {
@@ -939,12 +948,25 @@ static bool parse_events(parser_t *p) {
       }
     } else if (cur(p) == '.' && at(p, 1) == '.' && at(p, 2) == '.') {
       p->i += 3;
+      skip_blanks(p);
       ev->blocking = true;
       if (!read_time(p, &ev->end, false)) return false;
       if (ev->t.kind == DRILL_T_ANY) {
         fail_at(p, tpos, "'*' cannot start a blocking call");
         return false;
       }
+      if (ev->t.kind == DRILL_T_REL && ev->end.kind == DRILL_T_ABS) {
+        /* packetdrill: in `+T...E` the end E is relative to the same origin as the start (the
+         * previous event), so it moves with the start. Stored relative to the call's start. */
+        if (ev->end.us < ev->t.us) {
+          fail_at(p, tpos, "a blocking call cannot return before it starts");
+          return false;
+        }
+        ev->end.kind = DRILL_T_REL;
+        ev->end.us -= ev->t.us;
+      }
+    } else {
+      p->i = after_t;
     }
     int64_t t_us = ev->t.kind == DRILL_T_ABS ? ev->t.us : cur_us + (ev->t.kind == DRILL_T_REL ? ev->t.us : 0);
     if (ev->t.kind == DRILL_T_ABS && ev->t.us < cur_us) {
