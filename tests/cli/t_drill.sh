@@ -20,6 +20,14 @@ run() {
     echo "FAILED: synack drill $* exited $got, expected $want"; cat "$out"; fails=$((fails + 1))
   fi
 }
+# last2 A B: the output's last two lines are exactly A and B
+last2() {
+  local got
+  got=$(tail -n 2 "$out")
+  if [ "$got" != "$1"$'\n'"$2" ]; then
+    echo "FAILED: last lines are:"; echo "$got"; echo "expected:"; echo "$1"; echo "$2"; fails=$((fails + 1))
+  fi
+}
 # has TEXT: the last output must contain TEXT (fixed string)
 has() {
   if ! grep -qF -- "$1" "$out"; then
@@ -29,7 +37,7 @@ has() {
 
 # 1. every passing script, each under its own profiles (active-open-close runs twice)
 run 0 $D/pass/*.pkt
-has "15 passed, 0 failed, 0 skipped"
+last2 "0 errors" "15 passed, 0 failed, 0 skipped"
 has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"
@@ -66,9 +74,15 @@ run 0 --non_fatal=syscall $D/fail/errno.pkt
 has "$D/fail/errno.pkt:9: warning: read() = -1 EAGAIN, expected -1 ENOTCONN"
 has "1 passed, 0 failed, 0 skipped"
 
-# 3. a syntax error is file:line:col: message, and counts as a failure
-run 1 $D/fail/syntax.pkt
-has "$D/fail/syntax.pkt:5:11: END must be START + LEN (0 + 0 != 10)"
+# 3. a syntax error is its own outcome, ERROR (file:line:col: message): counted on the line
+# before the summary, which stays the last line in its historic form; the exit status is 1
+run 1 $D/error/syntax.pkt $D/pass/passive-open.pkt
+has "ERROR $D/error/syntax.pkt [rfc]"
+has "$D/error/syntax.pkt:5:11: END must be START + LEN (0 + 0 != 10)"
+last2 "1 error" "1 passed, 0 failed, 0 skipped"
+run 1 $D/does-not-exist.pkt
+has "ERROR $D/does-not-exist.pkt"
+last2 "1 error" "0 passed, 0 failed, 0 skipped"
 
 # 4. comparison switches
 run 1 $D/fail/option-order.pkt
@@ -124,7 +138,6 @@ rm -rf "$tmp"
 # 9. usage errors
 run 2
 run 2 --profile=solaris $D/pass/passive-open.pkt
-run 1 $D/does-not-exist.pkt
 
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all drill CLI checks passed"
