@@ -310,6 +310,71 @@ static void syntax_errors(void) {
   parse_err("/* open", "t.pkt:1:1: unterminated comment");
 }
 
+/* A backslash-newline inside a back-quoted command joins the lines, as in the shell. */
+static void shell_continuation(void) {
+  drill_script_t s = parse_ok("`../common/defaults.sh\n"
+                              "./set_sysctls.py /proc/sys/net/ipv4/tcp_sack=0 \\\n"
+                              "  /proc/sys/net/ipv4/tcp_timestamps=0`\n"
+                              "0 close(3) = 0\n");
+  REQUIRE(s.nevents == 2);
+  CHECK_STR(s.events[0].text, "../common/defaults.sh\n./set_sysctls.py /proc/sys/net/ipv4/tcp_sack=0   "
+                              "/proc/sys/net/ipv4/tcp_timestamps=0");
+  CHECK_EQ_I(s.events[1].line, 4);
+  drill_script_free(&s);
+}
+
+/* $((EXPR)) in values: shell arithmetic (C precedence, hex and octal numbers). */
+static void arithmetic(void) {
+  drill_script_t s = parse_ok("0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [$((64 * 1024))], 4) = 0\n"
+                              "+0 write(4, ..., $((1 + 2 * 3 - (4 << 1)))) = $((0x10 | 010))\n");
+  REQUIRE(s.nevents == 2);
+  CHECK_EQ_I(s.events[0].call.args[3].items[0].kind, DRILL_ARG_INT);
+  CHECK_EQ_I(s.events[0].call.args[3].items[0].num, 65536);
+  CHECK_EQ_I(s.events[1].call.args[2].num, -1);
+  CHECK_EQ_I(s.events[1].call.result, 24);
+  drill_script_free(&s);
+  int64_t v = 0;
+  char why[128];
+  CHECK_EQ_I(drill_arith("7 / 2 % 3", 9, &v, why, sizeof why), 0);
+  CHECK_EQ_I(v, 0);
+  CHECK_EQ_I(drill_arith("-3 * -(2) + ~0", 14, &v, why, sizeof why), 0);
+  CHECK_EQ_I(v, 5);
+  CHECK_EQ_I(drill_arith("1 < 2 && 3 >= 3 || 0", 20, &v, why, sizeof why), 0);
+  CHECK_EQ_I(v, 1);
+  CHECK_EQ_I(drill_arith("1 | 2 ^ 3 & 6", 13, &v, why, sizeof why), 0);
+  CHECK_EQ_I(v, 1); /* 3&6 = 2, 2^2 = 0, 1|0 = 1 (left to right would give 0) */
+  CHECK_EQ_I(drill_arith("2 + 1 == 3", 10, &v, why, sizeof why), 0);
+  CHECK_EQ_I(v, 1);
+  CHECK_EQ_I(drill_arith("1 / 0", 5, &v, why, sizeof why), -1);
+  CHECK_STR(why, "division by zero in $(( ))");
+  CHECK_EQ_I(drill_arith("X + 1", 5, &v, why, sizeof why), -1);
+  CHECK_STR(why, "shell variables in $(( )) are not supported");
+  CHECK_EQ_U(drill_arith_len("$((1+(2)))x", 11), 10);
+  CHECK_EQ_U(drill_arith_len("$((1+2)", 7), 0);
+  parse_err("0 write(4, ..., $((2 +))) = 2\n", "t.pkt:1:17: expected a number in $(( ))");
+  parse_err("0 write(4, ..., $((2) = 2\n", "t.pkt:1:17: unterminated $((");
+}
+
+/* packetdrill's sized struct members: msg_name(...)=..., msg_iov(1)=[{...}], msg_control(N)=[]. */
+static void sized_members(void) {
+  drill_script_t s = parse_ok("0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{iov_base=..., iov_len=10}, "
+                              "{iov_base=..., iov_len=20}], msg_control(0)=[], msg_flags=0}, 0) = 30\n");
+  REQUIRE(s.nevents == 1);
+  const drill_arg_t *m = &s.events[0].call.args[1];
+  REQUIRE(m->kind == DRILL_ARG_STRUCT && m->n == 4);
+  CHECK_STR(m->items[0].name, "msg_name");
+  CHECK(m->items[0].has_size && m->items[0].size == -1);
+  CHECK_EQ_I(m->items[0].kind, DRILL_ARG_ELLIPSIS);
+  CHECK_STR(m->items[1].name, "msg_iov");
+  CHECK(m->items[1].has_size && m->items[1].size == 2);
+  REQUIRE(m->items[1].kind == DRILL_ARG_ARRAY && m->items[1].n == 2);
+  CHECK_EQ_I(m->items[1].items[1].items[1].num, 20);
+  CHECK(m->items[2].has_size && m->items[2].size == 0 && m->items[2].n == 0);
+  CHECK(!m->items[3].has_size);
+  drill_script_free(&s);
+  parse_err("0 sendmsg(4, {msg_iov(x)=[]}, 0) = 0\n", "t.pkt:1:23: expected a size or '...' in msg_iov(...)");
+}
+
 /* The expected-line renderer used in failure messages writes the line back in script syntax. */
 static void render_expected(void) {
   static const char *lines[] = {
@@ -332,4 +397,5 @@ static void render_expected(void) {
 
 TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(icmp_line),
         TH_CASE(syscalls), TH_CASE(shell_code_header), TH_CASE(ifdef_and_defines), TH_CASE(unsupported_option),
-        TH_CASE(syntax_errors), TH_CASE(render_expected))
+        TH_CASE(syntax_errors), TH_CASE(render_expected), TH_CASE(shell_continuation), TH_CASE(arithmetic),
+        TH_CASE(sized_members))

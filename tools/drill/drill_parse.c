@@ -252,6 +252,135 @@ void drill_flags_str(uint8_t flags, char *buf, size_t cap) {
   buf[k] = '\0';
 }
 
+/* ---------------------------------------------------------------- $(( )) arithmetic */
+
+typedef struct {
+  const char *s;
+  size_t i, n;
+  const char *err;
+} arith_t;
+
+static void ar_ws(arith_t *a) {
+  while (a->i < a->n && isspace((unsigned char)a->s[a->i])) a->i++;
+}
+
+/* Consumes operator op when it is next (and not the start of a longer one in `longer`). */
+static bool ar_op(arith_t *a, const char *op, const char *longer) {
+  ar_ws(a);
+  size_t k = strlen(op);
+  if (a->i + k > a->n || memcmp(a->s + a->i, op, k) != 0) return false;
+  if (longer && a->i + k < a->n && strchr(longer, a->s[a->i + k])) return false;
+  a->i += k;
+  return true;
+}
+
+static int64_t ar_expr(arith_t *a, int level);
+
+static int64_t ar_unary(arith_t *a) {
+  ar_ws(a);
+  if (a->err) return 0;
+  if (ar_op(a, "-", NULL)) return -ar_unary(a);
+  if (ar_op(a, "+", NULL)) return ar_unary(a);
+  if (ar_op(a, "~", NULL)) return ~ar_unary(a);
+  if (ar_op(a, "!", "=")) return !ar_unary(a);
+  if (ar_op(a, "(", NULL)) {
+    int64_t v = ar_expr(a, 0);
+    if (!ar_op(a, ")", NULL) && !a->err) a->err = "expected ')' in $(( ))";
+    return v;
+  }
+  if (a->i < a->n && isdigit((unsigned char)a->s[a->i])) {
+    /* shell numbers: 0x hex, leading 0 octal, else decimal */
+    char *end;
+    const char *st = a->s + a->i;
+    unsigned long long x = strtoull(st, &end, 0);
+    if ((size_t)(end - a->s) > a->n || is_ident_char(*end)) {
+      a->err = "malformed number in $(( ))";
+      return 0;
+    }
+    a->i = (size_t)(end - a->s);
+    return (int64_t)x;
+  }
+  a->err = is_ident_start(a->i < a->n ? a->s[a->i] : '\0') ? "shell variables in $(( )) are not supported"
+                                                            : "expected a number in $(( ))";
+  return 0;
+}
+
+/* Binary operators by precedence level, lowest first (as in C and the shell). */
+static int64_t ar_expr(arith_t *a, int level) {
+  static const char *const ops[][4] = {
+    { "||", NULL }, { "&&", NULL }, { "|", NULL }, { "^", NULL }, { "&", NULL },
+    { "==", "!=", NULL }, { "<=", ">=", "<", ">" }, { "<<", ">>", NULL }, { "+", "-", NULL },
+    { "*", "/", "%", NULL },
+  };
+  const int nlevels = (int)(sizeof ops / sizeof ops[0]);
+  if (level == nlevels) return ar_unary(a);
+  int64_t v = ar_expr(a, level + 1);
+  for (;;) {
+    if (a->err) return 0;
+    const char *op = NULL;
+    for (int k = 0; k < 4 && ops[level][k] && !op; k++) {
+      const char *o = ops[level][k];
+      /* "|" must not take "||", "&" not "&&", "<" not "<<" or "<=" */
+      const char *longer = strcmp(o, "|") == 0 ? "|" : strcmp(o, "&") == 0 ? "&"
+                           : strcmp(o, "<") == 0 ? "<=" : strcmp(o, ">") == 0 ? ">=" : NULL;
+      if (ar_op(a, o, longer)) op = o;
+    }
+    if (!op) return v;
+    int64_t w = ar_expr(a, level + 1);
+    if (a->err) return 0;
+    if ((strcmp(op, "/") == 0 || strcmp(op, "%") == 0) && w == 0) {
+      a->err = "division by zero in $(( ))";
+      return 0;
+    }
+    uint64_t uv = (uint64_t)v, uw = (uint64_t)w;
+    if (strcmp(op, "||") == 0) v = v || w;
+    else if (strcmp(op, "&&") == 0) v = v && w;
+    else if (strcmp(op, "|") == 0) v = v | w;
+    else if (strcmp(op, "^") == 0) v = v ^ w;
+    else if (strcmp(op, "&") == 0) v = v & w;
+    else if (strcmp(op, "==") == 0) v = v == w;
+    else if (strcmp(op, "!=") == 0) v = v != w;
+    else if (strcmp(op, "<=") == 0) v = v <= w;
+    else if (strcmp(op, ">=") == 0) v = v >= w;
+    else if (strcmp(op, "<") == 0) v = v < w;
+    else if (strcmp(op, ">") == 0) v = v > w;
+    else if (strcmp(op, "<<") == 0) v = (int64_t)(uv << (uw & 63));
+    else if (strcmp(op, ">>") == 0) v = v >> (uw & 63);
+    else if (strcmp(op, "+") == 0) v = (int64_t)(uv + uw);
+    else if (strcmp(op, "-") == 0) v = (int64_t)(uv - uw);
+    else if (strcmp(op, "*") == 0) v = (int64_t)(uv * uw);
+    else if (strcmp(op, "/") == 0) v = (v == INT64_MIN && w == -1) ? v : v / w;
+    else v = (v == INT64_MIN && w == -1) ? 0 : v % w;
+  }
+}
+
+int drill_arith(const char *s, size_t n, int64_t *v, char *why, size_t whycap) {
+  arith_t a = { s, 0, n, NULL };
+  int64_t x = ar_expr(&a, 0);
+  ar_ws(&a);
+  if (!a.err && a.i != n) a.err = "unexpected text in $(( ))";
+  if (a.err) {
+    snprintf(why, whycap, "%s", a.err);
+    return -1;
+  }
+  *v = x;
+  return 0;
+}
+
+size_t drill_arith_len(const char *s, size_t n) {
+  if (n < 5 || memcmp(s, "$((", 3) != 0) return 0;
+  int depth = 0;
+  for (size_t k = 3; k + 1 < n; k++) {
+    if (s[k] == '\n') return 0;
+    if (s[k] == '(') depth++;
+    if (s[k] == ')') {
+      if (depth == 0) return s[k + 1] == ')' ? k + 2 : 0;
+      depth--;
+    }
+  }
+  return 0;
+}
+
 /* ---------------------------------------------------------------- time */
 
 static bool read_time(parser_t *p, drill_time_t *t, bool allow_any) {
@@ -678,6 +807,26 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
       }
       it->name = xstrndup(w, wl);
       skip_ws(p);
+      if (cur(p) == '(') {
+        /* packetdrill's sized members: msg_name(...)=..., msg_iov(1)=[...], msg_control(32)=[...] */
+        p->i++;
+        skip_ws(p);
+        it->has_size = true;
+        if (cur(p) == '.' && at(p, 1) == '.' && at(p, 2) == '.') {
+          p->i += 3;
+          it->size = -1;
+        } else if (!read_int(p, &it->size)) {
+          fail_at(p, p->i, "expected a size or '...' in %s(...)", it->name);
+          return false;
+        }
+        skip_ws(p);
+        if (cur(p) != ')') {
+          fail_at(p, p->i, "expected ')' after %s(...", it->name);
+          return false;
+        }
+        p->i++;
+        skip_ws(p);
+      }
       if (cur(p) != '=') {
         fail_at(p, p->i, "expected '=' after the field name");
         return false;
@@ -698,6 +847,23 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
 static bool parse_term(parser_t *p, drill_arg_t *a) {
   size_t st = p->i;
   int64_t v;
+  if (cur(p) == '$' && at(p, 1) == '(' && at(p, 2) == '(') {
+    /* $((EXPR)): shell arithmetic, as Linux scripts write values such as $((64*1024)) */
+    size_t len = drill_arith_len(p->s + p->i, p->n - p->i);
+    char why[128];
+    if (len == 0) {
+      fail_at(p, st, "unterminated $((");
+      return false;
+    }
+    if (drill_arith(p->s + p->i + 3, len - 5, &v, why, sizeof why) != 0) {
+      fail_at(p, st, "%s", why);
+      return false;
+    }
+    p->i += len;
+    a->kind = DRILL_ARG_INT;
+    a->num = v;
+    return true;
+  }
   if (read_int(p, &v)) {
     a->kind = DRILL_ARG_INT;
     a->num = v;
@@ -805,7 +971,12 @@ static bool parse_call(parser_t *p, drill_event_t *ev) {
   skip_ws(p);
   st = p->i;
   int64_t v;
-  if (read_int(p, &v)) {
+  if (cur(p) == '$') {
+    drill_arg_t t;
+    memset(&t, 0, sizeof t);
+    if (!parse_term(p, &t)) return false;
+    c->result = t.num;
+  } else if (read_int(p, &v)) {
     c->result = v;
   } else if (!p->failed && read_ident(p, &w, &wl)) {
     c->result_is_sym = true;
@@ -868,7 +1039,21 @@ static bool parse_quoted(parser_t *p, drill_event_t *ev) {
       return false;
     }
     ev->kind = DRILL_EV_SHELL;
+    /* as the shell does, a backslash before a newline joins the lines (it and the newline go) */
     ev->text = xstrndup(p->s + s0, p->i - s0);
+    size_t o = 0;
+    for (size_t k = 0; ev->text[k]; k++) {
+      if (ev->text[k] == '\\' && ev->text[k + 1] == '\n') {
+        k++;
+        continue;
+      }
+      if (ev->text[k] == '\\' && ev->text[k + 1] == '\r' && ev->text[k + 2] == '\n') {
+        k += 2;
+        continue;
+      }
+      ev->text[o++] = ev->text[k];
+    }
+    ev->text[o] = '\0';
     p->i++;
     return true;
   }
