@@ -37,7 +37,7 @@ has() {
 
 # 1. every passing script, each under its own profiles (active-open-close runs twice)
 run 0 $D/pass/*.pkt
-last2 "0 errors" "16 passed, 0 failed, 0 skipped"
+last2 "0 errors" "18 passed, 0 failed, 0 skipped"
 has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"
@@ -65,6 +65,9 @@ has "$D/fail/errno.pkt:9: read() = -1 EAGAIN, expected -1 ENOTCONN"
 
 run 1 $D/fail/poll-revents.pkt
 has "$D/fail/poll-revents.pkt:10: poll: revents of entry 1 = POLLIN|POLLOUT, expected POLLOUT"
+
+run 1 $D/fail/epoll-events.pkt
+has "$D/fail/epoll-events.pkt:10: epoll_wait: no returned event matches {events=EPOLLIN, data=3}; returned: {events=EPOLLOUT, data=3}"
 
 run 1 $D/fail/strict-tail.pkt
 has "$D/fail/strict-tail.pkt:6: unexpected segment after the last '>' line (--strict_tail): > S. 0:0(0) ack 1 win 65535 <mss 1460> at 0.000000 s"
@@ -105,7 +108,9 @@ has "UNSUPPORTED $D/unsupported/set-sysctls.pkt [linux]: $D/unsupported/set-sysc
 has "UNSUPPORTED $D/unsupported/sysctl-restore.pkt [rfc]: $D/unsupported/sysctl-restore.pkt:4: sysctl net.inet.tcp.no_such_knob not mapped"
 has "UNSUPPORTED $D/unsupported/shell-variable.pkt [rfc]: $D/unsupported/shell-variable.pkt:2: cannot run the command \`sysctl -q net.ipv4.tcp_rmem=\"\$RMEM\"\`: shell expansion '\$RMEM' not supported"
 has "UNSUPPORTED $D/unsupported/sysctl-read-piped.pkt [rfc]: $D/unsupported/sysctl-read-piped.pkt:3: reading sysctl net.ipv4.tcp_sack into a pipeline is not supported"
-last2 "0 errors" "0 passed, 0 failed, 6 skipped"
+has "UNSUPPORTED $D/unsupported/cmsg.pkt [rfc]: $D/unsupported/cmsg.pkt:3: sendmsg: control messages (SOL_IP/IP_TOS) not supported"
+has "UNSUPPORTED $D/unsupported/syscall.pkt [rfc]: $D/unsupported/syscall.pkt:4: system call sendfile() not supported"
+last2 "0 errors" "0 passed, 0 failed, 8 skipped"
 
 # 6. -D and --define (word substitution and #ifdef)
 run 0 -D OUR_MSS=1460 -DFAST $D/define/mss.pkt

@@ -190,6 +190,38 @@ static void unsupported(void) {
              DRILL_PASS);
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sockstat | grep -c 'ESTAB.*' | grep 1`\n"),
              DRILL_UNSUPPORTED);
+  /* what the runner cannot honour in a call is UNSUPPORTED, never ignored or failed */
+#define SOCK3 "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+  CHECK_EQ_I(run(SOCK3 "+0 poll([{fd=3, events=POLLIN, revents=0, extra=1}], 1, 0) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: poll: unknown pollfd member extra\n");
+  CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFL, O_RDWR|0x400) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: fcntl F_SETFL 0x402: only O_NONBLOCK is emulated\n");
+  CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFD, FD_CLOEXEC) = 0\n+0 fcntl(3, F_GETFD) = 1\n"), DRILL_PASS);
+  CHECK_EQ_I(run(SOCK3 "+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0, x=2}, 8) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: setsockopt SO_LINGER: unknown member x\n");
+  CHECK_EQ_I(run(SOCK3 "+0 splice(3, NULL, 4, NULL, 10, 0) = 10\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: system call splice() not supported\n");
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create1(0) = 5\n+0 read(5, ..., 10) = -1 EINVAL\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:3: read() on an epoll fd not emulated\n");
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create1(0) = 5\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN|EPOLLWAKEUP, fd=3}) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create(0) = -1 EINVAL\n+0 epoll_create1(0x1) = -1 EINVAL\n"
+                       "+0 epoll_ctl(9, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EBADF\n"
+                       "+0 epoll_create1(EPOLL_CLOEXEC) = 5\n+0 fcntl(5, F_GETFD) = 1\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_MOD, 3, {events=EPOLLIN, fd=3}) = -1 ENOENT\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_ADD, 5, {events=EPOLLIN, fd=5}) = -1 EINVAL\n"
+                       "+0 close(3) = 0\n+0 epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EBADF\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run(SOCK3 "+0 accept4(3, ..., ..., 0x1) = -1 EINVAL\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: accept4: flags 0x1 not supported\n");
+  CHECK_EQ_I(run(SOCK3 "+0 recvmsg(3, {msg_iov(2)=[{iov_base=..., iov_len=1}], msg_flags=0}, 0) = 1\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: recvmsg: msg_iov(2) lists 1 elements\n");
+  CHECK_EQ_I(run(SOCK3 "+0 sendmsg(3, {msg_name(...)=[1], msg_iov(1)=[{iov_base=..., iov_len=1}]}, 0) = 1\n"),
+             DRILL_UNSUPPORTED);
+#undef SOCK3
 }
 
 static void shell_helpers(void) {

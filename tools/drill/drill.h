@@ -3,8 +3,8 @@
  * drill_parse.c turns a script's text into a drill_script_t (no stack involved, so the parser
  * is unit-tested on its own); drill_run.c executes it against one stack on virtual time;
  * drill_pkt.c builds the peer's packets and compares/renders the stack's; drill_call.c runs the
- * system calls; drill_shell.c answers back-quoted shell lines and %{ }% blocks; drill_main.c is
- * the command line. drill_int.h holds the state of one run. */
+ * system calls (drill_epoll.c the epoll ones); drill_shell.c answers back-quoted shell lines
+ * and %{ }% blocks; drill_main.c is the command line. drill_int.h holds the state of one run. */
 #ifndef SYNACK_TOOLS_DRILL_H
 #define SYNACK_TOOLS_DRILL_H
 

@@ -158,8 +158,8 @@ static void drain(drill_run_t *r) {
     }
   }
   synack_event_t ev;
-  while (synack_stack_next_event(r->st, &ev)) {
-  }
+  while (synack_stack_next_event(r->st, &ev))
+    if (ev.sock >= 0) drill_epoll_wakeup(r, ev.sock);
 }
 
 static void pop_out(drill_run_t *r, size_t n) {
