@@ -308,6 +308,8 @@ static void syntax_errors(void) {
             "t.pkt:3:1: an untimed command may only come before the first or after the last event");
   parse_err("0...1 > . 1:1(0) ack 1\n", "t.pkt:1:1: 'T...E' is only allowed on system calls");
   parse_err("/* open", "t.pkt:1:1: unterminated comment");
+  parse_err("0 < (ect01) . 1:1(0) win 1\n", "t.pkt:1:13: 'ect01' (either ECT codepoint) is only allowed on '>' lines");
+  parse_err("0 > (flowlabel 0x100000) . 1:1(0)\n", "t.pkt:1:6: flowlabel out of range (20 bits)");
 }
 
 /* A backslash-newline inside a back-quoted command joins the lines, as in the shell. */
@@ -362,6 +364,7 @@ static void render_expected(void) {
   static const char *lines[] = {
     "> S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 1 ecr 7,nop,wscale 7>",
     "> (ect0,tos 0x02,ttl 64) FP. 1:1001(1000) ack 101 urg 3 <...>",
+    "> (ect01,flowlabel 0x12345) . 1:1(0) ack 1",
     "< . ...(10) ack 7 win 100 <sack 1:2 3:4,FO 0a0b,nop,eol>",
     "> R 5:5(0)!",
     "< icmp unreachable frag_needed mtu 1200 [1:1001(1000)]",

@@ -174,10 +174,28 @@ static void payload_check(void) {
 static void unsupported(void) {
   CHECK_EQ_I(run("--wire_client=x\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:1: header option --wire_client not supported\n");
+  /* packetdrill's tun routing options: no effect here, but they must be addresses */
+  CHECK_EQ_I(run("--gateway_ip=192.168.0.1\n--netmask_ip=255.255.0.0\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run("--gateway_ip=gw\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:1: --gateway_ip=gw: not an address\n");
   CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n"), DRILL_UNSUPPORTED);
-  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., ...) = 0\n"),
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, [1], [4]) = 0\n"),
              DRILL_UNSUPPORTED);
-  CHECK(strstr(msg, "socket option TCP_INFO not supported") != NULL);
+  CHECK_STR(msg, "t.pkt:2: getsockopt TCP_INFO: the value must be written {tcpi_FIELD=VALUE, ...} or ...\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=TCP_CLOSE, tcpi_fackets=0}, [104]) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: TCP_INFO field tcpi_fackets not available\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., [104]) = 0\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_INFO, [1], 4) = -1 ENOPROTOOPT\n"),
+             DRILL_PASS);
+  /* getsockopt TCP_INFO compares the written fields */
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_ESTABLISHED, tcpi_snd_mss=1460, "
+                             "tcpi_unacked=0, tcpi_rto=...}, [104]) = 0\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_SYN_RECV}, [104]) = 0\n"), DRILL_FAIL);
+  CHECK(strstr(msg, "t.pkt:8: getsockopt TCP_INFO tcpi_state = 1, expected 3") != NULL);
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.sack.enable=0`\n"),
              DRILL_UNSUPPORTED);
   CHECK(strstr(msg, "after the stack started") != NULL);

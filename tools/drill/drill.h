@@ -57,12 +57,14 @@ typedef enum { DRILL_OPTS_NONE = 0, DRILL_OPTS_ANY, DRILL_OPTS_LIST } drill_optm
 #define DRILL_ECN_ECT1 1
 #define DRILL_ECN_ECT0 2
 #define DRILL_ECN_CE 3
+#define DRILL_ECN_ECT01 4 /* '>' lines: ECT(0) or ECT(1) */
 
 typedef struct {
   char dir;                /* '<' injected by the peer, '>' sent by the stack */
   /* ipinfo */
-  bool has_ecn, has_tos, has_ttl;
+  bool has_ecn, has_tos, has_ttl, has_flowlabel;
   uint8_t ecn, tos, ttl;
+  uint32_t flowlabel;      /* IPv6 flow label (20 bits) */
   /* ICMP injection */
   bool icmp;
   char icmp_type[24], icmp_code[24];

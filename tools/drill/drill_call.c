@@ -182,6 +182,46 @@ static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *leve
   return NULL;
 }
 
+/* getsockopt(fd, SOL_TCP, TCP_INFO, {tcpi_X=V, ...}, LEN): each written field is compared with
+ * synack_tcp_info's (the fields %{ }% blocks know); an unknown field is UNSUPPORTED. */
+static bool is_tcp_info(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
+  if (name->kind == DRILL_ARG_SYM) return strcmp(name->text, "TCP_INFO") == 0;
+  int64_t lv, nv;
+  return level->kind != DRILL_ARG_SYM && name->kind == DRILL_ARG_INT && drill_arg_int(r, level, &lv) &&
+         drill_arg_int(r, name, &nv) && lv == 6 && nv == 11;
+}
+
+static bool tcp_info_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, bool set, int64_t *ret) {
+  if (set) {
+    *ret = -SYNACK_ENOPROTOOPT; /* TCP_INFO is read-only */
+    return true;
+  }
+  synack_tcp_info_t ti;
+  if (synack_tcp_info(r->st, f->sock, &ti) != 0) {
+    drill_unsupported(r, "%s TCP_INFO: no TCP information for fd %d", n, f->label);
+    return true;
+  }
+  r->last_conn_label = f->label;
+  *ret = 0;
+  if (va->kind == DRILL_ARG_ELLIPSIS) return true;
+  if (va->kind != DRILL_ARG_STRUCT) {
+    drill_unsupported(r, "%s TCP_INFO: the value must be written {tcpi_FIELD=VALUE, ...} or ...", n);
+    return true;
+  }
+  for (int k = 0; k < va->n && !r->done; k++) {
+    const drill_arg_t *m = &va->items[k];
+    int64_t got, want;
+    if (!drill_tcpi_field(&ti, m->name, &got)) {
+      drill_unsupported(r, "TCP_INFO field %s not available", m->name);
+      return true;
+    }
+    if (m->kind == DRILL_ARG_ELLIPSIS) continue;
+    if (!drill_arg_int(r, m, &want)) return true;
+    if (got != want) drill_fail(r, "%s TCP_INFO %s = %lld, expected %lld", n, m->name, (long long)got, (long long)want);
+  }
+  return true;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
@@ -723,6 +763,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   } else if (strcmp(n, "setsockopt") == 0 || strcmp(n, "getsockopt") == 0) {
     bool set = n[0] == 's';
     if (!nargs_ok(r, c, 5, 5)) return true;
+    if (is_tcp_info(r, &c->args[1], &c->args[2])) return tcp_info_opt(r, n, f, &c->args[3], set, ret);
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];

@@ -173,5 +173,8 @@ drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
 void drill_shell(drill_run_t *r, const char *cmd, int phase);
 /* Evaluates a %{ }% block. */
 void drill_code(drill_run_t *r, const char *code);
+/* A TCP_INFO field by its Linux name (tcpi_state in Linux's numbering, tcpi_rto in us...);
+ * false when synack_tcp_info has no such field. */
+bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v);
 
 #endif

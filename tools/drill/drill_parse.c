@@ -302,6 +302,18 @@ static bool parse_ipinfo(parser_t *p, drill_packet_t *pk) {
     } else if (accept_word(p, "ect1")) {
       pk->has_ecn = true;
       pk->ecn = DRILL_ECN_ECT1;
+    } else if (accept_word(p, "ect01")) {
+      pk->has_ecn = true;
+      pk->ecn = DRILL_ECN_ECT01;
+    } else if (accept_word(p, "flowlabel")) {
+      uint32_t v;
+      if (!read_u32(p, &v, "flowlabel")) return false;
+      if (v > 0xfffff) {
+        fail_at(p, st, "flowlabel out of range (20 bits)");
+        return false;
+      }
+      pk->has_flowlabel = true;
+      pk->flowlabel = v;
     } else if (accept_word(p, "ce")) {
       pk->has_ecn = true;
       pk->ecn = DRILL_ECN_CE;
@@ -327,7 +339,7 @@ static bool parse_ipinfo(parser_t *p, drill_packet_t *pk) {
       pk->has_ttl = true;
       pk->ttl = (uint8_t)v;
     } else {
-      fail_at(p, st, "unknown IP info (expected ect0, ect1, ce, noecn, tos N, ttl N)");
+      fail_at(p, st, "unknown IP info (expected ect0, ect1, ect01, ce, noecn, tos N, ttl N, flowlabel N)");
       return false;
     }
   }
@@ -633,6 +645,10 @@ static bool parse_packet(parser_t *p, drill_event_t *ev) {
   }
   if (pk->dir == '<' && !pk->has_win) {
     fail_at(p, st, "'win N' is required on injected segments");
+    return false;
+  }
+  if (pk->dir == '<' && pk->has_ecn && pk->ecn == DRILL_ECN_ECT01) {
+    fail_at(p, st, "'ect01' (either ECT codepoint) is only allowed on '>' lines");
     return false;
   }
   if (pk->dir == '<' && pk->opt_mode == DRILL_OPTS_ANY) {

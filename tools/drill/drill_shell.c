@@ -748,7 +748,7 @@ void drill_shell(drill_run_t *r, const char *cmd, int phase) {
 
 /* ---------------------------------------------------------------- %{ }% */
 
-static bool tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v) {
+bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v) {
   static const int linux_state[SYNACK_TCP_STATE_COUNT] = {
     [SYNACK_TCP_CLOSED] = 7,     [SYNACK_TCP_LISTEN] = 10,    [SYNACK_TCP_SYN_SENT] = 2,
     [SYNACK_TCP_SYN_RECEIVED] = 3, [SYNACK_TCP_ESTABLISHED] = 1, [SYNACK_TCP_FIN_WAIT_1] = 4,
@@ -801,7 +801,7 @@ static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *
     return;
   }
   int64_t got, want;
-  if (!tcpi_field(ti, field, &got)) {
+  if (!drill_tcpi_field(ti, field, &got)) {
     drill_unsupported(r, "TCP_INFO field %s not available", field);
     return;
   }
