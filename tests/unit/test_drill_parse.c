@@ -225,6 +225,11 @@ static void syscalls(void) {
   CHECK_STR(c->args[3].items[0].text, "ECONNRESET");
   CHECK_EQ_I(s.events[5].call.args[3].items[0].num, 0x4000);
   drill_script_free(&s);
+  /* a symbolic result may join symbols with '|' */
+  s = parse_ok("0 fcntl(3, F_GETFL) = O_RDWR | O_NONBLOCK (flags)\n");
+  CHECK(s.events[0].call.result_is_sym);
+  CHECK_STR(s.events[0].call.result_sym, "O_RDWR|O_NONBLOCK");
+  drill_script_free(&s);
 }
 
 static void shell_code_header(void) {

@@ -190,6 +190,20 @@ static void unsupported(void) {
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., [104]) = 0\n"
                  "+0 setsockopt(3, SOL_TCP, TCP_INFO, [1], 4) = -1 ENOPROTOOPT\n"),
              DRILL_PASS);
+  /* TCP_CONGESTION by Linux's names */
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"reno\", [16]) = 0\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", 5) = 0\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", [16]) = 0\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", [16]) = 0\n"),
+             DRILL_FAIL);
+  CHECK(strstr(msg, "getsockopt TCP_CONGESTION = \"reno\", expected \"cubic\"") != NULL);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, \"bbr\", 3) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: setsockopt TCP_CONGESTION \"bbr\": synack has reno and cubic\n");
   /* getsockopt TCP_INFO compares the written fields */
   CHECK_EQ_I(run(LISTEN_HEAD "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_ESTABLISHED, tcpi_snd_mss=1460, "
                              "tcpi_unacked=0, tcpi_rto=...}, [104]) = 0\n"),

@@ -222,6 +222,40 @@ static bool tcp_info_opt(drill_run_t *r, const char *n, drill_fd_t *f, const dri
   return true;
 }
 
+/* setsockopt/getsockopt(fd, SOL_TCP, TCP_CONGESTION, "NAME", LEN): Linux's names of the two
+ * algorithms synack has ("reno" is NewReno there, "cubic"); another name is UNSUPPORTED. */
+static bool tcp_congestion_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, bool set,
+                               int64_t *ret) {
+  static const struct { const char *name; int algo; } algos[] = {
+    { "reno", SYNACK_CC_NEWRENO }, { "cubic", SYNACK_CC_CUBIC },
+  };
+  if (set) {
+    if (va->kind != DRILL_ARG_STRING) {
+      drill_unsupported(r, "%s TCP_CONGESTION: the value must be a \"name\"", n);
+      return true;
+    }
+    for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
+      if (strcmp(algos[k].name, va->text) == 0) {
+        *ret = synack_setsockopt(r->st, f->sock, SYNACK_TCP_CONGESTION, algos[k].algo);
+        return true;
+      }
+    drill_unsupported(r, "%s TCP_CONGESTION \"%s\": synack has reno and cubic", n, va->text);
+    return true;
+  }
+  int v = -1;
+  *ret = synack_getsockopt(r->st, f->sock, SYNACK_TCP_CONGESTION, &v);
+  if (*ret != 0 || va->kind == DRILL_ARG_ELLIPSIS) return true;
+  const char *got = "?";
+  for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
+    if (algos[k].algo == v) got = algos[k].name;
+  if (va->kind != DRILL_ARG_STRING) {
+    drill_unsupported(r, "%s TCP_CONGESTION: the value must be a \"name\" or ...", n);
+    return true;
+  }
+  if (strcmp(got, va->text) != 0) drill_fail(r, "%s TCP_CONGESTION = \"%s\", expected \"%s\"", n, got, va->text);
+  return true;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
@@ -764,6 +798,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     bool set = n[0] == 's';
     if (!nargs_ok(r, c, 5, 5)) return true;
     if (is_tcp_info(r, &c->args[1], &c->args[2])) return tcp_info_opt(r, n, f, &c->args[3], set, ret);
+    if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_CONGESTION") == 0)
+      return tcp_congestion_opt(r, n, f, &c->args[3], set, ret);
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];
@@ -869,10 +905,19 @@ void drill_call_check(drill_run_t *r, const drill_event_t *ev, int64_t ret) {
   const drill_call_t *c = &ev->call;
   if (r->done) return;
   if (c->result_is_sym) {
-    int64_t v;
-    if (!drill_symbol(c->result_sym, &v)) {
-      drill_unsupported(r, "unknown result symbol %s", c->result_sym);
-      return;
+    /* SYM or SYM|SYM...: the OR of the symbols' values */
+    int64_t v = 0;
+    for (const char *t = c->result_sym; *t;) {
+      size_t l = strcspn(t, "|");
+      char name[64];
+      int64_t x;
+      snprintf(name, sizeof name, "%.*s", (int)l, t);
+      if (!drill_symbol(name, &x)) {
+        drill_unsupported(r, "unknown result symbol %s", name);
+        return;
+      }
+      v |= x;
+      t += l + (t[l] == '|');
     }
     if (v != ret) drill_fail(r, "%s() returned %lld, expected %s", c->name, (long long)ret, c->result_sym);
     return;

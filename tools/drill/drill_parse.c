@@ -866,8 +866,30 @@ static bool parse_call(parser_t *p, drill_event_t *ev) {
   } else if (read_int(p, &v)) {
     c->result = v;
   } else if (!p->failed && read_ident(p, &w, &wl)) {
+    /* a symbol, or symbols joined by '|' (= O_RDWR|O_NONBLOCK), kept as written */
+    size_t s0 = st, e0 = p->i;
+    for (;;) {
+      size_t save = p->i;
+      skip_ws(p);
+      if (cur(p) != '|') {
+        p->i = save;
+        break;
+      }
+      p->i++;
+      skip_ws(p);
+      if (!read_ident(p, &w, &wl)) {
+        fail_at(p, p->i, "expected a symbol after '|' in the result");
+        return false;
+      }
+      e0 = p->i;
+    }
     c->result_is_sym = true;
-    c->result_sym = xstrndup(w, wl);
+    c->result_sym = xstrndup(p->s + s0, e0 - s0);
+    /* drop blanks so that the result reads A|B */
+    size_t o = 0;
+    for (size_t k = 0; c->result_sym[k]; k++)
+      if (!isspace((unsigned char)c->result_sym[k])) c->result_sym[o++] = c->result_sym[k];
+    c->result_sym[o] = '\0';
   } else {
     fail_at(p, st, "expected the result of %s", c->name);
     return false;
