@@ -93,10 +93,10 @@ static void serve_one(int fd, const char *dir) {
     reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
     return;
   }
-  char full[PATH_MAX];
-  snprintf(full, sizeof full, "%s/%s", dir, name);
+  char full[PATH_MAX + 1024];
   struct stat st;
-  int ffd = open(full, O_RDONLY);
+  int fl = snprintf(full, sizeof full, "%s/%s", dir, name);
+  int ffd = fl > 0 && (size_t)fl < sizeof full ? open(full, O_RDONLY) : -1;
   if (ffd < 0 || fstat(ffd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024) {
     if (ffd >= 0) close(ffd);
     reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
