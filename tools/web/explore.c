@@ -93,10 +93,14 @@ static void serve_one(int fd, const char *dir) {
     reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
     return;
   }
-  char full[PATH_MAX + 1024];
-  struct stat st;
+  char full[PATH_MAX];
   int fl = snprintf(full, sizeof full, "%s/%s", dir, name);
-  int ffd = fl > 0 && (size_t)fl < sizeof full ? open(full, O_RDONLY) : -1;
+  if (fl < 0 || (size_t)fl >= sizeof full) { /* a name that does not fit names no file we serve */
+    reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
+    return;
+  }
+  struct stat st;
+  int ffd = open(full, O_RDONLY);
   if (ffd < 0 || fstat(ffd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 64 * 1024 * 1024) {
     if (ffd >= 0) close(ffd);
     reply(fd, 404, "Not Found", "text/plain", "not found\n", 10, head);
