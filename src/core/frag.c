@@ -72,7 +72,7 @@ int synack_frag_init(synack_stack_t *st) {
   }
   f->n = n;
   f->nbuckets = nb;
-  synack_random_bytes(st, f->key, sizeof f->key);
+  memcpy(f->key, st->keys[SYNACK_KEY_FRAG], sizeof f->key); /* secret.h: one key per purpose */
   for (uint32_t i = 0; i < n; i++) synack_timer_init(&f->c[i].timer, SYNACK_TK_FRAG);
   st->frag = f;
   return 0;

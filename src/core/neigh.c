@@ -68,7 +68,7 @@ int synack_neigh_init(synack_stack_t *st) {
   nb->n = n;
   nb->nbuckets = b;
   for (uint32_t i = 0; i < b; i++) nb->buckets[i] = NEIGH_NONE;
-  synack_random_bytes(st, nb->key, sizeof nb->key);
+  memcpy(nb->key, st->keys[SYNACK_KEY_NEIGH], sizeof nb->key); /* secret.h: one key per purpose */
   for (uint32_t i = 0; i < n; i++) {
     synack_timer_init(&nb->e[i].timer, SYNACK_TK_NEIGH);
     nb->e[i].hnext = NEIGH_NONE;

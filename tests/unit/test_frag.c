@@ -11,6 +11,7 @@ static synack_stack_t *new_stack(uint32_t max_datagrams, uint32_t mem) {
   c.ip4 = synack_ip4(198, 18, 0, 1);
   c.frag_max_datagrams = max_datagrams;
   c.frag_mem_bytes = mem;
+  synack_config_deterministic(&c, 12); /* tests replay exactly (docs/security.md §1) */
   return synack_stack_new(&c, 0);
 }
 

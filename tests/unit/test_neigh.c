@@ -11,6 +11,7 @@ static synack_stack_t *new_stack(uint32_t entries, uint32_t max_incomplete) {
   c.ip4_gateway = synack_ip4(198, 18, 0, 254);
   c.neigh_entries = entries;
   c.neigh_max_incomplete = max_incomplete;
+  synack_config_deterministic(&c, 12); /* tests replay exactly (docs/security.md §1) */
   return synack_stack_new(&c, 0);
 }
 
