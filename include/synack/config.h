@@ -75,6 +75,9 @@ typedef struct {
   uint32_t max_timewait;       /* TIME-WAIT entries; default 65536 */
   uint32_t neigh_entries;      /* ARP/ND cache size; default 256 */
   uint32_t neigh_queue;        /* frames waiting for resolution, per neighbour; default 4 */
+  uint32_t neigh_max_incomplete; /* entries resolving at once (INCOMPLETE); more are refused
+                                    (NEIGH_INCOMPLETE_FULL), so they cannot crowd out learned
+                                    ones; default 64 */
   uint32_t frag_mem_bytes;     /* total memory for IP reassembly; default 256 KiB */
   uint32_t frag_max_datagrams; /* concurrent datagrams being reassembled; default 64 */
   uint32_t frag_timeout_ms;    /* RFC 791/8200: default 30000 ms (Linux uses 30 s) */
@@ -92,7 +95,10 @@ typedef struct {
   uint32_t tcp_syn_retries;    /* SYN retransmissions before ETIMEDOUT; default 6 (≈127 s) */
   uint32_t tcp_synack_retries; /* SYN-ACK retransmissions; default 5 (entry dropped after 63 s) */
   uint32_t tcp_retries2;       /* data retransmissions before ETIMEDOUT (RFC 1122 R2); default 15 */
-  uint32_t tcp_orphan_retries; /* FIN retransmissions of an orphaned (closed) socket; default 8 */
+  uint32_t tcp_orphan_retries; /* FIN retransmissions of an orphaned (closed) socket, and zero-window
+                                  probes (answered or not) before an orphan is aborted; default 8 */
+  uint32_t tcp_max_orphans;    /* orphaned (closed, still sending) connections; beyond it a newly
+                                  orphaned connection is reset (TCP_ORPHANS_RESET); default 256 */
   uint32_t tcp_rto_initial_ms; /* RFC 6298 §2.1: 1000 */
   uint32_t tcp_rto_min_ms;     /* default 200 (Linux) ; RFC 6298 says 1000 */
   uint32_t tcp_rto_max_ms;     /* default 120000 (freebsd preset: 64000, TCPTV_REXMTMAX) */
@@ -106,7 +112,12 @@ typedef struct {
   uint32_t tcp_keepalive_idle_s;  /* default 7200 */
   uint32_t tcp_keepalive_intvl_s; /* default 75 */
   uint32_t tcp_keepalive_probes;  /* default 9 */
-  uint32_t tcp_challenge_ack_limit; /* challenge ACKs per second per connection; default 10 */
+  uint32_t tcp_challenge_ack_limit; /* RFC 5961 §7: challenge ACKs per second for the whole stack, each
+                                       second's budget drawn in [limit/2, 3*limit/2); 0 = no bound;
+                                       default 1000 */
+  uint32_t tcp_invalid_ratelimit_ms; /* per connection: at most one ACK answering invalid segments
+                                        (out of window, PAWS, challenge, TIME-WAIT, half-open) per
+                                        period; segments with data or FIN exempt; default 500 */
   uint32_t tcp_initial_cwnd_segs;   /* RFC 6928: 10; 0 = RFC 3390's min(4*MSS, max(2*MSS, 4380)) */
   uint32_t tcp_ooo_max_bytes;  /* bound of the out-of-order queue per connection (bytes); 0 (default) = rcvbuf */
   uint32_t tcp_ooo_max_ranges; /* disjoint out-of-order ranges kept per connection (4..4096); default 64 */

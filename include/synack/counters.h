@@ -69,7 +69,6 @@ extern "C" {
   X(TCP_OPT_LEN_0, "tcp: option length 0") \
   X(TCP_OPT_LEN_1, "tcp: option length 1") \
   X(TCP_OPT_PAST_HDR, "tcp: option runs past the header") \
-  X(TCP_OPT_BAD_LEN, "tcp: known option with the wrong length") \
   X(TCP_BAD_CHECKSUM, "tcp: checksum mismatch") \
   X(TCP_BAD_ADDR, "tcp: broadcast/multicast address or port 0") \
   X(TCP_BAD_FLAGS, "tcp: flag combination refused (e.g. SYN+RST, SYN+FIN when configured)") \
@@ -148,7 +147,13 @@ typedef enum {
   X(TCP_ECN_CE_IN, "segments received with a CE mark (RFC 3168)") \
   X(TCP_ECN_REDUCTIONS, "window reductions for an ECN-Echo (RFC 3168 §6.1.2)") \
   X(TCP_OOO_SEGS, "segments queued out of order") \
-  X(TCP_DSACKS_SENT, "D-SACK blocks sent for duplicate data (RFC 2883)")
+  X(TCP_DSACKS_SENT, "D-SACK blocks sent for duplicate data (RFC 2883)") \
+  X(TCP_INVALID_ACKS_SKIPPED, "ACKs to invalid segments not sent (tcp_invalid_ratelimit_ms)") \
+  X(TCP_OPT_BAD_LEN_IGNORED, "known TCP options with a wrong length ignored (segment kept)") \
+  X(TCP_ORPHANS_RESET, "orphans reset: tcp_max_orphans reached at close()") \
+  X(TCP_ORPHAN_PROBES_ABORT, "orphans aborted after tcp_orphan_retries zero-window probes") \
+  X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
+  X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 
 typedef enum {
 #define SYNACK_X_(name, desc) SYNACK_CTR_##name,

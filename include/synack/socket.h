@@ -57,7 +57,10 @@ SYNACK_API int64_t synack_recv(synack_stack_t *stack, synack_time_t now, int soc
 #define SYNACK_SHUT_RDWR 2
 SYNACK_API int synack_shutdown(synack_stack_t *stack, synack_time_t now, int sock, int how);
 /* Releases the handle. Unread data or SO_LINGER 0 → RST (RFC 9293 §3.10.4 / RFC 1122 4.2.2.13);
- * otherwise a graceful close continues in the background and SYNACK_EV_CLOSED is not reported. */
+ * otherwise a graceful close continues in the background and SYNACK_EV_CLOSED is not reported.
+ * Never blocks: with SO_LINGER n > 0 it returns at once, and if the FIN is not acknowledged
+ * within n seconds the connection is aborted with a RST. Beyond tcp_max_orphans closed
+ * connections still sending, close() resets instead. */
 SYNACK_API int synack_close(synack_stack_t *stack, synack_time_t now, int sock);
 /* Sends RST (when synchronized) and releases the handle at once. */
 SYNACK_API int synack_abort(synack_stack_t *stack, synack_time_t now, int sock);
@@ -68,7 +71,8 @@ typedef enum {
   SYNACK_SO_RCVBUF,
   SYNACK_SO_SNDBUF,
   SYNACK_SO_KEEPALIVE,
-  SYNACK_SO_LINGER,        /* seconds; -1 = off (default); 0 = abortive close */
+  SYNACK_SO_LINGER,        /* seconds; -1 = off (default); 0 = abortive close; n > 0: RST if our FIN is
+                              not acknowledged n seconds after close() */
   SYNACK_SO_ERROR,         /* get only: the pending error (negative code or 0), cleared by reading */
   SYNACK_TCP_NODELAY,
   SYNACK_TCP_MAXSEG,

@@ -140,6 +140,8 @@ SYNACK_API size_t synack_ip6_emit(const synack_ip6_repr_t *r, size_t payload_len
 #define SYNACK_ICMP4_PORT_UNREACH 3
 #define SYNACK_ICMP4_FRAG_NEEDED 4
 #define SYNACK_ICMP4_SRC_ROUTE_FAILED 5
+#define SYNACK_ICMP4_NET_ADMIN_PROHIBITED 9
+#define SYNACK_ICMP4_HOST_ADMIN_PROHIBITED 10
 #define SYNACK_ICMP4_ADMIN_PROHIBITED 13
 
 #define SYNACK_ICMP6_DEST_UNREACH 1
@@ -151,6 +153,7 @@ SYNACK_API size_t synack_ip6_emit(const synack_ip6_repr_t *r, size_t payload_len
 #define SYNACK_ICMP6_NS 135
 #define SYNACK_ICMP6_NA 136
 #define SYNACK_ICMP6_PORT_UNREACH 4 /* code of DEST_UNREACH */
+#define SYNACK_ICMP6_ADMIN_PROHIBITED 1 /* code of DEST_UNREACH */
 
 typedef struct {
   uint8_t type, code;
@@ -225,6 +228,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_HAS_TS (1u << 4)
 #define SYNACK_TCPOPT_HAS_FASTOPEN (1u << 5)
 #define SYNACK_TCPOPT_HAS_UNKNOWN (1u << 6)
+#define SYNACK_TCPOPT_HAS_BAD_LEN (1u << 7) /* a known option had the wrong length: skipped (also sets UNKNOWN) */
 
 typedef struct { uint32_t left, right; } synack_sack_block_t;
 

@@ -18,6 +18,7 @@ void synack_config_default(synack_config_t *c) {
   c->max_timewait = 65536;
   c->neigh_entries = 256;
   c->neigh_queue = 4;
+  c->neigh_max_incomplete = 64;
   c->frag_mem_bytes = 256 * 1024;
   c->frag_max_datagrams = 64;
   c->frag_timeout_ms = 30000;
@@ -34,6 +35,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_synack_retries = 5;
   c->tcp_retries2 = 15;
   c->tcp_orphan_retries = 8;
+  c->tcp_max_orphans = 256;
   c->tcp_rto_initial_ms = 1000;
   c->tcp_rto_min_ms = 200;
   c->tcp_rto_max_ms = 120000;
@@ -46,7 +48,8 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_keepalive_idle_s = 7200;
   c->tcp_keepalive_intvl_s = 75;
   c->tcp_keepalive_probes = 9;
-  c->tcp_challenge_ack_limit = 10;
+  c->tcp_challenge_ack_limit = 1000;
+  c->tcp_invalid_ratelimit_ms = 500;
   c->tcp_initial_cwnd_segs = 10;
   c->tcp_ooo_max_bytes = 0; /* 0 = the receive buffer size */
   c->tcp_ooo_max_ranges = 64;

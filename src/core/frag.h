@@ -26,5 +26,7 @@ bool synack_frag_add(synack_stack_t *st, synack_time_t now, const synack_frag_in
                      size_t *out_len);
 void synack_frag_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now);
 size_t synack_frag_memory(const synack_stack_t *st);
+/* Bytes of fragment data held (what frag_mem_bytes bounds). */
+size_t synack_frag_held(const synack_stack_t *st);
 
 #endif

@@ -151,7 +151,7 @@ static void icmp6_input(synack_stack_t *st, synack_time_t now, const synack_ip_t
         send_na(st, src, &ic.target, true);
       } else {
         /* §7.2.5: an advertisement updates an entry we have (we do not create one). */
-        if (ic.has_lladdr) synack_neigh_learn(st, &ic.target, &ic.lladdr, false, false);
+        if (ic.has_lladdr) synack_neigh_advert(st, &ic.target, &ic.lladdr, ic.na_override);
       }
       return;
     case SYNACK_ICMP6_DEST_UNREACH:

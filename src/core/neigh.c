@@ -4,12 +4,23 @@
  * (up to 3 requests, cfg.neigh_retry_ms apart), holding at most cfg.neigh_queue parked frames
  * (RFC 1122 2.3.2.2 asks for at least one; RFC 4861 §7.2.2 for a small queue); REACHABLE for
  * cfg.neigh_timeout_ms after it was learned; PERMANENT when configured. Lookups first check
- * the entry of the previous hit, so a bulk flow does not scan the table per frame. */
+ * the entry of the previous hit, then a hash of the address keyed with a per-stack secret (a
+ * peer cannot make the chains long).
+ *
+ * Against a peer that makes us resolve many addresses (issue 12 §2): at most
+ * cfg.neigh_max_incomplete entries resolve at once (more are refused, counted), so INCOMPLETE
+ * entries never crowd out learned ones; when the table is full a learned entry is replaced,
+ * the one expiring first, but never the default gateway's (losing it would cut every remote
+ * peer off). An advertisement without the Override flag does not change a known address
+ * (RFC 4861 §7.2.5). */
 #include <string.h>
 
 #include "ip.h"
 #include "neigh.h"
+#include "rng.h"
 #include "stack_internal.h"
+
+#define NEIGH_NONE UINT32_MAX
 
 #define NEIGH_MAX_TRIES 3
 
@@ -27,13 +38,17 @@ typedef struct {
   uint8_t state;
   uint8_t tries;
   uint16_t nparked;
+  uint32_t hnext; /* next entry index in the hash chain, NEIGH_NONE at the end */
   parked_t *parked, *parked_tail;
   synack_timer_t timer;
 } neigh_entry_t;
 
 struct synack_neigh {
-  uint32_t n;
+  uint32_t n, nbuckets;
   uint32_t last_hit;
+  uint32_t nincomplete;
+  uint8_t key[16];
+  uint32_t *buckets; /* head entry index per bucket, NEIGH_NONE when empty */
   neigh_entry_t e[];
 };
 
@@ -41,11 +56,54 @@ static size_t neigh_size(uint32_t n) { return sizeof(struct synack_neigh) + (siz
 
 int synack_neigh_init(synack_stack_t *st) {
   uint32_t n = st->cfg.neigh_entries ? st->cfg.neigh_entries : 1;
-  st->neigh = synack_mem_alloc(st, neigh_size(n));
-  if (!st->neigh) return -SYNACK_ENOMEM;
-  st->neigh->n = n;
-  for (uint32_t i = 0; i < n; i++) synack_timer_init(&st->neigh->e[i].timer, SYNACK_TK_NEIGH);
+  struct synack_neigh *nb = synack_mem_alloc(st, neigh_size(n));
+  if (!nb) return -SYNACK_ENOMEM;
+  uint32_t b = 1;
+  while (b < n) b <<= 1;
+  nb->buckets = synack_mem_alloc(st, b * sizeof *nb->buckets);
+  if (!nb->buckets) {
+    synack_mem_free(st, nb, neigh_size(n));
+    return -SYNACK_ENOMEM;
+  }
+  nb->n = n;
+  nb->nbuckets = b;
+  for (uint32_t i = 0; i < b; i++) nb->buckets[i] = NEIGH_NONE;
+  memcpy(nb->key, st->keys[SYNACK_KEY_NEIGH], sizeof nb->key); /* secret.h: one key per purpose */
+  for (uint32_t i = 0; i < n; i++) {
+    synack_timer_init(&nb->e[i].timer, SYNACK_TK_NEIGH);
+    nb->e[i].hnext = NEIGH_NONE;
+  }
+  st->neigh = nb;
   return 0;
+}
+
+static uint32_t bucket_of(const struct synack_neigh *nb, const synack_ip_t *ip) {
+  uint8_t b[17];
+  b[0] = ip->family;
+  memcpy(b + 1, ip->b, 16);
+  return (uint32_t)synack_siphash24(nb->key, b, sizeof b) & (nb->nbuckets - 1);
+}
+
+/* Gives a free entry its address and puts it in the hash. */
+static void entry_bind(struct synack_neigh *nb, neigh_entry_t *e, const synack_ip_t *ip) {
+  e->ip = *ip;
+  uint32_t b = bucket_of(nb, ip);
+  e->hnext = nb->buckets[b];
+  nb->buckets[b] = (uint32_t)(e - nb->e);
+}
+
+static void entry_unhash(struct synack_neigh *nb, neigh_entry_t *e) {
+  uint32_t idx = (uint32_t)(e - nb->e);
+  uint32_t *pp = &nb->buckets[bucket_of(nb, &e->ip)];
+  while (*pp != NEIGH_NONE && *pp != idx) pp = &nb->e[*pp].hnext;
+  if (*pp == idx) *pp = e->hnext;
+  e->hnext = NEIGH_NONE;
+}
+
+static void set_state(struct synack_neigh *nb, neigh_entry_t *e, uint8_t state) {
+  if (e->state == N_INCOMPLETE) nb->nincomplete--;
+  if (state == N_INCOMPLETE) nb->nincomplete++;
+  e->state = state;
 }
 
 static void free_parked(synack_stack_t *st, neigh_entry_t *e) {
@@ -60,29 +118,34 @@ static void free_parked(synack_stack_t *st, neigh_entry_t *e) {
 }
 
 static void entry_clear(synack_stack_t *st, neigh_entry_t *e) {
+  struct synack_neigh *nb = st->neigh;
   synack_timer_cancel(&st->wheel, &e->timer);
   free_parked(st, e);
+  if (e->state != N_FREE) entry_unhash(nb, e);
   memset(&e->ip, 0, sizeof e->ip);
-  e->state = N_FREE;
+  set_state(nb, e, N_FREE);
   e->tries = 0;
 }
 
 void synack_neigh_fini(synack_stack_t *st) {
   struct synack_neigh *nb = st->neigh;
   for (uint32_t i = 0; i < nb->n; i++) entry_clear(st, &nb->e[i]);
+  synack_mem_free(st, nb->buckets, nb->nbuckets * sizeof *nb->buckets);
   synack_mem_free(st, nb, neigh_size(nb->n));
   st->neigh = NULL;
 }
 
-size_t synack_neigh_memory(const synack_stack_t *st) { return neigh_size(st->neigh->n); }
+size_t synack_neigh_memory(const synack_stack_t *st) {
+  return neigh_size(st->neigh->n) + st->neigh->nbuckets * sizeof *st->neigh->buckets;
+}
 
 static neigh_entry_t *find(synack_stack_t *st, const synack_ip_t *ip) {
   struct synack_neigh *nb = st->neigh;
   neigh_entry_t *h = &nb->e[nb->last_hit];
   if (h->state != N_FREE && synack_ip_equal(&h->ip, ip)) return h;
-  for (uint32_t i = 0; i < nb->n; i++) {
+  for (uint32_t i = nb->buckets[bucket_of(nb, ip)]; i != NEIGH_NONE; i = nb->e[i].hnext) {
     neigh_entry_t *e = &nb->e[i];
-    if (e->state != N_FREE && synack_ip_equal(&e->ip, ip)) {
+    if (synack_ip_equal(&e->ip, ip)) {
       nb->last_hit = i;
       return e;
     }
@@ -90,14 +153,21 @@ static neigh_entry_t *find(synack_stack_t *st, const synack_ip_t *ip) {
   return NULL;
 }
 
-/* A free entry, or else the reachable entry that expires first (never a permanent one). */
+static bool is_gateway(const synack_stack_t *st, const synack_ip_t *ip) {
+  return (st->cfg.ip4_gateway.family && synack_ip_equal(ip, &st->cfg.ip4_gateway)) ||
+         (st->cfg.ip6_gateway.family && synack_ip_equal(ip, &st->cfg.ip6_gateway));
+}
+
+/* A free entry, or else the reachable entry that expires first (never a permanent one, never
+ * the default gateway's). */
 static neigh_entry_t *alloc_entry(synack_stack_t *st) {
   struct synack_neigh *nb = st->neigh;
   neigh_entry_t *victim = NULL;
   for (uint32_t i = 0; i < nb->n; i++) {
     neigh_entry_t *e = &nb->e[i];
     if (e->state == N_FREE) return e;
-    if (e->state == N_REACHABLE && (!victim || e->timer.expiry < victim->timer.expiry)) victim = e;
+    if (e->state == N_REACHABLE && !is_gateway(st, &e->ip) && (!victim || e->timer.expiry < victim->timer.expiry))
+      victim = e;
   }
   if (victim) entry_clear(st, victim);
   return victim;
@@ -129,14 +199,17 @@ void synack_neigh_park(synack_stack_t *st, const synack_ip_t *hop, const uint8_t
   neigh_entry_t *e = find(st, hop);
   bool fresh = false;
   if (!e) {
-    e = alloc_entry(st);
+    struct synack_neigh *nb = st->neigh;
+    bool capped = nb->nincomplete >= st->cfg.neigh_max_incomplete;
+    if (capped) synack_count(st, SYNACK_CTR_NEIGH_INCOMPLETE_FULL);
+    e = capped ? NULL : alloc_entry(st);
     if (!e) {
       synack_drop(st, SYNACK_DROP_TX_NEIGH_QUEUE_FULL, p->data, len);
       synack_mem_free(st, p, sizeof *p + len);
       return;
     }
-    e->ip = *hop;
-    e->state = N_INCOMPLETE;
+    entry_bind(nb, e, hop);
+    set_state(nb, e, N_INCOMPLETE);
     e->tries = 1;
     fresh = true;
     synack_timer_set(&st->wheel, &e->timer, st->now + (uint64_t)st->cfg.neigh_retry_ms * 1000u);
@@ -162,11 +235,11 @@ void synack_neigh_learn(synack_stack_t *st, const synack_ip_t *ip, const synack_
     if (!create) return;
     e = alloc_entry(st);
     if (!e) return;
-    e->ip = *ip;
+    entry_bind(st->neigh, e, ip);
   }
   if (e->state == N_PERMANENT && !permanent) return;
   e->mac = *mac;
-  e->state = permanent ? N_PERMANENT : N_REACHABLE;
+  set_state(st->neigh, e, permanent ? N_PERMANENT : N_REACHABLE);
   e->tries = 0;
   if (permanent)
     synack_timer_cancel(&st->wheel, &e->timer);
@@ -183,6 +256,16 @@ void synack_neigh_learn(synack_stack_t *st, const synack_ip_t *ip, const synack_
     synack_mem_free(st, p, sizeof *p + p->len);
     p = next;
   }
+}
+
+void synack_neigh_advert(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac, bool override) {
+  neigh_entry_t *e = find(st, ip);
+  if (!e) return; /* RFC 4861 §7.2.5: an advertisement creates nothing */
+  /* RFC 4861 §7.2.5: without the Override flag, a different address does not replace one we
+   * have learned (only an INCOMPLETE entry takes it); a forged unsolicited NA cannot redirect
+   * the traffic of a known neighbour. */
+  if (e->state == N_REACHABLE && !override && memcmp(e->mac.b, mac->b, 6) != 0) return;
+  synack_neigh_learn(st, ip, mac, false, false);
 }
 
 void synack_neigh_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) {

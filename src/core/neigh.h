@@ -15,6 +15,9 @@ void synack_neigh_park(synack_stack_t *st, const synack_ip_t *next_hop, const ui
 /* Learns or refreshes a mapping (ARP packet, NS/NA option); flushes parked frames. `create`
  * false only updates an existing entry (RFC 826 merge rule). */
 void synack_neigh_learn(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac, bool create, bool permanent);
+/* An IPv6 neighbour advertisement (RFC 4861 §7.2.5) for an entry we have: without `override`
+ * a different link-layer address does not replace a learned one. */
+void synack_neigh_advert(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac, bool override);
 void synack_neigh_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now);
 size_t synack_neigh_memory(const synack_stack_t *st);
 /* Ethernet multicast MAC for an IPv6 address (RFC 2464 §7) and solicited-node address. */

@@ -26,6 +26,7 @@ fail:
 }
 
 static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
+  synack_tcp_port_unindex(st, tcb);
   synack_tcp_cancel_timers(st, tcb);
   synack_sndbuf_free(st, &tcb->sb);
   synack_rcvbuf_free(st, &tcb->rb);
@@ -34,6 +35,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
   }
+  if (tcb->flags & TF_ORPHAN) st->tcp->norphans--;
   st->tcp->ntcb--;
   st->tcp->mem -= sizeof *tcb;
   synack_mem_free(st, tcb, sizeof *tcb);
@@ -185,6 +187,7 @@ static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
       tcp->socks[i] = tcb;
       tcp->free_hint = i + 1;
       tcb->sock = (int)i;
+      synack_tcp_port_index(st, tcb); /* an accepted connection holds its port from now on */
       return (int)i;
     }
   }
@@ -205,6 +208,7 @@ static void wake_starved_listeners(synack_stack_t *st) {
 static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   int s = tcb->sock;
   if (s < 0) return;
+  synack_tcp_port_unindex(st, tcb);
   st->tcp->socks[s] = NULL;
   if ((uint32_t)s < st->tcp->free_hint) st->tcp->free_hint = (uint32_t)s;
   synack_event_forget(st, s);
@@ -254,7 +258,7 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
   memcpy(tcb->node.t.laddr, addr, 16);
   tcb->node.t.lport = port;
   tcb->flags |= TF_BOUND;
-  st->tcp->bound_unhashed = true;
+  synack_tcp_port_index(st, tcb);
   return 0;
 }
 
@@ -375,6 +379,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   }
   tcb->node.t = t;
   tcb->flags |= TF_BOUND;
+  synack_tcp_port_index(st, tcb);
   if (!(tcb->flags & TF_NOOPT)) {
     if (st->cfg.tcp_timestamps) tcb->flags |= TF_TS_OK;
     if (st->cfg.tcp_sack) tcb->flags |= TF_SACK_OK;
@@ -517,6 +522,13 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   case SYNACK_TCP_LISTEN:
     return -SYNACK_ENOTCONN;
   case SYNACK_TCP_SYN_SENT:
+    /* SHUT_RD only stops reception (the handshake goes on; data that arrives is discarded).
+     * Shutting down the sending side before anything was sent is RFC 9293 §3.10.4's CLOSE in
+     * SYN-SENT: the connection is deleted. */
+    if (how == SYNACK_SHUT_RD) {
+      tcb->flags |= TF_SHUT_RD;
+      return 0;
+    }
     synack_tcp_done(st, tcb, 0, "shutdown() in SYN-SENT");
     return 0;
   case SYNACK_TCP_SYN_RECEIVED:
@@ -580,21 +592,33 @@ int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
     break;
   }
   bool unread = tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD);
-  if (unread || tcb->linger_s == 0) {
+  /* Linux tcp_max_orphans: each orphan pins its send buffer until the peer takes it, and a
+   * peer that keeps its window at zero can make every closed socket one (FIN-WAIT-1 attack). */
+  bool too_many = st->tcp->norphans >= st->cfg.tcp_max_orphans;
+  if (unread || tcb->linger_s == 0 || too_many) {
     /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13 (RFC 2525 §2.17): closing with data unread, or
      * SO_LINGER 0, aborts: RST instead of FIN, so the peer knows data was lost. */
     synack_tcp_send_rst_tcb(st, tcb, now);
     if (tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT)
       synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
-    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, unread ? "close() with unread data" : "close() with linger 0");
+    if (!unread && tcb->linger_s != 0) synack_count(st, SYNACK_CTR_TCP_ORPHANS_RESET);
+    synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED,
+                         unread ? "close() with unread data"
+                                : tcb->linger_s == 0 ? "close() with linger 0" : "close(): too many orphans");
     free_socket(st, tcb);
     return 0;
   }
   queue_fin(st, tcb, now, "close() called");
   tcb->flags |= TF_ORPHAN;
+  st->tcp->norphans++;
   release_handle(st, tcb);
   if (tcb->state == SYNACK_TCP_FIN_WAIT_2) /* Linux tcp_fin_timeout for orphans */
     synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)st->cfg.tcp_fin_timeout_ms * 1000u);
+  else if (tcb->linger_s > 0)
+    /* SO_LINGER with a positive time, in an event API that cannot block: close() returns at
+     * once and the FIN has linger seconds to be acknowledged; otherwise a RST ends the
+     * connection (tcp_timer.c). The keepalive timer slot carries the deadline. */
+    synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)tcb->linger_s * 1000000u);
   return 0;
 }
 

@@ -1,169 +1,126 @@
-/* Internal consistency checks of the TCP state, for the state-machine fuzzer
- * (tests/fuzz/fuzz_tcp_state.c) and tests: not part of the public API (declared in
- * tcp_internal.h, hidden in the shared library). Reads only; the first violation found is
- * described in `why`. Cost: a walk of every socket, hash node and queue. */
-#include <stdio.h>
-
+/* The checks every synchronized connection makes before it looks at the ACK field: RFC 9293
+ * §3.10.7.4 steps 1 (sequence acceptability, with PAWS, RFC 7323 §5), 2 (RST, with RFC 5961
+ * §3.2's exact match) and 4 (SYN, RFC 5961 §4.2), and the rate limits of the ACKs they answer
+ * with (RFC 5961 §7, Linux's tcp_invalid_ratelimit). Full TCBs (tcp_input.c), half-open entries
+ * (tcp_listen.c) and TIME-WAIT entries (tcp_timewait.c) describe themselves in a
+ * synack_tcp_view_t and act on the verdict with the answer their own form allows, so a rule
+ * lives here once. */
 #include "tcp_internal.h"
 
-#define FAIL(...)                                   \
-  do {                                              \
-    if (why && cap) snprintf(why, cap, __VA_ARGS__); \
-    return false;                                   \
-  } while (0)
+/* RFC 7323 §5.5: a TS.Recent not refreshed for 24 days is invalid. */
+#define PAWS_IDLE_S (24u * 86400u)
 
-static bool state_valid(synack_tcp_state_t s) {
-  switch (s) {
-    case SYNACK_TCP_CLOSED:
-    case SYNACK_TCP_LISTEN:
-    case SYNACK_TCP_SYN_SENT:
-    case SYNACK_TCP_SYN_RECEIVED:
-    case SYNACK_TCP_ESTABLISHED:
-    case SYNACK_TCP_FIN_WAIT_1:
-    case SYNACK_TCP_FIN_WAIT_2:
-    case SYNACK_TCP_CLOSE_WAIT:
-    case SYNACK_TCP_CLOSING:
-    case SYNACK_TCP_LAST_ACK:
-    case SYNACK_TCP_TIME_WAIT: return true;
-  }
-  return false;
+static uint32_t now_s(synack_time_t now) { return (uint32_t)(now / 1000000u); }
+
+bool synack_tcp_seq_acceptable(synack_seq_t rcv_nxt, uint32_t wnd, synack_seq_t seq, uint32_t seg_len) {
+  /* RFC 9293 §3.10.7.4 first step: the four cases of segment length and window. */
+  synack_seq_t hi = seq_add(rcv_nxt, wnd);
+  if (seg_len == 0) return wnd == 0 ? seq_eq(seq, rcv_nxt) : seq_in(seq, rcv_nxt, hi);
+  if (wnd == 0) return false;
+  return seq_in(seq, rcv_nxt, hi) || seq_in(seq_add(seq, seg_len - 1), rcv_nxt, hi);
 }
 
-/* States in which a segment we sent may be unacknowledged: the retransmission timer must run
- * while anything is (RFC 6298 §5.1), or a lost segment would never be repaired. */
-static bool may_have_unacked(synack_tcp_state_t s) {
-  switch (s) {
-    case SYNACK_TCP_SYN_SENT:
-    case SYNACK_TCP_SYN_RECEIVED:
-    case SYNACK_TCP_ESTABLISHED:
-    case SYNACK_TCP_FIN_WAIT_1:
-    case SYNACK_TCP_CLOSE_WAIT:
-    case SYNACK_TCP_CLOSING:
-    case SYNACK_TCP_LAST_ACK: return true;
-    case SYNACK_TCP_CLOSED:
-    case SYNACK_TCP_LISTEN:
-    case SYNACK_TCP_FIN_WAIT_2:
-    case SYNACK_TCP_TIME_WAIT: return false;
-  }
-  return false;
+bool synack_tcp_paws_old(const synack_tcp_view_t *v, const synack_seg_t *seg, synack_time_t now) {
+  const synack_tcp_opts_t *o = &seg->r.opts;
+  /* RFC 7323 §5.3 R1: only segments with a timestamp, and never a RST. */
+  if (!v->ts_ok || !(o->present & SYNACK_TCPOPT_HAS_TS) || (seg->flags & SYNACK_TCP_RST)) return false;
+  if ((int32_t)(o->ts_val - v->ts_recent) >= 0) return false;
+  /* RFC 7323 §5.5: an invalid TS.Recent lets the segment pass (its TSval then replaces it). */
+  return now_s(now) - v->ts_recent_s < PAWS_IDLE_S;
 }
 
-static bool check_tcb(const synack_tcb_t *tcb, char *why, size_t cap) {
-  if (!state_valid(tcb->state)) FAIL("tcb %d: invalid state %d", tcb->sock, (int)tcb->state);
-  if (tcb->state == SYNACK_TCP_LISTEN || tcb->state == SYNACK_TCP_CLOSED) {
-    if (tcb->state == SYNACK_TCP_CLOSED &&
-        (synack_timer_armed(&tcb->t_rtx) || synack_timer_armed(&tcb->t_delack) || synack_timer_armed(&tcb->t_keep)))
-      FAIL("tcb %d: CLOSED with a timer armed", tcb->sock);
-    return true;
+bool synack_tcp_ts_recent_expired(uint32_t ts_recent_s, synack_time_t now) {
+  return now_s(now) - ts_recent_s >= PAWS_IDLE_S;
+}
+
+bool synack_tcp_fin_again(const synack_tcp_view_t *v, const synack_seg_t *seg, synack_time_t now) {
+  /* The FIN occupies RCV.NXT - 1 exactly (a retransmission may repeat data before it). */
+  if ((seg->flags & (SYNACK_TCP_FIN | SYNACK_TCP_SYN | SYNACK_TCP_RST)) != SYNACK_TCP_FIN) return false;
+  if (!seq_eq(seq_add(seg->seq, seg->len), seq_sub(v->rcv_nxt, 1))) return false;
+  return !synack_tcp_paws_old(v, seg, now);
+}
+
+synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, const synack_seg_t *seg,
+                                synack_time_t now) {
+  bool rst = (seg->flags & SYNACK_TCP_RST) != 0;
+  if (rst && v->rst_ignored) {
+    /* RFC 1337 §3 (TIME-WAIT assassination, fix TWA1): every RST is ignored in TIME-WAIT. */
+    synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+    return SYNACK_CHECK_DROP;
   }
-  /* RFC 9293 §3.3.1: SND.UNA <= SND.NXT; snd_max is the highest sequence number ever sent. */
-  if (!seq_le(tcb->iss, tcb->snd_una)) FAIL("tcb %d: ISS %u > SND.UNA %u", tcb->sock, tcb->iss.v, tcb->snd_una.v);
-  if (!seq_le(tcb->snd_una, tcb->snd_nxt))
-    FAIL("tcb %d: SND.UNA %u > SND.NXT %u", tcb->sock, tcb->snd_una.v, tcb->snd_nxt.v);
-  if (!seq_le(tcb->snd_nxt, tcb->snd_max))
-    FAIL("tcb %d: SND.NXT %u > SND.MAX %u", tcb->sock, tcb->snd_nxt.v, tcb->snd_max.v);
-  /* Nothing beyond the send ring's bytes (plus SYN and FIN) can have been sent. */
-  uint32_t span = (uint32_t)seq_diff(tcb->snd_max, tcb->iss);
-  if ((uint64_t)span > (uint64_t)tcb->bytes_sent + 2u)
-    FAIL("tcb %d: %u sequence numbers sent for %llu data bytes", tcb->sock, span, (unsigned long long)tcb->bytes_sent);
-  if (tcb->sb.len > tcb->sb.cap) FAIL("tcb %d: send ring holds %u > cap %u", tcb->sock, tcb->sb.len, tcb->sb.cap);
-  if (tcb->sb.buf && tcb->sb.cap && tcb->sb.head >= tcb->sb.cap)
-    FAIL("tcb %d: send ring head %u beyond cap %u", tcb->sock, tcb->sb.head, tcb->sb.cap);
-  /* Unacknowledged data is still in the ring: [SND.UNA, SND.MAX) minus SYN/FIN fits in sb.len. */
-  uint32_t inflight = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
-  if (inflight > tcb->sb.len + 2u) FAIL("tcb %d: %u bytes in flight, ring holds %u", tcb->sock, inflight, tcb->sb.len);
-  uint32_t ring = tcb->rb.cap + tcb->rb.slack;
-  if (tcb->rb.len > ring) FAIL("tcb %d: receive ring holds %u > %u", tcb->sock, tcb->rb.len, ring);
-  if (tcb->rb.buf && ring && tcb->rb.head >= ring)
-    FAIL("tcb %d: receive ring head %u beyond %u", tcb->sock, tcb->rb.head, ring);
-  if (tcb->state != SYNACK_TCP_SYN_SENT) {
-    /* The right edge we advertised never lies beyond what the ring can hold (RFC 9293 §3.8.6:
-     * an offered window is a promise), and out-of-order data lies inside it. */
-    synack_seq_t room_end = seq_add(tcb->rcv_nxt, ring - tcb->rb.len);
-    if (seq_gt(tcb->rcv_adv, room_end))
-      FAIL("tcb %d: advertised edge %u beyond the ring's room %u", tcb->sock, tcb->rcv_adv.v, room_end.v);
-    const synack_ooo_t *q = &tcb->rb.ooo;
-    if (q->n > q->cap) FAIL("tcb %d: %u out-of-order ranges > cap %u", tcb->sock, q->n, q->cap);
-    uint32_t bytes = 0;
-    for (uint16_t i = 0; i < q->n; i++) {
-      const synack_seq_range_t *r = &q->r[i];
-      if (!seq_lt(r->start, r->end)) FAIL("tcb %d: empty out-of-order range", tcb->sock);
-      if (!seq_gt(r->start, tcb->rcv_nxt))
-        FAIL("tcb %d (%s): out-of-order range [%u, %u) at or below RCV.NXT %u", tcb->sock,
-             synack_tcp_state_name(tcb->state), r->start.v, r->end.v, tcb->rcv_nxt.v);
-      if (seq_gt(r->end, room_end)) FAIL("tcb %d: out-of-order range beyond the ring", tcb->sock);
-      if (i && !seq_gt(r->start, q->r[i - 1].end)) FAIL("tcb %d: out-of-order ranges unsorted or touching", tcb->sock);
-      bytes += (uint32_t)seq_diff(r->end, r->start);
+  if (synack_tcp_paws_old(v, seg, now)) {
+    /* RFC 7323 §5.3 R1: older than TS.Recent: an old duplicate. ACK and drop. */
+    synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
+    return SYNACK_CHECK_PAWS;
+  }
+  if (!synack_tcp_seq_acceptable(v->rcv_nxt, v->rcv_wnd, seg->seq, seg->seg_len)) {
+    /* RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (a RST nothing). */
+    synack_drop(st, rst ? SYNACK_DROP_TCP_RST_INVALID : SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
+    return rst ? SYNACK_CHECK_DROP : SYNACK_CHECK_OOW;
+  }
+  if (rst) {
+    if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, v->rcv_nxt)) {
+      /* RFC 5961 §3.2: in the window but not exactly at RCV.NXT: challenge ACK, drop. */
+      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+      return SYNACK_CHECK_CHALLENGE;
     }
-    if (bytes != q->bytes) FAIL("tcb %d: out-of-order bytes %u, ranges cover %u", tcb->sock, q->bytes, bytes);
+    return SYNACK_CHECK_RST; /* RFC 9293 §3.10.7.4 second */
   }
-  if (may_have_unacked(tcb->state) && seq_lt(tcb->snd_una, tcb->snd_max) && !synack_timer_armed(&tcb->t_rtx))
-    FAIL("tcb %d (%s): %u bytes unacknowledged and no retransmission timer", tcb->sock,
-         synack_tcp_state_name(tcb->state), inflight);
-  /* Each timer carries its own kind: the expiry handler dispatches on it. */
-  if (tcb->t_rtx.kind != SYNACK_TK_TCP_RTX || tcb->t_delack.kind != SYNACK_TK_TCP_DELACK ||
-      tcb->t_keep.kind != SYNACK_TK_TCP_KEEP)
-    FAIL("tcb %d: a timer carries the wrong kind", tcb->sock);
+  if (seg->flags & SYNACK_TCP_SYN) {
+    /* RFC 5961 §4.2: a SYN in a synchronized state gets a challenge ACK and is dropped;
+     * without it, RFC 793: a SYN in the window is an error that resets the connection. */
+    return st->cfg.tcp_rfc5961_syn ? SYNACK_CHECK_CHALLENGE : SYNACK_CHECK_SYN_RESET;
+  }
+  return SYNACK_CHECK_PASS;
+}
+
+/* Per connection: at most one answer to invalid segments per tcp_invalid_ratelimit_ms (Linux's
+ * tcp_invalid_ratelimit). A segment that carries data or a FIN is exempt, as in Linux: it is
+ * not part of an ACK loop (two stacks answering each other's pure ACKs), and its sender needs
+ * the duplicate ACK or D-SACK. *last_ms holds the time of the last answer plus one (0 = never). */
+static bool oow_allowed(const synack_stack_t *st, const uint32_t *last_ms, const synack_seg_t *seg, synack_time_t now) {
+  if (seg && seg->seg_len > 0 && !(seg->flags & SYNACK_TCP_SYN)) return true;
+  uint32_t ms = (uint32_t)(now / 1000u) + 1u;
+  return !*last_ms || ms - *last_ms >= st->cfg.tcp_invalid_ratelimit_ms;
+}
+
+/* An answer goes out: the connection's period starts now. */
+static void oow_sent(uint32_t *last_ms, synack_time_t now) { *last_ms = (uint32_t)(now / 1000u) + 1u; }
+
+/* Per stack (RFC 5961 §7): at most about tcp_challenge_ack_limit challenge ACKs a second. The
+ * budget of each second is drawn at random in [limit/2, limit + limit/2) (as Linux does), so an
+ * attacker cannot count the ACKs the stack still has to infer that a guess hit the window
+ * (CVE-2016-5696). */
+static bool stack_challenge_allowed(synack_stack_t *st, synack_time_t now) {
+  struct synack_tcp *tcp = st->tcp;
+  uint32_t limit = st->cfg.tcp_challenge_ack_limit;
+  if (limit == 0) return true;
+  uint32_t sec = now_s(now) + 1u;
+  if (tcp->chal_sec != sec) {
+    uint32_t half = (limit + 1u) / 2u;
+    tcp->chal_sec = sec;
+    tcp->chal_left = half + synack_random_u32(st) % limit;
+  }
+  if (tcp->chal_left == 0) return false;
+  tcp->chal_left--;
   return true;
 }
 
-bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap) {
-  const struct synack_tcp *tcp = st->tcp;
-  if (!tcp) return true;
-  uint32_t ntcb = 0, nhalf = 0, ntw = 0, nnodes = 0, armed = 0;
-  /* Connections with a handle. */
-  for (uint32_t i = 0; i < tcp->nsocks; i++) {
-    const synack_tcb_t *tcb = tcp->socks[i];
-    if (!tcb) continue;
-    if (tcb->sock != (int)i) FAIL("socket slot %u holds tcb of handle %d", i, tcb->sock);
-    if (!check_tcb(tcb, why, cap)) return false;
-    if (!(tcb->flags & TF_HASHED)) ntcb++;
-    if (tcb->lst) {
-      const synack_listener_t *l = tcb->lst;
-      uint32_t n = 0;
-      for (const synack_halfopen_t *h = l->sq_head; h && n <= l->sq_len; h = h->next) n++;
-      if (n != l->sq_len) FAIL("listener %d: SYN queue length %u, list holds %u", tcb->sock, l->sq_len, n);
-      n = 0;
-      for (const synack_tcb_t *c = l->aq_head; c && n <= l->aq_len; c = c->aq_next) n++;
-      if (n != l->aq_len) FAIL("listener %d: accept queue length %u, list holds %u", tcb->sock, l->aq_len, n);
+bool synack_tcp_answer_allowed(synack_stack_t *st, synack_check_t verdict, uint32_t *last_ms, const synack_seg_t *seg,
+                               synack_time_t now) {
+  if (verdict == SYNACK_CHECK_CHALLENGE) {
+    if (!oow_allowed(st, last_ms, NULL, now) || !stack_challenge_allowed(st, now)) {
+      synack_drop(st, SYNACK_DROP_TCP_CHALLENGE_RATE, NULL, 0);
+      return false;
     }
+    oow_sent(last_ms, now);
+    synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
+    return true;
   }
-  /* Everything hashed: connections (with or without a handle), half-open and TIME-WAIT entries. */
-  for (uint32_t b = 0; b < tcp->nbuckets; b++) {
-    for (const synack_tcp_node_t *n = tcp->buckets[b]; n; n = n->hnext) {
-      if (++nnodes > tcp->nnodes) FAIL("hash holds more than its %u nodes (a loop?)", tcp->nnodes);
-      switch ((synack_node_kind_t)n->kind) {
-        case SYNACK_NODE_TCB: {
-          const synack_tcb_t *tcb = (const synack_tcb_t *)n;
-          ntcb++;
-          if (!(tcb->flags & TF_HASHED)) FAIL("hashed tcb without TF_HASHED");
-          if (tcb->sock < 0 && !check_tcb(tcb, why, cap)) return false;
-          armed += synack_timer_armed(&tcb->t_rtx) + synack_timer_armed(&tcb->t_delack) +
-                   synack_timer_armed(&tcb->t_keep);
-          break;
-        }
-        case SYNACK_NODE_HALFOPEN: {
-          const synack_halfopen_t *h = (const synack_halfopen_t *)n;
-          nhalf++;
-          if (!synack_timer_armed(&h->timer)) FAIL("half-open entry without its SYN-ACK timer");
-          armed++;
-          break;
-        }
-        case SYNACK_NODE_TIMEWAIT: {
-          const synack_timewait_t *tw = (const synack_timewait_t *)n;
-          ntw++;
-          if (!synack_timer_armed(&tw->timer)) FAIL("TIME-WAIT entry without its 2MSL timer");
-          armed++;
-          break;
-        }
-        default: FAIL("hash node of unknown kind %u", n->kind);
-      }
-    }
+  if (!oow_allowed(st, last_ms, seg, now)) {
+    synack_count(st, SYNACK_CTR_TCP_INVALID_ACKS_SKIPPED);
+    return false;
   }
-  if (nnodes != tcp->nnodes) FAIL("hash holds %u nodes, count says %u", nnodes, tcp->nnodes);
-  if (ntcb != tcp->ntcb) FAIL("%u TCBs found, count says %u", ntcb, tcp->ntcb);
-  if (nhalf != tcp->nhalfopen) FAIL("%u half-open entries found, count says %u", nhalf, tcp->nhalfopen);
-  if (ntw != tcp->ntimewait) FAIL("%u TIME-WAIT entries found, count says %u", ntw, tcp->ntimewait);
-  if (armed > st->wheel.count) FAIL("%u TCP timers armed, the wheel counts %zu", armed, st->wheel.count);
+  if (!seg || seg->seg_len == 0 || (seg->flags & SYNACK_TCP_SYN)) oow_sent(last_ms, now);
   return true;
 }

@@ -85,9 +85,6 @@ void synack_tcp_hash_insert(synack_stack_t *st, synack_tcp_node_t *n) {
 
 void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
   struct synack_tcp *tcp = st->tcp;
-  /* A TCB that keeps its handle after leaving the hash stays bound: ephemeral port picks must
-   * then scan the socket table (tcp_port.c). Entries without a handle are freed. */
-  if (n->kind == SYNACK_NODE_TCB && ((const synack_tcb_t *)n)->sock >= 0) tcp->bound_unhashed = true;
   if (tcp->last_hit == n) tcp->last_hit = NULL;
   uint32_t h = tuple_hash(st, &n->t) & (tcp->nbuckets - 1);
   for (synack_tcp_node_t **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {

@@ -64,15 +64,6 @@ static bool fin_acked(const synack_tcb_t *tcb) {
   return (tcb->flags & TF_FIN_QUEUED) && seq_gt(tcb->snd_una, tcb->fin_seq);
 }
 
-static bool seg_acceptable(const synack_stack_t *st, const synack_tcb_t *tcb, const synack_seg_t *seg) {
-  /* RFC 9293 §3.10.7.4 first step: the four cases of segment length and window. */
-  uint32_t wnd = synack_tcp_rcv_wnd(st, tcb);
-  synack_seq_t lo = tcb->rcv_nxt, hi = seq_add(tcb->rcv_nxt, wnd);
-  if (seg->seg_len == 0) return wnd == 0 ? seq_eq(seg->seq, lo) : seq_in(seg->seq, lo, hi);
-  if (wnd == 0) return false;
-  return seq_in(seg->seq, lo, hi) || seq_in(seq_add(seg->seq, seg->seg_len - 1), lo, hi);
-}
-
 /* ---------- CLOSED (RFC 9293 §3.10.7.1) ---------- */
 static void input_closed(synack_stack_t *st, synack_seg_t *seg) {
   /* RFC 9293 §3.10.7.1: everything is discarded; anything but a RST is answered by a RST. */
@@ -165,8 +156,12 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
     return;
   }
   /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3: sample the RTT unless retransmitted. */
-  if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr)
-    synack_tcp_rtt_sample(st, tcb, (synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr) * 1000u);
+  /* RFC 7323 §4.1: the echoed timestamp times the SYN, bounded as on the established path
+   * (an echo more than 10 minutes old, or from the future, is no measurement); otherwise the
+   * timed SYN if it was sent once (Karn). */
+  uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
+  if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u)
+    synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
   else if (tcb->retransmits == 0)
     synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
   tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
@@ -189,52 +184,21 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
 
 /* ---------- synchronized states (RFC 9293 §3.10.7.4) ---------- */
 
-/* RFC 9293 §3.10.7.4 first: sequence number check, with PAWS (RFC 7323 §5.3). */
-static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
-  if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
-      (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_gt(seg->ack, tcb->iss) &&
-      seq_le(seg->ack, tcb->snd_max)) {
-    /* Simultaneous open (RFC 9293 §3.5 figure 8): the crossing SYN-ACK repeats the SYN we
-     * already have; its new part is the ACK of our SYN. */
-    seg->seq = seq_add(seg->seq, 1);
-    seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
-    seg->seg_len -= 1;
-  }
-  if (synack_tcp_paws_reject(tcb, seg, now)) {
-    /* RFC 7323 §5.3 R1: a timestamp older than TS.Recent: old duplicate. ACK and drop
-     * (its text, when below RCV.NXT, is reported as a D-SACK). */
-    synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
-    synack_tcp_rcv_dup(st, tcb, seg);
-    synack_tcp_send_ack(st, tcb, now);
-    return STEP_STOP;
-  }
-  if (!seg_acceptable(st, tcb, seg)) {
-    /* RFC 9293 §3.10.7.4 first: an unacceptable segment is answered by an ACK (not a RST). */
-    synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
-    if (seg->flags & SYNACK_TCP_RST) return STEP_STOP;
-    if (tcb->state == SYNACK_TCP_TIME_WAIT && (seg->flags & SYNACK_TCP_FIN)) {
-      /* RFC 9293 §3.10.7.4 eighth: a retransmitted FIN restarts the 2*MSL timer. */
-      synack_timer_set(&st->wheel, &tcb->t_keep, now + 2u * (synack_time_t)st->cfg.tcp_msl_ms * 1000u);
-    }
-    if (tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss)) tcb->snd_nxt = tcb->iss;
-    synack_tcp_rcv_dup(st, tcb, seg); /* RFC 2883 §4: old text comes back as a D-SACK */
-    synack_tcp_send_ack(st, tcb, now);
-    return STEP_STOP;
-  }
-  /* RFC 7323 §4.3 / §5.3 R3: TS.Recent from a segment not newer than Last.ACK.sent. */
-  synack_tcp_ts_update(tcb, seg, now);
-  return STEP_NEXT;
+/* The TCB as tcp_check.c sees it. */
+static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  synack_tcp_view_t v = {
+    .rcv_nxt = tcb->rcv_nxt,
+    .rcv_wnd = synack_tcp_rcv_wnd(st, tcb), /* the profile's acceptance window (tcp_rcvwnd.c) */
+    .ts_ok = (tcb->flags & TF_TS_OK) != 0,
+    .ts_recent = tcb->ts_recent,
+    .ts_recent_s = tcb->ts_recent_s,
+    .rst_ignored = tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_rfc1337,
+  };
+  return v;
 }
 
-/* RFC 9293 §3.10.7.4 second: the RST bit, with RFC 5961 §3.2's exact-match rule. */
-static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
-  if (!(seg->flags & SYNACK_TCP_RST)) return STEP_NEXT;
-  if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, tcb->rcv_nxt)) {
-    /* RFC 5961 §3.2: in the window but not at RCV.NXT: challenge ACK, drop. */
-    synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-    synack_tcp_challenge_ack(st, tcb, now);
-    return STEP_STOP;
-  }
+/* An acceptable RST (RFC 9293 §3.10.7.4 second step), by state. */
+static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_RECEIVED:
     /* Active open (simultaneous): connection refused. Passive opens are half-open entries. */
@@ -258,12 +222,7 @@ static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv RST");
     return STEP_GONE;
-  case SYNACK_TCP_TIME_WAIT:
-    if (st->cfg.tcp_rfc1337) {
-      /* RFC 1337 §3 (TIME-WAIT assassination): ignore RST in TIME-WAIT. */
-      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-      return STEP_STOP;
-    }
+  case SYNACK_TCP_TIME_WAIT: /* with RFC 1337 off (tcp_check.c drops it otherwise) */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_tcp_done(st, tcb, 0, "rcv RST");
     return STEP_GONE;
@@ -275,33 +234,53 @@ static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
   return STEP_STOP;
 }
 
-/* RFC 9293 §3.10.7.4 fourth: a SYN. (The third check, security/compartment, has nothing to act on:
- * synack sends and accepts no IP security options.) */
-static int step_check_syn(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
-  if (!(seg->flags & SYNACK_TCP_SYN)) return STEP_NEXT;
-  switch (tcb->state) {
-  case SYNACK_TCP_SYN_RECEIVED:
-  case SYNACK_TCP_ESTABLISHED:
-  case SYNACK_TCP_FIN_WAIT_1:
-  case SYNACK_TCP_FIN_WAIT_2:
-  case SYNACK_TCP_CLOSE_WAIT:
-  case SYNACK_TCP_CLOSING:
-  case SYNACK_TCP_LAST_ACK:
-  case SYNACK_TCP_TIME_WAIT:
-    if (st->cfg.tcp_rfc5961_syn) {
-      /* RFC 5961 §4.2: any SYN in a synchronized state gets a challenge ACK and is dropped. */
-      synack_tcp_challenge_ack(st, tcb, now);
-      return STEP_STOP;
-    }
+/* RFC 9293 §3.10.7.4 steps 1 (sequence number, with PAWS), 2 (RST) and 4 (SYN; the third,
+ * security/compartment, has nothing to act on: synack sends and accepts no IP security
+ * options), decided by tcp_check.c; the answers are this TCB's. */
+static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
+      (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_gt(seg->ack, tcb->iss) &&
+      seq_le(seg->ack, tcb->snd_max)) {
+    /* Simultaneous open (RFC 9293 §3.5 figure 8): the crossing SYN-ACK repeats the SYN we
+     * already have; its new part is the ACK of our SYN. */
+    seg->seq = seq_add(seg->seq, 1);
+    seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
+    seg->seg_len -= 1;
+  }
+  synack_tcp_view_t v = tcb_view(st, tcb);
+  if (tcb->state == SYNACK_TCP_TIME_WAIT && synack_tcp_fin_again(&v, seg, now)) {
+    /* RFC 9293 §3.10.7.4: the peer's FIN again (our last ACK was lost): ACK it, restart 2*MSL.
+     * Only this FIN restarts the timer; any other segment is judged by step 1 below. */
+    synack_timer_set(&st->wheel, &tcb->t_keep, now + 2u * (synack_time_t)st->cfg.tcp_msl_ms * 1000u);
+    synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  }
+  synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
+  switch (verdict) {
+  case SYNACK_CHECK_PASS:
+    /* RFC 7323 §4.3 / §5.3 R3: TS.Recent from a segment not newer than Last.ACK.sent. */
+    synack_tcp_ts_update(tcb, seg, now);
+    return STEP_NEXT;
+  case SYNACK_CHECK_DROP:
+    return STEP_STOP;
+  case SYNACK_CHECK_PAWS:
+  case SYNACK_CHECK_OOW:
+    if (verdict == SYNACK_CHECK_OOW && tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss))
+      tcb->snd_nxt = tcb->iss; /* the answer is our SYN-ACK again */
+    synack_tcp_rcv_dup(st, tcb, seg); /* RFC 2883 §4: old text comes back as a D-SACK */
+    if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  case SYNACK_CHECK_CHALLENGE:
+    if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
+    return STEP_STOP;
+  case SYNACK_CHECK_RST:
+    return rst_accepted(st, tcb);
+  case SYNACK_CHECK_SYN_RESET:
     /* RFC 793: a SYN in the window is an error: reset the connection. */
     synack_tcp_send_rst_tcb(st, tcb, now);
     synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
     synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv SYN in window");
     return STEP_GONE;
-  case SYNACK_TCP_CLOSED:
-  case SYNACK_TCP_LISTEN:
-  case SYNACK_TCP_SYN_SENT:
-    return STEP_STOP;
   }
   return STEP_STOP;
 }
@@ -312,7 +291,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
   if (seq_gt(seg->ack, tcb->snd_max)) {
     /* Acknowledges something not yet sent: send an ACK, drop (RFC 9293 §3.10.7.4). */
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
-    synack_tcp_send_ack(st, tcb, now);
+    if (synack_tcp_answer_allowed(st, SYNACK_CHECK_OOW, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   }
   uint32_t prev_wnd = tcb->snd_wnd;
@@ -546,9 +525,7 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
 
 static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   int rc;
-  if ((rc = step_check_seq(st, tcb, seg, now)) != STEP_NEXT) return;
-  if ((rc = step_check_rst(st, tcb, seg, now)) != STEP_NEXT) return;
-  if ((rc = step_check_syn(st, tcb, seg, now)) != STEP_NEXT) return;
+  if ((rc = step_checks(st, tcb, seg, now)) != STEP_NEXT) return;
   synack_tcp_ecn_rcv(st, tcb, seg); /* RFC 3168 §6.1.3: CE and CWR of an acceptable segment */
   if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;
   if (rc == STEP_STOP) { synack_tcp_output(st, tcb, now); return; }
@@ -662,6 +639,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     return;
   }
   synack_count(st, SYNACK_CTR_TCP_SEGS_IN);
+  if (seg.r.opts.present & SYNACK_TCPOPT_HAS_BAD_LEN) synack_count(st, SYNACK_CTR_TCP_OPT_BAD_LEN_IGNORED);
   seg.flags = f;
   seg.seq = seq_make(seg.r.seq);
   seg.ack = seq_make(seg.r.ack);
@@ -750,6 +728,27 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
   if (unreach && ((family == SYNACK_AF_INET && code == SYNACK_ICMP4_PORT_UNREACH) ||
                   (family == SYNACK_AF_INET6 && code == SYNACK_ICMP6_PORT_UNREACH)))
     err = -SYNACK_ECONNREFUSED;
+  bool hard = false;
+  if (unreach && family == SYNACK_AF_INET) {
+    if (code == SYNACK_ICMP4_PORT_UNREACH || code == SYNACK_ICMP4_PROTO_UNREACH) {
+      err = -SYNACK_ECONNREFUSED;
+      hard = true;
+    } else if (code == SYNACK_ICMP4_NET_ADMIN_PROHIBITED || code == SYNACK_ICMP4_HOST_ADMIN_PROHIBITED ||
+               code == SYNACK_ICMP4_ADMIN_PROHIBITED) {
+      hard = true;
+    }
+  } else if (unreach) {
+    hard = code == SYNACK_ICMP6_PORT_UNREACH || code == SYNACK_ICMP6_ADMIN_PROHIBITED;
+  }
+  if (hard && tcb->state == SYNACK_TCP_SYN_SENT) {
+    /* RFC 1122 §4.2.3.9: port and protocol unreachable (and, as Linux does, administratively
+     * prohibited) are hard errors: an opening connection is aborted at once instead of retrying
+     * its SYN for two minutes behind a REJECT rule. The quote was checked above (RFC 5927). */
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_done(st, tcb, err, err == -SYNACK_ECONNREFUSED ? "ICMP port/protocol unreachable in SYN-SENT"
+                                                              : "ICMP administratively prohibited in SYN-SENT");
+    return;
+  }
   tcb->soft_error = err;
   return;
 bad:

@@ -86,6 +86,7 @@ enum {
   TF_RTT_TIMING = 1u << 21, /* rtt_seq/rtt_time time one segment (Karn) */
   TF_SYN_DATA_SEEN = 1u << 22,
   TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
+  TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
 };
 
 typedef struct synack_listener synack_listener_t;
@@ -100,6 +101,7 @@ struct synack_tcb {
   synack_listener_t *parent;  /* accept queue this child waits in */
   synack_tcb_t *aq_next;
   synack_tcb_t *pend_next;
+  synack_tcb_t *pnext;        /* per-port bind index chain (tcp_port.c) */
 
   /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
   synack_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
@@ -141,7 +143,7 @@ struct synack_tcb {
   int linger_s;
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
-  uint32_t chal_sec, chal_count;
+  uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
@@ -160,15 +162,17 @@ struct synack_halfopen {
   synack_timer_t timer;
   synack_listener_t *lst;
   synack_halfopen_t *prev, *next; /* the listener's SYN queue */
-  uint8_t *syn_data;  /* data that came on the SYN, held until the handshake completes:
-                         2-byte length then the bytes (NULL when none) */
   synack_seq_t iss, irs;
   uint32_t ts_recent;
+  uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c) */
   uint16_t peer_mss;
   uint8_t snd_wscale : 4; /* peer's shift (at most 14) */
   uint8_t ecn : 1;    /* RFC 3168: ECN-setup SYN accepted (SYN-ACK carries ECE) */
   uint8_t opt : 4;    /* HO_* */
   uint8_t retries : 4;
+  uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
+  /* With has_data, the same allocation goes on: a 2-byte length, then the bytes. */
+  uint8_t syn_data[];
 };
 enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
 
@@ -184,14 +188,14 @@ struct synack_listener {
 };
 
 /* ---------- TIME-WAIT entries (tcp_timewait.c) ---------- */
-typedef struct {
+typedef struct synack_timewait {
   synack_tcp_node_t node;
   synack_timer_t timer;
+  struct synack_timewait *pnext; /* per-port bind index chain (tcp_port.c) */
   synack_seq_t snd_nxt, rcv_nxt;
   uint32_t ts_recent, ts_recent_s, ts_offset;
-  uint32_t chal_sec;
+  uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c) */
   uint16_t rcv_wnd;    /* raw window field we send */
-  uint8_t chal_count;
   uint8_t ts_ok;
   uint8_t rcv_wscale;  /* our window scale: the window is rcv_wnd << rcv_wscale bytes */
 } synack_timewait_t;
@@ -201,17 +205,20 @@ struct synack_tcp {
   synack_tcb_t **socks;
   uint32_t nsocks, free_hint;
   uint32_t ntcb, nhalfopen, ntimewait;
+  uint32_t norphans;     /* TCBs with TF_ORPHAN (tcp_max_orphans) */
   synack_tcp_node_t **buckets;
   uint32_t nbuckets, nnodes;
   synack_listener_t *lbuckets[64];
   uint32_t port_next;
   synack_tcb_t *pend_head, *pend_tail;
   size_t mem;
-  /* Some socket may be bound without being in the hash (bind() before connect/listen, or a
-   * connection that ended with its handle open): ephemeral port picks must scan the socket
-   * table. Set by bind() and by unhashing a TCB that has a handle, cleared by a scan that
-   * finds none (tcp_port.c). */
-  bool bound_unhashed;
+  uint32_t chal_sec, chal_left; /* RFC 5961 §7 per-stack challenge ACK budget (tcp_check.c) */
+  /* Per-port bind index (like Linux's bind hash): sockets that hold a port (a handle and a
+   * local port) and TIME-WAIT entries, chained by port, so bind() and port picks look at the
+   * users of one port instead of every socket and entry (tcp_port.c). */
+#define SYNACK_PORT_BUCKETS 256u
+  synack_tcb_t *pidx[SYNACK_PORT_BUCKETS];
+  struct synack_timewait *pidx_tw[SYNACK_PORT_BUCKETS];
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
@@ -235,12 +242,53 @@ typedef struct {
   bool placed;
   uint32_t placed_pos;
   const uint8_t *placed_buf;
+  /* A SYN that reopened a TIME-WAIT entry (tcp_timewait.c): the old incarnation's SND.NXT,
+   * which the new ISS must exceed (RFC 1122 §4.2.2.13). */
+  bool tw_reopen;
+  synack_seq_t tw_snd_nxt;
 } synack_seg_t;
 
-/* ---------- tcp_check.c ---------- */
+/* ---------- tcp_invariants.c ---------- */
 /* Debug aid for the fuzzers and tests (not exported): checks every TCB, listener queue, hash
  * node, count and timer for consistency; false with the first violation described in why. */
 bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap);
+
+/* ---------- tcp_check.c: RFC 9293 §3.10.7.4 steps 1, 2 and 4 with RFC 5961 and RFC 7323 PAWS,
+ * shared by full TCBs, half-open entries and TIME-WAIT entries ---------- */
+typedef struct {
+  synack_seq_t rcv_nxt;
+  uint32_t rcv_wnd;         /* bytes offered beyond RCV.NXT */
+  bool ts_ok;               /* timestamps in use on the connection */
+  uint32_t ts_recent, ts_recent_s;
+  bool rst_ignored;         /* TIME-WAIT under RFC 1337: every RST is dropped */
+} synack_tcp_view_t;
+
+typedef enum {
+  SYNACK_CHECK_PASS,      /* acceptable, neither RST nor SYN: on to the ACK field */
+  SYNACK_CHECK_DROP,      /* dropped without an answer (counted) */
+  SYNACK_CHECK_PAWS,      /* RFC 7323 §5.3: old duplicate: drop, answer with an ACK */
+  SYNACK_CHECK_OOW,       /* RFC 9293 §3.10.7.4 first: unacceptable: drop, answer with an ACK */
+  SYNACK_CHECK_CHALLENGE, /* RFC 5961 §3.2 / §4.2: drop, challenge ACK */
+  SYNACK_CHECK_RST,       /* an acceptable RST: the connection ends */
+  SYNACK_CHECK_SYN_RESET, /* RFC 793 (RFC 5961 §4 off): a SYN in the window resets the connection */
+} synack_check_t;
+
+/* Steps 1, 2 and 4 in RFC 9293's order; drops are counted here. */
+synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, const synack_seg_t *seg,
+                                synack_time_t now);
+/* Whether the ACK that a PAWS / OOW / CHALLENGE verdict calls for may be sent now: one per
+ * connection per tcp_invalid_ratelimit_ms (segments with data or FIN exempt), and challenge ACKs
+ * also within the per-stack budget (RFC 5961 §7). *last_ms is the connection's limiter state. */
+bool synack_tcp_answer_allowed(synack_stack_t *st, synack_check_t verdict, uint32_t *last_ms, const synack_seg_t *seg,
+                               synack_time_t now);
+bool synack_tcp_seq_acceptable(synack_seq_t rcv_nxt, uint32_t wnd, synack_seq_t seq, uint32_t seg_len);
+/* RFC 7323 §5.3 R1 alone (the segment is older than a still valid TS.Recent). */
+bool synack_tcp_paws_old(const synack_tcp_view_t *v, const synack_seg_t *seg, synack_time_t now);
+/* TIME-WAIT: the segment is the peer's FIN again (it ends at RCV.NXT - 1, not PAWS-old): the
+ * only segment that is re-ACKed and restarts 2*MSL. */
+bool synack_tcp_fin_again(const synack_tcp_view_t *v, const synack_seg_t *seg, synack_time_t now);
+/* RFC 7323 §5.5: TS.Recent older than 24 days is invalid. */
+bool synack_tcp_ts_recent_expired(uint32_t ts_recent_s, synack_time_t now);
 
 /* ---------- tcp_state.c ---------- */
 bool synack_tcp_state_synchronized(synack_tcp_state_t s);
@@ -273,6 +321,12 @@ int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t no
  * forbids binding (see tcp_port.c for the rules). */
 bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
                               uint16_t port, bool reuseaddr);
+/* The bind index: a socket with a handle and a local port is in it (no-op otherwise, or when
+ * already in); TIME-WAIT entries are added and removed with the entry. */
+void synack_tcp_port_index(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_port_unindex(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_port_tw_add(synack_stack_t *st, struct synack_timewait *tw);
+void synack_tcp_port_tw_remove(synack_stack_t *st, struct synack_timewait *tw);
 
 /* ---------- tcp_demux.c ---------- */
 int synack_tcp_demux_init(synack_stack_t *st);
@@ -328,9 +382,6 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
 /* An unacceptable segment is about to be answered by an ACK: when it repeats data below
  * RCV.NXT, report it as a D-SACK (RFC 2883 §4). */
 void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
-/* RFC 7323 §5.3 R1: true when the segment fails PAWS (then ACK and drop). A TS.Recent older
- * than 24 days is invalid (§5.5): the segment passes and its TSval becomes TS.Recent. */
-bool synack_tcp_paws_reject(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
 /* RFC 7323 §4.3 / §5.3 R3: remember TSval of an acceptable segment. */
 void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
 /* Fills the SACK blocks (D-SACK first) of an outgoing non-SYN segment carrying `payload`

@@ -43,14 +43,14 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(l), &o);
 }
 
-/* RFC 5961 challenge ACK from a half-open entry: a plain ACK of what we know (Linux does the same). */
+/* RFC 5961 challenge ACK from a half-open entry (counted and rate-limited by the caller): a plain
+ * ACK of what we know (Linux does the same). */
 static void halfopen_challenge(synack_stack_t *st, const synack_halfopen_t *h, synack_time_t now) {
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
   o.ts = (h->opt & HO_TS) != 0;
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, &h->node.t));
   o.ts_ecr = h->ts_recent;
-  synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
   synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK, listener_window(h->lst),
                       &o);
 }
@@ -66,6 +66,14 @@ static uint8_t negotiate(const synack_stack_t *st, const synack_listener_t *l, c
   return opt;
 }
 
+static uint32_t held_len(const synack_halfopen_t *h) {
+  return h->has_data ? (uint32_t)(h->syn_data[0] << 8 | h->syn_data[1]) : 0;
+}
+
+static size_t halfopen_size(const synack_halfopen_t *h) {
+  return sizeof *h + (h->has_data ? 2u + held_len(h) : 0u);
+}
+
 void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_tcp_state_t to, const char *reason) {
   synack_timer_cancel(&st->wheel, &h->timer);
   synack_tcp_hash_remove(st, &h->node);
@@ -75,15 +83,10 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   if (h->next) h->next->prev = h->prev;
   l->sq_len--;
   st->tcp->nhalfopen--;
-  if (h->syn_data) {
-    size_t n = 2u + (size_t)(h->syn_data[0] << 8 | h->syn_data[1]);
-    synack_mem_free(st, h->syn_data, n);
-    st->tcp->mem -= n;
-    h->syn_data = NULL;
-  }
+  size_t size = halfopen_size(h);
   if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
-  synack_mem_free(st, h, sizeof *h);
-  st->tcp->mem -= sizeof *h;
+  synack_mem_free(st, h, size);
+  st->tcp->mem -= size;
 }
 
 /* RFC 6298 §5.5 backoff of a half-open entry after `retries` retransmissions: 1, 2, 4, 8, 16, 32 s. */
@@ -261,34 +264,37 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
   }
-  synack_halfopen_t *h = synack_mem_alloc(st, sizeof *h);
+  /* Data on the SYN is held, neither acknowledged nor readable until the handshake completes
+   * (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. */
+  uint32_t held = seg->len;
+  if (held > listener_mss(st, l, &seg->t)) held = listener_mss(st, l, &seg->t);
+  if (held > l->tcb->rb.cap) held = l->tcb->rb.cap;
+  size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u);
+  synack_halfopen_t *h = synack_mem_alloc(st, size);
   if (!h) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return; }
-  st->tcp->mem += sizeof *h;
+  st->tcp->mem += size;
+  if (held) {
+    h->has_data = 1;
+    h->syn_data[0] = (uint8_t)(held >> 8);
+    h->syn_data[1] = (uint8_t)held;
+    memcpy(h->syn_data + 2, seg->r.payload, held);
+  }
   st->tcp->nhalfopen++;
   h->node.t = seg->t;
   h->node.kind = SYNACK_NODE_HALFOPEN;
   h->lst = l;
   h->irs = seg->seq;
   h->iss = synack_tcp_isn(st, &seg->t, now);
+  if (seg->tw_reopen && !seq_gt(h->iss, seg->tw_snd_nxt)) {
+    /* RFC 1122 §4.2.2.13: a SYN reopening TIME-WAIT gets an ISS above the old incarnation's
+     * highest sequence number; the old SND.NXT + 65537, as Linux and tw_reuse do. */
+    h->iss = seq_add(seg->tw_snd_nxt, 65537u);
+  }
   h->opt = opt;
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
   h->ecn = synack_tcp_ecn_syn_accept(st, seg); /* a cookie SYN-ACK never offers ECN (tcp_ecn.c) */
-  if (seg->len > 0) {
-    /* Data on the SYN is held, neither acknowledged nor readable until the handshake
-     * completes (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. */
-    uint32_t n = seg->len;
-    if (n > listener_mss(st, l, &seg->t)) n = listener_mss(st, l, &seg->t);
-    if (n > l->tcb->rb.cap) n = l->tcb->rb.cap;
-    h->syn_data = synack_mem_alloc(st, 2u + n);
-    if (h->syn_data) {
-      st->tcp->mem += 2u + n;
-      h->syn_data[0] = (uint8_t)(n >> 8);
-      h->syn_data[1] = (uint8_t)n;
-      memcpy(h->syn_data + 2, seg->r.payload, n);
-    }
-  }
   h->next = l->sq_head;
   h->prev = NULL;
   if (l->sq_head) l->sq_head->prev = h;
@@ -326,36 +332,38 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     halfopen_retransmit(st, h, now);
     return;
   }
-  bool ok;
-  synack_seq_t hi = seq_add(rcv_nxt, wnd);
-  if (seg->seg_len == 0) ok = seq_in(seg->seq, rcv_nxt, hi);
-  else ok = seq_in(seg->seq, rcv_nxt, hi) || seq_in(seq_add(seg->seq, seg->seg_len - 1), rcv_nxt, hi);
-  if (!ok) {
-    /* RFC 9293 §3.10.7.4 first: unacceptable: answer (our SYN-ACK is the ACK here), drop. */
-    synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
-    if (!(seg->flags & SYNACK_TCP_RST))
+  /* RFC 9293 §3.10.7.4 steps 1, 2 and 4 (tcp_check.c). TS.Recent is from this handshake, never
+   * 24 days old. */
+  synack_tcp_view_t v = {
+    .rcv_nxt = rcv_nxt,
+    .rcv_wnd = wnd,
+    .ts_ok = (h->opt & HO_TS) != 0,
+    .ts_recent = h->ts_recent,
+    .ts_recent_s = (uint32_t)(now / 1000000u),
+    .rst_ignored = false,
+  };
+  synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
+  switch (verdict) {
+  case SYNACK_CHECK_PASS:
+    break;
+  case SYNACK_CHECK_DROP:
+    return;
+  case SYNACK_CHECK_PAWS:
+  case SYNACK_CHECK_OOW:
+    /* Unacceptable: answer (our SYN-ACK is the ACK here), rate-limited, drop. */
+    if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now))
       send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
     return;
-  }
-  if (seg->flags & SYNACK_TCP_RST) {
-    if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, rcv_nxt)) {
-      /* RFC 5961 §3.2: not exactly at RCV.NXT: challenge ACK, drop. */
-      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-      halfopen_challenge(st, h, now);
-      return;
-    }
+  case SYNACK_CHECK_CHALLENGE:
+    if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_challenge(st, h, now);
+    return;
+  case SYNACK_CHECK_RST:
     /* RFC 9293 §3.10.7.4 second: a passive open returns to LISTEN. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_LISTEN, "rcv RST");
     return;
-  }
-  if (seg->flags & SYNACK_TCP_SYN) {
-    if (st->cfg.tcp_rfc5961_syn) {
-      /* RFC 5961 §4.2: challenge ACK, drop. */
-      halfopen_challenge(st, h, now);
-      return;
-    }
+  case SYNACK_CHECK_SYN_RESET:
     /* RFC 9293 §3.10.7.4 fourth: a passive open goes back to LISTEN. */
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_LISTEN, "rcv SYN in window");
     return;
@@ -378,24 +386,25 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   uint32_t tsr = h->ts_recent;
   /* With no retransmission the timer still holds the SYN-ACK's time plus the initial RTO. */
   synack_time_t synack_at = halfopen_last_synack(st, h);
-  uint8_t *held = h->syn_data;
-  h->syn_data = NULL;
+  /* The held SYN data moves out before the entry is freed (it lives in the same allocation). */
+  uint32_t n = held_len(h);
+  uint8_t *held = n ? synack_mem_alloc(st, n) : NULL;
+  if (!held) n = 0; /* no memory: the data is not acknowledged, the client sends it again */
+  if (n) memcpy(held, h->syn_data + 2, n);
   if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
   synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, now);
-  if (held) {
-    uint32_t n = (uint32_t)(held[0] << 8 | held[1]);
+  if (n) {
     if (c && synack_rcvbuf_reserve(st, &c->rb) == 0) {
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */
-      synack_rcvbuf_place(&c->rb, 0, held + 2, n);
+      synack_rcvbuf_place(&c->rb, 0, held, n);
       synack_rcvbuf_commit(&c->rb, n);
       /* The right edge offered with the SYN-ACK stays: the bytes now fill part of that window. */
       c->rcv_nxt = seq_add(c->rcv_nxt, n);
       c->bytes_received += n;
       synack_tcp_delack_arm(st, c, now);
     }
-    synack_mem_free(st, held, 2u + n);
-    st->tcp->mem -= 2u + n;
+    synack_mem_free(st, held, n);
   }
   if (!c) return;
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
@@ -428,6 +437,7 @@ void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
     if (synack_tcp_state_synchronized(c->state) && c->state != SYNACK_TCP_TIME_WAIT)
       synack_tcp_send_rst_tcb(st, c, now);
     c->flags |= TF_ORPHAN;
+    st->tcp->norphans++; /* freed at once by synack_tcp_done, which counts it down */
     synack_tcp_done(st, c, 0, "listener closed");
   }
   l->aq_tail = NULL;

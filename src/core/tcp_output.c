@@ -405,16 +405,8 @@ void synack_tcp_send_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
 }
 
 void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  /* RFC 5961 §7: bound the challenge ACKs a connection sends per second. */
-  uint32_t sec = (uint32_t)(now / 1000000u);
-  if (tcb->chal_sec != sec) { tcb->chal_sec = sec; tcb->chal_count = 0; }
-  if (tcb->chal_count >= st->cfg.tcp_challenge_ack_limit) {
-    synack_drop(st, SYNACK_DROP_TCP_CHALLENGE_RATE, NULL, 0);
-    return;
-  }
-  tcb->chal_count++;
-  synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
-  synack_tcp_send_ack(st, tcb, now);
+  /* RFC 5961 §7: per connection and per stack bounds (tcp_check.c). */
+  if (synack_tcp_answer_allowed(st, SYNACK_CHECK_CHALLENGE, &tcb->oow_last_ms, NULL, now)) synack_tcp_send_ack(st, tcb, now);
 }
 
 void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
@@ -426,11 +418,20 @@ void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
 }
 
 void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  (void)now;
   bool sync = synack_tcp_state_synchronized(tcb->state);
-  /* RFC 9293 §3.10.4 (ABORT): <SEQ=SND.NXT><CTL=RST>; we also acknowledge what we received. */
-  synack_tcp_send_ctl(st, &tcb->node.t, tcb->snd_max, tcb->rcv_nxt,
-                      (uint8_t)(SYNACK_TCP_RST | (sync ? SYNACK_TCP_ACK : 0)), 0, NULL);
+  /* RFC 7323 §3.2: once timestamps are in use every segment carries them, a RST included (a
+   * peer doing PAWS checks on RSTs, or a middlebox, may otherwise discard it). Before the
+   * handshake TF_TS_OK is only our offer. */
+  synack_ctl_opts_t c;
+  tcb_opts(st, tcb, now, false, &c);
+  c.ts = c.ts && sync;
+  /* RFC 9293 §3.10.4 (ABORT): <SEQ=SND.NXT><CTL=RST>; we also acknowledge what we received.
+   * Like Linux (tcp_acceptable_seq), never beyond the peer's window: after window probes into a
+   * zero window SND.NXT lies past its right edge and the peer would drop the RST. */
+  synack_seq_t seq = tcb->snd_max, edge = seq_add(tcb->snd_una, tcb->snd_wnd);
+  if (sync && seq_gt(seq, edge)) seq = edge;
+  synack_tcp_send_ctl(st, &tcb->node.t, seq, tcb->rcv_nxt,
+                      (uint8_t)(SYNACK_TCP_RST | (sync ? SYNACK_TCP_ACK : 0)), 0, &c);
 }
 
 void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg) {

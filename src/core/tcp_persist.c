@@ -2,13 +2,23 @@
  * and data waits, probe it with one byte beyond the window, backing off exponentially (the
  * retransmission timer's RTO doubled per probe, capped at tcp_rto_max_ms). The connection is
  * never given up while the peer keeps answering the probes; a peer that stops answering is
- * given the same number of tries as a retransmission (tcp_retries2) before ETIMEDOUT.
+ * given the same number of tries as a retransmission (tcp_retries2) before ETIMEDOUT. An
+ * orphan (closed socket) is aborted after tcp_orphan_retries probes whether answered or not.
  * The persist timer shares the TCB's retransmission timer slot: they are never needed together
  * (a probe is the only data in flight). */
 #include "tcp_internal.h"
 
 void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
+  if ((tcb->flags & TF_ORPHAN) && r->probes >= st->cfg.tcp_orphan_retries) {
+    /* As Linux (tcp_probe_timer): an orphan gets tcp_orphan_retries probes, answered or not.
+     * Nobody will read its peer's answer, and a peer holding the window at zero would otherwise
+     * pin the connection and its send buffer for ever. The RST tells a live peer to let go. */
+    synack_count(st, SYNACK_CTR_TCP_ORPHAN_PROBES_ABORT);
+    synack_tcp_send_rst_tcb(st, tcb, now);
+    synack_tcp_done(st, tcb, -SYNACK_ETIMEDOUT, "orphan: zero-window probes exhausted");
+    return;
+  }
   bool answered = r->probes == 0 || tcb->last_rcv >= r->probe_sent;
   if (answered) {
     tcb->retransmits = 0; /* RFC 1122 §4.2.2.17: the peer is alive: keep probing forever */

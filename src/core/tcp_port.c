@@ -9,27 +9,54 @@ static bool addr_overlap(uint8_t family, const uint8_t *a, const uint8_t *b) {
   return memcmp(a, zero, n) == 0 || memcmp(b, zero, n) == 0 || memcmp(a, b, n) == 0;
 }
 
+static unsigned port_bucket(uint16_t port) { return port & (SYNACK_PORT_BUCKETS - 1u); }
+
+void synack_tcp_port_index(synack_stack_t *st, synack_tcb_t *tcb) {
+  if ((tcb->flags & TF_PORT_INDEXED) || tcb->sock < 0 || !(tcb->flags & TF_BOUND)) return;
+  synack_tcb_t **head = &st->tcp->pidx[port_bucket(tcb->node.t.lport)];
+  tcb->pnext = *head;
+  *head = tcb;
+  tcb->flags |= TF_PORT_INDEXED;
+}
+
+void synack_tcp_port_unindex(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!(tcb->flags & TF_PORT_INDEXED)) return;
+  synack_tcb_t **pp = &st->tcp->pidx[port_bucket(tcb->node.t.lport)];
+  while (*pp && *pp != tcb) pp = &(*pp)->pnext;
+  if (*pp) *pp = tcb->pnext;
+  tcb->pnext = NULL;
+  tcb->flags &= ~(uint32_t)TF_PORT_INDEXED;
+}
+
+void synack_tcp_port_tw_add(synack_stack_t *st, synack_timewait_t *tw) {
+  synack_timewait_t **head = &st->tcp->pidx_tw[port_bucket(tw->node.t.lport)];
+  tw->pnext = *head;
+  *head = tw;
+}
+
+void synack_tcp_port_tw_remove(synack_stack_t *st, synack_timewait_t *tw) {
+  synack_timewait_t **pp = &st->tcp->pidx_tw[port_bucket(tw->node.t.lport)];
+  while (*pp && *pp != tw) pp = &(*pp)->pnext;
+  if (*pp) *pp = tw->pnext;
+  tw->pnext = NULL;
+}
+
 /* Rules (like Linux): two sockets may share a local port on overlapping addresses only when
  * both set SO_REUSEADDR and neither listens. A port used by TIME-WAIT entries blocks bind()
- * unless SO_REUSEADDR is set. bind() is rare, so the scans are linear. */
+ * unless SO_REUSEADDR is set. Only the port's chain of the bind index is looked at. */
 bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
                               uint16_t port, bool reuseaddr) {
   struct synack_tcp *tcp = st->tcp;
-  for (uint32_t i = 0; i < tcp->nsocks; i++) {
-    const synack_tcb_t *o = tcp->socks[i];
-    if (!o || o == self || !(o->flags & TF_BOUND) || o->node.t.lport != port) continue;
-    if (o->node.t.family != family) continue;
+  for (const synack_tcb_t *o = tcp->pidx[port_bucket(port)]; o; o = o->pnext) {
+    if (o == self || o->node.t.lport != port || o->node.t.family != family) continue;
     if (!addr_overlap(family, addr, o->node.t.laddr)) continue;
     if (reuseaddr && (o->flags & TF_REUSEADDR) && o->state != SYNACK_TCP_LISTEN) continue;
     return true;
   }
-  if (!reuseaddr && tcp->ntimewait > 0) {
-    for (uint32_t b = 0; b < tcp->nbuckets; b++)
-      for (synack_tcp_node_t *n = tcp->buckets[b]; n; n = n->hnext)
-        if (n->kind == SYNACK_NODE_TIMEWAIT && n->t.lport == port && n->t.family == family &&
-            addr_overlap(family, addr, n->t.laddr))
-          return true;
-  }
+  if (!reuseaddr)
+    for (const synack_timewait_t *tw = tcp->pidx_tw[port_bucket(port)]; tw; tw = tw->pnext)
+      if (tw->node.t.lport == port && tw->node.t.family == family && addr_overlap(family, addr, tw->node.t.laddr))
+        return true;
   return false;
 }
 
@@ -49,20 +76,13 @@ static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now,
     return 1;
   }
   if (synack_tcp_listener_lookup(st, t->family, t->laddr, t->lport)) return 0;
-  /* Sockets bound but not hashed hold their port too. Scanning the whole socket table costs
-   * O(max_sockets) per pick, which made connect() quadratic with many connections: skip it
-   * while no such socket can exist, and remember when a full scan found none. */
-  struct synack_tcp *tcp = st->tcp;
-  if (!tcp->bound_unhashed) return 1;
-  bool any = false;
-  for (uint32_t i = 0; i < tcp->nsocks; i++) {
-    const synack_tcb_t *o = tcp->socks[i];
-    if (!o || !(o->flags & TF_BOUND) || (o->flags & TF_HASHED)) continue;
-    any = true;
-    if (o->node.t.lport == t->lport && o->node.t.family == t->family && addr_overlap(t->family, t->laddr, o->node.t.laddr))
+  /* Sockets bound but not in the connection hash (bind() before connect/listen, or a
+   * connection that ended with its handle open) hold their port too: the port's chain of the
+   * bind index has them (before, the whole socket table was scanned per candidate port). */
+  for (const synack_tcb_t *o = st->tcp->pidx[port_bucket(t->lport)]; o; o = o->pnext)
+    if (!(o->flags & TF_HASHED) && o->node.t.lport == t->lport && o->node.t.family == t->family &&
+        addr_overlap(t->family, t->laddr, o->node.t.laddr))
       return 0;
-  }
-  if (!any) tcp->bound_unhashed = false;
   return 1;
 }
 

@@ -11,25 +11,15 @@
 
 static uint32_t now_s(synack_time_t now) { return (uint32_t)(now / 1000000u); }
 
-/* RFC 7323 §5.5: TS.Recent not refreshed for 24 days is no longer valid. */
-#define PAWS_IDLE_S (24u * 86400u)
-
-bool synack_tcp_paws_reject(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now) {
-  const synack_tcp_opts_t *o = &seg->r.opts;
-  /* RFC 7323 §5.3 R1: only segments with a timestamp, and never a RST. */
-  if (!(tcb->flags & TF_TS_OK) || !(o->present & SYNACK_TCPOPT_HAS_TS) || (seg->flags & SYNACK_TCP_RST)) return false;
-  if ((int32_t)(o->ts_val - tcb->ts_recent) >= 0) return false;
-  /* RFC 7323 §5.5: after more than 24 days without an update TS.Recent is invalid: the
-   * segment passes (synack_tcp_ts_update then takes its TSval). */
-  if (now_s(now) - tcb->ts_recent_s >= PAWS_IDLE_S) return false;
-  return true;
-}
-
 void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now) {
   const synack_tcp_opts_t *o = &seg->r.opts;
   if (!(tcb->flags & TF_TS_OK) || !(o->present & SYNACK_TCPOPT_HAS_TS)) return;
   bool newer = (int32_t)(o->ts_val - tcb->ts_recent) >= 0;
-  bool invalid = now_s(now) - tcb->ts_recent_s >= PAWS_IDLE_S;
+  bool invalid = synack_tcp_ts_recent_expired(tcb->ts_recent_s, now);
+  /* Not from a segment that acknowledges data never sent (as Linux, against timestamp
+   * poisoning: a blind in-window segment with a huge TSval would make PAWS drop every later
+   * segment of the real peer). */
+  if ((seg->flags & SYNACK_TCP_ACK) && seq_gt(seg->ack, tcb->snd_max)) return;
   /* RFC 7323 §4.3 (2) / §5.3 R3: SEG.TSval >= TS.Recent and SEG.SEQ <= Last.ACK.sent. While
    * an ACK is delayed, Last.ACK.sent stays put, so the echo times the earliest unacknowledged
    * segment (§4.2). */

@@ -1,5 +1,6 @@
 /* TCP timers: dispatch by kind, delayed ACK, keepalive (RFC 1122 §4.2.3.6), the orphaned
- * FIN-WAIT-2 timeout and 2*MSL for a TIME-WAIT socket whose handle is still open.
+ * FIN-WAIT-2 timeout, the SO_LINGER deadline of an orphan and 2*MSL for a TIME-WAIT socket
+ * whose handle is still open.
  * An idle ESTABLISHED connection without keepalive has no timer armed. */
 #include <string.h>
 #include <stddef.h>
@@ -36,7 +37,8 @@ static bool keep_applies(const synack_tcb_t *tcb) {
 
 void synack_tcp_keep_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (tcb->state == SYNACK_TCP_TIME_WAIT) return; /* t_keep carries 2*MSL */
-  if (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)) return;
+  if ((tcb->flags & TF_ORPHAN) && (tcb->state == SYNACK_TCP_FIN_WAIT_2 || tcb->linger_s > 0))
+    return; /* t_keep carries the FIN-WAIT-2 timeout or the SO_LINGER deadline */
   if (keep_applies(tcb)) {
     if (!synack_timer_armed(&tcb->t_keep))
       synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + (synack_time_t)synack_tcp_keep_idle(st, tcb) * 1000000u);
@@ -67,6 +69,13 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
   }
   if (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)) {
     synack_tcp_done(st, tcb, 0, "FIN-WAIT-2 timeout");
+    return;
+  }
+  if ((tcb->flags & TF_ORPHAN) && tcb->linger_s > 0) {
+    /* SO_LINGER with a positive time (docs/tcp-choices.md): the FIN was not acknowledged within
+     * it (we are still in SYN-RECEIVED, FIN-WAIT-1, CLOSING or LAST-ACK): abort with a RST. */
+    synack_tcp_send_rst_tcb(st, tcb, now);
+    synack_tcp_done(st, tcb, 0, "SO_LINGER time passed: RST");
     return;
   }
   if (!keep_applies(tcb)) return;

@@ -2,7 +2,7 @@
  * becomes a compact entry that re-ACKs a retransmitted FIN (restarting 2*MSL), ignores RST
  * (RFC 1337, configurable), lets a new SYN start a new incarnation when it is provably newer
  * (RFC 6191: a newer timestamp, or without timestamps a higher sequence number), and otherwise
- * answers with an ACK (a rate-limited challenge ACK under RFC 5961). */
+ * applies the checks every connection shares (tcp_check.c), answering with rate-limited ACKs. */
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -43,12 +43,14 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   tw->rcv_wscale = tcb->rcv_wscale;
   synack_timer_init(&tw->timer, SYNACK_TK_TCP_TIMEWAIT);
   synack_tcp_hash_insert(st, &tw->node);
+  synack_tcp_port_tw_add(st, tw);
   synack_timer_set(&st->wheel, &tw->timer, expires > now ? expires : now);
 }
 
 void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const char *reason) {
   synack_timer_cancel(&st->wheel, &tw->timer);
   synack_tcp_hash_remove(st, &tw->node);
+  synack_tcp_port_tw_remove(st, tw);
   if (reason) synack_tcp_trace_state(st, -1, &tw->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, reason);
   st->tcp->ntimewait--;
   st->tcp->mem -= sizeof *tw;
@@ -66,97 +68,85 @@ bool synack_tcp_timewait_reusable(const synack_stack_t *st, const synack_timewai
   return st->cfg.tcp_tw_reuse && tw->ts_ok && now_s(now) - tw->ts_recent_s >= 1;
 }
 
-static void tw_ack(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now) {
+/* An ACK or a RST from the entry; with timestamps in use both carry them (RFC 7323 §3.2). */
+static void tw_send(synack_stack_t *st, synack_timewait_t *tw, uint8_t flags, uint16_t win, synack_time_t now) {
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
   o.ts = tw->ts_ok;
   o.ts_val = synack_tcp_ts_now(now, tw->ts_offset);
   o.ts_ecr = tw->ts_recent;
-  synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, SYNACK_TCP_ACK, tw->rcv_wnd, &o);
+  synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, flags, win, &o);
 }
 
-static void tw_challenge(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now) {
-  /* RFC 5961 §7: rate-limited like a connection's challenge ACKs. */
-  uint32_t sec = now_s(now);
-  if (tw->chal_sec != sec) { tw->chal_sec = sec; tw->chal_count = 0; }
-  if (tw->chal_count >= st->cfg.tcp_challenge_ack_limit) {
-    synack_drop(st, SYNACK_DROP_TCP_CHALLENGE_RATE, NULL, 0);
-    return;
-  }
-  if (tw->chal_count < 255) tw->chal_count++;
-  synack_count(st, SYNACK_CTR_TCP_CHALLENGE_ACKS);
-  tw_ack(st, tw, now);
+static void tw_ack(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now) {
+  tw_send(st, tw, SYNACK_TCP_ACK, tw->rcv_wnd, now);
 }
 
-/* RFC 9293 §3.10.7.4 first check: SEG.SEQ inside the window we offered last, i.e.
- * RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND (only RCV.NXT itself when the window is zero). */
-static bool tw_in_window(const synack_timewait_t *tw, synack_seq_t seq) {
-  uint32_t wnd = (uint32_t)tw->rcv_wnd << tw->rcv_wscale;
-  if (wnd == 0) return seq_eq(seq, tw->rcv_nxt);
-  return seq_in(seq, tw->rcv_nxt, seq_add(tw->rcv_nxt, wnd));
+static synack_tcp_view_t tw_view(const synack_stack_t *st, const synack_timewait_t *tw) {
+  synack_tcp_view_t v = {
+    .rcv_nxt = tw->rcv_nxt,
+    .rcv_wnd = (uint32_t)tw->rcv_wnd << tw->rcv_wscale, /* the window we offered last */
+    .ts_ok = tw->ts_ok != 0,
+    .ts_recent = tw->ts_recent,
+    .ts_recent_s = tw->ts_recent_s,
+    .rst_ignored = st->cfg.tcp_rfc1337,
+  };
+  return v;
 }
 
 bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack_seg_t *seg, synack_time_t now) {
   const synack_tcp_opts_t *o = &seg->r.opts;
   bool seg_ts = (o->present & SYNACK_TCPOPT_HAS_TS) != 0;
-  if (seg->flags & SYNACK_TCP_RST) {
-    if (st->cfg.tcp_rfc1337) {
-      /* RFC 1337 §3 (fix TWA1): ignore RST in TIME-WAIT. */
-      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-      return true;
+  if ((seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) == SYNACK_TCP_SYN && st->cfg.tcp_tw_recycle_syn) {
+    /* RFC 6191 §2: with timestamps on both sides a SYN whose TSval is newer than TS.Recent
+     * starts a new incarnation; otherwise (RFC 9293 §3.10.7.4 note, RFC 1122 §4.2.2.13) its
+     * sequence number must be above RCV.NXT. */
+    bool newer = (tw->ts_ok && seg_ts) ? (int32_t)(o->ts_val - tw->ts_recent) > 0 : seq_gt(seg->seq, tw->rcv_nxt);
+    if (newer && synack_tcp_listener_lookup(st, seg->t.family, seg->t.laddr, seg->t.lport)) {
+      synack_count(st, SYNACK_CTR_TCP_TW_RECYCLED);
+      /* RFC 1122 §4.2.2.13: the new incarnation's ISS must lie above every sequence number
+       * the old one used (tcp_listen.c reads this). */
+      seg->tw_reopen = true;
+      seg->tw_snd_nxt = tw->snd_nxt;
+      synack_tcp_timewait_free(st, tw, "rcv SYN (new incarnation, RFC 6191)");
+      return false;
     }
-    if (!tw_in_window(tw, seg->seq)) { synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0); return true; }
-    if (st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, tw->rcv_nxt)) {
-      /* RFC 5961 §3.2: in the window but not exactly at RCV.NXT: challenge ACK, drop. */
-      synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
-      tw_challenge(st, tw, now);
-      return true;
-    }
-    synack_count(st, SYNACK_CTR_TCP_RST_IN);
-    synack_tcp_timewait_free(st, tw, "rcv RST");
-    return true;
   }
-  if (seg->flags & SYNACK_TCP_SYN) {
-    if (!(seg->flags & SYNACK_TCP_ACK) && st->cfg.tcp_tw_recycle_syn) {
-      /* RFC 6191 §2: with timestamps on both sides a SYN whose TSval is newer than TS.Recent
-       * starts a new incarnation; otherwise (RFC 9293 §3.10.7.4 note, RFC 1122 §4.2.2.13) its
-       * sequence number must be above RCV.NXT. */
-      bool newer = (tw->ts_ok && seg_ts) ? (int32_t)(o->ts_val - tw->ts_recent) > 0 : seq_gt(seg->seq, tw->rcv_nxt);
-      if (newer && synack_tcp_listener_lookup(st, seg->t.family, seg->t.laddr, seg->t.lport)) {
-        synack_count(st, SYNACK_CTR_TCP_TW_RECYCLED);
-        synack_tcp_timewait_free(st, tw, "rcv SYN (new incarnation, RFC 6191)");
-        return false;
-      }
-    }
-    /* RFC 5961 §4.2 (also for a SYN-ACK): challenge ACK. */
-    if (st->cfg.tcp_rfc5961_syn) { tw_challenge(st, tw, now); return true; }
-    /* RFC 793: a SYN in the window resets; an old one is answered by an ACK. */
-    if (tw_in_window(tw, seg->seq)) {
-      synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, NULL);
-      synack_tcp_timewait_free(st, tw, "rcv SYN in window");
-    } else {
-      tw_ack(st, tw, now);
-    }
-    return true;
-  }
-  if (tw->ts_ok && seg_ts && (int32_t)(o->ts_val - tw->ts_recent) < 0) {
-    /* RFC 7323 §5.3: PAWS, an old duplicate: ACK and drop. */
-    synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
-    tw_ack(st, tw, now);
-    return true;
-  }
-  if (seg->flags & SYNACK_TCP_FIN) {
-    /* RFC 9293 §3.10.7.4 eighth: the peer's FIN again (our last ACK was lost): ACK it and
-     * restart the 2*MSL timeout. */
+  synack_tcp_view_t v = tw_view(st, tw);
+  if (synack_tcp_fin_again(&v, seg, now)) {
+    /* RFC 9293 §3.10.7.4: the peer's FIN again (our last ACK was lost): ACK it and restart the
+     * 2*MSL timeout. Only this FIN does: any other segment is judged by step 1, so a blind
+     * attacker cannot keep the entry alive. */
     tw_ack(st, tw, now);
     synack_timer_set(&st->wheel, &tw->timer, now + two_msl(st));
     synack_tcp_trace_note(st, -1, &tw->node.t, "rcv FIN in TIME-WAIT: re-ACK, restart 2MSL");
     return true;
   }
-  if (seg->seg_len == 0 && seq_eq(seg->seq, tw->rcv_nxt)) return true; /* a bare ACK: nothing to do */
-  /* RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK. */
-  synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
-  tw_ack(st, tw, now);
+  synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
+  switch (verdict) {
+  case SYNACK_CHECK_DROP:
+    return true;
+  case SYNACK_CHECK_PASS:
+    /* A bare ACK at RCV.NXT needs nothing. Anything else after the peer's FIN cannot be valid
+     * (RFC 9293 §3.10.7.4 seventh step ignores text); like Linux, the entry answers with an
+     * ACK of what it holds (rate-limited like the others). */
+    if (seg->seg_len == 0 && seq_eq(seg->seq, tw->rcv_nxt)) return true;
+    /* fall through */
+  case SYNACK_CHECK_PAWS:
+  case SYNACK_CHECK_OOW:
+  case SYNACK_CHECK_CHALLENGE:
+    if (synack_tcp_answer_allowed(st, verdict, &tw->oow_last_ms, seg, now)) tw_ack(st, tw, now);
+    return true;
+  case SYNACK_CHECK_RST:
+    synack_count(st, SYNACK_CTR_TCP_RST_IN);
+    synack_tcp_timewait_free(st, tw, "rcv RST");
+    return true;
+  case SYNACK_CHECK_SYN_RESET:
+    /* RFC 793: a SYN in the window resets. */
+    tw_send(st, tw, SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, now);
+    synack_tcp_timewait_free(st, tw, "rcv SYN in window");
+    return true;
+  }
   return true;
 }
 

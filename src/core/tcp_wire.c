@@ -53,23 +53,23 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
     const uint8_t *d = buf + i + 2;
     switch (kind) {
       case SYNACK_TCPOPT_MSS:
-        if (olen != 4) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen != 4) goto bad_len;
         out->present |= SYNACK_TCPOPT_HAS_MSS;
         out->mss = rd16(d);
         break;
       case SYNACK_TCPOPT_WSCALE:
         /* RFC 7323 §2.2: the shift count is kept as received; §2.3 clamping is not ours. */
-        if (olen != 3) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen != 3) goto bad_len;
         out->present |= SYNACK_TCPOPT_HAS_WSCALE;
         out->wscale = d[0];
         break;
       case SYNACK_TCPOPT_SACK_PERM:
-        if (olen != 2) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen != 2) goto bad_len;
         out->present |= SYNACK_TCPOPT_HAS_SACK_PERM;
         break;
       case SYNACK_TCPOPT_SACK: {
         /* RFC 2018 §3: 2 + 8n bytes; 40 bytes of option space leave room for at most 4. */
-        if (olen < 10 || (olen - 2) % 8 != 0 || olen > 34) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen < 10 || (olen - 2) % 8 != 0 || olen > 34) goto bad_len;
         uint8_t n = (uint8_t)((olen - 2) / 8);
         out->present |= SYNACK_TCPOPT_HAS_SACK;
         out->sack_count = n;
@@ -81,14 +81,14 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
       }
       case SYNACK_TCPOPT_TS:
         /* RFC 7323 §3.2: kind 8, length 10, TSval, TSecr. */
-        if (olen != 10) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen != 10) goto bad_len;
         out->present |= SYNACK_TCPOPT_HAS_TS;
         out->ts_val = rd32(d);
         out->ts_ecr = rd32(d + 4);
         break;
       case SYNACK_TCPOPT_FASTOPEN:
         /* RFC 7413 §4.1.1: length 2 requests a cookie; a cookie is 4 to 16 bytes. */
-        if (olen != 2 && (olen < 6 || olen > 18)) return SYNACK_DROP_TCP_OPT_BAD_LEN;
+        if (olen != 2 && (olen < 6 || olen > 18)) goto bad_len;
         out->present |= SYNACK_TCPOPT_HAS_FASTOPEN;
         out->fo_len = (uint8_t)(olen - 2);
         memcpy(out->fo_cookie, d, out->fo_len);
@@ -98,6 +98,15 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
         out->present |= SYNACK_TCPOPT_HAS_UNKNOWN;
         break;
     }
+    out->layout[out->layout_len++] = kind;
+    i += olen;
+    continue;
+  bad_len:
+    /* A known option with the wrong length (a middlebox mangled it, or an attacker): skipped
+     * like an unknown option, using its length, and flagged so the stack counts it; the segment
+     * is kept (as Linux does). Dropping it would stall a connection silently. A value of the
+     * same kind parsed earlier stays. */
+    out->present |= SYNACK_TCPOPT_HAS_BAD_LEN | SYNACK_TCPOPT_HAS_UNKNOWN;
     out->layout[out->layout_len++] = kind;
     i += olen;
   }

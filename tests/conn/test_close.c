@@ -510,7 +510,127 @@ static void close_in_syn_received(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(close_in_syn_received), TH_CASE(active_close_after_active_open), TH_CASE(active_close_after_passive_open),
+/* Issue 12 §2: an orphan facing a zero window is aborted after tcp_orphan_retries probes even
+ * though the peer answers every probe (as Linux); before, it was probed for ever, pinning its
+ * send buffer (the FIN-WAIT-1 attack). The abort sends a RST. */
+static void orphan_zero_window_probes_bounded(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx->peer_win = FX_WIN_ZERO;
+  fx_inject(fx, fx->now + SYNACK_MS(10), FX_A, 1, 1); /* the peer closes its window */
+  fx_expect_none(fx);
+  CHECK(fx_send(fx, s, 1000, 0) == 1000);
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+  fx_expect_none(fx);
+  uint64_t aborts = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_ORPHAN_PROBES_ABORT];
+  unsigned probes = 0;
+  fx_frame_t f;
+  synack_dissect_t d;
+  for (int guard = 0; guard < 64 && fx_state(fx) != SYNACK_TCP_CLOSED; guard++) {
+    fx_advance(fx, fx->now + SYNACK_SEC(30));
+    while (fx_pop_tcp(fx, &f, &d)) {
+      if (d.tcp.flags & SYNACK_TCP_RST) {
+        CHECK_EQ_U(d.tcp.seq - fx->isn, 1);
+      } else {
+        CHECK_EQ_U(d.tcp.payload_len, 1); /* a window probe */
+        probes++;
+        /* the peer answers every probe, its window still zero */
+        fx_inject(fx, fx->now, FX_A, 1, 1);
+      }
+      free(f.buf);
+    }
+  }
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  CHECK_EQ_U(probes, fx->cfg.tcp_orphan_retries);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_ORPHAN_PROBES_ABORT], aborts + 1);
+  fx_free(fx);
+}
+
+static void one_orphan(synack_config_t *c) { c->tcp_max_orphans = 1; }
+
+/* tcp_max_orphans: beyond it a newly closed connection is reset instead of orphaned (counted). */
+static void max_orphans_resets(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_orphan);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+  fx_expect(fx, FX_FA, 1, 1); /* the first orphan: FIN-WAIT-1 */
+  /* a second connection from another peer port */
+  fx->rport = FX_PEER_PORT + 1;
+  fx->peer_isn += 7777;
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1);
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s2 = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s2 >= 0);
+  uint64_t reset = synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_ORPHANS_RESET];
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s2), 0);
+  fx_expect(fx, FX_RA, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_ORPHANS_RESET], reset + 1);
+  fx_free(fx);
+}
+
+/* Issue 12 §4: shutdown(SHUT_RD) in SYN-SENT only stops reception: the handshake completes,
+ * recv() reports end of stream, sending works. Before, it deleted the connection. */
+static void shut_rd_in_syn_sent(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_shutdown(fx->st, fx->now, s, SYNACK_SHUT_RD), 0);
+  fx_check_sock_state(fx, s, SYNACK_TCP_SYN_SENT);
+  fx_expect_none(fx);
+  fx_inject(fx, fx->now + SYNACK_MS(50), FX_SA, 0, 1);
+  fx_expect(fx, FX_A, 1, 1);
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  uint8_t b[8];
+  CHECK_EQ_I(fx_recv(fx, s, b, sizeof b), 0);
+  CHECK(fx_send(fx, s, 5, 0) == 5);
+  fx_expect(fx, FX_PA, 1, 1, .len = 5);
+  fx_free(fx);
+}
+
+/* SO_LINGER with a positive time: close() returns at once; a FIN not acknowledged within the
+ * linger time ends in a RST at the deadline. Before, the value was stored and ignored. */
+static void linger_positive_deadline(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_SO_LINGER, 2), 0);
+  synack_time_t t0 = fx->now;
+  CHECK_EQ_I(synack_close(fx->st, t0, s), 0);
+  fx_expect(fx, FX_FA, 1, 1, .t = t0);
+  /* the FIN's retransmissions (RTO 200 ms, doubling) until 2 s, then the RST at the deadline */
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(200));
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(600));
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(1400));
+  fx_expect(fx, FX_RA, 2, 1, .t = t0 + SYNACK_SEC(2));
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  /* FIN acknowledged in time: no RST, FIN-WAIT-2 as usual. */
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_SO_LINGER, 3), 0);
+  t0 = fx->now;
+  CHECK_EQ_I(synack_close(fx->st, t0, s), 0);
+  fx_expect(fx, FX_FA, 1, 1, .t = t0);
+  fx_inject(fx, t0 + SYNACK_MS(100), FX_A, 1, 2);
+  fx_expect_none_until(fx, t0 + SYNACK_SEC(10));
+  fx_check_state(fx, SYNACK_TCP_FIN_WAIT_2);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(linger_positive_deadline), TH_CASE(orphan_zero_window_probes_bounded), TH_CASE(max_orphans_resets), TH_CASE(shut_rd_in_syn_sent),
+        TH_CASE(close_in_syn_received), TH_CASE(active_close_after_active_open), TH_CASE(active_close_after_passive_open),
         TH_CASE(passive_close_after_active_open), TH_CASE(passive_close_after_passive_open),
         TH_CASE(three_segment_close_passive), TH_CASE(three_segment_close_active), TH_CASE(simultaneous_close),
         TH_CASE(simultaneous_close_pair), TH_CASE(half_close_receive_after_shutdown),

@@ -562,7 +562,68 @@ static void ephemeral_ports_random(void) {
   CHECK(distinct >= 6);
 }
 
-TH_MAIN(TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(fin_retransmission_reacked),
+/* Issue 12 §3: only the retransmitted FIN (ending at RCV.NXT - 1) restarts 2 MSL. A FIN
+ * anywhere else (a blind attacker's) is answered (a FIN is exempt from the ACK rate limit) but
+ * the entry still ends on time. Before, any FIN restarted the timer: pinned for ever. */
+static void only_retransmitted_fin_restarts(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(30), FX_FA, 2 + 1000, 2); /* in the window, not the FIN */
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(30));
+  fx_inject(fx, t0 + SYNACK_SEC(40), FX_FA, 5000000, 2); /* outside */
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(40));
+  fx_advance(fx, t0 + SYNACK_SEC(60) - 1);
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_advance(fx, t0 + SYNACK_SEC(60));
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+
+  /* The same rule for a TIME-WAIT socket whose handle is open (a full TCB). */
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_SEC(30), FX_FA, 2 + 1000, 2);
+  fx_expect_none(fx); /* text or FIN in the window after the peer's FIN: ignored */
+  fx_inject(fx, t0 + SYNACK_SEC(40), FX_FA, 1, 2); /* the real retransmitted FIN: re-ACK, restart */
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(40));
+  fx_advance(fx, t0 + SYNACK_SEC(100) - 1);
+  fx_check_sock_state(fx, s, SYNACK_TCP_TIME_WAIT);
+  fx_advance(fx, t0 + SYNACK_SEC(100));
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+/* RFC 1122 §4.2.2.13 on the passive side: a SYN reopening TIME-WAIT at once after the old
+ * incarnation sent more than the ISN clock advanced gets an ISS above the old SND.NXT. */
+static void reopen_iss_above_old_snd_nxt(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK(fx_send(fx, s, 10000, 0) == 10000); /* within the initial window: all sent at once */
+  fx_flush_output(fx);
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+  fx_flush_output(fx);
+  /* the peer acknowledges everything and closes; all at the same instant */
+  fx_inject(fx, fx->now, FX_A, 1, 10002);
+  fx_flush_output(fx);
+  fx_inject(fx, fx->now, FX_FA, 1, 10002);
+  fx_expect(fx, FX_A, 10002, 2);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  uint32_t old_isn = fx->isn;
+  fx->peer_isn += 100000;
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1);
+  fx_check((int32_t)(fx->isn - (old_isn + 10002)) > 0);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(only_retransmitted_fin_restarts), TH_CASE(reopen_iss_above_old_snd_nxt), TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(fin_retransmission_reacked),
         TH_CASE(rst_in_timewait), TH_CASE(segments_in_timewait), TH_CASE(new_syn_higher_seq_reopens),
         TH_CASE(new_syn_lower_seq_refused), TH_CASE(new_syn_refused_when_recycling_off), TH_CASE(new_syn_by_timestamp),
         TH_CASE(port_reuse_with_timestamps), TH_CASE(port_reuse_refused), TH_CASE(port_range_exhausted),

@@ -341,6 +341,9 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
     if k.rst:
         if not acceptable:
             return [], alive, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped silently"
+        if S == "TIME-WAIT" and rfc1337:
+            # one rule for the socket and the compact entry (src/core/tcp_check.c)
+            return [], alive, "RFC 1337 §3 (TIME-WAIT assassination hazard): every RST in TIME-WAIT is ignored"
         if r5961 and pos != "left-edge":
             return [("now", challenge)], alive, \
                 "RFC 5961 §3.2: a RST in the window but not at RCV.NXT gets a challenge ACK and is dropped"
@@ -460,7 +463,7 @@ def outcome_tw_compact(k, pos, r5961, rfc1337, c):
             "RFC 9293 §3.10.7.4: an old SYN-ACK gets an ACK (challenge ACK under RFC 5961 §4.2)"
     if k.fin:
         return [("now", ack)], tw, \
-            "RFC 9293 §3.10.7.4 eighth step: a FIN in TIME-WAIT is acknowledged and restarts 2 MSL"
+            "RFC 9293 §3.10.7.4: a FIN in TIME-WAIT is acknowledged; only the retransmitted FIN (ending at RCV.NXT - 1) restarts 2 MSL"
     if k.seg_len == 0 and pos == "left-edge":
         return [], tw, "a bare ACK at RCV.NXT in TIME-WAIT needs no answer"
     return [("now", ack)], tw, \
@@ -693,6 +696,11 @@ def api_checks(s, t, final):
 def sysctls_for(r5961, rfc1337=None, extra=()):
     v = "0" if r5961 else "1"
     out = ["net.inet.tcp.insecure_rst=%s" % v, "net.inet.tcp.insecure_syn=%s" % v]
+    # Each cell expects the answer to the injected segment and, a quarter second later, the
+    # answer to the probe: two answers to invalid segments within the default 500 ms of
+    # tcp_invalid_ratelimit (which would suppress the second). The limit itself is tested by
+    # rfc5961/invalid-ack-rate-limit.pkt and tests/conn/test_check.c.
+    out.append("net.ipv4.tcp_invalid_ratelimit=0")
     if rfc1337 is not None:
         out.append("net.ipv4.tcp_rfc1337=%d" % (1 if rfc1337 else 0))
     out.extend(extra)

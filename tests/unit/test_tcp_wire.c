@@ -132,17 +132,6 @@ static void option_malformations(void) {
     { { 1, 1, 2, 4 }, 4, SYNACK_DROP_TCP_OPT_PAST_HDR },        /* MSS needs 2 more bytes */
     { { 8, 10, 0, 0, 0, 0, 0, 0 }, 8, SYNACK_DROP_TCP_OPT_PAST_HDR },
     { { 99, 9, 0, 0, 0, 0, 0, 0 }, 8, SYNACK_DROP_TCP_OPT_PAST_HDR },
-    { { 2, 3, 5, 1 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },         /* MSS length 3 */
-    { { 2, 5, 5, 180, 0, 0, 0, 0 }, 8, SYNACK_DROP_TCP_OPT_BAD_LEN },
-    { { 3, 2, 1, 1 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },         /* WS length 2 */
-    { { 3, 4, 7, 0 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },
-    { { 4, 3, 0, 0 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },         /* SACK-permitted length 3 */
-    { { 5, 2, 1, 1 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },         /* SACK with no block */
-    { { 5, 9, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 }, 12, SYNACK_DROP_TCP_OPT_BAD_LEN },
-    { { 8, 8, 0, 0, 0, 0, 0, 0 }, 8, SYNACK_DROP_TCP_OPT_BAD_LEN }, /* TS length 8 */
-    { { 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 12, SYNACK_DROP_TCP_OPT_BAD_LEN },
-    { { 34, 3, 0, 0 }, 4, SYNACK_DROP_TCP_OPT_BAD_LEN },        /* fast open: 1-byte cookie */
-    { { 34, 5, 0, 0, 0, 1, 1, 1 }, 8, SYNACK_DROP_TCP_OPT_BAD_LEN },
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
     uint8_t b[80];
@@ -154,6 +143,37 @@ static void option_malformations(void) {
     synack_tcp_opts_t o;
     CHECK_EQ_U(synack_tcp_opts_parse(t[i].opt, t[i].len, &o), t[i].why);
   }
+  /* A known option with the wrong length is skipped (flagged, counted by the stack) and the
+   * segment kept; an MSS option after a mangled one still counts. Issue 12 §4. */
+  static const struct { uint8_t opt[12]; size_t len; } badlen[] = {
+    { { 2, 3, 5, 1 }, 4 },         /* MSS length 3 */
+    { { 2, 5, 5, 180, 0, 0, 0, 0 }, 8 },
+    { { 3, 2, 1, 1 }, 4 },         /* WS length 2 */
+    { { 3, 4, 7, 0 }, 4 },
+    { { 4, 3, 0, 0 }, 4 },         /* SACK-permitted length 3 */
+    { { 5, 2, 1, 1 }, 4 },         /* SACK with no block */
+    { { 5, 9, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1 }, 12 },
+    { { 8, 8, 0, 0, 0, 0, 0, 0 }, 8 }, /* TS length 8 */
+    { { 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 12 },
+    { { 34, 3, 0, 0 }, 4 },        /* fast open: 1-byte cookie */
+    { { 34, 5, 0, 0, 0, 1, 1, 1 }, 8 },
+  };
+  for (size_t i = 0; i < sizeof badlen / sizeof badlen[0]; i++) {
+    uint8_t b[80];
+    size_t n = build(b, badlen[i].opt, badlen[i].len, 3);
+    synack_tcp_repr_t r;
+    CHECK_EQ_U(synack_tcp_parse(b, n, &src4, &dst4, 0, &r), SYNACK_DROP_NONE);
+    CHECK(r.opts.present & SYNACK_TCPOPT_HAS_BAD_LEN);
+    CHECK_EQ_U(r.opts.present & (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE | SYNACK_TCPOPT_HAS_TS |
+                                 SYNACK_TCPOPT_HAS_SACK | SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_FASTOPEN), 0);
+    CHECK_EQ_U(r.payload_len, 3);
+  }
+  static const uint8_t ws_bad_then_mss[8] = { 3, 4, 7, 0, 2, 4, 5, 180 };
+  synack_tcp_opts_t wm;
+  CHECK_EQ_U(synack_tcp_opts_parse(ws_bad_then_mss, sizeof ws_bad_then_mss, &wm), SYNACK_DROP_NONE);
+  CHECK_EQ_U(wm.present & (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE | SYNACK_TCPOPT_HAS_BAD_LEN),
+             SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_BAD_LEN);
+  CHECK_EQ_U(wm.mss, 1460);
   /* A SACK option of 5 blocks cannot fit in 40 bytes, and 42 bytes is rejected outright. */
   uint8_t big[42] = { 5, 42 };
   synack_tcp_opts_t o;
@@ -337,8 +357,8 @@ static void ts_fast_paths(void) {
    * layout. */
   uint8_t bad[12];
   memcpy(bad, nnts, sizeof bad);
-  bad[3] = 9;
-  CHECK_EQ_U(synack_tcp_opts_parse(bad, sizeof bad, &o), SYNACK_DROP_TCP_OPT_BAD_LEN);
+  bad[3] = 9; /* skipped by its length, the walk then starts on the last TSecr byte: past the header */
+  CHECK_EQ_U(synack_tcp_opts_parse(bad, sizeof bad, &o), SYNACK_DROP_TCP_OPT_PAST_HDR);
   static const uint8_t tsnn[12] = {8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1};
   CHECK_EQ_U(synack_tcp_opts_parse(tsnn, sizeof tsnn, &o), SYNACK_DROP_NONE);
   static const uint8_t lay2[] = {8, 1, 1};

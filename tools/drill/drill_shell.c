@@ -51,6 +51,8 @@ static const sysctl_map_t sysctls[] = {
   { "net.ipv4.tcp_retries2", SK_U32, F(tcp_retries2), 0 },
   { "net.ipv4.tcp_orphan_retries", SK_U32, F(tcp_orphan_retries), 0 },
   { "net.ipv4.tcp_challenge_ack_limit", SK_U32, F(tcp_challenge_ack_limit), 0 },
+  { "net.ipv4.tcp_invalid_ratelimit", SK_U32, F(tcp_invalid_ratelimit_ms), 0 },
+  { "net.ipv4.tcp_max_orphans", SK_U32, F(tcp_max_orphans), 0 },
   { "net.ipv4.tcp_abort_on_overflow", SK_BOOL, F(tcp_abort_on_overflow), 0 },
   { "net.ipv4.tcp_max_syn_backlog", SK_U32, F(tcp_syn_backlog), 0 },
   { "net.core.somaxconn", SK_U32, F(tcp_max_backlog), 0 },
