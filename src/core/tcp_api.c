@@ -60,13 +60,9 @@ void synack_tcp_fini(synack_stack_t *st) {
       case SYNACK_NODE_HALFOPEN: {
         synack_halfopen_t *h = (synack_halfopen_t *)n;
         synack_timer_cancel(&st->wheel, &h->timer);
-        if (h->syn_data) { /* data that came on the SYN (tcp_listen.c): 2-byte length, then the bytes */
-          size_t len = 2u + (size_t)(h->syn_data[0] << 8 | h->syn_data[1]);
-          tcp->mem -= len;
-          synack_mem_free(st, h->syn_data, len);
-        }
-        tcp->mem -= sizeof *h;
-        synack_mem_free(st, h, sizeof *h);
+        size_t size = synack_tcp_halfopen_size(h); /* with the data held from its SYN */
+        tcp->mem -= size;
+        synack_mem_free(st, h, size);
         break;
       }
       case SYNACK_NODE_TIMEWAIT: {

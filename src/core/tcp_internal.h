@@ -567,6 +567,8 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
 void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_seg_t *seg, synack_time_t now);
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now);
 void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_tcp_state_t to, const char *reason);
+/* Bytes of a half-open entry's allocation: the struct plus the data held from its SYN. */
+size_t synack_tcp_halfopen_size(const synack_halfopen_t *h);
 /* Closes a listener: RST to queued children, half-open entries dropped. */
 void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 

@@ -70,7 +70,7 @@ static uint32_t held_len(const synack_halfopen_t *h) {
   return h->has_data ? (uint32_t)(h->syn_data[0] << 8 | h->syn_data[1]) : 0;
 }
 
-static size_t halfopen_size(const synack_halfopen_t *h) {
+size_t synack_tcp_halfopen_size(const synack_halfopen_t *h) {
   return sizeof *h + (h->has_data ? 2u + held_len(h) : 0u);
 }
 
@@ -83,7 +83,7 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   if (h->next) h->next->prev = h->prev;
   l->sq_len--;
   st->tcp->nhalfopen--;
-  size_t size = halfopen_size(h);
+  size_t size = synack_tcp_halfopen_size(h);
   if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
   synack_mem_free(st, h, size);
   st->tcp->mem -= size;
