@@ -211,6 +211,9 @@ struct synack_tcp {
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
+  /* accept() found a queued connection but no free handle (EMFILE): the next released handle
+   * wakes every listener whose accept queue is not empty, or the queue would never drain. */
+  bool accept_starved;
 };
 
 /* ---------- a parsed incoming segment ---------- */
