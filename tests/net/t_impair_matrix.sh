@@ -130,6 +130,11 @@ for run in "${RUNS[@]}"; do
   k_mbps=$(awk '/^get-stats:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbit/s") v = $i } END { printf "%.1f", v }' "$NET_TMP/get.log")
   k_lost=$(lost_of "$NET_TMP/get.log" in)
 
+  # Every lost data segment must have been sent again: a sender with losses and no counted
+  # retransmission means the counters were not read (a changed --stats or /proc format).
+  [ "$s_lost" -gt 0 ] && [ "$s_rtx" -eq 0 ] && { cat "$slog"; fail "$cell/IPv$fam: synack lost $s_lost segments, counted no retransmission"; }
+  [ "$k_lost" -gt 0 ] && [ "$((k1_rtx - k0_rtx))" -eq 0 ] && fail "$cell/IPv$fam: the kernel lost $k_lost segments, counted no retransmission"
+
   ratio=$(awk -v s="$s_mbps" -v k="$k_mbps" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "-" }')
   row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
     "$s_mbps" "$s_rtx" "$s_lost" "$s_rto" "$s_tlp" "$s_undo" \
