@@ -80,7 +80,7 @@ kernel_counters() {
 }
 
 # From a synack --stats log: the value of one event counter (0 when it never fired).
-event_of() { awk -v n="$2" '$1 == "count" && $2 == n { v = $3 } END { print v + 0 }' "$1"; }
+event_of() { awk -v n="$2" '$1 == "counter" && $2 == n { v = $3 } END { print v + 0 }' "$1"; }
 # Segments the driver dropped in one direction (random loss + queue full).
 lost_of() {
   awk -v d="$2" '$1 == "impair" && $2 == d {

@@ -150,7 +150,7 @@ static bool g_ecn;
 static void pair_hook(synack_config_t *c, int which) {
   (void)which;
   c->tcp_cc = g_algo;
-  c->tcp_ecn = g_ecn;
+  c->tcp_ecn = g_ecn ? SYNACK_ECN_MODE_ON : SYNACK_ECN_MODE_OFF;
   c->tcp_sndbuf = 2u << 20;
   c->tcp_rcvbuf = 2u << 20;
 }
@@ -227,7 +227,7 @@ static void ecn_marking_instead_of_loss(void) {
  * algorithms. */
 static void ecn_hook(synack_config_t *cfg, int which, void *user) {
   (void)which;
-  cfg->tcp_ecn = true;
+  cfg->tcp_ecn = SYNACK_ECN_MODE_ON;
   cfg->tcp_cc = *(const synack_cc_algo_t *)user;
 }
 

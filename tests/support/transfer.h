@@ -30,6 +30,9 @@ typedef struct {
   uint64_t seed;                  /* simulator and stack seeds */
   bool ipv6;                      /* connect over IPv6 (fd00::1 → fd00::2) instead of IPv4 */
   synack_time_t limit_us;         /* give up at this virtual time; 0 = 3600 s */
+  /* After the transfer, close the listener and run until both connection tables are empty
+   * (closes finished, TIME-WAIT expired), then report what each stack still holds (the soak). */
+  bool drain;
   /* Adjusts each stack's config after the harness defaults (which: 0 = client, 1 = server). */
   void (*hook)(synack_config_t *cfg, int which, void *user);
   void *user;
@@ -58,6 +61,12 @@ typedef struct {
   synack_sim_dir_stats_t link_ab, link_ba;
   uint64_t rx_bad_csum;           /* checksum drops at both ends (IP + TCP) */
   uint64_t steps;                 /* simulator steps (a cost indicator) */
+  /* With cfg.drain (client then server): */
+  bool drained;                   /* both tables emptied before the time limit */
+  size_t conns_left[2];           /* entries left in each connection table */
+  bool timers_left[2];            /* a timer still armed (next deadline not NEVER) */
+  int64_t mem_left[2];            /* bytes held beyond the stack's memory after creation (the
+                                     freed-ring cache excluded): a leak when not 0 */
 } ts_xfer_result_t;
 
 /* Runs one transfer. Returns 0 when it ran (see res->completed / sha_equal), negative when the

@@ -421,9 +421,9 @@ int app_net_start(app_net_t *a, const char *cmd) {
 
 int app_net_run(app_net_t *a, synack_time_t max_wait_us) { return synack_tap_loop_run(a->loop, a->st, max_wait_us); }
 
-static void print_impair(const char *dir, const synack_impair_stats_t *s) {
+static void print_impair(FILE *f, const char *dir, const synack_impair_stats_t *s) {
   if (!s->in) return;
-  fprintf(stderr,
+  fprintf(f,
           "  impair %-3s in %llu passed %llu lost %llu rule-dropped %llu dup %llu reordered %llu corrupted %llu "
           "delayed %llu full %llu\n",
           dir, (unsigned long long)s->in, (unsigned long long)s->passed, (unsigned long long)s->lost,
@@ -438,20 +438,12 @@ uint32_t app_default_max_conns(void) {
   return n < 1024 ? 1024 : n > 65536 ? 65536 : (uint32_t)n;
 }
 
-void app_print_counters(FILE *f, const synack_stack_t *st) {
-  const synack_counters_t *c = synack_stack_counters(st);
-  for (int i = 0; i < SYNACK_CTR__COUNT; i++)
-    if (c->events[i])
-      fprintf(f, "  count %-32s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
-  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
-    if (c->drops[i])
-      fprintf(f, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i), (unsigned long long)c->drops[i]);
-}
-
-void app_net_finish(app_net_t *a) {
-  if (a->o.stats && a->loop) {
+/* Driver statistics, every nonzero drop and event counter, and the memory the stack holds: what
+ * --stats prints at exit and what `serve` prints on SIGUSR1 (the attack suite reads it mid-run). */
+void app_print_stats(app_net_t *a, FILE *f) {
+  if (a->loop) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
-    fprintf(stderr,
+    fprintf(f,
             "driver: frames in %llu (gso %llu -> %llu segs, partial csum %llu, data-valid %llu) out %llu "
             "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu\n",
             (unsigned long long)s->frames_in, (unsigned long long)s->gso_in, (unsigned long long)s->gso_segs_in,
@@ -459,10 +451,29 @@ void app_net_finish(app_net_t *a) {
             (unsigned long long)s->frames_out, (unsigned long long)s->tso_out, (unsigned long long)s->tso_segs_out,
             (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
             (unsigned long long)s->wakeups);
-    print_impair("in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
-    print_impair("out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
-    if (a->st) app_print_counters(stderr, a->st);
+    print_impair(f, "in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
+    print_impair(f, "out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
   }
+  if (!a->st) return;
+  const synack_counters_t *c = synack_stack_counters(a->st);
+  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
+    if (c->drops[i])
+      fprintf(f, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i),
+              (unsigned long long)c->drops[i]);
+  /* Machine-readable: "counter NAME VALUE", "drop-reason NAME VALUE", "memory BYTES cached BYTES". */
+  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
+    if (c->drops[i])
+      fprintf(f, "  drop-reason %s %llu\n", synack_drop_reason_name((synack_drop_reason_t)i),
+              (unsigned long long)c->drops[i]);
+  for (int i = 0; i < SYNACK_CTR__COUNT; i++)
+    if (c->events[i])
+      fprintf(f, "  counter %s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
+  fprintf(f, "  memory %zu cached %zu\n", synack_stack_memory(a->st), synack_stack_memory_cached(a->st));
+  fflush(f);
+}
+
+void app_net_finish(app_net_t *a) {
+  if (a->o.stats) app_print_stats(a, stderr);
   if (a->st) synack_stack_free(a->st);
   if (a->loop) synack_tap_loop_free(a->loop);
   a->st = NULL;

@@ -57,8 +57,8 @@ int app_net_start(app_net_t *a, const char *cmd);
  * one connection moving data in both directions can hold in its two default rings), within
  * 1,024..65,536. */
 uint32_t app_default_max_conns(void);
-/* Every non-zero event counter and drop reason of the stack, one per line. */
-void app_print_counters(FILE *f, const synack_stack_t *st);
+/* Driver statistics, drop and event counters, memory held (machine-readable lines included). */
+void app_print_stats(app_net_t *a, FILE *f);
 /* Prints the statistics asked for and frees everything. */
 void app_net_finish(app_net_t *a);
 /* One loop iteration (max_wait_us of sleep at most). */

@@ -74,8 +74,9 @@ static void dump_table(serve_t *s, FILE *f) {
   synack_conn_entry_t *e = calloc(n ? n : 1, sizeof *e);
   if (!e) return;
   n = synack_conn_table(s->net.st, e, n);
-  size_t listen = 0, tw = 0, other = 0;
+  size_t listen = 0, tw = 0, other = 0, halfopen = 0;
   for (size_t i = 0; i < n; i++) {
+    if (e[i].kind == SYNACK_CONN_HALFOPEN) halfopen++;
     if (e[i].state == SYNACK_TCP_LISTEN) listen++;
     else if (e[i].state == SYNACK_TCP_TIME_WAIT) tw++;
     else other++;
@@ -83,14 +84,19 @@ static void dump_table(serve_t *s, FILE *f) {
   fprintf(f, "serve-stats: accepted %llu requests %llu\n", (unsigned long long)s->accepted,
           (unsigned long long)s->requests);
   fprintf(f, "conn-table: %zu entries: listen %zu time-wait %zu other %zu\n", n, listen, tw, other);
-  app_print_counters(f, s->net.st);
+  fprintf(f, "conn-half-open: %zu\n", halfopen);
   for (size_t i = 0; i < n; i++) {
-    if (e[i].state == SYNACK_TCP_TIME_WAIT && n > 64) continue; /* the summary line counted them */
+    /* The summary line counted them: a table of thousands (a SYN flood, idle connections) is not listed. */
+    if ((e[i].state == SYNACK_TCP_TIME_WAIT || e[i].kind == SYNACK_CONN_HALFOPEN) && n > 64) continue;
+    if (n > 4096) break;
     char l[64], r[64];
     synack_ip_format(&e[i].local.ip, l, sizeof l);
     synack_ip_format(&e[i].remote.ip, r, sizeof r);
-    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu\n", synack_tcp_state_name(e[i].state), l, e[i].local.port,
-            r, e[i].remote.port, (unsigned long long)e[i].bytes_in, (unsigned long long)e[i].bytes_out);
+    /* expires-at: the entry's next timer on the stack's clock (µs), 0 for none. */
+    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu expires-at %llu\n", synack_tcp_state_name(e[i].state), l,
+            e[i].local.port, r, e[i].remote.port, (unsigned long long)e[i].bytes_in,
+            (unsigned long long)e[i].bytes_out,
+            (unsigned long long)(e[i].expires == SYNACK_TIME_NEVER ? 0 : e[i].expires));
   }
   fflush(f);
   free(e);
@@ -391,6 +397,9 @@ int synack_cmd_serve(int argc, char **argv) {
     if (app_usr1) {
       app_usr1 = 0;
       dump_table(s, stdout);
+      app_print_stats(&s->net, stdout);
+      printf("end-of-stats\n");
+      fflush(stdout);
     }
   }
   if (s->table_at_exit) dump_table(s, stdout);
