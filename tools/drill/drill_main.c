@@ -2,8 +2,9 @@
 /* `synack drill [options] SCRIPT.pkt...`: the command line of the packet-script runner.
  * Reads each script, finds its profiles (command line > script header > drill.opts of its
  * directory > drill.opts of the parent directory > rfc), parses it once per profile (the profile
- * decides which #ifdef blocks are active) and runs it. Prints PASS / FAIL / UNSUPPORTED per run
- * and a final "N passed, N failed, N skipped". */
+ * decides which #ifdef blocks are active) and runs it. Prints PASS / FAIL / UNSUPPORTED / ERROR
+ * per run, then "N errors" and, as the last line (which CI tools parse), "N passed, N failed,
+ * N skipped". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +151,7 @@ static void usage(FILE *f) {
 }
 
 typedef struct {
-  int passed, failed, skipped;
+  int passed, failed, skipped, errors;
   bool quiet;
 } totals_t;
 
@@ -179,8 +180,9 @@ static void run_one(const char *path, const char *text, const char *profile, con
   char err[1024];
   drill_script_t s;
   if (drill_parse(path, text, d.defs, d.ndefs, &s, err, sizeof err) != 0) {
-    printf("FAIL %s [%s]\n  %s\n", path, profile, err);
-    t->failed++;
+    /* a script that cannot be read is neither a pass nor a failure of the stack */
+    printf("ERROR %s [%s]\n  %s\n", path, profile, err);
+    t->errors++;
     return;
   }
   drill_opts_t o = *base;
@@ -240,7 +242,7 @@ int synack_cmd_drill(int argc, char **argv) {
   memset(&defs, 0, sizeof defs);
   hopts_t post;
   memset(&post, 0, sizeof post);
-  totals_t t = { 0, 0, 0, false };
+  totals_t t = { 0, 0, 0, 0, false };
   int nfiles = 0;
   char **files = calloc((size_t)argc + 1, sizeof *files);
   if (!files) return 2;
@@ -297,8 +299,8 @@ int synack_cmd_drill(int argc, char **argv) {
     char err[512];
     char *text = read_file(path, err, sizeof err);
     if (!text) {
-      printf("FAIL %s\n  %s\n", path, err);
-      t.failed++;
+      printf("ERROR %s\n  %s\n", path, err);
+      t.errors++;
       continue;
     }
     /* drill.opts of the parent directory, then of the script's directory */
@@ -331,8 +333,8 @@ int synack_cmd_drill(int argc, char **argv) {
     char *save = NULL;
     for (char *p = strtok_r(profiles, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
       if (strcmp(p, "rfc") != 0 && strcmp(p, "linux") != 0 && strcmp(p, "freebsd") != 0) {
-        printf("FAIL %s\n  %s: unknown profile '%s' (rfc, linux, freebsd)\n", path, path, p);
-        t.failed++;
+        printf("ERROR %s\n  %s: unknown profile '%s' (rfc, linux, freebsd)\n", path, path, p);
+        t.errors++;
         continue;
       }
       run_one(path, text, p, &defs, &pre, &post, &base, &t);
@@ -340,8 +342,10 @@ int synack_cmd_drill(int argc, char **argv) {
     hopts_free(&pre);
     free(text);
   }
+  /* the error count goes on its own line so that the last line keeps its historic form */
+  printf("%d error%s\n", t.errors, t.errors == 1 ? "" : "s");
   printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
-  if (t.failed) rc = 1;
+  if (t.failed || t.errors) rc = 1;
   free(files);
   hopts_free(&post);
   return rc;
