@@ -80,7 +80,7 @@ kernel_counters() {
 }
 
 # From a synack --stats log: the value of one event counter (0 when it never fired).
-event_of() { awk -v n="$2" '$1 == "counter" && $2 == n { print $3; f = 1 } END { if (!f) print 0 }' "$1"; }
+event_of() { awk -v n="$2" '$1 == "counter" && $2 == n { v = $3 } END { print v + 0 }' "$1"; }
 # Segments the driver dropped in one direction (random loss + queue full).
 lost_of() {
   awk -v d="$2" '$1 == "impair" && $2 == d {
@@ -129,6 +129,11 @@ for run in "${RUNS[@]}"; do
   [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, kernel sender: $got != $want"
   k_mbps=$(awk '/^get-stats:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbit/s") v = $i } END { printf "%.1f", v }' "$NET_TMP/get.log")
   k_lost=$(lost_of "$NET_TMP/get.log" in)
+
+  # Every lost data segment must have been sent again: a sender with losses and no counted
+  # retransmission means the counters were not read (a changed --stats or /proc format).
+  [ "$s_lost" -gt 0 ] && [ "$s_rtx" -eq 0 ] && { cat "$slog"; fail "$cell/IPv$fam: synack lost $s_lost segments, counted no retransmission"; }
+  [ "$k_lost" -gt 0 ] && [ "$((k1_rtx - k0_rtx))" -eq 0 ] && fail "$cell/IPv$fam: the kernel lost $k_lost segments, counted no retransmission"
 
   ratio=$(awk -v s="$s_mbps" -v k="$k_mbps" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "-" }')
   row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
