@@ -489,6 +489,11 @@ static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase) {
     const char *value = eq + 1;
     char why[256] = "";
     if (phase == 2) continue; /* restoring settings after the last event: nothing to do */
+    if (r->o->kernel) {
+      /* the kernel target: written into the run's own namespace */
+      if (drill_kernel_sysctl(r, name, value) != 0) return 2;
+      continue;
+    }
     if (phase == 0) {
       if (drill_sysctl_apply(&r->cfg, name, value, why, sizeof why) != 0) {
         drill_unsupported(r, "%s", why);
@@ -548,7 +553,13 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
         return 2;
       }
     bool needs_stack = strcmp(base, "sockstat") == 0 || strcmp(base, "tcpdrop") == 0;
-    if (needs_stack && !r->st) {
+    if (needs_stack && r->o->kernel) {
+      drill_unsupported(r, "`%s` (a FreeBSD tool) is not answered against the Linux kernel", base);
+      argv_free(&a);
+      lines_free(&io);
+      return 2;
+    }
+    if (needs_stack && !r->live) {
       if (phase == 2) {
         status = 0; /* after the run: nothing left to look at */
       } else {
@@ -572,6 +583,8 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
       lines_free(&io);
       lines_add(&io, b);
       status = 0;
+    } else if (r->o->kernel && drill_kernel_command(base) && stage == 0 && j >= len) {
+      status = drill_kernel_exec(r, a.tok, a.n);
     } else if ((strcmp(base, "true") == 0 || strcmp(base, ":") == 0) && stage == 0) {
       status = 0;
     } else if (strcmp(base, "echo") == 0 && stage == 0) {
@@ -716,7 +729,7 @@ static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *
 }
 
 void drill_code(drill_run_t *r, const char *code) {
-  if (!r->st) {
+  if (!r->live) {
     drill_unsupported(r, "%%{ }%% block before the stack exists");
     return;
   }
@@ -726,7 +739,7 @@ void drill_code(drill_run_t *r, const char *code) {
       if (!r->fds[k].listener) f = &r->fds[k];
   }
   synack_tcp_info_t ti;
-  if (!f || synack_tcp_info(r->st, f->sock, &ti) != 0) {
+  if (!f || r->tg->tcp_info(r, f->sock, &ti) != 0) {
     drill_unsupported(r, "no open connection socket for TCP_INFO");
     return;
   }
