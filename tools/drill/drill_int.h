@@ -147,6 +147,8 @@ drill_fd_t *drill_fd(drill_run_t *r, int label);
 
 /* Queues one packet the stack sent at r->now (targets' collect). */
 void drill_out_push(drill_run_t *r, const uint8_t *buf, size_t len);
+/* The same, sent at stack time t (the kernel's own transmit time stamp). */
+void drill_out_push_at(drill_run_t *r, const uint8_t *buf, size_t len, synack_time_t t);
 /* Linux poll() bit values used by the runner (drill_call.c) and the targets. */
 #define D_POLLIN 0x1
 #define D_POLLPRI 0x2

@@ -15,9 +15,11 @@
  * sockets of the calls it retries. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 #include <linux/tcp.h>
+#include <net/ethernet.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -56,6 +58,8 @@ struct k_in6_ifreq {
 
 typedef struct {
   int tun;
+  int cap;       /* packet socket on tun0: what the kernel sends, with its transmit time */
+  int64_t real_minus_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC (us): the stamps are real time */
   int orig_ns;   /* the namespace to return to when the run ends */
   int64_t mono0; /* CLOCK_MONOTONIC (us) of script time 0 */
   char sock_cc[16]; /* congestion control set on each socket (not allowed as the namespace's default) */
@@ -274,6 +278,31 @@ static bool addr_ready(drill_run_t *r) {
   return false;
 }
 
+/* The segments are read from a packet socket on tun0, stamped by the kernel when tun0 sends
+ * them: a runner that a loaded machine schedules late still sees when the kernel sent each one.
+ * The TUN itself is drained too (its queue must not fill up). */
+static bool open_capture(drill_run_t *r, int ifindex) {
+  kern_t *k = r->kern;
+  k->cap = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = ifindex;
+  int on = 1, big = 8 << 20;
+  if (k->cap < 0 || bind(k->cap, (struct sockaddr *)&sll, sizeof sll) != 0 ||
+      setsockopt(k->cap, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+    drill_fail(r, "cannot capture on %s: %s", KTUN_NAME, strerror(errno));
+    return false;
+  }
+  setsockopt(k->cap, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  struct timespec rt, mt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_MONOTONIC, &mt);
+  k->real_minus_mono = ((int64_t)rt.tv_sec - mt.tv_sec) * 1000000 + (rt.tv_nsec - mt.tv_nsec) / 1000;
+  return true;
+}
+
 static bool k_open(drill_run_t *r) {
   if (!allowed_addr(&r->lip) || !allowed_addr(&r->rip)) {
     drill_unsupported(r, "the kernel target uses only addresses in 198.18.0.0/15 and fd00::/8 "
@@ -285,7 +314,7 @@ static bool k_open(drill_run_t *r) {
     drill_fail(r, "out of memory");
     return false;
   }
-  k->tun = -1;
+  k->tun = k->cap = -1;
   r->kern = k;
   /* a script writing to a reset connection must see EPIPE, not kill the runner */
   signal(SIGPIPE, SIG_IGN);
@@ -319,7 +348,7 @@ static bool k_open(drill_run_t *r) {
     drill_fail(r, "%s", why);
     return false;
   }
-  if (!baseline(r) || !addr_ready(r)) return false;
+  if (!baseline(r) || !addr_ready(r) || !open_capture(r, ifindex)) return false;
   k->mono0 = mono_us();
   return true;
 }
@@ -328,6 +357,8 @@ static bool k_start(drill_run_t *r) {
   kern_t *k = r->kern;
   /* drop what the namespace sent while being set up (IPv6 router solicitations...) */
   while (read(k->tun, k->pkt, sizeof k->pkt) > 0) {
+  }
+  while (recv(k->cap, k->pkt, sizeof k->pkt, 0) > 0) {
   }
   k->mono0 = mono_us();
   r->now = r->base;
@@ -340,6 +371,7 @@ static void k_close(drill_run_t *r) {
   for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
+  if (k->cap >= 0) close(k->cap);
   if (k->orig_ns >= 0) {
     /* back to where the run started: the namespace, with tun0 and every socket left in it,
      * goes away with its last reference */
@@ -369,7 +401,7 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
   synack_time_t until = wake < limit ? wake : limit;
   struct pollfd p[1 + DRILL_MAX_PENDING];
   nfds_t n = 0;
-  p[n++] = (struct pollfd){ .fd = k->tun, .events = POLLIN };
+  p[n++] = (struct pollfd){ .fd = k->cap, .events = POLLIN };
   bool guard = false;
   for (int j = 0; j < r->npending; j++) {
     const drill_call_t *c = &r->s->events[r->pending[j].ev].call;
@@ -401,11 +433,28 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
 
 static void k_collect(drill_run_t *r) {
   kern_t *k = r->kern;
+  k_clock(r);
+  while (read(k->tun, k->pkt, sizeof k->pkt) > 0) {
+  }
   for (;;) {
-    ssize_t n = read(k->tun, k->pkt, sizeof k->pkt);
+    struct sockaddr_ll from;
+    char ctl[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = { .iov_base = k->pkt, .iov_len = sizeof k->pkt };
+    struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = ctl, .msg_controllen = sizeof ctl };
+    ssize_t n = recvmsg(k->cap, &mh, 0);
     if (n <= 0) break;
-    k_clock(r);
-    drill_out_push(r, k->pkt, (size_t)n);
+    if (from.sll_pkttype != PACKET_OUTGOING) continue; /* the peer's packets, written by us */
+    synack_time_t t = r->now;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      struct timespec ts;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      int64_t mono = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - k->real_minus_mono;
+      synack_time_t st = r->base + (synack_time_t)(mono - k->mono0);
+      if (mono >= k->mono0 && st <= r->now) t = st;
+    }
+    drill_out_push_at(r, k->pkt, (size_t)n, t);
     if (r->done) break;
   }
 }
@@ -699,7 +748,12 @@ int drill_kernel_exec(drill_run_t *r, char **argv, int argc) {
   args[n] = NULL;
   pid_t pid;
   fflush(stdout);
-  int e = posix_spawnp(&pid, args[0], NULL, NULL, args, environ);
+  /* its output is shown with --verbose only (like the output of pipelines) */
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (!r->o->verbose) posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  int e = posix_spawnp(&pid, args[0], &fa, NULL, args, environ);
+  posix_spawn_file_actions_destroy(&fa);
   if (e) {
     drill_unsupported(r, "`%s` cannot be run here: %s", args[0], strerror(e));
     return 2;

@@ -113,7 +113,9 @@ static bool dissect_tcp(const uint8_t *buf, size_t len, synack_dissect_t *d) {
   return synack_dissect(buf, len, false, d) == SYNACK_DROP_NONE && d->has_tcp;
 }
 
-void drill_out_push(drill_run_t *r, const uint8_t *data, size_t len) {
+void drill_out_push(drill_run_t *r, const uint8_t *data, size_t len) { drill_out_push_at(r, data, len, r->now); }
+
+void drill_out_push_at(drill_run_t *r, const uint8_t *data, size_t len, synack_time_t t) {
   if (r->done) return;
   if (r->outq_bytes + len > DRILL_OUTQ_MAX) {
     drill_fail(r, "more than %u bytes sent by the stack and not matched", DRILL_OUTQ_MAX);
@@ -130,7 +132,7 @@ void drill_out_push(drill_run_t *r, const uint8_t *data, size_t len) {
     r->capout = nc;
   }
   drill_out_t *o = &r->outq[r->nout++];
-  o->t = r->now;
+  o->t = t;
   o->len = len;
   o->buf = malloc(len ? len : 1);
   if (!o->buf) {
@@ -150,10 +152,10 @@ void drill_out_push(drill_run_t *r, const uint8_t *data, size_t len) {
     if (r->o->verbose) {
       char line[512];
       drill_pkt_render_actual(r, &d, d.tcp.flags, d.tcp.payload_len, line, sizeof line);
-      printf("  %10.6f   %s\n", drill_stime(r, r->now), line);
+      printf("  %10.6f   %s\n", drill_stime(r, t), line);
     }
   } else {
-    vlog(r, "  %10.6f   > (a %zu-byte non-TCP packet)\n", drill_stime(r, r->now), len);
+    vlog(r, "  %10.6f   > (a %zu-byte non-TCP packet)\n", drill_stime(r, t), len);
   }
 }
 
