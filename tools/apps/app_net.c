@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "app_net.h"
 
+#include "synack/random.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +50,7 @@ void app_opts_usage(FILE *f) {
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
-          "  --seed N              seeds the stack and the impairments (default 1)\n"
+          "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
           "observation:\n"
           "  --pcap FILE           capture every frame the stack sends and receives\n"
@@ -373,7 +375,9 @@ int app_net_start(app_net_t *a, const char *cmd) {
   cfg.ip6 = o->addr6;
   cfg.ip6_prefix = o->prefix6;
   cfg.ip6_gateway = o->gw6;
-  cfg.seed = o->seed;
+  /* A stack on a real network: secrets from the kernel, never from --seed (issue: a known seed
+   * gives away every ISN, SYN cookie and ephemeral port). --seed drives the impairments only. */
+  cfg.random = synack_random_os;
   cfg.name = "synack";
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
@@ -387,7 +391,8 @@ int app_net_start(app_net_t *a, const char *cmd) {
   a->t0 = app_now();
   a->st = synack_stack_new(&cfg, a->t0);
   if (!a->st) {
-    fprintf(stderr, "synack %s: cannot create the stack (configuration rejected)\n", cmd);
+    const char *why = synack_config_problem(&cfg);
+    fprintf(stderr, "synack %s: cannot create the stack: %s\n", cmd, why ? why : "out of memory");
     return -1;
   }
   struct sigaction sa;
