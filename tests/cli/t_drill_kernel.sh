@@ -38,7 +38,7 @@ has() {
 #    The wall clock on a loaded machine: a wider tolerance than the scripts' own.
 run 0 --target=kernel -j 4 --tolerance_usecs=15000 $D/kernel/*.pkt $D/pass/passive-open.pkt $D/pass/profiles.pkt \
   $D/pass/linux-no-timestamps.pkt $D/pass/blocking-aggregation.pkt
-has "8 passed, 0 failed, 0 skipped"
+has "12 passed, 0 failed, 0 skipped"
 has "PASS $D/kernel/syn-ack-window.pkt [kernel]"
 
 # 2. a mismatch shows the kernel's segment

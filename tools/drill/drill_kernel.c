@@ -43,6 +43,7 @@ extern char **environ;
 #define KTUN_NAME "tun0"
 #define KTUN_MAX_PKT 65600
 #define KSPIN_GUARD_US 1000 /* longest sleep while a retried call has no socket event to wait on */
+#define KSLIP_US 500        /* waking later than this past a due time moves the script's clock */
 
 _Static_assert(POLLIN == D_POLLIN && POLLOUT == D_POLLOUT && POLLERR == D_POLLERR && POLLHUP == D_POLLHUP &&
                    POLLRDNORM == D_POLLRDNORM && POLLWRNORM == D_POLLWRNORM && POLLRDHUP == D_POLLRDHUP,
@@ -62,6 +63,7 @@ typedef struct {
   int64_t real_minus_mono; /* CLOCK_REALTIME - CLOCK_MONOTONIC (us): the stamps are real time */
   int orig_ns;   /* the namespace to return to when the run ends */
   int64_t mono0; /* CLOCK_MONOTONIC (us) of script time 0 */
+  unsigned slips;   /* times the script's clock moved (the runner woke late) */
   char sock_cc[16]; /* congestion control set on each socket (not allowed as the namespace's default) */
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
@@ -368,6 +370,8 @@ static bool k_start(drill_run_t *r) {
 static void k_close(drill_run_t *r) {
   kern_t *k = r->kern;
   if (!k) return;
+  if (r->o->verbose && k->slips)
+    printf("  (the runner woke late %u times: the script's clock moved with it each time)\n", k->slips);
   for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
@@ -421,6 +425,17 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
   if (guard && us > KSPIN_GUARD_US) us = KSPIN_GUARD_US;
   struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
   int got = ppoll(p, n, &ts, NULL);
+  synack_time_t before = r->now;
+  k_clock(r);
+  if (got == 0 && r->now > until + KSLIP_US && until > before) {
+    /* The runner's own lateness (a loaded machine wakes it late) is not the kernel's: the
+     * script's clock origin moves by the delay, so the event due at `until` happens at its
+     * script time and later times count from it. A kernel timer running across the shift looks
+     * that much early. */
+    k->mono0 += (int64_t)(r->now - until);
+    r->now = until;
+    k->slips++;
+  }
   if (got > 0 && !(p[0].revents & POLLIN)) {
     /* a socket is ready: the engine retries its call; a call that still cannot finish must not
      * make this a busy loop */
