@@ -132,6 +132,21 @@ static bool if_up(int ctl, const char *name, char *why, size_t cap) {
   return true;
 }
 
+/* lo and tun0 up, tun0 with the script's MTU (--mtu / --mss). ctl: an AF_INET socket. */
+static bool links_up(const drill_run_t *r, int ctl, char *why, size_t cap) {
+  if (!if_up(ctl, "lo", why, cap) || !if_up(ctl, KTUN_NAME, why, cap)) return false;
+  if (!r->cfg.mtu) return true;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", KTUN_NAME);
+  ifr.ifr_mtu = (int)r->cfg.mtu;
+  if (ioctl(ctl, SIOCSIFMTU, &ifr) != 0) {
+    snprintf(why, cap, "cannot set the MTU of %s to %u: %s", KTUN_NAME, r->cfg.mtu, strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 /* tun0 up with the local address and a host route to the peer (IPv4). */
 static bool config_v4(drill_run_t *r, int ifindex, char *why, size_t cap) {
   (void)ifindex;
@@ -140,7 +155,7 @@ static bool config_v4(drill_run_t *r, int ifindex, char *why, size_t cap) {
     snprintf(why, cap, "socket: %s", strerror(errno));
     return false;
   }
-  bool ok = if_up(ctl, "lo", why, cap) && if_up(ctl, KTUN_NAME, why, cap);
+  bool ok = links_up(r, ctl, why, cap);
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", KTUN_NAME);
@@ -150,13 +165,6 @@ static bool config_v4(drill_run_t *r, int ifindex, char *why, size_t cap) {
   if (ok && ioctl(ctl, SIOCSIFADDR, &ifr) != 0) {
     snprintf(why, cap, "cannot set the address of %s: %s", KTUN_NAME, strerror(errno));
     ok = false;
-  }
-  if (ok && r->cfg.mtu) {
-    ifr.ifr_mtu = (int)r->cfg.mtu;
-    if (ioctl(ctl, SIOCSIFMTU, &ifr) != 0) {
-      snprintf(why, cap, "cannot set the MTU of %s to %u: %s", KTUN_NAME, r->cfg.mtu, strerror(errno));
-      ok = false;
-    }
   }
   if (ok) {
     struct rtentry rt;
@@ -183,17 +191,7 @@ static bool config_v6(drill_run_t *r, int ifindex, char *why, size_t cap) {
   int ctl = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   bool ok = ctl4 >= 0 && ctl >= 0;
   if (!ok) snprintf(why, cap, "socket: %s", strerror(errno));
-  ok = ok && if_up(ctl4, "lo", why, cap) && if_up(ctl4, KTUN_NAME, why, cap);
-  if (ok && r->cfg.mtu) {
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", KTUN_NAME);
-    ifr.ifr_mtu = (int)r->cfg.mtu;
-    if (ioctl(ctl4, SIOCSIFMTU, &ifr) != 0) {
-      snprintf(why, cap, "cannot set the MTU of %s to %u: %s", KTUN_NAME, r->cfg.mtu, strerror(errno));
-      ok = false;
-    }
-  }
+  ok = ok && links_up(r, ctl4, why, cap);
   if (ok) {
     struct k_in6_ifreq ifr6;
     memset(&ifr6, 0, sizeof ifr6);
