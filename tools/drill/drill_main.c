@@ -162,6 +162,8 @@ static void run_one(const char *path, const char *text, const char *profile, con
   defs_t d = *cmd_defs;
   if (d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ "STANDARD", NULL };
   if (d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ ifdef_name(profile), NULL };
+  /* against the real kernel: lines where synack deliberately differs from Linux */
+  if (base->kernel && d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ "KERNEL", NULL };
   /* --define in drill.opts */
   char dstore[MAX_DEFS][128];
   int ds = 0;
