@@ -2,16 +2,19 @@
 # Prints the Linux part of docs/conformance.md: per folder of tests/scripts, the scripts that
 # list the linux profile, how many pass on synack (--profile=linux, virtual time) and against the
 # Linux kernel (--target=kernel, as root: real time, many at once), how many are UNSUPPORTED
-# against the kernel and how many kernel-differences.txt lists.
-#   sudo SYNACK_CLI=build/check-gcc/synack bash tests/scripts/kernel_table.sh
+# against the kernel and how many kernel-differences.txt lists. The scripts with a long timeline
+# (kernel_select.py --long: keepalive hours...) are counted but run only with --long.
+#   sudo SYNACK_CLI=build/check-gcc/synack bash tests/scripts/kernel_table.sh [--long]
 set -u
 CLI=${SYNACK_CLI:?set SYNACK_CLI to the synack binary}
 cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 { python3 tests/scripts/kernel_select.py --all; python3 tests/scripts/kernel_select.py --long; } | LC_ALL=C sort >"$tmp/list"
+python3 tests/scripts/kernel_select.py --all >"$tmp/short"
+[ "${1:-}" = --long ] && cp "$tmp/list" "$tmp/short"
 xargs -a "$tmp/list" "$CLI" drill --profile=linux >"$tmp/synack" 2>&1
-xargs -a "$tmp/list" "$CLI" drill --target=kernel -j "${SYNACK_KERNEL_JOBS:-24}" --window=ignore \
+xargs -a "$tmp/short" "$CLI" drill --target=kernel -j "${SYNACK_KERNEL_JOBS:-24}" --window=ignore \
   --tolerance_usecs=10000 >"$tmp/kernel" 2>&1
 awk -v known=tests/scripts/kernel-differences.txt '
   function dir(p) { sub(/^tests\/scripts\//, "", p); sub(/\/.*/, "", p); return p }
