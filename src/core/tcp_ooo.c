@@ -76,6 +76,11 @@ uint32_t synack_ooo_take(synack_ooo_t *q, synack_seq_t rcv_nxt) {
   return got;
 }
 
+void synack_ooo_clear(synack_ooo_t *q) {
+  q->n = 0;
+  q->bytes = 0;
+}
+
 int synack_ooo_find(const synack_ooo_t *q, synack_seq_t s) {
   for (uint16_t i = 0; i < q->n; i++) {
     if (seq_lt(s, q->r[i].start)) return -1;

@@ -54,6 +54,8 @@ bool synack_ooo_add(synack_ooo_t *q, synack_seq_t start, synack_seq_t end);
 uint32_t synack_ooo_take(synack_ooo_t *q, synack_seq_t rcv_nxt);
 /* Index of the range containing s, or -1. */
 int synack_ooo_find(const synack_ooo_t *q, synack_seq_t s);
+/* Forgets every range (the storage stays). */
+void synack_ooo_clear(synack_ooo_t *q);
 /* Calls fn for each part of [start, end) that no range covers, in order (offsets from start). */
 typedef void (*synack_ooo_gap_fn)(void *ctx, uint32_t off, uint32_t len);
 void synack_ooo_each_gap(const synack_ooo_t *q, synack_seq_t start, synack_seq_t end, synack_ooo_gap_fn fn, void *ctx);

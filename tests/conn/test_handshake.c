@@ -635,6 +635,27 @@ static void data_on_syn_held(void) {
   fx_free(fx);
 }
 
+/* The window offered with the SYN-ACK counts from the SYN: once the held SYN data sits in the
+ * receive ring, the right edge stays where it was (irs + 1 + 4096), it does not move by the data
+ * (found by fuzz_tcp_state: the edge moved 1460 bytes past what the ring could hold). */
+static void small_rcvbuf(synack_config_t *c) { c->tcp_rcvbuf = 4096; }
+static void data_on_syn_keeps_right_edge(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, small_rcvbuf);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, SYNACK_MS(10), FX_S, 0, 0, .len = 1000);
+  fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(10), .win = 4096);
+  fx_inject(fx, SYNACK_MS(20), FX_A, 1001, 1);
+  fx_advance(fx, SYNACK_MS(100));
+  fx_frame_t f;
+  synack_dissect_t d;
+  REQUIRE(fx_pop_tcp(fx, &f, &d));
+  CHECK_EQ_U(d.tcp.ack - fx->peer_isn, 1001);
+  CHECK_EQ_U(d.tcp.window, 4096 - 1000); /* ack 1001 + 3096 = 4097: the edge of the SYN-ACK */
+  free(f.buf);
+  fx_free(fx);
+}
+
 /* Data on the third segment is accepted and delivered. */
 static void data_on_third_segment(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
@@ -731,7 +752,7 @@ TH_MAIN(TH_CASE(active_open_v4), TH_CASE(active_open_v6), TH_CASE(passive_open_v
         TH_CASE(dup_syn_at_halfopen), TH_CASE(delayed_syn_after_retransmission), TH_CASE(dup_synack_at_client),
         TH_CASE(dup_ack_at_server), TH_CASE(third_ack_lost_client_sends_data), TH_CASE(third_ack_lost_client_silent),
         TH_CASE(synack_retries_exhausted), TH_CASE(simultaneous_open), TH_CASE(simultaneous_open_synack_lost),
-        TH_CASE(data_on_syn_held), TH_CASE(data_on_third_segment), TH_CASE(old_dup_synack_at_syn_sent),
+        TH_CASE(data_on_syn_held), TH_CASE(data_on_syn_keeps_right_edge), TH_CASE(data_on_third_segment), TH_CASE(old_dup_synack_at_syn_sent),
         TH_CASE(old_dup_syn_at_listener), TH_CASE(closed_port_resets), TH_CASE(closed_port_resets_v6),
         TH_CASE(synack_timer_meets_dup_syn), TH_CASE(dup_syn_meets_synack_timer), TH_CASE(dup_syn_restarts_synack_backoff),
         TH_CASE(dup_syn_guard_5ms),

@@ -2,6 +2,7 @@
  * checked one by one (the first copy of each byte wins), the window edges, a FIN beyond a gap,
  * and the bounds of the out-of-order queue (bytes and ranges) with their drop counters. */
 #include "harness.h"
+#include "tcp_internal.h"
 #include "tcpfix.h"
 
 #define MS SYNACK_MS
@@ -347,7 +348,30 @@ static void random_overlaps_match_model(void) {
   for (uint64_t seed = 1; seed <= 6; seed++) random_run(seed * 0x9e3779b97f4a7c15ull, 400);
 }
 
-TH_MAIN(TH_CASE(random_overlaps_match_model), TH_CASE(overlap_left), TH_CASE(overlap_right), TH_CASE(overlap_covering),
+/* Data beyond the peer's FIN (the peer sends bytes past the end of its stream, out of order):
+ * once the FIN is taken the out-of-order bytes are discarded — no SACK block for them on the ACK
+ * of the FIN, and no range left at RCV.NXT (found by fuzz_tcp_state: the range [p+2, p+130)
+ * survived the FIN at p+1 and then started at RCV.NXT). */
+static void data_beyond_fin_discarded(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_SACK_PERM;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  fx_inject(fx, MS(100), FX_A, 2, 1, .len = 128);
+  fx_expect(fx, FX_A, 1, 1, .t = MS(100), .layout = "nop,nop,sack", .nsack = 1, .sack = { { 2, 130 } });
+  fx_inject(fx, MS(101), FX_FA, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_CLOSE_WAIT);
+  fx_expect(fx, FX_A, 1, 2, .layout = "", .t = MS(101), .within = MS(50)); /* the delayed ACK of the FIN */
+  char why[160] = "";
+  fx_check(synack_tcp_check_invariants(fx->st, why, sizeof why));
+  if (why[0]) fprintf(stderr, "invariant: %s\n", why);
+  uint8_t buf[256];
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 0); /* end of stream, none of the bytes beyond it */
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(data_beyond_fin_discarded), TH_CASE(random_overlaps_match_model), TH_CASE(overlap_left), TH_CASE(overlap_right), TH_CASE(overlap_covering),
         TH_CASE(overlap_covered),
         TH_CASE(overlap_exact_dup), TH_CASE(adjacent_right), TH_CASE(adjacent_left), TH_CASE(bridging_two_ranges),
         TH_CASE(in_order_over_held), TH_CASE(beyond_the_window), TH_CASE(ooo_bytes_bound), TH_CASE(ooo_ranges_bound),

@@ -10,6 +10,8 @@
 
 #include <synack/synack.h>
 
+#include "fuzz_arena.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PEER_ISN 4294960000u /* wraps during the run */
@@ -92,9 +94,18 @@ static void drain(ctx_t *c) {
   }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+/* The connection every input starts from: built once, then restored from a snapshot of the
+ * stack's arena (fuzz_arena.h), so that an input costs its own segments only. */
+static fz_arena_t arena;
+static fz_snap_t snap;
+static ctx_t base;
+static int base_sock;
+static uint32_t base_ts;
+
+static void setup(void) {
   synack_config_t cfg;
   synack_config_default(&cfg);
+  fz_arena_use(&arena, &cfg);
   cfg.link = SYNACK_LINK_IP;
   cfg.ip4 = synack_ip4(198, 18, 0, 1);
   cfg.tcp_rcvbuf = 16384; /* small: the window closes and the bounds are reached */
@@ -106,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   c.me = cfg.ip4;
   c.peer = synack_ip4(198, 18, 0, 2);
   c.st = synack_stack_new(&cfg, 0);
-  if (!c.st) return 0;
+  if (!c.st) abort();
   int l = synack_socket(c.st, SYNACK_AF_INET);
   synack_endpoint_t any = { .ip = { .family = SYNACK_AF_INET }, .port = LPORT };
   synack_bind(c.st, l, &any);
@@ -116,8 +127,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   drain(&c);
   send_seg(&c, PEER_ISN + 1, SYNACK_TCP_ACK, 0, true, ts, false);
   drain(&c);
-  int s = synack_accept(c.st, l, NULL);
-  if (s < 0) abort();
+  base_sock = synack_accept(c.st, l, NULL);
+  if (base_sock < 0) abort();
+  base = c;
+  base_ts = ts;
+  fz_snapshot(&arena, &snap);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (!base.st) setup();
+  fz_restore(&arena, &snap);
+  ctx_t c = base;
+  int s = base_sock;
+  uint32_t ts = base_ts;
   uint32_t got = 0; /* stream bytes read so far */
   static uint8_t buf[65536];
   size_t off = 0;
@@ -165,5 +187,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       info.rcv_nxt - (PEER_ISN + 1) != got)
     abort(); /* everything acknowledged in order was delivered */
   synack_stack_free(c.st);
+  fz_arena_check(&arena);
   return 0;
 }

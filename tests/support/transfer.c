@@ -111,6 +111,33 @@ static void server_recv(run_t *r, synack_time_t now) {
   }
 }
 
+/* cfg.drain: the server closes its listener; the simulator runs on (virtual time: TIME-WAIT's
+ * 2 MSL costs nothing) until both tables are empty, then each stack's leftovers are measured. */
+static void drain(run_t *r, synack_time_t limit, const int64_t mem0[2]) {
+  synack_stack_t *sts[2] = { r->a, r->b };
+  synack_close(r->b, synack_sim_now(r->sim), r->lsock);
+  r->lsock = -1;
+  if (r->ssock >= 0 && !r->s_eof) synack_close(r->b, synack_sim_now(r->sim), r->ssock);
+  synack_sim_flush(r->sim);
+  for (;;) {
+    size_t left = synack_conn_table(r->a, NULL, 0) + synack_conn_table(r->b, NULL, 0);
+    if (left == 0) {
+      r->res->drained = true;
+      break;
+    }
+    if (!synack_sim_step(r->sim) || synack_sim_now(r->sim) >= limit) break;
+    note_events(r, r->a, true);
+    note_events(r, r->b, false);
+    synack_sim_flush(r->sim);
+  }
+  for (int w = 0; w < 2; w++) {
+    r->res->conns_left[w] = synack_conn_table(sts[w], NULL, 0);
+    r->res->timers_left[w] = synack_stack_next_deadline(sts[w]) != SYNACK_TIME_NEVER;
+    r->res->mem_left[w] =
+        (int64_t)synack_stack_memory(sts[w]) - (int64_t)synack_stack_memory_cached(sts[w]) - mem0[w];
+  }
+}
+
 static void setup_config(synack_config_t *c, int w, const ts_xfer_cfg_t *cfg) {
   synack_config_default(c);
   c->link = SYNACK_LINK_ETHERNET;
@@ -151,6 +178,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
   int link = synack_sim_link(r.sim, na, nb, &cfg->ab, &cfg->ba);
   rc = -SYNACK_EINVAL;
   if (na < 0 || nb < 0 || link < 0) goto out;
+  int64_t mem0[2] = { (int64_t)synack_stack_memory(r.a), (int64_t)synack_stack_memory(r.b) };
   synack_stack_neigh_add(r.a, &cb.ip4, &cb.mac);
   synack_stack_neigh_add(r.b, &ca.ip4, &ca.mac);
   synack_stack_neigh_add(r.a, &cb.ip6, &cb.mac);
@@ -205,6 +233,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
     res->fast_retrans = c->events[SYNACK_CTR_TCP_FAST_RETRANS];
     res->rto_expired = c->events[SYNACK_CTR_TCP_RTO_EXPIRED];
     res->data_segs_out = c->events[SYNACK_CTR_TCP_SEGS_OUT];
+    res->counters_a = *c;
     res->rx_bad_csum = c->drops[SYNACK_DROP_TCP_BAD_CHECKSUM] + s->drops[SYNACK_DROP_TCP_BAD_CHECKSUM] +
                        c->drops[SYNACK_DROP_IP4_BAD_CHECKSUM] + s->drops[SYNACK_DROP_IP4_BAD_CHECKSUM];
     synack_tcp_info_t ti;
@@ -215,6 +244,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
     res->link_ab = *synack_sim_stats(r.sim, link, 0);
     res->link_ba = *synack_sim_stats(r.sim, link, 1);
   }
+  if (cfg->drain && res->completed) drain(&r, limit, mem0);
 out:
   if (r.sim) synack_sim_free(r.sim);
   if (r.a) synack_stack_free(r.a);

@@ -30,6 +30,9 @@ typedef struct {
   uint64_t seed;                  /* simulator and stack seeds */
   bool ipv6;                      /* connect over IPv6 (fd00::1 → fd00::2) instead of IPv4 */
   synack_time_t limit_us;         /* give up at this virtual time; 0 = 3600 s */
+  /* After the transfer, close the listener and run until both connection tables are empty
+   * (closes finished, TIME-WAIT expired), then report what each stack still holds (the soak). */
+  bool drain;
   /* Adjusts each stack's config after the harness defaults (which: 0 = client, 1 = server). */
   void (*hook)(synack_config_t *cfg, int which, void *user);
   void *user;
@@ -52,11 +55,18 @@ typedef struct {
   uint64_t retrans_segs;          /* counter TCP_RETRANS_SEGS */
   uint64_t fast_retrans, rto_expired;
   uint64_t data_segs_out;         /* counter TCP_SEGS_OUT of the client */
+  synack_counters_t counters_a;   /* all of the client's (the sender's) counters at the end */
   uint32_t cwnd_segs, ssthresh_segs; /* the sender's congestion state when the run stopped */
   /* What the link did (a→b then b→a). */
   synack_sim_dir_stats_t link_ab, link_ba;
   uint64_t rx_bad_csum;           /* checksum drops at both ends (IP + TCP) */
   uint64_t steps;                 /* simulator steps (a cost indicator) */
+  /* With cfg.drain (client then server): */
+  bool drained;                   /* both tables emptied before the time limit */
+  size_t conns_left[2];           /* entries left in each connection table */
+  bool timers_left[2];            /* a timer still armed (next deadline not NEVER) */
+  int64_t mem_left[2];            /* bytes held beyond the stack's memory after creation (the
+                                     freed-ring cache excluded): a leak when not 0 */
 } ts_xfer_result_t;
 
 /* Runs one transfer. Returns 0 when it ran (see res->completed / sha_equal), negative when the

@@ -49,6 +49,7 @@ void app_opts_usage(FILE *f) {
           "  --mac MAC             our MAC address (default 02:53:4b:00:00:01)\n"
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
+          "  --max-conns N         socket table size (default: sized from memory, printed by serve)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
@@ -200,7 +201,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf" };
+                                            "--sndbuf", "--rcvbuf", "--max-conns" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -255,6 +256,12 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       bad = *end || b < 4096 || b > (64ul << 20);
       if (k == 18) o->sndbuf = (uint32_t)b;
       else o->rcvbuf = (uint32_t)b;
+      break;
+    }
+    case 20: {
+      unsigned long n = strtoul(v, &end, 10);
+      bad = *end || n < 4 || n > (1ul << 22);
+      o->max_conns = (uint32_t)n;
       break;
     }
     default: return 0;
@@ -379,6 +386,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
    * gives away every ISN, SYN cookie and ephemeral port). --seed drives the impairments only. */
   cfg.random = synack_random_os;
   cfg.name = "synack";
+  cfg.max_sockets = o->max_conns ? o->max_conns : app_default_max_conns();
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
@@ -413,9 +421,9 @@ int app_net_start(app_net_t *a, const char *cmd) {
 
 int app_net_run(app_net_t *a, synack_time_t max_wait_us) { return synack_tap_loop_run(a->loop, a->st, max_wait_us); }
 
-static void print_impair(const char *dir, const synack_impair_stats_t *s) {
+static void print_impair(FILE *f, const char *dir, const synack_impair_stats_t *s) {
   if (!s->in) return;
-  fprintf(stderr,
+  fprintf(f,
           "  impair %-3s in %llu passed %llu lost %llu rule-dropped %llu dup %llu reordered %llu corrupted %llu "
           "delayed %llu full %llu\n",
           dir, (unsigned long long)s->in, (unsigned long long)s->passed, (unsigned long long)s->lost,
@@ -423,10 +431,19 @@ static void print_impair(const char *dir, const synack_impair_stats_t *s) {
           (unsigned long long)s->corrupted, (unsigned long long)s->delayed, (unsigned long long)s->dropped_full);
 }
 
-void app_net_finish(app_net_t *a) {
-  if (a->o.stats && a->loop) {
+uint32_t app_default_max_conns(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 1024;
+  uint64_t n = (uint64_t)pages * (uint64_t)page / (512u * 1024u);
+  return n < 1024 ? 1024 : n > 65536 ? 65536 : (uint32_t)n;
+}
+
+/* Driver statistics, every nonzero drop and event counter, and the memory the stack holds: what
+ * --stats prints at exit and what `serve` prints on SIGUSR1 (the attack suite reads it mid-run). */
+void app_print_stats(app_net_t *a, FILE *f) {
+  if (a->loop) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
-    fprintf(stderr,
+    fprintf(f,
             "driver: frames in %llu (gso %llu -> %llu segs, partial csum %llu, data-valid %llu) out %llu "
             "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu\n",
             (unsigned long long)s->frames_in, (unsigned long long)s->gso_in, (unsigned long long)s->gso_segs_in,
@@ -434,16 +451,29 @@ void app_net_finish(app_net_t *a) {
             (unsigned long long)s->frames_out, (unsigned long long)s->tso_out, (unsigned long long)s->tso_segs_out,
             (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
             (unsigned long long)s->wakeups);
-    print_impair("in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
-    print_impair("out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
-    if (a->st) {
-      const synack_counters_t *c = synack_stack_counters(a->st);
-      for (int i = 0; i < SYNACK_DROP__COUNT; i++)
-        if (c->drops[i])
-          fprintf(stderr, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i),
-                  (unsigned long long)c->drops[i]);
-    }
+    print_impair(f, "in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
+    print_impair(f, "out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
   }
+  if (!a->st) return;
+  const synack_counters_t *c = synack_stack_counters(a->st);
+  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
+    if (c->drops[i])
+      fprintf(f, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i),
+              (unsigned long long)c->drops[i]);
+  /* Machine-readable: "counter NAME VALUE", "drop-reason NAME VALUE", "memory BYTES cached BYTES". */
+  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
+    if (c->drops[i])
+      fprintf(f, "  drop-reason %s %llu\n", synack_drop_reason_name((synack_drop_reason_t)i),
+              (unsigned long long)c->drops[i]);
+  for (int i = 0; i < SYNACK_CTR__COUNT; i++)
+    if (c->events[i])
+      fprintf(f, "  counter %s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
+  fprintf(f, "  memory %zu cached %zu\n", synack_stack_memory(a->st), synack_stack_memory_cached(a->st));
+  fflush(f);
+}
+
+void app_net_finish(app_net_t *a) {
+  if (a->o.stats) app_print_stats(a, stderr);
   if (a->st) synack_stack_free(a->st);
   if (a->loop) synack_tap_loop_free(a->loop);
   a->st = NULL;

@@ -39,6 +39,7 @@ typedef struct {
   uint16_t port;
   bool rst;            /* abortive close (linger 0) after the first data */
   bool table_at_exit;
+  uint32_t backlog;    /* --backlog; 0 until the stack exists = its tcp_max_backlog */
   int listeners[2];
   conn_t **conns;      /* by socket handle */
   size_t nconns_cap;
@@ -73,8 +74,9 @@ static void dump_table(serve_t *s, FILE *f) {
   synack_conn_entry_t *e = calloc(n ? n : 1, sizeof *e);
   if (!e) return;
   n = synack_conn_table(s->net.st, e, n);
-  size_t listen = 0, tw = 0, other = 0;
+  size_t listen = 0, tw = 0, other = 0, halfopen = 0;
   for (size_t i = 0; i < n; i++) {
+    if (e[i].kind == SYNACK_CONN_HALFOPEN) halfopen++;
     if (e[i].state == SYNACK_TCP_LISTEN) listen++;
     else if (e[i].state == SYNACK_TCP_TIME_WAIT) tw++;
     else other++;
@@ -82,13 +84,19 @@ static void dump_table(serve_t *s, FILE *f) {
   fprintf(f, "serve-stats: accepted %llu requests %llu\n", (unsigned long long)s->accepted,
           (unsigned long long)s->requests);
   fprintf(f, "conn-table: %zu entries: listen %zu time-wait %zu other %zu\n", n, listen, tw, other);
+  fprintf(f, "conn-half-open: %zu\n", halfopen);
   for (size_t i = 0; i < n; i++) {
-    if (e[i].state == SYNACK_TCP_TIME_WAIT && n > 64) continue; /* the summary line counted them */
+    /* The summary line counted them: a table of thousands (a SYN flood, idle connections) is not listed. */
+    if ((e[i].state == SYNACK_TCP_TIME_WAIT || e[i].kind == SYNACK_CONN_HALFOPEN) && n > 64) continue;
+    if (n > 4096) break;
     char l[64], r[64];
     synack_ip_format(&e[i].local.ip, l, sizeof l);
     synack_ip_format(&e[i].remote.ip, r, sizeof r);
-    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu\n", synack_tcp_state_name(e[i].state), l, e[i].local.port,
-            r, e[i].remote.port, (unsigned long long)e[i].bytes_in, (unsigned long long)e[i].bytes_out);
+    /* expires-at: the entry's next timer on the stack's clock (µs), 0 for none. */
+    fprintf(f, "  %-12s %s.%u <> %s.%u in %llu out %llu expires-at %llu\n", synack_tcp_state_name(e[i].state), l,
+            e[i].local.port, r, e[i].remote.port, (unsigned long long)e[i].bytes_in,
+            (unsigned long long)e[i].bytes_out,
+            (unsigned long long)(e[i].expires == SYNACK_TIME_NEVER ? 0 : e[i].expires));
   }
   fflush(f);
   free(e);
@@ -299,14 +307,15 @@ static int listen_on(serve_t *s, int family) {
   ep.ip.family = (uint8_t)family;
   ep.port = s->port;
   int r = synack_bind(st, l, &ep);
-  if (r == 0) r = synack_listen(st, l, 1024);
+  if (r == 0) r = synack_listen(st, l, (int)s->backlog);
   return r < 0 ? r : l;
 }
 
 static void usage(void) {
   fprintf(stderr, "usage: synack serve --tap NAME --addr A/P [--addr6 A/P] [options] PORT (--echo | --discard | --http DIR)\n"
                   "  --rst     abort each connection (linger 0 → RST) once it has sent data\n"
-                  "  --table   print the connection table at exit (SIGUSR1 prints it any time)\n");
+                  "  --table   print the connection table at exit (SIGUSR1 prints it any time, with the counters)\n"
+                  "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n");
   app_opts_usage(stderr);
 }
 
@@ -327,6 +336,12 @@ int synack_cmd_serve(int argc, char **argv) {
       s->root = argv[++i];
     } else if (strcmp(argv[i], "--rst") == 0) s->rst = true;
     else if (strcmp(argv[i], "--table") == 0) s->table_at_exit = true;
+    else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
+      char *end;
+      long b = strtol(argv[++i], &end, 10);
+      if (*end || b < 1 || b > 1 << 20) goto bad;
+      s->backlog = (uint32_t)b;
+    }
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage();
       free(s);
@@ -347,7 +362,14 @@ int synack_cmd_serve(int argc, char **argv) {
     app_net_finish(&s->net);
     free(s);
     return 1;
-  }
+  }  const synack_config_t *cfg = synack_stack_config(s->net.st);
+  if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
+  if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
+  /* Printed even with --quiet: what the server will hold before it refuses (counted). */
+  fprintf(stderr, "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u\n",
+          cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
+          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait);
+
   s->listeners[0] = s->listeners[1] = -1;
   if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
   s->listeners[1] = listen_on(s, SYNACK_AF_INET6);
@@ -375,6 +397,9 @@ int synack_cmd_serve(int argc, char **argv) {
     if (app_usr1) {
       app_usr1 = 0;
       dump_table(s, stdout);
+      app_print_stats(&s->net, stdout);
+      printf("end-of-stats\n");
+      fflush(stdout);
     }
   }
   if (s->table_at_exit) dump_table(s, stdout);
