@@ -85,6 +85,31 @@ static void time_forms(void) {
   CHECK_EQ_I(s.events[6].end.us, 1000000);
   CHECK_EQ_I(s.events[6].line, 7);
   drill_script_free(&s);
+  /* packetdrill: in `+T...E` E is relative too (to the previous event, like T), so it is kept
+   * relative to the call's start: +0.1...0.3 returns 0.2 s after it starts. Blanks around '...'
+   * and '~' are allowed. */
+  s = parse_ok("1 close(3) = 0\n"
+               "+0.1...0.3 accept(3, ..., ...) = 4\n"
+               "+0 ... 0.5 read(4, ..., 10) = 10\n"
+               "3 ...  4 read(4, ..., 10) = 10\n"
+               "+0.1 ~ +0.3 > . 1:1(0) ack 1\n");
+  REQUIRE(s.nevents == 5);
+  CHECK(s.events[1].blocking);
+  CHECK_EQ_I(s.events[1].t.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[1].t.us, 100000);
+  CHECK_EQ_I(s.events[1].end.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[1].end.us, 200000);
+  CHECK(s.events[2].blocking);
+  CHECK_EQ_I(s.events[2].end.kind, DRILL_T_REL);
+  CHECK_EQ_I(s.events[2].end.us, 500000);
+  CHECK(s.events[3].blocking);
+  CHECK_EQ_I(s.events[3].end.kind, DRILL_T_ABS);
+  CHECK_EQ_I(s.events[3].end.us, 4000000);
+  CHECK(s.events[4].has_range);
+  CHECK_EQ_I(s.events[4].t2.us, 300000);
+  drill_script_free(&s);
+  parse_err("0 close(3) = 0\n+0.5...0.2 read(4, ..., 1) = 1\n",
+            "t.pkt:2:1: a blocking call cannot return before it starts");
 }
 
 static void packet_line(void) {
@@ -200,6 +225,11 @@ static void syscalls(void) {
   CHECK_STR(c->args[3].items[0].text, "ECONNRESET");
   CHECK_EQ_I(s.events[5].call.args[3].items[0].num, 0x4000);
   drill_script_free(&s);
+  /* a symbolic result may join symbols with '|' */
+  s = parse_ok("0 fcntl(3, F_GETFL) = O_RDWR | O_NONBLOCK (flags)\n");
+  CHECK(s.events[0].call.result_is_sym);
+  CHECK_STR(s.events[0].call.result_sym, "O_RDWR|O_NONBLOCK");
+  drill_script_free(&s);
 }
 
 static void shell_code_header(void) {
@@ -283,6 +313,55 @@ static void syntax_errors(void) {
             "t.pkt:3:1: an untimed command may only come before the first or after the last event");
   parse_err("0...1 > . 1:1(0) ack 1\n", "t.pkt:1:1: 'T...E' is only allowed on system calls");
   parse_err("/* open", "t.pkt:1:1: unterminated comment");
+  parse_err("0 < (ect01) . 1:1(0) win 1\n", "t.pkt:1:13: 'ect01' (either ECT codepoint) is only allowed on '>' lines");
+  parse_err("0 > (flowlabel 0x100000) . 1:1(0)\n", "t.pkt:1:6: flowlabel out of range (20 bits)");
+}
+
+/* A backslash-newline inside a back-quoted command joins the lines, as in the shell. */
+static void shell_continuation(void) {
+  drill_script_t s = parse_ok("`../common/defaults.sh\n"
+                              "./set_sysctls.py /proc/sys/net/ipv4/tcp_sack=0 \\\n"
+                              "  /proc/sys/net/ipv4/tcp_timestamps=0`\n"
+                              "0 close(3) = 0\n");
+  REQUIRE(s.nevents == 2);
+  CHECK_STR(s.events[0].text, "../common/defaults.sh\n./set_sysctls.py /proc/sys/net/ipv4/tcp_sack=0   "
+                              "/proc/sys/net/ipv4/tcp_timestamps=0");
+  CHECK_EQ_I(s.events[1].line, 4);
+  drill_script_free(&s);
+}
+
+/* $((EXPR)) in values: shell arithmetic (C precedence, hex and octal numbers). */
+static void arithmetic(void) {
+  drill_script_t s = parse_ok("0 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [$((64 * 1024))], 4) = 0\n"
+                              "+0 write(4, ..., $((1 + 2 * 3 - (4 << 1)))) = $((0x10 | 010))\n");
+  REQUIRE(s.nevents == 2);
+  CHECK_EQ_I(s.events[0].call.args[3].items[0].kind, DRILL_ARG_INT);
+  CHECK_EQ_I(s.events[0].call.args[3].items[0].num, 65536);
+  CHECK_EQ_I(s.events[1].call.args[2].num, -1);
+  CHECK_EQ_I(s.events[1].call.result, 24);
+  drill_script_free(&s);
+  parse_err("0 write(4, ..., $((2 +))) = 2\n", "t.pkt:1:17: expected a number in $(( ))");
+  parse_err("0 write(4, ..., $((2) = 2\n", "t.pkt:1:17: unterminated $((");
+}
+
+/* packetdrill's sized struct members: msg_name(...)=..., msg_iov(1)=[{...}], msg_control(N)=[]. */
+static void sized_members(void) {
+  drill_script_t s = parse_ok("0 sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{iov_base=..., iov_len=10}, "
+                              "{iov_base=..., iov_len=20}], msg_control(0)=[], msg_flags=0}, 0) = 30\n");
+  REQUIRE(s.nevents == 1);
+  const drill_arg_t *m = &s.events[0].call.args[1];
+  REQUIRE(m->kind == DRILL_ARG_STRUCT && m->n == 4);
+  CHECK_STR(m->items[0].name, "msg_name");
+  CHECK(m->items[0].has_size && m->items[0].size == -1);
+  CHECK_EQ_I(m->items[0].kind, DRILL_ARG_ELLIPSIS);
+  CHECK_STR(m->items[1].name, "msg_iov");
+  CHECK(m->items[1].has_size && m->items[1].size == 2);
+  REQUIRE(m->items[1].kind == DRILL_ARG_ARRAY && m->items[1].n == 2);
+  CHECK_EQ_I(m->items[1].items[1].items[1].num, 20);
+  CHECK(m->items[2].has_size && m->items[2].size == 0 && m->items[2].n == 0);
+  CHECK(!m->items[3].has_size);
+  drill_script_free(&s);
+  parse_err("0 sendmsg(4, {msg_iov(x)=[]}, 0) = 0\n", "t.pkt:1:23: expected a size or '...' in msg_iov(...)");
 }
 
 /* The expected-line renderer used in failure messages writes the line back in script syntax. */
@@ -290,6 +369,7 @@ static void render_expected(void) {
   static const char *lines[] = {
     "> S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 1 ecr 7,nop,wscale 7>",
     "> (ect0,tos 0x02,ttl 64) FP. 1:1001(1000) ack 101 urg 3 <...>",
+    "> (ect01,flowlabel 0x12345) . 1:1(0) ack 1",
     "< . ...(10) ack 7 win 100 <sack 1:2 3:4,FO 0a0b,nop,eol>",
     "> R 5:5(0)!",
     "< icmp unreachable frag_needed mtu 1200 [1:1001(1000)]",
@@ -307,4 +387,5 @@ static void render_expected(void) {
 
 TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(icmp_line),
         TH_CASE(syscalls), TH_CASE(shell_code_header), TH_CASE(ifdef_and_defines), TH_CASE(unsupported_option),
-        TH_CASE(syntax_errors), TH_CASE(render_expected))
+        TH_CASE(syntax_errors), TH_CASE(render_expected), TH_CASE(shell_continuation), TH_CASE(arithmetic),
+        TH_CASE(sized_members))

@@ -174,10 +174,42 @@ static void payload_check(void) {
 static void unsupported(void) {
   CHECK_EQ_I(run("--wire_client=x\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:1: header option --wire_client not supported\n");
+  /* packetdrill's tun routing options: no effect here, but they must be addresses */
+  CHECK_EQ_I(run("--gateway_ip=192.168.0.1\n--netmask_ip=255.255.0.0\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run("--gateway_ip=gw\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:1: --gateway_ip=gw: not an address\n");
   CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n"), DRILL_UNSUPPORTED);
-  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., ...) = 0\n"),
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, [1], [4]) = 0\n"),
              DRILL_UNSUPPORTED);
-  CHECK(strstr(msg, "socket option TCP_INFO not supported") != NULL);
+  CHECK_STR(msg, "t.pkt:2: getsockopt TCP_INFO: the value must be written {tcpi_FIELD=VALUE, ...} or ...\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=TCP_CLOSE, tcpi_fackets=0}, [104]) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: TCP_INFO field tcpi_fackets not available\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., [104]) = 0\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_INFO, [1], 4) = -1 ENOPROTOOPT\n"),
+             DRILL_PASS);
+  /* TCP_CONGESTION by Linux's names */
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"reno\", [16]) = 0\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", 5) = 0\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", [16]) = 0\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 getsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", [16]) = 0\n"),
+             DRILL_FAIL);
+  CHECK(strstr(msg, "getsockopt TCP_CONGESTION = \"reno\", expected \"cubic\"") != NULL);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+                 "+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, \"bbr\", 3) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: setsockopt TCP_CONGESTION \"bbr\": synack has reno and cubic\n");
+  /* getsockopt TCP_INFO compares the written fields */
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_ESTABLISHED, tcpi_snd_mss=1460, "
+                             "tcpi_unacked=0, tcpi_rto=...}, [104]) = 0\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=TCP_SYN_RECV}, [104]) = 0\n"), DRILL_FAIL);
+  CHECK(strstr(msg, "t.pkt:8: getsockopt TCP_INFO tcpi_state = 1, expected 3") != NULL);
   /* a value synack_stack_set_config refuses on the timeline */
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.rexmit_min=0`\n"),
              DRILL_UNSUPPORTED);
@@ -188,6 +220,38 @@ static void unsupported(void) {
              DRILL_PASS);
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sockstat | grep -c 'ESTAB.*' | grep 1`\n"),
              DRILL_UNSUPPORTED);
+  /* what the runner cannot honour in a call is UNSUPPORTED, never ignored or failed */
+#define SOCK3 "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
+  CHECK_EQ_I(run(SOCK3 "+0 poll([{fd=3, events=POLLIN, revents=0, extra=1}], 1, 0) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: poll: unknown pollfd member extra\n");
+  CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFL, O_RDWR|0x400) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: fcntl F_SETFL 0x402: only O_NONBLOCK is emulated\n");
+  CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFD, FD_CLOEXEC) = 0\n+0 fcntl(3, F_GETFD) = 1\n"), DRILL_PASS);
+  CHECK_EQ_I(run(SOCK3 "+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0, x=2}, 8) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: setsockopt SO_LINGER: unknown member x\n");
+  CHECK_EQ_I(run(SOCK3 "+0 splice(3, NULL, 4, NULL, 10, 0) = 10\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: system call splice() not supported\n");
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create1(0) = 5\n+0 read(5, ..., 10) = -1 EINVAL\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:3: read() on an epoll fd not emulated\n");
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create1(0) = 5\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN|EPOLLWAKEUP, fd=3}) = 0\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_EQ_I(run(SOCK3 "+0 epoll_create(0) = -1 EINVAL\n+0 epoll_create1(0x1) = -1 EINVAL\n"
+                       "+0 epoll_ctl(9, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EBADF\n"
+                       "+0 epoll_create1(EPOLL_CLOEXEC) = 5\n+0 fcntl(5, F_GETFD) = 1\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_MOD, 3, {events=EPOLLIN, fd=3}) = -1 ENOENT\n"
+                       "+0 epoll_ctl(5, EPOLL_CTL_ADD, 5, {events=EPOLLIN, fd=5}) = -1 EINVAL\n"
+                       "+0 close(3) = 0\n+0 epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EBADF\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run(SOCK3 "+0 accept4(3, ..., ..., 0x1) = -1 EINVAL\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: accept4: flags 0x1 not supported\n");
+  CHECK_EQ_I(run(SOCK3 "+0 recvmsg(3, {msg_iov(2)=[{iov_base=..., iov_len=1}], msg_flags=0}, 0) = 1\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: recvmsg: msg_iov(2) lists 1 elements\n");
+  CHECK_EQ_I(run(SOCK3 "+0 sendmsg(3, {msg_name(...)=[1], msg_iov(1)=[{iov_base=..., iov_len=1}]}, 0) = 1\n"),
+             DRILL_UNSUPPORTED);
+#undef SOCK3
   CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -P udp | grep -c x | grep 0`\n"), DRILL_UNSUPPORTED);
   CHECK(strstr(msg, "sockstat -P udp: synack's table holds TCP only") != NULL);
 }
@@ -280,7 +344,8 @@ static void sysctl_table(void) {
   CHECK_EQ_U(c.tcp_delack_ms, 100);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.sack.enable", "x", why, sizeof why), -1);
   CHECK_STR(why, "sysctl net.inet.tcp.sack.enable=x: bad value");
-  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "2", why, sizeof why), -1);
+  /* an unknown name is -2 (a value the stack cannot take is -1) */
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "2", why, sizeof why), -2);
   CHECK_STR(why, "sysctl net.ipv4.tcp_frto not mapped to synack's configuration");
 }
 

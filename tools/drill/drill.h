@@ -3,8 +3,8 @@
  * drill_parse.c turns a script's text into a drill_script_t (no stack involved, so the parser
  * is unit-tested on its own); drill_run.c executes it against one stack on virtual time;
  * drill_pkt.c builds the peer's packets and compares/renders the stack's; drill_call.c runs the
- * system calls; drill_shell.c answers back-quoted shell lines and %{ }% blocks; drill_main.c is
- * the command line. drill_int.h holds the state of one run. */
+ * system calls (drill_epoll.c the epoll ones); drill_shell.c answers back-quoted shell lines
+ * and %{ }% blocks; drill_main.c is the command line. drill_int.h holds the state of one run. */
 #ifndef SYNACK_TOOLS_DRILL_H
 #define SYNACK_TOOLS_DRILL_H
 
@@ -57,12 +57,14 @@ typedef enum { DRILL_OPTS_NONE = 0, DRILL_OPTS_ANY, DRILL_OPTS_LIST } drill_optm
 #define DRILL_ECN_ECT1 1
 #define DRILL_ECN_ECT0 2
 #define DRILL_ECN_CE 3
+#define DRILL_ECN_ECT01 4 /* '>' lines: ECT(0) or ECT(1) */
 
 typedef struct {
   char dir;                /* '<' injected by the peer, '>' sent by the stack */
   /* ipinfo */
-  bool has_ecn, has_tos, has_ttl;
+  bool has_ecn, has_tos, has_ttl, has_flowlabel;
   uint8_t ecn, tos, ttl;
+  uint32_t flowlabel;      /* IPv6 flow label (20 bits) */
   /* ICMP injection */
   bool icmp;
   char icmp_type[24], icmp_code[24];
@@ -95,6 +97,8 @@ typedef struct drill_arg {
   int64_t num;
   char *text;              /* SYM, STRING; field name for STRUCT members in `name` */
   char *name;              /* member name inside a STRUCT, else NULL */
+  bool has_size;           /* a sized member name: msg_iov(1)=..., msg_name(...)=... */
+  int64_t size;            /* its size (-1 for '...') */
   int n;
   struct drill_arg *items;
 } drill_arg_t;
@@ -151,6 +155,11 @@ void drill_script_free(drill_script_t *s);
 
 /* Parses a time value in seconds ("1.5", ".1", "12") to microseconds; returns chars used or 0. */
 size_t drill_parse_seconds(const char *s, int64_t *us);
+/* Shell arithmetic: evaluates the text inside $(( )) (C operators, numbers in decimal, 0x hex
+ * and 0 octal; no variables). Returns 0, or -1 with the reason in why. */
+int drill_arith(const char *s, size_t n, int64_t *v, char *why, size_t whycap);
+/* Length of a "$((...))" at s (0 when s does not start one or it is not closed on this line). */
+size_t drill_arith_len(const char *s, size_t n);
 /* Parses a flags word ("S.", "FP.", "-"); returns true on success. */
 bool drill_parse_flags(const char *s, size_t n, uint8_t *flags);
 /* Renders flags the script way ("S.", "F.", "-"). */
@@ -176,8 +185,9 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
 
 /* ---------------------------------------------------------------- shell / sysctl */
 
-/* Applies one sysctl (Linux or FreeBSD name, docs/drill.md) to cfg. Returns 0, or -1 with the
- * reason in why (the script is then UNSUPPORTED). */
+/* Applies one sysctl (Linux or FreeBSD name, docs/drill.md) to cfg. Returns 0, or with the
+ * reason in why (the script is then UNSUPPORTED) -1 for a value the stack cannot take, -2 for a
+ * name the runner does not know. */
 int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value, char *why, size_t whycap);
 
 #endif

@@ -13,9 +13,17 @@
 /* Linux values, so that numbers written in scripts mean what they mean there. */
 #define D_O_RDWR 0x2
 #define D_O_NONBLOCK 0x800
+#define D_O_ACCMODE 0x3
+#define D_SOCK_CLOEXEC 0x80000
+#define D_F_GETFD 1
+#define D_F_SETFD 2
+#define D_F_GETFL 3
+#define D_F_SETFL 4
+#define D_FD_CLOEXEC 1
 #define D_MSG_PEEK 0x2
 #define D_MSG_DONTWAIT 0x40
 #define D_MSG_MORE 0x8000
+#define D_MSG_NOSIGNAL 0x4000
 #define D_SIOCINQ 0x541b
 #define D_SIOCOUTQ 0x5411
 
@@ -30,10 +38,16 @@ static const sym_t symbols[] = {
   { "IPPROTO_IP", 0 }, { "IPPROTO_TCP", 6 }, { "IPPROTO_UDP", 17 }, { "IPPROTO_IPV6", 41 },
   { "SOL_SOCKET", 1 }, { "SOL_TCP", 6 }, { "SOL_IP", 0 }, { "SOL_IPV6", 41 },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", D_O_RDWR }, { "O_NONBLOCK", D_O_NONBLOCK },
-  { "F_GETFL", 3 }, { "F_SETFL", 4 },
+  { "F_GETFL", D_F_GETFL }, { "F_SETFL", D_F_SETFL }, { "F_GETFD", D_F_GETFD }, { "F_SETFD", D_F_SETFD },
+  { "FD_CLOEXEC", D_FD_CLOEXEC }, { "SOCK_CLOEXEC", D_SOCK_CLOEXEC }, { "O_CLOEXEC", D_SOCK_CLOEXEC },
+  { "EPOLLIN", D_POLLIN }, { "EPOLLPRI", D_POLLPRI }, { "EPOLLOUT", D_POLLOUT }, { "EPOLLERR", D_POLLERR },
+  { "EPOLLHUP", D_POLLHUP }, { "EPOLLRDNORM", D_POLLRDNORM }, { "EPOLLWRNORM", D_POLLWRNORM },
+  { "EPOLLRDHUP", D_POLLRDHUP }, { "EPOLLONESHOT", DRILL_EPOLLONESHOT }, { "EPOLLET", DRILL_EPOLLET },
+  { "EPOLLEXCLUSIVE", DRILL_EPOLLEXCLUSIVE }, { "EPOLLWAKEUP", DRILL_EPOLLWAKEUP },
+  { "EPOLL_CTL_ADD", 1 }, { "EPOLL_CTL_DEL", 2 }, { "EPOLL_CTL_MOD", 3 }, { "EPOLL_CLOEXEC", D_SOCK_CLOEXEC },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
-  { "MSG_NOSIGNAL", 0x4000 }, { "MSG_OOB", 0x1 }, { "MSG_WAITALL", 0x100 },
+  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", 0x1 }, { "MSG_WAITALL", 0x100 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
@@ -68,7 +82,7 @@ static const sym_t errnos[] = {
   { "ENOTCONN", SYNACK_ENOTCONN }, { "ETIMEDOUT", SYNACK_ETIMEDOUT }, { "ECONNREFUSED", SYNACK_ECONNREFUSED },
   { "EHOSTUNREACH", SYNACK_EHOSTUNREACH }, { "EALREADY", SYNACK_EALREADY }, { "EINPROGRESS", SYNACK_EINPROGRESS },
   { "ENOTSOCK", 88 }, { "EMSGSIZE", 90 }, { "EDESTADDRREQ", 89 }, { "EINTR", 4 }, { "ENETDOWN", 100 },
-  { "EHOSTDOWN", 112 }, { "ENETRESET", 102 }, { "EPROTO", 71 },
+  { "EHOSTDOWN", 112 }, { "ENETRESET", 102 }, { "EPROTO", 71 }, { "EEXIST", 17 }, { "ELOOP", 40 },
 };
 
 bool drill_symbol(const char *name, int64_t *v) {
@@ -164,6 +178,80 @@ static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *leve
   return NULL;
 }
 
+/* getsockopt(fd, SOL_TCP, TCP_INFO, {tcpi_X=V, ...}, LEN): each written field is compared with
+ * synack_tcp_info's (the fields %{ }% blocks know); an unknown field is UNSUPPORTED. */
+static bool is_tcp_info(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
+  if (name->kind == DRILL_ARG_SYM) return strcmp(name->text, "TCP_INFO") == 0;
+  int64_t lv, nv;
+  return level->kind != DRILL_ARG_SYM && name->kind == DRILL_ARG_INT && drill_arg_int(r, level, &lv) &&
+         drill_arg_int(r, name, &nv) && lv == 6 && nv == 11;
+}
+
+static bool tcp_info_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, bool set, int64_t *ret) {
+  if (set) {
+    *ret = -SYNACK_ENOPROTOOPT; /* TCP_INFO is read-only */
+    return true;
+  }
+  synack_tcp_info_t ti;
+  if (r->tg->tcp_info(r, f->sock, &ti) != 0) {
+    drill_unsupported(r, "%s TCP_INFO: no TCP information for fd %d", n, f->label);
+    return true;
+  }
+  r->last_conn_label = f->label;
+  *ret = 0;
+  if (va->kind == DRILL_ARG_ELLIPSIS) return true;
+  if (va->kind != DRILL_ARG_STRUCT) {
+    drill_unsupported(r, "%s TCP_INFO: the value must be written {tcpi_FIELD=VALUE, ...} or ...", n);
+    return true;
+  }
+  for (int k = 0; k < va->n && !r->done; k++) {
+    const drill_arg_t *m = &va->items[k];
+    int64_t got, want;
+    if (!drill_tcpi_field(&ti, m->name, &got)) {
+      drill_unsupported(r, "TCP_INFO field %s not available", m->name);
+      return true;
+    }
+    if (m->kind == DRILL_ARG_ELLIPSIS) continue;
+    if (!drill_arg_int(r, m, &want)) return true;
+    if (got != want) drill_fail(r, "%s TCP_INFO %s = %lld, expected %lld", n, m->name, (long long)got, (long long)want);
+  }
+  return true;
+}
+
+/* setsockopt/getsockopt(fd, SOL_TCP, TCP_CONGESTION, "NAME", LEN): Linux's names of the two
+ * algorithms synack has ("reno" is NewReno there, "cubic"); another name is UNSUPPORTED. */
+static bool tcp_congestion_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, bool set,
+                               int64_t *ret) {
+  static const struct { const char *name; int algo; } algos[] = {
+    { "reno", SYNACK_CC_NEWRENO }, { "cubic", SYNACK_CC_CUBIC },
+  };
+  if (set) {
+    if (va->kind != DRILL_ARG_STRING) {
+      drill_unsupported(r, "%s TCP_CONGESTION: the value must be a \"name\"", n);
+      return true;
+    }
+    for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
+      if (strcmp(algos[k].name, va->text) == 0) {
+        *ret = r->tg->setsockopt(r, f->sock, SYNACK_TCP_CONGESTION, algos[k].algo);
+        return true;
+      }
+    drill_unsupported(r, "%s TCP_CONGESTION \"%s\": synack has reno and cubic", n, va->text);
+    return true;
+  }
+  int v = -1;
+  *ret = r->tg->getsockopt(r, f->sock, SYNACK_TCP_CONGESTION, &v);
+  if (*ret != 0 || va->kind == DRILL_ARG_ELLIPSIS) return true;
+  const char *got = "?";
+  for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
+    if (algos[k].algo == v) got = algos[k].name;
+  if (va->kind != DRILL_ARG_STRING) {
+    drill_unsupported(r, "%s TCP_CONGESTION: the value must be a \"name\" or ...", n);
+    return true;
+  }
+  if (strcmp(got, va->text) != 0) drill_fail(r, "%s TCP_CONGESTION = \"%s\", expected \"%s\"", n, got, va->text);
+  return true;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
@@ -175,7 +263,7 @@ static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
   return drill_fd(r, (int)label);
 }
 
-static drill_fd_t *new_fd(drill_run_t *r, int label, int sock) {
+drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock) {
   drill_fd_t *f = drill_fd(r, label);
   if (!f) {
     if (r->nfds == DRILL_MAX_FDS) return NULL;
@@ -187,9 +275,33 @@ static drill_fd_t *new_fd(drill_run_t *r, int label, int sock) {
   return f;
 }
 
-static void drop_fd(drill_run_t *r, drill_fd_t *f) {
+void drill_fd_closed(drill_run_t *r, drill_fd_t *f) {
+  if (f->epoll) {
+    r->epolls[f->epoll - 1].used = false;
+  } else {
+    /* closing the last reference removes the file from every epoll interest list */
+    for (int e = 0; e < DRILL_MAX_EPOLL; e++) {
+      drill_epoll_t *ep = &r->epolls[e];
+      for (int k = 0; ep->used && k < ep->nregs;)
+        if (ep->regs[k].label == f->label)
+          ep->regs[k] = ep->regs[--ep->nregs];
+        else
+          k++;
+    }
+  }
   int k = (int)(f - r->fds);
   r->fds[k] = r->fds[--r->nfds];
+}
+
+/* Calls that take a socket fd first (others are dispatched before the fd is looked up). */
+static bool known_fd_call(const char *n) {
+  static const char *const names[] = {
+    "bind", "listen", "accept", "accept4", "connect", "close", "shutdown", "read", "recv", "recvfrom",
+    "recvmsg", "write", "send", "sendto", "sendmsg", "fcntl", "setsockopt", "getsockopt", "ioctl",
+  };
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (strcmp(names[k], n) == 0) return true;
+  return false;
 }
 
 static bool nargs_ok(drill_run_t *r, const drill_call_t *c, int lo, int hi) {
@@ -198,6 +310,14 @@ static bool nargs_ok(drill_run_t *r, const drill_call_t *c, int lo, int hi) {
     return false;
   }
   return true;
+}
+
+uint32_t drill_poll_bits(drill_run_t *r, drill_fd_t *f) {
+  if (f->epoll) {
+    drill_unsupported(r, "polling an epoll fd is not emulated");
+    return 0;
+  }
+  return r->tg->poll_bits(r, f); /* Linux bits from the target (drill_synack.c, drill_kernel.c) */
 }
 
 static bool is_connected_state(synack_tcp_state_t s) {
@@ -225,9 +345,169 @@ static void learn_flow(drill_run_t *r, int sock) {
 
 #define BUF_MAX (16u << 20)
 
+/* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values). */
+static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
+                    int64_t *ret) {
+  if (len < 0 || len > BUF_MAX) {
+    drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
+    return true;
+  }
+  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT)) {
+    drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
+    return true;
+  }
+  r->last_conn_label = f->label;
+  uint8_t *buf = malloc((size_t)len + 1);
+  if (!buf) return true;
+  int64_t got = r->tg->recv(r, f->sock, buf, (size_t)len, (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0);
+  for (int64_t k = 0; k < got; k++) {
+    /* the bytes must be the peer's stream, in order */
+    uint8_t want = drill_stream_byte(f->rd_off + (uint32_t)k);
+    if (buf[k] != want) {
+      drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n,
+                 f->rd_off + (uint32_t)k, buf[k], want);
+      break;
+    }
+  }
+  if (got > 0 && !(flags & D_MSG_PEEK)) f->rd_off += (uint32_t)got;
+  free(buf);
+  if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
+  *ret = got;
+  return true;
+}
+
+/* write/send/sendto/sendmsg: len bytes of the stream pattern with flags (Linux values). */
+static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_t *pend, int64_t len, int64_t flags,
+                    bool may_block, int64_t *ret) {
+  if (len < 0 || len > BUF_MAX) {
+    drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
+    return true;
+  }
+  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL)) {
+    drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
+    return true;
+  }
+  r->last_conn_label = f->label;
+  int64_t done = pend ? pend->done : 0;
+  size_t want = (size_t)(len - done);
+  uint8_t *buf = calloc(want + 1, 1);
+  if (!buf) return true;
+  for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
+  int64_t put = r->tg->send(r, f->sock, buf, want, (flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0);
+  if (put > 0) f->wr_off += (uint32_t)put;
+  free(buf);
+  bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
+  if (put >= 0) done += put;
+  if (block_ok && pend && done < len && (put >= 0 || put == -SYNACK_EAGAIN)) {
+    pend->done = done;
+    return false;
+  }
+  *ret = done > 0 ? done : put;
+  return true;
+}
+
+/* The name of a struct member's value for messages ("IP_TOS", or the number). */
+static void arg_text(const drill_arg_t *a, char *buf, size_t cap) {
+  if (a && a->kind == DRILL_ARG_SYM)
+    snprintf(buf, cap, "%s", a->text);
+  else if (a && a->kind == DRILL_ARG_INT)
+    snprintf(buf, cap, "%lld", (long long)a->num);
+  else
+    snprintf(buf, cap, "?");
+}
+
+static const drill_arg_t *member(const drill_arg_t *s, const char *name) {
+  for (int k = 0; k < s->n; k++)
+    if (s->items[k].name && strcmp(s->items[k].name, name) == 0) return &s->items[k];
+  return NULL;
+}
+
+/* packetdrill's struct msghdr: {msg_name(...)=..., msg_iov(N)=[{iov_base=..., iov_len=L}, ...],
+ * msg_control(N)=[cmsg...], msg_flags=F}. The length is the sum of the iov_len; any control
+ * message makes the call UNSUPPORTED (naming it): synack has no ancillary data. */
+static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
+                       bool *has_msg_flags) {
+  *len = 0;
+  *msg_flags = 0;
+  *has_msg_flags = false;
+  if (m->kind != DRILL_ARG_STRUCT) {
+    drill_unsupported(r, "%s: the message must be written {msg_name(...)=..., msg_iov(N)=[...], ...}", n);
+    return false;
+  }
+  bool has_iov = false;
+  for (int k = 0; k < m->n; k++) {
+    const drill_arg_t *it = &m->items[k];
+    if (strcmp(it->name, "msg_name") == 0 || strcmp(it->name, "msg_namelen") == 0) {
+      /* the runner supplies the address, as for connect */
+      if (it->kind != DRILL_ARG_ELLIPSIS && it->kind != DRILL_ARG_NULL) {
+        drill_unsupported(r, "%s: %s other than ... or NULL not supported", n, it->name);
+        return false;
+      }
+    } else if (strcmp(it->name, "msg_iov") == 0) {
+      has_iov = true;
+      if (it->kind != DRILL_ARG_ARRAY) {
+        drill_unsupported(r, "%s: msg_iov must be an array [{iov_base=..., iov_len=N}, ...]", n);
+        return false;
+      }
+      if (it->has_size && it->size >= 0 && it->size != it->n) {
+        drill_unsupported(r, "%s: msg_iov(%lld) lists %d elements", n, (long long)it->size, it->n);
+        return false;
+      }
+      for (int j = 0; j < it->n; j++) {
+        const drill_arg_t *iov = &it->items[j];
+        const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
+        for (int q = 0; iov->kind == DRILL_ARG_STRUCT && q < iov->n; q++)
+          if (strcmp(iov->items[q].name, "iov_base") != 0 && strcmp(iov->items[q].name, "iov_len") != 0) {
+            drill_unsupported(r, "%s: unknown iovec member %s", n, iov->items[q].name);
+            return false;
+          }
+        int64_t x;
+        if (!l) {
+          drill_unsupported(r, "%s: each msg_iov element needs iov_len", n);
+          return false;
+        }
+        if (!drill_arg_int(r, l, &x)) return false;
+        *len += x;
+      }
+    } else if (strcmp(it->name, "msg_iovlen") == 0) {
+      /* redundant with msg_iov(N) */
+    } else if (strcmp(it->name, "msg_control") == 0 || strcmp(it->name, "msg_controllen") == 0) {
+      if (it->kind == DRILL_ARG_NULL || it->kind == DRILL_ARG_ELLIPSIS || (it->kind == DRILL_ARG_INT && it->num == 0) ||
+          (it->kind == DRILL_ARG_ARRAY && it->n == 0))
+        continue;
+      char names[160] = "";
+      size_t k2 = 0;
+      for (int j = 0; it->kind == DRILL_ARG_ARRAY && j < it->n; j++) {
+        const drill_arg_t *cm = &it->items[j];
+        char lv[48], ty[48];
+        arg_text(cm->kind == DRILL_ARG_STRUCT ? member(cm, "cmsg_level") : NULL, lv, sizeof lv);
+        arg_text(cm->kind == DRILL_ARG_STRUCT ? member(cm, "cmsg_type") : NULL, ty, sizeof ty);
+        int w = snprintf(names + k2, sizeof names - k2, "%s%s/%s", j ? ", " : "", lv, ty);
+        if (w > 0) k2 = k2 + (size_t)w >= sizeof names ? sizeof names - 1 : k2 + (size_t)w;
+      }
+      drill_unsupported(r, "%s: control messages (%s) not supported: synack has no ancillary data", n,
+                        names[0] ? names : it->name);
+      return false;
+    } else if (strcmp(it->name, "msg_flags") == 0) {
+      if (it->kind != DRILL_ARG_ELLIPSIS) {
+        if (!drill_arg_int(r, it, msg_flags)) return false;
+        *has_msg_flags = true;
+      }
+    } else {
+      drill_unsupported(r, "%s: unknown msghdr member %s", n, it->name);
+      return false;
+    }
+  }
+  if (!has_iov) {
+    drill_unsupported(r, "%s: msg_iov missing", n);
+    return false;
+  }
+  return true;
+}
+
 /* ---------------------------------------------------------------- calls */
 
-static void poll_names(uint32_t bits, char *buf, size_t cap) {
+void drill_event_names(uint32_t bits, bool epoll, char *buf, size_t cap) {
   static const struct { uint32_t bit; const char *name; } names[] = {
     { D_POLLIN, "POLLIN" }, { D_POLLPRI, "POLLPRI" }, { D_POLLOUT, "POLLOUT" }, { D_POLLERR, "POLLERR" },
     { D_POLLHUP, "POLLHUP" }, { D_POLLNVAL, "POLLNVAL" }, { D_POLLRDNORM, "POLLRDNORM" },
@@ -237,7 +517,7 @@ static void poll_names(uint32_t bits, char *buf, size_t cap) {
   buf[0] = '\0';
   for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
     if (!(bits & names[j].bit)) continue;
-    int n = snprintf(buf + k, cap - k, "%s%s", k ? "|" : "", names[j].name);
+    int n = snprintf(buf + k, cap - k, "%s%s%s", k ? "|" : "", epoll ? "E" : "", names[j].name);
     if (n < 0 || (size_t)n >= cap - k) break;
     k += (size_t)n;
   }
@@ -272,16 +552,23 @@ static bool do_poll(drill_run_t *r, const drill_event_t *ev, const drill_pending
     int64_t fdl = -1, events = 0;
     has_want[k] = false;
     for (int j = 0; j < s->n; j++) {
-      if (strcmp(s->items[j].name, "fd") == 0 && !drill_arg_int(r, &s->items[j], &fdl)) return true;
-      if (strcmp(s->items[j].name, "events") == 0 && !drill_arg_int(r, &s->items[j], &events)) return true;
-      if (strcmp(s->items[j].name, "revents") == 0 && s->items[j].kind != DRILL_ARG_ELLIPSIS) {
+      const char *mn = s->items[j].name;
+      if (strcmp(mn, "fd") == 0) {
+        if (!drill_arg_int(r, &s->items[j], &fdl)) return true;
+      } else if (strcmp(mn, "events") == 0) {
+        if (!drill_arg_int(r, &s->items[j], &events)) return true;
+      } else if (strcmp(mn, "revents") == 0) {
+        if (s->items[j].kind == DRILL_ARG_ELLIPSIS) continue;
         if (!drill_arg_int(r, &s->items[j], &want[k])) return true;
         has_want[k] = true;
+      } else {
+        drill_unsupported(r, "poll: unknown pollfd member %s", mn);
+        return true;
       }
     }
     drill_fd_t *f = drill_fd(r, (int)fdl);
     /* poll() reports the events asked for, plus POLLERR and POLLHUP always */
-    got[k] = f ? (r->tg->poll_bits(r, f) & ((uint32_t)events | D_POLLERR | D_POLLHUP)) : D_POLLNVAL;
+    got[k] = f ? (drill_poll_bits(r, f) & ((uint32_t)events | D_POLLERR | D_POLLHUP)) : D_POLLNVAL;
     if (got[k]) count++;
   }
   if (count == 0 && blocking) {
@@ -290,8 +577,8 @@ static bool do_poll(drill_run_t *r, const drill_event_t *ev, const drill_pending
   for (int k = 0; k < arr->n && !r->done; k++) {
     if (!has_want[k] || (int64_t)got[k] == want[k]) continue;
     char g[160], w[160];
-    poll_names(got[k], g, sizeof g);
-    poll_names((uint32_t)want[k], w, sizeof w);
+    drill_event_names(got[k], false, g, sizeof g);
+    drill_event_names((uint32_t)want[k], false, w, sizeof w);
     drill_fail(r, "poll: revents of entry %d = %s, expected %s", k + 1, g, w);
   }
   *ret = count;
@@ -311,7 +598,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "socket: the domain does not match --ip_version (write ... to follow it)");
       return true;
     }
-    if ((type & 0xf) != 1) {
+    if ((type & ~(int64_t)(D_O_NONBLOCK | D_SOCK_CLOEXEC)) != 1) {
       drill_unsupported(r, "socket: only SOCK_STREAM is supported");
       return true;
     }
@@ -319,22 +606,33 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
-      drill_fd_t *f = new_fd(r, label, s);
+      drill_fd_t *f = drill_fd_new(r, label, s);
       if (!f) {
         drill_unsupported(r, "too many sockets");
         return true;
       }
       f->nonblock = (type & D_O_NONBLOCK) != 0;
+      f->cloexec = (type & D_SOCK_CLOEXEC) != 0;
       *ret = label;
     }
     return true;
   }
   if (strcmp(n, "poll") == 0) return do_poll(r, ev, pend, blocking, ret);
-  /* every other call takes an fd first */
+  if (strncmp(n, "epoll_", 6) == 0) return drill_epoll_call(r, ev, pend, blocking, ret);
+  /* every other call takes an fd first; a call the runner does not emulate is UNSUPPORTED
+   * before its fd is looked at (else it would "fail" with EBADF) */
+  if (!known_fd_call(n)) {
+    drill_unsupported(r, "system call %s() not supported", n);
+    return true;
+  }
   drill_fd_t *f = fd_arg(r, c, 0);
   if (r->done) return true;
   if (!f) {
     *ret = -SYNACK_EBADF;
+    return true;
+  }
+  if (f->epoll && strcmp(n, "close") != 0 && strcmp(n, "fcntl") != 0) {
+    drill_unsupported(r, "%s() on an epoll fd not emulated", n);
     return true;
   }
   bool may_block = blocking && !f->nonblock;
@@ -350,18 +648,26 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     *ret = r->tg->listen(r, f->sock, (int)backlog);
     if (*ret == 0) f->listener = true;
   } else if (strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0) {
-    if (!nargs_ok(r, c, 3, 4)) return true;
+    if (!nargs_ok(r, c, 3, strcmp(n, "accept4") == 0 ? 4 : 3)) return true;
+    int64_t aflags = 0;
+    if (c->nargs == 4 && !drill_arg_int(r, &c->args[3], &aflags)) return true;
+    if (aflags & ~(int64_t)(D_O_NONBLOCK | D_SOCK_CLOEXEC)) {
+      drill_unsupported(r, "accept4: flags 0x%llx not supported", (unsigned long long)aflags);
+      return true;
+    }
     int s = r->tg->accept(r, f->sock);
     if (s == -SYNACK_EAGAIN && may_block) return false;
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
-      drill_fd_t *nf = new_fd(r, label, s);
+      drill_fd_t *nf = drill_fd_new(r, label, s);
       if (!nf) {
         drill_unsupported(r, "too many sockets");
         return true;
       }
       nf->connected = true;
+      nf->nonblock = (aflags & D_O_NONBLOCK) != 0;
+      nf->cloexec = (aflags & D_SOCK_CLOEXEC) != 0;
       r->last_conn_label = label;
       *ret = label;
     }
@@ -404,8 +710,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "a blocking close() (SO_LINGER with a timeout) is not emulated");
       return true;
     }
-    *ret = r->tg->close_sock(r, f->sock);
-    drop_fd(r, f);
+    *ret = f->epoll ? 0 : r->tg->close_sock(r, f->sock);
+    drill_fd_closed(r, f);
   } else if (strcmp(n, "shutdown") == 0) {
     if (!nargs_ok(r, c, 2, 2)) return true;
     int64_t how;
@@ -419,78 +725,63 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_read && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    if (len < 0 || len > BUF_MAX) {
-      drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
-      return true;
-    }
-    if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT)) {
-      drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
-      return true;
-    }
-    r->last_conn_label = f->label;
-    uint8_t *buf = malloc((size_t)len + 1);
-    if (!buf) return true;
-    int64_t got = r->tg->recv(r, f->sock, buf, (size_t)len, (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0);
-    for (int64_t k = 0; k < got; k++) {
-      /* the bytes must be the peer's stream, in order */
-      uint8_t want = drill_stream_byte(f->rd_off + (uint32_t)k);
-      if (buf[k] != want) {
-        drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n,
-                   f->rd_off + (uint32_t)k, buf[k], want);
-        break;
-      }
-    }
-    if (got > 0 && !(flags & D_MSG_PEEK)) f->rd_off += (uint32_t)got;
-    free(buf);
-    if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
-    *ret = got;
+    return do_recv(r, n, f, len, flags, may_block, ret);
   } else if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0) {
     bool is_write = strcmp(n, "write") == 0;
     if (!nargs_ok(r, c, is_write ? 3 : 4, is_write ? 3 : 6)) return true;
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_write && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    if (len < 0 || len > BUF_MAX) {
-      drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
-      return true;
-    }
-    if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | 0x4000)) {
-      drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
-      return true;
-    }
-    r->last_conn_label = f->label;
-    int64_t done = pend ? pend->done : 0;
-    size_t want = (size_t)(len - done);
-    uint8_t *buf = calloc(want + 1, 1);
-    if (!buf) return true;
-    for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-    int64_t put = r->tg->send(r, f->sock, buf, want, (flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0);
-    if (put > 0) f->wr_off += (uint32_t)put;
-    free(buf);
-    bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
-    if (put >= 0) done += put;
-    if (block_ok && pend && done < len && (put >= 0 || put == -SYNACK_EAGAIN)) {
-      pend->done = done;
-      return false;
-    }
-    *ret = done > 0 ? done : put;
+    return do_send(r, n, f, pend, len, flags, may_block, ret);
+  } else if (strcmp(n, "sendmsg") == 0 || strcmp(n, "recvmsg") == 0) {
+    if (!nargs_ok(r, c, 3, 3)) return true;
+    bool is_send = n[0] == 's';
+    int64_t len, flags, msg_flags;
+    bool has_msg_flags;
+    if (!msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags)) return true;
+    if (!drill_arg_int(r, &c->args[2], &flags)) return true;
+    if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret);
+    bool fin = do_recv(r, n, f, len, flags, may_block, ret);
+    /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
+     * for: msghdr_arg refused any), so the flags coming back are 0 */
+    if (fin && *ret >= 0 && has_msg_flags && msg_flags != 0 && !r->done)
+      drill_fail(r, "recvmsg: msg_flags = 0, expected 0x%llx", (unsigned long long)msg_flags);
+    return fin;
   } else if (strcmp(n, "fcntl") == 0) {
     if (!nargs_ok(r, c, 2, 3)) return true;
     int64_t cmd;
     if (!drill_arg_int(r, &c->args[1], &cmd)) return true;
-    if (cmd == 3) {
+    int64_t arg = 0;
+    if (c->nargs == 3 && !drill_arg_int(r, &c->args[2], &arg)) return true;
+    if (cmd == D_F_GETFL) {
       *ret = D_O_RDWR | (f->nonblock ? D_O_NONBLOCK : 0);
-    } else if (cmd == 4 && c->nargs == 3) {
-      int64_t fl;
-      if (!drill_arg_int(r, &c->args[2], &fl)) return true;
-      f->nonblock = (fl & D_O_NONBLOCK) != 0;
+    } else if (cmd == D_F_SETFL && c->nargs == 3) {
+      /* F_SETFL ignores the access mode and creation bits (as Linux does); of the status
+       * flags only O_NONBLOCK means something for a socket here */
+      if (arg & ~(int64_t)(D_O_NONBLOCK | D_O_ACCMODE)) {
+        drill_unsupported(r, "fcntl F_SETFL 0x%llx: only O_NONBLOCK is emulated", (unsigned long long)arg);
+        return true;
+      }
+      f->nonblock = (arg & D_O_NONBLOCK) != 0;
+      *ret = 0;
+    } else if (cmd == D_F_GETFD) {
+      *ret = f->cloexec ? D_FD_CLOEXEC : 0;
+    } else if (cmd == D_F_SETFD && c->nargs == 3) {
+      if (arg & ~(int64_t)D_FD_CLOEXEC) {
+        drill_unsupported(r, "fcntl F_SETFD 0x%llx: only FD_CLOEXEC exists", (unsigned long long)arg);
+        return true;
+      }
+      f->cloexec = arg != 0;
       *ret = 0;
     } else {
-      drill_unsupported(r, "fcntl: only F_GETFL and F_SETFL are supported");
+      drill_unsupported(r, "fcntl command %lld not supported (F_GETFL, F_SETFL, F_GETFD, F_SETFD)", (long long)cmd);
     }
   } else if (strcmp(n, "setsockopt") == 0 || strcmp(n, "getsockopt") == 0) {
     bool set = n[0] == 's';
     if (!nargs_ok(r, c, 5, 5)) return true;
+    if (is_tcp_info(r, &c->args[1], &c->args[2])) return tcp_info_opt(r, n, f, &c->args[3], set, ret);
+    if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_CONGESTION") == 0)
+      return tcp_congestion_opt(r, n, f, &c->args[3], set, ret);
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];
@@ -499,8 +790,12 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       if (m->opt == SYNACK_SO_LINGER && va->kind == DRILL_ARG_STRUCT) {
         int64_t onoff = 0, linger = 0;
         for (int j = 0; j < va->n; j++) {
-          if (strcmp(va->items[j].name, "onoff") == 0 && !drill_arg_int(r, &va->items[j], &onoff)) return true;
-          if (strcmp(va->items[j].name, "linger") == 0 && !drill_arg_int(r, &va->items[j], &linger)) return true;
+          const char *mn = va->items[j].name;
+          if (strcmp(mn, "onoff") != 0 && strcmp(mn, "linger") != 0) {
+            drill_unsupported(r, "setsockopt SO_LINGER: unknown member %s", mn);
+            return true;
+          }
+          if (!drill_arg_int(r, &va->items[j], strcmp(mn, "onoff") == 0 ? &onoff : &linger)) return true;
         }
         v = onoff ? linger : -1;
       } else if (m->opt == SYNACK_SO_ERROR) {
@@ -517,6 +812,10 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         if (m->opt == SYNACK_SO_LINGER && va->kind == DRILL_ARG_STRUCT) {
           for (int j = 0; j < va->n; j++) {
             int64_t want;
+            if (strcmp(va->items[j].name, "onoff") != 0 && strcmp(va->items[j].name, "linger") != 0) {
+              drill_unsupported(r, "getsockopt SO_LINGER: unknown member %s", va->items[j].name);
+              return true;
+            }
             if (!drill_arg_int(r, &va->items[j], &want)) return true;
             int64_t got = strcmp(va->items[j].name, "onoff") == 0 ? (v >= 0) : (v >= 0 ? v : 0);
             if (got != want) drill_fail(r, "getsockopt SO_LINGER %s=%lld, expected %lld", va->items[j].name,
@@ -577,19 +876,30 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
 
 synack_time_t drill_call_wake(const drill_run_t *r, const drill_pending_t *pend) {
   const drill_call_t *c = &r->s->events[pend->ev].call;
-  if (strcmp(c->name, "poll") != 0 || c->nargs != 3 || c->args[2].kind != DRILL_ARG_INT || c->args[2].num < 0)
+  /* the timeout (ms) of poll(fds, n, T) and epoll_wait(epfd, events, max, T) */
+  int at = strcmp(c->name, "poll") == 0 ? 2 : strcmp(c->name, "epoll_wait") == 0 ? 3 : -1;
+  if (at < 0 || c->nargs != at + 1 || c->args[at].kind != DRILL_ARG_INT || c->args[at].num < 0)
     return SYNACK_TIME_NEVER;
-  return pend->start + (synack_time_t)c->args[2].num * 1000u;
+  return pend->start + (synack_time_t)c->args[at].num * 1000u;
 }
 
 void drill_call_check(drill_run_t *r, const drill_event_t *ev, int64_t ret) {
   const drill_call_t *c = &ev->call;
   if (r->done) return;
   if (c->result_is_sym) {
-    int64_t v;
-    if (!drill_symbol(c->result_sym, &v)) {
-      drill_unsupported(r, "unknown result symbol %s", c->result_sym);
-      return;
+    /* SYM or SYM|SYM...: the OR of the symbols' values */
+    int64_t v = 0;
+    for (const char *t = c->result_sym; *t;) {
+      size_t l = strcspn(t, "|");
+      char name[64];
+      int64_t x;
+      snprintf(name, sizeof name, "%.*s", (int)l, t);
+      if (!drill_symbol(name, &x)) {
+        drill_unsupported(r, "unknown result symbol %s", name);
+        return;
+      }
+      v |= x;
+      t += l + (t[l] == '|');
     }
     if (v != ret) drill_fail(r, "%s() returned %lld, expected %s", c->name, (long long)ret, c->result_sym);
     return;

@@ -19,7 +19,32 @@ typedef struct drill_fd {
   bool shut_wr;            /* shutdown(SHUT_WR/RDWR) was called */
   uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
   bool connected;          /* was ever connected (for poll's HUP after a reset) */
+  bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
+  int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
 } drill_fd_t;
+
+/* Linux's epoll flag bits (the event bits are poll's). */
+#define DRILL_EPOLLEXCLUSIVE (1u << 28)
+#define DRILL_EPOLLWAKEUP (1u << 29)
+#define DRILL_EPOLLONESHOT (1u << 30)
+#define DRILL_EPOLLET (1u << 31)
+
+/* One file registered in an epoll instance. */
+typedef struct {
+  int label;               /* the registered socket's fd label */
+  uint32_t events;         /* requested events and flags (EPOLLET, EPOLLONESHOT) */
+  uint64_t data;           /* epoll_data, as written (fd=, u32=, u64=) */
+  bool edge;               /* a wakeup since the last report (EPOLLET) */
+  bool disabled;           /* EPOLLONESHOT reported: nothing until EPOLL_CTL_MOD */
+} drill_epoll_reg_t;
+
+#define DRILL_MAX_EPOLL 8
+
+typedef struct {
+  bool used;
+  int nregs;
+  drill_epoll_reg_t regs[64];
+} drill_epoll_t;
 
 typedef struct {
   uint32_t script, actual;
@@ -95,6 +120,7 @@ struct drill_run {
   int64_t tol_permille;           /* tolerance_percent * 10 */
   int64_t ts_tick_us;             /* 0 = outbound TS val unchecked */
   bool strict_segments, nonfatal_syscall, strict_tail;
+  uint32_t peer_mss;              /* --mss: injected data is split into segments this long (0: not) */
   /* segments the stack sent, not yet matched */
   drill_out_t *outq;
   size_t nout, capout, outhead;
@@ -117,6 +143,7 @@ struct drill_run {
   int last_conn_label;            /* for %{ }% blocks */
   drill_pending_t pending[DRILL_MAX_PENDING];
   int npending;
+  drill_epoll_t epolls[DRILL_MAX_EPOLL];
   /* outcome */
   drill_status_t status;
   bool done;
@@ -187,6 +214,20 @@ bool drill_symbol(const char *name, int64_t *v);
 int drill_errno_value(const char *name);
 /* Evaluates an integer argument (INT, SYM, OR, [v]); false with an unsupported note otherwise. */
 bool drill_arg_int(drill_run_t *r, const drill_arg_t *a, int64_t *v);
+/* Linux-like poll bits of a socket (before masking with the events asked for). */
+uint32_t drill_poll_bits(drill_run_t *r, drill_fd_t *f);
+/* Names of poll (or, with epoll, EPOLL*) event bits joined by '|' ("0" for none). */
+void drill_event_names(uint32_t bits, bool epoll, char *buf, size_t cap);
+/* Removes a closed fd: an epoll instance, or a socket (also from every epoll interest list). */
+void drill_fd_closed(drill_run_t *r, drill_fd_t *f);
+
+/* drill_epoll.c: epoll_create/epoll_create1/epoll_ctl/epoll_wait emulated on synack_poll and
+ * the stack's events (same contract as drill_call_try). */
+bool drill_epoll_call(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);
+/* A stack event for a socket (drill_run.c's drain): a wakeup for edge-triggered entries. */
+void drill_epoll_wakeup(drill_run_t *r, int sock);
+/* The fd slot for a new label (an existing one is replaced), or NULL when full. */
+drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
 
 /* drill_kernel.c: shell hooks of the kernel target. A sysctl written into the run's namespace
  * (0, or -1 once reported UNSUPPORTED); whether a command may run in the namespace (`ip`, `tc`,
@@ -201,5 +242,8 @@ int drill_kernel_exec(drill_run_t *r, char **argv, int argc);
 void drill_shell(drill_run_t *r, const char *cmd, int phase);
 /* Evaluates a %{ }% block. */
 void drill_code(drill_run_t *r, const char *code);
+/* A TCP_INFO field by its Linux name (tcpi_state in Linux's numbering, tcpi_rto in us...);
+ * false when synack_tcp_info has no such field. */
+bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v);
 
 #endif

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE /* prctl */
 /* `synack drill -j N` (drill_jobs.h). Each child prints its PASS/FAIL lines to a pipe and ends
- * with a trailer line "\001passed failed skipped"; the parent reads every pipe while it waits
+ * with a trailer line "\001passed failed skipped errors"; the parent reads every pipe while it waits
  * (so no child blocks on a full pipe), then prints the outputs in file order without the trailer
  * and adds up the counts. A child that dies without its trailer counts as one failed run. Children
  * die with the parent (PR_SET_PDEATHSIG), so an interrupted run leaves nothing behind (the kernel
@@ -39,8 +39,8 @@ static void append(drill_job_t *j, const char *b, size_t n) {
 /* Prints a finished job's output and adds its trailer's counts. */
 static void emit(drill_job_t *j, int status, totals_t *t) {
   char *tr = j->out ? strrchr(j->out, '\001') : NULL;
-  int ps = 0, fl = 0, sk = 0;
-  if (tr && sscanf(tr + 1, "%d %d %d", &ps, &fl, &sk) == 3) {
+  int ps = 0, fl = 0, sk = 0, er = 0;
+  if (tr && sscanf(tr + 1, "%d %d %d %d", &ps, &fl, &sk, &er) == 4) {
     *tr = '\0';
   } else {
     char b[160];
@@ -55,6 +55,7 @@ static void emit(drill_job_t *j, int status, totals_t *t) {
   t->passed += ps;
   t->failed += fl;
   t->skipped += sk;
+  t->errors += er;
   free(j->out);
   j->out = NULL;
 }
@@ -137,7 +138,7 @@ bool drill_jobs_fork(drill_jobs_t *p, totals_t *t) {
     close(fds[1]);
     p->in_child = true;
     p->nrun = 0;
-    t->passed = t->failed = t->skipped = 0;
+    t->passed = t->failed = t->skipped = t->errors = 0;
     return false;
   }
   close(fds[1]);
@@ -147,7 +148,7 @@ bool drill_jobs_fork(drill_jobs_t *p, totals_t *t) {
 
 void drill_jobs_child_done(drill_jobs_t *p, const totals_t *t) {
   if (!p->in_child) return;
-  printf("\001%d %d %d\n", t->passed, t->failed, t->skipped);
+  printf("\001%d %d %d %d\n", t->passed, t->failed, t->skipped, t->errors);
   fflush(stdout);
   _exit(0);
 }

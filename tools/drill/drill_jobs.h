@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 typedef struct {
-  int passed, failed, skipped;
+  int passed, failed, skipped, errors;
   bool quiet;
 } totals_t;
 

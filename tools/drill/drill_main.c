@@ -2,10 +2,10 @@
 /* `synack drill [options] SCRIPT.pkt...`: the command line of the packet-script runner.
  * Reads each script, finds its profiles (command line > script header > drill.opts of its
  * directory > drill.opts of the parent directory > rfc), parses it once per profile (the profile
- * decides which #ifdef blocks are active) and runs it. Prints PASS / FAIL / UNSUPPORTED per run
- * and a final "N passed, N failed, N skipped". `--target=kernel` runs the scripts against the
- * host's Linux kernel (drill_kernel.c); `-j N` runs N scripts at once, each in a child process
- * (drill_jobs.c). */
+ * decides which #ifdef blocks are active) and runs it. Prints PASS / FAIL / UNSUPPORTED / ERROR
+ * per run, then "N errors" and, as the last line (which CI tools parse), "N passed, N failed,
+ * N skipped". `--target=kernel` runs the scripts against the host's Linux kernel
+ * (drill_kernel.c); `-j N` runs N scripts at once, each in a child process (drill_jobs.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,8 +183,9 @@ static void run_one(const char *path, const char *text, const char *profile, con
   char err[1024];
   drill_script_t s;
   if (drill_parse(path, text, d.defs, d.ndefs, &s, err, sizeof err) != 0) {
-    printf("FAIL %s [%s]\n  %s\n", path, profile, err);
-    t->failed++;
+    /* a script that cannot be read is neither a pass nor a failure of the stack */
+    printf("ERROR %s [%s]\n  %s\n", path, profile, err);
+    t->errors++;
     return;
   }
   drill_opts_t o = *base;
@@ -245,7 +246,7 @@ int synack_cmd_drill(int argc, char **argv) {
   memset(&defs, 0, sizeof defs);
   hopts_t post;
   memset(&post, 0, sizeof post);
-  totals_t t = { 0, 0, 0, false };
+  totals_t t = { 0, 0, 0, 0, false };
   int nfiles = 0, jobs = 1;
   char **files = calloc((size_t)argc + 1, sizeof *files);
   if (!files) return 2;
@@ -327,8 +328,8 @@ int synack_cmd_drill(int argc, char **argv) {
     char err[512];
     char *text = read_file(path, err, sizeof err);
     if (!text) {
-      printf("FAIL %s\n  %s\n", path, err);
-      t.failed++;
+      printf("ERROR %s\n  %s\n", path, err);
+      t.errors++;
       drill_jobs_child_done(&pool, &t);
       continue;
     }
@@ -363,8 +364,8 @@ int synack_cmd_drill(int argc, char **argv) {
     char *save = NULL;
     for (char *p = strtok_r(profiles, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
       if (strcmp(p, "rfc") != 0 && strcmp(p, "linux") != 0 && strcmp(p, "freebsd") != 0) {
-        printf("FAIL %s\n  %s: unknown profile '%s' (rfc, linux, freebsd)\n", path, path, p);
-        t.failed++;
+        printf("ERROR %s\n  %s: unknown profile '%s' (rfc, linux, freebsd)\n", path, path, p);
+        t.errors++;
         continue;
       }
       run_one(path, text, p, &defs, &pre, &post, &base, &t);
@@ -374,8 +375,10 @@ int synack_cmd_drill(int argc, char **argv) {
     drill_jobs_child_done(&pool, &t); /* a child: reports its counts and exits */
   }
   drill_jobs_wait(&pool, &t);
+  /* the error count goes on its own line so that the last line keeps its historic form */
+  printf("%d error%s\n", t.errors, t.errors == 1 ? "" : "s");
   printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
-  if (t.failed) rc = 1;
+  if (t.failed || t.errors) rc = 1;
   free(files);
   hopts_free(&post);
   return rc;

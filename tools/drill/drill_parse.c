@@ -107,6 +107,11 @@ static void skip_ws(parser_t *p) {
   }
 }
 
+/* Skips blanks on the current line (not newlines, not comments). */
+static void skip_blanks(parser_t *p) {
+  while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t')) p->i++;
+}
+
 static bool is_ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
 static bool is_ident_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
@@ -297,6 +302,18 @@ static bool parse_ipinfo(parser_t *p, drill_packet_t *pk) {
     } else if (accept_word(p, "ect1")) {
       pk->has_ecn = true;
       pk->ecn = DRILL_ECN_ECT1;
+    } else if (accept_word(p, "ect01")) {
+      pk->has_ecn = true;
+      pk->ecn = DRILL_ECN_ECT01;
+    } else if (accept_word(p, "flowlabel")) {
+      uint32_t v;
+      if (!read_u32(p, &v, "flowlabel")) return false;
+      if (v > 0xfffff) {
+        fail_at(p, st, "flowlabel out of range (20 bits)");
+        return false;
+      }
+      pk->has_flowlabel = true;
+      pk->flowlabel = v;
     } else if (accept_word(p, "ce")) {
       pk->has_ecn = true;
       pk->ecn = DRILL_ECN_CE;
@@ -322,7 +339,7 @@ static bool parse_ipinfo(parser_t *p, drill_packet_t *pk) {
       pk->has_ttl = true;
       pk->ttl = (uint8_t)v;
     } else {
-      fail_at(p, st, "unknown IP info (expected ect0, ect1, ce, noecn, tos N, ttl N)");
+      fail_at(p, st, "unknown IP info (expected ect0, ect1, ect01, ce, noecn, tos N, ttl N, flowlabel N)");
       return false;
     }
   }
@@ -630,6 +647,10 @@ static bool parse_packet(parser_t *p, drill_event_t *ev) {
     fail_at(p, st, "'win N' is required on injected segments");
     return false;
   }
+  if (pk->dir == '<' && pk->has_ecn && pk->ecn == DRILL_ECN_ECT01) {
+    fail_at(p, st, "'ect01' (either ECT codepoint) is only allowed on '>' lines");
+    return false;
+  }
   if (pk->dir == '<' && pk->opt_mode == DRILL_OPTS_ANY) {
     fail_at(p, st, "'<...>' is only allowed on '>' lines");
     return false;
@@ -673,6 +694,26 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
       }
       it->name = xstrndup(w, wl);
       skip_ws(p);
+      if (cur(p) == '(') {
+        /* packetdrill's sized members: msg_name(...)=..., msg_iov(1)=[...], msg_control(32)=[...] */
+        p->i++;
+        skip_ws(p);
+        it->has_size = true;
+        if (cur(p) == '.' && at(p, 1) == '.' && at(p, 2) == '.') {
+          p->i += 3;
+          it->size = -1;
+        } else if (!read_int(p, &it->size)) {
+          fail_at(p, p->i, "expected a size or '...' in %s(...)", it->name);
+          return false;
+        }
+        skip_ws(p);
+        if (cur(p) != ')') {
+          fail_at(p, p->i, "expected ')' after %s(...", it->name);
+          return false;
+        }
+        p->i++;
+        skip_ws(p);
+      }
       if (cur(p) != '=') {
         fail_at(p, p->i, "expected '=' after the field name");
         return false;
@@ -693,6 +734,23 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
 static bool parse_term(parser_t *p, drill_arg_t *a) {
   size_t st = p->i;
   int64_t v;
+  if (cur(p) == '$' && at(p, 1) == '(' && at(p, 2) == '(') {
+    /* $((EXPR)): shell arithmetic, as Linux scripts write values such as $((64*1024)) */
+    size_t len = drill_arith_len(p->s + p->i, p->n - p->i);
+    char why[128];
+    if (len == 0) {
+      fail_at(p, st, "unterminated $((");
+      return false;
+    }
+    if (drill_arith(p->s + p->i + 3, len - 5, &v, why, sizeof why) != 0) {
+      fail_at(p, st, "%s", why);
+      return false;
+    }
+    p->i += len;
+    a->kind = DRILL_ARG_INT;
+    a->num = v;
+    return true;
+  }
   if (read_int(p, &v)) {
     a->kind = DRILL_ARG_INT;
     a->num = v;
@@ -800,11 +858,38 @@ static bool parse_call(parser_t *p, drill_event_t *ev) {
   skip_ws(p);
   st = p->i;
   int64_t v;
-  if (read_int(p, &v)) {
+  if (cur(p) == '$') {
+    drill_arg_t t;
+    memset(&t, 0, sizeof t);
+    if (!parse_term(p, &t)) return false;
+    c->result = t.num;
+  } else if (read_int(p, &v)) {
     c->result = v;
   } else if (!p->failed && read_ident(p, &w, &wl)) {
+    /* a symbol, or symbols joined by '|' (= O_RDWR|O_NONBLOCK), kept as written */
+    size_t s0 = st, e0 = p->i;
+    for (;;) {
+      size_t save = p->i;
+      skip_ws(p);
+      if (cur(p) != '|') {
+        p->i = save;
+        break;
+      }
+      p->i++;
+      skip_ws(p);
+      if (!read_ident(p, &w, &wl)) {
+        fail_at(p, p->i, "expected a symbol after '|' in the result");
+        return false;
+      }
+      e0 = p->i;
+    }
     c->result_is_sym = true;
-    c->result_sym = xstrndup(w, wl);
+    c->result_sym = xstrndup(p->s + s0, e0 - s0);
+    /* drop blanks so that the result reads A|B */
+    size_t o = 0;
+    for (size_t k = 0; c->result_sym[k]; k++)
+      if (!isspace((unsigned char)c->result_sym[k])) c->result_sym[o++] = c->result_sym[k];
+    c->result_sym[o] = '\0';
   } else {
     fail_at(p, st, "expected the result of %s", c->name);
     return false;
@@ -863,7 +948,21 @@ static bool parse_quoted(parser_t *p, drill_event_t *ev) {
       return false;
     }
     ev->kind = DRILL_EV_SHELL;
+    /* as the shell does, a backslash before a newline joins the lines (it and the newline go) */
     ev->text = xstrndup(p->s + s0, p->i - s0);
+    size_t o = 0;
+    for (size_t k = 0; ev->text[k]; k++) {
+      if (ev->text[k] == '\\' && ev->text[k + 1] == '\n') {
+        k++;
+        continue;
+      }
+      if (ev->text[k] == '\\' && ev->text[k + 1] == '\r' && ev->text[k + 2] == '\n') {
+        k += 2;
+        continue;
+      }
+      ev->text[o++] = ev->text[k];
+    }
+    ev->text[o] = '\0';
     p->i++;
     return true;
   }
@@ -929,8 +1028,12 @@ static bool parse_events(parser_t *p) {
     drill_event_t *ev = new_event(p);
     size_t tpos = p->i;
     if (!read_time(p, &ev->t, true)) return false;
+    /* packetdrill allows blanks around '~' and '...' ("0.1 ~ 0.2", "+0 ... 0.3") */
+    size_t after_t = p->i;
+    skip_blanks(p);
     if (cur(p) == '~') {
       p->i++;
+      skip_blanks(p);
       ev->has_range = true;
       if (!read_time(p, &ev->t2, false)) return false;
       if (ev->t.kind == DRILL_T_ANY) {
@@ -939,12 +1042,25 @@ static bool parse_events(parser_t *p) {
       }
     } else if (cur(p) == '.' && at(p, 1) == '.' && at(p, 2) == '.') {
       p->i += 3;
+      skip_blanks(p);
       ev->blocking = true;
       if (!read_time(p, &ev->end, false)) return false;
       if (ev->t.kind == DRILL_T_ANY) {
         fail_at(p, tpos, "'*' cannot start a blocking call");
         return false;
       }
+      if (ev->t.kind == DRILL_T_REL && ev->end.kind == DRILL_T_ABS) {
+        /* packetdrill: in `+T...E` the end E is relative to the same origin as the start (the
+         * previous event), so it moves with the start. Stored relative to the call's start. */
+        if (ev->end.us < ev->t.us) {
+          fail_at(p, tpos, "a blocking call cannot return before it starts");
+          return false;
+        }
+        ev->end.kind = DRILL_T_REL;
+        ev->end.us -= ev->t.us;
+      }
+    } else {
+      p->i = after_t;
     }
     int64_t t_us = ev->t.kind == DRILL_T_ABS ? ev->t.us : cur_us + (ev->t.kind == DRILL_T_REL ? ev->t.us : 0);
     if (ev->t.kind == DRILL_T_ABS && ev->t.us < cur_us) {

@@ -101,6 +101,7 @@ static size_t build_ip(const drill_run_t *r, const drill_packet_t *pk, bool swap
     ip.src = swap ? r->lip : r->rip;
     ip.dst = swap ? r->rip : r->lip;
     ip.traffic_class = tos;
+    ip.flow_label = pk && pk->has_flowlabel ? pk->flowlabel : 0;
     ip.hop_limit = ttl;
     ip.proto = proto;
     return synack_ip6_emit(&ip, l4len, buf, cap);
@@ -232,6 +233,10 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
 }
 
 size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why, size_t whycap) {
+  if (pk->has_flowlabel && r->family != SYNACK_AF_INET6) {
+    snprintf(why, whycap, "flowlabel on an IPv4 packet");
+    return 0;
+  }
   if (pk->icmp) return build_icmp(r, pk, buf, cap, why, whycap);
   uint8_t opts[SYNACK_TCP_MAX_OPT_LEN + 4];
   int olen = build_opts(r, pk, opts, why, whycap);
@@ -285,7 +290,9 @@ static size_t cat(char *buf, size_t cap, size_t k, const char *fmt, ...) {
   return k + (size_t)n >= cap ? cap - 1 : k + (size_t)n;
 }
 
+/* The name of an ECN codepoint (the low two bits of a TOS byte), or of a '>' line's ect01. */
 static const char *ecn_name(uint8_t e) {
+  if (e == DRILL_ECN_ECT01) return "ect01";
   switch (e & 3) {
   case DRILL_ECN_ECT0: return "ect0";
   case DRILL_ECN_ECT1: return "ect1";
@@ -296,11 +303,14 @@ static const char *ecn_name(uint8_t e) {
 
 void drill_pkt_render_expected(const drill_packet_t *pk, char *buf, size_t cap) {
   size_t k = cat(buf, cap, 0, "%c ", pk->dir);
-  if (pk->has_ecn || pk->has_tos || pk->has_ttl) {
+  if (pk->has_ecn || pk->has_tos || pk->has_ttl || pk->has_flowlabel) {
     k = cat(buf, cap, k, "(");
     if (pk->has_ecn) k = cat(buf, cap, k, "%s", ecn_name(pk->ecn));
     if (pk->has_tos) k = cat(buf, cap, k, "%stos 0x%02x", pk->has_ecn ? "," : "", pk->tos);
     if (pk->has_ttl) k = cat(buf, cap, k, "%sttl %u", (pk->has_ecn || pk->has_tos) ? "," : "", pk->ttl);
+    if (pk->has_flowlabel)
+      k = cat(buf, cap, k, "%sflowlabel 0x%05x", (pk->has_ecn || pk->has_tos || pk->has_ttl) ? "," : "",
+              pk->flowlabel);
     k = cat(buf, cap, k, ") ");
   }
   if (pk->icmp) {
@@ -365,7 +375,7 @@ void drill_pkt_render_actual(const drill_run_t *r, const synack_dissect_t *d, ui
   uint32_t s = t->seq - base;
   size_t k = cat(buf, cap, 0, "> ");
   uint8_t tos = tos_of(d);
-  if (tos) k = cat(buf, cap, k, "(%s,tos 0x%02x) ", ecn_name(tos), tos);
+  if (tos) k = cat(buf, cap, k, "(%s,tos 0x%02x) ", ecn_name(tos & 3), tos);
   k = cat(buf, cap, k, "%s %u:%u(%zu)", f, s, s + (uint32_t)paylen, paylen);
   if ((flags & SYNACK_TCP_ACK) || t->ack) k = cat(buf, cap, k, " ack %u", t->ack);
   k = cat(buf, cap, k, " win %u", t->window);
@@ -557,12 +567,25 @@ bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_di
     return false;
   }
   uint8_t tos = tos_of(d);
-  if (pk->has_ecn && (tos & 3) != pk->ecn) {
-    snprintf(why, whycap, "ECN field %s, expected %s", ecn_name(tos), ecn_name(pk->ecn));
+  if (pk->has_ecn && pk->ecn == DRILL_ECN_ECT01) {
+    if ((tos & 3) != DRILL_ECN_ECT0 && (tos & 3) != DRILL_ECN_ECT1) {
+      snprintf(why, whycap, "ECN field %s, expected ect0 or ect1", ecn_name(tos & 3));
+      return false;
+    }
+  } else if (pk->has_ecn && (tos & 3) != pk->ecn) {
+    snprintf(why, whycap, "ECN field %s, expected %s", ecn_name(tos & 3), ecn_name(pk->ecn));
     return false;
   }
   if (pk->has_tos && tos != pk->tos) {
     snprintf(why, whycap, "tos 0x%02x, expected 0x%02x", tos, pk->tos);
+    return false;
+  }
+  if (pk->has_flowlabel && r->family != SYNACK_AF_INET6) {
+    snprintf(why, whycap, "flowlabel on an IPv4 packet");
+    return false;
+  }
+  if (pk->has_flowlabel && d->ip6.flow_label != pk->flowlabel) {
+    snprintf(why, whycap, "flowlabel 0x%05x, expected 0x%05x", d->ip6.flow_label, pk->flowlabel);
     return false;
   }
   if (pk->has_ttl && ttl_of(d) != pk->ttl) {

@@ -373,22 +373,55 @@ static void state_note(drill_run_t *r) {
          r->have_isn ? "" : ", stack's ISN not learned yet");
 }
 
-static void inject(drill_run_t *r, const drill_event_t *ev) {
+/* Builds and sends one '<' segment (or ICMP message). */
+static bool inject_one(drill_run_t *r, const drill_packet_t *pk) {
   uint8_t buf[70000];
   char why[160] = "";
-  if (!ev->pkt.icmp) peer_sent(r, ev->pkt.flags, ev->pkt.seq_mode == DRILL_SEQ_ANY ? r->peer_nxt : ev->pkt.start,
-                               ev->pkt.len);
-  size_t n = drill_pkt_build(r, &ev->pkt, buf, sizeof buf, why, sizeof why);
+  size_t n = drill_pkt_build(r, pk, buf, sizeof buf, why, sizeof why);
   if (!n) {
     drill_unsupported(r, "cannot build the packet: %s", why);
-    return;
+    return false;
   }
   if (r->o->verbose) {
     char line[512];
-    drill_pkt_render_expected(&ev->pkt, line, sizeof line);
+    drill_pkt_render_expected(pk, line, sizeof line);
     printf("  %10.6f   %s\n", drill_stime(r, r->now), line);
   }
   r->tg->inject(r, buf, n);
+  return true;
+}
+
+static void inject(drill_run_t *r, const drill_event_t *ev) {
+  const drill_packet_t *pk = &ev->pkt;
+  if (!pk->icmp) peer_sent(r, pk->flags, pk->seq_mode == DRILL_SEQ_ANY ? r->peer_nxt : pk->start, pk->len);
+  if (pk->icmp || !r->peer_mss || pk->len <= r->peer_mss) {
+    if (!inject_one(r, pk)) return;
+  } else {
+    /* --mss=N: the peer sends data longer than N as consecutive segments of N bytes (the last
+     * shorter), as a sender segmenting a large write (TSO/GSO) does: the same header and
+     * options on each; CWR on the first only, PSH and FIN on the last only. */
+    if (pk->flags & (SYNACK_TCP_SYN | SYNACK_TCP_URG)) {
+      drill_unsupported(r, "a SYN or urgent segment longer than --mss=%u is not split", r->peer_mss);
+      return;
+    }
+    drill_packet_t *piece = malloc(sizeof *piece);
+    if (!piece) {
+      drill_fail(r, "out of memory");
+      return;
+    }
+    for (uint32_t off = 0; off < pk->len; off += r->peer_mss) {
+      *piece = *pk;
+      bool last = pk->len - off <= r->peer_mss;
+      piece->len = last ? pk->len - off : r->peer_mss;
+      piece->start = pk->start + off;
+      piece->end = piece->start + piece->len;
+      if (off > 0) piece->flags &= (uint8_t)~SYNACK_TCP_CWR;
+      if (!last) piece->flags &= (uint8_t)~(SYNACK_TCP_PSH | SYNACK_TCP_FIN);
+      if (!inject_one(r, piece)) break;
+    }
+    free(piece);
+    if (r->done) return;
+  }
   drain(r);
   service_pending(r);
   state_note(r);
@@ -546,7 +579,7 @@ static void run_call(drill_run_t *r, int idx, int64_t *actual_us) {
 
 /* ---------------------------------------------------------------- setup */
 
-static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h, int *mss) {
+static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) {
   const char *n = h->name, *v = h->value ? h->value : "";
   r->line = h->line;
 #define NAME(x) (strcmp(n, x) == 0)
@@ -566,11 +599,26 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h, 
   } else if (NAME("mtu")) {
     r->cfg.mtu = (uint32_t)strtoul(v, NULL, 10);
   } else if (NAME("mss")) {
-    *mss = (int)strtol(v, NULL, 10);
+    /* packetdrill: the segment size the test peer uses (injected data longer than this is
+     * sent as several segments), not the stack's MTU */
+    long m = strtol(v, NULL, 10);
+    if (m <= 0 || m > 65535) {
+      drill_unsupported(r, "--mss=%s out of range", v);
+      return false;
+    }
+    r->peer_mss = (uint32_t)m;
   } else if (NAME("tcp_ts_tick_usecs")) {
     r->ts_tick_us = strtoll(v, NULL, 10);
   } else if (NAME("tcp_ts_ecr_scaled") || NAME("define") || NAME("D") || NAME("profile")) {
     /* ecr is never checked; defines and profiles are handled before the run */
+  } else if (NAME("gateway_ip") || NAME("netmask_ip")) {
+    /* packetdrill's routing of its tun device (Linux's selftests pass them): the peer here is
+     * on the stack's own link, so there is nothing to route; only the form is checked */
+    synack_ip_t ip;
+    if (synack_ip_parse(v, &ip) != 0) {
+      drill_unsupported(r, "--%s=%s: not an address", n, v);
+      return false;
+    }
   } else if (NAME("strict_segments")) {
     r->strict_segments = true;
   } else if (NAME("strict_tail")) {
@@ -659,11 +707,10 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
     goto out;
   }
   /* header options: drill.opts / command line before and after the script's own */
-  int mss = 0;
   bool lip_set = false, rip_set = false;
-  for (int k = 0; k < o->npre && !r->done; k++) apply_hopt(r, &lo, &o->pre[k], &mss);
-  for (int k = 0; k < s->nhopts && !r->done; k++) apply_hopt(r, &lo, &s->hopts[k], &mss);
-  for (int k = 0; k < o->npost && !r->done; k++) apply_hopt(r, &lo, &o->post[k], &mss);
+  for (int k = 0; k < o->npre && !r->done; k++) apply_hopt(r, &lo, &o->pre[k]);
+  for (int k = 0; k < s->nhopts && !r->done; k++) apply_hopt(r, &lo, &s->hopts[k]);
+  for (int k = 0; k < o->npost && !r->done; k++) apply_hopt(r, &lo, &o->post[k]);
   if (r->done) goto out;
   r->line = 0;
   if (s->unsupported[0]) {
@@ -699,7 +746,6 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
   r->cfg.ip6_link_local = false;
   synack_config_deterministic(&r->cfg, 0xd5111u);
   r->cfg.name = "stack";
-  if (mss > 0) r->cfg.mtu = (uint32_t)mss + (r->family == SYNACK_AF_INET6 ? 60u : 40u);
   r->cfg.trace = on_trace;
   r->cfg.trace_user = r;
   r->lport = r->bind_port;

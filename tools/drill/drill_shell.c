@@ -218,7 +218,7 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
     }
   }
   snprintf(why, whycap, "sysctl %s not mapped to synack's configuration", name);
-  return -1;
+  return -2;
 bad:
   snprintf(why, whycap, "sysctl %s=%s: bad value", name, value);
   return -1;
@@ -258,33 +258,77 @@ static void lines_add(lines_t *l, const char *s) {
   }
 }
 
-/* Splits one pipeline stage into words, honouring '...' and "..." quotes. */
-static bool split_words(const char *s, size_t len, argv_t *a) {
+/* Appends the value of the $((EXPR)) at s[*i] to buf; false with the reason in why. */
+static bool expand_arith(const char *s, size_t len, size_t *i, char *buf, size_t *b, size_t cap, char *why,
+                         size_t whycap) {
+  size_t n = drill_arith_len(s + *i, len - *i);
+  if (n == 0) {
+    snprintf(why, whycap, "unterminated $((");
+    return false;
+  }
+  char expr[256];
+  if (n - 5 >= sizeof expr) {
+    snprintf(why, whycap, "$(( )) expression too long");
+    return false;
+  }
+  memcpy(expr, s + *i + 3, n - 5);
+  expr[n - 5] = '\0';
+  int64_t v;
+  if (drill_arith(expr, n - 5, &v, why, whycap) != 0) return false;
+  int k = snprintf(buf + *b, cap - *b, "%lld", (long long)v);
+  if (k > 0) *b = *b + (size_t)k >= cap ? cap - 1 : *b + (size_t)k;
+  *i += n;
+  return true;
+}
+
+/* Splits one pipeline stage into words, honouring '...' and "..." quotes and expanding
+ * $((EXPR)) (outside single quotes); any other expansion ($VAR, $(cmd), globs are left to no
+ * shell) makes it fail with the reason in why. */
+static bool split_words(const char *s, size_t len, argv_t *a, char *why, size_t whycap) {
   a->n = 0;
   size_t i = 0;
   while (i < len) {
     while (i < len && isspace((unsigned char)s[i])) i++;
     if (i >= len) break;
-    if (a->n == MAX_TOK) return false;
+    if (a->n == MAX_TOK) {
+      snprintf(why, whycap, "more than %d words", MAX_TOK);
+      return false;
+    }
     char buf[512];
     size_t b = 0;
-    while (i < len && !isspace((unsigned char)s[i])) {
-      if (s[i] == '\'' || s[i] == '"') {
-        char q = s[i++];
-        while (i < len && s[i] != q) {
-          if (b + 1 < sizeof buf) buf[b++] = s[i];
-          i++;
-        }
-        if (i >= len) return false;
+    char q = 0;
+    while (i < len && (q || !isspace((unsigned char)s[i]))) {
+      char c = s[i];
+      if (q && c == q) {
+        q = 0;
         i++;
+      } else if (!q && (c == '\'' || c == '"')) {
+        q = c;
+        i++;
+      } else if (c == '$' && q != '\'') {
+        if (!expand_arith(s, len, &i, buf, &b, sizeof buf, why, whycap)) {
+          if (strncmp(s + i, "$((", 3) != 0) snprintf(why, whycap, "shell expansion '%.*s' not supported",
+                                                     (int)strcspn(s + i, " \t\"'"), s + i);
+          return false;
+        }
+      } else if (c == '\\' && q != '\'' && i + 1 < len) {
+        if (b + 1 < sizeof buf) buf[b++] = s[i + 1];
+        i += 2;
       } else {
-        if (b + 1 < sizeof buf) buf[b++] = s[i];
+        if (b + 1 < sizeof buf) buf[b++] = c;
         i++;
       }
     }
+    if (q) {
+      snprintf(why, whycap, "unterminated %c quote", q);
+      return false;
+    }
     buf[b] = '\0';
     a->tok[a->n] = dup_str(buf);
-    if (!a->tok[a->n]) return false;
+    if (!a->tok[a->n]) {
+      snprintf(why, whycap, "out of memory");
+      return false;
+    }
     a->n++;
   }
   return true;
@@ -526,8 +570,60 @@ static int cmd_tcpdrop(drill_run_t *r, const argv_t *a) {
   return 0;
 }
 
-static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase) {
-  int rc = 0;
+/* One setting NAME=VALUE (NAME with '.' or '/' separators), from `sysctl` or `set_sysctls.py`:
+ * returns 0, or 2 after reporting the script UNSUPPORTED. */
+static int sysctl_set(drill_run_t *r, const char *t, int phase) {
+  const char *eq = strchr(t, '=');
+  char name[128];
+  size_t nl = (size_t)(eq - t);
+  if (nl >= sizeof name) nl = sizeof name - 1;
+  memcpy(name, t, nl);
+  name[nl] = '\0';
+  /* Linux scripts also write names with '/' */
+  for (char *c = name; *c; c++)
+    if (*c == '/') *c = '.';
+  const char *value = eq + 1;
+  char why[256] = "";
+  if (r->o->kernel) {
+    /* the kernel target: written into the run's own namespace (which goes away at the end, so
+     * restoring after the last event is moot) */
+    if (phase == 2) return 0;
+    return drill_kernel_sysctl(r, name, value) != 0 ? 2 : 0;
+  }
+  if (phase == 2) {
+    /* restoring settings after the last event: nothing is left to configure, so a value the
+     * stack could not take is moot; but a name the runner does not know is reported, never
+     * passed over in silence */
+    synack_config_t scratch = r->cfg;
+    if (drill_sysctl_apply(&scratch, name, value, why, sizeof why) == -2) {
+      drill_unsupported(r, "%s", why);
+      return 2;
+    }
+    return 0;
+  }
+  if (phase == 0) {
+    if (drill_sysctl_apply(&r->cfg, name, value, why, sizeof why) != 0) {
+      drill_unsupported(r, "%s", why);
+      return 2;
+    }
+    return 0;
+  }
+  /* on the timeline: the running stack takes the new value as a kernel would
+   * (synack_stack_set_config says which settings reach existing connections) */
+  synack_config_t c = *synack_stack_config(r->st);
+  if (drill_sysctl_apply(&c, name, value, why, sizeof why) != 0) {
+    drill_unsupported(r, "%s", why);
+    return 2;
+  }
+  if (synack_stack_set_config(r->st, &c) != 0) {
+    drill_unsupported(r, "sysctl %s=%s: refused by synack_stack_set_config", name, value);
+    return 2;
+  }
+  r->cfg = c;
+  return 0;
+}
+
+static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase, bool piped) {
   for (int k = 1; k < a->n; k++) {
     const char *t = a->tok[k];
     if (t[0] == '-') {
@@ -537,48 +633,45 @@ static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase) {
       }
       continue;
     }
-    const char *eq = strchr(t, '=');
-    if (!eq) {
-      /* reading a value: nothing to change */
-      continue;
-    }
-    char name[128];
-    size_t nl = (size_t)(eq - t);
-    if (nl >= sizeof name) nl = sizeof name - 1;
-    memcpy(name, t, nl);
-    name[nl] = '\0';
-    /* Linux scripts also write names with '/' */
-    for (char *c = name; *c; c++)
-      if (*c == '/') *c = '.';
-    const char *value = eq + 1;
-    char why[256] = "";
-    if (phase == 2) continue; /* restoring settings after the last event: nothing to do */
-    if (r->o->kernel) {
-      /* the kernel target: written into the run's own namespace */
-      if (drill_kernel_sysctl(r, name, value) != 0) return 2;
-      continue;
-    }
-    if (phase == 0) {
-      if (drill_sysctl_apply(&r->cfg, name, value, why, sizeof why) != 0) {
-        drill_unsupported(r, "%s", why);
+    if (!strchr(t, '=')) {
+      /* reading a value changes nothing; but its output is not produced, so a pipeline that
+       * would look at it cannot be answered */
+      if (piped) {
+        drill_unsupported(r, "reading sysctl %s into a pipeline is not supported", t);
         return 2;
       }
       continue;
     }
-    /* on the timeline: the running stack takes the new value as a kernel would
-     * (synack_stack_set_config says which settings reach existing connections) */
-    synack_config_t c = *synack_stack_config(r->st);
-    if (drill_sysctl_apply(&c, name, value, why, sizeof why) != 0) {
-      drill_unsupported(r, "%s", why);
-      return 2;
-    }
-    if (synack_stack_set_config(r->st, &c) != 0) {
-      drill_unsupported(r, "sysctl %s=%s: refused by synack_stack_set_config", name, value);
-      return 2;
-    }
-    r->cfg = c;
+    if (sysctl_set(r, t, phase) != 0) return 2;
   }
-  return rc;
+  return 0;
+}
+
+/* Linux's selftests helper `set_sysctls.py /proc/sys/net/ipv4/tcp_X=V ...`: each argument is
+ * the sysctl net.ipv4.tcp_X=V, mapped exactly as `sysctl -w` maps it. */
+static int cmd_set_sysctls(drill_run_t *r, const argv_t *a, int phase) {
+  for (int k = 1; k < a->n; k++) {
+    const char *t = a->tok[k];
+    const char *eq = strchr(t, '=');
+    if (strncmp(t, "/proc/sys/", 10) != 0 || !eq) {
+      drill_unsupported(r, "set_sysctls.py argument '%s' is not /proc/sys/NAME=VALUE", t);
+      return 2;
+    }
+    if (sysctl_set(r, t + 10, phase) != 0) return 2;
+  }
+  return 0;
+}
+
+/* The position after the character at i, or after the whole quoted string or $(( )) that
+ * starts there: separators inside them do not split commands. */
+static size_t shell_skip(const char *s, size_t len, size_t i) {
+  if (s[i] == '\'' || s[i] == '"') {
+    size_t k = i + 1;
+    while (k < len && s[k] != s[i]) k++;
+    return k < len ? k + 1 : len;
+  }
+  size_t n = drill_arith_len(s + i, len - i);
+  return n ? i + n : i + 1;
 }
 
 /* Runs one pipeline; returns its exit status (2 = unsupported / already reported). */
@@ -589,10 +682,12 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
   int stage = 0;
   while (i <= len && !r->done) {
     size_t j = i;
-    while (j < len && s[j] != '|') j++;
+    while (j < len && s[j] != '|') j = shell_skip(s, len, j);
     argv_t a;
-    if (!split_words(s + i, j - i, &a)) {
-      drill_unsupported(r, "cannot parse the command `%.*s`", (int)len, s);
+    char why[160] = "";
+    if (!split_words(s + i, j - i, &a, why, sizeof why)) {
+      drill_unsupported(r, "cannot run the command `%.*s`: %s", (int)len, s, why);
+      argv_free(&a);
       break;
     }
     if (a.n == 0) {
@@ -603,8 +698,10 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
     const char *cmd = a.tok[0];
     const char *slash = strrchr(cmd, '/');
     const char *base = slash ? slash + 1 : cmd;
+    int nargs = a.n - 1; /* the command's arguments */
     if ((strcmp(base, "bash") == 0 || strcmp(base, "sh") == 0) && a.n >= 2 && a.tok[1][0] != '-') {
       /* `sh SCRIPT`: judge the script by its name */
+      nargs = a.n - 2;
       cmd = a.tok[1];
       slash = strrchr(cmd, '/');
       base = slash ? slash + 1 : cmd;
@@ -633,8 +730,11 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
       lines_free(&io);
       return 2;
     }
+    bool piped = j < len;
     if (strcmp(base, "sysctl") == 0 && stage == 0) {
-      status = cmd_sysctl(r, &a, phase);
+      status = cmd_sysctl(r, &a, phase, piped);
+    } else if (strcmp(base, "set_sysctls.py") == 0 && stage == 0) {
+      status = cmd_set_sysctls(r, &a, phase);
     } else if (strcmp(base, "sockstat") == 0 && stage == 0) {
       status = cmd_sockstat(r, &a, &io) ? 0 : 2;
     } else if (strcmp(base, "tcpdrop") == 0 && stage == 0) {
@@ -652,9 +752,25 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
     } else if ((strcmp(base, "true") == 0 || strcmp(base, ":") == 0) && stage == 0) {
       status = 0;
     } else if (strcmp(base, "echo") == 0 && stage == 0) {
-      status = 0;
-    } else if ((strstr(base, "defaults") || strstr(base, "set_sysctls")) && stage == 0) {
-      if (!r->linux_profile) {
+      /* its words, as one line, for a later stage */
+      char line[512];
+      size_t k2 = 0;
+      line[0] = '\0';
+      for (int w = 1; w < a.n && a.tok[w][0] == '-' && strspn(a.tok[w] + 1, "neE") == strlen(a.tok[w] + 1); w++) {
+        drill_unsupported(r, "echo %s not supported", a.tok[w]);
+        break;
+      }
+      for (int w = 1; w < a.n && !r->done; w++) {
+        int m = snprintf(line + k2, sizeof line - k2, "%s%s", w > 1 ? " " : "", a.tok[w]);
+        if (m > 0) k2 = k2 + (size_t)m >= sizeof line ? sizeof line - 1 : k2 + (size_t)m;
+      }
+      lines_add(&io, line);
+      status = r->done ? 2 : 0;
+    } else if (strstr(base, "defaults") && stage == 0) {
+      if (nargs > 0) {
+        drill_unsupported(r, "`%s` with arguments not supported", cmd);
+        status = 2;
+      } else if (!r->linux_profile) {
         drill_unsupported(r, "`%s` sets Linux defaults: run the script with --profile=linux", cmd);
         status = 2;
       } else {
@@ -680,7 +796,8 @@ void drill_shell(drill_run_t *r, const char *cmd, int phase) {
   const char *s = cmd;
   while (*s && !r->done) {
     const char *e = s;
-    while (*e && *e != ';' && *e != '\n' && !(e[0] == '&' && e[1] == '&') && !(e[0] == '|' && e[1] == '|')) e++;
+    while (*e && *e != ';' && *e != '\n' && !(e[0] == '&' && e[1] == '&') && !(e[0] == '|' && e[1] == '|'))
+      e = cmd + shell_skip(cmd, strlen(cmd), (size_t)(e - cmd));
     bool and_next = e[0] == '&';
     bool or_next = e[0] == '|';
     size_t len = (size_t)(e - s);
@@ -709,7 +826,7 @@ void drill_shell(drill_run_t *r, const char *cmd, int phase) {
 
 /* ---------------------------------------------------------------- %{ }% */
 
-static bool tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v) {
+bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v) {
   static const int linux_state[SYNACK_TCP_STATE_COUNT] = {
     [SYNACK_TCP_CLOSED] = 7,     [SYNACK_TCP_LISTEN] = 10,    [SYNACK_TCP_SYN_SENT] = 2,
     [SYNACK_TCP_SYN_RECEIVED] = 3, [SYNACK_TCP_ESTABLISHED] = 1, [SYNACK_TCP_FIN_WAIT_1] = 4,
@@ -762,7 +879,7 @@ static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *
     return;
   }
   int64_t got, want;
-  if (!tcpi_field(ti, field, &got)) {
+  if (!drill_tcpi_field(ti, field, &got)) {
     drill_unsupported(r, "TCP_INFO field %s not available", field);
     return;
   }

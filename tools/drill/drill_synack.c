@@ -41,9 +41,10 @@ static bool s_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
 static void s_collect(drill_run_t *r) {
   synack_frame_t f;
   while (!r->done && synack_stack_poll_tx(r->st, r->now, &f)) drill_out_push(r, f.data, f.len);
+  /* the stack's events are the wakeups of edge-triggered epoll (drill_epoll.c) */
   synack_event_t ev;
-  while (synack_stack_next_event(r->st, &ev)) {
-  }
+  while (synack_stack_next_event(r->st, &ev))
+    if (ev.sock >= 0) drill_epoll_wakeup(r, ev.sock);
 }
 
 static void s_inject(drill_run_t *r, const uint8_t *pkt, size_t len) { synack_stack_input(r->st, r->now, pkt, len, 0); }
