@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all run web check check-gcc check-clang fuzz deps bench soak attack clean conformance
+.PHONY: all run web check check-gcc check-clang fuzz deps bench soak attack clean conformance conformance-linux
 
 all:
 	$(CMAKE) -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
@@ -61,3 +61,9 @@ bench:
 
 clean:
 	rm -rf $(BUILD)
+
+# Root only: the linux scripts of tests/scripts against the Linux kernel, the long ones too
+# (keepalive, TIME-WAIT: real time, several minutes), then the Linux table of docs/conformance.md.
+conformance-linux: all
+	SYNACK_CLI=$(CURDIR)/$(BUILD)/release/synack SYNACK_SOURCE_DIR=$(CURDIR) SYNACK_KERNEL_DIFF=1 bash tests/scripts/t_kernel.sh --long
+	SYNACK_CLI=$(CURDIR)/$(BUILD)/release/synack bash tests/scripts/kernel_table.sh

@@ -174,6 +174,7 @@ typedef struct {
   bool options_normalized;
   bool window_ignore;
   bool verbose;
+  bool kernel;             /* --target=kernel: the host's Linux kernel (docs/drill.md) */
   /* header options from the command line / drill.opts, applied around the script's own */
   int npre, npost;
   const drill_hopt_t *pre, *post;

@@ -1,5 +1,5 @@
-/* System calls of `synack drill`: each script call runs through synack's socket API
- * (include/synack/socket.h) with POSIX semantics emulated on top: fd labels, O_NONBLOCK,
+/* System calls of `synack drill`: each script call runs through the target's socket calls
+ * (synack's socket API, or real kernel sockets: drill_int.h) with POSIX semantics emulated on top: fd labels, O_NONBLOCK,
  * blocking calls retried on virtual time, poll() revents, errno symbols (SYNACK_E* values equal
  * Linux's errno values, so names compare directly). */
 #include <stdio.h>
@@ -24,15 +24,6 @@
 #define D_MSG_DONTWAIT 0x40
 #define D_MSG_MORE 0x8000
 #define D_MSG_NOSIGNAL 0x4000
-#define D_POLLIN 0x1
-#define D_POLLPRI 0x2
-#define D_POLLOUT 0x4
-#define D_POLLERR 0x8
-#define D_POLLHUP 0x10
-#define D_POLLNVAL 0x20
-#define D_POLLRDNORM 0x40
-#define D_POLLWRNORM 0x100
-#define D_POLLRDHUP 0x2000
 #define D_SIOCINQ 0x541b
 #define D_SIOCOUTQ 0x5411
 
@@ -202,7 +193,7 @@ static bool tcp_info_opt(drill_run_t *r, const char *n, drill_fd_t *f, const dri
     return true;
   }
   synack_tcp_info_t ti;
-  if (synack_tcp_info(r->st, f->sock, &ti) != 0) {
+  if (r->tg->tcp_info(r, f->sock, &ti) != 0) {
     drill_unsupported(r, "%s TCP_INFO: no TCP information for fd %d", n, f->label);
     return true;
   }
@@ -241,14 +232,14 @@ static bool tcp_congestion_opt(drill_run_t *r, const char *n, drill_fd_t *f, con
     }
     for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
       if (strcmp(algos[k].name, va->text) == 0) {
-        *ret = synack_setsockopt(r->st, f->sock, SYNACK_TCP_CONGESTION, algos[k].algo);
+        *ret = r->tg->setsockopt(r, f->sock, SYNACK_TCP_CONGESTION, algos[k].algo);
         return true;
       }
     drill_unsupported(r, "%s TCP_CONGESTION \"%s\": synack has reno and cubic", n, va->text);
     return true;
   }
   int v = -1;
-  *ret = synack_getsockopt(r->st, f->sock, SYNACK_TCP_CONGESTION, &v);
+  *ret = r->tg->getsockopt(r, f->sock, SYNACK_TCP_CONGESTION, &v);
   if (*ret != 0 || va->kind == DRILL_ARG_ELLIPSIS) return true;
   const char *got = "?";
   for (size_t k = 0; k < sizeof algos / sizeof algos[0]; k++)
@@ -326,19 +317,7 @@ uint32_t drill_poll_bits(drill_run_t *r, drill_fd_t *f) {
     drill_unsupported(r, "polling an epoll fd is not emulated");
     return 0;
   }
-  uint32_t ev = synack_poll(r->st, f->sock);
-  uint32_t m = 0;
-  if (ev & SYNACK_EV_READABLE) m |= D_POLLIN | D_POLLRDNORM;
-  if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM;
-  if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
-  if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
-  if (f->listener) return m;
-  synack_tcp_info_t ti;
-  bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
-  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP | D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
-  if (f->shut_wr) m |= D_POLLOUT | D_POLLWRNORM;
-  if (f->shut_wr && (ev & SYNACK_EV_PEER_CLOSED)) m |= D_POLLHUP;
-  return m;
+  return r->tg->poll_bits(r, f); /* Linux bits from the target (drill_synack.c, drill_kernel.c) */
 }
 
 static bool is_connected_state(synack_tcp_state_t s) {
@@ -360,7 +339,7 @@ static bool is_connected_state(synack_tcp_state_t s) {
 
 static void learn_flow(drill_run_t *r, int sock) {
   synack_endpoint_t ep;
-  if (synack_getsockname(r->st, sock, &ep) == 0 && ep.port) r->lport = ep.port;
+  if (r->tg->getsockname(r, sock, &ep) == 0 && ep.port) r->lport = ep.port;
   r->rport = r->connect_port;
 }
 
@@ -380,7 +359,7 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
   r->last_conn_label = f->label;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
-  int64_t got = synack_recv(r->st, r->now, f->sock, buf, (size_t)len, (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0);
+  int64_t got = r->tg->recv(r, f->sock, buf, (size_t)len, (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0);
   for (int64_t k = 0; k < got; k++) {
     /* the bytes must be the peer's stream, in order */
     uint8_t want = drill_stream_byte(f->rd_off + (uint32_t)k);
@@ -414,7 +393,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   uint8_t *buf = calloc(want + 1, 1);
   if (!buf) return true;
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-  int64_t put = synack_send(r->st, r->now, f->sock, buf, want, (flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0);
+  int64_t put = r->tg->send(r, f->sock, buf, want, (flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0);
   if (put > 0) f->wr_off += (uint32_t)put;
   free(buf);
   bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
@@ -609,7 +588,6 @@ static bool do_poll(drill_run_t *r, const drill_event_t *ev, const drill_pending
 bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret) {
   const drill_call_t *c = &ev->call;
   const char *n = c->name;
-  synack_stack_t *st = r->st;
   *ret = 0;
   if (strcmp(n, "socket") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
@@ -624,7 +602,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "socket: only SOCK_STREAM is supported");
       return true;
     }
-    int s = synack_socket(st, r->family);
+    int s = r->tg->socket(r, r->family);
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
@@ -661,13 +639,13 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   if (strcmp(n, "bind") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
     synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
-    *ret = synack_bind(st, f->sock, &ep);
+    *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
   } else if (strcmp(n, "listen") == 0) {
     if (!nargs_ok(r, c, 2, 2)) return true;
     int64_t backlog;
     if (!drill_arg_int(r, &c->args[1], &backlog)) return true;
-    *ret = synack_listen(st, f->sock, (int)backlog);
+    *ret = r->tg->listen(r, f->sock, (int)backlog);
     if (*ret == 0) f->listener = true;
   } else if (strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0) {
     if (!nargs_ok(r, c, 3, strcmp(n, "accept4") == 0 ? 4 : 3)) return true;
@@ -677,8 +655,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "accept4: flags 0x%llx not supported", (unsigned long long)aflags);
       return true;
     }
-    synack_endpoint_t peer;
-    int s = synack_accept(st, f->sock, &peer);
+    int s = r->tg->accept(r, f->sock);
     if (s == -SYNACK_EAGAIN && may_block) return false;
     *ret = s;
     if (s >= 0) {
@@ -701,24 +678,24 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       /* a blocking connect in progress: done when synchronized or failed */
       synack_tcp_info_t ti;
       int e = 0;
-      synack_getsockopt(st, f->sock, SYNACK_SO_ERROR, &e);
+      r->tg->getsockopt(r, f->sock, SYNACK_SO_ERROR, &e);
       if (e) {
         *ret = e < 0 ? e : -e;
         return true;
       }
-      if (synack_tcp_info(st, f->sock, &ti) == 0 && is_connected_state(ti.state)) {
+      if (r->tg->tcp_info(r, f->sock, &ti) == 0 && is_connected_state(ti.state)) {
         f->connected = true;
         *ret = 0;
         return true;
       }
-      if (synack_tcp_info(st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED) {
+      if (r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED) {
         *ret = -SYNACK_ECONNREFUSED;
         return true;
       }
       return false;
     }
     synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
-    int rc = synack_connect(st, r->now, f->sock, &ep);
+    int rc = r->tg->connect(r, f->sock, &ep);
     learn_flow(r, f->sock);
     if (rc == -SYNACK_EINPROGRESS && may_block && pend) {
       pend->done = 1;
@@ -733,13 +710,13 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "a blocking close() (SO_LINGER with a timeout) is not emulated");
       return true;
     }
-    *ret = f->epoll ? 0 : synack_close(st, r->now, f->sock);
+    *ret = f->epoll ? 0 : r->tg->close_sock(r, f->sock);
     drill_fd_closed(r, f);
   } else if (strcmp(n, "shutdown") == 0) {
     if (!nargs_ok(r, c, 2, 2)) return true;
     int64_t how;
     if (!drill_arg_int(r, &c->args[1], &how)) return true;
-    *ret = synack_shutdown(st, r->now, f->sock, (int)how);
+    *ret = r->tg->shutdown(r, f->sock, (int)how);
     if (*ret == 0 && how != SYNACK_SHUT_RD) f->shut_wr = true;
     r->last_conn_label = f->label;
   } else if (strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0) {
@@ -827,10 +804,10 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       } else if (!drill_arg_int(r, va, &v)) {
         return true;
       }
-      *ret = synack_setsockopt(st, f->sock, m->opt, (int)v);
+      *ret = r->tg->setsockopt(r, f->sock, m->opt, (int)v);
     } else {
       int v = 0;
-      *ret = synack_getsockopt(st, f->sock, m->opt, &v);
+      *ret = r->tg->getsockopt(r, f->sock, m->opt, &v);
       if (*ret == 0 && va->kind != DRILL_ARG_ELLIPSIS) {
         if (m->opt == SYNACK_SO_LINGER && va->kind == DRILL_ARG_STRUCT) {
           for (int j = 0; j < va->n; j++) {
@@ -885,7 +862,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return true;
     }
     int v = 0;
-    *ret = synack_getsockopt(st, f->sock, o, &v);
+    *ret = r->tg->getsockopt(r, f->sock, o, &v);
     if (*ret == 0 && c->args[2].kind != DRILL_ARG_ELLIPSIS) {
       int64_t want;
       if (!drill_arg_int(r, &c->args[2], &want)) return true;

@@ -2,7 +2,7 @@
  * the socket API. An epoll instance is an fd label like a socket; its interest list holds the
  * registered sockets' labels with their events and epoll_data. Readiness is synack_poll's, in
  * Linux's bits (drill_poll_bits: the same bits poll() reports); the stack's events
- * (synack_stack_next_event, seen in drill_run.c's drain) are the wakeups that edge-triggered
+ * (synack_stack_next_event, seen in drill_synack.c's collect) are the wakeups that edge-triggered
  * entries wait for. Semantics follow Linux's epoll(7):
  * - level-triggered: an entry is reported while (readiness & (events | EPOLLERR | EPOLLHUP)) != 0;
  * - EPOLLET: reported once per wakeup (a stack event on the socket, or the ADD/MOD itself),

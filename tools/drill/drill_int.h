@@ -11,7 +11,7 @@ typedef struct {
   size_t len;
 } drill_out_t;
 
-typedef struct {
+typedef struct drill_fd {
   int label;               /* the script's fd number */
   int sock;                /* synack handle */
   bool nonblock;
@@ -60,7 +60,51 @@ typedef struct {
 #define DRILL_MAX_PENDING 8
 #define DRILL_MAX_TSMAP 256
 
-typedef struct drill_run {
+struct drill_run;
+typedef struct drill_run drill_run_t;
+
+/* What a script runs against (docs/drill.md "Targets"): synack on virtual time (drill_synack.c)
+ * or the host's Linux kernel behind a TUN device in a namespace of its own, on the wall clock
+ * (drill_kernel.c). The engine (drill_run.c), the calls (drill_call.c), the packets
+ * (drill_pkt.c) and the shell (drill_shell.c) go through this table and share everything else.
+ * Sockets are handles (>= 0); results are >= 0 or -errno with Linux errno values. */
+typedef struct drill_target {
+  const char *name;
+  /* How long past a '>' line's window the engine looks to tell "late" from "never" (a failing
+   * run waits that long: short on the wall clock). */
+  synack_time_t late_look;
+  /* Before the script's first line runs (family and addresses known); false: reported. */
+  bool (*open)(drill_run_t *r);
+  /* At the first event that needs the stack: creates it, the script's clock starts. */
+  bool (*start)(drill_run_t *r);
+  void (*close)(drill_run_t *r);
+  /* Moves r->now towards limit; wake is the earliest time a pending call must be retried.
+   * Returns false when nothing happened before limit (r->now is then at limit or later). */
+  bool (*advance)(drill_run_t *r, synack_time_t limit, synack_time_t wake);
+  /* Hands every packet the stack sent since the last call to drill_out_push. */
+  void (*collect)(drill_run_t *r);
+  void (*inject)(drill_run_t *r, const uint8_t *pkt, size_t len);
+  int (*socket)(drill_run_t *r, int family);
+  int (*bind)(drill_run_t *r, int s, const synack_endpoint_t *ep);
+  int (*listen)(drill_run_t *r, int s, int backlog);
+  int (*accept)(drill_run_t *r, int s);
+  int (*connect)(drill_run_t *r, int s, const synack_endpoint_t *ep);
+  int (*getsockname)(drill_run_t *r, int s, synack_endpoint_t *ep);
+  int (*close_sock)(drill_run_t *r, int s);
+  int (*shutdown)(drill_run_t *r, int s, int how);
+  int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
+  int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
+  int (*setsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int v);
+  int (*getsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int *v);
+  /* poll() revents of a socket, Linux bits, before masking with the asked events */
+  uint32_t (*poll_bits)(drill_run_t *r, const struct drill_fd *f);
+  int (*tcp_info)(drill_run_t *r, int s, synack_tcp_info_t *ti);
+} drill_target_t;
+
+extern const drill_target_t drill_target_synack;
+extern const drill_target_t drill_target_kernel;
+
+struct drill_run {
   const drill_script_t *s;
   const drill_opts_t *o;
   synack_config_t cfg;
@@ -110,7 +154,10 @@ typedef struct drill_run {
   synack_tcp_state_t peer_state;  /* the script's end as its packets imply (--verbose) */
   uint32_t peer_fin_end;          /* sequence number after the peer's FIN */
   size_t outq_bytes;              /* memory bound of the outbound queue */
-} drill_run_t;
+  const drill_target_t *tg;       /* what the script runs against */
+  bool live;                      /* the stack exists (target started) */
+  void *kern;                     /* the kernel target's state */
+};
 
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
  * the byte after the SYN), so that data delivered or sent at the wrong place is caught. */
@@ -124,6 +171,21 @@ void drill_unsupported(drill_run_t *r, const char *fmt, ...) __attribute__((form
 double drill_stime(const drill_run_t *r, synack_time_t t);
 /* The fd of a label, or NULL. */
 drill_fd_t *drill_fd(drill_run_t *r, int label);
+
+/* Queues one packet the stack sent at r->now (targets' collect). */
+void drill_out_push(drill_run_t *r, const uint8_t *buf, size_t len);
+/* The same, sent at stack time t (the kernel's own transmit time stamp). */
+void drill_out_push_at(drill_run_t *r, const uint8_t *buf, size_t len, synack_time_t t);
+/* Linux poll() bit values used by the runner (drill_call.c) and the targets. */
+#define D_POLLIN 0x1
+#define D_POLLPRI 0x2
+#define D_POLLOUT 0x4
+#define D_POLLERR 0x8
+#define D_POLLHUP 0x10
+#define D_POLLNVAL 0x20
+#define D_POLLRDNORM 0x40
+#define D_POLLWRNORM 0x100
+#define D_POLLRDHUP 0x2000
 
 /* drill_pkt.c */
 /* Builds the IP packet of a '<' line into buf; returns its length or 0 (reason in why). */
@@ -166,6 +228,13 @@ bool drill_epoll_call(drill_run_t *r, const drill_event_t *ev, drill_pending_t *
 void drill_epoll_wakeup(drill_run_t *r, int sock);
 /* The fd slot for a new label (an existing one is replaced), or NULL when full. */
 drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
+
+/* drill_kernel.c: shell hooks of the kernel target. A sysctl written into the run's namespace
+ * (0, or -1 once reported UNSUPPORTED); whether a command may run in the namespace (`ip`, `tc`,
+ * `ethtool`); running it (its exit status, 2 once reported). */
+int drill_kernel_sysctl(drill_run_t *r, const char *name, const char *value);
+bool drill_kernel_command(const char *base);
+int drill_kernel_exec(drill_run_t *r, char **argv, int argc);
 
 /* drill_shell.c */
 /* Runs a back-quoted command (phase: 0 before the stack exists, 1 on the timeline, 2 after the

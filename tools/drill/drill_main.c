@@ -1,13 +1,15 @@
-#define _POSIX_C_SOURCE 200809L /* strtok_r */
+#define _GNU_SOURCE /* strtok_r, prctl */
 /* `synack drill [options] SCRIPT.pkt...`: the command line of the packet-script runner.
  * Reads each script, finds its profiles (command line > script header > drill.opts of its
  * directory > drill.opts of the parent directory > rfc), parses it once per profile (the profile
  * decides which #ifdef blocks are active) and runs it. Prints PASS / FAIL / UNSUPPORTED / ERROR
  * per run, then "N errors" and, as the last line (which CI tools parse), "N passed, N failed,
- * N skipped". */
+ * N skipped". `--target=kernel` runs the scripts against the host's Linux kernel
+ * (drill_kernel.c); `-j N` runs N scripts at once, each in a child process (drill_jobs.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "drill.h"
@@ -144,16 +146,15 @@ static void usage(FILE *f) {
         "  --options=strict|normalized   option lists of '>' lines: exact layout or presence+values\n"
         "  --window=strict|ignore        compare 'win' of '>' lines or not\n"
         "  -D NAME=VAL, --define=NAME=VAL  word substitution (and #ifdef NAME)\n"
+        "  --target=synack|kernel        run against synack (default) or the host's Linux kernel (root)\n"
+        "  -j N                          run N scripts at once\n"
         "  -v, --verbose                 print the timeline\n"
         "  -q, --quiet                   print only failures and the summary\n"
         "  --NAME[=VALUE]                any header option (see docs/drill.md)\n",
         f);
 }
 
-typedef struct {
-  int passed, failed, skipped, errors;
-  bool quiet;
-} totals_t;
+#include "drill_jobs.h"
 
 /* Parses and runs one script under one profile. */
 static void run_one(const char *path, const char *text, const char *profile, const defs_t *cmd_defs,
@@ -161,6 +162,8 @@ static void run_one(const char *path, const char *text, const char *profile, con
   defs_t d = *cmd_defs;
   if (d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ "STANDARD", NULL };
   if (d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ ifdef_name(profile), NULL };
+  /* against the real kernel: lines where synack deliberately differs from Linux */
+  if (base->kernel && d.ndefs < MAX_DEFS) d.defs[d.ndefs++] = (drill_define_t){ "KERNEL", NULL };
   /* --define in drill.opts */
   char dstore[MAX_DEFS][128];
   int ds = 0;
@@ -197,6 +200,7 @@ static void run_one(const char *path, const char *text, const char *profile, con
     t->failed++;
     return;
   }
+  if (o.kernel) profile = "kernel"; /* shown instead of the profile */
   if (o.verbose) printf("--- %s [%s]\n", path, profile);
   fflush(stdout);
   drill_status_t st = drill_run(&s, &o, msg, MSG_CAP);
@@ -243,7 +247,7 @@ int synack_cmd_drill(int argc, char **argv) {
   hopts_t post;
   memset(&post, 0, sizeof post);
   totals_t t = { 0, 0, 0, 0, false };
-  int nfiles = 0;
+  int nfiles = 0, jobs = 1;
   char **files = calloc((size_t)argc + 1, sizeof *files);
   if (!files) return 2;
   int rc = 0;
@@ -257,6 +261,22 @@ int synack_cmd_drill(int argc, char **argv) {
       base.verbose = true;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       t.quiet = true;
+    } else if (strcmp(a, "--target=kernel") == 0 || strcmp(a, "--target=synack") == 0) {
+      base.kernel = strcmp(a + 9, "kernel") == 0;
+    } else if (strncmp(a, "--target=", 9) == 0) {
+      fprintf(stderr, "synack drill: unknown target '%s' (synack, kernel)\n", a + 9);
+      free(files);
+      hopts_free(&post);
+      return 2;
+    } else if ((strcmp(a, "-j") == 0 && k + 1 < argc) || (strncmp(a, "-j", 2) == 0 && a[2])) {
+      const char *v = a[2] ? a + 2 : argv[++k];
+      jobs = atoi(v);
+      if (jobs < 1 || jobs > 256) {
+        fprintf(stderr, "synack drill: -j takes 1..256\n");
+        free(files);
+        hopts_free(&post);
+        return 2;
+      }
     } else if (strncmp(a, "--profile=", 10) == 0) {
       force_profile = a + 10;
     } else if (strcmp(a, "--options=strict") == 0 || strcmp(a, "--options=normalized") == 0) {
@@ -294,13 +314,23 @@ int synack_cmd_drill(int argc, char **argv) {
     hopts_free(&post);
     return 2;
   }
+  if (base.kernel && geteuid() != 0) {
+    fprintf(stderr, "synack drill: --target=kernel needs root (it creates a network namespace and a TUN device)\n");
+    free(files);
+    hopts_free(&post);
+    return 2;
+  }
+  drill_jobs_t pool;
+  drill_jobs_init(&pool, jobs);
   for (int f = 0; f < nfiles; f++) {
     const char *path = files[f];
+    if (drill_jobs_fork(&pool, &t)) continue; /* the parent: a child runs this file */
     char err[512];
     char *text = read_file(path, err, sizeof err);
     if (!text) {
       printf("ERROR %s\n  %s\n", path, err);
       t.errors++;
+      drill_jobs_child_done(&pool, &t);
       continue;
     }
     /* drill.opts of the parent directory, then of the script's directory */
@@ -327,6 +357,7 @@ int synack_cmd_drill(int argc, char **argv) {
       }
     }
     if (force_profile) pl = force_profile;
+    if (base.kernel) pl = "linux"; /* the kernel is Linux: its defaults, its #ifdef Linux lines */
     if (!pl || !*pl) pl = "rfc";
     char profiles[128];
     snprintf(profiles, sizeof profiles, "%s", pl);
@@ -341,7 +372,9 @@ int synack_cmd_drill(int argc, char **argv) {
     }
     hopts_free(&pre);
     free(text);
+    drill_jobs_child_done(&pool, &t); /* a child: reports its counts and exits */
   }
+  drill_jobs_wait(&pool, &t);
   /* the error count goes on its own line so that the last line keeps its historic form */
   printf("%d error%s\n", t.errors, t.errors == 1 ? "" : "s");
   printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);

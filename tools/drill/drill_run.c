@@ -113,53 +113,54 @@ static bool dissect_tcp(const uint8_t *buf, size_t len, synack_dissect_t *d) {
   return synack_dissect(buf, len, false, d) == SYNACK_DROP_NONE && d->has_tcp;
 }
 
-static void drain(drill_run_t *r) {
-  synack_frame_t f;
-  while (!r->done && synack_stack_poll_tx(r->st, r->now, &f)) {
-    if (r->outq_bytes + f.len > DRILL_OUTQ_MAX) {
-      drill_fail(r, "more than %u bytes sent by the stack and not matched", DRILL_OUTQ_MAX);
-      return;
-    }
-    if (r->nout == r->capout) {
-      size_t nc = r->capout ? r->capout * 2 : 64;
-      drill_out_t *nq = realloc(r->outq, nc * sizeof *nq);
-      if (!nq) {
-        drill_fail(r, "out of memory");
-        return;
-      }
-      r->outq = nq;
-      r->capout = nc;
-    }
-    drill_out_t *o = &r->outq[r->nout++];
-    o->t = r->now;
-    o->len = f.len;
-    o->buf = malloc(f.len ? f.len : 1);
-    if (!o->buf) {
-      r->nout--;
+void drill_out_push(drill_run_t *r, const uint8_t *data, size_t len) { drill_out_push_at(r, data, len, r->now); }
+
+void drill_out_push_at(drill_run_t *r, const uint8_t *data, size_t len, synack_time_t t) {
+  if (r->done) return;
+  if (r->outq_bytes + len > DRILL_OUTQ_MAX) {
+    drill_fail(r, "more than %u bytes sent by the stack and not matched", DRILL_OUTQ_MAX);
+    return;
+  }
+  if (r->nout == r->capout) {
+    size_t nc = r->capout ? r->capout * 2 : 64;
+    drill_out_t *nq = realloc(r->outq, nc * sizeof *nq);
+    if (!nq) {
       drill_fail(r, "out of memory");
       return;
     }
-    memcpy(o->buf, f.data, f.len);
-    r->outq_bytes += f.len;
-    synack_dissect_t d;
-    if (dissect_tcp(o->buf, o->len, &d)) {
-      r->last_out_seq = d.tcp.seq;
-      if (d.tcp.opts.present & SYNACK_TCPOPT_HAS_TS) {
-        r->have_last_ts = true;
-        r->last_ts_actual = d.tcp.opts.ts_val;
-      }
-      if (r->o->verbose) {
-        char line[512];
-        drill_pkt_render_actual(r, &d, d.tcp.flags, d.tcp.payload_len, line, sizeof line);
-        printf("  %10.6f   %s\n", drill_stime(r, r->now), line);
-      }
-    } else {
-      vlog(r, "  %10.6f   > (a %zu-byte non-TCP packet)\n", drill_stime(r, r->now), f.len);
-    }
+    r->outq = nq;
+    r->capout = nc;
   }
-  synack_event_t ev;
-  while (synack_stack_next_event(r->st, &ev))
-    if (ev.sock >= 0) drill_epoll_wakeup(r, ev.sock);
+  drill_out_t *o = &r->outq[r->nout++];
+  o->t = t;
+  o->len = len;
+  o->buf = malloc(len ? len : 1);
+  if (!o->buf) {
+    r->nout--;
+    drill_fail(r, "out of memory");
+    return;
+  }
+  memcpy(o->buf, data, len);
+  r->outq_bytes += len;
+  synack_dissect_t d;
+  if (dissect_tcp(o->buf, o->len, &d)) {
+    r->last_out_seq = d.tcp.seq;
+    if (d.tcp.opts.present & SYNACK_TCPOPT_HAS_TS) {
+      r->have_last_ts = true;
+      r->last_ts_actual = d.tcp.opts.ts_val;
+    }
+    if (r->o->verbose) {
+      char line[512];
+      drill_pkt_render_actual(r, &d, d.tcp.flags, d.tcp.payload_len, line, sizeof line);
+      printf("  %10.6f   %s\n", drill_stime(r, t), line);
+    }
+  } else {
+    vlog(r, "  %10.6f   > (a %zu-byte non-TCP packet)\n", drill_stime(r, t), len);
+  }
+}
+
+static void drain(drill_run_t *r) {
+  if (r->live) r->tg->collect(r);
 }
 
 static void pop_out(drill_run_t *r, size_t n) {
@@ -228,9 +229,10 @@ static void service_pending(drill_run_t *r) {
   r->line = saved;
 }
 
-/* The next time something may happen without input: a stack timer or a pending call's limit. */
+/* The next time a pending call must be looked at even without input (its limit, a poll
+ * timeout); the target adds its own timers. */
 static synack_time_t next_wake(const drill_run_t *r) {
-  synack_time_t t = synack_stack_next_deadline(r->st);
+  synack_time_t t = SYNACK_TIME_NEVER;
   for (int k = 0; k < r->npending; k++) {
     synack_time_t w = drill_call_wake(r, &r->pending[k]);
     if (w < t) t = w;
@@ -244,18 +246,10 @@ static synack_time_t next_wake(const drill_run_t *r) {
 /* One step towards `limit`: fires what is due at the next wake time. Returns false when the
  * next wake is after limit (the clock is then moved to limit). */
 static bool step(drill_run_t *r, synack_time_t limit) {
-  synack_time_t next = next_wake(r);
-  if (next > limit) {
-    if (limit > r->now) r->now = limit;
-    drain(r);
-    service_pending(r);
-    return false;
-  }
-  if (next > r->now) r->now = next;
-  if (synack_stack_next_deadline(r->st) <= r->now) synack_stack_handle_timers(r->st, r->now);
+  bool more = r->tg->advance(r, limit, next_wake(r));
   drain(r);
   service_pending(r);
-  return true;
+  return more;
 }
 
 static void advance_to(drill_run_t *r, synack_time_t target) {
@@ -366,7 +360,7 @@ static void peer_got(drill_run_t *r, uint8_t flags, uint32_t ack) {
 /* ---------------------------------------------------------------- events */
 
 static void state_note(drill_run_t *r) {
-  if (!r->o->verbose) return;
+  if (!r->o->verbose || !r->st) return;
   synack_conn_entry_t e[64];
   size_t n = synack_conn_table(r->st, e, 64);
   if (n > 64) n = 64;
@@ -393,7 +387,7 @@ static bool inject_one(drill_run_t *r, const drill_packet_t *pk) {
     drill_pkt_render_expected(pk, line, sizeof line);
     printf("  %10.6f   %s\n", drill_stime(r, r->now), line);
   }
-  synack_stack_input(r->st, r->now, buf, n, 0);
+  r->tg->inject(r, buf, n);
   return true;
 }
 
@@ -463,10 +457,10 @@ static void expect(drill_run_t *r, const drill_event_t *ev, int64_t t_us, int64_
   }
   if (r->outhead == r->nout) {
     /* Failing anyway: look a little further to tell "late" from "never". */
-    wait_output(r, hi + SYNACK_SEC(10));
+    wait_output(r, hi + r->tg->late_look);
     while (r->outhead < r->nout && !dissect_tcp(r->outq[r->outhead].buf, r->outq[r->outhead].len, &d)) {
       pop_out(r, 1);
-      if (r->outhead == r->nout) wait_output(r, hi + SYNACK_SEC(10));
+      if (r->outhead == r->nout) wait_output(r, hi + r->tg->late_look);
     }
     if (r->outhead == r->nout || r->done) {
       drill_fail(r, "expected: %s", exp);
@@ -677,8 +671,8 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) 
 }
 
 static void cleanup(drill_run_t *r) {
-  if (r->st) synack_stack_free(r->st);
-  r->st = NULL;
+  r->tg->close(r);
+  r->live = false;
   for (size_t k = r->outhead; k < r->nout; k++) free(r->outq[k].buf);
   free(r->outq);
   r->outq = NULL;
@@ -705,6 +699,7 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
   r->status = DRILL_PASS;
   r->last_conn_label = -1;
   r->linux_profile = strcmp(o->profile, "linux") == 0;
+  r->tg = o->kernel ? &drill_target_kernel : &drill_target_synack;
 
   synack_config_default(&r->cfg);
   if (synack_config_preset(&r->cfg, o->profile) != 0) {
@@ -755,6 +750,7 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
   r->cfg.trace_user = r;
   r->lport = r->bind_port;
   r->rport = r->peer_port;
+  if (!r->tg->open(r)) goto out;
 
   int first_timed = -1, last_timed = -1;
   for (int k = 0; k < s->nevents; k++)
@@ -780,7 +776,7 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
       continue;
     }
     int64_t t_us = ev->t.kind == DRILL_T_ABS ? ev->t.us : prev_us + (ev->t.kind == DRILL_T_REL ? ev->t.us : 0);
-    if (!r->st && ev->kind == DRILL_EV_SHELL && !strstr(ev->text, "sockstat") && !strstr(ev->text, "tcpdrop")) {
+    if (!r->live && ev->kind == DRILL_EV_SHELL && !strstr(ev->text, "sockstat") && !strstr(ev->text, "tcpdrop")) {
       /* a command on the timeline before anything needs the stack (`0 sysctl ...`): it still
        * configures the stack, which is created at the first event that needs it */
       vlog(r, "  %10.6f   line %d: `%s` (before the stack exists)\n", (double)t_us / 1e6, ev->line, ev->text);
@@ -788,12 +784,9 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
       prev_us = t_us;
       continue;
     }
-    if (!r->st) {
-      r->st = synack_stack_new(&r->cfg, r->base);
-      if (!r->st) {
-        drill_unsupported(r, "the configuration is not accepted by synack_stack_new");
-        break;
-      }
+    if (!r->live) {
+      if (!r->tg->start(r)) break;
+      r->live = true;
       const synack_config_t *c = &r->cfg;
       vlog(r, "  stack (profile %s): IPv%d, mtu %u, rcvbuf %u, sndbuf %u, max buffer %u, min RTO %u ms, "
               "delayed ACK %u ms, MSL %u ms, SACK %d, timestamps %d, window scaling %d, RFC 5961 %d/%d, "
@@ -840,7 +833,7 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
     advance_to(r, until);
     if (!r->done && r->npending) drill_fail(r, "blocking %s() never returned", s->events[r->pending[0].ev].call.name);
   }
-  if (!r->done && r->strict_tail && r->st) {
+  if (!r->done && r->strict_tail && r->live) {
     /* --strict_tail: everything the stack sent by the last event must have been expected */
     drain(r);
     synack_dissect_t d;

@@ -586,6 +586,12 @@ static int sysctl_set(drill_run_t *r, const char *t, int phase) {
     if (*c == '/') *c = '.';
   const char *value = eq + 1;
   char why[256] = "";
+  if (r->o->kernel) {
+    /* the kernel target: written into the run's own namespace (which goes away at the end, so
+     * restoring after the last event is moot) */
+    if (phase == 2) return 0;
+    return drill_kernel_sysctl(r, name, value) != 0 ? 2 : 0;
+  }
   if (phase == 2) {
     /* restoring settings after the last event: nothing is left to configure, so a value the
      * stack could not take is moot; but a name the runner does not know is reported, never
@@ -710,7 +716,13 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
         return 2;
       }
     bool needs_stack = strcmp(base, "sockstat") == 0 || strcmp(base, "tcpdrop") == 0;
-    if (needs_stack && !r->st) {
+    if (needs_stack && r->o->kernel) {
+      drill_unsupported(r, "`%s` (a FreeBSD tool) is not answered against the Linux kernel", base);
+      argv_free(&a);
+      lines_free(&io);
+      return 2;
+    }
+    if (needs_stack && !r->live) {
       if (phase == 2) {
         status = 0; /* after the run: nothing left to look at */
       } else {
@@ -737,6 +749,8 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
       lines_free(&io);
       lines_add(&io, b);
       status = 0;
+    } else if (r->o->kernel && drill_kernel_command(base) && stage == 0 && j >= len) {
+      status = drill_kernel_exec(r, a.tok, a.n);
     } else if ((strcmp(base, "true") == 0 || strcmp(base, ":") == 0) && stage == 0) {
       status = 0;
     } else if (strcmp(base, "echo") == 0 && stage == 0) {
@@ -898,7 +912,7 @@ static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *
 }
 
 void drill_code(drill_run_t *r, const char *code) {
-  if (!r->st) {
+  if (!r->live) {
     drill_unsupported(r, "%%{ }%% block before the stack exists");
     return;
   }
@@ -908,7 +922,7 @@ void drill_code(drill_run_t *r, const char *code) {
       if (!r->fds[k].listener) f = &r->fds[k];
   }
   synack_tcp_info_t ti;
-  if (!f || synack_tcp_info(r->st, f->sock, &ti) != 0) {
+  if (!f || r->tg->tcp_info(r, f->sock, &ti) != 0) {
     drill_unsupported(r, "no open connection socket for TCP_INFO");
     return;
   }

@@ -1,0 +1,113 @@
+/* The synack target of `synack drill`: one stack on a bare-IP link and virtual time. Packets go
+ * in with synack_stack_input and come out of synack_stack_poll_tx; the clock jumps from one
+ * stack timer (or pending call's limit) to the next; calls use the socket API
+ * (include/synack/socket.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "drill_int.h"
+
+static bool s_open(drill_run_t *r) {
+  (void)r;
+  return true;
+}
+
+static bool s_start(drill_run_t *r) {
+  r->st = synack_stack_new(&r->cfg, r->base);
+  if (!r->st) {
+    drill_unsupported(r, "the configuration is not accepted by synack_stack_new");
+    return false;
+  }
+  return true;
+}
+
+static void s_close(drill_run_t *r) {
+  if (r->st) synack_stack_free(r->st);
+  r->st = NULL;
+}
+
+static bool s_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
+  synack_time_t next = synack_stack_next_deadline(r->st);
+  if (wake < next) next = wake;
+  if (next > limit) {
+    if (limit > r->now) r->now = limit;
+    return false;
+  }
+  if (next > r->now) r->now = next;
+  if (synack_stack_next_deadline(r->st) <= r->now) synack_stack_handle_timers(r->st, r->now);
+  return true;
+}
+
+static void s_collect(drill_run_t *r) {
+  synack_frame_t f;
+  while (!r->done && synack_stack_poll_tx(r->st, r->now, &f)) drill_out_push(r, f.data, f.len);
+  /* the stack's events are the wakeups of edge-triggered epoll (drill_epoll.c) */
+  synack_event_t ev;
+  while (synack_stack_next_event(r->st, &ev))
+    if (ev.sock >= 0) drill_epoll_wakeup(r, ev.sock);
+}
+
+static void s_inject(drill_run_t *r, const uint8_t *pkt, size_t len) { synack_stack_input(r->st, r->now, pkt, len, 0); }
+
+static int s_socket(drill_run_t *r, int family) { return synack_socket(r->st, family); }
+static int s_bind(drill_run_t *r, int s, const synack_endpoint_t *ep) { return synack_bind(r->st, s, ep); }
+static int s_listen(drill_run_t *r, int s, int backlog) { return synack_listen(r->st, s, backlog); }
+static int s_accept(drill_run_t *r, int s) {
+  synack_endpoint_t peer;
+  return synack_accept(r->st, s, &peer);
+}
+static int s_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) { return synack_connect(r->st, r->now, s, ep); }
+static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) { return synack_getsockname(r->st, s, ep); }
+static int s_close_sock(drill_run_t *r, int s) { return synack_close(r->st, r->now, s); }
+static int s_shutdown(drill_run_t *r, int s, int how) { return synack_shutdown(r->st, r->now, s, how); }
+static int64_t s_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
+  return synack_recv(r->st, r->now, s, buf, len, flags);
+}
+static int64_t s_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
+  return synack_send(r->st, r->now, s, buf, len, flags);
+}
+static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) { return synack_setsockopt(r->st, s, o, v); }
+static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) { return synack_getsockopt(r->st, s, o, v); }
+static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
+
+/* Linux-like poll bits of a socket (before masking with events), from synack's readiness. */
+static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
+  uint32_t ev = synack_poll(r->st, f->sock);
+  uint32_t m = 0;
+  if (ev & SYNACK_EV_READABLE) m |= D_POLLIN | D_POLLRDNORM;
+  if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM;
+  if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
+  if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
+  if (f->listener) return m;
+  synack_tcp_info_t ti;
+  bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
+  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP | D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
+  if (f->shut_wr) m |= D_POLLOUT | D_POLLWRNORM;
+  if (f->shut_wr && (ev & SYNACK_EV_PEER_CLOSED)) m |= D_POLLHUP;
+  return m;
+}
+
+const drill_target_t drill_target_synack = {
+  .late_look = SYNACK_SEC(10),
+  .name = "synack",
+  .open = s_open,
+  .start = s_start,
+  .close = s_close,
+  .advance = s_advance,
+  .collect = s_collect,
+  .inject = s_inject,
+  .socket = s_socket,
+  .bind = s_bind,
+  .listen = s_listen,
+  .accept = s_accept,
+  .connect = s_connect,
+  .getsockname = s_getsockname,
+  .close_sock = s_close_sock,
+  .shutdown = s_shutdown,
+  .recv = s_recv,
+  .send = s_send,
+  .setsockopt = s_setsockopt,
+  .getsockopt = s_getsockopt,
+  .poll_bits = s_poll_bits,
+  .tcp_info = s_tcp_info,
+};
