@@ -32,8 +32,10 @@ attack_stats() {
   done
   [ "$(grep -c "^end-of-stats" "$NET_TMP/serve.log")" -gt "$before" ] || fail "no statistics from synack serve"
   # The last dump: from its serve-stats line to its end-of-stats line.
-  awk '/^serve-stats:/ { buf = "" } { buf = buf $0 "\n" } /^end-of-stats/ { last = buf } END { printf "%s", last }' \
-    "$NET_TMP/serve.log" >"$NET_TMP/stats.$tag"
+  local from to
+  to=$(grep -n "^end-of-stats" "$NET_TMP/serve.log" | tail -1 | cut -d: -f1)
+  from=$(head -n "$to" "$NET_TMP/serve.log" | grep -n "^serve-stats:" | tail -1 | cut -d: -f1)
+  sed -n "${from},${to}p" "$NET_TMP/serve.log" >"$NET_TMP/stats.$tag"
 }
 
 stat_counter() { awk -v n="$2" '$1 == "counter" && $2 == n { v = $3 } END { print v + 0 }' "$NET_TMP/stats.$1"; }

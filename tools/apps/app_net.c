@@ -49,6 +49,7 @@ void app_opts_usage(FILE *f) {
           "  --mac MAC             our MAC address (default 02:53:4b:00:00:01)\n"
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
+          "  --max-sockets N       socket table size: listeners and connections (default 1024)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
@@ -200,7 +201,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf" };
+                                            "--sndbuf", "--rcvbuf", "--max-sockets" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -255,6 +256,12 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       bad = *end || b < 4096 || b > (64ul << 20);
       if (k == 18) o->sndbuf = (uint32_t)b;
       else o->rcvbuf = (uint32_t)b;
+      break;
+    }
+    case 20: {
+      unsigned long n = strtoul(v, &end, 10);
+      bad = *end || n < 2 || n > 4000000ul;
+      o->max_sockets = (uint32_t)n;
       break;
     }
     default: return 0;
@@ -381,6 +388,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
   cfg.name = "synack";
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
+  if (o->max_sockets) cfg.max_sockets = o->max_sockets;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
   if (cfg.tcp_rcvbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_rcvbuf;
   if (o->trace) {

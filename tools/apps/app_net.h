@@ -19,6 +19,7 @@ typedef struct {
   bool mac_set;
   uint32_t mtu;
   uint32_t sndbuf, rcvbuf;             /* 0 = the stack's defaults */
+  uint32_t max_sockets;                /* 0 = the stack's default */
   const char *pcap;
   bool trace;
   bool quiet;
