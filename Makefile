@@ -48,7 +48,7 @@ soak:
 attack:
 	$(CMAKE) -S . -B $(BUILD)/attack -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNACK_BENCH=OFF >/dev/null
 	$(CMAKE) --build $(BUILD)/attack -j $(JOBS) --target synack attack_tool
-	cd $(BUILD)/attack && SYNACK_IDLE_CONNS=$${SYNACK_IDLE_CONNS:-100000} ctest -R '^attack/' --output-on-failure
+	cd $(BUILD)/attack && SYNACK_ATTACK_LONG=1 SYNACK_IDLE_CONNS=$${SYNACK_IDLE_CONNS:-100000} ctest -R '^attack/' --output-on-failure
 
 bench:
 	$(CMAKE) -S . -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
