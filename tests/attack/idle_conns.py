@@ -1,7 +1,8 @@
 """Opens N idle TCP connections from the kernel to synack (attack suite, t_idle_conns.sh).
 
 usage: idle_conns.py N DST PORT SRC1,SRC2,... READY_FILE
-Connects non-blocking from the given source addresses (round robin), waits (bounded) until every
+Connects non-blocking from the given source addresses (round robin; the caller runs several
+processes when N exceeds the descriptor limit), waits (bounded) until every
 connection is established or failed, writes "established E failed F seconds S" to READY_FILE,
 then keeps the sockets open until killed.
 """
@@ -14,11 +15,14 @@ import time
 
 n, dst, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 srcs, ready = sys.argv[4].split(","), sys.argv[5]
-resource.setrlimit(resource.RLIMIT_NOFILE, (n + 1024, n + 1024))
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+if hard != resource.RLIM_INFINITY and n + 64 > hard:
+    sys.exit("idle_conns.py: %d sockets exceed the descriptor limit %d: run more processes" % (n, hard))
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64 if hard == resource.RLIM_INFINITY else hard, hard))
 sel = selectors.DefaultSelector()
 socks, pending, failed = [], 0, 0
 t0 = time.monotonic()
-deadline = t0 + max(60, n / 200)
+deadline = t0 + max(60, n / 50)
 for i in range(n):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
