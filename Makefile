@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all run check check-gcc check-clang fuzz deps bench soak attack clean
+.PHONY: all run web check check-gcc check-clang fuzz deps bench soak attack clean conformance
 
 all:
 	$(CMAKE) -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
@@ -11,6 +11,13 @@ all:
 
 run: all
 	./$(BUILD)/release/synack demo --out-dir synack-tour
+	@echo
+	@echo "The same stories in a browser, where you can break them by clicking a segment:"
+	@echo "  make web && ./$(BUILD)/release/synack explore     (then open the URL it prints)"
+
+# The explorer in the browser: the stack compiled to WebAssembly plus a static page, in $(BUILD)/web.
+web:
+	bash tools/web/build.sh $(abspath $(BUILD))/web
 
 deps:
 	@bash tools/install-deps.sh
@@ -35,6 +42,10 @@ fuzz:
 	$(CMAKE) -S . -B $(BUILD)/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSYNACK_FUZZ=ON -DBUILD_TESTING=OFF -DSYNACK_BENCH=OFF >/dev/null
 	$(CMAKE) --build $(BUILD)/fuzz -j $(JOBS)
 	bash tests/fuzz/run.sh $(BUILD)/fuzz $${SYNACK_FUZZ_SECONDS:-15}
+
+# The conformance tables of docs/conformance.md (public script suites, per folder).
+conformance: all
+	bash tools/conformance-table.sh $(BUILD)/release/synack
 
 # 10,000 seeds of impaired transfers on the simulator (tests/soak/soak.c); SYNACK_SOAK_COUNT and
 # SYNACK_SOAK_SECONDS bound it. Optimised build: the soak's own checks find leaks and leftovers.

@@ -11,5 +11,6 @@ int synack_cmd_serve(int argc, char **argv);
 int synack_cmd_get(int argc, char **argv);
 int synack_cmd_connect(int argc, char **argv);
 int synack_cmd_ping(int argc, char **argv);
+int synack_cmd_explore(int argc, char **argv);
 
 #endif

@@ -17,6 +17,14 @@ have curl     || need+=(curl)
 have wrk      || need+=(wrk)           # interop load test (tests/net)
 have ping     || need+=(iputils-ping)  # ping both ways (tests/net)
 have python3  || need+=(python3)       # http.server and errno checks in the namespace (tests/net)
+# The explorer in the browser (make web, tests/web): clang for wasm32 with the WASI libc and the
+# compiler-rt builtins for wasm32, lld's wasm-ld; Debian's Chromium driven by Selenium.
+have wasm-ld  || need+=(lld)
+[ -f /usr/share/wasi-sysroot/include/stdio.h ] || [ -f /usr/include/wasm32-wasi/stdio.h ] || need+=(wasi-libc)
+ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || need+=(libclang-rt-14-dev-wasm32)
+have chromium || need+=(chromium)
+have chromedriver || need+=(chromium-driver)
+/usr/bin/python3 -c 'import selenium' 2>/dev/null || need+=(python3-selenium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then
   echo "install-deps: installing ${need[*]}"

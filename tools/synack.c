@@ -16,6 +16,7 @@ static const command_t commands[] = {
   { "drill", synack_cmd_drill, "run packet scripts (packetdrill dialect) against synack on virtual time" },
   { "demo", synack_cmd_demo, "the tour (what `make run` shows): four scenarios drawn as ladders, SVGs and pcaps" },
   { "scenario", synack_cmd_scenario, "named TCP stories on the simulator, drawn and checked: list | run NAME" },
+  { "explore", synack_cmd_explore, "the explorer in the browser: serves the page `make web` builds on 127.0.0.1" },
   { "ladder", synack_cmd_ladder, "ladder diagram of a connection in a pcap file (terminal or --svg)" },
   { "tsg", synack_cmd_tsg, "time-sequence graph (Stevens/tcptrace style) of a connection in a pcap, as SVG" },
   { "serve", synack_cmd_serve, "serve echo, discard or HTTP files on a TAP (real network, root)" },

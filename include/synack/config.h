@@ -36,6 +36,19 @@ typedef struct {
   void *user;
 } synack_allocator_t;
 
+/* RFC 3168 ECN negotiation (Linux net.ipv4.tcp_ecn, FreeBSD net.inet.tcp.ecn.enable: same values). */
+typedef enum {
+  SYNACK_ECN_MODE_OFF = 0,     /* never ask, decline a peer's ECN-setup SYN */
+  SYNACK_ECN_MODE_ON = 1,      /* ask on our SYNs and accept on a peer's */
+  SYNACK_ECN_MODE_PASSIVE = 2, /* accept a peer's ECN-setup SYN, never ask on ours */
+} synack_ecn_mode_t;
+
+/* Choice of the advertised receive window (src/core/tcp_rcvwnd.c). */
+typedef enum {
+  SYNACK_RCVWND_RFC = 0,     /* RFC 9293 §3.8.6.2.2: the right edge moves by at least min(buf/2, MSS) */
+  SYNACK_RCVWND_FREEBSD = 1, /* FreeBSD tcp_output(): all the free space, 0 below min(buf/4, MSS) */
+} synack_rcvwnd_policy_t;
+
 /* Congestion control algorithm (src/core/tcp_cc_*.c, one file each). */
 typedef enum {
   SYNACK_CC_NEWRENO = 0, /* RFC 5681 + RFC 6582, appropriate byte counting (RFC 3465) */
@@ -82,7 +95,9 @@ typedef struct {
   uint32_t tcp_orphan_retries; /* FIN retransmissions of an orphaned (closed) socket; default 8 */
   uint32_t tcp_rto_initial_ms; /* RFC 6298 §2.1: 1000 */
   uint32_t tcp_rto_min_ms;     /* default 200 (Linux) ; RFC 6298 says 1000 */
-  uint32_t tcp_rto_max_ms;     /* default 120000 */
+  uint32_t tcp_rto_max_ms;     /* default 120000 (freebsd preset: 64000, TCPTV_REXMTMAX) */
+  uint32_t tcp_rto_slop_ms;    /* added to SRTT + 4 RTTVAR before the bounds (FreeBSD rexmit_slop);
+                                  default 0 (freebsd preset: 200) */
   uint32_t tcp_msl_ms;         /* TIME-WAIT lasts 2*MSL; default 30000 */
   uint32_t tcp_fin_timeout_ms; /* orphaned FIN-WAIT-2 lifetime; default 60000 */
   uint32_t tcp_delack_ms;      /* delayed-ACK timer; default 40 */
@@ -100,12 +115,14 @@ typedef struct {
   bool tcp_sack;               /* default true */
   bool tcp_timestamps;         /* default true */
   bool tcp_window_scaling;     /* default true */
-  bool tcp_ecn;                /* RFC 3168 negotiated on our SYNs and accepted on SYNs; default false */
+  synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE) */
   synack_cc_algo_t tcp_cc;     /* default CUBIC (linux, freebsd presets); NEWRENO for the rfc preset */
   bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection besides RFC 6675; default false */
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
   uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
+  bool tcp_hystart;            /* RFC 9406 HyStart++ in the initial slow start (NewReno, CUBIC); default true
+                                * (linux preset: true; rfc, freebsd presets: false) */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */
@@ -120,6 +137,11 @@ typedef struct {
   bool tcp_timewait;           /* teaching mode: false skips TIME-WAIT entirely; default true */
   synack_opt_layout_t tcp_opt_layout; /* default LINUX */
   bool tcp_rcvbuf_round_mss;   /* FreeBSD: round the receive buffer up to a multiple of the MSS */
+  synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd preset: FREEBSD) */
+  bool tcp_fin_ack_now;        /* FreeBSD: ACK a FIN at once instead of after the delayed-ACK wait */
+  bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
+  bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
+                                  at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */
   bool tcp_delack_every_second; /* FreeBSD: ACK every second segment whatever its size */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */

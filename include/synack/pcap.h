@@ -1,4 +1,4 @@
-/* pcap capture files (the classic libpcap format, microsecond timestamps): a writer that can
+/* pcap capture files (the classic libpcap format, microsecond timestamps; pcapng read too): a writer that can
  * wrap any link (simulated or TAP) and a reader for tools. Standard format: tcpdump, tshark
  * and Wireshark read the files. Lives in src/drivers/pcap (it does file I/O; the core does not). */
 #ifndef SYNACK_PCAP_H
@@ -40,8 +40,12 @@ typedef struct {
   const uint8_t *data; /* valid until the next read */
   size_t caplen, origlen;
 } synack_pcap_record_t;
-/* Opens a capture (either byte order, micro- or nanosecond magic). NULL on error. */
+/* Opens a capture: classic pcap (either byte order, micro- or nanosecond magic) or pcapng (the
+ * first interface's link type; timestamps converted to microseconds). NULL on error. */
 SYNACK_API synack_pcap_reader_t *synack_pcap_reader_open(const char *path);
+/* Same, on an open stream (fmemopen'ed bytes...); the reader owns it and closes it, also when
+ * the open fails. */
+SYNACK_API synack_pcap_reader_t *synack_pcap_reader_open_stream(FILE *f);
 SYNACK_API uint32_t synack_pcap_reader_linktype(const synack_pcap_reader_t *r);
 /* 1 = a record, 0 = end of file, negative = malformed file. */
 SYNACK_API int synack_pcap_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec);

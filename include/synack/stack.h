@@ -27,6 +27,28 @@ SYNACK_API synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_t
 SYNACK_API void synack_stack_free(synack_stack_t *stack);
 SYNACK_API const synack_config_t *synack_stack_config(const synack_stack_t *stack);
 
+/* Changes a running stack's configuration, as a sysctl write changes a kernel's: take
+ * synack_stack_config(), change fields, pass it here. Returns 0, or -SYNACK_EINVAL (nothing
+ * changed) when a value is out of range or a field fixed at creation differs.
+ *
+ * Fixed at creation (refused): link, mac, mtu, the addresses, prefixes, gateways and
+ * ip6_link_local; tx_ring_frames, max_sockets, neigh_entries, frag_max_datagrams,
+ * tcp_ooo_max_ranges; the secrets' source (insecure_deterministic, seed, random,
+ * random_user); the allocator (a config naming none keeps the stack's).
+ *
+ * Existing connections follow at once (the stack reads these when it uses them): the RFC 5961
+ * checks (tcp_rfc5961_*), tcp_rfc1337, tcp_drop_synfin, tcp_dsack, tcp_challenge_ack_limit,
+ * tcp_delack_ms and the ACK-policy switches, tcp_rcvwnd, tcp_fin_ack_now, the RTO bounds and
+ * slop (tcp_rto_min/max/slop_ms, from the next RTT sample or backoff), retry counts, MSL and
+ * FIN-WAIT-2 times, tcp_syncookies and the listener switches, and the keepalive times of
+ * connections without their own TCP_KEEP* options (their running timer is placed again).
+ * tcp_sack, tcp_timestamps, tcp_window_scaling and tcp_ecn govern what our next SYN / SYN-ACK
+ * offers; a connection keeps what its handshake negotiated, as on Linux and FreeBSD.
+ *
+ * New connections only: buffer sizes (tcp_sndbuf, tcp_rcvbuf, tcp_max_buf and the window scale
+ * it implies), tcp_default_mss, tcp_cc, tcp_initial_cwnd_segs, the option layout. */
+SYNACK_API int synack_stack_set_config(synack_stack_t *stack, const synack_config_t *cfg);
+
 /* ---- Frames ---- */
 /* Flags for input: the link (e.g. virtio-net "data valid") already verified checksums. */
 #define SYNACK_RX_CSUM_VALID 0x1

@@ -37,6 +37,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_rto_initial_ms = 1000;
   c->tcp_rto_min_ms = 200;
   c->tcp_rto_max_ms = 120000;
+  c->tcp_rto_slop_ms = 0;
   c->tcp_msl_ms = 30000;
   c->tcp_fin_timeout_ms = 60000;
   c->tcp_delack_ms = 40;
@@ -55,12 +56,13 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_sack = true;
   c->tcp_timestamps = true;
   c->tcp_window_scaling = true;
-  c->tcp_ecn = false;
+  c->tcp_ecn = SYNACK_ECN_MODE_OFF;
   c->tcp_cc = SYNACK_CC_CUBIC;
   c->tcp_rack = false;
   c->tcp_prr = true;
   c->tcp_idle_restart = true;
   c->tcp_abc_limit = 2;
+  c->tcp_hystart = true;
   c->tcp_syncookies = true;
   c->tcp_abort_on_overflow = false;
   c->tcp_rfc5961_rst = true;
@@ -108,7 +110,13 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_quickack_start = false;
     c->tcp_cc = SYNACK_CC_NEWRENO;
     c->tcp_prr = false; /* RFC 6937 is Experimental: the plain RFC 6675 pipe rule */
+    c->tcp_hystart = false; /* RFC 5681's slow start; HyStart++ (RFC 9406) is an optional refinement */
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
+    c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
+    c->tcp_fin_ack_now = false;
+    c->tcp_listen_drop_synack = false;
+    c->tcp_simopen_keep_data = false;
+    c->tcp_rto_slop_ms = 0;
     return 0;
   }
   if (strcmp(name, "linux") == 0) {
@@ -122,10 +130,25 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     c->tcp_rcvbuf_round_mss = false;
     c->tcp_delack_every_second = false;
+    c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
+    c->tcp_fin_ack_now = false;
+    c->tcp_listen_drop_synack = false;
+    c->tcp_simopen_keep_data = false;
+    c->tcp_rto_slop_ms = 0;
+    c->tcp_hystart = true; /* Linux runs HyStart (tcp_cubic hystart=1) in CUBIC's slow start */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {
+    /* FreeBSD's tcp_timer.h / tcp_subr.c defaults: rexmit_min 30 ms, rexmit_slop 200 ms,
+     * TCPTV_REXMTMAX 64 s; net.inet.tcp.ecn.enable=2 (answer ECN, never ask). */
     c->tcp_rto_min_ms = 30;
+    c->tcp_rto_slop_ms = 200;
+    c->tcp_rto_max_ms = 64000;
+    c->tcp_ecn = SYNACK_ECN_MODE_PASSIVE;
+    c->tcp_rcvwnd = SYNACK_RCVWND_FREEBSD;
+    c->tcp_fin_ack_now = true;
+    c->tcp_listen_drop_synack = true;
+    c->tcp_simopen_keep_data = true;
     c->tcp_msl_ms = 30000; /* TIME-WAIT 2 x 30 s */
     c->tcp_delack_ms = 40;
     c->tcp_initial_cwnd_segs = 10;
@@ -139,6 +162,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rfc5961_syn = true;
     c->tcp_rfc5961_ack = true;
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_FREEBSD;
+    c->tcp_hystart = false; /* FreeBSD's default stack leaves HyStart++ to the stacks that ask for it */
     return 0;
   }
   return -22;

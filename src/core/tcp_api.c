@@ -104,9 +104,7 @@ synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
   tcb->sb.cap = st->cfg.tcp_sndbuf;
   tcb->rcvbuf_cap = st->cfg.tcp_rcvbuf;
   tcb->rb.cap = st->cfg.tcp_rcvbuf;
-  tcb->keep_idle_s = st->cfg.tcp_keepalive_idle_s;
-  tcb->keep_intvl_s = st->cfg.tcp_keepalive_intvl_s;
-  tcb->keep_cnt = st->cfg.tcp_keepalive_probes;
+  tcb->keep_idle_s = tcb->keep_intvl_s = tcb->keep_cnt = 0; /* the stack's defaults (tcp_timer.c) */
   tcb->linger_s = -1;
   synack_timer_init(&tcb->t_rtx, SYNACK_TK_TCP_RTX);
   synack_timer_init(&tcb->t_delack, SYNACK_TK_TCP_DELACK);
@@ -142,13 +140,7 @@ void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
   tcb->rcv_wscale = synack_tcp_pick_wscale(st);
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
-  if (st->cfg.tcp_rcvbuf_round_mss && tcb->rcv_mss && !tcb->rb.buf) {
-    /* FreeBSD: the receive buffer is a whole number of segments. */
-    uint32_t cap = tcb->rcvbuf_cap;
-    tcb->rb.cap = (cap + tcb->rcv_mss - 1) / tcb->rcv_mss * tcb->rcv_mss;
-  } else if (!tcb->rb.buf) {
-    tcb->rb.cap = tcb->rcvbuf_cap;
-  }
+  if (!tcb->rb.buf) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
   tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
   tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
   synack_tcp_rto_init(st, tcb);
@@ -199,6 +191,17 @@ static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   return -SYNACK_EMFILE;
 }
 
+/* A handle is free again after accept() had to refuse for want of one: tell every listener
+ * with connections waiting, since no new connection may ever come to wake it (its queue may
+ * be full, so new SYNs are dropped) and the queued ones would stay there for good. */
+static void wake_starved_listeners(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  tcp->accept_starved = false;
+  for (size_t b = 0; b < sizeof tcp->lbuckets / sizeof tcp->lbuckets[0]; b++)
+    for (synack_listener_t *l = tcp->lbuckets[b]; l; l = l->lnext)
+      if (l->aq_len) synack_tcp_post(st, l->tcb, SYNACK_EV_READABLE, 0);
+}
+
 static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   int s = tcb->sock;
   if (s < 0) return;
@@ -206,6 +209,7 @@ static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   if ((uint32_t)s < st->tcp->free_hint) st->tcp->free_hint = (uint32_t)s;
   synack_event_forget(st, s);
   tcb->sock = -1;
+  if (st->tcp->accept_starved) wake_starved_listeners(st);
 }
 
 int synack_socket(synack_stack_t *st, int family) {
@@ -289,7 +293,10 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   synack_tcb_t *c = l->aq_head;
   if (!c) return -SYNACK_EAGAIN;
   int h = alloc_handle(st, c);
-  if (h < 0) return h;
+  if (h < 0) {
+    st->tcp->accept_starved = true;
+    return h;
+  }
   l->aq_head = c->aq_next;
   if (!l->aq_head) l->aq_tail = NULL;
   l->aq_len--;
@@ -701,9 +708,9 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
     *v = tcb->user_mss ? tcb->user_mss : tcb->snd_mss;
     if (synack_tcp_state_synchronized(tcb->state)) *v = tcb->snd_mss;
     return 0;
-  case SYNACK_TCP_KEEPIDLE: *v = (int)tcb->keep_idle_s; return 0;
-  case SYNACK_TCP_KEEPINTVL: *v = (int)tcb->keep_intvl_s; return 0;
-  case SYNACK_TCP_KEEPCNT: *v = (int)tcb->keep_cnt; return 0;
+  case SYNACK_TCP_KEEPIDLE: *v = (int)synack_tcp_keep_idle(st, tcb); return 0;
+  case SYNACK_TCP_KEEPINTVL: *v = (int)synack_tcp_keep_intvl(st, tcb); return 0;
+  case SYNACK_TCP_KEEPCNT: *v = (int)synack_tcp_keep_cnt(st, tcb); return 0;
   case SYNACK_TCP_USER_TIMEOUT: *v = (int)tcb->user_timeout_ms; return 0;
   case SYNACK_TCP_NOOPT: *v = (tcb->flags & TF_NOOPT) != 0; return 0;
   case SYNACK_IP_TTL: *v = tcb->ttl ? tcb->ttl : st->cfg.ttl; return 0;

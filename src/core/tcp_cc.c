@@ -36,7 +36,7 @@ uint32_t synack_cc_half_flight(const synack_tcb_t *tcb) {
   return half > two ? half : two;
 }
 
-uint32_t synack_cc_slow_start(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked) {
+uint32_t synack_cc_slow_start(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us) {
   synack_cc_common_t *c = synack_cc_common(tcb);
   uint64_t l = st->cfg.tcp_abc_limit ? st->cfg.tcp_abc_limit : 1;
   if (c->flags & SYNACK_CC_F_RTO_SS) {
@@ -49,9 +49,12 @@ uint32_t synack_cc_slow_start(const synack_stack_t *st, synack_tcb_t *tcb, uint3
   /* RFC 3465 §2.2: cwnd += min(bytes acknowledged, L*SMSS). */
   uint64_t cap = l * tcb->snd_mss;
   uint32_t inc = acked < cap ? acked : (uint32_t)cap;
+  /* RFC 9406: HyStart++ may slow the increase down (CSS) or end slow start (ssthresh = cwnd). */
+  inc = synack_hystart_on_ack(st, tcb, &c->hs, inc, rtt_us);
   uint32_t room = tcb->ssthresh_bytes > tcb->cwnd_bytes ? tcb->ssthresh_bytes - tcb->cwnd_bytes : 0;
   if (inc < room) {
     tcb->cwnd_bytes += inc;
+    synack_hystart_round_end(st, tcb, &c->hs);
     return 0;
   }
   /* Reaching ssthresh: what the ACK covered beyond it goes to congestion avoidance. */
@@ -67,6 +70,9 @@ void synack_cc_note_reduction(synack_tcb_t *tcb) {
   c->cwr_high = tcb->snd_max;
   c->flags |= SYNACK_CC_F_UNDO | SYNACK_CC_F_REDUCED;
   c->flags &= ~(uint32_t)SYNACK_CC_F_RTO_SS; /* (on_rto sets it again) */
+  /* RFC 9406 §4.3: HyStart++ is for the initial slow start; after a loss (or ECN-Echo, or a
+   * timeout) ssthresh is known and later slow starts are standard ones. */
+  c->hs.phase = SYNACK_HS_DONE;
 }
 
 void synack_cc_recovery_exit(synack_tcb_t *tcb) {

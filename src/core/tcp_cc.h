@@ -50,6 +50,34 @@ static inline uint32_t synack_cc_flight(const synack_tcb_t *tcb) {
   return (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
 }
 
+/* ---------- HyStart++ (RFC 9406, tcp_cc_hystart.c) ---------- */
+typedef enum {
+  SYNACK_HS_IDLE = 0, /* not started (cc_priv is zeroed at init): the first slow-start ACK starts it */
+  SYNACK_HS_SS,       /* standard slow start, watching each round's minimum RTT */
+  SYNACK_HS_CSS,      /* Conservative Slow Start after an RTT increase */
+  SYNACK_HS_DONE,     /* off for this connection: CSS finished, a reduction happened, or disabled */
+} synack_hystart_phase_t;
+typedef struct {
+  synack_seq_t window_end;    /* the round ends when SND.UNA reaches it */
+  uint32_t last_round_min_us; /* lastRoundMinRTT (UINT32_MAX = infinity) */
+  uint32_t cur_round_min_us;  /* currentRoundMinRTT */
+  uint32_t css_baseline_us;   /* cssBaselineMinRtt */
+  uint8_t samples;            /* rttSampleCount (saturating) */
+  uint8_t css_rounds;         /* rounds completed in CSS */
+  uint8_t phase;              /* synack_hystart_phase_t */
+} synack_hystart_t;
+/* RttThresh for a previous round's minimum RTT (RFC 9406 §4.2): clamp(last / 8, 4 ms, 16 ms). */
+uint32_t synack_hystart_rtt_thresh(uint32_t last_round_min_us);
+/* One slow-start ACK that would grow cwnd by `inc` bytes (already min(N, L*SMSS)) with RTT
+ * sample rtt_us (0 = none): tracks the round's RTT, moves between slow start and CSS and
+ * returns the increase to apply (inc, or inc / 4 in CSS). Starts HyStart++ on the first call
+ * when cfg.tcp_hystart is set. */
+uint32_t synack_hystart_on_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_hystart_t *h, uint32_t inc,
+                               uint32_t rtt_us);
+/* After the increase: when this ACK ended the round, starts the next one; after CSS_ROUNDS CSS
+ * rounds sets ssthresh = cwnd (congestion avoidance) and stops HyStart++. */
+void synack_hystart_round_end(synack_stack_t *st, synack_tcb_t *tcb, synack_hystart_t *h);
+
 /* ---------- state every algorithm keeps first in cc_priv ---------- */
 enum {
   SYNACK_CC_F_RTO_SS = 1,  /* slow start after an RTO: ABC uses L = 1 until SND.UNA passes rto_high */
@@ -61,6 +89,7 @@ typedef struct {
   synack_seq_t cwr_high;   /* SND.MAX at the last window reduction (RFC 3168 §6.1.2) */
   uint32_t undo_cwnd, undo_ssthresh;
   uint32_t flags;          /* SYNACK_CC_F_* */
+  synack_hystart_t hs;     /* RFC 9406, the initial slow start only */
 } synack_cc_common_t;
 
 static inline synack_cc_common_t *synack_cc_common(synack_tcb_t *tcb) { return (synack_cc_common_t *)tcb->cc_priv; }
@@ -72,10 +101,11 @@ static inline synack_cc_common_t *synack_cc_common(synack_tcb_t *tcb) { return (
 uint32_t synack_cc_initial_window(const synack_stack_t *st, const synack_tcb_t *tcb);
 /* max(FlightSize / 2, 2*MSS): RFC 5681 §3.1 eq. 4. */
 uint32_t synack_cc_half_flight(const synack_tcb_t *tcb);
-/* Slow start with appropriate byte counting (RFC 3465 §2.2, L = tcp_abc_limit, 1 after an RTO):
- * grows cwnd up to ssthresh and returns the acked bytes left over for congestion avoidance. */
-uint32_t synack_cc_slow_start(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked);
-/* Saves cwnd/ssthresh for an undo and marks the window as reduced at SND.MAX. */
+/* Slow start with appropriate byte counting (RFC 3465 §2.2, L = tcp_abc_limit, 1 after an RTO)
+ * and HyStart++ (RFC 9406, cfg.tcp_hystart; rtt_us is the ACK's RTT sample or 0): grows cwnd up
+ * to ssthresh and returns the acked bytes left over for congestion avoidance. */
+uint32_t synack_cc_slow_start(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us);
+/* Saves cwnd/ssthresh for an undo and marks the window as reduced at SND.MAX; ends HyStart++. */
 void synack_cc_note_reduction(synack_tcb_t *tcb);
 /* End of fast recovery: cwnd = ssthresh after RFC 6675 (SACK) recovery; after RFC 6582
  * NewReno recovery (no SACK) §3.2 step 3 option 1: min(ssthresh, max(FlightSize, MSS) + MSS). */

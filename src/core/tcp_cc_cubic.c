@@ -11,8 +11,8 @@
  * start of the congestion-avoidance stage is taken in microseconds and evaluated in whole
  * milliseconds; K is an integer number of milliseconds from an exact integer cube root. The
  * cubic term C*(t-K)^3 is computed for |t - K| <= 120 s (beyond, the value is held: a target
- * is anyway bounded by 1.5 cwnd, §4.2). Slow start is NewReno's (with ABC); HyStart is not
- * implemented. On a spurious-loss undo (§4.9) cwnd, ssthresh, W_max and the running stage
+ * is anyway bounded by 1.5 cwnd, §4.2). Slow start is NewReno's (with ABC) and HyStart++
+ * (RFC 9406, tcp_cc_hystart.c; RFC 9438 §4.10 allows it) when cfg.tcp_hystart is set. On a spurious-loss undo (§4.9) cwnd, ssthresh, W_max and the running stage
  * (epoch, K, W_est) are restored. */
 #include <string.h>
 
@@ -112,10 +112,9 @@ static void begin_epoch(synack_tcb_t *tcb, cubic_t *s, synack_time_t now) {
 
 static void cubic_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us,
                          synack_time_t now) {
-  (void)rtt_us;
   if (acked == 0) return;
   if (tcb->cwnd_bytes < tcb->ssthresh_bytes) {
-    acked = synack_cc_slow_start(st, tcb, acked); /* §4.10: standard slow start */
+    acked = synack_cc_slow_start(st, tcb, acked, rtt_us); /* §4.10: standard slow start */
     if (acked == 0) return;
   }
   cubic_t *s = cu(tcb);

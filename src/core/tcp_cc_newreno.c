@@ -1,7 +1,8 @@
 /* NewReno congestion control (RFC 5681, RFC 6582) with appropriate byte counting (RFC 3465):
  * slow start credits at most L = tcp_abc_limit segments per ACK, congestion avoidance adds one
  * MSS each time a full window of bytes has been acknowledged (about one MSS per RTT), a loss
- * halves the flight size, a timeout drops to one segment. */
+ * halves the flight size, a timeout drops to one segment. The initial slow start runs HyStart++
+ * (RFC 9406, tcp_cc_hystart.c) when cfg.tcp_hystart is set. */
 #include <string.h>
 
 #include "tcp_cc.h"
@@ -24,11 +25,10 @@ static void newreno_init(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
 
 static void newreno_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us,
                            synack_time_t now) {
-  (void)rtt_us;
   (void)now;
   if (acked == 0) return;
   if (tcb->cwnd_bytes < tcb->ssthresh_bytes) {
-    acked = synack_cc_slow_start(st, tcb, acked);
+    acked = synack_cc_slow_start(st, tcb, acked, rtt_us);
     if (acked == 0) return;
   }
   /* RFC 3465 §2.1 / RFC 5681 §3.1: congestion avoidance counts acknowledged bytes; each time

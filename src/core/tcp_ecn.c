@@ -1,7 +1,7 @@
 /* Explicit Congestion Notification for TCP (RFC 3168 §6.1).
  *
- * Negotiation: with cfg.tcp_ecn our SYN is an ECN-setup SYN (ECE|CWR) and a listener answers
- * an ECN-setup SYN with an ECN-setup SYN-ACK (ECE without CWR). ECN is in use when both
+ * Negotiation: with cfg.tcp_ecn ON our SYN is an ECN-setup SYN (ECE|CWR); with ON or PASSIVE a
+ * listener answers an ECN-setup SYN with an ECN-setup SYN-ACK (ECE without CWR). ECN is in use when both
  * happened. A SYN answered with a SYN cookie gets a plain SYN-ACK (the cookie does not carry the
  * ECN bit), so such connections never use ECN, and both ends agree on it.
  *
@@ -20,7 +20,7 @@ uint8_t synack_tcp_ecn_tx(synack_stack_t *st, synack_tcb_t *tcb, uint8_t *flags,
     if (!(*flags & SYNACK_TCP_ACK)) {
       /* RFC 3168 §6.1.1: an ECN-setup SYN. Retransmitted SYNs keep it (a middlebox that drops
        * ECN-setup SYNs costs the timeouts; a silent fallback could disagree with the peer). */
-      if (st->cfg.tcp_ecn) {
+      if (st->cfg.tcp_ecn == SYNACK_ECN_MODE_ON) {
         *flags |= SYNACK_TCP_ECE | SYNACK_TCP_CWR;
         tcb->ecn |= SYNACK_ECN_SYN_SENT;
       }
@@ -53,7 +53,7 @@ void synack_tcp_ecn_syn_rcvd(synack_stack_t *st, synack_tcb_t *tcb, uint8_t flag
 }
 
 bool synack_tcp_ecn_syn_accept(const synack_stack_t *st, const synack_seg_t *seg) {
-  return st->cfg.tcp_ecn &&
+  return st->cfg.tcp_ecn != SYNACK_ECN_MODE_OFF &&
          (seg->flags & (SYNACK_TCP_ECE | SYNACK_TCP_CWR)) == (SYNACK_TCP_ECE | SYNACK_TCP_CWR);
 }
 

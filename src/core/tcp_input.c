@@ -43,16 +43,30 @@ void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const syna
   if (!(o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) tcb->flags &= ~(uint32_t)TF_SACK_OK;
   tcb->peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, tcb->node.t.family);
   synack_tcp_set_mss(st, tcb);
+  synack_tcp_rcvbuf_round(st, tcb);
+}
+
+void synack_tcp_rcvbuf_round(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!st->cfg.tcp_rcvbuf_round_mss || tcb->rb.buf) return;
+  /* FreeBSD tcp_mss(): once the peer's MSS is known, the receive buffer grows to a whole
+   * number of segments of min(peer's MSS, ours), options not deducted, within the largest
+   * buffer (SO_RCVBUF 65536 becomes 65700 with MSS 1460). */
+  uint32_t mss = tcb->peer_mss ? tcb->peer_mss : synack_tcp_default_mss(st, tcb->node.t.family);
+  if (tcb->rcv_mss && mss > tcb->rcv_mss) mss = tcb->rcv_mss;
+  uint32_t cap = tcb->rcvbuf_cap;
+  if (cap <= mss) return;
+  uint64_t up = ((uint64_t)cap + mss - 1) / mss * mss;
+  if (up > st->cfg.tcp_max_buf) up = st->cfg.tcp_max_buf;
+  if (up > tcb->rb.cap) tcb->rb.cap = (uint32_t)up;
 }
 
 static bool fin_acked(const synack_tcb_t *tcb) {
   return (tcb->flags & TF_FIN_QUEUED) && seq_gt(tcb->snd_una, tcb->fin_seq);
 }
 
-static bool seg_acceptable(const synack_tcb_t *tcb, const synack_seg_t *seg) {
+static bool seg_acceptable(const synack_stack_t *st, const synack_tcb_t *tcb, const synack_seg_t *seg) {
   /* RFC 9293 §3.10.7.4 first step: the four cases of segment length and window. */
-  int32_t w = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
-  uint32_t wnd = w > 0 ? (uint32_t)w : 0;
+  uint32_t wnd = synack_tcp_rcv_wnd(st, tcb);
   synack_seq_t lo = tcb->rcv_nxt, hi = seq_add(tcb->rcv_nxt, wnd);
   if (seg->seg_len == 0) return wnd == 0 ? seq_eq(seg->seq, lo) : seq_in(seg->seq, lo, hi);
   if (wnd == 0) return false;
@@ -69,6 +83,32 @@ static void input_closed(synack_stack_t *st, synack_seg_t *seg) {
 /* ---------- SYN-SENT (RFC 9293 §3.10.7.3) ---------- */
 static int step_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
 static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now);
+
+/* The text of a crossing SYN, held in the ring right after RCV.NXT (not committed: neither
+ * readable nor acknowledged) as far as the buffer has room. */
+static void hold_syn_text(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg) {
+  uint32_t n = seg->len;
+  uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  if (n > space) n = space;
+  if (n > 0xffffu) n = 0xffffu;
+  if (n == 0) return;
+  if (!tcb->rb.buf) tcb->rb.slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
+  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) return;
+  synack_rcvbuf_place(&tcb->rb, 0, seg->r.payload, n);
+  tcb->syn_held = (uint16_t)n;
+}
+
+/* ESTABLISHED after a simultaneous open: the held SYN text becomes in-order data. */
+static void deliver_syn_text(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  uint32_t n = tcb->syn_held;
+  if (n == 0) return;
+  tcb->syn_held = 0;
+  synack_rcvbuf_commit(&tcb->rb, n);
+  tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
+  tcb->bytes_received += n;
+  synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
+  synack_tcp_delack_arm(st, tcb, now);
+}
 
 static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   bool ack_ok = false;
@@ -100,7 +140,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->irs = seg->seq;
   tcb->rcv_nxt = tcb->last_ack_sent = seq_add(seg->seq, 1);
   /* The window of our SYN (unscaled, RFC 7323 §2.2) starts at the peer's first byte. */
-  tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(tcb, true));
+  tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(st, tcb, true));
   synack_tcp_apply_syn_opts(st, tcb, &seg->r.opts);
   synack_tcp_ecn_syn_rcvd(st, tcb, seg->flags); /* RFC 3168 §6.1.1 */
   if (ack_ok) {
@@ -113,8 +153,11 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->snd_wl1 = seg->seq;
   tcb->snd_wl2 = seg->ack;
   if (!seq_gt(tcb->snd_una, tcb->iss)) {
-    /* Simultaneous open: SYN-RECEIVED, answer with SYN-ACK. Data on this SYN is not kept
-     * (see docs/tcp-choices.md): it is not acknowledged, so the peer sends it again. */
+    /* Simultaneous open: SYN-RECEIVED, answer with SYN-ACK. Data on this SYN is not
+     * acknowledged; it is dropped (the peer sends it again), or with cfg.tcp_simopen_keep_data
+     * held until ESTABLISHED (RFC 9293 §3.10.7.3: "queue them for processing after the
+     * ESTABLISHED state has been reached"; docs/tcp-choices.md). A FIN on it is ignored. */
+    if (seg->len > 0 && st->cfg.tcp_simopen_keep_data) hold_syn_text(st, tcb, seg);
     synack_tcp_set_state(st, tcb, SYNACK_TCP_SYN_RECEIVED, "rcv SYN (simultaneous open)");
     tcb->snd_nxt = tcb->iss;
     synack_tcp_rtx_stop(st, tcb);
@@ -165,7 +208,7 @@ static int step_check_seq(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   }
-  if (!seg_acceptable(tcb, seg)) {
+  if (!seg_acceptable(st, tcb, seg)) {
     /* RFC 9293 §3.10.7.4 first: an unacceptable segment is answered by an ACK (not a RST). */
     synack_drop(st, SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
     if (seg->flags & SYNACK_TCP_RST) return STEP_STOP;
@@ -209,8 +252,11 @@ static int step_check_rst(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     return STEP_GONE;
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
+    /* RFC 9293 §3.10.7.4 second: "enter the CLOSED state, delete the TCB". A socket the
+     * application still holds (after shutdown(SHUT_WR)) learns of the reset as Linux and
+     * FreeBSD report it: ECONNRESET. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
-    synack_tcp_done(st, tcb, 0, "rcv RST");
+    synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv RST");
     return STEP_GONE;
   case SYNACK_TCP_TIME_WAIT:
     if (st->cfg.tcp_rfc1337) {
@@ -350,6 +396,7 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     tcb->flags |= TF_CONNECTED;
     synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
     synack_tcp_keep_update(st, tcb, now);
+    deliver_syn_text(st, tcb, now);
     if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
     if (tcb->flags & TF_FIN_QUEUED) synack_tcp_set_state(st, tcb, SYNACK_TCP_FIN_WAIT_1, "close() pending");
     return STEP_NEXT;
@@ -464,8 +511,10 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
   case SYNACK_TCP_ESTABLISHED:
     synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSE_WAIT, "rcv FIN");
     /* The ACK of the FIN is delayed: a close() inside the delayed-ACK time then sends one
-     * FIN-ACK segment (the three-segment close). */
-    if (!(tcb->flags & TF_ACK_NOW)) synack_tcp_delack_arm(st, tcb, now);
+     * FIN-ACK segment (the three-segment close). cfg.tcp_fin_ack_now (FreeBSD's tcp_input:
+     * no more data can come, so nothing is gained by waiting): at once. */
+    if (st->cfg.tcp_fin_ack_now) tcb->flags |= TF_ACK_NOW;
+    else if (!(tcb->flags & TF_ACK_NOW)) synack_tcp_delack_arm(st, tcb, now);
     return STEP_NEXT;
   case SYNACK_TCP_FIN_WAIT_1:
     if (fin_acked(tcb)) {

@@ -125,7 +125,7 @@ struct synack_tcb {
   /* Loss recovery and the SACK scoreboard (tcp_sack.h, tcp_recovery.c). */
   synack_sndrec_t rec;
   const struct synack_cc_ops *cc;
-#define SYNACK_CC_PRIV_BYTES 64
+#define SYNACK_CC_PRIV_BYTES 88
   uint64_t cc_priv[SYNACK_CC_PRIV_BYTES / 8];
 
   synack_sndbuf_t sb;
@@ -134,6 +134,8 @@ struct synack_tcb {
 
   synack_timer_t t_rtx, t_delack, t_keep;
   synack_time_t last_rcv;
+  /* TCP_KEEPIDLE / KEEPINTVL / KEEPCNT set on the socket; 0 = the stack's current
+   * cfg.tcp_keepalive_* (read when used, so a changed default reaches the connection). */
   uint32_t keep_idle_s, keep_intvl_s, keep_cnt, keep_probes;
   uint32_t user_timeout_ms;
   int linger_s;
@@ -142,6 +144,8 @@ struct synack_tcb {
   uint32_t chal_sec, chal_count;
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
+  uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
+                             ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
@@ -211,6 +215,9 @@ struct synack_tcp {
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
+  /* accept() found a queued connection but no free handle (EMFILE): the next released handle
+   * wakes every listener whose accept queue is not empty, or the queue would never drain. */
+  bool accept_starved;
 };
 
 /* ---------- a parsed incoming segment ---------- */
@@ -366,7 +373,9 @@ void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
 uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family);
 /* Window field to advertise (scaled) and its effect on rcv_adv. */
-uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn);
+uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool syn);
+/* RCV.WND for the acceptability of an incoming segment (bytes from RCV.NXT), per cfg.tcp_rcvwnd. */
+uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb);
 /* Our MSS for a route: MTU minus IP and TCP headers. */
 uint16_t synack_tcp_route_mss(synack_stack_t *st, const synack_tuple_t *t);
 uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);
@@ -477,6 +486,19 @@ void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu,
 /* ---------- tcp_timer.c ---------- */
 void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_tcp_keep_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The keepalive parameters in force: the socket's own, else the stack's current default. */
+static inline uint32_t synack_tcp_keep_idle(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  return tcb->keep_idle_s ? tcb->keep_idle_s : st->cfg.tcp_keepalive_idle_s;
+}
+static inline uint32_t synack_tcp_keep_intvl(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  return tcb->keep_intvl_s ? tcb->keep_intvl_s : st->cfg.tcp_keepalive_intvl_s;
+}
+static inline uint32_t synack_tcp_keep_cnt(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  return tcb->keep_cnt ? tcb->keep_cnt : st->cfg.tcp_keepalive_probes;
+}
+/* The stack's configuration changed (synack_stack_set_config): re-arm the keepalive timers of
+ * the connections that follow the defaults. */
+void synack_tcp_config_changed(synack_stack_t *st, const synack_config_t *old);
 void synack_tcp_cancel_timers(synack_stack_t *st, synack_tcb_t *tcb);
 synack_time_t synack_tcp_tcb_next_timer(const synack_tcb_t *tcb);
 
@@ -485,6 +507,9 @@ void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
 /* Applies the peer's SYN options to a TCB (window scale, SACK, timestamps, MSS). */
 void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_opts_t *o);
 void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb);
+/* cfg.tcp_rcvbuf_round_mss: the receive buffer becomes a whole number of segments once the
+ * peer's MSS is known (both ends' SYNs seen). */
+void synack_tcp_rcvbuf_round(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_listen.c ---------- */
 void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_seg_t *seg, synack_time_t now);

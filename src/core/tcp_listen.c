@@ -160,6 +160,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->ts_offset = synack_tcp_ts_offset(st, &c->node.t);
   c->peer_mss = peer_mss;
   synack_tcp_set_mss(st, c);
+  synack_tcp_rcvbuf_round(st, c);
   /* RFC 9293 §3.10.7.4 (SYN-RECEIVED, ACK acceptable): SND.WND from this segment. */
   c->snd_wnd = (uint32_t)seg->r.window << c->snd_wscale;
   c->max_snd_wnd = c->snd_wnd;
@@ -231,6 +232,10 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
       return;
     }
     synack_drop(st, SYNACK_DROP_TCP_NO_SOCKET, NULL, 0);
+    /* cfg.tcp_listen_drop_synack (FreeBSD's tcp_input): a SYN-ACK is dropped without the
+     * RST of RFC 9293, which would otherwise reset a connection that a crossed SYN-ACK from
+     * an earlier incarnation of this port belongs to. */
+    if ((seg->flags & SYNACK_TCP_SYN) && st->cfg.tcp_listen_drop_synack) return;
     synack_tcp_reply_rst(st, seg);
     return;
   }

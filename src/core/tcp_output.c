@@ -269,7 +269,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   r.seq = p->seq.v;
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
   r.flags = p->flags;
-  r.window = synack_tcp_rcv_window(tcb, p->syn);
+  r.window = synack_tcp_rcv_window(st, tcb, p->syn);
   /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
   int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);
@@ -421,7 +421,7 @@ void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, false, &c);
   synack_tcp_send_ctl(st, &tcb->node.t, seq_sub(tcb->snd_una, 1), tcb->rcv_nxt, SYNACK_TCP_ACK,
-                      synack_tcp_rcv_window(tcb, false), &c);
+                      synack_tcp_rcv_window(st, tcb, false), &c);
   synack_count(st, SYNACK_CTR_TCP_KEEPALIVE_PROBES);
 }
 

@@ -169,8 +169,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
   /* RFC 9293 §3.10.7.4: text beyond the window we offered is not ours (and neither is a FIN
    * after it). The ring always holds the offered window (see tcp_rcvwnd.c). */
   if (!tcb->rb.buf) tcb->rb.slack = synack_tcp_rcv_slack(tcb);
-  int32_t w = seq_diff(tcb->rcv_adv, tcb->rcv_nxt);
-  uint32_t wnd = w > 0 ? (uint32_t)w : 0;
+  uint32_t wnd = synack_tcp_rcv_wnd(st, tcb);
   uint32_t room = synack_rcvbuf_room(&tcb->rb);
   if (wnd > room) wnd = room;
   uint32_t off = (uint32_t)seq_diff(seq, tcb->rcv_nxt);

@@ -44,13 +44,59 @@ static uint32_t offered(const synack_tcb_t *tcb) {
 
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb) { return tcb->rcv_wscale ? tcb->rb.cap / 8 : 0; }
 
-uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
+/* Rounds a window in bytes up to the scaled field (never past the ring: RFC 7323 §2.4 then
+ * accepts a retraction of less than one unit), moves the right edge and returns the field. */
+static uint16_t place_edge(synack_tcb_t *tcb, uint32_t wnd) {
+  uint8_t ws = tcb->rcv_wscale;
+  uint32_t cur = offered(tcb);
+  uint32_t field = wnd >> ws;
+  if ((field << ws) < wnd || (field << ws) < cur) {
+    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
+    if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
+  }
+  if (field > 65535) field = 65535;
+  synack_seq_t edge = seq_add(tcb->rcv_nxt, field << ws);
+  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
+  return (uint16_t)field;
+}
+
+/* cfg.tcp_rcvwnd FREEBSD, as FreeBSD's tcp_output() chooses it: all the free space of the
+ * buffer (at most 65535 << scale); nothing while the free space is below both a quarter of the
+ * buffer and one segment (receiver SWS avoidance, RFC 1122 §4.2.3.3); never less than the
+ * window already offered (the right edge does not move left); the scaled field rounded up. */
+static uint16_t bsd_window(synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  uint32_t wnd = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  if (wnd < tcb->rb.cap / 4 && wnd < mss) wnd = 0;
+  uint32_t cur = offered(tcb);
+  if (wnd < cur) wnd = cur;
+  return place_edge(tcb, wnd);
+}
+
+uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t wnd = offered(tcb);
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD: {
+    /* FreeBSD tcp_input(): RCV.WND is the free space of the buffer, but not less than the
+     * window offered; a segment beyond the offered edge that fits the buffer is accepted. */
+    uint32_t space = synack_rcvbuf_space(&tcb->rb);
+    return space > wnd ? space : wnd;
+  }
+  case SYNACK_RCVWND_RFC: break;
+  }
+  return wnd; /* RFC 9293 §3.3.1: RCV.WND is what we offered */
+}
+
+uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool syn) {
   /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
   if (syn) {
     uint32_t space = synack_rcvbuf_space(&tcb->rb);
     return (uint16_t)(space > 65535 ? 65535 : space);
   }
-  uint8_t ws = tcb->rcv_wscale;
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD: return bsd_window(tcb);
+  case SYNACK_RCVWND_RFC: break;
+  }
   uint32_t avail = adv_avail(tcb);
   uint32_t cur = offered(tcb);
   uint32_t wnd;
@@ -61,21 +107,34 @@ uint16_t synack_tcp_rcv_window(synack_tcb_t *tcb, bool syn) {
      * never move it by a silly amount. */
     wnd = cur;
   }
-  uint32_t field = wnd >> ws;
-  if ((field << ws) < cur) {
-    /* The scaled field cannot say `cur` exactly: round up, into the ring's slack. When even
-     * that would pass the ring, RFC 7323 §2.4 accepts a retraction of less than one unit. */
-    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
-    if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
-  }
-  if (field > 65535) field = 65535;
-  synack_seq_t edge = seq_add(tcb->rcv_nxt, field << ws);
-  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
-  return (uint16_t)field;
+  /* `wnd` is whole scale units unless it is the held `cur`, which place_edge rounds up. */
+  return place_edge(tcb, wnd);
+}
+
+/* cfg.tcp_rcvwnd FREEBSD: FreeBSD's tcp_output() sends a window update of its own when the
+ * window grows by at least two segments and by a quarter of the buffer (or the window left was
+ * at most an eighth of it, or the buffer is at most eight segments, or the growth reaches the
+ * largest window), or by half the buffer; never when the scaled field would not change. */
+static bool bsd_update_due(const synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  uint32_t hiwat = tcb->rb.cap;
+  uint32_t max = field_max(tcb, UINT32_MAX);
+  uint32_t wnd = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  uint32_t old = offered(tcb);
+  uint32_t adv = wnd > old ? wnd - old : 0;
+  if ((old >> tcb->rcv_wscale) >= ((adv + old) >> tcb->rcv_wscale)) return false;
+  if (adv >= 2u * mss && (adv >= hiwat / 4 || wnd <= hiwat / 8 || hiwat <= 8u * mss || adv >= max)) return true;
+  return 2u * adv >= hiwat;
 }
 
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_FREEBSD:
+    if (bsd_update_due(tcb)) synack_tcp_send_ack(st, tcb, now);
+    return;
+  case SYNACK_RCVWND_RFC: break;
+  }
   uint32_t avail = adv_avail(tcb);
   uint32_t cur = offered(tcb);
   if (avail <= cur) return;

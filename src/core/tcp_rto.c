@@ -32,9 +32,11 @@ void synack_tcp_rtt_sample(synack_stack_t *st, synack_tcb_t *tcb, uint32_t r) {
     tcb->rttvar_us = (3 * tcb->rttvar_us + d) / 4;
     tcb->srtt_us = (7 * tcb->srtt_us + r) / 8;
   }
-  /* RTO = SRTT + max(G, 4 RTTVAR), with G one microsecond tick; then the configured bounds. */
+  /* RFC 6298 §2.3: RTO = SRTT + max(G, 4 RTTVAR), with G one microsecond tick; plus
+   * cfg.tcp_rto_slop_ms (FreeBSD's rexmit_slop, room for a delayed ACK), then the bounds. */
   uint64_t k = 4ull * tcb->rttvar_us;
-  tcb->rto_us = clamp_rto(st, (uint64_t)tcb->srtt_us + (k > 1 ? k : 1));
+  uint64_t slop = (uint64_t)st->cfg.tcp_rto_slop_ms * 1000u;
+  tcb->rto_us = clamp_rto(st, (uint64_t)tcb->srtt_us + (k > 1 ? k : 1) + slop);
 }
 
 uint32_t synack_tcp_rto_current(const synack_stack_t *st, const synack_tcb_t *tcb) {

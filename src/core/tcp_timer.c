@@ -39,7 +39,7 @@ void synack_tcp_keep_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t
   if (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)) return;
   if (keep_applies(tcb)) {
     if (!synack_timer_armed(&tcb->t_keep))
-      synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + (synack_time_t)tcb->keep_idle_s * 1000000u);
+      synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + (synack_time_t)synack_tcp_keep_idle(st, tcb) * 1000000u);
   } else {
     synack_timer_cancel(&st->wheel, &tcb->t_keep);
   }
@@ -70,7 +70,7 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
     return;
   }
   if (!keep_applies(tcb)) return;
-  synack_time_t idle = (synack_time_t)tcb->keep_idle_s * 1000000u;
+  synack_time_t idle = (synack_time_t)synack_tcp_keep_idle(st, tcb) * 1000000u;
   if (now - tcb->last_rcv < idle && tcb->keep_probes == 0) {
     synack_timer_set(&st->wheel, &tcb->t_keep, tcb->last_rcv + idle); /* heard from the peer since */
     return;
@@ -82,7 +82,7 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
   }
   bool user_expired = tcb->user_timeout_ms && tcb->keep_probes > 0 &&
                       now - tcb->last_rcv >= (synack_time_t)tcb->user_timeout_ms * 1000u;
-  if (tcb->keep_probes >= tcb->keep_cnt || user_expired) {
+  if (tcb->keep_probes >= synack_tcp_keep_cnt(st, tcb) || user_expired) {
     /* RFC 1122 §4.2.3.6: no answer to the probes: the peer is dead. */
     synack_count(st, SYNACK_CTR_TCP_TIMEOUTS);
     synack_tcp_done(st, tcb, -SYNACK_ETIMEDOUT, user_expired ? "user timeout" : "keepalive timeout");
@@ -90,7 +90,7 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
   }
   synack_tcp_send_keepalive(st, tcb, now);
   tcb->keep_probes++;
-  synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)tcb->keep_intvl_s * 1000000u);
+  synack_timer_set(&st->wheel, &tcb->t_keep, now + (synack_time_t)synack_tcp_keep_intvl(st, tcb) * 1000000u);
 }
 
 /* Records that a TCP timer fired, with its name and the connection, before it acts: the trace
@@ -160,4 +160,30 @@ void synack_tcp_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) 
   default:
     break;
   }
+}
+
+/* A connection that follows the stack's keepalive defaults gets a changed default at once, as
+ * Linux (keepalive_time_when) and FreeBSD (TP_KEEPIDLE) read the sysctl whenever they arm the
+ * timer: the running timer is placed again from the time of the last segment received. */
+static void keep_rearm(synack_stack_t *st, synack_tcb_t *tcb, const synack_config_t *old) {
+  bool idle = !tcb->keep_idle_s && old->tcp_keepalive_idle_s != st->cfg.tcp_keepalive_idle_s;
+  bool intvl = !tcb->keep_intvl_s && old->tcp_keepalive_intvl_s != st->cfg.tcp_keepalive_intvl_s;
+  if (!idle && !intvl) return;
+  if (tcb->state == SYNACK_TCP_TIME_WAIT || (tcb->state == SYNACK_TCP_FIN_WAIT_2 && (tcb->flags & TF_ORPHAN)))
+    return; /* t_keep carries 2 MSL or the FIN-WAIT-2 timeout */
+  if (!keep_applies(tcb) || !synack_timer_armed(&tcb->t_keep)) return;
+  synack_timer_cancel(&st->wheel, &tcb->t_keep);
+  synack_tcp_keep_update(st, tcb, st->now);
+}
+
+void synack_tcp_config_changed(synack_stack_t *st, const synack_config_t *old) {
+  struct synack_tcp *tcp = st->tcp;
+  if (!tcp) return;
+  for (uint32_t i = 0; i < tcp->nsocks; i++) {
+    synack_tcb_t *t = tcp->socks[i];
+    if (t && !(t->flags & TF_HASHED)) keep_rearm(st, t, old);
+  }
+  for (uint32_t b = 0; b < tcp->nbuckets; b++)
+    for (synack_tcp_node_t *nd = tcp->buckets[b]; nd; nd = nd->hnext)
+      if (nd->kind == SYNACK_NODE_TCB) keep_rearm(st, (synack_tcb_t *)nd, old);
 }

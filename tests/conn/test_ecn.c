@@ -13,7 +13,7 @@
 #define CE 0x03
 
 static void ecn_on(synack_config_t *c) {
-  c->tcp_ecn = true;
+  c->tcp_ecn = SYNACK_ECN_MODE_ON;
   c->tcp_cc = SYNACK_CC_NEWRENO;
 }
 static void ecn_off(synack_config_t *c) { c->tcp_cc = SYNACK_CC_NEWRENO; }

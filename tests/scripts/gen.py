@@ -45,8 +45,15 @@ T_PROBE = 0.25           # probe this long after the injection (after any delaye
 # delayed-ACK time per profile (docs/drill.md table), as #ifdef name: (ACK of data, ACK of a
 # FIN). Under linux the first data segments are ACKed at once (quick-ACK mode); a FIN's ACK
 # is delayed under every profile (docs/tcp-choices.md).
-DELACK = {"RFC": (0.2, 0.2), "FreeBSD": (0.04, 0.04), "Linux": (0.0, 0.04)}
+# FreeBSD ACKs a FIN at once (its tcp_input: no more data can come).
+DELACK = {"RFC": (0.2, 0.2), "FreeBSD": (0.04, 0.0), "Linux": (0.0, 0.04)}
 PROFILES = "rfc,freebsd,linux"
+# The window edge positions differ under freebsd: FreeBSD accepts a segment that fits its
+# receive buffer even beyond the window it offered (RCV.WND = max(free space, offered)), and
+# the buffer is a whole number of segments once the peer's MSS is known: 65536 rounded up to
+# a multiple of the peer's 1000 = 66000. Those positions get a freebsd-only file each.
+EDGE_POSITIONS = ("right-edge", "outside-right")
+BSD_BUF = 66000
 
 KINDS = [
     # name, flags, syn, fin, ack, rst, payload
@@ -127,6 +134,8 @@ class Conn:
         # the receive window the stack offers: 65535, one less once the peer's FIN is in
         # (the stack holds the right edge of its window where it was, RFC 9293 §3.8.6.2.2)
         self.W = WIN
+        # under freebsd (EDGE_POSITIONS files): the buffer space a segment must fit
+        self.bsd = False
 
 
 def seg_in(flags, seq, payload, ack=None, opts=""):
@@ -161,11 +170,13 @@ def passive_handshake(s, c, complete=True):
         s.add(0.1, "accept(3, ..., ...) = 4")
 
 
-def delayed(s, t0, line, data=False):
-    """An ACK the stack delays by the profile's delayed-ACK time (of data, or of a FIN)."""
+def delayed(s, t0, line, data=False, fin=False):
+    """An ACK the stack delays by the profile's delayed-ACK time (of data, of a FIN, or of data
+    with a FIN: the sooner of the two)."""
     for prof, (d_data, d_fin) in DELACK.items():
         s.raw("#ifdef %s" % prof)
-        s.add(t0 + (d_data if data else d_fin), line)
+        d = min(d_data, d_fin) if (data and fin) else (d_data if data else d_fin)
+        s.add(t0 + d, line)
         s.raw("#endif")
 
 
@@ -216,7 +227,7 @@ def preamble(state, s, c):
     if state == "close-wait":
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
-        c.W -= 1
+        c.W -= 0 if c.bsd else 1
         delayed(s, 0.2, ack_out(1, c.N))
         return 0.5
     if state == "closing":
@@ -224,14 +235,18 @@ def preamble(state, s, c):
         s.add(0.2, "> F. 1:1(0) ack %d" % c.N)
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
-        c.W -= 1
+        c.W -= 0 if c.bsd else 1
         s.add(0.2, ack_out(2, c.N))
         c.snd = 2
         return 0.2
     if state == "last-ack":
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
-        c.W -= 1
+        c.W -= 0 if c.bsd else 1
+        # FreeBSD ACKs the FIN at once; the others delay it and let our FIN carry it
+        s.raw("#ifdef FreeBSD")
+        s.add(0.2, ack_out(1, c.N))
+        s.raw("#endif")
         s.add(0.2, "shutdown(4, SHUT_WR) = 0")
         s.add(0.2, "> F. 1:1(0) ack %d" % c.N)
         c.snd = 2
@@ -245,7 +260,7 @@ def preamble(state, s, c):
         s.add(0.2, seg_in(".", c.N, 0, ack=2))
         s.add(0.2, seg_in("F.", c.N, 0, ack=2))
         c.N += 1
-        c.W -= 1
+        c.W -= 0 if c.bsd else 1
         s.add(0.2, ack_out(2, c.N))
         c.snd = c.una = 2
         return 0.3
@@ -336,7 +351,8 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
         elif S in ("ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT"):
             f, why = reset("ECONNRESET", rule + "; the user gets ECONNRESET")
         elif S in ("CLOSING", "LAST-ACK"):
-            f, why = reset(None, rule + "; CLOSING/LAST-ACK: CLOSED without an error")
+            f, why = reset("ECONNRESET", rule + "; CLOSING/LAST-ACK: CLOSED, the socket still held gets ECONNRESET "
+                           "(as Linux and FreeBSD)")
         elif S == "TIME-WAIT":
             if rfc1337:
                 return [], alive, "RFC 1337 §3 (TIME-WAIT assassination hazard): a RST in TIME-WAIT is ignored"
@@ -637,7 +653,7 @@ def probe(s, t, c, final):
 
 
 def sockstat(s, t, state, n):
-    s.add(t, "`sockstat -46 -P tcp | grep -c %s | grep %d`" % (state, n))
+    s.add(t, "`sockstat -46 -P tcp -s | grep -c %s | grep %d`" % (state, n))
 
 
 def api_checks(s, t, final):
@@ -687,11 +703,24 @@ def ipname(v6):
     return "ipv6" if v6 else "ipv4"
 
 
-def gen_sync(state, kname, pos, r5961, v6, rfc1337=None):
+def bsd_window(state):
+    """RCV.WND under freebsd for the edge positions: the free buffer space (the SYN-RECEIVED
+    entry of a listener and the compact TIME-WAIT entry keep the window they offered)."""
+    if state == "syn-received-passive":
+        return WIN
+    if state == "time-wait":
+        return WIN  # the last window offered: all the space, at most 65535
+    return BSD_BUF
+
+
+def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
     k = KIND[kname]
     c = Conn(v6)
+    c.bsd = bsd
     s = Script()
     t0 = preamble(state, s, c)
+    if bsd:
+        c.W = bsd_window(state)
     seq = position_seq(k, pos, c.N, c.W)
     ackv = c.snd
     pre_N, pre_snd = c.N, c.snd
@@ -724,9 +753,14 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None):
     name = "%s-rfc5961-%s" % (pos, "on" if r5961 else "off")
     if rfc1337 is not None:
         name += "-rfc1337-%s" % ("on" if rfc1337 else "off")
+    profiles = PROFILES
+    if pos in EDGE_POSITIONS:
+        profiles = "freebsd" if bsd else "rfc,linux"
+        if bsd:
+            name += "-freebsd"
     name += "-" + ipname(v6)
     sysctls = sysctls_for(r5961, rfc1337)
-    return name, header(s.lines, desc, v6, PROFILES, sysctls)
+    return name, header(s.lines, desc, v6, profiles, sysctls)
 
 
 def gen_syn_sent(kname, pos, r5961, v6):
@@ -763,11 +797,18 @@ def gen_listen(kname, r5961, v6, drop_synfin=False):
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, PEER_ISN, 5000))
     answers, final, why = outcome_listen(k, drop_synfin)
+    # FreeBSD drops a SYN-ACK at a listener without the RST of RFC 9293 §3.10.7.2
+    bsd_silent = k.syn and k.ack and not drop_synfin
+    if bsd_silent:
+        s.raw("#ifndef FreeBSD")
+        why += " (FreeBSD: dropped without a RST)"
     for when, line in answers:
         if when == "synack":
             s.add(t0, synack_out(c, PEER_ISN + 1))
         else:
             s.add(t0, line)
+    if bsd_silent:
+        s.raw("#endif")
     t1 = t0 + T_PROBE
     if final == "synrcvd":
         s.raw("// the handshake completes")
@@ -977,8 +1018,9 @@ def perm_script(order, fin, v6, sack):
             queued.append(idx)
             now = True
             trigger = (start, end)
+        fin_now = False
         if fin and not fin_taken and rcv_nxt == 1 + SEG * n:
-            fin_taken = True
+            fin_taken = fin_now = True
         ackno = rcv_nxt + (1 if fin_taken else 0)
         # SACK blocks: merge queued segments into contiguous blocks
         blocks = []
@@ -1008,7 +1050,7 @@ def perm_script(order, fin, v6, sack):
         if now:
             s.add(t, line)
         else:
-            delayed(s, t, line, data=True)
+            delayed(s, t, line, data=True, fin=fin_now)
         t += 0.3
     total = SEG * n
     s.add(t, "read(4, ..., %d) = %d" % (total * 2, total))
@@ -1179,8 +1221,9 @@ def all_scripts():
                         if state.startswith("time-wait") and KIND[kname].rst:
                             variants = [True, False]
                         for r1337 in variants:
-                            n, txt = gen_sync(state, kname, pos, r5961, v6, r1337)
-                            out[os.path.join(d, n + ".pkt")] = txt
+                            for bsd in ((False, True) if pos in EDGE_POSITIONS else (False,)):
+                                n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd)
+                                out[os.path.join(d, n + ".pkt")] = txt
     out.update(reassembly_scripts())
     out.update(ackno_scripts())
     out.update(twin_scripts())

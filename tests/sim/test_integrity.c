@@ -3,12 +3,16 @@
  * In every cell the SHA-256 of the bytes the server read must equal that of the bytes the client
  * sent, and every byte must sit at its offset.
  *
- * Goodput snapshot. Each cell's goodput (virtual-time Mbit/s from the client's CONNECTED event
- * to the server reading the last byte) and retransmission counts are written as a Markdown
- * table to $SYNACK_BINARY_DIR/goodput.md and compared with the checked-in
+ * Every cell runs twice, with RACK-TLP (RFC 8985, cfg.tcp_rack) off and on, everything else at
+ * the defaults.
+ *
+ * Goodput snapshot. Each run's goodput (virtual-time Mbit/s from the client's CONNECTED event
+ * to the server reading the last byte), retransmission counts and the loss-recovery counters
+ * (tail-loss probes, lost retransmissions, D-SACKs received, spurious-recovery undos) are
+ * written as a Markdown table to $SYNACK_BINARY_DIR/goodput.md and compared with the checked-in
  * tests/sim/goodput.md. The simulation is deterministic, so any difference is a real change of
- * behaviour: every changed cell is printed (old → new), but the test fails only when a cell's
- * goodput fell by more than 10 % (or a cell lost its integrity). SYNACK_UPDATE_SNAPSHOTS=1
+ * behaviour: every changed row is printed (old → new), but the test fails only when a row's
+ * goodput fell by more than 10 % (or a run lost its integrity). SYNACK_UPDATE_SNAPSHOTS=1
  * rewrites the checked-in table (see tests/sim/README.md).
  *
  * SYNACK_INTEGRITY_CELLS=name,name runs only those cells (no snapshot update then);
@@ -99,19 +103,31 @@ static void apply(const cell_t *c, synack_sim_link_cfg_t *l, bool data_dir) {
   l->corrupt = c->corrupt;
 }
 
+/* How RACK-TLP is set for a run: the default configuration's choice, or forced off / on. */
+typedef enum { RACK_DEFAULT, RACK_OFF, RACK_ON } rack_mode_t;
+#define NVARIANTS 2 /* the table's rows per cell: RACK off, RACK on */
+static const rack_mode_t variants[NVARIANTS] = {RACK_OFF, RACK_ON};
+
+typedef struct {
+  const cell_t *cell;
+  rack_mode_t rack;
+} run_t;
+
 static void cell_hook(synack_config_t *cfg, int which, void *user) {
   (void)which;
-  const cell_t *c = user;
-  if (c->mtu) cfg->mtu = c->mtu;
+  const run_t *r = user;
+  if (r->cell->mtu) cfg->mtu = r->cell->mtu;
+  if (r->rack != RACK_DEFAULT) cfg->tcp_rack = r->rack == RACK_ON;
 }
 
 typedef struct {
   const cell_t *cell;
-  bool ran, ok;
-  ts_xfer_result_t r;
+  bool ran, ok[NVARIANTS];
+  ts_xfer_result_t r[NVARIANTS];
 } outcome_t;
 
-static bool run_cell(const cell_t *c, uint64_t bytes, ts_xfer_result_t *r) {
+static bool run_cell(const cell_t *c, rack_mode_t rack, uint64_t bytes, ts_xfer_result_t *r) {
+  run_t run = {c, rack};
   ts_xfer_cfg_t x;
   memset(&x, 0, sizeof x);
   x.bytes = bytes;
@@ -119,7 +135,7 @@ static bool run_cell(const cell_t *c, uint64_t bytes, ts_xfer_result_t *r) {
   apply(c, &x.ab, true);
   apply(c, &x.ba, false);
   x.hook = cell_hook;
-  x.user = (void *)c;
+  x.user = &run;
   x.ipv6 = c->ipv6;
   /* Virtual time is cheap (the cost is in segments, not seconds): a generous limit lets the
    * heavily impaired cells finish even with go-back-N recovery. */
@@ -134,9 +150,9 @@ static bool run_cell(const cell_t *c, uint64_t bytes, ts_xfer_result_t *r) {
     ts_sha256_hex(r->sha_sent, hs);
     ts_sha256_hex(r->sha_rcvd, hr);
     fprintf(stderr,
-            "%s: INTEGRITY FAILURE: %s; sent %" PRIu64 " received %" PRIu64 " of %" PRIu64 ", data %s (first bad offset %" PRIu64
+            "%s (RACK %s): INTEGRITY FAILURE: %s; sent %" PRIu64 " received %" PRIu64 " of %" PRIu64 ", data %s (first bad offset %" PRIu64
             "), error %d, t=%.3f s\n  sha sent %s\n  sha rcvd %s\n",
-            c->name, r->why ? r->why : "bytes differ", r->sent, r->received, bytes, r->data_ok ? "in order" : "DAMAGED",
+            c->name, rack == RACK_ON ? "on" : rack == RACK_OFF ? "off" : "default", r->why ? r->why : "bytes differ", r->sent, r->received, bytes, r->data_ok ? "in order" : "DAMAGED",
             r->first_bad, r->error, (double)r->t_end / 1e6, hs, hr);
   }
   return ok;
@@ -158,20 +174,32 @@ static void write_table(FILE *f, const outcome_t *o, size_t n) {
              "simulated link and checks the SHA-256 of the received bytes against the sent ones. Base link:\n"
              "100 Mbit/s bottleneck with a 256 KiB drop-tail queue each way, 10 ms one-way delay, MTU 1500,\n"
              "default stack configuration (256 KiB buffers), IPv4 unless stated. Impairments apply to both\n"
-             "directions unless stated. Goodput is virtual-time Mbit/s from the client's CONNECTED event\n"
-             "to the server reading the last byte; retransmissions are the sender's counters. Seed 4.\n\n");
-  fprintf(f, "| cell | impairments | goodput (Mbit/s) | retransmitted segments | fast retransmits | RTOs | time (s) |\n");
-  fprintf(f, "|---|---|---:|---:|---:|---:|---:|\n");
+             "directions unless stated. Every cell runs twice: RACK-TLP (RFC 8985, `tcp_rack`) off and on.\n"
+             "Goodput is virtual-time Mbit/s from the client's CONNECTED event to the server reading the\n"
+             "last byte; the other columns are the sender's counters: retransmitted segments, fast\n"
+             "retransmits, retransmission timeouts, tail-loss probes, retransmissions found lost again\n"
+             "(RACK's rule), D-SACK blocks received, recoveries undone as spurious. Seed 4.\n\n");
+  fprintf(f, "| cell | impairments | RACK | goodput (Mbit/s) | retransmitted segments | fast retransmits | RTOs | TLP probes "
+             "| lost retransmits | D-SACKs received | spurious undos | time (s) |\n");
+  fprintf(f, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (size_t i = 0; i < n; i++) {
     if (!o[i].ran) continue;
-    const ts_xfer_result_t *r = &o[i].r;
-    fprintf(f, "| %s | %s | %.3f | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %.3f |\n", o[i].cell->name, o[i].cell->what,
-            r->goodput_mbps, r->retrans_segs, r->fast_retrans, r->rto_expired, elapsed_s(r));
+    for (int v = 0; v < NVARIANTS; v++) {
+      const ts_xfer_result_t *r = &o[i].r[v];
+      const uint64_t *ev = r->counters_a.events;
+      fprintf(f,
+              "| %s | %s | %s | %.3f | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+              " | %" PRIu64 " | %.3f |\n",
+              o[i].cell->name, o[i].cell->what, variants[v] == RACK_ON ? "on" : "off", r->goodput_mbps, r->retrans_segs,
+              r->fast_retrans, r->rto_expired, ev[SYNACK_CTR_TCP_TLP_PROBES], ev[SYNACK_CTR_TCP_LOST_RETRANS],
+              ev[SYNACK_CTR_TCP_DSACKS_IN], ev[SYNACK_CTR_TCP_SPURIOUS_UNDO], elapsed_s(r));
+    }
   }
 }
 
 typedef struct {
   char name[48];
+  bool rack; /* the row of the run with RACK on */
   double goodput;
   uint64_t retrans;
 } snap_row_t;
@@ -184,18 +212,20 @@ static int read_table(const char *path, snap_row_t *rows, int max) {
   int n = 0;
   while (n < max && fgets(line, sizeof line, f)) {
     if (line[0] != '|' || strncmp(line, "| cell", 6) == 0 || strncmp(line, "|---", 4) == 0) continue;
-    char *col[8];
+    char *col[16];
     int nc = 0;
-    for (char *p = line; *p && nc < 8; p++) {
+    for (char *p = line; *p && nc < 16; p++) {
       if (*p == '|') {
         *p = 0;
         col[nc++] = p + 1;
       }
     }
-    if (nc < 5) continue;
-    if (sscanf(col[0], " %47s", rows[n].name) != 1) continue;
-    rows[n].goodput = strtod(col[2], NULL);
-    rows[n].retrans = strtoull(col[3], NULL, 10);
+    if (nc < 6) continue;
+    char rack[8];
+    if (sscanf(col[0], " %47s", rows[n].name) != 1 || sscanf(col[2], " %7s", rack) != 1) continue;
+    rows[n].rack = strcmp(rack, "on") == 0;
+    rows[n].goodput = strtod(col[3], NULL);
+    rows[n].retrans = strtoull(col[4], NULL, 10);
     n++;
   }
   fclose(f);
@@ -227,18 +257,23 @@ static void integrity_matrix(void) {
     o[i].cell = &cells[i];
     if (!selected(cells[i].name)) continue;
     o[i].ran = true;
-    ran++;
-    o[i].ok = run_cell(&cells[i], bytes, &o[i].r);
-    th_total_checks++;
-    if (!o[i].ok) {
-      th_case_failed = 1;
-      failures++;
+    for (int v = 0; v < NVARIANTS; v++) {
+      ts_xfer_result_t *r = &o[i].r[v];
+      ran++;
+      o[i].ok[v] = run_cell(&cells[i], variants[v], bytes, r);
+      th_total_checks++;
+      if (!o[i].ok[v]) {
+        th_case_failed = 1;
+        failures++;
+      }
+      printf("%-15s rack %-3s %s  %9.3f Mbit/s  rtx %6" PRIu64 "  fr %5" PRIu64 "  rto %5" PRIu64 "  tlp %4" PRIu64
+             "  undo %4" PRIu64 "  %9.3f s virtual  %6" PRIu64 " steps\n",
+             cells[i].name, variants[v] == RACK_ON ? "on" : "off", o[i].ok[v] ? "sha ok  " : "SHA FAIL", r->goodput_mbps,
+             r->retrans_segs, r->fast_retrans, r->rto_expired, r->counters_a.events[SYNACK_CTR_TCP_TLP_PROBES],
+             r->counters_a.events[SYNACK_CTR_TCP_SPURIOUS_UNDO], elapsed_s(r), r->steps);
     }
-    printf("%-15s %s  %9.3f Mbit/s  rtx %6" PRIu64 "  fr %5" PRIu64 "  rto %5" PRIu64 "  %9.3f s virtual  %6" PRIu64 " steps\n",
-           cells[i].name, o[i].ok ? "sha ok  " : "SHA FAIL", o[i].r.goodput_mbps, o[i].r.retrans_segs,
-           o[i].r.fast_retrans, o[i].r.rto_expired, elapsed_s(&o[i].r), o[i].r.steps);
   }
-  printf("integrity: %zu cells, %zu failed\n", ran, failures);
+  printf("integrity: %zu runs, %zu failed\n", ran, failures);
 
   /* Regenerated table in the build directory. */
   const char *bin = getenv("SYNACK_BINARY_DIR");
@@ -261,8 +296,8 @@ static void integrity_matrix(void) {
   }
   char snap_path[1024];
   snprintf(snap_path, sizeof snap_path, "%s/tests/sim/goodput.md", src);
-  static snap_row_t rows[MAX_CELLS];
-  int nrows = read_table(snap_path, rows, MAX_CELLS);
+  static snap_row_t rows[MAX_CELLS * NVARIANTS];
+  int nrows = read_table(snap_path, rows, MAX_CELLS * NVARIANTS);
   const char *upd = getenv("SYNACK_UPDATE_SNAPSHOTS");
   if (upd && strcmp(upd, "1") == 0) {
     if (subset) {
@@ -286,36 +321,42 @@ static void integrity_matrix(void) {
   printf("snapshot: comparing with %s\n", snap_path);
   for (size_t i = 0; i < NCELLS; i++) {
     if (!o[i].ran) continue;
-    const snap_row_t *old = NULL;
-    for (int k = 0; k < nrows; k++)
-      if (strcmp(rows[k].name, cells[i].name) == 0) old = &rows[k];
-    /* Compare at the precision the table keeps. */
-    char now_s[32];
-    snprintf(now_s, sizeof now_s, "%.3f", o[i].r.goodput_mbps);
-    double now_g = strtod(now_s, NULL);
-    if (!old) {
-      printf("  %-15s new cell: %.3f Mbit/s, %" PRIu64 " retransmitted\n", cells[i].name, now_g, o[i].r.retrans_segs);
+    for (int v = 0; v < NVARIANTS; v++) {
+      const ts_xfer_result_t *r = &o[i].r[v];
+      bool rack = variants[v] == RACK_ON;
+      const snap_row_t *old = NULL;
+      for (int k = 0; k < nrows; k++)
+        if (strcmp(rows[k].name, cells[i].name) == 0 && rows[k].rack == rack) old = &rows[k];
+      /* Compare at the precision the table keeps. */
+      char now_s[32];
+      snprintf(now_s, sizeof now_s, "%.3f", r->goodput_mbps);
+      double now_g = strtod(now_s, NULL);
+      if (!old) {
+        printf("  %-15s RACK %-3s new row: %.3f Mbit/s, %" PRIu64 " retransmitted\n", cells[i].name, rack ? "on" : "off",
+               now_g, r->retrans_segs);
+        changed++;
+        continue;
+      }
+      if (old->goodput == now_g && old->retrans == r->retrans_segs) continue;
       changed++;
-      continue;
+      double pct = old->goodput > 0 ? (now_g - old->goodput) * 100.0 / old->goodput : 0.0;
+      bool bad = now_g < old->goodput * 0.9;
+      if (bad) worse++;
+      printf("  %-15s RACK %-3s goodput %.3f -> %.3f Mbit/s (%+.1f %%), retransmitted %" PRIu64 " -> %" PRIu64 "%s\n",
+             cells[i].name, rack ? "on" : "off", old->goodput, now_g, pct, old->retrans, r->retrans_segs,
+             bad ? "   <-- more than 10 % slower" : "");
     }
-    if (old->goodput == now_g && old->retrans == o[i].r.retrans_segs) continue;
-    changed++;
-    double pct = old->goodput > 0 ? (now_g - old->goodput) * 100.0 / old->goodput : 0.0;
-    bool bad = now_g < old->goodput * 0.9;
-    if (bad) worse++;
-    printf("  %-15s goodput %.3f -> %.3f Mbit/s (%+.1f %%), retransmitted %" PRIu64 " -> %" PRIu64 "%s\n", cells[i].name,
-           old->goodput, now_g, pct, old->retrans, o[i].r.retrans_segs, bad ? "   <-- more than 10 % slower" : "");
   }
   for (int k = 0; k < nrows; k++) {
     bool found = false;
     for (size_t i = 0; i < NCELLS; i++)
       if (strcmp(rows[k].name, cells[i].name) == 0) found = true;
     if (!found) {
-      printf("  %-15s removed from the matrix\n", rows[k].name);
+      printf("  %-15s RACK %-3s removed from the matrix\n", rows[k].name, rows[k].rack ? "on" : "off");
       changed++;
     }
   }
-  printf("snapshot: %zu cells changed, %zu more than 10 %% slower%s\n", changed, worse,
+  printf("snapshot: %zu rows changed, %zu more than 10 %% slower%s\n", changed, worse,
          changed ? " (SYNACK_UPDATE_SNAPSHOTS=1 records the new numbers)" : "");
   th_total_checks++;
   if (worse) th_case_failed = 1;
@@ -329,8 +370,8 @@ static void deterministic_replay(void) {
   for (size_t i = 0; i < NCELLS; i++)
     if (strcmp(cells[i].name, "mix") == 0) c = &cells[i];
   REQUIRE(c != NULL);
-  REQUIRE(run_cell(c, 2u * MB, &r1));
-  REQUIRE(run_cell(c, 2u * MB, &r2));
+  REQUIRE(run_cell(c, RACK_DEFAULT, 2u * MB, &r1));
+  REQUIRE(run_cell(c, RACK_DEFAULT, 2u * MB, &r2));
   CHECK_EQ_U(r1.t_last_byte, r2.t_last_byte);
   CHECK_EQ_U(r1.retrans_segs, r2.retrans_segs);
   CHECK_EQ_U(r1.steps, r2.steps);

@@ -233,6 +233,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
     res->fast_retrans = c->events[SYNACK_CTR_TCP_FAST_RETRANS];
     res->rto_expired = c->events[SYNACK_CTR_TCP_RTO_EXPIRED];
     res->data_segs_out = c->events[SYNACK_CTR_TCP_SEGS_OUT];
+    res->counters_a = *c;
     res->rx_bad_csum = c->drops[SYNACK_DROP_TCP_BAD_CHECKSUM] + s->drops[SYNACK_DROP_TCP_BAD_CHECKSUM] +
                        c->drops[SYNACK_DROP_IP4_BAD_CHECKSUM] + s->drops[SYNACK_DROP_IP4_BAD_CHECKSUM];
     synack_tcp_info_t ti;

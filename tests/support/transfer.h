@@ -55,6 +55,7 @@ typedef struct {
   uint64_t retrans_segs;          /* counter TCP_RETRANS_SEGS */
   uint64_t fast_retrans, rto_expired;
   uint64_t data_segs_out;         /* counter TCP_SEGS_OUT of the client */
+  synack_counters_t counters_a;   /* all of the client's (the sender's) counters at the end */
   uint32_t cwnd_segs, ssthresh_segs; /* the sender's congestion state when the run stopped */
   /* What the link did (a→b then b→a). */
   synack_sim_dir_stats_t link_ab, link_ba;

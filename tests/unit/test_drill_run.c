@@ -178,35 +178,59 @@ static void unsupported(void) {
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, ..., ...) = 0\n"),
              DRILL_UNSUPPORTED);
   CHECK(strstr(msg, "socket option TCP_INFO not supported") != NULL);
-  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.sack.enable=0`\n"),
+  /* a value synack_stack_set_config refuses on the timeline */
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.rexmit_min=0`\n"),
              DRILL_UNSUPPORTED);
-  CHECK(strstr(msg, "after the stack started") != NULL);
-  /* the same value as the stack already has is fine on the timeline */
-  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.sack.enable=1`\n"),
-             DRILL_PASS);
+  CHECK(strstr(msg, "sysctl net.inet.tcp.rexmit_min=0: refused by synack_stack_set_config") != NULL);
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ print(tcpi_rto) }%\n"), DRILL_UNSUPPORTED);
   CHECK_EQ_I(run("`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_EQ_I(run_profile("`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "linux"),
              DRILL_PASS);
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sockstat | grep -c 'ESTAB.*' | grep 1`\n"),
              DRILL_UNSUPPORTED);
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -P udp | grep -c x | grep 0`\n"), DRILL_UNSUPPORTED);
+  CHECK(strstr(msg, "sockstat -P udp: synack's table holds TCP only") != NULL);
+}
+
+/* A sysctl on the timeline changes the running stack (synack_stack_set_config): the RFC 5961
+ * RST check is a switch FreeBSD reads per segment, so the established connection follows it. */
+static void sysctl_on_timeline(void) {
+  /* RFC 5961 on: a RST inside the window but not at RCV.NXT gets a challenge ACK */
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 < R 100:100(0) win 0\n+0 > . 1:1(0) ack 1\n"
+                             "+0 read(4, ..., 10) = -1 EAGAIN\n"),
+             DRILL_PASS);
+  /* insecure_rst=1 on the timeline: the same RST now resets the existing connection */
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sysctl -w net.inet.tcp.insecure_rst=1`\n+0 < R 100:100(0) win 0\n"
+                             "+0 read(4, ..., 10) = -1 ECONNRESET\n"),
+             DRILL_PASS);
+  /* SACK off on the timeline: the next SYN-ACK does not offer it (a new connection) */
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n"
+                 "+0 listen(3, 1) = 0\n+0 `sysctl -w net.inet.tcp.sack.enable=0`\n"
+                 "+0 < S 0:0(0) win 65535 <mss 1460,sackOK>\n+0 > S. 0:0(0) ack 1 <mss 1460>\n"),
+             DRILL_PASS);
 }
 
 static void shell_helpers(void) {
-  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -4 -p 8080 | grep -c ESTABLISHED | grep 1`\n"
-                             "+0 `sockstat -l | grep -c LISTEN | grep -x 1`\n"
-                             "+0 `sockstat | grep ESTABLISHED | wc -l | grep 1`\n"
-                             "+0 `sockstat -6 | grep -c ESTABLISHED | grep 0`\n"),
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -4 -p 8080 -s | grep -c ESTABLISHED | grep 1`\n"
+                             "+0 `sockstat -4 -s -p 80,8000-8100 | grep -c ESTABLISHED | grep 1`\n"
+                             "+0 `sockstat -4 -s -p 80,9000 | grep -c ESTABLISHED | grep 0`\n"
+                             "+0 `sockstat -l -s | grep -c LISTEN | grep -x 1`\n"
+                             "+0 `sockstat -c -s | grep -c LISTEN | grep -x 0`\n"
+                             "+0 `sockstat -s | grep ESTABLISHED | wc -l | grep 1`\n"
+                             "+0 `sockstat -6 -s | grep -c ESTABLISHED | grep 0`\n"
+                             "+0 `sockstat -46 -N -P tcp -s | grep -c ESTABLISHED | grep 1`\n"),
              DRILL_PASS);
-  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat | grep -c ESTABLISHED | grep 2`\n"), DRILL_FAIL);
-  CHECK(strstr(msg, "shell command `sockstat | grep -c ESTABLISHED | grep 2` failed (exit status 1)") != NULL);
+  /* FreeBSD's sockstat shows the state only with -s */
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -4 -P tcp | grep -c ESTABLISHED | grep -x 0`\n"), DRILL_PASS);
+  CHECK_EQ_I(run(LISTEN_HEAD "+0 `sockstat -s | grep -c ESTABLISHED | grep 2`\n"), DRILL_FAIL);
+  CHECK(strstr(msg, "shell command `sockstat -s | grep -c ESTABLISHED | grep 2` failed (exit status 1)") != NULL);
   /* tcpdrop drops the connection: RST on the wire, ECONNABORTED for the application */
   CHECK_EQ_I(run(LISTEN_HEAD "+0 `tcpdrop -s ESTABLISHED`\n+0 > R. 1:1(0) ack 1\n"
                              "+0 read(4, ..., 10) = -1 ECONNABORTED\n"
-                             "+0 `sockstat | grep -c LISTEN | grep 1`\n"),
+                             "+0 `sockstat -s | grep -c LISTEN | grep 1`\n"),
              DRILL_PASS);
   /* after the last event a failing check still fails the run */
-  CHECK_EQ_I(run(LISTEN_HEAD "`sockstat | grep -c TIME_WAIT | grep 1`\n"), DRILL_FAIL);
+  CHECK_EQ_I(run(LISTEN_HEAD "`sockstat -s | grep -c TIME_WAIT | grep 1`\n"), DRILL_FAIL);
 }
 
 static void sysctl_table(void) {
@@ -233,10 +257,25 @@ static void sysctl_table(void) {
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.cc.algorithm", "newreno", why, sizeof why), 0);
   CHECK_EQ_I(c.tcp_cc, SYNACK_CC_NEWRENO);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_congestion_control", "bbr", why, sizeof why), -1);
-  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_ecn", "2", why, sizeof why), -1);
-  CHECK_STR(why, "sysctl net.ipv4.tcp_ecn=2: only 0 and 1 are mapped");
-  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_slop", "200", why, sizeof why), -1);
-  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_slop", "0", why, sizeof why), 0);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_ecn", "2", why, sizeof why), 0);
+  CHECK_EQ_I(c.tcp_ecn, SYNACK_ECN_MODE_PASSIVE);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.ecn.enable", "1", why, sizeof why), 0);
+  CHECK_EQ_I(c.tcp_ecn, SYNACK_ECN_MODE_ON);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.ecn.enable", "3", why, sizeof why), -1);
+  CHECK_STR(why, "sysctl net.inet.tcp.ecn.enable=3: only 0, 1 and 2 are mapped");
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_slop", "200", why, sizeof why), 0);
+  CHECK_EQ_U(c.tcp_rto_slop_ms, 200);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.abc_l_var", "3", why, sizeof why), 0);
+  CHECK_EQ_U(c.tcp_abc_limit, 3);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.do_prr", "0", why, sizeof why), 0);
+  CHECK(!c.tcp_prr);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.rexmit_max", "64000", why, sizeof why), 0);
+  CHECK_EQ_U(c.tcp_rto_max_ms, 64000);
+  /* no host cache: emptying it is a no-op, turning it on is not honoured */
+  synack_config_t before = c;
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.hostcache.purgenow", "1", why, sizeof why), 0);
+  CHECK(memcmp(&before, &c, sizeof c) == 0);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.hostcache.enable", "1", why, sizeof why), -1);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.delacktime", "100", why, sizeof why), 0);
   CHECK_EQ_U(c.tcp_delack_ms, 100);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.sack.enable", "x", why, sizeof why), -1);
@@ -246,4 +285,4 @@ static void sysctl_table(void) {
 }
 
 TH_MAIN(TH_CASE(tolerance_edges), TH_CASE(blocking_relative_time), TH_CASE(timestamps), TH_CASE(packet_fields),
-        TH_CASE(payload_check), TH_CASE(unsupported), TH_CASE(shell_helpers), TH_CASE(sysctl_table))
+        TH_CASE(payload_check), TH_CASE(unsupported), TH_CASE(sysctl_on_timeline), TH_CASE(shell_helpers), TH_CASE(sysctl_table))

@@ -1,7 +1,8 @@
 /* Congestion control (tcp_cc.c, tcp_cc_newreno.c, tcp_cc_cubic.c), driven directly on a TCB:
  * initial window, slow start with appropriate byte counting, congestion avoidance per RTT,
  * loss, RTO, idle restart, undo; CUBIC's K, W_cubic(t), Reno-friendly region, fast
- * convergence, timeout and undo; the integer cube root; the TCP_CONGESTION socket option. */
+ * convergence, timeout and undo; the integer cube root; the TCP_CONGESTION socket option;
+ * HyStart++ (RFC 9406): exact cwnd sequences through slow start, CSS and its exits. */
 #include <math.h>
 #include <string.h>
 
@@ -303,6 +304,178 @@ static void newreno_undo(void) {
   synack_tcp_cc_undo(f.st, t, 0);
   CHECK_EQ_U(t->cwnd_bytes, 20000);
   CHECK_EQ_U(t->ssthresh_bytes, UINT32_MAX);
+  cc_close(&f);
+}
+
+/* ---------------------------------------------------------------- HyStart++ (RFC 9406) */
+
+/* One ACK of one MSS carrying RTT sample rtt_us (0 = none); then, as a sender with data would,
+ * fill the window again (SND.MAX = SND.UNA + cwnd). */
+static void hs_ack(cc_fx_t *f, uint32_t rtt_us) {
+  synack_tcb_t *t = f->tcb;
+  t->snd_una = seq_add(t->snd_una, MSS);
+  synack_tcp_cc_on_ack(f->st, t, MSS, rtt_us, f->now);
+  t->snd_max = t->snd_nxt = seq_add(t->snd_una, t->cwnd_bytes);
+}
+
+static uint8_t hs_phase(cc_fx_t *f) { return synack_cc_common(f->tcb)->hs.phase; }
+
+/* ACKs number from..to (1-based, counted from the connection's first) with RTT rtt_us. */
+static void hs_acks(cc_fx_t *f, int from, int to, uint32_t rtt_us) {
+  for (int i = from; i <= to; i++) hs_ack(f, rtt_us);
+}
+
+/* The first round: ten ACKs at 10 ms. It ends with the tenth (SND.UNA reaches the 11000 that
+ * was SND.MAX at the first ACK); the next round ends at 29000, SND.MAX before ACK 10's data. */
+static void hs_first_round(cc_fx_t *f) {
+  f->tcb->snd_max = f->tcb->snd_nxt = seq_add(f->tcb->snd_una, f->tcb->cwnd_bytes);
+  hs_acks(f, 1, 10, 10000);
+}
+
+static void hystart_rtt_thresh(void) {
+  /* RFC 9406 §4.2: clamp(lastRoundMinRTT / 8, 4 ms, 16 ms). */
+  CHECK_EQ_U(synack_hystart_rtt_thresh(1000), 4000);
+  CHECK_EQ_U(synack_hystart_rtt_thresh(10000), 4000);
+  CHECK_EQ_U(synack_hystart_rtt_thresh(32000), 4000);
+  CHECK_EQ_U(synack_hystart_rtt_thresh(80000), 10000);
+  CHECK_EQ_U(synack_hystart_rtt_thresh(128000), 16000);
+  CHECK_EQ_U(synack_hystart_rtt_thresh(500000), 16000);
+  /* The presets: on for the default and linux, off for rfc and freebsd. */
+  synack_config_t c;
+  synack_config_default(&c);
+  CHECK(c.tcp_hystart);
+  CHECK_EQ_I(synack_config_preset(&c, "rfc"), 0);
+  CHECK(!c.tcp_hystart);
+  CHECK_EQ_I(synack_config_preset(&c, "linux"), 0);
+  CHECK(c.tcp_hystart);
+  CHECK_EQ_I(synack_config_preset(&c, "freebsd"), 0);
+  CHECK(!c.tcp_hystart);
+}
+
+/* The whole path: slow start, an RTT increase of 5 ms (>= the 4 ms threshold) exits to CSS at
+ * the eighth sample of the round, CSS grows a quarter as fast for five rounds, then
+ * ssthresh = cwnd and congestion avoidance. Exact cwnd after each landmark ACK. */
+static void hystart_css_then_avoidance(synack_cc_algo_t algo) {
+  cc_fx_t f;
+  REQUIRE(cc_open(&f, algo));
+  synack_tcb_t *t = f.tcb;
+  hs_first_round(&f);
+  CHECK_EQ_U(t->cwnd_bytes, 20000); /* ten ACKs of standard slow start */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_SS);
+  CHECK_EQ_U(synack_cc_common(t)->hs.last_round_min_us, 10000);
+  CHECK_EQ_U(seq_diff(synack_cc_common(t)->hs.window_end, seq_make(1000)), 28000);
+  hs_acks(&f, 11, 17, 15000); /* seven samples: not enough to decide */
+  CHECK_EQ_U(t->cwnd_bytes, 27000);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_SS);
+  hs_acks(&f, 18, 18, 15000); /* the eighth: 15 ms >= 10 ms + 4 ms */
+  CHECK_EQ_U(t->cwnd_bytes, 28000); /* this ACK still grew by a whole segment */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_CSS);
+  CHECK_EQ_U(synack_cc_common(t)->hs.css_baseline_us, 15000);
+  hs_acks(&f, 19, 19, 15000);
+  CHECK_EQ_U(t->cwnd_bytes, 28250); /* CSS: MSS / CSS_GROWTH_DIVISOR */
+  hs_acks(&f, 20, 28, 15000);       /* ACK 28 reaches 29000: CSS round 1 done */
+  CHECK_EQ_U(t->cwnd_bytes, 30500);
+  CHECK_EQ_U(synack_cc_common(t)->hs.css_rounds, 1);
+  hs_acks(&f, 29, 58, 15000); /* round ends at 58250 (ACK 58) */
+  CHECK_EQ_U(t->cwnd_bytes, 38000);
+  CHECK_EQ_U(synack_cc_common(t)->hs.css_rounds, 2);
+  hs_acks(&f, 59, 95, 15000); /* ... at 95750 */
+  CHECK_EQ_U(t->cwnd_bytes, 47250);
+  hs_acks(&f, 96, 141, 15000); /* ... at 142000 */
+  CHECK_EQ_U(t->cwnd_bytes, 58750);
+  CHECK_EQ_U(synack_cc_common(t)->hs.css_rounds, 4);
+  hs_acks(&f, 142, 198, 15000); /* the fifth CSS round ends at 199500 */
+  CHECK_EQ_U(t->cwnd_bytes, 73000);
+  CHECK_EQ_U(t->ssthresh_bytes, UINT32_MAX);
+  hs_acks(&f, 199, 199, 15000);
+  CHECK_EQ_U(t->cwnd_bytes, 73250);
+  CHECK_EQ_U(t->ssthresh_bytes, 73250); /* §4.2: CSS_ROUNDS done: ssthresh = cwnd */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_DONE);
+  if (algo == SYNACK_CC_NEWRENO) {
+    hs_acks(&f, 200, 200, 15000); /* congestion avoidance: one MSS per window of bytes */
+    CHECK_EQ_U(t->cwnd_bytes, 73250);
+  }
+  cc_close(&f);
+}
+
+static void hystart_css_newreno(void) { hystart_css_then_avoidance(SYNACK_CC_NEWRENO); }
+static void hystart_css_cubic(void) { hystart_css_then_avoidance(SYNACK_CC_CUBIC); }
+
+/* §4.2: in CSS, a round whose minimum RTT falls below the baseline resumes slow start. */
+static void hystart_css_back_to_slow_start(void) {
+  cc_fx_t f;
+  REQUIRE(cc_open(&f, SYNACK_CC_NEWRENO));
+  synack_tcb_t *t = f.tcb;
+  hs_first_round(&f);
+  hs_acks(&f, 11, 28, 15000); /* CSS from ACK 18, first CSS round ends with ACK 28 */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_CSS);
+  CHECK_EQ_U(t->cwnd_bytes, 30500);
+  hs_acks(&f, 29, 35, 11000); /* 11 ms < 15 ms, but only seven samples */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_CSS);
+  CHECK_EQ_U(t->cwnd_bytes, 32250);
+  hs_acks(&f, 36, 36, 11000); /* the eighth: back to slow start */
+  CHECK_EQ_U(t->cwnd_bytes, 32500);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_SS);
+  CHECK_EQ_U(synack_cc_common(t)->hs.css_baseline_us, UINT32_MAX);
+  hs_acks(&f, 37, 37, 11000);
+  CHECK_EQ_U(t->cwnd_bytes, 33500); /* a whole segment again */
+  CHECK_EQ_U(t->ssthresh_bytes, UINT32_MAX);
+  cc_close(&f);
+}
+
+/* No decision on fewer than N_RTT_SAMPLE samples a round (an ACK without a sample, e.g. no
+ * timestamps, counts for nothing), nor below the threshold; off when cfg.tcp_hystart is off. */
+static void hystart_needs_samples_and_threshold(void) {
+  cc_fx_t f;
+  REQUIRE(cc_open(&f, SYNACK_CC_NEWRENO));
+  synack_tcb_t *t = f.tcb;
+  hs_first_round(&f);
+  for (int i = 11; i <= 28; i++) hs_ack(&f, i % 3 == 0 ? 30000 : 0); /* six samples in the round */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_SS);
+  CHECK_EQ_U(t->cwnd_bytes, 38000);
+  cc_close(&f);
+  /* 13.999 ms after a 10 ms round: below 10 + 4 ms. */
+  REQUIRE(cc_open(&f, SYNACK_CC_NEWRENO));
+  t = f.tcb;
+  hs_first_round(&f);
+  hs_acks(&f, 11, 28, 13999);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_SS);
+  CHECK_EQ_U(t->cwnd_bytes, 38000);
+  cc_close(&f);
+  /* Disabled: the same RTTs that exit in hystart_css_then_avoidance change nothing. */
+  synack_config_t c;
+  cfg_for(&c, SYNACK_CC_NEWRENO);
+  c.tcp_hystart = false;
+  REQUIRE(cc_open_cfg(&f, &c));
+  t = f.tcb;
+  hs_first_round(&f);
+  hs_acks(&f, 11, 28, 15000);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_IDLE);
+  CHECK_EQ_U(t->cwnd_bytes, 38000);
+  cc_close(&f);
+}
+
+/* §4.3: a loss during CSS ends HyStart++; the slow start after a later timeout is standard. */
+static void hystart_ends_at_first_reduction(void) {
+  cc_fx_t f;
+  REQUIRE(cc_open(&f, SYNACK_CC_NEWRENO));
+  synack_tcb_t *t = f.tcb;
+  hs_first_round(&f);
+  hs_acks(&f, 11, 20, 15000);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_CSS);
+  CHECK_EQ_U(t->cwnd_bytes, 28500);
+  synack_tcp_cc_congestion(f.st, t, f.now); /* ssthresh = FlightSize / 2 = 28500 / 2 */
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_DONE);
+  CHECK_EQ_U(t->ssthresh_bytes, 14250);
+  t->retransmits = 1;
+  synack_tcp_cc_on_rto(f.st, t, f.now);
+  CHECK_EQ_U(t->cwnd_bytes, MSS);
+  t->ssthresh_bytes = UINT32_MAX;
+  t->retransmits = 0;
+  t->snd_max = t->snd_nxt = seq_add(t->snd_una, MSS);
+  hs_acks(&f, 1, 30, 40000); /* any RTT: whole segments (L = 1 until rto_high, then 1 per ACK) */
+  CHECK_EQ_U(t->cwnd_bytes, 31000);
+  CHECK_EQ_U(hs_phase(&f), SYNACK_HS_DONE);
   cc_close(&f);
 }
 
@@ -631,4 +804,6 @@ TH_MAIN(TH_CASE(initial_window), TH_CASE(slow_start_abc), TH_CASE(congestion_avo
         TH_CASE(newreno_loss), TH_CASE(newreno_rto), TH_CASE(idle_restart), TH_CASE(newreno_undo),
         TH_CASE(integer_cube_root), TH_CASE(cubic_k_and_curve), TH_CASE(cubic_reduction_and_fast_convergence),
         TH_CASE(cubic_epoch_and_increase), TH_CASE(cubic_reno_friendly), TH_CASE(cubic_rto_and_undo), TH_CASE(cubic_undo_restores_stage),
-        TH_CASE(congestion_sockopt), TH_CASE(switch_on_live_connection))
+        TH_CASE(congestion_sockopt), TH_CASE(switch_on_live_connection), TH_CASE(hystart_rtt_thresh),
+        TH_CASE(hystart_css_newreno), TH_CASE(hystart_css_cubic), TH_CASE(hystart_css_back_to_slow_start),
+        TH_CASE(hystart_needs_samples_and_threshold), TH_CASE(hystart_ends_at_first_reduction))

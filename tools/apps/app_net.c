@@ -49,7 +49,7 @@ void app_opts_usage(FILE *f) {
           "  --mac MAC             our MAC address (default 02:53:4b:00:00:01)\n"
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
-          "  --max-sockets N       socket table size: listeners and connections (default 1024)\n"
+          "  --max-conns N         socket table size (default: sized from memory, printed by serve)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
@@ -201,7 +201,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf", "--max-sockets" };
+                                            "--sndbuf", "--rcvbuf", "--max-conns" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -260,8 +260,8 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
     }
     case 20: {
       unsigned long n = strtoul(v, &end, 10);
-      bad = *end || n < 2 || n > 4000000ul;
-      o->max_sockets = (uint32_t)n;
+      bad = *end || n < 4 || n > (1ul << 22);
+      o->max_conns = (uint32_t)n;
       break;
     }
     default: return 0;
@@ -386,9 +386,9 @@ int app_net_start(app_net_t *a, const char *cmd) {
    * gives away every ISN, SYN cookie and ephemeral port). --seed drives the impairments only. */
   cfg.random = synack_random_os;
   cfg.name = "synack";
+  cfg.max_sockets = o->max_conns ? o->max_conns : app_default_max_conns();
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
-  if (o->max_sockets) cfg.max_sockets = o->max_sockets;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
   if (cfg.tcp_rcvbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_rcvbuf;
   if (o->trace) {
@@ -429,6 +429,13 @@ static void print_impair(FILE *f, const char *dir, const synack_impair_stats_t *
           dir, (unsigned long long)s->in, (unsigned long long)s->passed, (unsigned long long)s->lost,
           (unsigned long long)s->dropped_rule, (unsigned long long)s->duplicated, (unsigned long long)s->reordered,
           (unsigned long long)s->corrupted, (unsigned long long)s->delayed, (unsigned long long)s->dropped_full);
+}
+
+uint32_t app_default_max_conns(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 1024;
+  uint64_t n = (uint64_t)pages * (uint64_t)page / (512u * 1024u);
+  return n < 1024 ? 1024 : n > 65536 ? 65536 : (uint32_t)n;
 }
 
 /* Driver statistics, every nonzero drop and event counter, and the memory the stack holds: what

@@ -19,7 +19,7 @@ typedef struct {
   bool mac_set;
   uint32_t mtu;
   uint32_t sndbuf, rcvbuf;             /* 0 = the stack's defaults */
-  uint32_t max_sockets;                /* 0 = the stack's default */
+  uint32_t max_conns;                  /* --max-conns: socket table size; 0 = sized from memory */
   const char *pcap;
   bool trace;
   bool quiet;
@@ -53,6 +53,10 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i);
 void app_opts_usage(FILE *f);
 /* Opens the TAP, creates the stack, installs the signal handlers. Returns 0 or prints why. */
 int app_net_start(app_net_t *a, const char *cmd);
+/* The socket-table size used when --max-conns is not given: physical memory / 512 KiB (what
+ * one connection moving data in both directions can hold in its two default rings), within
+ * 1,024..65,536. */
+uint32_t app_default_max_conns(void);
 /* Driver statistics, drop and event counters, memory held (machine-readable lines included). */
 void app_print_stats(app_net_t *a, FILE *f);
 /* Prints the statistics asked for and frees everything. */

@@ -56,6 +56,11 @@ static const sym_t symbols[] = {
   { "TCP_ESTABLISHED", 1 }, { "TCP_SYN_SENT", 2 }, { "TCP_SYN_RECV", 3 }, { "TCP_FIN_WAIT1", 4 },
   { "TCP_FIN_WAIT2", 5 }, { "TCP_TIME_WAIT", 6 }, { "TCP_CLOSE", 7 }, { "TCP_CLOSE_WAIT", 8 },
   { "TCP_LAST_ACK", 9 }, { "TCP_LISTEN", 10 }, { "TCP_CLOSING", 11 },
+  /* FreeBSD scripts name the states TCPI_*: the same values, as tcpi_state is reported in
+   * Linux numbering whatever the profile (drill_shell.c). */
+  { "TCPI_ESTABLISHED", 1 }, { "TCPI_SYN_SENT", 2 }, { "TCPI_SYN_RECEIVED", 3 }, { "TCPI_FIN_WAIT_1", 4 },
+  { "TCPI_FIN_WAIT_2", 5 }, { "TCPI_TIME_WAIT", 6 }, { "TCPI_CLOSED", 7 }, { "TCPI_CLOSE_WAIT", 8 },
+  { "TCPI_LAST_ACK", 9 }, { "TCPI_LISTEN", 10 }, { "TCPI_CLOSING", 11 },
   { "TCPI_OPT_TIMESTAMPS", 1 }, { "TCPI_OPT_SACK", 2 }, { "TCPI_OPT_WSCALE", 4 }, { "TCPI_OPT_ECN", 8 },
   { "true", 1 }, { "false", 0 },
 };

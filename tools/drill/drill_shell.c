@@ -21,6 +21,8 @@ typedef enum {
   SK_S2MS,      /* value in seconds, uint32_t field in ms */
   SK_MS2S,      /* value in ms, uint32_t field in s (whole seconds only) */
   SK_ONLY,      /* no field: only `only` is accepted (what synack does anyway) */
+  SK_ECN,       /* synack_ecn_mode_t field = v (0 off, 1 ask and answer, 2 answer only) */
+  SK_NOOP,      /* no field: any number is accepted because it changes nothing in synack */
 } sysctl_kind_t;
 
 typedef struct {
@@ -36,7 +38,7 @@ static const sysctl_map_t sysctls[] = {
   { "net.ipv4.tcp_sack", SK_BOOL, F(tcp_sack), 0 },
   { "net.ipv4.tcp_timestamps", SK_BOOL, F(tcp_timestamps), 0 },
   { "net.ipv4.tcp_window_scaling", SK_BOOL, F(tcp_window_scaling), 0 },
-  { "net.ipv4.tcp_ecn", SK_BOOL, F(tcp_ecn), 0 },
+  { "net.ipv4.tcp_ecn", SK_ECN, F(tcp_ecn), 0 },
   { "net.ipv4.tcp_syncookies", SK_BOOL, F(tcp_syncookies), 0 },
   { "net.ipv4.tcp_rfc1337", SK_BOOL, F(tcp_rfc1337), 0 },
   { "net.ipv4.tcp_keepalive_time", SK_U32, F(tcp_keepalive_idle_s), 0 },
@@ -57,14 +59,15 @@ static const sysctl_map_t sysctls[] = {
   { "net.ipv4.tcp_fastopen", SK_ONLY, 0, 0 },
   /* FreeBSD */
   { "net.inet.tcp.sack.enable", SK_BOOL, F(tcp_sack), 0 },
-  { "net.inet.tcp.ecn.enable", SK_BOOL, F(tcp_ecn), 0 },
+  { "net.inet.tcp.ecn.enable", SK_ECN, F(tcp_ecn), 0 },
   { "net.inet.tcp.syncookies", SK_BOOL, F(tcp_syncookies), 0 },
   { "net.inet.tcp.insecure_rst", SK_NBOOL, F(tcp_rfc5961_rst), 0 },
   { "net.inet.tcp.insecure_syn", SK_NBOOL, F(tcp_rfc5961_syn), 0 },
   { "net.inet.tcp.drop_synfin", SK_BOOL, F(tcp_drop_synfin), 0 },
   { "net.inet.tcp.rexmit_initial", SK_U32, F(tcp_rto_initial_ms), 0 },
   { "net.inet.tcp.rexmit_min", SK_U32, F(tcp_rto_min_ms), 0 },
-  { "net.inet.tcp.rexmit_slop", SK_ONLY, 0, 0 },
+  { "net.inet.tcp.rexmit_slop", SK_U32, F(tcp_rto_slop_ms), 0 },
+  { "net.inet.tcp.rexmit_max", SK_U32, F(tcp_rto_max_ms), 0 },
   { "net.inet.tcp.keepidle", SK_MS2S, F(tcp_keepalive_idle_s), 0 },
   { "net.inet.tcp.keepintvl", SK_MS2S, F(tcp_keepalive_intvl_s), 0 },
   { "net.inet.tcp.keepcnt", SK_U32, F(tcp_keepalive_probes), 0 },
@@ -74,6 +77,8 @@ static const sysctl_map_t sysctls[] = {
   { "net.inet.tcp.recvspace", SK_U32, F(tcp_rcvbuf), 0 },
   { "kern.ipc.maxsockbuf", SK_U32, F(tcp_max_buf), 0 },
   { "net.inet.tcp.initcwnd_segments", SK_U32, F(tcp_initial_cwnd_segs), 0 },
+  { "net.inet.tcp.abc_l_var", SK_U32, F(tcp_abc_limit), 0 },
+  { "net.inet.tcp.do_prr", SK_BOOL, F(tcp_prr), 0 },
   { "net.inet.tcp.msl", SK_U32, F(tcp_msl_ms), 0 },
   { "net.inet.tcp.finwait2_timeout", SK_U32, F(tcp_fin_timeout_ms), 0 },
   { "net.inet.tcp.syncache.rexmtlimit", SK_U32, F(tcp_synack_retries), 0 },
@@ -81,6 +86,14 @@ static const sysctl_map_t sysctls[] = {
   { "net.inet.tcp.fastopen.server_enable", SK_ONLY, 0, 0 },
   { "net.inet.tcp.fastopen.client_enable", SK_ONLY, 0, 0 },
   { "net.inet.tcp.blackhole", SK_ONLY, 0, 0 },
+  /* FreeBSD's host cache keeps metrics (RTT, ssthresh, MTU) of past connections per host.
+   * synack keeps none, so emptying or aging it changes nothing; turning it on cannot be
+   * honoured (docs/drill.md). */
+  { "net.inet.tcp.hostcache.purgenow", SK_NOOP, 0, 0 },
+  { "net.inet.tcp.hostcache.purge", SK_NOOP, 0, 0 },
+  { "net.inet.tcp.hostcache.expire", SK_NOOP, 0, 0 },
+  { "net.inet.tcp.hostcache.prune", SK_NOOP, 0, 0 },
+  { "net.inet.tcp.hostcache.enable", SK_ONLY, 0, 0 },
 };
 #undef F
 
@@ -187,6 +200,17 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
       memcpy(base + m->off, &x, sizeof x);
       return 0;
     }
+    case SK_ECN: {
+      if (v < SYNACK_ECN_MODE_OFF || v > SYNACK_ECN_MODE_PASSIVE) {
+        snprintf(why, whycap, "sysctl %s=%s: only 0, 1 and 2 are mapped", name, value);
+        return -1;
+      }
+      synack_ecn_mode_t x = (synack_ecn_mode_t)v;
+      memcpy(base + m->off, &x, sizeof x);
+      return 0;
+    }
+    case SK_NOOP:
+      return 0;
     case SK_ONLY:
       if (v == m->only) return 0;
       snprintf(why, whycap, "sysctl %s=%s not honoured (synack behaves as %s=%ld)", name, value, name, m->only);
@@ -297,42 +321,82 @@ static size_t conn_table(drill_run_t *r, synack_conn_entry_t **out) {
   return n > MAX_CONN ? MAX_CONN : n;
 }
 
-/* sockstat: one line per entry of the connection table (FreeBSD column layout, state last). */
+/* Whether a sockstat -p list ("80,8080" or "1000-2000" items) names a port. */
+static bool port_listed(const char *list, unsigned port) {
+  const char *p = list;
+  while (*p) {
+    char *end;
+    unsigned long lo = strtoul(p, &end, 10), hi = lo;
+    if (end == p) return false;
+    if (*end == '-') {
+      p = end + 1;
+      hi = strtoul(p, &end, 10);
+    }
+    if (port >= lo && port <= hi) return true;
+    p = *end == ',' ? end + 1 : end;
+    if (*end != ',' ) break;
+  }
+  return false;
+}
+
+/* sockstat (FreeBSD): one line per entry of the connection table, half-open entries of a
+ * listener included (FreeBSD lists its syncache entries as SYN_RCVD too). -4 / -6 keep one
+ * family (both or neither: all), -l listening sockets, -c connected ones (neither: all),
+ * -P tcp the protocol, -p PORTS a local or foreign port, -s adds the state column; -n, -N, -q,
+ * -w, -v change nothing that a script can see here. */
 static bool cmd_sockstat(drill_run_t *r, const argv_t *a, lines_t *out) {
-  long port = -1;
-  bool only_listen = false, only_conn = false;
+  const char *ports = NULL;
+  bool v4 = false, v6 = false, only_listen = false, only_conn = false, state = false, header = true;
   for (int k = 1; k < a->n; k++) {
     const char *t = a->tok[k];
     if (strcmp(t, "-p") == 0 && k + 1 < a->n) {
-      port = strtol(a->tok[++k], NULL, 10);
+      ports = a->tok[++k];
     } else if (strcmp(t, "-P") == 0 && k + 1 < a->n) {
-      if (strcmp(a->tok[++k], "tcp") != 0) return true; /* no UDP sockets in the table */
-    } else if (t[0] == '-') {
-      for (const char *c = t + 1; *c; c++) {
-        if (!strchr("46clqsnwvL", *c)) {
-          drill_unsupported(r, "sockstat option -%c not supported", *c);
-          return false;
-        }
-        if (*c == 'l') only_listen = true;
-        if (*c == 'c') only_conn = true;
-        if (*c == '6' && r->family != SYNACK_AF_INET6 && !strchr(t, '4')) return true;
-        if (*c == '4' && r->family == SYNACK_AF_INET6 && !strchr(t, '6')) return true;
+      if (strcmp(a->tok[++k], "tcp") != 0) {
+        drill_unsupported(r, "sockstat -P %s: synack's table holds TCP only", a->tok[k]);
+        return false;
       }
+    } else if (t[0] == '-' && t[1]) {
+      for (const char *c = t + 1; *c; c++) {
+        switch (*c) {
+        case '4': v4 = true; break;
+        case '6': v6 = true; break;
+        case 'l': only_listen = true; break;
+        case 'c': only_conn = true; break;
+        case 's': state = true; break;
+        case 'q': header = false; break;
+        case 'n':
+        case 'N':
+        case 'w':
+        case 'v': break;
+        default: drill_unsupported(r, "sockstat option -%c not supported", *c); return false;
+        }
+      }
+    } else {
+      drill_unsupported(r, "sockstat argument %s not supported", t);
+      return false;
     }
   }
-  if (out->n == 0) lines_add(out, "USER     COMMAND    PID   FD PROTO  LOCAL ADDRESS         FOREIGN ADDRESS      STATE");
+  if (header)
+    lines_add(out, state ? "USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS       STATE"
+                         : "USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS");
   synack_conn_entry_t *e;
   size_t n = conn_table(r, &e);
   for (size_t k = 0; k < n; k++) {
-    if (port >= 0 && e[k].local.port != port && e[k].remote.port != port) continue;
+    int fam = e[k].local.ip.family ? e[k].local.ip.family : e[k].remote.ip.family;
+    if (!fam) fam = r->family == SYNACK_AF_INET6 ? SYNACK_AF_INET6 : SYNACK_AF_INET;
+    bool is6 = fam == SYNACK_AF_INET6;
+    if (v4 != v6 && is6 != v6) continue;
+    if (ports && !port_listed(ports, e[k].local.port) && !port_listed(ports, e[k].remote.port)) continue;
     bool listen = e[k].state == SYNACK_TCP_LISTEN;
-    if ((only_listen && !only_conn && !listen) || (only_conn && !only_listen && listen)) continue;
+    if (only_listen != only_conn && listen != only_listen) continue;
     char l[48], f[48], line[256];
     synack_ip_format(&e[k].local.ip, l, sizeof l);
     synack_ip_format(&e[k].remote.ip, f, sizeof f);
-    snprintf(line, sizeof line, "root     synack     1     %-3d tcp%c   %s:%u %s:%u %s", e[k].sock,
-             r->family == SYNACK_AF_INET6 ? '6' : '4', l, e[k].local.port, listen ? "*" : f,
-             listen ? 0 : e[k].remote.port, bsd_state(e[k].state));
+    int len = snprintf(line, sizeof line, "root     synack     1     %-3d tcp%c   %s:%u %s:%u", e[k].sock, is6 ? '6' : '4',
+                       l, e[k].local.port, listen ? "*" : f, listen ? 0 : e[k].remote.port);
+    if (state && len > 0 && (size_t)len < sizeof line)
+      snprintf(line + len, sizeof line - (size_t)len, " %s", bsd_state(e[k].state));
     lines_add(out, line);
   }
   free(e);
@@ -496,18 +560,18 @@ static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase) {
       }
       continue;
     }
-    /* on the timeline: the stack exists; only values it already has are accepted */
+    /* on the timeline: the running stack takes the new value as a kernel would
+     * (synack_stack_set_config says which settings reach existing connections) */
     synack_config_t c = *synack_stack_config(r->st);
-    synack_config_t c2 = c;
-    if (drill_sysctl_apply(&c2, name, value, why, sizeof why) != 0) {
+    if (drill_sysctl_apply(&c, name, value, why, sizeof why) != 0) {
       drill_unsupported(r, "%s", why);
       return 2;
     }
-    if (memcmp(&c, &c2, sizeof c) != 0) {
-      drill_unsupported(r, "sysctl %s=%s after the stack started: synack's configuration is fixed at creation "
-                        "(put it before the first system call)", name, value);
+    if (synack_stack_set_config(r->st, &c) != 0) {
+      drill_unsupported(r, "sysctl %s=%s: refused by synack_stack_set_config", name, value);
       return 2;
     }
+    r->cfg = c;
   }
   return rc;
 }

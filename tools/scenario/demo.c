@@ -48,7 +48,11 @@ int synack_cmd_demo(int argc, char **argv) {
     snprintf(svg, sizeof svg, "%s/%zu-%s.svg", dir, i + 1, d->name);
     snprintf(pcap, sizeof pcap, "%s/%zu-%s.pcap", dir, i + 1, d->name);
     printf("%s[%zu/%zu]%s ", col ? "\033[1m" : "", i + 1, n, col ? "\033[0m" : "");
-    failed += synack_scn_run_one(d, seed, ipv6, NULL, false, col, svg, pcap, stdout);
+    synack_scn_opts_t o;
+    synack_scn_opts_init(&o);
+    o.seed = seed;
+    o.ipv6 = ipv6;
+    failed += synack_scn_run_one(d, &o, false, col, &(synack_scn_files_t){svg, pcap, NULL}, stdout);
     printf("\n");
   }
   printf("tour written to %s/ : one .svg (open it in a browser) and one .pcap (tcpdump -r, Wireshark) per story\n",

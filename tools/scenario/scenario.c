@@ -45,6 +45,7 @@ static void on_obs(void *user, const synack_sim_obs_t *o) {
     unsigned how = 0;
     if (s->node[dir].cur_timer) how |= SYNACK_LSEG_TIMER;
     if (s->injecting) how |= SYNACK_LSEG_INJECTED;
+    s->cur_seg = s->lad.segments + s->lad.muted_segments + 1; /* for the fault rules that run next */
     long idx = synack_ladder_seg(&s->lad, o->now, dir, &d.tcp, how);
     if (s->keep_fn && !s->kept_len && o->len <= sizeof s->kept) {
       /* Judged on the segment itself, so that it works while the ladder is muted. */
@@ -71,6 +72,7 @@ static void on_obs(void *user, const synack_sim_obs_t *o) {
     s->fly[s->nfly].idx = idx;
     s->fly[s->nfly].hash = frame_hash(o->frame, o->len);
     s->fly[s->nfly].dir = dir;
+    s->fly[s->nfly].copy = false;
     s->nfly++;
     break;
   }
@@ -80,8 +82,13 @@ static void on_obs(void *user, const synack_sim_obs_t *o) {
     for (size_t i = 0; i < s->nfly; i++) {
       if (s->fly[i].dir != dir || s->fly[i].hash != h) continue;
       long idx = s->fly[i].idx;
+      bool copy = s->fly[i].copy;
       memmove(&s->fly[i], &s->fly[i + 1], (s->nfly - i - 1) * sizeof s->fly[0]);
       s->nfly--;
+      if (copy) {
+        if (o->kind == SYNACK_SIM_OBS_DELIVERED) s->delivering_copy = idx;
+        break;
+      }
       if (o->kind == SYNACK_SIM_OBS_DROPPED) {
         s->lad.ev[idx].lost = true;
         s->lad.lost++;
@@ -154,9 +161,12 @@ static void q_drain(synack_scn_node_t *n, synack_time_t now, bool timer) {
 static void node_input(void *ctx, synack_time_t now, const uint8_t *frame, size_t len) {
   synack_scn_node_t *n = ctx;
   synack_scn_t *s = n->s;
-  long idx = s->delivering_idx;
-  s->delivering_idx = -1;
-  s->in_pair_input = idx >= 0;
+  long idx = s->delivering_idx, copy = s->delivering_copy;
+  s->delivering_idx = s->delivering_copy = -1;
+  s->in_pair_input = idx >= 0 || copy >= 0;
+  if (copy >= 0 && !s->lad.muted)
+    synack_ladder_note(&s->lad, now, n->side, "a second copy of segment %u arrives at the %s", s->lad.ev[copy].segno,
+                       n->side ? "server" : "client");
   synack_stack_input(n->stack, now, frame, len, 0);
   s->in_pair_input = false;
   if (idx >= 0) synack_ladder_arrive(&s->lad, idx, now);
@@ -221,6 +231,7 @@ void synack_scn_config(synack_scn_t *s) {
   }
   s->ip[0] = s->ipv6 ? s->cfg[0].ip6 : s->cfg[0].ip4;
   s->ip[1] = s->ipv6 ? s->cfg[1].ip6 : s->cfg[1].ip4;
+  if (!s->delay_us && s->opts && s->opts->rtt_ms) s->delay_us = SYNACK_MS(s->opts->rtt_ms) / 2;
   if (!s->delay_us) s->delay_us = SYNACK_MS(10);
 }
 
@@ -232,8 +243,9 @@ static void preset_neighbours(synack_scn_t *s, int side) {
 
 int synack_scn_start(synack_scn_t *s) {
   const char *pcap_path = s->pcap_path;
-  s->delivering_idx = -1;
+  s->delivering_idx = s->delivering_copy = -1;
   s->lsock = -1;
+  synack_scn_apply_config(s);
   s->rxslot[0] = s->rxslot[1] = -1;
   s->sim = synack_sim_new(s->seed);
   if (!s->sim) return -1;
@@ -254,7 +266,12 @@ int synack_scn_start(synack_scn_t *s) {
                              .action = SYNACK_SIM_DROP};
     synack_sim_add_rule(s->sim, s->link, d, &cut);
   }
-  if (pcap_path) {
+  synack_scn_apply_network(s);
+  if (s->pcap_stream) {
+    s->pcap = synack_pcap_open_stream(s->pcap_stream, SYNACK_PCAP_LINKTYPE_ETHERNET, 65535);
+    if (!s->pcap) return -1;
+    synack_pcap_attach_sim(s->pcap, s->sim, s->link, -1, false);
+  } else if (pcap_path) {
     s->pcap = synack_pcap_open(pcap_path, SYNACK_PCAP_LINKTYPE_ETHERNET, 65535);
     if (!s->pcap) {
       fprintf(stderr, "scenario: cannot write %s\n", pcap_path);
@@ -554,6 +571,9 @@ static void app_tick(synack_scn_t *s, synack_time_t now) {
 
 void synack_scn_mute(synack_scn_t *s, synack_time_t now) {
   (void)now;
+  /* With faults chosen the whole story is drawn: what a fault causes may happen in a stretch the
+   * story would not draw (segment numbers do not move: muted segments are numbered too). */
+  if (s->opts && s->opts->nfault) return;
   s->lad.muted = true;
 }
 
@@ -705,6 +725,18 @@ const synack_lev_t *synack_scn_nth(const synack_scn_t *s, synack_scn_match_t m, 
 }
 
 void synack_scn_expect(synack_scn_t *s, bool ok, const char *fmt, ...) {
+  if (s->record_checks) {
+    struct synack_scn_check *c = realloc(s->checks, (s->nchecks + 1) * sizeof *c);
+    if (c) {
+      s->checks = c;
+      c += s->nchecks++;
+      c->ok = ok;
+      va_list ap;
+      va_start(ap, fmt);
+      vsnprintf(c->text, sizeof c->text, fmt, ap);
+      va_end(ap);
+    }
+  }
   if (ok) return;
   if (s->nfail < SCN_MAX_FAILS) {
     va_list ap;

@@ -22,6 +22,36 @@
 #define SCN_RX_KEEP (1u << 20) /* bytes of received data kept per side for content checks */
 
 typedef struct synack_scn synack_scn_t;
+
+/* Choices made on top of a story (`scenario run --lose 3 --sack off`, the explorer in the
+ * browser): switches that override the story's own configuration on both ends (-1 leaves the
+ * story's choice), the network, and faults on numbered segments. A segment's number is its
+ * place among the pair's segments (synack_lev_t.segno, muted ones counted), so a fault on
+ * segment K changes nothing before K: the same choices replay the same story. With faults the
+ * story is drawn whole (no muted stretches) and runs SCN_AFTER_FAULT_S past its script. */
+typedef enum { SCN_FAULT_LOSE = 0, SCN_FAULT_DELAY, SCN_FAULT_DUP } synack_scn_fault_kind_t;
+#define SCN_MAX_FAULTS 32
+#define SCN_AFTER_FAULT_S 10 /* seconds a story runs past its script when faults were chosen */
+typedef struct {
+  uint64_t seed;
+  bool ipv6;
+  const char *profile;        /* NULL: the defaults (linux, freebsd, rfc) */
+  int sack, timestamps, rfc5961, syncookies, timewait, tw_reuse, isn_clock; /* -1: the story's */
+  uint32_t rtt_ms;            /* 0: the story's (20 ms) */
+  double loss;                /* random loss probability on both directions */
+  uint32_t delay_ms;          /* how long a delayed segment is held up (default 300 ms) */
+  struct { uint32_t seg; synack_scn_fault_kind_t kind; } fault[SCN_MAX_FAULTS];
+  size_t nfault;
+} synack_scn_opts_t;
+void synack_scn_opts_init(synack_scn_opts_t *o);
+/* Sets one choice by name: seed, ipv6, profile, sack, ts, rfc5961, cookies, timewait, twreuse
+ * (on/off/1/0), isn (random/clock), rtt (ms), loss (percent), delayms, lose/delay/dup (segment
+ * numbers, comma-separated). The value string must outlive o (profile). 0, or -1 when unknown
+ * or malformed. */
+int synack_scn_opts_set(synack_scn_opts_t *o, const char *key, const char *val);
+/* Applied by synack_scn_start (scenario_choice.c): the switches to cfg[], then the network. */
+void synack_scn_apply_config(synack_scn_t *s);
+void synack_scn_apply_network(synack_scn_t *s);
 typedef void (*synack_scn_fn)(synack_scn_t *s, synack_time_t now);
 
 /* One application connection at one end. */
@@ -66,7 +96,7 @@ struct synack_scn {
   /* the network: a cut direction loses everything (a dead peer, an unplugged cable) */
   bool cut[2];
   /* in-flight segments for arrival matching */
-  struct { long idx; uint64_t hash; int dir; } fly[256];
+  struct { long idx; uint64_t hash; int dir; bool copy; } fly[256];
   size_t nfly;
   bool injecting;
   long delivering_idx;
@@ -97,8 +127,19 @@ struct synack_scn {
   /* segments not drawn (other 4-tuples: spoofed sources...) */
   unsigned other_segs[2];
   /* result */
+  synack_time_t end;          /* virtual time when the story stopped */
   int nfail;
   char fail[SCN_MAX_FAILS][200];
+  /* choices on top of the story (NULL: none) and the segment being put on the wire */
+  const synack_scn_opts_t *opts;
+  uint32_t cur_seg;
+  struct synack_scn_fault_ctx { synack_scn_t *s; size_t i; } fault_ctx[SCN_MAX_FAULTS];
+  long delivering_copy;       /* a second copy of a duplicated segment is being delivered */
+  FILE *pcap_stream;          /* capture into this stream instead of pcap_path */
+  /* every expectation with its outcome, when record_checks is set (the explorer lists them) */
+  bool record_checks;
+  struct synack_scn_check { bool ok; char text[200]; } *checks;
+  size_t nchecks;
   /* scratch for the stories: errors met and counters (see scenario_guard.c) */
   int story_err[2];
   unsigned story_count;
@@ -190,9 +231,32 @@ extern const synack_scn_def_t synack_scn_data_defs[];
 extern const size_t synack_scn_data_count;
 const synack_scn_def_t *synack_scn_find(const char *name);
 
-/* Runs one scenario with the given options; writes svg/pcap when the paths are non-NULL.
- * Returns 0 when the story happened. */
-int synack_scn_run_one(const synack_scn_def_t *def, uint64_t seed, bool ipv6, const char *profile, bool quiet,
-                       bool color, const char *svg_path, const char *pcap_path, FILE *out);
+/* The catalogue in groups, for lists. */
+typedef struct {
+  const synack_scn_def_t *defs;
+  const size_t *count;
+  const char *group;
+} synack_scn_group_t;
+extern const synack_scn_group_t synack_scn_groups[];
+extern const size_t synack_scn_ngroups;
+
+/* Plays one story with the choices o (NULL: none): the ladder finished, the checks done, the
+ * pcap written to pcap_path or s->pcap_stream when set before. Free with synack_scn_free.
+ * NULL when out of memory. */
+synack_scn_t *synack_scn_play(const synack_scn_def_t *def, const synack_scn_opts_t *o, const char *pcap_path,
+                              FILE *pcap_stream, bool record_checks);
+void synack_scn_free(synack_scn_t *s);
+/* "client 198.18.0.1, server 198.18.0.2, 10 ms each way; 9 segments, 1 lost, 1 retransmitted" */
+void synack_scn_subtitle(const synack_scn_t *s, char *buf, size_t cap);
+
+/* Where run_one writes the story besides the terminal (NULL: not written). */
+typedef struct {
+  const char *svg, *pcap, *json; /* json: what the explorer in the browser gets (tools/web) */
+} synack_scn_files_t;
+
+/* Runs one scenario with the given choices; writes the files named. Returns 0 when the story
+ * happened. */
+int synack_scn_run_one(const synack_scn_def_t *def, const synack_scn_opts_t *o, bool quiet, bool color,
+                       const synack_scn_files_t *files, FILE *out);
 
 #endif

@@ -66,6 +66,22 @@ static int three_segment_close(synack_scn_t *s) {
   const synack_lev_t *f0 = fin_of(s, 0, 1);
   const synack_lev_t *next = f0 ? synack_scn_next(s, f0, SCN_ANY(1)) : NULL;
   SCN_EXPECT(s, f0 != NULL, "the client sends a FIN");
+  if (s->cfg[1].tcp_fin_ack_now) {
+    /* A server that ACKs a FIN at once (the freebsd profile, as FreeBSD does) never merges
+     * that ACK with its FIN: the close takes four segments whatever the application does. */
+    SCN_EXPECT(s, next && (next->flags & CTL) == A && next->rack == f0->rseq + 1,
+               "the server ACKs the FIN at once (tcp_fin_ack_now)");
+    const synack_lev_t *fin = next ? synack_scn_next(s, next, SCN_ANY(1)) : NULL;
+    SCN_EXPECT(s, fin && (fin->flags & F), "then sends its own FIN: four segments, not three");
+    SCN_EXPECT(s, synack_scn_count(s, SCN_FLAGS(-1, F, F)) == 2 && s->lad.segments == 7,
+               "seven segments for the whole connection, got %u", s->lad.segments);
+    if (next)
+      synack_ladder_explain_after(&s->lad, next,
+                                  "this profile ACKs a FIN at once (FreeBSD): the ACK cannot ride on the server's FIN");
+    SCN_EXPECT(s, synack_scn_state(s, 0) == SYNACK_TCP_TIME_WAIT && synack_scn_state(s, 1) == SYNACK_TCP_CLOSED,
+               "client TIME-WAIT, server CLOSED");
+    return 0;
+  }
   SCN_EXPECT(s, next && (next->flags & F) && (next->flags & A) && next->rack == f0->rseq + 1,
              "the server's next segment is its own FIN, carrying the ACK of the client's FIN");
   const synack_lev_t *last = next ? synack_scn_next(s, next, SCN_ANY(0)) : NULL;

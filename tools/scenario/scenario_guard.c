@@ -166,7 +166,7 @@ static int old_dup_story(synack_scn_t *s, old_mode_t mode) {
   synack_scn_send(s, 0, c, OLD_BYTES);
   synack_scn_run_until(s, SYNACK_MS(25));
   synack_ladder_note(&s->lad, SYNACK_MS(25), -1, "the client sends %u bytes and closes (not drawn)", OLD_BYTES);
-  s->lad.muted = true;
+  synack_scn_mute(s, SYNACK_MS(25));
   synack_scn_at(s, SYNACK_MS(290), synack_scn_unmute);
   synack_scn_at(s, SYNACK_MS(300), reboot ? isn_reboot : tw_step);
   synack_scn_at(s, SYNACK_MS(360), isn_inject);
@@ -174,7 +174,7 @@ static int old_dup_story(synack_scn_t *s, old_mode_t mode) {
   synack_scn_at(s, SYNACK_MS(500), close_client);
   synack_scn_run_until(s, SYNACK_MS(520));
   unsigned before = s->lad.muted_segments;
-  s->lad.muted = true;
+  synack_scn_mute(s, SYNACK_MS(520));
   synack_scn_run_until(s, SYNACK_SEC(3));
   s->lad.muted = false;
   if (s->lad.muted_segments > before)
@@ -398,7 +398,7 @@ static int syn_flood_no_cookies(synack_scn_t *s) { return flood_story(s, false);
 
 static void port_step(synack_scn_t *s, synack_time_t now) {
   if (s->story_count == 1) {
-    s->lad.muted = true;
+    synack_scn_mute(s, now);
     synack_ladder_note(&s->lad, now, -1, "connections 2..%d: the same story from the next ports (not drawn)", PORT_N);
   }
   if (s->story_count < PORT_N) {

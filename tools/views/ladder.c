@@ -137,6 +137,8 @@ long synack_ladder_seg(synack_ladder_t *l, synack_time_t t, int side, const syna
     l->last_ack[side] = tcp->ack;
     l->last_win[side] = tcp->window;
   }
+  /* Numbered among all segments, drawn or not: a muted stretch keeps the numbers after it. */
+  uint32_t segno = l->segments + l->muted_segments + 1;
   if (l->muted) {
     l->muted_segments++;
     return -1;
@@ -171,6 +173,8 @@ long synack_ladder_seg(synack_ladder_t *l, synack_time_t t, int side, const syna
     }
   }
   fmt_opts(&tcp->opts, x.opts, sizeof x.opts);
+  x.wscale = (tcp->opts.present & SYNACK_TCPOPT_HAS_WSCALE) ? (int8_t)(tcp->opts.wscale > 14 ? 14 : tcp->opts.wscale) : -1;
+  x.segno = segno;
   if (x.by_timer) {
     /* The timer line goes before its segment. */
     char text[200];

@@ -35,6 +35,9 @@ typedef struct {
   uint8_t nsack;
   uint32_t sack[4][2];    /* relative */
   char opts[64];
+  int8_t wscale;          /* window scale option of this segment, -1 none (SYNs) */
+  uint32_t segno;         /* 1-based number among the segments seen (muted ones count too): the
+                             handle faults use; gaps where the producer muted the ladder */
   bool lost, retrans, by_timer, injected, probe, dupack;
   int conn;               /* incarnation number (each new SYN from the left starts one) */
   /* each end's state after the event (-1 unknown) */

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
 /* Connections in capture files (see pcapconn.h). */
 #include "pcapconn.h"
 
@@ -157,11 +158,18 @@ static long find(list_t *L, const seg_t *s, synack_time_t t) {
   return (long)L->n++;
 }
 
-long synack_pconn_list(const char *path, synack_pconn_t **out, char *err, size_t errcap) {
+static synack_pcap_reader_t *src_open(const synack_pconn_src_t *src) {
+  if (!src->data) return synack_pcap_reader_open(src->path);
+  /* fmemopen does not write to a buffer opened for reading. */
+  return src->len ? synack_pcap_reader_open_stream(fmemopen((void *)(uintptr_t)src->data, src->len, "rb")) : NULL;
+}
+
+long synack_pconn_list(const synack_pconn_src_t *src, synack_pconn_t **out, char *err, size_t errcap) {
   *out = NULL;
-  synack_pcap_reader_t *r = synack_pcap_reader_open(path);
+  const char *path = src->path ? src->path : "capture";
+  synack_pcap_reader_t *r = src_open(src);
   if (!r) {
-    seterr(err, errcap, "%s: cannot open, or not a classic pcap file (pcapng: convert with editcap -F pcap)", path);
+    seterr(err, errcap, "%s: cannot open, or not a pcap or pcapng file", path);
     return -1;
   }
   uint32_t lt = synack_pcap_reader_linktype(r);
@@ -253,8 +261,8 @@ long synack_pconn_pick(const synack_pconn_t *c, size_t n, long index, const char
   return 0;
 }
 
-int synack_pconn_walk(const char *path, const synack_pconn_t *c, synack_pconn_fn fn, void *user) {
-  synack_pcap_reader_t *r = synack_pcap_reader_open(path);
+int synack_pconn_walk(const synack_pconn_src_t *src, const synack_pconn_t *c, synack_pconn_fn fn, void *user) {
+  synack_pcap_reader_t *r = src_open(src);
   if (!r) return -1;
   uint32_t lt = synack_pcap_reader_linktype(r);
   synack_pcap_record_t rec;
@@ -405,7 +413,7 @@ static void on_seg(infer_t *x, synack_time_t ts, int s, const synack_tcp_repr_t 
   synack_ladder_arrive(l, idx, t);
 }
 
-int synack_pconn_ladder(const char *path, const synack_pconn_t *c, synack_ladder_t *l) {
+int synack_pconn_ladder(const synack_pconn_src_t *src, const synack_pconn_t *c, synack_ladder_t *l) {
   synack_ladder_init(l, c->syn_seen ? "client" : "A", c->syn_seen ? "server" : "B");
   synack_pconn_format(&c->a, l->left_addr, sizeof l->left_addr);
   synack_pconn_format(&c->b, l->right_addr, sizeof l->right_addr);
@@ -414,7 +422,7 @@ int synack_pconn_ladder(const char *path, const synack_pconn_t *c, synack_ladder
   memset(&x, 0, sizeof x);
   x.l = l;
   x.t0 = c->first;
-  int rc = synack_pconn_walk(path, c, gather, &x);
+  int rc = synack_pconn_walk(src, c, gather, &x);
   /* The server listened, unless its first answer is a RST. */
   if (c->syn_seen) {
     const rec_t *first = NULL;

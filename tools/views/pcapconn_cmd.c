@@ -45,7 +45,7 @@ int synack_cmd_ladder(int argc, char **argv) {
   }
   char err[256];
   synack_pconn_t *c;
-  long n = synack_pconn_list(path, &c, err, sizeof err);
+  long n = synack_pconn_list(SYNACK_PCONN_FILE(path), &c, err, sizeof err);
   if (n < 0) {
     fprintf(stderr, "ladder: %s\n", err);
     return 1;
@@ -68,7 +68,7 @@ int synack_cmd_ladder(int argc, char **argv) {
     list_conns(stderr, c, (size_t)n);
   }
   synack_ladder_t l;
-  synack_pconn_ladder(path, &c[k], &l);
+  synack_pconn_ladder(SYNACK_PCONN_FILE(path), &c[k], &l);
   l.absolute = absolute;
   printf("%s %s <-> %s %s, from %s (times relative to the first segment; states inferred from the wire)\n\n",
          l.left_name, l.left_addr, l.right_name, l.right_addr, path);

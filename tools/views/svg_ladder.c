@@ -46,13 +46,18 @@ static void state_box(FILE *f, int x, int y, bool left, const char *state, const
 int synack_svg_ladder(const synack_ladder_t *l, const char *path, const char *title, const char *subtitle) {
   FILE *f = fopen(path, "w");
   if (!f) return -1;
+  int rc = synack_svg_ladder_write(f, l, title, subtitle);
+  if (fclose(f) != 0) rc = -1;
+  return rc;
+}
+
+int synack_svg_ladder_write(FILE *f, const synack_ladder_t *l, const char *title, const char *subtitle) {
   size_t n = l->n;
   double *y = calloc(n ? n : 1, sizeof *y);
   bool *gap = calloc(n ? n : 1, sizeof *gap);
   if (!y || !gap) {
     free(y);
     free(gap);
-    fclose(f);
     return -1;
   }
   /* Rows: one per event, plus a band where more than a second passes between two events. */
@@ -117,7 +122,9 @@ int synack_svg_ladder(const synack_ladder_t *l, const char *path, const char *ti
   double last_arr[2] = {0, 0};
   for (size_t i = 0; i < n; i++) {
     const synack_lev_t *e = &l->ev[i];
-    fprintf(f, "<text x=\"16\" y=\"%.0f\" class=\"t\">%.6f</text>\n", y[i] + 4, (double)e->t / 1e6);
+    fprintf(f, "<g class=\"ev\" data-ev=\"%zu\" data-t=\"%llu\"", i, (unsigned long long)e->t);
+    if (e->kind == SYNACK_LEV_SEG) fprintf(f, " data-seg=\"%u\"", e->segno);
+    fprintf(f, "><text x=\"16\" y=\"%.0f\" class=\"t\">%.6f</text>\n", y[i] + 4, (double)e->t / 1e6);
     switch (e->kind) {
     case SYNACK_LEV_SEG: {
       bool ltr = e->side == 0;
@@ -168,6 +175,10 @@ int synack_svg_ladder(const synack_ladder_t *l, const char *path, const char *ti
       else if (e->dupack) snprintf(tag, sizeof tag, "dup ACK");
       if (tag[0])
         fprintf(f, "<text x=\"%d\" y=\"%.0f\" class=\"t\" fill=\"%s\">%s</text>\n", XR + 16, y0 + 4, cols[2], tag);
+      /* A wide transparent band along the arrow: something to point at and click. */
+      fprintf(f, "<line class=\"hit\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#000\" "
+                 "stroke-opacity=\"0\" stroke-width=\"12\"/>\n",
+              xa, y0, xb, y1);
       break;
     }
     case SYNACK_LEV_STATE: {
@@ -207,9 +218,10 @@ int synack_svg_ladder(const synack_ladder_t *l, const char *path, const char *ti
       fputs("</text>\n", f);
       break;
     }
+    fputs("</g>\n", f);
   }
   fputs("</svg>\n", f);
   free(y);
   free(gap);
-  return fclose(f) == 0 ? 0 : -1;
+  return ferror(f) ? -1 : 0;
 }

@@ -11,11 +11,13 @@
 #include "cli.h"
 #include "pcapconn.h"
 #include "svg.h"
+#include "tsg.h"
 
 typedef struct {
   synack_time_t t;
   uint32_t seq, len; /* relative */
   bool syn, fin, retrans;
+  long ev;
 } dseg_t;
 
 typedef struct {
@@ -24,9 +26,10 @@ typedef struct {
   uint64_t win;      /* bytes */
   uint8_t nsack;
   uint32_t sack[4][2];
+  long ev;
 } aseg_t;
 
-typedef struct {
+struct synack_tsg {
   int dir;
   bool have_base, have_max;
   uint32_t base, max_end;
@@ -38,13 +41,8 @@ typedef struct {
   uint64_t bytes[2];
   uint32_t data_end; /* highest relative sequence number of payload seen */
   bool syn_seen;
-} tsg_t;
-
-static void count_bytes(void *user, synack_time_t t, int dir, const synack_tcp_repr_t *tcp) {
-  (void)t;
-  tsg_t *g = user;
-  g->bytes[dir] += tcp->payload_len;
-}
+};
+typedef struct synack_tsg tsg_t;
 
 static bool grow(void **p, size_t *cap, size_t n, size_t elem) {
   if (n < *cap) return true;
@@ -56,10 +54,26 @@ static bool grow(void **p, size_t *cap, size_t n, size_t elem) {
   return true;
 }
 
-static void collect(void *user, synack_time_t t, int dir, const synack_tcp_repr_t *tcp) {
-  tsg_t *g = user;
+synack_tsg_t *synack_tsg_new(int dir) {
+  tsg_t *g = calloc(1, sizeof *g);
+  if (!g) return NULL;
+  g->dir = dir;
+  g->ws[0] = g->ws[1] = -1;
+  return g;
+}
+
+void synack_tsg_free(synack_tsg_t *g) {
+  if (!g) return;
+  free(g->d);
+  free(g->a);
+  free(g);
+}
+
+void synack_tsg_add(synack_tsg_t *g, const synack_tsg_seg_t *tcp) {
+  int dir = tcp->dir;
+  synack_time_t t = tcp->t;
   bool syn = tcp->flags & SYNACK_TCP_SYN;
-  if (syn) g->ws[dir] = (tcp->opts.present & SYNACK_TCPOPT_HAS_WSCALE) ? (tcp->opts.wscale > 14 ? 14 : tcp->opts.wscale) : -1;
+  if (syn) g->ws[dir] = tcp->wscale > 14 ? 14 : tcp->wscale;
   if (dir == g->dir) {
     if (syn || !g->have_base) {
       g->base = tcp->seq;
@@ -67,7 +81,7 @@ static void collect(void *user, synack_time_t t, int dir, const synack_tcp_repr_
       g->have_max = false;
     }
     uint32_t seq = tcp->seq - g->base;
-    uint32_t len = (uint32_t)tcp->payload_len + (syn ? 1u : 0u) + ((tcp->flags & SYNACK_TCP_FIN) ? 1u : 0u);
+    uint32_t len = tcp->len + (syn ? 1u : 0u) + ((tcp->flags & SYNACK_TCP_FIN) ? 1u : 0u);
     if (len == 0) return; /* pure ACKs of the data direction say nothing here */
     if (!grow((void **)&g->d, &g->capd, g->nd, sizeof *g->d)) return;
     dseg_t *d = &g->d[g->nd++];
@@ -76,11 +90,12 @@ static void collect(void *user, synack_time_t t, int dir, const synack_tcp_repr_
     d->len = len;
     d->syn = syn;
     d->fin = tcp->flags & SYNACK_TCP_FIN;
+    d->ev = tcp->ev;
     d->retrans = g->have_max && (int32_t)(seq - g->max_end) < 0;
     if (!g->have_max || (int32_t)(seq + len - g->max_end) > 0) g->max_end = seq + len;
     if (syn) g->syn_seen = true;
-    uint32_t pend = seq + (syn ? 1u : 0u) + (uint32_t)tcp->payload_len;
-    if (tcp->payload_len && (int32_t)(pend - g->data_end) > 0) g->data_end = pend;
+    uint32_t pend = seq + (syn ? 1u : 0u) + tcp->len;
+    if (tcp->len && (int32_t)(pend - g->data_end) > 0) g->data_end = pend;
     g->have_max = true;
   } else if (tcp->flags & SYNACK_TCP_ACK) {
     if (!g->have_base) return;
@@ -88,17 +103,68 @@ static void collect(void *user, synack_time_t t, int dir, const synack_tcp_repr_
     aseg_t *a = &g->a[g->na++];
     memset(a, 0, sizeof *a);
     a->t = t;
+    a->ev = tcp->ev;
     a->ack = tcp->ack - g->base;
     int shift = (!syn && g->ws[0] >= 0 && g->ws[1] >= 0) ? g->ws[dir] : 0;
-    a->win = (uint64_t)tcp->window << shift;
-    if (tcp->opts.present & SYNACK_TCPOPT_HAS_SACK) {
-      a->nsack = tcp->opts.sack_count > 4 ? 4 : tcp->opts.sack_count;
-      for (int i = 0; i < a->nsack; i++) {
-        a->sack[i][0] = tcp->opts.sack[i].left - g->base;
-        a->sack[i][1] = tcp->opts.sack[i].right - g->base;
-      }
+    a->win = (uint64_t)tcp->win << shift;
+    a->nsack = tcp->nsack > 4 ? 4 : tcp->nsack;
+    for (int i = 0; i < a->nsack; i++) {
+      a->sack[i][0] = tcp->sack[i][0] - g->base;
+      a->sack[i][1] = tcp->sack[i][1] - g->base;
     }
   }
+}
+
+void synack_tsg_counts(const synack_tsg_t *g, size_t *nd, size_t *nre, size_t *na, uint32_t *bytes) {
+  size_t r = 0;
+  for (size_t i = 0; i < g->nd; i++) r += g->d[i].retrans;
+  *nd = g->nd;
+  *nre = r;
+  *na = g->na;
+  *bytes = g->data_end ? g->data_end - (g->syn_seen ? 1u : 0u) : 0u;
+}
+
+int synack_tsg_ladder_dir(const synack_ladder_t *l) {
+  uint64_t b[2] = {0, 0};
+  for (size_t i = 0; i < l->n; i++)
+    if (l->ev[i].kind == SYNACK_LEV_SEG && (l->ev[i].side == 0 || l->ev[i].side == 1)) b[l->ev[i].side] += l->ev[i].len;
+  return b[1] > b[0] ? 1 : 0;
+}
+
+/* Relative numbers serve as they are: the data direction's SYN is at relative 0. */
+synack_tsg_t *synack_tsg_from_ladder(const synack_ladder_t *l, int dir) {
+  tsg_t *g = synack_tsg_new(dir);
+  if (!g) return NULL;
+  for (size_t i = 0; i < l->n; i++) {
+    const synack_lev_t *e = &l->ev[i];
+    if (e->kind != SYNACK_LEV_SEG || e->injected || (e->side != 0 && e->side != 1)) continue;
+    synack_tsg_seg_t s = {.t = e->t, .dir = e->side, .flags = e->flags, .seq = e->rseq, .ack = e->rack, .len = e->len,
+                          .win = e->win, .wscale = e->wscale, .nsack = e->nsack, .ev = (long)i};
+    memcpy(s.sack, e->sack, sizeof s.sack);
+    synack_tsg_add(g, &s);
+  }
+  return g;
+}
+
+/* The capture walk: counts bytes per direction, then feeds the graph. */
+static void count_bytes(void *user, synack_time_t t, int dir, const synack_tcp_repr_t *tcp) {
+  (void)t;
+  tsg_t *g = user;
+  g->bytes[dir] += tcp->payload_len;
+}
+
+static void collect(void *user, synack_time_t t, int dir, const synack_tcp_repr_t *tcp) {
+  synack_tsg_seg_t s = {.t = t, .dir = dir, .flags = tcp->flags, .seq = tcp->seq, .ack = tcp->ack,
+                        .len = (uint32_t)tcp->payload_len, .win = tcp->window, .ev = -1,
+                        .wscale = (tcp->opts.present & SYNACK_TCPOPT_HAS_WSCALE) ? tcp->opts.wscale : -1};
+  if (tcp->opts.present & SYNACK_TCPOPT_HAS_SACK) {
+    s.nsack = tcp->opts.sack_count > 4 ? 4 : tcp->opts.sack_count;
+    for (int i = 0; i < s.nsack; i++) {
+      s.sack[i][0] = tcp->opts.sack[i].left;
+      s.sack[i][1] = tcp->opts.sack[i].right;
+    }
+  }
+  synack_tsg_add(user, &s);
 }
 
 static double nice_step(double range, int ticks) {
@@ -113,9 +179,7 @@ static double nice_step(double range, int ticks) {
 #define MT 70
 #define MB 60
 
-static int tsg_write(const char *svg, const char *title, tsg_t *g, synack_time_t t0, synack_time_t t1) {
-  FILE *f = fopen(svg, "w");
-  if (!f) return -1;
+int synack_tsg_write(FILE *f, const char *title, const synack_tsg_t *g, synack_time_t t0, synack_time_t t1) {
   double tspan = t1 > t0 ? (double)(t1 - t0) / 1e6 : 1.0;
   double ymax = 1;
   for (size_t i = 0; i < g->nd; i++)
@@ -184,13 +248,22 @@ static int tsg_write(const char *svg, const char *title, tsg_t *g, synack_time_t
     for (int j = 0; j < g->a[i].nsack; j++)
       fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8e44ad\" stroke-width=\"2.5\"/>\n",
               X(g->a[i].t) + 2, Y(g->a[i].sack[j][0]), X(g->a[i].t) + 2, Y(g->a[i].sack[j][1]));
+  /* Each ACK as a point on its line: with data-ev, something a page can link to the ladder. */
+  for (size_t i = 0; i < g->na; i++)
+    if (g->a[i].ev >= 0 && (int32_t)g->a[i].ack >= 0)
+      fprintf(f, "<circle class=\"mk\" data-ev=\"%ld\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1d8a3a\"/>\n", g->a[i].ev,
+              X(g->a[i].t), Y(g->a[i].ack));
   /* Data segments as I-beams. */
   for (size_t i = 0; i < g->nd; i++) {
     const dseg_t *d = &g->d[i];
     const char *c = d->retrans ? "#d62728" : "#1f3f9f";
     double x = X(d->t), y0 = Y(d->seq), y1 = Y(d->seq + d->len);
+    if (d->ev >= 0) fprintf(f, "<g class=\"mk\" data-ev=\"%ld\">", d->ev);
     fprintf(f, "<path d=\"M%.1f %.1f V%.1f M%.1f %.1f h6 M%.1f %.1f h6\" stroke=\"%s\" stroke-width=\"1.3\" fill=\"none\"/>\n",
             x, y0, y1, x - 3, y0, x - 3, y1, c);
+    if (d->ev >= 0)
+      fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"%.1f\" fill-opacity=\"0\"/></g>", x - 5, y1 - 2,
+              y0 - y1 + 4);
     if (d->retrans)
       fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"s\" fill=\"#d62728\">R</text>\n", x + 4, y1 + 3);
     if (d->syn) fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"s\">SYN</text>\n", x + 4, y1 - 2);
@@ -213,7 +286,7 @@ static int tsg_write(const char *svg, const char *title, tsg_t *g, synack_time_t
   fputs("</svg>\n", f);
 #undef X
 #undef Y
-  return fclose(f) == 0 ? 0 : -1;
+  return ferror(f) ? -1 : 0;
 }
 
 int synack_cmd_tsg(int argc, char **argv) {
@@ -239,7 +312,7 @@ int synack_cmd_tsg(int argc, char **argv) {
   }
   char err[256];
   synack_pconn_t *c;
-  long n = synack_pconn_list(path, &c, err, sizeof err);
+  long n = synack_pconn_list(SYNACK_PCONN_FILE(path), &c, err, sizeof err);
   if (n < 0) {
     fprintf(stderr, "tsg: %s\n", err);
     return 1;
@@ -250,26 +323,31 @@ int synack_cmd_tsg(int argc, char **argv) {
     free(c);
     return 1;
   }
-  tsg_t g;
-  memset(&g, 0, sizeof g);
-  g.ws[0] = g.ws[1] = -1;
-  synack_pconn_walk(path, &c[k], count_bytes, &g);
-  g.dir = dir >= 0 ? dir : (g.bytes[1] > g.bytes[0] ? 1 : 0);
-  synack_pconn_walk(path, &c[k], collect, &g);
+  tsg_t counter;
+  memset(&counter, 0, sizeof counter);
+  synack_pconn_walk(SYNACK_PCONN_FILE(path), &c[k], count_bytes, &counter);
+  tsg_t *g = synack_tsg_new(dir >= 0 ? dir : (counter.bytes[1] > counter.bytes[0] ? 1 : 0));
+  if (!g) {
+    free(c);
+    return 1;
+  }
+  synack_pconn_walk(SYNACK_PCONN_FILE(path), &c[k], collect, g);
   char a[80], b[80], title[300];
-  synack_pconn_format(g.dir ? &c[k].b : &c[k].a, a, sizeof a);
-  synack_pconn_format(g.dir ? &c[k].a : &c[k].b, b, sizeof b);
-  size_t nre = 0;
-  for (size_t i = 0; i < g.nd; i++) nre += g.d[i].retrans;
-  snprintf(title, sizeof title, "time-sequence graph: %s -> %s (%zu data segments, %zu retransmitted)", a, b, g.nd, nre);
-  int rc = tsg_write(svg, title, &g, c[k].first, c[k].last);
+  synack_pconn_format(g->dir ? &c[k].b : &c[k].a, a, sizeof a);
+  synack_pconn_format(g->dir ? &c[k].a : &c[k].b, b, sizeof b);
+  size_t nd, nre, na;
+  uint32_t bytes;
+  synack_tsg_counts(g, &nd, &nre, &na, &bytes);
+  snprintf(title, sizeof title, "time-sequence graph: %s -> %s (%zu data segments, %zu retransmitted)", a, b, nd, nre);
+  FILE *f = fopen(svg, "w");
+  int rc = f ? synack_tsg_write(f, title, g, c[k].first, c[k].last) : -1;
+  if (f && fclose(f) != 0) rc = -1;
   if (rc == 0)
     printf("%s -> %s: %u bytes of data in %zu segments (%zu retransmitted), %zu ACKs; graph written to %s\n", a, b,
-           g.data_end ? g.data_end - (g.syn_seen ? 1u : 0u) : 0u, g.nd, nre, g.na, svg);
+           bytes, nd, nre, na, svg);
   else
     fprintf(stderr, "tsg: cannot write %s\n", svg);
-  free(g.d);
-  free(g.a);
+  synack_tsg_free(g);
   free(c);
   return rc == 0 ? 0 : 1;
 }

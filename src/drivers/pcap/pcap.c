@@ -2,7 +2,7 @@
  * bytes. The writer always emits little-endian fields (magic a1b2c3d4 stored as d4 c3 b2 a1),
  * so the same simulation produces the same file bytes on any host; readers detect the byte
  * order from the magic. The reader takes both orders and both the microsecond and nanosecond
- * magics, and treats anything that does not add up as a malformed file. */
+ * magics, and pcapng files too, and treats anything that does not add up as a malformed file. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,7 +146,16 @@ int synack_pcap_attach_sim(synack_pcap_t *p, synack_sim_t *sim, int link, int di
   return 0;
 }
 
-/* ---- reader ---- */
+/* ---- reader ----
+ * Classic pcap, or pcapng (what Wireshark and recent tcpdump write): a Section Header Block
+ * (byte order from its magic), Interface Description Blocks (link type, timestamp resolution)
+ * and packets in Enhanced, Simple or obsolete Packet Blocks; every other block is skipped. The
+ * reader offers one link type, the first interface's; packets of interfaces with another link
+ * type are skipped. */
+
+#define NG_SHB 0x0a0d0d0au
+#define NG_BOM 0x1a2b3c4du
+#define NG_MAX_IF 64
 
 struct synack_pcap_reader {
   FILE *f;
@@ -155,6 +164,11 @@ struct synack_pcap_reader {
   uint32_t linktype;
   uint8_t *buf;
   size_t cap;
+  /* pcapng */
+  bool ng, have_lt;
+  size_t nif;
+  uint32_t if_lt[NG_MAX_IF];
+  uint8_t if_res[NG_MAX_IF]; /* if_tsresol: 10^-v, or 2^-(v & 0x7f) when the top bit is set */
 };
 
 static uint32_t get32(const synack_pcap_reader_t *r, const uint8_t *p) {
@@ -166,15 +180,97 @@ static uint16_t get16(const synack_pcap_reader_t *r, const uint8_t *p) {
   return r->swapped ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
 }
 
-synack_pcap_reader_t *synack_pcap_reader_open(const char *path) {
-  if (!path) return NULL;
-  FILE *f = fopen(path, "rb");
+static bool reserve(synack_pcap_reader_t *r, size_t n) {
+  if (n <= r->cap) return true;
+  uint8_t *nb = realloc(r->buf, n);
+  if (!nb) return false;
+  r->buf = nb;
+  r->cap = n;
+  return true;
+}
+
+/* One pcapng block: its type, and its body (after type and length, trailing length included)
+ * in r->buf. 1 = a block, 0 = end of file, negative = malformed. A Section Header Block sets the
+ * byte order before its length is read. */
+static int ng_block(synack_pcap_reader_t *r, uint32_t *type, size_t *body) {
+  uint8_t h[12];
+  size_t got = fread(h, 1, 8, r->f);
+  if (got == 0 && feof(r->f)) return 0;
+  if (got != 8) return -SYNACK_EINVAL;
+  uint32_t t = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+  if (t == NG_SHB) {
+    if (fread(h + 8, 1, 4, r->f) != 4) return -SYNACK_EINVAL;
+    uint32_t bom = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
+    if (bom == NG_BOM) r->swapped = false;
+    else if (bom == 0x4d3c2b1au) r->swapped = true;
+    else return -SYNACK_EINVAL;
+    r->nif = 0; /* a new section defines its interfaces afresh */
+  }
+  *type = get32(r, h);
+  uint32_t total = get32(r, h + 4);
+  size_t have = t == NG_SHB ? 12 : 8;
+  if (total < 12 || total % 4 || total > READER_MAX_RECORD) return -SYNACK_EINVAL;
+  if (!reserve(r, total)) return -SYNACK_ENOMEM;
+  if (fread(r->buf, 1, total - have, r->f) != total - have) return -SYNACK_EINVAL;
+  *body = total - have;
+  return 1;
+}
+
+static void ng_interface(synack_pcap_reader_t *r, size_t body) {
+  if (body < 12 || r->nif == NG_MAX_IF) return;
+  uint32_t lt = get16(r, r->buf);
+  uint8_t res = 6;
+  /* Options after link type, reserved and snap length: code, length, value padded to 4. */
+  for (size_t o = 8; o + 4 <= body - 4;) {
+    uint16_t code = get16(r, r->buf + o), len = get16(r, r->buf + o + 2);
+    if (code == 0 || o + 4 + len > body - 4) break;
+    if (code == 9 && len >= 1) res = r->buf[o + 4];
+    o += 4 + (((size_t)len + 3) & ~(size_t)3);
+  }
+  r->if_lt[r->nif] = lt;
+  r->if_res[r->nif] = res;
+  r->nif++;
+  if (!r->have_lt) {
+    r->linktype = lt;
+    r->have_lt = true;
+  }
+}
+
+static synack_time_t ng_time(uint64_t ticks, uint8_t res) {
+  if (res & 0x80) {
+    unsigned sh = res & 0x7f;
+    if (sh >= 64) return 0;
+    uint64_t whole = ticks >> sh, part = ticks & (((uint64_t)1 << sh) - 1);
+    return whole * 1000000u + (sh <= 40 ? (part * 1000000u) >> sh : 0);
+  }
+  uint64_t t = ticks;
+  for (unsigned v = res; v > 6; v--) t /= 10;
+  for (unsigned v = res; v < 6; v++) t *= 10;
+  return t;
+}
+
+synack_pcap_reader_t *synack_pcap_reader_open_stream(FILE *f) {
   if (!f) return NULL;
   synack_pcap_reader_t *r = calloc(1, sizeof *r);
   uint8_t h[24];
-  if (!r || fread(h, 1, sizeof h, f) != sizeof h) goto fail;
-  /* Read the magic little-endian first; its byte-swapped value means a big-endian file. */
+  if (!r || fread(h, 1, 4, f) != 4) goto fail;
+  r->f = f;
   uint32_t m = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[1] << 8 | h[0];
+  if (m == NG_SHB) {
+    /* pcapng: the section header, then blocks up to the first interface (its link type). */
+    r->ng = true;
+    if (fseek(f, 0, SEEK_SET) != 0) goto fail;
+    while (!r->have_lt) {
+      uint32_t type;
+      size_t body;
+      if (ng_block(r, &type, &body) <= 0) goto fail;
+      if (type == 1) ng_interface(r, body);
+      else if (type == 2 || type == 3 || type == 6) goto fail; /* a packet before any interface */
+    }
+    return r;
+  }
+  if (fread(h + 4, 1, sizeof h - 4, f) != sizeof h - 4) goto fail;
+  /* Read the magic little-endian first; its byte-swapped value means a big-endian file. */
   if (m == MAGIC_US || m == MAGIC_NS) {
     r->swapped = false;
   } else {
@@ -186,18 +282,64 @@ synack_pcap_reader_t *synack_pcap_reader_open(const char *path) {
   if (get16(r, h + 4) != 2) goto fail; /* only major version 2 exists */
   /* The upper bits of the link-type field carry FCS information; the type is the low 16. */
   r->linktype = get32(r, h + 20) & 0xffffu;
-  r->f = f;
   return r;
 fail:
+  if (r) free(r->buf);
   free(r);
   fclose(f);
   return NULL;
 }
 
+synack_pcap_reader_t *synack_pcap_reader_open(const char *path) {
+  if (!path) return NULL;
+  return synack_pcap_reader_open_stream(fopen(path, "rb"));
+}
+
 uint32_t synack_pcap_reader_linktype(const synack_pcap_reader_t *r) { return r ? r->linktype : 0; }
+
+static int ng_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec) {
+  for (;;) {
+    uint32_t type;
+    size_t body;
+    int rc = ng_block(r, &type, &body);
+    if (rc <= 0) return rc;
+    const uint8_t *b = r->buf;
+    size_t ifc = 0, hdr;
+    uint64_t ticks = 0;
+    uint32_t caplen, origlen;
+    if (type == 1) {
+      ng_interface(r, body);
+      continue;
+    } else if ((type == 6 || type == 2) && body >= 24) {
+      /* Enhanced Packet Block; the obsolete Packet Block has a 16-bit interface id (and a drop
+       * count) where the enhanced one has 32 bits, the rest is laid out alike. */
+      ifc = type == 6 ? get32(r, b) : get16(r, b);
+      ticks = (uint64_t)get32(r, b + 4) << 32 | get32(r, b + 8);
+      caplen = get32(r, b + 12);
+      origlen = get32(r, b + 16);
+      hdr = 20;
+    } else if (type == 3 && body >= 8) { /* Simple Packet Block: no timestamp */
+      origlen = get32(r, b);
+      caplen = (uint32_t)(body - 8);
+      if (caplen > origlen) caplen = origlen;
+      hdr = 4;
+    } else {
+      continue;
+    }
+    /* (In this order: hdr + caplen could wrap where size_t has 32 bits.) */
+    if (caplen > body - 4 || hdr > body - 4 - caplen) return -SYNACK_EINVAL;
+    if (ifc >= r->nif || r->if_lt[ifc] != r->linktype) continue;
+    rec->ts_us = ng_time(ticks, r->if_res[ifc]);
+    rec->data = b + hdr;
+    rec->caplen = caplen;
+    rec->origlen = origlen;
+    return 1;
+  }
+}
 
 int synack_pcap_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec) {
   if (!r || !rec) return -SYNACK_EINVAL;
+  if (r->ng) return ng_read(r, rec);
   uint8_t h[16];
   size_t got = fread(h, 1, sizeof h, r->f);
   if (got == 0 && feof(r->f)) return 0;
@@ -206,12 +348,7 @@ int synack_pcap_read(synack_pcap_reader_t *r, synack_pcap_record_t *rec) {
   uint32_t caplen = get32(r, h + 8), origlen = get32(r, h + 12);
   if (caplen > READER_MAX_RECORD) return -SYNACK_EINVAL;
   if (frac >= (r->nanos ? 1000000000u : 1000000u)) return -SYNACK_EINVAL;
-  if (caplen > r->cap) {
-    uint8_t *nb = realloc(r->buf, caplen);
-    if (!nb) return -SYNACK_ENOMEM;
-    r->buf = nb;
-    r->cap = caplen;
-  }
+  if (!reserve(r, caplen)) return -SYNACK_ENOMEM;
   if (caplen && fread(r->buf, 1, caplen, r->f) != caplen) return -SYNACK_EINVAL; /* truncated data */
   rec->ts_us = (synack_time_t)sec * 1000000u + (r->nanos ? frac / 1000u : frac);
   rec->data = r->buf;

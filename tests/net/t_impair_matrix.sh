@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Issue 13, measurement: the same file sent by synack and by the kernel through the same
+# impairments, in one network namespace, cell by cell.
+#
+#   synack as sender: `synack serve --http` to curl (kernel TCP receives);
+#   kernel as sender: python3 -m http.server to `synack get` (synack receives).
+# In both cases synack's TAP driver applies the cell's impairments (--loss/--reorder/--dup) in
+# both directions, so the data and the ACKs of both senders cross the same random processes
+# (same seed per cell). This kernel has no netem; the driver is the only impairment.
+#
+# Per cell and family it prints: goodput of each sender (bytes / time from the connection's
+# establishment to the last byte, so a lost ARP request or SYN does not count), retransmitted
+# segments (synack: TCP_RETRANS_SEGS; kernel: Tcp RetransSegs of the namespace), data segments
+# the driver dropped in the data direction ("lost"), RTOs (synack: TCP_RTO_EXPIRED; kernel:
+# TcpExt TCPTimeouts), tail-loss probes, undos, and the goodput ratio synack/kernel.
+# SHA-256 is checked for every transfer: a mismatch FAILS the test. The ratios are reported,
+# not asserted: the machine is shared and noisy.
+#
+# Modes: short by default (`make check`: three cells, 2 MB, well under a minute);
+#   --full or SYNACK_IMPAIR_MATRIX=full: every cell (loss 0.1/1/3 %, reordering 1/3 %,
+#   duplication 3 %, the three together) over IPv4 and IPv6, 20 MB (bench/bench_impair_matrix.sh).
+# SYNACK_MATRIX_BYTES overrides the file size, SYNACK_MATRIX_CELLS=loss-1,mix the cells,
+# SYNACK_MATRIX_OUT=FILE also writes the Markdown table there.
+set -u
+. "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
+net_require curl python3 sha256sum awk
+
+mode=short
+if [ "${1:-}" = --full ] || [ "${SYNACK_IMPAIR_MATRIX:-}" = full ]; then mode=full; fi
+
+# name|impairments (the driver's flags)
+ALL_CELLS=(
+  "loss-0.1|--loss 0.1%"
+  "loss-1|--loss 1%"
+  "loss-3|--loss 3%"
+  "reorder-1|--reorder 1%"
+  "reorder-3|--reorder 3%"
+  "dup-3|--dup 3%"
+  "mix|--loss 3% --reorder 3% --dup 3%"
+)
+if [ "$mode" = full ]; then
+  BYTES=${SYNACK_MATRIX_BYTES:-20000000}
+  RUNS=()
+  for c in "${ALL_CELLS[@]}"; do RUNS+=("${c%%|*}/4" "${c%%|*}/6"); done
+else
+  BYTES=${SYNACK_MATRIX_BYTES:-2000000}
+  RUNS=("loss-1/4" "reorder-3/6" "mix/4")
+fi
+if [ -n "${SYNACK_MATRIX_CELLS:-}" ]; then
+  sel=()
+  for r in "${RUNS[@]}"; do
+    case ",$SYNACK_MATRIX_CELLS," in *",${r%/*},"*) sel+=("$r") ;; esac
+  done
+  RUNS=("${sel[@]}")
+fi
+[ "${#RUNS[@]}" -gt 0 ] || fail "no cell selected"
+
+net_setup
+mkdir "$NET_TMP/www"
+head -c "$BYTES" /dev/urandom >"$NET_TMP/www/f.bin"
+want=$(sha256sum <"$NET_TMP/www/f.bin" | cut -d' ' -f1)
+
+impair_of() { # CELL -> its driver flags
+  local c
+  for c in "${ALL_CELLS[@]}"; do
+    [ "${c%%|*}" = "$1" ] && { echo "${c#*|}"; return 0; }
+  done
+  return 1
+}
+
+# The kernel's TCP counters of the namespace (IPv4 and IPv6 count together in Tcp/TcpExt):
+# "retrans rtos tlp undo".
+kernel_counters() {
+  net_in cat /proc/net/snmp /proc/net/netstat | awk '
+    { p = $1
+      if (!(p in seen)) { seen[p] = 1; for (i = 2; i <= NF; i++) name[p, i] = $i }
+      else for (i = 2; i <= NF; i++) v[p name[p, i]] = $i }
+    END { print v["Tcp:RetransSegs"] + 0, v["TcpExt:TCPTimeouts"] + 0, v["TcpExt:TCPLossProbes"] + 0,
+                v["TcpExt:TCPDSACKUndo"] + v["TcpExt:TCPFullUndo"] + v["TcpExt:TCPPartialUndo"] + v["TcpExt:TCPLossUndo"] + v["TcpExt:TCPSpuriousRTOs"] }'
+}
+
+# From a synack --stats log: the value of one event counter (0 when it never fired).
+event_of() { awk -v n="$2" '$1 == "counter" && $2 == n { print $3; f = 1 } END { if (!f) print 0 }' "$1"; }
+# Segments the driver dropped in one direction (random loss + queue full).
+lost_of() {
+  awk -v d="$2" '$1 == "impair" && $2 == d {
+      for (i = 3; i < NF; i++) { if ($i == "lost") l = $(i + 1); if ($i == "full") f = $(i + 1) } }
+    END { print l + f }' "$1"
+}
+
+net_bg "$NET_TMP/http.log" python3 -m http.server -d "$NET_TMP/www" -b :: 8000
+net_wait 10 net_in python3 -c "import socket; socket.create_connection(('$KADDR4', 8000), 1)" || fail "http.server did not start"
+
+ROWS=()
+port=8100
+seed=40
+for run in "${RUNS[@]}"; do
+  cell=${run%/*}
+  fam=${run#*/}
+  read -r -a imp <<<"$(impair_of "$cell")" || fail "unknown cell $cell"
+  port=$((port + 1))
+  seed=$((seed + 1))
+  IMPAIR=("${imp[@]}" --impair both --seed "$seed")
+  if [ "$fam" = 6 ]; then s_url="http://[$SADDR6]:$port/f.bin" k_url="http://[$KADDR6]:8000/f.bin"
+  else s_url="http://$SADDR4:$port/f.bin" k_url="http://$KADDR4:8000/f.bin"; fi
+
+  # synack sends.
+  net_serve "$port" --http "$NET_TMP/www" --stats --quiet "${IMPAIR[@]}"
+  cw=$(net_in curl -sS --max-time 300 -o "$NET_TMP/s.bin" -w '%{size_download} %{time_connect} %{time_total}' "$s_url") ||
+    { cat "$NET_TMP/serve.log"; fail "$cell/IPv$fam: curl from synack serve"; }
+  net_stop "$SERVE_PID"
+  got=$(sha256sum <"$NET_TMP/s.bin" | cut -d' ' -f1)
+  [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, synack sender: $got != $want"
+  s_mbps=$(awk -v w="$cw" 'BEGIN { split(w, a, " "); d = a[3] - a[2]; printf "%.1f", (d > 0 ? a[1] * 8 / d / 1e6 : 0) }')
+  slog=$NET_TMP/serve.log
+  s_rtx=$(event_of "$slog" TCP_RETRANS_SEGS)
+  s_rto=$(event_of "$slog" TCP_RTO_EXPIRED)
+  s_tlp=$(event_of "$slog" TCP_TLP_PROBES)
+  s_undo=$(event_of "$slog" TCP_SPURIOUS_UNDO)
+  s_lost=$(lost_of "$slog" out)
+  grep -q "^  impair out" "$slog" || { cat "$slog"; fail "$cell/IPv$fam: no impairment statistics from synack serve"; }
+
+  # The kernel sends.
+  read -r k0_rtx k0_rto k0_tlp k0_undo <<<"$(kernel_counters)"
+  net_synack get --stats "${IMPAIR[@]}" "$k_url" -o "$NET_TMP/k.bin" 2>"$NET_TMP/get.log" ||
+    { cat "$NET_TMP/get.log"; fail "$cell/IPv$fam: synack get from the kernel"; }
+  read -r k1_rtx k1_rto k1_tlp k1_undo <<<"$(kernel_counters)"
+  got=$(sha256sum <"$NET_TMP/k.bin" | cut -d' ' -f1)
+  [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, kernel sender: $got != $want"
+  k_mbps=$(awk '/^get-stats:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbit/s") v = $i } END { printf "%.1f", v }' "$NET_TMP/get.log")
+  k_lost=$(lost_of "$NET_TMP/get.log" in)
+
+  ratio=$(awk -v s="$s_mbps" -v k="$k_mbps" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "-" }')
+  row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
+    "$s_mbps" "$s_rtx" "$s_lost" "$s_rto" "$s_tlp" "$s_undo" \
+    "$k_mbps" "$((k1_rtx - k0_rtx))" "$k_lost" "$((k1_rto - k0_rto))" "$((k1_tlp - k0_tlp))" "$ratio")
+  ROWS+=("$row")
+  echo "ok: $cell IPv$fam: sha256 matches for both senders; $row"
+done
+
+{
+  echo
+  echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions"
+  echo "goodput = bytes / time after the connection is established; lost = data segments the driver dropped"
+  echo
+  echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack/kernel |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+} | tee "$NET_TMP/table.md"
+[ -n "${SYNACK_MATRIX_OUT:-}" ] && cp "$NET_TMP/table.md" "$SYNACK_MATRIX_OUT"
+exit 0
