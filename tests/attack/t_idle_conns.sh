@@ -18,7 +18,7 @@ for i in $(seq 1 $(((N - 1) / 25000))); do
   srcs="$srcs,198.18.0.$((10 + i))"
 done
 net_in sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
-net_serve 8080 --discard --stats --quiet --max-sockets $((N + 64))
+net_serve 8080 --discard --stats --quiet --max-conns $((N + 64))
 attack_stats base
 mem0=$(stat_memory_live base)
 # One client process per 15,000 connections: the descriptor limit (here a hard 20,000 that root
