@@ -8,6 +8,9 @@
 #   stat_memory TAG           # bytes the stack held at that dump (stat_memory_live: minus the ring cache)
 #   stat_halfopen TAG         # half-open entries in the table at that dump
 #   attack_tool MODE ARGS...  # runs the tool inside the namespace against synack serve
+#   download_file             # a 20 MB random file served from $NET_TMP, its SHA-256 in $WANT
+#   download_start RATE [CURL OPTIONS...]  # curl fetches it in the background (paced), pid in $CURL_PID
+#   download_check WHAT       # waits (bounded) for curl and checks the SHA-256
 #
 # The namespace, the TAP and synack's addresses are those of tests/net/netns.sh; synack's MAC is
 # the CLI's default. Every wait is bounded.
@@ -32,8 +35,10 @@ attack_stats() {
   done
   [ "$(grep -c "^end-of-stats" "$NET_TMP/serve.log")" -gt "$before" ] || fail "no statistics from synack serve"
   # The last dump: from its serve-stats line to its end-of-stats line.
-  awk '/^serve-stats:/ { buf = "" } { buf = buf $0 "\n" } /^end-of-stats/ { last = buf } END { printf "%s", last }' \
-    "$NET_TMP/serve.log" >"$NET_TMP/stats.$tag"
+  local from to
+  to=$(grep -n "^end-of-stats" "$NET_TMP/serve.log" | tail -1 | cut -d: -f1)
+  from=$(head -n "$to" "$NET_TMP/serve.log" | grep -n "^serve-stats:" | tail -1 | cut -d: -f1)
+  sed -n "${from},${to}p" "$NET_TMP/serve.log" >"$NET_TMP/stats.$tag"
 }
 
 stat_counter() { awk -v n="$2" '$1 == "counter" && $2 == n { v = $3 } END { print v + 0 }' "$NET_TMP/stats.$1"; }
@@ -55,4 +60,26 @@ attack_tool() {
   local mode=$1
   shift
   net_in "$ATTACK_TOOL" "$mode" --if "$TAP" --dmac "$SYNACK_MAC" --dst "$SADDR4" "$@"
+}
+
+download_file() {
+  head -c 20000000 /dev/urandom >"$NET_TMP/big.bin"
+  WANT=$(sha256sum <"$NET_TMP/big.bin" | cut -d' ' -f1)
+}
+
+download_start() {
+  local rate=$1
+  shift
+  net_bg "$NET_TMP/curl.log" curl -sS --max-time 90 --limit-rate "$rate" "$@" -o "$NET_TMP/out.bin" \
+    "http://$SADDR4:8080/big.bin"
+  CURL_PID=$NET_LAST_PID
+}
+
+download_check() {
+  local got
+  for _ in $(seq 1 900); do kill -0 "$CURL_PID" 2>/dev/null || break; sleep 0.1; done
+  wait "$CURL_PID" || { cat "$NET_TMP/curl.log"; fail "the download did not survive $1"; }
+  got=$(sha256sum <"$NET_TMP/out.bin" | cut -d' ' -f1)
+  [ "$got" = "$WANT" ] || fail "SHA-256 mismatch after $1: $got != $WANT"
+  echo "ok: 20 MB download intact through $1, sha256 $got"
 }

@@ -145,6 +145,14 @@ static void sniff(tool_t *t) {
 
 /* ---------- frame building ---------- */
 
+/* The TCP checksum over the pseudo-header (the tool links only the core's checksum and address
+ * code, unsanitized, so that it keeps its rate in the sanitizer builds of make check). */
+static void tcp_csum(uint8_t *seg, size_t len, const synack_ip_t *src, const synack_ip_t *dst) {
+  wr16(seg + 16, 0);
+  uint32_t sum = synack_csum_pseudo(src, dst, SYNACK_IPPROTO_TCP, (uint32_t)len);
+  wr16(seg + 16, synack_csum_finish(synack_csum_add(sum, seg, len)));
+}
+
 static size_t eth(tool_t *t, uint8_t *f, uint16_t type) {
   memcpy(f, t->dmac, 6);
   memcpy(f + 6, t->smac, 6);
@@ -180,7 +188,7 @@ static size_t tcp_hdr(uint8_t *th, uint16_t sport, uint16_t dport, uint32_t seq,
   wr16(th + 16, 0);
   wr16(th + 18, 0);
   size_t len = 20 + opt_len + payload;
-  synack_tcp_fill_checksum(th, len, src, dst);
+  tcp_csum(th, len, src, dst);
   return len;
 }
 
@@ -479,7 +487,7 @@ static int k_doff(tool_t *t, batch_t *b) {
   uint32_t r = rnd(t) % 6;
   th[12] = (uint8_t)((r < 5 ? r : 6 + rnd(t) % 10) << 4);
   wr16(th + 16, 0);
-  synack_tcp_fill_checksum(th, n - 34, &t->src, &t->dst);
+  tcp_csum(th, n - 34, &t->src, &t->dst);
   return push(b, n);
 }
 static int k_opt0(tool_t *t, batch_t *b) {
@@ -521,7 +529,7 @@ static int k_frag_tiny(tool_t *t, batch_t *b) {
   wr16(seg + 14, 0);
   wr16(seg + 16, 0);
   wr16(seg + 18, 0);
-  synack_tcp_fill_checksum(seg, 20, &t->src, &t->dst);
+  tcp_csum(seg, 20, &t->src, &t->dst);
   uint16_t id = (uint16_t)rnd(t);
   for (int i = 0; i < 3; i++) {
     size_t flen = i < 2 ? 8 : 4;
@@ -562,7 +570,7 @@ static size_t ip6_chain(tool_t *t, uint8_t *f, const uint8_t *types, int n, bool
   wr16(th + 14, 0);
   wr16(th + 16, 0);
   wr16(th + 18, 0);
-  synack_tcp_fill_checksum(th, 20, &t->src6, &t->dst6);
+  tcp_csum(th, 20, &t->src6, &t->dst6);
   p += 20;
   if (truncate) p = 40 + 4; /* the first extension header cut in the middle */
   ip[0] = 0x60;

@@ -14,9 +14,8 @@ SECS=${SYNACK_FLOOD_SECS:-8}
 RATE=${SYNACK_FLOOD_RATE:-150000}
 BACKLOG=256            # cfg.tcp_syn_backlog default: the SYN queue of the listener
 HALFOPEN_BYTES=512     # bound per half-open entry (128-byte entry + allocator rounding + SYN data slot)
-head -c 20000000 /dev/urandom >"$NET_TMP/big.bin"
+download_file
 echo "small" >"$NET_TMP/index.html"
-want=$(sha256sum <"$NET_TMP/big.bin" | cut -d' ' -f1)
 net_serve 8080 --http "$NET_TMP" --stats --quiet --gw "$KADDR4"
 net_wait 10 net_in ping -c 1 -W 1 "$SADDR4" || fail "synack does not answer ping"
 attack_stats base
@@ -27,8 +26,7 @@ net_bg "$NET_TMP/flood.log" "$ATTACK_TOOL" syn --if "$TAP" --dmac "$SYNACK_MAC" 
 FLOOD_PID=$NET_LAST_PID
 sleep 1
 # The download, paced so that it lasts through the flood.
-net_bg "$NET_TMP/curl.log" curl -sS --max-time 60 --limit-rate 4M -o "$NET_TMP/out.bin" "http://$SADDR4:8080/big.bin"
-CURL_PID=$NET_LAST_PID
+download_start 4M
 max_half=0
 max_mem=0
 over=
@@ -58,11 +56,7 @@ wait "$FLOOD_PID"
 flood_rc=$?
 cat "$NET_TMP/flood.log"
 [ $flood_rc = 0 ] || fail "the flooder failed"
-for _ in $(seq 1 600); do kill -0 "$CURL_PID" 2>/dev/null || break; sleep 0.1; done
-wait "$CURL_PID" || { cat "$NET_TMP/curl.log"; fail "the download failed under the flood"; }
-got=$(sha256sum <"$NET_TMP/out.bin" | cut -d' ' -f1)
-[ "$got" = "$want" ] || fail "SHA-256 mismatch under the flood: $got != $want"
-echo "ok: 20 MB download during the flood, sha256 $got"
+download_check "the flood"
 
 attack_stats after
 sent=$(awk '/^syn flood: offered/ { print $4 }' "$NET_TMP/flood.log")

@@ -88,7 +88,7 @@ static void dump_table(serve_t *s, FILE *f) {
   for (size_t i = 0; i < n; i++) {
     /* The summary line counted them: a table of thousands (a SYN flood, idle connections) is not listed. */
     if ((e[i].state == SYNACK_TCP_TIME_WAIT || e[i].kind == SYNACK_CONN_HALFOPEN) && n > 64) continue;
-    if (n > 4096) break;
+    if (n > 256) break;
     char l[64], r[64];
     synack_ip_format(&e[i].local.ip, l, sizeof l);
     synack_ip_format(&e[i].remote.ip, r, sizeof r);
