@@ -121,11 +121,16 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
     synack_tcp_output(st, tcb, now);
     return;
   }
-  /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3: sample the RTT unless retransmitted. */
-  if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr)
-    synack_tcp_rtt_sample(st, tcb, (synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr) * 1000u);
-  else if (tcb->retransmits == 0)
-    synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+  /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3 (Karn): sample the RTT only when the SYN
+   * went out once, with timestamps too: a SYN that waited for neighbour resolution leaves
+   * together with its retransmission, carrying the TSval of when it was built, and the echo
+   * would time the wait. SRTT then comes from the first clean sample on data. */
+  if (tcb->retransmits == 0) {
+    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr)
+      synack_tcp_rtt_sample(st, tcb, (synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr) * 1000u);
+    else
+      synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+  }
   tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
   tcb->retransmits = tcb->backoff = 0;
   tcb->soft_error = 0;
