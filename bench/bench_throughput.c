@@ -81,6 +81,7 @@ static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint3
     c->tcp_rcvbuf = buf;
     c->tcp_rack = env_u64("SYNACK_BENCH_RACK", 1) != 0; /* RFC 8985 RACK-TLP (config.h) */
     c->tx_ring_frames = (uint32_t)env_u64("SYNACK_BENCH_RING", 16);
+    if (env_u64("SYNACK_BENCH_RANGES", 0)) c->tcp_ooo_max_ranges = (uint32_t)env_u64("SYNACK_BENCH_RANGES", 0);
   }
   synack_time_t now = bl_now_us();
   bl_link_t l = {.a = synack_stack_new(&ca, now), .b = synack_stack_new(&cb, now), .loss_ppm_ab = loss_ppm,

@@ -70,9 +70,9 @@ static void rack_time_based_loss_marking(void) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  /* The SACK below comes 2 ms after the send: RACK.min_RTT = 2 ms, reo_wnd = 0.5 ms, raised to
-   * the 1 ms floor (the timestamp clock's tick). */
-  const synack_time_t reo = 1000;
+  /* The SACK below comes 2 ms after the send: RACK.min_RTT = 2 ms (send times from the
+   * transmit log, in microseconds: no timestamp tick), reo_wnd = min_RTT / 4 = 0.5 ms. */
+  const synack_time_t reo = 500;
   fx_advance(fx, SYNACK_MS(60));
   fx_check_rc(fx_send(fx, s, 4 * M, 100), 4 * M);
   for (int i = 0; i < 4; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
@@ -123,12 +123,13 @@ static void rack_lost_retransmission(void) {
   fx_expect(fx, FX_A, 101 + 13 * M, 1, .len = M, .t = SYNACK_MS(85));
   fx_expect(fx, FX_A, 101 + 14 * M, 1, .len = M, .t = SYNACK_MS(85));
   fx_expect_none(fx);
-  /* 10..12 SACKed, the ACK echoing segment 12 (sent at 80 ms, after the retransmission):
-   * RACK.min_RTT = 10 ms, the reordering window 2.5 ms; meanwhile pipe lets 15..17 go. */
+  /* 10..12 SACKed: segment 12 was sent at 80 ms, after the retransmission (72 ms), and is
+   * delivered at 90 ms: the retransmission is lost once 72 ms + RACK.rtt (10 ms) + reo_wnd has
+   * passed, and reo_wnd is 0 in recovery while no reordering was seen (RFC 8985 §6.2 step 4):
+   * segment 0 goes a third time at once, first, then pipe lets 15..17 go. */
   sack_upto(fx, SYNACK_MS(90), 13, ts80);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(90));
   for (int i = 15; i <= 17; i++) fx_expect(fx, FX_A, 101 + (uint32_t)i * M, 1, .len = M, .t = SYNACK_MS(90));
-  fx_expect_none_until(fx, SYNACK_MS(90) + 2499);
-  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(90) + 2500);
   fx_expect_none(fx);
   CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_LOST_RETRANS], 1);
   fx_free(fx);
