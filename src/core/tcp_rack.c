@@ -273,7 +273,14 @@ bool synack_rack_next_lost(const synack_tcb_t *tcb, synack_seq_t edge, synack_se
 /* ---------- reordering window adaptation ---------- */
 void synack_rack_dsack(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_sndrec_t *r = &tcb->rec;
-  (void)st;
+  /* A D-SACK shows a retransmission was not needed (or the network duplicated a segment):
+   * either way a reordering window is worth having, so RACK.reord is set as the step 3 test
+   * would for a late original (the original here was retransmitted, which step 3 excludes). */
+  if (!r->rack_reord) {
+    tcb->reord_seen++;
+    synack_count(st, SYNACK_CTR_TCP_REORDER_SEEN);
+  }
+  r->rack_reord = true;
   /* §6.2 step 4: one step per round trip with a D-SACK; the larger window persists for
    * REO_PERSIST recoveries. */
   if (r->dsack_round_set && seq_lt(tcb->snd_una, r->dsack_round)) return;

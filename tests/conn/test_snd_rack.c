@@ -135,5 +135,39 @@ static void rack_lost_retransmission(void) {
   fx_free(fx);
 }
 
+/* RFC 8985 §7.4: the probe was a retransmission of the last segment. When the ACK that covers
+ * it carries no D-SACK and a later ACK goes beyond it, the probe repaired a loss: the window is
+ * reduced once. With a D-SACK for the probe, the original had arrived: nothing is reduced. */
+static void tlp_loss_detection(bool dsack) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
+  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
+  synack_time_t tp = SYNACK_MS(50) + pto;
+  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = tp);
+  if (dsack)
+    fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M, .nsack = 1, .sack = { { 101 + 2 * M, 101 + 3 * M } });
+  else
+    fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M);
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 0xffffffffu); /* not yet: the ACK only reaches the probe */
+  fx_check_rc(fx_send(fx, s, 100, 100 + 3 * M), 100);
+  fx_expect(fx, FX_PA, 101 + 3 * M, 1, .len = 100, .t = tp + SYNACK_MS(1));
+  fx_inject(fx, tp + SYNACK_MS(2), FX_A, 1, 101 + 3 * M + 100);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_RECOVERIES], dsack ? 0 : 1);
+  CHECK_EQ_U(ti.tlp_recoveries, dsack ? 0 : 1);
+  CHECK_EQ_U(ti.tlp_probes, 1);
+  if (dsack) CHECK_EQ_U(ti.snd_ssthresh, 0xffffffffu);
+  else CHECK(ti.snd_ssthresh != 0xffffffffu);
+  fx_free(fx);
+}
+
+static void tlp_repaired_loss_reduces(void) { tlp_loss_detection(false); }
+static void tlp_dsacked_probe_keeps_window(void) { tlp_loss_detection(true); }
+
 TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
-        TH_CASE(rack_lost_retransmission))
+        TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window))
