@@ -25,13 +25,19 @@ static int open_rack(fx_t *fx) {
   return s;
 }
 
+/* RFC 8985 §7.2 with more than one segment in flight: max(2 SRTT, the 10 ms floor). */
+static synack_time_t pto_of(const synack_tcp_info_t *ti) {
+  synack_time_t p = 2 * (synack_time_t)ti->rtt_us;
+  return p > SYNACK_MS(10) ? p : SYNACK_MS(10);
+}
+
 static void tail_loss_probe(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  synack_time_t pto = pto_of(&ti);
   CHECK(pto < ti.rto_us);
   fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
   for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
@@ -53,7 +59,7 @@ static void probe_with_new_data(void) {
   REQUIRE(s >= 0);
   /* 12 segments, cwnd 10: two wait; the probe sends one of them beyond cwnd. */
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  synack_time_t pto = pto_of(&ti);
   fx_check_rc(fx_send(fx, s, 12 * M, 100), 12 * M);
   for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
   fx_expect_none(fx);
@@ -144,7 +150,7 @@ static void tlp_loss_detection(bool dsack) {
   int s = open_rack(fx);
   REQUIRE(s >= 0);
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  synack_time_t pto = pto_of(&ti);
   fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
   for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
   synack_time_t tp = SYNACK_MS(50) + pto;

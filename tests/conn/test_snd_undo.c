@@ -107,24 +107,32 @@ static void eifel_undoes_a_spurious_timeout(void) {
   fx_free(fx);
 }
 
-/* F-RTO without timestamps. 12 segments, 10 sent (IW); the RTO resends segment 0; the ACK for
- * it moves SND.UNA: instead of resending 1, the two unsent segments 10 and 11 go (step 2b).
- * The next ACK acknowledges original segments (1..4): the timeout was spurious (step 3b). */
-static void frto_undoes_a_spurious_timeout(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_norack);
-  REQUIRE(fx);
-  int s = open_conn(fx, false);
-  REQUIRE(s >= 0);
+/* F-RTO: after step 2b the next ACK acknowledges original segments (1..4): the timeout was
+ * spurious (step 3b). */
+/* F-RTO steps 1 and 2b, without timestamps: 12 segments, 10 sent at 60 ms (IW), the RTO
+ * resends segment 0, the ACK for it moves SND.UNA, and the two unsent segments 10 and 11 go
+ * instead of segment 1. Returns the time of the RTO. */
+static synack_time_t frto_steps_1_2(fx_t *fx, int s, synack_tcp_info_t *before) {
   fx_advance(fx, SYNACK_MS(60));
-  synack_tcp_info_t before = fx_info(fx, s);
+  *before = fx_info(fx, s);
   fx_check_rc(fx_send(fx, s, 12 * MNO, 100), 12 * MNO);
   for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * MNO, 1, .len = MNO, .t = SYNACK_MS(60));
-  synack_time_t rto = SYNACK_MS(60) + before.rto_us;
+  synack_time_t rto = SYNACK_MS(60) + before->rto_us;
   fx_expect(fx, FX_A, 101, 1, .len = MNO, .t = rto);
   fx_inject(fx, rto + SYNACK_MS(5), FX_A, 1, 101 + MNO);
   fx_expect(fx, FX_A, 101 + 10 * MNO, 1, .len = MNO, .t = rto + SYNACK_MS(5));
   fx_expect(fx, FX_PA, 101 + 11 * MNO, 1, .len = MNO, .t = rto + SYNACK_MS(5));
   fx_expect_none(fx);
+  return rto;
+}
+
+static void frto_undoes_a_spurious_timeout(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_norack);
+  REQUIRE(fx);
+  int s = open_conn(fx, false);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t before;
+  synack_time_t rto = frto_steps_1_2(fx, s, &before);
   fx_inject(fx, rto + SYNACK_MS(6), FX_A, 1, 101 + 5 * MNO);
   synack_tcp_info_t after = fx_info(fx, s);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_UNDO_FRTO), 1);
@@ -141,15 +149,8 @@ static void frto_real_loss_goes_back_n(void) {
   REQUIRE(fx);
   int s = open_conn(fx, false);
   REQUIRE(s >= 0);
-  fx_advance(fx, SYNACK_MS(60));
-  synack_tcp_info_t before = fx_info(fx, s);
-  fx_check_rc(fx_send(fx, s, 12 * MNO, 100), 12 * MNO);
-  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * MNO, 1, .len = MNO, .t = SYNACK_MS(60));
-  synack_time_t rto = SYNACK_MS(60) + before.rto_us;
-  fx_expect(fx, FX_A, 101, 1, .len = MNO, .t = rto);
-  fx_inject(fx, rto + SYNACK_MS(5), FX_A, 1, 101 + MNO);
-  fx_expect(fx, FX_A, 101 + 10 * MNO, 1, .len = MNO, .t = rto + SYNACK_MS(5));
-  fx_expect(fx, FX_PA, 101 + 11 * MNO, 1, .len = MNO, .t = rto + SYNACK_MS(5));
+  synack_tcp_info_t before;
+  synack_time_t rto = frto_steps_1_2(fx, s, &before);
   fx_inject(fx, rto + SYNACK_MS(6), FX_A, 1, 101 + MNO, .nsack = 1,
             .sack = { { 101 + 10 * MNO, 101 + 11 * MNO } });
   fx_expect(fx, FX_A, 101 + MNO, 1, .len = MNO, .t = rto + SYNACK_MS(6));
