@@ -121,7 +121,7 @@ static inline void bl_config(synack_config_t *c, int host, uint32_t mtu) {
   c->ip4 = synack_ip4(198, 18, 0, (uint8_t)host);
   c->ip4_prefix = 24;
   c->ip6_link_local = false;
-  c->seed = (uint64_t)host * 7919u;
+  synack_config_deterministic(c, (uint64_t)host * 7919u); /* same run every time */
 }
 
 #endif

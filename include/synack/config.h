@@ -24,7 +24,9 @@ typedef enum {
 struct synack_trace_event;
 typedef void (*synack_trace_fn)(void *user, const struct synack_trace_event *ev);
 
-/* Replaceable randomness: fill buf with len random bytes. Default: the stack's own seeded PRNG. */
+/* A source of randomness: fill buf with len unpredictable bytes. The stack draws its secrets
+ * (ISN, SYN-cookie, port, timestamp and hash keys) and its generator's seed from it.
+ * synack_random_os (synack/random.h) reads the operating system's entropy. */
 typedef void (*synack_random_fn)(void *user, void *buf, size_t len);
 
 /* Replaceable allocator for the stack's pools (all memory the stack owns). */
@@ -124,9 +126,15 @@ typedef struct {
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 
   /* ---- Hooks ---- */
-  uint64_t seed;               /* seeds the stack's PRNG and secrets (ISN key, cookies, ports) */
-  synack_random_fn random;     /* optional replacement of the PRNG for secrets */
+  /* Secrets. A stack needs one of the two: `random` (a real source, e.g. synack_random_os), or
+   * the explicit opt-in `insecure_deterministic`, under which `seed` alone determines every
+   * secret: ISNs, SYN cookies, ephemeral ports and hash keys become computable by anyone who
+   * knows the seed. That is what the simulator, scripts and tests want (exact replay) and what a
+   * stack facing a real network must never use. Neither set: synack_stack_new refuses. */
+  synack_random_fn random;     /* default NULL */
   void *random_user;
+  bool insecure_deterministic; /* default false; set by synack_config_deterministic() */
+  uint64_t seed;               /* used only with insecure_deterministic */
   synack_trace_fn trace;       /* NULL = tracing off (costs one branch) */
   void *trace_user;
   synack_allocator_t allocator; /* alloc NULL = libc calloc/free */
@@ -135,6 +143,11 @@ typedef struct {
 
 /* Fills cfg with the defaults documented above. */
 SYNACK_API void synack_config_default(synack_config_t *cfg);
+/* Opts cfg in to predictable secrets derived from seed alone (reproducible runs: simulator,
+ * scripts, tests). Never for a stack on a real network; see the Secrets fields above. */
+SYNACK_API void synack_config_deterministic(synack_config_t *cfg, uint64_t seed);
+/* Why synack_stack_new would refuse cfg, as one sentence, or NULL when it is acceptable. */
+SYNACK_API const char *synack_config_problem(const synack_config_t *cfg);
 /* Applies a named preset on top of cfg: "rfc", "linux", "freebsd". Returns 0 or -SYNACK_EINVAL. */
 SYNACK_API int synack_config_preset(synack_config_t *cfg, const char *name);
 

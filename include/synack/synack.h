@@ -11,6 +11,7 @@
 #include "synack/socket.h"
 #include "synack/sim.h"
 #include "synack/pcap.h"
+#include "synack/random.h"
 
 #define SYNACK_VERSION "0.1.0"
 

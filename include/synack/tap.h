@@ -165,7 +165,9 @@ SYNACK_API void synack_tap_loop_free(synack_tap_loop_t *loop);
 SYNACK_API synack_tap_t *synack_tap_loop_tap(synack_tap_loop_t *loop);
 SYNACK_API int synack_tap_loop_add_rule(synack_tap_loop_t *loop, int dir, const synack_sim_rule_t *rule);
 /* Adjusts a stack configuration to the link: checksum offload on transmit when the TAP takes
- * partial checksums and nothing corrupts outgoing frames. Call before synack_stack_new. */
+ * partial checksums and nothing corrupts outgoing frames, and secrets from the kernel
+ * (cfg->random = synack_random_os) unless cfg->random is already set. Call before
+ * synack_stack_new. */
 SYNACK_API void synack_tap_loop_tune_config(const synack_tap_loop_t *loop, synack_config_t *cfg);
 /* Also wakes the loop when fd is readable (stdin for a netcat-like tool). */
 SYNACK_API int synack_tap_loop_watch_fd(synack_tap_loop_t *loop, int fd);

@@ -75,8 +75,26 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_isn_fixed = false;
   c->tcp_timewait = true;
   c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
-  c->seed = 0x73796e61636b; /* "synack" */
+  /* No randomness source and no opt-in: the embedder must choose (config.h, "Secrets"). */
+  c->random = NULL;
+  c->insecure_deterministic = false;
+  c->seed = 0;
   c->name = "stack";
+}
+
+void synack_config_deterministic(synack_config_t *c, uint64_t seed) {
+  c->insecure_deterministic = true;
+  c->seed = seed;
+}
+
+const char *synack_config_problem(const synack_config_t *c) {
+  if (!c) return "no configuration";
+  if (c->mtu < 576 || c->mtu > 65535) return "mtu must be within 576..65535";
+  if (c->tx_ring_frames == 0) return "tx_ring_frames must be at least 1";
+  if (!c->random && !c->insecure_deterministic)
+    return "no randomness source: set cfg.random (synack_random_os on a real network) or opt in to "
+           "predictable secrets with synack_config_deterministic() (simulator and tests only)";
+  return NULL;
 }
 
 int synack_config_preset(synack_config_t *c, const char *name) {

@@ -188,7 +188,7 @@ static void derive_link_local(synack_stack_t *st) {
 }
 
 synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) {
-  if (!cfg || cfg->mtu < 576 || cfg->mtu > 65535 || cfg->tx_ring_frames == 0) return NULL;
+  if (synack_config_problem(cfg)) return NULL;
   synack_allocator_t a = cfg->allocator;
   if (!a.alloc || !a.free) {
     a.alloc = default_alloc;
@@ -202,8 +202,20 @@ synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) 
   st->mem_bytes = sizeof *st;
   st->now = now;
   synack_timer_wheel_init(&st->wheel, now);
-  synack_rng_seed(&st->rng, cfg->seed);
-  synack_random_bytes(st, st->secret, sizeof st->secret);
+  /* Secrets: with a randomness source (the OS in every real driver) the master secret and the
+   * generator's seed are drawn from it; cfg.seed is used only under the explicit insecure
+   * opt-in, which makes every ISN, cookie and port computable from the seed (simulator, tests). */
+  if (cfg->random) {
+    uint64_t seed;
+    cfg->random(cfg->random_user, &seed, sizeof seed);
+    synack_rng_seed(&st->rng, seed);
+  } else {
+    synack_rng_seed(&st->rng, cfg->seed);
+  }
+  uint8_t master[SYNACK_MASTER_SECRET_LEN];
+  synack_random_bytes(st, master, sizeof master);
+  synack_secret_derive(master, st->keys);
+  memset(master, 0, sizeof master);
   st->icmp_tokens = cfg->icmp_rate_per_sec;
   st->icmp_tokens_at = now / 1000000u;
   if (cfg->link == SYNACK_LINK_ETHERNET && cfg->ip6_link_local) derive_link_local(st);

@@ -12,6 +12,7 @@
 #include "synack/wire.h"
 
 #include "rng.h"
+#include "secret.h"
 #include "timer.h"
 
 struct synack_tcp;   /* TCP's per-stack state (tcp_*.c) */
@@ -56,7 +57,7 @@ struct synack_stack {
   synack_timer_wheel_t wheel;
   synack_rng_t rng;
   synack_time_t now;          /* time of the latest call that carried one */
-  uint8_t secret[32];         /* per-stack secret: ISN key (0..15), cookie key (16..31) */
+  uint8_t keys[SYNACK_KEY__COUNT][SYNACK_KEY_LEN]; /* one per purpose, from the master secret (secret.h) */
   synack_ip_t ip6_ll;         /* link-local address (family 0 if none) */
 
   /* Transmit ring: tx_ring_frames slots of tx_slot_cap bytes. */

@@ -194,6 +194,17 @@ static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   return -SYNACK_EMFILE;
 }
 
+/* A handle is free again after accept() had to refuse for want of one: tell every listener
+ * with connections waiting, since no new connection may ever come to wake it (its queue may
+ * be full, so new SYNs are dropped) and the queued ones would stay there for good. */
+static void wake_starved_listeners(synack_stack_t *st) {
+  struct synack_tcp *tcp = st->tcp;
+  tcp->accept_starved = false;
+  for (size_t b = 0; b < sizeof tcp->lbuckets / sizeof tcp->lbuckets[0]; b++)
+    for (synack_listener_t *l = tcp->lbuckets[b]; l; l = l->lnext)
+      if (l->aq_len) synack_tcp_post(st, l->tcb, SYNACK_EV_READABLE, 0);
+}
+
 static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   int s = tcb->sock;
   if (s < 0) return;
@@ -201,6 +212,7 @@ static void release_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   if ((uint32_t)s < st->tcp->free_hint) st->tcp->free_hint = (uint32_t)s;
   synack_event_forget(st, s);
   tcb->sock = -1;
+  if (st->tcp->accept_starved) wake_starved_listeners(st);
 }
 
 int synack_socket(synack_stack_t *st, int family) {
@@ -284,7 +296,10 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   synack_tcb_t *c = l->aq_head;
   if (!c) return -SYNACK_EAGAIN;
   int h = alloc_handle(st, c);
-  if (h < 0) return h;
+  if (h < 0) {
+    st->tcp->accept_starved = true;
+    return h;
+  }
   l->aq_head = c->aq_next;
   if (!l->aq_head) l->aq_tail = NULL;
   l->aq_len--;

@@ -1,10 +1,11 @@
 /* Demultiplexing: an O(1) hash of 4-tuples holding connections, half-open entries and
  * TIME-WAIT entries alike (their common synack_tcp_node_t), then listeners by local port.
- * The hash is keyed with a per-stack random key so a peer cannot aim at one bucket, and it
+ * The hash is keyed with the stack's demux key (secret.h) so a peer cannot aim at one bucket, and it
  * doubles when the load passes 2 per bucket (amortised O(1)). */
 #include <string.h>
 
 #include "tcp_internal.h"
+#include "wire_bytes.h"
 
 #define INITIAL_BUCKETS 64u
 
@@ -13,14 +14,23 @@ bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b) {
          memcmp(a->raddr, b->raddr, 16) == 0 && memcmp(a->laddr, b->laddr, 16) == 0;
 }
 
-static uint32_t tuple_hash(const struct synack_tcp *tcp, const synack_tuple_t *t) {
-  uint8_t buf[37];
+uint64_t synack_tcp_tuple_hash(const synack_stack_t *st, synack_key_id_t key, const synack_tuple_t *t,
+                               const uint32_t *extra, size_t n_extra) {
+  /* Field by field in network order, never the struct itself: its padding bytes are not part
+   * of the tuple, and two equal tuples must hash alike whatever the compiler left in them. */
+  uint8_t buf[37 + 4 * SYNACK_TUPLE_HASH_EXTRA_MAX];
   memcpy(buf, t->laddr, 16);
   memcpy(buf + 16, t->raddr, 16);
-  buf[32] = (uint8_t)(t->lport >> 8); buf[33] = (uint8_t)t->lport;
-  buf[34] = (uint8_t)(t->rport >> 8); buf[35] = (uint8_t)t->rport;
+  wr16(buf + 32, t->lport);
+  wr16(buf + 34, t->rport);
   buf[36] = t->family;
-  return (uint32_t)synack_siphash24(tcp->hash_key, buf, sizeof buf);
+  size_t n = 37;
+  for (size_t i = 0; i < n_extra && i < SYNACK_TUPLE_HASH_EXTRA_MAX; i++, n += 4) wr32(buf + n, extra[i]);
+  return synack_siphash24(st->keys[key], buf, n);
+}
+
+static uint32_t tuple_hash(const synack_stack_t *st, const synack_tuple_t *t) {
+  return (uint32_t)synack_tcp_tuple_hash(st, SYNACK_KEY_DEMUX, t, NULL, 0);
 }
 
 int synack_tcp_demux_init(synack_stack_t *st) {
@@ -29,7 +39,6 @@ int synack_tcp_demux_init(synack_stack_t *st) {
   if (!tcp->buckets) return -SYNACK_ENOMEM;
   tcp->nbuckets = INITIAL_BUCKETS;
   tcp->mem += INITIAL_BUCKETS * sizeof *tcp->buckets;
-  synack_random_bytes(st, tcp->hash_key, sizeof tcp->hash_key);
   return 0;
 }
 
@@ -53,7 +62,7 @@ static void grow(synack_stack_t *st) {
     synack_tcp_node_t *n = tcp->buckets[i];
     while (n) {
       synack_tcp_node_t *next = n->hnext;
-      uint32_t h = tuple_hash(tcp, &n->t) & (nb - 1);
+      uint32_t h = tuple_hash(st, &n->t) & (nb - 1);
       n->hnext = nbk[h];
       nbk[h] = n;
       n = next;
@@ -68,7 +77,7 @@ static void grow(synack_stack_t *st) {
 void synack_tcp_hash_insert(synack_stack_t *st, synack_tcp_node_t *n) {
   struct synack_tcp *tcp = st->tcp;
   if (tcp->nnodes >= 2 * tcp->nbuckets) grow(st);
-  uint32_t h = tuple_hash(tcp, &n->t) & (tcp->nbuckets - 1);
+  uint32_t h = tuple_hash(st, &n->t) & (tcp->nbuckets - 1);
   n->hnext = tcp->buckets[h];
   tcp->buckets[h] = n;
   tcp->nnodes++;
@@ -80,7 +89,7 @@ void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
    * then scan the socket table (tcp_port.c). Entries without a handle are freed. */
   if (n->kind == SYNACK_NODE_TCB && ((const synack_tcb_t *)n)->sock >= 0) tcp->bound_unhashed = true;
   if (tcp->last_hit == n) tcp->last_hit = NULL;
-  uint32_t h = tuple_hash(tcp, &n->t) & (tcp->nbuckets - 1);
+  uint32_t h = tuple_hash(st, &n->t) & (tcp->nbuckets - 1);
   for (synack_tcp_node_t **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
     if (*pp == n) {
       *pp = n->hnext;
@@ -94,7 +103,7 @@ void synack_tcp_hash_remove(synack_stack_t *st, synack_tcp_node_t *n) {
 synack_tcp_node_t *synack_tcp_hash_lookup(synack_stack_t *st, const synack_tuple_t *t) {
   struct synack_tcp *tcp = st->tcp;
   if (tcp->last_hit && synack_tuple_equal(&tcp->last_hit->t, t)) return tcp->last_hit;
-  uint32_t h = tuple_hash(tcp, t) & (tcp->nbuckets - 1);
+  uint32_t h = tuple_hash(st, t) & (tcp->nbuckets - 1);
   for (synack_tcp_node_t *n = tcp->buckets[h]; n; n = n->hnext) {
     if (synack_tuple_equal(&n->t, t)) {
       tcp->last_hit = n;

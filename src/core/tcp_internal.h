@@ -202,7 +202,6 @@ struct synack_tcp {
   synack_tcp_node_t **buckets;
   uint32_t nbuckets, nnodes;
   synack_listener_t *lbuckets[64];
-  uint8_t hash_key[16];
   uint32_t port_next;
   synack_tcb_t *pend_head, *pend_tail;
   size_t mem;
@@ -214,6 +213,9 @@ struct synack_tcp {
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
+  /* accept() found a queued connection but no free handle (EMFILE): the next released handle
+   * wakes every listener whose accept queue is not empty, or the queue would never drain. */
+  bool accept_starved;
 };
 
 /* ---------- a parsed incoming segment ---------- */
@@ -276,6 +278,11 @@ void synack_tcp_listener_remove(synack_stack_t *st, synack_listener_t *l);
 /* Best listener for a local address/port: exact address first, then the wildcard. */
 synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family, const uint8_t *laddr, uint16_t lport);
 bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b);
+/* Keyed hash (SipHash-2-4 under the stack's purpose key) of a 4-tuple serialised field by
+ * field, followed by up to SYNACK_TUPLE_HASH_EXTRA_MAX 32-bit words. */
+#define SYNACK_TUPLE_HASH_EXTRA_MAX 4
+uint64_t synack_tcp_tuple_hash(const synack_stack_t *st, synack_key_id_t key, const synack_tuple_t *t,
+                               const uint32_t *extra, size_t n_extra);
 
 /* ---------- tcp_buf.c ---------- */
 int synack_sndbuf_write(synack_stack_t *st, synack_sndbuf_t *b, const void *data, uint32_t n);

@@ -76,13 +76,9 @@ int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t no
    * the port is lo + (offset + next_ephemeral + i) % num, trying each in turn. Different
    * destinations see unrelated sequences; next_ephemeral moves by a random step (as in
    * Algorithm 4's spirit) so that consecutive connections are not adjacent. */
-  uint8_t buf[35];
-  memcpy(buf, t->laddr, 16);
-  memcpy(buf + 16, t->raddr, 16);
-  buf[32] = (uint8_t)(t->rport >> 8);
-  buf[33] = (uint8_t)t->rport;
-  buf[34] = t->family;
-  uint32_t offset = (uint32_t)synack_siphash24(st->secret + 16, buf, sizeof buf);
+  synack_tuple_t dst = *t;
+  dst.lport = 0; /* F() covers the local and remote addresses and the remote port only */
+  uint32_t offset = (uint32_t)synack_tcp_tuple_hash(st, SYNACK_KEY_PORT, &dst, NULL, 0);
   uint32_t next = st->tcp->port_next;
   for (uint32_t i = 0; i < num; i++) {
     t->lport = (uint16_t)(lo + (offset + next + i) % num);

@@ -5,7 +5,6 @@
  *   bits 23..0   SipHash(secret, 4-tuple, t, client ISN, MSS index)
  * With timestamps, the peer's window scale and SACK-permitted ride in the low five bits of
  * our TSval and come back in the TSecr of the final ACK. */
-#include <string.h>
 
 #include "tcp_internal.h"
 
@@ -23,12 +22,8 @@ static uint32_t period(synack_time_t now) { return (uint32_t)(now / SYNACK_SEC(6
 
 static uint32_t cookie_hash(const synack_stack_t *st, const synack_tuple_t *t, uint32_t count, synack_seq_t irs,
                             uint32_t idx) {
-  uint8_t buf[sizeof *t + 9];
-  memcpy(buf, t, sizeof *t);
-  memcpy(buf + sizeof *t, &count, 4);
-  memcpy(buf + sizeof *t + 4, &irs.v, 4);
-  buf[sizeof *t + 8] = (uint8_t)idx; /* the MSS bits are authenticated too */
-  return (uint32_t)synack_siphash24(st->secret + 16, buf, sizeof buf) & 0xffffffu;
+  const uint32_t extra[3] = { count, irs.v, idx }; /* the MSS bits are authenticated too */
+  return (uint32_t)synack_tcp_tuple_hash(st, SYNACK_KEY_COOKIE, t, extra, 3) & 0xffffffu;
 }
 
 uint32_t synack_cookie_make(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint16_t mss,

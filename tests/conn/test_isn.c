@@ -67,13 +67,14 @@ static void different_tuples_unrelated(void) {
   fx_free(fx);
 }
 
-/* The secret comes from the seed: two stacks, same 4-tuple and time, unrelated ISNs. */
+/* Under the deterministic opt-in the secret comes from the seed: two seeds, same 4-tuple and
+ * time, unrelated ISNs; the same seed replays exactly (what the simulator relies on). */
 static void different_secrets_unrelated(void) {
   synack_config_t c1, c2;
   fx_config(&c1, SYNACK_AF_INET);
   fx_config(&c2, SYNACK_AF_INET);
-  c1.seed = 11;
-  c2.seed = 12;
+  synack_config_deterministic(&c1, 11);
+  synack_config_deterministic(&c2, 12);
   fx_t *a = fx_new_cfg(SYNACK_AF_INET, &c1), *b = fx_new_cfg(SYNACK_AF_INET, &c2);
   REQUIRE(a && b);
   uint32_t ia = isn_at(a, SYNACK_SEC(1), 50000, 80), ib = isn_at(b, SYNACK_SEC(1), 50000, 80);
@@ -85,6 +86,31 @@ static void different_secrets_unrelated(void) {
   fx_free(a);
   fx_free(b);
   fx_free(a2);
+}
+
+/* Stacks for a real network take their secret from the OS (cfg.random): two of them built
+ * from the same configuration send SYNs with unrelated sequence numbers on the wire, and
+ * SYN-ACKs too. A constant default seed would make them equal. */
+static void os_secret_stacks_unrelated(void) {
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  c.random = synack_random_os;
+  fx_t *a = fx_new_cfg(SYNACK_AF_INET, &c), *b = fx_new_cfg(SYNACK_AF_INET, &c);
+  REQUIRE(a && b);
+  CHECK(far_apart(isn_at(a, SYNACK_SEC(1), 50000, 80), isn_at(b, SYNACK_SEC(1), 50000, 80)));
+  fx_free(a);
+  fx_free(b);
+  uint32_t sa[2];
+  for (int i = 0; i < 2; i++) {
+    fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+    REQUIRE(fx);
+    REQUIRE(fx_listen(fx, 8) >= 0);
+    fx_inject(fx, SYNACK_SEC(1), FX_S, 0, 0);
+    fx_expect(fx, FX_SA, 0, 1);
+    sa[i] = fx->isn;
+    fx_free(fx);
+  }
+  CHECK(far_apart(sa[0], sa[1]));
 }
 
 /* The passive side's ISN (in the SYN-ACK) follows the same rule. */
@@ -114,4 +140,4 @@ static void ipv6_isn_advances(void) {
 }
 
 TH_MAIN(TH_CASE(same_tuple_advances_with_time), TH_CASE(different_tuples_unrelated),
-        TH_CASE(different_secrets_unrelated), TH_CASE(passive_isn_advances), TH_CASE(ipv6_isn_advances))
+        TH_CASE(different_secrets_unrelated), TH_CASE(os_secret_stacks_unrelated), TH_CASE(passive_isn_advances), TH_CASE(ipv6_isn_advances))

@@ -264,6 +264,40 @@ static void backlog_zero_admits_one(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound),
+/* Issue 14 §2 (the serve wedge): the socket table is full, so accept() says EMFILE while
+ * connections wait in the queue; one of them has even been closed by its peer. When the
+ * application closes a socket, the listener is told again (READABLE) and the queued
+ * connections are accepted — the closed one too, reading EOF. Before the fix no event came,
+ * the queue stayed full and every new connection was dropped for good. */
+static void table_of_three(synack_config_t *c) { c->max_sockets = 3; }
+static void accept_resumes_when_handles_free(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, table_of_three);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  REQUIRE(fill_accept_queue(fx, 3) == 3);
+  /* the last queued client closes before it was ever accepted: CLOSE-WAIT in the queue */
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_FA, 1, 1);
+  fx_expect(fx, FX_A, 1, 2, .t = fx->now, .within = SYNACK_MS(200));
+  synack_endpoint_t rem;
+  int a = synack_accept(fx->st, fx->listener, &rem), b = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(a >= 0 && b >= 0);
+  CHECK_EQ_I(synack_accept(fx->st, fx->listener, &rem), -SYNACK_EMFILE);
+  fx_events(fx, fx->listener); /* forget what was posted so far */
+  CHECK_EQ_U(fx_events(fx, fx->listener), 0);
+  CHECK_EQ_I(synack_close(fx->st, fx->now, a), 0);
+  CHECK(fx_events(fx, fx->listener) & SYNACK_EV_READABLE);
+  int c = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(c >= 0);
+  CHECK_EQ_U(rem.port, fx->rport);
+  CHECK_EQ_I(fx_sock_state(fx, c), SYNACK_TCP_CLOSE_WAIT);
+  char buf[8];
+  CHECK_EQ_I(synack_recv(fx->st, fx->now, c, buf, sizeof buf, 0), 0); /* EOF */
+  /* no further wake-up while nothing is starved */
+  CHECK_EQ_I(synack_close(fx->st, fx->now, b), 0);
+  CHECK_EQ_U(fx_events(fx, fx->listener) & SYNACK_EV_READABLE, 0);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(accept_resumes_when_handles_free), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound),
         TH_CASE(forged_cookie_ack), TH_CASE(cookie_keeps_small_mss), TH_CASE(accept_overflow_drop),
         TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one))

@@ -541,7 +541,7 @@ static void ephemeral_ports_random(void) {
   for (int k = 0; k < 8; k++) {
     synack_config_t cfg;
     fx_config(&cfg, SYNACK_AF_INET);
-    cfg.seed = 1000 + (uint64_t)k;
+    synack_config_deterministic(&cfg, 1000 + (uint64_t)k);
     fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &cfg);
     REQUIRE(fx);
     int s = synack_socket(fx->st, SYNACK_AF_INET);

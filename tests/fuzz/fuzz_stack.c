@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   synack_ip_parse("fd00::1", &cfg.ip6);
   cfg.max_sockets = 64;
   cfg.tcp_syn_backlog = 8;
+  synack_config_deterministic(&cfg, 1); /* exact replay of a crashing input */
   synack_stack_t *st = synack_stack_new(&cfg, 0);
   if (!st) return 0;
   int l4 = synack_socket(st, SYNACK_AF_INET);

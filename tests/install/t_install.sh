@@ -20,6 +20,8 @@ int main(void) {
   synack_config_t cfg;
   synack_config_default(&cfg);
   cfg.ip4 = synack_ip4(198, 18, 0, 1);
+  if (synack_stack_new(&cfg, 0) != NULL || !synack_config_problem(&cfg)) return 1; /* no secret source */
+  cfg.random = synack_random_os;
   synack_stack_t *st = synack_stack_new(&cfg, 0);
   if (!st) return 1;
   synack_ip_t dst = synack_ip4(198, 18, 0, 2);

@@ -10,6 +10,10 @@ usage: python3 peer.py ACTION [args]
   handshake HOST PORT        times connect(); prints "connected SECONDS"
   serve-close PORT DELAY     accepts one connection, waits DELAY s, closes without reading; prints "closed"
   serve-echo PORT            accepts one connection, echoes until EOF, then closes; prints "served N"
+  many HOST PORT N SECS MODE opens N connections at once (non-blocking), for at most SECS s; MODE
+                             idle: then closes them all (the client closes first); request: sends
+                             an HTTP/1.1 "Connection: close" request on each and waits for the
+                             server's FIN (the server closes first). Prints "connected C eof E"
 Every socket operation has a timeout so that no test can hang.
 """
 import errno
@@ -116,10 +120,55 @@ def main(argv):
             c.sendall(d)
         c.close()
         print("served %d" % n, flush=True)
+    elif act == "many":
+        many(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), argv[6])
     else:
         print("unknown action", act)
         return 2
     return 0
+
+
+def many(host, port, n, secs, mode):
+    import selectors
+    sel = selectors.DefaultSelector()
+    socks = []
+    for _ in range(n):
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        sel.register(s, selectors.EVENT_WRITE)
+        socks.append(s)
+    req = ("GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % host).encode()
+    connected = eof = 0
+    pending = n
+    deadline = time.monotonic() + secs
+    while pending and time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=0.2):
+            s = key.fileobj
+            if ev & selectors.EVENT_WRITE:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+                    sel.unregister(s)
+                    pending -= 1
+                    continue
+                connected += 1
+                if mode == "request":
+                    s.send(req)
+                    sel.modify(s, selectors.EVENT_READ)
+                else:
+                    sel.unregister(s)
+                    pending -= 1
+            else:
+                try:
+                    d = s.recv(65536)
+                except OSError:
+                    d = b""
+                if not d:
+                    eof += 1
+                    sel.unregister(s)
+                    pending -= 1
+    for s in socks:
+        s.close()
+    print("connected %d eof %d" % (connected, eof), flush=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ void fx_config(synack_config_t *cfg, int family) {
   }
   cfg->ip6_link_local = false;
   cfg->tcp_quickack_start = false;
-  cfg->seed = 0x5eed0001u;
+  synack_config_deterministic(cfg, 0x5eed0001u);
   cfg->name = "dut";
 }
 
@@ -764,7 +764,7 @@ fx_pair_t *fx_pair_new(uint64_t seed, const synack_sim_link_cfg_t *ab, const syn
     c->ip4 = w ? p->ipb : p->ipa;
     c->ip4_prefix = 24;
     c->ip6_link_local = false;
-    c->seed = seed * 2 + (uint64_t)w + 1;
+    synack_config_deterministic(c, seed * 2 + (uint64_t)w + 1);
     c->name = w ? "server" : "client";
     if (hook) hook(c, w);
   }

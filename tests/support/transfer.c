@@ -120,7 +120,7 @@ static void setup_config(synack_config_t *c, int w, const ts_xfer_cfg_t *cfg) {
   if (synack_ip_parse(w ? "fd00::2" : "fd00::1", &c->ip6) < 0) c->ip6.family = 0;
   c->ip6_prefix = 64;
   c->ip6_link_local = false;
-  c->seed = mix(cfg->seed * 2 + (uint64_t)w + 1);
+  synack_config_deterministic(c, mix(cfg->seed * 2 + (uint64_t)w + 1));
   c->name = w ? "server" : "client";
   if (cfg->hook) cfg->hook(c, w, cfg->user);
 }

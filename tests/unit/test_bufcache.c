@@ -8,6 +8,7 @@ static synack_stack_t *mk(uint32_t cache_bytes) {
   c.link = SYNACK_LINK_IP;
   c.ip4 = synack_ip4(198, 18, 0, 1);
   c.buf_cache_bytes = cache_bytes;
+  synack_config_deterministic(&c, 1);
   return synack_stack_new(&c, 0);
 }
 

@@ -865,8 +865,8 @@ static void test_stack_nodes_ping(void) {
   memcpy(cb.mac.b, MAC_B, 6);
   ca.ip4 = synack_ip4(198, 18, 0, 1);
   cb.ip4 = synack_ip4(198, 18, 0, 2);
-  ca.seed = 1;
-  cb.seed = 2;
+  synack_config_deterministic(&ca, 1);
+  synack_config_deterministic(&cb, 2);
   synack_stack_t *sa = synack_stack_new(&ca, 0), *sb = synack_stack_new(&cb, 0);
   REQUIRE(sa && sb);
   int na = synack_sim_add_stack(sim, sa), nb = synack_sim_add_stack(sim, sb), sw = synack_sim_add_switch(sim);

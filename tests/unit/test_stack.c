@@ -22,7 +22,7 @@ static synack_config_t cfg_for(int which) {
   c.ip4 = synack_ip4(198, 18, 0, (uint8_t)which);
   synack_ip_parse(which == 1 ? "fd00::1" : "fd00::2", &c.ip6);
   c.name = which == 1 ? "a" : "b";
-  c.seed = (uint64_t)which;
+  synack_config_deterministic(&c, (uint64_t)which);
   return c;
 }
 

@@ -21,6 +21,7 @@ static void cfg_for(synack_config_t *c, synack_cc_algo_t algo) {
   c->link = SYNACK_LINK_IP;
   c->ip4 = synack_ip4(10, 0, 0, 1);
   c->tcp_cc = algo;
+  synack_config_deterministic(c, 1);
 }
 
 /* An ESTABLISHED TCB with MSS 1000, SND.UNA = SND.MAX = 1000, cwnd = IW. */

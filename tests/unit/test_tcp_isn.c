@@ -9,7 +9,7 @@ static synack_stack_t *mk(bool fixed) {
   synack_config_default(&c);
   c.link = SYNACK_LINK_IP;
   c.ip4 = synack_ip4(10, 0, 0, 1);
-  c.seed = 7;
+  synack_config_deterministic(&c, 7);
   c.tcp_isn_fixed = fixed;
   return synack_stack_new(&c, 0);
 }
@@ -50,7 +50,7 @@ static void isn_tuples_unrelated(void) {
   synack_config_default(&cfg);
   cfg.link = SYNACK_LINK_IP;
   cfg.ip4 = synack_ip4(10, 0, 0, 1);
-  cfg.seed = 8;
+  synack_config_deterministic(&cfg, 8);
   synack_stack_t *st2 = synack_stack_new(&cfg, 0);
   REQUIRE(st2);
   CHECK(synack_tcp_isn(st2, &t1, 1000).v != a);

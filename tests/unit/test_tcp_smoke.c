@@ -14,7 +14,7 @@ typedef struct {
 static void cfg_for(synack_config_t *c, int fam, int which) {
   synack_config_default(c);
   c->link = SYNACK_LINK_IP;
-  c->seed = 100u + (uint64_t)which;
+  synack_config_deterministic(c, 100u + (uint64_t)which);
   if (fam == SYNACK_AF_INET) {
     c->ip4 = synack_ip4(10, 0, 0, (uint8_t)(1 + which));
   } else {

@@ -10,7 +10,7 @@ static synack_stack_t *mk(void) {
   synack_config_default(&c);
   c.link = SYNACK_LINK_IP;
   c.ip4 = synack_ip4(10, 0, 0, 1);
-  c.seed = 99;
+  synack_config_deterministic(&c, 99);
   return synack_stack_new(&c, 0);
 }
 

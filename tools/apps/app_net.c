@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "app_net.h"
 
+#include "synack/random.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +49,9 @@ void app_opts_usage(FILE *f) {
           "  --mac MAC             our MAC address (default 02:53:4b:00:00:01)\n"
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
+          "  --max-conns N         socket table size (default: sized from memory, printed by serve)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
-          "  --seed N              seeds the stack and the impairments (default 1)\n"
+          "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
           "observation:\n"
           "  --pcap FILE           capture every frame the stack sends and receives\n"
@@ -198,7 +201,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf" };
+                                            "--sndbuf", "--rcvbuf", "--max-conns" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -253,6 +256,12 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       bad = *end || b < 4096 || b > (64ul << 20);
       if (k == 18) o->sndbuf = (uint32_t)b;
       else o->rcvbuf = (uint32_t)b;
+      break;
+    }
+    case 20: {
+      unsigned long n = strtoul(v, &end, 10);
+      bad = *end || n < 4 || n > (1ul << 22);
+      o->max_conns = (uint32_t)n;
       break;
     }
     default: return 0;
@@ -373,8 +382,11 @@ int app_net_start(app_net_t *a, const char *cmd) {
   cfg.ip6 = o->addr6;
   cfg.ip6_prefix = o->prefix6;
   cfg.ip6_gateway = o->gw6;
-  cfg.seed = o->seed;
+  /* A stack on a real network: secrets from the kernel, never from --seed (issue: a known seed
+   * gives away every ISN, SYN cookie and ephemeral port). --seed drives the impairments only. */
+  cfg.random = synack_random_os;
   cfg.name = "synack";
+  cfg.max_sockets = o->max_conns ? o->max_conns : app_default_max_conns();
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
@@ -387,7 +399,8 @@ int app_net_start(app_net_t *a, const char *cmd) {
   a->t0 = app_now();
   a->st = synack_stack_new(&cfg, a->t0);
   if (!a->st) {
-    fprintf(stderr, "synack %s: cannot create the stack (configuration rejected)\n", cmd);
+    const char *why = synack_config_problem(&cfg);
+    fprintf(stderr, "synack %s: cannot create the stack: %s\n", cmd, why ? why : "out of memory");
     return -1;
   }
   struct sigaction sa;
@@ -418,6 +431,23 @@ static void print_impair(const char *dir, const synack_impair_stats_t *s) {
           (unsigned long long)s->corrupted, (unsigned long long)s->delayed, (unsigned long long)s->dropped_full);
 }
 
+uint32_t app_default_max_conns(void) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 1024;
+  uint64_t n = (uint64_t)pages * (uint64_t)page / (512u * 1024u);
+  return n < 1024 ? 1024 : n > 65536 ? 65536 : (uint32_t)n;
+}
+
+void app_print_counters(FILE *f, const synack_stack_t *st) {
+  const synack_counters_t *c = synack_stack_counters(st);
+  for (int i = 0; i < SYNACK_CTR__COUNT; i++)
+    if (c->events[i])
+      fprintf(f, "  count %-32s %llu\n", synack_counter_name((synack_counter_t)i), (unsigned long long)c->events[i]);
+  for (int i = 0; i < SYNACK_DROP__COUNT; i++)
+    if (c->drops[i])
+      fprintf(f, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i), (unsigned long long)c->drops[i]);
+}
+
 void app_net_finish(app_net_t *a) {
   if (a->o.stats && a->loop) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
@@ -431,13 +461,7 @@ void app_net_finish(app_net_t *a) {
             (unsigned long long)s->wakeups);
     print_impair("in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
     print_impair("out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
-    if (a->st) {
-      const synack_counters_t *c = synack_stack_counters(a->st);
-      for (int i = 0; i < SYNACK_DROP__COUNT; i++)
-        if (c->drops[i])
-          fprintf(stderr, "  drop %-32s %llu\n", synack_drop_reason_desc((synack_drop_reason_t)i),
-                  (unsigned long long)c->drops[i]);
-    }
+    if (a->st) app_print_counters(stderr, a->st);
   }
   if (a->st) synack_stack_free(a->st);
   if (a->loop) synack_tap_loop_free(a->loop);

@@ -19,6 +19,7 @@ typedef struct {
   bool mac_set;
   uint32_t mtu;
   uint32_t sndbuf, rcvbuf;             /* 0 = the stack's defaults */
+  uint32_t max_conns;                  /* --max-conns: socket table size; 0 = sized from memory */
   const char *pcap;
   bool trace;
   bool quiet;
@@ -52,6 +53,12 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i);
 void app_opts_usage(FILE *f);
 /* Opens the TAP, creates the stack, installs the signal handlers. Returns 0 or prints why. */
 int app_net_start(app_net_t *a, const char *cmd);
+/* The socket-table size used when --max-conns is not given: physical memory / 512 KiB (what
+ * one connection moving data in both directions can hold in its two default rings), within
+ * 1,024..65,536. */
+uint32_t app_default_max_conns(void);
+/* Every non-zero event counter and drop reason of the stack, one per line. */
+void app_print_counters(FILE *f, const synack_stack_t *st);
 /* Prints the statistics asked for and frees everything. */
 void app_net_finish(app_net_t *a);
 /* One loop iteration (max_wait_us of sleep at most). */

@@ -39,6 +39,7 @@ typedef struct {
   uint16_t port;
   bool rst;            /* abortive close (linger 0) after the first data */
   bool table_at_exit;
+  uint32_t backlog;    /* --backlog; 0 until the stack exists = its tcp_max_backlog */
   int listeners[2];
   conn_t **conns;      /* by socket handle */
   size_t nconns_cap;
@@ -82,6 +83,7 @@ static void dump_table(serve_t *s, FILE *f) {
   fprintf(f, "serve-stats: accepted %llu requests %llu\n", (unsigned long long)s->accepted,
           (unsigned long long)s->requests);
   fprintf(f, "conn-table: %zu entries: listen %zu time-wait %zu other %zu\n", n, listen, tw, other);
+  app_print_counters(f, s->net.st);
   for (size_t i = 0; i < n; i++) {
     if (e[i].state == SYNACK_TCP_TIME_WAIT && n > 64) continue; /* the summary line counted them */
     char l[64], r[64];
@@ -299,14 +301,15 @@ static int listen_on(serve_t *s, int family) {
   ep.ip.family = (uint8_t)family;
   ep.port = s->port;
   int r = synack_bind(st, l, &ep);
-  if (r == 0) r = synack_listen(st, l, 1024);
+  if (r == 0) r = synack_listen(st, l, (int)s->backlog);
   return r < 0 ? r : l;
 }
 
 static void usage(void) {
   fprintf(stderr, "usage: synack serve --tap NAME --addr A/P [--addr6 A/P] [options] PORT (--echo | --discard | --http DIR)\n"
                   "  --rst     abort each connection (linger 0 → RST) once it has sent data\n"
-                  "  --table   print the connection table at exit (SIGUSR1 prints it any time)\n");
+                  "  --table   print the connection table at exit (SIGUSR1 prints it any time, with the counters)\n"
+                  "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n");
   app_opts_usage(stderr);
 }
 
@@ -327,6 +330,12 @@ int synack_cmd_serve(int argc, char **argv) {
       s->root = argv[++i];
     } else if (strcmp(argv[i], "--rst") == 0) s->rst = true;
     else if (strcmp(argv[i], "--table") == 0) s->table_at_exit = true;
+    else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
+      char *end;
+      long b = strtol(argv[++i], &end, 10);
+      if (*end || b < 1 || b > 1 << 20) goto bad;
+      s->backlog = (uint32_t)b;
+    }
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage();
       free(s);
@@ -347,7 +356,14 @@ int synack_cmd_serve(int argc, char **argv) {
     app_net_finish(&s->net);
     free(s);
     return 1;
-  }
+  }  const synack_config_t *cfg = synack_stack_config(s->net.st);
+  if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
+  if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
+  /* Printed even with --quiet: what the server will hold before it refuses (counted). */
+  fprintf(stderr, "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u\n",
+          cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
+          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait);
+
   s->listeners[0] = s->listeners[1] = -1;
   if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
   s->listeners[1] = listen_on(s, SYNACK_AF_INET6);

@@ -702,7 +702,7 @@ drill_status_t drill_run(const drill_script_t *s, const drill_opts_t *o, char *m
   r->cfg.ip4_prefix = 24;
   r->cfg.ip6_prefix = 64;
   r->cfg.ip6_link_local = false;
-  r->cfg.seed = 0xd5111u;
+  synack_config_deterministic(&r->cfg, 0xd5111u);
   r->cfg.name = "stack";
   if (mss > 0) r->cfg.mtu = (uint32_t)mss + (r->family == SYNACK_AF_INET6 ? 60u : 40u);
   r->cfg.trace = on_trace;

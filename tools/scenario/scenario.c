@@ -222,7 +222,7 @@ void synack_scn_config(synack_scn_t *s) {
     c->mac.b[5] = (uint8_t)(i + 1);
     c->ip4 = synack_ip4(198, 18, 0, (uint8_t)(i + 1));
     synack_ip_parse(i ? "fd00::2" : "fd00::1", &c->ip6);
-    c->seed = s->seed * 2 + (uint64_t)i + 1;
+    synack_config_deterministic(c, s->seed * 2 + (uint64_t)i + 1);
     c->trace = on_trace;
     c->trace_user = &s->node[i];
   }
@@ -289,7 +289,7 @@ void synack_scn_stop(synack_scn_t *s) {
 
 void synack_scn_reboot(synack_scn_t *s, int side, uint64_t new_seed) {
   synack_stack_free(s->st[side]);
-  s->cfg[side].seed = new_seed;
+  synack_config_deterministic(&s->cfg[side], new_seed);
   s->st[side] = synack_stack_new(&s->cfg[side], synack_sim_now(s->sim));
   s->node[side].stack = s->st[side];
   s->node[side].qlen = s->node[side].qrd = 0;

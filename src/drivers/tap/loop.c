@@ -18,6 +18,7 @@
 
 #include "synack/config.h"
 #include "synack/pcap.h"
+#include "synack/random.h"
 #include "synack/tap.h"
 
 #define MAX_WATCH 8
@@ -137,6 +138,12 @@ void synack_tap_loop_tune_config(const synack_tap_loop_t *l, synack_config_t *cf
    * checksum frame (the coalescer writes them so) and nobody reads the frames before: a capture
    * shows the stack's frames, so it wants them complete. */
   cfg->csum_offload_tx = l->coalesce && l->pcap == NULL;
+  /* A stack on a real link faces real attackers: unless the embedder brought its own source,
+   * its secrets come from the kernel, whatever seed the configuration carries. */
+  if (!cfg->random) {
+    cfg->random = synack_random_os;
+    cfg->random_user = NULL;
+  }
 }
 
 int synack_tap_loop_watch_fd(synack_tap_loop_t *l, int fd) {
@@ -269,6 +276,9 @@ static void read_all(synack_tap_loop_t *l) {
       continue;
     }
     in_frame(l, l->rbuf, (size_t)r, &meta);
+    /* Every input may produce output (an ACK, a SYN-ACK, a FIN): drain the stack's transmit
+     * ring often enough that a burst of input never overflows it and drops the answers. */
+    if ((n & 31) == 31) pump_out(l, l->st);
   }
 }
 
