@@ -9,6 +9,7 @@
 static synack_stack_t *new_stack(void) {
   synack_config_t c;
   synack_config_default(&c);
+  synack_config_deterministic(&c, 1);
   return synack_stack_new(&c, 0);
 }
 
