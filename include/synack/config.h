@@ -128,7 +128,8 @@ typedef struct {
   bool tcp_window_scaling;     /* default true */
   synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE) */
   synack_cc_algo_t tcp_cc;     /* default CUBIC (linux, freebsd presets); NEWRENO for the rfc preset */
-  bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection besides RFC 6675; default false */
+  bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection (needs SACK) instead of DupThresh; default true */
+  bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
   uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */

@@ -143,7 +143,13 @@ typedef enum {
   X(TCP_LOST_RETRANS, "lost retransmissions detected by RACK (RFC 8985)") \
   X(TCP_SACK_RECOVERIES, "fast recoveries using SACK (RFC 6675)") \
   X(TCP_DSACKS_IN, "D-SACK blocks received (RFC 2883)") \
-  X(TCP_SPURIOUS_UNDO, "recoveries undone as spurious (every retransmission D-SACKed)") \
+  X(TCP_SPURIOUS_UNDO, "congestion responses undone as spurious (D-SACK, Eifel or F-RTO)") \
+  X(TCP_UNDO_DSACK, "undos: every retransmission of the episode D-SACKed (RFC 3708)") \
+  X(TCP_UNDO_EIFEL, "undos: the ACK echoed the original's timestamp (Eifel, RFC 3522)") \
+  X(TCP_UNDO_FRTO, "undos: the timeout was spurious (F-RTO, RFC 5682)") \
+  X(TCP_SPURIOUS_RETRANS, "retransmissions the peer reported as duplicates (D-SACK)") \
+  X(TCP_TLP_RECOVERIES, "losses repaired by a tail loss probe (RFC 8985 §7.4)") \
+  X(TCP_REORDER_SEEN, "connections that saw reordering (RACK.reord)") \
   X(TCP_ECN_CE_IN, "segments received with a CE mark (RFC 3168)") \
   X(TCP_ECN_REDUCTIONS, "window reductions for an ECN-Echo (RFC 3168 §6.1.2)") \
   X(TCP_OOO_SEGS, "segments queued out of order") \

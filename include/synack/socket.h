@@ -118,6 +118,11 @@ typedef struct {
   /* Sequence state (raw values) for tools and tests. */
   uint32_t iss, irs, snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
   uint32_t ts_recent;
+  /* Loss recovery (issue 13): timeouts, tail loss probes and the losses they repaired, undone
+   * congestion responses, retransmissions the peer reported as duplicates (D-SACK), D-SACKs
+   * received, whether reordering was seen (RACK.reord) and the reordering window (µs). */
+  uint32_t rtos, tlp_probes, tlp_recoveries, undos, spurious_retrans, dsacks_in;
+  uint32_t reord_seen, reo_wnd_us;
 } synack_tcp_info_t;
 SYNACK_API int synack_tcp_info(synack_stack_t *stack, int sock, synack_tcp_info_t *out);
 

@@ -61,7 +61,8 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_window_scaling = true;
   c->tcp_ecn = SYNACK_ECN_MODE_OFF;
   c->tcp_cc = SYNACK_CC_CUBIC;
-  c->tcp_rack = false;
+  c->tcp_rack = true;
+  c->tcp_frto = true;
   c->tcp_prr = true;
   c->tcp_idle_restart = true;
   c->tcp_abc_limit = 2;

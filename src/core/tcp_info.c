@@ -39,6 +39,14 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   out->bytes_retrans = t->bytes_retrans;
   out->segs_out = t->segs_out;
   out->segs_in = t->segs_in;
+  out->rtos = t->rtos;
+  out->tlp_probes = t->tlps;
+  out->tlp_recoveries = t->tlp_recoveries;
+  out->undos = t->undos;
+  out->spurious_retrans = t->spurious_retrans;
+  out->dsacks_in = t->rec.dsacks;
+  out->reord_seen = t->rec.rack_reord ? 1u : 0u;
+  out->reo_wnd_us = synack_rack_reo_wnd(st, t);
   out->iss = t->iss.v;
   out->irs = t->irs.v;
   out->snd_una = t->snd_una.v;

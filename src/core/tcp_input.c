@@ -155,15 +155,20 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
     synack_tcp_output(st, tcb, now);
     return;
   }
-  /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3: sample the RTT unless retransmitted. */
-  /* RFC 7323 §4.1: the echoed timestamp times the SYN, bounded as on the established path
-   * (an echo more than 10 minutes old, or from the future, is no measurement); otherwise the
-   * timed SYN if it was sent once (Karn). */
-  uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
-  if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u)
-    synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
-  else if (tcb->retransmits == 0)
-    synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+  /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3 (Karn): sample the RTT only when the SYN
+   * went out once, with timestamps too: a SYN that waited for neighbour resolution leaves
+   * together with its retransmission, carrying the TSval of when it was built, and the echo
+   * would time the wait. SRTT then comes from the first clean sample on data. RFC 7323 §4.1:
+   * the echo is bounded as on the established path (more than 10 minutes old, or from the
+   * future, is no measurement). */
+  if (tcb->retransmits == 0) {
+    uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
+    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr) {
+      if (ts_ms < 600000u) synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
+    } else {
+      synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
+    }
+  }
   tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
   tcb->retransmits = tcb->backoff = 0;
   tcb->soft_error = 0;

@@ -153,6 +153,8 @@ struct synack_tcb {
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
+  /* Loss-recovery events of this connection (synack_tcp_info). */
+  uint32_t rtos, tlps, tlp_recoveries, undos, spurious_retrans, reord_seen;
 };
 
 /* ---------- listener and half-open entries (tcp_listen.c) ---------- */
@@ -513,17 +515,51 @@ void synack_rec_free(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_rack.c (RFC 8985 RACK-TLP, config tcp_rack) ---------- */
 bool synack_rack_enabled(const synack_stack_t *st, const synack_tcb_t *tcb);
-/* An ACK delivered data (acked / newly SACKed bytes): RACK.xmit_ts, end_seq, rtt. */
-void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
-                        uint32_t newly_sacked, synack_time_t now);
-/* RACK loss marking (RFC 8985 §6.2): moves tcb->rec.rack_edge (every unSACKed byte below it is
- * lost) once the reordering window after a later-sent delivery has passed, else arms the
- * reordering timer. */
+/* What an ACK delivered, as the transmit log sees it. */
+typedef struct {
+  bool orig;            /* an original transmission (never retransmitted) */
+  bool orig_before_rto; /* one sent before the RTO that F-RTO watches */
+} synack_rack_ack_t;
+/* An ACK arrived: old_una is SND.UNA before it, u its parsed SACK blocks, not yet applied to
+ * the scoreboard. Updates RACK.xmit_ts / end_seq / rtt / min_RTT / reord. */
+void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_seq_t old_una,
+                        const synack_sack_update_t *u, synack_time_t now, synack_rack_ack_t *out);
+/* RACK loss marking (RFC 8985 §6.2): marks the ranges sent before the newest delivery lost once
+ * the reordering window has passed, else arms the reordering timer. */
 void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The current reordering window (µs). */
+uint32_t synack_rack_reo_wnd(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* True when some range is marked lost and not yet retransmitted. */
+bool synack_rack_lost_any(const synack_tcb_t *tcb);
+/* UnSACKed bytes marked lost by RACK or below edge. */
+uint32_t synack_rack_lost_bytes(const synack_tcb_t *tcb, synack_seq_t edge);
+/* SetPipe from the transmit log (bytes below edge count as lost). */
+uint32_t synack_rack_pipe(const synack_tcb_t *tcb, synack_seq_t edge);
+/* NextSeg rule 1 from the log: the next lost bytes to retransmit. */
+bool synack_rack_next_lost(const synack_tcb_t *tcb, synack_seq_t edge, synack_seq_t *seq, uint32_t *len);
+/* A D-SACK arrived: the reordering window may grow (§6.2 step 4). */
+void synack_rack_dsack(synack_stack_t *st, synack_tcb_t *tcb);
+/* A recovery ended: the grown reordering window decays. */
+void synack_rack_recovery_end(synack_tcb_t *tcb);
+/* §7.4: judges a retransmitted probe from this ACK. */
+void synack_rack_tlp_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_sack_update_t *u, synack_time_t now);
 /* Arms the tail loss probe after new data or an ACK (open state only). */
 void synack_rack_arm_tlp(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* The retransmission slot fired: handles the reordering timer and the probe; true when consumed. */
 bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_undo.c (spurious retransmissions: D-SACK, Eifel, F-RTO) ---------- */
+/* A recovery episode starts (fast recovery or RTO). */
+void synack_undo_begin(synack_tcb_t *tcb);
+/* [s, e) was retransmitted during the episode. */
+void synack_undo_note_rtx(synack_tcb_t *tcb, synack_seq_t s, synack_seq_t e, synack_time_t now);
+/* A D-SACK for [ds, de) arrived. */
+void synack_undo_dsack(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t ds, synack_seq_t de, synack_time_t now);
+/* Eifel and F-RTO on an acceptable ACK (after the scoreboard was updated). */
+void synack_undo_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
+                        const synack_rack_ack_t *ra, synack_time_t now);
+/* F-RTO step 2b: bytes of new data that may go out. */
+uint32_t synack_undo_frto_allowance(const synack_tcb_t *tcb);
 
 /* ---------- tcp_persist.c (zero-window probes, RFC 9293 §3.8.6.1) ---------- */
 void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -289,8 +289,21 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   uint32_t space = p->len + (p->syn ? 1u : 0u) + (p->fin ? 1u : 0u);
   if (space == 0) return 1;
   synack_seq_t end = seq_add(p->seq, space);
+  if (synack_tcp_state_synchronized(tcb->state) && !p->syn) {
+    /* The transmit log (RACK's send times, F-RTO, undo): bounded by twice the send buffer in
+     * segments. */
+    synack_xmitlog_t *xl = &tcb->rec.xl;
+    if (!xl->limit) {
+      uint32_t segs = 2u * (tcb->sb.cap / (tcb->snd_mss ? tcb->snd_mss : 536u));
+      xl->limit = segs < 64u ? 64u : segs > 16384u ? 16384u : segs;
+    }
+    synack_xl_sent(st, xl, p->seq, end, now);
+    tcb->rec.rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
+  }
   if (seq_lt(p->seq, tcb->snd_max)) {
     uint32_t re = p->len;
+    /* A retransmission inside a recovery episode (not a tail loss probe): for the undo. */
+    if (tcb->rec.mode != SYNACK_REC_OPEN) synack_undo_note_rtx(tcb, p->seq, seq_min(end, tcb->snd_max), now);
     /* RFC 6298 §3 (Karn): a retransmitted segment gives no RTT sample. */
     if ((tcb->flags & TF_RTT_TIMING) && seq_ge(tcb->rtt_seq, p->seq) && seq_lt(tcb->rtt_seq, end))
       tcb->flags &= ~(uint32_t)TF_RTT_TIMING;

@@ -1,67 +1,142 @@
-/* RACK-TLP (RFC 8985), enabled by the tcp_rack option on connections with SACK and timestamps.
- * Its lost-retransmission rule (below) also runs on every SACK connection without it.
+/* RACK-TLP (RFC 8985), on by default (cfg.tcp_rack) on every connection with SACK, with or
+ * without timestamps.
  *
- * What is implemented, and how it differs from the RFC:
- *   - RACK.xmit_ts / RACK.rtt / RACK.end_seq come from the echoed timestamp of each ACK that
- *     delivers (cumulatively or by SACK) new data: TSecr is the send time of the segment that
- *     triggered the ACK (RFC 8985 §6.2 step 1 allows this source), with the TS clock's 1 ms
- *     resolution. There is no per-segment send-time table (bounded memory): a hole below
- *     RACK.end_seq is taken to have been sent no later than the delivered segment (true for
- *     data sent in sequence order), so it is marked lost once the reordering window has
- *     passed since that delivery was learned — at the same time as the RFC would, or later.
- *   - RACK.reo_wnd = RACK.min_RTT / 4 (at least 1 ms), not adapted by D-SACK (§6.2 step 4's
- *     adaptive multiplier is missing).
- *   - The reordering timer (§6.3) and the probe timeout (§7.2) share the retransmission slot.
- *   - TLP (§7): PTO = 2·SRTT (+200 ms when one segment is in flight), at least 10 ms, at most
- *     the RTO; the probe
- *     is one new segment when the windows allow, else the last segment sent again. At most one
- *     probe is outstanding; the RTO is re-armed after it.
- *   - Lost retransmissions in SACK recovery: when data sent after our *latest* retransmission
- *     (SACKed bytes above SND.MAX as it was at that retransmission: new data goes out in
- *     sequence order) is delivered while retransmitted bytes are still missing, those
- *     retransmissions are lost (after reo_wnd) and NextSeg sends them again. With one mark per
- *     connection instead of per-segment send times this fires later than the RFC's rule when
- *     several retransmissions were sent at different times.
- *   - Missing: TLP loss detection (§7.4, the cwnd reduction when the probe repaired a loss),
- *     reo_wnd adaptation from D-SACK, and RACK without timestamps. */
+ *   - Send times come from the transmit log (tcp_xmitlog.h): each range in flight keeps the
+ *     time of its latest transmission in microseconds, so RACK.xmit_ts is exact whatever the
+ *     options (the echoed timestamp is not needed and its 1 ms tick does not blur the order).
+ *   - RACK (§6.2): each ACK updates RACK.xmit_ts / end_seq / rtt from the most recently sent
+ *     segment it delivers (cumulatively or by SACK), skipping a retransmitted one whose ACK may
+ *     be for the original (§6.2 step 2: RTT below min_RTT, or TSecr older than the
+ *     retransmission). Every unSACKed range sent before it is lost once
+ *     xmit_ts + RACK.rtt + reo_wnd has passed; otherwise the reordering timer (§6.3) is set to
+ *     the earliest such deadline. The marks are per range (SYNACK_XL_LOST), so a lost
+ *     retransmission is found like any other loss. With RACK on, duplicate-ACK counting and
+ *     RFC 6675's DupThresh rule do not mark anything: RACK alone decides (as Linux does).
+ *   - reo_wnd (§6.2 step 4): 0 while no reordering was seen and recovery is under way or
+ *     DupThresh segments are SACKed; otherwise min(reo_mult · min_RTT / 4, SRTT). reo_mult
+ *     grows by one per round trip in which a D-SACK arrives (proof of reordering or of a
+ *     spurious retransmission) and returns to 1 after 16 recoveries without one (Linux's
+ *     TCP_RACK_RECOVERY_THRESH).
+ *   - TLP (§7): PTO = 2·SRTT, plus the worst-case delayed ACK (200 ms) when one segment is in
+ *     flight, at least 10 ms, at most the RTO; the probe is one new segment when the windows
+ *     allow, else the last segment again. At most one probe per tail; the RTO is re-armed
+ *     after it. §7.4: a probe that was a retransmission is judged by what follows: a D-SACK for
+ *     it means nothing was lost; an ACK beyond it without one means the probe repaired a loss,
+ *     and the congestion controller reduces once (counter TCP_TLP_RECOVERIES).
+ *   - With RACK off (or without SACK) only the lost-retransmission rule below runs for SACK
+ *     recovery. */
+#include "tcp_cc.h"
 #include "tcp_internal.h"
 
 #define WCDELACK_US 200000u /* RFC 8985 §7.2 WCDelAckT */
-#define TLP_MIN_US 10000u   /* a floor like Linux's: a PTO below the timer granularity of a peer is noise */
+#define TLP_MIN_US 10000u   /* a floor: a PTO below the timer granularity of a peer is noise */
+#define REO_PERSIST 16u     /* recoveries before reo_mult decays (Linux TCP_RACK_RECOVERY_THRESH) */
 
 bool synack_rack_enabled(const synack_stack_t *st, const synack_tcb_t *tcb) {
-  return st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK) && (tcb->flags & TF_TS_OK);
+  return st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK) && tcb->rec.xl.e != NULL;
 }
 
-void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
-                        uint32_t newly_sacked, synack_time_t now) {
+/* ---------- a cursor over the scoreboard for walks in increasing sequence order ---------- */
+typedef struct {
+  const synack_sackboard_t *b;
+  uint16_t k;
+} sack_cursor_t;
+
+static uint32_t sacked_in(sack_cursor_t *c, synack_seq_t a, synack_seq_t e) {
+  while (c->k < c->b->n && seq_le(synack_sack_at(c->b, c->k)->end, a)) c->k++;
+  uint32_t sum = 0;
+  for (uint16_t j = c->k; j < c->b->n; j++) {
+    const synack_sack_range_t *r = synack_sack_at(c->b, j);
+    if (!seq_lt(r->start, e)) break;
+    synack_seq_t s = seq_max(r->start, a), t = seq_min(r->end, e);
+    if (seq_lt(s, t)) sum += (uint32_t)seq_diff(t, s);
+  }
+  return sum;
+}
+
+
+/* ---------- RACK: deliveries ---------- */
+static void delivered(synack_stack_t *st, synack_tcb_t *tcb, const synack_xl_ent_t *x, synack_seq_t end,
+                      synack_time_t now, synack_rack_ack_t *out) {
   synack_sndrec_t *r = &tcb->rec;
-  if (!synack_rack_enabled(st, tcb)) return;
-  if (r->tlp_out && seq_ge(tcb->snd_una, r->tlp_high)) r->tlp_out = false; /* the probe's ACK came */
-  const synack_tcp_opts_t *o = &seg->r.opts;
-  if (!(acked || newly_sacked) || !(o->present & SYNACK_TCPOPT_HAS_TS) || !o->ts_ecr) return;
-  uint32_t ms = synack_tcp_ts_now(now, tcb->ts_offset) - o->ts_ecr;
-  if (ms >= 600000u) return;
-  /* RFC 8985 §6.2 step 2: only a delivery sent later than the current RACK.xmit_ts counts. */
-  if (r->rack_seen && (int32_t)(o->ts_ecr - r->rack_xmit_ms) < 0) return;
-  synack_seq_t end = tcb->snd_una;
-  if (newly_sacked) end = seq_max(end, synack_sack_high(&r->sb, tcb->snd_una));
-  if (r->rack_seen && (int32_t)(o->ts_ecr - r->rack_xmit_ms) == 0 && seq_le(end, r->rack_end_seq)) return;
-  if (!r->rack_seen) r->rack_edge = tcb->snd_una;
-  r->rack_xmit_ms = o->ts_ecr;
+  bool rtx = (x->flags & SYNACK_XL_RTX) != 0;
+  if (!rtx && r->frto && x->t < r->frto_at) out->orig_before_rto = true; /* RFC 5682 (tcp_undo.c) */
+  if (!rtx) out->orig = true;
+  /* §6.2 step 3: an original transmission delivered below the highest delivered byte. */
+  if (!rtx && r->rack_seen && seq_lt(end, r->rack_fack)) {
+    if (!r->rack_reord) {
+      tcb->reord_seen++;
+      synack_count(st, SYNACK_CTR_TCP_REORDER_SEEN);
+    }
+    r->rack_reord = true;
+  }
+  if (!r->rack_seen || seq_gt(end, r->rack_fack)) r->rack_fack = end;
+  uint64_t rtt = now > x->t ? now - x->t : 0;
+  if (rtt > UINT32_MAX) rtt = UINT32_MAX;
+  if (rtx) {
+    /* §6.2 step 2: the ACK may be for the original transmission when it came sooner than any
+     * round trip could. (The step's timestamp test is not used: a SACK of out-of-order data
+     * echoes the TSval of the last in-order segment, RFC 7323 §4.3, never the retransmission's,
+     * so it would reject every SACKed retransmission; Linux uses the RTT test alone too.) */
+    if (rtt < r->rack_min_rtt_us) return;
+  } else if (!r->rack_min_rtt_us || rtt < r->rack_min_rtt_us) {
+    r->rack_min_rtt_us = rtt ? (uint32_t)rtt : 1u;
+  }
+  /* §6.2 "sent after" (tcp_xmitlog.h: time, then output call, then sequence). */
+  if (r->rack_seen && !synack_xl_after(x->t, x->ord, end, r->rack_xmit, r->rack_ord, r->rack_end_seq)) return;
+  r->rack_xmit = x->t;
+  r->rack_ord = x->ord;
   r->rack_end_seq = end;
-  r->rack_rtt_us = ms ? ms * 1000u : 1000u;
-  if (!r->rack_min_rtt_us || r->rack_rtt_us < r->rack_min_rtt_us) r->rack_min_rtt_us = r->rack_rtt_us;
-  r->rack_ack_at = now;
+  r->rack_rtt_us = rtt ? (uint32_t)rtt : 1u;
   r->rack_seen = true;
 }
 
-/* Without RACK (option off, or no timestamps) only its lost-retransmission rule runs, for SACK
- * recovery: once data sent after our latest retransmission has been SACKed for a reordering
- * window (SRTT/4, at least 1 ms) while retransmitted bytes are still missing, those
- * retransmissions are lost and NextSeg sends them again, instead of waiting for the RTO (RFC
- * 6675 alone cannot see a lost retransmission). Needs no timestamps: the SACKed sequence
- * numbers above SND.MAX-at-the-retransmission say "sent later". */
+/* The entries of [a, b) holding bytes the board did not have SACKed. */
+static void walk_delivered(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t a, synack_seq_t b,
+                           synack_time_t now, synack_rack_ack_t *out) {
+  const synack_xmitlog_t *l = &tcb->rec.xl;
+  if (!seq_lt(a, b)) return;
+  for (uint32_t k = synack_xl_find(l, a); k < l->n; k++) {
+    synack_seq_t s = synack_xl_start_of(l, k);
+    if (!seq_lt(s, b)) break;
+    const synack_xl_ent_t *x = synack_xl_at(l, k);
+    synack_seq_t ps = seq_max(s, a), pe = seq_min(x->end, b);
+    if (!seq_lt(ps, pe)) continue;
+    if (synack_sack_bytes_in(&tcb->rec.sb, ps, pe) >= (uint32_t)seq_diff(pe, ps)) continue; /* SACKed before */
+    delivered(st, tcb, x, pe, now, out);
+  }
+}
+
+void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_seq_t old_una,
+                        const synack_sack_update_t *u, synack_time_t now, synack_rack_ack_t *out) {
+  synack_sndrec_t *r = &tcb->rec;
+  (void)seg;
+  if (r->tlp_out && seq_ge(tcb->snd_una, r->tlp_high)) r->tlp_out = false; /* the probe's ACK came */
+  if (!r->xl.e) return;
+  walk_delivered(st, tcb, old_una, tcb->snd_una, now, out);
+  for (uint8_t i = 0; i < u->nblk; i++) walk_delivered(st, tcb, u->blk[i].start, u->blk[i].end, now, out);
+}
+
+/* ---------- RACK: loss marking ---------- */
+uint32_t synack_rack_reo_wnd(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  const synack_sndrec_t *r = &tcb->rec;
+  (void)st;
+  if (!r->rack_reord) {
+    /* §6.2 step 4: without reordering, no wait in recovery or once DupThresh segments are
+     * SACKed. */
+    if (r->mode != SYNACK_REC_OPEN) return 0;
+    if (r->sb.bytes > (SYNACK_DUPTHRESH - 1u) * tcb->snd_mss) return 0;
+  }
+  uint64_t reo = (uint64_t)r->rack_min_rtt_us / 4u * (r->reo_mult ? r->reo_mult : 1u);
+  if (tcb->srtt_us && reo > tcb->srtt_us) reo = tcb->srtt_us;
+  return (uint32_t)reo;
+}
+
+/* Without RACK only its lost-retransmission rule runs, for SACK recovery: once data sent after
+ * our latest retransmission has been SACKed for a reordering window (SRTT/4, at least 1 ms)
+ * while retransmitted bytes are still missing, those retransmissions are lost and NextSeg sends
+ * them again, instead of waiting for the RTO (RFC 6675 alone cannot see a lost retransmission).
+ * "Sent later" is read from the SACKed sequence numbers above SND.MAX-at-the-retransmission. */
 static void lost_retransmissions(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
   synack_seq_t hs, he;
@@ -88,55 +163,139 @@ void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now
     if (tcb->flags & TF_SACK_OK) lost_retransmissions(st, tcb, now);
     return;
   }
-  if (!r->rack_seen) return;
-  if (!seq_between(r->rack_edge, tcb->snd_una, tcb->snd_max)) r->rack_edge = tcb->snd_una;
-  synack_seq_t hs, he;
-  /* Holes below RACK.end_seq not yet marked lost. */
-  bool fresh = seq_gt(r->rack_end_seq, r->rack_edge) &&
-               synack_sack_next_hole(&r->sb, r->rack_edge, r->rack_end_seq, &hs, &he);
-  /* A lost retransmission (§6.2 applied to retransmitted segments): data sent after our
-   * latest retransmission (new data is sent in sequence order, so: SACKed bytes at or above
-   * SND.MAX as it was then) was delivered while retransmitted bytes are still missing. Without
-   * per-segment send times this needs a delivery later than the *latest* retransmission. */
-  bool rtx_lost = false;
-  if (r->mode == SYNACK_REC_SACK && seq_gt(r->high_rxt, tcb->snd_una) &&
-      seq_gt(synack_sack_high(&r->sb, tcb->snd_una), r->rtx_mark) &&
-      synack_sack_next_hole(&r->sb, tcb->snd_una, r->high_rxt, &hs, &he)) {
-    rtx_lost = true;
-    if (!r->rtx_later_at) r->rtx_later_at = now;
-  }
-  if (!fresh && !rtx_lost) {
-    if (seq_gt(r->rack_end_seq, r->rack_edge)) r->rack_edge = r->rack_end_seq;
+  if (!r->rack_seen || r->mode == SYNACK_REC_RTO) return;
+  /* Nothing SACKed and nothing resent: no range can have been sent before a delivered one. */
+  if (r->sb.n == 0 && !seq_gt(r->rack_end_seq, tcb->snd_una) && r->mode == SYNACK_REC_OPEN && !r->tlp_out &&
+      !r->tlp_check)
     return;
+  uint64_t reo = synack_rack_reo_wnd(st, tcb);
+  synack_time_t next = SYNACK_TIME_NEVER;
+  synack_xmitlog_t *l = &r->xl;
+  sack_cursor_t c = { &r->sb, 0 };
+  for (uint32_t k = 0; k < l->n; k++) {
+    synack_xl_ent_t *x = synack_xl_at(l, k);
+    synack_seq_t s = synack_xl_start_of(l, k);
+    if (x->flags & SYNACK_XL_LOST) continue;
+    /* A burst sent at RACK.xmit_ts: only its part up to RACK.end_seq was sent before. */
+    synack_seq_t lim = x->end;
+    if (x->t == r->rack_xmit && x->ord == r->rack_ord) {
+      if (!seq_gt(r->rack_end_seq, s)) continue;
+      lim = seq_min(lim, r->rack_end_seq);
+    } else if (synack_xl_after(x->t, x->ord, x->end, r->rack_xmit, r->rack_ord, r->rack_end_seq)) {
+      continue;
+    }
+    if (sacked_in(&c, s, lim) >= (uint32_t)seq_diff(lim, s)) continue;
+    /* §6.2 step 5: lost when xmit_ts + RACK.rtt + reo_wnd <= now. */
+    synack_time_t due = x->t + r->rack_rtt_us + reo;
+    if (due <= now) {
+      if (seq_lt(lim, x->end)) {
+        /* Mark only the part sent before; the rest is its own entry (when the table has room). */
+        (void)synack_xl_split(st, l, k, lim);
+        x = synack_xl_at(l, k);
+      }
+      if (x->flags & SYNACK_XL_RTX) synack_count(st, SYNACK_CTR_TCP_LOST_RETRANS);
+      x->flags |= SYNACK_XL_LOST | SYNACK_XL_MARKED;
+    } else if (due < next) {
+      next = due;
+    }
   }
-  /* RFC 8985 §6.2 step 4-5: lost when xmit_ts + RACK.rtt + reo_wnd <= now; with the hole's
-   * send time bounded by RACK.xmit_ts that is the delivery time plus reo_wnd. */
-  uint32_t reo = r->rack_min_rtt_us / 4;
-  if (tcb->srtt_us && reo > tcb->srtt_us) reo = tcb->srtt_us;
-  if (reo < 1000u) reo = 1000u;
-  synack_time_t due = r->rack_ack_at + reo;
-  if (rtx_lost && (!fresh || r->rtx_later_at + reo < due)) due = r->rtx_later_at + reo;
-  if (now < due) {
-    r->reo_at = due; /* §6.3: the reordering timer */
-    synack_tcp_rtx_sync(st, tcb);
-    return;
-  }
-  if (now >= r->rack_ack_at + reo && seq_gt(r->rack_end_seq, r->rack_edge)) r->rack_edge = r->rack_end_seq;
-  if (rtx_lost && now >= r->rtx_later_at + reo) {
-    r->high_rxt = tcb->snd_una; /* NextSeg rule 1 sends them again */
-    r->rtx_later_at = 0;
-    synack_count(st, SYNACK_CTR_TCP_LOST_RETRANS);
-  } else if (rtx_lost) {
-    r->reo_at = r->rtx_later_at + reo;
-    synack_tcp_rtx_sync(st, tcb);
-  }
-  if (fresh && now < r->rack_ack_at + reo) {
-    synack_time_t t = r->rack_ack_at + reo;
-    if (!r->reo_at || t < r->reo_at) r->reo_at = t;
+  if (next != SYNACK_TIME_NEVER) {
+    r->reo_at = next; /* §6.3: the reordering timer */
     synack_tcp_rtx_sync(st, tcb);
   }
 }
 
+bool synack_rack_lost_any(const synack_tcb_t *tcb) {
+  const synack_xmitlog_t *l = &tcb->rec.xl;
+  for (uint32_t k = 0; k < l->n; k++)
+    if (synack_xl_at(l, k)->flags & SYNACK_XL_LOST) return true;
+  return false;
+}
+
+/* Walks the log with the scoreboard: per range its unSACKed bytes and how many are lost. */
+static uint64_t walk_pipe(const synack_tcb_t *tcb, synack_seq_t edge, uint64_t *lost) {
+  const synack_sndrec_t *r = &tcb->rec;
+  const synack_xmitlog_t *l = &r->xl;
+  sack_cursor_t c = { &r->sb, 0 };
+  uint64_t pipe = 0;
+  for (uint32_t k = 0; k < l->n; k++) {
+    const synack_xl_ent_t *x = synack_xl_at(l, k);
+    synack_seq_t a = synack_xl_start_of(l, k), b = x->end;
+    synack_seq_t e1 = seq_gt(edge, a) ? seq_min(edge, b) : a;
+    uint32_t s1 = sacked_in(&c, a, e1), s2 = sacked_in(&c, e1, b);
+    uint32_t below = (uint32_t)seq_diff(e1, a) - s1, above = (uint32_t)seq_diff(b, e1) - s2;
+    uint32_t uns = below + above;
+    if (!(x->flags & SYNACK_XL_MARKED)) pipe += above;
+    *lost += (x->flags & SYNACK_XL_MARKED) ? uns : below;
+    if ((x->flags & SYNACK_XL_RTX) && !(x->flags & SYNACK_XL_LOST)) pipe += uns;
+  }
+  return pipe;
+}
+
+uint32_t synack_rack_pipe(const synack_tcb_t *tcb, synack_seq_t edge) {
+  /* RFC 6675 SetPipe per range: an unSACKed byte counts once unless it is lost (below the RTO
+   * edge or marked by RACK), once more while a retransmission of it is in flight. */
+  uint64_t lost = 0, pipe = walk_pipe(tcb, edge, &lost);
+  return pipe > UINT32_MAX ? UINT32_MAX : (uint32_t)pipe;
+}
+
+uint32_t synack_rack_lost_bytes(const synack_tcb_t *tcb, synack_seq_t edge) {
+  uint64_t lost = 0;
+  (void)walk_pipe(tcb, edge, &lost);
+  return lost > UINT32_MAX ? UINT32_MAX : (uint32_t)lost;
+}
+
+bool synack_rack_next_lost(const synack_tcb_t *tcb, synack_seq_t edge, synack_seq_t *seq, uint32_t *len) {
+  /* NextSeg rule 1 with RACK: the lowest unSACKed byte of a range marked lost, or below the RTO
+   * edge and not yet retransmitted (above HighRxt). */
+  const synack_sndrec_t *r = &tcb->rec;
+  const synack_xmitlog_t *l = &r->xl;
+  synack_seq_t from = seq_max(r->high_rxt, tcb->snd_una);
+  for (uint32_t k = 0; k < l->n; k++) {
+    const synack_xl_ent_t *x = synack_xl_at(l, k);
+    synack_seq_t a = synack_xl_start_of(l, k), b = x->end;
+    if (!(x->flags & SYNACK_XL_LOST)) {
+      if (!seq_lt(from, edge)) continue;
+      a = seq_max(a, from);
+      b = seq_min(b, edge);
+    }
+    synack_seq_t hs, he;
+    if (seq_lt(a, b) && synack_sack_next_hole(&r->sb, a, b, &hs, &he)) {
+      uint32_t n = (uint32_t)seq_diff(he, hs);
+      *seq = hs;
+      *len = n < tcb->snd_mss ? n : tcb->snd_mss;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* ---------- reordering window adaptation ---------- */
+void synack_rack_dsack(synack_stack_t *st, synack_tcb_t *tcb) {
+  synack_sndrec_t *r = &tcb->rec;
+  /* A D-SACK shows a retransmission was not needed (or the network duplicated a segment):
+   * either way a reordering window is worth having, so RACK.reord is set as the step 3 test
+   * would for a late original (the original here was retransmitted, which step 3 excludes). */
+  if (!r->rack_reord) {
+    tcb->reord_seen++;
+    synack_count(st, SYNACK_CTR_TCP_REORDER_SEEN);
+  }
+  r->rack_reord = true;
+  /* §6.2 step 4: one step per round trip with a D-SACK; the larger window persists for
+   * REO_PERSIST recoveries. */
+  if (r->dsack_round_set && seq_lt(tcb->snd_una, r->dsack_round)) return;
+  if (r->reo_mult < 255) r->reo_mult = (uint8_t)((r->reo_mult ? r->reo_mult : 1u) + 1u);
+  r->dsack_round = tcb->snd_max;
+  r->dsack_round_set = true;
+  r->reo_persist = REO_PERSIST;
+}
+
+void synack_rack_recovery_end(synack_tcb_t *tcb) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (r->reo_persist && --r->reo_persist == 0) r->reo_mult = 1;
+}
+
+/* ---------- TLP ---------- */
 void synack_rack_arm_tlp(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
   if (!synack_rack_enabled(st, tcb) || r->mode != SYNACK_REC_OPEN || r->tlp_out || r->persist) return;
@@ -160,14 +319,41 @@ static void send_probe(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   r->tlp_force = true;
   synack_tcp_output(st, tcb, now);
   r->tlp_force = false;
+  r->tlp_check = false;
   if (seq_eq(tcb->snd_max, max0) && seq_gt(tcb->snd_max, tcb->snd_una)) {
-    /* ...else the last segment sent, again. */
+    /* ...else the last segment sent, again (not part of an undo episode: §7.4 judges it). */
     uint32_t flight = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
     uint32_t len = flight < tcb->snd_mss ? flight : tcb->snd_mss;
-    (void)synack_tcp_send_at(st, tcb, seq_sub(tcb->snd_max, len), len, now); /* not part of an undo episode */
+    synack_seq_t s = seq_sub(tcb->snd_max, len);
+    if (synack_tcp_send_at(st, tcb, s, len, now) > 0) {
+      r->tlp_check = true;
+      r->tlp_start = s;
+    }
   }
   r->tlp_out = true;
   r->tlp_high = tcb->snd_max;
+  tcb->tlps++;
+}
+
+void synack_rack_tlp_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_sack_update_t *u, synack_time_t now) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (!r->tlp_check) return;
+  /* §7.4.2: a D-SACK for the probe: the original arrived too, nothing was lost. */
+  if (u->dsack && seq_lt(u->dsack_start, r->tlp_high) && seq_gt(u->dsack_end, r->tlp_start)) {
+    r->tlp_check = false;
+    return;
+  }
+  /* An ACK beyond the probe without that D-SACK: the probe repaired a loss; reduce once. */
+  if (seq_gt(tcb->snd_una, r->tlp_high)) {
+    r->tlp_check = false;
+    tcb->tlp_recoveries++;
+    synack_count(st, SYNACK_CTR_TCP_TLP_RECOVERIES);
+    synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, "tail loss probe repaired a loss: window reduced");
+    if (tcb->cc) {
+      synack_tcp_cc_congestion(st, tcb, now);
+      synack_tcp_cc_recovery_end(st, tcb, now);
+    }
+  }
 }
 
 bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {

@@ -33,26 +33,28 @@ static void cc_recovery_end(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t
   if (tcb->ssthresh_bytes != UINT32_MAX) tcb->cwnd_bytes = tcb->ssthresh_bytes;
 }
 
-static void cc_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  if (tcb->cc) synack_tcp_cc_undo(st, tcb, now);
-}
-
 /* ---------- state ---------- */
 
 bool synack_rec_in_fast_recovery(const synack_tcb_t *tcb) {
   return tcb->rec.mode == SYNACK_REC_SACK || tcb->rec.mode == SYNACK_REC_NEWRENO;
 }
 
+/* RACK (tcp_rack.c) decides what is lost when it runs: then only the RTO's edge counts here and
+ * the per-range marks of the transmit log do the rest. */
+static bool rack_on(const synack_tcb_t *tcb) {
+  return tcb->rec.rack && tcb->rec.xl.e != NULL;
+}
+
 static synack_seq_t lost_edge(const synack_tcb_t *tcb) {
   const synack_sndrec_t *r = &tcb->rec;
-  synack_seq_t e = synack_sack_lost_edge(&r->sb, tcb->snd_una, tcb->snd_mss);
-  /* Other edges count only inside SND.UNA..SND.MAX (sequence comparisons wrap). */
+  synack_seq_t e = rack_on(tcb) ? tcb->snd_una : synack_sack_lost_edge(&r->sb, tcb->snd_una, tcb->snd_mss);
+  /* The RTO's edge counts only inside SND.UNA..SND.MAX (sequence comparisons wrap). */
   if (r->mode == SYNACK_REC_RTO && seq_between(r->lost_edge, e, tcb->snd_max)) e = r->lost_edge;
-  if (r->rack_seen && seq_between(r->rack_edge, e, tcb->snd_max)) e = r->rack_edge; /* RFC 8985 */
   return e;
 }
 
 uint32_t synack_rec_pipe(const synack_tcb_t *tcb) {
+  if (rack_on(tcb)) return synack_rack_pipe(tcb, lost_edge(tcb));
   return synack_sack_pipe(&tcb->rec.sb, tcb->snd_una, tcb->snd_max, lost_edge(tcb), tcb->rec.high_rxt);
 }
 
@@ -80,6 +82,7 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
     break;
   }
   case SYNACK_REC_RTO:
+    if (r->frto == 2) return synack_undo_frto_allowance(tcb); /* RFC 5682 step 2b */
     /* Go-back-N after the RTO: what was resent so far, less what the peer SACKed. */
     used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una) -
            synack_sack_bytes_in(&r->sb, tcb->snd_una, tcb->snd_nxt);
@@ -94,9 +97,10 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
    * retransmit the first unacknowledged segment. */
   r->recover = tcb->snd_max;
   r->recover_set = true;
-  r->ep_retrans = r->ep_dsacked = 0;
+  synack_undo_begin(tcb);
   r->high_rxt = tcb->snd_una;
   r->rescue_set = false;
+  r->tlp_check = false; /* the recovery's own reduction covers a loss the probe repaired */
   cc_congestion(st, tcb, now);
   if (tcb->flags & TF_SACK_OK) {
     r->mode = SYNACK_REC_SACK;
@@ -118,7 +122,9 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
   synack_count(st, SYNACK_CTR_TCP_FAST_RETRANS);
   if (r->mode == SYNACK_REC_SACK) synack_count(st, SYNACK_CTR_TCP_SACK_RECOVERIES);
   synack_tcp_trace_note(st, tcb->sock, &tcb->node.t,
-                        r->mode == SYNACK_REC_SACK ? "fast retransmit (RFC 6675)" : "fast retransmit (RFC 6582)");
+                        r->mode != SYNACK_REC_SACK ? "fast retransmit (RFC 6582)"
+                        : r->rack               ? "fast retransmit (RACK, RFC 8985)"
+                                                : "fast retransmit (RFC 6675)");
 }
 
 /* RFC 6937 §3, on every ACK during SACK recovery: how much may be sent for the data this ACK
@@ -151,18 +157,9 @@ static void exit_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
   r->inflate = 0;
   r->rtx_first = false;
   r->dupacks = 0;
+  r->frto = 0;
+  synack_rack_recovery_end(tcb);
   if (fast) cc_recovery_end(st, tcb, now);
-}
-
-static void maybe_undo(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  synack_sndrec_t *r = &tcb->rec;
-  /* Every retransmission of the episode came back as a duplicate: the reduction was spurious. */
-  if (r->ep_retrans > 0 && r->ep_dsacked >= r->ep_retrans && r->mode == SYNACK_REC_OPEN) {
-    r->ep_retrans = r->ep_dsacked = 0;
-    synack_count(st, SYNACK_CTR_TCP_SPURIOUS_UNDO);
-    synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, "spurious recovery (D-SACK): undo");
-    cc_undo(st, tcb, now);
-  }
 }
 
 /* The first SACK blocks: the scoreboard moves from its few inline ranges to a table of
@@ -183,6 +180,7 @@ static void attach_table(synack_stack_t *st, synack_tcb_t *tcb) {
 
 void synack_rec_free(synack_stack_t *st, synack_tcb_t *tcb) {
   uint16_t cap = tcb->rec.sb.cap;
+  synack_xl_free(st, &tcb->rec.xl);
   synack_sack_range_t *t = synack_sack_detach(&tcb->rec.sb);
   if (!t) return;
   size_t sz = (size_t)cap * sizeof *t;
@@ -197,18 +195,27 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   synack_sack_update_t u = { 0 };
   if (sack && !r->sb.ext) attach_table(st, tcb);
   uint32_t sacked_before = r->sb.bytes;
-  if (acked) synack_sack_advance(&r->sb, tcb->snd_una);
+  r->rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
+  if (sack) synack_sack_parse(seg->r.opts.sack, seg->r.opts.sack_count, tcb->snd_una, tcb->snd_max, &u);
+  /* RACK reads the send times of what this ACK delivered before the board and the log move. */
+  synack_rack_ack_t ra = { false, false };
+  synack_rack_on_ack(st, tcb, seg, seq_sub(tcb->snd_una, acked), &u, now, &ra);
+  if (acked) {
+    synack_sack_advance(&r->sb, tcb->snd_una);
+    synack_xl_ack(&r->xl, tcb->snd_una);
+  }
   if (sack) {
-    synack_sack_update(&r->sb, seg->r.opts.sack, seg->r.opts.sack_count, tcb->snd_una, tcb->snd_max, &u);
+    synack_sack_apply(&r->sb, &u);
     if (u.dsack) {
       r->dsacks++;
       synack_count(st, SYNACK_CTR_TCP_DSACKS_IN);
-      /* RFC 2883 §5: a duplicate of data we retransmitted in this episode. */
-      if (r->recover_set && r->ep_retrans > 0 && seq_lt(u.dsack_start, r->recover)) r->ep_dsacked++;
+      synack_rack_dsack(st, tcb); /* RFC 8985 §6.2 step 4 */
+      /* RFC 2883 §5 / RFC 3708: a duplicate of data we retransmitted in this episode. */
+      synack_undo_dsack(st, tcb, u.dsack_start, u.dsack_end, now);
     }
   }
-
-  synack_rack_on_ack(st, tcb, seg, acked, u.newly_sacked, now);
+  synack_rack_tlp_ack(st, tcb, &u, now);
+  synack_undo_on_ack(st, tcb, seg, acked, &ra, now);
   synack_rack_detect(st, tcb, now);
   /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed bytes (bytes SACKed
    * before and now cumulatively acknowledged count once). */
@@ -249,13 +256,11 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
       }
       break;
     }
-    maybe_undo(st, tcb, now);
     synack_rec_loss_check(st, tcb, now); /* RACK may have marked a hole lost */
     synack_rack_arm_tlp(st, tcb, now);
     return;
   }
 
-  maybe_undo(st, tcb, now);
   /* No cumulative progress: a duplicate ACK? Not while probing a zero window: the answers to
    * window probes repeat the same ACK by design. */
   if (!seq_gt(tcb->snd_max, tcb->snd_una) || tcb->rec.persist || tcb->snd_wnd == 0) return;
@@ -283,6 +288,12 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     break;
   }
   if (r->dupacks < 255) r->dupacks++;
+  if (rack_on(tcb)) {
+    /* RACK decides (RFC 8985 §6.2); DupAcks only drive limited transmit. */
+    synack_rec_loss_check(st, tcb, now);
+    if (r->mode == SYNACK_REC_SACK && r->prr) prr_on_ack(tcb, delivered);
+    return;
+  }
   bool lost = (tcb->flags & TF_SACK_OK) && seq_gt(lost_edge(tcb), tcb->snd_una);
   if (r->dupacks < SYNACK_DUPTHRESH && !lost) return; /* RFC 3042 limited transmit meanwhile */
   /* RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again for the same window of data. */
@@ -294,15 +305,14 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
 void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
   if (r->mode != SYNACK_REC_OPEN || !seq_gt(tcb->snd_max, tcb->snd_una)) return;
-  if (!seq_gt(lost_edge(tcb), tcb->snd_una)) return;
+  if (!seq_gt(lost_edge(tcb), tcb->snd_una) && !(rack_on(tcb) && synack_rack_lost_any(tcb))) return;
   if (r->recover_set && seq_lt(tcb->snd_una, r->recover)) return;
   enter_fast_recovery(st, tcb, now);
 }
 
 void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
-  (void)st;
-  (void)now;
+  bool fast = synack_rec_in_fast_recovery(tcb);
   /* RFC 6675 §5.1: leave fast recovery, RecoveryPoint = HighData, HighRxt = HighACK; keep the
    * scoreboard so SACKed data is not sent again. A second timeout in a row forgets it: the
    * receiver may have reneged (RFC 2018 §8). */
@@ -316,7 +326,11 @@ void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   r->inflate = 0;
   r->dupacks = 0;
   r->rtx_first = false;
-  r->ep_retrans = r->ep_dsacked = 0;
+  r->tlp_check = false;
+  if (tcb->backoff <= 1) synack_undo_begin(tcb);
+  /* RFC 5682: F-RTO on a first timeout outside fast recovery (st->cfg.tcp_frto). */
+  r->frto = st->cfg.tcp_frto && tcb->backoff <= 1 && !fast ? 1 : 0;
+  r->frto_at = now;
 }
 
 /* Sends a retransmission at seq; counts it for the episode. */
@@ -328,7 +342,6 @@ static int rtx_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint3
      * ACK could return whenever RTO < SACK detection time + RTT (an RTO close to the RTT, as
      * with a stable path beyond 200 ms): a spurious timeout in the middle of fast recovery. */
     if (seq_eq(seq, tcb->snd_una)) synack_tcp_rtx_arm(st, tcb, now);
-    tcb->rec.ep_retrans++;
     tcb->rec.rtx_mark = tcb->snd_max; /* new data is sent in sequence order: above = later */
     tcb->rec.rtx_later_at = 0;
     (void)now;
@@ -338,6 +351,20 @@ static int rtx_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint3
 
 int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
+  if (r->rtx_first && rack_on(tcb) && r->mode == SYNACK_REC_SACK) {
+    /* RFC 6675 §5 step 4.3 with RACK's marks: the first lost segment, whatever the window says. */
+    synack_seq_t ls;
+    uint32_t ll;
+    r->rtx_first = false;
+    if (synack_rack_next_lost(tcb, lost_edge(tcb), &ls, &ll)) {
+      int n = rtx_at(st, tcb, ls, ll, now);
+      if (n < 0) {
+        r->rtx_first = true;
+        return -1;
+      }
+      if (n > 0 && seq_lt(r->high_rxt, seq_add(ls, (uint32_t)n))) r->high_rxt = seq_add(ls, (uint32_t)n);
+    }
+  }
   if (r->rtx_first) {
     /* RFC 6675 §5 step 4.3 / RFC 6582 step 2 and 5: the first unacknowledged segment, whatever
      * the window says. */
@@ -351,20 +378,27 @@ int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
   for (int guard = 0; guard < 1 << 16; guard++) {
     if (synack_rec_allowance(tcb) < tcb->snd_mss) break;
     synack_seq_t edge = lost_edge(tcb), hs, he;
-    synack_seq_t from = seq_max(r->high_rxt, tcb->snd_una);
-    if (!synack_sack_next_hole(&r->sb, from, edge, &hs, &he)) break;
-    uint32_t len = (uint32_t)seq_diff(he, hs);
+    uint32_t len;
+    if (rack_on(tcb)) {
+      if (!synack_rack_next_lost(tcb, edge, &hs, &len)) break;
+    } else {
+      synack_seq_t from = seq_max(r->high_rxt, tcb->snd_una);
+      if (!synack_sack_next_hole(&r->sb, from, edge, &hs, &he)) break;
+      len = (uint32_t)seq_diff(he, hs);
+    }
     int n = rtx_at(st, tcb, hs, len < tcb->snd_mss ? len : tcb->snd_mss, now);
     if (n < 0) return -1;
     if (n == 0) break;
-    r->high_rxt = seq_add(hs, (uint32_t)n);
+    if (seq_lt(r->high_rxt, seq_add(hs, (uint32_t)n))) r->high_rxt = seq_add(hs, (uint32_t)n);
   }
   return 0;
 }
 
 int synack_rec_output_post(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
-  if (r->mode != SYNACK_REC_SACK) return 0;
+  /* With RACK only what it marked lost is resent: rules 3 and 4 would resend bytes merely
+   * reordered, and the tail loss probe does the rescue's job. */
+  if (r->mode != SYNACK_REC_SACK || rack_on(tcb)) return 0;
   for (int guard = 0; guard < 1 << 16; guard++) {
     if (synack_rec_allowance(tcb) < tcb->snd_mss) return 0;
     synack_seq_t hs, he, from = seq_max(r->high_rxt, tcb->snd_una);
@@ -408,7 +442,9 @@ void synack_rec_info(const synack_tcb_t *tcb, uint32_t *sacked, uint32_t *lost, 
   *sacked = (r->sb.bytes + mss - 1) / mss;
   synack_seq_t edge = lost_edge(tcb);
   uint32_t lb = 0;
-  if (seq_gt(edge, tcb->snd_una)) {
+  if (rack_on(tcb)) {
+    lb = synack_rack_lost_bytes(tcb, edge);
+  } else if (seq_gt(edge, tcb->snd_una)) {
     synack_seq_t e = seq_min(edge, tcb->snd_max);
     lb = (uint32_t)seq_diff(e, tcb->snd_una) - synack_sack_bytes_in(&r->sb, tcb->snd_una, e);
   }

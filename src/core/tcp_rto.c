@@ -123,6 +123,7 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
     return;
   }
   synack_count(st, SYNACK_CTR_TCP_RTO_EXPIRED);
+  tcb->rtos++;
   if (tcb->retransmits == 0) tcb->rtx_start = now;
   bool user_expired = tcb->user_timeout_ms &&
                       now - tcb->rtx_start >= (synack_time_t)tcb->user_timeout_ms * 1000u;

@@ -158,8 +158,8 @@ uint32_t synack_sack_pipe(const synack_sackboard_t *b, synack_seq_t una, synack_
   return pipe;
 }
 
-void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
-                        synack_seq_t snd_max, synack_sack_update_t *out) {
+void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack, synack_seq_t snd_max,
+                       synack_sack_update_t *out) {
   memset(out, 0, sizeof *out);
   if (n > 4) n = 4;
   for (uint8_t i = 0; i < n; i++) {
@@ -189,6 +189,18 @@ void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, u
       }
       l = ack;
     }
-    out->newly_sacked += synack_sack_add(b, l, r);
+    out->blk[out->nblk].start = l;
+    out->blk[out->nblk].end = r;
+    out->nblk++;
   }
+}
+
+void synack_sack_apply(synack_sackboard_t *b, synack_sack_update_t *u) {
+  for (uint8_t i = 0; i < u->nblk; i++) u->newly_sacked += synack_sack_add(b, u->blk[i].start, u->blk[i].end);
+}
+
+void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
+                        synack_seq_t snd_max, synack_sack_update_t *out) {
+  synack_sack_parse(blk, n, ack, snd_max, out);
+  synack_sack_apply(b, out);
 }

@@ -23,6 +23,7 @@
 
 #include "seq.h"
 #include "synack/wire.h"
+#include "tcp_xmitlog.h"
 
 #define SYNACK_SACK_INLINE 4 /* ranges inside the TCB, before (or without) an attached table */
 #define SYNACK_DUPTHRESH 3 /* RFC 5681 §3.2 / RFC 6675 §2 */
@@ -68,19 +69,39 @@ typedef struct {
    * (pipe + sndcnt at that ACK: sending sndcnt bytes brings pipe up to it). */
   uint32_t prr_delivered, prr_out, prr_recover_fs, prr_wnd;
   bool prr;                /* this recovery uses PRR (cfg.tcp_prr at its start) */
-  /* RACK-TLP (RFC 8985, tcp_rack.c); needs timestamps (the echoed TSval is the send time). */
-  uint32_t rack_xmit_ms;      /* RACK.xmit_ts (TS clock, ms) of the most recently delivered segment */
+  bool rack;               /* RACK decides losses (cfg.tcp_rack and SACK in use) */
+  /* RACK-TLP (RFC 8985, tcp_rack.c): send times come from the transmit log, not timestamps. */
+  synack_xmitlog_t xl;
+  synack_time_t rack_xmit;    /* RACK.xmit_ts of the most recently sent delivered segment */
+  uint32_t rack_ord;          /* its transmission number (ties in time, tcp_xmitlog.h) */
   synack_seq_t rack_end_seq;  /* RACK.end_seq */
+  synack_seq_t rack_fack;     /* RACK.fack: highest delivered end */
   uint32_t rack_rtt_us;       /* RACK.rtt */
   uint32_t rack_min_rtt_us;   /* RACK.min_RTT */
-  synack_time_t rack_ack_at;  /* when that delivery was learned */
   bool rack_seen;
-  synack_seq_t rack_edge;     /* RACK marked every unSACKed byte below this lost */
-  synack_seq_t rtx_mark;      /* SND.MAX when the latest retransmission (explicit seq) was sent */
-  synack_time_t rtx_later_at; /* when data sent after it was first seen delivered (0: not yet) */
+  bool rack_reord;            /* RACK.reord: reordering was seen (§6.2 step 3) */
+  uint8_t reo_mult;           /* RACK.reo_wnd_mult (§6.2 step 4), 1 when idle */
+  uint8_t reo_persist;        /* recoveries left before reo_mult returns to 1 */
+  bool dsack_round_set;
+  synack_seq_t dsack_round;   /* reo_mult grows at most once per round trip: until SND.UNA passes this */
+  synack_seq_t rtx_mark;      /* RACK off: SND.MAX when the latest retransmission (explicit seq) was sent */
+  synack_time_t rtx_later_at; /* RACK off: when data sent after it was first seen delivered (0: not yet) */
   bool tlp_out;               /* a tail loss probe is outstanding */
   bool tlp_force;             /* the probe may send one segment beyond cwnd */
+  bool tlp_check;             /* §7.4: the probe was a retransmission whose fate is not known yet */
+  synack_seq_t tlp_start;     /* first byte of that probe */
   synack_seq_t tlp_high;      /* TLP.end_seq: SND.MAX when the probe was sent */
+  /* Spurious-retransmission detection and undo (tcp_undo.c). */
+#define SYNACK_UNDO_RANGES 8
+  synack_sack_range_t undo_rtx[SYNACK_UNDO_RANGES]; /* retransmissions of the episode not D-SACKed yet */
+  uint8_t undo_n;
+  bool undo_overflow;         /* more retransmissions than fit: no D-SACK undo for this episode */
+  bool eifel;                 /* RFC 3522: the first ACK after the first retransmission is to come */
+  uint32_t rtx_tsval;         /* RetransmitTS: TSval of the episode's first retransmission */
+  synack_seq_t eifel_seq;     /* where that retransmission started */
+  uint8_t frto;               /* RFC 5682: 0 off, 1 after the RTO retransmission, 2 after new data */
+  synack_time_t frto_at;      /* when the RTO fired */
+  synack_seq_t frto_high;     /* SND.MAX when step 2 sent new data */
   /* The retransmission-timer slot carries three deadlines (0 = none): RTO, RACK reordering
    * timer, TLP probe timeout; the wheel timer is set to the earliest. */
   synack_time_t rto_at, reo_at, tlp_at;
@@ -126,10 +147,17 @@ typedef struct {
   bool dsack;            /* the first block was a D-SACK (RFC 2883) */
   synack_seq_t dsack_start, dsack_end;
   uint32_t invalid;      /* blocks ignored (outside SND.UNA..SND.MAX or malformed) */
+  uint8_t nblk;          /* the valid SACK blocks (not the D-SACK), clipped to the ACK */
+  synack_sack_range_t blk[4];
 } synack_sack_update_t;
 /* RFC 2018 / RFC 2883: validates the blocks of an ACK against [ack, snd_max] and applies them.
  * A first block below the cumulative ACK or inside the second block is a D-SACK: recorded in
  * the result, never added to the scoreboard. */
+/* The same validation without touching the board (newly_sacked stays 0); synack_sack_apply then
+ * adds the blocks. */
+void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack, synack_seq_t snd_max,
+                       synack_sack_update_t *out);
+void synack_sack_apply(synack_sackboard_t *b, synack_sack_update_t *u);
 void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
                         synack_seq_t snd_max, synack_sack_update_t *out);
 

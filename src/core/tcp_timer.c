@@ -113,6 +113,9 @@ static void trace_timer(synack_stack_t *st, const synack_timer_t *t) {
     const synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_rtx);
     n = &tcb->node, sock = tcb->sock;
     name = tcb->snd_wnd == 0 && tcb->state == SYNACK_TCP_ESTABLISHED ? "persist" : "retransmission";
+    /* The slot also carries RACK's two timers (tcp_rack.c): name the one that is due. */
+    if (tcb->rec.reo_at && tcb->rec.reo_at == t->expiry) name = "rack-reordering";
+    else if (tcb->rec.tlp_at && tcb->rec.tlp_at == t->expiry) name = "tail-loss-probe";
     break;
   }
   case SYNACK_TK_TCP_DELACK: {

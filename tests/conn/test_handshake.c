@@ -326,6 +326,34 @@ static void synack_retries_exhausted(void) {
 
 /* RFC 7323 §4.1: a passive open with timestamps takes its first RTT sample from the TSecr of
  * the ACK that completes the handshake: 100 ms here (SRTT = R, RTTVAR = R/2, RFC 6298 §2.2). */
+/* Karn (RFC 6298 §3) on the active side, with timestamps: the SYN went out twice (the first
+ * copy waited, as for ARP, and the SYN-ACK echoes its TSval of 0 s): no RTT sample from the
+ * handshake (it would read the 1 s wait), SRTT from the first data ACKed 10 ms later. */
+static void active_open_karn_retransmitted_syn(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  uint32_t first_tsval = fx->last_tsval;
+  fx_expect(fx, FX_S, 0, 0, .t = SYNACK_SEC(1));
+  fx_inject(fx, ((synack_time_t)1000500u), FX_SA, 0, 1,
+            .opt = { .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7, .tsval = 5, .tsecr = first_tsval });
+  fx->ts_on = true;
+  fx_expect(fx, FX_A, 1, 1, .t = ((synack_time_t)1000500u));
+  CHECK_EQ_U(fx_sock_state(fx, s), SYNACK_TCP_ESTABLISHED);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 0);
+  CHECK_EQ_U(i.total_retrans, 1);
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = ((synack_time_t)1000500u));
+  fx_inject(fx, ((synack_time_t)1010500u), FX_A, 1, 101);
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 10000);
+  CHECK_EQ_U(i.rttvar_us, 5000);
+  fx_free(fx);
+}
+
 static void passive_open_ts_rtt_sample(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
   REQUIRE(fx);
@@ -343,8 +371,9 @@ static void passive_open_ts_rtt_sample(void) {
   CHECK_EQ_U(i.rttvar_us, 50000);
   fx_free(fx);
 
-  /* After a retransmission too: the echo names the copy that arrived (the 1 s one), so the
-   * sample is 50 ms, where Karn's rule leaves a connection without timestamps with none. */
+  /* After a retransmission, no sample even with timestamps (Karn, RFC 6298 §3): a SYN-ACK held
+   * for neighbour resolution leaves with its retransmission and its TSval dates from when it
+   * was built. SRTT comes from the first clean sample: 100 bytes ACKed 30 ms later. */
   fx = fx_new(SYNACK_AF_INET, NULL);
   REQUIRE(fx);
   fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
@@ -354,8 +383,14 @@ static void passive_open_ts_rtt_sample(void) {
   s = synack_accept(fx->st, fx->listener, &rem);
   REQUIRE(s >= 0);
   i = fx_info(fx, s);
-  CHECK_EQ_U(i.rtt_us, 50000);
-  CHECK_EQ_U(i.rttvar_us, 25000);
+  CHECK_EQ_U(i.rtt_us, 0);
+  CHECK_EQ_U(i.rttvar_us, 0);
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_MS(1050));
+  fx_inject(fx, SYNACK_MS(1080), FX_A, 1, 101);
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 30000);
+  CHECK_EQ_U(i.rttvar_us, 15000);
   fx_free(fx);
 
   /* Without timestamps the retransmitted SYN-ACK gives no sample (RFC 6298 §3, Karn). */
@@ -756,5 +791,5 @@ TH_MAIN(TH_CASE(active_open_v4), TH_CASE(active_open_v6), TH_CASE(passive_open_v
         TH_CASE(old_dup_syn_at_listener), TH_CASE(closed_port_resets), TH_CASE(closed_port_resets_v6),
         TH_CASE(synack_timer_meets_dup_syn), TH_CASE(dup_syn_meets_synack_timer), TH_CASE(dup_syn_restarts_synack_backoff),
         TH_CASE(dup_syn_guard_5ms),
-        TH_CASE(dup_syn_after_retries_exhausted), TH_CASE(passive_open_ts_rtt_sample), TH_CASE(noopt_active_v4),
+        TH_CASE(dup_syn_after_retries_exhausted), TH_CASE(passive_open_ts_rtt_sample), TH_CASE(active_open_karn_retransmitted_syn), TH_CASE(noopt_active_v4),
         TH_CASE(noopt_active_v6), TH_CASE(noopt_passive_v4), TH_CASE(noopt_passive_v6))

@@ -25,13 +25,19 @@ static int open_rack(fx_t *fx) {
   return s;
 }
 
+/* RFC 8985 §7.2 with more than one segment in flight: max(2 SRTT, the 10 ms floor). */
+static synack_time_t pto_of(const synack_tcp_info_t *ti) {
+  synack_time_t p = 2 * (synack_time_t)ti->rtt_us;
+  return p > SYNACK_MS(10) ? p : SYNACK_MS(10);
+}
+
 static void tail_loss_probe(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  synack_time_t pto = pto_of(&ti);
   CHECK(pto < ti.rto_us);
   fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
   for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
@@ -53,7 +59,7 @@ static void probe_with_new_data(void) {
   REQUIRE(s >= 0);
   /* 12 segments, cwnd 10: two wait; the probe sends one of them beyond cwnd. */
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = 2 * (synack_time_t)ti.rtt_us > SYNACK_MS(10) ? 2 * (synack_time_t)ti.rtt_us : SYNACK_MS(10);
+  synack_time_t pto = pto_of(&ti);
   fx_check_rc(fx_send(fx, s, 12 * M, 100), 12 * M);
   for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
   fx_expect_none(fx);
@@ -70,9 +76,9 @@ static void rack_time_based_loss_marking(void) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  /* The SACK below comes 2 ms after the send: RACK.min_RTT = 2 ms, reo_wnd = 0.5 ms, raised to
-   * the 1 ms floor (the timestamp clock's tick). */
-  const synack_time_t reo = 1000;
+  /* The SACK below comes 2 ms after the send: RACK.min_RTT = 2 ms (send times from the
+   * transmit log, in microseconds: no timestamp tick), reo_wnd = min_RTT / 4 = 0.5 ms. */
+  const synack_time_t reo = 500;
   fx_advance(fx, SYNACK_MS(60));
   fx_check_rc(fx_send(fx, s, 4 * M, 100), 4 * M);
   for (int i = 0; i < 4; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
@@ -123,16 +129,51 @@ static void rack_lost_retransmission(void) {
   fx_expect(fx, FX_A, 101 + 13 * M, 1, .len = M, .t = SYNACK_MS(85));
   fx_expect(fx, FX_A, 101 + 14 * M, 1, .len = M, .t = SYNACK_MS(85));
   fx_expect_none(fx);
-  /* 10..12 SACKed, the ACK echoing segment 12 (sent at 80 ms, after the retransmission):
-   * RACK.min_RTT = 10 ms, the reordering window 2.5 ms; meanwhile pipe lets 15..17 go. */
+  /* 10..12 SACKed: segment 12 was sent at 80 ms, after the retransmission (72 ms), and is
+   * delivered at 90 ms: the retransmission is lost once 72 ms + RACK.rtt (10 ms) + reo_wnd has
+   * passed, and reo_wnd is 0 in recovery while no reordering was seen (RFC 8985 §6.2 step 4):
+   * segment 0 goes a third time at once, first, then pipe lets 15..17 go. */
   sack_upto(fx, SYNACK_MS(90), 13, ts80);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(90));
   for (int i = 15; i <= 17; i++) fx_expect(fx, FX_A, 101 + (uint32_t)i * M, 1, .len = M, .t = SYNACK_MS(90));
-  fx_expect_none_until(fx, SYNACK_MS(90) + 2499);
-  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(90) + 2500);
   fx_expect_none(fx);
   CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_LOST_RETRANS], 1);
   fx_free(fx);
 }
 
+/* RFC 8985 §7.4: the probe was a retransmission of the last segment. When the ACK that covers
+ * it carries no D-SACK and a later ACK goes beyond it, the probe repaired a loss: the window is
+ * reduced once. With a D-SACK for the probe, the original had arrived: nothing is reduced. */
+static void tlp_loss_detection(bool dsack) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  synack_time_t pto = pto_of(&ti);
+  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
+  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
+  synack_time_t tp = SYNACK_MS(50) + pto;
+  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = tp);
+  if (dsack)
+    fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M, .nsack = 1, .sack = { { 101 + 2 * M, 101 + 3 * M } });
+  else
+    fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M);
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 0xffffffffu); /* not yet: the ACK only reaches the probe */
+  fx_check_rc(fx_send(fx, s, 100, 100 + 3 * M), 100);
+  fx_expect(fx, FX_PA, 101 + 3 * M, 1, .len = 100, .t = tp + SYNACK_MS(1));
+  fx_inject(fx, tp + SYNACK_MS(2), FX_A, 1, 101 + 3 * M + 100);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_RECOVERIES], dsack ? 0 : 1);
+  CHECK_EQ_U(ti.tlp_recoveries, dsack ? 0 : 1);
+  CHECK_EQ_U(ti.tlp_probes, 1);
+  if (dsack) CHECK_EQ_U(ti.snd_ssthresh, 0xffffffffu);
+  else CHECK(ti.snd_ssthresh != 0xffffffffu);
+  fx_free(fx);
+}
+
+static void tlp_repaired_loss_reduces(void) { tlp_loss_detection(false); }
+static void tlp_dsacked_probe_keeps_window(void) { tlp_loss_detection(true); }
+
 TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
-        TH_CASE(rack_lost_retransmission))
+        TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window))

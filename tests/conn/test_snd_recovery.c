@@ -1,7 +1,9 @@
 /* Sender loss recovery with exact segments: fast retransmit on the third duplicate ACK (not the
  * second), limited transmit (RFC 3042), NewReno partial ACKs (RFC 6582), RFC 6675 SACK recovery
  * retransmitting every hole within one round trip under the pipe limit, and an RTO that never
- * resends SACKed data. NewReno congestion control, MSS 1460, initial window 10 segments. */
+ * resends SACKed data. NewReno congestion control, MSS 1460, initial window 10 segments.
+ * RACK-TLP (on by default) is off here: these are the exact segments of the RFC 6675 / RFC 6582
+ * rules, which still run with tcp_rack = false; RACK's own are in test_snd_rack.c. */
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -10,6 +12,7 @@
 
 static void cfg_hook(synack_config_t *c) {
   c->tcp_cc = SYNACK_CC_NEWRENO;
+  c->tcp_rack = false;
 }
 
 /* An established passive connection; SACK-permitted on the peer's SYN when sack. */
@@ -377,7 +380,7 @@ static void sack_fast_retransmit_ipv6(void) {
 }
 
 static void cfg_prr_iw20(synack_config_t *c) {
-  c->tcp_cc = SYNACK_CC_NEWRENO;
+  cfg_hook(c);
   c->tcp_initial_cwnd_segs = 20;
 }
 

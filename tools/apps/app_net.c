@@ -513,11 +513,18 @@ void app_summary(app_net_t *a, const char *what, uint64_t bytes, synack_time_t s
   synack_tcp_info_t ti;
   memset(&ti, 0, sizeof ti);
   bool have = sock >= 0 && synack_tcp_info(a->st, sock, &ti) == 0;
-  if (have)
-    fprintf(stderr, "%s: %llu bytes (%s) in %.3f s, %.1f Mbit/s, %u retransmissions (%llu bytes), rtt %.2f ms\n",
+  if (have) {
+    /* Segments and bytes retransmitted, and what caused them (issue 13); an RTT only when a
+     * sample was taken (Karn: none from a handshake whose SYN was retransmitted). */
+    char rtt[32];
+    if (ti.rtt_us) snprintf(rtt, sizeof rtt, "%.2f ms", ti.rtt_us / 1000.0);
+    else snprintf(rtt, sizeof rtt, "not measured");
+    fprintf(stderr,
+            "%s: %llu bytes (%s) in %.3f s, %.1f Mbit/s, retransmitted %u segments (%llu bytes): %u timeouts, "
+            "%u tail loss probes, %u spurious (%u undone), rtt %s\n",
             what, (unsigned long long)bytes, b, secs, (double)bytes * 8.0 / secs / 1e6, ti.total_retrans,
-            (unsigned long long)ti.bytes_retrans, ti.rtt_us / 1000.0);
-  else
+            (unsigned long long)ti.bytes_retrans, ti.rtos, ti.tlp_probes, ti.spurious_retrans, ti.undos, rtt);
+  } else
     fprintf(stderr, "%s: %llu bytes (%s) in %.3f s, %.1f Mbit/s\n", what, (unsigned long long)bytes, b, secs,
             (double)bytes * 8.0 / secs / 1e6);
 }

@@ -43,7 +43,7 @@ static void on_obs(void *user, const synack_sim_obs_t *o) {
       }
     }
     unsigned how = 0;
-    if (s->node[dir].cur_timer) how |= SYNACK_LSEG_TIMER;
+    if (s->node[dir].cur_timer) how |= SYNACK_LSEG_TIMER | s->node[dir].cur_kind;
     if (s->injecting) how |= SYNACK_LSEG_INJECTED;
     s->cur_seg = s->lad.segments + s->lad.muted_segments + 1; /* for the fault rules that run next */
     long idx = synack_ladder_seg(&s->lad, o->now, dir, &d.tcp, how);
@@ -123,6 +123,11 @@ static void on_trace(void *user, const synack_trace_event_t *ev) {
     }
     if (!ep_is(&ev->remote, &s->ip[1 - side])) return;
     synack_ladder_state(&s->lad, ev->now, side, ev->old_state, ev->new_state, ev->reason);
+  } else if (ev->kind == SYNACK_TRACE_TIMER) {
+    /* RACK's timers share the retransmission slot; the ladder names them (tcp_timer.c). */
+    n->timer_kind = 0;
+    if (ev->reason && strcmp(ev->reason, "tail-loss-probe") == 0) n->timer_kind = SYNACK_LSEG_TLP;
+    if (ev->reason && strcmp(ev->reason, "rack-reordering") == 0) n->timer_kind = SYNACK_LSEG_REO;
   } else if (ev->kind == SYNACK_TRACE_NOTE) {
     if (!s->lad.muted && ep_is(&ev->remote, &s->ip[1 - side]))
       synack_ladder_note(&s->lad, ev->now, side, "%s: %s", side ? "server" : "client", ev->reason);
@@ -150,7 +155,7 @@ static void q_drain(synack_scn_node_t *n, synack_time_t now, bool timer) {
       n->q = p;
       n->qcap = nc;
     }
-    n->q[n->qlen] = timer;
+    n->q[n->qlen] = timer ? (uint8_t)(0x80u | n->timer_kind) : 0;
     n->q[n->qlen + 1] = (uint8_t)(f.len >> 8);
     n->q[n->qlen + 2] = (uint8_t)f.len;
     memcpy(n->q + n->qlen + 3, f.data, f.len);
@@ -186,7 +191,8 @@ static bool node_poll(void *ctx, synack_time_t now, synack_frame_t *out) {
     return synack_stack_poll_tx(n->stack, now, out);
   }
   size_t l0 = ((size_t)n->q[n->qrd + 1] << 8) | n->q[n->qrd + 2];
-  n->cur_timer = n->q[n->qrd] == 1;
+  n->cur_timer = n->q[n->qrd] != 0;
+  n->cur_kind = (uint8_t)(n->q[n->qrd] & 0x7fu);
   out->data = n->q + n->qrd + 3;
   out->len = l0;
   n->lent = true;
@@ -199,6 +205,7 @@ static void node_timers(void *ctx, synack_time_t now) {
   synack_scn_node_t *n = ctx;
   /* Frames already waiting go first, untagged; then whatever the timers produce. */
   q_drain(n, now, false);
+  n->timer_kind = 0;
   synack_stack_handle_timers(n->stack, now);
   q_drain(n, now, true);
 }

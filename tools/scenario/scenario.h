@@ -75,6 +75,7 @@ typedef struct {
   uint8_t *q;
   size_t qlen, qcap, qrd;
   bool lent, cur_timer;
+  uint8_t timer_kind, cur_kind; /* which timer of the retransmission slot ran: SYNACK_LSEG_* bits */
 } synack_scn_node_t;
 
 struct synack_scn {

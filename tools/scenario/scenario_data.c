@@ -72,10 +72,14 @@ static void send_bulk(synack_scn_t *s, synack_time_t now) {
   if (c) synack_scn_send(s, 0, (int)(c - s->conn[0]), (size_t)s->user);
 }
 
-/* The client sends `bytes` to the server at 0.1 s; data segments nth..nth+count-1 are lost. */
-static int loss_world(synack_scn_t *s, bool sack, uint32_t bytes, uint32_t nth, uint32_t count) {
+/* The client sends `bytes` to the server at 0.1 s; data segments nth..nth+count-1 are lost.
+ * RACK-TLP (RFC 8985) as configured by default unless rack_off. */
+static int loss_world_rack(synack_scn_t *s, bool sack, bool rack_off, uint32_t bytes, uint32_t nth, uint32_t count) {
   synack_scn_config(s);
-  for (int i = 0; i < 2; i++) s->cfg[i].tcp_sack = sack;
+  for (int i = 0; i < 2; i++) {
+    s->cfg[i].tcp_sack = sack;
+    if (rack_off) s->cfg[i].tcp_rack = false;
+  }
   if (synack_scn_world(s)) return -1;
   synack_scn_drop(s, 0, 0, 0, 1, nth, count);
   s->user = (void *)(uintptr_t)bytes;
@@ -84,6 +88,10 @@ static int loss_world(synack_scn_t *s, bool sack, uint32_t bytes, uint32_t nth, 
   synack_scn_run_until(s, SYNACK_SEC(5));
   s->user = NULL;
   return 0;
+}
+
+static int loss_world(synack_scn_t *s, bool sack, uint32_t bytes, uint32_t nth, uint32_t count) {
+  return loss_world_rack(s, sack, false, bytes, nth, count);
 }
 
 /* The data segment that was the nth sent, and how its sequence number fared. */
@@ -168,8 +176,10 @@ static int burst_loss(synack_scn_t *s) {
 }
 
 static int rto_tail_loss(synack_scn_t *s) {
-  /* 5 segments; the last two are lost: nothing follows them, so no duplicate ACK can tell. */
-  if (loss_world(s, true, 5u * 1448u, 4, 2)) return -1;
+  /* 5 segments; the last two are lost: nothing follows them, so no duplicate ACK can tell.
+   * RACK-TLP off (tcp_rack = false): the story of a sender without a tail loss probe; see
+   * tlp-tail-loss for the default. */
+  if (loss_world_rack(s, true, true, 5u * 1448u, 4, 2)) return -1;
   fate_t f = fate(s, 4);
   SCN_EXPECT(s, f.lost && f.lost->lost, "the 4th data segment is lost (and the 5th)");
   SCN_EXPECT(s, f.first_rtx && f.first_rtx->by_timer, "only the retransmission timer can repair a tail loss");
@@ -184,11 +194,39 @@ static int rto_tail_loss(synack_scn_t *s) {
   return 0;
 }
 
+static int tlp_tail_loss(synack_scn_t *s) {
+  /* The same tail loss with RACK-TLP on (the default): a probe after two round trips instead
+   * of the RTO, its SACK shows the hole, RACK repairs it. */
+  if (loss_world(s, true, 5u * 1448u, 4, 2)) return -1;
+  fate_t f4 = fate(s, 4), f5 = fate(s, 5);
+  SCN_EXPECT(s, f4.lost && f4.lost->lost && f5.lost && f5.lost->lost, "the 4th and 5th data segments are lost");
+  const synack_lev_t *probe = f5.first_rtx;
+  SCN_EXPECT(s, probe && probe->by_timer && (probe->timer_kind & SYNACK_LSEG_TLP),
+             "the tail loss probe timer (PTO = 2 SRTT) resends the last segment");
+  uint64_t tlps = synack_stack_counters(s->st[0])->events[SYNACK_CTR_TCP_TLP_PROBES];
+  SCN_EXPECT(s, tlps == 1, "one probe (got %llu)", (unsigned long long)tlps);
+  SCN_EXPECT(s, f4.copies == 1 && f4.first_rtx && !f4.first_rtx->by_timer,
+             "the 4th segment is resent once, on the ACK of the probe (its SACK block shows the hole)");
+  SCN_EXPECT(s, f5.copies == 1, "the probe is the only copy of the 5th (got %zu)", f5.copies);
+  uint64_t rtos = synack_stack_counters(s->st[0])->events[SYNACK_CTR_TCP_RTO_EXPIRED];
+  SCN_EXPECT(s, rtos == 0, "no retransmission timeout at all (got %llu)", (unsigned long long)rtos);
+  if (probe)
+    synack_ladder_explain_after(&s->lad, probe,
+                                "tail loss probe (RFC 8985 §7): no ACK for 2 SRTT; the last segment again, to draw a SACK");
+  if (f4.first_rtx)
+    synack_ladder_explain_after(&s->lad, f4.first_rtx,
+                                "RACK: the probe was delivered, the 4th segment sent before it was not: lost, resent now");
+  expect_delivered(s, 5u * 1448u);
+  return 0;
+}
+
 const synack_scn_def_t synack_scn_data_defs[] = {
     {"keepalive-dead-peer", "the client vanishes; the server's keepalive probes find out and give up", keepalive_dead_peer},
     {"sack-one-loss", "one data segment lost, SACK on: repaired once by fast retransmit", sack_one_loss},
     {"nosack-one-loss", "one data segment lost, SACK off: three duplicate ACKs", nosack_one_loss},
     {"burst-loss", "four data segments lost in a row, SACK on", burst_loss},
-    {"rto-tail-loss", "the last two segments lost: only the retransmission timer can tell", rto_tail_loss},
+    {"rto-tail-loss", "the last two segments lost, RACK-TLP off: only the retransmission timer can tell", rto_tail_loss},
+    {"tlp-tail-loss", "the last two segments lost, RACK-TLP on: a tail loss probe repairs them before the RTO",
+     tlp_tail_loss},
 };
 const size_t synack_scn_data_count = sizeof synack_scn_data_defs / sizeof synack_scn_data_defs[0];

@@ -79,6 +79,8 @@ static void timer_text(const synack_ladder_t *l, const synack_lev_t *e, char *bu
   else if (e->flags & SYNACK_TCP_SYN) what = "SYN-ACK retransmission timer";
   else if (e->probe) what = "keepalive timer (idle: probe the peer)";
   else if (e->flags & SYNACK_TCP_RST) what = "timer";
+  else if (e->timer_kind & SYNACK_LSEG_TLP) what = "tail loss probe timer (RFC 8985 PTO)";
+  else if (e->timer_kind & SYNACK_LSEG_REO) what = "RACK reordering timer (RFC 8985)";
   else if (e->retrans) what = "retransmission timer (RTO)";
   else if (e->len == 0 && !(e->flags & SYNACK_TCP_FIN)) what = "delayed-ACK timer";
   else what = "timer";
@@ -164,6 +166,7 @@ long synack_ladder_seg(synack_ladder_t *l, synack_time_t t, int side, const syna
   x.dupack = dupack;
   x.injected = injected;
   x.by_timer = (how & SYNACK_LSEG_TIMER) != 0;
+  x.timer_kind = (uint8_t)(how & (SYNACK_LSEG_TLP | SYNACK_LSEG_REO));
   if (tcp->opts.present & SYNACK_TCPOPT_HAS_SACK) {
     x.nsack = tcp->opts.sack_count > 4 ? 4 : tcp->opts.sack_count;
     uint32_t base = l->have_isn[o] ? l->isn[o] : 0;

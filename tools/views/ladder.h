@@ -39,6 +39,7 @@ typedef struct {
   uint32_t segno;         /* 1-based number among the segments seen (muted ones count too): the
                              handle faults use; gaps where the producer muted the ladder */
   bool lost, retrans, by_timer, injected, probe, dupack;
+  uint8_t timer_kind; /* SYNACK_LSEG_TLP / SYNACK_LSEG_REO when by_timer */
   int conn;               /* incarnation number (each new SYN from the left starts one) */
   /* each end's state after the event (-1 unknown) */
   int st[2];
@@ -75,6 +76,8 @@ void synack_ladder_free(synack_ladder_t *l);
  * how: SYNACK_LSEG_* bits. A segment sent by a timer gets a TIMER line naming the timer. */
 #define SYNACK_LSEG_TIMER 0x1    /* emitted while the sender's timers ran */
 #define SYNACK_LSEG_INJECTED 0x2 /* put on the wire by the scenario (attacker, old duplicate) */
+#define SYNACK_LSEG_TLP 0x4      /* the timer was RACK-TLP's probe timeout (RFC 8985 §7) */
+#define SYNACK_LSEG_REO 0x8      /* the timer was RACK's reordering timer (RFC 8985 §6.3) */
 long synack_ladder_seg(synack_ladder_t *l, synack_time_t t, int side, const synack_tcp_repr_t *tcp, unsigned how);
 /* The segment idx arrived at t; the receiver's state after processing it is the current one. */
 void synack_ladder_arrive(synack_ladder_t *l, long idx, synack_time_t t);
