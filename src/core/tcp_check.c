@@ -79,7 +79,12 @@ synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, 
  * not part of an ACK loop (two stacks answering each other's pure ACKs), and its sender needs
  * the duplicate ACK or D-SACK. *last_ms holds the time of the last answer plus one (0 = never). */
 static bool oow_allowed(const synack_stack_t *st, const uint32_t *last_ms, const synack_seg_t *seg, synack_time_t now) {
-  if (seg && seg->seg_len > 0 && !(seg->flags & SYNACK_TCP_SYN)) return true;
+  /* Linux's tcp_oow_rate_limited: a segment carrying data (not a SYN) is no part of an ACK
+   * loop, and a peer retransmitting data we already hold needs its duplicate ACK (D-SACK).
+   * A bare FIN is limited: the one FIN that needs an answer, the peer's retransmitted FIN in
+   * TIME-WAIT, is recognised and answered before this check (synack_tcp_fin_again), and
+   * a blind attacker must not get one ACK per forged FIN. */
+  if (seg && seg->len > 0 && !(seg->flags & SYNACK_TCP_SYN)) return true;
   uint32_t ms = (uint32_t)(now / 1000u) + 1u;
   return !*last_ms || ms - *last_ms >= st->cfg.tcp_invalid_ratelimit_ms;
 }
@@ -121,6 +126,6 @@ bool synack_tcp_answer_allowed(synack_stack_t *st, synack_check_t verdict, uint3
     synack_count(st, SYNACK_CTR_TCP_INVALID_ACKS_SKIPPED);
     return false;
   }
-  if (!seg || seg->seg_len == 0 || (seg->flags & SYNACK_TCP_SYN)) oow_sent(last_ms, now);
+  if (!seg || seg->len == 0 || (seg->flags & SYNACK_TCP_SYN)) oow_sent(last_ms, now);
   return true;
 }

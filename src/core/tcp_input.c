@@ -160,14 +160,13 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
    * together with its retransmission, carrying the TSval of when it was built, and the echo
    * would time the wait. SRTT then comes from the first clean sample on data. RFC 7323 §4.1:
    * the echo is bounded as on the established path (more than 10 minutes old, or from the
-   * future, is no measurement). */
+   * future, is no measurement: the SYN, sent once, is timed instead). */
   if (tcb->retransmits == 0) {
     uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
-    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr) {
-      if (ts_ms < 600000u) synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
-    } else {
+    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u)
+      synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
+    else
       synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
-    }
   }
   tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
   tcb->retransmits = tcb->backoff = 0;
