@@ -11,27 +11,13 @@ fails=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-# run EXPECTED_STATUS ARGS...: runs the CLI, checks its exit status, keeps the output in $out
-run() {
-  local want=$1; shift
-  "$CLI" drill "$@" >"$out" 2>&1
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAILED: synack drill $* exited $got, expected $want"; cat "$out"; fails=$((fails + 1))
-  fi
-}
+. "$SYNACK_SOURCE_DIR/tests/cli/drill_lib.sh" # run, has
 # last2 A B: the output's last two lines are exactly A and B
 last2() {
   local got
   got=$(tail -n 2 "$out")
   if [ "$got" != "$1"$'\n'"$2" ]; then
     echo "FAILED: last lines are:"; echo "$got"; echo "expected:"; echo "$1"; echo "$2"; fails=$((fails + 1))
-  fi
-}
-# has TEXT: the last output must contain TEXT (fixed string)
-has() {
-  if ! grep -qF -- "$1" "$out"; then
-    echo "FAILED: output lacks: $1"; cat "$out"; fails=$((fails + 1))
   fi
 }
 

@@ -20,19 +20,7 @@ out=$(mktemp)
 bad=$(mktemp -d)
 trap 'rm -rf "$out" "$bad"' EXIT
 
-run() {
-  local want=$1; shift
-  "$CLI" drill "$@" >"$out" 2>&1
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAILED: synack drill $* exited $got, expected $want"; cat "$out"; fails=$((fails + 1))
-  fi
-}
-has() {
-  if ! grep -qF -- "$1" "$out"; then
-    echo "FAILED: output lacks: $1"; cat "$out"; fails=$((fails + 1))
-  fi
-}
+. "$SYNACK_SOURCE_DIR/tests/cli/drill_lib.sh" # run, has
 
 # 1. scripts written for Linux pass against it; several at once, each in its own namespace.
 #    The wall clock on a loaded machine: a wider tolerance than the scripts' own.

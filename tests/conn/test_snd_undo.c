@@ -28,6 +28,13 @@ static int open_conn(fx_t *fx, bool ts) {
   return s;
 }
 
+/* At 60 ms the application writes `total` bytes; the first `n` full segments of `mss` leave at
+ * once (the initial window), each checked exactly. */
+static void send_flight(fx_t *fx, int s, uint32_t total, int n, uint32_t mss) {
+  fx_check_rc(fx_send(fx, s, total, 100), total);
+  for (int i = 0; i < n; i++) fx_expect(fx, FX_A, 101 + (uint32_t)i * mss, 1, .len = mss, .t = SYNACK_MS(60));
+}
+
 static uint64_t ctr(fx_t *fx, synack_counter_t c) { return synack_stack_counters(fx->st)->events[c]; }
 
 /* Segment 0 of 10 is only delayed: three later segments are SACKed, RACK marks it lost and it
@@ -40,8 +47,7 @@ static void dsack_undoes_fast_recovery(void) {
   REQUIRE(s >= 0);
   fx_advance(fx, SYNACK_MS(60));
   synack_tcp_info_t before = fx_info(fx, s);
-  fx_check_rc(fx_send(fx, s, 10 * MTS, 100), 10 * MTS);
-  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * MTS, 1, .len = MTS, .t = SYNACK_MS(60));
+  send_flight(fx, s, 10 * MTS, 10, MTS);
   fx_inject(fx, SYNACK_MS(70), FX_A, 1, 101, .nsack = 1, .sack = { { 101 + MTS, 101 + 4 * MTS } });
   fx_expect(fx, FX_A, 101, 1, .len = MTS, .t = SYNACK_MS(70));
   fx_expect_none(fx);
@@ -64,8 +70,7 @@ static void network_duplicate_dsack_is_not_a_dupack(void) {
   int s = open_conn(fx, true);
   REQUIRE(s >= 0);
   fx_advance(fx, SYNACK_MS(60));
-  fx_check_rc(fx_send(fx, s, 6 * MTS, 100), 6 * MTS);
-  for (int i = 0; i < 6; i++) fx_expect(fx, FX_A, 101 + i * MTS, 1, .len = MTS, .t = SYNACK_MS(60));
+  send_flight(fx, s, 6 * MTS, 6, MTS);
   fx_inject(fx, SYNACK_MS(61), FX_A, 1, 101 + 2 * MTS);
   for (int k = 0; k < 3; k++)
     fx_inject(fx, SYNACK_MS(62 + k), FX_A, 1, 101 + 2 * MTS, .nsack = 1, .sack = { { 101, 101 + MTS } });
@@ -88,8 +93,7 @@ static void eifel_undoes_a_spurious_timeout(void) {
   REQUIRE(s >= 0);
   fx_advance(fx, SYNACK_MS(60));
   synack_tcp_info_t before = fx_info(fx, s);
-  fx_check_rc(fx_send(fx, s, 4 * MTS, 100), 4 * MTS);
-  for (int i = 0; i < 4; i++) fx_expect(fx, FX_A, 101 + i * MTS, 1, .len = MTS, .t = SYNACK_MS(60));
+  send_flight(fx, s, 4 * MTS, 4, MTS);
   uint32_t ts60 = fx->last_tsval;
   synack_time_t rto = SYNACK_MS(60) + before.rto_us;
   fx_expect(fx, FX_A, 101, 1, .len = MTS, .t = rto);
@@ -115,8 +119,7 @@ static void eifel_undoes_a_spurious_timeout(void) {
 static synack_time_t frto_steps_1_2(fx_t *fx, int s, synack_tcp_info_t *before) {
   fx_advance(fx, SYNACK_MS(60));
   *before = fx_info(fx, s);
-  fx_check_rc(fx_send(fx, s, 12 * MNO, 100), 12 * MNO);
-  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * MNO, 1, .len = MNO, .t = SYNACK_MS(60));
+  send_flight(fx, s, 12 * MNO, 10, MNO);
   synack_time_t rto = SYNACK_MS(60) + before->rto_us;
   fx_expect(fx, FX_A, 101, 1, .len = MNO, .t = rto);
   fx_inject(fx, rto + SYNACK_MS(5), FX_A, 1, 101 + MNO);
