@@ -54,6 +54,12 @@ static void oow_answers_rate_limited(void) {
   fx_expect(fx, FX_A, 1, 1, .t = t0 + SYNACK_MS(510));
   fx_inject(fx, t0 + SYNACK_MS(520), FX_PA, 1 + 5000000, 1, .len = 10);
   fx_expect(fx, FX_A, 1, 1, .t = t0 + SYNACK_MS(520));
+  /* A bare FIN is not: forged FINs out of the window get one answer per period. */
+  fx_inject(fx, t0 + SYNACK_MS(1100), FX_FA, 1 + 5000000, 1);
+  fx_expect(fx, FX_A, 1, 1, .t = t0 + SYNACK_MS(1100));
+  fx_inject(fx, t0 + SYNACK_MS(1110), FX_FA, 1 + 6000000, 1);
+  fx_inject(fx, t0 + SYNACK_MS(1120), FX_FA, 1 + 7000000, 1);
+  fx_expect_none(fx);
   fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
   fx_free(fx);
 }
