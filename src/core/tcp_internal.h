@@ -503,8 +503,10 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb);
 void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, uint32_t acked,
                        uint32_t prev_wnd, uint32_t rtt_us, synack_time_t now);
 void synack_rec_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
-/* Enters fast recovery when the first unacknowledged byte is lost (SACK / RACK), outside one. */
-void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* Enters fast recovery when the first unacknowledged byte is lost (SACK / RACK), outside one;
+ * delivered is what the triggering ACK delivered (RFC 6937 DeliveredData; the RACK timer,
+ * with no ACK, passes one SMSS). */
+void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, uint32_t delivered, synack_time_t now);
 /* Output hooks: retransmissions before new data (first segment, NextSeg rule 1) and after it
  * (rules 3 and 4). Return -1 when the transmit ring is full. */
 int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

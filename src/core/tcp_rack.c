@@ -361,7 +361,11 @@ bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   if (r->reo_at && now >= r->reo_at) {
     r->reo_at = 0;
     synack_rack_detect(st, tcb, now);
-    synack_rec_loss_check(st, tcb, now);
+    /* RFC 6937 on a timer: no ACK, so no DeliveredData; one segment's worth, as Linux's RACK
+     * timeout does, so the fast retransmission is followed by one more segment whose delivery
+     * lets RACK judge the retransmission (if it alone were in flight and lost, only the RTO
+     * could find that: the deliveries that armed this timer were counted before recovery). */
+    synack_rec_loss_check(st, tcb, tcb->snd_mss, now);
     synack_tcp_output(st, tcb, now);
     synack_tcp_rtx_sync(st, tcb);
     return true;

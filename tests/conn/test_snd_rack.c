@@ -91,6 +91,13 @@ static void rack_time_based_loss_marking(void) {
   fx_free(fx);
 }
 
+/* At 60 ms 20 segments are queued; cwnd (10) lets 0..9 go at once. */
+static void send_twenty_at_60ms(fx_t *fx, int s) {
+  fx_advance(fx, SYNACK_MS(60));
+  fx_check_rc(fx_send(fx, s, 20 * M, 100), 20 * M);
+  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
+}
+
 /* A SACK for 1..k-1 (segments after 0, the lost one) with an explicit TSecr: the TSval of the
  * transmission that triggered this ACK. */
 static void sack_upto(fx_t *fx, synack_time_t t, uint32_t k, uint32_t ecr) {
@@ -107,9 +114,7 @@ static void rack_lost_retransmission(void) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  fx_advance(fx, SYNACK_MS(60));
-  fx_check_rc(fx_send(fx, s, 20 * M, 100), 20 * M);
-  for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(60));
+  send_twenty_at_60ms(fx, s);
   uint32_t ts60 = fx->last_tsval;
   /* 1, 2, 3 SACKed: limited transmit sends 10 and 11, the third duplicate starts recovery:
    * 0 again (cwnd = 12 / 2 = 6 segments). */
@@ -175,5 +180,56 @@ static void tlp_loss_detection(bool dsack) {
 static void tlp_repaired_loss_reduces(void) { tlp_loss_detection(false); }
 static void tlp_dsacked_probe_keeps_window(void) { tlp_loss_detection(true); }
 
+/* RFC 6937 §3: the ACK that makes RACK start recovery counts for PRR. Segments 0..9 are out,
+ * ten more wait; the ACK at 62 ms acknowledges 0 and SACKs 2..9: RACK marks 1 lost at once
+ * (reo_wnd 0: more than DupThresh - 1 segments SACKed, no reordering seen) and recovery starts
+ * on this cumulative ACK with pipe 0. Its DeliveredData (9 segments) lets PRR-SSRB fill pipe up
+ * to ssthresh (NewReno: FlightSize 9 segments / 2 = 6516 bytes): the retransmission and three
+ * new segments. Counted only from the next ACK (the old code), the window stayed at the pipe
+ * of the start, 0: the retransmission went out alone. */
+static void prr_counts_the_ack_that_starts_recovery(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  send_twenty_at_60ms(fx, s);
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, SEG(1) + 100, .nsack = 1, .sack = { { SEG(2) + 100, SEG(10) + 100 } });
+  fx_expect(fx, FX_A, SEG(1) + 100, 1, .len = M, .t = SYNACK_MS(62));
+  for (int i = 10; i < 13; i++) fx_expect(fx, FX_A, SEG(i) + 100, 1, .len = M, .t = SYNACK_MS(62));
+  fx_expect_none(fx);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.snd_ssthresh, 9 * M / 2 / M); /* tcp_info counts segments */
+  CHECK_EQ_U(ti.total_retrans, 1);
+  fx_free(fx);
+}
+
+/* The same when RACK's reordering timer starts recovery (no ACK: one segment's worth, as
+ * Linux's RACK timeout does). A D-SACK first proves reordering, so reo_wnd stays above 0 with
+ * many segments SACKed: min_RTT / 4 · 2 = 1 ms once min_RTT is 2 ms. Segments 0..9 at 60 ms;
+ * at 62 ms 1..9 are SACKed (limited transmit sends 10); at 63 ms the timer marks 0 lost. pipe
+ * is 10 alone (1448), ssthresh 11 segments / 2 = 7964: PRR-SSRB allows
+ * min(ssthresh - pipe, DeliveredData + SMSS) = 2896 bytes: the retransmission of 0 and new
+ * segment 11, which is sent after the retransmission, so that RACK can detect a loss of the
+ * retransmission by the delivery of 11 instead of waiting for the RTO (with no delivery
+ * counted, the retransmission went out alone: the bench_throughput RTOs at 1 % loss). */
+static void prr_on_rack_timer_sends_after_the_retransmission(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, SYNACK_MS(55), FX_A, 1, 101, .nsack = 1, .sack = { { 1, 101 } }); /* D-SACK */
+  CHECK_EQ_U(fx_info(fx, s).reord_seen, 1);
+  send_twenty_at_60ms(fx, s);
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, 101, .nsack = 1, .sack = { { SEG(1) + 100, SEG(10) + 100 } });
+  fx_expect(fx, FX_A, SEG(10) + 100, 1, .len = M, .t = SYNACK_MS(62)); /* RFC 3042 */
+  fx_expect_none_until(fx, SYNACK_MS(63) - 1);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(63));
+  fx_expect(fx, FX_A, SEG(11) + 100, 1, .len = M, .t = SYNACK_MS(63));
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 11 * M / 2 / M); /* segments */
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
-        TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window))
+        TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window),
+        TH_CASE(prr_counts_the_ack_that_starts_recovery), TH_CASE(prr_on_rack_timer_sends_after_the_retransmission))
