@@ -8,12 +8,14 @@
  * nothing. A new range that finds the table full is refused (the segment is dropped and
  * counted): the receiver never reneges on data it has SACKed.
  *
- * SACK generation (RFC 2018 §4, RFC 2883): a short list of "recent arrival" points, newest
- * first. Each point is one sequence number inside a range; because a byte stays inside the
- * same range when ranges merge, the list survives merging without bookkeeping. The block
- * containing the newest arrival is reported first, then the ranges of the previous arrivals
- * (the most recently reported blocks), then, if room is left, the other ranges from the lowest
- * up. A pending D-SACK range (RFC 2883) goes in front of all of them, once.
+ * SACK generation (RFC 2018 §4, RFC 2883): a short list of "recent" points, newest first, each
+ * one sequence number inside a range that recently changed or was reported, with the number of
+ * ACKs that reported the range since it last changed. Because a byte stays inside the same
+ * range when ranges merge, the list survives merging without bookkeeping. The block containing
+ * the newest arrival is reported first; then the other recent ranges, those reported fewest
+ * times first (a range that changed and was never reported before all), the most recently
+ * changed first among equals; then, if room is left, the other ranges from the lowest up. A
+ * pending D-SACK range (RFC 2883) goes in front of all of them, once.
  */
 #ifndef SYNACK_TCP_OOO_H
 #define SYNACK_TCP_OOO_H
@@ -61,10 +63,12 @@ typedef void (*synack_ooo_gap_fn)(void *ctx, uint32_t off, uint32_t len);
 void synack_ooo_each_gap(const synack_ooo_t *q, synack_seq_t start, synack_seq_t end, synack_ooo_gap_fn fn, void *ctx);
 
 /* ---- SACK block generation (tcp_sackgen.c) ---- */
-#define SYNACK_SACKGEN_RECENT 4
+#define SYNACK_SACKGEN_RECENT 32 /* recent points kept */
+#define SYNACK_SACKGEN_REPEAT 3 /* RFC 2018 §4: a block is reported in at least three ACKs */
 
 typedef struct {
-  synack_seq_t recent[SYNACK_SACKGEN_RECENT]; /* a byte of each recently reported range, newest first */
+  synack_seq_t recent[SYNACK_SACKGEN_RECENT]; /* a byte of each recently changed range, newest first */
+  uint8_t sent[SYNACK_SACKGEN_RECENT];        /* ACKs that reported it since it last changed */
   uint8_t nrecent;
   bool dsack;                  /* a D-SACK block waits to be sent once */
   synack_seq_range_t dsack_r;
@@ -81,6 +85,10 @@ void synack_sackgen_dsack(synack_sackgen_t *g, synack_seq_t l, synack_seq_t r);
 uint8_t synack_sackgen_blocks(synack_sackgen_t *g, const synack_ooo_t *q, synack_seq_t rcv_nxt,
                               synack_sack_block_t *out, uint8_t max);
 void synack_sackgen_reset(synack_sackgen_t *g);
+/* True when a range that changed (new, or its edges moved) has not been in any ACK since: its
+ * change did not fit in the ACKs sent so far (more ranges changed between two ACKs than an ACK
+ * holds blocks). */
+bool synack_sackgen_unreported(const synack_sackgen_t *g, const synack_ooo_t *q, synack_seq_t rcv_nxt);
 /* RFC 2018 §3: how many blocks fit in the option space left by the other options.
  * With timestamps (12 bytes with their two NOPs): 3; without: 4. */
 uint8_t synack_sack_max_blocks(uint32_t other_opt_bytes);

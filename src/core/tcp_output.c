@@ -255,6 +255,9 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
 static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, synack_time_t now, bool move_nxt) {
   /* The header fields one by one (options: build_opts) rather than a memset of the whole
    * representation per segment; ports are set by emit. */
+  /* A full ring refuses the segment: before the options are built, since building the SACK
+   * blocks counts them as reported and consumes a pending D-SACK (tcp_sackgen.c). */
+  if (synack_tx_room(st) == 0) return -1;
   synack_tcp_repr_t r;
   r.checksum = 0;
   r.urgent = 0;
@@ -285,6 +288,10 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
     synack_timer_cancel(&st->wheel, &tcb->t_delack);
+    /* RFC 2018 §4: more ranges changed since the last ACK than this one could report (ACKs
+     * were coalesced while the transmit ring was full): another ACK follows with the rest, or
+     * the sender would take the unreported data as lost. */
+    if (synack_tcp_sack_unreported(tcb)) tcb->flags |= TF_ACK_NOW;
   }
   uint32_t space = p->len + (p->syn ? 1u : 0u) + (p->fin ? 1u : 0u);
   if (space == 0) return 1;

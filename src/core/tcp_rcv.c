@@ -62,6 +62,10 @@ void synack_tcp_sack_opts(synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payl
   c->nsack = synack_sackgen_blocks(&b->sg, &b->ooo, tcb->rcv_nxt, c->sack_blk, max);
 }
 
+bool synack_tcp_sack_unreported(const synack_tcb_t *tcb) {
+  return (tcb->flags & TF_SACK_OK) && tcb->rb.ooo.n && synack_sackgen_unreported(&tcb->rb.sg, &tcb->rb.ooo, tcb->rcv_nxt);
+}
+
 static void strip_fin(synack_seg_t *seg) { seg->flags &= (uint8_t)~SYNACK_TCP_FIN; }
 
 /* In-order bytes reached the application's side of the ring. */

@@ -7,6 +7,19 @@ void synack_sackgen_reset(synack_sackgen_t *g) { memset(g, 0, sizeof *g); }
 
 static void drop_recent(synack_sackgen_t *g, uint8_t k) {
   memmove(&g->recent[k], &g->recent[k + 1], (size_t)(g->nrecent - k - 1) * sizeof g->recent[0]);
+  memmove(&g->sent[k], &g->sent[k + 1], (size_t)(g->nrecent - k - 1) * sizeof g->sent[0]);
+  g->nrecent--;
+}
+
+/* The list is full: forget the oldest point already reported SYNACK_SACKGEN_REPEAT times, so
+ * a range whose change the sender has not heard of yet stays; failing that, the oldest. */
+static void evict(synack_sackgen_t *g) {
+  for (uint8_t k = g->nrecent; k-- > 0;) {
+    if (g->sent[k] >= SYNACK_SACKGEN_REPEAT) {
+      drop_recent(g, k);
+      return;
+    }
+  }
   g->nrecent--;
 }
 
@@ -20,9 +33,11 @@ void synack_sackgen_arrival(synack_sackgen_t *g, const synack_ooo_t *q, synack_s
     if (seq_ge(g->recent[k], r->start) && seq_lt(g->recent[k], r->end)) drop_recent(g, k);
     else k++;
   }
-  if (g->nrecent == SYNACK_SACKGEN_RECENT) g->nrecent--;
+  if (g->nrecent == SYNACK_SACKGEN_RECENT) evict(g);
   memmove(&g->recent[1], &g->recent[0], (size_t)g->nrecent * sizeof g->recent[0]);
+  memmove(&g->sent[1], &g->sent[0], (size_t)g->nrecent * sizeof g->sent[0]);
   g->recent[0] = s;
+  g->sent[0] = 0; /* the range is new or its edges moved: not reported in this shape yet */
   g->nrecent++;
 }
 
@@ -56,12 +71,26 @@ uint8_t synack_sackgen_blocks(synack_sackgen_t *g, const synack_ooo_t *q, synack
   for (uint8_t i = 0; i < g->nrecent;) {
     int idx = synack_ooo_find(q, g->recent[i]);
     if (idx < 0 || seq_le(q->r[idx].end, rcv_nxt)) { drop_recent(g, i); continue; }
-    if (k < max && !already(out, first, k, &q->r[idx])) {
-      out[k].left = q->r[idx].start.v;
-      out[k].right = q->r[idx].end.v;
+    i++;
+  }
+  /* RFC 2018 §4: the first block holds the most recently received segment; then the blocks of
+   * the other recent arrivals, newest first ("the most recently reported"). RFC 2018 assumes
+   * one ACK per arrival; when ACKs were coalesced (a full transmit ring, a delayed ACK),
+   * several ranges change between two ACKs and the newest would push the older ones out
+   * unreported: the sender never hears of them and RACK (RFC 8985) takes the data as lost.
+   * So changes not reported yet come before the repetitions (pass 1), the repetitions after
+   * (pass 2), each pass newest first. */
+  for (int pass = 0; pass < 3 && k < max; pass++) {
+    for (uint8_t i = 0; i < g->nrecent && k < max; i++) {
+      bool take = pass == 0 ? i == 0 : i > 0 && (pass == 1) == (g->sent[i] == 0);
+      if (!take) continue;
+      const synack_seq_range_t *r = &q->r[synack_ooo_find(q, g->recent[i])];
+      if (g->sent[i] < UINT8_MAX) g->sent[i]++; /* written now, or already (the same range) */
+      if (already(out, first, k, r)) continue;
+      out[k].left = r->start.v;
+      out[k].right = r->end.v;
       k++;
     }
-    i++;
   }
   /* RFC 2018 §4: include as many distinct blocks as fit; ranges no recent arrival names come
    * last, lowest first (they are the ones nearest the holes the sender must fill). */
@@ -72,6 +101,15 @@ uint8_t synack_sackgen_blocks(synack_sackgen_t *g, const synack_ooo_t *q, synack
     k++;
   }
   return k;
+}
+
+bool synack_sackgen_unreported(const synack_sackgen_t *g, const synack_ooo_t *q, synack_seq_t rcv_nxt) {
+  for (uint8_t i = 0; i < g->nrecent; i++) {
+    if (g->sent[i]) continue;
+    int idx = synack_ooo_find(q, g->recent[i]);
+    if (idx >= 0 && seq_gt(q->r[idx].end, rcv_nxt)) return true;
+  }
+  return false;
 }
 
 uint8_t synack_sack_max_blocks(uint32_t other_opt_bytes) {

@@ -83,7 +83,7 @@ static void recency_fill_after_forgotten(void) {
   /* Recent points that leave: the lowest other range fills the room. */
   reset();
   for (uint32_t i = 0; i < 6; i++) arrive(1200 - 200 * i, 1300 - 200 * i); /* highest first */
-  /* recent: 200, 400, 600, 800 (newest first); 1000 and 1200 were forgotten. */
+  /* recent: 200, 400, ..., 1200 (newest first). */
   synack_ooo_take(&q, seq_make(200)); /* 200-300 in order */
   BLOCKS(300, 4, 4, 400, 500, 600, 700, 800, 900, 1000, 1100);
 }
@@ -134,6 +134,34 @@ static void wraps(void) {
   BLOCKS(b, 4, 2, b + 0x200, b + 0x280, b + 0x80, b + 0x180);
 }
 
+/* Arrivals between two ACKs (coalesced ACKs): the ranges not reported yet come right after the
+ * newest one, before repetitions, until each has been in an ACK; synack_sackgen_unreported
+ * says when another ACK is needed for that. */
+static void coalesced_arrivals_reported_first(void) {
+  reset();
+  arrive(200, 300);
+  BLOCKS(100, 3, 1, 200, 300);
+  CHECK(!synack_sackgen_unreported(&g, &q, seq_make(100)));
+  for (uint32_t i = 1; i < 5; i++) arrive(200 + 200 * i, 300 + 200 * i);
+  CHECK(synack_sackgen_unreported(&g, &q, seq_make(100)));
+  BLOCKS(100, 3, 3, 1000, 1100, 800, 900, 600, 700);
+  CHECK(synack_sackgen_unreported(&g, &q, seq_make(100))); /* 400-500 */
+  BLOCKS(100, 3, 3, 1000, 1100, 400, 500, 800, 900);
+  CHECK(!synack_sackgen_unreported(&g, &q, seq_make(100)));
+  /* Then RFC 2018's order: the newest, then the most recent others. */
+  BLOCKS(100, 3, 3, 1000, 1100, 800, 900, 600, 700);
+  /* A range that grows has changed: reported again before repetitions. */
+  arrive(1100, 1150);
+  arrive(300, 350);
+  BLOCKS(100, 3, 3, 200, 350, 1000, 1150, 800, 900);
+  CHECK(!synack_sackgen_unreported(&g, &q, seq_make(100)));
+  /* A range that became in order needs no report. */
+  arrive(1400, 1500);
+  CHECK_EQ_U(synack_ooo_take(&q, seq_make(100)), 0);
+  CHECK(synack_sackgen_unreported(&g, &q, seq_make(100)));
+  CHECK(!synack_sackgen_unreported(&g, &q, seq_make(1500)));
+}
+
 TH_MAIN(TH_CASE(most_recent_first), TH_CASE(cumulative_ack_removes_blocks), TH_CASE(recency_fill_after_forgotten),
         TH_CASE(dsack_below_rcv_nxt), TH_CASE(dsack_inside_held_range), TH_CASE(max_blocks_from_option_space),
-        TH_CASE(wraps))
+        TH_CASE(wraps), TH_CASE(coalesced_arrivals_reported_first))
