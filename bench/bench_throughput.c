@@ -12,12 +12,13 @@
  * (include/synack/config.h): like the kernel's loopback, nothing is computed or verified.
  *
  * Each lossless figure is the best of SYNACK_BENCH_REPS (default 3) rounds. Stacks use the
- * default 256 KiB socket buffers (4 MiB with loss) and a 16-frame transmit ring
- * (SYNACK_BENCH_BUF, SYNACK_BENCH_RING). Time is CLOCK_MONOTONIC, so a retransmission timeout
+ * default 256 KiB socket buffers (with loss: room for 64 segments, 4 MiB at MTU 65535) and a
+ * 16-frame transmit ring (SYNACK_BENCH_BUF, SYNACK_BENCH_RING). Time is CLOCK_MONOTONIC, so a retransmission timeout
  * costs its real 200+ ms in the loss runs. SYNACK_BENCH_RACK=0 turns RACK-TLP (tcp_rack, on by
  * default) off. The loss runs also print the frames the link dropped, the segments
  * retransmitted per drop, tail loss probes, undos and the goodput relative to the lossless run
- * at the same MTU (issue 13's targets at MTU 1500: no RTO, rtx/lost <= 1.1, >= 0.6x lossless).
+ * at the same MTU, both the headline one and one with the loss run's buffers run just before
+ * it (issue 13's targets at MTU 1500: no RTO, rtx/lost <= 1.1, >= 0.6x lossless).
  * Environment: SYNACK_BENCH_BYTES (default 1 GiB) per run; SYNACK_BENCH_LOSS_SECONDS (default
  * 10) caps each run with loss (its figure is then bytes moved / time; 0 skips them).
  *
@@ -61,8 +62,20 @@ static uint64_t env_u64(const char *name, uint64_t def) {
 
 /* ---- synack over the memory link ---- */
 
-static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint32_t loss_ppm, uint64_t bytes,
-                           double cap_s) {
+/* Socket buffers: the default 256 KiB; in the loss runs room for at least 64 full-sized
+ * segments (4 MiB at MTU 65535, where a 256 KiB window holds 4 segments, too few for three
+ * duplicate ACKs, and every loss would wait for a retransmission timeout; 256 KiB at MTU 1500,
+ * which holds 181). Larger buffers only cost cache (measured: 4 MiB runs MTU 1500 lossless at
+ * about half the speed of 256 KiB), which would be charged to the loss. SYNACK_BENCH_BUF
+ * overrides both. */
+static uint32_t bench_buf(uint32_t mtu, bool loss) {
+  uint32_t def = 256u << 10;
+  if (loss && 64u * mtu > def) def = 64u * mtu;
+  return (uint32_t)env_u64("SYNACK_BENCH_BUF", def);
+}
+
+static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint32_t loss_ppm, uint32_t buf,
+                           uint64_t bytes, double cap_s) {
   result_t res = {.name = name};
   synack_config_t ca, cb;
   bl_config(&ca, 1, mtu);
@@ -71,12 +84,9 @@ static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint3
     synack_config_t *c = i ? &cb : &ca;
     c->csum_offload_tx = csum_skip;
     c->csum_offload_rx = csum_skip;
-    /* Default 256 KiB buffers. A short transmit ring: the memory link takes each frame at once,
-     * so a deep ring would only spread the working set over more cache (measured: 16 slots
-     * beat 64 and 512, at both MTUs). */
-    /* With loss, 4 MiB: at MTU 65535 a 256 KiB window holds 4 segments, too few for three
-     * duplicate ACKs, and every loss would wait for a retransmission timeout. */
-    uint32_t buf = (uint32_t)env_u64("SYNACK_BENCH_BUF", loss_ppm ? 4u << 20 : 256u << 10);
+    /* A short transmit ring: the memory link takes each frame at once, so a deep ring would
+     * only spread the working set over more cache (measured: 16 slots beat 64 and 512, at both
+     * MTUs). */
     c->tcp_sndbuf = buf;
     c->tcp_rcvbuf = buf;
     c->tcp_rack = env_u64("SYNACK_BENCH_RACK", 1) != 0; /* RFC 8985 RACK-TLP (config.h) */
@@ -228,7 +238,9 @@ typedef struct {
   uint64_t bytes;
 } spec_t;
 
-static result_t run_spec(const spec_t *s) { return run_synack(s->name, s->mtu, s->csum_skip, 0, s->bytes, 0); }
+static result_t run_spec(const spec_t *s) {
+  return run_synack(s->name, s->mtu, s->csum_skip, 0, bench_buf(s->mtu, false), s->bytes, 0);
+}
 
 /* ---- memcpy ---- */
 
@@ -272,15 +284,16 @@ static void print_figure(const char *fig, const result_t *r, const result_t *k, 
          cpb(r), cpb(k), cpb(k) > 0 ? cpb(r) / cpb(k) : 0);
 }
 
-/* Loss-recovery quality of a loss run next to the lossless run at the same MTU. */
-static void print_loss(const char *fig, const result_t *r, const result_t *lossless) {
+/* Loss-recovery quality of a loss run next to the lossless runs at the same MTU: the headline
+ * one (default buffers) and the one with the loss run's buffers (same_buffers). */
+static void print_loss(const char *fig, const result_t *r, const result_t *lossless, const result_t *same) {
   printf("%s_recovery rtos %" PRIu64 " lost %" PRIu64 " (link %" PRIu64 " receiver %" PRIu64 ") retransmitted %" PRIu64 " rtx_per_lost %.3f tlps %" PRIu64
          " undos %" PRIu64 " (dsack %" PRIu64 " eifel %" PRIu64 " frto %" PRIu64 ") lost_retrans %" PRIu64
-         " dsacked_retrans %" PRIu64 " vs_lossless %.3f\n",
+         " dsacked_retrans %" PRIu64 " vs_lossless %.3f vs_lossless_same_buffers %.3f\n",
          fig, r->rtos, r->lost + r->rcv_dropped, r->lost, r->rcv_dropped, r->retrans,
          r->lost + r->rcv_dropped ? (double)r->retrans / (double)(r->lost + r->rcv_dropped) : 0, r->tlps, r->undos,
          r->undo_kind[0], r->undo_kind[1], r->undo_kind[2], r->lost_rtx, r->spurious,
-         gbps(lossless) > 0 ? gbps(r) / gbps(lossless) : 0);
+         gbps(lossless) > 0 ? gbps(r) / gbps(lossless) : 0, gbps(same) > 0 ? gbps(r) / gbps(same) : 0);
 }
 
 int main(void) {
@@ -298,7 +311,8 @@ int main(void) {
          bytes, (unsigned)env_u64("SYNACK_BENCH_REPS", 3), pinned ? "every run pinned to CPU 0 (sched_setaffinity; the kernel sender and receiver processes both)"
                        : "PINNING FAILED (figures unreliable)",
          tsc_ghz);
-  printf("synack: default 256 KiB socket buffers (4 MiB in the loss runs), 16-frame transmit ring (SYNACK_BENCH_BUF / "
+  printf("synack: default 256 KiB socket buffers (loss runs: at least 64 segments, 4 MiB at MTU 65535), 16-frame "
+         "transmit ring (SYNACK_BENCH_BUF / "
          "SYNACK_BENCH_RING)\n");
   printf("checksum skip = the documented memory-link options csum_offload_tx/csum_offload_rx (config.h), as loopback "
          "does\n\n");
@@ -321,16 +335,22 @@ int main(void) {
   if (m.check == 0x01) printf("(memcpy check byte %u)\n", m.check); /* keeps the copies observable */
   result_t r1500l = {.name = "synack MTU 1500, 1 % loss (skipped)", .ok = true};
   result_t r64kl = {.name = "synack MTU 65535, 1 % loss (skipped)", .ok = true};
+  result_t r1500b = {.name = "synack MTU 1500, loss-run buffers (skipped)", .ok = true};
+  result_t r64kb = {.name = "synack MTU 65535, loss-run buffers (skipped)", .ok = true};
   if (loss_cap > 0) {
-    r1500l = run_synack("synack MTU 1500, 1 % loss", 1500, false, 10000, bytes, loss_cap);
-    r64kl = run_synack("synack MTU 65535, 1 % loss", 65535, false, 10000, bytes, loss_cap);
+    /* Each loss run next to a lossless run with the same (loss-run) buffers, right before it:
+     * the ratio between the two is what the loss costs, the buffer size aside. */
+    r1500b = run_synack("synack MTU 1500, loss-run buffers", 1500, false, 0, bench_buf(1500, true), bytes, 0);
+    r1500l = run_synack("synack MTU 1500, 1 % loss", 1500, false, 10000, bench_buf(1500, true), bytes, loss_cap);
+    r64kb = run_synack("synack MTU 65535, loss-run buffers", 65535, false, 0, bench_buf(65535, true), bytes, 0);
+    r64kl = run_synack("synack MTU 65535, 1 % loss", 65535, false, 10000, bench_buf(65535, true), bytes, loss_cap);
   }
 
   printf("%-34s %9s %9s %8s %10s %10s %8s %8s %6s\n", "run", "Gbit/s", "cyc/B", "secs", "vs kernel", "vs memcpy", "rtx",
          "lost", "RTOs");
   print_row(&k, &k, &m);
   print_row(&m, &k, &m);
-  const result_t *all[] = {&r1500, &r1500n, &r64k, &r64kn, &r1500l, &r64kl};
+  const result_t *all[] = {&r1500, &r1500n, &r64k, &r64kn, &r1500b, &r1500l, &r64kb, &r64kl};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) print_row(all[i], &k, &m);
   printf("targets: MTU 1500 >= 1.0x pinned kernel (now %.2fx), MTU 65535 >= 2.0x (now %.2fx)\n\n",
          gbps(&k) > 0 ? gbps(&r1500) / gbps(&k) : 0, gbps(&k) > 0 ? gbps(&r64k) / gbps(&k) : 0);
@@ -344,8 +364,8 @@ int main(void) {
   print_figure("throughput_mtu65535_nocsum", &r64kn, &k, &m);
   print_figure("throughput_mtu1500_loss1", &r1500l, &k, &m);
   print_figure("throughput_mtu65535_loss1", &r64kl, &k, &m);
-  print_loss("throughput_mtu1500_loss1", &r1500l, &r1500);
-  print_loss("throughput_mtu65535_loss1", &r64kl, &r64k);
+  print_loss("throughput_mtu1500_loss1", &r1500l, &r1500, &r1500b);
+  print_loss("throughput_mtu65535_loss1", &r64kl, &r64k, &r64kb);
   free(txbuf);
   free(rxbuf);
   bool ok = k.ok && r1500.ok && r1500n.ok && r64k.ok && r64kn.ok;
