@@ -184,6 +184,10 @@ static void client_disabled(void) {
 
 /* ---------- server ---------- */
 
+/* The peer's SYN with len bytes and an 8-byte cookie. */
+#define fo_syn(fx, t, len_, cookie) fx_inject((fx), (t), FX_S, 0, 0, .len = (len_), \
+    .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = (cookie) })
+
 static int tfo_listener(fx_t *fx, int qlen) {
   int l = synack_socket(fx->st, fx->family);
   if (l < 0 || synack_setsockopt(fx->st, l, SYNACK_TCP_FASTOPEN, qlen) != 0) return -1;
@@ -213,6 +217,20 @@ static bool server_cookie(fx_t *fx, uint8_t out[8]) {
   return ok;
 }
 
+/* A server stack whose listener (queue length qlen) gave the peer its cookie c; the flow under
+ * test moves to the peer's next port. */
+static fx_t *server_setup(int qlen, int *l, uint8_t c[8]) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
+  if (!fx) return NULL;
+  *l = tfo_listener(fx, qlen);
+  if (*l < 0 || !server_cookie(fx, c)) {
+    fx_free(fx);
+    return NULL;
+  }
+  fx->rport = FX_PEER_PORT + 1;
+  return fx;
+}
+
 static void server_cookie_request(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
   REQUIRE(fx);
@@ -235,16 +253,12 @@ static void server_cookie_request(void) {
 }
 
 static void server_valid_cookie_data(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
-  REQUIRE(fx);
-  int l = tfo_listener(fx, 5);
-  REQUIRE(l >= 0);
+  int l;
   uint8_t c[8];
-  fx_check(server_cookie(fx, c));
-  fx->rport = FX_PEER_PORT + 1;
+  fx_t *fx = server_setup(5, &l, c);
+  REQUIRE(fx);
   /* RFC 7413 §4.2.2: valid cookie: the SYN-ACK acknowledges the data and carries no cookie. */
-  fx_inject(fx, SYNACK_MS(100), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fo_syn(fx, SYNACK_MS(100), 10, c);
   fx_expect(fx, FX_SA, 0, 11, .t = SYNACK_MS(100), .layout = "mss");
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FASTOPEN_PASSIVE), 1);
   /* The connection is acceptable at once, in SYN-RECEIVED, its data readable. */
@@ -269,19 +283,15 @@ static void server_valid_cookie_data(void) {
 
 /* The SYN-ACK of a fast open child is retransmitted by its timer, data acknowledged again. */
 static void server_child_synack_retransmitted(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
-  REQUIRE(fx);
-  REQUIRE(tfo_listener(fx, 5) >= 0);
+  int l;
   uint8_t c[8];
-  fx_check(server_cookie(fx, c));
-  fx->rport = FX_PEER_PORT + 1;
-  fx_inject(fx, SYNACK_MS(100), FX_S, 0, 0, .len = 4,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fx_t *fx = server_setup(5, &l, c);
+  REQUIRE(fx);
+  fo_syn(fx, SYNACK_MS(100), 4, c);
   fx_expect(fx, FX_SA, 0, 5, .t = SYNACK_MS(100));
   fx_expect(fx, FX_SA, 0, 5, .t = SYNACK_MS(1100));
   /* The client's SYN again (our SYN-ACK lost): answered with the SYN-ACK. */
-  fx_inject(fx, SYNACK_MS(1500), FX_S, 0, 0, .len = 4,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fo_syn(fx, SYNACK_MS(1500), 4, c);
   fx_expect(fx, FX_SA, 0, 5, .t = SYNACK_MS(1500));
   fx_inject(fx, SYNACK_MS(1600), FX_A, 5, 1);
   fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
@@ -291,15 +301,11 @@ static void server_child_synack_retransmitted(void) {
 /* RFC 7413 §4.2.2: an invalid cookie: the data is ignored, the SYN-ACK acknowledges the ISN
  * only and carries a valid cookie. */
 static void server_invalid_cookie(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
-  REQUIRE(fx);
-  int l = tfo_listener(fx, 5);
-  REQUIRE(l >= 0);
+  int l;
   uint8_t c[8];
-  fx_check(server_cookie(fx, c));
-  fx->rport = FX_PEER_PORT + 1;
-  fx_inject(fx, SYNACK_MS(100), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = COOKIE });
+  fx_t *fx = server_setup(5, &l, c);
+  REQUIRE(fx);
+  fo_syn(fx, SYNACK_MS(100), 10, COOKIE);
   fx_expect(fx, FX_SA, 0, 1, .layout = "mss,FO,nop,nop", .opt = { .has = HAS_FO, .fo_len = 8, .fo = c });
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FASTOPEN_PASSIVE_FAIL), 1);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FASTOPEN_PASSIVE), 0);
@@ -318,20 +324,15 @@ static void server_invalid_cookie(void) {
 /* RFC 7413 §5.1: TCP_FASTOPEN bounds the children still in SYN-RECEIVED; beyond it an
  * ordinary handshake (no cookie, data ignored), counted as a listen overflow. */
 static void server_queue_limit(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, server_cfg);
-  REQUIRE(fx);
-  int l = tfo_listener(fx, 1);
-  REQUIRE(l >= 0);
+  int l;
   uint8_t c[8];
-  fx_check(server_cookie(fx, c));
-  fx->rport = FX_PEER_PORT + 1;
-  fx_inject(fx, SYNACK_MS(100), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fx_t *fx = server_setup(1, &l, c);
+  REQUIRE(fx);
+  fo_syn(fx, SYNACK_MS(100), 10, c);
   fx_expect(fx, FX_SA, 0, 11);
   uint32_t isn1 = fx->isn;
   fx->rport = FX_PEER_PORT + 2;
-  fx_inject(fx, SYNACK_MS(100), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fo_syn(fx, SYNACK_MS(100), 10, c);
   fx_expect(fx, FX_SA, 0, 1, .layout = "mss");
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FASTOPEN_LISTEN_OVERFLOW), 1);
   /* The first child completes its handshake: the queue has room again. */
@@ -340,14 +341,12 @@ static void server_queue_limit(void) {
   fx_inject(fx, SYNACK_MS(110), FX_A, 11, 1);
   fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
   fx->rport = FX_PEER_PORT + 3;
-  fx_inject(fx, SYNACK_MS(120), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fo_syn(fx, SYNACK_MS(120), 10, c);
   fx_expect(fx, FX_SA, 0, 11);
   /* A child reset in SYN-RECEIVED leaves the queue too. */
   fx_inject(fx, SYNACK_MS(130), FX_R, 11, 0);
   fx->rport = FX_PEER_PORT + 4;
-  fx_inject(fx, SYNACK_MS(140), FX_S, 0, 0, .len = 10,
-            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | HAS_FO, .mss = 1460, .fo_len = 8, .fo = c });
+  fo_syn(fx, SYNACK_MS(140), 10, c);
   fx_expect(fx, FX_SA, 0, 11);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FASTOPEN_PASSIVE), 3);
   fx_free(fx);
