@@ -206,10 +206,11 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
 static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_RECEIVED:
-    /* Active open (simultaneous): connection refused. Passive opens are half-open entries. */
+    /* Active open (simultaneous): connection refused. Passive opens are half-open entries,
+     * except fast open children (RFC 7413), already accepted: reset, as Linux reports it. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
-    synack_tcp_done(st, tcb, -SYNACK_ECONNREFUSED, "rcv RST");
+    synack_tcp_done(st, tcb, (tcb->tfo & SYNACK_TFOF_CHILD) ? -SYNACK_ECONNRESET : -SYNACK_ECONNREFUSED, "rcv RST");
     return STEP_GONE;
   case SYNACK_TCP_ESTABLISHED:
   case SYNACK_TCP_FIN_WAIT_1:

@@ -3,6 +3,7 @@
  * acknowledged; the server's cookie, data accepted with a valid cookie, ignored with an
  * invalid one, the fast open queue limit, the experimental option form and no-cookie mode. */
 #include "harness.h"
+#include "tcp_internal.h"
 #include "tcpfix.h"
 
 #define SYN_LAYOUT "mss,sackOK,TS,nop,wscale"
@@ -11,6 +12,14 @@
 static const uint8_t COOKIE[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
 
 static uint64_t ctr(fx_t *fx, synack_counter_t c) { return synack_stack_counters(fx->st)->events[c]; }
+
+/* The stack's internal consistency (tcp_invariants.c): queues, counts, sequence variables. */
+static bool consistent(fx_t *fx) {
+  char why[256];
+  bool ok = synack_tcp_check_invariants(fx->st, why, sizeof why);
+  if (!ok) fprintf(stderr, "invariant: %s\n", why);
+  return ok;
+}
 
 static void client_cfg(synack_config_t *c) { c->tcp_fastopen = SYNACK_TFO_CLIENT; }
 static void server_cfg(synack_config_t *c) { c->tcp_fastopen = SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER; }
@@ -65,6 +74,7 @@ static void client_cookie_request(void) {
   s2 = client_socket(fx, &rem);
   fx_check_rc(synack_sendto(fx->st, fx->now, s2, data, sizeof data, SYNACK_MSG_FASTOPEN, &rem), 100);
   learn_port(fx, s2);
+  fx_check(consistent(fx));
   fx_expect(fx, FX_S, 0, 0, .len = 100, .layout = SYN_LAYOUT ",FO,nop,nop",
             .opt = { .has = HAS_FO, .fo_len = 8, .fo = COOKIE });
   fx_check_rc(synack_connect(fx->st, fx->now, s2, &rem), -SYNACK_EALREADY);
@@ -267,6 +277,7 @@ static void server_valid_cookie_data(void) {
   int s = synack_accept(fx->st, l, &rem);
   REQUIRE(s >= 0);
   fx_check_sock_state(fx, s, SYNACK_TCP_SYN_RECEIVED);
+  fx_check(consistent(fx));
   uint8_t buf[32];
   fx_check_rc(synack_recv(fx->st, fx->now, s, buf, sizeof buf, 0), 10);
   for (uint32_t k = 0; k < 10; k++) CHECK_EQ_U(buf[k], fx_pattern(k));
@@ -276,6 +287,7 @@ static void server_valid_cookie_data(void) {
   fx_inject(fx, SYNACK_MS(110), FX_A, 11, 6);
   fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
   fx_check(fx_events(fx, s) & SYNACK_EV_CONNECTED);
+  fx_check(consistent(fx));
   fx_expect_none_until(fx, SYNACK_SEC(3));
   CHECK_EQ_U(fx_info(fx, s).bytes_acked, 5);
   fx_free(fx);
@@ -343,8 +355,16 @@ static void server_queue_limit(void) {
   fx->rport = FX_PEER_PORT + 3;
   fo_syn(fx, SYNACK_MS(120), 10, c);
   fx_expect(fx, FX_SA, 0, 11);
-  /* A child reset in SYN-RECEIVED leaves the queue too. */
+  /* A child reset in SYN-RECEIVED leaves the queue too; accepted, it reports ECONNRESET. */
+  REQUIRE(synack_accept(fx->st, l, NULL) >= 0); /* the first child */
+  int a = synack_accept(fx->st, l, NULL);
+  REQUIRE(a >= 0);
+  fx_check_sock_state(fx, a, SYNACK_TCP_SYN_RECEIVED);
+  fx_events(fx, a);
   fx_inject(fx, SYNACK_MS(130), FX_R, 11, 0);
+  fx_check(fx_events(fx, a) & SYNACK_EV_ERROR);
+  fx_check_rc(fx_last_error(fx, a), -SYNACK_ECONNRESET);
+  fx_check(consistent(fx));
   fx->rport = FX_PEER_PORT + 4;
   fo_syn(fx, SYNACK_MS(140), 10, c);
   fx_expect(fx, FX_SA, 0, 11);
