@@ -310,7 +310,8 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
     synack_tuple_endpoints(&c->node.t, &loc, remote);
   }
   uint32_t bits = 0;
-  if (synack_tcp_state_can_send(c->state) && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
+  bool may_send = synack_tcp_state_can_send(c->state) || (c->tfo & SYNACK_TFOF_CHILD); /* RFC 7413 §4.2.2 */
+  if (may_send && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
   if (c->rb.len || (c->flags & TF_RCVD_FIN)) bits |= SYNACK_EV_READABLE;
   if (c->flags & TF_RCVD_FIN) bits |= SYNACK_EV_PEER_CLOSED;
   if (bits) synack_event_post(st, h, bits, 0);
@@ -335,6 +336,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
        * the first send() to carry its data (RFC 7413 §4.2.1; Linux's deferred connect). */
       tcb->tfo |= SYNACK_TFOF_DEFER | SYNACK_TFOF_WANT;
       tcb->flags |= TF_CONNECTED;
+      synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0); /* write() now makes the SYN (as Linux's poll) */
       return 0;
     }
     tcb->tfo |= SYNACK_TFOF_WANT; /* no cookie yet: the SYN asks for one */
@@ -856,9 +858,12 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   if (tcb->rb.len || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||
       (tcb->state == SYNACK_TCP_CLOSED && (tcb->flags & TF_CONNECTED)))
     ev |= SYNACK_EV_READABLE;
-  if ((tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT) &&
-      !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0)
-    ev |= SYNACK_EV_WRITABLE;
+  /* Writable also: a fast open child before its handshake completes, and a deferred
+   * TCP_FASTOPEN_CONNECT socket, whose first write makes the SYN (RFC 7413; Linux's tcp_poll). */
+  bool may_send = tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT ||
+                  (tcb->state == SYNACK_TCP_SYN_RECEIVED && (tcb->tfo & SYNACK_TFOF_CHILD)) ||
+                  (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER));
+  if (may_send && !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0) ev |= SYNACK_EV_WRITABLE;
   if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
   if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
   return ev;

@@ -266,6 +266,10 @@ static bool fastopen_child(synack_stack_t *st, synack_listener_t *l, const synac
       c->bytes_received += n;
     }
   }
+  /* The SYN-ACK offers its window from the new RCV.NXT: that is the edge promised. */
+  uint32_t space = synack_rcvbuf_space(&c->rb);
+  synack_seq_t edge = seq_add(c->rcv_nxt, space > 65535 ? 65535 : space);
+  if (seq_gt(edge, c->rcv_adv)) c->rcv_adv = edge;
   synack_tcp_output(st, c, now); /* the SYN-ACK, acknowledging SYN and data */
   return true;
 }
