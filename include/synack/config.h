@@ -49,6 +49,13 @@ typedef enum {
   SYNACK_RCVWND_FREEBSD = 1, /* FreeBSD tcp_output(): all the free space, 0 below min(buf/4, MSS) */
 } synack_rcvwnd_policy_t;
 
+/* net.ipv4.tcp_fastopen bits (Linux's values), for synack_config_t.tcp_fastopen. */
+#define SYNACK_TFO_CLIENT 0x1            /* MSG_FASTOPEN / TCP_FASTOPEN_CONNECT send data on the SYN */
+#define SYNACK_TFO_SERVER 0x2            /* listeners with TCP_FASTOPEN accept data on the SYN */
+#define SYNACK_TFO_CLIENT_NO_COOKIE 0x4  /* client: data on the SYN without a cookie */
+#define SYNACK_TFO_SERVER_NO_COOKIE 0x200 /* server: accept data on the SYN without a valid cookie */
+#define SYNACK_TFO_SERVER_ALL 0x400      /* server: every listener, queue length = listen() backlog */
+
 /* Congestion control algorithm (src/core/tcp_cc_*.c, one file each). */
 typedef enum {
   SYNACK_CC_NEWRENO = 0, /* RFC 5681 + RFC 6582, appropriate byte counting (RFC 3465) */
@@ -155,6 +162,17 @@ typedef struct {
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */
   bool tcp_delack_every_second; /* FreeBSD: ACK every second segment whatever its size */
+  /* TCP Fast Open (RFC 7413; src/core/tcp_fastopen.c). tcp_fastopen holds Linux's
+   * net.ipv4.tcp_fastopen bits (SYNACK_TFO_*); default SYNACK_TFO_CLIENT, as Linux. */
+  uint32_t tcp_fastopen;
+  uint32_t tcp_fastopen_cache_bytes; /* client cookie cache (one entry per destination address, 48 B
+                                        each, least recently used replaced); default 4096 (85 entries) */
+  bool tcp_fastopen_exp;       /* client: cookie option in the experimental form (kind 254, magic
+                                  0xF989) instead of kind 34; default false. A server answers in the
+                                  form the SYN used. */
+  bool tcp_fastopen_key_set;   /* the server's cookie key is tcp_fastopen_key (Linux's
+                                  net.ipv4.tcp_fastopen_key) instead of the stack's TFO purpose key */
+  uint8_t tcp_fastopen_key[16];
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

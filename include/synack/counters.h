@@ -158,6 +158,12 @@ typedef enum {
   X(TCP_OPT_BAD_LEN_IGNORED, "known TCP options with a wrong length ignored (segment kept)") \
   X(TCP_ORPHANS_RESET, "orphans reset: tcp_max_orphans reached at close()") \
   X(TCP_ORPHAN_PROBES_ABORT, "orphans aborted after tcp_orphan_retries zero-window probes") \
+  X(TCP_FASTOPEN_ACTIVE, "fast open: data on our SYN acknowledged (Linux TCPFastOpenActive)") \
+  X(TCP_FASTOPEN_ACTIVE_FAIL, "fast open: data on our SYN not acknowledged, sent again (TCPFastOpenActiveFail)") \
+  X(TCP_FASTOPEN_PASSIVE, "fast open: connections accepted with data on the SYN (TCPFastOpenPassive)") \
+  X(TCP_FASTOPEN_PASSIVE_FAIL, "fast open: invalid cookies, SYN data ignored (TCPFastOpenPassiveFail)") \
+  X(TCP_FASTOPEN_LISTEN_OVERFLOW, "fast open: TFO queue full, ordinary handshake (TCPFastOpenListenOverflow)") \
+  X(TCP_FASTOPEN_COOKIE_REQD, "fast open: cookie requests received (TCPFastOpenCookieReqd)") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
   X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 

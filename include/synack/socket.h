@@ -44,6 +44,7 @@ SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock
 
 #define SYNACK_MSG_PEEK 0x02
 #define SYNACK_MSG_MORE 0x8000 /* more data follows: hold a partial segment (like MSG_MORE) */
+#define SYNACK_MSG_FASTOPEN 0x20000000 /* synack_sendto: connect and put the data on the SYN (RFC 7413) */
 /* Queues up to len bytes; returns the count queued (possibly short) or an error
  * (-SYNACK_EAGAIN when the buffer is full, -SYNACK_EPIPE after SHUT_WR, -SYNACK_ENOTCONN...). */
 SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
@@ -51,6 +52,15 @@ SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int soc
 /* Copies up to len received bytes; 0 means EOF (peer's FIN); -SYNACK_EAGAIN when nothing yet. */
 SYNACK_API int64_t synack_recv(synack_stack_t *stack, synack_time_t now, int sock, void *buf, size_t len,
                                int flags);
+
+/* synack_send with a destination. With SYNACK_MSG_FASTOPEN on a socket not yet connected: the
+ * connect and the first write in one call (RFC 7413 TCP Fast Open, as Linux's sendto with
+ * MSG_FASTOPEN): with a cookie cached for the destination the SYN carries up to one MSS of the
+ * data and the count queued is returned; without one, the SYN asks for a cookie, nothing is
+ * queued and -SYNACK_EINPROGRESS is returned. -SYNACK_EOPNOTSUPP when cfg.tcp_fastopen lacks
+ * SYNACK_TFO_CLIENT. Without the flag, or on a connected socket, remote is ignored (send). */
+SYNACK_API int64_t synack_sendto(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
+                                 int flags, const synack_endpoint_t *remote);
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -87,6 +97,9 @@ typedef enum {
   SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
   SYNACK_TCP_QUICKACK,
   SYNACK_TCP_CONGESTION,   /* a synack_cc_algo_t value */
+  SYNACK_TCP_FASTOPEN,     /* listener: fast open queue length (pending TFO connections), 0 = off */
+  SYNACK_TCP_FASTOPEN_CONNECT, /* connect() returns at once; the first send goes on the SYN */
+  SYNACK_TCP_FASTOPEN_NO_COOKIE, /* listener: accept SYN data without a cookie (client: send it so) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
@@ -100,6 +113,7 @@ SYNACK_API uint32_t synack_poll(synack_stack_t *stack, int sock);
 #define SYNACK_TCPI_OPT_SACK 0x2
 #define SYNACK_TCPI_OPT_WSCALE 0x4
 #define SYNACK_TCPI_OPT_ECN 0x8
+#define SYNACK_TCPI_OPT_SYN_DATA 0x20 /* the data on our SYN was acknowledged (fast open) */
 typedef struct {
   synack_tcp_state_t state;
   uint32_t options;          /* SYNACK_TCPI_OPT_* negotiated */
@@ -123,7 +137,14 @@ typedef struct {
    * received, whether reordering was seen (RACK.reord) and the reordering window (µs). */
   uint32_t rtos, tlp_probes, tlp_recoveries, undos, spurious_retrans, dsacks_in;
   uint32_t reord_seen, reo_wnd_us;
+  /* Fast open, client (Linux's tcpi_fastopen_client_fail): 0 unspecified, 1 no cookie
+   * (SYNACK_TFO_FAIL_*), 2 the SYN data was not acknowledged, 3 the SYN was retransmitted. */
+  uint32_t fastopen_client_fail;
 } synack_tcp_info_t;
+#define SYNACK_TFO_FAIL_UNSPEC 0
+#define SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE 1
+#define SYNACK_TFO_FAIL_DATA_NOT_ACKED 2
+#define SYNACK_TFO_FAIL_SYN_RETRANSMITTED 3
 SYNACK_API int synack_tcp_info(synack_stack_t *stack, int sock, synack_tcp_info_t *out);
 
 /* The connection table: sockets, half-open (SYN-RECEIVED) entries and TIME-WAIT entries. */

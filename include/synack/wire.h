@@ -219,6 +219,10 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_SACK 5
 #define SYNACK_TCPOPT_TS 8
 #define SYNACK_TCPOPT_FASTOPEN 34
+/* RFC 6994 shared experimental option: fast open before kind 34 was assigned used kind 254
+ * with the magic 0xF989 (RFC 7413 §4.1.1 note; Linux still speaks it). */
+#define SYNACK_TCPOPT_EXP 254
+#define SYNACK_TCPOPT_FASTOPEN_MAGIC 0xF989
 
 /* Presence bits in synack_tcp_opts_t.present */
 #define SYNACK_TCPOPT_HAS_MSS (1u << 0)
@@ -229,6 +233,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_HAS_FASTOPEN (1u << 5)
 #define SYNACK_TCPOPT_HAS_UNKNOWN (1u << 6)
 #define SYNACK_TCPOPT_HAS_BAD_LEN (1u << 7) /* a known option had the wrong length: skipped (also sets UNKNOWN) */
+#define SYNACK_TCPOPT_HAS_FASTOPEN_EXP (1u << 8) /* with HAS_FASTOPEN: the cookie came (goes) as kind 254 + magic */
 
 typedef struct { uint32_t left, right; } synack_sack_block_t;
 

@@ -15,6 +15,7 @@ typedef enum {
   SYNACK_KEY_DEMUX,   /* connection hash table (against bucket flooding) */
   SYNACK_KEY_FRAG,    /* IP reassembly context table */
   SYNACK_KEY_NEIGH,   /* neighbour cache table */
+  SYNACK_KEY_TFO,     /* RFC 7413 §4.1.2: fast open cookie MAC of the client address */
   SYNACK_KEY__COUNT
 } synack_key_id_t;
 

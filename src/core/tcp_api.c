@@ -81,6 +81,7 @@ void synack_tcp_fini(synack_stack_t *st) {
     tcp->socks[i] = NULL;
   }
   if (tcp->socks) synack_mem_free(st, tcp->socks, tcp->nsocks * sizeof *tcp->socks);
+  synack_tfo_fini(st);
   synack_tcp_demux_fini(st);
   synack_mem_free(st, tcp, sizeof *tcp);
   st->tcp = NULL;
@@ -309,7 +310,8 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
     synack_tuple_endpoints(&c->node.t, &loc, remote);
   }
   uint32_t bits = 0;
-  if (synack_tcp_state_can_send(c->state) && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
+  bool may_send = synack_tcp_state_can_send(c->state) || (c->tfo & SYNACK_TFOF_CHILD); /* RFC 7413 §4.2.2 */
+  if (may_send && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
   if (c->rb.len || (c->flags & TF_RCVD_FIN)) bits |= SYNACK_EV_READABLE;
   if (c->flags & TF_RCVD_FIN) bits |= SYNACK_EV_PEER_CLOSED;
   if (bits) synack_event_post(st, h, bits, 0);
@@ -317,10 +319,75 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   return h;
 }
 
+/* Everything of an active open up to SYN-SENT, without sending the SYN. */
+static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpoint_t *remote, synack_time_t now);
+
 int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack_endpoint_t *remote) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   st->now = now;
+  if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
+    return -SYNACK_EISCONN; /* TCP_FASTOPEN_CONNECT: connect() already succeeded (as Linux) */
+  int rc = open_active(st, tcb, remote, now);
+  if (rc < 0) return rc;
+  if ((tcb->tfo & SYNACK_TFOF_CONNECT) && (st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) {
+    if (synack_tfo_client_ready(st, tcb)) {
+      /* TCP_FASTOPEN_CONNECT with a cookie: connect() succeeds at once and the SYN waits for
+       * the first send() to carry its data (RFC 7413 §4.2.1; Linux's deferred connect). */
+      tcb->tfo |= SYNACK_TFOF_DEFER | SYNACK_TFOF_WANT;
+      tcb->flags |= TF_CONNECTED;
+      synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0); /* write() now makes the SYN (as Linux's poll) */
+      return 0;
+    }
+    tcb->tfo |= SYNACK_TFOF_WANT; /* no cookie yet: the SYN asks for one */
+    tcb->tfo_fail = SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE;
+  }
+  synack_tcp_output(st, tcb, now);
+  return -SYNACK_EINPROGRESS;
+}
+
+/* RFC 7413 §4.2.1: the deferred SYN of TCP_FASTOPEN_CONNECT or MSG_FASTOPEN goes with at most
+ * one SYN's worth of the data (the count returned); the rest is for later sends. */
+static int64_t send_on_syn(synack_stack_t *st, synack_tcb_t *tcb, const void *buf, size_t len, synack_time_t now) {
+  uint32_t space = synack_tfo_syn_space(st, tcb);
+  uint32_t want = len < space ? (uint32_t)len : space;
+  int n = 0;
+  if (want) {
+    if (!buf) return -SYNACK_EFAULT;
+    n = synack_sndbuf_write(st, &tcb->sb, buf, want);
+    if (n < 0) return n;
+  }
+  tcb->tfo &= (uint8_t)~SYNACK_TFOF_DEFER;
+  synack_tcp_output(st, tcb, now);
+  return n;
+}
+
+int64_t synack_sendto(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags,
+                      const synack_endpoint_t *remote) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!(flags & SYNACK_MSG_FASTOPEN)) return synack_send(st, now, sock, buf, len, flags);
+  st->now = now;
+  if (len && !buf) return -SYNACK_EFAULT;
+  if (!(st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) return -SYNACK_EOPNOTSUPP;
+  if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
+    return send_on_syn(st, tcb, buf, len, now);
+  if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
+  int rc = open_active(st, tcb, remote, now);
+  if (rc < 0) return rc;
+  tcb->flags |= TF_CONNECTED; /* as after connect(): the socket is now connecting */
+  tcb->tfo |= SYNACK_TFOF_WANT;
+  if (synack_tfo_client_ready(st, tcb)) {
+    int64_t n = send_on_syn(st, tcb, buf, len, now);
+    return n > 0 ? n : -SYNACK_EINPROGRESS;
+  }
+  /* No cookie yet: the SYN asks for one and nothing is queued (Linux returns EINPROGRESS). */
+  tcb->tfo_fail = SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE;
+  synack_tcp_output(st, tcb, now);
+  return -SYNACK_EINPROGRESS;
+}
+
+static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpoint_t *remote, synack_time_t now) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_SENT:
   case SYNACK_TCP_SYN_RECEIVED:
@@ -398,8 +465,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   tcb->flags |= TF_HASHED;
   synack_count(st, SYNACK_CTR_TCP_ACTIVE_OPENS);
   synack_tcp_set_state(st, tcb, SYNACK_TCP_SYN_SENT, "connect() called");
-  synack_tcp_output(st, tcb, now);
-  return -SYNACK_EINPROGRESS;
+  return 0;
 }
 
 int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
@@ -417,8 +483,11 @@ int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void 
   case SYNACK_TCP_CLOSE_WAIT:
     break;
   case SYNACK_TCP_SYN_SENT:
-  case SYNACK_TCP_SYN_RECEIVED:
+    if (tcb->tfo & SYNACK_TFOF_DEFER) return send_on_syn(st, tcb, buf, len, now); /* TCP_FASTOPEN_CONNECT */
     return -SYNACK_EAGAIN; /* not yet: CONNECTED/WRITABLE will tell */
+  case SYNACK_TCP_SYN_RECEIVED:
+    if (tcb->tfo & SYNACK_TFOF_CHILD) break; /* RFC 7413 §4.2.2: a fast open server may send */
+    return -SYNACK_EAGAIN;
   case SYNACK_TCP_CLOSED:
     return (tcb->flags & TF_CONNECTED) ? -SYNACK_EPIPE : -SYNACK_ENOTCONN;
   case SYNACK_TCP_LISTEN:
@@ -704,6 +773,20 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
     return 0;
+  case SYNACK_TCP_FASTOPEN:
+    /* Linux: on a socket that is or will be listening; the queue length it allows. */
+    if (v < 0) return -SYNACK_EINVAL;
+    if (tcb->state != SYNACK_TCP_CLOSED && tcb->state != SYNACK_TCP_LISTEN) return -SYNACK_EINVAL;
+    tcb->tfo_qlen = (uint32_t)v;
+    return 0;
+  case SYNACK_TCP_FASTOPEN_CONNECT:
+    if (!(st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) return -SYNACK_EOPNOTSUPP;
+    if (tcb->state != SYNACK_TCP_CLOSED) return -SYNACK_EINVAL;
+    if (v) tcb->tfo |= SYNACK_TFOF_CONNECT; else tcb->tfo &= (uint8_t)~SYNACK_TFOF_CONNECT;
+    return 0;
+  case SYNACK_TCP_FASTOPEN_NO_COOKIE:
+    if (v) tcb->tfo |= SYNACK_TFOF_NO_COOKIE; else tcb->tfo &= (uint8_t)~SYNACK_TFOF_NO_COOKIE;
+    return 0;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -738,6 +821,9 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_INQ: *v = (int)tcb->rb.len; return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
   case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
+  case SYNACK_TCP_FASTOPEN: *v = (int)tcb->tfo_qlen; return 0;
+  case SYNACK_TCP_FASTOPEN_CONNECT: *v = (tcb->tfo & SYNACK_TFOF_CONNECT) != 0; return 0;
+  case SYNACK_TCP_FASTOPEN_NO_COOKIE: *v = (tcb->tfo & SYNACK_TFOF_NO_COOKIE) != 0; return 0;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -772,9 +858,12 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   if (tcb->rb.len || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||
       (tcb->state == SYNACK_TCP_CLOSED && (tcb->flags & TF_CONNECTED)))
     ev |= SYNACK_EV_READABLE;
-  if ((tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT) &&
-      !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0)
-    ev |= SYNACK_EV_WRITABLE;
+  /* Writable also: a fast open child before its handshake completes, and a deferred
+   * TCP_FASTOPEN_CONNECT socket, whose first write makes the SYN (RFC 7413; Linux's tcp_poll). */
+  bool may_send = tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT ||
+                  (tcb->state == SYNACK_TCP_SYN_RECEIVED && (tcb->tfo & SYNACK_TFOF_CHILD)) ||
+                  (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER));
+  if (may_send && !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0) ev |= SYNACK_EV_WRITABLE;
   if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
   if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
   return ev;

@@ -15,6 +15,8 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   if (t->flags & TF_SACK_OK) out->options |= SYNACK_TCPI_OPT_SACK;
   if (t->flags & TF_WS_OK) out->options |= SYNACK_TCPI_OPT_WSCALE;
   if (t->ecn & SYNACK_ECN_OK) out->options |= SYNACK_TCPI_OPT_ECN;
+  if (t->tfo & SYNACK_TFOF_DATA_ACKED) out->options |= SYNACK_TCPI_OPT_SYN_DATA;
+  out->fastopen_client_fail = t->tfo_fail;
   out->snd_wscale = t->snd_wscale;
   out->rcv_wscale = t->rcv_wscale;
   out->retransmits = t->retransmits;

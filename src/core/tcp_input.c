@@ -155,6 +155,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
     synack_tcp_output(st, tcb, now);
     return;
   }
+  synack_tfo_synack(st, tcb, seg); /* RFC 7413: cookie, and the data of our SYN acknowledged or not */
   /* Our SYN is acknowledged: ESTABLISHED. RFC 6298 §3 (Karn): sample the RTT only when the SYN
    * went out once, with timestamps too: a SYN that waited for neighbour resolution leaves
    * together with its retransmission, carrying the TSval of when it was built, and the echo
@@ -205,10 +206,11 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
 static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_RECEIVED:
-    /* Active open (simultaneous): connection refused. Passive opens are half-open entries. */
+    /* Active open (simultaneous): connection refused. Passive opens are half-open entries,
+     * except fast open children (RFC 7413), already accepted: reset, as Linux reports it. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
-    synack_tcp_done(st, tcb, -SYNACK_ECONNREFUSED, "rcv RST");
+    synack_tcp_done(st, tcb, (tcb->tfo & SYNACK_TFOF_CHILD) ? -SYNACK_ECONNRESET : -SYNACK_ECONNREFUSED, "rcv RST");
     return STEP_GONE;
   case SYNACK_TCP_ESTABLISHED:
   case SYNACK_TCP_FIN_WAIT_1:
@@ -242,6 +244,16 @@ static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
  * security/compartment, has nothing to act on: synack sends and accepts no IP security
  * options), decided by tcp_check.c; the answers are this TCB's. */
 static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
+  if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (tcb->tfo & SYNACK_TFOF_CHILD) &&
+      (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN && seq_eq(seg->seq, tcb->irs)) {
+    /* A fast open child meets the client's SYN again (our SYN-ACK was lost): the SYN-ACK goes
+     * again, rate-limited like every answer to an old segment (as a half-open entry does). */
+    if (synack_tcp_answer_allowed(st, SYNACK_CHECK_OOW, &tcb->oow_last_ms, seg, now)) {
+      tcb->snd_nxt = tcb->iss;
+      synack_tcp_output(st, tcb, now);
+    }
+    return STEP_STOP;
+  }
   if (tcb->state == SYNACK_TCP_SYN_RECEIVED && (seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_ACK)) ==
       (SYNACK_TCP_SYN | SYNACK_TCP_ACK) && seq_eq(seg->seq, tcb->irs) && seq_gt(seg->ack, tcb->iss) &&
       seq_le(seg->ack, tcb->snd_max)) {

@@ -149,6 +149,9 @@ struct synack_tcb {
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
+  uint8_t tfo;            /* SYNACK_TFOF_* (tcp_fastopen.c, RFC 7413) */
+  uint8_t tfo_fail;       /* SYNACK_TFO_FAIL_*: why our fast open fell back (tcp_info) */
+  uint32_t tfo_qlen;      /* TCP_FASTOPEN on a listening socket: most pending fast open children */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
@@ -187,6 +190,7 @@ struct synack_listener {
   synack_halfopen_t *sq_head;
   uint32_t sq_len;
   synack_time_t cookie_until; /* cookies were sent recently: validate ACKs until then */
+  uint32_t tfo_len;         /* fast open children still in SYN-RECEIVED (RFC 7413 §5.1) */
 };
 
 /* ---------- TIME-WAIT entries (tcp_timewait.c) ---------- */
@@ -224,6 +228,11 @@ struct synack_tcp {
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
+  /* Fast open client cookie cache (tcp_fastopen.c): allocated on first use, bounded by
+   * cfg.tcp_fastopen_cache_bytes; use_clock orders entries for replacement. */
+  struct synack_tfo_entry *tfo_cache;
+  uint32_t tfo_cache_n, tfo_cache_cap;
+  uint64_t tfo_use_clock;
   /* accept() found a queued connection but no free handle (EMFILE): the next released handle
    * wakes every listener whose accept queue is not empty, or the queue would never drain. */
   bool accept_starved;
@@ -421,6 +430,9 @@ typedef struct synack_ctl_opts {
   uint32_t ts_val, ts_ecr;
   uint8_t nsack;        /* non-SYN: SACK blocks to send (RFC 2018), after nop,nop */
   synack_sack_block_t sack_blk[4];
+  bool fo, fo_exp;      /* SYN options: fast open option (RFC 7413), kind 254 form with fo_exp */
+  uint8_t fo_len;       /* 0 = cookie request */
+  uint8_t fo_cookie[16];
 } synack_ctl_opts_t;
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
@@ -624,6 +636,45 @@ uint16_t synack_cookie_check(const synack_stack_t *st, const synack_tuple_t *t, 
 /* TSval carrying the peer's window scale and SACK-permitted in its low 5 bits. */
 uint32_t synack_cookie_ts_encode(uint32_t ts_now, bool ws, uint8_t wscale, bool sack);
 void synack_cookie_ts_decode(uint32_t ts_ecr, bool *ws, uint8_t *wscale, bool *sack);
+
+/* ---------- tcp_fastopen.c (RFC 7413) ---------- */
+enum {
+  SYNACK_TFOF_CONNECT = 1,    /* TCP_FASTOPEN_CONNECT set */
+  SYNACK_TFOF_DEFER = 2,      /* connect() returned at once: the SYN waits for the first send */
+  SYNACK_TFOF_WANT = 4,       /* our first SYN carries the fast open option (and the data queued) */
+  SYNACK_TFOF_SYN = 8,        /* our SYN carried the option (we asked for, or used, a cookie) */
+  SYNACK_TFOF_SYN_DATA = 16,  /* our SYN carried data */
+  SYNACK_TFOF_DATA_ACKED = 32,/* the SYN-ACK acknowledged that data (TCPI_OPT_SYN_DATA) */
+  SYNACK_TFOF_CHILD = 64,     /* passive: counted in the listener's fast open queue */
+  SYNACK_TFOF_NO_COOKIE = 128,/* TCP_FASTOPEN_NO_COOKIE */
+};
+/* What a listener answers a SYN with, decided before any half-open entry exists. */
+typedef struct {
+  bool child;          /* a fast open child was created (SYN-ACK sent, nothing else to do) */
+  bool drop_data;      /* the SYN took part in fast open but its data is not accepted (RFC 7413 §4.2.2) */
+  bool cookie;         /* the SYN-ACK carries a cookie (fo_* below) */
+  bool exp;
+  uint8_t len;
+  uint8_t val[16];
+} synack_tfo_reply_t;
+/* Server side of a SYN at a listener whose SYN queue has room: validates the cookie or makes
+ * one for the SYN-ACK; out->child asks the caller (tcp_listen.c) to create the connection in
+ * SYN-RECEIVED with the SYN's data, counted in the listener's fast open queue. */
+void synack_tfo_listen_syn(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg, synack_tfo_reply_t *out);
+/* The child left SYN-RECEIVED (or ended): it no longer counts in its listener's queue. */
+void synack_tfo_child_done(synack_stack_t *st, synack_tcb_t *tcb);
+/* Client: true when the first SYN to the connection's destination may carry data (a cookie is
+ * cached, or no cookie is needed). */
+bool synack_tfo_client_ready(synack_stack_t *st, const synack_tcb_t *tcb);
+/* Client: the data a SYN may carry (RFC 7413 §4.2.1: an MSS less the option space). */
+uint32_t synack_tfo_syn_space(synack_stack_t *st, const synack_tcb_t *tcb);
+/* Client: the fast open option of our first SYN (cookie or request). */
+void synack_tfo_syn_opts(synack_stack_t *st, const synack_tcb_t *tcb, synack_ctl_opts_t *c);
+/* Client: the SYN-ACK arrived (SYN-SENT): caches the cookie and MSS, takes the acknowledged SYN
+ * data off the send ring, and when the SYN's data was not acknowledged makes it go again. */
+void synack_tfo_synack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
+/* Frees the cookie cache. */
+void synack_tfo_fini(synack_stack_t *st);
 
 /* ---------- tcp_timewait.c ---------- */
 /* Turns a TCB entering/in TIME-WAIT into a compact entry (the TCB is then freed by the caller). */

@@ -25,10 +25,17 @@ static uint16_t listener_mss(synack_stack_t *st, const synack_listener_t *l, con
 
 static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
                         synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint32_t ts_recent, bool cookie,
-                        bool ece, synack_time_t now) {
+                        bool ece, const synack_tfo_reply_t *fo, synack_time_t now) {
   (void)peer_ws;
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
+  if (fo && fo->cookie) {
+    /* RFC 7413 §4.1.2: the cookie for the client (only on the first SYN-ACK, as Linux). */
+    o.fo = true;
+    o.fo_exp = fo->exp;
+    o.fo_len = fo->len;
+    memcpy(o.fo_cookie, fo->val, fo->len);
+  }
   o.syn_opts = !(l->tcb->flags & TF_NOOPT); /* TCP_NOOPT: a SYN-ACK without any option */
   o.mss = listener_mss(st, l, t);
   o.sack = (opt & HO_SACK) != 0;
@@ -112,7 +119,7 @@ static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t
 static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
   h->retries++;
   synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
+  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
   synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
 }
 
@@ -124,10 +131,12 @@ void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_
   halfopen_retransmit(st, h, now);
 }
 
-/* Builds the ESTABLISHED child of a completed passive open and queues it for accept(). */
+/* Builds the ESTABLISHED child of a completed passive open and queues it for accept(). With
+ * fastopen (RFC 7413 §4.2.2) the child of a SYN with a valid cookie stays in SYN-RECEIVED with
+ * its SYN-ACK still to send (seg is the SYN), and is acceptable at once, as Linux does. */
 static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg, synack_seq_t iss,
                                 synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint16_t peer_mss,
-                                uint32_t ts_recent, synack_time_t now) {
+                                uint32_t ts_recent, bool fastopen, synack_time_t now) {
   if (st->tcp->ntcb >= 2u * st->cfg.max_sockets) {
     synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
     return NULL;
@@ -153,6 +162,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
   c->iss = iss;
   c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = seq_add(iss, 1);
+  if (fastopen) c->snd_una = c->snd_nxt = c->snd_max = iss; /* the SYN-ACK is still to go */
   c->irs = irs;
   c->rcv_nxt = c->last_ack_sent = seq_add(irs, 1);
   c->rcv_adv = seq_add(c->rcv_nxt, listener_window(l));
@@ -164,8 +174,9 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->peer_mss = peer_mss;
   synack_tcp_set_mss(st, c);
   synack_tcp_rcvbuf_round(st, c);
-  /* RFC 9293 §3.10.7.4 (SYN-RECEIVED, ACK acceptable): SND.WND from this segment. */
-  c->snd_wnd = (uint32_t)seg->r.window << c->snd_wscale;
+  /* RFC 9293 §3.10.7.4 (SYN-RECEIVED, ACK acceptable): SND.WND from this segment; RFC 7323
+   * §2.2: the window of a SYN is not scaled. */
+  c->snd_wnd = fastopen ? seg->r.window : (uint32_t)seg->r.window << c->snd_wscale;
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = seg->seq;
   c->snd_wl2 = seg->ack;
@@ -177,9 +188,15 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   else l->aq_head = c;
   l->aq_tail = c;
   l->aq_len++;
-  synack_tcp_set_state(st, c, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN-ACK");
-  synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
-  synack_tcp_keep_update(st, c, now);
+  if (fastopen) {
+    synack_tcp_trace_state(st, -1, &c->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN with fast open");
+    c->tfo |= SYNACK_TFOF_CHILD;
+    l->tfo_len++;
+  } else {
+    synack_tcp_set_state(st, c, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN-ACK");
+    synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
+    synack_tcp_keep_update(st, c, now);
+  }
   synack_tcp_post(st, lt, SYNACK_EV_READABLE, 0);
   return c;
 }
@@ -216,10 +233,45 @@ static void cookie_ack(synack_stack_t *st, synack_listener_t *l, synack_seg_t *s
     if (sack && st->cfg.tcp_sack) opt |= HO_SACK;
     tsr = seg->r.opts.ts_val;
   }
-  synack_tcb_t *c = make_child(st, l, seg, seq_make(cookie), irs, opt, ws, mss, tsr, now);
+  synack_tcb_t *c = make_child(st, l, seg, seq_make(cookie), irs, opt, ws, mss, tsr, false, now);
   if (!c) return;
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
+}
+
+/* RFC 7413 §4.2.2: a SYN with a valid cookie (or none needed): the connection is created in
+ * SYN-RECEIVED with the SYN's data readable, queued for accept() at once, and its SYN-ACK
+ * acknowledges the data. A FIN on such a SYN is not taken (the client sends it again). False
+ * when no connection could be made: the caller falls back to an ordinary handshake. */
+static bool fastopen_child(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg, uint8_t opt,
+                           uint16_t peer_mss, synack_time_t now) {
+  if (l->aq_len >= l->backlog) return false; /* no room to queue it: an ordinary handshake */
+  const synack_tcp_opts_t *o = &seg->r.opts;
+  synack_seq_t iss = synack_tcp_isn(st, &seg->t, now);
+  if (seg->tw_reopen && !seq_gt(iss, seg->tw_snd_nxt)) iss = seq_add(seg->tw_snd_nxt, 65537u); /* RFC 1122 §4.2.2.13 */
+  synack_tcb_t *c = make_child(st, l, seg, iss, seg->seq, opt, o->wscale, peer_mss, (opt & HO_TS) ? o->ts_val : 0,
+                               true, now);
+  if (!c) return false;
+  synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
+  synack_count(st, SYNACK_CTR_TCP_FASTOPEN_PASSIVE);
+  uint32_t n = seg->len;
+  if (n > synack_rcvbuf_space(&c->rb)) n = synack_rcvbuf_space(&c->rb);
+  if (n) {
+    if (!c->rb.buf) c->rb.slack = synack_tcp_rcv_slack(c); /* as tcp_rcv.c sizes the ring */
+    if (synack_rcvbuf_reserve(st, &c->rb) == 0) {
+      synack_rcvbuf_place(&c->rb, 0, seg->r.payload, n);
+      synack_rcvbuf_commit(&c->rb, n);
+      c->rcv_nxt = seq_add(c->rcv_nxt, n);
+      c->last_ack_sent = c->rcv_nxt;
+      c->bytes_received += n;
+    }
+  }
+  /* The SYN-ACK offers its window from the new RCV.NXT: that is the edge promised. */
+  uint32_t space = synack_rcvbuf_space(&c->rb);
+  synack_seq_t edge = seq_add(c->rcv_nxt, space > 65535 ? 65535 : space);
+  if (seq_gt(edge, c->rcv_adv)) c->rcv_adv = edge;
+  synack_tcp_output(st, c, now); /* the SYN-ACK, acknowledging SYN and data */
+  return true;
 }
 
 /* RFC 9293 §3.10.7.2: a segment for a listener with no matching connection. */
@@ -259,14 +311,18 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
     uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
     (void)mss_enc;
-    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, now);
+    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, NULL, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
   }
+  synack_tfo_reply_t fo;
+  synack_tfo_listen_syn(st, l, seg, &fo);
+  if (fo.child && fastopen_child(st, l, seg, opt, peer_mss, now)) return;
   /* Data on the SYN is held, neither acknowledged nor readable until the handshake completes
-   * (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. */
-  uint32_t held = seg->len;
+   * (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. A SYN taking part in
+   * fast open without a valid cookie keeps nothing (RFC 7413 §4.2.2, as Linux). */
+  uint32_t held = fo.drop_data ? 0 : seg->len;
   if (held > listener_mss(st, l, &seg->t)) held = listener_mss(st, l, &seg->t);
   if (held > l->tcb->rb.cap) held = l->tcb->rb.cap;
   size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u);
@@ -305,7 +361,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN");
   /* Data on the SYN is neither acknowledged nor kept (docs/tcp-choices.md): the SYN-ACK
    * acknowledges the SYN only, so the client sends the data again after the handshake. */
-  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
+  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, &fo, now);
   synack_timer_set(&st->wheel, &h->timer, now + (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u);
 }
 
@@ -352,7 +408,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   case SYNACK_CHECK_OOW:
     /* Unacceptable: answer (our SYN-ACK is the ACK here), rate-limited, drop. */
     if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now))
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, now);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
     return;
   case SYNACK_CHECK_CHALLENGE:
     if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_challenge(st, h, now);
@@ -393,7 +449,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   if (n) memcpy(held, h->syn_data + 2, n);
   if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
-  synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, now);
+  synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, false, now);
   if (n) {
     if (c && synack_rcvbuf_reserve(st, &c->rb) == 0) {
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */

@@ -82,6 +82,15 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
     if (c->ts) L[n++] = SYNACK_TCPOPT_TS;
     break;
   }
+  if (c->fo) {
+    /* RFC 7413 §4.1.1: the fast open option last, padded with two NOPs to a 32-bit boundary
+     * when its length leaves two bytes over (Linux's layout: "FO ...,nop,nop"). */
+    o->present |= SYNACK_TCPOPT_HAS_FASTOPEN | (c->fo_exp ? SYNACK_TCPOPT_HAS_FASTOPEN_EXP : 0u);
+    o->fo_len = c->fo_len;
+    memcpy(o->fo_cookie, c->fo_cookie, c->fo_len);
+    L[n++] = c->fo_exp ? SYNACK_TCPOPT_EXP : SYNACK_TCPOPT_FASTOPEN;
+    if ((((c->fo_exp ? 4u : 2u) + c->fo_len) & 3u) == 2u) { L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; }
+  }
   o->layout_len = n;
 }
 
@@ -173,6 +182,8 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
                      synack_ctl_opts_t *c) {
   /* Scalars only: sack_blk is read no further than nsack. */
   c->syn_opts = c->sack = c->ws = false;
+  c->fo = c->fo_exp = false;
+  c->fo_len = 0;
   c->mss = 0;
   c->wscale = 0;
   c->nsack = 0;
@@ -197,6 +208,7 @@ typedef struct {
   synack_seq_t seq;
   uint32_t off, len;
   bool syn, fin;
+  bool fo; /* our first SYN: fast open option and data (tcp_fastopen.c) */
 } plan_t;
 
 static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
@@ -228,7 +240,9 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
   if (len > tcb->snd_mss) len = tcb->snd_mss;
   bool all = seq_eq(seq_add(tcb->snd_nxt, len), data_end);
   bool fin = (tcb->flags & TF_FIN_QUEUED) && all && seq_eq(seq_add(tcb->snd_nxt, len), tcb->fin_seq);
-  bool inflight = seq_gt(tcb->snd_max, tcb->snd_una);
+  /* The SYN-ACK of a fast open child is no data in flight (Linux's child starts past it). */
+  bool inflight = seq_gt(tcb->snd_max, tcb->snd_una) &&
+                  !(tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_max, seq_add(tcb->snd_una, 1)));
   if (len > 0 && len < tcb->snd_mss && all && !fin && !retrans) {
     /* RFC 9293 §3.7.4 (Nagle, RFC 896): hold a small segment while data is unacknowledged;
      * TCP_NODELAY turns it off, MSG_MORE holds even with nothing in flight. */
@@ -267,6 +281,11 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, p->syn, &c);
   if (p->syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;
+  if (p->fo) {
+    synack_tfo_syn_opts(st, tcb, &c);
+    if (c.fo) tcb->tfo |= SYNACK_TFOF_SYN;
+    if (p->len) tcb->tfo |= SYNACK_TFOF_SYN_DATA;
+  }
   if (!p->syn) synack_tcp_sack_opts(tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
   build_opts(st, &r.opts, &c);
   r.seq = p->seq.v;
@@ -348,10 +367,21 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   case SYNACK_TCP_SYN_SENT:
     if (!seq_eq(tcb->snd_nxt, tcb->iss)) return 0;
     p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN; want = true;
+    if ((tcb->tfo & SYNACK_TFOF_WANT) && tcb->retransmits == 0) {
+      /* RFC 7413 §4.2.1: the first SYN carries the cookie and the data queued; a
+       * retransmitted SYN carries neither (as Linux: the data goes after the handshake). */
+      p.fo = true;
+      uint32_t space = synack_tfo_syn_space(st, tcb);
+      p.len = tcb->sb.len < space ? tcb->sb.len : space;
+      p.off = 0;
+    }
     break;
   case SYNACK_TCP_SYN_RECEIVED:
     if (seq_eq(tcb->snd_nxt, tcb->iss)) {
       p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK; want = true;
+    } else if (tcb->tfo & SYNACK_TFOF_CHILD) {
+      /* RFC 7413 §4.2.2: a fast open server may send data before the handshake completes. */
+      want = plan_data(st, tcb, &p);
     }
     /* RFC 9293 §3.10.4 lets CLOSE in SYN-RECEIVED send a FIN at once; we wait for the ACK of
      * our SYN (then FIN-WAIT-1 sends it), so a crossing SYN-ACK still matches SND.NXT. */

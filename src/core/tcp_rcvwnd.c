@@ -129,6 +129,9 @@ static bool bsd_update_due(const synack_tcb_t *tcb) {
 
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
+  /* A fast open child reading its SYN's data before the handshake completes: our SYN is not
+   * acknowledged yet, so no window update (the final ACK's answer carries it; as Linux). */
+  if (tcb->state == SYNACK_TCP_SYN_RECEIVED) return;
   switch (st->cfg.tcp_rcvwnd) {
   case SYNACK_RCVWND_FREEBSD:
     if (bsd_update_due(tcb)) synack_tcp_send_ack(st, tcb, now);

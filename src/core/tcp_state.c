@@ -107,5 +107,7 @@ void synack_tcp_set_state(synack_stack_t *st, synack_tcb_t *tcb, synack_tcp_stat
     synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, "ILLEGAL TRANSITION");
   }
   tcb->state = to;
+  /* RFC 7413 §5.1: a fast open child counts in its listener's queue while in SYN-RECEIVED. */
+  if (from == SYNACK_TCP_SYN_RECEIVED) synack_tfo_child_done(st, tcb);
   synack_tcp_trace_state(st, tcb->sock, &tcb->node.t, from, to, reason);
 }

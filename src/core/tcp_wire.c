@@ -93,6 +93,18 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
         out->fo_len = (uint8_t)(olen - 2);
         memcpy(out->fo_cookie, d, out->fo_len);
         break;
+      case SYNACK_TCPOPT_EXP:
+        /* RFC 6994: kind 254 carries a 16-bit ExID first; 0xF989 is fast open's (RFC 7413
+         * §4.1.1 note), with the cookie after it. Other experiments are unknown options. */
+        if (olen < 4 || rd16(d) != SYNACK_TCPOPT_FASTOPEN_MAGIC) {
+          out->present |= SYNACK_TCPOPT_HAS_UNKNOWN;
+          break;
+        }
+        if (olen != 4 && (olen < 8 || olen > 20)) goto bad_len;
+        out->present |= SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP;
+        out->fo_len = (uint8_t)(olen - 4);
+        memcpy(out->fo_cookie, d + 2, out->fo_len);
+        break;
       default:
         /* RFC 9293 §3.2 (MUST-6): an unknown option is skipped using its length. */
         out->present |= SYNACK_TCPOPT_HAS_UNKNOWN;
@@ -129,7 +141,14 @@ static int opt_size(const synack_tcp_opts_t *o, uint8_t kind) {
     case SYNACK_TCPOPT_FASTOPEN:
       if (!(o->present & SYNACK_TCPOPT_HAS_FASTOPEN)) return 0;
       if (o->fo_len != 0 && (o->fo_len < 4 || o->fo_len > 16)) return -1;
+      if (o->present & SYNACK_TCPOPT_HAS_FASTOPEN_EXP) return 0;
       return 2 + o->fo_len;
+    case SYNACK_TCPOPT_EXP:
+      if ((o->present & (SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP)) !=
+          (SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP))
+        return 0;
+      if (o->fo_len != 0 && (o->fo_len < 4 || o->fo_len > 16)) return -1;
+      return 4 + o->fo_len;
     default: return 0; /* unknown kinds carry no stored content */
   }
 }
@@ -172,6 +191,10 @@ int synack_tcp_opts_emit(const synack_tcp_opts_t *opts, const uint8_t *layout, s
         wr32(o + 6, opts->ts_ecr);
         break;
       case SYNACK_TCPOPT_FASTOPEN: memcpy(o + 2, opts->fo_cookie, opts->fo_len); break;
+      case SYNACK_TCPOPT_EXP:
+        wr16(o + 2, SYNACK_TCPOPT_FASTOPEN_MAGIC);
+        memcpy(o + 4, opts->fo_cookie, opts->fo_len);
+        break;
       default: break; /* EOL, NOP, SACK-permitted: kind (and length) only */
     }
     p += (size_t)s;

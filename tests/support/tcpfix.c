@@ -168,6 +168,7 @@ static const char *opt_name(uint8_t kind) {
     case SYNACK_TCPOPT_SACK: return "sack";
     case SYNACK_TCPOPT_TS: return "TS";
     case SYNACK_TCPOPT_FASTOPEN: return "FO";
+    case SYNACK_TCPOPT_EXP: return "FOEXP";
     default: return "?";
   }
 }
@@ -287,12 +288,21 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     if (o.has & SYNACK_TCPOPT_HAS_SACK_PERM) lay[nl++] = SYNACK_TCPOPT_SACK_PERM;
     if (o.has & SYNACK_TCPOPT_HAS_TS) lay[nl++] = SYNACK_TCPOPT_TS;
     if (o.has & SYNACK_TCPOPT_HAS_WSCALE) { lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_WSCALE; }
+    if (o.has & SYNACK_TCPOPT_HAS_FASTOPEN) {
+      lay[nl++] = o.fo_exp ? SYNACK_TCPOPT_EXP : SYNACK_TCPOPT_FASTOPEN;
+      if ((((o.fo_exp ? 4u : 2u) + o.fo_len) & 3u) == 2u) { lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_NOP; }
+    }
   } else {
     if (o.has & SYNACK_TCPOPT_HAS_MSS) lay[nl++] = SYNACK_TCPOPT_MSS;
     if (o.has & SYNACK_TCPOPT_HAS_TS) { lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_TS; }
   }
   r.opts.present = o.has & (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE | SYNACK_TCPOPT_HAS_SACK_PERM |
                             SYNACK_TCPOPT_HAS_TS);
+  if (syn && (o.has & SYNACK_TCPOPT_HAS_FASTOPEN)) {
+    r.opts.present |= SYNACK_TCPOPT_HAS_FASTOPEN | (o.fo_exp ? SYNACK_TCPOPT_HAS_FASTOPEN_EXP : 0u);
+    r.opts.fo_len = o.fo_len;
+    if (o.fo) memcpy(r.opts.fo_cookie, o.fo, o.fo_len);
+  }
   if (seg->nsack && !syn && nl + 2 <= sizeof lay) {
     /* SACK blocks (RFC 2018 §3), relative to the stack's ISN unless .abs. */
     uint8_t k = seg->nsack > 4 ? 4 : seg->nsack;
@@ -434,7 +444,8 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
     snprintf(why, sizeof why, "sent at %" PRIu64 " us, expected %" PRIu64 "..%" PRIu64, f.t, e->t, e->t + e->within);
   if (!why[0] && e->len) {
     for (size_t i = 0; i < e->len; i++) {
-      uint8_t want_b = e->data ? ((const uint8_t *)e->data)[i] : fx_pattern(e->seq - 1 + (uint32_t)i);
+      uint8_t want_b = e->data ? ((const uint8_t *)e->data)[i]
+                              : fx_pattern(e->seq - 1 + ((e->flags & SYNACK_TCP_SYN) ? 1u : 0u) + (uint32_t)i);
       if (t->payload[i] != want_b) {
         snprintf(why, sizeof why, "payload byte %zu differs (0x%02x != 0x%02x)", i, t->payload[i], want_b);
         break;
@@ -457,6 +468,10 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
       snprintf(why, sizeof why, "TS val %u != %u", o->ts_val, e->opt.tsval);
     else if ((e->opt.has & SYNACK_TCPOPT_HAS_TS) && e->opt.check_tsecr && o->ts_ecr != e->opt.tsecr)
       snprintf(why, sizeof why, "TS ecr %u != %u", o->ts_ecr, e->opt.tsecr);
+    else if ((e->opt.has & SYNACK_TCPOPT_HAS_FASTOPEN) && o->fo_len != e->opt.fo_len)
+      snprintf(why, sizeof why, "fast open cookie of %u bytes, expected %u", o->fo_len, e->opt.fo_len);
+    else if ((e->opt.has & SYNACK_TCPOPT_HAS_FASTOPEN) && e->opt.fo && memcmp(o->fo_cookie, e->opt.fo, o->fo_len) != 0)
+      snprintf(why, sizeof why, "fast open cookie differs");
   }
   if (!why[0] && e->nsack) {
     /* SACK blocks of the stack's segment (RFC 2018), relative to the peer's ISN. */

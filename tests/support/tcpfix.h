@@ -56,6 +56,12 @@ typedef struct {
   uint8_t ws;
   uint32_t tsval, tsecr;     /* expect: tsval checked when nonzero, tsecr when .check_tsecr */
   bool check_tsecr;
+  /* Fast open (.has SYNACK_TCPOPT_HAS_FASTOPEN): inject: on a SYN after the other options,
+   * kind 34 (kind 254 with .fo_exp), NOP-padded as Linux; expect: the cookie is .fo_len bytes,
+   * equal to .fo when set. */
+  uint8_t fo_len;
+  const uint8_t *fo;
+  bool fo_exp;
 } fx_opt_t;
 
 typedef struct {

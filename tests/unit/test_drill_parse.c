@@ -169,6 +169,29 @@ static void packet_line(void) {
   drill_script_free(&s);
 }
 
+/* Fast open options (RFC 7413): FO and the experimental FOEXP, each empty (a cookie request)
+ * or with a cookie in hex. */
+static void fast_open_options(void) {
+  drill_script_t s = parse_ok("0 < S 0:0(0) win 1 <mss 1460,FOEXP>\n"
+                              "+0 > S. 0:0(0) ack 1 <mss 1460,FOEXP 0011223344556677>\n"
+                              "+0 < S 0:5(5) win 1 <FO,nop,nop>\n");
+  REQUIRE(s.nevents == 3);
+  const drill_packet_t *p = &s.events[0].pkt;
+  REQUIRE(p->nopts == 2);
+  CHECK_EQ_I(p->opts[1].kind, DRILL_OPT_FOEXP);
+  CHECK_EQ_U(p->opts[1].fo_len, 0);
+  p = &s.events[1].pkt;
+  REQUIRE(p->nopts == 2);
+  CHECK_EQ_I(p->opts[1].kind, DRILL_OPT_FOEXP);
+  CHECK_EQ_U(p->opts[1].fo_len, 8);
+  CHECK_EQ_U(p->opts[1].fo[7], 0x77);
+  p = &s.events[2].pkt;
+  REQUIRE(p->nopts == 3);
+  CHECK_EQ_I(p->opts[0].kind, DRILL_OPT_FO);
+  CHECK_EQ_U(p->opts[0].fo_len, 0);
+  drill_script_free(&s);
+}
+
 static void icmp_line(void) {
   drill_script_t s = parse_ok("0 < icmp unreachable frag_needed mtu 1200 [1:1001(1000)]\n"
                               "+0 < icmp time_exceeded\n"
@@ -385,7 +408,7 @@ static void render_expected(void) {
   }
 }
 
-TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(icmp_line),
+TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(fast_open_options), TH_CASE(icmp_line),
         TH_CASE(syscalls), TH_CASE(shell_code_header), TH_CASE(ifdef_and_defines), TH_CASE(unsupported_option),
         TH_CASE(syntax_errors), TH_CASE(render_expected), TH_CASE(shell_continuation), TH_CASE(arithmetic),
         TH_CASE(sized_members))

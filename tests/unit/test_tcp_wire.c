@@ -233,7 +233,7 @@ static void fast_open_and_unknown(void) {
   check_roundtrip(c16, sizeof c16, &o);
   CHECK_EQ_U(o.fo_len, 16);
   /* Unknown kinds are skipped by length and flagged; re-emitting drops them. */
-  static const uint8_t unk[] = { 2, 4, 0x05, 0xb4, 254, 6, 0xf9, 0x89, 0xaa, 0xbb, 30, 2 };
+  static const uint8_t unk[] = { 2, 4, 0x05, 0xb4, 254, 6, 0x12, 0x34, 0xaa, 0xbb, 30, 2 };
   REQUIRE(synack_tcp_opts_parse(unk, sizeof unk, &o) == SYNACK_DROP_NONE);
   CHECK_EQ_U(o.present, SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_UNKNOWN);
   CHECK_EQ_U(o.mss, 1460);
@@ -241,6 +241,24 @@ static void fast_open_and_unknown(void) {
   uint8_t out[40];
   CHECK_EQ_I(synack_tcp_opts_emit(&o, o.layout, o.layout_len, out, sizeof out), 4);
   CHECK_MEM(out, unk, 4);
+}
+
+/* RFC 7413 §4.1.1 note / RFC 6994: the experimental form, kind 254 with ExID 0xF989, is fast
+ * open too (a request, a cookie); with a cookie of a wrong length it is a known option of bad
+ * length (skipped, counted), no longer an unknown one. */
+static void fast_open_experimental(void) {
+  synack_tcp_opts_t o;
+  static const uint8_t req[] = { 254, 4, 0xf9, 0x89 };
+  check_roundtrip(req, sizeof req, &o);
+  CHECK_EQ_U(o.present, SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP);
+  CHECK_EQ_U(o.fo_len, 0);
+  static const uint8_t cookie[] = { 254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8 };
+  check_roundtrip(cookie, sizeof cookie, &o);
+  CHECK_EQ_U(o.fo_len, 8);
+  CHECK_MEM(o.fo_cookie, cookie + 4, 8);
+  static const uint8_t short_cookie[] = { 254, 6, 0xf9, 0x89, 0xaa, 0xbb, 1, 1 };
+  REQUIRE(synack_tcp_opts_parse(short_cookie, sizeof short_cookie, &o) == SYNACK_DROP_NONE);
+  CHECK_EQ_U(o.present, SYNACK_TCPOPT_HAS_UNKNOWN | SYNACK_TCPOPT_HAS_BAD_LEN);
 }
 
 static void eol_padding(void) {
@@ -413,6 +431,6 @@ static void flags_strings(void) {
 }
 
 TH_MAIN(TH_CASE(parse_syn), TH_CASE(parse_data_and_roundtrip), TH_CASE(truncated_and_doff), TH_CASE(bad_checksum),
-        TH_CASE(option_malformations), TH_CASE(sack_blocks), TH_CASE(fast_open_and_unknown), TH_CASE(eol_padding),
+        TH_CASE(option_malformations), TH_CASE(sack_blocks), TH_CASE(fast_open_and_unknown), TH_CASE(fast_open_experimental), TH_CASE(eol_padding),
         TH_CASE(emit_layouts), TH_CASE(ipv6_checksum), TH_CASE(ts_fast_paths),
         TH_CASE(flags_strings))

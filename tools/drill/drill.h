@@ -37,6 +37,7 @@ typedef enum {
   DRILL_OPT_SACK,
   DRILL_OPT_TS,
   DRILL_OPT_FO,
+  DRILL_OPT_FOEXP, /* fast open in the experimental form: kind 254, magic 0xF989 */
 } drill_optkind_t;
 
 typedef struct {

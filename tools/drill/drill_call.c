@@ -24,6 +24,7 @@
 #define D_MSG_DONTWAIT 0x40
 #define D_MSG_MORE 0x8000
 #define D_MSG_NOSIGNAL 0x4000
+#define D_MSG_FASTOPEN 0x20000000
 #define D_SIOCINQ 0x541b
 #define D_SIOCOUTQ 0x5411
 
@@ -48,6 +49,8 @@ static const sym_t symbols[] = {
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
   { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", 0x1 }, { "MSG_WAITALL", 0x100 },
+  { "MSG_FASTOPEN", D_MSG_FASTOPEN }, { "TCP_FASTOPEN", 23 }, { "TCP_FASTOPEN_CONNECT", 30 },
+  { "TCP_FASTOPEN_NO_COOKIE", 34 }, { "TCPI_OPT_SYN_DATA", 32 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
@@ -159,6 +162,8 @@ static const sockopt_map_t sockopts[] = {
   { "TCP_KEEPIDLE", 6, 4, SYNACK_TCP_KEEPIDLE }, { "TCP_KEEPINTVL", 6, 5, SYNACK_TCP_KEEPINTVL },
   { "TCP_KEEPCNT", 6, 6, SYNACK_TCP_KEEPCNT }, { "TCP_USER_TIMEOUT", 6, 18, SYNACK_TCP_USER_TIMEOUT },
   { "TCP_NOOPT", 6, 0x1008, SYNACK_TCP_NOOPT }, { "TCP_QUICKACK", 6, 12, SYNACK_TCP_QUICKACK },
+  { "TCP_FASTOPEN", 6, 23, SYNACK_TCP_FASTOPEN }, { "TCP_FASTOPEN_CONNECT", 6, 30, SYNACK_TCP_FASTOPEN_CONNECT },
+  { "TCP_FASTOPEN_NO_COOKIE", 6, 34, SYNACK_TCP_FASTOPEN_NO_COOKIE },
   { "IP_TOS", 0, 1, SYNACK_IP_TOS }, { "IP_TTL", 0, 2, SYNACK_IP_TTL },
   { "IPV6_TCLASS", 41, 67, SYNACK_IP_TOS }, { "IPV6_UNICAST_HOPS", 41, 16, SYNACK_IP_TTL },
 };
@@ -383,11 +388,25 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL)) {
+  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_FASTOPEN)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
   r->last_conn_label = f->label;
+  if (flags & D_MSG_FASTOPEN) {
+    /* RFC 7413: connect and the first write in one call, to the script's peer; never blocks
+     * (as on a non-blocking socket: -EINPROGRESS when no data could go on the SYN). */
+    uint8_t *fb = calloc((size_t)len + 1, 1);
+    if (!fb) return true;
+    for (int64_t k = 0; k < len; k++) fb[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
+    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    int64_t put = r->tg->sendto_fastopen(r, f->sock, fb, (size_t)len, &ep);
+    free(fb);
+    learn_flow(r, f->sock);
+    if (put > 0) f->wr_off += (uint32_t)put;
+    *ret = put;
+    return true;
+  }
   int64_t done = pend ? pend->done : 0;
   size_t want = (size_t)(len - done);
   uint8_t *buf = calloc(want + 1, 1);

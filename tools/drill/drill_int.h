@@ -94,6 +94,8 @@ typedef struct drill_target {
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
   int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
+  /* sendto(..., MSG_FASTOPEN, ep): connect and data on the SYN (RFC 7413) */
+  int64_t (*sendto_fastopen)(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep);
   int (*setsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int v);
   int (*getsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int *v);
   /* poll() revents of a socket, Linux bits, before masking with the asked events */

@@ -561,6 +561,15 @@ static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int
   return n < 0 ? -errno : n;
 }
 
+static int64_t k_sendto_fastopen(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep) {
+  (void)r;
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  to_sockaddr(&ep->ip, ep->port, &ss, &sl);
+  ssize_t n = sendto(s, buf, len, MSG_FASTOPEN | MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
+  return n < 0 ? -errno : n;
+}
+
 /* synack's option names back to the kernel's level and number. */
 static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name) {
   bool v6 = r->family == SYNACK_AF_INET6;
@@ -579,6 +588,9 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_USER_TIMEOUT: *level = IPPROTO_TCP, *name = TCP_USER_TIMEOUT; return true;
   case SYNACK_TCP_NOOPT: *level = IPPROTO_TCP, *name = 0x1008; return true; /* Linux answers ENOPROTOOPT */
   case SYNACK_TCP_QUICKACK: *level = IPPROTO_TCP, *name = TCP_QUICKACK; return true;
+  case SYNACK_TCP_FASTOPEN: *level = IPPROTO_TCP, *name = 23; return true;
+  case SYNACK_TCP_FASTOPEN_CONNECT: *level = IPPROTO_TCP, *name = 30; return true;
+  case SYNACK_TCP_FASTOPEN_NO_COOKIE: *level = IPPROTO_TCP, *name = 34; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
   case SYNACK_SO_INQ:
@@ -666,6 +678,7 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   ti->bytes_received = k.tcpi_bytes_received;
   ti->segs_out = k.tcpi_segs_out;
   ti->segs_in = k.tcpi_segs_in;
+  ti->fastopen_client_fail = k.tcpi_fastopen_client_fail;
   return 0;
 }
 
@@ -796,6 +809,7 @@ const drill_target_t drill_target_kernel = {
   .shutdown = k_shutdown,
   .recv = k_recv,
   .send = k_send,
+  .sendto_fastopen = k_sendto_fastopen,
   .setsockopt = k_setsockopt,
   .getsockopt = k_getsockopt,
   .poll_bits = k_poll_bits,

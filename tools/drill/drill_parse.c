@@ -443,8 +443,8 @@ static bool parse_options(parser_t *p, drill_packet_t *pk) {
         return false;
       }
       if (!read_u32(p, &o->v2, "TS ecr")) return false;
-    } else if (IS("FO")) {
-      o->kind = DRILL_OPT_FO;
+    } else if (IS("FO") || IS("FOEXP")) {
+      o->kind = IS("FO") ? DRILL_OPT_FO : DRILL_OPT_FOEXP;
       skip_ws(p);
       size_t hs = p->i;
       while (hexval(cur(p)) >= 0) p->i++;

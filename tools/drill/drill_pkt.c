@@ -34,6 +34,7 @@ static int build_opts(const drill_run_t *r, const drill_packet_t *pk, uint8_t *o
     case DRILL_OPT_SACK: need = 2 + 8 * op->nblocks; break;
     case DRILL_OPT_TS: need = 10; break;
     case DRILL_OPT_FO: need = 2 + op->fo_len; break;
+    case DRILL_OPT_FOEXP: need = 4 + op->fo_len; break;
     }
     if (n + need > SYNACK_TCP_MAX_OPT_LEN) {
       snprintf(why, whycap, "options longer than 40 bytes");
@@ -80,6 +81,12 @@ static int build_opts(const drill_run_t *r, const drill_packet_t *pk, uint8_t *o
       p[0] = SYNACK_TCPOPT_FASTOPEN;
       p[1] = (uint8_t)need;
       memcpy(p + 2, op->fo, op->fo_len);
+      break;
+    case DRILL_OPT_FOEXP:
+      p[0] = SYNACK_TCPOPT_EXP;
+      p[1] = (uint8_t)need;
+      wr16(p + 2, SYNACK_TCPOPT_FASTOPEN_MAGIC);
+      memcpy(p + 4, op->fo, op->fo_len);
       break;
     }
     n += need;
@@ -349,7 +356,8 @@ void drill_pkt_render_expected(const drill_packet_t *pk, char *buf, size_t cap) 
       break;
     case DRILL_OPT_TS: k = cat(buf, cap, k, "TS val %u ecr %u", o->v1, o->v2); break;
     case DRILL_OPT_FO:
-      k = cat(buf, cap, k, "FO");
+    case DRILL_OPT_FOEXP:
+      k = cat(buf, cap, k, o->kind == DRILL_OPT_FO ? "FO" : "FOEXP");
       if (o->fo_len) k = cat(buf, cap, k, " ");
       for (int b = 0; b < o->fo_len; b++) k = cat(buf, cap, k, "%02x", o->fo[b]);
       break;
@@ -397,7 +405,12 @@ void drill_pkt_render_actual(const drill_run_t *r, const synack_dissect_t *d, ui
       break;
     case SYNACK_TCPOPT_TS: k = cat(buf, cap, k, "TS val %u ecr %u", o->ts_val, o->ts_ecr); break;
     case SYNACK_TCPOPT_FASTOPEN:
-      k = cat(buf, cap, k, "FO");
+    case SYNACK_TCPOPT_EXP:
+      if (o->layout[j] == SYNACK_TCPOPT_EXP && !(o->present & SYNACK_TCPOPT_HAS_FASTOPEN_EXP)) {
+        k = cat(buf, cap, k, "opt%u", o->layout[j]);
+        break;
+      }
+      k = cat(buf, cap, k, o->layout[j] == SYNACK_TCPOPT_FASTOPEN ? "FO" : "FOEXP");
       if (o->fo_len) k = cat(buf, cap, k, " ");
       for (int b = 0; b < o->fo_len; b++) k = cat(buf, cap, k, "%02x", o->fo_cookie[b]);
       break;
@@ -419,6 +432,7 @@ static uint8_t wire_kind(drill_optkind_t k) {
   case DRILL_OPT_SACK: return SYNACK_TCPOPT_SACK;
   case DRILL_OPT_TS: return SYNACK_TCPOPT_TS;
   case DRILL_OPT_FO: return SYNACK_TCPOPT_FASTOPEN;
+  case DRILL_OPT_FOEXP: return SYNACK_TCPOPT_EXP;
   }
   return 0xff;
 }
@@ -433,6 +447,7 @@ static uint32_t present_bit(drill_optkind_t k) {
   case DRILL_OPT_SACK: return SYNACK_TCPOPT_HAS_SACK;
   case DRILL_OPT_TS: return SYNACK_TCPOPT_HAS_TS;
   case DRILL_OPT_FO: return SYNACK_TCPOPT_HAS_FASTOPEN;
+  case DRILL_OPT_FOEXP: return SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP;
   }
   return 0;
 }
@@ -485,6 +500,7 @@ static bool compare_opt_values(drill_run_t *r, const drill_packet_t *pk, const s
       }
       break;
     case DRILL_OPT_FO:
+    case DRILL_OPT_FOEXP:
       if (o->fo_len != e->fo_len || memcmp(o->fo_cookie, e->fo, e->fo_len) != 0) {
         snprintf(why, whycap, "fast-open cookie differs");
         return false;

@@ -58,7 +58,7 @@ static const sysctl_map_t sysctls[] = {
   { "net.core.somaxconn", SK_U32, F(tcp_max_backlog), 0 },
   { "net.ipv4.tcp_slow_start_after_idle", SK_BOOL, F(tcp_idle_restart), 0 },
   { "net.ipv4.tcp_no_metrics_save", SK_ONLY, 0, 1 },
-  { "net.ipv4.tcp_fastopen", SK_ONLY, 0, 0 },
+  { "net.ipv4.tcp_fastopen", SK_U32, F(tcp_fastopen), 0 },
   /* FreeBSD */
   { "net.inet.tcp.sack.enable", SK_BOOL, F(tcp_sack), 0 },
   { "net.inet.tcp.ecn.enable", SK_ECN, F(tcp_ecn), 0 },
@@ -152,6 +152,19 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
       return -1;
     }
     cfg->tcp_rack = v & 1;
+    return 0;
+  }
+  if (strcmp(name, "net.ipv4.tcp_fastopen_key") == 0) {
+    /* Linux: four 32-bit hex words "w0-w1-w2-w3" (a ",backup" key after them is not mapped);
+     * the key bytes are each word little-endian, the SipHash key of the cookie. */
+    unsigned w[4];
+    char tail;
+    if (sscanf(value, "%x-%x-%x-%x%c", &w[0], &w[1], &w[2], &w[3], &tail) != 4) {
+      snprintf(why, whycap, "sysctl %s=%s: one key of four hex words w0-w1-w2-w3 is mapped", name, value);
+      return -1;
+    }
+    for (int k = 0; k < 16; k++) cfg->tcp_fastopen_key[k] = (uint8_t)(w[k / 4] >> (8 * (k % 4)));
+    cfg->tcp_fastopen_key_set = true;
     return 0;
   }
   if (strcmp(name, "net.inet.tcp.functions_default") == 0) {
@@ -863,6 +876,7 @@ bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v)
   FIELD("tcpi_bytes_received", ti->bytes_received)
   FIELD("tcpi_segs_out", ti->segs_out)
   FIELD("tcpi_segs_in", ti->segs_in)
+  FIELD("tcpi_fastopen_client_fail", ti->fastopen_client_fail)
 #undef FIELD
   return false;
 }

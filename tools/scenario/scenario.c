@@ -421,6 +421,7 @@ int synack_scn_connect(synack_scn_t *s, int side, uint16_t port, uint16_t local_
       return -1;
     }
   }
+  if (s->tfo_connect) synack_setsockopt(st, fd, SYNACK_TCP_FASTOPEN_CONNECT, 1);
   synack_endpoint_t to = {.ip = s->ip[1 - side], .port = port};
   if (!s->lad.muted) synack_ladder_note(&s->lad, now, side, "%s: connect() to port %u", side ? "server" : "client", port);
   int r = synack_connect(st, now, fd, &to);

@@ -141,6 +141,7 @@ struct synack_scn {
   bool record_checks;
   struct synack_scn_check { bool ok; char text[200]; } *checks;
   size_t nchecks;
+  bool tfo_connect;           /* synack_scn_connect sets TCP_FASTOPEN_CONNECT (fast-open story) */
   /* scratch for the stories: errors met and counters (see scenario_guard.c) */
   int story_err[2];
   unsigned story_count;

@@ -1,5 +1,7 @@
 /* Scenarios of the opening handshake: the normal case and every segment of it lost, the
  * SYN-ACK give-up after 63 s, and the simultaneous open. */
+#include <string.h>
+
 #include "scenario.h"
 
 #define S SYNACK_TCP_SYN
@@ -292,6 +294,62 @@ static int connect_refused(synack_scn_t *s) {
   return 0;
 }
 
+/* TCP Fast Open (RFC 7413): the first connection is an ordinary handshake that also fetches the
+ * server's cookie; the second puts its request on the SYN with that cookie, the server reads it
+ * and answers at once, and the reply arrives one round trip sooner. */
+static int fast_open(synack_scn_t *s) {
+  synack_scn_config(s);
+  s->cfg[0].tcp_fastopen |= SYNACK_TFO_CLIENT;
+  s->cfg[1].tcp_fastopen |= SYNACK_TFO_SERVER;
+  s->tfo_connect = true;
+  s->server_reply = 1000;
+  s->close_on_eof[1] = true;
+  if (synack_scn_world(s)) return -1;
+  synack_setsockopt(s->st[1], s->lsock, SYNACK_TCP_FASTOPEN, 16); /* the fast open queue */
+  const synack_scn_match_t srv_data = {1, 0, 0, 1, 0, -1, -1};
+  int c1 = synack_scn_connect(s, 0, 80, 0, NULL);
+  synack_scn_send(s, 0, c1, 300);
+  synack_scn_run_until(s, SYNACK_MS(200));
+  synack_scn_close(s, 0, c1);
+  synack_scn_run_until(s, SYNACK_MS(500));
+  synack_time_t t2 = SYNACK_MS(500);
+  int c2 = synack_scn_connect(s, 0, 80, 0, NULL);
+  synack_scn_send(s, 0, c2, 300);
+  synack_scn_run_until(s, SYNACK_MS(800));
+  synack_scn_close(s, 0, c2);
+  synack_scn_run_until(s, SYNACK_SEC(1));
+  const synack_lev_t *syn1 = synack_scn_nth(s, SCN_FLAGS(0, CTL, S), 1);
+  const synack_lev_t *sa1 = synack_scn_nth(s, SCN_FLAGS(1, CTL, S | A), 1);
+  const synack_lev_t *syn2 = synack_scn_nth(s, SCN_FLAGS(0, CTL, S), 2);
+  const synack_lev_t *sa2 = synack_scn_nth(s, SCN_FLAGS(1, CTL, S | A), 2);
+  SCN_EXPECT(s, syn1 && syn1->len == 0 && strstr(syn1->opts, "tfo request") != NULL,
+             "the first SYN asks for a cookie (an empty fast open option) and carries no data");
+  SCN_EXPECT(s, sa1 && sa1->rack == 1 && strstr(sa1->opts, "tfo cookie") != NULL,
+             "the first SYN-ACK acknowledges the SYN and carries the server's cookie");
+  SCN_EXPECT(s, syn2 && syn2->len == 300 && strstr(syn2->opts, "tfo cookie") != NULL,
+             "the second SYN carries the cookie and the 300-byte request");
+  SCN_EXPECT(s, sa2 && sa2->rack == 301, "the second SYN-ACK acknowledges SYN and request (ack 301)");
+  const synack_lev_t *r1 = synack_scn_next(s, sa1, srv_data), *r2 = synack_scn_next(s, sa2, srv_data);
+  SCN_EXPECT(s, r1 && r2 && r1->t_arrive != SYNACK_TIME_NEVER && r2->t_arrive != SYNACK_TIME_NEVER,
+             "both replies arrive");
+  if (r1 && r2 && syn2) {
+    synack_time_t w1 = r1->t_arrive, w2 = r2->t_arrive - t2, rtt = 2 * s->delay_us;
+    SCN_EXPECT(s, w1 >= 2 * rtt && w2 >= rtt && w2 < 2 * rtt,
+               "the reply comes after two round trips, then after one (%.0f ms, %.0f ms)", (double)w1 / 1000.0,
+               (double)w2 / 1000.0);
+    SCN_EXPECT(s, w1 - w2 == rtt, "fast open saves exactly one round trip (%.0f ms)", (double)(w1 - w2) / 1000.0);
+    synack_ladder_explain_after(&s->lad, sa1, "the cookie: a MAC of the client's address under the server's secret");
+    synack_ladder_explain_after(&s->lad, syn2, "the request rides on the SYN: the server may act on it at once");
+    synack_ladder_explain_after(&s->lad, r2, "the reply is out before the handshake completes: one round trip saved");
+  }
+  synack_scn_conn_t *cc1 = synack_scn_conn(s, 0, c1), *cc2 = synack_scn_conn(s, 0, c2);
+  SCN_EXPECT(s, cc1 && cc1->rx == 1000 && cc2 && cc2->rx == 1000, "each connection reads the 1000-byte reply");
+  SCN_EXPECT(s, synack_stack_counters(s->st[0])->events[SYNACK_CTR_TCP_FASTOPEN_ACTIVE] == 1 &&
+                    synack_stack_counters(s->st[1])->events[SYNACK_CTR_TCP_FASTOPEN_PASSIVE] == 1,
+             "counted once at each end (TCPFastOpenActive, TCPFastOpenPassive)");
+  return 0;
+}
+
 const synack_scn_def_t synack_scn_open_defs[] = {
     {"normal-client-close", "open, request and reply, the client closes first (four-segment close)", normal_client_close},
     {"normal-server-close", "open, request and reply, the server closes first and waits in TIME-WAIT", normal_server_close},
@@ -303,5 +361,7 @@ const synack_scn_def_t synack_scn_open_defs[] = {
      synack_retries_exhausted},
     {"simultaneous-open", "both ends connect() at once: crossing SYNs, four segments, no listener", simultaneous_open},
     {"connect-refused", "connect() to a port nobody listens on: RST, ECONNREFUSED", connect_refused},
+    {"fast-open", "TCP Fast Open: a handshake that fetches a cookie, then a request on the SYN: one round trip saved",
+     fast_open},
 };
 const size_t synack_scn_open_count = sizeof synack_scn_open_defs / sizeof synack_scn_open_defs[0];

@@ -65,7 +65,11 @@ static void fmt_opts(const synack_tcp_opts_t *o, char *buf, size_t cap) {
   if (o->present & SYNACK_TCPOPT_HAS_SACK_PERM) ADD("sackOK,");
   if (o->present & SYNACK_TCPOPT_HAS_TS) ADD("TS,");
   if (o->present & SYNACK_TCPOPT_HAS_WSCALE) ADD("ws %u,", o->wscale);
-  if (o->present & SYNACK_TCPOPT_HAS_FASTOPEN) ADD("tfo,");
+  /* RFC 7413: an empty option asks for a cookie; otherwise the cookie is shown by its length. */
+  if (o->present & SYNACK_TCPOPT_HAS_FASTOPEN) {
+    if (o->fo_len) ADD("tfo cookie %u B,", o->fo_len);
+    else ADD("tfo request,");
+  }
 #undef ADD
   if (n >= cap) n = cap - 1;
   if (n > 0 && buf[n - 1] == ',') buf[n - 1] = 0;
