@@ -44,6 +44,8 @@ SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock
 
 #define SYNACK_MSG_PEEK 0x02
 #define SYNACK_MSG_MORE 0x8000 /* more data follows: hold a partial segment (like MSG_MORE) */
+/* The data ends a record: no later send is coalesced with it into one segment (Linux MSG_EOR). */
+#define SYNACK_MSG_EOR 0x80
 /* Queues up to len bytes; returns the count queued (possibly short) or an error
  * (-SYNACK_EAGAIN when the buffer is full, -SYNACK_EPIPE after SHUT_WR, -SYNACK_ENOTCONN...). */
 SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
@@ -51,6 +53,25 @@ SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int soc
 /* Copies up to len received bytes; 0 means EOF (peer's FIN); -SYNACK_EAGAIN when nothing yet. */
 SYNACK_API int64_t synack_recv(synack_stack_t *stack, synack_time_t now, int sock, void *buf, size_t len,
                                int flags);
+
+/* Vectored send and receive (sendmsg/recvmsg). */
+typedef struct {
+  void *base;
+  size_t len;
+} synack_iovec_t;
+typedef struct {
+  const synack_iovec_t *iov;
+  size_t iovlen;
+  int flags; /* out: SYNACK_MSG_* describing the data returned (0 for ordinary stream data) */
+  int inq;   /* out: with SYNACK_TCP_INQ on, Linux's TCP_CM_INQ: bytes still readable after this
+                call (1 when none are but the peer's FIN came); -1 when the option is off */
+} synack_msghdr_t;
+/* send() over the iovecs in order, as one call (MSG_EOR marks the end of the last one). */
+SYNACK_API int64_t synack_sendmsg(synack_stack_t *stack, synack_time_t now, int sock, const synack_iovec_t *iov,
+                                  size_t iovlen, int flags);
+/* recv() into the iovecs in order, as one call. */
+SYNACK_API int64_t synack_recvmsg(synack_stack_t *stack, synack_time_t now, int sock, synack_msghdr_t *msg,
+                                  int flags);
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -87,6 +108,14 @@ typedef enum {
   SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
   SYNACK_TCP_QUICKACK,
   SYNACK_TCP_CONGESTION,   /* a synack_cc_algo_t value */
+  /* Sending control and low-water marks (docs/tcp-choices.md "Sending control"). Numbered
+   * from 64 so that options other work appends above keep their values. */
+  SYNACK_TCP_CORK = 64,    /* hold partial segments until uncorked (or the RTO-based cork timer) */
+  SYNACK_TCP_NOTSENT_LOWAT,/* bytes; writable only while fewer are unsent; 0 = off */
+  SYNACK_SO_SNDLOWAT,      /* Linux: always 1, setting it fails with ENOPROTOOPT */
+  SYNACK_SO_RCVLOWAT,      /* bytes; readable only when at least this many (or EOF/error) */
+  SYNACK_TCP_INQ,          /* recvmsg reports the bytes left readable (synack_msghdr_t.inq) */
+  SYNACK_SO_NOTSENT,       /* get only: bytes queued, not yet sent (SIOCOUTQNSD) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

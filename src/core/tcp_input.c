@@ -307,6 +307,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     data = a < tcb->sb.len ? a : tcb->sb.len;
     synack_sndbuf_drop(&tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
+    if (tcb->eor.n) synack_tcp_eor_prune(st, tcb);
     tcb->bytes_acked += data;
     tcb->snd_una = seg->ack;
     if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
@@ -330,7 +331,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);
     else synack_tcp_rtx_arm(st, tcb, now);
-    if (data && synack_sndbuf_room(&tcb->sb) > 0 && synack_tcp_state_can_send(tcb->state))
+    if (data && synack_tcp_writable(tcb) && synack_tcp_state_can_send(tcb->state))
       synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
   }
   /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update. */

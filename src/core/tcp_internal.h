@@ -87,7 +87,17 @@ enum {
   TF_SYN_DATA_SEEN = 1u << 22,
   TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
+  TF_CORK = 1u << 25,       /* TCP_CORK: hold partial segments (tcp_sndctl.c) */
+  TF_INQ = 1u << 26,        /* TCP_INQ: recvmsg reports the bytes left */
+  TF_PUSH_HELD = 1u << 27,  /* the cork timer fired: one held partial segment may go */
 };
+
+/* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
+ * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
+typedef struct {
+  synack_seq_t *v;
+  uint32_t n, cap;
+} synack_eor_t;
 
 typedef struct synack_listener synack_listener_t;
 typedef struct synack_tcb synack_tcb_t;
@@ -150,6 +160,10 @@ struct synack_tcb {
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
+
+  /* Sending control (tcp_sndctl.c): TCP_NOTSENT_LOWAT (0 = off), SO_RCVLOWAT (≥ 1), MSG_EOR. */
+  uint32_t notsent_lowat, rcvlowat;
+  synack_eor_t eor;
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
@@ -365,6 +379,8 @@ void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uin
 uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t n);
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
+/* Copies n in-order bytes starting off bytes after the first unread one (n + off ≤ len). */
+void synack_rcvbuf_peek_at(const synack_rcvbuf_t *b, uint32_t off, void *dst, uint32_t n);
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);
 static inline uint32_t synack_rcvbuf_space(const synack_rcvbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
 /* Free bytes of the ring itself (the space above plus the slack). */
@@ -436,6 +452,26 @@ uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);
  * at most max bytes of sequence space; SND.NXT is not moved. Returns the sequence space sent,
  * 0 when nothing could be, -1 when the transmit ring is full. */
 int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now);
+
+/* ---------- tcp_sndctl.c: TCP_CORK, MSG_EOR record ends, low-water marks ---------- */
+/* Marks the current end of the send ring as a record end (MSG_EOR). */
+int synack_tcp_eor_mark(synack_stack_t *st, synack_tcb_t *tcb);
+/* The first record end after seq (or data_end when none is before it). */
+synack_seq_t synack_tcp_eor_limit(const synack_tcb_t *tcb, synack_seq_t seq, synack_seq_t data_end);
+/* Forgets the record ends at or below SND.UNA's buffer start (acknowledged data). */
+void synack_tcp_eor_prune(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_eor_free(synack_stack_t *st, synack_tcb_t *tcb);
+/* Bytes written but never sent (SIOCOUTQNSD). */
+uint32_t synack_tcp_notsent(const synack_tcb_t *tcb);
+/* poll()'s writable and the SYNACK_EV_WRITABLE wakeup: the send ring has space and, with
+ * TCP_NOTSENT_LOWAT, fewer than half that many bytes wait unsent (as Linux). */
+bool synack_tcp_writable(const synack_tcb_t *tcb);
+/* Enough to read for SO_RCVLOWAT (in-order bytes ≥ the mark). */
+bool synack_tcp_rcv_lowat_met(const synack_tcb_t *tcb);
+/* setsockopt of TCP_CORK, TCP_NOTSENT_LOWAT, SO_SNDLOWAT, SO_RCVLOWAT, TCP_INQ. */
+int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_t opt, int v);
+/* The cork timer (the retransmission slot with nothing in flight) fired: send the held data. */
+void synack_tcp_push_held(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);

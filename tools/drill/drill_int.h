@@ -94,6 +94,9 @@ typedef struct drill_target {
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
   int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
+  /* recvmsg: also the message flags (SYNACK_MSG_*) and, with TCP_INQ on, the TCP_CM_INQ
+   * value (-1 when the call returned none) */
+  int64_t (*recvmsg)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq);
   int (*setsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int v);
   int (*getsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int *v);
   /* poll() revents of a socket, Linux bits, before masking with the asked events */

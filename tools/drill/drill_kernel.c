@@ -557,8 +557,31 @@ static int64_t k_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags
 
 static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
   (void)r;
-  ssize_t n = send(s, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0));
+  int kf = MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0) |
+           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0);
+  ssize_t n = send(s, buf, len, kf);
   return n < 0 ? -errno : n;
+}
+
+#ifndef TCP_CM_INQ
+#define TCP_CM_INQ 36
+#endif
+
+static int64_t k_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq) {
+  (void)r;
+  struct iovec v = { .iov_base = buf, .iov_len = len };
+  union {
+    char b[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+  ssize_t n = recvmsg(s, &mh, MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0));
+  if (n < 0) return -errno;
+  *msg_flags = 0;
+  *inq = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ) memcpy(inq, CMSG_DATA(c), sizeof *inq);
+  return n;
 }
 
 /* synack's option names back to the kernel's level and number. */
@@ -581,8 +604,14 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_QUICKACK: *level = IPPROTO_TCP, *name = TCP_QUICKACK; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
+  case SYNACK_TCP_CORK: *level = IPPROTO_TCP, *name = TCP_CORK; return true;
+  case SYNACK_TCP_NOTSENT_LOWAT: *level = IPPROTO_TCP, *name = 25; return true;
+  case SYNACK_TCP_INQ: *level = IPPROTO_TCP, *name = 36; return true;
+  case SYNACK_SO_SNDLOWAT: *level = SOL_SOCKET, *name = SO_SNDLOWAT; return true;
+  case SYNACK_SO_RCVLOWAT: *level = SOL_SOCKET, *name = SO_RCVLOWAT; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
+  case SYNACK_SO_NOTSENT:
   case SYNACK_TCP_CONGESTION: return false;
   }
   return false;
@@ -600,6 +629,7 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
 
 static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
   if (o == SYNACK_SO_INQ || o == SYNACK_SO_OUTQ) return neg(ioctl(s, o == SYNACK_SO_INQ ? SIOCINQ : SIOCOUTQ, v));
+  if (o == SYNACK_SO_NOTSENT) return neg(ioctl(s, 0x894B /* SIOCOUTQNSD */, v));
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
@@ -796,6 +826,7 @@ const drill_target_t drill_target_kernel = {
   .shutdown = k_shutdown,
   .recv = k_recv,
   .send = k_send,
+  .recvmsg = k_recvmsg,
   .setsockopt = k_setsockopt,
   .getsockopt = k_getsockopt,
   .poll_bits = k_poll_bits,

@@ -66,6 +66,14 @@ static int64_t s_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags
 static int64_t s_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
   return synack_send(r->st, r->now, s, buf, len, flags);
 }
+static int64_t s_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq) {
+  synack_iovec_t v = { buf, len };
+  synack_msghdr_t m = { .iov = &v, .iovlen = 1 };
+  int64_t n = synack_recvmsg(r->st, r->now, s, &m, flags);
+  *msg_flags = m.flags;
+  *inq = m.inq;
+  return n;
+}
 static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) { return synack_setsockopt(r->st, s, o, v); }
 static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) { return synack_getsockopt(r->st, s, o, v); }
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
@@ -106,6 +114,7 @@ const drill_target_t drill_target_synack = {
   .shutdown = s_shutdown,
   .recv = s_recv,
   .send = s_send,
+  .recvmsg = s_recvmsg,
   .setsockopt = s_setsockopt,
   .getsockopt = s_getsockopt,
   .poll_bits = s_poll_bits,
