@@ -158,6 +158,7 @@ typedef enum {
   X(TCP_OPT_BAD_LEN_IGNORED, "known TCP options with a wrong length ignored (segment kept)") \
   X(TCP_ORPHANS_RESET, "orphans reset: tcp_max_orphans reached at close()") \
   X(TCP_ORPHAN_PROBES_ABORT, "orphans aborted after tcp_orphan_retries zero-window probes") \
+  X(TCP_URG_IN, "new urgent pointers received (RFC 9293 §3.8.5)") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
   X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 

@@ -42,6 +42,7 @@ SYNACK_API int synack_accept(synack_stack_t *stack, int sock, synack_endpoint_t 
  * while the open is in progress returns -SYNACK_EALREADY; once connected, -SYNACK_EISCONN. */
 SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock, const synack_endpoint_t *remote);
 
+#define SYNACK_MSG_OOB 0x01  /* send: the last byte is urgent data; recv: take the urgent byte */
 #define SYNACK_MSG_PEEK 0x02
 #define SYNACK_MSG_MORE 0x8000 /* more data follows: hold a partial segment (like MSG_MORE) */
 /* The data ends a record: no later send is coalesced with it into one segment (Linux MSG_EOR). */
@@ -116,6 +117,8 @@ typedef enum {
   SYNACK_SO_RCVLOWAT,      /* bytes; readable only when at least this many (or EOF/error) */
   SYNACK_TCP_INQ,          /* recvmsg reports the bytes left readable (synack_msghdr_t.inq) */
   SYNACK_SO_NOTSENT,       /* get only: bytes queued, not yet sent (SIOCOUTQNSD) */
+  SYNACK_SO_OOBINLINE,     /* urgent bytes stay in the stream (recv(MSG_OOB) then fails) */
+  SYNACK_SO_ATMARK,        /* get only: the next byte to read is the urgent one (SIOCATMARK) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -490,6 +490,8 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
   if (done == 0) return -SYNACK_EAGAIN;
   /* MSG_EOR ends the record only when the whole call was queued: a short write leaves the
    * record open for the rest of it (Linux marks the last skb of a complete call). */
+  /* MSG_OOB: the urgent data ends with what this call queued (Linux tcp_mark_urg). */
+  if ((flags & SYNACK_MSG_OOB) && done > 0) synack_tcp_urg_send(tcb);
   if ((flags & SYNACK_MSG_EOR) && done == len) {
     int rc = synack_tcp_eor_mark(st, tcb);
     if (rc < 0) return rc;
@@ -514,9 +516,11 @@ int64_t synack_sendmsg(synack_stack_t *st, synack_time_t now, int sock, const sy
 
 /* recv() and recvmsg(): the iovecs are filled in order as one call. */
 static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb, const synack_iovec_t *iov,
-                        size_t iovlen, int flags) {
+                        size_t iovlen, int flags, int *msg_flags) {
   st->now = now;
   if (tcb->state == SYNACK_TCP_LISTEN) return -SYNACK_ENOTCONN;
+  if (flags & SYNACK_MSG_OOB) /* the urgent byte (tcp_urg.c) */
+    return synack_tcp_urg_recv(tcb, iovlen ? iov[0].base : NULL, iovlen ? iov[0].len : 0, flags, msg_flags);
   if (tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD)) {
     size_t len = 0;
     for (size_t i = 0; i < iovlen; i++) {
@@ -525,22 +529,33 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
     }
     if (len == 0) return 0;
     bool peek = (flags & SYNACK_MSG_PEEK) != 0;
+    /* Urgent data: skip the out-of-band byte at the mark, stop at the mark (tcp_urg.c). */
+    uint32_t skip, limit;
+    synack_tcp_urg_read_plan(tcb, &skip, &limit);
+    if (skip && !peek) {
+      uint8_t x;
+      synack_rcvbuf_read(&tcb->rb, &x, skip, false);
+      skip = 0;
+    }
     uint32_t done = 0;
-    for (size_t i = 0; i < iovlen && done < tcb->rb.len; i++) {
+    for (size_t i = 0; i < iovlen && done < limit; i++) {
       uint32_t want = iov[i].len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)iov[i].len;
+      if (want > limit - done) want = limit - done;
       if (want == 0) continue;
       if (peek) {
         /* MSG_PEEK leaves the ring as it is: copy from the offset already peeked. */
-        uint32_t left = tcb->rb.len - done;
-        if (want > left) want = left;
-        synack_rcvbuf_peek_at(&tcb->rb, done, iov[i].base, want);
+        synack_rcvbuf_peek_at(&tcb->rb, skip + done, iov[i].base, want);
         done += want;
       } else {
         done += synack_rcvbuf_read(&tcb->rb, iov[i].base, want, false);
       }
     }
-    if (!peek) synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
-    return done;
+    if (!peek) {
+      synack_tcp_urg_consumed(tcb);
+      synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
+    }
+    if (done > 0) return done;
+    /* only the out-of-band byte was there: as if nothing were */
   }
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
     int e = tcb->so_error;
@@ -574,7 +589,8 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
   if (len && !buf && tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD) && tcb->state != SYNACK_TCP_LISTEN)
     return -SYNACK_EFAULT;
   synack_iovec_t v = { buf, len };
-  return recv_iov(st, now, tcb, &v, 1, flags);
+  int msg_flags = 0;
+  return recv_iov(st, now, tcb, &v, 1, flags, &msg_flags);
 }
 
 int64_t synack_recvmsg(synack_stack_t *st, synack_time_t now, int sock, synack_msghdr_t *msg, int flags) {
@@ -583,11 +599,11 @@ int64_t synack_recvmsg(synack_stack_t *st, synack_time_t now, int sock, synack_m
   if (!msg || (msg->iovlen && !msg->iov)) return -SYNACK_EFAULT;
   msg->flags = 0;
   msg->inq = -1;
-  int64_t n = recv_iov(st, now, tcb, msg->iov, msg->iovlen, flags);
+  int64_t n = recv_iov(st, now, tcb, msg->iov, msg->iovlen, flags, &msg->flags);
   if (n >= 0 && (tcb->flags & TF_INQ)) {
     /* Linux tcp_inq_hint: what is left to read; after the peer's FIN, at least 1 so that the
      * reader comes back for the end of file. */
-    msg->inq = (int)tcb->rb.len;
+    msg->inq = (int)synack_tcp_inq(tcb);
     if (msg->inq == 0 && (tcb->flags & TF_RCVD_FIN)) msg->inq = 1;
   }
   return n;
@@ -777,7 +793,11 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_NOTSENT:
+  case SYNACK_SO_ATMARK:
     return -SYNACK_EINVAL; /* read-only */
+  case SYNACK_SO_OOBINLINE:
+    if (v) tcb->flags |= TF_OOBINLINE; else tcb->flags &= ~(uint32_t)TF_OOBINLINE;
+    return 0;
   case SYNACK_TCP_CORK:
   case SYNACK_TCP_NOTSENT_LOWAT:
   case SYNACK_SO_SNDLOWAT:
@@ -854,7 +874,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_TCP_NOOPT: *v = (tcb->flags & TF_NOOPT) != 0; return 0;
   case SYNACK_IP_TTL: *v = tcb->ttl ? tcb->ttl : st->cfg.ttl; return 0;
   case SYNACK_IP_TOS: *v = tcb->tos; return 0;
-  case SYNACK_SO_INQ: *v = (int)tcb->rb.len; return 0;
+  case SYNACK_SO_INQ: *v = (int)synack_tcp_inq(tcb); return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
   case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
   case SYNACK_TCP_CORK: *v = (tcb->flags & TF_CORK) != 0; return 0;
@@ -863,6 +883,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_RCVLOWAT: *v = (int)tcb->rcvlowat; return 0;
   case SYNACK_TCP_INQ: *v = (tcb->flags & TF_INQ) != 0; return 0;
   case SYNACK_SO_NOTSENT: *v = (int)synack_tcp_notsent(tcb); return 0;
+  case SYNACK_SO_OOBINLINE: *v = (tcb->flags & TF_OOBINLINE) != 0; return 0;
+  case SYNACK_SO_ATMARK: *v = synack_tcp_urg_atmark(tcb); return 0;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -894,7 +916,8 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   if (!tcb) return SYNACK_EV_ERROR;
   uint32_t ev = 0;
   if (tcb->state == SYNACK_TCP_LISTEN) return (tcb->lst && tcb->lst->aq_len) ? SYNACK_EV_READABLE : 0;
-  if ((tcb->rb.len && synack_tcp_rcv_lowat_met(tcb)) || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||
+  if ((synack_tcp_rcv_avail(tcb) && synack_tcp_rcv_lowat_met(tcb)) || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) ||
+      tcb->so_error ||
       (tcb->state == SYNACK_TCP_CLOSED && (tcb->flags & TF_CONNECTED)))
     ev |= SYNACK_EV_READABLE;
   if ((tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT) &&
@@ -902,5 +925,6 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
     ev |= SYNACK_EV_WRITABLE;
   if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
   if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
+  if (tcb->urg_state == SYNACK_URG_VALID) ev |= SYNACK_EV_URGENT; /* POLLPRI */
   return ev;
 }

@@ -90,6 +90,8 @@ enum {
   TF_CORK = 1u << 25,       /* TCP_CORK: hold partial segments (tcp_sndctl.c) */
   TF_INQ = 1u << 26,        /* TCP_INQ: recvmsg reports the bytes left */
   TF_PUSH_HELD = 1u << 27,  /* the cork timer fired: one held partial segment may go */
+  TF_URG_MODE = 1u << 28,   /* urgent data sent, not yet acknowledged: snd_up is valid (tcp_urg.c) */
+  TF_OOBINLINE = 1u << 29,  /* SO_OOBINLINE */
 };
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
@@ -164,6 +166,10 @@ struct synack_tcb {
   /* Sending control (tcp_sndctl.c): TCP_NOTSENT_LOWAT (0 = off), SO_RCVLOWAT (≥ 1), MSG_EOR. */
   uint32_t notsent_lowat, rcvlowat;
   synack_eor_t eor;
+  /* Urgent data (tcp_urg.c): SND.UP (the byte after the urgent data we sent), the peer's urgent
+   * byte (its sequence number) and what became of it (SYNACK_URG_*). */
+  synack_seq_t snd_up, rcv_up;
+  uint8_t urg_state;
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
@@ -472,6 +478,36 @@ bool synack_tcp_rcv_lowat_met(const synack_tcb_t *tcb);
 int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_t opt, int v);
 /* The cork timer (the retransmission slot with nothing in flight) fired: send the held data. */
 void synack_tcp_push_held(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_urg.c: urgent data (RFC 9293 §3.8.5, RFC 6093, Linux's out-of-band byte) ---------- */
+enum {
+  SYNACK_URG_NONE = 0,
+  SYNACK_URG_NOTYET, /* the peer's pointer is known, its byte has not arrived in order */
+  SYNACK_URG_VALID,  /* the byte is in the receive ring, not yet taken by recv(MSG_OOB) */
+  SYNACK_URG_READ,   /* taken by recv(MSG_OOB): still skipped in the stream */
+};
+/* send(MSG_OOB): the urgent data ends at the current end of the send ring. */
+void synack_tcp_urg_send(synack_tcb_t *tcb);
+/* URG flag and pointer of a segment starting at seq. */
+void synack_tcp_urg_tx(const synack_tcb_t *tcb, synack_seq_t seq, uint8_t *flags, uint16_t *urgent);
+/* SND.UNA moved: urgent mode ends once SND.UP is acknowledged. */
+void synack_tcp_urg_acked(synack_tcb_t *tcb);
+/* RFC 9293 §3.10.7.4 sixth step: a segment with URG (before its text is queued). */
+void synack_tcp_urg_input(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
+/* In-order bytes were added to the receive ring: the urgent byte may have arrived. */
+void synack_tcp_urg_delivered(synack_stack_t *st, synack_tcb_t *tcb);
+/* Bytes a read may return now (the urgent byte at the mark excluded unless SO_OOBINLINE). */
+uint32_t synack_tcp_rcv_avail(const synack_tcb_t *tcb);
+/* How a read at the head of the ring meets the mark: skip bytes first (the out-of-band byte),
+ * then at most *limit bytes (a read stops at the mark). */
+void synack_tcp_urg_read_plan(const synack_tcb_t *tcb, uint32_t *skip, uint32_t *limit);
+/* After a read that consumed bytes: forget the urgent byte once it is behind. */
+void synack_tcp_urg_consumed(synack_tcb_t *tcb);
+/* recv(MSG_OOB). */
+int64_t synack_tcp_urg_recv(synack_tcb_t *tcb, void *buf, size_t len, int flags, int *msg_flags);
+/* SIOCATMARK and SIOCINQ as Linux reports them with urgent data pending. */
+bool synack_tcp_urg_atmark(const synack_tcb_t *tcb);
+uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);

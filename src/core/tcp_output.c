@@ -239,6 +239,8 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
   /* A tail loss probe sends new data whatever Nagle or the cork say (RFC 8985 §7.3 "if a
    * previously unsent segment exists"; Linux's tcp_send_loss_probe uses TCP_NAGLE_OFF). */
   bool push = (tcb->flags & TF_WINPROBE) || tcb->rec.tlp_force;
+  /* Urgent data is never held back (Linux tcp_nagle_test: urgent mode pushes). */
+  if (tcb->flags & TF_URG_MODE) push = true;
   if (len > 0 && len < tcb->snd_mss && all && !fin && !retrans) {
     /* RFC 9293 §3.7.4 (Nagle, RFC 896): hold a small segment while data is unacknowledged;
      * TCP_NODELAY turns it off; MSG_MORE and TCP_CORK hold even with nothing in flight, until
@@ -281,6 +283,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
   r.flags = p->flags;
   r.window = synack_tcp_rcv_window(st, tcb, p->syn);
+  if (tcb->flags & TF_URG_MODE) synack_tcp_urg_tx(tcb, p->seq, &r.flags, &r.urgent); /* tcp_urg.c */
   /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
   int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);

@@ -80,7 +80,7 @@ bool synack_tcp_writable(const synack_tcb_t *tcb) {
 }
 
 bool synack_tcp_rcv_lowat_met(const synack_tcb_t *tcb) {
-  return tcb->rb.len >= (tcb->rcvlowat ? tcb->rcvlowat : 1u);
+  return synack_tcp_rcv_avail(tcb) >= (tcb->rcvlowat ? tcb->rcvlowat : 1u);
 }
 
 void synack_tcp_push_held(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
@@ -147,6 +147,8 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
   case SYNACK_TCP_QUICKACK:
   case SYNACK_TCP_CONGESTION:
   case SYNACK_SO_NOTSENT:
+  case SYNACK_SO_OOBINLINE:
+  case SYNACK_SO_ATMARK:
     break;
   }
   return -SYNACK_ENOPROTOOPT;

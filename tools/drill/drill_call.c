@@ -27,6 +27,8 @@
 #define D_SIOCINQ 0x541b
 #define D_SIOCOUTQ 0x5411
 #define D_SIOCOUTQNSD 0x894b
+#define D_SIOCATMARK 0x8905
+#define D_MSG_OOB 0x1
 #define D_MSG_EOR 0x80
 #define D_TCP_CM_INQ 36
 
@@ -50,13 +52,13 @@ static const sym_t symbols[] = {
   { "EPOLL_CTL_ADD", 1 }, { "EPOLL_CTL_DEL", 2 }, { "EPOLL_CTL_MOD", 3 }, { "EPOLL_CLOEXEC", D_SOCK_CLOEXEC },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
-  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", 0x1 }, { "MSG_WAITALL", 0x100 },
+  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", 0x100 },
   { "MSG_EOR", D_MSG_EOR },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
   { "SIOCINQ", D_SIOCINQ }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
-  { "SIOCOUTQNSD", D_SIOCOUTQNSD },
+  { "SIOCOUTQNSD", D_SIOCOUTQNSD }, { "SIOCATMARK", D_SIOCATMARK }, { "SO_OOBINLINE", 10 },
   { "SO_RCVLOWAT", 18 }, { "SO_SNDLOWAT", 19 },
   { "TCP_CORK", 3 }, { "TCP_NOTSENT_LOWAT", 25 }, { "TCP_INQ", 36 }, { "TCP_CM_INQ", D_TCP_CM_INQ },
   { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 }, { "SO_RCVBUF", 8 }, { "SO_KEEPALIVE", 9 },
@@ -170,7 +172,7 @@ static const sockopt_map_t sockopts[] = {
   { "IPV6_TCLASS", 41, 67, SYNACK_IP_TOS }, { "IPV6_UNICAST_HOPS", 41, 16, SYNACK_IP_TTL },
   { "TCP_CORK", 6, 3, SYNACK_TCP_CORK }, { "TCP_NOTSENT_LOWAT", 6, 25, SYNACK_TCP_NOTSENT_LOWAT },
   { "TCP_INQ", 6, 36, SYNACK_TCP_INQ }, { "SO_RCVLOWAT", 1, 18, SYNACK_SO_RCVLOWAT },
-  { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT },
+  { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT }, { "SO_OOBINLINE", 1, 10, SYNACK_SO_OOBINLINE },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
@@ -370,41 +372,54 @@ typedef struct {
   bool want_inq;     /* msg_control lists {cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, ...} */
   bool check_inq;    /* ... with a cmsg_data value to compare */
   int64_t inq;
+  int msg_flags;     /* out: the flags the call returned (MSG_OOB) */
 } drill_msgctl_t;
 
 /* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values); ctl (recvmsg only) the
  * control messages to compare. */
 static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
-                    int64_t *ret, const drill_msgctl_t *ctl) {
+                    int64_t *ret, drill_msgctl_t *ctl) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT)) {
+  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
+  bool oob = (flags & D_MSG_OOB) != 0;
   r->last_conn_label = f->label;
-  if (may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
+  if (!oob && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
-  int sflags = (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0;
+  int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
   int msg_flags = 0, inq = -1;
   int64_t got = ctl ? r->tg->recvmsg(r, f->sock, buf, (size_t)len, sflags, &msg_flags, &inq)
                     : r->tg->recv(r, f->sock, buf, (size_t)len, sflags);
+  /* the bytes must be the peer's stream, in order, without the out-of-band byte (unless
+   * SO_OOBINLINE); recv(MSG_OOB) returns that byte */
+  uint32_t off = f->rd_off;
   for (int64_t k = 0; k < got; k++) {
-    /* the bytes must be the peer's stream, in order */
-    uint8_t want = drill_stream_byte(f->rd_off + (uint32_t)k);
+    if (oob) off = r->urg_off;
+    else if (r->urg_skip && off == r->urg_skip_off) off++;
+    if (!oob && r->urg_pending && !f->oobinline && off == r->urg_off) off++;
+    uint8_t want = drill_stream_byte(off);
     if (buf[k] != want) {
-      drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n,
-                 f->rd_off + (uint32_t)k, buf[k], want);
+      drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n, off,
+                 buf[k], want);
       break;
     }
+    off++;
   }
-  if (got > 0 && !(flags & D_MSG_PEEK)) f->rd_off += (uint32_t)got;
+  if (got > 0 && !(flags & D_MSG_PEEK) && !oob) {
+    f->rd_off = off;
+    if (r->urg_pending && (int32_t)(off - r->urg_off) > 0) r->urg_pending = false;
+    if (r->urg_skip && (int32_t)(off - r->urg_skip_off) > 0) r->urg_skip = false;
+  }
   free(buf);
   if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
   *ret = got;
+  if (ctl) ctl->msg_flags = (msg_flags & SYNACK_MSG_OOB) ? D_MSG_OOB : 0;
   if (ctl && got >= 0 && !r->done) {
     if (ctl->want_inq && inq < 0)
       drill_fail(r, "%s: no TCP_CM_INQ control message (is TCP_INQ set?)", n);
@@ -423,7 +438,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_EOR)) {
+  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_EOR | D_MSG_OOB)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
@@ -434,7 +449,8 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   if (!buf) return true;
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
   int64_t put = r->tg->send(r, f->sock, buf, want,
-                            ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0));
+                            ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0) |
+                                ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0));
   if (put > 0) f->wr_off += (uint32_t)put;
   free(buf);
   bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
@@ -806,8 +822,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl);
     /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
      * for: msghdr_arg refused any), so the flags coming back are 0 */
-    if (fin && *ret >= 0 && has_msg_flags && msg_flags != 0 && !r->done)
-      drill_fail(r, "recvmsg: msg_flags = 0, expected 0x%llx", (unsigned long long)msg_flags);
+    if (fin && *ret >= 0 && has_msg_flags && msg_flags != ctl.msg_flags && !r->done)
+      drill_fail(r, "recvmsg: msg_flags = 0x%x, expected 0x%llx", ctl.msg_flags, (unsigned long long)msg_flags);
     return fin;
   } else if (strcmp(n, "fcntl") == 0) {
     if (!nargs_ok(r, c, 2, 3)) return true;
@@ -867,6 +883,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         return true;
       }
       *ret = r->tg->setsockopt(r, f->sock, m->opt, (int)v);
+      if (*ret == 0 && m->opt == SYNACK_SO_OOBINLINE) f->oobinline = v != 0;
     } else {
       int v = 0;
       *ret = r->tg->getsockopt(r, f->sock, m->opt, &v);
@@ -921,6 +938,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       o = SYNACK_SO_OUTQ;
     } else if (req == D_SIOCOUTQNSD) {
       o = SYNACK_SO_NOTSENT;
+    } else if (req == D_SIOCATMARK) {
+      o = SYNACK_SO_ATMARK;
     } else {
       drill_unsupported(r, "ioctl request 0x%llx not supported", (unsigned long long)req);
       return true;

@@ -20,6 +20,7 @@ typedef struct drill_fd {
   uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
   bool connected;          /* was ever connected (for poll's HUP after a reset) */
   bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
+  bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
 } drill_fd_t;
 
@@ -132,6 +133,14 @@ struct drill_run {
   uint32_t isn_base;              /* raw = script + isn_base for the stack's sequence space */
   uint32_t peer_nxt;              /* next peer sequence number, for '...(LEN)' */
   uint32_t isn_raw;               /* the stack's ISN as sent (payload check) */
+  /* The peer's latest urgent byte (a '<' line with URG): its stream offset, for the payload
+   * check of reads (the out-of-band byte is not in the stream unless SO_OOBINLINE). */
+  bool urg_pending;
+  uint32_t urg_off;
+  /* An earlier out-of-band byte still at the reader's position when a newer pointer came: it
+   * is dropped from the stream too (Linux tcp_check_urg). */
+  bool urg_skip;
+  uint32_t urg_skip_off;
   bool have_peer_isn;
   uint32_t peer_isn;              /* the peer's ISN: the sequence number of its latest SYN */
   uint32_t last_out_seq;

@@ -551,14 +551,15 @@ static int k_shutdown(drill_run_t *r, int s, int how) {
 
 static int64_t k_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
   (void)r;
-  ssize_t n = recv(s, buf, len, MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0));
+  ssize_t n = recv(s, buf, len,
+                   MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0));
   return n < 0 ? -errno : n;
 }
 
 static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
   (void)r;
   int kf = MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0) |
-           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0);
+           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0);
   ssize_t n = send(s, buf, len, kf);
   return n < 0 ? -errno : n;
 }
@@ -575,9 +576,10 @@ static int64_t k_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int fl
     struct cmsghdr align;
   } ctl;
   struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
-  ssize_t n = recvmsg(s, &mh, MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0));
+  ssize_t n = recvmsg(s, &mh,
+                      MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0));
   if (n < 0) return -errno;
-  *msg_flags = 0;
+  *msg_flags = (mh.msg_flags & MSG_OOB) ? SYNACK_MSG_OOB : 0;
   *inq = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
     if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ) memcpy(inq, CMSG_DATA(c), sizeof *inq);
@@ -611,7 +613,9 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_RCVLOWAT: *level = SOL_SOCKET, *name = SO_RCVLOWAT; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
+  case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
   case SYNACK_SO_NOTSENT:
+  case SYNACK_SO_ATMARK:
   case SYNACK_TCP_CONGESTION: return false;
   }
   return false;
@@ -630,6 +634,7 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
 static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
   if (o == SYNACK_SO_INQ || o == SYNACK_SO_OUTQ) return neg(ioctl(s, o == SYNACK_SO_INQ ? SIOCINQ : SIOCOUTQ, v));
   if (o == SYNACK_SO_NOTSENT) return neg(ioctl(s, 0x894B /* SIOCOUTQNSD */, v));
+  if (o == SYNACK_SO_ATMARK) return neg(ioctl(s, SIOCATMARK, v));
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {

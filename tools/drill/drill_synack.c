@@ -86,6 +86,7 @@ static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM;
   if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
   if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
+  if (ev & SYNACK_EV_URGENT) m |= D_POLLPRI;
   if (f->listener) return m;
   synack_tcp_info_t ti;
   bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
