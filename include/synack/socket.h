@@ -155,6 +155,16 @@ typedef struct {
    * received, whether reordering was seen (RACK.reord) and the reordering window (µs). */
   uint32_t rtos, tlp_probes, tlp_recoveries, undos, spurious_retrans, dsacks_in;
   uint32_t reord_seen, reo_wnd_us;
+  /* More of Linux's struct tcp_info (the tcpi_* field of the same name; docs/drill.md):
+   * ca_state (0 open, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
+   * probes unanswered), times since the last data sent / data received / ACK received (ms),
+   * advmss (the MSS we announced), notsent_bytes, min_rtt (µs, RACK's), data segments in and
+   * out, out-of-order segments received. */
+  uint8_t ca_state;
+  uint32_t probes;
+  uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
+  uint32_t advmss, notsent_bytes, min_rtt_us;
+  uint32_t data_segs_in, data_segs_out, rcv_ooopack;
 } synack_tcp_info_t;
 SYNACK_API int synack_tcp_info(synack_stack_t *stack, int sock, synack_tcp_info_t *out);
 

@@ -559,6 +559,10 @@ static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
 
 void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   tcb->segs_in++;
+  if (seg->len) {
+    tcb->data_segs_in++;
+    tcb->last_data_rcv = now;
+  }
   tcb->last_rcv = now;
   tcb->keep_probes = 0;
   switch (tcb->state) {

@@ -173,6 +173,8 @@ struct synack_tcb {
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
+  uint32_t data_segs_in, data_segs_out, rcv_ooopack; /* tcp_info (Linux's names) */
+  synack_time_t last_data_rcv;                       /* when data last arrived (tcpi_last_data_recv) */
   /* Loss-recovery events of this connection (synack_tcp_info). */
   uint32_t rtos, tlps, tlp_recoveries, undos, spurious_retrans, reord_seen;
 };

@@ -294,6 +294,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
+  if (p->len) tcb->data_segs_out++;
   if (p->flags & SYNACK_TCP_ACK) {
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);

@@ -133,6 +133,7 @@ static void queue_out_of_order(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
   (void)synack_ooo_add(&b->ooo, seq, end); /* cannot fail: a slot was checked above */
   synack_sackgen_arrival(&b->sg, &b->ooo, seq);
   synack_count(st, SYNACK_CTR_TCP_OOO_SEGS);
+  tcb->rcv_ooopack++;
 }
 
 bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {

@@ -701,6 +701,22 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   ti->bytes_received = k.tcpi_bytes_received;
   ti->segs_out = k.tcpi_segs_out;
   ti->segs_in = k.tcpi_segs_in;
+  ti->ca_state = k.tcpi_ca_state;
+  ti->probes = k.tcpi_probes;
+  ti->last_data_sent_ms = k.tcpi_last_data_sent;
+  ti->last_data_recv_ms = k.tcpi_last_data_recv;
+  ti->last_ack_recv_ms = k.tcpi_last_ack_recv;
+  ti->advmss = k.tcpi_advmss;
+  ti->notsent_bytes = k.tcpi_notsent_bytes;
+  ti->min_rtt_us = k.tcpi_min_rtt;
+  ti->data_segs_in = k.tcpi_data_segs_in;
+  ti->data_segs_out = k.tcpi_data_segs_out;
+  ti->bytes_retrans = k.tcpi_bytes_retrans;
+  ti->bytes_sent = k.tcpi_bytes_sent - k.tcpi_bytes_retrans; /* synack's bytes_sent: new data only */
+  ti->dsacks_in = k.tcpi_dsack_dups;
+  ti->reord_seen = k.tcpi_reord_seen;
+  ti->rcv_ooopack = k.tcpi_rcv_ooopack;
+  ti->snd_wnd = k.tcpi_snd_wnd;
   return 0;
 }
 
