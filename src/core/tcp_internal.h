@@ -511,6 +511,12 @@ int64_t synack_tcp_urg_recv(synack_tcb_t *tcb, void *buf, size_t len, int flags,
 bool synack_tcp_urg_atmark(const synack_tcb_t *tcb);
 uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
 
+/* ---------- tcp_md5.c: RFC 2385 segment digest ---------- */
+/* The digest of a whole TCP segment (header with options, then data) from src to dst with a
+ * key; false when the segment is malformed. */
+bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
+                           const uint8_t *key, size_t keylen, uint8_t out[16]);
+
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_rtt_sample(synack_stack_t *st, synack_tcb_t *tcb, uint32_t rtt_us);
