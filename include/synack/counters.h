@@ -164,6 +164,7 @@ typedef enum {
   X(TCP_FASTOPEN_PASSIVE_FAIL, "fast open: invalid cookies, SYN data ignored (TCPFastOpenPassiveFail)") \
   X(TCP_FASTOPEN_LISTEN_OVERFLOW, "fast open: TFO queue full, ordinary handshake (TCPFastOpenListenOverflow)") \
   X(TCP_FASTOPEN_COOKIE_REQD, "fast open: cookie requests received (TCPFastOpenCookieReqd)") \
+  X(TCP_URG_IN, "new urgent pointers received (RFC 9293 §3.8.5)") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
   X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 

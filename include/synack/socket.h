@@ -42,9 +42,12 @@ SYNACK_API int synack_accept(synack_stack_t *stack, int sock, synack_endpoint_t 
  * while the open is in progress returns -SYNACK_EALREADY; once connected, -SYNACK_EISCONN. */
 SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock, const synack_endpoint_t *remote);
 
+#define SYNACK_MSG_OOB 0x01  /* send: the last byte is urgent data; recv: take the urgent byte */
 #define SYNACK_MSG_PEEK 0x02
 #define SYNACK_MSG_MORE 0x8000 /* more data follows: hold a partial segment (like MSG_MORE) */
 #define SYNACK_MSG_FASTOPEN 0x20000000 /* synack_sendto: connect and put the data on the SYN (RFC 7413) */
+/* The data ends a record: no later send is coalesced with it into one segment (Linux MSG_EOR). */
+#define SYNACK_MSG_EOR 0x80
 /* Queues up to len bytes; returns the count queued (possibly short) or an error
  * (-SYNACK_EAGAIN when the buffer is full, -SYNACK_EPIPE after SHUT_WR, -SYNACK_ENOTCONN...). */
 SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
@@ -61,6 +64,24 @@ SYNACK_API int64_t synack_recv(synack_stack_t *stack, synack_time_t now, int soc
  * SYNACK_TFO_CLIENT. Without the flag, or on a connected socket, remote is ignored (send). */
 SYNACK_API int64_t synack_sendto(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
                                  int flags, const synack_endpoint_t *remote);
+/* Vectored send and receive (sendmsg/recvmsg). */
+typedef struct {
+  void *base;
+  size_t len;
+} synack_iovec_t;
+typedef struct {
+  const synack_iovec_t *iov;
+  size_t iovlen;
+  int flags; /* out: SYNACK_MSG_* describing the data returned (0 for ordinary stream data) */
+  int inq;   /* out: with SYNACK_TCP_INQ on, Linux's TCP_CM_INQ: bytes still readable after this
+                call (1 when none are but the peer's FIN came); -1 when the option is off */
+} synack_msghdr_t;
+/* send() over the iovecs in order, as one call (MSG_EOR marks the end of the last one). */
+SYNACK_API int64_t synack_sendmsg(synack_stack_t *stack, synack_time_t now, int sock, const synack_iovec_t *iov,
+                                  size_t iovlen, int flags);
+/* recv() into the iovecs in order, as one call. */
+SYNACK_API int64_t synack_recvmsg(synack_stack_t *stack, synack_time_t now, int sock, synack_msghdr_t *msg,
+                                  int flags);
 
 #define SYNACK_SHUT_RD 0
 #define SYNACK_SHUT_WR 1
@@ -100,6 +121,16 @@ typedef enum {
   SYNACK_TCP_FASTOPEN,     /* listener: fast open queue length (pending TFO connections), 0 = off */
   SYNACK_TCP_FASTOPEN_CONNECT, /* connect() returns at once; the first send goes on the SYN */
   SYNACK_TCP_FASTOPEN_NO_COOKIE, /* listener: accept SYN data without a cookie (client: send it so) */
+  /* Sending control and low-water marks (docs/tcp-choices.md "Sending control"). Numbered
+   * from 64 so that options other work appends above keep their values. */
+  SYNACK_TCP_CORK = 64,    /* hold partial segments until uncorked (or the RTO-based cork timer) */
+  SYNACK_TCP_NOTSENT_LOWAT,/* bytes; writable only while fewer are unsent; 0 = off */
+  SYNACK_SO_SNDLOWAT,      /* Linux: always 1, setting it fails with ENOPROTOOPT */
+  SYNACK_SO_RCVLOWAT,      /* bytes; readable only when at least this many (or EOF/error) */
+  SYNACK_TCP_INQ,          /* recvmsg reports the bytes left readable (synack_msghdr_t.inq) */
+  SYNACK_SO_NOTSENT,       /* get only: bytes queued, not yet sent (SIOCOUTQNSD) */
+  SYNACK_SO_OOBINLINE,     /* urgent bytes stay in the stream (recv(MSG_OOB) then fails) */
+  SYNACK_SO_ATMARK,        /* get only: the next byte to read is the urgent one (SIOCATMARK) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
@@ -140,6 +171,16 @@ typedef struct {
   /* Fast open, client (Linux's tcpi_fastopen_client_fail): 0 unspecified, 1 no cookie
    * (SYNACK_TFO_FAIL_*), 2 the SYN data was not acknowledged, 3 the SYN was retransmitted. */
   uint32_t fastopen_client_fail;
+  /* More of Linux's struct tcp_info (the tcpi_* field of the same name; docs/drill.md):
+   * ca_state (0 open, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
+   * probes unanswered), times since the last data sent / data received / ACK received (ms),
+   * advmss (the MSS we announced), notsent_bytes, min_rtt (µs, RACK's), data segments in and
+   * out, out-of-order segments received. */
+  uint8_t ca_state;
+  uint32_t probes;
+  uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
+  uint32_t advmss, notsent_bytes, min_rtt_us;
+  uint32_t data_segs_in, data_segs_out, rcv_ooopack;
 } synack_tcp_info_t;
 #define SYNACK_TFO_FAIL_UNSPEC 0
 #define SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE 1

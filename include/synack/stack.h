@@ -80,6 +80,8 @@ SYNACK_API void synack_stack_handle_timers(synack_stack_t *stack, synack_time_t 
 #define SYNACK_EV_ERROR 0x10      /* connection failed or reset; `error` holds the code */
 #define SYNACK_EV_CLOSED 0x20     /* a socket the application closed is fully gone (handle reusable) */
 #define SYNACK_EV_ICMP_ECHO_REPLY 0x40 /* for ping: sock = -1, see synack_event_t.echo */
+#define SYNACK_EV_URGENT 0x80     /* the peer sent urgent data (a new urgent pointer, SIGURG; then its byte
+                                     arrived): recv(MSG_OOB) takes it, SO_ATMARK tells where it is */
 typedef struct {
   int sock;        /* socket handle, or -1 for stack-level events */
   uint32_t events; /* SYNACK_EV_* bits accumulated since the last report */

@@ -29,6 +29,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_port_unindex(st, tcb);
   synack_tcp_cancel_timers(st, tcb);
   synack_sndbuf_free(st, &tcb->sb);
+  synack_tcp_eor_free(st, tcb);
   synack_rcvbuf_free(st, &tcb->rb);
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   if (tcb->lst) {
@@ -105,6 +106,7 @@ synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
   tcb->rb.cap = st->cfg.tcp_rcvbuf;
   tcb->keep_idle_s = tcb->keep_intvl_s = tcb->keep_cnt = 0; /* the stack's defaults (tcp_timer.c) */
   tcb->linger_s = -1;
+  tcb->rcvlowat = 1;
   synack_timer_init(&tcb->t_rtx, SYNACK_TK_TCP_RTX);
   synack_timer_init(&tcb->t_delack, SYNACK_TK_TCP_DELACK);
   synack_timer_init(&tcb->t_keep, SYNACK_TK_TCP_KEEP);
@@ -162,6 +164,7 @@ void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char 
     return;
   }
   synack_sndbuf_free(st, &tcb->sb);
+  synack_tcp_eor_free(st, tcb);
   if (err) {
     tcb->so_error = err;
     synack_tcp_post(st, tcb, SYNACK_EV_ERROR | SYNACK_EV_READABLE | SYNACK_EV_WRITABLE | SYNACK_EV_CLOSED, err);
@@ -311,8 +314,8 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   }
   uint32_t bits = 0;
   bool may_send = synack_tcp_state_can_send(c->state) || (c->tfo & SYNACK_TFOF_CHILD); /* RFC 7413 §4.2.2 */
-  if (may_send && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
-  if (c->rb.len || (c->flags & TF_RCVD_FIN)) bits |= SYNACK_EV_READABLE;
+  if (may_send && synack_tcp_writable(c)) bits |= SYNACK_EV_WRITABLE;
+  if ((c->rb.len && synack_tcp_rcv_lowat_met(c)) || (c->flags & TF_RCVD_FIN)) bits |= SYNACK_EV_READABLE;
   if (c->flags & TF_RCVD_FIN) bits |= SYNACK_EV_PEER_CLOSED;
   if (bits) synack_event_post(st, h, bits, 0);
   if (l->aq_len) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
@@ -346,15 +349,23 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   return -SYNACK_EINPROGRESS;
 }
 
+static int sndbuf_write_iov(synack_stack_t *st, synack_tcb_t *tcb, const synack_iovec_t *iov, size_t iovlen,
+                            uint32_t skip, uint32_t n);
+
 /* RFC 7413 §4.2.1: the deferred SYN of TCP_FASTOPEN_CONNECT or MSG_FASTOPEN goes with at most
  * one SYN's worth of the data (the count returned); the rest is for later sends. */
-static int64_t send_on_syn(synack_stack_t *st, synack_tcb_t *tcb, const void *buf, size_t len, synack_time_t now) {
+static int64_t send_on_syn(synack_stack_t *st, synack_tcb_t *tcb, const synack_iovec_t *iov, size_t iovlen,
+                           synack_time_t now) {
   uint32_t space = synack_tfo_syn_space(st, tcb);
+  size_t len = 0;
+  for (size_t i = 0; i < iovlen; i++) {
+    if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
+    len += iov[i].len;
+  }
   uint32_t want = len < space ? (uint32_t)len : space;
   int n = 0;
   if (want) {
-    if (!buf) return -SYNACK_EFAULT;
-    n = synack_sndbuf_write(st, &tcb->sb, buf, want);
+    n = sndbuf_write_iov(st, tcb, iov, iovlen, 0, want);
     if (n < 0) return n;
   }
   tcb->tfo &= (uint8_t)~SYNACK_TFOF_DEFER;
@@ -370,15 +381,16 @@ int64_t synack_sendto(synack_stack_t *st, synack_time_t now, int sock, const voi
   st->now = now;
   if (len && !buf) return -SYNACK_EFAULT;
   if (!(st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) return -SYNACK_EOPNOTSUPP;
+  synack_iovec_t one = { (void *)(uintptr_t)buf, len };
   if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
-    return send_on_syn(st, tcb, buf, len, now);
+    return send_on_syn(st, tcb, &one, 1, now);
   if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
   int rc = open_active(st, tcb, remote, now);
   if (rc < 0) return rc;
   tcb->flags |= TF_CONNECTED; /* as after connect(): the socket is now connecting */
   tcb->tfo |= SYNACK_TFOF_WANT;
   if (synack_tfo_client_ready(st, tcb)) {
-    int64_t n = send_on_syn(st, tcb, buf, len, now);
+    int64_t n = send_on_syn(st, tcb, &one, 1, now);
     return n > 0 ? n : -SYNACK_EINPROGRESS;
   }
   /* No cookie yet: the SYN asks for one and nothing is queued (Linux returns EINPROGRESS). */
@@ -468,7 +480,29 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   return 0;
 }
 
-int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
+/* Appends n bytes of the iovecs, starting skip bytes into them, to the send ring. */
+static int sndbuf_write_iov(synack_stack_t *st, synack_tcb_t *tcb, const synack_iovec_t *iov, size_t iovlen,
+                            uint32_t skip, uint32_t n) {
+  uint32_t done = 0;
+  for (size_t i = 0; i < iovlen && done < n; i++) {
+    if (skip >= iov[i].len) {
+      skip -= (uint32_t)iov[i].len;
+      continue;
+    }
+    uint32_t part = (uint32_t)(iov[i].len - skip);
+    if (part > n - done) part = n - done;
+    int w = synack_sndbuf_write(st, &tcb->sb, (const uint8_t *)iov[i].base + skip, part);
+    if (w < 0) return done ? (int)done : w;
+    done += (uint32_t)w;
+    skip = 0;
+    if ((uint32_t)w < part) break;
+  }
+  return (int)done;
+}
+
+/* send() and sendmsg(): the iovecs are written in order as one call. */
+static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const synack_iovec_t *iov, size_t iovlen,
+                        int flags) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   st->now = now;
@@ -483,7 +517,7 @@ int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void 
   case SYNACK_TCP_CLOSE_WAIT:
     break;
   case SYNACK_TCP_SYN_SENT:
-    if (tcb->tfo & SYNACK_TFOF_DEFER) return send_on_syn(st, tcb, buf, len, now); /* TCP_FASTOPEN_CONNECT */
+    if (tcb->tfo & SYNACK_TFOF_DEFER) return send_on_syn(st, tcb, iov, iovlen, now); /* TCP_FASTOPEN_CONNECT */
     return -SYNACK_EAGAIN; /* not yet: CONNECTED/WRITABLE will tell */
   case SYNACK_TCP_SYN_RECEIVED:
     if (tcb->tfo & SYNACK_TFOF_CHILD) break; /* RFC 7413 §4.2.2: a fast open server may send */
@@ -499,30 +533,107 @@ int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void 
   case SYNACK_TCP_TIME_WAIT:
     return -SYNACK_EPIPE;
   }
+  size_t len = 0;
+  for (size_t i = 0; i < iovlen; i++) {
+    if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
+    len += iov[i].len;
+  }
   if (len == 0) return 0;
-  if (!buf) return -SYNACK_EFAULT;
   if (synack_sndbuf_room(&tcb->sb) == 0) return -SYNACK_EAGAIN;
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
-  int n = synack_sndbuf_write(st, &tcb->sb, buf, want);
-  if (n < 0) return n;
+  uint32_t done = 0;
+  while (done < want) {
+    uint32_t n = want - done;
+    if (tcb->notsent_lowat) {
+      /* TCP_NOTSENT_LOWAT, the way Linux takes a write one segment-sized skb at a time: the
+       * unsent tail segment is filled up without a check, a new one is started only while
+       * fewer than the mark's bytes wait unsent; the full ones go out as the call goes on. */
+      uint32_t ns = synack_tcp_notsent(tcb), mss = tcb->snd_mss ? tcb->snd_mss : 536u;
+      uint32_t room = ns % mss ? mss - ns % mss : 0;
+      if (room == 0) {
+        if (ns >= tcb->notsent_lowat) break;
+        room = mss;
+      }
+      if (n > room) n = room;
+    }
+    int w = sndbuf_write_iov(st, tcb, iov, iovlen, done, n);
+    if (w < 0) {
+      if (done == 0) return w;
+      break;
+    }
+    done += (uint32_t)w;
+    if ((uint32_t)w < n) break; /* the ring is full */
+    if (tcb->notsent_lowat && done < want) synack_tcp_output(st, tcb, now);
+  }
+  if (done == 0) return -SYNACK_EAGAIN;
+  /* MSG_EOR ends the record only when the whole call was queued: a short write leaves the
+   * record open for the rest of it (Linux marks the last skb of a complete call). */
+  /* MSG_OOB: the urgent data ends with what this call queued (Linux tcp_mark_urg). */
+  if ((flags & SYNACK_MSG_OOB) && done > 0) synack_tcp_urg_send(tcb);
+  if ((flags & SYNACK_MSG_EOR) && done == len) {
+    int rc = synack_tcp_eor_mark(st, tcb);
+    if (rc < 0) return rc;
+  }
   if (flags & SYNACK_MSG_MORE) tcb->flags |= TF_MORE;
   else tcb->flags &= ~(uint32_t)TF_MORE;
   synack_tcp_output(st, tcb, now);
-  return n;
+  return done;
 }
 
-int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, size_t len, int flags) {
-  synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
+  synack_iovec_t v = { (void *)(uintptr_t)buf, len };
+  if (len && !buf) return get(st, sock) ? -SYNACK_EFAULT : -SYNACK_EBADF;
+  return send_iov(st, now, sock, &v, 1, flags);
+}
+
+int64_t synack_sendmsg(synack_stack_t *st, synack_time_t now, int sock, const synack_iovec_t *iov, size_t iovlen,
+                       int flags) {
+  if (iovlen && !iov) return -SYNACK_EFAULT;
+  return send_iov(st, now, sock, iov, iovlen, flags);
+}
+
+/* recv() and recvmsg(): the iovecs are filled in order as one call. */
+static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb, const synack_iovec_t *iov,
+                        size_t iovlen, int flags, int *msg_flags) {
   st->now = now;
   if (tcb->state == SYNACK_TCP_LISTEN) return -SYNACK_ENOTCONN;
+  if (flags & SYNACK_MSG_OOB) /* the urgent byte (tcp_urg.c) */
+    return synack_tcp_urg_recv(tcb, iovlen ? iov[0].base : NULL, iovlen ? iov[0].len : 0, flags, msg_flags);
   if (tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD)) {
+    size_t len = 0;
+    for (size_t i = 0; i < iovlen; i++) {
+      if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
+      len += iov[i].len;
+    }
     if (len == 0) return 0;
-    if (!buf) return -SYNACK_EFAULT;
-    uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
-    uint32_t n = synack_rcvbuf_read(&tcb->rb, buf, want, (flags & SYNACK_MSG_PEEK) != 0);
-    if (!(flags & SYNACK_MSG_PEEK)) synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
-    return n;
+    bool peek = (flags & SYNACK_MSG_PEEK) != 0;
+    /* Urgent data: skip the out-of-band byte at the mark, stop at the mark (tcp_urg.c). */
+    uint32_t skip, limit;
+    synack_tcp_urg_read_plan(tcb, &skip, &limit);
+    if (skip && !peek) {
+      uint8_t x;
+      synack_rcvbuf_read(&tcb->rb, &x, skip, false);
+      skip = 0;
+    }
+    uint32_t done = 0;
+    for (size_t i = 0; i < iovlen && done < limit; i++) {
+      uint32_t want = iov[i].len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)iov[i].len;
+      if (want > limit - done) want = limit - done;
+      if (want == 0) continue;
+      if (peek) {
+        /* MSG_PEEK leaves the ring as it is: copy from the offset already peeked. */
+        synack_rcvbuf_peek_at(&tcb->rb, skip + done, iov[i].base, want);
+        done += want;
+      } else {
+        done += synack_rcvbuf_read(&tcb->rb, iov[i].base, want, false);
+      }
+    }
+    if (!peek) {
+      synack_tcp_urg_consumed(tcb);
+      synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
+    }
+    if (done > 0) return done;
+    /* only the out-of-band byte was there: as if nothing were */
   }
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
     int e = tcb->so_error;
@@ -548,6 +659,32 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
     return 0;
   }
   return -SYNACK_EAGAIN;
+}
+
+int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, size_t len, int flags) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (len && !buf && tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD) && tcb->state != SYNACK_TCP_LISTEN)
+    return -SYNACK_EFAULT;
+  synack_iovec_t v = { buf, len };
+  int msg_flags = 0;
+  return recv_iov(st, now, tcb, &v, 1, flags, &msg_flags);
+}
+
+int64_t synack_recvmsg(synack_stack_t *st, synack_time_t now, int sock, synack_msghdr_t *msg, int flags) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!msg || (msg->iovlen && !msg->iov)) return -SYNACK_EFAULT;
+  msg->flags = 0;
+  msg->inq = -1;
+  int64_t n = recv_iov(st, now, tcb, msg->iov, msg->iovlen, flags, &msg->flags);
+  if (n >= 0 && (tcb->flags & TF_INQ)) {
+    /* Linux tcp_inq_hint: what is left to read; after the peer's FIN, at least 1 so that the
+     * reader comes back for the end of file. */
+    msg->inq = (int)synack_tcp_inq(tcb);
+    if (msg->inq == 0 && (tcb->flags & TF_RCVD_FIN)) msg->inq = 1;
+  }
+  return n;
 }
 
 /* Queues our FIN after the data already written (RFC 9293 §3.10.4 CLOSE). */
@@ -733,7 +870,18 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_SO_ERROR:
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
+  case SYNACK_SO_NOTSENT:
+  case SYNACK_SO_ATMARK:
     return -SYNACK_EINVAL; /* read-only */
+  case SYNACK_SO_OOBINLINE:
+    if (v) tcb->flags |= TF_OOBINLINE; else tcb->flags &= ~(uint32_t)TF_OOBINLINE;
+    return 0;
+  case SYNACK_TCP_CORK:
+  case SYNACK_TCP_NOTSENT_LOWAT:
+  case SYNACK_SO_SNDLOWAT:
+  case SYNACK_SO_RCVLOWAT:
+  case SYNACK_TCP_INQ:
+    return synack_tcp_sndctl_set(st, tcb, opt, v);
   case SYNACK_TCP_NODELAY:
     if (v) tcb->flags |= TF_NODELAY; else tcb->flags &= ~(uint32_t)TF_NODELAY;
     if (v) synack_tcp_output(st, tcb, st->now);
@@ -818,12 +966,20 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_TCP_NOOPT: *v = (tcb->flags & TF_NOOPT) != 0; return 0;
   case SYNACK_IP_TTL: *v = tcb->ttl ? tcb->ttl : st->cfg.ttl; return 0;
   case SYNACK_IP_TOS: *v = tcb->tos; return 0;
-  case SYNACK_SO_INQ: *v = (int)tcb->rb.len; return 0;
+  case SYNACK_SO_INQ: *v = (int)synack_tcp_inq(tcb); return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
   case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
   case SYNACK_TCP_FASTOPEN: *v = (int)tcb->tfo_qlen; return 0;
   case SYNACK_TCP_FASTOPEN_CONNECT: *v = (tcb->tfo & SYNACK_TFOF_CONNECT) != 0; return 0;
   case SYNACK_TCP_FASTOPEN_NO_COOKIE: *v = (tcb->tfo & SYNACK_TFOF_NO_COOKIE) != 0; return 0;
+  case SYNACK_TCP_CORK: *v = (tcb->flags & TF_CORK) != 0; return 0;
+  case SYNACK_TCP_NOTSENT_LOWAT: *v = (int)tcb->notsent_lowat; return 0;
+  case SYNACK_SO_SNDLOWAT: *v = 1; return 0;
+  case SYNACK_SO_RCVLOWAT: *v = (int)tcb->rcvlowat; return 0;
+  case SYNACK_TCP_INQ: *v = (tcb->flags & TF_INQ) != 0; return 0;
+  case SYNACK_SO_NOTSENT: *v = (int)synack_tcp_notsent(tcb); return 0;
+  case SYNACK_SO_OOBINLINE: *v = (tcb->flags & TF_OOBINLINE) != 0; return 0;
+  case SYNACK_SO_ATMARK: *v = synack_tcp_urg_atmark(tcb); return 0;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -855,7 +1011,8 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   if (!tcb) return SYNACK_EV_ERROR;
   uint32_t ev = 0;
   if (tcb->state == SYNACK_TCP_LISTEN) return (tcb->lst && tcb->lst->aq_len) ? SYNACK_EV_READABLE : 0;
-  if (tcb->rb.len || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||
+  if ((synack_tcp_rcv_avail(tcb) && synack_tcp_rcv_lowat_met(tcb)) || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) ||
+      tcb->so_error ||
       (tcb->state == SYNACK_TCP_CLOSED && (tcb->flags & TF_CONNECTED)))
     ev |= SYNACK_EV_READABLE;
   /* Writable also: a fast open child before its handshake completes, and a deferred
@@ -863,8 +1020,9 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   bool may_send = tcb->state == SYNACK_TCP_ESTABLISHED || tcb->state == SYNACK_TCP_CLOSE_WAIT ||
                   (tcb->state == SYNACK_TCP_SYN_RECEIVED && (tcb->tfo & SYNACK_TFOF_CHILD)) ||
                   (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER));
-  if (may_send && !(tcb->flags & TF_FIN_QUEUED) && synack_sndbuf_room(&tcb->sb) > 0) ev |= SYNACK_EV_WRITABLE;
+  if (may_send && !(tcb->flags & TF_FIN_QUEUED) && synack_tcp_writable(tcb)) ev |= SYNACK_EV_WRITABLE;
   if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
   if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
+  if (tcb->urg_state == SYNACK_URG_VALID) ev |= SYNACK_EV_URGENT; /* POLLPRI */
   return ev;
 }

@@ -93,13 +93,19 @@ uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t
 
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n) { b->len += n; }
 
+void synack_rcvbuf_peek_at(const synack_rcvbuf_t *b, uint32_t off, void *dst, uint32_t n) {
+  uint32_t ring = b->cap + b->slack;
+  uint32_t pos = (b->head + off) % ring;
+  uint32_t first = ring - pos < n ? ring - pos : n;
+  memcpy(dst, b->buf + pos, first);
+  memcpy((uint8_t *)dst + first, b->buf, n - first);
+}
+
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek) {
   if (n > b->len) n = b->len;
   if (n == 0) return 0;
   uint32_t ring = b->cap + b->slack;
-  uint32_t first = ring - b->head < n ? ring - b->head : n;
-  memcpy(dst, b->buf + b->head, first);
-  memcpy((uint8_t *)dst + first, b->buf, n - first);
+  synack_rcvbuf_peek_at(b, 0, dst, n);
   if (!peek) {
     b->head = (b->head + n) % ring;
     b->len -= n;

@@ -58,6 +58,25 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   int32_t w = seq_diff(t->rcv_adv, t->rcv_nxt);
   out->rcv_wnd = w > 0 ? (uint32_t)w : 0;
   out->ts_recent = t->ts_recent;
+  /* Linux's tcpi_ca_state: Open, Recovery (fast recovery, SACK or NewReno), Loss (after an RTO). */
+  switch (t->rec.mode) {
+  case SYNACK_REC_OPEN: out->ca_state = 0; break;
+  case SYNACK_REC_SACK:
+  case SYNACK_REC_NEWRENO: out->ca_state = 3; break;
+  case SYNACK_REC_RTO: out->ca_state = 4; break;
+  }
+  /* icsk_probes_out: zero-window probes, else keepalive probes not answered */
+  out->probes = t->rec.persist ? t->rec.probes : t->keep_probes;
+  synack_time_t now = st->now;
+  out->last_data_sent_ms = t->last_send_us && now >= t->last_send_us ? (uint32_t)((now - t->last_send_us) / 1000u) : 0;
+  out->last_data_recv_ms = t->last_data_rcv && now >= t->last_data_rcv ? (uint32_t)((now - t->last_data_rcv) / 1000u) : 0;
+  out->last_ack_recv_ms = t->last_rcv && now >= t->last_rcv ? (uint32_t)((now - t->last_rcv) / 1000u) : 0;
+  out->advmss = t->rcv_mss;
+  out->notsent_bytes = synack_tcp_notsent(t);
+  out->min_rtt_us = t->rec.rack_min_rtt_us ? t->rec.rack_min_rtt_us : UINT32_MAX; /* Linux: ~0U before a sample */
+  out->data_segs_in = t->data_segs_in;
+  out->data_segs_out = t->data_segs_out;
+  out->rcv_ooopack = t->rcv_ooopack;
   return 0;
 }
 

@@ -319,8 +319,10 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     data = a < tcb->sb.len ? a : tcb->sb.len;
     synack_sndbuf_drop(&tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
+    if (tcb->eor.n) synack_tcp_eor_prune(st, tcb);
     tcb->bytes_acked += data;
     tcb->snd_una = seg->ack;
+    if (tcb->flags & TF_URG_MODE) synack_tcp_urg_acked(tcb);
     if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
     const synack_tcp_opts_t *o = &seg->r.opts;
     if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && o->ts_ecr) {
@@ -342,7 +344,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);
     else synack_tcp_rtx_arm(st, tcb, now);
-    if (data && synack_sndbuf_room(&tcb->sb) > 0 && synack_tcp_state_can_send(tcb->state))
+    if (data && synack_tcp_writable(tcb) && synack_tcp_state_can_send(tcb->state))
       synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
   }
   /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update. */
@@ -432,9 +434,25 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
   return STEP_STOP;
 }
 
-/* RFC 9293 §3.10.7.4 sixth: URG is ignored (RFC 6093 discourages the urgent mechanism). */
+/* RFC 9293 §3.10.7.4 sixth: the URG bit, in the states that still receive text (tcp_urg.c). */
 static int step_urg(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg) {
-  (void)st; (void)tcb; (void)seg;
+  if (!(seg->flags & SYNACK_TCP_URG)) return STEP_NEXT;
+  switch (tcb->state) {
+  case SYNACK_TCP_ESTABLISHED:
+  case SYNACK_TCP_FIN_WAIT_1:
+  case SYNACK_TCP_FIN_WAIT_2:
+    if (!(tcb->flags & TF_SHUT_RD)) synack_tcp_urg_input(st, tcb, seg);
+    break;
+  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSING:
+  case SYNACK_TCP_LAST_ACK:
+  case SYNACK_TCP_TIME_WAIT:
+  case SYNACK_TCP_SYN_RECEIVED:
+  case SYNACK_TCP_CLOSED:
+  case SYNACK_TCP_LISTEN:
+  case SYNACK_TCP_SYN_SENT:
+    break; /* "This should not occur, since a FIN has been received": ignore */
+  }
   return STEP_NEXT;
 }
 
@@ -553,6 +571,10 @@ static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
 
 void synack_tcp_input_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   tcb->segs_in++;
+  if (seg->len) {
+    tcb->data_segs_in++;
+    tcb->last_data_rcv = now;
+  }
   tcb->last_rcv = now;
   tcb->keep_probes = 0;
   switch (tcb->state) {

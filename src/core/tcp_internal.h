@@ -87,7 +87,19 @@ enum {
   TF_SYN_DATA_SEEN = 1u << 22,
   TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
+  TF_CORK = 1u << 25,       /* TCP_CORK: hold partial segments (tcp_sndctl.c) */
+  TF_INQ = 1u << 26,        /* TCP_INQ: recvmsg reports the bytes left */
+  TF_PUSH_HELD = 1u << 27,  /* the cork timer fired: one held partial segment may go */
+  TF_URG_MODE = 1u << 28,   /* urgent data sent, not yet acknowledged: snd_up is valid (tcp_urg.c) */
+  TF_OOBINLINE = 1u << 29,  /* SO_OOBINLINE */
 };
+
+/* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
+ * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
+typedef struct {
+  synack_seq_t *v;
+  uint32_t n, cap;
+} synack_eor_t;
 
 typedef struct synack_listener synack_listener_t;
 typedef struct synack_tcb synack_tcb_t;
@@ -154,8 +166,18 @@ struct synack_tcb {
   uint32_t tfo_qlen;      /* TCP_FASTOPEN on a listening socket: most pending fast open children */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
+  /* Sending control (tcp_sndctl.c): TCP_NOTSENT_LOWAT (0 = off), SO_RCVLOWAT (≥ 1), MSG_EOR. */
+  uint32_t notsent_lowat, rcvlowat;
+  synack_eor_t eor;
+  /* Urgent data (tcp_urg.c): SND.UP (the byte after the urgent data we sent), the peer's urgent
+   * byte (its sequence number) and what became of it (SYNACK_URG_*). */
+  synack_seq_t snd_up, rcv_up;
+  uint8_t urg_state;
+
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
+  uint32_t data_segs_in, data_segs_out, rcv_ooopack; /* tcp_info (Linux's names) */
+  synack_time_t last_data_rcv;                       /* when data last arrived (tcpi_last_data_recv) */
   /* Loss-recovery events of this connection (synack_tcp_info). */
   uint32_t rtos, tlps, tlp_recoveries, undos, spurious_retrans, reord_seen;
 };
@@ -374,6 +396,8 @@ void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uin
 uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t n);
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
 uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
+/* Copies n in-order bytes starting off bytes after the first unread one (n + off ≤ len). */
+void synack_rcvbuf_peek_at(const synack_rcvbuf_t *b, uint32_t off, void *dst, uint32_t n);
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);
 static inline uint32_t synack_rcvbuf_space(const synack_rcvbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
 /* Free bytes of the ring itself (the space above plus the slack). */
@@ -450,6 +474,62 @@ uint8_t synack_tcp_pick_wscale(const synack_stack_t *st);
  * at most max bytes of sequence space; SND.NXT is not moved. Returns the sequence space sent,
  * 0 when nothing could be, -1 when the transmit ring is full. */
 int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint32_t max, synack_time_t now);
+
+/* ---------- tcp_sndctl.c: TCP_CORK, MSG_EOR record ends, low-water marks ---------- */
+/* Marks the current end of the send ring as a record end (MSG_EOR). */
+int synack_tcp_eor_mark(synack_stack_t *st, synack_tcb_t *tcb);
+/* The first record end after seq (or data_end when none is before it). */
+synack_seq_t synack_tcp_eor_limit(const synack_tcb_t *tcb, synack_seq_t seq, synack_seq_t data_end);
+/* Forgets the record ends at or below SND.UNA's buffer start (acknowledged data). */
+void synack_tcp_eor_prune(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_eor_free(synack_stack_t *st, synack_tcb_t *tcb);
+/* Bytes written but never sent (SIOCOUTQNSD). */
+uint32_t synack_tcp_notsent(const synack_tcb_t *tcb);
+/* poll()'s writable and the SYNACK_EV_WRITABLE wakeup: the send ring has space and, with
+ * TCP_NOTSENT_LOWAT, fewer than half that many bytes wait unsent (as Linux). */
+bool synack_tcp_writable(const synack_tcb_t *tcb);
+/* Enough to read for SO_RCVLOWAT (in-order bytes ≥ the mark). */
+bool synack_tcp_rcv_lowat_met(const synack_tcb_t *tcb);
+/* setsockopt of TCP_CORK, TCP_NOTSENT_LOWAT, SO_SNDLOWAT, SO_RCVLOWAT, TCP_INQ. */
+int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_t opt, int v);
+/* The cork timer (the retransmission slot with nothing in flight) fired: send the held data. */
+void synack_tcp_push_held(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
+/* ---------- tcp_urg.c: urgent data (RFC 9293 §3.8.5, RFC 6093, Linux's out-of-band byte) ---------- */
+enum {
+  SYNACK_URG_NONE = 0,
+  SYNACK_URG_NOTYET, /* the peer's pointer is known, its byte has not arrived in order */
+  SYNACK_URG_VALID,  /* the byte is in the receive ring, not yet taken by recv(MSG_OOB) */
+  SYNACK_URG_READ,   /* taken by recv(MSG_OOB): still skipped in the stream */
+};
+/* send(MSG_OOB): the urgent data ends at the current end of the send ring. */
+void synack_tcp_urg_send(synack_tcb_t *tcb);
+/* URG flag and pointer of a segment starting at seq. */
+void synack_tcp_urg_tx(const synack_tcb_t *tcb, synack_seq_t seq, uint8_t *flags, uint16_t *urgent);
+/* SND.UNA moved: urgent mode ends once SND.UP is acknowledged. */
+void synack_tcp_urg_acked(synack_tcb_t *tcb);
+/* RFC 9293 §3.10.7.4 sixth step: a segment with URG (before its text is queued). */
+void synack_tcp_urg_input(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
+/* In-order bytes were added to the receive ring: the urgent byte may have arrived. */
+void synack_tcp_urg_delivered(synack_stack_t *st, synack_tcb_t *tcb);
+/* Bytes a read may return now (the urgent byte at the mark excluded unless SO_OOBINLINE). */
+uint32_t synack_tcp_rcv_avail(const synack_tcb_t *tcb);
+/* How a read at the head of the ring meets the mark: skip bytes first (the out-of-band byte),
+ * then at most *limit bytes (a read stops at the mark). */
+void synack_tcp_urg_read_plan(const synack_tcb_t *tcb, uint32_t *skip, uint32_t *limit);
+/* After a read that consumed bytes: forget the urgent byte once it is behind. */
+void synack_tcp_urg_consumed(synack_tcb_t *tcb);
+/* recv(MSG_OOB). */
+int64_t synack_tcp_urg_recv(synack_tcb_t *tcb, void *buf, size_t len, int flags, int *msg_flags);
+/* SIOCATMARK and SIOCINQ as Linux reports them with urgent data pending. */
+bool synack_tcp_urg_atmark(const synack_tcb_t *tcb);
+uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
+
+/* ---------- tcp_md5.c: RFC 2385 segment digest ---------- */
+/* The digest of a whole TCP segment (header with options, then data) from src to dst with a
+ * key; false when the segment is malformed. */
+bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
+                           const uint8_t *key, size_t keylen, uint8_t out[16]);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);

@@ -145,7 +145,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   synack_tcb_t *c = synack_tcb_new(st, seg->t.family);
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
-  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR));
+  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE));
   c->sb.cap = lt->sb.cap;
   c->rcvbuf_cap = lt->rcvbuf_cap;
   c->rb.cap = lt->rb.cap;
@@ -155,6 +155,8 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->keep_cnt = lt->keep_cnt;
   c->user_timeout_ms = lt->user_timeout_ms;
   c->linger_s = lt->linger_s;
+  c->notsent_lowat = lt->notsent_lowat; /* as Linux's accepted sockets (a clone of the listener) */
+  c->rcvlowat = lt->rcvlowat;
   c->ttl = lt->ttl;
   c->tos = lt->tos;
   c->cc = lt->cc; /* SYNACK_TCP_CONGESTION set on the listener */

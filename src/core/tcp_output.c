@@ -226,6 +226,9 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
     if (retrans && synack_sack_next_hole(&tcb->rec.sb, tcb->snd_nxt, tcb->snd_max, &hs, &he) && seq_lt(he, tcb->snd_max))
       limit = seq_min(limit, he);
   }
+  /* MSG_EOR: a segment never runs past the end of a record (tcp_sndctl.c). */
+  synack_seq_t rec = tcb->eor.n ? synack_tcp_eor_limit(tcb, tcb->snd_nxt, data_end) : data_end;
+  limit = seq_min(limit, rec);
   int32_t avail = seq_diff(limit, tcb->snd_nxt);
   if (avail < 0) avail = 0;
   /* The peer's window (RFC 9293 §3.8.6) and the congestion state (cwnd, limited transmit,
@@ -239,15 +242,25 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
   if (len > usable) len = usable;
   if (len > tcb->snd_mss) len = tcb->snd_mss;
   bool all = seq_eq(seq_add(tcb->snd_nxt, len), data_end);
+  /* A record that ends before the data does is complete: like Linux's skb that is not the
+   * last of the queue, it goes out at once (neither Nagle nor the cork holds it). */
+  bool rec_end = !all && len > 0 && seq_eq(seq_add(tcb->snd_nxt, len), rec);
   bool fin = (tcb->flags & TF_FIN_QUEUED) && all && seq_eq(seq_add(tcb->snd_nxt, len), tcb->fin_seq);
   /* The SYN-ACK of a fast open child is no data in flight (Linux's child starts past it). */
   bool inflight = seq_gt(tcb->snd_max, tcb->snd_una) &&
                   !(tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_max, seq_add(tcb->snd_una, 1)));
+  bool corked = (tcb->flags & (TF_MORE | TF_CORK)) && !(tcb->flags & TF_PUSH_HELD);
+  /* A tail loss probe sends new data whatever Nagle or the cork say (RFC 8985 §7.3 "if a
+   * previously unsent segment exists"; Linux's tcp_send_loss_probe uses TCP_NAGLE_OFF). */
+  bool push = (tcb->flags & TF_WINPROBE) || tcb->rec.tlp_force;
+  /* Urgent data is never held back (Linux tcp_nagle_test: urgent mode pushes). */
+  if (tcb->flags & TF_URG_MODE) push = true;
   if (len > 0 && len < tcb->snd_mss && all && !fin && !retrans) {
     /* RFC 9293 §3.7.4 (Nagle, RFC 896): hold a small segment while data is unacknowledged;
-     * TCP_NODELAY turns it off, MSG_MORE holds even with nothing in flight. */
-    if (((tcb->flags & TF_MORE) || (inflight && !(tcb->flags & TF_NODELAY))) && !(tcb->flags & TF_WINPROBE)) len = 0;
-  } else if (len > 0 && len < tcb->snd_mss && !all && !retrans && inflight && !(tcb->flags & TF_WINPROBE) &&
+     * TCP_NODELAY turns it off; MSG_MORE and TCP_CORK hold even with nothing in flight, until
+     * the cork timer (tcp_sndctl.c). */
+    if ((corked || (inflight && !(tcb->flags & TF_NODELAY))) && !push) len = 0;
+  } else if (len > 0 && len < tcb->snd_mss && !all && !rec_end && !retrans && inflight && !(tcb->flags & TF_WINPROBE) &&
              len < tcb->max_snd_wnd / 2) {
     /* RFC 9293 §3.8.6.2.1 (sender SWS avoidance): a window-limited segment smaller than both
      * an MSS and half the largest window the peer offered waits for more window. The override
@@ -260,7 +273,7 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
   p->len = len;
   p->fin = fin;
   p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
-  if (len > 0 && all) p->flags |= SYNACK_TCP_PSH;
+  if (len > 0 && (all || rec_end)) p->flags |= SYNACK_TCP_PSH;
   return len > 0 || fin;
 }
 
@@ -292,6 +305,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
   r.flags = p->flags;
   r.window = synack_tcp_rcv_window(st, tcb, p->syn);
+  if (tcb->flags & TF_URG_MODE) synack_tcp_urg_tx(tcb, p->seq, &r.flags, &r.urgent); /* tcp_urg.c */
   /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
   int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);
@@ -302,6 +316,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
+  if (p->len) tcb->data_segs_out++;
   if (p->flags & SYNACK_TCP_ACK) {
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
@@ -412,7 +427,9 @@ int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, 
   synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
   plan_t p;
   memset(&p, 0, sizeof p);
-  int32_t avail = seq_diff(seq_min(data_end, tcb->snd_max), seq);
+  synack_seq_t stop = seq_min(data_end, tcb->snd_max);
+  if (tcb->eor.n) stop = synack_tcp_eor_limit(tcb, seq, stop); /* MSG_EOR: within one record */
+  int32_t avail = seq_diff(stop, seq);
   uint32_t len = avail > 0 ? (uint32_t)avail : 0;
   if (len > max) len = max;
   if (len > tcb->snd_mss) len = tcb->snd_mss;
@@ -425,13 +442,29 @@ int synack_tcp_send_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, 
   p.len = len;
   p.fin = fin;
   p.flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
-  if (len > 0 && seq_eq(seq_add(seq, len), data_end)) p.flags |= SYNACK_TCP_PSH;
+  if (len > 0 && (seq_eq(seq_add(seq, len), data_end) || (tcb->eor.n && seq_eq(seq_add(seq, len), stop))))
+    p.flags |= SYNACK_TCP_PSH;
   int rc = transmit(st, tcb, &p, now, false);
   if (rc <= 0) return rc;
   return (int)(len + (fin ? 1u : 0u));
 }
 
+static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+
 void synack_tcp_output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  if (!tcb->notsent_lowat) {
+    output(st, tcb, now);
+    return;
+  }
+  /* TCP_NOTSENT_LOWAT: sending is what brings the unsent bytes under the mark; the
+   * application hears of it then (Linux wakes the writer from the ACK that let the data go). */
+  bool blocked = !synack_tcp_writable(tcb);
+  output(st, tcb, now);
+  if (blocked && synack_tcp_writable(tcb) && synack_tcp_state_can_send(tcb->state) && !(tcb->flags & TF_FIN_QUEUED))
+    synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
+}
+
+static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (tcb->flags & TF_PENDING) return; /* synack_tcp_flush will come back to it */
   synack_tcp_cc_idle_check(st, tcb, now); /* RFC 5681 §4.1 restart window */
   bool rec = tcb->rec.mode != SYNACK_REC_OPEN && synack_tcp_state_synchronized(tcb->state);

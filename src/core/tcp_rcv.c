@@ -71,7 +71,9 @@ static void strip_fin(synack_seg_t *seg) { seg->flags &= (uint8_t)~SYNACK_TCP_FI
 /* In-order bytes reached the application's side of the ring. */
 static void deliver(synack_stack_t *st, synack_tcb_t *tcb) {
   if (!(tcb->flags & TF_SHUT_RD)) {
-    synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
+    synack_tcp_urg_delivered(st, tcb); /* the urgent byte may be in now (tcp_urg.c) */
+    /* SO_RCVLOWAT: readable once enough has come (Linux tcp_data_ready). */
+    if (synack_tcp_rcv_lowat_met(tcb)) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
     return;
   }
   /* SHUT_RD: the data is acknowledged and discarded. */
@@ -135,6 +137,7 @@ static void queue_out_of_order(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
   (void)synack_ooo_add(&b->ooo, seq, end); /* cannot fail: a slot was checked above */
   synack_sackgen_arrival(&b->sg, &b->ooo, seq);
   synack_count(st, SYNACK_CTR_TCP_OOO_SEGS);
+  tcb->rcv_ooopack++;
 }
 
 bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {

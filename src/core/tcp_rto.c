@@ -115,11 +115,8 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
     return;
   }
   if (seq_eq(tcb->snd_max, tcb->snd_una)) {
-    /* Nothing in flight: a partial segment held by MSG_MORE (cork) goes out now. */
-    if (waiting) {
-      tcb->flags &= ~(uint32_t)TF_MORE;
-      synack_tcp_output(st, tcb, now);
-    }
+    /* Nothing in flight: a partial segment held by MSG_MORE or TCP_CORK goes out now. */
+    if (waiting) synack_tcp_push_held(st, tcb, now);
     return;
   }
   synack_count(st, SYNACK_CTR_TCP_RTO_EXPIRED);

@@ -268,6 +268,7 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   r.ack = seg->abs ? seg->ack : fx->isn + seg->ack;
   r.flags = seg->flags;
   r.window = seg->win == FX_WIN_ZERO ? 0 : seg->win ? (uint16_t)seg->win : (uint16_t)fx->peer_win;
+  r.urgent = seg->urg;
   fx_opt_t o = seg->opt;
   bool syn = (seg->flags & SYNACK_TCP_SYN) != 0;
   if (!seg->noopt) {

@@ -41,6 +41,7 @@
 #define FX_R SYNACK_TCP_RST                                   /* R  */
 #define FX_RA (SYNACK_TCP_RST | SYNACK_TCP_ACK)               /* R. */
 #define FX_F SYNACK_TCP_FIN
+#define FX_U SYNACK_TCP_URG
 
 /* In expectations, PSH is ignored unless .psh_exact is set (pushing is a free choice). */
 
@@ -80,6 +81,7 @@ typedef struct {
   bool any_ack;              /* expect: do not check the ack field */
   uint8_t tos;               /* inject: IP TOS / traffic class (ECN codepoint in the low 2 bits) */
   bool check_tos;            /* expect: the IP TOS / traffic class equals .tos */
+  uint16_t urg;              /* inject: the urgent pointer field (with FX_U in the flags) */
   uint8_t nsack;             /* inject: number of SACK blocks in .sack (sent after the automatic options);
                                 expect: when nonzero, the segment carries exactly these blocks in this order */
   uint32_t sack[4][2];       /* inject: SACK blocks [left, right) relative to fx->isn (raw with .abs);

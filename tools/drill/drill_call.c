@@ -27,6 +27,11 @@
 #define D_MSG_FASTOPEN 0x20000000
 #define D_SIOCINQ 0x541b
 #define D_SIOCOUTQ 0x5411
+#define D_SIOCOUTQNSD 0x894b
+#define D_SIOCATMARK 0x8905
+#define D_MSG_OOB 0x1
+#define D_MSG_EOR 0x80
+#define D_TCP_CM_INQ 36
 
 typedef struct {
   const char *name;
@@ -48,13 +53,17 @@ static const sym_t symbols[] = {
   { "EPOLL_CTL_ADD", 1 }, { "EPOLL_CTL_DEL", 2 }, { "EPOLL_CTL_MOD", 3 }, { "EPOLL_CLOEXEC", D_SOCK_CLOEXEC },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
-  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", 0x1 }, { "MSG_WAITALL", 0x100 },
+  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", 0x100 },
+  { "MSG_EOR", D_MSG_EOR },
   { "MSG_FASTOPEN", D_MSG_FASTOPEN }, { "TCP_FASTOPEN", 23 }, { "TCP_FASTOPEN_CONNECT", 30 },
   { "TCP_FASTOPEN_NO_COOKIE", 34 }, { "TCPI_OPT_SYN_DATA", 32 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
   { "SIOCINQ", D_SIOCINQ }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
+  { "SIOCOUTQNSD", D_SIOCOUTQNSD }, { "SIOCATMARK", D_SIOCATMARK }, { "SO_OOBINLINE", 10 },
+  { "SO_RCVLOWAT", 18 }, { "SO_SNDLOWAT", 19 },
+  { "TCP_CORK", 3 }, { "TCP_NOTSENT_LOWAT", 25 }, { "TCP_INQ", 36 }, { "TCP_CM_INQ", D_TCP_CM_INQ },
   { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 }, { "SO_RCVBUF", 8 }, { "SO_KEEPALIVE", 9 },
   { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 },
   { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 }, { "TCP_KEEPIDLE", 4 }, { "TCP_KEEPINTVL", 5 },
@@ -166,6 +175,9 @@ static const sockopt_map_t sockopts[] = {
   { "TCP_FASTOPEN_NO_COOKIE", 6, 34, SYNACK_TCP_FASTOPEN_NO_COOKIE },
   { "IP_TOS", 0, 1, SYNACK_IP_TOS }, { "IP_TTL", 0, 2, SYNACK_IP_TTL },
   { "IPV6_TCLASS", 41, 67, SYNACK_IP_TOS }, { "IPV6_UNICAST_HOPS", 41, 16, SYNACK_IP_TTL },
+  { "TCP_CORK", 6, 3, SYNACK_TCP_CORK }, { "TCP_NOTSENT_LOWAT", 6, 25, SYNACK_TCP_NOTSENT_LOWAT },
+  { "TCP_INQ", 6, 36, SYNACK_TCP_INQ }, { "SO_RCVLOWAT", 1, 18, SYNACK_SO_RCVLOWAT },
+  { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT }, { "SO_OOBINLINE", 1, 10, SYNACK_SO_OOBINLINE },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
@@ -350,34 +362,77 @@ static void learn_flow(drill_run_t *r, int sock) {
 
 #define BUF_MAX (16u << 20)
 
-/* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values). */
+/* SO_RCVLOWAT: a blocking read waits until min(len, mark) bytes are there (or EOF / an error,
+ * which make poll() readable); a non-blocking one returns what there is (Linux tcp_recvmsg). */
+static bool lowat_wait(drill_run_t *r, drill_fd_t *f, int64_t len) {
+  int lowat = 1, inq = 0;
+  if (r->tg->getsockopt(r, f->sock, SYNACK_SO_RCVLOWAT, &lowat) != 0 || lowat <= 1) return false;
+  if (r->tg->poll_bits(r, f) & (D_POLLIN | D_POLLERR | D_POLLHUP | D_POLLRDHUP)) return false;
+  if (r->tg->getsockopt(r, f->sock, SYNACK_SO_INQ, &inq) != 0) return false;
+  return inq > 0 && inq < (len < lowat ? len : lowat);
+}
+
+/* What recvmsg asked to see besides the data: the TCP_CM_INQ control message. */
+typedef struct {
+  bool want_inq;     /* msg_control lists {cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, ...} */
+  bool check_inq;    /* ... with a cmsg_data value to compare */
+  int64_t inq;
+  int msg_flags;     /* out: the flags the call returned (MSG_OOB) */
+} drill_msgctl_t;
+
+/* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values); ctl (recvmsg only) the
+ * control messages to compare. */
 static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
-                    int64_t *ret) {
+                    int64_t *ret, drill_msgctl_t *ctl) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT)) {
+  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
+  bool oob = (flags & D_MSG_OOB) != 0;
   r->last_conn_label = f->label;
+  if (!oob && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
-  int64_t got = r->tg->recv(r, f->sock, buf, (size_t)len, (flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0);
+  int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
+  int msg_flags = 0, inq = -1;
+  int64_t got = ctl ? r->tg->recvmsg(r, f->sock, buf, (size_t)len, sflags, &msg_flags, &inq)
+                    : r->tg->recv(r, f->sock, buf, (size_t)len, sflags);
+  /* the bytes must be the peer's stream, in order, without the out-of-band byte (unless
+   * SO_OOBINLINE); recv(MSG_OOB) returns that byte */
+  uint32_t off = f->rd_off;
   for (int64_t k = 0; k < got; k++) {
-    /* the bytes must be the peer's stream, in order */
-    uint8_t want = drill_stream_byte(f->rd_off + (uint32_t)k);
+    if (oob) off = r->urg_off;
+    else if (r->urg_skip && off == r->urg_skip_off) off++;
+    if (!oob && r->urg_pending && !f->oobinline && off == r->urg_off) off++;
+    uint8_t want = drill_stream_byte(off);
     if (buf[k] != want) {
-      drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n,
-                 f->rd_off + (uint32_t)k, buf[k], want);
+      drill_fail(r, "%s() data differs from what the peer sent at stream offset %u (0x%02x, expected 0x%02x)", n, off,
+                 buf[k], want);
       break;
     }
+    off++;
   }
-  if (got > 0 && !(flags & D_MSG_PEEK)) f->rd_off += (uint32_t)got;
+  if (got > 0 && !(flags & D_MSG_PEEK) && !oob) {
+    f->rd_off = off;
+    if (r->urg_pending && (int32_t)(off - r->urg_off) > 0) r->urg_pending = false;
+    if (r->urg_skip && (int32_t)(off - r->urg_skip_off) > 0) r->urg_skip = false;
+  }
   free(buf);
   if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
   *ret = got;
+  if (ctl) ctl->msg_flags = (msg_flags & SYNACK_MSG_OOB) ? D_MSG_OOB : 0;
+  if (ctl && got >= 0 && !r->done) {
+    if (ctl->want_inq && inq < 0)
+      drill_fail(r, "%s: no TCP_CM_INQ control message (is TCP_INQ set?)", n);
+    else if (!ctl->want_inq && inq >= 0)
+      drill_fail(r, "%s: a TCP_CM_INQ control message (%d) the script does not list", n, inq);
+    else if (ctl->check_inq && inq != ctl->inq)
+      drill_fail(r, "%s: TCP_CM_INQ = %d, expected %lld", n, inq, (long long)ctl->inq);
+  }
   return true;
 }
 
@@ -388,7 +443,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_FASTOPEN)) {
+  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_FASTOPEN | D_MSG_EOR | D_MSG_OOB)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
@@ -412,7 +467,9 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   uint8_t *buf = calloc(want + 1, 1);
   if (!buf) return true;
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-  int64_t put = r->tg->send(r, f->sock, buf, want, (flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0);
+  int64_t put = r->tg->send(r, f->sock, buf, want,
+                            ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0) |
+                                ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0));
   if (put > 0) f->wr_off += (uint32_t)put;
   free(buf);
   bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
@@ -442,13 +499,31 @@ static const drill_arg_t *member(const drill_arg_t *s, const char *name) {
 }
 
 /* packetdrill's struct msghdr: {msg_name(...)=..., msg_iov(N)=[{iov_base=..., iov_len=L}, ...],
- * msg_control(N)=[cmsg...], msg_flags=F}. The length is the sum of the iov_len; any control
- * message makes the call UNSUPPORTED (naming it): synack has no ancillary data. */
+ * msg_control(N)=[cmsg...], msg_flags=F}. The length is the sum of the iov_len. Of the control
+ * messages only recvmsg's {cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=N} exists
+ * (ctl non-NULL); any other makes the call UNSUPPORTED (naming it). */
+static bool cmsg_inq(drill_run_t *r, const drill_arg_t *cm, drill_msgctl_t *ctl) {
+  if (!ctl || cm->kind != DRILL_ARG_STRUCT) return false;
+  const drill_arg_t *lv = member(cm, "cmsg_level"), *ty = member(cm, "cmsg_type"), *da = member(cm, "cmsg_data");
+  int64_t l, t;
+  if (!lv || !ty || lv->kind != DRILL_ARG_SYM || ty->kind != DRILL_ARG_SYM) return false;
+  if (!drill_symbol(lv->text, &l) || !drill_symbol(ty->text, &t) || l != 6 || t != D_TCP_CM_INQ) return false;
+  for (int q = 0; q < cm->n; q++)
+    if (strcmp(cm->items[q].name, "cmsg_level") != 0 && strcmp(cm->items[q].name, "cmsg_type") != 0 &&
+        strcmp(cm->items[q].name, "cmsg_data") != 0 && strcmp(cm->items[q].name, "cmsg_len") != 0)
+      return false;
+  ctl->want_inq = true;
+  ctl->check_inq = da && da->kind != DRILL_ARG_ELLIPSIS;
+  if (ctl->check_inq && !drill_arg_int(r, da, &ctl->inq)) return false;
+  return true;
+}
+
 static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                       bool *has_msg_flags) {
+                       bool *has_msg_flags, drill_msgctl_t *ctl) {
   *len = 0;
   *msg_flags = 0;
   *has_msg_flags = false;
+  if (ctl) memset(ctl, 0, sizeof *ctl);
   if (m->kind != DRILL_ARG_STRUCT) {
     drill_unsupported(r, "%s: the message must be written {msg_name(...)=..., msg_iov(N)=[...], ...}", n);
     return false;
@@ -494,6 +569,8 @@ static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int6
       if (it->kind == DRILL_ARG_NULL || it->kind == DRILL_ARG_ELLIPSIS || (it->kind == DRILL_ARG_INT && it->num == 0) ||
           (it->kind == DRILL_ARG_ARRAY && it->n == 0))
         continue;
+      if (it->kind == DRILL_ARG_ARRAY && it->n == 1 && cmsg_inq(r, &it->items[0], ctl)) continue;
+      if (r->done) return false;
       char names[160] = "";
       size_t k2 = 0;
       for (int j = 0; it->kind == DRILL_ARG_ARRAY && j < it->n; j++) {
@@ -504,7 +581,7 @@ static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int6
         int w = snprintf(names + k2, sizeof names - k2, "%s%s/%s", j ? ", " : "", lv, ty);
         if (w > 0) k2 = k2 + (size_t)w >= sizeof names ? sizeof names - 1 : k2 + (size_t)w;
       }
-      drill_unsupported(r, "%s: control messages (%s) not supported: synack has no ancillary data", n,
+      drill_unsupported(r, "%s: control messages (%s) not supported (only recvmsg's SOL_TCP/TCP_CM_INQ)", n,
                         names[0] ? names : it->name);
       return false;
     } else if (strcmp(it->name, "msg_flags") == 0) {
@@ -744,7 +821,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_read && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_recv(r, n, f, len, flags, may_block, ret);
+    return do_recv(r, n, f, len, flags, may_block, ret, NULL);
   } else if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0) {
     bool is_write = strcmp(n, "write") == 0;
     if (!nargs_ok(r, c, is_write ? 3 : 4, is_write ? 3 : 6)) return true;
@@ -757,14 +834,15 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     bool is_send = n[0] == 's';
     int64_t len, flags, msg_flags;
     bool has_msg_flags;
-    if (!msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags)) return true;
+    drill_msgctl_t ctl;
+    if (!msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, is_send ? NULL : &ctl)) return true;
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
     if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret);
-    bool fin = do_recv(r, n, f, len, flags, may_block, ret);
+    bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl);
     /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
      * for: msghdr_arg refused any), so the flags coming back are 0 */
-    if (fin && *ret >= 0 && has_msg_flags && msg_flags != 0 && !r->done)
-      drill_fail(r, "recvmsg: msg_flags = 0, expected 0x%llx", (unsigned long long)msg_flags);
+    if (fin && *ret >= 0 && has_msg_flags && msg_flags != ctl.msg_flags && !r->done)
+      drill_fail(r, "recvmsg: msg_flags = 0x%x, expected 0x%llx", ctl.msg_flags, (unsigned long long)msg_flags);
     return fin;
   } else if (strcmp(n, "fcntl") == 0) {
     if (!nargs_ok(r, c, 2, 3)) return true;
@@ -824,6 +902,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         return true;
       }
       *ret = r->tg->setsockopt(r, f->sock, m->opt, (int)v);
+      if (*ret == 0 && m->opt == SYNACK_SO_OOBINLINE) f->oobinline = v != 0;
     } else {
       int v = 0;
       *ret = r->tg->getsockopt(r, f->sock, m->opt, &v);
@@ -876,6 +955,10 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       o = SYNACK_SO_INQ;
     } else if (req == D_SIOCOUTQ) {
       o = SYNACK_SO_OUTQ;
+    } else if (req == D_SIOCOUTQNSD) {
+      o = SYNACK_SO_NOTSENT;
+    } else if (req == D_SIOCATMARK) {
+      o = SYNACK_SO_ATMARK;
     } else {
       drill_unsupported(r, "ioctl request 0x%llx not supported", (unsigned long long)req);
       return true;

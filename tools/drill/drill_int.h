@@ -20,6 +20,7 @@ typedef struct drill_fd {
   uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
   bool connected;          /* was ever connected (for poll's HUP after a reset) */
   bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
+  bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
 } drill_fd_t;
 
@@ -96,6 +97,9 @@ typedef struct drill_target {
   int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
   /* sendto(..., MSG_FASTOPEN, ep): connect and data on the SYN (RFC 7413) */
   int64_t (*sendto_fastopen)(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep);
+  /* recvmsg: also the message flags (SYNACK_MSG_*) and, with TCP_INQ on, the TCP_CM_INQ
+   * value (-1 when the call returned none) */
+  int64_t (*recvmsg)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq);
   int (*setsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int v);
   int (*getsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int *v);
   /* poll() revents of a socket, Linux bits, before masking with the asked events */
@@ -131,6 +135,14 @@ struct drill_run {
   uint32_t isn_base;              /* raw = script + isn_base for the stack's sequence space */
   uint32_t peer_nxt;              /* next peer sequence number, for '...(LEN)' */
   uint32_t isn_raw;               /* the stack's ISN as sent (payload check) */
+  /* The peer's latest urgent byte (a '<' line with URG): its stream offset, for the payload
+   * check of reads (the out-of-band byte is not in the stream unless SO_OOBINLINE). */
+  bool urg_pending;
+  uint32_t urg_off;
+  /* An earlier out-of-band byte still at the reader's position when a newer pointer came: it
+   * is dropped from the stream too (Linux tcp_check_urg). */
+  bool urg_skip;
+  uint32_t urg_skip_off;
   bool have_peer_isn;
   uint32_t peer_isn;              /* the peer's ISN: the sequence number of its latest SYN */
   uint32_t last_out_seq;

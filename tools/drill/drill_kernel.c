@@ -551,13 +551,16 @@ static int k_shutdown(drill_run_t *r, int s, int how) {
 
 static int64_t k_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
   (void)r;
-  ssize_t n = recv(s, buf, len, MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0));
+  ssize_t n = recv(s, buf, len,
+                   MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0));
   return n < 0 ? -errno : n;
 }
 
 static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
   (void)r;
-  ssize_t n = send(s, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0));
+  int kf = MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0) |
+           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0);
+  ssize_t n = send(s, buf, len, kf);
   return n < 0 ? -errno : n;
 }
 
@@ -568,6 +571,28 @@ static int64_t k_sendto_fastopen(drill_run_t *r, int s, const uint8_t *buf, size
   to_sockaddr(&ep->ip, ep->port, &ss, &sl);
   ssize_t n = sendto(s, buf, len, MSG_FASTOPEN | MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
   return n < 0 ? -errno : n;
+}
+
+#ifndef TCP_CM_INQ
+#define TCP_CM_INQ 36
+#endif
+
+static int64_t k_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq) {
+  (void)r;
+  struct iovec v = { .iov_base = buf, .iov_len = len };
+  union {
+    char b[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+  ssize_t n = recvmsg(s, &mh,
+                      MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0));
+  if (n < 0) return -errno;
+  *msg_flags = (mh.msg_flags & MSG_OOB) ? SYNACK_MSG_OOB : 0;
+  *inq = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == IPPROTO_TCP && c->cmsg_type == TCP_CM_INQ) memcpy(inq, CMSG_DATA(c), sizeof *inq);
+  return n;
 }
 
 /* synack's option names back to the kernel's level and number. */
@@ -593,8 +618,16 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_FASTOPEN_NO_COOKIE: *level = IPPROTO_TCP, *name = 34; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
+  case SYNACK_TCP_CORK: *level = IPPROTO_TCP, *name = TCP_CORK; return true;
+  case SYNACK_TCP_NOTSENT_LOWAT: *level = IPPROTO_TCP, *name = 25; return true;
+  case SYNACK_TCP_INQ: *level = IPPROTO_TCP, *name = 36; return true;
+  case SYNACK_SO_SNDLOWAT: *level = SOL_SOCKET, *name = SO_SNDLOWAT; return true;
+  case SYNACK_SO_RCVLOWAT: *level = SOL_SOCKET, *name = SO_RCVLOWAT; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
+  case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
+  case SYNACK_SO_NOTSENT:
+  case SYNACK_SO_ATMARK:
   case SYNACK_TCP_CONGESTION: return false;
   }
   return false;
@@ -612,6 +645,8 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
 
 static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
   if (o == SYNACK_SO_INQ || o == SYNACK_SO_OUTQ) return neg(ioctl(s, o == SYNACK_SO_INQ ? SIOCINQ : SIOCOUTQ, v));
+  if (o == SYNACK_SO_NOTSENT) return neg(ioctl(s, 0x894B /* SIOCOUTQNSD */, v));
+  if (o == SYNACK_SO_ATMARK) return neg(ioctl(s, SIOCATMARK, v));
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
@@ -679,6 +714,22 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   ti->segs_out = k.tcpi_segs_out;
   ti->segs_in = k.tcpi_segs_in;
   ti->fastopen_client_fail = k.tcpi_fastopen_client_fail;
+  ti->ca_state = k.tcpi_ca_state;
+  ti->probes = k.tcpi_probes;
+  ti->last_data_sent_ms = k.tcpi_last_data_sent;
+  ti->last_data_recv_ms = k.tcpi_last_data_recv;
+  ti->last_ack_recv_ms = k.tcpi_last_ack_recv;
+  ti->advmss = k.tcpi_advmss;
+  ti->notsent_bytes = k.tcpi_notsent_bytes;
+  ti->min_rtt_us = k.tcpi_min_rtt;
+  ti->data_segs_in = k.tcpi_data_segs_in;
+  ti->data_segs_out = k.tcpi_data_segs_out;
+  ti->bytes_retrans = k.tcpi_bytes_retrans;
+  ti->bytes_sent = k.tcpi_bytes_sent - k.tcpi_bytes_retrans; /* synack's bytes_sent: new data only */
+  ti->dsacks_in = k.tcpi_dsack_dups;
+  ti->reord_seen = k.tcpi_reord_seen;
+  ti->rcv_ooopack = k.tcpi_rcv_ooopack;
+  ti->snd_wnd = k.tcpi_snd_wnd;
   return 0;
 }
 
@@ -810,6 +861,7 @@ const drill_target_t drill_target_kernel = {
   .recv = k_recv,
   .send = k_send,
   .sendto_fastopen = k_sendto_fastopen,
+  .recvmsg = k_recvmsg,
   .setsockopt = k_setsockopt,
   .getsockopt = k_getsockopt,
   .poll_bits = k_poll_bits,

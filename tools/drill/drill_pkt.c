@@ -275,6 +275,19 @@ size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, s
   /* payload: the peer's stream pattern at its offset (after the SYN) */
   uint32_t off0 = seq + ((pk->flags & SYNACK_TCP_SYN) ? 1u : 0u) - (r->have_peer_isn ? r->peer_isn + 1u : 0u);
   for (uint32_t k = 0; k < pk->len; k++) t[SYNACK_TCP_HDR_LEN + (size_t)olen + k] = drill_stream_byte(off0 + k);
+  if ((pk->flags & SYNACK_TCP_URG) && r->have_peer_isn) {
+    /* RFC 6093: the pointer names the byte after the urgent one (Linux reads 0 as the first) */
+    uint32_t u = off0 + (pk->has_urg && pk->urg ? pk->urg - 1u : 0u);
+    if (!r->urg_pending || (int32_t)(u - r->urg_off) > 0) {
+      const drill_fd_t *f = drill_fd(r, r->last_conn_label);
+      if (r->urg_pending && f && !f->oobinline && f->rd_off == r->urg_off) {
+        r->urg_skip = true;
+        r->urg_skip_off = r->urg_off;
+      }
+      r->urg_pending = true;
+      r->urg_off = u;
+    }
+  }
   synack_tcp_fill_checksum(t, tlen, &r->rip, &r->lip);
   if (!build_ip(r, pk, false, SYNACK_IPPROTO_TCP, tlen, buf, cap)) {
     snprintf(why, whycap, "cannot build the IP header");

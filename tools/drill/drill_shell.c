@@ -877,6 +877,22 @@ bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v)
   FIELD("tcpi_segs_out", ti->segs_out)
   FIELD("tcpi_segs_in", ti->segs_in)
   FIELD("tcpi_fastopen_client_fail", ti->fastopen_client_fail)
+  FIELD("tcpi_ca_state", ti->ca_state)
+  FIELD("tcpi_probes", ti->probes)
+  FIELD("tcpi_last_data_sent", ti->last_data_sent_ms)
+  FIELD("tcpi_last_data_recv", ti->last_data_recv_ms)
+  FIELD("tcpi_last_ack_recv", ti->last_ack_recv_ms)
+  FIELD("tcpi_advmss", ti->advmss)
+  FIELD("tcpi_notsent_bytes", ti->notsent_bytes)
+  FIELD("tcpi_min_rtt", ti->min_rtt_us)
+  FIELD("tcpi_data_segs_in", ti->data_segs_in)
+  FIELD("tcpi_data_segs_out", ti->data_segs_out)
+  FIELD("tcpi_bytes_sent", ti->bytes_sent + ti->bytes_retrans) /* Linux counts retransmissions too */
+  FIELD("tcpi_bytes_retrans", ti->bytes_retrans)
+  FIELD("tcpi_dsack_dups", ti->dsacks_in)
+  FIELD("tcpi_reord_seen", ti->reord_seen)
+  FIELD("tcpi_rcv_ooopack", ti->rcv_ooopack)
+  FIELD("tcpi_snd_wnd", ti->snd_wnd)
 #undef FIELD
   return false;
 }

@@ -69,6 +69,14 @@ static int64_t s_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int
 static int64_t s_sendto_fastopen(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep) {
   return synack_sendto(r->st, r->now, s, buf, len, SYNACK_MSG_FASTOPEN, ep);
 }
+static int64_t s_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq) {
+  synack_iovec_t v = { buf, len };
+  synack_msghdr_t m = { .iov = &v, .iovlen = 1 };
+  int64_t n = synack_recvmsg(r->st, r->now, s, &m, flags);
+  *msg_flags = m.flags;
+  *inq = m.inq;
+  return n;
+}
 static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) { return synack_setsockopt(r->st, s, o, v); }
 static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) { return synack_getsockopt(r->st, s, o, v); }
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
@@ -81,6 +89,7 @@ static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM;
   if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
   if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
+  if (ev & SYNACK_EV_URGENT) m |= D_POLLPRI;
   if (f->listener) return m;
   synack_tcp_info_t ti;
   bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
@@ -110,6 +119,7 @@ const drill_target_t drill_target_synack = {
   .recv = s_recv,
   .send = s_send,
   .sendto_fastopen = s_sendto_fastopen,
+  .recvmsg = s_recvmsg,
   .setsockopt = s_setsockopt,
   .getsockopt = s_getsockopt,
   .poll_bits = s_poll_bits,

@@ -1,0 +1,45 @@
+/* TCP MD5 signature digest (RFC 2385 §2.0): MD5 over the pseudo-header, the TCP header without
+ * its options and with a zero checksum, the segment data, and the key. IPv6 uses its own
+ * pseudo-header (source, destination, 32-bit length, 24 zero bits, next header), as Linux does
+ * (RFC 2385 predates IPv6 and does not say). Building block for TCP_MD5SIG (docs/tcp-choices.md
+ * "TCP MD5 signatures": the socket option and the signing and checking of segments are not
+ * wired in yet). */
+#include <string.h>
+
+#include "md5.h"
+#include "tcp_internal.h"
+#include "wire_bytes.h"
+
+bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
+                           const uint8_t *key, size_t keylen, uint8_t out[16]) {
+  if (seg_len < SYNACK_TCP_HDR_LEN || src->family != dst->family) return false;
+  size_t hl = (size_t)(seg[12] >> 4) * 4u;
+  if (hl < SYNACK_TCP_HDR_LEN || hl > seg_len) return false;
+  synack_md5_t m;
+  synack_md5_init(&m);
+  uint8_t ph[40];
+  size_t pl;
+  if (src->family == SYNACK_AF_INET6) {
+    memcpy(ph, src->b, 16);
+    memcpy(ph + 16, dst->b, 16);
+    wr32(ph + 32, (uint32_t)seg_len);
+    wr32(ph + 36, SYNACK_IPPROTO_TCP);
+    pl = 40;
+  } else {
+    memcpy(ph, src->b, 4);
+    memcpy(ph + 4, dst->b, 4);
+    ph[8] = 0;
+    ph[9] = SYNACK_IPPROTO_TCP;
+    wr16(ph + 10, (uint16_t)seg_len);
+    pl = 12;
+  }
+  synack_md5_update(&m, ph, pl);
+  uint8_t h[SYNACK_TCP_HDR_LEN];
+  memcpy(h, seg, sizeof h);
+  h[16] = h[17] = 0; /* "assuming a checksum of zero" */
+  synack_md5_update(&m, h, sizeof h);
+  synack_md5_update(&m, seg + hl, seg_len - hl);
+  synack_md5_update(&m, key, keylen);
+  synack_md5_final(&m, out);
+  return true;
+}

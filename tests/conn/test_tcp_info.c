@@ -1,0 +1,71 @@
+/* tcp_info (tcp_info.c): the fields that carry Linux's tcpi_* meanings — ca_state through a
+ * recovery and a timeout, probes (zero window, keepalive), the times since the last data sent,
+ * data received and ACK received, advmss, notsent_bytes, min_rtt, data segments each way and
+ * out-of-order arrivals. */
+#include "harness.h"
+#include "tcpfix.h"
+
+static void counts_and_times(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.advmss, 1460);
+  CHECK_EQ_U(ti.ca_state, 0);
+  CHECK_EQ_U(ti.data_segs_in, 0);
+  CHECK_EQ_U(ti.min_rtt_us, UINT32_MAX); /* no sample yet without RACK */
+  fx_inject(fx, SYNACK_MS(10), FX_PA, 1, 1, .len = 100);
+  fx_inject(fx, SYNACK_MS(20), FX_PA, 201, 1, .len = 100); /* out of order */
+  fx_inject(fx, SYNACK_MS(30), FX_PA, 101, 1, .len = 100);
+  fx_drain(fx);
+  fx_inject(fx, SYNACK_MS(40), FX_A, 301, 1, .win = 2000);
+  fx_check_rc(fx_send(fx, s, 5000, 0), 5000);
+  fx_drain(fx);
+  fx_advance(fx, SYNACK_MS(90));
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.data_segs_in, 3);
+  CHECK_EQ_U(ti.rcv_ooopack, 1);
+  CHECK_EQ_U(ti.data_segs_out, 1); /* the peer's 2000-byte window: one full segment (SWS) */
+  CHECK_EQ_U(ti.notsent_bytes, 5000 - 1460);
+  CHECK_EQ_U(ti.last_data_recv_ms, 60);
+  CHECK_EQ_U(ti.last_ack_recv_ms, 50);
+  CHECK_EQ_U(ti.last_data_sent_ms, 50);
+  fx_free(fx);
+}
+
+/* ca_state: 3 in fast recovery, 4 after a timeout; probes counts unanswered zero-window probes. */
+static void states_and_probes(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM;
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_check_rc(fx_send(fx, s, 5 * 1460, 0), 5 * 1460);
+  fx_drain(fx);
+  /* the first segment is lost: SACKs for the other four */
+  for (uint32_t k = 2; k <= 4; k++)
+    fx_inject(fx, SYNACK_MS(10), FX_A, 1, 1, .nsack = 1, .sack = { { 1461, 1 + k * 1460 } });
+  fx_drain(fx);
+  CHECK_EQ_U(fx_info(fx, s).ca_state, 3);
+  fx_inject(fx, SYNACK_MS(20), FX_A, 1, 1 + 5 * 1460);
+  fx_drain(fx);
+  CHECK_EQ_U(fx_info(fx, s).ca_state, 0);
+  /* a timeout */
+  fx_check_rc(fx_send(fx, s, 100, 5 * 1460), 100);
+  fx_drain(fx);
+  fx_advance(fx, SYNACK_SEC(5));
+  fx_drain(fx);
+  CHECK_EQ_U(fx_info(fx, s).ca_state, 4);
+  CHECK(fx_info(fx, s).rtos >= 1);
+  fx_inject(fx, fx->now + SYNACK_MS(1), FX_A, 1, 1 + 5 * 1460 + 100, .win = FX_WIN_ZERO);
+  CHECK_EQ_U(fx_info(fx, s).ca_state, 0);
+  /* zero window: probes, not answered */
+  fx_check_rc(fx_send(fx, s, 100, 5 * 1460 + 100), 100);
+  fx_advance(fx, fx->now + SYNACK_SEC(10));
+  fx_drain(fx);
+  CHECK(fx_info(fx, s).probes >= 2);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(counts_and_times), TH_CASE(states_and_probes))
