@@ -87,6 +87,10 @@ typedef enum {
   SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
   SYNACK_TCP_QUICKACK,
   SYNACK_TCP_CONGESTION,   /* a synack_cc_algo_t value */
+  SYNACK_SO_REUSEPORT,     /* before bind: sockets that all set it share a port; new connections
+                              (datagrams) are spread over them by a keyed hash of the 4-tuple */
+  SYNACK_SO_BROADCAST,     /* UDP: allow sending to a broadcast address (default off) */
+  SYNACK_IPV6_V6ONLY,      /* AF_INET6, before bind: no IPv4 (v4-mapped) traffic; default off */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -179,7 +179,7 @@ static synack_tcb_t *get(synack_stack_t *st, int sock) {
 static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   struct synack_tcp *tcp = st->tcp;
   for (uint32_t i = tcp->free_hint; i < tcp->nsocks; i++) {
-    if (!tcp->socks[i]) {
+    if (!tcp->socks[i] && !synack_udp_holds_handle(st, i)) { /* UDP shares the handle space */
       tcp->socks[i] = tcb;
       tcp->free_hint = i + 1;
       tcb->sock = (int)i;
@@ -554,7 +554,7 @@ static void free_socket(synack_stack_t *st, synack_tcb_t *tcb) {
 
 int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? synack_udp_close(st, sock) : -SYNACK_EBADF;
   st->now = now;
   switch (tcb->state) {
   case SYNACK_TCP_LISTEN:
@@ -700,6 +700,16 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v < 0 || v > 255) return -SYNACK_EINVAL;
     tcb->tos = (uint8_t)v;
     return 0;
+  case SYNACK_SO_REUSEPORT:
+    if (v) tcb->flags |= TF_REUSEPORT; else tcb->flags &= ~(uint32_t)TF_REUSEPORT;
+    return 0;
+  case SYNACK_IPV6_V6ONLY:
+    if (tcb->node.t.family != SYNACK_AF_INET6) return -SYNACK_ENOPROTOOPT;
+    if (tcb->flags & TF_BOUND) return -SYNACK_EINVAL; /* Linux: only before bind */
+    if (v) tcb->flags |= TF_V6ONLY; else tcb->flags &= ~(uint32_t)TF_V6ONLY;
+    return 0;
+  case SYNACK_SO_BROADCAST:
+    return -SYNACK_ENOPROTOOPT; /* a UDP option (Linux accepts and ignores it on TCP) */
   case SYNACK_TCP_QUICKACK:
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
@@ -738,6 +748,12 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_INQ: *v = (int)tcb->rb.len; return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
   case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
+  case SYNACK_SO_REUSEPORT: *v = (tcb->flags & TF_REUSEPORT) != 0; return 0;
+  case SYNACK_IPV6_V6ONLY:
+    if (tcb->node.t.family != SYNACK_AF_INET6) return -SYNACK_ENOPROTOOPT;
+    *v = (tcb->flags & TF_V6ONLY) != 0;
+    return 0;
+  case SYNACK_SO_BROADCAST: return -SYNACK_ENOPROTOOPT;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -766,7 +782,7 @@ int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
 
 uint32_t synack_poll(synack_stack_t *st, int sock) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return SYNACK_EV_ERROR;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? synack_udp_poll(st, sock) : SYNACK_EV_ERROR;
   uint32_t ev = 0;
   if (tcb->state == SYNACK_TCP_LISTEN) return (tcb->lst && tcb->lst->aq_len) ? SYNACK_EV_READABLE : 0;
   if (tcb->rb.len || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tcb->so_error ||

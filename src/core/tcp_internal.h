@@ -87,6 +87,8 @@ enum {
   TF_SYN_DATA_SEEN = 1u << 22,
   TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
+  TF_REUSEPORT = 1u << 25,  /* SO_REUSEPORT: may share a listening port (tcp_port.c, tcp_demux.c) */
+  TF_V6ONLY = 1u << 26,     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 };
 
 typedef struct synack_listener synack_listener_t;

@@ -86,12 +86,22 @@ static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now,
   return 1;
 }
 
+typedef struct {
+  synack_tuple_t *t;
+  synack_time_t now;
+  bool *reuse_tw;
+  synack_seq_t *tw_snd_nxt;
+} pick_ctx_t;
+
+static bool pick_usable(synack_stack_t *st, uint16_t port, void *ctx) {
+  pick_ctx_t *c = ctx;
+  c->t->lport = port;
+  return port_usable(st, c->t, c->now, c->reuse_tw, c->tw_snd_nxt) != 0;
+}
+
 int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t now, bool *reuse_tw,
                          synack_seq_t *tw_snd_nxt) {
   *reuse_tw = false;
-  uint32_t lo = st->cfg.tcp_port_lo, hi = st->cfg.tcp_port_hi;
-  if (lo == 0 || hi < lo) return -SYNACK_EADDRNOTAVAIL;
-  uint32_t num = hi - lo + 1;
   /* RFC 6056 §3.3.3 (Algorithm 3): offset = F(local IP, remote IP, remote port, secret key);
    * the port is lo + (offset + next_ephemeral + i) % num, trying each in turn. Different
    * destinations see unrelated sequences; next_ephemeral moves by a random step (as in
@@ -99,14 +109,14 @@ int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t no
   synack_tuple_t dst = *t;
   dst.lport = 0; /* F() covers the local and remote addresses and the remote port only */
   uint32_t offset = (uint32_t)synack_tcp_tuple_hash(st, SYNACK_KEY_PORT, &dst, NULL, 0);
-  uint32_t next = st->tcp->port_next;
-  for (uint32_t i = 0; i < num; i++) {
-    t->lport = (uint16_t)(lo + (offset + next + i) % num);
-    if (port_usable(st, t, now, reuse_tw, tw_snd_nxt)) {
-      st->tcp->port_next = next + i + 1 + (synack_random_u32(st) & 7);
-      return 0;
-    }
+  uint32_t next = st->tcp->port_next, tries = 0;
+  pick_ctx_t c = { t, now, reuse_tw, tw_snd_nxt };
+  int port = synack_port_search(st, offset + next, pick_usable, &c, &tries);
+  if (port < 0) {
+    t->lport = 0;
+    return port;
   }
-  t->lport = 0;
-  return -SYNACK_EADDRNOTAVAIL;
+  t->lport = (uint16_t)port;
+  st->tcp->port_next = next + tries + 1 + (synack_random_u32(st) & 7);
+  return 0;
 }

@@ -53,7 +53,7 @@ static const sym_t symbols[] = {
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
   { "SIOCINQ", D_SIOCINQ }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
   { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 }, { "SO_RCVBUF", 8 }, { "SO_KEEPALIVE", 9 },
-  { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 },
+  { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 }, { "SO_BROADCAST", 6 }, { "IPV6_V6ONLY", 26 },
   { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 }, { "TCP_KEEPIDLE", 4 }, { "TCP_KEEPINTVL", 5 },
   { "TCP_KEEPCNT", 6 }, { "TCP_INFO", 11 }, { "TCP_QUICKACK", 12 }, { "TCP_CONGESTION", 13 },
   { "TCP_USER_TIMEOUT", 18 }, { "TCP_NOOPT", 0x1008 },
@@ -161,6 +161,8 @@ static const sockopt_map_t sockopts[] = {
   { "TCP_NOOPT", 6, 0x1008, SYNACK_TCP_NOOPT }, { "TCP_QUICKACK", 6, 12, SYNACK_TCP_QUICKACK },
   { "IP_TOS", 0, 1, SYNACK_IP_TOS }, { "IP_TTL", 0, 2, SYNACK_IP_TTL },
   { "IPV6_TCLASS", 41, 67, SYNACK_IP_TOS }, { "IPV6_UNICAST_HOPS", 41, 16, SYNACK_IP_TTL },
+  { "SO_REUSEPORT", 1, 15, SYNACK_SO_REUSEPORT }, { "SO_BROADCAST", 1, 6, SYNACK_SO_BROADCAST },
+  { "IPV6_V6ONLY", 41, 26, SYNACK_IPV6_V6ONLY },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {

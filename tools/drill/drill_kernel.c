@@ -581,6 +581,9 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_QUICKACK: *level = IPPROTO_TCP, *name = TCP_QUICKACK; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
+  case SYNACK_SO_REUSEPORT: *level = SOL_SOCKET, *name = SO_REUSEPORT; return true;
+  case SYNACK_SO_BROADCAST: *level = SOL_SOCKET, *name = SO_BROADCAST; return true;
+  case SYNACK_IPV6_V6ONLY: *level = IPPROTO_IPV6, *name = IPV6_V6ONLY; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_TCP_CONGESTION: return false;
