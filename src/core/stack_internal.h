@@ -158,6 +158,13 @@ typedef bool (*synack_port_usable_fn)(synack_stack_t *st, uint16_t port, void *c
  * turn; returns the first usable one (and in *tries how many were passed over), or
  * -SYNACK_EADDRNOTAVAIL. */
 int synack_port_search(synack_stack_t *st, uint32_t start, synack_port_usable_fn usable, void *ctx, uint32_t *tries);
+/* RFC 4291 §2.5.5.2 IPv4-mapped addresses (::ffff:a.b.c.d). */
+bool synack_addr_is_v4mapped(const uint8_t *a16);
+void synack_addr_map4(const uint8_t *v4, uint8_t *out16);
+/* Whether two local bindings (family, address — zero = any — and IPV6_V6ONLY) can receive the
+ * same traffic: an AF_INET6 wildcard without V6ONLY also covers every IPv4 address, an
+ * AF_INET6 socket bound to ::ffff:a.b.c.d covers that IPv4 address only. */
+bool synack_local_overlap(uint8_t fa, const uint8_t *a, bool a_v6only, uint8_t fb, const uint8_t *b, bool b_v6only);
 
 /* ---- the UDP module's entry points (udp_sock.c) ---- */
 int synack_udp_init(synack_stack_t *st);

@@ -169,6 +169,15 @@ void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char 
   }
 }
 
+/* An IPv4 connection of an AF_INET6 socket shows its addresses as ::ffff:a.b.c.d. */
+static void present(const synack_tcb_t *tcb, synack_endpoint_t *e) {
+  if (!(tcb->flags & TF_MAPPED) || e->ip.family != SYNACK_AF_INET) return;
+  uint8_t v4[4];
+  memcpy(v4, e->ip.b, 4);
+  e->ip.family = SYNACK_AF_INET6;
+  synack_addr_map4(v4, e->ip.b);
+}
+
 /* ---------- handles ---------- */
 
 static synack_tcb_t *get(synack_stack_t *st, int sock) {
@@ -233,7 +242,15 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
   if (local->ip.family != 0 && local->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
   uint8_t addr[16] = { 0 };
   if (local->ip.family != 0 && !synack_ip_is_unspecified(&local->ip)) {
-    if (!synack_is_local_addr(st, &local->ip)) return -SYNACK_EADDRNOTAVAIL;
+    synack_ip_t as = local->ip;
+    if (fam == SYNACK_AF_INET6 && synack_addr_is_v4mapped(as.b)) {
+      /* RFC 3493 §3.7: an AF_INET6 socket bound to ::ffff:a.b.c.d serves IPv4 on a.b.c.d. */
+      if (tcb->flags & TF_V6ONLY) return -SYNACK_EINVAL;
+      as.family = SYNACK_AF_INET;
+      memmove(as.b, as.b + 12, 4);
+      memset(as.b + 4, 0, 12);
+    }
+    if (!synack_is_local_addr(st, &as)) return -SYNACK_EADDRNOTAVAIL;
     memcpy(addr, local->ip.b, addr_len(fam));
   }
   bool reuse = (tcb->flags & TF_REUSEADDR) != 0;
@@ -272,7 +289,9 @@ int synack_listen(synack_stack_t *st, int sock, int backlog) {
     if (rc < 0) return rc;
   }
   synack_listener_t *other = synack_tcp_listener_lookup(st, tcb->node.t.family, tcb->node.t.laddr, tcb->node.t.lport);
-  if (other && memcmp(other->tcb->node.t.laddr, tcb->node.t.laddr, 16) == 0) return -SYNACK_EADDRINUSE;
+  if (other && memcmp(other->tcb->node.t.laddr, tcb->node.t.laddr, 16) == 0 &&
+      !((tcb->flags & TF_REUSEPORT) && (other->tcb->flags & TF_REUSEPORT)))
+    return -SYNACK_EADDRINUSE;
   synack_listener_t *l = synack_mem_alloc(st, sizeof *l);
   if (!l) return -SYNACK_ENOMEM;
   st->tcp->mem += sizeof *l;
@@ -307,6 +326,7 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   if (remote) {
     synack_endpoint_t loc;
     synack_tuple_endpoints(&c->node.t, &loc, remote);
+    present(c, remote);
   }
   uint32_t bits = 0;
   if (synack_tcp_state_can_send(c->state) && synack_sndbuf_room(&c->sb)) bits |= SYNACK_EV_WRITABLE;
@@ -348,13 +368,27 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   if (!remote || remote->port == 0 || synack_ip_is_unspecified(&remote->ip)) return -SYNACK_EINVAL;
   uint8_t fam = tcb->node.t.family;
   if (remote->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
-  synack_tuple_t t = tcb->node.t;
-  memcpy(t.raddr, remote->ip.b, 16);
-  t.rport = remote->port;
   static const uint8_t zero[16];
+  synack_tuple_t t = tcb->node.t;
+  synack_ip_t rip = remote->ip;
+  bool mapped = fam == SYNACK_AF_INET6 && synack_addr_is_v4mapped(rip.b);
+  if (mapped) {
+    /* RFC 3493 §3.7: an AF_INET6 socket reaches IPv4 peers through ::ffff:a.b.c.d; the
+     * connection is IPv4 on the wire, from the socket's mapped address or our IPv4 one. */
+    bool any = memcmp(t.laddr, zero, 16) == 0;
+    if ((tcb->flags & TF_V6ONLY) || (!any && !synack_addr_is_v4mapped(t.laddr))) return -SYNACK_ENETUNREACH;
+    rip.family = SYNACK_AF_INET;
+    memmove(rip.b, rip.b + 12, 4);
+    memset(rip.b + 4, 0, 12);
+    t.family = SYNACK_AF_INET;
+    if (!any) memmove(t.laddr, t.laddr + 12, 4);
+    memset(t.laddr + 4, 0, 12);
+  }
+  memcpy(t.raddr, rip.b, 16);
+  t.rport = remote->port;
   if (memcmp(t.laddr, zero, 16) == 0) {
     synack_ip_t src;
-    if (!synack_route_src(st, &remote->ip, &src)) return -SYNACK_ENETUNREACH;
+    if (!synack_route_src(st, &rip, &src)) return -SYNACK_ENETUNREACH;
     memcpy(t.laddr, src.b, 16);
   }
   bool reuse_tw = false;
@@ -374,7 +408,8 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
     if (rc < 0) return rc;
   }
   tcb->node.t = t;
-  tcb->flags |= TF_BOUND;
+  tcb->flags |= TF_BOUND | (mapped ? TF_MAPPED : 0u);
+  if (mapped) tcb->snd_mss = synack_tcp_default_mss(st, SYNACK_AF_INET);
   synack_tcp_port_index(st, tcb);
   if (!(tcb->flags & TF_NOOPT)) {
     if (st->cfg.tcp_timestamps) tcb->flags |= TF_TS_OK;
@@ -765,6 +800,7 @@ int synack_getsockname(synack_stack_t *st, int sock, synack_endpoint_t *out) {
   synack_endpoint_t r;
   synack_tuple_endpoints(&tcb->node.t, out, &r);
   out->ip.family = tcb->node.t.family;
+  present(tcb, out);
   return 0;
 }
 
@@ -777,6 +813,7 @@ int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
     return -SYNACK_ENOTCONN;
   synack_endpoint_t l;
   synack_tuple_endpoints(&tcb->node.t, &l, out);
+  present(tcb, out);
   return 0;
 }
 

@@ -674,7 +674,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
       break; /* a new SYN reopened the 4-tuple: on to the listener */
     }
   }
-  synack_listener_t *l = synack_tcp_listener_lookup(st, seg.t.family, seg.t.laddr, seg.t.lport);
+  synack_listener_t *l = synack_tcp_listener_select(st, &seg.t);
   if (l) { synack_tcp_listen_input(st, l, &seg, now); return; }
   input_closed(st, &seg);
 }

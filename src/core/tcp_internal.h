@@ -89,6 +89,7 @@ enum {
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
   TF_REUSEPORT = 1u << 25,  /* SO_REUSEPORT: may share a listening port (tcp_port.c, tcp_demux.c) */
   TF_V6ONLY = 1u << 26,     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
+  TF_MAPPED = 1u << 27,     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 };
 
 typedef struct synack_listener synack_listener_t;
@@ -342,6 +343,10 @@ void synack_tcp_listener_insert(synack_stack_t *st, synack_listener_t *l);
 void synack_tcp_listener_remove(synack_stack_t *st, synack_listener_t *l);
 /* Best listener for a local address/port: exact address first, then the wildcard. */
 synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family, const uint8_t *laddr, uint16_t lport);
+/* The listener an incoming segment of tuple t goes to: the most specific match (own family
+ * before an AF_INET6 dual-stack listener, a bound address before the wildcard); within a
+ * SO_REUSEPORT group of equal matches, the member a keyed hash of the 4-tuple picks. */
+synack_listener_t *synack_tcp_listener_select(synack_stack_t *st, const synack_tuple_t *t);
 bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b);
 /* Keyed hash (SipHash-2-4 under the stack's purpose key) of a 4-tuple serialised field by
  * field, followed by up to SYNACK_TUPLE_HASH_EXTRA_MAX 32-bit words. */

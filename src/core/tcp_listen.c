@@ -136,7 +136,10 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   synack_tcb_t *c = synack_tcb_new(st, seg->t.family);
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
-  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR));
+  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_REUSEPORT));
+  /* An IPv4 connection accepted by an AF_INET6 listener (RFC 3493 §3.7): IPv4 inside, shown to
+   * the application as v4-mapped addresses. */
+  if (lt->node.t.family == SYNACK_AF_INET6 && seg->t.family == SYNACK_AF_INET) c->flags |= TF_MAPPED;
   c->sb.cap = lt->sb.cap;
   c->rcvbuf_cap = lt->rcvbuf_cap;
   c->rb.cap = lt->rb.cap;

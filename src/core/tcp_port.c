@@ -42,15 +42,20 @@ void synack_tcp_port_tw_remove(synack_stack_t *st, synack_timewait_t *tw) {
 }
 
 /* Rules (like Linux): two sockets may share a local port on overlapping addresses only when
- * both set SO_REUSEADDR and neither listens. A port used by TIME-WAIT entries blocks bind()
- * unless SO_REUSEADDR is set. Only the port's chain of the bind index is looked at. */
+ * both set SO_REUSEADDR and neither listens, or both set SO_REUSEPORT. An AF_INET6 wildcard
+ * without IPV6_V6ONLY overlaps every IPv4 address (synack_local_overlap). A port used by
+ * TIME-WAIT entries blocks bind() unless SO_REUSEADDR is set. Only the port's chain of the
+ * bind index is looked at. */
 bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
                               uint16_t port, bool reuseaddr) {
   struct synack_tcp *tcp = st->tcp;
+  bool v6only = self && (self->flags & TF_V6ONLY), reuseport = self && (self->flags & TF_REUSEPORT);
   for (const synack_tcb_t *o = tcp->pidx[port_bucket(port)]; o; o = o->pnext) {
-    if (o == self || o->node.t.lport != port || o->node.t.family != family) continue;
-    if (!addr_overlap(family, addr, o->node.t.laddr)) continue;
+    if (o == self || o->node.t.lport != port) continue;
+    if (!synack_local_overlap(family, addr, v6only, o->node.t.family, o->node.t.laddr, (o->flags & TF_V6ONLY) != 0))
+      continue;
     if (reuseaddr && (o->flags & TF_REUSEADDR) && o->state != SYNACK_TCP_LISTEN) continue;
+    if (reuseport && (o->flags & TF_REUSEPORT)) continue;
     return true;
   }
   if (!reuseaddr)

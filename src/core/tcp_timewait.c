@@ -102,7 +102,7 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
      * starts a new incarnation; otherwise (RFC 9293 §3.10.7.4 note, RFC 1122 §4.2.2.13) its
      * sequence number must be above RCV.NXT. */
     bool newer = (tw->ts_ok && seg_ts) ? (int32_t)(o->ts_val - tw->ts_recent) > 0 : seq_gt(seg->seq, tw->rcv_nxt);
-    if (newer && synack_tcp_listener_lookup(st, seg->t.family, seg->t.laddr, seg->t.lport)) {
+    if (newer && synack_tcp_listener_select(st, &seg->t)) {
       synack_count(st, SYNACK_CTR_TCP_TW_RECYCLED);
       /* RFC 1122 §4.2.2.13: the new incarnation's ISS must lie above every sequence number
        * the old one used (tcp_listen.c reads this). */

@@ -55,16 +55,8 @@ static const uint8_t zero16[16];
 static size_t alen(uint8_t family) { return family == SYNACK_AF_INET6 ? 16 : 4; }
 static unsigned bucket(uint16_t port) { return port & (UDP_PORT_BUCKETS - 1u); }
 
-/* RFC 4291 §2.5.5.2: ::ffff:a.b.c.d */
-static bool is_mapped(const uint8_t *a) {
-  static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-  return memcmp(a, pfx, 12) == 0;
-}
-static void map4(const uint8_t *v4, uint8_t *out16) {
-  memset(out16, 0, 10);
-  out16[10] = out16[11] = 0xff;
-  memcpy(out16 + 12, v4, 4);
-}
+static bool is_mapped(const uint8_t *a) { return synack_addr_is_v4mapped(a); }
+static void map4(const uint8_t *v4, uint8_t *out16) { synack_addr_map4(v4, out16); }
 
 /* ---------- module ---------- */
 
@@ -133,47 +125,14 @@ static void port_unlink(synack_stack_t *st, udp_sock_t *s) {
   s->pnext = NULL;
 }
 
-/* What a socket's local address covers, in each family. */
-typedef struct {
-  bool v4, v6;             /* receives IPv4 / IPv6 */
-  bool any4, any6;         /* on any address of that family */
-  uint8_t a4[4], a6[16];
-} cover_t;
-
-static cover_t coverage(uint8_t family, const uint8_t *laddr, bool v6only) {
-  cover_t c;
-  memset(&c, 0, sizeof c);
-  if (family == SYNACK_AF_INET) {
-    c.v4 = true;
-    c.any4 = memcmp(laddr, zero16, 4) == 0;
-    memcpy(c.a4, laddr, 4);
-  } else if (memcmp(laddr, zero16, 16) == 0) {
-    c.v6 = c.any6 = true;
-    c.v4 = c.any4 = !v6only; /* RFC 3493 §5.3: IPV6_V6ONLY off: IPv4 too, v4-mapped */
-  } else if (is_mapped(laddr)) {
-    c.v4 = true;
-    memcpy(c.a4, laddr + 12, 4);
-  } else {
-    c.v6 = true;
-    memcpy(c.a6, laddr, 16);
-  }
-  return c;
-}
-
-static bool covers_overlap(const cover_t *a, const cover_t *b) {
-  if (a->v4 && b->v4 && (a->any4 || b->any4 || memcmp(a->a4, b->a4, 4) == 0)) return true;
-  if (a->v6 && b->v6 && (a->any6 || b->any6 || memcmp(a->a6, b->a6, 16) == 0)) return true;
-  return false;
-}
-
 /* Linux's rules for UDP: sockets may share a port on overlapping addresses when all of them set
  * SO_REUSEADDR, or all of them set SO_REUSEPORT. */
 static bool port_conflict(synack_stack_t *st, const udp_sock_t *self, const uint8_t *laddr, uint16_t port) {
-  cover_t mine = coverage(self->family, laddr, (self->flags & UF_V6ONLY) != 0);
   for (const udp_sock_t *o = st->udp->ports[bucket(port)]; o; o = o->pnext) {
     if (o == self || o->lport != port) continue;
-    cover_t theirs = coverage(o->family, o->laddr, (o->flags & UF_V6ONLY) != 0);
-    if (!covers_overlap(&mine, &theirs)) continue;
+    if (!synack_local_overlap(self->family, laddr, (self->flags & UF_V6ONLY) != 0, o->family, o->laddr,
+                              (o->flags & UF_V6ONLY) != 0))
+      continue;
     if ((self->flags & UF_REUSEADDR) && (o->flags & UF_REUSEADDR)) continue;
     if ((self->flags & UF_REUSEPORT) && (o->flags & UF_REUSEPORT)) continue;
     return true;
