@@ -54,7 +54,7 @@ SYNACK_API int64_t synack_udp_sendto(synack_stack_t *stack, synack_time_t now, i
 /* Takes the oldest datagram: copies up to len bytes (the rest of a longer datagram is lost
  * unless SYNACK_MSG_PEEK) and its source to *from (may be NULL). Returns the bytes copied
  * (the datagram's length with SYNACK_MSG_TRUNC), -SYNACK_EAGAIN when none is queued, or a
- * pending ICMP error (reported once). */
+ * pending ICMP error (reported once, before the queued datagrams, as Linux). */
 SYNACK_API int64_t synack_udp_recvfrom(synack_stack_t *stack, synack_time_t now, int sock, void *buf, size_t len,
                                        int flags, synack_endpoint_t *from);
 SYNACK_API int synack_udp_close(synack_stack_t *stack, int sock);

@@ -341,8 +341,10 @@ int64_t synack_udp_recvfrom(synack_stack_t *st, synack_time_t now, int sock, voi
   udp_sock_t *s = get(st, sock);
   if (!s) return -SYNACK_EBADF;
   if (now > st->now) st->now = now;
+  /* Linux's __skb_recv_udp: a pending error is reported before the queued datagrams. */
+  if (s->so_error) return take_error(s);
   udp_dgram_t *d = s->rq_head;
-  if (!d) return s->so_error ? take_error(s) : -SYNACK_EAGAIN;
+  if (!d) return -SYNACK_EAGAIN;
   if (len && !buf) return -SYNACK_EFAULT;
   uint32_t n = d->len < len ? d->len : (uint32_t)len;
   if (n) memcpy(buf, d->data, n);
