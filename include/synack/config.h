@@ -94,6 +94,11 @@ typedef struct {
   uint32_t buf_cache_bytes;    /* freed socket rings kept for the next connection (src/core/bufcache.c);
                                   default 1 MiB; 0 = give every ring back at once */
 
+  /* ---- UDP (include/synack/udp.h, docs/udp.md) ---- */
+  uint32_t udp_rcvbuf;         /* receive queue bound per socket (bytes: payload plus
+                                  SYNACK_UDP_DGRAM_OVERHEAD per datagram); default 212992
+                                  (Linux's rmem_default); SO_RCVBUF overrides it per socket */
+
   /* ---- TCP ---- */
   uint32_t tcp_sndbuf;         /* default send buffer; default 256 KiB */
   uint32_t tcp_rcvbuf;         /* default receive buffer; default 256 KiB */

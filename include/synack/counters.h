@@ -63,6 +63,8 @@ extern "C" {
   X(UDP_BAD_LENGTH, "udp: length field inconsistent with the packet") \
   X(UDP_BAD_CHECKSUM, "udp: checksum mismatch") \
   X(UDP_NO_SOCKET, "udp: no socket on that port") \
+  X(UDP_RCVBUF_FULL, "udp: the socket's receive queue is full (SO_RCVBUF)") \
+  X(UDP_NO_MEMORY, "udp: no memory for the datagram") \
   /* TCP header */ \
   X(TCP_TRUNCATED, "tcp: shorter than 20 bytes") \
   X(TCP_BAD_DOFF, "tcp: data offset below 5 or beyond the segment") \
@@ -115,6 +117,9 @@ typedef enum {
   X(ICMP_ECHO_REPLIES_IN, "ICMP/ICMPv6 echo replies received") \
   X(ICMP_UNREACH_OUT, "ICMP unreachables sent") \
   X(ICMP_ERRORS_IN, "ICMP errors received and delivered to TCP") \
+  X(UDP_DGRAMS_IN, "UDP datagrams delivered to a socket") \
+  X(UDP_DGRAMS_OUT, "UDP datagrams sent") \
+  X(UDP_ICMP_ERRORS, "ICMP errors reported to connected UDP sockets") \
   X(FRAGS_IN, "IP fragments received") \
   X(REASSEMBLED, "datagrams reassembled") \
   X(TCP_SEGS_IN, "TCP segments received") \

@@ -131,6 +131,10 @@ typedef enum {
   SYNACK_SO_NOTSENT,       /* get only: bytes queued, not yet sent (SIOCOUTQNSD) */
   SYNACK_SO_OOBINLINE,     /* urgent bytes stay in the stream (recv(MSG_OOB) then fails) */
   SYNACK_SO_ATMARK,        /* get only: the next byte to read is the urgent one (SIOCATMARK) */
+  SYNACK_SO_REUSEPORT,     /* before bind: sockets that all set it share a port; new connections
+                              (datagrams) are spread over them by a keyed hash of the 4-tuple */
+  SYNACK_SO_BROADCAST,     /* UDP: allow sending to a broadcast address (default off) */
+  SYNACK_IPV6_V6ONLY,      /* AF_INET6, before bind: no IPv4 (v4-mapped) traffic; default off */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -46,7 +46,7 @@ SYNACK_API const synack_config_t *synack_stack_config(const synack_stack_t *stac
  * offers; a connection keeps what its handshake negotiated, as on Linux and FreeBSD.
  *
  * New connections only: buffer sizes (tcp_sndbuf, tcp_rcvbuf, tcp_max_buf and the window scale
- * it implies), tcp_default_mss, tcp_cc, tcp_initial_cwnd_segs, the option layout. */
+ * it implies; udp_rcvbuf for new UDP sockets), tcp_default_mss, tcp_cc, tcp_initial_cwnd_segs, the option layout. */
 SYNACK_API int synack_stack_set_config(synack_stack_t *stack, const synack_config_t *cfg);
 
 /* ---- Frames ---- */

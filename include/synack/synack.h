@@ -9,6 +9,7 @@
 #include "synack/wire.h"
 #include "synack/stack.h"
 #include "synack/socket.h"
+#include "synack/udp.h"
 #include "synack/sim.h"
 #include "synack/pcap.h"
 #include "synack/random.h"

@@ -26,6 +26,7 @@ void synack_config_default(synack_config_t *c) {
   c->neigh_retry_ms = 1000;
   c->icmp_rate_per_sec = 100;
   c->buf_cache_bytes = 1024 * 1024;
+  c->udp_rcvbuf = 212992;
 
   c->tcp_sndbuf = 256 * 1024;
   c->tcp_rcvbuf = 256 * 1024;

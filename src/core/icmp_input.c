@@ -1,5 +1,5 @@
-/* Upper-layer dispatch, ICMP/ICMPv6 handling (echo, errors for TCP, neighbour discovery) and
- * UDP port unreachables. */
+/* Upper-layer dispatch, ICMP/ICMPv6 handling (echo, errors for TCP and UDP, neighbour
+ * discovery) and UDP input (checks here, sockets in udp_sock.c, port unreachable when none). */
 #include <string.h>
 
 #include "ip.h"
@@ -64,6 +64,8 @@ static void icmp4_input(synack_stack_t *st, synack_time_t now, const synack_ip_t
       if (ic.data[9] == SYNACK_IPPROTO_TCP) {
         synack_count(st, SYNACK_CTR_ICMP_ERRORS_IN);
         synack_tcp_icmp_error(st, now, SYNACK_AF_INET, ic.type, ic.code, ic.mtu, ic.data, ic.data_len);
+      } else if (ic.data[9] == SYNACK_IPPROTO_UDP) {
+        synack_udp_icmp_error(st, SYNACK_AF_INET, ic.type, ic.code, ic.data, ic.data_len);
       }
       return;
     default: synack_drop(st, SYNACK_DROP_ICMP_UNKNOWN_TYPE, l4, len); return;
@@ -168,6 +170,7 @@ static void icmp6_input(synack_stack_t *st, synack_time_t now, const synack_ip_t
       synack_ip6_repr_t q;
       if (proto != SYNACK_IPPROTO_TCP && synack_ip6_parse(ic.data, ic.data_len, &q) == SYNACK_DROP_NONE)
         proto = q.proto;
+      if (proto == SYNACK_IPPROTO_UDP) synack_udp_icmp_error(st, SYNACK_AF_INET6, ic.type, ic.code, ic.data, ic.data_len);
       if (proto != SYNACK_IPPROTO_TCP) return;
       synack_count(st, SYNACK_CTR_ICMP_ERRORS_IN);
       synack_tcp_icmp_error(st, now, SYNACK_AF_INET6, ic.type, ic.code, ic.mtu, ic.data, ic.data_len);
@@ -186,7 +189,8 @@ static void udp_input(synack_stack_t *st, const synack_ip_t *src, const synack_i
     synack_drop(st, r, l4, len);
     return;
   }
-  /* No UDP sockets yet: RFC 1122 3.2.2.1 / 4.1.3.1 — answer with port unreachable, except for
+  if (synack_udp_deliver(st, src, dst, &u, flags)) return;
+  /* No socket: RFC 1122 3.2.2.1 / 4.1.3.1 — answer with port unreachable, except for
    * broadcast/multicast datagrams and reassembled ones we no longer have the original of. */
   synack_drop(st, SYNACK_DROP_UDP_NO_SOCKET, l4, len);
   if ((flags & SYNACK_RX_L3_MULTICAST) || !ip_pkt) return;

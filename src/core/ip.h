@@ -17,6 +17,8 @@ void synack_arp_input(synack_stack_t *st, synack_time_t now, const uint8_t *pkt,
 void synack_l4_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *src, const synack_ip_t *dst,
                      uint8_t proto, uint8_t tos, uint8_t ttl, const uint8_t *l4, size_t l4_len, unsigned flags,
                      const uint8_t *ip_pkt, size_t ip_len, const synack_mac_t *src_mac);
+/* Limited or directed (our subnet's) broadcast, or multicast (224/4). */
+bool synack_ip4_is_bcast_mcast(const synack_stack_t *st, const synack_ip_t *ip);
 /* Sends an ICMPv6 neighbour solicitation for target (multicast to its solicited-node group). */
 void synack_nd_solicit(synack_stack_t *st, const synack_ip_t *target);
 /* Sends an ARP request for target. */

@@ -7,7 +7,7 @@
 #include "neigh.h"
 #include "stack_internal.h"
 
-static bool is_ip4_broadcast_or_multicast(const synack_stack_t *st, const synack_ip_t *ip) {
+bool synack_ip4_is_bcast_mcast(const synack_stack_t *st, const synack_ip_t *ip) {
   const uint8_t *b = ip->b;
   if ((b[0] & 0xf0) == 0xe0) return true;                            /* 224/4 multicast */
   if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) return true; /* limited broadcast */
@@ -70,12 +70,12 @@ void synack_ip4_input(synack_stack_t *st, synack_time_t now, const uint8_t *pkt,
     return;
   }
   /* RFC 1122 3.2.1.3: a source that is broadcast or multicast is discarded. */
-  if (is_ip4_broadcast_or_multicast(st, &ip.src)) {
+  if (synack_ip4_is_bcast_mcast(st, &ip.src)) {
     synack_drop(st, SYNACK_DROP_IP4_BAD_SRC, pkt, len);
     return;
   }
   bool local = synack_is_local_addr(st, &ip.dst);
-  bool bcast = !local && is_ip4_broadcast_or_multicast(st, &ip.dst);
+  bool bcast = !local && synack_ip4_is_bcast_mcast(st, &ip.dst);
   if (!local && !bcast) {
     synack_drop(st, SYNACK_DROP_IP4_NOT_FOR_US, pkt, len);
     return;

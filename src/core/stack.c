@@ -225,7 +225,7 @@ synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) 
   st->tx_mem = synack_mem_alloc(st, (size_t)st->tx_slot_cap * cfg->tx_ring_frames);
   st->tx_len = synack_mem_alloc(st, sizeof(uint32_t) * cfg->tx_ring_frames);
   if (!st->tx_mem || !st->tx_len || synack_event_reserve(st, 64) != 0 || synack_neigh_init(st) != 0 ||
-      synack_frag_init(st) != 0 || synack_tcp_init(st) != 0) {
+      synack_frag_init(st) != 0 || synack_tcp_init(st) != 0 || synack_udp_init(st) != 0) {
     synack_stack_free(st);
     return NULL;
   }
@@ -234,6 +234,7 @@ synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) 
 
 void synack_stack_free(synack_stack_t *st) {
   if (!st) return;
+  if (st->udp) synack_udp_fini(st);
   if (st->tcp) synack_tcp_fini(st);
   synack_ring_cache_flush(st);
   if (st->frag) synack_frag_fini(st);

@@ -9,6 +9,7 @@
 #include "synack/socket.h"
 #include "synack/stack.h"
 #include "synack/trace.h"
+#include "synack/udp.h"
 #include "synack/wire.h"
 
 #include "rng.h"
@@ -18,6 +19,7 @@
 struct synack_tcp;   /* TCP's per-stack state (tcp_*.c) */
 struct synack_neigh; /* neighbour cache (neigh.c) */
 struct synack_frag;  /* IP reassembly (frag.c) */
+struct synack_udp;   /* UDP sockets (udp_sock.c) */
 
 /* Timer kinds: the stack's dispatcher routes a fired timer to its owner by kind range. */
 enum {
@@ -77,6 +79,7 @@ struct synack_stack {
   struct synack_neigh *neigh;
   struct synack_frag *frag;
   struct synack_tcp *tcp;
+  struct synack_udp *udp;
 
   uint64_t icmp_tokens_at;    /* ICMP error rate limiter: second of the last refill */
   uint32_t icmp_tokens;
@@ -148,6 +151,35 @@ bool synack_tx_raw(synack_stack_t *st, const uint8_t *frame, size_t len);
 /* ---- ICMP errors we send (rate-limited, RFC 1812 §4.3.2.8 style token bucket) ---- */
 /* Sends an ICMP/ICMPv6 destination unreachable quoting the offending IP packet. */
 void synack_icmp_send_unreach(synack_stack_t *st, uint8_t family, uint8_t code, const uint8_t *ip_pkt, size_t len);
+
+/* ---- ephemeral ports (port_search.c) ---- */
+typedef bool (*synack_port_usable_fn)(synack_stack_t *st, uint16_t port, void *ctx);
+/* Tries the ports of [tcp_port_lo, tcp_port_hi] from offset `start` (modulo the range size) in
+ * turn; returns the first usable one (and in *tries how many were passed over), or
+ * -SYNACK_EADDRNOTAVAIL. */
+int synack_port_search(synack_stack_t *st, uint32_t start, synack_port_usable_fn usable, void *ctx, uint32_t *tries);
+/* RFC 4291 §2.5.5.2 IPv4-mapped addresses (::ffff:a.b.c.d). */
+bool synack_addr_is_v4mapped(const uint8_t *a16);
+void synack_addr_map4(const uint8_t *v4, uint8_t *out16);
+/* Whether two local bindings (family, address — zero = any — and IPV6_V6ONLY) can receive the
+ * same traffic: an AF_INET6 wildcard without V6ONLY also covers every IPv4 address, an
+ * AF_INET6 socket bound to ::ffff:a.b.c.d covers that IPv4 address only. */
+bool synack_local_overlap(uint8_t fa, const uint8_t *a, bool a_v6only, uint8_t fb, const uint8_t *b, bool b_v6only);
+
+/* ---- the UDP module's entry points (udp_sock.c) ---- */
+int synack_udp_init(synack_stack_t *st);
+void synack_udp_fini(synack_stack_t *st);
+/* A checked datagram for one of our addresses (or a broadcast one with SYNACK_RX_L3_MULTICAST
+ * in flags): queued on the socket(s) it is for. False when no socket takes it. */
+bool synack_udp_deliver(synack_stack_t *st, const synack_ip_t *src, const synack_ip_t *dst, const synack_udp_repr_t *u,
+                        unsigned flags);
+/* An ICMP error quoting one of our UDP datagrams (quoted[0..len) starts at the IP header). */
+void synack_udp_icmp_error(synack_stack_t *st, uint8_t family, uint8_t type, uint8_t code, const uint8_t *quoted,
+                           size_t len);
+/* The transmit ring has room again: sockets that met a full ring become writable. */
+void synack_udp_tx_room(synack_stack_t *st);
+/* Whether handle i belongs to a UDP socket (the TCP and UDP tables share one handle space). */
+bool synack_udp_holds_handle(const synack_stack_t *st, uint32_t i);
 
 /* ---- the TCP module's entry points (tcp_*.c implements them) ---- */
 int synack_tcp_init(synack_stack_t *st);

@@ -120,7 +120,7 @@ void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_pending_remove(st, tcb);
   if (tcb->flags & TF_HASHED) {
     synack_tcp_hash_remove(st, &tcb->node);
-    tcb->flags &= ~(uint32_t)TF_HASHED;
+    tcb->flags &= ~(uint64_t)TF_HASHED;
   }
   if ((tcb->flags & TF_IN_AQ) && tcb->parent) {
     synack_listener_t *l = tcb->parent;
@@ -157,7 +157,7 @@ void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char 
   synack_tcp_pending_remove(st, tcb);
   if (tcb->flags & TF_HASHED) {
     synack_tcp_hash_remove(st, &tcb->node);
-    tcb->flags &= ~(uint32_t)TF_HASHED;
+    tcb->flags &= ~(uint64_t)TF_HASHED;
   }
   if (tcb->sock < 0) {
     synack_tcb_free(st, tcb); /* orphan or never-accepted child */
@@ -173,6 +173,15 @@ void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char 
   }
 }
 
+/* An IPv4 connection of an AF_INET6 socket shows its addresses as ::ffff:a.b.c.d. */
+static void present(const synack_tcb_t *tcb, synack_endpoint_t *e) {
+  if (!(tcb->flags & TF_MAPPED) || e->ip.family != SYNACK_AF_INET) return;
+  uint8_t v4[4];
+  memcpy(v4, e->ip.b, 4);
+  e->ip.family = SYNACK_AF_INET6;
+  synack_addr_map4(v4, e->ip.b);
+}
+
 /* ---------- handles ---------- */
 
 static synack_tcb_t *get(synack_stack_t *st, int sock) {
@@ -183,7 +192,7 @@ static synack_tcb_t *get(synack_stack_t *st, int sock) {
 static int alloc_handle(synack_stack_t *st, synack_tcb_t *tcb) {
   struct synack_tcp *tcp = st->tcp;
   for (uint32_t i = tcp->free_hint; i < tcp->nsocks; i++) {
-    if (!tcp->socks[i]) {
+    if (!tcp->socks[i] && !synack_udp_holds_handle(st, i)) { /* UDP shares the handle space */
       tcp->socks[i] = tcb;
       tcp->free_hint = i + 1;
       tcb->sock = (int)i;
@@ -237,7 +246,15 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
   if (local->ip.family != 0 && local->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
   uint8_t addr[16] = { 0 };
   if (local->ip.family != 0 && !synack_ip_is_unspecified(&local->ip)) {
-    if (!synack_is_local_addr(st, &local->ip)) return -SYNACK_EADDRNOTAVAIL;
+    synack_ip_t as = local->ip;
+    if (fam == SYNACK_AF_INET6 && synack_addr_is_v4mapped(as.b)) {
+      /* RFC 3493 §3.7: an AF_INET6 socket bound to ::ffff:a.b.c.d serves IPv4 on a.b.c.d. */
+      if (tcb->flags & TF_V6ONLY) return -SYNACK_EINVAL;
+      as.family = SYNACK_AF_INET;
+      memmove(as.b, as.b + 12, 4);
+      memset(as.b + 4, 0, 12);
+    }
+    if (!synack_is_local_addr(st, &as)) return -SYNACK_EADDRNOTAVAIL;
     memcpy(addr, local->ip.b, addr_len(fam));
   }
   bool reuse = (tcb->flags & TF_REUSEADDR) != 0;
@@ -276,7 +293,9 @@ int synack_listen(synack_stack_t *st, int sock, int backlog) {
     if (rc < 0) return rc;
   }
   synack_listener_t *other = synack_tcp_listener_lookup(st, tcb->node.t.family, tcb->node.t.laddr, tcb->node.t.lport);
-  if (other && memcmp(other->tcb->node.t.laddr, tcb->node.t.laddr, 16) == 0) return -SYNACK_EADDRINUSE;
+  if (other && memcmp(other->tcb->node.t.laddr, tcb->node.t.laddr, 16) == 0 &&
+      !((tcb->flags & TF_REUSEPORT) && (other->tcb->flags & TF_REUSEPORT)))
+    return -SYNACK_EADDRINUSE;
   synack_listener_t *l = synack_mem_alloc(st, sizeof *l);
   if (!l) return -SYNACK_ENOMEM;
   st->tcp->mem += sizeof *l;
@@ -306,11 +325,12 @@ int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   l->aq_len--;
   c->aq_next = NULL;
   c->parent = NULL;
-  c->flags &= ~(uint32_t)TF_IN_AQ;
+  c->flags &= ~(uint64_t)TF_IN_AQ;
   c->flags |= TF_CONNECTED;
   if (remote) {
     synack_endpoint_t loc;
     synack_tuple_endpoints(&c->node.t, &loc, remote);
+    present(c, remote);
   }
   uint32_t bits = 0;
   bool may_send = synack_tcp_state_can_send(c->state) || (c->tfo & SYNACK_TFOF_CHILD); /* RFC 7413 §4.2.2 */
@@ -427,13 +447,27 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   if (!remote || remote->port == 0 || synack_ip_is_unspecified(&remote->ip)) return -SYNACK_EINVAL;
   uint8_t fam = tcb->node.t.family;
   if (remote->ip.family != fam) return -SYNACK_EAFNOSUPPORT;
-  synack_tuple_t t = tcb->node.t;
-  memcpy(t.raddr, remote->ip.b, 16);
-  t.rport = remote->port;
   static const uint8_t zero[16];
+  synack_tuple_t t = tcb->node.t;
+  synack_ip_t rip = remote->ip;
+  bool mapped = fam == SYNACK_AF_INET6 && synack_addr_is_v4mapped(rip.b);
+  if (mapped) {
+    /* RFC 3493 §3.7: an AF_INET6 socket reaches IPv4 peers through ::ffff:a.b.c.d; the
+     * connection is IPv4 on the wire, from the socket's mapped address or our IPv4 one. */
+    bool any = memcmp(t.laddr, zero, 16) == 0;
+    if ((tcb->flags & TF_V6ONLY) || (!any && !synack_addr_is_v4mapped(t.laddr))) return -SYNACK_ENETUNREACH;
+    rip.family = SYNACK_AF_INET;
+    memmove(rip.b, rip.b + 12, 4);
+    memset(rip.b + 4, 0, 12);
+    t.family = SYNACK_AF_INET;
+    if (!any) memmove(t.laddr, t.laddr + 12, 4);
+    memset(t.laddr + 4, 0, 12);
+  }
+  memcpy(t.raddr, rip.b, 16);
+  t.rport = remote->port;
   if (memcmp(t.laddr, zero, 16) == 0) {
     synack_ip_t src;
-    if (!synack_route_src(st, &remote->ip, &src)) return -SYNACK_ENETUNREACH;
+    if (!synack_route_src(st, &rip, &src)) return -SYNACK_ENETUNREACH;
     memcpy(t.laddr, src.b, 16);
   }
   bool reuse_tw = false;
@@ -453,7 +487,8 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
     if (rc < 0) return rc;
   }
   tcb->node.t = t;
-  tcb->flags |= TF_BOUND;
+  tcb->flags |= TF_BOUND | (mapped ? TF_MAPPED : 0u);
+  if (mapped) tcb->snd_mss = synack_tcp_default_mss(st, SYNACK_AF_INET);
   synack_tcp_port_index(st, tcb);
   if (!(tcb->flags & TF_NOOPT)) {
     if (st->cfg.tcp_timestamps) tcb->flags |= TF_TS_OK;
@@ -575,7 +610,7 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (rc < 0) return rc;
   }
   if (flags & SYNACK_MSG_MORE) tcb->flags |= TF_MORE;
-  else tcb->flags &= ~(uint32_t)TF_MORE;
+  else tcb->flags &= ~(uint64_t)TF_MORE;
   synack_tcp_output(st, tcb, now);
   return done;
 }
@@ -691,7 +726,7 @@ int64_t synack_recvmsg(synack_stack_t *st, synack_time_t now, int sock, synack_m
 static void queue_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {
   if (tcb->flags & TF_FIN_QUEUED) return;
   tcb->flags |= TF_FIN_QUEUED;
-  tcb->flags &= ~(uint32_t)TF_MORE;
+  tcb->flags &= ~(uint64_t)TF_MORE;
   tcb->fin_seq = seq_add(tcb->snd_buf_seq, tcb->sb.len);
   switch (tcb->state) {
   case SYNACK_TCP_ESTABLISHED:
@@ -760,7 +795,7 @@ static void free_socket(synack_stack_t *st, synack_tcb_t *tcb) {
 
 int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? synack_udp_close(st, sock) : -SYNACK_EBADF;
   st->now = now;
   switch (tcb->state) {
   case SYNACK_TCP_LISTEN:
@@ -845,7 +880,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_TCP_CONGESTION:
     return synack_tcp_cc_select(st, tcb, v, st->now);
   case SYNACK_SO_REUSEADDR:
-    if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint32_t)TF_REUSEADDR;
+    if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint64_t)TF_REUSEADDR;
     return 0;
   case SYNACK_SO_RCVBUF:
     if (v <= 0) return -SYNACK_EINVAL;
@@ -861,7 +896,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (tcb->sb.cap < 256) tcb->sb.cap = 256;
     return 0;
   case SYNACK_SO_KEEPALIVE:
-    if (v) tcb->flags |= TF_KEEPALIVE; else tcb->flags &= ~(uint32_t)TF_KEEPALIVE;
+    if (v) tcb->flags |= TF_KEEPALIVE; else tcb->flags &= ~(uint64_t)TF_KEEPALIVE;
     synack_tcp_keep_update(st, tcb, st->now);
     return 0;
   case SYNACK_SO_LINGER:
@@ -874,7 +909,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_SO_ATMARK:
     return -SYNACK_EINVAL; /* read-only */
   case SYNACK_SO_OOBINLINE:
-    if (v) tcb->flags |= TF_OOBINLINE; else tcb->flags &= ~(uint32_t)TF_OOBINLINE;
+    if (v) tcb->flags |= TF_OOBINLINE; else tcb->flags &= ~(uint64_t)TF_OOBINLINE;
     return 0;
   case SYNACK_TCP_CORK:
   case SYNACK_TCP_NOTSENT_LOWAT:
@@ -883,7 +918,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_TCP_INQ:
     return synack_tcp_sndctl_set(st, tcb, opt, v);
   case SYNACK_TCP_NODELAY:
-    if (v) tcb->flags |= TF_NODELAY; else tcb->flags &= ~(uint32_t)TF_NODELAY;
+    if (v) tcb->flags |= TF_NODELAY; else tcb->flags &= ~(uint64_t)TF_NODELAY;
     if (v) synack_tcp_output(st, tcb, st->now);
     return 0;
   case SYNACK_TCP_MAXSEG:
@@ -907,7 +942,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     tcb->user_timeout_ms = (uint32_t)v;
     return 0;
   case SYNACK_TCP_NOOPT:
-    if (v) tcb->flags |= TF_NOOPT; else tcb->flags &= ~(uint32_t)TF_NOOPT;
+    if (v) tcb->flags |= TF_NOOPT; else tcb->flags &= ~(uint64_t)TF_NOOPT;
     return 0;
   case SYNACK_IP_TTL:
     if (v < 0 || v > 255) return -SYNACK_EINVAL;
@@ -917,6 +952,16 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v < 0 || v > 255) return -SYNACK_EINVAL;
     tcb->tos = (uint8_t)v;
     return 0;
+  case SYNACK_SO_REUSEPORT:
+    if (v) tcb->flags |= TF_REUSEPORT; else tcb->flags &= ~(uint64_t)TF_REUSEPORT;
+    return 0;
+  case SYNACK_IPV6_V6ONLY:
+    if (tcb->node.t.family != SYNACK_AF_INET6) return -SYNACK_ENOPROTOOPT;
+    if (tcb->flags & TF_BOUND) return -SYNACK_EINVAL; /* Linux: only before bind */
+    if (v) tcb->flags |= TF_V6ONLY; else tcb->flags &= ~(uint64_t)TF_V6ONLY;
+    return 0;
+  case SYNACK_SO_BROADCAST:
+    return -SYNACK_ENOPROTOOPT; /* a UDP option (Linux accepts and ignores it on TCP) */
   case SYNACK_TCP_QUICKACK:
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
@@ -980,6 +1025,12 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_NOTSENT: *v = (int)synack_tcp_notsent(tcb); return 0;
   case SYNACK_SO_OOBINLINE: *v = (tcb->flags & TF_OOBINLINE) != 0; return 0;
   case SYNACK_SO_ATMARK: *v = synack_tcp_urg_atmark(tcb); return 0;
+  case SYNACK_SO_REUSEPORT: *v = (tcb->flags & TF_REUSEPORT) != 0; return 0;
+  case SYNACK_IPV6_V6ONLY:
+    if (tcb->node.t.family != SYNACK_AF_INET6) return -SYNACK_ENOPROTOOPT;
+    *v = (tcb->flags & TF_V6ONLY) != 0;
+    return 0;
+  case SYNACK_SO_BROADCAST: return -SYNACK_ENOPROTOOPT;
   }
   return -SYNACK_ENOPROTOOPT;
 }
@@ -991,6 +1042,7 @@ int synack_getsockname(synack_stack_t *st, int sock, synack_endpoint_t *out) {
   synack_endpoint_t r;
   synack_tuple_endpoints(&tcb->node.t, out, &r);
   out->ip.family = tcb->node.t.family;
+  present(tcb, out);
   return 0;
 }
 
@@ -1003,12 +1055,13 @@ int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
     return -SYNACK_ENOTCONN;
   synack_endpoint_t l;
   synack_tuple_endpoints(&tcb->node.t, &l, out);
+  present(tcb, out);
   return 0;
 }
 
 uint32_t synack_poll(synack_stack_t *st, int sock) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return SYNACK_EV_ERROR;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? synack_udp_poll(st, sock) : SYNACK_EV_ERROR;
   uint32_t ev = 0;
   if (tcb->state == SYNACK_TCP_LISTEN) return (tcb->lst && tcb->lst->aq_len) ? SYNACK_EV_READABLE : 0;
   if ((synack_tcp_rcv_avail(tcb) && synack_tcp_rcv_lowat_met(tcb)) || (tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD)) ||

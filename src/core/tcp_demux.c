@@ -137,3 +137,55 @@ synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family
   }
   return wild;
 }
+
+/* How well listener l matches a segment for t, or -1: a listener of the segment's family
+ * scores 2, an AF_INET6 listener taking IPv4 as v4-mapped (IPV6_V6ONLY off, RFC 3493 §3.7)
+ * scores 1; a bound address that matches adds 4. */
+static int listener_score(const synack_listener_t *l, const synack_tuple_t *t) {
+  static const uint8_t zero[16];
+  const synack_tuple_t *lt = &l->tcb->node.t;
+  if (lt->lport != t->lport) return -1;
+  uint8_t la[16];
+  size_t n;
+  int sc;
+  if (lt->family == t->family) {
+    memcpy(la, t->laddr, 16);
+    n = t->family == SYNACK_AF_INET6 ? 16 : 4;
+    sc = 2;
+  } else if (lt->family == SYNACK_AF_INET6 && t->family == SYNACK_AF_INET && !(l->tcb->flags & TF_V6ONLY)) {
+    synack_addr_map4(t->laddr, la);
+    n = 16;
+    sc = 1;
+  } else {
+    return -1;
+  }
+  if (memcmp(lt->laddr, zero, n) != 0) {
+    if (memcmp(lt->laddr, la, n) != 0) return -1;
+    sc += 4;
+  }
+  return sc;
+}
+
+synack_listener_t *synack_tcp_listener_select(synack_stack_t *st, const synack_tuple_t *t) {
+  synack_listener_t *head = st->tcp->lbuckets[lbucket(t->lport)], *best = NULL;
+  int best_sc = -1;
+  uint32_t group = 0; /* SO_REUSEPORT listeners with the best score */
+  for (synack_listener_t *l = head; l; l = l->lnext) {
+    int sc = listener_score(l, t);
+    if (sc < 0) continue;
+    if (sc > best_sc) {
+      best_sc = sc;
+      best = l;
+      group = 0;
+    }
+    if (sc == best_sc && (l->tcb->flags & TF_REUSEPORT)) group++;
+  }
+  if (!best || group < 2 || !(best->tcb->flags & TF_REUSEPORT)) return best;
+  /* SO_REUSEPORT (Linux): new connections are spread over the group by a hash of the 4-tuple,
+   * keyed so that a client cannot choose the listener its connections land on; the SYN and
+   * the ACK of a cookie handshake reach the same listener as long as the group is unchanged. */
+  uint32_t pick = (uint32_t)(synack_tcp_tuple_hash(st, SYNACK_KEY_DEMUX, t, NULL, 0) % group);
+  for (synack_listener_t *l = head; l; l = l->lnext)
+    if ((l->tcb->flags & TF_REUSEPORT) && listener_score(l, t) == best_sc && pick-- == 0) return l;
+  return best;
+}

@@ -31,16 +31,16 @@ void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const syna
     tcb->ts_recent = o->ts_val;
     tcb->ts_recent_s = now_s(st->now);
   } else {
-    tcb->flags &= ~(uint32_t)TF_TS_OK;
+    tcb->flags &= ~(uint64_t)TF_TS_OK;
   }
   if ((tcb->flags & TF_WS_OK) && (o->present & SYNACK_TCPOPT_HAS_WSCALE)) {
     /* RFC 7323 §2.3: a shift above 14 is used as 14. */
     tcb->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   } else {
-    tcb->flags &= ~(uint32_t)TF_WS_OK;
+    tcb->flags &= ~(uint64_t)TF_WS_OK;
     tcb->snd_wscale = tcb->rcv_wscale = 0;
   }
-  if (!(o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) tcb->flags &= ~(uint32_t)TF_SACK_OK;
+  if (!(o->present & SYNACK_TCPOPT_HAS_SACK_PERM)) tcb->flags &= ~(uint64_t)TF_SACK_OK;
   tcb->peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, tcb->node.t.family);
   synack_tcp_set_mss(st, tcb);
   synack_tcp_rcvbuf_round(st, tcb);
@@ -169,7 +169,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
     else
       synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
   }
-  tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+  tcb->flags &= ~(uint64_t)TF_RTT_TIMING;
   tcb->retransmits = tcb->backoff = 0;
   tcb->soft_error = 0;
   synack_tcp_rtx_stop(st, tcb);
@@ -337,7 +337,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
       /* RFC 6298 §3 (Karn): rtt_seq was sent once (timing stops when it is retransmitted). */
       rtt = (uint32_t)(now - tcb->rtt_time);
       synack_tcp_rtt_sample(st, tcb, rtt);
-      tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+      tcb->flags &= ~(uint64_t)TF_RTT_TIMING;
     }
     tcb->retransmits = 0;
     tcb->backoff = 0;
@@ -495,7 +495,7 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
     tcb->flags |= TF_ACK_NOW; /* RFC 5681 §4.2: this segment filled the gap before the FIN */
   }
   if (!fin) return STEP_NEXT;
-  tcb->flags &= ~(uint32_t)TF_OOO_FIN;
+  tcb->flags &= ~(uint64_t)TF_OOO_FIN;
   switch (tcb->state) {
   case SYNACK_TCP_CLOSED:
   case SYNACK_TCP_LISTEN:
@@ -708,7 +708,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
       break; /* a new SYN reopened the 4-tuple: on to the listener */
     }
   }
-  synack_listener_t *l = synack_tcp_listener_lookup(st, seg.t.family, seg.t.laddr, seg.t.lport);
+  synack_listener_t *l = synack_tcp_listener_select(st, &seg.t);
   if (l) { synack_tcp_listen_input(st, l, &seg, now); return; }
   input_closed(st, &seg);
 }

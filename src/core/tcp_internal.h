@@ -87,12 +87,16 @@ enum {
   TF_SYN_DATA_SEEN = 1u << 22,
   TF_WINPROBE = 1u << 23,   /* next output may send one byte beyond a zero window */
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
-  TF_CORK = 1u << 25,       /* TCP_CORK: hold partial segments (tcp_sndctl.c) */
-  TF_INQ = 1u << 26,        /* TCP_INQ: recvmsg reports the bytes left */
-  TF_PUSH_HELD = 1u << 27,  /* the cork timer fired: one held partial segment may go */
-  TF_URG_MODE = 1u << 28,   /* urgent data sent, not yet acknowledged: snd_up is valid (tcp_urg.c) */
-  TF_OOBINLINE = 1u << 29,  /* SO_OOBINLINE */
 };
+/* Flags past bit 24 are 64-bit constants (an enum constant must fit an int). */
+#define TF_CORK (UINT64_C(1) << 25)       /* TCP_CORK: hold partial segments (tcp_sndctl.c) */
+#define TF_INQ (UINT64_C(1) << 26)        /* TCP_INQ: recvmsg reports the bytes left */
+#define TF_PUSH_HELD (UINT64_C(1) << 27)  /* the cork timer fired: one held partial segment may go */
+#define TF_URG_MODE (UINT64_C(1) << 28)   /* urgent data sent, not yet acknowledged: snd_up is valid (tcp_urg.c) */
+#define TF_OOBINLINE (UINT64_C(1) << 29)  /* SO_OOBINLINE */
+#define TF_REUSEPORT (UINT64_C(1) << 30)  /* SO_REUSEPORT: may share a listening port (tcp_port.c, tcp_demux.c) */
+#define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
+#define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -108,7 +112,7 @@ struct synack_tcb {
   synack_tcp_node_t node; /* first: the hash sees TCBs as nodes */
   int sock;               /* handle, or -1 */
   synack_tcp_state_t state;
-  uint32_t flags;         /* TF_* */
+  uint64_t flags;         /* TF_* */
   synack_listener_t *lst;     /* LISTEN: the listener */
   synack_listener_t *parent;  /* accept queue this child waits in */
   synack_tcb_t *aq_next;
@@ -371,6 +375,10 @@ void synack_tcp_listener_insert(synack_stack_t *st, synack_listener_t *l);
 void synack_tcp_listener_remove(synack_stack_t *st, synack_listener_t *l);
 /* Best listener for a local address/port: exact address first, then the wildcard. */
 synack_listener_t *synack_tcp_listener_lookup(synack_stack_t *st, uint8_t family, const uint8_t *laddr, uint16_t lport);
+/* The listener an incoming segment of tuple t goes to: the most specific match (own family
+ * before an AF_INET6 dual-stack listener, a bound address before the wildcard); within a
+ * SO_REUSEPORT group of equal matches, the member a keyed hash of the 4-tuple picks. */
+synack_listener_t *synack_tcp_listener_select(synack_stack_t *st, const synack_tuple_t *t);
 bool synack_tuple_equal(const synack_tuple_t *a, const synack_tuple_t *b);
 /* Keyed hash (SipHash-2-4 under the stack's purpose key) of a 4-tuple serialised field by
  * field, followed by up to SYNACK_TUPLE_HASH_EXTRA_MAX 32-bit words. */

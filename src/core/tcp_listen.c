@@ -145,7 +145,11 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   synack_tcb_t *c = synack_tcb_new(st, seg->t.family);
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
-  c->flags |= TF_BOUND | TF_PASSIVE | (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE));
+  c->flags |= TF_BOUND | TF_PASSIVE |
+              (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT));
+  /* An IPv4 connection accepted by an AF_INET6 listener (RFC 3493 §3.7): IPv4 inside, shown to
+   * the application as v4-mapped addresses. */
+  if (lt->node.t.family == SYNACK_AF_INET6 && seg->t.family == SYNACK_AF_INET) c->flags |= TF_MAPPED;
   c->sb.cap = lt->sb.cap;
   c->rcvbuf_cap = lt->rcvbuf_cap;
   c->rb.cap = lt->rb.cap;
@@ -490,7 +494,7 @@ void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
     synack_tcb_t *c = l->aq_head;
     l->aq_head = c->aq_next;
     c->aq_next = NULL;
-    c->flags &= ~(uint32_t)TF_IN_AQ;
+    c->flags &= ~(uint64_t)TF_IN_AQ;
     c->parent = NULL;
     l->aq_len--;
     if (synack_tcp_state_synchronized(c->state) && c->state != SYNACK_TCP_TIME_WAIT)

@@ -162,7 +162,7 @@ void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb) {
     if (st->tcp->pend_tail == c) st->tcp->pend_tail = prev;
     break;
   }
-  tcb->flags &= ~(uint32_t)TF_PENDING;
+  tcb->flags &= ~(uint64_t)TF_PENDING;
   tcb->pend_next = NULL;
 }
 
@@ -310,7 +310,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
   int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);
   if (rc < 0) return -1;
-  tcb->flags &= ~(uint32_t)TF_WINPROBE;
+  tcb->flags &= ~(uint64_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
   if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
   if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
@@ -319,7 +319,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (p->len) tcb->data_segs_out++;
   if (p->flags & SYNACK_TCP_ACK) {
     tcb->last_ack_sent = tcb->rcv_nxt;
-    tcb->flags &= ~(uint32_t)(TF_ACK_NOW | TF_ACK_DELAYED);
+    tcb->flags &= ~(uint64_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
     synack_timer_cancel(&st->wheel, &tcb->t_delack);
     /* RFC 2018 §4: more ranges changed since the last ACK than this one could report (ACKs
@@ -347,7 +347,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     if (tcb->rec.mode != SYNACK_REC_OPEN) synack_undo_note_rtx(tcb, p->seq, seq_min(end, tcb->snd_max), now);
     /* RFC 6298 §3 (Karn): a retransmitted segment gives no RTT sample. */
     if ((tcb->flags & TF_RTT_TIMING) && seq_ge(tcb->rtt_seq, p->seq) && seq_lt(tcb->rtt_seq, end))
-      tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+      tcb->flags &= ~(uint64_t)TF_RTT_TIMING;
     synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
     tcb->bytes_retrans += re;
     tcb->total_retrans++;

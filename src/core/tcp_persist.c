@@ -42,9 +42,9 @@ void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
    * still outstanding). */
   tcb->snd_nxt = tcb->snd_una;
   tcb->flags |= TF_WINPROBE;
-  tcb->flags &= ~(uint32_t)TF_MORE;
+  tcb->flags &= ~(uint64_t)TF_MORE;
   synack_tcp_output(st, tcb, now);
-  tcb->flags &= ~(uint32_t)TF_WINPROBE;
+  tcb->flags &= ~(uint64_t)TF_WINPROBE;
   r->probe_sent = now;
   synack_tcp_rtx_arm(st, tcb, now);
 }

@@ -32,7 +32,7 @@ void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu,
    * the new size now, without a congestion response (RFC 1191 §6.4: not a sign of congestion);
    * Karn: no RTT sample from them. */
   if (seq_gt(tcb->snd_max, tcb->snd_una) && synack_tcp_state_synchronized(tcb->state)) {
-    tcb->flags &= ~(uint32_t)TF_RTT_TIMING;
+    tcb->flags &= ~(uint64_t)TF_RTT_TIMING;
     /* Go back N from SND.UNA (as after a timeout, SACKed data skipped, no new fast recovery
      * for this window of data). */
     if (tcb->rec.mode != SYNACK_REC_OPEN) synack_rec_on_rto(st, tcb, now);

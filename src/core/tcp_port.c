@@ -25,7 +25,7 @@ void synack_tcp_port_unindex(synack_stack_t *st, synack_tcb_t *tcb) {
   while (*pp && *pp != tcb) pp = &(*pp)->pnext;
   if (*pp) *pp = tcb->pnext;
   tcb->pnext = NULL;
-  tcb->flags &= ~(uint32_t)TF_PORT_INDEXED;
+  tcb->flags &= ~(uint64_t)TF_PORT_INDEXED;
 }
 
 void synack_tcp_port_tw_add(synack_stack_t *st, synack_timewait_t *tw) {
@@ -42,15 +42,20 @@ void synack_tcp_port_tw_remove(synack_stack_t *st, synack_timewait_t *tw) {
 }
 
 /* Rules (like Linux): two sockets may share a local port on overlapping addresses only when
- * both set SO_REUSEADDR and neither listens. A port used by TIME-WAIT entries blocks bind()
- * unless SO_REUSEADDR is set. Only the port's chain of the bind index is looked at. */
+ * both set SO_REUSEADDR and neither listens, or both set SO_REUSEPORT. An AF_INET6 wildcard
+ * without IPV6_V6ONLY overlaps every IPv4 address (synack_local_overlap). A port used by
+ * TIME-WAIT entries blocks bind() unless SO_REUSEADDR is set. Only the port's chain of the
+ * bind index is looked at. */
 bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint8_t family, const uint8_t *addr,
                               uint16_t port, bool reuseaddr) {
   struct synack_tcp *tcp = st->tcp;
+  bool v6only = self && (self->flags & TF_V6ONLY), reuseport = self && (self->flags & TF_REUSEPORT);
   for (const synack_tcb_t *o = tcp->pidx[port_bucket(port)]; o; o = o->pnext) {
-    if (o == self || o->node.t.lport != port || o->node.t.family != family) continue;
-    if (!addr_overlap(family, addr, o->node.t.laddr)) continue;
+    if (o == self || o->node.t.lport != port) continue;
+    if (!synack_local_overlap(family, addr, v6only, o->node.t.family, o->node.t.laddr, (o->flags & TF_V6ONLY) != 0))
+      continue;
     if (reuseaddr && (o->flags & TF_REUSEADDR) && o->state != SYNACK_TCP_LISTEN) continue;
+    if (reuseport && (o->flags & TF_REUSEPORT)) continue;
     return true;
   }
   if (!reuseaddr)
@@ -86,12 +91,22 @@ static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now,
   return 1;
 }
 
+typedef struct {
+  synack_tuple_t *t;
+  synack_time_t now;
+  bool *reuse_tw;
+  synack_seq_t *tw_snd_nxt;
+} pick_ctx_t;
+
+static bool pick_usable(synack_stack_t *st, uint16_t port, void *ctx) {
+  pick_ctx_t *c = ctx;
+  c->t->lport = port;
+  return port_usable(st, c->t, c->now, c->reuse_tw, c->tw_snd_nxt) != 0;
+}
+
 int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t now, bool *reuse_tw,
                          synack_seq_t *tw_snd_nxt) {
   *reuse_tw = false;
-  uint32_t lo = st->cfg.tcp_port_lo, hi = st->cfg.tcp_port_hi;
-  if (lo == 0 || hi < lo) return -SYNACK_EADDRNOTAVAIL;
-  uint32_t num = hi - lo + 1;
   /* RFC 6056 §3.3.3 (Algorithm 3): offset = F(local IP, remote IP, remote port, secret key);
    * the port is lo + (offset + next_ephemeral + i) % num, trying each in turn. Different
    * destinations see unrelated sequences; next_ephemeral moves by a random step (as in
@@ -99,14 +114,14 @@ int synack_tcp_port_pick(synack_stack_t *st, synack_tuple_t *t, synack_time_t no
   synack_tuple_t dst = *t;
   dst.lport = 0; /* F() covers the local and remote addresses and the remote port only */
   uint32_t offset = (uint32_t)synack_tcp_tuple_hash(st, SYNACK_KEY_PORT, &dst, NULL, 0);
-  uint32_t next = st->tcp->port_next;
-  for (uint32_t i = 0; i < num; i++) {
-    t->lport = (uint16_t)(lo + (offset + next + i) % num);
-    if (port_usable(st, t, now, reuse_tw, tw_snd_nxt)) {
-      st->tcp->port_next = next + i + 1 + (synack_random_u32(st) & 7);
-      return 0;
-    }
+  uint32_t next = st->tcp->port_next, tries = 0;
+  pick_ctx_t c = { t, now, reuse_tw, tw_snd_nxt };
+  int port = synack_port_search(st, offset + next, pick_usable, &c, &tries);
+  if (port < 0) {
+    t->lport = 0;
+    return port;
   }
-  t->lport = 0;
-  return -SYNACK_EADDRNOTAVAIL;
+  t->lport = (uint16_t)port;
+  st->tcp->port_next = next + tries + 1 + (synack_random_u32(st) & 7);
+  return 0;
 }

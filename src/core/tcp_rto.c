@@ -136,7 +136,7 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   }
   tcb->retransmits++;
   tcb->backoff++;
-  tcb->flags &= ~(uint32_t)TF_RTT_TIMING; /* RFC 6298 §3 (Karn): no sample from a retransmission */
+  tcb->flags &= ~(uint64_t)TF_RTT_TIMING; /* RFC 6298 §3 (Karn): no sample from a retransmission */
   if (synack_tcp_state_synchronized(tcb->state)) {
     /* RFC 5681 §3.1: ssthresh from the flight, cwnd = 1 MSS; RFC 6675 §5.1: leave fast
      * recovery, keep the scoreboard. */

@@ -86,13 +86,13 @@ bool synack_tcp_rcv_lowat_met(const synack_tcb_t *tcb) {
 void synack_tcp_push_held(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   /* MSG_MORE is a one-call promise: it ends here. TCP_CORK stays set, but the data held so far
    * leaves (Linux: tcp_write_wakeup sends the corked skb from the probe timer). */
-  tcb->flags &= ~(uint32_t)TF_MORE;
+  tcb->flags &= ~(uint64_t)TF_MORE;
   tcb->flags |= TF_PUSH_HELD;
   synack_tcp_output(st, tcb, now);
-  tcb->flags &= ~(uint32_t)TF_PUSH_HELD;
+  tcb->flags &= ~(uint64_t)TF_PUSH_HELD;
 }
 
-static void set_flag(synack_tcb_t *tcb, uint32_t f, int v) {
+static void set_flag(synack_tcb_t *tcb, uint64_t f, int v) {
   if (v) tcb->flags |= f;
   else tcb->flags &= ~f;
 }

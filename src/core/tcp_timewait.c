@@ -17,7 +17,7 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   struct synack_tcp *tcp = st->tcp;
   if (tcb->flags & TF_HASHED) {
     synack_tcp_hash_remove(st, &tcb->node);
-    tcb->flags &= ~(uint32_t)TF_HASHED;
+    tcb->flags &= ~(uint64_t)TF_HASHED;
   }
   if (tcp->ntimewait >= st->cfg.max_timewait) {
     /* Like Linux's "time wait bucket table overflow": the connection just ends. */
@@ -102,7 +102,7 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
      * starts a new incarnation; otherwise (RFC 9293 §3.10.7.4 note, RFC 1122 §4.2.2.13) its
      * sequence number must be above RCV.NXT. */
     bool newer = (tw->ts_ok && seg_ts) ? (int32_t)(o->ts_val - tw->ts_recent) > 0 : seq_gt(seg->seq, tw->rcv_nxt);
-    if (newer && synack_tcp_listener_lookup(st, seg->t.family, seg->t.laddr, seg->t.lport)) {
+    if (newer && synack_tcp_listener_select(st, &seg->t)) {
       synack_count(st, SYNACK_CTR_TCP_TW_RECYCLED);
       /* RFC 1122 §4.2.2.13: the new incarnation's ISS must lie above every sequence number
        * the old one used (tcp_listen.c reads this). */

@@ -47,7 +47,7 @@ void synack_tcp_urg_tx(const synack_tcb_t *tcb, synack_seq_t seq, uint8_t *flags
 }
 
 void synack_tcp_urg_acked(synack_tcb_t *tcb) {
-  if ((tcb->flags & TF_URG_MODE) && seq_ge(tcb->snd_una, tcb->snd_up)) tcb->flags &= ~(uint32_t)TF_URG_MODE;
+  if ((tcb->flags & TF_URG_MODE) && seq_ge(tcb->snd_una, tcb->snd_up)) tcb->flags &= ~(uint64_t)TF_URG_MODE;
 }
 
 void synack_tcp_urg_input(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg) {

@@ -157,6 +157,15 @@ void synack_tx_commit(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *sr
     bool resolved = true;
     if (dst->family == SYNACK_AF_INET6 && dst->b[0] == 0xff) {
       synack_ip6_multicast_mac(dst, &eth.dst);
+    } else if (dst->family == SYNACK_AF_INET && synack_ip4_is_bcast_mcast(st, dst)) {
+      /* UDP with SO_BROADCAST: RFC 1112 §6.4 maps a group to 01:00:5e + its low 23 bits;
+       * a broadcast goes to the Ethernet broadcast address (RFC 919). */
+      if ((dst->b[0] & 0xf0) == 0xe0) {
+        const uint8_t m[6] = { 0x01, 0x00, 0x5e, (uint8_t)(dst->b[1] & 0x7f), dst->b[2], dst->b[3] };
+        memcpy(eth.dst.b, m, 6);
+      } else {
+        memset(eth.dst.b, 0xff, 6);
+      }
     } else {
       synack_ip_t hop = next_hop(st, dst);
       resolved = synack_neigh_lookup(st, &hop, &eth.dst);
@@ -190,6 +199,7 @@ bool synack_stack_poll_tx(synack_stack_t *st, synack_time_t now, synack_frame_t 
   }
   /* Generate lazily: connections waiting for room write straight into the free slots. */
   if (synack_tcp_has_pending(st) && synack_tx_room(st) > 0) synack_tcp_flush(st, now);
+  if (synack_tx_room(st) > 0) synack_udp_tx_room(st);
   if (st->tx_count == 0) return false;
   out->data = slot_buf(st, st->tx_head);
   out->len = st->tx_len[st->tx_head];

@@ -24,9 +24,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   synack_bind(st, l4, &any4);
   synack_listen(st, l4, 4);
   int l6 = synack_socket(st, SYNACK_AF_INET6);
+  synack_setsockopt(st, l6, SYNACK_IPV6_V6ONLY, 1); /* the IPv4 listener holds IPv4's 8080 */
   synack_endpoint_t any6 = { .ip = { .family = SYNACK_AF_INET6 }, .port = 8080 };
   synack_bind(st, l6, &any6);
   synack_listen(st, l6, 4);
+  /* A dual-stack listener on 8081 (IPv4 arrives v4-mapped), and UDP sockets: a dual-stack one
+   * on 53 and one connected to the peer (ICMP errors reach it). */
+  int l46 = synack_socket(st, SYNACK_AF_INET6);
+  synack_endpoint_t any6b = { .ip = { .family = SYNACK_AF_INET6 }, .port = 8081 };
+  synack_bind(st, l46, &any6b);
+  synack_listen(st, l46, 4);
+  int u6 = synack_udp_socket(st, SYNACK_AF_INET6);
+  synack_endpoint_t dns6 = { .ip = { .family = SYNACK_AF_INET6 }, .port = 53 };
+  synack_udp_bind(st, u6, &dns6);
+  int u4 = synack_udp_socket(st, SYNACK_AF_INET);
+  synack_endpoint_t peer53 = { .ip = synack_ip4(198, 18, 0, 2), .port = 53 };
+  synack_udp_connect(st, u4, &peer53);
+  synack_udp_sendto(st, 0, u4, "q", 1, 0, NULL);
   /* An active open too, so SYN-SENT sees the fuzzer's segments. */
   int c = synack_socket(st, SYNACK_AF_INET);
   synack_endpoint_t peer = { .ip = synack_ip4(198, 18, 0, 2), .port = 80 };
@@ -43,7 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     while (synack_stack_poll_tx(st, now, &f)) {}
     synack_event_t ev;
     while (synack_stack_next_event(st, &ev)) {
-      int s = synack_accept(st, l4, NULL);
+      uint8_t dg[256] = { 0 };
+      synack_endpoint_t from;
+      if (synack_udp_recvfrom(st, now, u6, dg, sizeof dg, 0, &from) >= 0) synack_udp_sendto(st, now, u6, dg, 8, 0, &from);
+      synack_udp_recvfrom(st, now, u4, dg, sizeof dg, 0, NULL);
+      int s = synack_accept(st, ev.sock == l46 ? l46 : l4, NULL);
       if (s >= 0) {
         uint8_t buf[512];
         synack_recv(st, now, s, buf, sizeof buf, 0);

@@ -201,7 +201,7 @@ static void newreno_loss(void) {
   t->snd_una = seq_sub(t->snd_max, 4000);
   synack_tcp_cc_recovery_end(f.st, t, 0);
   CHECK_EQ_U(t->cwnd_bytes, 10000);
-  t->flags &= ~(uint32_t)TF_SACK_OK;
+  t->flags &= ~(uint64_t)TF_SACK_OK;
   /* A small flight: ssthresh is at least 2 MSS. */
   t->snd_una = seq_sub(t->snd_max, 3000);
   synack_tcp_cc_congestion(f.st, t, 0);

@@ -7,14 +7,106 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_dns.h"
 #include "app_http.h"
 #include "app_net.h"
 #include "cli.h"
 
 static void usage(void) {
   fprintf(stderr, "usage: synack get --tap NAME --addr A/P [--addr6 A/P] [options] URL [-o FILE] [--timeout S]\n"
-                  "  URL: http://198.18.0.1:8000/file or http://[fd00::1]:8000/file\n");
+                  "         [--dns SERVER]\n"
+                  "  URL: http://198.18.0.1:8000/file, http://[fd00::1]:8000/file or http://NAME:8000/file\n"
+                  "  --dns SERVER  resolve NAME with a DNS server (IPv4 or IPv6 address, port 53) over UDP\n"
+                  "                through the stack: A first when --addr is set, then AAAA\n");
   app_opts_usage(stderr);
+}
+
+/* Asks `server` for the addresses of `name` of type qtype over a UDP socket of the stack:
+ * up to 3 tries, 1 s apart, each with a fresh random id; the socket is connected, so only the
+ * server's datagrams are read and its port unreachable ends the wait (ECONNREFUSED). Returns
+ * a dns_result_t, or -1 after a socket error or timeout (message printed). */
+static int dns_ask(app_net_t *a, const synack_ip_t *server, const char *name, uint16_t qtype, synack_ip_t *out,
+                   size_t *n) {
+  char eb[96];
+  synack_stack_t *st = a->st;
+  int s = synack_udp_socket(st, server->family);
+  synack_endpoint_t to = { .ip = *server, .port = 53 };
+  int rc = s < 0 ? s : synack_udp_connect(st, s, &to);
+  if (rc < 0) {
+    fprintf(stderr, "synack get: DNS socket: %s\n", app_err(rc, eb, sizeof eb));
+    if (s >= 0) synack_udp_close(st, s);
+    return -1;
+  }
+  int result = -1;
+  for (int attempt = 0; attempt < 3 && result < 0 && !app_stop; attempt++) {
+    uint16_t id;
+    synack_random_os(NULL, &id, sizeof id);
+    uint8_t q[512];
+    size_t ql = dns_build_query(q, sizeof q, id, name, qtype);
+    if (!ql) {
+      fprintf(stderr, "synack get: '%s' is not a valid host name\n", name);
+      break;
+    }
+    int64_t w = synack_udp_sendto(st, app_now(), s, q, ql, 0, NULL);
+    if (w < 0 && w != -SYNACK_EAGAIN) {
+      fprintf(stderr, "synack get: DNS query: %s\n", app_err((int)w, eb, sizeof eb));
+      break;
+    }
+    synack_time_t until = app_now() + SYNACK_SEC(1);
+    bool stop = false;
+    while (!stop && !app_stop && app_now() < until) {
+      if (app_net_run(a, SYNACK_MS(50)) < 0) {
+        stop = true;
+        break;
+      }
+      synack_event_t ev;
+      while (synack_stack_next_event(st, &ev)) {}
+      uint8_t r[1500];
+      int64_t got;
+      while ((got = synack_udp_recvfrom(st, app_now(), s, r, sizeof r, 0, NULL)) != -SYNACK_EAGAIN) {
+        if (got < 0) {
+          fprintf(stderr, "synack get: DNS server %s\n", app_err((int)got, eb, sizeof eb));
+          stop = true;
+          break;
+        }
+        dns_result_t d = dns_parse_response(r, (size_t)got, id, name, qtype, out, 8, n);
+        if (d == DNS_NOT_OURS || d == DNS_MALFORMED) continue; /* wait for the real answer */
+        result = (int)d;
+        stop = true;
+        break;
+      }
+    }
+    if (stop && result < 0) break;
+  }
+  if (result < 0 && !app_stop) fprintf(stderr, "synack get: no answer from the DNS server\n");
+  synack_udp_close(st, s);
+  return result;
+}
+
+/* Resolves name to one address: A first when we have IPv4, then AAAA when we have IPv6. */
+static int resolve(app_net_t *a, const synack_ip_t *server, const char *name, synack_ip_t *addr) {
+  static const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+  dns_result_t last = DNS_NO_DATA;
+  for (size_t i = 0; i < 2; i++) {
+    if (types[i] == DNS_TYPE_A && !a->o.addr4.family) continue;
+    if (types[i] == DNS_TYPE_AAAA && !a->o.addr6.family) continue;
+    synack_ip_t got[8];
+    size_t n = 0;
+    int r = dns_ask(a, server, name, types[i], got, &n);
+    if (r < 0) return -1;
+    last = (dns_result_t)r;
+    if (last == DNS_OK) {
+      *addr = got[0];
+      if (!a->o.quiet) {
+        char ab[48];
+        fprintf(stderr, "synack get: %s is %s\n", name, synack_ip_format(addr, ab, sizeof ab));
+      }
+      return 0;
+    }
+    if (last != DNS_NO_DATA) break;
+  }
+  fprintf(stderr, "synack get: cannot resolve '%s': %s\n", name, dns_result_name(last));
+  return -1;
 }
 
 int synack_cmd_get(int argc, char **argv) {
@@ -22,13 +114,14 @@ int synack_cmd_get(int argc, char **argv) {
   char eb[96];
   memset(&a, 0, sizeof a);
   app_opts_init(&a.o);
-  const char *url = NULL, *outpath = NULL;
+  const char *url = NULL, *outpath = NULL, *dns = NULL;
   double timeout_s = 120;
   for (int i = 1; i < argc; i++) {
     int r = app_opts_parse(&a.o, argc, argv, &i);
     if (r < 0) return 2;
     if (r > 0) continue;
     if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) outpath = argv[++i];
+    else if (strcmp(argv[i], "--dns") == 0 && i + 1 < argc) dns = argv[++i];
     else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) timeout_s = atof(argv[++i]);
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage();
@@ -47,8 +140,10 @@ int synack_cmd_get(int argc, char **argv) {
   }
   synack_endpoint_t to;
   memset(&to, 0, sizeof to);
-  if (app_parse_ip(u.host, &to.ip) < 0) {
-    fprintf(stderr, "synack get: '%s' is not an IP address (no DNS here)\n", u.host);
+  bool need_dns = app_parse_ip(u.host, &to.ip) < 0;
+  synack_ip_t dns_server;
+  if (need_dns && (!dns || app_parse_ip(dns, &dns_server) < 0)) {
+    fprintf(stderr, "synack get: '%s' is not an IP address: give a DNS server with --dns ADDRESS\n", u.host);
     return 2;
   }
   to.port = u.port;
@@ -63,6 +158,7 @@ int synack_cmd_get(int argc, char **argv) {
   int rc = 1;
   if (app_net_start(&a, "get") < 0) goto done;
   synack_stack_t *st = a.st;
+  if (need_dns && resolve(&a, &dns_server, u.host, &to.ip) < 0) goto done;
   synack_time_t t_start = app_now();
   int sock = synack_socket(st, to.ip.family);
   int r = sock < 0 ? sock : synack_connect(st, t_start, sock, &to);

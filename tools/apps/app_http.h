@@ -28,12 +28,12 @@ size_t http_format_head(char *buf, size_t cap, int status, uint64_t content_leng
                         bool keep_alive);
 
 typedef struct {
-  char host[64];      /* address literal, IPv6 without brackets */
+  char host[256];     /* address literal (IPv6 without brackets) or a DNS name (up to 253) */
   uint16_t port;
   char path[1024];
-  char host_header[80];
+  char host_header[272];
 } http_url_t;
-/* http://HOST[:PORT]/PATH with HOST an IPv4 literal or [IPv6]. Returns 0 or -1. */
+/* http://HOST[:PORT]/PATH with HOST an IPv4 literal, [IPv6] or a host name. Returns 0 or -1. */
 int http_parse_url(const char *url, http_url_t *out);
 
 /* Parses a response head in buf[0..len): returns its length, 0 if incomplete, -1 if malformed.

@@ -302,6 +302,9 @@ static int listen_on(serve_t *s, int family) {
   int l = synack_socket(st, family);
   if (l < 0) return l;
   synack_setsockopt(st, l, SYNACK_SO_REUSEADDR, 1);
+  /* One listener per family on the same port: the IPv6 one must not also claim IPv4 (as a
+   * server with two sockets sets IPV6_V6ONLY on Linux; without it the bind is EADDRINUSE). */
+  if (family == SYNACK_AF_INET6) synack_setsockopt(st, l, SYNACK_IPV6_V6ONLY, 1);
   synack_endpoint_t ep;
   memset(&ep, 0, sizeof ep);
   ep.ip.family = (uint8_t)family;

@@ -65,7 +65,7 @@ static const sym_t symbols[] = {
   { "SO_RCVLOWAT", 18 }, { "SO_SNDLOWAT", 19 },
   { "TCP_CORK", 3 }, { "TCP_NOTSENT_LOWAT", 25 }, { "TCP_INQ", 36 }, { "TCP_CM_INQ", D_TCP_CM_INQ },
   { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 }, { "SO_RCVBUF", 8 }, { "SO_KEEPALIVE", 9 },
-  { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 },
+  { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 }, { "SO_BROADCAST", 6 }, { "IPV6_V6ONLY", 26 },
   { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 }, { "TCP_KEEPIDLE", 4 }, { "TCP_KEEPINTVL", 5 },
   { "TCP_KEEPCNT", 6 }, { "TCP_INFO", 11 }, { "TCP_QUICKACK", 12 }, { "TCP_CONGESTION", 13 },
   { "TCP_USER_TIMEOUT", 18 }, { "TCP_NOOPT", 0x1008 },
@@ -178,6 +178,8 @@ static const sockopt_map_t sockopts[] = {
   { "TCP_CORK", 6, 3, SYNACK_TCP_CORK }, { "TCP_NOTSENT_LOWAT", 6, 25, SYNACK_TCP_NOTSENT_LOWAT },
   { "TCP_INQ", 6, 36, SYNACK_TCP_INQ }, { "SO_RCVLOWAT", 1, 18, SYNACK_SO_RCVLOWAT },
   { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT }, { "SO_OOBINLINE", 1, 10, SYNACK_SO_OOBINLINE },
+  { "SO_REUSEPORT", 1, 15, SYNACK_SO_REUSEPORT }, { "SO_BROADCAST", 1, 6, SYNACK_SO_BROADCAST },
+  { "IPV6_V6ONLY", 41, 26, SYNACK_IPV6_V6ONLY },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
