@@ -87,6 +87,7 @@ extern "C" {
   X(TCP_CHALLENGE_RATE, "tcp: challenge ACK suppressed by the rate limit") \
   X(TCP_DUP_SYN, "tcp: repeated SYN met a SYN-ACK just sent (not answered twice)") \
   X(TCP_NO_MEMORY, "tcp: connection table full") \
+  X(TCP_MEM_LIMIT, "tcp: data dropped, socket-buffer memory at tcp_mem_high") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
   X(TX_NO_ROUTE, "out: no route/interface for the destination") \
@@ -158,6 +159,9 @@ typedef enum {
   X(TCP_OPT_BAD_LEN_IGNORED, "known TCP options with a wrong length ignored (segment kept)") \
   X(TCP_ORPHANS_RESET, "orphans reset: tcp_max_orphans reached at close()") \
   X(TCP_ORPHAN_PROBES_ABORT, "orphans aborted after tcp_orphan_retries zero-window probes") \
+  X(TCP_MEM_PRESSURE, "times socket-buffer memory passed tcp_mem_pressure") \
+  X(TCP_MEM_REFUSED, "buffer chunks refused at tcp_mem_high (receive data dropped, send() short)") \
+  X(TCP_RCVBUF_GROWN, "receive buffers grown by autotuning") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
   X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 

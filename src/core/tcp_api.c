@@ -138,7 +138,7 @@ void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
   tcb->rcv_wscale = synack_tcp_pick_wscale(st);
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
-  if (!tcb->rb.buf) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
+  if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
   tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
   tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
   synack_tcp_rto_init(st, tcb);
@@ -451,8 +451,12 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
     if (len == 0) return 0;
     if (!buf) return -SYNACK_EFAULT;
     uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
-    uint32_t n = synack_rcvbuf_read(&tcb->rb, buf, want, (flags & SYNACK_MSG_PEEK) != 0);
-    if (!(flags & SYNACK_MSG_PEEK)) synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
+    uint32_t n = synack_rcvbuf_read(st, &tcb->rb, buf, want, (flags & SYNACK_MSG_PEEK) != 0);
+    if (!(flags & SYNACK_MSG_PEEK)) {
+      tcb->bytes_read += n;
+      synack_tcp_rcv_space_adjust(st, tcb, now);     /* tcp_rcvtune.c */
+      synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
+    }
     return n;
   }
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
@@ -540,7 +544,7 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how == SYNACK_SHUT_RD || how == SYNACK_SHUT_RDWR) {
     tcb->flags |= TF_SHUT_RD;
     uint8_t sink[256];
-    while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+    while (synack_rcvbuf_read(st, &tcb->rb, sink, sizeof sink, false) > 0) {}
     synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
   }
   if (how == SYNACK_SHUT_WR || how == SYNACK_SHUT_RDWR) queue_fin(st, tcb, now, "shutdown(SHUT_WR) called");
@@ -643,14 +647,15 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     return 0;
   case SYNACK_SO_RCVBUF:
     if (v <= 0) return -SYNACK_EINVAL;
-    if (tcb->rb.buf) return -SYNACK_EINVAL;
+    if (synack_rcvbuf_holds(&tcb->rb)) return -SYNACK_EINVAL;
     tcb->rcvbuf_cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
     if (tcb->rcvbuf_cap < 256) tcb->rcvbuf_cap = 256;
     tcb->rb.cap = tcb->rcvbuf_cap;
+    tcb->flags |= TF_RCVBUF_LOCK; /* as Linux's SOCK_RCVBUF_LOCK: the application's size stays */
     return 0;
   case SYNACK_SO_SNDBUF:
     if (v <= 0) return -SYNACK_EINVAL;
-    if (tcb->sb.buf) return -SYNACK_EINVAL;
+    if (tcb->sb.q.c) return -SYNACK_EINVAL;
     tcb->sb.cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
     if (tcb->sb.cap < 256) tcb->sb.cap = 256;
     return 0;

@@ -47,7 +47,7 @@ void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const syna
 }
 
 void synack_tcp_rcvbuf_round(synack_stack_t *st, synack_tcb_t *tcb) {
-  if (!st->cfg.tcp_rcvbuf_round_mss || tcb->rb.buf) return;
+  if (!st->cfg.tcp_rcvbuf_round_mss || synack_rcvbuf_holds(&tcb->rb)) return;
   /* FreeBSD tcp_mss(): once the peer's MSS is known, the receive buffer grows to a whole
    * number of segments of min(peer's MSS, ours), options not deducted, within the largest
    * buffer (SO_RCVBUF 65536 becomes 65700 with MSS 1460). */
@@ -83,8 +83,8 @@ static void hold_syn_text(synack_stack_t *st, synack_tcb_t *tcb, const synack_se
   if (n > space) n = space;
   if (n > 0xffffu) n = 0xffffu;
   if (n == 0) return;
-  if (!tcb->rb.buf) tcb->rb.slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
-  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) return;
+  if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
+  if (synack_rcvbuf_reserve(st, &tcb->rb, 0, n) < 0) return;
   synack_rcvbuf_place(&tcb->rb, 0, seg->r.payload, n);
   tcb->syn_held = (uint16_t)n;
 }
@@ -305,7 +305,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     uint32_t a = acked;
     if (seq_eq(tcb->snd_una, tcb->iss)) a--; /* the SYN */
     data = a < tcb->sb.len ? a : tcb->sb.len;
-    synack_sndbuf_drop(&tcb->sb, data);
+    synack_sndbuf_drop(st, &tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
     tcb->bytes_acked += data;
     tcb->snd_una = seg->ack;
@@ -592,21 +592,23 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
   synack_tcb_t *tcb = (synack_tcb_t *)n;
   synack_rcvbuf_t *b = &tcb->rb;
-  if (tcb->state != SYNACK_TCP_ESTABLISHED || !b->buf || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
+  if (tcb->state != SYNACK_TCP_ESTABLISHED || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
       r->payload_len > synack_rcvbuf_room(b))
     return 0;
-  uint32_t ring = b->cap + b->slack;
-  uint32_t pos = (uint32_t)(((uint64_t)b->head + b->len) % ring);
+  if (!synack_rcvbuf_holds(b)) b->slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
+  if (synack_rcvbuf_reserve(st, b, 0, (uint32_t)r->payload_len) < 0) return 0; /* the ordinary path counts it */
+  const uint8_t *at = synack_rcvbuf_tail(b);
   uint32_t psum = synack_rcvbuf_place_csum(b, r->payload, (uint32_t)r->payload_len);
   /* RFC 9293 §3.1: pseudo-header, header and data; the data's sum came from the copy. */
   uint32_t sum = synack_csum_add(synack_csum_pseudo(src, dst, SYNACK_IPPROTO_TCP, (uint32_t)len), buf, r->header_len);
   if (!synack_csum_ok(synack_csum_combine(sum, psum, r->header_len))) {
     synack_drop(st, SYNACK_DROP_TCP_BAD_CHECKSUM, NULL, 0);
+    synack_rcvbuf_unreserve(st, b); /* a forged segment leaves no chunk behind */
     return -1;
   }
   seg->placed = true;
-  seg->placed_pos = pos;
-  seg->placed_buf = b->buf;
+  seg->placed_gen = b->gen;
+  seg->placed_at = at;
   *found = tcb; /* the caller's demultiplexing would find the same node */
   return 1;
 }

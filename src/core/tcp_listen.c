@@ -395,7 +395,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
   synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, now);
   if (n) {
-    if (c && synack_rcvbuf_reserve(st, &c->rb) == 0) {
+    if (c && synack_rcvbuf_reserve(st, &c->rb, 0, n) == 0) {
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */
       synack_rcvbuf_place(&c->rb, 0, held, n);
       synack_rcvbuf_commit(&c->rb, n);
