@@ -595,6 +595,8 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if (tcb->state != SYNACK_TCP_ESTABLISHED || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
       r->payload_len > synack_rcvbuf_room(b))
     return 0;
+  /* At the memory limit the ordinary path decides (and counts) what is refused. */
+  if (st->tcp->bufmem + SYNACK_CHUNK > st->cfg.tcp_mem_high) return 0;
   if (!synack_rcvbuf_holds(b)) b->slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
   if (synack_rcvbuf_reserve(st, b, 0, (uint32_t)r->payload_len) < 0) return 0; /* the ordinary path counts it */
   const uint8_t *at = synack_rcvbuf_tail(b);
