@@ -44,6 +44,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
 void synack_tcp_fini(synack_stack_t *st) {
   struct synack_tcp *tcp = st->tcp;
   if (!tcp) return;
+  synack_tcp_timewait_free_suspended(st);
   /* Everything in the hash first (connections, half-open and TIME-WAIT entries). */
   for (uint32_t b = 0; b < tcp->nbuckets; b++) {
     synack_tcp_node_t *n = tcp->buckets[b];

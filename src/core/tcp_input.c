@@ -679,7 +679,11 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     }
   }
   synack_listener_t *l = synack_tcp_listener_lookup(st, seg.t.family, seg.t.laddr, seg.t.lport);
-  if (l) { synack_tcp_listen_input(st, l, &seg, now); return; }
+  if (l) {
+    synack_tcp_listen_input(st, l, &seg, now);
+    if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* tcp_timewait.c */
+    return;
+  }
   input_closed(st, &seg);
 }
 

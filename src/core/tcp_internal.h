@@ -194,6 +194,8 @@ struct synack_halfopen {
   uint8_t opt : 4;    /* HO_* */
   uint8_t retries : 4;
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
+  uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
+                            completes (released) or proves the SYN old (back to TIME-WAIT) */
   /* With has_data, the same allocation goes on: a 2-byte length, then the bytes. */
   uint8_t syn_data[];
 };
@@ -221,6 +223,7 @@ typedef struct synack_timewait {
   uint16_t rcv_wnd;    /* raw window field we send */
   uint8_t ts_ok;
   uint8_t rcv_wscale;  /* our window scale: the window is rcv_wnd << rcv_wscale bytes */
+  uint8_t suspended;   /* reopened by a SYN: out of the hash, on tw_suspended via node.hnext */
 } synack_timewait_t;
 
 /* ---------- per-stack TCP state ---------- */
@@ -229,6 +232,9 @@ struct synack_tcp {
   uint32_t nsocks, free_hint;
   uint32_t ntcb, nhalfopen, ntimewait;
   uint32_t norphans;     /* TCBs with TF_ORPHAN (tcp_max_orphans) */
+  /* TIME-WAIT entries reopened by a SYN whose handshake has not decided yet (tcp_timewait.c);
+   * their 2*MSL timers keep running. */
+  synack_tcp_node_t *tw_suspended;
   synack_tcp_node_t **buckets;
   uint32_t nbuckets, nnodes;
   synack_listener_t *lbuckets[64];
@@ -677,6 +683,15 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
 bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack_seg_t *seg, synack_time_t now);
 void synack_tcp_timewait_timer(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now);
 void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const char *reason);
+/* RFC 1122 §4.2.2.13 (2): a SYN that reopened TIME-WAIT (seg->tw_reopen) has been handled by the
+ * listener: a half-open entry now decides (marked tw_reopen); without one (the SYN was dropped)
+ * the entry returns to TIME-WAIT; `cookie` (a SYN cookie answered it) gives the entry up. */
+void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie);
+/* The half-open entry of a reopening SYN ends: `old` (the handshake proved the SYN an old
+ * duplicate: RST, SYN in window) puts the suspended entry back, else it is freed. */
+void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t, bool old);
+/* Frees every suspended entry (stack teardown). */
+void synack_tcp_timewait_free_suspended(synack_stack_t *st);
 /* RFC 6191 / tw_reuse: true when a TIME-WAIT tuple may carry a new outgoing connection. */
 bool synack_tcp_timewait_reusable(const synack_stack_t *st, const synack_timewait_t *tw, synack_time_t now);
 

@@ -85,6 +85,10 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   st->tcp->nhalfopen--;
   size_t size = synack_tcp_halfopen_size(h);
   if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
+  /* RFC 1122 §4.2.2.13 (2): a passive open that goes back to LISTEN (RST, SYN in window) proved
+   * the SYN that reopened TIME-WAIT an old duplicate: the entry returns; otherwise (established,
+   * given up) the old incarnation is over. */
+  if (h->tw_reopen) synack_tcp_timewait_reopen_done(st, &h->node.t, to == SYNACK_TCP_LISTEN);
   synack_mem_free(st, h, size);
   st->tcp->mem -= size;
 }
@@ -261,6 +265,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     (void)mss_enc;
     send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
+    if (seg->tw_reopen) synack_tcp_timewait_settle(st, &seg->t, true);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
   }

@@ -4,15 +4,13 @@
 
 #include "harness.h"
 #include "tcp_internal.h"
+#include "tcpfix.h"
 
 #define CH SYNACK_CHUNK
 
 static synack_stack_t *mk(void) {
   synack_config_t c;
-  synack_config_default(&c);
-  c.link = SYNACK_LINK_IP;
-  c.ip4 = synack_ip4(10, 0, 0, 1);
-  synack_config_deterministic(&c, 1);
+  fx_config(&c, SYNACK_AF_INET); /* the fixture's stack: bare IP, deterministic */
   return synack_stack_new(&c, 0);
 }
 
@@ -163,10 +161,7 @@ static void rcvbuf_reserve_read_release(void) {
  * gets its first, so no connection is wedged by the others. */
 static void mem_high_refuses_all_but_the_first_chunk(void) {
   synack_config_t c;
-  synack_config_default(&c);
-  c.link = SYNACK_LINK_IP;
-  c.ip4 = synack_ip4(10, 0, 0, 1);
-  synack_config_deterministic(&c, 1);
+  fx_config(&c, SYNACK_AF_INET);
   c.tcp_mem_low = c.tcp_mem_pressure = 2 * CH;
   c.tcp_mem_high = 3 * CH;
   synack_stack_t *st = synack_stack_new(&c, 0);

@@ -4,6 +4,7 @@
 
 #include "harness.h"
 #include "tcp_internal.h"
+#include "tcpfix.h"
 
 #define CAP 8
 static synack_seq_range_t g_r[CAP];
@@ -132,10 +133,7 @@ static void gaps(void) {
  * bytes straddle a chunk boundary (tcp_buf.c). */
 static void store_first_copy_wins(void) {
   synack_config_t c;
-  synack_config_default(&c);
-  c.link = SYNACK_LINK_IP;
-  c.ip4 = synack_ip4(10, 0, 0, 1);
-  synack_config_deterministic(&c, 1);
+  fx_config(&c, SYNACK_AF_INET); /* the fixture's stack: bare IP, deterministic */
   synack_stack_t *st = synack_stack_new(&c, 0);
   REQUIRE(st);
   enum { LEAD = SYNACK_CHUNK - 12 }; /* in-order bytes before: the stores cross into chunk 2 */
