@@ -250,6 +250,7 @@ struct synack_tcp {
 #define SYNACK_PORT_BUCKETS 256u
   synack_tcb_t *pidx[SYNACK_PORT_BUCKETS];
   struct synack_timewait *pidx_tw[SYNACK_PORT_BUCKETS];
+  uint64_t port_examined; /* sockets and entries looked at by bind conflicts and port picks (tests) */
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
