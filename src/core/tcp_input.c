@@ -615,6 +615,19 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   return 1;
 }
 
+/* A segment whose bytes the fast path placed was dropped before tcp_rcv.c committed them: the
+ * chunks reserved for them hold nothing. `tcb` is the connection if it is certainly still there,
+ * else NULL (after its input the connection may be gone: looked up again). */
+static void unplace(synack_stack_t *st, const synack_seg_t *seg, synack_tcb_t *tcb) {
+  if (!seg->placed || seg->placed_used) return;
+  if (!tcb) {
+    synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg->t);
+    if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return;
+    tcb = (synack_tcb_t *)n;
+  }
+  synack_rcvbuf_unreserve(st, &tcb->rb);
+}
+
 /* ---------- entry point: parse and demultiplex ---------- */
 void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *src, const synack_ip_t *dst,
                       uint8_t tos, const uint8_t *buf, size_t len, unsigned rx_flags) {
@@ -641,9 +654,14 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   }
   if (seg.r.src_port == 0 || seg.r.dst_port == 0) { synack_drop(st, SYNACK_DROP_TCP_BAD_ADDR, NULL, 0); return; }
   uint8_t f = seg.r.flags;
-  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) { synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0); return; }
+  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) {
+    synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    unplace(st, &seg, fast_tcb);
+    return;
+  }
   if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_FIN) && st->cfg.tcp_drop_synfin) {
     synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    unplace(st, &seg, fast_tcb);
     return;
   }
   synack_count(st, SYNACK_CTR_TCP_SEGS_IN);
@@ -662,6 +680,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
 
   if (fast_tcb) {
     synack_tcp_input_tcb(st, fast_tcb, &seg, now);
+    unplace(st, &seg, NULL);
     return;
   }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);

@@ -273,6 +273,7 @@ typedef struct {
    * the ring's chunk releases counted placed_gen. Used by tcp_rcv.c only if the ring still ends
    * there and no chunk was given back since. */
   bool placed;
+  bool placed_used; /* tcp_rcv.c committed the segment's bytes */
   uint32_t placed_gen;
   const uint8_t *placed_at;
   /* A SYN that reopened a TIME-WAIT entry (tcp_timewait.c): the old incarnation's SND.NXT,

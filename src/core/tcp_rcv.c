@@ -187,6 +187,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     synack_rcvbuf_t *b = &tcb->rb;
     bool in_place = seg->placed && skip == 0 && b->gen == seg->placed_gen && synack_rcvbuf_tail(b) == seg->placed_at;
     if (!in_place) synack_rcvbuf_place(b, 0, data, n);
+    seg->placed_used = true;
     synack_rcvbuf_commit(&tcb->rb, n);
     tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
     tcb->bytes_received += n;
@@ -200,5 +201,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     return true;
   }
   queue_out_of_order(st, tcb, seg, seq, data, n);
+  /* Refused (bounds): the chunks reserved for it hold nothing now. */
+  if (tcb->rb.ooo.n == 0) synack_rcvbuf_unreserve(st, &tcb->rb);
   return true;
 }

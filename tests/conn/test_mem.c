@@ -78,6 +78,36 @@ static void memory_follows_send_and_drain(void) {
   fx_free(fx);
 }
 
+/* Segments whose bytes the receive fast path placed but that are then dropped (an ACK of data
+ * never sent; SYN+RST) or refused (a forged checksum) leave no chunk behind on an idle
+ * connection. */
+static void dropped_segments_leave_nothing(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = open_rtt(fx);
+  FX_REQUIRE_(s >= 0);
+  size_t idle = held(fx);
+  /* RFC 9293 §3.10.7.4 fifth: an ACK of something not yet sent is answered and dropped. */
+  fx_inject(fx, fx->now + MS(1), FX_PA, 1, 5000, .len = 1000);
+  CHECK_EQ_U(fx_info(fx, s).rcv_nxt - fx_info(fx, s).irs, 1);
+  CHECK_EQ_U(fx->st->tcp->bufmem, 0);
+  fx_inject(fx, fx->now + MS(1), SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_ACK, 1, 1, .len = 1000);
+  CHECK_EQ_U(fx->st->tcp->bufmem, 0);
+  /* A corrupted checksum (the fast path verifies it while copying). */
+  uint8_t pkt[2048];
+  size_t n = fx_build(fx, &(fx_seg_t){ .flags = FX_PA, .seq = 1, .ack = 1, .len = 1000 }, &fx->peer_ip, fx->rport, pkt,
+                      sizeof pkt);
+  REQUIRE(n > 100);
+  pkt[n - 1] ^= 0x55;
+  uint64_t bad = drops(fx, SYNACK_DROP_TCP_BAD_CHECKSUM);
+  fx_inject_raw(fx, fx->now + MS(1), pkt, n);
+  CHECK_EQ_U(drops(fx, SYNACK_DROP_TCP_BAD_CHECKSUM), bad + 1);
+  CHECK_EQ_U(fx->st->tcp->bufmem, 0);
+  fx_flush_output(fx);
+  CHECK_EQ_U(held(fx), idle);
+  fx_free(fx);
+}
+
 /* Feeds `total` bytes in 1,460-byte segments within one RTT, reading each as it arrives, then
  * lets one RTT pass. Returns the window field of the last ACK the stack sent. */
 static void feed(fx_t *fx, int s, uint32_t *pseq, uint32_t total) {
@@ -208,5 +238,5 @@ static void hard_limit_refuses_and_counts(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(memory_follows_send_and_drain), TH_CASE(autotune_grows_with_reads), TH_CASE(autotune_not_with_so_rcvbuf),
+TH_MAIN(TH_CASE(memory_follows_send_and_drain), TH_CASE(dropped_segments_leave_nothing), TH_CASE(autotune_grows_with_reads), TH_CASE(autotune_not_with_so_rcvbuf),
         TH_CASE(pressure_shrinks_window), TH_CASE(no_pressure_full_window), TH_CASE(hard_limit_refuses_and_counts))
