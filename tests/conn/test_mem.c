@@ -212,7 +212,7 @@ static void hard_limit_refuses_and_counts(void) {
   REQUIRE(fx);
   int s = open_rtt(fx);
   FX_REQUIRE_(s >= 0);
-  /* 15 chunks fit beside the table (64 KiB minus 528 bytes). */
+  /* 15 chunks fit beside the table (64 KiB minus its 520 bytes). */
   CHECK_EQ_I(fx_send(fx, s, 100000, 0), 15 * CH);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_MEM_REFUSED), 1);
   CHECK_EQ_I(fx_send(fx, s, 1, 0), -SYNACK_EAGAIN);

@@ -426,9 +426,13 @@ int synack_cmd_serve(int argc, char **argv) {
   if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
   if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
   /* Printed even with --quiet: what the server will hold before it refuses (counted). */
-  fprintf(stderr, "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s\n",
+  fprintf(stderr,
+          "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
+          "tcp-mem %.0f/%.0f/%.0f MiB\n",
           cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
-          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6);
+          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
+          (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
+          (double)cfg->tcp_mem_high / 1048576.0);
 
   s->listeners[0] = s->listeners[1] = -1;
   if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
