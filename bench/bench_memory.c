@@ -4,6 +4,10 @@
  *      connections; socket buffers are allocated on first use, so an idle connection has none);
  *   2. bytes per half-open (SYN-RECEIVED) entry: SYN-ACKs dropped, server delta / 10,000;
  *   3. bytes per TIME-WAIT entry: connections closed by the client, client delta / 10,000;
+ *   5. connections that moved data: 1,000 connections each carry a 1,000-byte request and a
+ *      20,000-byte response, then stay idle (memory per connection, per end, the bufcache's
+ *      spare chunks excluded and reported apart); then each client sends 64 KiB that the
+ *      server does not read (all the server holds per busy connection holding 64 KiB);
  *   4. 1,000,000 idle established connections in one stack pair over the memory link (client
  *      ports 1024-65535 towards 16 server ports): resident memory (VmRSS delta from
  *      /proc/self/status), synack_stack_memory, and CPU time per simulated second while 60 s of
@@ -17,6 +21,7 @@
  * Output: a table, then "name value unit baseline_<what> value unit ratio r" lines. */
 #include "memlink.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "tcp_internal.h"
@@ -190,6 +195,79 @@ static void measure_small(small_t *m) {
   synack_stack_free(s2);
 }
 
+#define BUSY_N 1000u
+#define BUSY_HELD 65536u
+
+typedef struct {
+  double after_client, after_server, held_server;
+  long rss_start, rss_held, rss_drained, rss_trimmed; /* KiB */
+  size_t cached_client, cached_server, n;
+} busy_t;
+
+static size_t held_mem(synack_stack_t *st) { return synack_stack_memory(st) - synack_stack_memory_cached(st); }
+
+/* Moves frames and runs timers for `ms` milliseconds of virtual time. */
+static void run_ms(pair_t *p, unsigned ms) {
+  for (unsigned i = 0; i < ms; i++) {
+    bl_pump(&p->l, p->now);
+    p->now += SYNACK_MS(1);
+    bl_timers(&p->l, p->now);
+  }
+  bl_pump(&p->l, p->now);
+  drain(p->l.a);
+  drain(p->l.b);
+}
+
+static size_t read_all(synack_stack_t *st, synack_time_t now, int s) {
+  static uint8_t buf[65536];
+  size_t got = 0;
+  int64_t n;
+  while ((n = synack_recv(st, now, s, buf, sizeof buf, 0)) > 0) got += (size_t)n;
+  return got;
+}
+
+static void measure_busy(busy_t *m) {
+  pair_t p;
+  if (!pair_init(&p, BUSY_N, 1)) {
+    pair_free(&p);
+    return;
+  }
+  size_t a0 = held_mem(p.l.a), b0 = held_mem(p.l.b);
+  m->rss_start = vmrss_kib();
+  open_conns(&p, BUSY_N, 0);
+  static uint8_t req[1000], resp[20000], bulk[BUSY_HELD];
+  size_t n = p.nc < p.ns ? p.nc : p.ns;
+  for (size_t i = 0; i < n; i++) synack_send(p.l.a, p.now, p.csocks[i], req, sizeof req, 0);
+  run_ms(&p, 50);
+  for (size_t i = 0; i < n; i++) {
+    read_all(p.l.b, p.now, p.ssocks[i]);
+    synack_send(p.l.b, p.now, p.ssocks[i], resp, sizeof resp, 0);
+  }
+  run_ms(&p, 200);
+  for (size_t i = 0; i < n; i++) read_all(p.l.a, p.now, p.csocks[i]);
+  run_ms(&p, 200); /* the last ACKs and window updates */
+  m->n = n;
+  if (n) {
+    m->after_client = (double)(held_mem(p.l.a) - a0) / (double)n;
+    m->after_server = (double)(held_mem(p.l.b) - b0) / (double)n;
+    m->cached_client = synack_stack_memory_cached(p.l.a);
+    m->cached_server = synack_stack_memory_cached(p.l.b);
+  }
+  for (size_t i = 0; i < n; i++) synack_send(p.l.a, p.now, p.csocks[i], bulk, sizeof bulk, 0);
+  run_ms(&p, 500);
+  if (n) m->held_server = (double)(held_mem(p.l.b) - b0) / (double)n;
+  m->rss_held = vmrss_kib();
+  /* The load ends: the servers read everything, the connections stay open and idle. */
+  for (size_t i = 0; i < n; i++) read_all(p.l.b, p.now, p.ssocks[i]);
+  run_ms(&p, 500);
+  m->rss_drained = vmrss_kib();
+  synack_stack_trim(p.l.a);
+  synack_stack_trim(p.l.b);
+  malloc_trim(0); /* what the TAP loop does once memory fell and stayed down (src/drivers/tap/loop.c) */
+  m->rss_trimmed = vmrss_kib();
+  pair_free(&p);
+}
+
 int main(void) {
   uint64_t want = env_u64("SYNACK_BENCH_CONNS", 1000000);
   uint64_t budget_s = env_u64("SYNACK_BENCH_MEMORY_SECONDS", 300);
@@ -207,6 +285,17 @@ int main(void) {
   printf("%-40s %10.1f %12zu %10s %8zu\n", "TIME-WAIT entry", m.timewait, sizeof(synack_timewait_t), "128", m.n_timewait);
   printf("%-40s %10.1f %12s %10s\n", "socket-table slot (per max_sockets)", m.slot, "-", "-");
   printf("(deltas include the connection hash growing with the entries; the socket-table slots are allocated up front)\n\n");
+
+  busy_t bz = {0};
+  measure_busy(&bz);
+  printf("%zu connections after a 1,000-byte request and a 20,000-byte response, idle again:\n", bz.n);
+  printf("%-40s %10.1f %12s %10s (bufcache holds %zu B)\n", "per connection, client", bz.after_client, "-", "4096",
+         bz.cached_client);
+  printf("%-40s %10.1f %12s %10s (bufcache holds %zu B)\n", "per connection, server", bz.after_server, "-", "4096",
+         bz.cached_server);
+  printf("%-40s %10.1f %12u\n", "busy: server conn. holding 64 KiB unread", bz.held_server, BUSY_HELD);
+  printf("VmRSS: %ld KiB before, %ld KiB holding, %ld KiB drained (connections open, idle), %ld KiB after trim\n\n",
+         bz.rss_start, bz.rss_held, bz.rss_drained, bz.rss_trimmed);
 
   /* 4. one million */
   long rss0 = vmrss_kib();
@@ -261,6 +350,12 @@ int main(void) {
   printf("memory_timewait_entry %.1f bytes baseline_sizeof_timewait %zu bytes ratio %.3f target 128 bytes\n", m.timewait,
          sizeof(synack_timewait_t), m.timewait / (double)sizeof(synack_timewait_t));
   printf("memory_socket_slot %.1f bytes\n", m.slot);
+  printf("memory_after_data_conn_client %.1f bytes target 4096 bytes\n", bz.after_client);
+  printf("memory_after_data_conn_server %.1f bytes target 4096 bytes\n", bz.after_server);
+  printf("memory_rss_after_load_kib %ld KiB baseline_rss_before_load %ld KiB ratio %.3f\n", bz.rss_trimmed, bz.rss_start,
+         bz.rss_start > 0 ? (double)bz.rss_trimmed / (double)bz.rss_start : 0);
+  printf("memory_busy_conn_64k_held %.1f bytes baseline_bytes_held %u bytes ratio %.3f\n", bz.held_server, BUSY_HELD,
+         bz.held_server / (double)BUSY_HELD);
   printf("memory_1m_conns_opened %zu conns target %" PRIu64 " conns ratio %.3f\n", p.ns, want,
          want ? (double)p.ns / (double)want : 0);
   printf("memory_1m_rss_per_conn_pair %.0f bytes baseline_stack_memory_per_pair %.0f bytes ratio %.3f\n", rss_per,

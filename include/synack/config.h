@@ -103,6 +103,14 @@ typedef struct {
   uint32_t tcp_sndbuf;         /* default send buffer; default 256 KiB */
   uint32_t tcp_rcvbuf;         /* default receive buffer; default 256 KiB */
   uint32_t tcp_max_buf;        /* largest buffer a socket may ask for; fixes the window scale; default 4 MiB */
+  bool tcp_rcvbuf_auto;        /* receive-buffer autotuning (Linux tcp_moderate_rcvbuf): a socket without
+                                  SO_RCVBUF grows its buffer toward tcp_max_buf from the bytes read per
+                                  RTT (tcp_rcvtune.c); default true, false in the freebsd and rfc presets */
+  /* Stack-wide socket-buffer memory (Linux's tcp_mem, in bytes; docs/memory.md): above
+   * tcp_mem_pressure until back under tcp_mem_low, buffers stop growing and offered windows
+   * shrink to 4 segments; above tcp_mem_high a buffer that holds a chunk gets no more (counted).
+   * Defaults 96 / 128 / 192 MiB. */
+  uint64_t tcp_mem_low, tcp_mem_pressure, tcp_mem_high;
   uint16_t tcp_default_mss;    /* RFC 9293 §3.7.1: 536 (IPv4) when the peer sends no MSS; default 536 */
   uint32_t tcp_syn_retries;    /* SYN retransmissions before ETIMEDOUT; default 6 (≈127 s) */
   uint32_t tcp_synack_retries; /* SYN-ACK retransmissions; default 5 (entry dropped after 63 s) */

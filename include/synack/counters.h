@@ -89,6 +89,7 @@ extern "C" {
   X(TCP_CHALLENGE_RATE, "tcp: challenge ACK suppressed by the rate limit") \
   X(TCP_DUP_SYN, "tcp: repeated SYN met a SYN-ACK just sent (not answered twice)") \
   X(TCP_NO_MEMORY, "tcp: connection table full") \
+  X(TCP_MEM_LIMIT, "tcp: data dropped, socket-buffer memory at tcp_mem_high") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
   X(TX_NO_ROUTE, "out: no route/interface for the destination") \
@@ -170,6 +171,9 @@ typedef enum {
   X(TCP_FASTOPEN_LISTEN_OVERFLOW, "fast open: TFO queue full, ordinary handshake (TCPFastOpenListenOverflow)") \
   X(TCP_FASTOPEN_COOKIE_REQD, "fast open: cookie requests received (TCPFastOpenCookieReqd)") \
   X(TCP_URG_IN, "new urgent pointers received (RFC 9293 §3.8.5)") \
+  X(TCP_MEM_PRESSURE, "times socket-buffer memory passed tcp_mem_pressure") \
+  X(TCP_MEM_REFUSED, "buffer chunks refused at tcp_mem_high (receive data dropped, send() short)") \
+  X(TCP_RCVBUF_GROWN, "receive buffers grown by autotuning") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
   X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
 

@@ -107,6 +107,10 @@ SYNACK_API size_t synack_stack_memory(const synack_stack_t *stack);
 /* The part of synack_stack_memory() held as freed socket rings cached for the next connection
  * (at most cfg.buf_cache_bytes). */
 SYNACK_API size_t synack_stack_memory_cached(const synack_stack_t *stack);
+/* Gives the cached buffer chunks back to the allocator (after a load: the embedder may then ask
+ * its allocator to return free memory to the system, as the TAP loop does with malloc_trim).
+ * Returns the bytes released. */
+SYNACK_API size_t synack_stack_trim(synack_stack_t *stack);
 
 #ifdef __cplusplus
 }

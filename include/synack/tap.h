@@ -155,6 +155,7 @@ typedef struct {
   uint64_t csum_partial_in, csum_valid_in;
   uint64_t write_errors, read_errors;
   uint64_t wakeups;
+  uint64_t mem_trims;                  /* memory handed back to the system after a load */
 } synack_tap_loop_stats_t;
 
 typedef struct synack_tap_loop synack_tap_loop_t;

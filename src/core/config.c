@@ -31,6 +31,10 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_sndbuf = 256 * 1024;
   c->tcp_rcvbuf = 256 * 1024;
   c->tcp_max_buf = 4 * 1024 * 1024;
+  c->tcp_rcvbuf_auto = true;
+  c->tcp_mem_low = 96ull << 20;
+  c->tcp_mem_pressure = 128ull << 20;
+  c->tcp_mem_high = 192ull << 20;
   c->tcp_default_mss = 536;
   c->tcp_syn_retries = 6;
   c->tcp_synack_retries = 5;
@@ -99,6 +103,8 @@ const char *synack_config_problem(const synack_config_t *c) {
   if (!c) return "no configuration";
   if (c->mtu < 576 || c->mtu > 65535) return "mtu must be within 576..65535";
   if (c->tx_ring_frames == 0) return "tx_ring_frames must be at least 1";
+  if (c->tcp_mem_low > c->tcp_mem_pressure || c->tcp_mem_pressure > c->tcp_mem_high)
+    return "tcp_mem_low <= tcp_mem_pressure <= tcp_mem_high is required";
   if (!c->random && !c->insecure_deterministic)
     return "no randomness source: set cfg.random (synack_random_os on a real network) or opt in to "
            "predictable secrets with synack_config_deterministic() (simulator and tests only)";
@@ -118,6 +124,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_cc = SYNACK_CC_NEWRENO;
     c->tcp_prr = false; /* RFC 6937 is Experimental: the plain RFC 6675 pipe rule */
     c->tcp_hystart = false; /* RFC 5681's slow start; HyStart++ (RFC 9406) is an optional refinement */
+    c->tcp_rcvbuf_auto = false; /* the RFCs size the buffer once */
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
@@ -163,6 +170,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_max_buf = 2 * 1024 * 1024; /* window scale from a 2 MiB maximum buffer */
     c->tcp_rcvbuf = 65536;
     c->tcp_rcvbuf_round_mss = true;
+    c->tcp_rcvbuf_auto = false; /* the conformance profile: fixed buffers, as its scripts expect */
     c->tcp_delack_every_second = true;
     c->tcp_rfc1337 = true;
     c->tcp_rfc5961_rst = true;

@@ -253,6 +253,11 @@ const synack_config_t *synack_stack_config(const synack_stack_t *st) { return &s
 const synack_counters_t *synack_stack_counters(const synack_stack_t *st) { return &st->counters; }
 size_t synack_stack_memory(const synack_stack_t *st) { return st->mem_bytes; }
 size_t synack_stack_memory_cached(const synack_stack_t *st) { return st->bufcache_bytes; }
+size_t synack_stack_trim(synack_stack_t *st) {
+  size_t n = st->bufcache_bytes;
+  synack_ring_cache_flush(st);
+  return n;
+}
 
 /* ---------- input ---------- */
 

@@ -54,6 +54,7 @@ static bool values_valid(const synack_config_t *c) {
   return c->tcp_rto_initial_ms > 0 && c->tcp_rto_min_ms > 0 &&
          (c->tcp_rto_max_ms == 0 || c->tcp_rto_min_ms <= c->tcp_rto_max_ms) && c->tcp_port_lo > 0 &&
          c->tcp_port_lo <= c->tcp_port_hi && c->tcp_sndbuf > 0 && c->tcp_rcvbuf > 0 && c->tcp_max_buf > 0 &&
+         c->tcp_mem_low <= c->tcp_mem_pressure && c->tcp_mem_pressure <= c->tcp_mem_high &&
          c->tcp_keepalive_idle_s > 0 && c->tcp_keepalive_intvl_s > 0 && c->tcp_keepalive_probes > 0;
 }
 

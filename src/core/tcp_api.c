@@ -45,6 +45,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
 void synack_tcp_fini(synack_stack_t *st) {
   struct synack_tcp *tcp = st->tcp;
   if (!tcp) return;
+  synack_tcp_timewait_free_suspended(st);
   /* Everything in the hash first (connections, half-open and TIME-WAIT entries). */
   for (uint32_t b = 0; b < tcp->nbuckets; b++) {
     synack_tcp_node_t *n = tcp->buckets[b];
@@ -141,7 +142,7 @@ void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
   tcb->rcv_wscale = synack_tcp_pick_wscale(st);
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
-  if (!tcb->rb.buf) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
+  if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
   tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
   tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
   synack_tcp_rto_init(st, tcb);
@@ -647,7 +648,7 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
     synack_tcp_urg_read_plan(tcb, &skip, &limit);
     if (skip && !peek) {
       uint8_t x;
-      synack_rcvbuf_read(&tcb->rb, &x, skip, false);
+      synack_rcvbuf_read(st, &tcb->rb, &x, skip, false);
       skip = 0;
     }
     uint32_t done = 0;
@@ -660,11 +661,13 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
         synack_rcvbuf_peek_at(&tcb->rb, skip + done, iov[i].base, want);
         done += want;
       } else {
-        done += synack_rcvbuf_read(&tcb->rb, iov[i].base, want, false);
+        done += synack_rcvbuf_read(st, &tcb->rb, iov[i].base, want, false);
       }
     }
     if (!peek) {
+      tcb->bytes_read += done;
       synack_tcp_urg_consumed(tcb);
+      synack_tcp_rcv_space_adjust(st, tcb, now);  /* tcp_rcvtune.c */
       synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
     }
     if (done > 0) return done;
@@ -781,7 +784,7 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how == SYNACK_SHUT_RD || how == SYNACK_SHUT_RDWR) {
     tcb->flags |= TF_SHUT_RD;
     uint8_t sink[256];
-    while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+    while (synack_rcvbuf_read(st, &tcb->rb, sink, sizeof sink, false) > 0) {}
     synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
   }
   if (how == SYNACK_SHUT_WR || how == SYNACK_SHUT_RDWR) queue_fin(st, tcb, now, "shutdown(SHUT_WR) called");
@@ -884,14 +887,15 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     return 0;
   case SYNACK_SO_RCVBUF:
     if (v <= 0) return -SYNACK_EINVAL;
-    if (tcb->rb.buf) return -SYNACK_EINVAL;
+    if (synack_rcvbuf_holds(&tcb->rb)) return -SYNACK_EINVAL;
     tcb->rcvbuf_cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
     if (tcb->rcvbuf_cap < 256) tcb->rcvbuf_cap = 256;
     tcb->rb.cap = tcb->rcvbuf_cap;
+    tcb->flags |= TF_RCVBUF_LOCK; /* as Linux's SOCK_RCVBUF_LOCK: the application's size stays */
     return 0;
   case SYNACK_SO_SNDBUF:
     if (v <= 0) return -SYNACK_EINVAL;
-    if (tcb->sb.buf) return -SYNACK_EINVAL;
+    if (tcb->sb.q.c) return -SYNACK_EINVAL;
     tcb->sb.cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
     if (tcb->sb.cap < 256) tcb->sb.cap = 256;
     return 0;

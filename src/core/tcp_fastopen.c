@@ -197,7 +197,7 @@ void synack_tfo_synack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   int32_t acked = seq_diff(seg->ack, tcb->snd_buf_seq);
   if (acked > 0) {
     uint32_t n = (uint32_t)acked < tcb->sb.len ? (uint32_t)acked : tcb->sb.len;
-    synack_sndbuf_drop(&tcb->sb, n);
+    synack_sndbuf_drop(st, &tcb->sb, n);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, n);
     tcb->bytes_acked += n;
   }

@@ -47,7 +47,7 @@ void synack_tcp_apply_syn_opts(synack_stack_t *st, synack_tcb_t *tcb, const syna
 }
 
 void synack_tcp_rcvbuf_round(synack_stack_t *st, synack_tcb_t *tcb) {
-  if (!st->cfg.tcp_rcvbuf_round_mss || tcb->rb.buf) return;
+  if (!st->cfg.tcp_rcvbuf_round_mss || synack_rcvbuf_holds(&tcb->rb)) return;
   /* FreeBSD tcp_mss(): once the peer's MSS is known, the receive buffer grows to a whole
    * number of segments of min(peer's MSS, ours), options not deducted, within the largest
    * buffer (SO_RCVBUF 65536 becomes 65700 with MSS 1460). */
@@ -83,8 +83,8 @@ static void hold_syn_text(synack_stack_t *st, synack_tcb_t *tcb, const synack_se
   if (n > space) n = space;
   if (n > 0xffffu) n = 0xffffu;
   if (n == 0) return;
-  if (!tcb->rb.buf) tcb->rb.slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
-  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) return;
+  if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
+  if (synack_rcvbuf_reserve(st, &tcb->rb, 0, n) < 0) return;
   synack_rcvbuf_place(&tcb->rb, 0, seg->r.payload, n);
   tcb->syn_held = (uint16_t)n;
 }
@@ -317,7 +317,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     uint32_t a = acked;
     if (seq_eq(tcb->snd_una, tcb->iss)) a--; /* the SYN */
     data = a < tcb->sb.len ? a : tcb->sb.len;
-    synack_sndbuf_drop(&tcb->sb, data);
+    synack_sndbuf_drop(st, &tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
     if (tcb->eor.n) synack_tcp_eor_prune(st, tcb);
     tcb->bytes_acked += data;
@@ -626,23 +626,40 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
   synack_tcb_t *tcb = (synack_tcb_t *)n;
   synack_rcvbuf_t *b = &tcb->rb;
-  if (tcb->state != SYNACK_TCP_ESTABLISHED || !b->buf || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
+  if (tcb->state != SYNACK_TCP_ESTABLISHED || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
       r->payload_len > synack_rcvbuf_room(b))
     return 0;
-  uint32_t ring = b->cap + b->slack;
-  uint32_t pos = (uint32_t)(((uint64_t)b->head + b->len) % ring);
+  /* At the memory limit the ordinary path decides (and counts) what is refused. */
+  if (st->tcp->bufmem + SYNACK_CHUNK > st->cfg.tcp_mem_high) return 0;
+  if (!synack_rcvbuf_holds(b)) b->slack = synack_tcp_rcv_slack(tcb); /* as tcp_rcv.c sizes the ring */
+  if (synack_rcvbuf_reserve(st, b, 0, (uint32_t)r->payload_len) < 0) return 0; /* the ordinary path counts it */
+  const uint8_t *at = synack_rcvbuf_tail(b);
   uint32_t psum = synack_rcvbuf_place_csum(b, r->payload, (uint32_t)r->payload_len);
   /* RFC 9293 §3.1: pseudo-header, header and data; the data's sum came from the copy. */
   uint32_t sum = synack_csum_add(synack_csum_pseudo(src, dst, SYNACK_IPPROTO_TCP, (uint32_t)len), buf, r->header_len);
   if (!synack_csum_ok(synack_csum_combine(sum, psum, r->header_len))) {
     synack_drop(st, SYNACK_DROP_TCP_BAD_CHECKSUM, NULL, 0);
+    synack_rcvbuf_unreserve(st, b); /* a forged segment leaves no chunk behind */
     return -1;
   }
   seg->placed = true;
-  seg->placed_pos = pos;
-  seg->placed_buf = b->buf;
+  seg->placed_gen = b->gen;
+  seg->placed_at = at;
   *found = tcb; /* the caller's demultiplexing would find the same node */
   return 1;
+}
+
+/* A segment whose bytes the fast path placed was dropped before tcp_rcv.c committed them: the
+ * chunks reserved for them hold nothing. `tcb` is the connection if it is certainly still there,
+ * else NULL (after its input the connection may be gone: looked up again). */
+static void unplace(synack_stack_t *st, const synack_seg_t *seg, synack_tcb_t *tcb) {
+  if (!seg->placed || seg->placed_used) return;
+  if (!tcb) {
+    synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg->t);
+    if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return;
+    tcb = (synack_tcb_t *)n;
+  }
+  synack_rcvbuf_unreserve(st, &tcb->rb);
 }
 
 /* ---------- entry point: parse and demultiplex ---------- */
@@ -671,9 +688,14 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   }
   if (seg.r.src_port == 0 || seg.r.dst_port == 0) { synack_drop(st, SYNACK_DROP_TCP_BAD_ADDR, NULL, 0); return; }
   uint8_t f = seg.r.flags;
-  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) { synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0); return; }
+  if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_RST)) {
+    synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    unplace(st, &seg, fast_tcb);
+    return;
+  }
   if ((f & SYNACK_TCP_SYN) && (f & SYNACK_TCP_FIN) && st->cfg.tcp_drop_synfin) {
     synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    unplace(st, &seg, fast_tcb);
     return;
   }
   synack_count(st, SYNACK_CTR_TCP_SEGS_IN);
@@ -692,6 +714,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
 
   if (fast_tcb) {
     synack_tcp_input_tcb(st, fast_tcb, &seg, now);
+    unplace(st, &seg, NULL);
     return;
   }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);
@@ -709,7 +732,11 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     }
   }
   synack_listener_t *l = synack_tcp_listener_select(st, &seg.t);
-  if (l) { synack_tcp_listen_input(st, l, &seg, now); return; }
+  if (l) {
+    synack_tcp_listen_input(st, l, &seg, now);
+    if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* tcp_timewait.c */
+    return;
+  }
   input_closed(st, &seg);
 }
 

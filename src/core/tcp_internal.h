@@ -41,21 +41,36 @@ typedef struct synack_tcp_node {
 } synack_tcp_node_t;
 
 /* ---------- byte rings (tcp_buf.c) ---------- */
+/* Socket buffers hold their bytes in chunks of SYNACK_CHUNK bytes taken from the stack's
+ * bufcache as data arrives and given back as it leaves, so a connection holds memory for the
+ * bytes it holds, not for its configured size (issue 14 §1). `c` is a circular table of chunk
+ * pointers: logical byte x (counted from the oldest byte) lives in chunk (first + (off + x) /
+ * SYNACK_CHUNK) % nc. A buffer that holds nothing has no table and no chunk. */
+#define SYNACK_CHUNK 4096u
 typedef struct {
-  uint8_t *buf;   /* allocated on first use */
+  uint8_t **c;     /* chunk table (NULL while nothing is held) */
+  uint16_t nc;     /* table entries */
+  uint16_t first;  /* entry of the chunk holding the oldest byte */
+  uint16_t off;    /* offset of the oldest byte in that chunk */
+  uint16_t held;   /* chunks allocated */
+} synack_chunks_t;
+
+typedef struct {
+  synack_chunks_t q;
   uint32_t cap;   /* capacity (SO_SNDBUF) */
-  uint32_t head;  /* ring index of the oldest unacknowledged byte */
-  uint32_t len;   /* bytes queued (sent or not) */
+  uint32_t len;   /* bytes queued from SND.UNA on (sent or not) */
 } synack_sndbuf_t;
 
-/* Receive ring: `len` in-order bytes at `head` wait for the application; out-of-order bytes are
+/* Receive ring: `len` in-order bytes wait for the application; out-of-order bytes are
  * written straight to their place after them and remembered as sequence ranges (tcp_ooo.h),
  * from which the SACK blocks are built. */
 typedef struct {
-  uint8_t *buf;
-  uint32_t cap;         /* SO_RCVBUF: what the window offers at most */
-  uint32_t slack;       /* extra ring bytes for scaled-window rounding (tcp_rcvwnd.c); ring = cap + slack */
-  uint32_t head, len;
+  synack_chunks_t q;
+  uint32_t cap;         /* SO_RCVBUF (or what autotuning reached): what the window offers at most */
+  uint32_t slack;       /* extra bytes for scaled-window rounding (tcp_rcvwnd.c); room = cap + slack */
+  uint32_t len;
+  uint32_t gen;         /* counts chunk releases: a fast-path placement is still in place only
+                           if no chunk went away since (tcp_input.c, tcp_rcv.c) */
   synack_ooo_t ooo;     /* out-of-order ranges (storage allocated on first use) */
   synack_sackgen_t sg;  /* SACK block recency and pending D-SACK */
 } synack_rcvbuf_t;
@@ -97,6 +112,7 @@ enum {
 #define TF_REUSEPORT (UINT64_C(1) << 30)  /* SO_REUSEPORT: may share a listening port (tcp_port.c, tcp_demux.c) */
 #define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
+#define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -149,6 +165,11 @@ struct synack_tcb {
   synack_sndbuf_t sb;
   synack_rcvbuf_t rb;
   uint32_t rcvbuf_cap; /* requested SO_RCVBUF */
+  /* Receive-buffer autotuning (tcp_rcvtune.c): bytes read by the application in the RTT that
+   * began at rcvq_time (when bytes_read was rcvq_copied), and the most read in one RTT so far. */
+  uint64_t bytes_read, rcvq_copied;
+  synack_time_t rcvq_time;
+  uint32_t rcvq_space;
 
   synack_timer_t t_rtx, t_delack, t_keep;
   synack_time_t last_rcv;
@@ -202,6 +223,8 @@ struct synack_halfopen {
   uint8_t opt : 4;    /* HO_* */
   uint8_t retries : 4;
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
+  uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
+                            completes (released) or proves the SYN old (back to TIME-WAIT) */
   /* With has_data, the same allocation goes on: a 2-byte length, then the bytes. */
   uint8_t syn_data[];
 };
@@ -230,6 +253,7 @@ typedef struct synack_timewait {
   uint16_t rcv_wnd;    /* raw window field we send */
   uint8_t ts_ok;
   uint8_t rcv_wscale;  /* our window scale: the window is rcv_wnd << rcv_wscale bytes */
+  uint8_t suspended;   /* reopened by a SYN: out of the hash, on tw_suspended via node.hnext */
 } synack_timewait_t;
 
 /* ---------- per-stack TCP state ---------- */
@@ -238,12 +262,17 @@ struct synack_tcp {
   uint32_t nsocks, free_hint;
   uint32_t ntcb, nhalfopen, ntimewait;
   uint32_t norphans;     /* TCBs with TF_ORPHAN (tcp_max_orphans) */
+  /* TIME-WAIT entries reopened by a SYN whose handshake has not decided yet (tcp_timewait.c);
+   * their 2*MSL timers keep running. */
+  synack_tcp_node_t *tw_suspended;
   synack_tcp_node_t **buckets;
   uint32_t nbuckets, nnodes;
   synack_listener_t *lbuckets[64];
   uint32_t port_next;
   synack_tcb_t *pend_head, *pend_tail;
   size_t mem;
+  size_t bufmem;      /* the part of mem in socket buffers: chunks and their tables (tcp_mem.c) */
+  bool mem_pressure;  /* between passing tcp_mem_pressure and falling under tcp_mem_low */
   uint32_t chal_sec, chal_left; /* RFC 5961 §7 per-stack challenge ACK budget (tcp_check.c) */
   /* Per-port bind index (like Linux's bind hash): sockets that hold a port (a handle and a
    * local port) and TIME-WAIT entries, chained by port, so bind() and port picks look at the
@@ -251,6 +280,7 @@ struct synack_tcp {
 #define SYNACK_PORT_BUCKETS 256u
   synack_tcb_t *pidx[SYNACK_PORT_BUCKETS];
   struct synack_timewait *pidx_tw[SYNACK_PORT_BUCKETS];
+  uint64_t port_examined; /* sockets and entries looked at by bind conflicts and port picks (tests) */
   /* The node the latest lookup found (bulk traffic hits one connection over and over: this
    * skips the keyed hash); cleared when that node leaves the hash. */
   synack_tcp_node_t *last_hit;
@@ -274,11 +304,13 @@ typedef struct {
   synack_tuple_t t; /* local = our side */
   uint8_t tos;
   /* Receive fast path (tcp_input.c): the whole payload was copied into the receive ring's free
-   * space, right after the in-order data, at ring position placed_pos of ring placed_buf, while
-   * the checksum was verified. Used by tcp_rcv.c only if the ring still ends there. */
+   * space, right after the in-order data, at placed_at, while the checksum was verified, when
+   * the ring's chunk releases counted placed_gen. Used by tcp_rcv.c only if the ring still ends
+   * there and no chunk was given back since. */
   bool placed;
-  uint32_t placed_pos;
-  const uint8_t *placed_buf;
+  bool placed_used; /* tcp_rcv.c committed the segment's bytes */
+  uint32_t placed_gen;
+  const uint8_t *placed_at;
   /* A SYN that reopened a TIME-WAIT entry (tcp_timewait.c): the old incarnation's SND.NXT,
    * which the new ISS must exceed (RFC 1122 §4.2.2.13). */
   bool tw_reopen;
@@ -387,34 +419,58 @@ uint64_t synack_tcp_tuple_hash(const synack_stack_t *st, synack_key_id_t key, co
                                const uint32_t *extra, size_t n_extra);
 
 /* ---------- tcp_buf.c ---------- */
+/* Queues up to n bytes; fewer when the ring is full or the stack refuses more chunks
+ * (tcp_mem_high): returns the count, -SYNACK_EAGAIN if nothing could be queued. */
 int synack_sndbuf_write(synack_stack_t *st, synack_sndbuf_t *b, const void *data, uint32_t n);
-void synack_sndbuf_drop(synack_sndbuf_t *b, uint32_t n);
+void synack_sndbuf_drop(synack_stack_t *st, synack_sndbuf_t *b, uint32_t n);
 void synack_sndbuf_copy(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n);
 /* As synack_sndbuf_copy, returning the one's-complement sum of the n bytes as if they started
  * at an even offset (synack_csum_add semantics), computed while copying. */
 uint32_t synack_sndbuf_copy_csum(const synack_sndbuf_t *b, uint32_t off, void *dst, uint32_t n);
 void synack_sndbuf_free(synack_stack_t *st, synack_sndbuf_t *b);
 static inline uint32_t synack_sndbuf_room(const synack_sndbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
-int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b);
-/* Copies n bytes to offset off after the in-order data (off + n <= synack_rcvbuf_room). */
+/* Makes sure chunks hold the bytes [off, off + n) after the in-order data (off + n <=
+ * synack_rcvbuf_room); -SYNACK_ENOMEM when the allocator or the stack's limit refuses. */
+int synack_rcvbuf_reserve(synack_stack_t *st, synack_rcvbuf_t *b, uint32_t off, uint32_t n);
+/* Gives back chunks that hold no in-order byte (a fast-path placement that failed its checksum);
+ * only while nothing is held out of order. */
+void synack_rcvbuf_unreserve(synack_stack_t *st, synack_rcvbuf_t *b);
+/* Copies n bytes to offset off after the in-order data (reserved first). */
 void synack_rcvbuf_place(synack_rcvbuf_t *b, uint32_t off, const void *data, uint32_t n);
 /* As synack_rcvbuf_place at offset 0 (the free space right after the in-order data), returning
  * the one's-complement sum of the n bytes (synack_csum_add semantics) computed while copying.
  * Commits nothing: the bytes count only after synack_rcvbuf_commit. */
 uint32_t synack_rcvbuf_place_csum(synack_rcvbuf_t *b, const void *data, uint32_t n);
+/* Where the next in-order byte goes (NULL if its chunk is not allocated). */
+const uint8_t *synack_rcvbuf_tail(const synack_rcvbuf_t *b);
 void synack_rcvbuf_commit(synack_rcvbuf_t *b, uint32_t n);
-uint32_t synack_rcvbuf_read(synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
+uint32_t synack_rcvbuf_read(synack_stack_t *st, synack_rcvbuf_t *b, void *dst, uint32_t n, bool peek);
 /* Copies n in-order bytes starting off bytes after the first unread one (n + off ≤ len). */
 void synack_rcvbuf_peek_at(const synack_rcvbuf_t *b, uint32_t off, void *dst, uint32_t n);
 void synack_rcvbuf_free(synack_stack_t *st, synack_rcvbuf_t *b);
+/* 0 when the chunk table agrees with itself and every one of the first len bytes has a chunk. */
+int synack_chunks_check(const synack_chunks_t *q, uint32_t len);
+static inline bool synack_rcvbuf_holds(const synack_rcvbuf_t *b) { return b->q.c != NULL; }
 static inline uint32_t synack_rcvbuf_space(const synack_rcvbuf_t *b) { return b->cap > b->len ? b->cap - b->len : 0; }
 /* Free bytes of the ring itself (the space above plus the slack). */
 static inline uint32_t synack_rcvbuf_room(const synack_rcvbuf_t *b) { return b->cap + b->slack - b->len; }
 /* Allocates the out-of-order range table (nranges entries) unless it exists. */
 int synack_rcvbuf_ooo_reserve(synack_stack_t *st, synack_rcvbuf_t *b, uint32_t nranges);
 /* Writes the bytes of [seq, seq + n) that no out-of-order range holds yet (the first copy of
- * each byte wins); seq is at or after rcv_nxt and seq + n within the free space. */
+ * each byte wins); seq is at or after rcv_nxt and seq + n within the free space, reserved. */
 void synack_rcvbuf_store(synack_rcvbuf_t *b, synack_seq_t rcv_nxt, synack_seq_t seq, const uint8_t *data, uint32_t n);
+
+/* ---------- tcp_mem.c: stack-wide socket-buffer memory (Linux's tcp_mem) ---------- */
+/* Socket-buffer memory taken (delta > 0) or given back; moves the pressure state. */
+void synack_tcp_mem_add(synack_stack_t *st, int64_t delta);
+/* May a buffer that already holds a chunk take `bytes` more? false (counted) past tcp_mem_high. */
+bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes);
+bool synack_tcp_mem_under_pressure(const synack_stack_t *st);
+
+/* ---------- tcp_rcvtune.c: receive-buffer autotuning ---------- */
+/* After the application read: once per RTT, grows the receive buffer toward twice what was read
+ * in the last RTT (Linux's tcp_rcv_space_adjust). */
+void synack_tcp_rcv_space_adjust(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 
 /* ---------- receive side: tcp_rcv.c, tcp_ackpolicy.c, tcp_rcvwnd.c ---------- */
 struct synack_ctl_opts;
@@ -772,6 +828,15 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
 bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack_seg_t *seg, synack_time_t now);
 void synack_tcp_timewait_timer(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now);
 void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const char *reason);
+/* RFC 1122 §4.2.2.13 (2): a SYN that reopened TIME-WAIT (seg->tw_reopen) has been handled by the
+ * listener: a half-open entry now decides (marked tw_reopen); without one (the SYN was dropped)
+ * the entry returns to TIME-WAIT; `cookie` (a SYN cookie answered it) gives the entry up. */
+void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie);
+/* The half-open entry of a reopening SYN ends: `old` (the handshake proved the SYN an old
+ * duplicate: RST, SYN in window) puts the suspended entry back, else it is freed. */
+void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t, bool old);
+/* Frees every suspended entry (stack teardown). */
+void synack_tcp_timewait_free_suspended(synack_stack_t *st);
 /* RFC 6191 / tw_reuse: true when a TIME-WAIT tuple may carry a new outgoing connection. */
 bool synack_tcp_timewait_reusable(const synack_stack_t *st, const synack_timewait_t *tw, synack_time_t now);
 

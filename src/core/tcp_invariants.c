@@ -50,15 +50,14 @@ static bool check_tcb(const synack_tcb_t *tcb, char *why, size_t cap) {
   if ((uint64_t)span > (uint64_t)tcb->bytes_sent + 2u)
     FAIL("tcb %d: %u sequence numbers sent for %llu data bytes", tcb->sock, span, (unsigned long long)tcb->bytes_sent);
   if (tcb->sb.len > tcb->sb.cap) FAIL("tcb %d: send ring holds %u > cap %u", tcb->sock, tcb->sb.len, tcb->sb.cap);
-  if (tcb->sb.buf && tcb->sb.cap && tcb->sb.head >= tcb->sb.cap)
-    FAIL("tcb %d: send ring head %u beyond cap %u", tcb->sock, tcb->sb.head, tcb->sb.cap);
+  if (synack_chunks_check(&tcb->sb.q, tcb->sb.len) < 0) FAIL("tcb %d: send ring chunk table inconsistent", tcb->sock);
+  if (tcb->sb.len == 0 && tcb->sb.q.c) FAIL("tcb %d: empty send ring keeps its chunks", tcb->sock);
   /* Unacknowledged data is still in the ring: [SND.UNA, SND.MAX) minus SYN/FIN fits in sb.len. */
   uint32_t inflight = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
   if (inflight > tcb->sb.len + 2u) FAIL("tcb %d: %u bytes in flight, ring holds %u", tcb->sock, inflight, tcb->sb.len);
   uint32_t ring = tcb->rb.cap + tcb->rb.slack;
   if (tcb->rb.len > ring) FAIL("tcb %d: receive ring holds %u > %u", tcb->sock, tcb->rb.len, ring);
-  if (tcb->rb.buf && ring && tcb->rb.head >= ring)
-    FAIL("tcb %d: receive ring head %u beyond %u", tcb->sock, tcb->rb.head, ring);
+  if (synack_chunks_check(&tcb->rb.q, tcb->rb.len) < 0) FAIL("tcb %d: receive ring chunk table inconsistent", tcb->sock);
   if (tcb->state != SYNACK_TCP_SYN_SENT) {
     /* The right edge we advertised never lies beyond what the ring can hold (RFC 9293 §3.8.6:
      * an offered window is a promise), and out-of-order data lies inside it. */

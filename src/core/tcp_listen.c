@@ -92,6 +92,10 @@ void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_t
   st->tcp->nhalfopen--;
   size_t size = synack_tcp_halfopen_size(h);
   if (reason) synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_SYN_RECEIVED, to, reason);
+  /* RFC 1122 §4.2.2.13 (2): a passive open that goes back to LISTEN (RST, SYN in window) proved
+   * the SYN that reopened TIME-WAIT an old duplicate: the entry returns; otherwise (established,
+   * given up) the old incarnation is over. */
+  if (h->tw_reopen) synack_tcp_timewait_reopen_done(st, &h->node.t, to == SYNACK_TCP_LISTEN);
   synack_mem_free(st, h, size);
   st->tcp->mem -= size;
 }
@@ -263,8 +267,8 @@ static bool fastopen_child(synack_stack_t *st, synack_listener_t *l, const synac
   uint32_t n = seg->len;
   if (n > synack_rcvbuf_space(&c->rb)) n = synack_rcvbuf_space(&c->rb);
   if (n) {
-    if (!c->rb.buf) c->rb.slack = synack_tcp_rcv_slack(c); /* as tcp_rcv.c sizes the ring */
-    if (synack_rcvbuf_reserve(st, &c->rb) == 0) {
+    if (!synack_rcvbuf_holds(&c->rb)) c->rb.slack = synack_tcp_rcv_slack(c); /* as tcp_rcv.c sizes the ring */
+    if (synack_rcvbuf_reserve(st, &c->rb, 0, n) == 0) {
       synack_rcvbuf_place(&c->rb, 0, seg->r.payload, n);
       synack_rcvbuf_commit(&c->rb, n);
       c->rcv_nxt = seq_add(c->rcv_nxt, n);
@@ -319,6 +323,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     (void)mss_enc;
     send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, NULL, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
+    if (seg->tw_reopen) synack_tcp_timewait_settle(st, &seg->t, true);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
   }
@@ -457,7 +462,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
   synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, false, now);
   if (n) {
-    if (c && synack_rcvbuf_reserve(st, &c->rb) == 0) {
+    if (c && synack_rcvbuf_reserve(st, &c->rb, 0, n) == 0) {
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */
       synack_rcvbuf_place(&c->rb, 0, held, n);
       synack_rcvbuf_commit(&c->rb, n);

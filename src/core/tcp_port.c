@@ -51,6 +51,7 @@ bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint
   struct synack_tcp *tcp = st->tcp;
   bool v6only = self && (self->flags & TF_V6ONLY), reuseport = self && (self->flags & TF_REUSEPORT);
   for (const synack_tcb_t *o = tcp->pidx[port_bucket(port)]; o; o = o->pnext) {
+    tcp->port_examined++;
     if (o == self || o->node.t.lport != port) continue;
     if (!synack_local_overlap(family, addr, v6only, o->node.t.family, o->node.t.laddr, (o->flags & TF_V6ONLY) != 0))
       continue;
@@ -60,7 +61,7 @@ bool synack_tcp_port_conflict(synack_stack_t *st, const synack_tcb_t *self, uint
   }
   if (!reuseaddr)
     for (const synack_timewait_t *tw = tcp->pidx_tw[port_bucket(port)]; tw; tw = tw->pnext)
-      if (tw->node.t.lport == port && tw->node.t.family == family && addr_overlap(family, addr, tw->node.t.laddr))
+      if (++tcp->port_examined, tw->node.t.lport == port && tw->node.t.family == family && addr_overlap(family, addr, tw->node.t.laddr))
         return true;
   return false;
 }
@@ -85,7 +86,7 @@ static int port_usable(synack_stack_t *st, synack_tuple_t *t, synack_time_t now,
    * connection that ended with its handle open) hold their port too: the port's chain of the
    * bind index has them (before, the whole socket table was scanned per candidate port). */
   for (const synack_tcb_t *o = st->tcp->pidx[port_bucket(t->lport)]; o; o = o->pnext)
-    if (!(o->flags & TF_HASHED) && o->node.t.lport == t->lport && o->node.t.family == t->family &&
+    if (++st->tcp->port_examined, !(o->flags & TF_HASHED) && o->node.t.lport == t->lport && o->node.t.family == t->family &&
         addr_overlap(t->family, t->laddr, o->node.t.laddr))
       return 0;
   return 1;

@@ -78,7 +78,7 @@ static void deliver(synack_stack_t *st, synack_tcb_t *tcb) {
   }
   /* SHUT_RD: the data is acknowledged and discarded. */
   uint8_t sink[256];
-  while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+  while (synack_rcvbuf_read(st, &tcb->rb, sink, sizeof sink, false) > 0) {}
 }
 
 /* Data at RCV.NXT while ranges are held: it may overlap them (their bytes stay) and fill the
@@ -165,7 +165,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
   }
   /* RFC 9293 §3.10.7.4: text beyond the window we offered is not ours (and neither is a FIN
    * after it). The ring always holds the offered window (see tcp_rcvwnd.c). */
-  if (!tcb->rb.buf) tcb->rb.slack = synack_tcp_rcv_slack(tcb);
+  if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.slack = synack_tcp_rcv_slack(tcb);
   uint32_t wnd = synack_tcp_rcv_wnd(st, tcb);
   uint32_t room = synack_rcvbuf_room(&tcb->rb);
   if (wnd > room) wnd = room;
@@ -182,8 +182,8 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     strip_fin(seg);
     tcb->flags |= TF_ACK_NOW;
   }
-  if (synack_rcvbuf_reserve(st, &tcb->rb) < 0) {
-    synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
+  if (synack_rcvbuf_reserve(st, &tcb->rb, off, n) < 0) {
+    synack_drop(st, SYNACK_DROP_TCP_MEM_LIMIT, NULL, 0);
     strip_fin(seg);
     return true;
   }
@@ -192,9 +192,9 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
      * put the bytes in place already; that holds only if the ring still ends where they were
      * written (a read from a callback can rewind an emptied ring), else they are copied. */
     synack_rcvbuf_t *b = &tcb->rb;
-    bool in_place = seg->placed && skip == 0 && b->buf == seg->placed_buf &&
-                    (uint32_t)(((uint64_t)b->head + b->len) % (b->cap + b->slack)) == seg->placed_pos;
+    bool in_place = seg->placed && skip == 0 && b->gen == seg->placed_gen && synack_rcvbuf_tail(b) == seg->placed_at;
     if (!in_place) synack_rcvbuf_place(b, 0, data, n);
+    seg->placed_used = true;
     synack_rcvbuf_commit(&tcb->rb, n);
     tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
     tcb->bytes_received += n;
@@ -208,5 +208,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     return true;
   }
   queue_out_of_order(st, tcb, seg, seq, data, n);
+  /* Refused (bounds): the chunks reserved for it hold nothing now. */
+  if (tcb->rb.ooo.n == 0) synack_rcvbuf_unreserve(st, &tcb->rb);
   return true;
 }

@@ -31,9 +31,21 @@ static uint32_t field_max(const synack_tcb_t *tcb, uint32_t bytes) {
   return bytes > max ? (uint32_t)max : bytes;
 }
 
+/* The free space the window may offer. Under memory pressure (tcp_mem.c) at most 4 segments,
+ * as Linux clamps rcv_ssthresh to 4 * advmss: the right edge already offered stays (it is never
+ * moved left), but the window shrinks as data arrives and the edge moves on slowly. */
+static uint32_t offer_space(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  if (synack_tcp_mem_under_pressure(st)) {
+    uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+    if (space > 4u * mss) space = 4u * mss;
+  }
+  return space;
+}
+
 /* The window a moving edge may offer: the free space, in whole scale units. */
-static uint32_t adv_avail(const synack_tcb_t *tcb) {
-  uint32_t a = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+static uint32_t adv_avail(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t a = field_max(tcb, offer_space(st, tcb));
   return a & ~((1u << tcb->rcv_wscale) - 1);
 }
 
@@ -51,7 +63,7 @@ static uint16_t place_edge(synack_tcb_t *tcb, uint32_t wnd) {
   uint32_t cur = offered(tcb);
   uint32_t field = wnd >> ws;
   if ((field << ws) < wnd || (field << ws) < cur) {
-    uint32_t room = tcb->rb.buf ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
+    uint32_t room = synack_rcvbuf_holds(&tcb->rb) ? synack_rcvbuf_room(&tcb->rb) : tcb->rb.cap + synack_tcp_rcv_slack(tcb);
     if ((((uint64_t)field + 1) << ws) <= field_max(tcb, room)) field++;
   }
   if (field > 65535) field = 65535;
@@ -64,9 +76,9 @@ static uint16_t place_edge(synack_tcb_t *tcb, uint32_t wnd) {
  * buffer (at most 65535 << scale); nothing while the free space is below both a quarter of the
  * buffer and one segment (receiver SWS avoidance, RFC 1122 §4.2.3.3); never less than the
  * window already offered (the right edge does not move left); the scaled field rounded up. */
-static uint16_t bsd_window(synack_tcb_t *tcb) {
+static uint16_t bsd_window(const synack_stack_t *st, synack_tcb_t *tcb) {
   uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
-  uint32_t wnd = field_max(tcb, synack_rcvbuf_space(&tcb->rb));
+  uint32_t wnd = field_max(tcb, offer_space(st, tcb));
   if (wnd < tcb->rb.cap / 4 && wnd < mss) wnd = 0;
   uint32_t cur = offered(tcb);
   if (wnd < cur) wnd = cur;
@@ -94,10 +106,10 @@ uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool
     return (uint16_t)(space > 65535 ? 65535 : space);
   }
   switch (st->cfg.tcp_rcvwnd) {
-  case SYNACK_RCVWND_FREEBSD: return bsd_window(tcb);
+  case SYNACK_RCVWND_FREEBSD: return bsd_window(st, tcb);
   case SYNACK_RCVWND_RFC: break;
   }
-  uint32_t avail = adv_avail(tcb);
+  uint32_t avail = adv_avail(st, tcb);
   uint32_t cur = offered(tcb);
   uint32_t wnd;
   if (avail >= cur + sws_step(tcb)) {
@@ -138,7 +150,7 @@ void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_
     return;
   case SYNACK_RCVWND_RFC: break;
   }
-  uint32_t avail = adv_avail(tcb);
+  uint32_t avail = adv_avail(st, tcb);
   uint32_t cur = offered(tcb);
   if (avail <= cur) return;
   uint32_t grow = avail - cur;

@@ -47,9 +47,21 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   synack_timer_set(&st->wheel, &tw->timer, expires > now ? expires : now);
 }
 
+/* The link that points at the suspended entry of t (or at the list's end: *p == NULL). */
+static synack_tcp_node_t **suspended_link(synack_stack_t *st, const synack_tuple_t *t) {
+  synack_tcp_node_t **p = &st->tcp->tw_suspended;
+  while (*p && !synack_tuple_equal(&(*p)->t, t)) p = &(*p)->hnext;
+  return p;
+}
+
 void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const char *reason) {
   synack_timer_cancel(&st->wheel, &tw->timer);
-  synack_tcp_hash_remove(st, &tw->node);
+  if (tw->suspended) {
+    synack_tcp_node_t **p = suspended_link(st, &tw->node.t);
+    if (*p == &tw->node) *p = tw->node.hnext;
+  } else {
+    synack_tcp_hash_remove(st, &tw->node);
+  }
   synack_tcp_port_tw_remove(st, tw);
   if (reason) synack_tcp_trace_state(st, -1, &tw->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, reason);
   st->tcp->ntimewait--;
@@ -108,7 +120,14 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
        * the old one used (tcp_listen.c reads this). */
       seg->tw_reopen = true;
       seg->tw_snd_nxt = tw->snd_nxt;
-      synack_tcp_timewait_free(st, tw, "rcv SYN (new incarnation, RFC 6191)");
+      /* RFC 1122 §4.2.2.13 (2): the entry must come back if the SYN proves an old duplicate,
+       * so it leaves the hash (the new handshake takes the 4-tuple) but lives on, its 2*MSL
+       * timer running, until the handshake decides (synack_tcp_timewait_settle). */
+      synack_tcp_hash_remove(st, &tw->node);
+      tw->suspended = 1;
+      tw->node.hnext = st->tcp->tw_suspended;
+      st->tcp->tw_suspended = &tw->node;
+      synack_tcp_trace_note(st, -1, &tw->node.t, "rcv SYN (new incarnation, RFC 6191): TIME-WAIT suspended");
       return false;
     }
   }
@@ -148,6 +167,40 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
     return true;
   }
   return true;
+}
+
+static void resume(synack_stack_t *st, synack_tcp_node_t **p, const char *why) {
+  synack_timewait_t *tw = (synack_timewait_t *)*p;
+  *p = tw->node.hnext;
+  tw->suspended = 0;
+  synack_tcp_hash_insert(st, &tw->node);
+  synack_tcp_trace_note(st, -1, &tw->node.t, why);
+}
+
+void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie) {
+  synack_tcp_node_t **p = suspended_link(st, t);
+  if (!*p) return;
+  if (cookie) { /* the cookie's final ACK needs the 4-tuple free: the old incarnation ends */
+    synack_tcp_timewait_free(st, (synack_timewait_t *)*p, "SYN answered with a cookie (new incarnation, RFC 6191)");
+    return;
+  }
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, t);
+  if (n && (synack_node_kind_t)n->kind == SYNACK_NODE_HALFOPEN) {
+    ((synack_halfopen_t *)n)->tw_reopen = 1;
+    return;
+  }
+  resume(st, p, "SYN not taken: back to TIME-WAIT");
+}
+
+void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t, bool old) {
+  synack_tcp_node_t **p = suspended_link(st, t);
+  if (!*p) return; /* its 2*MSL ran out meanwhile */
+  if (old) resume(st, p, "the reopening SYN was old (RFC 1122 §4.2.2.13): back to TIME-WAIT");
+  else synack_tcp_timewait_free(st, (synack_timewait_t *)*p, "new incarnation (RFC 6191)");
+}
+
+void synack_tcp_timewait_free_suspended(synack_stack_t *st) {
+  while (st->tcp->tw_suspended) synack_tcp_timewait_free(st, (synack_timewait_t *)st->tcp->tw_suspended, NULL);
 }
 
 void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {

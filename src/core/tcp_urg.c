@@ -64,7 +64,7 @@ void synack_tcp_urg_input(synack_stack_t *st, synack_tcb_t *tcb, const synack_se
   if (tcb->urg_state != SYNACK_URG_NONE && !(tcb->flags & TF_OOBINLINE) && seq_eq(tcb->rcv_up, copied) &&
       tcb->rb.len > 0) {
     uint8_t x;
-    synack_rcvbuf_read(&tcb->rb, &x, 1, false);
+    synack_rcvbuf_read(st, &tcb->rb, &x, 1, false);
   }
   tcb->rcv_up = ptr;
   tcb->urg_state = SYNACK_URG_NOTYET;

@@ -4,6 +4,7 @@
  * (what keeps connect() O(1) with a million connections, see bench/bench_memory.c); these
  * tests pin the cases where the scan must still run. */
 #include "harness.h"
+#include "tcp_internal.h"
 #include "tcpfix.h"
 
 static void two_ports(synack_config_t *c) { c->tcp_port_lo = 50000; c->tcp_port_hi = 50001; }
@@ -94,4 +95,51 @@ static void range_exhaustion(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(bound_socket_holds_port), TH_CASE(closed_socket_with_handle_holds_port), TH_CASE(range_exhaustion))
+/* The bind index (tcp_port.c, issue 12 §2): with 4,096 sockets bound to 4,096 ports (16 per
+ * chain of the 256), bind() and an implicit bind at connect() look at one port's chain, not at
+ * every socket: the count of sockets examined per call stays at the
+ * chain's length (a scan of the socket table would examine 4,096). Conflicts are still found
+ * among them all, the last bound as the first. */
+static void many_ports(synack_config_t *c) {
+  c->max_sockets = 5000;
+  c->tcp_port_lo = 60000;
+  c->tcp_port_hi = 60015; /* 16 ephemeral ports, one per bucket mod 256 */
+}
+
+static void bind_index_examines_one_port(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, many_ports);
+  REQUIRE(fx);
+  enum { N = 4096, BASE = 20000 };
+  synack_endpoint_t ep;
+  fx_endpoint(fx, &ep, false, 0);
+  for (int i = 0; i < N; i++) {
+    int s = synack_socket(fx->st, SYNACK_AF_INET);
+    FX_REQUIRE_(s >= 0);
+    ep.port = (uint16_t)(BASE + i);
+    fx_check_rc(synack_bind(fx->st, s, &ep), 0);
+  }
+  struct synack_tcp *tcp = fx->st->tcp;
+  static const uint16_t taken[] = { BASE, BASE + 1234, BASE + N - 1 };
+  for (unsigned k = 0; k < sizeof taken / sizeof taken[0]; k++) {
+    int s = synack_socket(fx->st, SYNACK_AF_INET);
+    ep.port = taken[k];
+    uint64_t before = tcp->port_examined;
+    fx_check_rc(synack_bind(fx->st, s, &ep), -SYNACK_EADDRINUSE);
+    CHECK(tcp->port_examined - before <= N / SYNACK_PORT_BUCKETS);
+    ep.port = (uint16_t)(BASE + N + k); /* a free port: the whole chain, still 16 at most */
+    before = tcp->port_examined;
+    fx_check_rc(synack_bind(fx->st, s, &ep), 0);
+    CHECK(tcp->port_examined - before <= N / SYNACK_PORT_BUCKETS);
+  }
+  /* connect() picks an ephemeral port: every candidate's chain is 16 + the few above. */
+  synack_endpoint_t peer;
+  fx_endpoint(fx, &peer, true, FX_SERVICE_PORT);
+  int c = synack_socket(fx->st, SYNACK_AF_INET);
+  uint64_t before = tcp->port_examined;
+  fx_check_rc(synack_connect(fx->st, fx->now, c, &peer), -SYNACK_EINPROGRESS);
+  CHECK(tcp->port_examined - before <= N / SYNACK_PORT_BUCKETS + 4);
+  CHECK(tcp->port_examined > before);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(bind_index_examines_one_port), TH_CASE(bound_socket_holds_port), TH_CASE(closed_socket_with_handle_holds_port), TH_CASE(range_exhaustion))

@@ -294,6 +294,64 @@ static void new_syn_higher_seq_reopens(void) {
   fx_free(fx);
 }
 
+/* RFC 1122 §4.2.2.13 (2): a SYN reopened TIME-WAIT and the new handshake proves it an old
+ * duplicate (the peer, which has no such connection, answers the SYN-ACK with a RST): the
+ * entry returns to TIME-WAIT with the old incarnation's state and its original 2*MSL deadline,
+ * and answers the old FIN again. */
+static void old_syn_rst_back_to_timewait(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  synack_conn_entry_t e;
+  REQUIRE(fx_find(fx, &e));
+  synack_time_t expires = e.expires;
+  CHECK_EQ_U(expires, t0 + SYNACK_SEC(60));
+  uint32_t old_isn = fx->isn, old_peer = fx->peer_isn;
+  size_t mem = synack_stack_memory(fx->st);
+  fx->peer_isn += 100000;
+  fx_inject(fx, t0 + SYNACK_SEC(5), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(5));
+  fx_check_state(fx, SYNACK_TCP_SYN_RECEIVED);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  fx_inject(fx, t0 + SYNACK_SEC(5) + SYNACK_MS(10), FX_R, 1, 0); /* <SEQ=SEG.ACK><CTL=RST> */
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  REQUIRE(fx_find(fx, &e));
+  CHECK_EQ_U(e.state, SYNACK_TCP_TIME_WAIT);
+  CHECK_EQ_U(e.expires, expires); /* the old deadline, not a new 2*MSL */
+  CHECK_EQ_U(synack_stack_memory(fx->st), mem);
+  /* The old incarnation's numbers: its FIN again is ACKed as before. */
+  fx->isn = old_isn;
+  fx->peer_isn = old_peer;
+  fx_inject(fx, t0 + SYNACK_SEC(6), FX_FA, 1, 2);
+  fx_expect(fx, FX_A, 2, 2, .t = t0 + SYNACK_SEC(6));
+  fx_free(fx);
+}
+
+/* The same reopening SYN, the handshake completing: no TIME-WAIT entry comes back and nothing
+ * of it is left (no memory given back when its old deadline passes). */
+static void reopened_handshake_ends_old_incarnation(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(server_in_timewait(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx->peer_isn += 100000;
+  fx_inject(fx, t0 + SYNACK_SEC(5), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(5));
+  fx_inject(fx, t0 + SYNACK_SEC(5) + SYNACK_MS(10), FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  synack_endpoint_t rem;
+  int s2 = synack_accept(fx->st, fx->listener, &rem);
+  CHECK(s2 >= 0);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  size_t mem = synack_stack_memory(fx->st);
+  fx_advance(fx, t0 + SYNACK_SEC(61)); /* the old deadline passes: nothing of the entry was left to free */
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  CHECK_EQ_U(synack_stack_memory(fx->st), mem);
+  fx_free(fx);
+}
+
 /* Test 13: a SYN at or below RCV.NXT (no timestamps) is refused: ACK, TIME-WAIT kept. */
 static void new_syn_lower_seq_refused(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
@@ -623,7 +681,9 @@ static void reopen_iss_above_old_snd_nxt(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(only_retransmitted_fin_restarts), TH_CASE(reopen_iss_above_old_snd_nxt), TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(fin_retransmission_reacked),
+TH_MAIN(TH_CASE(only_retransmitted_fin_restarts), TH_CASE(reopen_iss_above_old_snd_nxt),
+        TH_CASE(old_syn_rst_back_to_timewait),
+        TH_CASE(reopened_handshake_ends_old_incarnation), TH_CASE(lasts_two_msl), TH_CASE(orphan_becomes_timewait_entry), TH_CASE(fin_retransmission_reacked),
         TH_CASE(rst_in_timewait), TH_CASE(segments_in_timewait), TH_CASE(new_syn_higher_seq_reopens),
         TH_CASE(new_syn_lower_seq_refused), TH_CASE(new_syn_refused_when_recycling_off), TH_CASE(new_syn_by_timestamp),
         TH_CASE(port_reuse_with_timestamps), TH_CASE(port_reuse_refused), TH_CASE(port_range_exhausted),

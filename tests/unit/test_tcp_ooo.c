@@ -4,6 +4,7 @@
 
 #include "harness.h"
 #include "tcp_internal.h"
+#include "tcpfix.h"
 
 #define CAP 8
 static synack_seq_range_t g_r[CAP];
@@ -128,17 +129,25 @@ static void gaps(void) {
   CHECK_EQ_I(g.n, 0);
 }
 
-/* The receive ring keeps the first copy of every byte, whatever overlaps later. */
+/* The receive ring keeps the first copy of every byte, whatever overlaps later; the stored
+ * bytes straddle a chunk boundary (tcp_buf.c). */
 static void store_first_copy_wins(void) {
-  uint8_t ring[64];
-  memset(ring, '.', sizeof ring);
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET); /* the fixture's stack: bare IP, deterministic */
+  synack_stack_t *st = synack_stack_new(&c, 0);
+  REQUIRE(st);
+  enum { LEAD = SYNACK_CHUNK - 12 }; /* in-order bytes before: the stores cross into chunk 2 */
+  static uint8_t lead[LEAD], sink[LEAD];
+  memset(lead, '.', sizeof lead);
   synack_rcvbuf_t b;
   memset(&b, 0, sizeof b);
-  b.buf = ring;
-  b.cap = sizeof ring;
-  b.head = 60; /* the free space wraps */
+  b.cap = 2 * SYNACK_CHUNK;
   b.ooo = table();
+  REQUIRE(synack_rcvbuf_reserve(st, &b, 0, LEAD) == 0);
+  synack_rcvbuf_place(&b, 0, lead, LEAD);
+  synack_rcvbuf_commit(&b, LEAD);
   synack_seq_t nxt = seq_make(1000);
+  REQUIRE(synack_rcvbuf_reserve(st, &b, 0, 25) == 0);
   /* [1010, 1020) "AAAAAAAAAA" held first. */
   synack_rcvbuf_store(&b, nxt, S(1000, 10), (const uint8_t *)"AAAAAAAAAA", 10);
   REQUIRE(synack_ooo_add(&b.ooo, S(1000, 10), S(1000, 20)));
@@ -152,9 +161,14 @@ static void store_first_copy_wins(void) {
   uint32_t got = synack_ooo_take(&b.ooo, nxt);
   CHECK_EQ_U(got, 17);
   synack_rcvbuf_commit(&b, got);
+  CHECK_EQ_U(synack_rcvbuf_read(st, &b, sink, LEAD, false), LEAD);
   uint8_t out[32];
-  CHECK_EQ_U(synack_rcvbuf_read(&b, out, sizeof out, false), 25);
+  CHECK_EQ_U(synack_rcvbuf_read(st, &b, out, sizeof out, false), 25);
   CHECK_MEM(out, "xxxxxbbbbbAAAAAAAAAAccccc", 25);
+  CHECK(!synack_rcvbuf_holds(&b)); /* drained: no chunk, no table */
+  b.ooo.r = NULL;                  /* the range table is the test's own */
+  synack_rcvbuf_free(st, &b);
+  synack_stack_free(st);
 }
 
 TH_MAIN(TH_CASE(merge_and_take_across_wrap), TH_CASE(every_shape), TH_CASE(bridging_probe), TH_CASE(table_full),

@@ -387,6 +387,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
   cfg.random = synack_random_os;
   cfg.name = "synack";
   cfg.max_sockets = o->max_conns ? o->max_conns : app_default_max_conns();
+  app_default_tcp_mem(&cfg);
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
@@ -429,6 +430,18 @@ static void print_impair(FILE *f, const char *dir, const synack_impair_stats_t *
           dir, (unsigned long long)s->in, (unsigned long long)s->passed, (unsigned long long)s->lost,
           (unsigned long long)s->dropped_rule, (unsigned long long)s->duplicated, (unsigned long long)s->reordered,
           (unsigned long long)s->corrupted, (unsigned long long)s->delayed, (unsigned long long)s->dropped_full);
+}
+
+/* Socket-buffer memory of the stack (tcp_mem, docs/memory.md) sized from physical memory as
+ * Linux sizes its tcp_mem: about 1/16, 1/12 and 1/8 of it (the library's fixed defaults stand
+ * when the size cannot be read). */
+void app_default_tcp_mem(synack_config_t *cfg) {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;
+  uint64_t ram = (uint64_t)pages * (uint64_t)page;
+  cfg->tcp_mem_low = ram / 16;
+  cfg->tcp_mem_pressure = ram / 12;
+  cfg->tcp_mem_high = ram / 8;
 }
 
 uint32_t app_default_max_conns(void) {

@@ -57,6 +57,7 @@ int app_net_start(app_net_t *a, const char *cmd);
  * one connection moving data in both directions can hold in its two default rings), within
  * 1,024..65,536. */
 uint32_t app_default_max_conns(void);
+void app_default_tcp_mem(synack_config_t *cfg);
 /* Driver statistics, drop and event counters, memory held (machine-readable lines included). */
 void app_print_stats(app_net_t *a, FILE *f);
 /* Prints the statistics asked for and frees everything. */

@@ -1,5 +1,17 @@
 /* `synack serve`: a server on a TAP — echo, discard, or a small HTTP/1.1 file server.
- * SIGUSR1 prints the connection table; SIGINT/SIGTERM stop (with --table it is printed then). */
+ * SIGUSR1 prints the connection table; SIGINT/SIGTERM stop (with --table it is printed then).
+ *
+ * Idle timeout (--idle-timeout, default 60 s; the slowloris defence): a connection that made no
+ * progress for that long is closed. Progress is a complete request read (HTTP; so a request
+ * head trickled in byte by byte does not keep a connection: nginx's client_header_timeout),
+ * any bytes read (echo, discard), or bytes of ours acknowledged by the peer (a slow but live
+ * reader keeps its download). How it is closed depends on what is pending:
+ *   - nothing (an idle keep-alive connection, all we sent acknowledged): FIN, a graceful close
+ *     as nginx's keepalive_timeout; the peer reads EOF;
+ *   - a partial request, or a response the peer does not take (zero window, vanished peer):
+ *     RST (abort), which frees the connection's buffers at once instead of leaving an orphan
+ *     that would keep probing a zero window (docs/security.md).
+ * Both are counted (idle-closed, idle-reset in the SIGUSR1 dump). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +42,9 @@ typedef struct {
   bool responding;     /* a response is in progress */
   bool close_after;    /* close when the response is queued */
   bool peer_eof;
+  /* Idle timeout: when the connection last made progress, and the counts it is judged by. */
+  synack_time_t progress_at;
+  uint64_t nreq, seen_req, seen_in, seen_acked;
 } conn_t;
 
 typedef struct {
@@ -44,6 +59,9 @@ typedef struct {
   conn_t **conns;      /* by socket handle */
   size_t nconns_cap;
   uint64_t accepted, closed_conns, requests;
+  synack_time_t idle_timeout; /* --idle-timeout (µs); 0 = none */
+  synack_time_t next_sweep;
+  uint64_t idle_closed, idle_reset;
   uint8_t scratch[65536];
 } serve_t;
 
@@ -81,8 +99,9 @@ static void dump_table(serve_t *s, FILE *f) {
     else if (e[i].state == SYNACK_TCP_TIME_WAIT) tw++;
     else other++;
   }
-  fprintf(f, "serve-stats: accepted %llu requests %llu\n", (unsigned long long)s->accepted,
-          (unsigned long long)s->requests);
+  fprintf(f, "serve-stats: accepted %llu requests %llu idle-closed %llu idle-reset %llu\n",
+          (unsigned long long)s->accepted, (unsigned long long)s->requests, (unsigned long long)s->idle_closed,
+          (unsigned long long)s->idle_reset);
   fprintf(f, "conn-table: %zu entries: listen %zu time-wait %zu other %zu\n", n, listen, tw, other);
   fprintf(f, "conn-half-open: %zu\n", halfopen);
   for (size_t i = 0; i < n; i++) {
@@ -125,6 +144,7 @@ static void http_start_response(serve_t *s, conn_t *c) {
     status = req.status;
   }
   s->requests++;
+  c->nreq++;
   if (status == 0) status = http_open_target(s->root, req.target, &c->fd, &size, &ctype);
   memmove(c->req, c->req + hl, c->req_len - (size_t)hl);
   c->req_len -= (size_t)hl;
@@ -262,6 +282,36 @@ static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
   }
 }
 
+/* The idle timeout (see the top of the file); looks at every connection once per sweep. */
+static void idle_sweep(serve_t *s, synack_time_t now) {
+  if (!s->idle_timeout || now < s->next_sweep) return;
+  synack_time_t step = s->idle_timeout / 8;
+  s->next_sweep = now + (step < SYNACK_MS(100) ? SYNACK_MS(100) : step > SYNACK_SEC(1) ? SYNACK_SEC(1) : step);
+  for (size_t i = 0; i < s->nconns_cap; i++) {
+    conn_t *c = s->conns[i];
+    synack_tcp_info_t ti;
+    if (!c || synack_tcp_info(s->net.st, c->sock, &ti) < 0) continue;
+    bool progress = ti.bytes_acked != c->seen_acked || c->nreq != c->seen_req ||
+                    (s->mode != SRV_HTTP && ti.bytes_received != c->seen_in);
+    c->seen_acked = ti.bytes_acked;
+    c->seen_req = c->nreq;
+    c->seen_in = ti.bytes_received;
+    if (progress) c->progress_at = now;
+    if (now - c->progress_at < s->idle_timeout) continue;
+    int outq = 0; /* our bytes not yet acknowledged */
+    synack_getsockopt(s->net.st, c->sock, SYNACK_SO_OUTQ, &outq);
+    bool pending = c->req_len || c->responding || c->st_pos != c->st_len || c->file_left || outq > 0;
+    if (pending) {
+      synack_abort(s->net.st, now, c->sock); /* RST: nothing is left behind to probe */
+      conn_free(s, c);
+      s->idle_reset++;
+    } else {
+      conn_close(s, c, now); /* FIN: the peer reads EOF */
+      s->idle_closed++;
+    }
+  }
+}
+
 static void accept_all(serve_t *s, int lsock) {
   for (;;) {
     synack_endpoint_t peer;
@@ -288,6 +338,7 @@ static void accept_all(serve_t *s, int lsock) {
     cn->peer = peer;
     cn->fd = -1;
     cn->start = app_now();
+    cn->progress_at = cn->start;
     s->conns[c] = cn;
     s->accepted++;
     /* Responses are queued whole, so Nagle would only hold back their last partial segment until
@@ -318,7 +369,9 @@ static void usage(void) {
   fprintf(stderr, "usage: synack serve --tap NAME --addr A/P [--addr6 A/P] [options] PORT (--echo | --discard | --http DIR)\n"
                   "  --rst     abort each connection (linger 0 → RST) once it has sent data\n"
                   "  --table   print the connection table at exit (SIGUSR1 prints it any time, with the counters)\n"
-                  "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n");
+                  "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n"
+                  "  --idle-timeout S  close connections without progress for S seconds (default 60, 0 = never):\n"
+                  "            FIN when nothing is pending, RST with a partial request or an unacknowledged response\n");
   app_opts_usage(stderr);
 }
 
@@ -326,6 +379,7 @@ int synack_cmd_serve(int argc, char **argv) {
   serve_t *s = calloc(1, sizeof *s);
   if (!s) return 1;
   app_opts_init(&s->net.o);
+  s->idle_timeout = SYNACK_SEC(60);
   int mode = -1;
   long port = -1;
   for (int i = 1; i < argc; i++) {
@@ -339,6 +393,12 @@ int synack_cmd_serve(int argc, char **argv) {
       s->root = argv[++i];
     } else if (strcmp(argv[i], "--rst") == 0) s->rst = true;
     else if (strcmp(argv[i], "--table") == 0) s->table_at_exit = true;
+    else if (strcmp(argv[i], "--idle-timeout") == 0 && i + 1 < argc) {
+      char *end;
+      double t = strtod(argv[++i], &end);
+      if (*end || !(t >= 0) || t > 86400 * 365) goto bad;
+      s->idle_timeout = (synack_time_t)(t * 1e6);
+    }
     else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
       char *end;
       long b = strtol(argv[++i], &end, 10);
@@ -369,9 +429,13 @@ int synack_cmd_serve(int argc, char **argv) {
   if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
   if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
   /* Printed even with --quiet: what the server will hold before it refuses (counted). */
-  fprintf(stderr, "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u\n",
+  fprintf(stderr,
+          "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
+          "tcp-mem %.0f/%.0f/%.0f MiB\n",
           cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
-          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait);
+          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
+          (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
+          (double)cfg->tcp_mem_high / 1048576.0);
 
   s->listeners[0] = s->listeners[1] = -1;
   if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
@@ -397,6 +461,7 @@ int synack_cmd_serve(int argc, char **argv) {
       conn_t *c = conn_get(s, ev.sock);
       if (c) service(s, c, ev.events, ev.error);
     }
+    idle_sweep(s, app_now());
     if (app_usr1) {
       app_usr1 = 0;
       dump_table(s, stdout);

@@ -10,6 +10,7 @@
  * like the simulator's capture: a frame the driver drops and its retransmission both appear. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -40,6 +41,9 @@ struct synack_tap_loop {
   synack_stack_t *st;
   synack_time_t now;
   synack_gso_coalescer_t co;
+  /* Memory handed back after a load (maybe_trim). */
+  size_t mem_last, mem_peak;
+  synack_time_t mem_grew;
   uint8_t rbuf[SYNACK_TAP_MAX_FRAME + 256];
 };
 
@@ -286,6 +290,29 @@ static void read_all(synack_tap_loop_t *l) {
 
 static synack_time_t min_t(synack_time_t a, synack_time_t b) { return a < b ? a : b; }
 
+/* Memory goes back to the system after a load (issue 14 §1): socket buffers already return
+ * their chunks to the stack as data leaves, but the stack keeps a cache of them and glibc keeps
+ * freed heap pages. Once the stack holds TRIM_DROP less than its peak and has not grown for
+ * TRIM_QUIET_US, the cache is released and malloc_trim(0) returns the free pages, so the
+ * process's RSS falls back near its idle figure. A trim is at most once per quiet period and
+ * costs nothing while memory keeps growing or stays flat. */
+#define TRIM_DROP (4u << 20)
+#define TRIM_QUIET_US 1000000u
+
+static bool trim_due(const synack_tap_loop_t *l) { return l->mem_peak - l->mem_last >= TRIM_DROP; }
+
+static void maybe_trim(synack_tap_loop_t *l, synack_stack_t *st) {
+  size_t mem = synack_stack_memory(st);
+  if (mem > l->mem_last) l->mem_grew = l->now;
+  l->mem_last = mem;
+  if (mem > l->mem_peak) l->mem_peak = mem;
+  if (!trim_due(l) || l->now - l->mem_grew < TRIM_QUIET_US) return;
+  synack_stack_trim(st);
+  malloc_trim(0);
+  l->stats.mem_trims++;
+  l->mem_last = l->mem_peak = synack_stack_memory(st);
+}
+
 int synack_tap_loop_run(synack_tap_loop_t *l, synack_stack_t *st, synack_time_t max_wait_us) {
   l->st = st;
   l->now = synack_tap_now();
@@ -297,6 +324,7 @@ int synack_tap_loop_run(synack_tap_loop_t *l, synack_stack_t *st, synack_time_t 
   synack_time_t wait = max_wait_us;
   if (synack_stack_has_tx(st)) wait = 0;
   else if (deadline != SYNACK_TIME_NEVER) wait = deadline > l->now ? min_t(deadline - l->now, wait) : 0;
+  if (trim_due(l)) wait = min_t(wait, TRIM_QUIET_US); /* wake up to give the memory back */
 
   struct epoll_event evs[MAX_WATCH + 1];
   struct timespec ts = { .tv_sec = (time_t)(wait / 1000000u), .tv_nsec = (long)(wait % 1000000u) * 1000 };
@@ -316,5 +344,6 @@ int synack_tap_loop_run(synack_tap_loop_t *l, synack_stack_t *st, synack_time_t 
   synack_impair_release(l->imp[SYNACK_TAP_DIR_IN], l->now, in_deliver, l);
   if (l->now >= synack_stack_next_deadline(st)) synack_stack_handle_timers(st, l->now);
   pump_out(l, st);
+  maybe_trim(l, st);
   return ready;
 }
