@@ -38,25 +38,28 @@ static int dns_ask(app_net_t *a, const synack_ip_t *server, const char *name, ui
     return -1;
   }
   int result = -1;
-  for (int attempt = 0; attempt < 3 && result < 0 && !app_stop; attempt++) {
+  bool failed = false; /* an error was reported: no "no answer" message after it */
+  for (int attempt = 0; attempt < 3 && result < 0 && !failed && !app_stop; attempt++) {
     uint16_t id;
     synack_random_os(NULL, &id, sizeof id);
     uint8_t q[512];
     size_t ql = dns_build_query(q, sizeof q, id, name, qtype);
     if (!ql) {
       fprintf(stderr, "synack get: '%s' is not a valid host name\n", name);
+      failed = true;
       break;
     }
     int64_t w = synack_udp_sendto(st, app_now(), s, q, ql, 0, NULL);
     if (w < 0 && w != -SYNACK_EAGAIN) {
       fprintf(stderr, "synack get: DNS query: %s\n", app_err((int)w, eb, sizeof eb));
+      failed = true;
       break;
     }
     synack_time_t until = app_now() + SYNACK_SEC(1);
     bool stop = false;
     while (!stop && !app_stop && app_now() < until) {
       if (app_net_run(a, SYNACK_MS(50)) < 0) {
-        stop = true;
+        failed = true;
         break;
       }
       synack_event_t ev;
@@ -66,7 +69,7 @@ static int dns_ask(app_net_t *a, const synack_ip_t *server, const char *name, ui
       while ((got = synack_udp_recvfrom(st, app_now(), s, r, sizeof r, 0, NULL)) != -SYNACK_EAGAIN) {
         if (got < 0) {
           fprintf(stderr, "synack get: DNS server %s\n", app_err((int)got, eb, sizeof eb));
-          stop = true;
+          failed = stop = true;
           break;
         }
         dns_result_t d = dns_parse_response(r, (size_t)got, id, name, qtype, out, 8, n);
@@ -76,9 +79,8 @@ static int dns_ask(app_net_t *a, const synack_ip_t *server, const char *name, ui
         break;
       }
     }
-    if (stop && result < 0) break;
   }
-  if (result < 0 && !app_stop) fprintf(stderr, "synack get: no answer from the DNS server\n");
+  if (result < 0 && !failed && !app_stop) fprintf(stderr, "synack get: no answer from the DNS server\n");
   synack_udp_close(st, s);
   return result;
 }
