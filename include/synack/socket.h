@@ -87,6 +87,8 @@ typedef enum {
   SYNACK_SO_OUTQ,          /* get only: bytes queued, not yet acknowledged (SIOCOUTQ) */
   SYNACK_TCP_QUICKACK,
   SYNACK_TCP_CONGESTION,   /* a synack_cc_algo_t value */
+  SYNACK_SO_MAX_PACING_RATE, /* bytes per second, > 0; -1 = no cap (default). Setting it turns pacing
+                              on for the socket even when cfg.tcp_pacing is off (as Linux does) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -199,8 +199,7 @@ typedef struct {
   bool syn, fin;
 } plan_t;
 
-static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
-  (void)st;
+static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_time_t now) {
   synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
   bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
   synack_seq_t limit = data_end; /* a go-back-N retransmission stops at the next SACKed range */
@@ -241,6 +240,12 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
      * flight the segment goes out at once. */
     len = 0;
   }
+  /* Pacing (tcp_pacing.c): a data segment (or a FIN) waits for its departure time; an ACK owed
+   * still goes (send_one sends it bare). */
+  if ((len > 0 || fin) && synack_tcp_pacing_hold(st, tcb, now)) {
+    len = 0;
+    fin = false;
+  }
   p->seq = tcb->snd_nxt;
   p->off = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_buf_seq);
   p->len = len;
@@ -277,6 +282,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   tcb->flags &= ~(uint32_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
   if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
+  synack_tcp_pacing_sent(st, tcb, p->len, now);
   if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
@@ -355,7 +361,7 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
   case SYNACK_TCP_FIN_WAIT_2:
-    want = plan_data(st, tcb, &p);
+    want = plan_data(st, tcb, &p, now);
     break;
   case SYNACK_TCP_TIME_WAIT:
     break;
@@ -407,7 +413,7 @@ void synack_tcp_output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   }
   if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
-  if (!synack_timer_armed(&tcb->t_rtx) && synack_tcp_state_synchronized(tcb->state) &&
+  if (!synack_timer_armed(&tcb->t_rtx) && !synack_timer_armed(&tcb->t_pace) && synack_tcp_state_synchronized(tcb->state) &&
       seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len)))
     synack_tcp_rtx_arm(st, tcb, now);
 }

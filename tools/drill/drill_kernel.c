@@ -579,6 +579,7 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_USER_TIMEOUT: *level = IPPROTO_TCP, *name = TCP_USER_TIMEOUT; return true;
   case SYNACK_TCP_NOOPT: *level = IPPROTO_TCP, *name = 0x1008; return true; /* Linux answers ENOPROTOOPT */
   case SYNACK_TCP_QUICKACK: *level = IPPROTO_TCP, *name = TCP_QUICKACK; return true;
+  case SYNACK_SO_MAX_PACING_RATE: *level = SOL_SOCKET, *name = SO_MAX_PACING_RATE; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
   case SYNACK_SO_INQ:
