@@ -240,9 +240,10 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
      * flight the segment goes out at once. */
     len = 0;
   }
-  /* Pacing (tcp_pacing.c): a data segment (or a FIN) waits for its departure time; an ACK owed
-   * still goes (send_one sends it bare). */
-  if ((len > 0 || fin) && synack_tcp_pacing_hold(st, tcb, now)) {
+  /* Pacing (tcp_pacing.c): new data (or a FIN) waits for its departure time; an ACK owed still
+   * goes (send_one sends it bare). Retransmissions (go-back-N after a timeout) and the tail loss
+   * probe are not held: their timers chose the moment (RFC 6298 §5.4, RFC 8985 §7.3). */
+  if ((len > 0 || fin) && !retrans && !tcb->rec.tlp_force && synack_tcp_pacing_hold(st, tcb, now)) {
     len = 0;
     fin = false;
   }

@@ -20,10 +20,10 @@
  * (a 1500-byte segment at 1 Gbit/s is 12 µs apart: microsecond rounding would lose 4 %) and the
  * timer is armed at the next whole microsecond.
  *
- * What is paced: every data segment of the ordinary output path (new data, and go-back-N after a
- * timeout). The retransmissions loss recovery picks (fast retransmit, RACK's lost ranges, the
- * tail loss probe) are not held back, since they repair the ACK clock, but they use up pacing
- * credit like any segment. Pure ACKs and control segments are never paced. */
+ * What is paced: new data. Retransmissions (fast retransmit, RACK's lost ranges, go-back-N after
+ * a timeout) and the tail loss probe are not held back, since a timer or the ACK clock chose
+ * their moment, but they use up pacing credit like any segment. Pure ACKs and control segments
+ * are never paced. */
 #include "tcp_internal.h"
 
 /* Linux net.ipv4.tcp_pacing_ss_ratio and tcp_pacing_ca_ratio (percent). */

@@ -93,6 +93,23 @@ static void pure_acks_are_not_paced(void) {
   fx_free(fx);
 }
 
+static void tail_loss_probe_is_not_held(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, base);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM; /* RACK-TLP needs SACK */
+  /* 1000 B/s: after the first two segments the next may leave only 1.46 s later. */
+  REQUIRE(open_and_fill(fx, 1000) >= 0);
+  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(200));
+  fx_expect(fx, FX_A, SEG(11), 1, .len = M, .t = SYNACK_MS(200));
+  /* No ACK: the probe timeout (2 × SRTT = 200 ms, RFC 8985 §7.2) sends one new segment at 400 ms,
+   * not at the pacing departure time (1.66 s). */
+  fx_expect(fx, FX_A, SEG(12), 1, .len = M, .t = SYNACK_MS(400));
+  /* Nothing answers: the timeout's retransmission of the head is not held either (RTO =
+   * SRTT + 4 RTTVAR = 250 ms after the probe). */
+  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(650));
+  fx_free(fx);
+}
+
 static void max_pacing_rate_option(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
   REQUIRE(fx);
@@ -120,4 +137,5 @@ static void max_pacing_rate_option(void) {
 }
 
 TH_MAIN(TH_CASE(pacing_spaces_segments_by_cwnd_over_srtt), TH_CASE(pacing_off_sends_the_window_at_once),
-        TH_CASE(max_pacing_rate_caps_the_rate), TH_CASE(pure_acks_are_not_paced), TH_CASE(max_pacing_rate_option))
+        TH_CASE(max_pacing_rate_caps_the_rate), TH_CASE(pure_acks_are_not_paced), TH_CASE(tail_loss_probe_is_not_held),
+        TH_CASE(max_pacing_rate_option))
