@@ -155,6 +155,9 @@ typedef struct {
   uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
   bool tcp_hystart;            /* RFC 9406 HyStart++ in the initial slow start (NewReno, CUBIC); default true
                                 * (linux preset: true; rfc, freebsd presets: false) */
+  bool tcp_pacing;             /* pace data segments at 200 % (slow start) / 120 % of cwnd/SRTT, as Linux's
+                                * internal pacing (tcp_pacing.c); default false, every preset false
+                                * (docs/loss-recovery.md); SYNACK_SO_MAX_PACING_RATE turns it on per socket */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */

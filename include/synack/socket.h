@@ -135,6 +135,8 @@ typedef enum {
                               (datagrams) are spread over them by a keyed hash of the 4-tuple */
   SYNACK_SO_BROADCAST,     /* UDP: allow sending to a broadcast address (default off) */
   SYNACK_IPV6_V6ONLY,      /* AF_INET6, before bind: no IPv4 (v4-mapped) traffic; default off */
+  SYNACK_SO_MAX_PACING_RATE, /* bytes per second, > 0; -1 = no cap (default). Setting it turns pacing
+                              on for the socket even when cfg.tcp_pacing is off (as Linux does) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

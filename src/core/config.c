@@ -72,6 +72,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_idle_restart = true;
   c->tcp_abc_limit = 2;
   c->tcp_hystart = true;
+  c->tcp_pacing = false;
   c->tcp_syncookies = true;
   c->tcp_abort_on_overflow = false;
   c->tcp_rfc5961_rst = true;
@@ -125,6 +126,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_prr = false; /* RFC 6937 is Experimental: the plain RFC 6675 pipe rule */
     c->tcp_hystart = false; /* RFC 5681's slow start; HyStart++ (RFC 9406) is an optional refinement */
     c->tcp_rcvbuf_auto = false; /* the RFCs size the buffer once */
+    c->tcp_pacing = false;  /* no RFC asks a TCP sender to pace */
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
@@ -150,6 +152,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
     c->tcp_hystart = true; /* Linux runs HyStart (tcp_cubic hystart=1) in CUBIC's slow start */
+    c->tcp_pacing = false; /* CUBIC paces only under the fq qdisc (default qdisc fq_codel/pfifo_fast) */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {
@@ -178,6 +181,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rfc5961_ack = true;
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_FREEBSD;
     c->tcp_hystart = false; /* FreeBSD's default stack leaves HyStart++ to the stacks that ask for it */
+    c->tcp_pacing = false;  /* FreeBSD's default stack paces only with TCP_MAXPACING/RACK stack */
     return 0;
   }
   return -22;

@@ -111,6 +111,9 @@ synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
   synack_timer_init(&tcb->t_rtx, SYNACK_TK_TCP_RTX);
   synack_timer_init(&tcb->t_delack, SYNACK_TK_TCP_DELACK);
   synack_timer_init(&tcb->t_keep, SYNACK_TK_TCP_KEEP);
+  synack_timer_init(&tcb->t_pace, SYNACK_TK_TCP_PACE);
+  tcb->pace_on = st->cfg.tcp_pacing;
+  tcb->pace_max_rate = UINT32_MAX;
   synack_tcp_rto_init(st, tcb);
   tcb->snd_mss = synack_tcp_default_mss(st, family);
   synack_tcp_cc_init(st, tcb, st->now); /* cfg.tcp_cc; re-run when the MSS is known */
@@ -119,6 +122,7 @@ synack_tcb_t *synack_tcb_new(synack_stack_t *st, uint8_t family) {
 
 void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_pending_remove(st, tcb);
+  synack_timer_cancel(&st->wheel, &tcb->t_pace); /* the only timer that may be left armed by output */
   if (tcb->flags & TF_HASHED) {
     synack_tcp_hash_remove(st, &tcb->node);
     tcb->flags &= ~(uint64_t)TF_HASHED;
@@ -882,6 +886,8 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   switch (opt) {
   case SYNACK_TCP_CONGESTION:
     return synack_tcp_cc_select(st, tcb, v, st->now);
+  case SYNACK_SO_MAX_PACING_RATE:
+    return synack_tcp_pacing_set_max(tcb, v);
   case SYNACK_SO_REUSEADDR:
     if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint64_t)TF_REUSEADDR;
     return 0;
@@ -994,6 +1000,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   if (!v) return -SYNACK_EFAULT;
   switch (opt) {
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
+  case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
   case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;

@@ -23,6 +23,7 @@ enum {
   SYNACK_TK_TCP_KEEP,                      /* TCB: keepalive, orphan FIN-WAIT-2, held TIME-WAIT */
   SYNACK_TK_TCP_HALFOPEN,                  /* half-open entry: SYN-ACK retransmission */
   SYNACK_TK_TCP_TIMEWAIT,                  /* TIME-WAIT entry: 2*MSL */
+  SYNACK_TK_TCP_PACE,                      /* TCB: the next paced data segment may leave (tcp_pacing.c) */
 };
 
 /* ---------- the 4-tuple and the hashed node ---------- */
@@ -172,6 +173,7 @@ struct synack_tcb {
   uint32_t rcvq_space;
 
   synack_timer_t t_rtx, t_delack, t_keep;
+  synack_timer_t t_pace;      /* pacing: armed while a data segment waits for its departure time */
   synack_time_t last_rcv;
   /* TCP_KEEPIDLE / KEEPINTVL / KEEPCNT set on the socket; 0 = the stack's current
    * cfg.tcp_keepalive_* (read when used, so a changed default reaches the connection). */
@@ -190,6 +192,13 @@ struct synack_tcb {
   uint8_t tfo_fail;       /* SYNACK_TFO_FAIL_*: why our fast open fell back (tcp_info) */
   uint32_t tfo_qlen;      /* TCP_FASTOPEN on a listening socket: most pending fast open children */
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
+  /* Pacing (tcp_pacing.c): earliest departure of the next data segment in nanoseconds, the
+   * SO_MAX_PACING_RATE cap (bytes/s, UINT32_MAX = none), data segments sent (the first ten go
+   * unpaced), and whether this socket paces (cfg.tcp_pacing or the option was set). */
+  uint64_t pace_next_ns;
+  uint32_t pace_max_rate;
+  uint32_t pace_data_segs;
+  bool pace_on;
 
   /* Sending control (tcp_sndctl.c): TCP_NOTSENT_LOWAT (0 = off), SO_RCVLOWAT (≥ 1), MSG_EOR. */
   uint32_t notsent_lowat, rcvlowat;
@@ -729,6 +738,19 @@ void synack_tcp_persist_stop(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
 /* ---------- tcp_pmtu.c (RFC 1191, RFC 8201) ---------- */
 /* A validated fragmentation-needed / packet-too-big reported mtu for the TCB's path. */
 void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu, synack_time_t now);
+
+/* ---------- tcp_pacing.c ---------- */
+/* The connection's pacing rate in bytes per second; UINT64_MAX when it does not pace (pacing off,
+ * no RTT measured yet). */
+uint64_t synack_tcp_pacing_rate(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* True when the next data segment must wait for its departure time; the pacing timer is then
+ * armed for it. */
+bool synack_tcp_pacing_hold(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* A data segment of len payload bytes left at now: the next may leave len/rate later. */
+void synack_tcp_pacing_sent(synack_stack_t *st, synack_tcb_t *tcb, uint32_t len, synack_time_t now);
+/* SYNACK_SO_MAX_PACING_RATE. */
+int synack_tcp_pacing_set_max(synack_tcb_t *tcb, int v);
+int synack_tcp_pacing_get_max(const synack_tcb_t *tcb);
 
 /* ---------- tcp_timer.c ---------- */
 void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -35,7 +35,8 @@ static bool check_tcb(const synack_tcb_t *tcb, char *why, size_t cap) {
   if ((unsigned)tcb->state >= SYNACK_TCP_STATE_COUNT) FAIL("tcb %d: invalid state %d", tcb->sock, (int)tcb->state);
   if (tcb->state == SYNACK_TCP_LISTEN || tcb->state == SYNACK_TCP_CLOSED) {
     if (tcb->state == SYNACK_TCP_CLOSED &&
-        (synack_timer_armed(&tcb->t_rtx) || synack_timer_armed(&tcb->t_delack) || synack_timer_armed(&tcb->t_keep)))
+        (synack_timer_armed(&tcb->t_rtx) || synack_timer_armed(&tcb->t_delack) || synack_timer_armed(&tcb->t_keep) ||
+         synack_timer_armed(&tcb->t_pace)))
       FAIL("tcb %d: CLOSED with a timer armed", tcb->sock);
     return true;
   }
@@ -84,7 +85,7 @@ static bool check_tcb(const synack_tcb_t *tcb, char *why, size_t cap) {
          synack_tcp_state_name(tcb->state), inflight);
   /* Each timer carries its own kind: the expiry handler dispatches on it. */
   if (tcb->t_rtx.kind != SYNACK_TK_TCP_RTX || tcb->t_delack.kind != SYNACK_TK_TCP_DELACK ||
-      tcb->t_keep.kind != SYNACK_TK_TCP_KEEP)
+      tcb->t_keep.kind != SYNACK_TK_TCP_KEEP || tcb->t_pace.kind != SYNACK_TK_TCP_PACE)
     FAIL("tcb %d: a timer carries the wrong kind", tcb->sock);
   return true;
 }
@@ -121,7 +122,7 @@ bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap
           if (!(tcb->flags & TF_HASHED)) FAIL("hashed tcb without TF_HASHED");
           if (tcb->sock < 0 && !check_tcb(tcb, why, cap)) return false;
           armed += synack_timer_armed(&tcb->t_rtx) + synack_timer_armed(&tcb->t_delack) +
-                   synack_timer_armed(&tcb->t_keep);
+                   synack_timer_armed(&tcb->t_keep) + synack_timer_armed(&tcb->t_pace);
           break;
         }
         case SYNACK_NODE_HALFOPEN: {

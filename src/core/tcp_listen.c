@@ -168,6 +168,8 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->ttl = lt->ttl;
   c->tos = lt->tos;
   c->cc = lt->cc; /* SYNACK_TCP_CONGESTION set on the listener */
+  c->pace_on = lt->pace_on; /* SYNACK_SO_MAX_PACING_RATE set on the listener */
+  c->pace_max_rate = lt->pace_max_rate;
   synack_tcb_setup_conn(st, c);
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
   c->iss = iss;

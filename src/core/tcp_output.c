@@ -211,8 +211,7 @@ typedef struct {
   bool fo; /* our first SYN: fast open option and data (tcp_fastopen.c) */
 } plan_t;
 
-static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
-  (void)st;
+static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_time_t now) {
   synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
   bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
   synack_seq_t limit = data_end; /* a go-back-N retransmission stops at the next SACKed range */
@@ -268,6 +267,13 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p) {
      * flight the segment goes out at once. */
     len = 0;
   }
+  /* Pacing (tcp_pacing.c): new data (or a FIN) waits for its departure time; an ACK owed still
+   * goes (send_one sends it bare). Retransmissions (go-back-N after a timeout) and the tail loss
+   * probe are not held: their timers chose the moment (RFC 6298 §5.4, RFC 8985 §7.3). */
+  if ((len > 0 || fin) && !retrans && !tcb->rec.tlp_force && synack_tcp_pacing_hold(st, tcb, now)) {
+    len = 0;
+    fin = false;
+  }
   p->seq = tcb->snd_nxt;
   p->off = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_buf_seq);
   p->len = len;
@@ -313,6 +319,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   tcb->flags &= ~(uint64_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
   if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
+  synack_tcp_pacing_sent(st, tcb, p->len, now);
   if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
@@ -396,7 +403,7 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
       p.syn = true; p.seq = tcb->iss; p.flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK; want = true;
     } else if (tcb->tfo & SYNACK_TFOF_CHILD) {
       /* RFC 7413 §4.2.2: a fast open server may send data before the handshake completes. */
-      want = plan_data(st, tcb, &p);
+      want = plan_data(st, tcb, &p, now);
     }
     /* RFC 9293 §3.10.4 lets CLOSE in SYN-RECEIVED send a FIN at once; we wait for the ACK of
      * our SYN (then FIN-WAIT-1 sends it), so a crossing SYN-ACK still matches SND.NXT. */
@@ -407,7 +414,7 @@ static int send_one(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
   case SYNACK_TCP_FIN_WAIT_2:
-    want = plan_data(st, tcb, &p);
+    want = plan_data(st, tcb, &p, now);
     break;
   case SYNACK_TCP_TIME_WAIT:
     break;
@@ -477,7 +484,7 @@ static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   }
   if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
-  if (!synack_timer_armed(&tcb->t_rtx) && synack_tcp_state_synchronized(tcb->state) &&
+  if (!synack_timer_armed(&tcb->t_rtx) && !synack_timer_armed(&tcb->t_pace) && synack_tcp_state_synchronized(tcb->state) &&
       seq_lt(tcb->snd_nxt, seq_add(tcb->snd_buf_seq, tcb->sb.len)))
     synack_tcp_rtx_arm(st, tcb, now);
 }

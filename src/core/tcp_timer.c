@@ -52,6 +52,7 @@ void synack_tcp_cancel_timers(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_timer_cancel(&st->wheel, &tcb->t_rtx);
   synack_timer_cancel(&st->wheel, &tcb->t_delack);
   synack_timer_cancel(&st->wheel, &tcb->t_keep);
+  synack_timer_cancel(&st->wheel, &tcb->t_pace);
 }
 
 synack_time_t synack_tcp_tcb_next_timer(const synack_tcb_t *tcb) {
@@ -59,6 +60,7 @@ synack_time_t synack_tcp_tcb_next_timer(const synack_tcb_t *tcb) {
   if (synack_timer_armed(&tcb->t_rtx) && tcb->t_rtx.expiry < t) t = tcb->t_rtx.expiry;
   if (synack_timer_armed(&tcb->t_delack) && tcb->t_delack.expiry < t) t = tcb->t_delack.expiry;
   if (synack_timer_armed(&tcb->t_keep) && tcb->t_keep.expiry < t) t = tcb->t_keep.expiry;
+  if (synack_timer_armed(&tcb->t_pace) && tcb->t_pace.expiry < t) t = tcb->t_pace.expiry;
   return t;
 }
 
@@ -128,6 +130,11 @@ static void trace_timer(synack_stack_t *st, const synack_timer_t *t) {
     n = &tcb->node, sock = tcb->sock, name = "keepalive";
     break;
   }
+  case SYNACK_TK_TCP_PACE: {
+    const synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_pace);
+    n = &tcb->node, sock = tcb->sock, name = "pacing";
+    break;
+  }
   case SYNACK_TK_TCP_HALFOPEN:
     n = &CONTAINER(t, synack_halfopen_t, timer)->node, name = "syn-ack-retransmission";
     break;
@@ -162,6 +169,10 @@ void synack_tcp_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) 
   }
   case SYNACK_TK_TCP_KEEP:
     keep_fire(st, CONTAINER(t, synack_tcb_t, t_keep), now);
+    break;
+  case SYNACK_TK_TCP_PACE:
+    /* The departure time of the segment that waited (tcp_pacing.c). */
+    synack_tcp_output(st, CONTAINER(t, synack_tcb_t, t_pace), now);
     break;
   case SYNACK_TK_TCP_HALFOPEN:
     synack_tcp_halfopen_timer(st, CONTAINER(t, synack_halfopen_t, timer), now);

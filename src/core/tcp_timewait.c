@@ -210,6 +210,7 @@ void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
    * the ACK of the peer's FIN went out already. */
   if (tcb->flags & TF_ACK_NOW) synack_tcp_output(st, tcb, now);
   synack_timer_cancel(&st->wheel, &tcb->t_delack);
+  synack_timer_cancel(&st->wheel, &tcb->t_pace); /* nothing more to send */
   if (!st->cfg.tcp_timewait) {
     synack_tcp_done(st, tcb, 0, "TIME-WAIT skipped (teaching mode)");
     return;

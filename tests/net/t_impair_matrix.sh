@@ -20,7 +20,8 @@
 #   --full or SYNACK_IMPAIR_MATRIX=full: every cell (loss 0.1/1/3 %, reordering 1/3 %,
 #   duplication 3 %, the three together) over IPv4 and IPv6, 20 MB (bench/bench_impair_matrix.sh).
 # SYNACK_MATRIX_BYTES overrides the file size, SYNACK_MATRIX_CELLS=loss-1,mix the cells,
-# SYNACK_MATRIX_OUT=FILE also writes the Markdown table there.
+# SYNACK_MATRIX_OUT=FILE also writes the Markdown table there, SYNACK_MATRIX_PACING=on|off runs
+# synack with `--pacing on|off` (the configuration's default otherwise).
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
 net_require curl python3 sha256sum awk
@@ -101,6 +102,7 @@ for run in "${RUNS[@]}"; do
   port=$((port + 1))
   seed=$((seed + 1))
   IMPAIR=("${imp[@]}" --impair both --seed "$seed")
+  [ -n "${SYNACK_MATRIX_PACING:-}" ] && IMPAIR+=(--pacing "$SYNACK_MATRIX_PACING")
   if [ "$fam" = 6 ]; then s_url="http://[$SADDR6]:$port/f.bin" k_url="http://[$KADDR6]:8000/f.bin"
   else s_url="http://$SADDR4:$port/f.bin" k_url="http://$KADDR4:8000/f.bin"; fi
 
@@ -145,7 +147,7 @@ done
 
 {
   echo
-  echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions"
+  echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions, synack pacing ${SYNACK_MATRIX_PACING:-default}"
   echo "goodput = bytes / time after the connection is established; lost = data segments the driver dropped"
   echo
   echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack/kernel |"

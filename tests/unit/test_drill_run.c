@@ -227,6 +227,12 @@ static void unsupported(void) {
   CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFL, O_RDWR|0x400) = 0\n"), DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:2: fcntl F_SETFL 0x402: only O_NONBLOCK is emulated\n");
   CHECK_EQ_I(run(SOCK3 "+0 fcntl(3, F_SETFD, FD_CLOEXEC) = 0\n+0 fcntl(3, F_GETFD) = 1\n"), DRILL_PASS);
+  /* SO_MAX_PACING_RATE (SOL_SOCKET 47): Linux's ~0U "no cap" reads back as -1 through an int */
+  CHECK_EQ_I(run(SOCK3 "+0 getsockopt(3, SOL_SOCKET, SO_MAX_PACING_RATE, [-1], [4]) = 0\n"
+                       "+0 setsockopt(3, SOL_SOCKET, SO_MAX_PACING_RATE, [1000000], 4) = 0\n"
+                       "+0 getsockopt(3, SOL_SOCKET, SO_MAX_PACING_RATE, [1000000], [4]) = 0\n"),
+             DRILL_PASS);
+  CHECK_EQ_I(run(SOCK3 "+0 getsockopt(3, SOL_SOCKET, SO_MAX_PACING_RATE, [5], [4]) = 0\n"), DRILL_FAIL);
   CHECK_EQ_I(run(SOCK3 "+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0, x=2}, 8) = 0\n"),
              DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:2: setsockopt SO_LINGER: unknown member x\n");

@@ -49,6 +49,7 @@ void app_opts_usage(FILE *f) {
           "  --mac MAC             our MAC address (default 02:53:4b:00:00:01)\n"
           "  --mtu N               IP MTU (default 1500)\n"
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
+          "  --pacing on|off       pace data segments from cwnd/SRTT (cfg.tcp_pacing; default off)\n"
           "  --max-conns N         socket table size (default: sized from memory, printed by serve)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
@@ -201,7 +202,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf", "--max-conns" };
+                                            "--sndbuf", "--rcvbuf", "--max-conns", "--pacing" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -264,6 +265,11 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       o->max_conns = (uint32_t)n;
       break;
     }
+    case 21:
+      if (strcmp(v, "on") == 0) o->pacing = 1;
+      else if (strcmp(v, "off") == 0) o->pacing = -1;
+      else bad = 1;
+      break;
     default: return 0;
   }
   if (bad) {
@@ -390,6 +396,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
   app_default_tcp_mem(&cfg);
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
+  if (o->pacing) cfg.tcp_pacing = o->pacing > 0;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
   if (cfg.tcp_rcvbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_rcvbuf;
   if (o->trace) {

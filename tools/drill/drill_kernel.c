@@ -616,6 +616,7 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_FASTOPEN: *level = IPPROTO_TCP, *name = 23; return true;
   case SYNACK_TCP_FASTOPEN_CONNECT: *level = IPPROTO_TCP, *name = 30; return true;
   case SYNACK_TCP_FASTOPEN_NO_COOKIE: *level = IPPROTO_TCP, *name = 34; return true;
+  case SYNACK_SO_MAX_PACING_RATE: *level = SOL_SOCKET, *name = SO_MAX_PACING_RATE; return true;
   case SYNACK_IP_TTL: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_UNICAST_HOPS : IP_TTL; return true;
   case SYNACK_IP_TOS: *level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, *name = v6 ? IPV6_TCLASS : IP_TOS; return true;
   case SYNACK_TCP_CORK: *level = IPPROTO_TCP, *name = TCP_CORK; return true;
