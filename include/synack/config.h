@@ -151,6 +151,9 @@ typedef struct {
   bool tcp_rcvbuf_round_mss;   /* FreeBSD: round the receive buffer up to a multiple of the MSS */
   synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd preset: FREEBSD) */
   bool tcp_fin_ack_now;        /* FreeBSD: ACK a FIN at once instead of after the delayed-ACK wait */
+  bool tcp_fin_ack_linux;      /* Linux: a FIN is ACKed at once when no data has arrived yet (the delayed-ACK
+                                  timeout is still 0), else after the delayed-ACK wait even in quick-ACK mode
+                                  (the FIN ends it); default false (linux preset: true) */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */

@@ -495,8 +495,12 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
     synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSE_WAIT, "rcv FIN");
     /* The ACK of the FIN is delayed: a close() inside the delayed-ACK time then sends one
      * FIN-ACK segment (the three-segment close). cfg.tcp_fin_ack_now (FreeBSD's tcp_input:
-     * no more data can come, so nothing is gained by waiting): at once. */
-    if (st->cfg.tcp_fin_ack_now) tcb->flags |= TF_ACK_NOW;
+     * no more data can come, so nothing is gained by waiting): at once. cfg.tcp_fin_ack_linux
+     * (Linux's tcp_fin() and delayed-ACK timeout "ato", seen on the wire): the timeout is 0
+     * until the first data arrives, so a FIN before any data is ACKed at once; after data it
+     * waits the delayed-ACK time, quick-ACK mode or not (docs/linux-differences.md). */
+    if (st->cfg.tcp_fin_ack_now || (st->cfg.tcp_fin_ack_linux && tcb->bytes_received == 0))
+      tcb->flags |= TF_ACK_NOW;
     else if (!(tcb->flags & TF_ACK_NOW)) synack_tcp_delack_arm(st, tcb, now);
     return STEP_NEXT;
   case SYNACK_TCP_FIN_WAIT_1:

@@ -43,10 +43,12 @@ T_PROBE = 0.25           # probe this long after the injection (after any delaye
                          # before the freebsd profile's first retransmission at 300 ms)
 
 # delayed-ACK time per profile (docs/drill.md table), as #ifdef name: (ACK of data, ACK of a
-# FIN). Under linux the first data segments are ACKed at once (quick-ACK mode); a FIN's ACK
-# is delayed under every profile (docs/tcp-choices.md).
-# FreeBSD ACKs a FIN at once (its tcp_input: no more data can come).
-DELACK = {"RFC": (0.2, 0.2), "FreeBSD": (0.04, 0.0), "Linux": (0.0, 0.04)}
+# FIN when no data has arrived yet, ACK of a FIN after data). Under linux the first data
+# segments are ACKed at once (quick-ACK mode); Linux ACKs a FIN at once while no data has
+# arrived (its delayed-ACK timeout is still 0) and after the delayed-ACK time otherwise, the
+# FIN ending quick-ACK mode (docs/linux-differences.md). FreeBSD ACKs a FIN at once (its
+# tcp_input: no more data can come); the rfc profile delays it like data.
+DELACK = {"RFC": (0.2, 0.2, 0.2), "FreeBSD": (0.04, 0.0, 0.0), "Linux": (0.0, 0.0, 0.04)}
 PROFILES = "rfc,freebsd,linux"
 # The window edge positions differ under freebsd: FreeBSD accepts a segment that fits its
 # receive buffer even beyond the window it offered (RCV.WND = max(free space, offered)), and
@@ -170,12 +172,16 @@ def passive_handshake(s, c, complete=True):
         s.add(0.1, "accept(3, ..., ...) = 4")
 
 
-def delayed(s, t0, line, data=False, fin=False):
-    """An ACK the stack delays by the profile's delayed-ACK time (of data, of a FIN, or of data
-    with a FIN: the sooner of the two)."""
-    for prof, (d_data, d_fin) in DELACK.items():
+def delayed(s, t0, line, data=False, fin=False, data_before=False):
+    """An ACK the stack delays by the profile's delayed-ACK time: of data, or of a FIN (when
+    the segment carries both, the FIN's rule decides: it is the last thing the peer sends).
+    data_before: data arrived earlier on the connection (Linux's FIN rule depends on it)."""
+    for prof, (d_data, d_fin0, d_fin_data) in DELACK.items():
         s.raw("#ifdef %s" % prof)
-        d = min(d_data, d_fin) if (data and fin) else (d_data if data else d_fin)
+        if fin:
+            d = d_fin_data if (data or data_before) else d_fin0
+        else:
+            d = d_data
         s.add(t0 + d, line)
         s.raw("#endif")
 
@@ -228,7 +234,7 @@ def preamble(state, s, c):
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
         c.W -= 0 if c.bsd else 1
-        delayed(s, 0.2, ack_out(1, c.N))
+        delayed(s, 0.2, ack_out(1, c.N), fin=True)
         return 0.5
     if state == "closing":
         s.add(0.2, "shutdown(4, SHUT_WR) = 0")
@@ -243,8 +249,9 @@ def preamble(state, s, c):
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
         c.W -= 0 if c.bsd else 1
-        # FreeBSD ACKs the FIN at once; the others delay it and let our FIN carry it
-        s.raw("#ifdef FreeBSD")
+        # FreeBSD and Linux (no data yet) ACK the FIN at once; the rfc profile delays it and
+        # lets our FIN carry it
+        s.raw("#ifndef RFC")
         s.add(0.2, ack_out(1, c.N))
         s.raw("#endif")
         s.add(0.2, "shutdown(4, SHUT_WR) = 0")
@@ -612,7 +619,7 @@ def emit_answers(s, t0, answers):
         if when == "now":
             s.add(t0, line)
         elif when == "delack":
-            delayed(s, t0, line)
+            delayed(s, t0, line, fin=True)
         elif when == "delack-data":
             delayed(s, t0, line, data=True)
 
