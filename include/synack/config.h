@@ -154,6 +154,10 @@ typedef struct {
   bool tcp_fin_ack_linux;      /* Linux: a FIN is ACKed at once when no data has arrived yet (the delayed-ACK
                                   timeout is still 0), else after the delayed-ACK wait even in quick-ACK mode
                                   (the FIN ends it); default false (linux preset: true) */
+  uint32_t tcp_synsent_badack_rtx_ms; /* Linux: an unacceptable ACK in SYN-SENT (answered by a RST), while the
+                                  SYN has not been retransmitted, brings the SYN's retransmission to this
+                                  many ms later: the RST cleared the peer's old connection (Linux:
+                                  TCP_TIMEOUT_MIN, 2 jiffies); 0 = the RTO stays (default; linux preset: 8) */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */

@@ -119,6 +119,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
     c->tcp_fin_ack_linux = false;
+    c->tcp_synsent_badack_rtx_ms = 0;
     c->tcp_listen_drop_synack = false;
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
@@ -138,6 +139,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
     c->tcp_fin_ack_linux = true; /* tcp_fin(): pingpong mode; ato 0 until the first data */
+    c->tcp_synsent_badack_rtx_ms = 8; /* TCP_TIMEOUT_MIN: 2 jiffies at HZ=250 */
     c->tcp_listen_drop_synack = false;
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
@@ -154,6 +156,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rcvwnd = SYNACK_RCVWND_FREEBSD;
     c->tcp_fin_ack_now = true;
     c->tcp_fin_ack_linux = false;
+    c->tcp_synsent_badack_rtx_ms = 0;
     c->tcp_listen_drop_synack = true;
     c->tcp_simopen_keep_data = true;
     c->tcp_msl_ms = 30000; /* TIME-WAIT 2 x 30 s */

@@ -110,6 +110,13 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
       if (!(seg->flags & SYNACK_TCP_RST))
         synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+      /* cfg.tcp_synsent_badack_rtx_ms (Linux's tcp_rcv_synsent_state_process, also for a RST
+       * with a bad ACK): the peer held an old connection, which our RST (or its own) has now
+       * cleared, so the first SYN is sent again soon instead of after the full RTO. */
+      if (st->cfg.tcp_synsent_badack_rtx_ms && tcb->retransmits == 0) {
+        tcb->rec.rto_at = now + (synack_time_t)st->cfg.tcp_synsent_badack_rtx_ms * 1000u;
+        synack_tcp_rtx_sync(st, tcb);
+      }
       return;
     }
     ack_ok = true;

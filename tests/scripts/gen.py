@@ -49,6 +49,9 @@ T_PROBE = 0.25           # probe this long after the injection (after any delaye
 # FIN ending quick-ACK mode (docs/linux-differences.md). FreeBSD ACKs a FIN at once (its
 # tcp_input: no more data can come); the rfc profile delays it like data.
 DELACK = {"RFC": (0.2, 0.2, 0.2), "FreeBSD": (0.04, 0.0, 0.0), "Linux": (0.0, 0.0, 0.04)}
+# Linux sends its SYN again this long after an unacceptable ACK in SYN-SENT (TCP_TIMEOUT_MIN,
+# 2 jiffies at HZ=250; the linux profile's tcp_synsent_badack_rtx_ms)
+SYN_BADACK_RTX = 0.008
 PROFILES = "rfc,freebsd,linux"
 # The window edge positions differ under freebsd: FreeBSD accepts a segment that fits its
 # receive buffer even beyond the window it offered (RCV.WND = max(free space, offered)), and
@@ -532,10 +535,13 @@ def outcome_syn_sent(k, pos, c):
     ackv = {"ack-iss": 0, "ack-ok": 1, "ack-beyond": 2}.get(pos)
     N = PEER_ISN + 1
     if k.ack and ackv != 1:
+        # Linux then sends its SYN again soon (docs/linux-differences.md): the peer's old
+        # connection is gone, no need to wait for the RTO
+        syn_again = ("linux-syn", "> S 0:0(0) <...>")
         if k.rst:
-            return [], dict(kind="syn_sent"), \
+            return [syn_again], dict(kind="syn_sent"), \
                 "RFC 9293 §3.10.7.3 first/second: unacceptable ACK with RST: dropped"
-        return [("now", "> R %d:%d(0)" % (ackv, ackv))], dict(kind="syn_sent"), \
+        return [("now", "> R %d:%d(0)" % (ackv, ackv)), syn_again], dict(kind="syn_sent"), \
             "RFC 9293 §3.10.7.3 first: an unacceptable ACK is answered by <SEQ=SEG.ACK><CTL=RST>"
     if k.rst:
         if k.ack:
@@ -622,6 +628,10 @@ def emit_answers(s, t0, answers):
             delayed(s, t0, line, fin=True)
         elif when == "delack-data":
             delayed(s, t0, line, data=True)
+        elif when == "linux-syn":
+            s.raw("#ifdef Linux")
+            s.add(t0 + SYN_BADACK_RTX, line)
+            s.raw("#endif")
 
 
 def probe(s, t, c, final):
