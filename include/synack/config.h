@@ -158,6 +158,9 @@ typedef struct {
                                   SYN has not been retransmitted, brings the SYN's retransmission to this
                                   many ms later: the RST cleared the peer's old connection (Linux:
                                   TCP_TIMEOUT_MIN, 2 jiffies); 0 = the RTO stays (default; linux preset: 8) */
+  bool tcp_noack_drop;         /* Linux: in a synchronized state (TIME-WAIT aside) a segment with none of ACK,
+                                  SYN, RST is dropped before the sequence check: no ACK answers it even out
+                                  of the window; default false (linux preset: true) */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */

@@ -271,6 +271,13 @@ static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg,
   case SYNACK_CHECK_PASS:
     /* RFC 7323 §4.3 / §5.3 R3: TS.Recent from a segment not newer than Last.ACK.sent. */
     synack_tcp_ts_update(tcb, seg, now);
+    if (tcb->state == SYNACK_TCP_TIME_WAIT && !(seg->seg_len == 0 && seq_eq(seg->seq, tcb->rcv_nxt))) {
+      /* One rule for TIME-WAIT, socket still open or not (the compact entry, tcp_timewait.c;
+       * Linux and FreeBSD hand both to the same TIME-WAIT structure): after the peer's FIN
+       * only a bare ACK at RCV.NXT can be valid; anything else gets an ACK of what we hold. */
+      if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
+      return STEP_STOP;
+    }
     return STEP_NEXT;
   case SYNACK_CHECK_DROP:
     return STEP_STOP;
@@ -540,6 +547,15 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
 
 static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   int rc;
+  if (st->cfg.tcp_noack_drop && tcb->state != SYNACK_TCP_TIME_WAIT &&
+      !(seg->flags & (SYNACK_TCP_ACK | SYNACK_TCP_SYN | SYNACK_TCP_RST))) {
+    /* cfg.tcp_noack_drop (Linux's tcp_rcv_state_process and tcp_rcv_established): a segment
+     * that carries neither ACK, SYN nor RST is discarded before the sequence-number check,
+     * so no ACK answers it even outside the window. RFC 9293 §3.10.7.4 checks the sequence
+     * number first (and answers an unacceptable segment) and drops it at the fifth step. */
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    return;
+  }
   if ((rc = step_checks(st, tcb, seg, now)) != STEP_NEXT) return;
   synack_tcp_ecn_rcv(st, tcb, seg); /* RFC 3168 §6.1.3: CE and CWR of an acceptable segment */
   if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;

@@ -376,6 +376,12 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
             # the crossing SYN-ACK of a simultaneous open: its SYN is the one we have
             return [], tcb_final("ESTABLISHED", 1, N, "-1 EAGAIN", fd=3, so_error="0"), \
                 "RFC 9293 §3.5 figure 8: the crossing SYN-ACK (SEG.SEQ = IRS) acknowledges our SYN: ESTABLISHED, nothing sent"
+        if not (k.ack or k.syn) and S != "TIME-WAIT":
+            # Linux drops a segment without ACK, SYN or RST before its sequence check
+            # (docs/linux-differences.md); TIME-WAIT is its mini-socket, which answers
+            return [("not-linux", plain_ack)], alive, \
+                "RFC 9293 §3.10.7.4 first check: an unacceptable segment is answered with an ACK and dropped " \
+                "(Linux drops a segment without ACK, SYN or RST first, silently)"
         return [("now", plain_ack)], alive, \
             "RFC 9293 §3.10.7.4 first check: an unacceptable segment is answered with an ACK and dropped"
     if k.syn:
@@ -385,6 +391,11 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
         err = "ECONNRESET"
         f, why = reset(err, "RFC 793 §3.9 (RFC 5961 off): a SYN in the window is an error: RST, connection reset")
         return [("now", "> R. %d:%d(0) ack %d" % (snd, snd, N))], f, why
+    if S == "TIME-WAIT" and not (k.seg_len == 0 and pos == "left-edge"):
+        # one rule with the compact entry (outcome_tw_compact), as Linux and FreeBSD
+        return [("now", challenge)], alive, \
+            "RFC 9293 §3.10.7.4: TIME-WAIT answers anything but a bare ACK at RCV.NXT with an ACK " \
+            "(as the compact entry does, and Linux and FreeBSD)"
     if not k.ack:
         return [], alive, "RFC 9293 §3.10.7.4 fifth check: a segment without ACK is dropped"
     # ACK acceptable (SEG.ACK = SND.NXT): the state moves on
@@ -628,6 +639,10 @@ def emit_answers(s, t0, answers):
             delayed(s, t0, line, fin=True)
         elif when == "delack-data":
             delayed(s, t0, line, data=True)
+        elif when == "not-linux":
+            s.raw("#ifndef Linux")
+            s.add(t0, line)
+            s.raw("#endif")
         elif when == "linux-syn":
             s.raw("#ifdef Linux")
             s.add(t0 + SYN_BADACK_RTX, line)
