@@ -257,10 +257,12 @@ def preamble(state, s, c):
         s.raw("#ifndef RFC")
         s.add(0.2, ack_out(1, c.N))
         s.raw("#endif")
-        s.add(0.2, "shutdown(4, SHUT_WR) = 0")
-        s.add(0.2, "> F. 1:1(0) ack %d" % c.N)
+        # 10 ms later: against the kernel the runner sees Linux's ACK (sent at the next clock
+        # tick) before it calls shutdown(), which must not make our FIN look late
+        s.add(0.21, "shutdown(4, SHUT_WR) = 0")
+        s.add(0.21, "> F. 1:1(0) ack %d" % c.N)
         c.snd = 2
-        return 0.2
+        return 0.21
     if state in ("time-wait", "time-wait-socket"):
         if state == "time-wait":
             s.add(0.2, "close(4) = 0")
