@@ -161,6 +161,10 @@ typedef struct {
   bool tcp_noack_drop;         /* Linux: in a synchronized state (TIME-WAIT aside) a segment with none of ACK,
                                   SYN, RST is dropped before the sequence check: no ACK answers it even out
                                   of the window; default false (linux preset: true) */
+  bool tcp_ack_check_acked;    /* Linux: RFC 5961 §5.2's old-ACK range reaches back min(MAX.SND.WND, the
+                                  sequence space acknowledged so far) below SND.UNA, not MAX.SND.WND:
+                                  an ACK of what was never sent gets a challenge ACK; default false
+                                  (linux preset: true) */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */

@@ -369,8 +369,16 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     return STEP_STOP;
   }
+  uint32_t back = tcb->max_snd_wnd;
+  if (st->cfg.tcp_ack_check_acked) {
+    /* cfg.tcp_ack_check_acked (Linux's tcp_ack(): "do not accept ACK for bytes we never
+     * sent"): the range reaches back no further than what has been acknowledged, counting an
+     * active open's SYN and our FIN (Linux's bytes_acked), not a passive open's SYN. */
+    uint32_t acked = (uint32_t)seq_diff(tcb->snd_una, tcb->iss) - ((tcb->flags & TF_PASSIVE) ? 1u : 0u);
+    if (acked < back) back = acked;
+  }
   if (st->cfg.tcp_rfc5961_ack && tcb->state != SYNACK_TCP_SYN_RECEIVED &&
-      !seq_between(seg->ack, seq_sub(tcb->snd_una, tcb->max_snd_wnd), tcb->snd_max)) {
+      !seq_between(seg->ack, seq_sub(tcb->snd_una, back), tcb->snd_max)) {
     /* RFC 5961 §5.2: outside [SND.UNA - MAX.SND.WND, SND.NXT]: challenge ACK, drop. */
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     synack_tcp_challenge_ack(st, tcb, now);

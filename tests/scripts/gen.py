@@ -965,7 +965,16 @@ def outcome_ackno(state, k, pos, c):
     return answers, tcb_final(st2, snd, N2, read_for(st2, delivered)), why
 
 
-def gen_ackno(state, kname, pos, v6):
+def ackno_old_linux_split(state):
+    """Linux bounds the old-ACK range by what was acknowledged (docs/linux-differences.md):
+    SND.UNA-1 is out of it until something beyond the passive open's SYN was acknowledged
+    (SND.UNA = 1), so those ackno-old cells get a linux-only file."""
+    c = Conn(False)
+    preamble(state, Script(), c)
+    return c.una == 1
+
+
+def gen_ackno(state, kname, pos, v6, linux=False):
     k = KIND[kname]
     c = Conn(v6)
     s = Script()
@@ -976,7 +985,13 @@ def gen_ackno(state, kname, pos, v6):
     s.raw("")
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, c.N, ackv))
-    answers, final, why = outcome_ackno(state, k, pos, c)
+    if linux:
+        S = STATE_NAME[state]
+        answers, final = [("now", ack_out(c.snd, c.N))], tcb_final(S, c.snd, c.N, read_for(S))
+        why = ("Linux bounds RFC 5961 §5.2's range by the bytes acknowledged so far (none: SND.UNA is "
+               "just past the passive open's SYN): challenge ACK, segment dropped")
+    else:
+        answers, final, why = outcome_ackno(state, k, pos, c)
     emit_answers(s, t0, answers)
     s.raw("// probe: an ACK far right of the window shows the state on the wire")
     probe(s, t0 + T_PROBE, c, final)
@@ -988,8 +1003,11 @@ def gen_ackno(state, kname, pos, v6):
         "RFC 5961 §5 ACK check on (synack has no switch for it), %s." % ("IPv6" if v6 else "IPv4"),
         "Expected: " + why + ".",
     ]
-    name = "%s-rfc5961-on-%s" % (pos, ipname(v6))
-    return name, header(s.lines, desc, v6, PROFILES, sysctls_for(True))
+    name = "%s-rfc5961-on-%s%s" % (pos, "linux-" if linux else "", ipname(v6))
+    profiles = PROFILES
+    if pos == "ackno-old" and ackno_old_linux_split(state):
+        profiles = "linux" if linux else "rfc,freebsd"
+    return name, header(s.lines, desc, v6, profiles, sysctls_for(True))
 
 
 def ackno_scripts():
@@ -998,8 +1016,12 @@ def ackno_scripts():
         for kname in ("ack", "fin-ack", "data"):
             for pos in ACKNO_POS:
                 for v6 in (False, True):
-                    n, txt = gen_ackno(state, kname, pos, v6)
-                    out[os.path.join("rcv-%s-%s" % (kname, state), n + ".pkt")] = txt
+                    variants = [False]
+                    if pos == "ackno-old" and ackno_old_linux_split(state):
+                        variants.append(True)
+                    for linux in variants:
+                        n, txt = gen_ackno(state, kname, pos, v6, linux)
+                        out[os.path.join("rcv-%s-%s" % (kname, state), n + ".pkt")] = txt
     return out
 
 
