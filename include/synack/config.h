@@ -174,6 +174,20 @@ typedef struct {
   bool tcp_rcvbuf_round_mss;   /* FreeBSD: round the receive buffer up to a multiple of the MSS */
   synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd preset: FREEBSD) */
   bool tcp_fin_ack_now;        /* FreeBSD: ACK a FIN at once instead of after the delayed-ACK wait */
+  bool tcp_fin_ack_linux;      /* Linux: a FIN is ACKed at once when no data has arrived yet (the delayed-ACK
+                                  timeout is still 0), else after the delayed-ACK wait even in quick-ACK mode
+                                  (the FIN ends it); default false (linux preset: true) */
+  uint32_t tcp_synsent_badack_rtx_ms; /* Linux: an unacceptable ACK in SYN-SENT (answered by a RST), while the
+                                  SYN has not been retransmitted, brings the SYN's retransmission to this
+                                  many ms later: the RST cleared the peer's old connection (Linux:
+                                  TCP_TIMEOUT_MIN, 2 jiffies); 0 = the RTO stays (default; linux preset: 8) */
+  bool tcp_noack_drop;         /* Linux: in a synchronized state (TIME-WAIT aside) a segment with none of ACK,
+                                  SYN, RST is dropped before the sequence check: no ACK answers it even out
+                                  of the window; default false (linux preset: true) */
+  bool tcp_ack_check_acked;    /* Linux: RFC 5961 §5.2's old-ACK range reaches back min(MAX.SND.WND, the
+                                  sequence space acknowledged so far) below SND.UNA, not MAX.SND.WND:
+                                  an ACK of what was never sent gets a challenge ACK; default false
+                                  (linux preset: true) */
   bool tcp_listen_drop_synack; /* FreeBSD: a SYN-ACK at a listener is dropped silently (RFC 9293: RST) */
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */

@@ -130,6 +130,10 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
+    c->tcp_fin_ack_linux = false;
+    c->tcp_synsent_badack_rtx_ms = 0;
+    c->tcp_noack_drop = false;
+    c->tcp_ack_check_acked = false;
     c->tcp_listen_drop_synack = false;
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
@@ -148,6 +152,10 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_delack_every_second = false;
     c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
     c->tcp_fin_ack_now = false;
+    c->tcp_fin_ack_linux = true; /* tcp_fin(): pingpong mode; ato 0 until the first data */
+    c->tcp_synsent_badack_rtx_ms = 8; /* TCP_TIMEOUT_MIN: 2 jiffies at HZ=250 */
+    c->tcp_noack_drop = true;         /* tcp_rcv_state_process: !ack && !rst && !syn: discard */
+    c->tcp_ack_check_acked = true;    /* tcp_ack(): min(max_window, bytes_acked) */
     c->tcp_listen_drop_synack = false;
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
@@ -164,6 +172,10 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_ecn = SYNACK_ECN_MODE_PASSIVE;
     c->tcp_rcvwnd = SYNACK_RCVWND_FREEBSD;
     c->tcp_fin_ack_now = true;
+    c->tcp_fin_ack_linux = false;
+    c->tcp_synsent_badack_rtx_ms = 0;
+    c->tcp_noack_drop = false;
+    c->tcp_ack_check_acked = false;
     c->tcp_listen_drop_synack = true;
     c->tcp_simopen_keep_data = true;
     c->tcp_msl_ms = 30000; /* TIME-WAIT 2 x 30 s */

@@ -8,6 +8,9 @@
  *   - an ACK goes out as soon as more than one full-sized segment is unacknowledged, so at
  *     least every second full-sized segment is acknowledged (RFC 5681 §4.2 SHOULD); with
  *     tcp_delack_every_second (FreeBSD) every second segment whatever its size;
+ *   - with tcp_fin_ack_linux, in-order data that carries the FIN gets no quick ACK: Linux's
+ *     tcp_fin() puts the connection in "pingpong" mode, which ends quick-ACK mode, before the
+ *     ACK is decided (the FIN's own rule is in tcp_input.c, step_fin);
  *   - otherwise the delayed-ACK timer (tcp_delack_ms, armed at the first unacknowledged
  *     segment, so no ACK waits longer: RFC 5681 §4.2's 500 ms MUST) sends it.
  *
@@ -22,11 +25,11 @@ static void note_segment_size(synack_tcb_t *tcb, uint32_t n) {
   if (n > tcb->rcv_seg_max) tcb->rcv_seg_max = (uint16_t)(n < mss ? n : mss);
 }
 
-void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now) {
+void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now) {
   note_segment_size(tcb, n);
   tcb->rcv_unacked_segs++;
   tcb->rcv_unacked_bytes += n;
-  if (tcb->quickack_left > 0) {
+  if (tcb->quickack_left > 0 && !(fin && st->cfg.tcp_fin_ack_linux)) {
     tcb->quickack_left--;
     tcb->flags |= TF_ACK_NOW;
     return;

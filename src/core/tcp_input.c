@@ -110,6 +110,13 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
       if (!(seg->flags & SYNACK_TCP_RST))
         synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+      /* cfg.tcp_synsent_badack_rtx_ms (Linux's tcp_rcv_synsent_state_process, also for a RST
+       * with a bad ACK): the peer held an old connection, which our RST (or its own) has now
+       * cleared, so the first SYN is sent again soon instead of after the full RTO. */
+      if (st->cfg.tcp_synsent_badack_rtx_ms && tcb->retransmits == 0) {
+        tcb->rec.rto_at = now + (synack_time_t)st->cfg.tcp_synsent_badack_rtx_ms * 1000u;
+        synack_tcp_rtx_sync(st, tcb);
+      }
       return;
     }
     ack_ok = true;
@@ -276,6 +283,13 @@ static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg,
   case SYNACK_CHECK_PASS:
     /* RFC 7323 §4.3 / §5.3 R3: TS.Recent from a segment not newer than Last.ACK.sent. */
     synack_tcp_ts_update(tcb, seg, now);
+    if (tcb->state == SYNACK_TCP_TIME_WAIT && !(seg->seg_len == 0 && seq_eq(seg->seq, tcb->rcv_nxt))) {
+      /* One rule for TIME-WAIT, socket still open or not (the compact entry, tcp_timewait.c;
+       * Linux and FreeBSD hand both to the same TIME-WAIT structure): after the peer's FIN
+       * only a bare ACK at RCV.NXT can be valid; anything else gets an ACK of what we hold. */
+      if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
+      return STEP_STOP;
+    }
     return STEP_NEXT;
   case SYNACK_CHECK_DROP:
     return STEP_STOP;
@@ -369,8 +383,16 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     return STEP_STOP;
   }
+  uint32_t back = tcb->max_snd_wnd;
+  if (st->cfg.tcp_ack_check_acked) {
+    /* cfg.tcp_ack_check_acked (Linux's tcp_ack(): "do not accept ACK for bytes we never
+     * sent"): the range reaches back no further than what has been acknowledged, counting an
+     * active open's SYN and our FIN (Linux's bytes_acked), not a passive open's SYN. */
+    uint32_t acked = (uint32_t)seq_diff(tcb->snd_una, tcb->iss) - ((tcb->flags & TF_PASSIVE) ? 1u : 0u);
+    if (acked < back) back = acked;
+  }
   if (st->cfg.tcp_rfc5961_ack && tcb->state != SYNACK_TCP_SYN_RECEIVED &&
-      !seq_between(seg->ack, seq_sub(tcb->snd_una, tcb->max_snd_wnd), tcb->snd_max)) {
+      !seq_between(seg->ack, seq_sub(tcb->snd_una, back), tcb->snd_max)) {
     /* RFC 5961 §5.2: outside [SND.UNA - MAX.SND.WND, SND.NXT]: challenge ACK, drop. */
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     synack_tcp_challenge_ack(st, tcb, now);
@@ -525,8 +547,12 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
     synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSE_WAIT, "rcv FIN");
     /* The ACK of the FIN is delayed: a close() inside the delayed-ACK time then sends one
      * FIN-ACK segment (the three-segment close). cfg.tcp_fin_ack_now (FreeBSD's tcp_input:
-     * no more data can come, so nothing is gained by waiting): at once. */
-    if (st->cfg.tcp_fin_ack_now) tcb->flags |= TF_ACK_NOW;
+     * no more data can come, so nothing is gained by waiting): at once. cfg.tcp_fin_ack_linux
+     * (Linux's tcp_fin() and delayed-ACK timeout "ato", seen on the wire): the timeout is 0
+     * until the first data arrives, so a FIN before any data is ACKed at once; after data it
+     * waits the delayed-ACK time, quick-ACK mode or not (docs/linux-differences.md). */
+    if (st->cfg.tcp_fin_ack_now || (st->cfg.tcp_fin_ack_linux && tcb->bytes_received == 0))
+      tcb->flags |= TF_ACK_NOW;
     else if (!(tcb->flags & TF_ACK_NOW)) synack_tcp_delack_arm(st, tcb, now);
     return STEP_NEXT;
   case SYNACK_TCP_FIN_WAIT_1:
@@ -559,6 +585,15 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
 
 static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, synack_time_t now) {
   int rc;
+  if (st->cfg.tcp_noack_drop && tcb->state != SYNACK_TCP_TIME_WAIT &&
+      !(seg->flags & (SYNACK_TCP_ACK | SYNACK_TCP_SYN | SYNACK_TCP_RST))) {
+    /* cfg.tcp_noack_drop (Linux's tcp_rcv_state_process and tcp_rcv_established): a segment
+     * that carries neither ACK, SYN nor RST is discarded before the sequence-number check,
+     * so no ACK answers it even outside the window. RFC 9293 §3.10.7.4 checks the sequence
+     * number first (and answers an unacceptable segment) and drops it at the fifth step. */
+    synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+    return;
+  }
   if ((rc = step_checks(st, tcb, seg, now)) != STEP_NEXT) return;
   synack_tcp_ecn_rcv(st, tcb, seg); /* RFC 3168 §6.1.3: CE and CWR of an acceptable segment */
   if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;

@@ -498,7 +498,7 @@ void synack_tcp_sack_opts(synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t
 /* True when an out-of-order range changed and no ACK has reported it yet (tcp_sackgen.c). */
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
 /* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
-void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now);
+void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);
 /* tcp_rcvwnd.c: the application read data: send a window update when the right edge may move

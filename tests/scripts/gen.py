@@ -43,10 +43,15 @@ T_PROBE = 0.25           # probe this long after the injection (after any delaye
                          # before the freebsd profile's first retransmission at 300 ms)
 
 # delayed-ACK time per profile (docs/drill.md table), as #ifdef name: (ACK of data, ACK of a
-# FIN). Under linux the first data segments are ACKed at once (quick-ACK mode); a FIN's ACK
-# is delayed under every profile (docs/tcp-choices.md).
-# FreeBSD ACKs a FIN at once (its tcp_input: no more data can come).
-DELACK = {"RFC": (0.2, 0.2), "FreeBSD": (0.04, 0.0), "Linux": (0.0, 0.04)}
+# FIN when no data has arrived yet, ACK of a FIN after data). Under linux the first data
+# segments are ACKed at once (quick-ACK mode); Linux ACKs a FIN at once while no data has
+# arrived (its delayed-ACK timeout is still 0) and after the delayed-ACK time otherwise, the
+# FIN ending quick-ACK mode (docs/linux-differences.md). FreeBSD ACKs a FIN at once (its
+# tcp_input: no more data can come); the rfc profile delays it like data.
+DELACK = {"RFC": (0.2, 0.2, 0.2), "FreeBSD": (0.04, 0.0, 0.0), "Linux": (0.0, 0.0, 0.04)}
+# Linux sends its SYN again this long after an unacceptable ACK in SYN-SENT (TCP_TIMEOUT_MIN,
+# 2 jiffies at HZ=250; the linux profile's tcp_synsent_badack_rtx_ms)
+SYN_BADACK_RTX = 0.008
 PROFILES = "rfc,freebsd,linux"
 # The window edge positions differ under freebsd: FreeBSD accepts a segment that fits its
 # receive buffer even beyond the window it offered (RCV.WND = max(free space, offered)), and
@@ -170,12 +175,16 @@ def passive_handshake(s, c, complete=True):
         s.add(0.1, "accept(3, ..., ...) = 4")
 
 
-def delayed(s, t0, line, data=False, fin=False):
-    """An ACK the stack delays by the profile's delayed-ACK time (of data, of a FIN, or of data
-    with a FIN: the sooner of the two)."""
-    for prof, (d_data, d_fin) in DELACK.items():
+def delayed(s, t0, line, data=False, fin=False, data_before=False):
+    """An ACK the stack delays by the profile's delayed-ACK time: of data, or of a FIN (when
+    the segment carries both, the FIN's rule decides: it is the last thing the peer sends).
+    data_before: data arrived earlier on the connection (Linux's FIN rule depends on it)."""
+    for prof, (d_data, d_fin0, d_fin_data) in DELACK.items():
         s.raw("#ifdef %s" % prof)
-        d = min(d_data, d_fin) if (data and fin) else (d_data if data else d_fin)
+        if fin:
+            d = d_fin_data if (data or data_before) else d_fin0
+        else:
+            d = d_data
         s.add(t0 + d, line)
         s.raw("#endif")
 
@@ -228,7 +237,7 @@ def preamble(state, s, c):
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
         c.W -= 0 if c.bsd else 1
-        delayed(s, 0.2, ack_out(1, c.N))
+        delayed(s, 0.2, ack_out(1, c.N), fin=True)
         return 0.5
     if state == "closing":
         s.add(0.2, "shutdown(4, SHUT_WR) = 0")
@@ -243,14 +252,17 @@ def preamble(state, s, c):
         s.add(0.2, seg_in("F.", c.N, 0, ack=1))
         c.N += 1
         c.W -= 0 if c.bsd else 1
-        # FreeBSD ACKs the FIN at once; the others delay it and let our FIN carry it
-        s.raw("#ifdef FreeBSD")
+        # FreeBSD and Linux (no data yet) ACK the FIN at once; the rfc profile delays it and
+        # lets our FIN carry it
+        s.raw("#ifndef RFC")
         s.add(0.2, ack_out(1, c.N))
         s.raw("#endif")
-        s.add(0.2, "shutdown(4, SHUT_WR) = 0")
-        s.add(0.2, "> F. 1:1(0) ack %d" % c.N)
+        # 10 ms later: against the kernel the runner sees Linux's ACK (sent at the next clock
+        # tick) before it calls shutdown(), which must not make our FIN look late
+        s.add(0.21, "shutdown(4, SHUT_WR) = 0")
+        s.add(0.21, "> F. 1:1(0) ack %d" % c.N)
         c.snd = 2
-        return 0.2
+        return 0.21
     if state in ("time-wait", "time-wait-socket"):
         if state == "time-wait":
             s.add(0.2, "close(4) = 0")
@@ -366,6 +378,12 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
             # the crossing SYN-ACK of a simultaneous open: its SYN is the one we have
             return [], tcb_final("ESTABLISHED", 1, N, "-1 EAGAIN", fd=3, so_error="0"), \
                 "RFC 9293 §3.5 figure 8: the crossing SYN-ACK (SEG.SEQ = IRS) acknowledges our SYN: ESTABLISHED, nothing sent"
+        if not (k.ack or k.syn) and S != "TIME-WAIT":
+            # Linux drops a segment without ACK, SYN or RST before its sequence check
+            # (docs/linux-differences.md); TIME-WAIT is its mini-socket, which answers
+            return [("not-linux", plain_ack)], alive, \
+                "RFC 9293 §3.10.7.4 first check: an unacceptable segment is answered with an ACK and dropped " \
+                "(Linux drops a segment without ACK, SYN or RST first, silently)"
         return [("now", plain_ack)], alive, \
             "RFC 9293 §3.10.7.4 first check: an unacceptable segment is answered with an ACK and dropped"
     if k.syn:
@@ -375,6 +393,11 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
         err = "ECONNRESET"
         f, why = reset(err, "RFC 793 §3.9 (RFC 5961 off): a SYN in the window is an error: RST, connection reset")
         return [("now", "> R. %d:%d(0) ack %d" % (snd, snd, N))], f, why
+    if S == "TIME-WAIT" and not (k.seg_len == 0 and pos == "left-edge"):
+        # one rule with the compact entry (outcome_tw_compact), as Linux and FreeBSD
+        return [("now", challenge)], alive, \
+            "RFC 9293 §3.10.7.4: TIME-WAIT answers anything but a bare ACK at RCV.NXT with an ACK " \
+            "(as the compact entry does, and Linux and FreeBSD)"
     if not k.ack:
         return [], alive, "RFC 9293 §3.10.7.4 fifth check: a segment without ACK is dropped"
     # ACK acceptable (SEG.ACK = SND.NXT): the state moves on
@@ -525,10 +548,13 @@ def outcome_syn_sent(k, pos, c):
     ackv = {"ack-iss": 0, "ack-ok": 1, "ack-beyond": 2}.get(pos)
     N = PEER_ISN + 1
     if k.ack and ackv != 1:
+        # Linux then sends its SYN again soon (docs/linux-differences.md): the peer's old
+        # connection is gone, no need to wait for the RTO
+        syn_again = ("linux-syn", "> S 0:0(0) <...>")
         if k.rst:
-            return [], dict(kind="syn_sent"), \
+            return [syn_again], dict(kind="syn_sent"), \
                 "RFC 9293 §3.10.7.3 first/second: unacceptable ACK with RST: dropped"
-        return [("now", "> R %d:%d(0)" % (ackv, ackv))], dict(kind="syn_sent"), \
+        return [("now", "> R %d:%d(0)" % (ackv, ackv)), syn_again], dict(kind="syn_sent"), \
             "RFC 9293 §3.10.7.3 first: an unacceptable ACK is answered by <SEQ=SEG.ACK><CTL=RST>"
     if k.rst:
         if k.ack:
@@ -612,9 +638,17 @@ def emit_answers(s, t0, answers):
         if when == "now":
             s.add(t0, line)
         elif when == "delack":
-            delayed(s, t0, line)
+            delayed(s, t0, line, fin=True)
         elif when == "delack-data":
             delayed(s, t0, line, data=True)
+        elif when == "not-linux":
+            s.raw("#ifndef Linux")
+            s.add(t0, line)
+            s.raw("#endif")
+        elif when == "linux-syn":
+            s.raw("#ifdef Linux")
+            s.add(t0 + SYN_BADACK_RTX, line)
+            s.raw("#endif")
 
 
 def probe(s, t, c, final):
@@ -931,7 +965,16 @@ def outcome_ackno(state, k, pos, c):
     return answers, tcb_final(st2, snd, N2, read_for(st2, delivered)), why
 
 
-def gen_ackno(state, kname, pos, v6):
+def ackno_old_linux_split(state):
+    """Linux bounds the old-ACK range by what was acknowledged (docs/linux-differences.md):
+    SND.UNA-1 is out of it until something beyond the passive open's SYN was acknowledged
+    (SND.UNA = 1), so those ackno-old cells get a linux-only file."""
+    c = Conn(False)
+    preamble(state, Script(), c)
+    return c.una == 1
+
+
+def gen_ackno(state, kname, pos, v6, linux=False):
     k = KIND[kname]
     c = Conn(v6)
     s = Script()
@@ -942,7 +985,13 @@ def gen_ackno(state, kname, pos, v6):
     s.raw("")
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, c.N, ackv))
-    answers, final, why = outcome_ackno(state, k, pos, c)
+    if linux:
+        S = STATE_NAME[state]
+        answers, final = [("now", ack_out(c.snd, c.N))], tcb_final(S, c.snd, c.N, read_for(S))
+        why = ("Linux bounds RFC 5961 §5.2's range by the bytes acknowledged so far (none: SND.UNA is "
+               "just past the passive open's SYN): challenge ACK, segment dropped")
+    else:
+        answers, final, why = outcome_ackno(state, k, pos, c)
     emit_answers(s, t0, answers)
     s.raw("// probe: an ACK far right of the window shows the state on the wire")
     probe(s, t0 + T_PROBE, c, final)
@@ -954,8 +1003,11 @@ def gen_ackno(state, kname, pos, v6):
         "RFC 5961 §5 ACK check on (synack has no switch for it), %s." % ("IPv6" if v6 else "IPv4"),
         "Expected: " + why + ".",
     ]
-    name = "%s-rfc5961-on-%s" % (pos, ipname(v6))
-    return name, header(s.lines, desc, v6, PROFILES, sysctls_for(True))
+    name = "%s-rfc5961-on-%s%s" % (pos, "linux-" if linux else "", ipname(v6))
+    profiles = PROFILES
+    if pos == "ackno-old" and ackno_old_linux_split(state):
+        profiles = "linux" if linux else "rfc,freebsd"
+    return name, header(s.lines, desc, v6, profiles, sysctls_for(True))
 
 
 def ackno_scripts():
@@ -964,8 +1016,12 @@ def ackno_scripts():
         for kname in ("ack", "fin-ack", "data"):
             for pos in ACKNO_POS:
                 for v6 in (False, True):
-                    n, txt = gen_ackno(state, kname, pos, v6)
-                    out[os.path.join("rcv-%s-%s" % (kname, state), n + ".pkt")] = txt
+                    variants = [False]
+                    if pos == "ackno-old" and ackno_old_linux_split(state):
+                        variants.append(True)
+                    for linux in variants:
+                        n, txt = gen_ackno(state, kname, pos, v6, linux)
+                        out[os.path.join("rcv-%s-%s" % (kname, state), n + ".pkt")] = txt
     return out
 
 
