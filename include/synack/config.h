@@ -155,6 +155,15 @@ typedef struct {
   bool tcp_simopen_keep_data;  /* FreeBSD: text on a crossing SYN (simultaneous open) is held and delivered
                                   at ESTABLISHED (RFC 9293 §3.10.7.3 "queue"); default false: dropped, as Linux */
   bool tcp_delack_every_second; /* FreeBSD: ACK every second segment whatever its size */
+  /* Linux policies (docs/linux-differences.md); all false by default, true in the linux preset. */
+  bool tcp_simopen_synack_opts; /* the SYN-ACK of a simultaneous open repeats every option of our SYN
+                                   (RFC 7323 §2.2 / RFC 2018 §2: only those the peer's SYN had) */
+  bool tcp_synrcvd_plain_ack;   /* SYN-RECEIVED answers an unacceptable segment with a plain ACK
+                                   (RFC 9293 §3.10.7.4 "send an acknowledgment"), not the SYN-ACK again */
+  bool tcp_synrcvd_syn_rst;     /* a SYN in the window of a half-open entry is answered by a RST and the
+                                   entry dropped (RFC 793 §3.9), not RFC 5961 §4.2's challenge ACK */
+  bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
+                                   again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

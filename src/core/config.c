@@ -140,6 +140,10 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_simopen_keep_data = false;
     c->tcp_rto_slop_ms = 0;
     c->tcp_hystart = true; /* Linux runs HyStart (tcp_cubic hystart=1) in CUBIC's slow start */
+    c->tcp_simopen_synack_opts = true;
+    c->tcp_synrcvd_plain_ack = true;
+    c->tcp_synrcvd_syn_rst = true;
+    c->tcp_synack_text_drop = true;
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -89,6 +89,9 @@ enum {
   TF_PORT_INDEXED = 1u << 24, /* in the per-port bind index (tcp_port.c) */
 };
 
+/* synack_tcb.syn_offer: what our SYN offered, kept across a simultaneous open. */
+enum { SYN_OFFER_SET = 1u << 0, SYN_OFFER_TS = 1u << 1, SYN_OFFER_SACK = 1u << 2, SYN_OFFER_WS = 1u << 3 };
+
 typedef struct synack_listener synack_listener_t;
 typedef struct synack_tcb synack_tcb_t;
 
@@ -149,6 +152,9 @@ struct synack_tcb {
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
+  /* cfg.tcp_simopen_synack_opts: the options our SYN offered (SYN_OFFER_*) and its window
+   * scale, repeated by the SYN-ACK of a simultaneous open; 0 otherwise. */
+  uint8_t syn_offer, syn_offer_ws;
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;

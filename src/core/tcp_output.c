@@ -187,6 +187,14 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
     c->sack = (tcb->flags & TF_SACK_OK) != 0;
     c->ws = (tcb->flags & TF_WS_OK) != 0;
     c->wscale = tcb->rcv_wscale;
+    if (tcb->syn_offer && tcb->state == SYNACK_TCP_SYN_RECEIVED) {
+      /* cfg.tcp_simopen_synack_opts (Linux): the crossing SYN-ACK repeats our SYN's offer, a
+       * timestamp echoing 0 when the peer sent none (RFC 7323 §3.2 would leave it out). */
+      c->ts = (tcb->syn_offer & SYN_OFFER_TS) != 0;
+      c->sack = (tcb->syn_offer & SYN_OFFER_SACK) != 0;
+      c->ws = (tcb->syn_offer & SYN_OFFER_WS) != 0;
+      c->wscale = tcb->syn_offer_ws;
+    }
   }
   (void)st;
 }

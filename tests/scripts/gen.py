@@ -109,6 +109,13 @@ def fmt_t(t):
     return s if s else "0"
 
 
+class Alt:
+    """A line that differs under one #ifdef name: `yes` there, `no` elsewhere."""
+
+    def __init__(self, name, yes, no):
+        self.name, self.yes, self.no = name, yes, no
+
+
 class Script:
     """Accumulates the lines of one script with absolute times."""
 
@@ -116,6 +123,13 @@ class Script:
         self.lines = []
 
     def add(self, t, text):
+        if isinstance(text, Alt):
+            self.raw("#ifdef %s" % text.name)
+            self.add(t, text.yes)
+            self.raw("#else")
+            self.add(t, text.no)
+            self.raw("#endif")
+            return
         self.lines.append("%-6s %s" % (fmt_t(t), text))
 
     def raw(self, text):
@@ -152,8 +166,23 @@ def synack_out(c, ack):
     return "> S. 0:0(0) ack %d win %d <mss %d>" % (ack, WIN, c.mss)
 
 
+def synack_active_out(c, ack):
+    """The SYN-ACK of a simultaneous open. Linux repeats every option of its SYN (a timestamp
+    echoing 0, window scale 8) although the peer's SYN offered only the MSS; the rfc and freebsd
+    profiles send only what the peer offered (RFC 7323 §2.2, RFC 2018 §2;
+    docs/linux-differences.md)."""
+    linux = "> S. 0:0(0) ack %d win %d <mss %d,sackOK,TS val 0 ecr 0,nop,wscale 8>" % (ack, WIN, c.mss)
+    return Alt("Linux", linux, synack_out(c, ack))
+
+
 def ack_out(snd, ack):
     return "> . %d:%d(0) ack %d" % (snd, snd, ack)
+
+
+def synrcvd_oow_out(c, ack):
+    """SYN-RECEIVED's answer to an unacceptable segment: our SYN-ACK again (it carries the ACK),
+    under Linux a plain ACK (tcp_send_dupack, tcp_check_req; docs/linux-differences.md)."""
+    return Alt("Linux", ack_out(1, ack), synack_out(c, ack))
 
 
 # ---------------------------------------------------------------- preambles
@@ -207,7 +236,7 @@ def preamble(state, s, c):
         s.add(0, "connect(3, ..., ...) = -1 EINPROGRESS")
         s.add(0, "> S 0:0(0) <...>")
         s.add(0.1, seg_in("S", PEER_ISN, 0, opts="<mss 1000>"))
-        s.add(0.1, synack_out(c, PEER_ISN + 1))
+        s.add(0.1, synack_active_out(c, PEER_ISN + 1))
         c.una = 0
         return 0.2
     passive_handshake(s, c)
@@ -322,7 +351,7 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
     # what "send an ACK" means in this state: in SYN-RECEIVED with our SYN unacknowledged it
     # is the SYN-ACK again (synack's choice; it carries the ACK the RFC asks for)
     if active:
-        plain_ack = synack_out(c, N)
+        plain_ack = synrcvd_oow_out(c, N)
     else:
         plain_ack = ack_out(snd, N)
     challenge = ack_out(snd, N)
@@ -470,27 +499,34 @@ def outcome_tw_compact(k, pos, r5961, rfc1337, c):
         "RFC 9293 §3.10.7.4: TIME-WAIT answers anything but a bare ACK at RCV.NXT with an ACK (like Linux)"
 
 
-def outcome_sr_passive(k, pos, r5961, c):
-    """SYN-RECEIVED as a half-open entry of listener 3 (our SYN-ACK sent, ISS = 0)."""
+def outcome_sr_passive(k, pos, r5961, c, linux=False):
+    """SYN-RECEIVED as a half-open entry of listener 3 (our SYN-ACK sent, ISS = 0). `linux`: the
+    script for the linux profile alone, where it differs (sr_passive_split)."""
     N = c.N
     seq = position_seq(k, pos, N, c.W)
     acceptable = pos in ("left-edge", "inside", "right-edge")
     half = dict(kind="halfopen", N=N)
-    synack = synack_out(c, N)
+    synack = synrcvd_oow_out(c, N)
     challenge = ack_out(1, N)
     if k.syn and not k.ack and seq == PEER_ISN:
-        return [("now", synack)], half, "the client's SYN again (our SYN-ACK was lost): the SYN-ACK is sent again"
+        return [("now", synack_out(c, N))], half, "the client's SYN again (our SYN-ACK was lost): the SYN-ACK is sent again"
     if not acceptable:
         if k.rst:
             return [], half, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped"
         return [("now", synack)], half, \
-            "RFC 9293 §3.10.7.4 first check: unacceptable segment: answered (by the SYN-ACK, which carries the ACK)"
+            ("RFC 9293 §3.10.7.4 first check: unacceptable segment: answered (by the SYN-ACK, which carries the "
+             "ACK; Linux: a plain ACK)")
     if k.rst:
         if r5961 and pos != "left-edge":
             return [("now", challenge)], half, "RFC 5961 §3.2: a RST in the window, not at RCV.NXT: challenge ACK"
         return [], dict(kind="listen"), \
             "RFC 9293 §3.10.7.4 second check: a RST on a passive open returns it to LISTEN"
     if k.syn:
+        if linux:
+            rst = "> R %d:%d(0)" % (1, 1) if k.ack else "> R. 0:0(0)! ack %d" % (seq + k.seg_len)
+            return [("now", rst)], dict(kind="listen"), \
+                ("Linux (tcp_check_req), as RFC 793 §3.9 fourth check: a SYN in the window is an error: a RST "
+                 "(from SEG.ACK, or SEQ 0 acknowledging the SYN), the passive open returns to LISTEN")
         if r5961:
             return [("now", challenge)], half, "RFC 5961 §4.2: a SYN in the window gets a challenge ACK"
         return [], dict(kind="listen"), \
@@ -543,7 +579,7 @@ def outcome_syn_sent(k, pos, c):
         why = "RFC 9293 §3.10.7.3 fourth: a SYN without ACK: simultaneous open, SYN-RECEIVED, SYN-ACK sent"
         if k.fin:
             why += " (the FIN is not processed before ESTABLISHED; it is not acknowledged)"
-        return [("now", synack_out(c, N))], dict(kind="sr_active", N=N, fd=3), why
+        return [("now", synack_active_out(c, N))], dict(kind="sr_active", N=N, fd=3), why
     return [], dict(kind="syn_sent"), "RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: dropped"
 
 
@@ -625,13 +661,9 @@ def probe(s, t, c, final):
         s.add(t, "> R 100:100(0)")
         return
     N = final.get("N", c.N)
-    if kind in ("halfopen", "reopen"):
+    if kind in ("halfopen", "reopen", "sr_active"):
         s.add(t, seg_in(".", N + PROBE_OFF, 0, ack=1))
-        s.add(t, synack_out(c, N))
-        return
-    if kind == "sr_active":
-        s.add(t, seg_in(".", N + PROBE_OFF, 0, ack=1))
-        s.add(t, synack_out(c, N))
+        s.add(t, synrcvd_oow_out(c, N))
         return
     if kind in ("listen", "gone"):
         a = c.snd
@@ -730,7 +762,13 @@ def bsd_window(state):
     return BSD_BUF
 
 
-def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
+def sr_passive_split(state, kname, pos):
+    """The cells whose linux answer differs from rfc's and freebsd's in its consequences (a state
+    the probe shows), so that the linux profile gets a script of its own (-linux)."""
+    return state == "syn-received-passive" and KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
+
+
+def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False):
     k = KIND[kname]
     c = Conn(v6)
     c.bsd = bsd
@@ -748,7 +786,7 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
     if state == "time-wait":
         answers, final, why = outcome_tw_compact(k, pos, r5961, r1337, c)
     elif state == "syn-received-passive":
-        answers, final, why = outcome_sr_passive(k, pos, r5961, c)
+        answers, final, why = outcome_sr_passive(k, pos, r5961, c, linux)
     else:
         answers, final, why = outcome_sync(state, k, pos, r5961, r1337, c)
     for when, line in answers:
@@ -775,6 +813,10 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
         profiles = "freebsd" if bsd else "rfc,linux"
         if bsd:
             name += "-freebsd"
+    if sr_passive_split(state, kname, pos):
+        profiles = ",".join(p for p in profiles.split(",") if (p == "linux") == linux)
+        if linux:
+            name += "-linux"
     name += "-" + ipname(v6)
     sysctls = sysctls_for(r5961, rfc1337)
     return name, header(s.lines, desc, v6, profiles, sysctls)
@@ -1239,8 +1281,10 @@ def all_scripts():
                             variants = [True, False]
                         for r1337 in variants:
                             for bsd in ((False, True) if pos in EDGE_POSITIONS else (False,)):
-                                n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd)
-                                out[os.path.join(d, n + ".pkt")] = txt
+                                for lx in ((False, True) if sr_passive_split(state, kname, pos) and not bsd
+                                           else (False,)):
+                                    n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd, lx)
+                                    out[os.path.join(d, n + ".pkt")] = txt
     out.update(reassembly_scripts())
     out.update(ackno_scripts())
     out.update(twin_scripts())
