@@ -162,6 +162,10 @@ typedef struct {
                                    (RFC 9293 §3.10.7.4 "send an acknowledgment"), not the SYN-ACK again */
   bool tcp_synrcvd_syn_rst;     /* a SYN in the window of a half-open entry is answered by a RST and the
                                    entry dropped (RFC 793 §3.9), not RFC 5961 §4.2's challenge ACK */
+  bool tcp_rst_errors_linux;    /* errors of an accepted RST as Linux reports them: ECONNRESET in SYN-RECEIVED
+                                   (not ECONNREFUSED), EPIPE in CLOSE-WAIT, and read() returns end of file
+                                   before the pending error once the peer's FIN is in */
+  bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */

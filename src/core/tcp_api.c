@@ -455,6 +455,9 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
     if (!(flags & SYNACK_MSG_PEEK)) synack_tcp_rcv_window_update(st, tcb, now); /* tcp_rcvwnd.c */
     return n;
   }
+  /* cfg.tcp_rst_errors_linux: the peer's FIN came first, so end of file comes first (Linux's
+   * tcp_recvmsg looks at SOCK_DONE before sk_err); the error stays for SO_ERROR and send(). */
+  if ((tcb->flags & TF_RCVD_FIN) && st->cfg.tcp_rst_errors_linux) return 0;
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
     int e = tcb->so_error;
     tcb->so_error = 0;

@@ -220,19 +220,23 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
 static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_RECEIVED:
-    /* Active open (simultaneous): connection refused. Passive opens are half-open entries. */
+    /* Active open (simultaneous): connection refused (RFC 9293 §3.10.7.4 second; Linux's
+     * tcp_reset says ECONNRESET, cfg.tcp_rst_errors_linux). Passive opens are half-open entries. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
-    synack_tcp_done(st, tcb, -SYNACK_ECONNREFUSED, "rcv RST");
+    synack_tcp_done(st, tcb, st->cfg.tcp_rst_errors_linux ? -SYNACK_ECONNRESET : -SYNACK_ECONNREFUSED, "rcv RST");
     return STEP_GONE;
   case SYNACK_TCP_ESTABLISHED:
   case SYNACK_TCP_FIN_WAIT_1:
   case SYNACK_TCP_FIN_WAIT_2:
-  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSE_WAIT: {
+    /* Linux (cfg.tcp_rst_errors_linux) reports EPIPE in CLOSE-WAIT: the peer had finished. */
+    int err = tcb->state == SYNACK_TCP_CLOSE_WAIT && st->cfg.tcp_rst_errors_linux ? -SYNACK_EPIPE : -SYNACK_ECONNRESET;
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
-    synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv RST");
+    synack_tcp_done(st, tcb, err, "rcv RST");
     return STEP_GONE;
+  }
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
     /* RFC 9293 §3.10.7.4 second: "enter the CLOSED state, delete the TCB". A socket the

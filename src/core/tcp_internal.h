@@ -394,7 +394,7 @@ void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
 void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
 /* Fills the SACK blocks (D-SACK first) of an outgoing non-SYN segment carrying `payload`
  * bytes, as many as the option space and the segment size allow. */
-void synack_tcp_sack_opts(synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
+void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
 /* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */

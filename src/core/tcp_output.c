@@ -272,7 +272,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, p->syn, &c);
   if (p->syn && tcb->state == SYNACK_TCP_SYN_SENT) c.ts_ecr = 0;
-  if (!p->syn) synack_tcp_sack_opts(tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
+  if (!p->syn) synack_tcp_sack_opts(st, tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
   build_opts(st, &r.opts, &c);
   r.seq = p->seq.v;
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;

@@ -46,7 +46,7 @@ void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
   note_dsack(st, tcb, l, r);
 }
 
-void synack_tcp_sack_opts(synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payload) {
+void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payload) {
   c->nsack = 0;
   if (!(tcb->flags & TF_SACK_OK)) return;
   synack_rcvbuf_t *b = &tcb->rb;
@@ -60,6 +60,14 @@ void synack_tcp_sack_opts(synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payl
     if (fit < max) max = (uint8_t)fit;
   }
   c->nsack = synack_sackgen_blocks(&b->sg, &b->ooo, tcb->rcv_nxt, c->sack_blk, max);
+  if (!st->cfg.tcp_sack_fin || !(tcb->flags & TF_OOO_FIN)) return;
+  /* cfg.tcp_sack_fin (Linux: a queued segment's end includes its FIN): the block holding the
+   * data just before an out-of-order FIN covers the FIN's sequence number too. RFC 2018 §3
+   * speaks of "blocks of data"; the FIN occupies a sequence number of its own (RFC 9293 §3.4). */
+  for (uint8_t i = 0; i < c->nsack; i++) {
+    synack_seq_t l = seq_make(c->sack_blk[i].left), r = seq_make(c->sack_blk[i].right);
+    if (seq_eq(r, tcb->ooo_fin_seq) && seq_lt(l, r)) c->sack_blk[i].right = seq_add(r, 1).v;
+  }
 }
 
 static void strip_fin(synack_seg_t *seg) { seg->flags &= (uint8_t)~SYNACK_TCP_FIN; }

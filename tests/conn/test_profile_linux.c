@@ -3,7 +3,8 @@
  * here was seen on the wire with `synack drill --target=kernel`): the SYN-ACK of a simultaneous
  * open repeats every option of our SYN, SYN-RECEIVED answers an unacceptable segment with a plain
  * ACK, a SYN in the window of a half-open entry is reset, text and FIN on a SYN-ACK are
- * discarded. */
+ * discarded, a SACK block ending at an out-of-order FIN covers the FIN, the errors a RST leaves
+ * (and read() giving the end of file first). */
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -112,5 +113,64 @@ static void synack_text(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
+/* Data and a FIN beyond a gap: Linux's SACK block covers the FIN's sequence number (101:202),
+ * the rfc profile's the data only (101:201). */
+static void sack_block_covers_fin(void (*profile)(synack_config_t *), uint32_t right) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM;
+  REQUIRE(fx_open_passive(fx) >= 0);
+  fx_inject(fx, MS(100), FX_FPA, 101, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 1, .t = MS(100), .nsack = 1, .sack = { { 101, right } });
+  fx_free(fx);
+}
+
+static void sack_fin_linux(void) { sack_block_covers_fin(linux_, 202); }
+static void sack_fin_rfc(void) { sack_block_covers_fin(rfc, 201); }
+
+/* A RST at RCV.NXT after the peer's FIN (CLOSE-WAIT, or LAST-ACK after our shutdown): Linux's
+ * read() reports the end of file first and SO_ERROR holds EPIPE (CLOSE-WAIT) or ECONNRESET;
+ * the rfc profile's read() returns the error. */
+static void rst_after_fin(void (*profile)(synack_config_t *), synack_tcp_state_t state, int rd, int err) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, state));
+  fx_inject(fx, fx->now + MS(10), FX_R, fx->pseq, 0);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  uint8_t b[8];
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), rd);
+  int v = -1;
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_SO_ERROR, &v), 0);
+  CHECK_EQ_I(v, err);
+  fx_free(fx);
+}
+
+static void rst_close_wait_linux(void) { rst_after_fin(linux_, SYNACK_TCP_CLOSE_WAIT, 0, -SYNACK_EPIPE); }
+static void rst_last_ack_linux(void) { rst_after_fin(linux_, SYNACK_TCP_LAST_ACK, 0, -SYNACK_ECONNRESET); }
+static void rst_close_wait_rfc(void) { rst_after_fin(rfc, SYNACK_TCP_CLOSE_WAIT, -SYNACK_ECONNRESET, 0); }
+
+/* A RST at RCV.NXT in SYN-RECEIVED after a simultaneous open: Linux says ECONNRESET, RFC 9293
+ * §3.10.7.4 (the rfc profile) "connection refused". */
+static void rst_simopen(void (*profile)(synack_config_t *), int err) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, MS(100), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = MS(100));
+  fx_inject(fx, MS(200), FX_R, 1, 0);
+  fx_check_state(fx, SYNACK_TCP_CLOSED);
+  int v = 0;
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_SO_ERROR, &v), 0);
+  CHECK_EQ_I(v, err);
+  fx_free(fx);
+}
+
+static void rst_simopen_linux(void) { rst_simopen(linux_, -SYNACK_ECONNRESET); }
+static void rst_simopen_rfc(void) { rst_simopen(rfc, -SYNACK_ECONNREFUSED); }
+
+TH_MAIN(TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
+        TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))

@@ -110,7 +110,7 @@ def fmt_t(t):
 
 
 class Alt:
-    """A line that differs under one #ifdef name: `yes` there, `no` elsewhere."""
+    """A line (or a list of lines) that differs under one #ifdef name: `yes` there, `no` elsewhere."""
 
     def __init__(self, name, yes, no):
         self.name, self.yes, self.no = name, yes, no
@@ -125,9 +125,11 @@ class Script:
     def add(self, t, text):
         if isinstance(text, Alt):
             self.raw("#ifdef %s" % text.name)
-            self.add(t, text.yes)
+            for line in text.yes if isinstance(text.yes, list) else [text.yes]:
+                self.add(t, line)
             self.raw("#else")
-            self.add(t, text.no)
+            for line in text.no if isinstance(text.no, list) else [text.no]:
+                self.add(t, line)
             self.raw("#endif")
             return
         self.lines.append("%-6s %s" % (fmt_t(t), text))
@@ -205,7 +207,10 @@ def delayed(s, t0, line, data=False, fin=False):
     for prof, (d_data, d_fin) in DELACK.items():
         s.raw("#ifdef %s" % prof)
         d = min(d_data, d_fin) if (data and fin) else (d_data if data else d_fin)
-        s.add(t0 + d, line)
+        if isinstance(line, Alt):  # no nested #ifdef: the variant of this profile
+            s.add(t0 + d, line.yes if line.name == prof else line.no)
+        else:
+            s.add(t0 + d, line)
         s.raw("#endif")
 
 
@@ -365,7 +370,13 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
             rd = "-1 " + err
         else:
             rd = "0" if S in FIN_RCVD else "-1 EAGAIN"
-        return dict(kind="tcb", state="CLOSED", snd=snd, N=N, read=rd, so_error=err, fd=fd, closed=True), why
+        f = dict(kind="tcb", state="CLOSED", snd=snd, N=N, read=rd, so_error=err, fd=fd, closed=True)
+        if err and (S in FIN_RCVD or (S == "SYN-RECEIVED" and k.rst)):
+            # Linux's tcp_reset: ECONNRESET in SYN-RECEIVED, EPIPE in CLOSE-WAIT; after the
+            # peer's FIN read() returns 0 and the error waits for SO_ERROR
+            # (docs/linux-differences.md)
+            f["linux_err"] = "EPIPE" if (S == "CLOSE-WAIT" and k.rst) else "ECONNRESET"
+        return f, why
 
     if k.rst:
         if not acceptable:
@@ -697,10 +708,16 @@ def api_checks(s, t, final):
         fd = final["fd"]
         if final.get("accepted"):
             s.add(t, "accept(3, ..., ...) = 4")
+        lerr = final.get("linux_err")
         if final.get("so_error") is not None and fd == 3:
-            s.add(t, "getsockopt(3, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % final["so_error"])
+            line = "getsockopt(3, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % final["so_error"]
+            s.add(t, Alt("Linux", line.replace(final["so_error"], lerr), line) if lerr else line)
             if final["so_error"] == "0":
                 s.add(t, "read(3, ..., 1000) = %s" % final["read"])
+        elif lerr:
+            s.add(t, Alt("Linux", ["read(%d, ..., 1000) = 0" % fd,
+                                   "getsockopt(%d, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % (fd, lerr)],
+                         "read(%d, ..., 1000) = %s" % (fd, final["read"])))
         else:
             s.add(t, "read(%d, ..., 1000) = %s" % (fd, final["read"]))
         if final["state"] == "TIME-WAIT":
@@ -1106,6 +1123,13 @@ def perm_script(order, fin, v6, sack):
         line = "> . 1:1(0) ack %d" % ackno
         if sack and order_blocks:
             line += " <nop,nop,sack %s>" % " ".join("%d:%d" % b for b in order_blocks[:4])
+            # Linux: the block ending at the queued FIN covers the FIN's sequence number too
+            # (docs/linux-differences.md)
+            fin_end = 1 + SEG * n
+            if fin and not fin_taken and any(b[1] == fin_end for b in order_blocks[:4]):
+                lx = [(a, b + 1 if b == fin_end else b) for a, b in order_blocks[:4]]
+                line = Alt("Linux", "> . 1:1(0) ack %d <nop,nop,sack %s>" % (ackno, " ".join("%d:%d" % b for b in lx)),
+                           line)
         if now:
             s.add(t, line)
         else:
