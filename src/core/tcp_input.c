@@ -212,6 +212,8 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
     .ts_recent = tcb->ts_recent,
     .ts_recent_s = tcb->ts_recent_s,
     .rst_ignored = tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_rfc1337,
+    .rst_at_fin = st->cfg.tcp_rst_at_fin && (tcb->state == SYNACK_TCP_CLOSE_WAIT || tcb->state == SYNACK_TCP_CLOSING ||
+                                             tcb->state == SYNACK_TCP_LAST_ACK),
   };
   return v;
 }

@@ -269,6 +269,7 @@ typedef struct {
   bool ts_ok;               /* timestamps in use on the connection */
   uint32_t ts_recent, ts_recent_s;
   bool rst_ignored;         /* TIME-WAIT under RFC 1337: every RST is dropped */
+  bool rst_at_fin;          /* cfg.tcp_rst_at_fin after the peer's FIN: a RST at RCV.NXT - 1 resets */
 } synack_tcp_view_t;
 
 typedef enum {

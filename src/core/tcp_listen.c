@@ -342,6 +342,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     .ts_recent = h->ts_recent,
     .ts_recent_s = (uint32_t)(now / 1000000u),
     .rst_ignored = false,
+    .rst_at_fin = false,
   };
   synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
   if ((verdict == SYNACK_CHECK_CHALLENGE || verdict == SYNACK_CHECK_SYN_RESET) && (seg->flags & SYNACK_TCP_SYN) &&

@@ -151,6 +151,23 @@ static void rst_close_wait_linux(void) { rst_after_fin(linux_, SYNACK_TCP_CLOSE_
 static void rst_last_ack_linux(void) { rst_after_fin(linux_, SYNACK_TCP_LAST_ACK, 0, -SYNACK_ECONNRESET); }
 static void rst_close_wait_rfc(void) { rst_after_fin(rfc, SYNACK_TCP_CLOSE_WAIT, -SYNACK_ECONNRESET, 0); }
 
+/* After the peer's FIN (LAST-ACK), a RST at RCV.NXT - 1, the FIN's own sequence number: Linux
+ * accepts it (tcp_reset_check), RFC 9293's first check (the rfc profile) drops it as left of
+ * the window. */
+static void rst_at_fin_seq(void (*profile)(synack_config_t *), synack_tcp_state_t after) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_LAST_ACK));
+  fx_inject(fx, fx->now + MS(10), FX_R, fx->pseq - 1, 0);
+  fx_check_state(fx, after);
+  fx_free(fx);
+}
+
+static void rst_at_fin_linux(void) { rst_at_fin_seq(linux_, SYNACK_TCP_CLOSED); }
+static void rst_at_fin_rfc(void) { rst_at_fin_seq(rfc, SYNACK_TCP_LAST_ACK); }
+
 /* A RST at RCV.NXT in SYN-RECEIVED after a simultaneous open: Linux says ECONNRESET, RFC 9293
  * §3.10.7.4 (the rfc profile) "connection refused". */
 static void rst_simopen(void (*profile)(synack_config_t *), int err) {
@@ -171,6 +188,6 @@ static void rst_simopen(void (*profile)(synack_config_t *), int err) {
 static void rst_simopen_linux(void) { rst_simopen(linux_, -SYNACK_ECONNRESET); }
 static void rst_simopen_rfc(void) { rst_simopen(rfc, -SYNACK_ECONNREFUSED); }
 
-TH_MAIN(TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
+TH_MAIN(TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))

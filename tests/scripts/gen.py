@@ -346,7 +346,7 @@ def read_for(state, delivered=0):
     return "-1 EAGAIN"
 
 
-def outcome_sync(state, k, pos, r5961, rfc1337, c):
+def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     """Synchronized states with a full TCB and a socket handle (fd 4, or fd 3 when active)."""
     S = STATE_NAME[state]
     active = state == "syn-received-active"
@@ -379,6 +379,11 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
         return f, why
 
     if k.rst:
+        if linux and S in FIN_RCVD and pos == "outside-left":
+            f, why = reset("EPIPE" if S == "CLOSE-WAIT" else "ECONNRESET",
+                           "Linux (tcp_reset_check): after the peer's FIN a RST at RCV.NXT-1, the FIN's own sequence "
+                           "number, resets the connection (RFC 9293 §3.10.7.4 would drop it as left of the window)")
+            return [], f, why
         if not acceptable:
             return [], alive, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped silently"
         if S == "TIME-WAIT" and rfc1337:
@@ -781,8 +786,11 @@ def bsd_window(state):
 
 def sr_passive_split(state, kname, pos):
     """The cells whose linux answer differs from rfc's and freebsd's in its consequences (a state
-    the probe shows), so that the linux profile gets a script of its own (-linux)."""
-    return state == "syn-received-passive" and KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
+    the probe shows), so that the linux profile gets a script of its own (-linux): a SYN in a
+    half-open entry's window, a RST at RCV.NXT-1 after the peer's FIN."""
+    if state == "syn-received-passive":
+        return KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
+    return KIND[kname].rst and state in ("close-wait", "closing", "last-ack") and pos == "outside-left"
 
 
 def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False):
@@ -805,7 +813,7 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False)
     elif state == "syn-received-passive":
         answers, final, why = outcome_sr_passive(k, pos, r5961, c, linux)
     else:
-        answers, final, why = outcome_sync(state, k, pos, r5961, r1337, c)
+        answers, final, why = outcome_sync(state, k, pos, r5961, r1337, c, linux)
     for when, line in answers:
         if when == "synack":  # a new incarnation: the listener's SYN-ACK with a new ISN
             s.add(t0, synack_out(c, seq + 1))
