@@ -166,6 +166,10 @@ typedef struct {
                                    (not ECONNREFUSED), EPIPE in CLOSE-WAIT, and read() returns end of file
                                    before the pending error once the peer's FIN is in */
   bool tcp_rst_at_fin;          /* in CLOSE-WAIT, CLOSING, LAST-ACK a RST at RCV.NXT - 1 (the peer's FIN) resets */
+  bool tcp_orphan_rst_reply;    /* data for a closed socket is answered by <SEQ=SEG.ACK><CTL=RST> (no ACK),
+                                   not by the connection's RST,ACK from SND.NXT */
+  bool tcp_shut_rd_keeps_data;  /* shutdown(SHUT_RD) leaves data readable (queued and arriving; end of file
+                                   once none is left), instead of discarding it */
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */

@@ -145,6 +145,8 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_synrcvd_syn_rst = true;
     c->tcp_synack_text_drop = true;
     c->tcp_sack_fin = true;
+    c->tcp_shut_rd_keeps_data = true;
+    c->tcp_orphan_rst_reply = true;
     c->tcp_rst_at_fin = true;
     c->tcp_rst_errors_linux = true;
     return 0;

@@ -447,7 +447,9 @@ int64_t synack_recv(synack_stack_t *st, synack_time_t now, int sock, void *buf, 
   if (!tcb) return -SYNACK_EBADF;
   st->now = now;
   if (tcb->state == SYNACK_TCP_LISTEN) return -SYNACK_ENOTCONN;
-  if (tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD)) {
+  /* cfg.tcp_shut_rd_keeps_data (Linux): after shutdown(SHUT_RD) queued and arriving data is
+   * still read; end of file comes when none is left. */
+  if (tcb->rb.len > 0 && (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data)) {
     if (len == 0) return 0;
     if (!buf) return -SYNACK_EFAULT;
     uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
@@ -543,7 +545,8 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how == SYNACK_SHUT_RD || how == SYNACK_SHUT_RDWR) {
     tcb->flags |= TF_SHUT_RD;
     uint8_t sink[256];
-    while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
+    if (!st->cfg.tcp_shut_rd_keeps_data)
+      while (synack_rcvbuf_read(&tcb->rb, sink, sizeof sink, false) > 0) {}
     synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
   }
   if (how == SYNACK_SHUT_WR || how == SYNACK_SHUT_RDWR) queue_fin(st, tcb, now, "shutdown(SHUT_WR) called");
@@ -590,7 +593,7 @@ int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
   case SYNACK_TCP_LAST_ACK:
     break;
   }
-  bool unread = tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD);
+  bool unread = tcb->rb.len > 0 && (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data);
   /* Linux tcp_max_orphans: each orphan pins its send buffer until the peer takes it, and a
    * peer that keeps its window at zero can make every closed socket one (FIN-WAIT-1 attack). */
   bool too_many = st->tcp->norphans >= st->cfg.tcp_max_orphans;

@@ -74,7 +74,7 @@ static void strip_fin(synack_seg_t *seg) { seg->flags &= (uint8_t)~SYNACK_TCP_FI
 
 /* In-order bytes reached the application's side of the ring. */
 static void deliver(synack_stack_t *st, synack_tcb_t *tcb) {
-  if (!(tcb->flags & TF_SHUT_RD)) {
+  if (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data) {
     synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
     return;
   }
@@ -159,8 +159,11 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     seq = tcb->rcv_nxt;
   }
   if (tcb->flags & TF_ORPHAN) {
-    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection. */
-    synack_tcp_send_rst_tcb(st, tcb, now);
+    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection.
+     * cfg.tcp_orphan_rst_reply (Linux, tcp_rcv_state_process returning to tcp_v4_send_reset):
+     * the RST answers the segment, <SEQ=SEG.ACK><CTL=RST> without an ACK. */
+    if (st->cfg.tcp_orphan_rst_reply) synack_tcp_reply_rst(st, seg);
+    else synack_tcp_send_rst_tcb(st, tcb, now);
     synack_tcp_done(st, tcb, 0, "data after close()");
     return false;
   }

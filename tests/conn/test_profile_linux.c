@@ -4,7 +4,8 @@
  * open repeats every option of our SYN, SYN-RECEIVED answers an unacceptable segment with a plain
  * ACK, a SYN in the window of a half-open entry is reset, text and FIN on a SYN-ACK are
  * discarded, a SACK block ending at an out-of-order FIN covers the FIN, the errors a RST leaves
- * (and read() giving the end of file first). */
+ * (and read() giving the end of file first), a RST at the peer's FIN, the RST answering data for
+ * a closed socket, data still read after shutdown(SHUT_RD). */
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -188,6 +189,44 @@ static void rst_simopen(void (*profile)(synack_config_t *), int err) {
 static void rst_simopen_linux(void) { rst_simopen(linux_, -SYNACK_ECONNRESET); }
 static void rst_simopen_rfc(void) { rst_simopen(rfc, -SYNACK_ECONNREFUSED); }
 
-TH_MAIN(TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
+/* Data for a socket closed with close() (FIN-WAIT-2, orphaned): Linux answers the segment with
+ * <SEQ=SEG.ACK><CTL=RST>; the rfc profile resets the connection with RST,ACK from SND.NXT. */
+static void orphan_data(void (*profile)(synack_config_t *), uint8_t flags) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+  fx_expect(fx, FX_FA, 1, 1);
+  fx_inject(fx, MS(50), FX_A, 1, 2); /* before the linux profile's 200 ms RTO */
+  fx_inject(fx, MS(150), FX_PA, 1, 2, .len = 10);
+  fx_expect(fx, flags, 2, flags & SYNACK_TCP_ACK ? 1 : 0, .t = MS(150), .any_ack = !(flags & SYNACK_TCP_ACK));
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_SOCKET), 1); /* the listener only */
+  fx_free(fx);
+}
+
+static void orphan_data_linux(void) { orphan_data(linux_, FX_R); }
+static void orphan_data_rfc(void) { orphan_data(rfc, FX_RA); }
+
+/* shutdown(SHUT_RD), then 10 bytes: Linux still delivers them (read 10, then end of file); the
+ * rfc profile discards them (end of file at once). */
+static void shut_rd(void (*profile)(synack_config_t *), int first) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_shutdown(fx->st, fx->now, s, SYNACK_SHUT_RD), 0);
+  fx_inject(fx, MS(200), FX_PA, 1, 1, .len = 10);
+  uint8_t b[32];
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), first);
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), 0);
+  fx_free(fx);
+}
+
+static void shut_rd_linux(void) { shut_rd(linux_, 10); }
+static void shut_rd_rfc(void) { shut_rd(rfc, 0); }
+
+TH_MAIN(TH_CASE(orphan_data_linux), TH_CASE(orphan_data_rfc), TH_CASE(shut_rd_linux), TH_CASE(shut_rd_rfc),
+        TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))
