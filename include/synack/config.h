@@ -203,6 +203,24 @@ typedef struct {
   bool tcp_fastopen_key_set;   /* the server's cookie key is tcp_fastopen_key (Linux's
                                   net.ipv4.tcp_fastopen_key) instead of the stack's TFO purpose key */
   uint8_t tcp_fastopen_key[16];
+  /* Linux policies (docs/linux-differences.md); all false by default, true in the linux preset. */
+  bool tcp_simopen_synack_opts; /* the SYN-ACK of a simultaneous open repeats every option of our SYN
+                                   (RFC 7323 §2.2 / RFC 2018 §2: only those the peer's SYN had) */
+  bool tcp_synrcvd_plain_ack;   /* SYN-RECEIVED answers an unacceptable segment with a plain ACK
+                                   (RFC 9293 §3.10.7.4 "send an acknowledgment"), not the SYN-ACK again */
+  bool tcp_synrcvd_syn_rst;     /* a SYN in the window of a half-open entry is answered by a RST and the
+                                   entry dropped (RFC 793 §3.9), not RFC 5961 §4.2's challenge ACK */
+  bool tcp_rst_errors_linux;    /* errors of an accepted RST as Linux reports them: ECONNRESET in SYN-RECEIVED
+                                   (not ECONNREFUSED), EPIPE in CLOSE-WAIT, and read() returns end of file
+                                   before the pending error once the peer's FIN is in */
+  bool tcp_rst_at_fin;          /* in CLOSE-WAIT, CLOSING, LAST-ACK a RST at RCV.NXT - 1 (the peer's FIN) resets */
+  bool tcp_orphan_rst_reply;    /* data for a closed socket is answered by <SEQ=SEG.ACK><CTL=RST> (no ACK),
+                                   not by the connection's RST,ACK from SND.NXT */
+  bool tcp_shut_rd_keeps_data;  /* shutdown(SHUT_RD) leaves data readable (queued and arriving; end of file
+                                   once none is left), instead of discarding it */
+  bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
+  bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
+                                   again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -161,6 +161,15 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_rto_slop_ms = 0;
     c->tcp_hystart = true; /* Linux runs HyStart (tcp_cubic hystart=1) in CUBIC's slow start */
     c->tcp_pacing = false; /* CUBIC paces only under the fq qdisc (default qdisc fq_codel/pfifo_fast) */
+    c->tcp_simopen_synack_opts = true;
+    c->tcp_synrcvd_plain_ack = true;
+    c->tcp_synrcvd_syn_rst = true;
+    c->tcp_synack_text_drop = true;
+    c->tcp_sack_fin = true;
+    c->tcp_shut_rd_keeps_data = true;
+    c->tcp_orphan_rst_reply = true;
+    c->tcp_rst_at_fin = true;
+    c->tcp_rst_errors_linux = true;
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

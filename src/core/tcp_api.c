@@ -639,7 +639,9 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
   if (tcb->state == SYNACK_TCP_LISTEN) return -SYNACK_ENOTCONN;
   if (flags & SYNACK_MSG_OOB) /* the urgent byte (tcp_urg.c) */
     return synack_tcp_urg_recv(tcb, iovlen ? iov[0].base : NULL, iovlen ? iov[0].len : 0, flags, msg_flags);
-  if (tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD)) {
+  /* cfg.tcp_shut_rd_keeps_data (Linux): after shutdown(SHUT_RD) queued and arriving data is
+   * still read; end of file comes when none is left. */
+  if (tcb->rb.len > 0 && (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data)) {
     size_t len = 0;
     for (size_t i = 0; i < iovlen; i++) {
       if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
@@ -677,6 +679,9 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
     if (done > 0) return done;
     /* only the out-of-band byte was there: as if nothing were */
   }
+  /* cfg.tcp_rst_errors_linux: the peer's FIN came first, so end of file comes first (Linux's
+   * tcp_recvmsg looks at SOCK_DONE before sk_err); the error stays for SO_ERROR and send(). */
+  if ((tcb->flags & TF_RCVD_FIN) && st->cfg.tcp_rst_errors_linux) return 0;
   if (tcb->so_error) { /* SO_ERROR semantics: reported once, then cleared */
     int e = tcb->so_error;
     tcb->so_error = 0;
@@ -788,7 +793,8 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how == SYNACK_SHUT_RD || how == SYNACK_SHUT_RDWR) {
     tcb->flags |= TF_SHUT_RD;
     uint8_t sink[256];
-    while (synack_rcvbuf_read(st, &tcb->rb, sink, sizeof sink, false) > 0) {}
+    if (!st->cfg.tcp_shut_rd_keeps_data)
+      while (synack_rcvbuf_read(st, &tcb->rb, sink, sizeof sink, false) > 0) {}
     synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
   }
   if (how == SYNACK_SHUT_WR || how == SYNACK_SHUT_RDWR) queue_fin(st, tcb, now, "shutdown(SHUT_WR) called");
@@ -835,7 +841,7 @@ int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
   case SYNACK_TCP_LAST_ACK:
     break;
   }
-  bool unread = tcb->rb.len > 0 && !(tcb->flags & TF_SHUT_RD);
+  bool unread = tcb->rb.len > 0 && (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data);
   /* Linux tcp_max_orphans: each orphan pins its send buffer until the peer takes it, and a
    * peer that keeps its window at zero can make every closed socket one (FIN-WAIT-1 attack). */
   bool too_many = st->tcp->norphans >= st->cfg.tcp_max_orphans;

@@ -48,6 +48,12 @@ synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, 
     synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
     return SYNACK_CHECK_DROP;
   }
+  if (rst && v->rst_at_fin && seq_eq(seg->seq, seq_sub(v->rcv_nxt, 1))) {
+    /* cfg.tcp_rst_at_fin (Linux's tcp_reset_check): after the peer's FIN, a RST at the FIN's
+     * own sequence number (a peer that does not count its FIN) resets the connection; RFC 9293
+     * §3.10.7.4 would drop it as left of the window. */
+    return SYNACK_CHECK_RST;
+  }
   if (synack_tcp_paws_old(v, seg, now)) {
     /* RFC 7323 §5.3 R1: older than TS.Recent: an old duplicate. ACK and drop. */
     synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);

@@ -139,6 +139,15 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->rcv_nxt = tcb->last_ack_sent = seq_add(seg->seq, 1);
   /* The window of our SYN (unscaled, RFC 7323 §2.2) starts at the peer's first byte. */
   tcb->rcv_adv = seq_add(tcb->rcv_nxt, synack_tcp_rcv_window(st, tcb, true));
+  if (!ack_ok && st->cfg.tcp_simopen_synack_opts) {
+    /* Linux (tcp_send_synack on a SYN-SENT socket re-sends its SYN with ACK set): the SYN-ACK
+     * of a simultaneous open carries every option our SYN offered, before negotiation drops
+     * the ones the peer's SYN lacked. */
+    tcb->syn_offer = (uint8_t)(SYN_OFFER_SET | ((tcb->flags & TF_TS_OK) ? SYN_OFFER_TS : 0u) |
+                               ((tcb->flags & TF_SACK_OK) ? SYN_OFFER_SACK : 0u) |
+                               ((tcb->flags & TF_WS_OK) ? SYN_OFFER_WS : 0u));
+    tcb->syn_offer_ws = tcb->rcv_wscale;
+  }
   synack_tcp_apply_syn_opts(st, tcb, &seg->r.opts);
   synack_tcp_ecn_syn_rcvd(st, tcb, seg->flags); /* RFC 3168 §6.1.1 */
   if (ack_ok) {
@@ -185,6 +194,12 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->flags |= TF_CONNECTED | TF_ACK_NOW;
   synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
   synack_tcp_keep_update(st, tcb, now);
+  if (st->cfg.tcp_synack_text_drop) {
+    /* Linux (tcp_rcv_synsent_state_process, without Fast Open): text and FIN on a SYN-ACK are
+     * discarded; the ACK covers the SYN only and the peer sends them again. */
+    synack_tcp_output(st, tcb, now);
+    return;
+  }
   /* RFC 9293 §3.10.7.3: data or FIN on the SYN-ACK continue at the sixth step. */
   seg->seq = seq_add(seg->seq, 1);
   seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
@@ -205,6 +220,8 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
     .ts_recent = tcb->ts_recent,
     .ts_recent_s = tcb->ts_recent_s,
     .rst_ignored = tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_rfc1337,
+    .rst_at_fin = st->cfg.tcp_rst_at_fin && (tcb->state == SYNACK_TCP_CLOSE_WAIT || tcb->state == SYNACK_TCP_CLOSING ||
+                                             tcb->state == SYNACK_TCP_LAST_ACK),
   };
   return v;
 }
@@ -213,20 +230,27 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
 static int rst_accepted(synack_stack_t *st, synack_tcb_t *tcb) {
   switch (tcb->state) {
   case SYNACK_TCP_SYN_RECEIVED:
-    /* Active open (simultaneous): connection refused. Passive opens are half-open entries,
+    /* Active open (simultaneous): connection refused (RFC 9293 §3.10.7.4 second; Linux's
+     * tcp_reset says ECONNRESET, cfg.tcp_rst_errors_linux). Passive opens are half-open entries,
      * except fast open children (RFC 7413), already accepted: reset, as Linux reports it. */
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
-    synack_tcp_done(st, tcb, (tcb->tfo & SYNACK_TFOF_CHILD) ? -SYNACK_ECONNRESET : -SYNACK_ECONNREFUSED, "rcv RST");
+    synack_tcp_done(st, tcb,
+                    ((tcb->tfo & SYNACK_TFOF_CHILD) || st->cfg.tcp_rst_errors_linux) ? -SYNACK_ECONNRESET
+                                                                                    : -SYNACK_ECONNREFUSED,
+                    "rcv RST");
     return STEP_GONE;
   case SYNACK_TCP_ESTABLISHED:
   case SYNACK_TCP_FIN_WAIT_1:
   case SYNACK_TCP_FIN_WAIT_2:
-  case SYNACK_TCP_CLOSE_WAIT:
+  case SYNACK_TCP_CLOSE_WAIT: {
+    /* Linux (cfg.tcp_rst_errors_linux) reports EPIPE in CLOSE-WAIT: the peer had finished. */
+    int err = tcb->state == SYNACK_TCP_CLOSE_WAIT && st->cfg.tcp_rst_errors_linux ? -SYNACK_EPIPE : -SYNACK_ECONNRESET;
     synack_count(st, SYNACK_CTR_TCP_RST_IN);
     synack_count(st, SYNACK_CTR_TCP_ESTAB_RESETS);
-    synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "rcv RST");
+    synack_tcp_done(st, tcb, err, "rcv RST");
     return STEP_GONE;
+  }
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
     /* RFC 9293 §3.10.7.4 second: "enter the CLOSED state, delete the TCB". A socket the
@@ -295,8 +319,11 @@ static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg,
     return STEP_STOP;
   case SYNACK_CHECK_PAWS:
   case SYNACK_CHECK_OOW:
-    if (verdict == SYNACK_CHECK_OOW && tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss))
-      tcb->snd_nxt = tcb->iss; /* the answer is our SYN-ACK again */
+    /* In SYN-RECEIVED the answer is our SYN-ACK again (it carries the ACK), or with
+     * cfg.tcp_synrcvd_plain_ack (Linux's tcp_send_dupack) a plain ACK. */
+    if (verdict == SYNACK_CHECK_OOW && tcb->state == SYNACK_TCP_SYN_RECEIVED && seq_eq(tcb->snd_una, tcb->iss) &&
+        !st->cfg.tcp_synrcvd_plain_ack)
+      tcb->snd_nxt = tcb->iss;
     synack_tcp_rcv_dup(st, tcb, seg); /* RFC 2883 §4: old text comes back as a D-SACK */
     if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;

@@ -122,6 +122,9 @@ typedef struct {
   uint32_t n, cap;
 } synack_eor_t;
 
+/* synack_tcb.syn_offer: what our SYN offered, kept across a simultaneous open. */
+enum { SYN_OFFER_SET = 1u << 0, SYN_OFFER_TS = 1u << 1, SYN_OFFER_SACK = 1u << 2, SYN_OFFER_WS = 1u << 3 };
+
 typedef struct synack_listener synack_listener_t;
 typedef struct synack_tcb synack_tcb_t;
 
@@ -191,6 +194,9 @@ struct synack_tcb {
   uint8_t tfo;            /* SYNACK_TFOF_* (tcp_fastopen.c, RFC 7413) */
   uint8_t tfo_fail;       /* SYNACK_TFO_FAIL_*: why our fast open fell back (tcp_info) */
   uint32_t tfo_qlen;      /* TCP_FASTOPEN on a listening socket: most pending fast open children */
+  /* cfg.tcp_simopen_synack_opts: the options our SYN offered (SYN_OFFER_*) and its window
+   * scale, repeated by the SYN-ACK of a simultaneous open; 0 otherwise. */
+  uint8_t syn_offer, syn_offer_ws;
   synack_time_t last_send_us; /* when data was last sent (RFC 5681 §4.1 idle restart) */
   /* Pacing (tcp_pacing.c): earliest departure of the next data segment in nanoseconds, the
    * SO_MAX_PACING_RATE cap (bytes/s, UINT32_MAX = none), data segments sent (the first ten go
@@ -339,6 +345,7 @@ typedef struct {
   bool ts_ok;               /* timestamps in use on the connection */
   uint32_t ts_recent, ts_recent_s;
   bool rst_ignored;         /* TIME-WAIT under RFC 1337: every RST is dropped */
+  bool rst_at_fin;          /* cfg.tcp_rst_at_fin after the peer's FIN: a RST at RCV.NXT - 1 resets */
 } synack_tcp_view_t;
 
 typedef enum {
@@ -494,7 +501,7 @@ void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
 void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
 /* Fills the SACK blocks (D-SACK first) of an outgoing non-SYN segment carrying `payload`
  * bytes, as many as the option space and the segment size allow. */
-void synack_tcp_sack_opts(synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
+void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
 /* True when an out-of-order range changed and no ACK has reported it yet (tcp_sackgen.c). */
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
 /* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */

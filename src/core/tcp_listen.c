@@ -50,9 +50,10 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(l), &o);
 }
 
-/* RFC 5961 challenge ACK from a half-open entry (counted and rate-limited by the caller): a plain
- * ACK of what we know (Linux does the same). */
-static void halfopen_challenge(synack_stack_t *st, const synack_halfopen_t *h, synack_time_t now) {
+/* A plain ACK of what a half-open entry knows: the RFC 5961 challenge ACK, and with
+ * cfg.tcp_synrcvd_plain_ack the answer to an unacceptable segment (counted and rate-limited by
+ * the caller; Linux does the same). */
+static void halfopen_ack(synack_stack_t *st, const synack_halfopen_t *h, synack_time_t now) {
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
   o.ts = (h->opt & HO_TS) != 0;
@@ -410,8 +411,19 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     .ts_recent = h->ts_recent,
     .ts_recent_s = (uint32_t)(now / 1000000u),
     .rst_ignored = false,
+    .rst_at_fin = false,
   };
   synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
+  if ((verdict == SYNACK_CHECK_CHALLENGE || verdict == SYNACK_CHECK_SYN_RESET) && (seg->flags & SYNACK_TCP_SYN) &&
+      st->cfg.tcp_synrcvd_syn_rst) {
+    /* cfg.tcp_synrcvd_syn_rst (Linux's tcp_check_req), as RFC 793 §3.9 fourth check: a SYN in the
+     * window is an error: send a reset (<SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+     * <CTL=RST,ACK> without ACK) and return the passive open to LISTEN. */
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_reply_rst(st, seg);
+    synack_tcp_halfopen_free(st, h, SYNACK_TCP_LISTEN, "rcv SYN in window");
+    return;
+  }
   switch (verdict) {
   case SYNACK_CHECK_PASS:
     break;
@@ -419,12 +431,14 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     return;
   case SYNACK_CHECK_PAWS:
   case SYNACK_CHECK_OOW:
-    /* Unacceptable: answer (our SYN-ACK is the ACK here), rate-limited, drop. */
-    if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now))
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
+    /* Unacceptable: answer (our SYN-ACK is the ACK here; with cfg.tcp_synrcvd_plain_ack a plain
+     * ACK, as Linux's tcp_check_req), rate-limited, drop. */
+    if (!synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) return;
+    if (st->cfg.tcp_synrcvd_plain_ack) halfopen_ack(st, h, now);
+    else send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
     return;
   case SYNACK_CHECK_CHALLENGE:
-    if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_challenge(st, h, now);
+    if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_ack(st, h, now);
     return;
   case SYNACK_CHECK_RST:
     /* RFC 9293 §3.10.7.4 second: a passive open returns to LISTEN. */

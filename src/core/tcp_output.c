@@ -198,6 +198,14 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
     c->sack = (tcb->flags & TF_SACK_OK) != 0;
     c->ws = (tcb->flags & TF_WS_OK) != 0;
     c->wscale = tcb->rcv_wscale;
+    if (tcb->syn_offer && tcb->state == SYNACK_TCP_SYN_RECEIVED) {
+      /* cfg.tcp_simopen_synack_opts (Linux): the crossing SYN-ACK repeats our SYN's offer, a
+       * timestamp echoing 0 when the peer sent none (RFC 7323 §3.2 would leave it out). */
+      c->ts = (tcb->syn_offer & SYN_OFFER_TS) != 0;
+      c->sack = (tcb->syn_offer & SYN_OFFER_SACK) != 0;
+      c->ws = (tcb->syn_offer & SYN_OFFER_WS) != 0;
+      c->wscale = tcb->syn_offer_ws;
+    }
   }
   (void)st;
 }
@@ -305,7 +313,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     if (c.fo) tcb->tfo |= SYNACK_TFOF_SYN;
     if (p->len) tcb->tfo |= SYNACK_TFOF_SYN_DATA;
   }
-  if (!p->syn) synack_tcp_sack_opts(tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
+  if (!p->syn) synack_tcp_sack_opts(st, tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
   build_opts(st, &r.opts, &c);
   r.seq = p->seq.v;
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;

@@ -46,7 +46,7 @@ void synack_tcp_rcv_dup(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
   note_dsack(st, tcb, l, r);
 }
 
-void synack_tcp_sack_opts(synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payload) {
+void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payload) {
   c->nsack = 0;
   if (!(tcb->flags & TF_SACK_OK)) return;
   synack_rcvbuf_t *b = &tcb->rb;
@@ -60,6 +60,14 @@ void synack_tcp_sack_opts(synack_tcb_t *tcb, synack_ctl_opts_t *c, uint32_t payl
     if (fit < max) max = (uint8_t)fit;
   }
   c->nsack = synack_sackgen_blocks(&b->sg, &b->ooo, tcb->rcv_nxt, c->sack_blk, max);
+  if (!st->cfg.tcp_sack_fin || !(tcb->flags & TF_OOO_FIN)) return;
+  /* cfg.tcp_sack_fin (Linux: a queued segment's end includes its FIN): the block holding the
+   * data just before an out-of-order FIN covers the FIN's sequence number too. RFC 2018 §3
+   * speaks of "blocks of data"; the FIN occupies a sequence number of its own (RFC 9293 §3.4). */
+  for (uint8_t i = 0; i < c->nsack; i++) {
+    synack_seq_t l = seq_make(c->sack_blk[i].left), r = seq_make(c->sack_blk[i].right);
+    if (seq_eq(r, tcb->ooo_fin_seq) && seq_lt(l, r)) c->sack_blk[i].right = seq_add(r, 1).v;
+  }
 }
 
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb) {
@@ -70,7 +78,7 @@ static void strip_fin(synack_seg_t *seg) { seg->flags &= (uint8_t)~SYNACK_TCP_FI
 
 /* In-order bytes reached the application's side of the ring. */
 static void deliver(synack_stack_t *st, synack_tcb_t *tcb) {
-  if (!(tcb->flags & TF_SHUT_RD)) {
+  if (!(tcb->flags & TF_SHUT_RD) || st->cfg.tcp_shut_rd_keeps_data) {
     synack_tcp_urg_delivered(st, tcb); /* the urgent byte may be in now (tcp_urg.c) */
     /* SO_RCVLOWAT: readable once enough has come (Linux tcp_data_ready). */
     if (synack_tcp_rcv_lowat_met(tcb)) synack_tcp_post(st, tcb, SYNACK_EV_READABLE, 0);
@@ -158,8 +166,11 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     seq = tcb->rcv_nxt;
   }
   if (tcb->flags & TF_ORPHAN) {
-    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection. */
-    synack_tcp_send_rst_tcb(st, tcb, now);
+    /* RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: nobody will read this: reset the connection.
+     * cfg.tcp_orphan_rst_reply (Linux, tcp_rcv_state_process returning to tcp_v4_send_reset):
+     * the RST answers the segment, <SEQ=SEG.ACK><CTL=RST> without an ACK. */
+    if (st->cfg.tcp_orphan_rst_reply) synack_tcp_reply_rst(st, seg);
+    else synack_tcp_send_rst_tcb(st, tcb, now);
     synack_tcp_done(st, tcb, 0, "data after close()");
     return false;
   }

@@ -102,6 +102,7 @@ static synack_tcp_view_t tw_view(const synack_stack_t *st, const synack_timewait
     .ts_recent = tw->ts_recent,
     .ts_recent_s = tw->ts_recent_s,
     .rst_ignored = st->cfg.tcp_rfc1337,
+    .rst_at_fin = false,
   };
   return v;
 }

@@ -114,6 +114,13 @@ def fmt_t(t):
     return s if s else "0"
 
 
+class Alt:
+    """A line (or a list of lines) that differs under one #ifdef name: `yes` there, `no` elsewhere."""
+
+    def __init__(self, name, yes, no):
+        self.name, self.yes, self.no = name, yes, no
+
+
 class Script:
     """Accumulates the lines of one script with absolute times."""
 
@@ -121,6 +128,15 @@ class Script:
         self.lines = []
 
     def add(self, t, text):
+        if isinstance(text, Alt):
+            self.raw("#ifdef %s" % text.name)
+            for line in text.yes if isinstance(text.yes, list) else [text.yes]:
+                self.add(t, line)
+            self.raw("#else")
+            for line in text.no if isinstance(text.no, list) else [text.no]:
+                self.add(t, line)
+            self.raw("#endif")
+            return
         self.lines.append("%-6s %s" % (fmt_t(t), text))
 
     def raw(self, text):
@@ -157,8 +173,23 @@ def synack_out(c, ack):
     return "> S. 0:0(0) ack %d win %d <mss %d>" % (ack, WIN, c.mss)
 
 
+def synack_active_out(c, ack):
+    """The SYN-ACK of a simultaneous open. Linux repeats every option of its SYN (a timestamp
+    echoing 0, window scale 8) although the peer's SYN offered only the MSS; the rfc and freebsd
+    profiles send only what the peer offered (RFC 7323 §2.2, RFC 2018 §2;
+    docs/linux-differences.md)."""
+    linux = "> S. 0:0(0) ack %d win %d <mss %d,sackOK,TS val 0 ecr 0,nop,wscale 8>" % (ack, WIN, c.mss)
+    return Alt("Linux", linux, synack_out(c, ack))
+
+
 def ack_out(snd, ack):
     return "> . %d:%d(0) ack %d" % (snd, snd, ack)
+
+
+def synrcvd_oow_out(c, ack):
+    """SYN-RECEIVED's answer to an unacceptable segment: our SYN-ACK again (it carries the ACK),
+    under Linux a plain ACK (tcp_send_dupack, tcp_check_req; docs/linux-differences.md)."""
+    return Alt("Linux", ack_out(1, ack), synack_out(c, ack))
 
 
 # ---------------------------------------------------------------- preambles
@@ -185,7 +216,10 @@ def delayed(s, t0, line, data=False, fin=False, data_before=False):
             d = d_fin_data if (data or data_before) else d_fin0
         else:
             d = d_data
-        s.add(t0 + d, line)
+        if isinstance(line, Alt):  # no nested #ifdef: the variant of this profile
+            s.add(t0 + d, line.yes if line.name == prof else line.no)
+        else:
+            s.add(t0 + d, line)
         s.raw("#endif")
 
 
@@ -216,7 +250,7 @@ def preamble(state, s, c):
         s.add(0, "connect(3, ..., ...) = -1 EINPROGRESS")
         s.add(0, "> S 0:0(0) <...>")
         s.add(0.1, seg_in("S", PEER_ISN, 0, opts="<mss 1000>"))
-        s.add(0.1, synack_out(c, PEER_ISN + 1))
+        s.add(0.1, synack_active_out(c, PEER_ISN + 1))
         c.una = 0
         return 0.2
     passive_handshake(s, c)
@@ -324,7 +358,7 @@ def read_for(state, delivered=0):
     return "-1 EAGAIN"
 
 
-def outcome_sync(state, k, pos, r5961, rfc1337, c):
+def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     """Synchronized states with a full TCB and a socket handle (fd 4, or fd 3 when active)."""
     S = STATE_NAME[state]
     active = state == "syn-received-active"
@@ -334,7 +368,7 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
     # what "send an ACK" means in this state: in SYN-RECEIVED with our SYN unacknowledged it
     # is the SYN-ACK again (synack's choice; it carries the ACK the RFC asks for)
     if active:
-        plain_ack = synack_out(c, N)
+        plain_ack = synrcvd_oow_out(c, N)
     else:
         plain_ack = ack_out(snd, N)
     challenge = ack_out(snd, N)
@@ -348,9 +382,20 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c):
             rd = "-1 " + err
         else:
             rd = "0" if S in FIN_RCVD else "-1 EAGAIN"
-        return dict(kind="tcb", state="CLOSED", snd=snd, N=N, read=rd, so_error=err, fd=fd, closed=True), why
+        f = dict(kind="tcb", state="CLOSED", snd=snd, N=N, read=rd, so_error=err, fd=fd, closed=True)
+        if err and (S in FIN_RCVD or (S == "SYN-RECEIVED" and k.rst)):
+            # Linux's tcp_reset: ECONNRESET in SYN-RECEIVED, EPIPE in CLOSE-WAIT; after the
+            # peer's FIN read() returns 0 and the error waits for SO_ERROR
+            # (docs/linux-differences.md)
+            f["linux_err"] = "EPIPE" if (S == "CLOSE-WAIT" and k.rst) else "ECONNRESET"
+        return f, why
 
     if k.rst:
+        if linux and S in FIN_RCVD and pos == "outside-left":
+            f, why = reset("EPIPE" if S == "CLOSE-WAIT" else "ECONNRESET",
+                           "Linux (tcp_reset_check): after the peer's FIN a RST at RCV.NXT-1, the FIN's own sequence "
+                           "number, resets the connection (RFC 9293 §3.10.7.4 would drop it as left of the window)")
+            return [], f, why
         if not acceptable:
             return [], alive, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped silently"
         if S == "TIME-WAIT" and rfc1337:
@@ -493,27 +538,34 @@ def outcome_tw_compact(k, pos, r5961, rfc1337, c):
         "RFC 9293 §3.10.7.4: TIME-WAIT answers anything but a bare ACK at RCV.NXT with an ACK (like Linux)"
 
 
-def outcome_sr_passive(k, pos, r5961, c):
-    """SYN-RECEIVED as a half-open entry of listener 3 (our SYN-ACK sent, ISS = 0)."""
+def outcome_sr_passive(k, pos, r5961, c, linux=False):
+    """SYN-RECEIVED as a half-open entry of listener 3 (our SYN-ACK sent, ISS = 0). `linux`: the
+    script for the linux profile alone, where it differs (sr_passive_split)."""
     N = c.N
     seq = position_seq(k, pos, N, c.W)
     acceptable = pos in ("left-edge", "inside", "right-edge")
     half = dict(kind="halfopen", N=N)
-    synack = synack_out(c, N)
+    synack = synrcvd_oow_out(c, N)
     challenge = ack_out(1, N)
     if k.syn and not k.ack and seq == PEER_ISN:
-        return [("now", synack)], half, "the client's SYN again (our SYN-ACK was lost): the SYN-ACK is sent again"
+        return [("now", synack_out(c, N))], half, "the client's SYN again (our SYN-ACK was lost): the SYN-ACK is sent again"
     if not acceptable:
         if k.rst:
             return [], half, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped"
         return [("now", synack)], half, \
-            "RFC 9293 §3.10.7.4 first check: unacceptable segment: answered (by the SYN-ACK, which carries the ACK)"
+            ("RFC 9293 §3.10.7.4 first check: unacceptable segment: answered (by the SYN-ACK, which carries the "
+             "ACK; Linux: a plain ACK)")
     if k.rst:
         if r5961 and pos != "left-edge":
             return [("now", challenge)], half, "RFC 5961 §3.2: a RST in the window, not at RCV.NXT: challenge ACK"
         return [], dict(kind="listen"), \
             "RFC 9293 §3.10.7.4 second check: a RST on a passive open returns it to LISTEN"
     if k.syn:
+        if linux:
+            rst = "> R %d:%d(0)" % (1, 1) if k.ack else "> R. 0:0(0)! ack %d" % (seq + k.seg_len)
+            return [("now", rst)], dict(kind="listen"), \
+                ("Linux (tcp_check_req), as RFC 793 §3.9 fourth check: a SYN in the window is an error: a RST "
+                 "(from SEG.ACK, or SEQ 0 acknowledging the SYN), the passive open returns to LISTEN")
         if r5961:
             return [("now", challenge)], half, "RFC 5961 §4.2: a SYN in the window gets a challenge ACK"
         return [], dict(kind="listen"), \
@@ -569,7 +621,7 @@ def outcome_syn_sent(k, pos, c):
         why = "RFC 9293 §3.10.7.3 fourth: a SYN without ACK: simultaneous open, SYN-RECEIVED, SYN-ACK sent"
         if k.fin:
             why += " (the FIN is not processed before ESTABLISHED; it is not acknowledged)"
-        return [("now", synack_out(c, N))], dict(kind="sr_active", N=N, fd=3), why
+        return [("now", synack_active_out(c, N))], dict(kind="sr_active", N=N, fd=3), why
     return [], dict(kind="syn_sent"), "RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: dropped"
 
 
@@ -642,6 +694,8 @@ def emit_answers(s, t0, answers):
         elif when == "delack-data":
             delayed(s, t0, line, data=True)
         elif when == "not-linux":
+            if isinstance(line, Alt) and line.name == "Linux":
+                line = line.no  # no nested #ifdef: the variant outside Linux
             s.raw("#ifndef Linux")
             s.add(t0, line)
             s.raw("#endif")
@@ -659,13 +713,9 @@ def probe(s, t, c, final):
         s.add(t, "> R 100:100(0)")
         return
     N = final.get("N", c.N)
-    if kind in ("halfopen", "reopen"):
+    if kind in ("halfopen", "reopen", "sr_active"):
         s.add(t, seg_in(".", N + PROBE_OFF, 0, ack=1))
-        s.add(t, synack_out(c, N))
-        return
-    if kind == "sr_active":
-        s.add(t, seg_in(".", N + PROBE_OFF, 0, ack=1))
-        s.add(t, synack_out(c, N))
+        s.add(t, synrcvd_oow_out(c, N))
         return
     if kind in ("listen", "gone"):
         a = c.snd
@@ -699,10 +749,16 @@ def api_checks(s, t, final):
         fd = final["fd"]
         if final.get("accepted"):
             s.add(t, "accept(3, ..., ...) = 4")
+        lerr = final.get("linux_err")
         if final.get("so_error") is not None and fd == 3:
-            s.add(t, "getsockopt(3, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % final["so_error"])
+            line = "getsockopt(3, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % final["so_error"]
+            s.add(t, Alt("Linux", line.replace(final["so_error"], lerr), line) if lerr else line)
             if final["so_error"] == "0":
                 s.add(t, "read(3, ..., 1000) = %s" % final["read"])
+        elif lerr:
+            s.add(t, Alt("Linux", ["read(%d, ..., 1000) = 0" % fd,
+                                   "getsockopt(%d, SOL_SOCKET, SO_ERROR, [%s], [4]) = 0" % (fd, lerr)],
+                         "read(%d, ..., 1000) = %s" % (fd, final["read"])))
         else:
             s.add(t, "read(%d, ..., 1000) = %s" % (fd, final["read"]))
         if final["state"] == "TIME-WAIT":
@@ -764,7 +820,16 @@ def bsd_window(state):
     return BSD_BUF
 
 
-def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
+def sr_passive_split(state, kname, pos):
+    """The cells whose linux answer differs from rfc's and freebsd's in its consequences (a state
+    the probe shows), so that the linux profile gets a script of its own (-linux): a SYN in a
+    half-open entry's window, a RST at RCV.NXT-1 after the peer's FIN."""
+    if state == "syn-received-passive":
+        return KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
+    return KIND[kname].rst and state in ("close-wait", "closing", "last-ack") and pos == "outside-left"
+
+
+def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False):
     k = KIND[kname]
     c = Conn(v6)
     c.bsd = bsd
@@ -782,9 +847,9 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
     if state == "time-wait":
         answers, final, why = outcome_tw_compact(k, pos, r5961, r1337, c)
     elif state == "syn-received-passive":
-        answers, final, why = outcome_sr_passive(k, pos, r5961, c)
+        answers, final, why = outcome_sr_passive(k, pos, r5961, c, linux)
     else:
-        answers, final, why = outcome_sync(state, k, pos, r5961, r1337, c)
+        answers, final, why = outcome_sync(state, k, pos, r5961, r1337, c, linux)
     for when, line in answers:
         if when == "synack":  # a new incarnation: the listener's SYN-ACK with a new ISN
             s.add(t0, synack_out(c, seq + 1))
@@ -809,6 +874,10 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False):
         profiles = "freebsd" if bsd else "rfc,linux"
         if bsd:
             name += "-freebsd"
+    if sr_passive_split(state, kname, pos):
+        profiles = ",".join(p for p in profiles.split(",") if (p == "linux") == linux)
+        if linux:
+            name += "-linux"
     name += "-" + ipname(v6)
     sysctls = sysctls_for(r5961, rfc1337)
     return name, header(s.lines, desc, v6, profiles, sysctls)
@@ -1120,6 +1189,13 @@ def perm_script(order, fin, v6, sack):
         line = "> . 1:1(0) ack %d" % ackno
         if sack and order_blocks:
             line += " <nop,nop,sack %s>" % " ".join("%d:%d" % b for b in order_blocks[:4])
+            # Linux: the block ending at the queued FIN covers the FIN's sequence number too
+            # (docs/linux-differences.md)
+            fin_end = 1 + SEG * n
+            if fin and not fin_taken and any(b[1] == fin_end for b in order_blocks[:4]):
+                lx = [(a, b + 1 if b == fin_end else b) for a, b in order_blocks[:4]]
+                line = Alt("Linux", "> . 1:1(0) ack %d <nop,nop,sack %s>" % (ackno, " ".join("%d:%d" % b for b in lx)),
+                           line)
         if now:
             s.add(t, line)
         else:
@@ -1295,8 +1371,10 @@ def all_scripts():
                             variants = [True, False]
                         for r1337 in variants:
                             for bsd in ((False, True) if pos in EDGE_POSITIONS else (False,)):
-                                n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd)
-                                out[os.path.join(d, n + ".pkt")] = txt
+                                for lx in ((False, True) if sr_passive_split(state, kname, pos) and not bsd
+                                           else (False,)):
+                                    n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd, lx)
+                                    out[os.path.join(d, n + ".pkt")] = txt
     out.update(reassembly_scripts())
     out.update(ackno_scripts())
     out.update(twin_scripts())
