@@ -747,7 +747,15 @@ bool fx_goto_(fx_t *fx, const char *file, int line, int sock, synack_tcp_state_t
         return step_expect_state(fx, file, line, SYNACK_TCP_CLOSE_WAIT);
       }
       if (!step_expect_state(fx, file, line, SYNACK_TCP_CLOSE_WAIT)) return false;
-      /* Closing at once: the FIN rides on the (delayed) ACK of the peer's FIN. */
+      /* A stack that ACKs a FIN at once (the freebsd profile; the linux one while no data has
+       * arrived) has sent that ACK already; otherwise the FIN rides on the delayed ACK. */
+      synack_tcp_info_t ti;
+      bool acked_now = fx->cfg.tcp_fin_ack_now ||
+                       (fx->cfg.tcp_fin_ack_linux && synack_tcp_info(fx->st, sock, &ti) == 0 && ti.bytes_received == 0);
+      if (acked_now &&
+          !fx_expect_seg_(fx, file, line, &(fx_seg_t){ .flags = FX_A, .seq = s0, .ack = p0 + 1, .t = fx->now, .within = dl }))
+        return false;
+      /* Closing at once. */
       int r = synack_shutdown(fx->st, fx->now, sock, SYNACK_SHUT_WR);
       if (r < 0) { fprintf(stderr, "%s:%d: shutdown: %s\n", file, line, synack_strerror(r)); return false; }
       if (!fx_expect_seg_(fx, file, line, &(fx_seg_t){ .flags = FX_FA, .seq = s0, .ack = p0 + 1, .t = fx->now })) return false;
