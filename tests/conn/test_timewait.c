@@ -3,6 +3,7 @@
  * timestamps, port-range exhaustion. Issue 3, tests 7 and 13. */
 #include "harness.h"
 #include "tcpfix.h"
+#include "tcp_internal.h"
 
 #define TS_SYN_OPTS (SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_TS | SYNACK_TCPOPT_HAS_WSCALE)
 
@@ -314,6 +315,11 @@ static void old_syn_rst_back_to_timewait(void) {
   fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(5));
   fx_check_state(fx, SYNACK_TCP_SYN_RECEIVED);
   CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  /* The suspended entry is still counted and its timer runs (the invariant checker knows it). */
+  char why[160];
+  bool ok = synack_tcp_check_invariants(fx->st, why, sizeof why);
+  if (!ok) fprintf(stderr, "invariant: %s\n", why);
+  CHECK(ok);
   fx_inject(fx, t0 + SYNACK_SEC(5) + SYNACK_MS(10), FX_R, 1, 0); /* <SEQ=SEG.ACK><CTL=RST> */
   CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
   CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);

@@ -25,12 +25,20 @@ static void same_opts(const synack_tcp_opts_t *a, const synack_tcp_opts_t *b) {
     abort();
 }
 
+/* The stored slot of an option kind: fast open's two forms (kind 34, and kind 254 with its
+ * ExID) fill the same fields. */
+static uint8_t slot(const synack_tcp_opts_t *o, uint8_t kind) {
+  if (kind == SYNACK_TCPOPT_EXP && (o->present & SYNACK_TCPOPT_HAS_FASTOPEN)) return SYNACK_TCPOPT_FASTOPEN;
+  return kind;
+}
+
 /* A repeated option keeps only its last value (as Linux does): its layout cannot re-emit the
  * original bytes, and may not even fit. */
 static bool has_duplicate(const synack_tcp_opts_t *o) {
   for (size_t i = 0; i < o->layout_len; i++)
     for (size_t j = i + 1; j < o->layout_len; j++)
-      if (o->layout[i] == o->layout[j] && o->layout[i] != SYNACK_TCPOPT_NOP && o->layout[i] != SYNACK_TCPOPT_EOL)
+      if (slot(o, o->layout[i]) == slot(o, o->layout[j]) && o->layout[i] != SYNACK_TCPOPT_NOP &&
+          o->layout[i] != SYNACK_TCPOPT_EOL)
         return true;
   return false;
 }
