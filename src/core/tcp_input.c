@@ -678,12 +678,7 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if ((r->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST | SYNACK_TCP_FIN | SYNACK_TCP_URG | SYNACK_TCP_ACK)) != SYNACK_TCP_ACK)
     return 0;
   synack_tuple_t t;
-  memset(&t, 0, sizeof t);
-  t.family = dst->family;
-  memcpy(t.laddr, dst->b, 16);
-  memcpy(t.raddr, src->b, 16);
-  t.lport = r->dst_port;
-  t.rport = r->src_port;
+  synack_tuple_rx(&t, src, dst, r->src_port, r->dst_port);
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &t);
   if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
   synack_tcb_t *tcb = (synack_tcb_t *)n;
@@ -768,11 +763,7 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   seg.len = (uint32_t)seg.r.payload_len;
   seg.seg_len = seg.len + ((f & SYNACK_TCP_SYN) ? 1u : 0u) + ((f & SYNACK_TCP_FIN) ? 1u : 0u);
   seg.tos = tos;
-  seg.t.family = dst->family;
-  memcpy(seg.t.laddr, dst->b, 16);
-  memcpy(seg.t.raddr, src->b, 16);
-  seg.t.lport = seg.r.dst_port;
-  seg.t.rport = seg.r.src_port;
+  synack_tuple_rx(&seg.t, src, dst, seg.r.src_port, seg.r.dst_port);
 
   if (fast_tcb) {
     synack_tcp_input_tcb(st, fast_tcb, &seg, now);

@@ -11,6 +11,8 @@
 #ifndef SYNACK_TCP_INTERNAL_H
 #define SYNACK_TCP_INTERNAL_H
 
+#include <string.h>
+
 #include "seq.h"
 #include "stack_internal.h"
 #include "tcp_sack.h"
@@ -32,6 +34,18 @@ typedef struct {
   uint16_t lport, rport;
   uint8_t family; /* SYNACK_AF_INET or SYNACK_AF_INET6 */
 } synack_tuple_t;
+
+/* The tuple of a received segment or datagram: local = its destination. Cleared first, so the
+ * padding byte is zero too. */
+static inline void synack_tuple_rx(synack_tuple_t *t, const synack_ip_t *src, const synack_ip_t *dst,
+                                   uint16_t sport, uint16_t dport) {
+  memset(t, 0, sizeof *t);
+  t->family = dst->family;
+  memcpy(t->laddr, dst->b, 16);
+  memcpy(t->raddr, src->b, 16);
+  t->lport = dport;
+  t->rport = sport;
+}
 
 typedef enum { SYNACK_NODE_TCB = 1, SYNACK_NODE_HALFOPEN, SYNACK_NODE_TIMEWAIT } synack_node_kind_t;
 

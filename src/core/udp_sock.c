@@ -577,12 +577,7 @@ bool synack_udp_deliver(synack_stack_t *st, const synack_ip_t *src, const synack
     /* SO_REUSEPORT: one member of the group per flow, chosen by a keyed hash of the 4-tuple so
      * that a peer cannot steer its datagrams to a chosen socket. */
     synack_tuple_t t;
-    memset(&t, 0, sizeof t);
-    t.family = src->family;
-    memcpy(t.laddr, dst->b, 16);
-    memcpy(t.raddr, src->b, 16);
-    t.lport = u->dst_port;
-    t.rport = u->src_port;
+    synack_tuple_rx(&t, src, dst, u->src_port, u->dst_port);
     uint32_t pick = (uint32_t)(synack_tcp_tuple_hash(st, SYNACK_KEY_DEMUX, &t, NULL, 0) % group);
     for (udp_sock_t *s = chain; s; s = s->pnext) {
       if (s->lport != u->dst_port || !(s->flags & UF_REUSEPORT) || (s->flags & UF_CONNECTED)) continue;

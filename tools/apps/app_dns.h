@@ -1,5 +1,5 @@
-/* A small DNS stub for `synack get --dns SERVER`: builds one A or AAAA query (RFC 1035 §4.1)
- * and extracts the addresses of the answer. Pure functions over byte buffers: every byte of a
+/* A minimal DNS client (a stub resolver, RFC 1034 §5.3.1) for `synack get --dns SERVER`:
+ * builds one A or AAAA query (RFC 1035 §4.1) and extracts the addresses of the answer. Pure functions over byte buffers: every byte of a
  * response is untrusted, so every read is bounds-checked, compression pointers may only point
  * backwards (no loops), and names are limited to RFC 1035's 255 octets. */
 #ifndef SYNACK_TOOLS_APP_DNS_H
