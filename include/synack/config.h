@@ -28,6 +28,7 @@ typedef void (*synack_trace_fn)(void *user, const struct synack_trace_event *ev)
  * (ISN, SYN-cookie, port, timestamp and hash keys) and its generator's seed from it.
  * synack_random_os (synack/random.h) reads the operating system's entropy. */
 typedef void (*synack_random_fn)(void *user, void *buf, size_t len);
+#define SYNACK_SHARED_SECRET_LEN 32
 
 /* Replaceable allocator for the stack's pools (all memory the stack owns). */
 typedef struct {
@@ -234,6 +235,12 @@ typedef struct {
   void *random_user;
   bool insecure_deterministic; /* default false; set by synack_config_deterministic() */
   uint64_t seed;               /* used only with insecure_deterministic */
+  /* NULL (default: the master secret is drawn from `random` or derived from `seed`), or
+   * SYNACK_SHARED_SECRET_LEN bytes used as the master secret every key derives from (ISNs, SYN
+   * cookies, port offsets, hash keys). For stacks that share one address and port, one per
+   * queue of a device (the AF_XDP driver): a SYN cookie sent by one validates on any other.
+   * Read only by synack_stack_new and not kept (synack_stack_config() returns NULL here). */
+  const uint8_t *shared_secret;
   synack_trace_fn trace;       /* NULL = tracing off (costs one branch) */
   void *trace_user;
   synack_allocator_t allocator; /* alloc NULL = libc calloc/free */

@@ -34,7 +34,7 @@ SYNACK_API const synack_config_t *synack_stack_config(const synack_stack_t *stac
  * Fixed at creation (refused): link, mac, mtu, the addresses, prefixes, gateways and
  * ip6_link_local; tx_ring_frames, max_sockets, neigh_entries, frag_max_datagrams,
  * tcp_ooo_max_ranges; the secrets' source (insecure_deterministic, seed, random,
- * random_user); the allocator (a config naming none keeps the stack's).
+ * random_user, shared_secret); the allocator (a config naming none keeps the stack's).
  *
  * Existing connections follow at once (the stack reads these when it uses them): the RFC 5961
  * checks (tcp_rfc5961_*), tcp_rfc1337, tcp_drop_synfin, tcp_dsack, tcp_challenge_ack_limit,

@@ -213,7 +213,10 @@ synack_stack_t *synack_stack_new(const synack_config_t *cfg, synack_time_t now) 
     synack_rng_seed(&st->rng, cfg->seed);
   }
   uint8_t master[SYNACK_MASTER_SECRET_LEN];
-  synack_random_bytes(st, master, sizeof master);
+  _Static_assert(SYNACK_MASTER_SECRET_LEN == SYNACK_SHARED_SECRET_LEN, "one master secret size");
+  if (cfg->shared_secret) memcpy(master, cfg->shared_secret, sizeof master);
+  else synack_random_bytes(st, master, sizeof master);
+  st->cfg.shared_secret = NULL; /* the caller's buffer is not ours to keep */
   synack_secret_derive(master, st->keys);
   memset(master, 0, sizeof master);
   st->icmp_tokens = cfg->icmp_rate_per_sec;

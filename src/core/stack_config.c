@@ -25,7 +25,7 @@ static bool fixed_fields_equal(const synack_config_t *a, const synack_config_t *
          a->max_sockets == b->max_sockets && a->neigh_entries == b->neigh_entries &&
          a->frag_max_datagrams == b->frag_max_datagrams && a->tcp_ooo_max_ranges == b->tcp_ooo_max_ranges &&
          a->insecure_deterministic == b->insecure_deterministic && a->seed == b->seed && a->random == b->random &&
-         a->random_user == b->random_user;
+         a->random_user == b->random_user && a->shared_secret == b->shared_secret;
 }
 
 /* Values no stack could run with. */

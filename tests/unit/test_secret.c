@@ -77,6 +77,38 @@ static void os_secrets_unrelated(void) {
   synack_stack_free(b);
 }
 
+/* Stacks given one shared secret (one per queue of an AF_XDP device): a SYN cookie made by one
+ * validates at the other, ISNs and timestamp offsets agree, while each stack's own generator
+ * still draws from the OS. The buffer is not kept: the stack's config no longer points at it,
+ * and set_config with a secret is refused (the secrets' source is fixed at creation). */
+static void shared_secret_cookies_validate_anywhere(void) {
+  uint8_t secret[SYNACK_SHARED_SECRET_LEN];
+  synack_random_os(NULL, secret, sizeof secret);
+  synack_config_t c;
+  base_cfg(&c);
+  c.random = synack_random_os;
+  c.shared_secret = secret;
+  synack_stack_t *a = synack_stack_new(&c, 0), *b = synack_stack_new(&c, 0);
+  c.shared_secret = NULL;
+  synack_stack_t *other = synack_stack_new(&c, 0);
+  REQUIRE(a && b && other);
+  memset(secret, 0, sizeof secret); /* the stacks copied what they needed */
+  synack_tuple_t t = tuple(0);
+  uint32_t ca = synack_cookie_make(a, &t, seq_make(1000), 1460, SYNACK_SEC(1));
+  CHECK(synack_cookie_check(b, &t, seq_make(1000), ca, SYNACK_SEC(1)) != 0);
+  CHECK(synack_cookie_check(other, &t, seq_make(1000), ca, SYNACK_SEC(1)) == 0);
+  CHECK_EQ_U(synack_tcp_isn(a, &t, SYNACK_SEC(1)).v, synack_tcp_isn(b, &t, SYNACK_SEC(1)).v);
+  CHECK_EQ_U(synack_tcp_ts_offset(a, &t), synack_tcp_ts_offset(b, &t));
+  CHECK(synack_stack_config(a)->shared_secret == NULL);
+  synack_config_t n = *synack_stack_config(a);
+  CHECK_EQ_I(synack_stack_set_config(a, &n), 0);
+  n.shared_secret = secret;
+  CHECK_EQ_I(synack_stack_set_config(a, &n), -SYNACK_EINVAL);
+  synack_stack_free(a);
+  synack_stack_free(b);
+  synack_stack_free(other);
+}
+
 /* The opt-in replays exactly: same seed, same secrets. */
 static void deterministic_replays(void) {
   synack_config_t c;
@@ -142,5 +174,6 @@ static void padding_ignored(void) {
   synack_stack_free(st);
 }
 
-TH_MAIN(TH_CASE(refused_without_randomness), TH_CASE(os_secrets_unrelated), TH_CASE(deterministic_replays),
+TH_MAIN(TH_CASE(refused_without_randomness), TH_CASE(os_secrets_unrelated), TH_CASE(shared_secret_cookies_validate_anywhere),
+        TH_CASE(deterministic_replays),
         TH_CASE(purpose_keys_distinct), TH_CASE(isn_and_cookie_keys_separate), TH_CASE(padding_ignored))
