@@ -17,6 +17,12 @@ have curl     || need+=(curl)
 have wrk      || need+=(wrk)           # interop load test (tests/net)
 have ping     || need+=(iputils-ping)  # ping both ways (tests/net)
 have python3  || need+=(python3)       # http.server and errno checks in the namespace (tests/net)
+# The AF_XDP driver (src/drivers/xdp, built when these are found) and its test (tests/net/t_xdp.sh):
+# libxdp/libbpf, xdp-tools (xdp-loader status to inspect a device), ethtool (offloads off on the veth).
+[ -f /usr/include/xdp/xsk.h ] || need+=(libxdp-dev)
+[ -f /usr/include/bpf/libbpf.h ] || need+=(libbpf-dev)
+have xdp-loader || need+=(xdp-tools)
+have ethtool  || need+=(ethtool)
 # The explorer in the browser (make web, tests/web): clang for wasm32 with the WASI libc and the
 # compiler-rt builtins for wasm32, lld's wasm-ld; Debian's Chromium driven by Selenium.
 have wasm-ld  || need+=(lld)

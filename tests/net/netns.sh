@@ -75,6 +75,37 @@ net_setup() {
   return 0
 }
 
+# A veth pair instead of the TAP, for the AF_XDP driver: the kernel's end VETH_K (198.18.0.1/24,
+# fd00::1/64) and synack's end VETH_S (no address in the kernel; synack takes SADDR4/SADDR6 on
+# it through XDP), each with $1 queues (default 1). Offloads are off on the kernel's end: no
+# checksum information crosses AF_XDP, so the kernel must send complete checksums and no
+# super-frames. net.core.txrehash=0: the kernel must not move a connection to another transmit
+# queue (and so to another synack stack) when it retransmits.
+VETH_K=xk0
+VETH_S=xs0
+net_setup_veth() {
+  local q=${1:-1}
+  NET_NS="synack-$(basename "$0" .sh)-$$"
+  trap 'rc=$?; net_teardown; exit $rc' EXIT
+  trap 'exit 130' INT TERM
+  NET_TMP=$(mktemp -d "${TMPDIR:-/tmp}/synack-net.XXXXXX")
+  ip netns add "$NET_NS" || net_skip "cannot create a network namespace (container without CAP_SYS_ADMIN?)"
+  ip -n "$NET_NS" link set lo up
+  ip -n "$NET_NS" link add "$VETH_K" numtxqueues "$q" numrxqueues "$q" type veth \
+    peer name "$VETH_S" numtxqueues "$q" numrxqueues "$q" || { echo "FAIL: cannot create the veth pair"; exit 1; }
+  ip netns exec "$NET_NS" ethtool -K "$VETH_K" tx off tso off gso off gro off >/dev/null 2>&1 ||
+    { echo "FAIL: ethtool cannot switch offloads off"; exit 1; }
+  ip netns exec "$NET_NS" ethtool -K "$VETH_S" gro off >/dev/null 2>&1
+  ip netns exec "$NET_NS" sysctl -qw net.core.txrehash=0 2>/dev/null
+  ip -n "$NET_NS" link set "$VETH_K" up
+  ip -n "$NET_NS" link set "$VETH_S" up
+  ip -n "$NET_NS" addr add "$KADDR4/24" dev "$VETH_K"
+  ip -n "$NET_NS" addr add "$KADDR6/64" dev "$VETH_K" nodad
+  ip netns exec "$NET_NS" sysctl -qw net.ipv6.conf.$VETH_K.accept_ra=0 2>/dev/null
+  ip netns exec "$NET_NS" sysctl -qw net.ipv6.conf.$VETH_S.disable_ipv6=1 2>/dev/null
+  return 0
+}
+
 net_in() {
   ip netns exec "$NET_NS" "$@"
 }
@@ -119,6 +150,21 @@ net_serve() {
   SERVE_PID=$NET_LAST_PID
   if ! net_wait 10 grep -q "listening on port" "$NET_TMP/serve.log"; then
     echo "FAIL: synack serve did not start"
+    cat "$NET_TMP/serve.log"
+    exit 1
+  fi
+}
+
+# net_serve on the veth of net_setup_veth with the AF_XDP driver: extra arguments as net_serve's.
+# Exits 77 when this synack was built without the driver.
+net_serve_xdp() {
+  net_bg "$NET_TMP/serve.log" "$SYNACK_CLI" serve --driver xdp --dev "$VETH_S" --addr "$SADDR4/24" \
+    --addr6 "$SADDR6/64" "$@"
+  SERVE_PID=$NET_LAST_PID
+  if ! net_wait 10 grep -Eq "listening on port|no AF_XDP driver|cannot" "$NET_TMP/serve.log" ||
+    ! grep -q "listening on port" "$NET_TMP/serve.log"; then
+    grep -q "no AF_XDP driver" "$NET_TMP/serve.log" && net_skip "synack was built without the AF_XDP driver"
+    echo "FAIL: synack serve --driver xdp did not start"
     cat "$NET_TMP/serve.log"
     exit 1
   fi

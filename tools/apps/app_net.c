@@ -14,7 +14,7 @@ volatile sig_atomic_t app_stop;
 volatile sig_atomic_t app_usr1;
 
 static void on_signal(int sig) {
-  if (sig == SIGUSR1) app_usr1 = 1;
+  if (sig == SIGUSR1) app_usr1++; /* a count: every thread of a multi-queue server notices it */
   else app_stop = 1;
 }
 
@@ -43,6 +43,12 @@ void app_opts_usage(FILE *f) {
   fprintf(f,
           "link and stack:\n"
           "  --tap NAME            TAP interface to attach (created if missing)\n"
+          "  --driver tap|xdp      the link: a TAP (default) or AF_XDP on an existing device (serve only)\n"
+          "  --dev NAME            the device for --driver xdp (e.g. one end of a veth pair, a NIC)\n"
+          "  --queues N            xdp: N stacks, one per device queue 0..N-1 and per thread (default 1)\n"
+          "  --xdp-mode skb|native xdp: generic XDP (any device) or in the driver (veth, most NICs)\n"
+          "  --zerocopy            xdp: bind with XDP_ZEROCOPY (default copy)\n"
+          "  --xdp-obj PATH        xdp: the compiled XDP program (default: the one the build made)\n"
           "  --addr A/P            our IPv4 address and prefix (e.g. 198.18.0.2/24)\n"
           "  --addr6 A/P           our IPv6 address and prefix (e.g. fd00::2/64); fe80:: is always added\n"
           "  --gw IP               default gateway (IPv4 or IPv6; repeat for both)\n"
@@ -190,19 +196,21 @@ static int parse_mac(const char *s, synack_mac_t *m) {
 
 int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   const char *opt = argv[*i];
-  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload" };
+  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy" };
   for (size_t k = 0; k < sizeof flags_only / sizeof flags_only[0]; k++) {
     if (strcmp(opt, flags_only[k]) != 0) continue;
     if (k == 0) o->trace = true;
     else if (k == 1) o->quiet = true;
     else if (k == 2) o->stats = true;
-    else o->offload = false;
+    else if (k == 3) o->offload = false;
+    else o->zerocopy = true;
     return 1;
   }
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
-                                            "--sndbuf", "--rcvbuf", "--max-conns", "--pacing" };
+                                            "--sndbuf", "--rcvbuf", "--max-conns", "--pacing", "--driver", "--dev",
+                                            "--queues", "--xdp-mode", "--xdp-obj" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -270,6 +278,24 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       else if (strcmp(v, "off") == 0) o->pacing = -1;
       else bad = 1;
       break;
+    case 22:
+      if (strcmp(v, "tap") == 0) o->xdp = false;
+      else if (strcmp(v, "xdp") == 0) o->xdp = true;
+      else bad = 1;
+      break;
+    case 23: o->dev = v; break;
+    case 24: {
+      unsigned long n = strtoul(v, &end, 10);
+      bad = *end || n < 1 || n > 64;
+      o->queues = (uint32_t)n;
+      break;
+    }
+    case 25:
+      if (strcmp(v, "skb") == 0) o->xdp_native = false;
+      else if (strcmp(v, "native") == 0) o->xdp_native = true;
+      else bad = 1;
+      break;
+    case 26: o->xdp_obj = v; break;
     default: return 0;
   }
   if (bad) {
@@ -346,9 +372,39 @@ static void on_trace(void *user, const synack_trace_event_t *ev) {
 
 /* ---------- start / finish ---------- */
 
+/* The link of a stack on AF_XDP: queue a->queue of the group's device (app_xdp.c). */
+static int open_xdp(app_net_t *a, const char *cmd) {
+  if (strcmp(cmd, "serve") != 0) {
+    fprintf(stderr, "synack %s: --driver xdp is available for serve only\n", cmd);
+    return -1;
+  }
+  if (!a->group) {
+    fprintf(stderr, "synack %s: no XDP program attached\n", cmd);
+    return -1;
+  }
+  return app_xdp_open(a, a->group, cmd);
+}
+
+/* Several stacks on one device (one per AF_XDP queue) share the address: each gets a disjoint
+ * slice of the ephemeral range for its active opens and a share of the socket table; their
+ * secrets are one, so a SYN cookie validates on any of them. */
+static void share_among_queues(const app_net_t *a, synack_config_t *cfg) {
+  if (a->group) cfg->shared_secret = app_xdp_group_secret(a->group);
+  if (a->nqueues < 2) return;
+  uint32_t lo = cfg->tcp_port_lo, span = (uint32_t)cfg->tcp_port_hi - lo + 1, slice = span / a->nqueues;
+  cfg->tcp_port_lo = (uint16_t)(lo + a->queue * slice);
+  cfg->tcp_port_hi = (uint16_t)(lo + (a->queue + 1) * slice - 1);
+  if (!a->o.max_conns) cfg->max_sockets = cfg->max_sockets / a->nqueues < 1024 ? 1024 : cfg->max_sockets / a->nqueues;
+}
+
 int app_net_start(app_net_t *a, const char *cmd) {
   app_opts_t *o = &a->o;
-  if (!o->tap) {
+  if (o->xdp && !o->dev) o->dev = o->tap;
+  if (o->xdp && !o->dev) {
+    fprintf(stderr, "synack %s: --driver xdp needs --dev NAME\n", cmd);
+    return -1;
+  }
+  if (!o->xdp && !o->tap) {
     fprintf(stderr, "synack %s: --tap NAME is required\n", cmd);
     return -1;
   }
@@ -356,6 +412,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
     fprintf(stderr, "synack %s: give --addr and/or --addr6\n", cmd);
     return -1;
   }
+  if (o->xdp && open_xdp(a, cmd) < 0) return -1;
   synack_tap_loop_cfg_t lc;
   synack_tap_loop_cfg_default(&lc);
   lc.ifname = o->tap;
@@ -365,13 +422,18 @@ int app_net_start(app_net_t *a, const char *cmd) {
   if (o->impair_dirs & 1) lc.impair[SYNACK_TAP_DIR_IN] = o->impair;
   if (o->impair_dirs & 2) lc.impair[SYNACK_TAP_DIR_OUT] = o->impair;
   int err;
-  a->loop = synack_tap_loop_new(&lc, &err);
-  if (!a->loop) {
+  a->loop = o->xdp ? NULL : synack_tap_loop_new(&lc, &err);
+  if (!o->xdp && !a->loop) {
     fprintf(stderr, "synack %s: cannot open TAP '%s'%s: %s%s\n", cmd, o->tap, o->pcap ? " or the capture" : "",
             strerror(-err), err == -EPERM || err == -EACCES ? " (needs root or CAP_NET_ADMIN)" : "");
     return -1;
   }
-  for (int i = 0; i < o->nrules; i++) synack_tap_loop_add_rule(a->loop, o->rule_dir[i], &o->rules[i]);
+  if (o->xdp && (o->pcap || o->nrules || o->impair.loss > 0 || o->impair.dup > 0 || o->impair.reorder > 0 ||
+                 o->impair.corrupt > 0 || o->impair.delay_us || o->impair.jitter_us)) {
+    fprintf(stderr, "synack %s: impairments and --pcap are TAP features (not with --driver xdp)\n", cmd);
+    return -1;
+  }
+  for (int i = 0; i < o->nrules && a->loop; i++) synack_tap_loop_add_rule(a->loop, o->rule_dir[i], &o->rules[i]);
 
   synack_config_t cfg;
   synack_config_default(&cfg);
@@ -403,7 +465,8 @@ int app_net_start(app_net_t *a, const char *cmd) {
     cfg.trace = on_trace;
     cfg.trace_user = a;
   }
-  synack_tap_loop_tune_config(a->loop, &cfg);
+  if (a->loop) synack_tap_loop_tune_config(a->loop, &cfg);
+  share_among_queues(a, &cfg);
   a->t0 = app_now();
   a->st = synack_stack_new(&cfg, a->t0);
   if (!a->st) {
@@ -419,7 +482,10 @@ int app_net_start(app_net_t *a, const char *cmd) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGUSR1, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  if (!o->quiet) {
+  if (!o->quiet && o->xdp) {
+    fprintf(stderr, "synack %s: on %s queue %u (AF_XDP, %s XDP, %s)\n", cmd, o->dev, a->queue,
+            o->xdp_native ? "native" : "skb", o->zerocopy ? "zero-copy" : "copy");
+  } else if (!o->quiet) {
     const synack_tap_t *t = synack_tap_loop_tap(a->loop);
     fprintf(stderr, "synack %s: on %s (%s)\n", cmd, synack_tap_name(t),
             synack_tap_offload(t) ? "virtio-net header: checksum offload, GSO in, TSO out" : "plain frames");
@@ -427,7 +493,10 @@ int app_net_start(app_net_t *a, const char *cmd) {
   return 0;
 }
 
-int app_net_run(app_net_t *a, synack_time_t max_wait_us) { return synack_tap_loop_run(a->loop, a->st, max_wait_us); }
+int app_net_run(app_net_t *a, synack_time_t max_wait_us) {
+  if (a->xdp) return app_xdp_run(a, max_wait_us);
+  return synack_tap_loop_run(a->loop, a->st, max_wait_us);
+}
 
 static void print_impair(FILE *f, const char *dir, const synack_impair_stats_t *s) {
   if (!s->in) return;
@@ -461,6 +530,7 @@ uint32_t app_default_max_conns(void) {
 /* Driver statistics, every nonzero drop and event counter, and the memory the stack holds: what
  * --stats prints at exit and what `serve` prints on SIGUSR1 (the attack suite reads it mid-run). */
 void app_print_stats(app_net_t *a, FILE *f) {
+  if (a->xdp) app_xdp_print_stats(a, f);
   if (a->loop) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
     fprintf(f,
@@ -496,6 +566,7 @@ void app_net_finish(app_net_t *a) {
   if (a->o.stats) app_print_stats(a, stderr);
   if (a->st) synack_stack_free(a->st);
   if (a->loop) synack_tap_loop_free(a->loop);
+  if (a->xdp) app_xdp_close(a);
   a->st = NULL;
   a->loop = NULL;
 }

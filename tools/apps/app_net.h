@@ -9,10 +9,19 @@
 #include <synack/synack.h>
 #include <synack/tap.h>
 
+#include "app_xdp.h"
+
 #define APP_MAX_RULES 8
 
 typedef struct {
   const char *tap;
+  /* --driver xdp (serve): AF_XDP on an existing device, one stack per queue */
+  bool xdp;
+  const char *dev;                    /* --dev: the device (also --tap's value when --dev is missing) */
+  uint32_t queues;                    /* --queues: stacks/threads/queues; 0 = 1 */
+  bool xdp_native;                    /* --xdp-mode native (default skb) */
+  bool zerocopy;                      /* --zerocopy: bind with XDP_ZEROCOPY (NIC driver support needed) */
+  const char *xdp_obj;                /* --xdp-obj: the compiled XDP program (default: the build's) */
   synack_ip_t addr4, addr6, gw4, gw6;
   uint8_t prefix4, prefix6;
   synack_mac_t mac;
@@ -35,14 +44,18 @@ typedef struct {
   int nrules;
 } app_opts_t;
 
-typedef struct {
+typedef struct app_net {
   app_opts_t o;
   synack_tap_loop_t *loop;
+  /* AF_XDP: this stack's queue, how many there are, the device's program and shared secret */
+  struct synack_xdp *xdp;
+  uint32_t queue, nqueues;
+  app_xdp_group_t *group;
   synack_stack_t *st;
   synack_time_t t0;
 } app_net_t;
 
-/* Set by SIGINT / SIGTERM (stop) and SIGUSR1 (an application-defined dump). */
+/* Set by SIGINT / SIGTERM (stop); app_usr1 counts SIGUSR1 (an application-defined dump). */
 extern volatile sig_atomic_t app_stop;
 extern volatile sig_atomic_t app_usr1;
 

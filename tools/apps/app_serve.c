@@ -14,6 +14,8 @@
  * Both are counted (idle-closed, idle-reset in the SIGUSR1 dump). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +64,7 @@ typedef struct {
   synack_time_t idle_timeout; /* --idle-timeout (µs); 0 = none */
   synack_time_t next_sweep;
   uint64_t idle_closed, idle_reset;
+  sig_atomic_t usr1_seen;  /* SIGUSR1s already answered */
   uint8_t scratch[65536];
 } serve_t;
 
@@ -367,12 +370,188 @@ static int listen_on(serve_t *s, int family) {
 
 static void usage(void) {
   fprintf(stderr, "usage: synack serve --tap NAME --addr A/P [--addr6 A/P] [options] PORT (--echo | --discard | --http DIR)\n"
+                  "       synack serve --driver xdp --dev NAME [--queues N] [--xdp-mode skb|native] --addr A/P ...\n"
                   "  --rst     abort each connection (linger 0 → RST) once it has sent data\n"
                   "  --table   print the connection table at exit (SIGUSR1 prints it any time, with the counters)\n"
                   "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n"
                   "  --idle-timeout S  close connections without progress for S seconds (default 60, 0 = never):\n"
                   "            FIN when nothing is pending, RST with a partial request or an unacknowledged response\n");
   app_opts_usage(stderr);
+}
+
+/* The stack on its link, the limits printed, the listeners open. 0, or 1 after a message. */
+static int serve_start(serve_t *s) {
+  if (app_net_start(&s->net, "serve") < 0) return 1;
+  const synack_config_t *cfg = synack_stack_config(s->net.st);
+  if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
+  if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
+  /* Printed even with --quiet: what the server will hold before it refuses (counted). With
+   * several AF_XDP queues every stack has the same limits, printed once. */
+  if (s->net.queue == 0)
+    fprintf(stderr,
+            "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
+            "tcp-mem %.0f/%.0f/%.0f MiB\n",
+            cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
+            cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
+            (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
+            (double)cfg->tcp_mem_high / 1048576.0);
+  if (s->net.nqueues > 1)
+    fprintf(stderr, "synack serve: queue %u: stack of its own, max-conns %u, ephemeral ports %u-%u\n", s->net.queue,
+            cfg->max_sockets, cfg->tcp_port_lo, cfg->tcp_port_hi);
+
+  s->listeners[0] = s->listeners[1] = -1;
+  if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
+  s->listeners[1] = listen_on(s, SYNACK_AF_INET6);
+  if (s->listeners[0] < -1 || s->listeners[1] < 0) {
+    fprintf(stderr, "synack serve: cannot listen on port %u\n", s->port);
+    return 1;
+  }
+  return 0;
+}
+
+static void serve_loop(serve_t *s) {
+  while (!app_stop) {
+    if (app_net_run(&s->net, SYNACK_MS(200)) < 0) break;
+    synack_event_t ev;
+    while (synack_stack_next_event(s->net.st, &ev)) {
+      if (ev.sock < 0) continue;
+      if (ev.sock == s->listeners[0] || ev.sock == s->listeners[1]) {
+        accept_all(s, ev.sock);
+        continue;
+      }
+      conn_t *c = conn_get(s, ev.sock);
+      if (c) service(s, c, ev.events, ev.error);
+    }
+    idle_sweep(s, app_now());
+    if (app_usr1 != s->usr1_seen) {
+      s->usr1_seen = app_usr1;
+      flockfile(stdout); /* one queue's dump at a time (stdio's lock is recursive) */
+      dump_table(s, stdout);
+      app_print_stats(&s->net, stdout);
+      printf("end-of-stats\n");
+      fflush(stdout);
+      funlockfile(stdout);
+    }
+  }
+}
+
+/* Frees the connections and the stack; the summary when asked. */
+static void serve_end(serve_t *s) {
+  if (s->net.st) {
+    if (s->table_at_exit) dump_table(s, stdout);
+    if (!s->net.o.quiet)
+    {
+      char who[32] = "";
+      if (s->net.nqueues > 1) snprintf(who, sizeof who, "queue %u: ", s->net.queue);
+      fprintf(stderr, "synack serve: %s%llu connections accepted, %llu requests\n", who,
+              (unsigned long long)s->accepted, (unsigned long long)s->requests);
+    }
+  }
+  for (size_t i = 0; i < s->nconns_cap; i++)
+    if (s->conns[i]) conn_free(s, s->conns[i]);
+  free(s->conns);
+  s->conns = NULL;
+  app_net_finish(&s->net);
+}
+
+static void say_listening(const serve_t *s) {
+  /* Printed even with --quiet: scripts wait for this line. */
+  fprintf(stderr, "synack serve: listening on port %u (%s)\n", s->port,
+          s->mode == SRV_HTTP ? "http" : s->mode == SRV_ECHO ? "echo" : "discard");
+}
+
+/* TAP, or AF_XDP with one queue: one stack in this thread. */
+static int serve_one(serve_t *s) {
+  if (serve_start(s) != 0) {
+    app_net_finish(&s->net);
+    return 1;
+  }
+  say_listening(s);
+  serve_loop(s);
+  serve_end(s);
+  return 0;
+}
+
+/* Share-nothing scale-out on AF_XDP (docs/afxdp.md): one stack per device queue, each in a
+ * thread of its own pinned to a core, with its own socket table, timers, buffers and port
+ * range. What they share was fixed before the threads started: the device's XDP program and
+ * the master secret. Each listens on the port itself (the listeners are sharded: the queue a
+ * SYN arrives on decides the stack, as SO_REUSEPORT's hash decides the socket). */
+static void *serve_thread(void *arg) {
+  serve_t *s = arg;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (ncpu > 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((int)(s->net.queue % (uint32_t)ncpu), &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  serve_loop(s);
+  return NULL;
+}
+
+static int serve_xdp(serve_t *proto) {
+  app_opts_t *o = &proto->net.o;
+  if (!o->dev) o->dev = o->tap;
+  if (!o->dev) {
+    fprintf(stderr, "synack serve: --driver xdp needs --dev NAME\n");
+    return 2;
+  }
+  uint32_t n = o->queues ? o->queues : 1;
+  int have = app_xdp_queue_count(o->dev);
+  if (app_xdp_available() && have > 0 && n > (uint32_t)have) {
+    fprintf(stderr, "synack serve: %s has %d receive queue%s, --queues %u asks for more\n", o->dev, have,
+            have == 1 ? "" : "s", n);
+    return 1;
+  }
+  app_xdp_group_t *g = app_xdp_group_new(&proto->net, "serve");
+  if (!g) return 1;
+  serve_t **q = calloc(n, sizeof *q);
+  pthread_t *th = calloc(n, sizeof *th);
+  int rc = 0;
+  uint32_t started = 0, running = 0;
+  if (!q || !th) rc = 1;
+  for (uint32_t i = 0; !rc && i < n; i++) {
+    q[i] = malloc(sizeof *q[i]);
+    if (!q[i]) {
+      rc = 1;
+      break;
+    }
+    memcpy(q[i], proto, sizeof *proto);
+    q[i]->net.queue = i;
+    q[i]->net.nqueues = n;
+    q[i]->net.group = g;
+    started = i + 1;
+    rc = serve_start(q[i]);
+  }
+  if (!rc && n > 1) {
+    app_net_t **nets = calloc(n, sizeof *nets);
+    for (uint32_t i = 0; nets && i < n; i++) nets[i] = &q[i]->net;
+    if (!nets || app_xdp_share_neighbours(nets, n) < 0) rc = 1;
+    free(nets);
+  }
+  if (!rc) {
+    fprintf(stderr, "synack serve: AF_XDP on %s: %u queue%s, %u thread%s pinned to cores, %s XDP, %s; listeners "
+                    "sharded per queue, SYN cookies valid on any queue\n",
+            o->dev, n, n == 1 ? "" : "s", n, n == 1 ? "" : "s", o->xdp_native ? "native" : "skb",
+            o->zerocopy ? "zero-copy" : "copy");
+    say_listening(proto);
+    for (; running < n; running++)
+      if (pthread_create(&th[running], NULL, serve_thread, q[running]) != 0) {
+        app_stop = 1;
+        rc = 1;
+        break;
+      }
+    for (uint32_t i = 0; i < running; i++) pthread_join(th[i], NULL);
+  }
+  for (uint32_t i = 0; i < started; i++) {
+    serve_end(q[i]);
+    free(q[i]);
+  }
+  free(q);
+  free(th);
+  app_xdp_group_free(g);
+  return rc;
 }
 
 int synack_cmd_serve(int argc, char **argv) {
@@ -421,65 +600,9 @@ int synack_cmd_serve(int argc, char **argv) {
   if (mode < 0 || port < 0) goto bad;
   s->mode = (srv_mode_t)mode;
   s->port = (uint16_t)port;
-  if (app_net_start(&s->net, "serve") < 0) {
-    app_net_finish(&s->net);
-    free(s);
-    return 1;
-  }  const synack_config_t *cfg = synack_stack_config(s->net.st);
-  if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
-  if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
-  /* Printed even with --quiet: what the server will hold before it refuses (counted). */
-  fprintf(stderr,
-          "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
-          "tcp-mem %.0f/%.0f/%.0f MiB\n",
-          cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
-          cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
-          (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
-          (double)cfg->tcp_mem_high / 1048576.0);
-
-  s->listeners[0] = s->listeners[1] = -1;
-  if (s->net.o.addr4.family) s->listeners[0] = listen_on(s, SYNACK_AF_INET);
-  s->listeners[1] = listen_on(s, SYNACK_AF_INET6);
-  if (s->listeners[0] < -1 || s->listeners[1] < 0) {
-    fprintf(stderr, "synack serve: cannot listen on port %u\n", s->port);
-    app_net_finish(&s->net);
-    free(s);
-    return 1;
-  }
-  /* Printed even with --quiet: scripts wait for this line. */
-  fprintf(stderr, "synack serve: listening on port %u (%s)\n", s->port,
-            s->mode == SRV_HTTP ? "http" : s->mode == SRV_ECHO ? "echo" : "discard");
-  while (!app_stop) {
-    if (app_net_run(&s->net, SYNACK_MS(200)) < 0) break;
-    synack_event_t ev;
-    while (synack_stack_next_event(s->net.st, &ev)) {
-      if (ev.sock < 0) continue;
-      if (ev.sock == s->listeners[0] || ev.sock == s->listeners[1]) {
-        accept_all(s, ev.sock);
-        continue;
-      }
-      conn_t *c = conn_get(s, ev.sock);
-      if (c) service(s, c, ev.events, ev.error);
-    }
-    idle_sweep(s, app_now());
-    if (app_usr1) {
-      app_usr1 = 0;
-      dump_table(s, stdout);
-      app_print_stats(&s->net, stdout);
-      printf("end-of-stats\n");
-      fflush(stdout);
-    }
-  }
-  if (s->table_at_exit) dump_table(s, stdout);
-  if (!s->net.o.quiet)
-    fprintf(stderr, "synack serve: %llu connections accepted, %llu requests\n", (unsigned long long)s->accepted,
-            (unsigned long long)s->requests);
-  for (size_t i = 0; i < s->nconns_cap; i++)
-    if (s->conns[i]) conn_free(s, s->conns[i]);
-  free(s->conns);
-  app_net_finish(&s->net);
+  int rc = s->net.o.xdp ? serve_xdp(s) : serve_one(s);
   free(s);
-  return 0;
+  return rc;
 bad:
   usage();
   free(s);
