@@ -504,6 +504,9 @@ static int serve_xdp(serve_t *proto) {
             have == 1 ? "" : "s", n);
     return 1;
   }
+  if (have > 0 && n < (uint32_t)have)
+    fprintf(stderr, "synack serve: note: %s has %d receive queues and synack serves %u: frames on the others go to "
+                    "the kernel (set the channels with ethtool -L, or --queues %d)\n", o->dev, have, n, have);
   app_xdp_group_t *g = app_xdp_group_new(&proto->net, "serve");
   if (!g) return 1;
   serve_t **q = calloc(n, sizeof *q);
