@@ -58,13 +58,18 @@ net_teardown() {
   return 0
 }
 
-net_setup() {
+# The namespace of a test (named after it and its pid), its scratch directory, the EXIT trap.
+net_ns_new() {
   NET_NS="synack-$(basename "$0" .sh)-$$"
   trap 'rc=$?; net_teardown; exit $rc' EXIT
   trap 'exit 130' INT TERM
   NET_TMP=$(mktemp -d "${TMPDIR:-/tmp}/synack-net.XXXXXX")
   ip netns add "$NET_NS" || net_skip "cannot create a network namespace (container without CAP_SYS_ADMIN?)"
   ip -n "$NET_NS" link set lo up
+}
+
+net_setup() {
+  net_ns_new
   # A persistent TAP owned by the namespace; synack attaches to it from inside.
   ip -n "$NET_NS" tuntap add dev "$TAP" mode tap || { echo "FAIL: cannot create $TAP"; exit 1; }
   ip -n "$NET_NS" link set "$TAP" up
@@ -85,12 +90,7 @@ VETH_K=xk0
 VETH_S=xs0
 net_setup_veth() {
   local q=${1:-1}
-  NET_NS="synack-$(basename "$0" .sh)-$$"
-  trap 'rc=$?; net_teardown; exit $rc' EXIT
-  trap 'exit 130' INT TERM
-  NET_TMP=$(mktemp -d "${TMPDIR:-/tmp}/synack-net.XXXXXX")
-  ip netns add "$NET_NS" || net_skip "cannot create a network namespace (container without CAP_SYS_ADMIN?)"
-  ip -n "$NET_NS" link set lo up
+  net_ns_new
   ip -n "$NET_NS" link add "$VETH_K" numtxqueues "$q" numrxqueues "$q" type veth \
     peer name "$VETH_S" numtxqueues "$q" numrxqueues "$q" || { echo "FAIL: cannot create the veth pair"; exit 1; }
   ip netns exec "$NET_NS" ethtool -K "$VETH_K" tx off tso off gso off gro off >/dev/null 2>&1 ||
