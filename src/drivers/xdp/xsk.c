@@ -188,11 +188,18 @@ static void reap_completions(synack_xdp_t *x) {
   x->tx_outstanding -= n;
 }
 
-/* Copy mode transmits only from sendto(): the kernel's generic path walks the TX ring there. */
+/* Copy mode transmits only from sendto(): the kernel's generic path walks the TX ring there, at
+ * most a budget of frames per call (32 by default), and answers EAGAIN when it stopped at the
+ * budget with frames left. Those would wait in the ring until the next kick — after the loop's
+ * sleep, a stall of up to a timer's length — so the kick repeats until the ring is walked
+ * (bounded: a device queue that stays full also answers EAGAIN). */
 static void kick(synack_xdp_t *x) {
   if (!x->tx_outstanding || !xsk_ring_prod__needs_wakeup(&x->tx)) return;
-  x->stats.kicks++;
-  sendto(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
+  for (int i = 0; i < 256; i++) {
+    x->stats.kicks++;
+    if (sendto(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) return;
+    if (errno != EAGAIN && errno != EBUSY) return;
+  }
 }
 
 /* Copies up to TX_BATCH frames of the stack into free UMEM frames, then puts them on the TX
