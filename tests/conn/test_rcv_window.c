@@ -389,6 +389,47 @@ static void lx_zero_window(void) {
   fx_free(fx);
 }
 
+/* Autotuning (tcp_rcvtune.c, as tcp_rcv_space_adjust) raises the space and the clamp to the
+ * window it wants, 2 x 43800 read in one RTT + 16 segments = 110960; rcv_ssthresh then grows by
+ * two segments per full segment (tcp_grow_window), 16 of them reaching the clamp: the window
+ * passes Linux's initial 64 KiB (251 units of 256); the last ACK, sent before its segment is
+ * read, offers the free 110960 - 1460 rounded up to the unit (428). */
+static void lx_autotune(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7;
+  FX_REQUIRE_(fx_syn_received(fx) >= 0);
+  fx_inject(fx, MS(50), FX_A, 1, 1); /* an RTT of 50 ms */
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  FX_REQUIRE_(s >= 0);
+  uint8_t b[1460];
+  uint32_t seq = 1;
+  uint16_t field = 0;
+  /* rounds: 1 segment (the first read starts the measurement), 30 within the RTT, 1 after it
+   * (the measurement ends: autotuning), then 16 more */
+  static const uint32_t rounds[] = { 1, 30, 1, 16 };
+  for (size_t r = 0; r < sizeof rounds / sizeof rounds[0]; r++) {
+    fx_advance(fx, fx->now + MS(60));
+    for (uint32_t k = 0; k < rounds[r]; k++) {
+      fx_inject(fx, fx->now, FX_A, seq, 1, .len = 1460);
+      seq += 1460;
+      fx_check_rc(fx_recv(fx, s, b, sizeof b), 1460);
+      fx_drain(fx);
+      fx_frame_t f;
+      synack_dissect_t d;
+      while (fx_pop_tcp(fx, &f, &d)) {
+        field = d.tcp.window;
+        free(f.buf);
+      }
+    }
+    if (r < 2) CHECK(field <= 251);
+  }
+  CHECK_EQ_U(field, 428);
+  fx_free(fx);
+}
+
 /* ---------------------------------------------------------------- PAWS, TS.Recent */
 
 #define TSB 500000u /* fx->peer_ts_base */
@@ -481,4 +522,4 @@ TH_MAIN(TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_of
         TH_CASE(ws_active_peer_does_not), TH_CASE(ws_shift_from_max_buf), TH_CASE(right_edge_never_moves_left),
         TH_CASE(sws_and_window_updates), TH_CASE(paws_drops_old_segment), TH_CASE(paws_24_day_idle),
         TH_CASE(ts_recent_update_rule), TH_CASE(lx_synack_windows), TH_CASE(lx_syn_window), TH_CASE(lx_unscaled_edge),
-        TH_CASE(lx_scaled_ts), TH_CASE(lx_scaled_no_ts), TH_CASE(lx_rcvbuf_40000), TH_CASE(lx_rcvbuf_100000), TH_CASE(lx_zero_window))
+        TH_CASE(lx_scaled_ts), TH_CASE(lx_scaled_no_ts), TH_CASE(lx_rcvbuf_40000), TH_CASE(lx_rcvbuf_100000), TH_CASE(lx_zero_window), TH_CASE(lx_autotune))
