@@ -48,6 +48,7 @@ typedef enum {
 typedef enum {
   SYNACK_RCVWND_RFC = 0,     /* RFC 9293 §3.8.6.2.2: the right edge moves by at least min(buf/2, MSS) */
   SYNACK_RCVWND_FREEBSD = 1, /* FreeBSD tcp_output(): all the free space, 0 below min(buf/4, MSS) */
+  SYNACK_RCVWND_LINUX = 2,   /* Linux tcp_select_window(): MSS-rounded initial window, rcv_ssthresh cap */
 } synack_rcvwnd_policy_t;
 
 /* net.ipv4.tcp_fastopen bits (Linux's values), for synack_config_t.tcp_fastopen. */
@@ -173,7 +174,7 @@ typedef struct {
   bool tcp_timewait;           /* teaching mode: false skips TIME-WAIT entirely; default true */
   synack_opt_layout_t tcp_opt_layout; /* default LINUX */
   bool tcp_rcvbuf_round_mss;   /* FreeBSD: round the receive buffer up to a multiple of the MSS */
-  synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd preset: FREEBSD) */
+  synack_rcvwnd_policy_t tcp_rcvwnd; /* how the advertised window is chosen; default RFC (freebsd/linux presets: FREEBSD/LINUX) */
   bool tcp_fin_ack_now;        /* FreeBSD: ACK a FIN at once instead of after the delayed-ACK wait */
   bool tcp_fin_ack_linux;      /* Linux: a FIN is ACKed at once when no data has arrived yet (the delayed-ACK
                                   timeout is still 0), else after the delayed-ACK wait even in quick-ACK mode

@@ -146,11 +146,12 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_initial_cwnd_segs = 10;
     c->tcp_quickack_start = true;
     c->tcp_max_buf = 15 * 1024 * 1024; /* window scale from a 15 MiB maximum buffer */
+    c->tcp_rcvbuf = 131072;            /* tcp_rmem[1]: half of it is window (tcp_rcvwnd.c) */
     c->tcp_rfc1337 = false;                    /* Linux's tcp_rfc1337 defaults to 0 */
     c->tcp_opt_layout = SYNACK_OPT_LAYOUT_LINUX;
     c->tcp_rcvbuf_round_mss = false;
     c->tcp_delack_every_second = false;
-    c->tcp_rcvwnd = SYNACK_RCVWND_RFC;
+    c->tcp_rcvwnd = SYNACK_RCVWND_LINUX; /* tcp_select_window(), docs/linux-differences.md */
     c->tcp_fin_ack_now = false;
     c->tcp_fin_ack_linux = true; /* tcp_fin(): pingpong mode; ato 0 until the first data */
     c->tcp_synsent_badack_rtx_ms = 8; /* TCP_TIMEOUT_MIN: 2 jiffies at HZ=250 */

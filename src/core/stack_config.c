@@ -38,7 +38,8 @@ static bool values_valid(const synack_config_t *c) {
   }
   switch (c->tcp_rcvwnd) {
   case SYNACK_RCVWND_RFC:
-  case SYNACK_RCVWND_FREEBSD: break;
+  case SYNACK_RCVWND_FREEBSD:
+  case SYNACK_RCVWND_LINUX: break;
   default: return false;
   }
   switch (c->tcp_cc) {

@@ -143,7 +143,7 @@ void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb) {
 }
 
 void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
-  tcb->rcv_wscale = synack_tcp_pick_wscale(st);
+  tcb->rcv_wscale = synack_tcp_rcv_pick_wscale(st, tcb); /* tcp_rcvwnd.c */
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
   if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */

@@ -188,6 +188,10 @@ struct synack_tcb {
   uint64_t bytes_read, rcvq_copied;
   synack_time_t rcvq_time;
   uint32_t rcvq_space;
+  /* cfg.tcp_rcvwnd LINUX (tcp_rcvwnd.c), Linux's names: the full space the window may offer
+   * (tcp_full_space), window_clamp, rcv_ssthresh and the last window chosen (rcv_wnd), in
+   * bytes; lx_full 0 until the first window after the SYN is chosen. */
+  uint32_t lx_full, lx_clamp, lx_ssthresh, lx_wnd;
 
   synack_timer_t t_rtx, t_delack, t_keep;
   synack_timer_t t_pace;      /* pacing: armed while a data segment waits for its departure time */
@@ -522,6 +526,16 @@ bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);
+/* tcp_rcvwnd.c, cfg.tcp_rcvwnd LINUX: Linux's full space for a buffer of `cap` bytes (locked:
+ * SO_RCVBUF set), its initial window for a segment size, rcv_ssthresh growth on `len` bytes of
+ * in-order data, the autotuned window, and the window of an ACK from TIME-WAIT. */
+uint32_t synack_tcp_lx_full_space(uint32_t cap, bool locked);
+uint32_t synack_tcp_lx_initial_window(uint32_t space, uint32_t mss);
+void synack_tcp_rcv_grow(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t len);
+void synack_tcp_rcv_lx_autotuned(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t win);
+uint16_t synack_tcp_rcv_window_tw(const synack_stack_t *st, synack_tcb_t *tcb);
+/* tcp_rcvwnd.c: the window scale a connection (or a listener's SYN-ACK) offers. */
+uint8_t synack_tcp_rcv_pick_wscale(const synack_stack_t *st, const synack_tcb_t *tcb);
 /* tcp_rcvwnd.c: the application read data: send a window update when the right edge may move
  * far enough (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3). */
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -12,15 +12,23 @@ _Static_assert(sizeof(synack_halfopen_t) <= 128, "half-open entries must stay sm
  * in flight (same-instant timer and SYN, or timer jitter of a few ms on either end). */
 #define DUP_SYN_GUARD_US SYNACK_MS(5)
 
-static uint16_t listener_window(const synack_listener_t *l) {
-  uint32_t cap = l->tcb->rb.cap;
-  return (uint16_t)(cap > 65535 ? 65535 : cap);
-}
-
 static uint16_t listener_mss(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t) {
   uint16_t mss = synack_tcp_route_mss(st, t);
   if (l->tcb->user_mss && l->tcb->user_mss < mss) mss = l->tcb->user_mss;
   return mss;
+}
+
+/* The window of our SYN-ACK (unscaled, RFC 7323 §2.2), also the edge a half-open entry
+ * offers. cfg.tcp_rcvwnd LINUX: tcp_openreq_init_rwin(), the full space rounded down to a
+ * multiple of our MSS less the timestamp option when the SYN-ACK carries one (tcp_rcvwnd.c). */
+static uint16_t listener_window(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, uint8_t opt) {
+  uint32_t cap = l->tcb->rb.cap;
+  if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX) {
+    uint32_t mss = listener_mss(st, l, t);
+    if ((opt & HO_TS) && mss > 12u) mss -= 12u;
+    cap = synack_tcp_lx_initial_window(synack_tcp_lx_full_space(cap, (l->tcb->flags & TF_RCVBUF_LOCK) != 0), mss);
+  }
+  return (uint16_t)(cap > 65535 ? 65535 : cap);
 }
 
 static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
@@ -40,14 +48,14 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   o.mss = listener_mss(st, l, t);
   o.sack = (opt & HO_SACK) != 0;
   o.ws = (opt & HO_WS) != 0;
-  o.wscale = synack_tcp_pick_wscale(st);
+  o.wscale = synack_tcp_rcv_pick_wscale(st, l->tcb); /* tcp_rcvwnd.c */
   o.ts = (opt & HO_TS) != 0;
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, t));
   o.ts_ecr = ts_recent;
   if (cookie && o.ts) o.ts_val = synack_cookie_ts_encode(o.ts_val, o.ws, peer_ws, o.sack);
   /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK carries ECE (not CWR). */
   uint8_t flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK | (ece ? SYNACK_TCP_ECE : 0);
-  synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(l), &o);
+  synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(st, l, t, opt), &o);
 }
 
 /* A plain ACK of what a half-open entry knows: the RFC 5961 challenge ACK, and with
@@ -59,8 +67,8 @@ static void halfopen_ack(synack_stack_t *st, const synack_halfopen_t *h, synack_
   o.ts = (h->opt & HO_TS) != 0;
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, &h->node.t));
   o.ts_ecr = h->ts_recent;
-  synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK, listener_window(h->lst),
-                      &o);
+  synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK,
+                      listener_window(st, h->lst, &h->node.t, h->opt), &o);
 }
 
 /* Options both sides agree on, from the peer's SYN and our configuration. */
@@ -151,7 +159,8 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
   c->flags |= TF_BOUND | TF_PASSIVE |
-              (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT));
+              (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT |
+                           TF_RCVBUF_LOCK)); /* as Linux's sk_userlocks */
   /* An IPv4 connection accepted by an AF_INET6 listener (RFC 3493 §3.7): IPv4 inside, shown to
    * the application as v4-mapped addresses. */
   if (lt->node.t.family == SYNACK_AF_INET6 && seg->t.family == SYNACK_AF_INET) c->flags |= TF_MAPPED;
@@ -178,7 +187,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   if (fastopen) c->snd_una = c->snd_nxt = c->snd_max = iss; /* the SYN-ACK is still to go */
   c->irs = irs;
   c->rcv_nxt = c->last_ack_sent = seq_add(irs, 1);
-  c->rcv_adv = seq_add(c->rcv_nxt, listener_window(l));
+  c->rcv_adv = seq_add(c->rcv_nxt, listener_window(st, l, &c->node.t, opt));
   if (opt & HO_TS) { c->flags |= TF_TS_OK; c->ts_recent = ts_recent; c->ts_recent_s = (uint32_t)(now / 1000000u); }
   if (opt & HO_SACK) c->flags |= TF_SACK_OK;
   if (opt & HO_WS) { c->flags |= TF_WS_OK; c->snd_wscale = peer_ws > 14 ? 14 : peer_ws; }
@@ -383,7 +392,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
 void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_seg_t *seg, synack_time_t now) {
   synack_listener_t *l = h->lst;
   synack_seq_t rcv_nxt = seq_add(h->irs, 1);
-  uint32_t wnd = listener_window(l);
+  uint32_t wnd = listener_window(st, l, &h->node.t, h->opt);
   if ((seg->flags & SYNACK_TCP_SYN) && !(seg->flags & SYNACK_TCP_ACK) && seq_eq(seg->seq, h->irs)) {
     /* The client's SYN again (our SYN-ACK was lost, or the SYN duplicated). The answer counts as
      * the next retransmission, so the timer's schedule (1, 3, 7, 15, 31 s, dropped at 63 s) is

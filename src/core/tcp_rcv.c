@@ -209,6 +209,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     synack_rcvbuf_commit(&tcb->rb, n);
     tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
     tcb->bytes_received += n;
+    synack_tcp_rcv_grow(st, tcb, n); /* cfg.tcp_rcvwnd LINUX: rcv_ssthresh (tcp_rcvwnd.c) */
     synack_tcp_ack_policy(st, tcb, n, (seg->flags & SYNACK_TCP_FIN) != 0, now);
     deliver(st, tcb);
     return true;

@@ -31,9 +31,12 @@ void synack_tcp_rcv_space_adjust(synack_stack_t *st, synack_tcb_t *tcb, synack_t
   if (synack_tcp_mem_under_pressure(st)) return;
   uint64_t want = 2 * copied + 16u * (uint64_t)mss;
   if (want > st->cfg.tcp_max_buf) want = st->cfg.tcp_max_buf;
-  if (want <= tcb->rb.cap) return;
-  tcb->rb.cap = (uint32_t)want;
-  tcb->rcvbuf_cap = (uint32_t)want;
-  tcb->rb.slack = synack_tcp_rcv_slack(tcb);
-  synack_count(st, SYNACK_CTR_TCP_RCVBUF_GROWN);
+  if (want > tcb->rb.cap) {
+    tcb->rb.cap = (uint32_t)want;
+    tcb->rcvbuf_cap = (uint32_t)want;
+    tcb->rb.slack = synack_tcp_rcv_slack(tcb);
+    synack_count(st, SYNACK_CTR_TCP_RCVBUF_GROWN);
+  }
+  /* cfg.tcp_rcvwnd LINUX offers less than the buffer holds: its window follows (tcp_rcvwnd.c). */
+  synack_tcp_rcv_lx_autotuned(st, tcb, (uint32_t)want);
 }

@@ -85,6 +85,168 @@ static uint16_t bsd_window(const synack_stack_t *st, synack_tcb_t *tcb) {
   return place_edge(tcb, wnd);
 }
 
+/* ---- cfg.tcp_rcvwnd LINUX: Linux's tcp_select_window(), as the kernel showed it on the wire
+ * (docs/linux-differences.md, "Window"; tests/drill-selftest/kernel/window-*.pkt). Linux
+ * charges a queued segment its memory (skb truesize), not its payload; synack counts the
+ * payload, so with much unread data the windows differ (a listed difference). */
+
+/* Linux's tcp_full_space: the buffer (tcp_rmem[1], 131072, which the linux preset's
+ * tcp_rcvbuf is) at the default scaling ratio of 1/2 (skb memory against payload): 64 KiB.
+ * SO_RCVBUF X makes Linux's buffer 2X (sock_setsockopt), so X. */
+uint32_t synack_tcp_lx_full_space(uint32_t cap, bool locked) { return locked ? cap : cap / 2; }
+
+/* tcp_select_initial_window(): the space rounded down to a multiple of the segment size
+ * expected (`mss`: our MSS, less 12 bytes when the SYN-ACK agrees to timestamps). */
+uint32_t synack_tcp_lx_initial_window(uint32_t space, uint32_t mss) {
+  return mss && space > mss ? space - space % mss : space;
+}
+
+/* The window scale to offer. Linux (tcp_select_initial_window) sizes it for the largest buffer
+ * (tcp_rmem[2]: cfg.tcp_max_buf) unless SO_RCVBUF fixed the buffer: then for that buffer's
+ * space, ilog2(space) - 15 (SO_RCVBUF 40000 offers wscale 0). Other policies: RFC 7323 §2.3,
+ * the smallest shift for the largest buffer. */
+uint8_t synack_tcp_rcv_pick_wscale(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint8_t s = synack_tcp_pick_wscale(st);
+  if (st->cfg.tcp_rcvwnd != SYNACK_RCVWND_LINUX || !(tcb->flags & TF_RCVBUF_LOCK) || s == 0) return s;
+  uint32_t full = synack_tcp_lx_full_space(tcb->rb.cap, true);
+  uint8_t log = 0;
+  while (log < 31 && (full >> (log + 1)) != 0) log++;
+  uint8_t lx = log > 15 ? (uint8_t)(log - 15) : 0;
+  return lx < s ? lx : s;
+}
+
+/* The initial window of a TCB's SYN (Linux: tp->rcv_wnd of connect(), also the window of a
+ * simultaneous open's SYN-ACK) or, for a child of a listener, of the SYN-ACK that was sent. */
+static uint32_t lx_w0(const synack_tcb_t *tcb, uint32_t full) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  if ((tcb->flags & TF_PASSIVE) && (tcb->flags & TF_TS_OK) && mss > 12u) mss -= 12u;
+  return synack_tcp_lx_initial_window(full, mss);
+}
+
+/* Linux's advmss: our MSS; an active open that agreed to timestamps takes 12 bytes off
+ * (tcp_rcv_synsent_state_process), a passive one does not. */
+static uint32_t lx_advmss(const synack_tcb_t *tcb) {
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  if (!(tcb->flags & TF_PASSIVE) && (tcb->flags & TF_TS_OK) && mss > 12u) mss -= 12u;
+  return mss;
+}
+
+/* tcp_init_buffer_space() at the first window after the SYN: rcv_ssthresh starts at the
+ * initial window. Where window_clamp was below the full space (no window scaling: 65535; or a
+ * fixed SO_RCVBUF) Linux keeps one segment of it in reserve (tcp_app_win): the clamp is the
+ * full space less one segment. With window scaling and a default buffer the kernel showed
+ * rcv_ssthresh = the initial window (win 255 after a SYN-ACK of 65160). */
+static void lx_init(synack_tcb_t *tcb) {
+  if (tcb->lx_full) return;
+  uint32_t full = synack_tcp_lx_full_space(tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0);
+  if (full == 0) full = 1;
+  uint32_t w0 = lx_w0(tcb, full);
+  uint32_t adv = lx_advmss(tcb);
+  uint32_t clamp = full;
+  if ((!tcb->rcv_wscale || (tcb->flags & TF_RCVBUF_LOCK)) && full > 2u * adv)
+    clamp = full - adv > 2u * adv ? full - adv : 2u * adv;
+  else if (w0 < clamp) clamp = w0;
+  tcb->lx_full = full;
+  tcb->lx_clamp = clamp;
+  tcb->lx_ssthresh = w0 < clamp ? w0 : clamp;
+  tcb->lx_wnd = w0;
+  /* Linux's rcv_wnd after the SYN is the initial window in bytes, even where the SYN's field
+   * could say only 65535 of it (SO_RCVBUF above 64 KiB): its right edge is IRS + 1 + w0. */
+  synack_seq_t edge = seq_add(tcb->irs, 1u + w0);
+  if (seq_gt(edge, tcb->rcv_adv)) tcb->rcv_adv = edge;
+}
+
+/* Linux's receive MSS estimate (icsk_ack.rcv_mss): 536 until a larger segment came, then the
+ * largest seen, at most our MSS (tcp_measure_rcv_mss; tcp_ackpolicy.c keeps it). */
+static uint32_t lx_rcv_mss(const synack_tcb_t *tcb) {
+  if (tcb->rcv_seg_max) return tcb->rcv_seg_max;
+  uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
+  return mss < 536u ? mss : 536u;
+}
+
+static uint32_t lx_free(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t space = offer_space(st, tcb); /* memory pressure: as rcv_ssthresh clamped (tcp_mem.c) */
+  uint32_t used = tcb->rb.len;
+  uint32_t f = tcb->lx_full > used ? tcb->lx_full - used : 0;
+  return f < space ? f : space;
+}
+
+/* __tcp_select_window(): the window Linux would offer now, before the never-shrink rule. */
+static uint32_t lx_select(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint32_t unit = 1u << tcb->rcv_wscale;
+  uint32_t full = tcb->lx_clamp < tcb->lx_full ? tcb->lx_clamp : tcb->lx_full;
+  uint32_t mss = lx_rcv_mss(tcb);
+  if (mss > full) mss = full;
+  uint32_t free = lx_free(st, tcb);
+  if (free < full / 2) {
+    /* Receiver silly-window avoidance (RFC 1122 §4.2.3.3), Linux's form: below half the
+     * space, offer nothing new unless at least one segment and 1/16 of the space is free. */
+    free &= ~(unit - 1);
+    if (free < tcb->lx_full / 16 || free < mss) return 0;
+  }
+  if (free > tcb->lx_ssthresh) free = tcb->lx_ssthresh;
+  if (tcb->rcv_wscale) return (free + unit - 1) & ~(unit - 1); /* never scaled away to 0 */
+  /* Unscaled: keep the window last chosen while it is within one segment below the free
+   * space, else the largest multiple of the segment size that fits. */
+  uint32_t wnd = tcb->lx_wnd;
+  if ((uint64_t)wnd + mss <= free || wnd > free) wnd = free - free % mss;
+  else if (mss == full && free > wnd + full / 2) wnd = free;
+  return wnd;
+}
+
+/* tcp_select_window(): never shrink the window offered (RFC 9293 §3.8.6.2.2, RFC 7323 §2.4):
+ * when the choice is smaller, the current offer rounded up to the scale stays. */
+static uint16_t lx_window(const synack_stack_t *st, synack_tcb_t *tcb) {
+  lx_init(tcb);
+  uint32_t wnd = lx_select(st, tcb);
+  uint32_t cur = offered(tcb);
+  if (wnd < cur) {
+    uint32_t unit = 1u << tcb->rcv_wscale;
+    wnd = (uint32_t)(((uint64_t)cur + unit - 1) & ~(uint64_t)(unit - 1));
+  }
+  tcb->lx_wnd = wnd;
+  return place_edge(tcb, field_max(tcb, wnd));
+}
+
+/* tcp_grow_window(): in-order data of `len` bytes arrived: rcv_ssthresh grows toward the
+ * clamp by two segments (or twice the data) when there is room. Segments under 128 bytes do
+ * not grow it (tcp_event_data_recv). */
+void synack_tcp_rcv_grow(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t len) {
+  if (st->cfg.tcp_rcvwnd != SYNACK_RCVWND_LINUX || !tcb->lx_full || len < 128u) return;
+  if (synack_tcp_mem_under_pressure(st)) return;
+  uint32_t free = lx_free(st, tcb);
+  uint32_t lim = tcb->lx_clamp < free ? tcb->lx_clamp : free;
+  if (lim <= tcb->lx_ssthresh) return;
+  uint32_t room = lim - tcb->lx_ssthresh;
+  uint32_t incr = 2u * lx_advmss(tcb);
+  if (incr < 2u * len) incr = 2u * len;
+  tcb->lx_ssthresh += incr < room ? incr : room;
+}
+
+/* tcp_rcv_space_adjust(): autotuning raised the window it wants to `win` bytes: the full space
+ * and the clamp follow (tcp_rcvtune.c), never beyond the buffer. */
+void synack_tcp_rcv_lx_autotuned(const synack_stack_t *st, synack_tcb_t *tcb, uint32_t win) {
+  if (st->cfg.tcp_rcvwnd != SYNACK_RCVWND_LINUX || !tcb->lx_full) return;
+  if (win > tcb->rb.cap) win = tcb->rb.cap;
+  if (win > tcb->lx_full) tcb->lx_full = win;
+  if (win > tcb->lx_clamp) tcb->lx_clamp = win;
+}
+
+/* The window an ACK from TIME-WAIT carries: Linux's tcp_time_wait() keeps the window offered
+ * (tw_rcv_wnd = tcp_receive_window) and sends it shifted, unrounded; the other policies choose
+ * it as for any ACK. */
+uint16_t synack_tcp_rcv_window_tw(const synack_stack_t *st, synack_tcb_t *tcb) {
+  switch (st->cfg.tcp_rcvwnd) {
+  case SYNACK_RCVWND_LINUX: {
+    uint32_t w = field_max(tcb, offered(tcb)) >> tcb->rcv_wscale;
+    return (uint16_t)(w > 65535 ? 65535 : w);
+  }
+  case SYNACK_RCVWND_RFC:
+  case SYNACK_RCVWND_FREEBSD: break;
+  }
+  return synack_tcp_rcv_window(st, tcb, false);
+}
+
 uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb) {
   uint32_t wnd = offered(tcb);
   switch (st->cfg.tcp_rcvwnd) {
@@ -94,7 +256,8 @@ uint32_t synack_tcp_rcv_wnd(const synack_stack_t *st, const synack_tcb_t *tcb) {
     uint32_t space = synack_rcvbuf_space(&tcb->rb);
     return space > wnd ? space : wnd;
   }
-  case SYNACK_RCVWND_RFC: break;
+  case SYNACK_RCVWND_RFC:
+  case SYNACK_RCVWND_LINUX: break; /* tcp_sequence(): the window offered (rcv_wup + rcv_wnd) */
   }
   return wnd; /* RFC 9293 §3.3.1: RCV.WND is what we offered */
 }
@@ -103,10 +266,13 @@ uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool
   /* RFC 7323 §2.2: the window field of a SYN is never scaled. */
   if (syn) {
     uint32_t space = synack_rcvbuf_space(&tcb->rb);
+    if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX)
+      space = lx_w0(tcb, synack_tcp_lx_full_space(tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0));
     return (uint16_t)(space > 65535 ? 65535 : space);
   }
   switch (st->cfg.tcp_rcvwnd) {
   case SYNACK_RCVWND_FREEBSD: return bsd_window(st, tcb);
+  case SYNACK_RCVWND_LINUX: return lx_window(st, tcb);
   case SYNACK_RCVWND_RFC: break;
   }
   uint32_t avail = adv_avail(st, tcb);
@@ -139,6 +305,17 @@ static bool bsd_update_due(const synack_tcb_t *tcb) {
   return 2u * adv >= hiwat;
 }
 
+/* cfg.tcp_rcvwnd LINUX: tcp_cleanup_rbuf() after a read: when the window offered is at most
+ * half the clamp and the window Linux would choose now is at least twice it, a window update
+ * goes at once. */
+static bool lx_update_due(const synack_stack_t *st, synack_tcb_t *tcb) {
+  lx_init(tcb);
+  uint32_t now_wnd = offered(tcb);
+  if ((uint64_t)2 * now_wnd > tcb->lx_clamp) return false;
+  uint32_t w = lx_select(st, tcb);
+  return w && w >= 2u * now_wnd;
+}
+
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_can_recv(tcb->state) || !synack_tcp_state_synchronized(tcb->state)) return;
   /* A fast open child reading its SYN's data before the handshake completes: our SYN is not
@@ -147,6 +324,9 @@ void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_
   switch (st->cfg.tcp_rcvwnd) {
   case SYNACK_RCVWND_FREEBSD:
     if (bsd_update_due(tcb)) synack_tcp_send_ack(st, tcb, now);
+    return;
+  case SYNACK_RCVWND_LINUX:
+    if (lx_update_due(st, tcb)) synack_tcp_send_ack(st, tcb, now);
     return;
   case SYNACK_RCVWND_RFC: break;
   }

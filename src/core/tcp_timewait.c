@@ -39,7 +39,7 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   tw->ts_recent = tcb->ts_recent;
   tw->ts_recent_s = tcb->ts_recent_s;
   tw->ts_offset = tcb->ts_offset;
-  tw->rcv_wnd = synack_tcp_rcv_window(st, tcb, false);
+  tw->rcv_wnd = synack_tcp_rcv_window_tw(st, tcb); /* tcp_rcvwnd.c */
   tw->rcv_wscale = tcb->rcv_wscale;
   synack_timer_init(&tw->timer, SYNACK_TK_TCP_TIMEWAIT);
   synack_tcp_hash_insert(st, &tw->node);

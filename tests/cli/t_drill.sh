@@ -29,6 +29,11 @@ has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"
 
+# 1b. the linux profile's window (cfg.tcp_rcvwnd LINUX) on the scripts that pin Linux's window
+# down against the kernel (t_drill_kernel.sh runs them there): the same script passes on both
+run 0 $D/kernel/window-*.pkt
+last2 "0 errors" "4 passed, 0 failed, 0 skipped"
+
 # 2. mismatches: expected line, actual segment in script syntax, virtual time, the difference
 run 1 $D/fail/ack-mismatch.pkt
 has "FAIL $D/fail/ack-mismatch.pkt [rfc]"

@@ -77,6 +77,16 @@ static void ws_active_peer_offers(void) { active_ws(2, 2, 7); }
 static void ws_active_peer_does_not(void) { active_ws(-1, 0, 0); }
 
 /* RFC 7323 §2.3: the smallest shift that lets tcp_max_buf be offered, at most 14. */
+/* connect() at time 0, the SYN left unread (fx_syn_sent reads and checks it). */
+static void connect_at_0(fx_t *fx) {
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  synack_endpoint_t rem;
+  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
+  fx->rport = FX_SERVICE_PORT;
+  fx->lport = 0;
+  fx_check_rc(synack_connect(fx->st, 0, s, &rem), -SYNACK_EINPROGRESS);
+}
+
 static void ws_shift_from_max_buf(void) {
   struct { uint32_t max; uint8_t shift; } t[] = {
     { 65535, 0 }, { 65536, 1 }, { 131070, 1 }, { 131071, 2 }, { 1u << 20, 5 }, { 4u << 20, 7 },
@@ -99,12 +109,7 @@ static void ws_shift_from_max_buf(void) {
   c.tcp_max_buf = 16u << 20;
   fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
   REQUIRE(fx);
-  int s = synack_socket(fx->st, SYNACK_AF_INET);
-  synack_endpoint_t rem;
-  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
-  fx->rport = FX_SERVICE_PORT;
-  fx->lport = 0;
-  fx_check_rc(synack_connect(fx->st, 0, s, &rem), -SYNACK_EINPROGRESS);
+  connect_at_0(fx);
   fx_frame_t f;
   synack_dissect_t d;
   REQUIRE(fx_pop_tcp(fx, &f, &d));
@@ -214,6 +219,217 @@ static void sws_and_window_updates(void) {
   fx_free(fx);
 }
 
+/* ---------------------------------------------------------------- Linux's window */
+
+/* cfg.tcp_rcvwnd LINUX (the linux preset): the windows Linux offers, as the kernel showed them
+ * (tests/drill-selftest/kernel/window-*.pkt pass on the kernel and on synack with the same
+ * numbers; docs/linux-differences.md "Window"). */
+static void linux_(synack_config_t *c) { REQUIRE(synack_config_preset(c, "linux") == 0); }
+
+/* The SYN-ACK's window: 64 KiB of space rounded down to whole segments of our MSS, less the
+ * 12 bytes of timestamps when the SYN-ACK agrees to them. */
+static void lx_synack_window(int family, uint32_t has, uint32_t win) {
+  fx_t *fx = fx_new(family, linux_);
+  REQUIRE(fx);
+  fx->peer_syn.has = has;
+  fx->peer_syn.ws = 7;
+  FX_REQUIRE_(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .win = win);
+  fx_free(fx);
+}
+
+static void lx_synack_windows(void) {
+  lx_synack_window(SYNACK_AF_INET, SYNACK_TCPOPT_HAS_MSS, 64240);                             /* 44 x 1460 */
+  lx_synack_window(SYNACK_AF_INET, SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS, 65160);      /* 45 x 1448 */
+  lx_synack_window(SYNACK_AF_INET6, SYNACK_TCPOPT_HAS_MSS, 64800);                            /* 45 x 1440 */
+  lx_synack_window(SYNACK_AF_INET6, SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS, 64260);     /* 45 x 1428 */
+  lx_synack_window(SYNACK_AF_INET, SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE, 64240);  /* never scaled */
+}
+
+/* The SYN of an active open: our MSS, no timestamp deduction (none is agreed yet). */
+static void lx_syn_window(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  connect_at_0(fx);
+  fx_expect(fx, FX_S, 0, 0, .win = 64240, .layout = "mss,sackOK,TS,nop,wscale");
+  fx_free(fx);
+}
+
+/* No window scaling: the SYN-ACK's edge (1 + 64240) stays while 10-byte segments come and are
+ * read (rcv_ssthresh 64076 is below the window: nothing larger to offer); once the window is
+ * within one segment estimate (536) of 64076 the window last offered, 64070, is offered again
+ * and the edge moves with RCV.NXT. The rfc profile's policy holds its own edge (65535). */
+static void lx_unscaled_edge(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  uint8_t b[64];
+  for (uint32_t i = 0; i < 20; i++) {
+    synack_time_t t = MS(300) * (i + 1);
+    fx_inject(fx, t, FX_PA, 1 + 10 * i, 1, .len = 10);
+    uint32_t win = i < 17 ? 64240 - 10 * (i + 1) : 64070;
+    fx_expect(fx, FX_A, 1, 11 + 10 * i, .win = win, .t = t, .within = MS(200));
+    fx_check_rc(fx_recv(fx, s, b, sizeof b), 10);
+  }
+  /* Our FIN and the ACK of the peer's FIN carry it too; TIME-WAIT answers with it. */
+  CHECK_EQ_I(synack_close(fx->st, MS(6300), s), 0);
+  fx_expect(fx, FX_FA, 1, 201, .win = 64070);
+  fx_inject(fx, MS(6310), FX_FA, 201, 2);
+  fx_expect(fx, FX_A, 2, 202, .win = 64070, .t = MS(6310), .within = MS(50));
+  fx_check_state(fx, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, MS(6500), FX_FA, 201, 2);
+  fx_expect(fx, FX_A, 2, 202, .win = 64070, .t = MS(6500), .within = MS(50));
+  fx_free(fx);
+}
+
+/* Window scaling with timestamps: rcv_ssthresh starts at the SYN-ACK's 65160 and every ACK
+ * offers it rounded up to the unit (255 x 256); without timestamps 64240 -> 251. */
+static void lx_scaled(uint32_t has, uint32_t synack_win, uint32_t field) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE | has;
+  fx->peer_syn.ws = 7;
+  FX_REQUIRE_(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .win = synack_win);
+  fx->ts_on = (has & SYNACK_TCPOPT_HAS_TS) != 0; /* the peer's segments carry timestamps from here */
+  fx_inject(fx, MS(100), FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  FX_REQUIRE_(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).rcv_wscale, 8);
+  fx_inject(fx, MS(200), FX_PA, 1, 1, .len = 10);
+  fx_expect(fx, FX_A, 1, 11, .win = field, .t = MS(200));
+  fx_inject(fx, MS(300), FX_PA, 11, 1, .len = 10);
+  fx_expect(fx, FX_A, 1, 21, .win = field, .t = MS(300));
+  fx_free(fx);
+}
+
+static void lx_scaled_ts(void) { lx_scaled(SYNACK_TCPOPT_HAS_TS, 65160, 255); }
+static void lx_scaled_no_ts(void) { lx_scaled(0, 64240, 251); }
+
+/* A listener with SO_RCVBUF `size` set before listen(), as fx_listen builds it otherwise. */
+static int lx_listener(fx_t *fx, int size) {
+  int l = synack_socket(fx->st, SYNACK_AF_INET);
+  if (l < 0) return l;
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_SO_RCVBUF, size), 0);
+  synack_endpoint_t ep;
+  fx_endpoint(fx, &ep, false, FX_LOCAL_PORT);
+  CHECK_EQ_I(synack_bind(fx->st, l, &ep), 0);
+  CHECK_EQ_I(synack_listen(fx->st, l, 8), 0);
+  fx->listener = l;
+  fx->lport = FX_LOCAL_PORT;
+  fx->rport = FX_PEER_PORT;
+  return l;
+}
+
+/* SO_RCVBUF set on the listener: Linux's window space is the value set (it doubles the buffer
+ * for its bookkeeping), the window scale is chosen for that space (ilog2(space) - 15: 0 for
+ * 40000, 1 for 100000; not 8 from the largest buffer), the SYN-ACK offers the space rounded down
+ * to whole segments, and the accepted connection keeps the size (its window is no 64 KiB
+ * default): with 100000 the SYN-ACK's field says 65535 but the edge is 1 + 99280 (Linux's
+ * rcv_wnd is in bytes), held while 10 bytes arrive: 99270 = 49635 x 2. */
+static void lx_rcvbuf(int size, uint8_t ws, uint32_t synack_win, uint32_t field) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7;
+  int l = lx_listener(fx, size);
+  FX_REQUIRE_(l >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .win = synack_win, .opt = { .has = SYNACK_TCPOPT_HAS_WSCALE, .ws = ws });
+  fx_inject(fx, MS(100), FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  FX_REQUIRE_(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).rcv_wscale, ws);
+  fx_inject(fx, MS(200), FX_PA, 1, 1, .len = 10);
+  fx_expect(fx, FX_A, 1, 11, .win = field, .t = MS(200));
+  fx_free(fx);
+}
+
+static void lx_rcvbuf_40000(void) { lx_rcvbuf(40000, 0, 39420, 39410); }
+static void lx_rcvbuf_100000(void) { lx_rcvbuf(100000, 1, 65535, 49635); }
+
+/* The buffer fills (SO_RCVBUF 4000, no scaling; rcv_ssthresh 2920): the window offered is the
+ * free space rounded down to the segment size seen (1000), the right edge never moving left;
+ * below half the space, less than one segment free offers 0 (Linux's receiver SWS rule: one
+ * segment, or 1/16 of the space). Reads reopen it with a window update of their own only when
+ * the new window is at least twice the one offered (tcp_cleanup_rbuf): 500 bytes free is not a
+ * segment, 1000 is; 3000 free opens 2000 (whole segments below rcv_ssthresh). Linux counts a
+ * queued segment's memory, about twice its payload here, so the kernel closes the window one
+ * segment earlier (docs/linux-differences.md: the memory accounting is not followed). */
+static void lx_zero_window(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  int l = lx_listener(fx, 4000);
+  FX_REQUIRE_(l >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .win = 2920, .layout = "mss");
+  fx_inject(fx, MS(100), FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  FX_REQUIRE_(s >= 0);
+  static const uint32_t win[] = { 2920, 2000, 1000, FX_WIN_ZERO };
+  for (uint32_t i = 0; i < 4; i++) {
+    synack_time_t t = MS(200) + MS(100) * i;
+    fx_inject(fx, t, FX_PA, 1 + 1000 * i, 1, .len = 1000);
+    fx_expect(fx, FX_A, 1, 1001 + 1000 * i, .win = win[i], .t = t, .within = MS(50));
+  }
+  uint8_t b[2000];
+  fx_advance(fx, MS(700));
+  fx_check_rc(fx_recv(fx, s, b, 500), 500);
+  fx_expect_none(fx);
+  fx_check_rc(fx_recv(fx, s, b, 500), 500);
+  fx_expect(fx, FX_A, 1, 4001, .win = 1000);
+  fx_check_rc(fx_recv(fx, s, b, 2000), 2000);
+  fx_expect(fx, FX_A, 1, 4001, .win = 2000);
+  fx_free(fx);
+}
+
+/* Autotuning (tcp_rcvtune.c, as tcp_rcv_space_adjust) raises the space and the clamp to the
+ * window it wants, 2 x 43800 read in one RTT + 16 segments = 110960; rcv_ssthresh then grows by
+ * two segments per full segment (tcp_grow_window), 16 of them reaching the clamp: the window
+ * passes Linux's initial 64 KiB (251 units of 256); the last ACK, sent before its segment is
+ * read, offers the free 110960 - 1460 rounded up to the unit (428). */
+static void lx_autotune(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7;
+  FX_REQUIRE_(fx_syn_received(fx) >= 0);
+  fx_inject(fx, MS(50), FX_A, 1, 1); /* an RTT of 50 ms */
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  FX_REQUIRE_(s >= 0);
+  uint8_t b[1460];
+  uint32_t seq = 1;
+  uint16_t field = 0;
+  /* rounds: 1 segment (the first read starts the measurement), 30 within the RTT, 1 after it
+   * (the measurement ends: autotuning), then 16 more */
+  static const uint32_t rounds[] = { 1, 30, 1, 16 };
+  for (size_t r = 0; r < sizeof rounds / sizeof rounds[0]; r++) {
+    fx_advance(fx, fx->now + MS(60));
+    for (uint32_t k = 0; k < rounds[r]; k++) {
+      fx_inject(fx, fx->now, FX_A, seq, 1, .len = 1460);
+      seq += 1460;
+      fx_check_rc(fx_recv(fx, s, b, sizeof b), 1460);
+      fx_drain(fx);
+      fx_frame_t f;
+      synack_dissect_t d;
+      while (fx_pop_tcp(fx, &f, &d)) {
+        field = d.tcp.window;
+        free(f.buf);
+      }
+    }
+    if (r < 2) CHECK(field <= 251);
+  }
+  CHECK_EQ_U(field, 428);
+  fx_free(fx);
+}
+
 /* ---------------------------------------------------------------- PAWS, TS.Recent */
 
 #define TSB 500000u /* fx->peer_ts_base */
@@ -305,4 +521,5 @@ TH_MAIN(TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_of
         TH_CASE(ws_peer_does_not_offer), TH_CASE(ws_we_do_not_offer), TH_CASE(ws_neither), TH_CASE(ws_active_peer_offers),
         TH_CASE(ws_active_peer_does_not), TH_CASE(ws_shift_from_max_buf), TH_CASE(right_edge_never_moves_left),
         TH_CASE(sws_and_window_updates), TH_CASE(paws_drops_old_segment), TH_CASE(paws_24_day_idle),
-        TH_CASE(ts_recent_update_rule))
+        TH_CASE(ts_recent_update_rule), TH_CASE(lx_synack_windows), TH_CASE(lx_syn_window), TH_CASE(lx_unscaled_edge),
+        TH_CASE(lx_scaled_ts), TH_CASE(lx_scaled_no_ts), TH_CASE(lx_rcvbuf_40000), TH_CASE(lx_rcvbuf_100000), TH_CASE(lx_zero_window), TH_CASE(lx_autotune))
