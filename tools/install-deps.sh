@@ -17,6 +17,7 @@ have curl     || need+=(curl)
 have wrk      || need+=(wrk)           # interop load test (tests/net)
 have ping     || need+=(iputils-ping)  # ping both ways (tests/net)
 have python3  || need+=(python3)       # http.server and errno checks in the namespace (tests/net)
+have nginx    || need+=(nginx)         # an unmodified server on libsynack-preload.so (tests/net/t_preload.sh)
 # The explorer in the browser (make web, tests/web): clang for wasm32 with the WASI libc and the
 # compiler-rt builtins for wasm32, lld's wasm-ld; Debian's Chromium driven by Selenium.
 have wasm-ld  || need+=(lld)

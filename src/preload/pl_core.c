@@ -163,6 +163,7 @@ void pl_pump_events(void) {
 }
 
 void pl_after(void) {
+  if (pl.forked) return; /* the TAP is the parent's: a child's copy of the stack must stay silent */
   synack_tap_loop_flush(pl.loop, pl.st);
   pl_pump_events();
   if (pl.sleeping && synack_stack_next_deadline(pl.st) < pl.sleep_until) {
@@ -286,6 +287,20 @@ static int config_from_env(synack_config_t *cfg) {
 
 /* ---------- start and stop ---------- */
 
+/* fork(): the stack, its thread and its TAP stay with the parent. The lock is taken around the
+ * fork so that the child's copy of the state is consistent; in the child every synack socket
+ * is dead (its handle -1: calls fail with EBADF, close only releases the descriptor) and no new
+ * one can be made (docs/preload.md). */
+static void fork_prepare(void) { pl_lock(); }
+static void fork_parent(void) { pl_unlock(); }
+static void fork_child(void) {
+  pl.forked = true;
+  pl.waiters.next = pl.waiters.prev = NULL;
+  for (uint32_t h = 0; h < pl.nh; h++)
+    if (pl.byh[h]) pl.byh[h]->h = -1;
+  pl_unlock();
+}
+
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static int start_err;
 
@@ -342,6 +357,7 @@ static void start(void) {
     return;
   }
   atexit(stop_at_exit);
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
   if (pl.debug) {
     const synack_tap_t *t = synack_tap_loop_tap(pl.loop);
     pl_log("synack-preload: stack on %s (%s), pid %d", synack_tap_name(t),
@@ -358,6 +374,7 @@ int pl_start(void) {
  * (a kernel socket would outlive the process and deliver it). Give such connections up to
  * SYNACK_EXIT_LINGER_MS (default 2000) to finish, then stop the loop. */
 static void stop_at_exit(void) {
+  if (pl.forked) return;
   synack_time_t end = pl_now() + SYNACK_MS(env_num("SYNACK_EXIT_LINGER_MS", 2000, 0, 600000));
   pl_lock();
   for (;;) {

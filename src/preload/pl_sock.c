@@ -108,6 +108,7 @@ int socket(int domain, int type, int protocol) {
   int err = pl_start();
   if (err == -ENOSYS) return pl_real.socket(domain, type, protocol); /* SYNACK_TAP unset: inert */
   if (err < 0) return pl_fail(err);
+  if (pl.forked) return pl_fail(-ENETDOWN); /* the stack is the parent's */
   int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   int fam = domain == AF_INET ? SYNACK_AF_INET : SYNACK_AF_INET6;
   pl_lock();
@@ -253,7 +254,8 @@ int shutdown(int fd, int how) {
 }
 
 int pl_sock_close_locked(pl_sock_t *s) {
-  int r = s->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), s->h) : synack_udp_close(pl.st, s->h);
+  int r = 0;
+  if (s->h >= 0) r = s->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), s->h) : synack_udp_close(pl.st, s->h);
   pl_detach(s);
   pl_real.close(s->fd);
   free(s);

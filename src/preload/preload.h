@@ -122,6 +122,7 @@ typedef struct {
   bool debug;
   pthread_t thread;
   atomic_bool stopping;
+  bool forked;                  /* this is a child of fork(): the stack belongs to the parent */
 } pl_state_t;
 extern pl_state_t pl;
 

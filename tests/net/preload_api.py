@@ -261,6 +261,34 @@ def check(k4, k6, s4):
     os.close(w)
     ok("close releases the descriptor number")
 
+    # fork: the stack stays with the parent. In the child an inherited synack socket is dead
+    # (EBADF), no new one can be made (ENETDOWN), close only releases the descriptor; the
+    # parent's connection is untouched by all of it.
+    s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            s.send(b"from-the-child")
+            code = 2
+        except OSError as e:
+            code = 0 if e.errno == errno.EBADF else 3
+        try:
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            code = code or 4
+        except OSError as e:
+            code = code or (0 if e.errno == errno.ENETDOWN else 5)
+        s.close()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail("forked child: exit code %d" % os.waitstatus_to_exitcode(status))
+    s.sendall(b"after-fork")
+    if recv_exact(s, 10) != b"after-fork":
+        fail("the parent's connection after the child closed it")
+    s.close()
+    ok("fork: the child's synack sockets fail with EBADF, socket() with ENETDOWN; the parent's work on")
+
     # UDP: datagrams to the kernel's echo, source address; ICMP port unreachable on a connected socket.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.settimeout(5)
