@@ -236,7 +236,8 @@ typedef struct pl_epoll {
   struct pl_epoll *next;
 } pl_epoll_t;
 
-static pl_epoll_t *epolls; /* every shadow set (lock held) */
+static pl_epoll_t *epolls;     /* every shadow set (lock held) */
+static atomic_bool any_epolls; /* set once the first shadow exists: the lock-free fast path */
 
 static pl_epoll_t *shadow_of(int epfd) {
   for (pl_epoll_t *e = epolls; e; e = e->next)
@@ -258,6 +259,7 @@ static pl_epoll_t *shadow_make(int epfd) {
   pl_waiter_add(&e->w); /* every stack event pokes the set */
   e->next = epolls;
   epolls = e;
+  atomic_store(&any_epolls, true);
   return e;
 }
 
@@ -288,7 +290,7 @@ void pl_epoll_forget(int fd) {
 }
 
 int pl_epoll_close(int fd) {
-  if (!epolls) return 0;
+  if (!atomic_load_explicit(&any_epolls, memory_order_relaxed)) return 0;
   pl_lock();
   pl_epoll_t *e = shadow_of(fd);
   if (e) shadow_free(e);
@@ -411,7 +413,7 @@ static int strip_magic(pl_epoll_t *e, struct epoll_event *ev, int n, bool *woken
 }
 
 static int epoll_impl(int epfd, struct epoll_event *out, int max, int timeout, const sigset_t *mask, bool pwait) {
-  if (!epolls) goto real;
+  if (!atomic_load_explicit(&any_epolls, memory_order_relaxed)) goto real;
   pl_lock();
   pl_epoll_t *e = shadow_of(epfd);
   pl_unlock();
