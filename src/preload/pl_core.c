@@ -200,30 +200,6 @@ static void *loop_main(void *arg) {
 
 /* ---------- configuration ---------- */
 
-static int parse_prefixed(const char *text, synack_ip_t *ip, uint8_t *prefix, int family) {
-  char buf[80];
-  snprintf(buf, sizeof buf, "%s", text);
-  char *slash = strchr(buf, '/');
-  if (slash) {
-    *slash = 0;
-    char *end;
-    long p = strtol(slash + 1, &end, 10);
-    if (*end || p < 1 || p > (family == SYNACK_AF_INET ? 32 : 128)) return -1;
-    *prefix = (uint8_t)p;
-  }
-  return synack_ip_parse(buf, ip) == 0 && ip->family == family ? 0 : -1;
-}
-
-static int parse_mac(const char *text, synack_mac_t *m) {
-  unsigned v[6];
-  if (sscanf(text, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) return -1;
-  for (int i = 0; i < 6; i++) {
-    if (v[i] > 255) return -1;
-    m->b[i] = (uint8_t)v[i];
-  }
-  return (m->b[0] & 1) ? -1 : 0;
-}
-
 static unsigned long env_num(const char *name, unsigned long def, unsigned long lo, unsigned long hi) {
   const char *v = getenv(name);
   if (!v || !*v) return def;
@@ -250,15 +226,15 @@ static int config_from_env(synack_config_t *cfg) {
   const uint8_t mac[6] = { 0x02, 0x53, 0x4b, 0x00, 0x00, 0x50 };
   memcpy(cfg->mac.b, mac, 6);
   const char *v;
-  if ((v = getenv("SYNACK_MAC")) && *v && parse_mac(v, &cfg->mac) < 0) {
+  if ((v = getenv("SYNACK_MAC")) && *v && synack_mac_parse(v, &cfg->mac) != 0) {
     pl_log("synack-preload: bad SYNACK_MAC '%s'", v);
     return -EINVAL;
   }
-  if ((v = getenv("SYNACK_ADDR")) && *v && parse_prefixed(v, &cfg->ip4, &cfg->ip4_prefix, SYNACK_AF_INET) < 0) {
+  if ((v = getenv("SYNACK_ADDR")) && *v && synack_ip_parse_prefix(v, SYNACK_AF_INET, &cfg->ip4, &cfg->ip4_prefix) != 0) {
     pl_log("synack-preload: bad SYNACK_ADDR '%s' (want a.b.c.d/prefix)", v);
     return -EINVAL;
   }
-  if ((v = getenv("SYNACK_ADDR6")) && *v && parse_prefixed(v, &cfg->ip6, &cfg->ip6_prefix, SYNACK_AF_INET6) < 0) {
+  if ((v = getenv("SYNACK_ADDR6")) && *v && synack_ip_parse_prefix(v, SYNACK_AF_INET6, &cfg->ip6, &cfg->ip6_prefix) != 0) {
     pl_log("synack-preload: bad SYNACK_ADDR6 '%s' (want an IPv6 address/prefix)", v);
     return -EINVAL;
   }

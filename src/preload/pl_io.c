@@ -36,6 +36,26 @@ static void *gather(const struct iovec *iov, int iovcnt, size_t *len) {
   return b;
 }
 
+/* Copies the iovecs into the stack's form; returns their total length. */
+static size_t to_siov(const struct iovec *iov, int iovcnt, synack_iovec_t *v) {
+  size_t total = 0;
+  for (int i = 0; i < iovcnt; i++) {
+    v[i].base = iov[i].iov_base;
+    v[i].len = iov[i].iov_len;
+    total += iov[i].iov_len;
+  }
+  return total;
+}
+
+/* Drops the first k bytes of v[*first..n) (what a partial call consumed). */
+static void iov_advance(synack_iovec_t *v, size_t n, size_t *first, size_t k) {
+  while (*first < n && k >= v[*first].len) k -= v[(*first)++].len;
+  if (*first < n) {
+    v[*first].base = (uint8_t *)v[*first].base + k;
+    v[*first].len -= k;
+  }
+}
+
 /* Lock held. Returns bytes queued or a negative errno. */
 static ssize_t io_send(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt, int flags, const struct sockaddr *to,
                        socklen_t tolen) {
@@ -66,12 +86,7 @@ static ssize_t io_send(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt
     return (ssize_t)r;
   }
   synack_iovec_t v[PL_IOV_MAX];
-  size_t total = 0;
-  for (int i = 0; i < iovcnt; i++) {
-    v[i].base = iov[i].iov_base;
-    v[i].len = iov[i].iov_len;
-    total += iov[i].iov_len;
-  }
+  size_t total = to_siov(iov, iovcnt, v);
   int sflags = flags & PL_SEND_FLAGS;
   if ((sflags & MSG_FASTOPEN) && has_dst && iovcnt <= 1) {
     /* Linux's sendto(MSG_FASTOPEN): connect and first write in one call (RFC 7413). */
@@ -86,13 +101,7 @@ static ssize_t io_send(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt
     pl_after();
     if (r > 0) {
       sent += (size_t)r;
-      /* Skip what was queued. */
-      size_t k = (size_t)r;
-      while (first < (size_t)iovcnt && k >= v[first].len) k -= v[first++].len;
-      if (first < (size_t)iovcnt) {
-        v[first].base = (uint8_t *)v[first].base + k;
-        v[first].len -= k;
-      }
+      iov_advance(v, (size_t)iovcnt, &first, (size_t)r); /* skip what was queued */
     }
     if (sent == total && (total > 0 || r >= 0)) return (ssize_t)sent;
     if (r < 0 && r != -SYNACK_EAGAIN) return sent ? (ssize_t)sent : (ssize_t)r;
@@ -148,12 +157,7 @@ static ssize_t io_recv(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt
     return (ssize_t)r;
   }
   synack_iovec_t v[PL_IOV_MAX];
-  size_t total = 0;
-  for (int i = 0; i < iovcnt; i++) {
-    v[i].base = iov[i].iov_base;
-    v[i].len = iov[i].iov_len;
-    total += iov[i].iov_len;
-  }
+  size_t total = to_siov(iov, iovcnt, v);
   size_t got = 0, first = 0;
   for (;;) {
     synack_msghdr_t m = { .iov = v + first, .iovlen = (size_t)iovcnt - first };
@@ -162,12 +166,7 @@ static ssize_t io_recv(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt
     if (r > 0) {
       got += (size_t)r;
       if (!(flags & MSG_WAITALL) || got == total || (flags & MSG_PEEK)) return (ssize_t)got;
-      size_t k = (size_t)r;
-      while (first < (size_t)iovcnt && k >= v[first].len) k -= v[first++].len;
-      if (first < (size_t)iovcnt) {
-        v[first].base = (uint8_t *)v[first].base + k;
-        v[first].len -= k;
-      }
+      iov_advance(v, (size_t)iovcnt, &first, (size_t)r);
       continue;
     }
     if (r == 0 || total == 0) return (ssize_t)got;

@@ -90,6 +90,12 @@ def recv_exact(s, n, timeout=10):
     return out
 
 
+def echo_check(s, data, what):
+    s.sendall(data)
+    if recv_exact(s, len(data)) != data:
+        fail(what)
+
+
 def check(k4, k6, s4):
     # Creation and identity.
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -221,9 +227,7 @@ def check(k4, k6, s4):
 
     # IPv6.
     s6 = socket.create_connection((k6, TCP_PORT), timeout=5)
-    s6.sendall(b"over-ipv6")
-    if recv_exact(s6, 9) != b"over-ipv6":
-        fail("IPv6 echo")
+    echo_check(s6, b"over-ipv6", "IPv6 echo")
     s6.close()
     ok("IPv6 echo")
 
@@ -283,9 +287,7 @@ def check(k4, k6, s4):
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         fail("forked child: exit code %d" % os.waitstatus_to_exitcode(status))
-    s.sendall(b"after-fork")
-    if recv_exact(s, 10) != b"after-fork":
-        fail("the parent's connection after the child closed it")
+    echo_check(s, b"after-fork", "the parent's connection after the child closed it")
     s.close()
     ok("fork: the child's synack sockets fail with EBADF, socket() with ENETDOWN; the parent's work on")
 
