@@ -193,6 +193,16 @@ static void *loop_main(void *arg) {
     int r = synack_tap_loop_run(pl.loop, pl.st, SYNACK_SEC(1));
     if (r > 0) pl_drain_fd(pl.wake_fd);
     pl_pump_events();
+    if (r < 0) {
+      /* The loop's own epoll failed: say so once, and do not spin on the error. */
+      static bool told;
+      if (!told) pl_log("synack-preload: event loop: %s", strerror(-r));
+      told = true;
+      pl_unlock();
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep(&ts, NULL);
+      pl_lock();
+    }
   }
   pl_unlock();
   return NULL;

@@ -179,8 +179,7 @@ static ssize_t io_recv(int fd, pl_sock_t *s, const struct iovec *iov, int iovcnt
 }
 
 /* A stream write to a connection shut for writing raises SIGPIPE unless MSG_NOSIGNAL. */
-static ssize_t send_result(const pl_sock_t *s_type, int type, ssize_t r, int flags) {
-  (void)s_type;
+static ssize_t send_result(int type, ssize_t r, int flags) {
   if (r == -EPIPE && type == SOCK_STREAM && !(flags & MSG_NOSIGNAL)) raise(SIGPIPE);
   return r < 0 ? pl_fail(r) : r;
 }
@@ -190,7 +189,7 @@ static ssize_t send_iov(int fd, pl_sock_t *s, const struct iovec *iov, int n, in
   int type = s->type;
   ssize_t r = io_send(fd, s, iov, n, flags, to, tolen);
   pl_unlock();
-  return send_result(NULL, type, r, flags);
+  return send_result(type, r, flags);
 }
 
 static ssize_t recv_iov(int fd, pl_sock_t *s, const struct iovec *iov, int n, int flags, struct sockaddr *from,
