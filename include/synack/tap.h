@@ -170,6 +170,13 @@ SYNACK_API int synack_tap_loop_add_rule(synack_tap_loop_t *loop, int dir, const 
  * (cfg->random = synack_random_os) unless cfg->random is already set. Call before
  * synack_stack_new. */
 SYNACK_API void synack_tap_loop_tune_config(const synack_tap_loop_t *loop, synack_config_t *cfg);
+/* Called by synack_tap_loop_run just before it sleeps (sleeping = true, `until` = the time it
+ * will wake at the latest) and just after (sleeping = false). An embedder that shares the stack
+ * between threads releases its lock in the first call and takes it again in the second, so that
+ * other threads use the stack (and synack_tap_loop_flush) while the loop waits; it wakes the loop
+ * through a watched fd when a call moved the stack's deadline before `until` (src/preload). */
+typedef void (*synack_tap_loop_sleep_fn)(void *user, bool sleeping, synack_time_t until);
+SYNACK_API void synack_tap_loop_set_sleep_hook(synack_tap_loop_t *loop, synack_tap_loop_sleep_fn fn, void *user);
 /* Also wakes the loop when fd is readable (stdin for a netcat-like tool). */
 SYNACK_API int synack_tap_loop_watch_fd(synack_tap_loop_t *loop, int fd);
 /* Stops watching fd (level-triggered readiness would wake the loop until the fd is read). */

@@ -46,6 +46,13 @@ SYNACK_API synack_ip_t synack_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 SYNACK_API int synack_ip_parse(const char *text, synack_ip_t *out);
 /* Writes the address as text; returns buf. cap of 48 always suffices. */
 SYNACK_API char *synack_ip_format(const synack_ip_t *ip, char *buf, size_t cap);
+/* Parses "ADDR[/PREFIX]" of the given family (SYNACK_AF_INET or SYNACK_AF_INET6; the address may
+ * be bracketed: "[fd00::2]/64"). The prefix, 1..32 or 1..128, is stored in *prefix only when
+ * present. Returns 0, or -SYNACK_EINVAL with *ip and *prefix untouched. */
+SYNACK_API int synack_ip_parse_prefix(const char *text, int family, synack_ip_t *ip, uint8_t *prefix);
+/* Parses a unicast MAC address "02:53:4b:00:00:01" (1 or 2 hex digits per byte). Returns 0, or
+ * -SYNACK_EINVAL (also for a multicast address) with *out untouched. */
+SYNACK_API int synack_mac_parse(const char *text, synack_mac_t *out);
 SYNACK_API bool synack_ip_equal(const synack_ip_t *a, const synack_ip_t *b);
 SYNACK_API bool synack_ip_is_unspecified(const synack_ip_t *a);
 

@@ -125,6 +125,60 @@ int synack_ip_parse(const char *text, synack_ip_t *out) {
   return 0;
 }
 
+int synack_ip_parse_prefix(const char *text, int family, synack_ip_t *ip, uint8_t *prefix) {
+  if (!text || !ip || !prefix) return -SYNACK_EINVAL;
+  char buf[64];
+  const char *slash = strchr(text, '/');
+  size_t n = slash ? (size_t)(slash - text) : strlen(text);
+  if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+    text++;
+    n -= 2;
+  }
+  if (n >= sizeof buf) return -SYNACK_EINVAL;
+  memcpy(buf, text, n);
+  buf[n] = '\0';
+  unsigned p = 0;
+  if (slash) {
+    const char *d = slash + 1;
+    if (!*d || strlen(d) > 3) return -SYNACK_EINVAL;
+    for (; *d; d++) {
+      if (*d < '0' || *d > '9') return -SYNACK_EINVAL;
+      p = p * 10 + (unsigned)(*d - '0');
+    }
+    if (p < 1 || p > (family == SYNACK_AF_INET ? 32u : 128u)) return -SYNACK_EINVAL;
+  }
+  synack_ip_t a;
+  if (synack_ip_parse(buf, &a) != 0 || a.family != family) return -SYNACK_EINVAL;
+  *ip = a;
+  if (slash) *prefix = (uint8_t)p;
+  return 0;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int synack_mac_parse(const char *text, synack_mac_t *out) {
+  if (!text || !out) return -SYNACK_EINVAL;
+  synack_mac_t m;
+  for (int i = 0; i < 6; i++) {
+    int hi = hex_digit(*text);
+    if (hi < 0) return -SYNACK_EINVAL;
+    text++;
+    int lo = hex_digit(*text);
+    if (lo >= 0) text++;
+    m.b[i] = (uint8_t)(lo >= 0 ? hi * 16 + lo : hi);
+    if (i < 5 && *text++ != ':') return -SYNACK_EINVAL;
+  }
+  /* The I/G bit: a group address cannot be an interface's own. */
+  if (*text || (m.b[0] & 1)) return -SYNACK_EINVAL;
+  *out = m;
+  return 0;
+}
+
 /* Appends to buf within cap, always NUL-terminated. */
 static void put_str(char *buf, size_t cap, size_t *pos, const char *s) {
   while (*s) {

@@ -13,6 +13,16 @@ cmake --install "$tmp/build" >/dev/null
 libdir=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -n1)
 test -f "$tmp/prefix/include/synack/synack.h"
 ls "$tmp"/prefix/lib*/libsynack.a "$tmp"/prefix/lib*/libsynack.so >/dev/null
+# On Linux the preload library is installed too, exporting the calls it replaces and nothing of
+# the synack library inside it (docs/preload.md).
+if [ "$(uname -s)" = Linux ] && command -v nm >/dev/null; then
+  pre=$(ls "$tmp"/prefix/lib*/libsynack-preload.so)
+  syms=$(nm -D --defined-only "$pre" | awk '{ print $3 }')
+  for f in socket connect accept4 recv send poll epoll_wait close; do
+    echo "$syms" | grep -qx "$f" || { echo "FAIL: libsynack-preload.so does not export $f"; exit 1; }
+  done
+  if echo "$syms" | grep -q '^synack_'; then echo "FAIL: libsynack-preload.so exports synack_* symbols"; exit 1; fi
+fi
 cat > "$tmp/hello.c" <<'C'
 #include <stdio.h>
 #include <synack/synack.h>

@@ -101,5 +101,50 @@ static void equality_and_unspecified(void) {
   CHECK_STR(synack_ip_format(&longest, buf, sizeof buf), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
-TH_MAIN(TH_CASE(ipv4_parse_format), TH_CASE(ipv6_parse_forms), TH_CASE(ipv6_parse_rejects),
+/* "A/P" as the CLI (--addr) and the preload library (SYNACK_ADDR) take it, and MAC text. */
+static void prefix_and_mac_parse(void) {
+  synack_ip_t ip;
+  uint8_t prefix = 99;
+  REQUIRE(synack_ip_parse_prefix("198.18.0.2/24", SYNACK_AF_INET, &ip, &prefix) == 0);
+  synack_ip_t want = synack_ip4(198, 18, 0, 2);
+  CHECK(synack_ip_equal(&ip, &want));
+  CHECK_EQ_U(prefix, 24);
+  prefix = 99;
+  REQUIRE(synack_ip_parse_prefix("198.18.0.2", SYNACK_AF_INET, &ip, &prefix) == 0);
+  CHECK_EQ_U(prefix, 99); /* no prefix given: the caller's default stays */
+  REQUIRE(synack_ip_parse_prefix("[fd00::2]/64", SYNACK_AF_INET6, &ip, &prefix) == 0);
+  CHECK_EQ_U(ip.family, SYNACK_AF_INET6);
+  CHECK_EQ_U(prefix, 64);
+  REQUIRE(synack_ip_parse_prefix("fd00::2/128", SYNACK_AF_INET6, &ip, &prefix) == 0);
+  CHECK_EQ_U(prefix, 128);
+  static const struct { const char *in; int family; } bad[] = {
+    { "198.18.0.2/0", SYNACK_AF_INET }, { "198.18.0.2/33", SYNACK_AF_INET }, { "198.18.0.2/", SYNACK_AF_INET },
+    { "198.18.0.2/2x", SYNACK_AF_INET }, { "198.18.0.2/0024", SYNACK_AF_INET }, { "fd00::2/24", SYNACK_AF_INET },
+    { "198.18.0.2/24", SYNACK_AF_INET6 }, { "fd00::2/129", SYNACK_AF_INET6 }, { "", SYNACK_AF_INET },
+    { "[198.18.0.2/24", SYNACK_AF_INET },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    synack_ip_t keep = want;
+    uint8_t kp = 7;
+    CHECK_EQ_I(synack_ip_parse_prefix(bad[i].in, bad[i].family, &keep, &kp), -SYNACK_EINVAL);
+    CHECK(synack_ip_equal(&keep, &want));
+    CHECK_EQ_U(kp, 7);
+  }
+  synack_mac_t m;
+  REQUIRE(synack_mac_parse("02:53:4b:00:00:50", &m) == 0);
+  const uint8_t wm[6] = { 0x02, 0x53, 0x4b, 0x00, 0x00, 0x50 };
+  CHECK_MEM(m.b, wm, 6);
+  REQUIRE(synack_mac_parse("2:A:b:0:0:FF", &m) == 0);
+  const uint8_t wm2[6] = { 0x02, 0x0a, 0x0b, 0x00, 0x00, 0xff };
+  CHECK_MEM(m.b, wm2, 6);
+  static const char *badmac[] = { "", "02:53:4b:00:00", "02:53:4b:00:00:50:01", "01:00:5e:00:00:01", "02:53:4b:00:00:5g",
+                                  "02-53-4b-00-00-50", "02:53:4b:00:00:500", ":02:53:4b:00:00" };
+  for (size_t i = 0; i < sizeof badmac / sizeof badmac[0]; i++) {
+    synack_mac_t keep = m;
+    CHECK_EQ_I(synack_mac_parse(badmac[i], &keep), -SYNACK_EINVAL);
+    CHECK_MEM(keep.b, wm2, 6);
+  }
+}
+
+TH_MAIN(TH_CASE(ipv4_parse_format), TH_CASE(prefix_and_mac_parse), TH_CASE(ipv6_parse_forms), TH_CASE(ipv6_parse_rejects),
         TH_CASE(equality_and_unspecified))

@@ -88,21 +88,6 @@ int app_parse_ip(const char *s, synack_ip_t *out) {
   return synack_ip_parse(buf, out) == 0 ? 0 : -1;
 }
 
-static int parse_prefixed(const char *s, synack_ip_t *ip, uint8_t *prefix, int family) {
-  char buf[64];
-  snprintf(buf, sizeof buf, "%s", s);
-  char *slash = strchr(buf, '/');
-  if (slash) {
-    *slash = 0;
-    char *end;
-    long p = strtol(slash + 1, &end, 10);
-    if (*end || p < 1 || p > (family == SYNACK_AF_INET ? 32 : 128)) return -1;
-    *prefix = (uint8_t)p;
-  }
-  if (app_parse_ip(buf, ip) < 0 || ip->family != family) return -1;
-  return 0;
-}
-
 static int parse_prob(const char *s, double *out) {
   char *end;
   double v = strtod(s, &end);
@@ -184,16 +169,6 @@ static int parse_rule(app_opts_t *o, const char *spec) {
   return 0;
 }
 
-static int parse_mac(const char *s, synack_mac_t *m) {
-  unsigned v[6];
-  if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) return -1;
-  for (int i = 0; i < 6; i++) {
-    if (v[i] > 255) return -1;
-    m->b[i] = (uint8_t)v[i];
-  }
-  return (m->b[0] & 1) ? -1 : 0;
-}
-
 int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   const char *opt = argv[*i];
   static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy" };
@@ -224,8 +199,8 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   char *end;
   switch (k) {
     case 0: o->tap = v; break;
-    case 1: bad = parse_prefixed(v, &o->addr4, &o->prefix4, SYNACK_AF_INET); break;
-    case 2: bad = parse_prefixed(v, &o->addr6, &o->prefix6, SYNACK_AF_INET6); break;
+    case 1: bad = synack_ip_parse_prefix(v, SYNACK_AF_INET, &o->addr4, &o->prefix4) != 0; break;
+    case 2: bad = synack_ip_parse_prefix(v, SYNACK_AF_INET6, &o->addr6, &o->prefix6) != 0; break;
     case 3: {
       synack_ip_t g;
       bad = app_parse_ip(v, &g);
@@ -235,7 +210,7 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       }
       break;
     }
-    case 4: bad = parse_mac(v, &o->mac); break;
+    case 4: bad = synack_mac_parse(v, &o->mac) != 0; break;
     case 5: {
       unsigned long m = strtoul(v, &end, 10);
       bad = *end || m < 576 || m > 65000;

@@ -37,6 +37,8 @@ struct synack_tap_loop {
   bool finish_in;            /* finish partial checksums in software (capture, corruption) */
   int watch[MAX_WATCH];
   int nwatch;
+  synack_tap_loop_sleep_fn sleep_fn; /* called around the sleep (a lock to release), or NULL */
+  void *sleep_user;
   /* context of the callbacks */
   synack_stack_t *st;
   synack_time_t now;
@@ -148,6 +150,11 @@ void synack_tap_loop_tune_config(const synack_tap_loop_t *l, synack_config_t *cf
     cfg->random = synack_random_os;
     cfg->random_user = NULL;
   }
+}
+
+void synack_tap_loop_set_sleep_hook(synack_tap_loop_t *l, synack_tap_loop_sleep_fn fn, void *user) {
+  l->sleep_fn = fn;
+  l->sleep_user = user;
 }
 
 int synack_tap_loop_watch_fd(synack_tap_loop_t *l, int fd) {
@@ -328,10 +335,13 @@ int synack_tap_loop_run(synack_tap_loop_t *l, synack_stack_t *st, synack_time_t 
 
   struct epoll_event evs[MAX_WATCH + 1];
   struct timespec ts = { .tv_sec = (time_t)(wait / 1000000u), .tv_nsec = (long)(wait % 1000000u) * 1000 };
+  if (l->sleep_fn) l->sleep_fn(l->sleep_user, true, l->now + wait);
   int n = epoll_pwait2(l->ep, evs, MAX_WATCH + 1, &ts, NULL);
   if (n < 0 && errno == ENOSYS) n = epoll_wait(l->ep, evs, MAX_WATCH + 1, (int)((wait + 999) / 1000));
+  int sleep_errno = errno;
+  if (l->sleep_fn) l->sleep_fn(l->sleep_user, false, 0);
   if (n < 0) {
-    if (errno != EINTR) return -errno;
+    if (sleep_errno != EINTR) return -sleep_errno;
     n = 0;
   }
   l->stats.wakeups++;

@@ -1,0 +1,180 @@
+/* libsynack-preload.so: BSD sockets of an unmodified program on a synack stack (docs/preload.md).
+ *
+ * Shared by the files of src/preload/:
+ *   pl_core.c   configuration from the environment, the stack and its TAP loop on a background
+ *               thread, the descriptor table, events and the waiters that blocking calls sleep on
+ *   pl_sock.c   socket, bind, listen, accept, connect, shutdown, close, names, dup
+ *   pl_io.c     read/write, send/recv and their vectored and fortified forms, sendfile
+ *   pl_opt.c    getsockopt/setsockopt, fcntl, ioctl
+ *   pl_poll.c   poll, select, epoll (synack descriptors and kernel ones in one call or set)
+ *
+ * Locking: one mutex (pl.mu) guards the stack, the table and every synack socket. The loop
+ * thread holds it except while it sleeps (the TAP loop's sleep hook releases it); calls of the
+ * program take it for the length of one stack call and never sleep while holding it. */
+#ifndef SYNACK_PRELOAD_H
+#define SYNACK_PRELOAD_H
+
+#define _GNU_SOURCE
+/* The library defines read, recv, poll... itself: the fortified inline wrappers must not exist. */
+#undef _FORTIFY_SOURCE
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "synack/random.h"
+#include "synack/socket.h"
+#include "synack/stack.h"
+#include "synack/tap.h"
+#include "synack/udp.h"
+
+/* Descriptors at or above this number are never synack sockets (the table is flat). */
+#define PL_MAX_FDS 65536
+
+/* The libc functions the library replaces, reached through dlsym(RTLD_NEXT). */
+#define PL_REAL_LIST(X)                                                                                     \
+  X(int, socket, (int, int, int))                                                                            \
+  X(int, bind, (int, const struct sockaddr *, socklen_t))                                                    \
+  X(int, listen, (int, int))                                                                                 \
+  X(int, accept, (int, struct sockaddr *, socklen_t *))                                                      \
+  X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                                                \
+  X(int, connect, (int, const struct sockaddr *, socklen_t))                                                 \
+  X(ssize_t, read, (int, void *, size_t))                                                                    \
+  X(ssize_t, write, (int, const void *, size_t))                                                             \
+  X(ssize_t, readv, (int, const struct iovec *, int))                                                        \
+  X(ssize_t, writev, (int, const struct iovec *, int))                                                       \
+  X(ssize_t, send, (int, const void *, size_t, int))                                                         \
+  X(ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t))                   \
+  X(ssize_t, sendmsg, (int, const struct msghdr *, int))                                                     \
+  X(ssize_t, recv, (int, void *, size_t, int))                                                               \
+  X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *))                           \
+  X(ssize_t, recvmsg, (int, struct msghdr *, int))                                                           \
+  X(int, close, (int))                                                                                       \
+  X(int, shutdown, (int, int))                                                                               \
+  X(int, getsockopt, (int, int, int, void *, socklen_t *))                                                   \
+  X(int, setsockopt, (int, int, int, const void *, socklen_t))                                               \
+  X(int, getsockname, (int, struct sockaddr *, socklen_t *))                                                 \
+  X(int, getpeername, (int, struct sockaddr *, socklen_t *))                                                 \
+  X(int, fcntl, (int, int, ...))                                                                             \
+  X(int, fcntl64, (int, int, ...))                                                                           \
+  X(int, ioctl, (int, unsigned long, ...))                                                                   \
+  X(int, poll, (struct pollfd *, nfds_t, int))                                                               \
+  X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))                        \
+  X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))                                      \
+  X(int, epoll_create, (int))                                                                                \
+  X(int, epoll_create1, (int))                                                                               \
+  X(int, epoll_ctl, (int, int, int, struct epoll_event *))                                                   \
+  X(int, epoll_wait, (int, struct epoll_event *, int, int))                                                  \
+  X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *))                               \
+  X(int, dup, (int))                                                                                         \
+  X(int, dup2, (int, int))                                                                                   \
+  X(int, dup3, (int, int, int))                                                                              \
+  X(ssize_t, sendfile, (int, int, off_t *, size_t))                                                          \
+  X(ssize_t, sendfile64, (int, int, off64_t *, size_t))
+
+#define PL_REAL_FIELD(ret, name, args) ret(*name) args;
+typedef struct {
+  PL_REAL_LIST(PL_REAL_FIELD)
+} pl_real_t;
+#undef PL_REAL_FIELD
+extern pl_real_t pl_real;
+/* Resolves pl_real once (any thread, any time: also before the library's constructor ran). */
+void pl_real_init(void);
+
+/* One synack socket behind a descriptor. The descriptor is a real kernel eventfd reserved for
+ * it, so that its number is never handed out to a kernel file while the socket lives. */
+typedef struct pl_sock {
+  int fd;
+  int h;              /* the stack's handle */
+  int family;         /* AF_INET or AF_INET6 */
+  int type;           /* SOCK_STREAM or SOCK_DGRAM */
+  bool nonblock;
+  bool listening;
+  bool shut_wr;
+  synack_time_t rcvtimeo, sndtimeo; /* µs, 0 = none (SO_RCVTIMEO / SO_SNDTIMEO) */
+  uint32_t rd_gen, wr_gen;          /* bumped by the stack's events: edges for EPOLLET */
+} pl_sock_t;
+
+/* A thread (or an epoll set) waiting for synack readiness to change: its eventfd is written
+ * whenever the stack reports an event. */
+typedef struct pl_waiter {
+  int efd;
+  struct pl_waiter *prev, *next;
+} pl_waiter_t;
+
+typedef struct {
+  pthread_mutex_t mu;
+  synack_stack_t *st;
+  synack_tap_loop_t *loop;
+  int wake_fd;                  /* eventfd the loop watches: a call moved a deadline earlier */
+  bool sleeping;                /* the loop sleeps (without the lock) until sleep_until */
+  synack_time_t sleep_until;
+  pl_sock_t **byh;              /* stack handle -> socket */
+  uint32_t nh;
+  pl_waiter_t waiters;          /* list head */
+  bool debug;
+  pthread_t thread;
+  atomic_bool stopping;
+  bool forked;                  /* this is a child of fork(): the stack belongs to the parent */
+} pl_state_t;
+extern pl_state_t pl;
+
+/* Lock-free check used on every read/write/close: is fd one of ours? The answer is confirmed
+ * under the lock with pl_get. */
+extern _Atomic(pl_sock_t *) pl_fds[PL_MAX_FDS];
+static inline bool pl_maybe(int fd) {
+  return fd >= 0 && fd < PL_MAX_FDS && atomic_load_explicit(&pl_fds[fd], memory_order_acquire) != NULL;
+}
+/* Takes the lock and returns fd's socket, or NULL (lock released) when fd is not ours. */
+pl_sock_t *pl_lock_get(int fd);
+/* The socket of fd with the lock held, or NULL. */
+pl_sock_t *pl_get(int fd);
+void pl_lock(void);
+void pl_unlock(void);
+
+/* Brings the stack up on first use. 0, or -errno (SYNACK_TAP unset: -ENOSYS = stay inert). */
+int pl_start(void);
+/* Registers a socket under fd (lock held). */
+void pl_attach(pl_sock_t *s);
+/* Forgets a socket (lock held): table, handle map, epoll sets. Does not free it. */
+void pl_detach(pl_sock_t *s);
+/* After a call that may have queued frames or changed timers (lock held): writes the frames
+ * now, hands out the stack's events and wakes the loop if it sleeps past the new deadline. */
+void pl_after(void);
+/* Drains the stack's events (lock held): bumps edges, wakes the waiters. */
+void pl_pump_events(void);
+/* Blocks the calling thread (lock held on entry and on return) until some synack readiness
+ * changed or `deadline` (monotonic µs, SYNACK_TIME_NEVER = none) passed. Returns 0, -EAGAIN at
+ * the deadline, -EINTR when a signal arrived. */
+int pl_wait(synack_time_t deadline);
+void pl_waiter_add(pl_waiter_t *w);
+void pl_waiter_del(pl_waiter_t *w);
+/* The calling thread's waiter (created on first use, closed when the thread exits). */
+pl_waiter_t *pl_thread_waiter(void);
+void pl_drain_fd(int fd);
+synack_time_t pl_now(void);
+/* Sets errno from a negative synack code and returns -1. */
+int pl_fail(int64_t neg);
+void pl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Address conversion. */
+int pl_sa_to_ep(const pl_sock_t *s, const struct sockaddr *sa, socklen_t len, synack_endpoint_t *ep);
+void pl_ep_to_sa(const pl_sock_t *s, const synack_endpoint_t *ep, struct sockaddr *sa, socklen_t *len);
+
+/* Readiness of a socket as poll(2) bits (lock held). */
+short pl_revents(pl_sock_t *s);
+/* Epoll bookkeeping when a socket goes away (lock held). */
+void pl_epoll_forget(int fd);
+/* close(epfd) of a set holding synack sockets frees its shadow (takes the lock). */
+int pl_epoll_close(int fd);
+/* Calls of pl_sock.c used by pl_io.c (lock held). */
+int pl_sock_close_locked(pl_sock_t *s);
+
+#endif
