@@ -558,6 +558,7 @@ static bool parse_udp(parser_t *p, drill_packet_t *pk, bool ports) {
     bool dp = !sp && ports && !pk->has_dport && accept_word(p, "dport");
     if (!sp && !dp) break;
     uint32_t v;
+    skip_ws(p);
     size_t vst = p->i;
     if (!read_u32(p, &v, sp ? "sport" : "dport")) return false;
     if (v == 0 || v > 65535) {
