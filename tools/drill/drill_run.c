@@ -428,7 +428,7 @@ static void inject(drill_run_t *r, const drill_event_t *ev) {
   }
   drain(r);
   service_pending(r);
-  state_note(r);
+  if (!pk->udp) state_note(r); /* the TCP states of the flow */
 }
 
 static bool wanted(const drill_packet_t *pk, const drill_out_t *o, synack_dissect_t *d) {
