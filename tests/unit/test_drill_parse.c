@@ -424,6 +424,7 @@ static void render_expected(void) {
     "< icmp unreachable port_unreachable [udp (10)]",
     "> (ttl 1) udp (512) sport 53 dport 5353",
     "< udp (0)",
+    "> icmp unreachable port_unreachable [udp (7)]",
   };
   for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
     char text[256], out[256];

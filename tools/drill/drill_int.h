@@ -230,6 +230,17 @@ size_t drill_pkt_ip(const drill_run_t *r, const drill_packet_t *pk, bool swap, u
 bool drill_pkt_compare_ipinfo(const drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
                               size_t whycap);
 
+/* ICMP lines: the type and code a line names, in the script's family (false: unknown, why
+ * says so); whether a packet the stack sent is an ICMP error (dissected into d); rendering;
+ * a '> icmp' line against it (type, code, mtu, ipinfo, and the quoted peer's packet: its
+ * transport and its UDP length or TCP seq, peer numbers, when written). */
+bool drill_pkt_icmp_numbers(const drill_run_t *r, const drill_packet_t *pk, int *type, int *code, char *why,
+                            size_t whycap);
+bool drill_pkt_is_icmp_error(const uint8_t *buf, size_t len, synack_dissect_t *d);
+void drill_pkt_render_icmp(const synack_dissect_t *d, char *buf, size_t cap);
+bool drill_pkt_compare_icmp(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                            size_t whycap);
+
 /* drill_udp.c: UDP lines and datagram sockets */
 size_t drill_udp_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why, size_t whycap);
 /* The UDP header of the stack's datagram that an ICMP error ('[udp (LEN)]') quotes. */

@@ -638,13 +638,7 @@ static bool parse_packet(parser_t *p, drill_event_t *ev) {
     if (!parse_ipinfo(p, pk)) return false;
     skip_ws(p);
   }
-  if (accept_word(p, "icmp")) {
-    if (pk->dir != '<') {
-      fail_at(p, p->i, "ICMP is only injected ('<' lines)");
-      return false;
-    }
-    return parse_icmp(p, pk);
-  }
+  if (accept_word(p, "icmp")) return parse_icmp(p, pk);
   if (accept_word(p, "udp")) return parse_udp(p, pk, true);
   size_t st = p->i;
   while (p->i < p->n && strchr("SFRPUEW.-", p->s[p->i]) && p->s[p->i] != '\0') p->i++;

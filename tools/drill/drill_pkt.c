@@ -163,8 +163,8 @@ static const icmp_name_t icmp_codes[] = {
   { "reassembly", 11, 1, 3, 1 },
 };
 
-static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why,
-                         size_t whycap) {
+bool drill_pkt_icmp_numbers(const drill_run_t *r, const drill_packet_t *pk, int *type_out, int *code_out, char *why,
+                            size_t whycap) {
   bool v6 = r->family == SYNACK_AF_INET6;
   int type = -1, code = -1;
   for (size_t k = 0; k < sizeof icmp_types / sizeof icmp_types[0]; k++)
@@ -174,7 +174,7 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
     }
   if (type < 0) {
     snprintf(why, whycap, "unknown ICMP type '%s' for %s", pk->icmp_type, v6 ? "IPv6" : "IPv4");
-    return 0;
+    return false;
   }
   if (pk->icmp_code[0]) {
     char *end;
@@ -195,9 +195,19 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
       }
     if (!found) {
       snprintf(why, whycap, "unknown ICMP code '%s' for %s", pk->icmp_code, v6 ? "IPv6" : "IPv4");
-      return 0;
+      return false;
     }
   }
+  *type_out = type;
+  *code_out = code;
+  return true;
+}
+
+static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why,
+                         size_t whycap) {
+  bool v6 = r->family == SYNACK_AF_INET6;
+  int type, code;
+  if (!drill_pkt_icmp_numbers(r, pk, &type, &code, why, whycap)) return 0;
   bool pmtu = v6 ? type == SYNACK_ICMP6_PACKET_TOO_BIG : (type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED);
   if (pk->has_mtu && !pmtu) {
     snprintf(why, whycap, "'mtu' only goes with frag_needed / packet_too_big");
@@ -679,5 +689,55 @@ bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_di
     r->have_ts_first = false;
   }
   if (pk->opt_mode == DRILL_OPTS_LIST) learn_ts(r, pk, o);
+  return true;
+}
+
+/* ---------------------------------------------------------------- ICMP errors the stack sends */
+
+bool drill_pkt_is_icmp_error(const uint8_t *buf, size_t len, synack_dissect_t *d) {
+  if (synack_dissect(buf, len, false, d) != SYNACK_DROP_NONE || !d->has_icmp) return false;
+  /* RFC 4443 §2.1: types below 128 are errors; IPv4's errors are 3, 4, 5, 11 and 12 */
+  if (d->ip_version == 6) return d->icmp.type < 128;
+  uint8_t t = d->icmp.type;
+  return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+}
+
+void drill_pkt_render_icmp(const synack_dissect_t *d, char *buf, size_t cap) {
+  snprintf(buf, cap, "> icmp type %u code %u (%zu bytes quoted)", d->icmp.type, d->icmp.code, d->icmp.data_len);
+}
+
+bool drill_pkt_compare_icmp(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                            size_t whycap) {
+  int type, code;
+  if (!drill_pkt_icmp_numbers(r, pk, &type, &code, why, whycap)) return false;
+  if (d->icmp.type != type || d->icmp.code != code) {
+    snprintf(why, whycap, "ICMP type %u code %u, expected type %d code %d", d->icmp.type, d->icmp.code, type, code);
+    return false;
+  }
+  if (pk->has_mtu && d->icmp.mtu != pk->mtu) {
+    snprintf(why, whycap, "ICMP mtu %u, expected %u", d->icmp.mtu, pk->mtu);
+    return false;
+  }
+  if (!drill_pkt_compare_ipinfo(r, pk, d, why, whycap)) return false;
+  if (!pk->has_quote) return true;
+  /* the quoted packet: the peer's, peer -> stack, with the transport the line names */
+  const uint8_t *q = d->icmp.data;
+  size_t ql = d->icmp.data_len, l3 = r->family == SYNACK_AF_INET6 ? SYNACK_IP6_HDR_LEN : (size_t)(q[0] & 15) * 4;
+  uint8_t proto = ql ? (r->family == SYNACK_AF_INET6 ? q[6] : (ql > 9 ? q[9] : 0)) : 0;
+  uint8_t want = pk->udp ? SYNACK_IPPROTO_UDP : SYNACK_IPPROTO_TCP;
+  if (ql < l3 + 8 || proto != want) {
+    snprintf(why, whycap, "the ICMP error does not quote a %s header", pk->udp ? "UDP" : "TCP");
+    return false;
+  }
+  const uint8_t *t = q + l3;
+  if (pk->udp && rd16(t + 4) != SYNACK_UDP_HDR_LEN + pk->len) {
+    snprintf(why, whycap, "the quoted datagram has %u payload bytes, expected %u", rd16(t + 4) - SYNACK_UDP_HDR_LEN,
+             pk->len);
+    return false;
+  }
+  if (!pk->udp && rd32(t + 4) != pk->start) {
+    snprintf(why, whycap, "the quoted segment's seq is %u, expected %u", rd32(t + 4), pk->start);
+    return false;
+  }
   return true;
 }

@@ -432,6 +432,7 @@ static void inject(drill_run_t *r, const drill_event_t *ev) {
 }
 
 static bool wanted(const drill_packet_t *pk, const drill_out_t *o, synack_dissect_t *d) {
+  if (pk->icmp) return drill_pkt_is_icmp_error(o->buf, o->len, d);
   return pk->udp ? drill_udp_dissect(o->buf, o->len, d) : dissect_tcp(o->buf, o->len, d);
 }
 
@@ -441,19 +442,22 @@ static void expect_fail(drill_run_t *r, const char *exp, const char *act, synack
   drill_say(r, "  %s:%d: %s", r->s->path, r->line, why);
 }
 
-/* A '> udp' line against the oldest UDP datagram the stack sent (drill_udp.c). */
+/* A '> udp' line against the oldest UDP datagram the stack sent (drill_udp.c), or a '> icmp'
+ * line against its oldest ICMP error. */
 static void expect_udp(drill_run_t *r, const drill_event_t *ev, const synack_dissect_t *d, const drill_out_t *o,
                        synack_time_t lo, synack_time_t hi, synack_time_t at, int64_t tol, const char *exp,
                        int64_t *actual_us) {
   char act[160], why[256] = "";
-  drill_udp_render_actual(d, act, sizeof act);
+  bool icmp = ev->pkt.icmp;
+  if (icmp) drill_pkt_render_icmp(d, act, sizeof act);
+  else drill_udp_render_actual(d, act, sizeof act);
   if (o->t < lo || o->t > hi) {
     snprintf(why, sizeof why, "sent at %.6f s, expected %s%.6f s (tolerance %lld us)", drill_stime(r, o->t),
              ev->has_range ? "from " : "", drill_stime(r, at), (long long)tol);
     expect_fail(r, exp, act, o->t, why);
     return;
   }
-  if (!drill_udp_compare(r, &ev->pkt, d, why, sizeof why)) {
+  if (icmp ? !drill_pkt_compare_icmp(r, &ev->pkt, d, why, sizeof why) : !drill_udp_compare(r, &ev->pkt, d, why, sizeof why)) {
     expect_fail(r, exp, act, o->t, why);
     return;
   }
@@ -505,7 +509,7 @@ static void expect(drill_run_t *r, const drill_event_t *ev, int64_t t_us, int64_
     }
   }
   const drill_out_t *o = &r->outq[r->outhead];
-  if (pk->udp) {
+  if (pk->udp || pk->icmp) {
     expect_udp(r, ev, &d, o, lo, hi, at, tol, exp, actual_us);
     return;
   }
