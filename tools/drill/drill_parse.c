@@ -565,8 +565,13 @@ static bool parse_udp(parser_t *p, drill_packet_t *pk, bool ports) {
       fail_at(p, vst, "port %u out of range", v);
       return false;
     }
-    if (sp) pk->has_sport = true, pk->sport = (uint16_t)v;
-    else pk->has_dport = true, pk->dport = (uint16_t)v;
+    if (sp) {
+      pk->has_sport = true;
+      pk->sport = (uint16_t)v;
+    } else {
+      pk->has_dport = true;
+      pk->dport = (uint16_t)v;
+    }
   }
   return true;
 }
