@@ -504,6 +504,30 @@ static void sizes_and_emsgsize(void) {
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
 
+/* A socket bound to port 5000 that sends 3,000 bytes of data (filled here) to the peer's port
+ * 6000; the fragments are then waiting in the ring. */
+static int send_3000(bool v6, uint8_t data[3000], synack_endpoint_t *to) {
+  for (size_t i = 0; i < 3000; i++) data[i] = (uint8_t)(i * 13 + 1);
+  int s = synack_udp_socket(F.st, v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET);
+  synack_endpoint_t b = any(v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET, 5000);
+  *to = ep(v6 ? F.peer6 : F.peer4, 6000);
+  CHECK_EQ_I(synack_udp_bind(F.st, s, &b), 0);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 3000, 0, to), 3000);
+  return s;
+}
+
+/* The pieces put together are the datagram synack_udp_emit makes (length and checksum of the
+ * whole datagram in the first fragment's UDP header), and nothing else was sent. */
+static void check_whole(bool v6, const uint8_t whole[3008], const uint8_t data[3000]) {
+  synack_dissect_t d;
+  CHECK(!pop(&d));
+  static uint8_t ref[3008];
+  synack_udp_repr_t u = { .src_port = 5000, .dst_port = 6000, .payload = data, .payload_len = 3000 };
+  REQUIRE(synack_udp_emit(&u, v6 ? &F.me6 : &F.me4, v6 ? &F.peer6 : &F.peer4, ref, sizeof ref) == 3008);
+  CHECK_MEM(whole, ref, 3008);
+  CHECK_EQ_U(be16(whole + 4), 3008);
+}
+
 /* IPv4 fragments on the wire (RFC 791 §3.2): 3,000 bytes are a 3,008-byte UDP datagram, cut
  * into 1,480 + 1,480 + 48 bytes at offsets 0, 185 and 370 (8-byte units); one Identification
  * for all three, MF on all but the last, DF off; the first carries the UDP header with the
@@ -511,11 +535,8 @@ static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p
 static void fragments_ipv4_exact(void) {
   REQUIRE(ufx_new());
   static uint8_t data[3000], whole[3008];
-  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 13 + 1);
-  int s = synack_udp_socket(F.st, SYNACK_AF_INET);
-  synack_endpoint_t b = any(SYNACK_AF_INET, 5000), to = ep(F.peer4, 6000);
-  REQUIRE(synack_udp_bind(F.st, s, &b) == 0);
-  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, sizeof data, 0, &to), 3000);
+  synack_endpoint_t to;
+  int s = send_3000(false, data, &to);
   static const size_t len[3] = { 1480, 1480, 48 };
   uint16_t id = 0;
   size_t at = 0;
@@ -534,14 +555,8 @@ static void fragments_ipv4_exact(void) {
     at += len[k];
   }
   CHECK_EQ_U(at, 3008);
+  check_whole(false, whole, data);
   synack_dissect_t d;
-  CHECK(!pop(&d));
-  /* the pieces put together are the datagram synack_udp_emit makes (checksum included) */
-  static uint8_t ref[3008];
-  synack_udp_repr_t u = { .src_port = 5000, .dst_port = 6000, .payload = data, .payload_len = sizeof data };
-  REQUIRE(synack_udp_emit(&u, &F.me4, &F.peer4, ref, sizeof ref) == 3008);
-  CHECK_MEM(whole, ref, 3008);
-  CHECK_EQ_U(be16(whole + 4), 3008);
   synack_udp_repr_t back;
   CHECK_EQ_I(synack_udp_parse(whole, 3008, &F.me4, &F.peer4, 0, &back), SYNACK_DROP_NONE);
   CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 1473, 0, &to), 1473);
@@ -561,11 +576,8 @@ static void fragments_ipv4_exact(void) {
 static void fragments_ipv6_exact(void) {
   REQUIRE(ufx_new());
   static uint8_t data[3000], whole[3008];
-  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 5 + 3);
-  int s = synack_udp_socket(F.st, SYNACK_AF_INET6);
-  synack_endpoint_t b = any(SYNACK_AF_INET6, 5000), to = ep(F.peer6, 6000);
-  REQUIRE(synack_udp_bind(F.st, s, &b) == 0);
-  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, sizeof data, 0, &to), 3000);
+  synack_endpoint_t to;
+  send_3000(true, data, &to);
   static const size_t len[3] = { 1448, 1448, 112 };
   uint32_t id = 0;
   size_t at = 0;
@@ -584,12 +596,7 @@ static void fragments_ipv6_exact(void) {
     memcpy(whole + at, F.out + 48, len[k]);
     at += len[k];
   }
-  synack_dissect_t d;
-  CHECK(!pop(&d));
-  static uint8_t ref[3008];
-  synack_udp_repr_t u = { .src_port = 5000, .dst_port = 6000, .payload = data, .payload_len = sizeof data };
-  REQUIRE(synack_udp_emit(&u, &F.me6, &F.peer6, ref, sizeof ref) == 3008);
-  CHECK_MEM(whole, ref, 3008);
+  check_whole(true, whole, data);
   ufx_free();
 }
 
