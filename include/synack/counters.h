@@ -175,7 +175,8 @@ typedef enum {
   X(TCP_MEM_REFUSED, "buffer chunks refused at tcp_mem_high (receive data dropped, send() short)") \
   X(TCP_RCVBUF_GROWN, "receive buffers grown by autotuning") \
   X(FRAG_EVICTED, "reassembly contexts evicted (oldest first) to make room") \
-  X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached")
+  X(NEIGH_INCOMPLETE_FULL, "address resolutions not started: incomplete-entry cap reached") \
+  X(IP_FRAGMENTED_OUT, "datagrams sent as IP fragments (larger than the MTU)")
 
 typedef enum {
 #define SYNACK_X_(name, desc) SYNACK_CTR_##name,

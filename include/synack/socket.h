@@ -133,7 +133,7 @@ typedef enum {
   SYNACK_SO_ATMARK,        /* get only: the next byte to read is the urgent one (SIOCATMARK) */
   SYNACK_SO_REUSEPORT,     /* before bind: sockets that all set it share a port; new connections
                               (datagrams) are spread over them by a keyed hash of the 4-tuple */
-  SYNACK_SO_BROADCAST,     /* UDP: allow sending to a broadcast address (default off) */
+  SYNACK_SO_BROADCAST,     /* UDP: allow sending to a broadcast address (default off); TCP: kept, no effect (Linux) */
   SYNACK_IPV6_V6ONLY,      /* AF_INET6, before bind: no IPv4 (v4-mapped) traffic; default off */
   SYNACK_SO_MAX_PACING_RATE, /* bytes per second, > 0; -1 = no cap (default). Setting it turns pacing
                               on for the socket even when cfg.tcp_pacing is off (as Linux does) */

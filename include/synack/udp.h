@@ -11,8 +11,9 @@
  *    ICMP errors about datagrams we sent to it are reported once as the socket's error
  *    (port unreachable → -SYNACK_ECONNREFUSED). An unconnected socket ignores ICMP errors.
  *    connect() to an endpoint of family 0 dissolves the association (AF_UNSPEC).
- *  - A datagram that does not fit the link MTU is refused with -SYNACK_EMSGSIZE (no outgoing
- *    fragmentation); incoming fragmented datagrams are reassembled by the IP layer.
+ *  - A datagram larger than the link MTU is sent as IP fragments (Linux's default
+ *    IP_PMTUDISC_WANT), up to 65,507 bytes over IPv4 and 65,527 over IPv6 (-SYNACK_EMSGSIZE
+ *    beyond); incoming fragmented datagrams are reassembled by the IP layer.
  *  - Sending to a broadcast address needs SO_BROADCAST (-SYNACK_EACCES otherwise).
  *  - Each socket queues received datagrams up to SO_RCVBUF bytes (cfg.udp_rcvbuf by default),
  *    counting each datagram's payload plus SYNACK_UDP_DGRAM_OVERHEAD; beyond it datagrams are
@@ -46,8 +47,9 @@ SYNACK_API int synack_udp_bind(synack_stack_t *stack, int sock, const synack_end
 SYNACK_API int synack_udp_connect(synack_stack_t *stack, int sock, const synack_endpoint_t *remote);
 /* Sends one datagram of len bytes to `to` (NULL: the connected peer). Returns len or an error:
  * -SYNACK_EDESTADDRREQ (no address, not connected), -SYNACK_EISCONN is never returned (Linux
- * lets a connected socket send elsewhere), -SYNACK_EMSGSIZE, -SYNACK_EACCES (broadcast without
- * SO_BROADCAST), -SYNACK_EAGAIN (transmit ring full; WRITABLE tells when to retry), or a
+ * lets a connected socket send elsewhere), -SYNACK_EMSGSIZE (too large, or more fragments than
+ * the transmit ring holds), -SYNACK_EACCES (broadcast without SO_BROADCAST), -SYNACK_EAGAIN
+ * (transmit ring full, or without room for all fragments; WRITABLE tells when to retry), or a
  * pending ICMP error of a connected socket (reported once). */
 SYNACK_API int64_t synack_udp_sendto(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
                                      int flags, const synack_endpoint_t *to);

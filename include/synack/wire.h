@@ -194,6 +194,10 @@ typedef struct {
 /* Checksum verified against the pseudo-header (zero checksum allowed for IPv4 only). */
 SYNACK_API synack_drop_reason_t synack_udp_parse(const uint8_t *buf, size_t len, const synack_ip_t *src,
                                                  const synack_ip_t *dst, unsigned flags, synack_udp_repr_t *out);
+/* The 8-byte header of r with its checksum over r->payload (none when src/dst are NULL),
+ * without copying the payload: for a datagram sent as IP fragments. */
+SYNACK_API void synack_udp_header(const synack_udp_repr_t *r, const synack_ip_t *src, const synack_ip_t *dst,
+                                  uint8_t hdr[8]);
 /* Writes header + copies payload + checksum; returns total length or 0. */
 SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t *src, const synack_ip_t *dst,
                                   uint8_t *buf, size_t cap);

@@ -168,7 +168,12 @@ static void icmp6_input(synack_stack_t *st, synack_time_t now, const synack_ip_t
        * headers, what a walk of the (possibly truncated) quote finds. */
       uint8_t proto = ic.data[6];
       synack_ip6_repr_t q;
-      if (proto != SYNACK_IPPROTO_TCP && synack_ip6_parse(ic.data, ic.data_len, &q) == SYNACK_DROP_NONE)
+      if (proto == SYNACK_IP6_NH_FRAGMENT && ic.data_len >= SYNACK_IP6_HDR_LEN + 16 &&
+          ic.data[SYNACK_IP6_HDR_LEN] == SYNACK_IPPROTO_UDP)
+        /* one of our UDP fragments (ip_frag_out.c): the quote is cut short of the datagram's
+         * length, so the walk below would refuse it; udp_sock.c reads the fragment header */
+        proto = SYNACK_IPPROTO_UDP;
+      else if (proto != SYNACK_IPPROTO_TCP && synack_ip6_parse(ic.data, ic.data_len, &q) == SYNACK_DROP_NONE)
         proto = q.proto;
       if (proto == SYNACK_IPPROTO_UDP) synack_udp_icmp_error(st, SYNACK_AF_INET6, ic.type, ic.code, ic.data, ic.data_len);
       if (proto != SYNACK_IPPROTO_TCP) return;

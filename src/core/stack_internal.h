@@ -81,6 +81,8 @@ struct synack_stack {
   struct synack_tcp *tcp;
   struct synack_udp *udp;
 
+  uint32_t ip4_frag_id;       /* next IPv4 Identification of a fragmented datagram (ip_frag_out.c) */
+  bool ip4_frag_id_set;       /* ip4_frag_id has its random start */
   uint64_t icmp_tokens_at;    /* ICMP error rate limiter: second of the last refill */
   uint32_t icmp_tokens;
   size_t mem_bytes;           /* memory currently allocated through the stack's allocator */
@@ -141,6 +143,27 @@ bool synack_tx_begin(synack_stack_t *st, const synack_ip_t *dst, synack_tx_t *tx
  * neighbour queue (copy) while resolution runs. */
 void synack_tx_commit(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *src, const synack_ip_t *dst,
                       uint8_t proto, uint8_t tos, uint8_t ttl, size_t l4_len);
+/* The fragment fields of one IP fragment (ip_frag_out.c). */
+#define SYNACK_IP6_FRAG_HDR_LEN 8u
+typedef struct {
+  uint32_t id;   /* Identification (16 bits used over IPv4) */
+  uint16_t off;  /* offset of the fragment's data in the datagram, bytes (a multiple of 8) */
+  bool more;     /* MF / M: more fragments follow */
+} synack_frag_out_t;
+/* Writes the IP header at l3 for l4_len bytes of protocol proto (ttl 0: the default): an
+ * atomic datagram with DF when frag is NULL, else a fragment (IPv6: with its fragment header,
+ * l4_len counting the data after it). */
+void synack_tx_ip_header(synack_stack_t *st, uint8_t *l3, const synack_ip_t *src, const synack_ip_t *dst,
+                         uint8_t proto, uint8_t tos, uint8_t ttl, size_t l4_len, const synack_frag_out_t *frag);
+/* Queues a slot whose IP packet (l3_total bytes from the IP header on) the caller wrote
+ * itself: adds the link header (or parks the frame while the neighbour is resolved). */
+void synack_tx_queue(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *dst, size_t l3_total);
+/* Sends an upper-layer packet (hdr then data, checksum already in hdr) too big for the link
+ * MTU as IP fragments (ip_frag_out.c). All fragments or none: -SYNACK_EAGAIN when the ring has
+ * no room for all of them. Returns the number of fragments. */
+int synack_tx_fragmented(synack_stack_t *st, const synack_ip_t *src, const synack_ip_t *dst, uint8_t proto,
+                         uint8_t tos, uint8_t ttl, const uint8_t *hdr, size_t hdr_len, const uint8_t *data,
+                         size_t data_len);
 /* Gives the slot back unused. */
 void synack_tx_cancel(synack_stack_t *st, synack_tx_t *tx);
 /* Free ring slots. */

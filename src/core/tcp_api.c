@@ -977,7 +977,10 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v) tcb->flags |= TF_V6ONLY; else tcb->flags &= ~(uint64_t)TF_V6ONLY;
     return 0;
   case SYNACK_SO_BROADCAST:
-    return -SYNACK_ENOPROTOOPT; /* a UDP option (Linux accepts and ignores it on TCP) */
+    /* A socket-level option: Linux keeps it on any socket (sock_setsockopt sets SOCK_BROADCAST)
+     * and reports it back, but TCP never sends to a broadcast address, so it changes nothing. */
+    if (v) tcb->flags |= TF_BROADCAST; else tcb->flags &= ~(uint64_t)TF_BROADCAST;
+    return 0;
   case SYNACK_TCP_QUICKACK:
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
@@ -1047,7 +1050,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
     if (tcb->node.t.family != SYNACK_AF_INET6) return -SYNACK_ENOPROTOOPT;
     *v = (tcb->flags & TF_V6ONLY) != 0;
     return 0;
-  case SYNACK_SO_BROADCAST: return -SYNACK_ENOPROTOOPT;
+  case SYNACK_SO_BROADCAST: *v = (tcb->flags & TF_BROADCAST) != 0; return 0;
   }
   return -SYNACK_ENOPROTOOPT;
 }

@@ -7,6 +7,7 @@
 #include "ip.h"
 #include "neigh.h"
 #include "stack_internal.h"
+#include "wire_bytes.h"
 
 /* ---------- addresses and routing ---------- */
 
@@ -122,9 +123,8 @@ void synack_tx_cancel(synack_stack_t *st, synack_tx_t *tx) {
   (void)tx; /* the slot was never counted: nothing to undo */
 }
 
-void synack_tx_commit(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *src, const synack_ip_t *dst,
-                      uint8_t proto, uint8_t tos, uint8_t ttl, size_t l4_len) {
-  uint8_t *l3 = tx->frame + tx->l3_off;
+void synack_tx_ip_header(synack_stack_t *st, uint8_t *l3, const synack_ip_t *src, const synack_ip_t *dst,
+                         uint8_t proto, uint8_t tos, uint8_t ttl, size_t l4_len, const synack_frag_out_t *frag) {
   if (!ttl) ttl = st->cfg.ttl;
   if (dst->family == SYNACK_AF_INET6) {
     synack_ip6_repr_t h;
@@ -133,22 +133,48 @@ void synack_tx_commit(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *sr
     h.dst = *dst;
     h.traffic_class = tos;
     h.hop_limit = ttl;
-    h.proto = proto;
-    synack_ip6_emit(&h, l4_len, l3, SYNACK_IP6_HDR_LEN);
+    h.proto = frag ? SYNACK_IP6_NH_FRAGMENT : proto;
+    synack_ip6_emit(&h, l4_len + (frag ? SYNACK_IP6_FRAG_HDR_LEN : 0u), l3, SYNACK_IP6_HDR_LEN);
+    if (frag) {
+      /* RFC 8200 §4.5: Next Header, reserved, Fragment Offset (8-octet units) with the M flag in
+       * the low bit, then the Identification. */
+      uint8_t *fh = l3 + SYNACK_IP6_HDR_LEN;
+      fh[0] = proto;
+      fh[1] = 0;
+      wr16(fh + 2, (uint16_t)(frag->off | (frag->more ? 1u : 0u)));
+      wr32(fh + 4, frag->id);
+    }
+    return;
+  }
+  synack_ip4_repr_t h;
+  memset(&h, 0, sizeof h);
+  h.src = *src;
+  h.dst = *dst;
+  h.tos = tos;
+  h.ttl = ttl;
+  h.proto = proto;
+  if (frag) {
+    /* RFC 791 §3.2: the fragments share the datagram's Identification; no DF, so that a
+     * smaller link on the way may fragment them further (Linux does the same). */
+    h.id = (uint16_t)frag->id;
+    h.mf = frag->more;
+    h.frag_off = frag->off;
   } else {
-    synack_ip4_repr_t h;
-    memset(&h, 0, sizeof h);
-    h.src = *src;
-    h.dst = *dst;
-    h.tos = tos;
-    h.ttl = ttl;
-    h.proto = proto;
     /* RFC 6864 §4.1: atomic datagrams (DF set) may carry any ID; a counter keeps it simple. */
     h.id = (uint16_t)(st->counters.events[SYNACK_CTR_FRAMES_OUT] + st->tx_count);
     h.df = true;
-    synack_ip4_emit(&h, l4_len, l3, SYNACK_IP4_HDR_LEN);
   }
-  size_t total = tx->l3_off + tx->l3_len + l4_len;
+  synack_ip4_emit(&h, l4_len, l3, SYNACK_IP4_HDR_LEN);
+}
+
+void synack_tx_commit(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *src, const synack_ip_t *dst,
+                      uint8_t proto, uint8_t tos, uint8_t ttl, size_t l4_len) {
+  synack_tx_ip_header(st, tx->frame + tx->l3_off, src, dst, proto, tos, ttl, l4_len, NULL);
+  synack_tx_queue(st, tx, dst, tx->l3_len + l4_len);
+}
+
+void synack_tx_queue(synack_stack_t *st, synack_tx_t *tx, const synack_ip_t *dst, size_t l3_total) {
+  size_t total = tx->l3_off + l3_total;
   if (st->cfg.link == SYNACK_LINK_ETHERNET) {
     synack_eth_repr_t eth;
     memset(&eth, 0, sizeof eth);

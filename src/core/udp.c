@@ -29,21 +29,30 @@ synack_drop_reason_t synack_udp_parse(const uint8_t *buf, size_t len, const syna
   return SYNACK_DROP_NONE;
 }
 
+void synack_udp_header(const synack_udp_repr_t *r, const synack_ip_t *src, const synack_ip_t *dst, uint8_t hdr[8]) {
+  size_t total = SYNACK_UDP_HDR_LEN + r->payload_len;
+  wr16(hdr, r->src_port);
+  wr16(hdr + 2, r->dst_port);
+  wr16(hdr + 4, (uint16_t)total);
+  wr16(hdr + 6, 0);
+  if (!src || !dst) return;
+  /* The header is 8 bytes, so the payload's sum continues at an even offset. */
+  uint32_t sum = synack_csum_pseudo(src, dst, SYNACK_IPPROTO_UDP, (uint32_t)total);
+  sum = synack_csum_add(sum, hdr, SYNACK_UDP_HDR_LEN);
+  if (r->payload_len) sum = synack_csum_add(sum, r->payload, r->payload_len);
+  uint16_t c = synack_csum_finish(sum);
+  /* RFC 768: a computed zero is sent as all ones, zero being reserved for "none". */
+  wr16(hdr + 6, c ? c : 0xffff);
+}
+
 size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t *src, const synack_ip_t *dst,
                        uint8_t *buf, size_t cap) {
   if (r->payload_len > 65535 - SYNACK_UDP_HDR_LEN) return 0;
   size_t total = SYNACK_UDP_HDR_LEN + r->payload_len;
   if (cap < total) return 0;
   if (r->payload_len) memmove(buf + SYNACK_UDP_HDR_LEN, r->payload, r->payload_len);
-  wr16(buf, r->src_port);
-  wr16(buf + 2, r->dst_port);
-  wr16(buf + 4, (uint16_t)total);
-  wr16(buf + 6, 0);
-  if (src && dst) {
-    uint16_t c = synack_csum_finish(synack_csum_add(synack_csum_pseudo(src, dst, SYNACK_IPPROTO_UDP, (uint32_t)total),
-                                                    buf, total));
-    /* RFC 768: a computed zero is sent as all ones, zero being reserved for "none". */
-    wr16(buf + 6, c ? c : 0xffff);
-  }
+  synack_udp_repr_t at = *r;
+  at.payload = buf + SYNACK_UDP_HDR_LEN;
+  synack_udp_header(&at, src, dst, buf);
   return total;
 }

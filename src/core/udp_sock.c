@@ -266,6 +266,13 @@ int synack_udp_connect(synack_stack_t *st, int sock, const synack_endpoint_t *re
   return 0;
 }
 
+/* A send met a full transmit ring: WRITABLE is posted when room returns (synack_udp_tx_room). */
+static void want_write(synack_stack_t *st, udp_sock_t *s) {
+  if (s->flags & UF_WANT_WRITE) return;
+  s->flags |= UF_WANT_WRITE;
+  st->udp->want_write++;
+}
+
 static int take_error(udp_sock_t *s) {
   int e = s->so_error;
   s->so_error = 0;
@@ -311,19 +318,33 @@ int64_t synack_udp_sendto(synack_stack_t *st, synack_time_t now, int sock, const
   }
   size_t l3 = dst.family == SYNACK_AF_INET6 ? SYNACK_IP6_HDR_LEN : SYNACK_IP4_HDR_LEN;
   uint32_t mtu = synack_route_mtu(st, &dst);
-  /* We do not fragment on output: a datagram must fit the link (Linux IP_PMTUDISC_DO). */
-  if (len > 65535 - SYNACK_UDP_HDR_LEN - l3 || mtu < l3 + SYNACK_UDP_HDR_LEN || len > mtu - l3 - SYNACK_UDP_HDR_LEN)
-    return -SYNACK_EMSGSIZE;
+  /* The largest datagram: the IPv4 total length (65,535) less both headers is 65,507 bytes;
+   * IPv6's payload length (65,535) counts the UDP header only, 65,527 (no jumbograms). */
+  size_t max = 65535 - SYNACK_UDP_HDR_LEN - (dst.family == SYNACK_AF_INET6 ? 0 : SYNACK_IP4_HDR_LEN);
+  if (len > max) return -SYNACK_EMSGSIZE;
   if (!(s->flags & UF_BOUND) && do_bind(st, s, zero16, 0) < 0) return -SYNACK_EAGAIN;
+  synack_udp_repr_t u = { .src_port = s->lport, .dst_port = rport, .payload = buf, .payload_len = len };
+  if (mtu < l3 + SYNACK_UDP_HDR_LEN || len > mtu - l3 - SYNACK_UDP_HDR_LEN) {
+    /* Larger than the link: sent as IP fragments (RFC 791 §2.3, RFC 8200 §4.5), as Linux does
+     * by default (IP_PMTUDISC_WANT / IPV6_PMTUDISC_WANT): fragments without DF, while a
+     * datagram that fits goes out with DF set (synack_tx_commit). The checksum covers the
+     * whole datagram, so it is computed before the payload is cut. */
+    uint8_t hdr[SYNACK_UDP_HDR_LEN];
+    synack_udp_header(&u, &src, &dst, hdr);
+    int nf = synack_tx_fragmented(st, &src, &dst, SYNACK_IPPROTO_UDP, s->tos, s->ttl, hdr, sizeof hdr, buf, len);
+    if (nf == -SYNACK_EAGAIN) {
+      want_write(st, s);
+      return -SYNACK_EAGAIN;
+    }
+    if (nf < 0) return nf;
+    synack_count(st, SYNACK_CTR_UDP_DGRAMS_OUT);
+    return (int64_t)len;
+  }
   synack_tx_t tx;
   if (!synack_tx_begin(st, &dst, &tx) || tx.l4_cap < SYNACK_UDP_HDR_LEN + len) {
-    if (!(s->flags & UF_WANT_WRITE)) {
-      s->flags |= UF_WANT_WRITE;
-      st->udp->want_write++;
-    }
+    want_write(st, s);
     return -SYNACK_EAGAIN;
   }
-  synack_udp_repr_t u = { .src_port = s->lport, .dst_port = rport, .payload = buf, .payload_len = len };
   /* The checksum is always computed (even with csum_offload_tx): the link offload is set up for
    * TCP, and over IPv6 a zero UDP checksum is not allowed (RFC 8200 §8.1). */
   size_t n = synack_udp_emit(&u, &src, &dst, tx.l4, tx.l4_cap);
@@ -638,17 +659,28 @@ void synack_udp_icmp_error(synack_stack_t *st, uint8_t family, uint8_t type, uin
   if (family == SYNACK_AF_INET) {
     size_t ihl = (size_t)(quoted[0] & 0x0f) * 4u;
     if (len < SYNACK_IP4_HDR_LEN || ihl < SYNACK_IP4_HDR_LEN || len < ihl + 8) return;
+    /* only the first fragment of a fragmented datagram starts with the UDP header */
+    if (rd16(quoted + 6) & 0x1fff) return;
     ours.family = peer.family = SYNACK_AF_INET;
     memcpy(ours.b, quoted + 12, 4);
     memcpy(peer.b, quoted + 16, 4);
     udp = quoted + ihl;
   } else {
-    /* We send no extension headers: our datagram's UDP header follows the fixed header. */
-    if (len < SYNACK_IP6_HDR_LEN + 8 || quoted[6] != SYNACK_IPPROTO_UDP) return;
+    /* The only extension header we send is the fragment header of a datagram larger than the
+     * MTU (ip_frag_out.c): the UDP header follows it in the first fragment (offset 0). */
+    if (len < SYNACK_IP6_HDR_LEN + 8) return;
+    size_t at = SYNACK_IP6_HDR_LEN;
+    uint8_t nh = quoted[6];
+    if (nh == SYNACK_IP6_NH_FRAGMENT) {
+      if (len < SYNACK_IP6_HDR_LEN + 16 || (rd16(quoted + at + 2) & 0xfff8) != 0) return;
+      nh = quoted[at];
+      at += 8;
+    }
+    if (nh != SYNACK_IPPROTO_UDP) return;
     ours.family = peer.family = SYNACK_AF_INET6;
     memcpy(ours.b, quoted + 8, 16);
     memcpy(peer.b, quoted + 24, 16);
-    udp = quoted + SYNACK_IP6_HDR_LEN;
+    udp = quoted + at;
   }
   uint16_t lport = rd16(udp), rport = rd16(udp + 2);
   /* RFC 1122 §4.1.3.3 passes ICMP errors to the application; like Linux without IP_RECVERR,

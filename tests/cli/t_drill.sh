@@ -55,6 +55,16 @@ has "flags ., expected P."
 run 1 $D/fail/errno.pkt
 has "$D/fail/errno.pkt:9: read() = -1 EAGAIN, expected -1 ENOTCONN"
 
+# UDP lines (drill_udp.c): the datagram in script syntax and the first difference
+run 1 $D/fail/udp-port.pkt
+has "$D/fail/udp-port.pkt:6: actual:   > udp (10) sport 8080 dport 40000 at 0.000000 s"
+has "$D/fail/udp-port.pkt:6: ports 8080 > 40000, expected 8080 > 9999"
+run 1 $D/fail/udp-length.pkt
+has "$D/fail/udp-length.pkt:6: UDP payload length 10, expected 11"
+run 1 $D/fail/icmp-out.pkt
+has "$D/fail/icmp-out.pkt:4: actual:   > icmp type 3 code 3 (38 bytes quoted) at 0.000000 s"
+has "$D/fail/icmp-out.pkt:4: ICMP type 3 code 3, expected type 3 code 1"
+
 run 1 $D/fail/poll-revents.pkt
 has "$D/fail/poll-revents.pkt:10: poll: revents of entry 1 = POLLIN|POLLOUT, expected POLLOUT"
 

@@ -82,7 +82,15 @@ static void v6only_listener_refuses_v4(void) {
   int s4 = synack_socket(fx->st, SYNACK_AF_INET);
   fx_check_rc(synack_setsockopt(fx->st, s4, SYNACK_IPV6_V6ONLY, 1), -SYNACK_ENOPROTOOPT);
   fx_check_rc(synack_setsockopt(fx->st, l, SYNACK_IPV6_V6ONLY, 0), -SYNACK_EINVAL);
-  fx_check_rc(synack_setsockopt(fx->st, s4, SYNACK_SO_BROADCAST, 1), -SYNACK_ENOPROTOOPT);
+  /* SO_BROADCAST on TCP: kept and reported as Linux does (a socket-level flag), no effect. */
+  fx_check_rc(synack_getsockopt(fx->st, s4, SYNACK_SO_BROADCAST, &v), 0);
+  fx_check(v == 0);
+  fx_check_rc(synack_setsockopt(fx->st, s4, SYNACK_SO_BROADCAST, 1), 0);
+  fx_check_rc(synack_getsockopt(fx->st, s4, SYNACK_SO_BROADCAST, &v), 0);
+  fx_check(v == 1);
+  fx_check_rc(synack_setsockopt(fx->st, s4, SYNACK_SO_BROADCAST, 0), 0);
+  fx_check_rc(synack_getsockopt(fx->st, s4, SYNACK_SO_BROADCAST, &v), 0);
+  fx_check(v == 0);
   fx_free(fx);
 }
 

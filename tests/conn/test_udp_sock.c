@@ -466,25 +466,278 @@ static void broadcast_rules(void) {
   ufx_free();
 }
 
-/* No outgoing fragmentation: the datagram must fit the MTU (1500 - 20 - 8 over IPv4,
- * 1500 - 40 - 8 over IPv6). */
-static void emsgsize_at_mtu(void) {
+/* The largest datagram that fits a 1500-byte link goes out whole with DF (Linux's
+ * IP_PMTUDISC_WANT); the largest datagram at all is 65,507 bytes over IPv4 and 65,527 over
+ * IPv6 (the payload length counts the UDP header only); one byte more is EMSGSIZE. */
+static void sizes_and_emsgsize(void) {
   REQUIRE(ufx_new());
-  static uint8_t big[1500];
+  static uint8_t big[65528];
   int s4 = synack_udp_socket(F.st, SYNACK_AF_INET), s6 = synack_udp_socket(F.st, SYNACK_AF_INET6);
   synack_endpoint_t to4 = ep(F.peer4, 9), to6 = ep(F.peer6, 9);
-  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s4, big, 1473, 0, &to4), -SYNACK_EMSGSIZE);
   CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s4, big, 1472, 0, &to4), 1472);
-  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s6, big, 1453, 0, &to6), -SYNACK_EMSGSIZE);
   CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s6, big, 1452, 0, &to6), 1452);
   synack_dissect_t d;
   REQUIRE(pop(&d));
   CHECK_EQ_U(F.out_len, 1500);
   CHECK_EQ_U(d.udp.length, 1480);
+  CHECK(d.ip4.df);
+  CHECK(!d.is_fragment);
   REQUIRE(pop(&d));
   CHECK_EQ_U(F.out_len, 1500);
   CHECK_EQ_U(d.udp.length, 1460);
+  CHECK(!d.ip6.has_frag);
   CHECK(!pop(&d));
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s4, big, 65508, 0, &to4), -SYNACK_EMSGSIZE);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s6, big, 65528, 0, &to6), -SYNACK_EMSGSIZE);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s4, big, 65507, 0, &to4), 65507);
+  unsigned n = 0;
+  while (pop(&d)) n++;
+  CHECK_EQ_U(n, 45); /* 65,515 bytes of UDP in 1,480-byte pieces */
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s6, big, 65527, 0, &to6), 65527);
+  n = 0;
+  while (pop(&d)) n++;
+  CHECK_EQ_U(n, 46); /* 65,535 bytes in 1,448-byte pieces */
+  CHECK_EQ_U(ctr(SYNACK_CTR_IP_FRAGMENTED_OUT), 2);
+  ufx_free();
+}
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p) { return (uint32_t)be16(p) << 16 | be16(p + 2); }
+
+/* A socket bound to port 5000 that sends 3,000 bytes of data (filled here) to the peer's port
+ * 6000; the fragments are then waiting in the ring. */
+static int send_3000(bool v6, uint8_t data[3000], synack_endpoint_t *to) {
+  for (size_t i = 0; i < 3000; i++) data[i] = (uint8_t)(i * 13 + 1);
+  int s = synack_udp_socket(F.st, v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET);
+  synack_endpoint_t b = any(v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET, 5000);
+  *to = ep(v6 ? F.peer6 : F.peer4, 6000);
+  CHECK_EQ_I(synack_udp_bind(F.st, s, &b), 0);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 3000, 0, to), 3000);
+  return s;
+}
+
+/* The pieces put together are the datagram synack_udp_emit makes (length and checksum of the
+ * whole datagram in the first fragment's UDP header), and nothing else was sent. */
+static void check_whole(bool v6, const uint8_t whole[3008], const uint8_t data[3000]) {
+  synack_dissect_t d;
+  CHECK(!pop(&d));
+  static uint8_t ref[3008];
+  synack_udp_repr_t u = { .src_port = 5000, .dst_port = 6000, .payload = data, .payload_len = 3000 };
+  REQUIRE(synack_udp_emit(&u, v6 ? &F.me6 : &F.me4, v6 ? &F.peer6 : &F.peer4, ref, sizeof ref) == 3008);
+  CHECK_MEM(whole, ref, 3008);
+  CHECK_EQ_U(be16(whole + 4), 3008);
+}
+
+/* IPv4 fragments on the wire (RFC 791 §3.2): 3,000 bytes are a 3,008-byte UDP datagram, cut
+ * into 1,480 + 1,480 + 48 bytes at offsets 0, 185 and 370 (8-byte units); one Identification
+ * for all three, MF on all but the last, DF off; the first carries the UDP header with the
+ * length and checksum of the whole datagram. The next datagram has another Identification. */
+static void fragments_ipv4_exact(void) {
+  REQUIRE(ufx_new());
+  static uint8_t data[3000], whole[3008];
+  synack_endpoint_t to;
+  int s = send_3000(false, data, &to);
+  static const size_t len[3] = { 1480, 1480, 48 };
+  uint16_t id = 0;
+  size_t at = 0;
+  for (int k = 0; k < 3; k++) {
+    synack_dissect_t d;
+    REQUIRE(pop(&d));
+    CHECK(d.is_fragment);
+    CHECK_EQ_U(F.out_len, 20 + len[k]);
+    CHECK_EQ_U(be16(F.out + 2), 20 + len[k]);      /* total length */
+    if (k == 0) id = be16(F.out + 4);
+    CHECK_EQ_U(be16(F.out + 4), id);               /* one Identification */
+    CHECK_EQ_U(be16(F.out + 6), (k < 2 ? 0x2000u : 0u) | (uint16_t)(at / 8)); /* MF, no DF, offset */
+    CHECK_EQ_U(F.out[9], SYNACK_IPPROTO_UDP);
+    CHECK(synack_ip_equal(&d.src, &F.me4) && synack_ip_equal(&d.dst, &F.peer4));
+    memcpy(whole + at, F.out + 20, len[k]);
+    at += len[k];
+  }
+  CHECK_EQ_U(at, 3008);
+  check_whole(false, whole, data);
+  synack_dissect_t d;
+  synack_udp_repr_t back;
+  CHECK_EQ_I(synack_udp_parse(whole, 3008, &F.me4, &F.peer4, 0, &back), SYNACK_DROP_NONE);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 1473, 0, &to), 1473);
+  REQUIRE(pop(&d));
+  CHECK_EQ_U(F.out_len, 1500);
+  CHECK(be16(F.out + 4) != id);
+  CHECK_EQ_U(be16(F.out + 6), 0x2000u);
+  REQUIRE(pop(&d));
+  CHECK_EQ_U(F.out_len, 20 + 1);              /* 1,481 UDP bytes: 1,480 + 1 */
+  CHECK_EQ_U(be16(F.out + 6), 1480u / 8u);
+  ufx_free();
+}
+
+/* IPv6 fragments (RFC 8200 §4.5): a fragment header (next header UDP, offset in 8-byte units
+ * with the M flag, a 32-bit Identification) after the fixed header; 1,448 bytes per fragment
+ * on a 1,500-byte link. */
+static void fragments_ipv6_exact(void) {
+  REQUIRE(ufx_new());
+  static uint8_t data[3000], whole[3008];
+  synack_endpoint_t to;
+  send_3000(true, data, &to);
+  static const size_t len[3] = { 1448, 1448, 112 };
+  uint32_t id = 0;
+  size_t at = 0;
+  for (int k = 0; k < 3; k++) {
+    synack_dissect_t d;
+    REQUIRE(pop(&d));
+    CHECK(d.is_fragment);
+    CHECK_EQ_U(F.out_len, 48 + len[k]);
+    CHECK_EQ_U(be16(F.out + 4), 8 + len[k]);       /* payload length: fragment header + data */
+    CHECK_EQ_U(F.out[6], SYNACK_IP6_NH_FRAGMENT);
+    CHECK_EQ_U(F.out[40], SYNACK_IPPROTO_UDP);     /* the fragment header's next header */
+    CHECK_EQ_U(F.out[41], 0);
+    CHECK_EQ_U(be16(F.out + 42), (uint16_t)at | (k < 2 ? 1u : 0u));
+    if (k == 0) id = be32(F.out + 44);
+    CHECK_EQ_U(be32(F.out + 44), id);
+    memcpy(whole + at, F.out + 48, len[k]);
+    at += len[k];
+  }
+  check_whole(true, whole, data);
+  ufx_free();
+}
+
+/* Round trip: a second stack (the peer) reassembles what this one fragments — in order for
+ * IPv4, in reverse order for IPv6 — and its socket gets the datagram whole. */
+static void fragments_reassembled_by_peer_stack(void) {
+  REQUIRE(ufx_new());
+  synack_config_t pc;
+  ufx_cfg(&pc);
+  pc.ip4 = F.peer4;
+  pc.ip6 = F.peer6;
+  synack_config_deterministic(&pc, 8);
+  synack_stack_t *peer = synack_stack_new(&pc, F.now);
+  REQUIRE(peer);
+  int rx4 = synack_udp_socket(peer, SYNACK_AF_INET), rx6 = synack_udp_socket(peer, SYNACK_AF_INET6);
+  synack_endpoint_t b4 = any(SYNACK_AF_INET, 6000), b6 = any(SYNACK_AF_INET6, 6001);
+  b6.ip.family = SYNACK_AF_INET6;
+  REQUIRE(synack_udp_setsockopt(peer, rx6, SYNACK_IPV6_V6ONLY, 1) == 0);
+  REQUIRE(synack_udp_bind(peer, rx4, &b4) == 0 && synack_udp_bind(peer, rx6, &b6) == 0);
+  static uint8_t data[60000], got[60001];
+  for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 31 + (i >> 8));
+  int s4 = synack_udp_socket(F.st, SYNACK_AF_INET), s6 = synack_udp_socket(F.st, SYNACK_AF_INET6);
+  synack_endpoint_t to4 = ep(F.peer4, 6000), to6 = ep(F.peer6, 6001);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s4, data, 20000, 0, &to4), 20000);
+  synack_frame_t f;
+  unsigned n = 0;
+  while (synack_stack_poll_tx(F.st, F.now, &f)) {
+    synack_stack_input(peer, F.now, f.data, f.len, 0);
+    n++;
+  }
+  CHECK_EQ_U(n, 14); /* 20,008 bytes in 1,480-byte pieces */
+  synack_endpoint_t from;
+  CHECK_EQ_I(synack_udp_recvfrom(peer, F.now, rx4, got, sizeof got, 0, &from), 20000);
+  CHECK_MEM(got, data, 20000);
+  CHECK(synack_ip_equal(&from.ip, &F.me4));
+  /* IPv6, 60,000 bytes: the fragments are handed over last first */
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s6, data, sizeof data, 0, &to6), 60000);
+  static uint8_t frames[64][1500];
+  static size_t flen[64];
+  n = 0;
+  while (n < 64 && synack_stack_poll_tx(F.st, F.now, &f)) {
+    memcpy(frames[n], f.data, f.len);
+    flen[n++] = f.len;
+  }
+  CHECK_EQ_U(n, 42); /* 60,008 bytes in 1,448-byte pieces */
+  while (n > 0) {
+    n--;
+    synack_stack_input(peer, F.now, frames[n], flen[n], 0);
+  }
+  CHECK_EQ_I(synack_udp_recvfrom(peer, F.now, rx6, got, sizeof got, 0, NULL), 60000);
+  CHECK_MEM(got, data, 60000);
+  CHECK_EQ_U(synack_stack_counters(peer)->events[SYNACK_CTR_REASSEMBLED], 2);
+  synack_stack_free(peer);
+  ufx_free();
+}
+
+/* An ICMP error from the peer quoting the first bytes of one of our packets. */
+static void inject_icmp_quote(bool v6, uint8_t type, uint8_t code, const uint8_t *quote, size_t qlen) {
+  uint8_t pkt[400];
+  size_t l3 = v6 ? 40 : 20;
+  synack_icmp_repr_t ic;
+  memset(&ic, 0, sizeof ic);
+  ic.type = type;
+  ic.code = code;
+  ic.data = quote;
+  ic.data_len = qlen;
+  size_t il = v6 ? synack_icmp6_emit(&ic, &F.peer6, &F.me6, pkt + l3, sizeof pkt - l3)
+                 : synack_icmp4_emit(&ic, pkt + l3, sizeof pkt - l3);
+  REQUIRE(il > 0);
+  if (v6) {
+    synack_ip6_repr_t h;
+    memset(&h, 0, sizeof h);
+    h.src = F.peer6;
+    h.dst = F.me6;
+    h.hop_limit = 64;
+    h.proto = SYNACK_IPPROTO_ICMPV6;
+    synack_ip6_emit(&h, il, pkt, l3);
+  } else {
+    synack_ip4_repr_t h;
+    memset(&h, 0, sizeof h);
+    h.src = F.peer4;
+    h.dst = F.me4;
+    h.ttl = 64;
+    h.proto = SYNACK_IPPROTO_ICMP;
+    synack_ip4_emit(&h, il, pkt, l3);
+  }
+  inject(pkt, l3 + il);
+}
+
+/* An ICMP error quoting one of our fragments reaches the connected socket only when it quotes
+ * the first fragment (the only one that starts with the UDP header): over IPv6 the UDP header
+ * follows the fragment header there. A quote of a later fragment names no port: ignored. */
+static void icmp_quoting_fragments(void) {
+  for (int v6 = 0; v6 < 2; v6++) {
+    REQUIRE(ufx_new());
+    int s = synack_udp_socket(F.st, v6 ? SYNACK_AF_INET6 : SYNACK_AF_INET);
+    synack_endpoint_t peer = ep(v6 ? F.peer6 : F.peer4, 53);
+    REQUIRE(synack_udp_connect(F.st, s, &peer) == 0);
+    static uint8_t data[2000];
+    CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, sizeof data, 0, NULL), 2000);
+    uint8_t first[96], second[96];
+    synack_dissect_t d;
+    REQUIRE(pop(&d));
+    memcpy(first, F.out, sizeof first);
+    REQUIRE(pop(&d));
+    memcpy(second, F.out, sizeof second);
+    uint8_t type = v6 ? SYNACK_ICMP6_DEST_UNREACH : SYNACK_ICMP4_DEST_UNREACH;
+    uint8_t code = v6 ? 4 : SYNACK_ICMP4_PORT_UNREACH;
+    uint8_t buf[8];
+    inject_icmp_quote(v6, type, code, second, sizeof second);
+    CHECK_EQ_I(synack_udp_recvfrom(F.st, F.now, s, buf, sizeof buf, 0, NULL), -SYNACK_EAGAIN);
+    inject_icmp_quote(v6, type, code, first, sizeof first);
+    CHECK_EQ_I(synack_udp_recvfrom(F.st, F.now, s, buf, sizeof buf, 0, NULL), -SYNACK_ECONNREFUSED);
+    CHECK_EQ_U(ctr(SYNACK_CTR_UDP_ICMP_ERRORS), 1);
+    ufx_free();
+  }
+}
+
+/* All fragments or none: a ring with room for fewer than the datagram needs gives EAGAIN (and
+ * WRITABLE later); a ring that can never hold them all, EMSGSIZE. */
+static void fragments_need_ring_room(void) {
+  synack_config_t c;
+  ufx_cfg(&c);
+  c.tx_ring_frames = 3;
+  REQUIRE(ufx_new_cfg(&c));
+  static uint8_t data[5000];
+  int s = synack_udp_socket(F.st, SYNACK_AF_INET);
+  synack_endpoint_t to = ep(F.peer4, 9);
+  events(s);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 5000, 0, &to), -SYNACK_EMSGSIZE); /* 4 fragments, ring of 3 */
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, "x", 1, 0, &to), 1);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, "y", 1, 0, &to), 1);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 2000, 0, &to), -SYNACK_EAGAIN); /* 2 fragments, 1 free */
+  CHECK(!(events(s) & SYNACK_EV_WRITABLE));
+  synack_dissect_t d;
+  REQUIRE(pop(&d));
+  CHECK_EQ_U(d.udp.length, 9);
+  REQUIRE(pop(&d));
+  CHECK(!pop(&d)); /* both taken by the driver: the ring is empty */
+  CHECK(events(s) & SYNACK_EV_WRITABLE);
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 2000, 0, &to), 2000);
   ufx_free();
 }
 
@@ -706,6 +959,8 @@ static void memory_returned(void) {
 TH_MAIN(TH_CASE(sendto_wire_matches_linux), TH_CASE(computed_zero_checksum_sent_as_ffff), TH_CASE(bind_receive_recvfrom),
         TH_CASE(no_socket_port_unreachable), TH_CASE(autobind_ephemeral), TH_CASE(connect_filters_and_icmp_refused),
         TH_CASE(rcvbuf_bound_counts_drops), TH_CASE(zero_checksum_v4_only), TH_CASE(broadcast_rules),
-        TH_CASE(emsgsize_at_mtu), TH_CASE(ring_full_eagain_then_writable), TH_CASE(fragmented_datagram_delivered),
+        TH_CASE(sizes_and_emsgsize), TH_CASE(fragments_ipv4_exact),
+        TH_CASE(fragments_ipv6_exact), TH_CASE(fragments_reassembled_by_peer_stack), TH_CASE(fragments_need_ring_room),
+        TH_CASE(icmp_quoting_fragments), TH_CASE(ring_full_eagain_then_writable), TH_CASE(fragmented_datagram_delivered),
         TH_CASE(bind_conflicts), TH_CASE(reuseport_spreads_flows), TH_CASE(dual_stack_udp),
         TH_CASE(icmp6_port_unreachable), TH_CASE(memory_returned))

@@ -211,6 +211,31 @@ static void icmp_line(void) {
   drill_script_free(&s);
 }
 
+/* packetdrill's UDP lines: 'udp (LEN)' with the flow's ports, synack's 'sport'/'dport'
+ * extension, and an ICMP error quoting a datagram '[udp (LEN)]'. */
+static void udp_line(void) {
+  drill_script_t s = parse_ok("0 < udp (100)\n"
+                              "+0 > (tos 0x10) udp (0) sport 5353 dport 53\n"
+                              "+0 < icmp unreachable port_unreachable [udp (100)]\n"
+                              "+0 < udp(7)dport 9\n");
+  REQUIRE(s.nevents == 4);
+  const drill_packet_t *p = &s.events[0].pkt;
+  CHECK(p->udp && !p->icmp && p->dir == '<' && p->len == 100 && !p->has_sport && !p->has_dport);
+  p = &s.events[1].pkt;
+  CHECK(p->udp && p->dir == '>' && p->len == 0 && p->has_tos && p->tos == 0x10);
+  CHECK(p->has_sport && p->sport == 5353 && p->has_dport && p->dport == 53);
+  p = &s.events[2].pkt;
+  CHECK(p->icmp && p->udp && p->has_quote && p->len == 100);
+  CHECK_STR(p->icmp_code, "port_unreachable");
+  p = &s.events[3].pkt;
+  CHECK(p->udp && p->len == 7 && !p->has_sport && p->has_dport && p->dport == 9);
+  drill_script_free(&s);
+  parse_err("0 < udp 10\n", "t.pkt:1:9: expected '(' after 'udp'");
+  parse_err("0 < udp (65528)\n", "t.pkt:1:10: UDP length 65528 does not fit a datagram");
+  parse_err("0 < udp (1) sport 0\n", "t.pkt:1:19: port 0 out of range");
+  parse_err("0 < icmp unreachable [udp (1) sport 5]\n", "t.pkt:1:31: expected ']' after the quoted range");
+}
+
 static void syscalls(void) {
   drill_script_t s = parse_ok("0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0\n"
                               "+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n"
@@ -396,6 +421,10 @@ static void render_expected(void) {
     "< . ...(10) ack 7 win 100 <sack 1:2 3:4,FO 0a0b,nop,eol>",
     "> R 5:5(0)!",
     "< icmp unreachable frag_needed mtu 1200 [1:1001(1000)]",
+    "< icmp unreachable port_unreachable [udp (10)]",
+    "> (ttl 1) udp (512) sport 53 dport 5353",
+    "< udp (0)",
+    "> icmp unreachable port_unreachable [udp (7)]",
   };
   for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
     char text[256], out[256];
@@ -408,7 +437,7 @@ static void render_expected(void) {
   }
 }
 
-TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(fast_open_options), TH_CASE(icmp_line),
+TH_MAIN(TH_CASE(seconds), TH_CASE(flags), TH_CASE(time_forms), TH_CASE(packet_line), TH_CASE(fast_open_options), TH_CASE(icmp_line), TH_CASE(udp_line),
         TH_CASE(syscalls), TH_CASE(shell_code_header), TH_CASE(ifdef_and_defines), TH_CASE(unsupported_option),
         TH_CASE(syntax_errors), TH_CASE(render_expected), TH_CASE(shell_continuation), TH_CASE(arithmetic),
         TH_CASE(sized_members))

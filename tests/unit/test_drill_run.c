@@ -179,7 +179,15 @@ static void unsupported(void) {
              DRILL_PASS);
   CHECK_EQ_I(run("--gateway_ip=gw\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:1: --gateway_ip=gw: not an address\n");
-  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n"), DRILL_UNSUPPORTED);
+  /* UDP sockets run (drill_udp.c); other socket types and what UDP has not are UNSUPPORTED */
+  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n"), DRILL_PASS);
+  CHECK_EQ_I(run("0 socket(..., 3, 0) = 3\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:1: socket: only SOCK_STREAM and SOCK_DGRAM are supported\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 listen(3, 1) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: listen() on a UDP socket not supported\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 sendto(3, ..., 1, MSG_MORE, ..., ...) = 1\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: sendto on a UDP socket: flags 0x8000 not supported\n");
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, [1], [4]) = 0\n"),
              DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:2: getsockopt TCP_INFO: the value must be written {tcpi_FIELD=VALUE, ...} or ...\n");

@@ -71,6 +71,11 @@ typedef struct {
   char icmp_type[24], icmp_code[24];
   bool has_mtu, has_quote;
   uint32_t mtu;
+  /* UDP: 'udp (LEN)' lines (LEN in len), and '[udp (LEN)]' quoted by an ICMP error
+   * (drill_udp.c). sport/dport: synack's extension naming the ports of one datagram. */
+  bool udp;
+  bool has_sport, has_dport;
+  uint16_t sport, dport;
   /* TCP */
   uint8_t flags;           /* SYNACK_TCP_* */
   drill_seqmode_t seq_mode;

@@ -54,7 +54,7 @@ static const sym_t symbols[] = {
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
   { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", 0x100 },
-  { "MSG_EOR", D_MSG_EOR },
+  { "MSG_EOR", D_MSG_EOR }, { "MSG_TRUNC", 0x20 }, { "POLLWRBAND", D_POLLWRBAND }, { "EPOLLWRBAND", D_POLLWRBAND },
   { "MSG_FASTOPEN", D_MSG_FASTOPEN }, { "TCP_FASTOPEN", 23 }, { "TCP_FASTOPEN_CONNECT", 30 },
   { "TCP_FASTOPEN_NO_COOKIE", 34 }, { "TCPI_OPT_SYN_DATA", 32 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
@@ -377,7 +377,7 @@ static bool lowat_wait(drill_run_t *r, drill_fd_t *f, int64_t len) {
 }
 
 /* What recvmsg asked to see besides the data: the TCP_CM_INQ control message. */
-typedef struct {
+typedef struct drill_msgctl {
   bool want_inq;     /* msg_control lists {cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, ...} */
   bool check_inq;    /* ... with a cmsg_data value to compare */
   int64_t inq;
@@ -522,11 +522,12 @@ static bool cmsg_inq(drill_run_t *r, const drill_arg_t *cm, drill_msgctl_t *ctl)
   return true;
 }
 
-static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                       bool *has_msg_flags, drill_msgctl_t *ctl) {
+bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
+                      bool *has_msg_flags, bool *named, drill_msgctl_t *ctl) {
   *len = 0;
   *msg_flags = 0;
   *has_msg_flags = false;
+  *named = true;
   if (ctl) memset(ctl, 0, sizeof *ctl);
   if (m->kind != DRILL_ARG_STRUCT) {
     drill_unsupported(r, "%s: the message must be written {msg_name(...)=..., msg_iov(N)=[...], ...}", n);
@@ -541,6 +542,7 @@ static bool msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int6
         drill_unsupported(r, "%s: %s other than ... or NULL not supported", n, it->name);
         return false;
       }
+      if (strcmp(it->name, "msg_name") == 0) *named = it->kind == DRILL_ARG_ELLIPSIS;
     } else if (strcmp(it->name, "msg_iov") == 0) {
       has_iov = true;
       if (it->kind != DRILL_ARG_ARRAY) {
@@ -611,7 +613,7 @@ void drill_event_names(uint32_t bits, bool epoll, char *buf, size_t cap) {
   static const struct { uint32_t bit; const char *name; } names[] = {
     { D_POLLIN, "POLLIN" }, { D_POLLPRI, "POLLPRI" }, { D_POLLOUT, "POLLOUT" }, { D_POLLERR, "POLLERR" },
     { D_POLLHUP, "POLLHUP" }, { D_POLLNVAL, "POLLNVAL" }, { D_POLLRDNORM, "POLLRDNORM" },
-    { D_POLLWRNORM, "POLLWRNORM" }, { D_POLLRDHUP, "POLLRDHUP" },
+    { D_POLLWRNORM, "POLLWRNORM" }, { D_POLLWRBAND, "POLLWRBAND" }, { D_POLLRDHUP, "POLLRDHUP" },
   };
   size_t k = 0;
   buf[0] = '\0';
@@ -698,11 +700,12 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "socket: the domain does not match --ip_version (write ... to follow it)");
       return true;
     }
-    if ((type & ~(int64_t)(D_O_NONBLOCK | D_SOCK_CLOEXEC)) != 1) {
-      drill_unsupported(r, "socket: only SOCK_STREAM is supported");
+    int64_t kind = type & ~(int64_t)(D_O_NONBLOCK | D_SOCK_CLOEXEC);
+    if (kind != 1 && kind != 2) {
+      drill_unsupported(r, "socket: only SOCK_STREAM and SOCK_DGRAM are supported");
       return true;
     }
-    int s = r->tg->socket(r, r->family);
+    int s = kind == 2 ? r->tg->udp_socket(r, r->family) : r->tg->socket(r, r->family);
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
@@ -713,6 +716,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       }
       f->nonblock = (type & D_O_NONBLOCK) != 0;
       f->cloexec = (type & D_SOCK_CLOEXEC) != 0;
+      f->udp = kind == 2;
       *ret = label;
     }
     return true;
@@ -736,6 +740,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     return true;
   }
   bool may_block = blocking && !f->nonblock;
+  bool finished;
+  if (f->udp && drill_udp_socket_call(r, ev, f, pend, may_block, ret, &finished)) return finished;
   if (strcmp(n, "bind") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
     synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
@@ -837,9 +843,10 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     if (!nargs_ok(r, c, 3, 3)) return true;
     bool is_send = n[0] == 's';
     int64_t len, flags, msg_flags;
-    bool has_msg_flags;
+    bool has_msg_flags, named;
     drill_msgctl_t ctl;
-    if (!msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, is_send ? NULL : &ctl)) return true;
+    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl))
+      return true;
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
     if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret);
     bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl);

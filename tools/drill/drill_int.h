@@ -22,6 +22,7 @@ typedef struct drill_fd {
   bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
   bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
+  bool udp;                /* a datagram socket (drill_udp.c) */
 } drill_fd_t;
 
 /* Linux's epoll flag bits (the event bits are poll's). */
@@ -105,6 +106,13 @@ typedef struct drill_target {
   /* poll() revents of a socket, Linux bits, before masking with the asked events */
   uint32_t (*poll_bits)(drill_run_t *r, const struct drill_fd *f);
   int (*tcp_info)(drill_run_t *r, int s, synack_tcp_info_t *ti);
+  /* UDP (drill_udp.c): a datagram socket; one datagram to `to` (NULL: the connected peer);
+   * one datagram received (flags SYNACK_MSG_PEEK / SYNACK_MSG_TRUNC): the bytes copied, or
+   * its length with SYNACK_MSG_TRUNC; *trunc when it was longer than len. The other calls
+   * (bind, connect, close, options, poll) take UDP sockets as they are. */
+  int (*udp_socket)(drill_run_t *r, int family);
+  int64_t (*udp_sendto)(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *to);
+  int64_t (*udp_recvfrom)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, bool *trunc);
 } drill_target_t;
 
 extern const drill_target_t drill_target_synack;
@@ -199,6 +207,7 @@ void drill_out_push_at(drill_run_t *r, const uint8_t *buf, size_t len, synack_ti
 #define D_POLLNVAL 0x20
 #define D_POLLRDNORM 0x40
 #define D_POLLWRNORM 0x100
+#define D_POLLWRBAND 0x200
 #define D_POLLRDHUP 0x2000
 
 /* drill_pkt.c */
@@ -213,7 +222,47 @@ void drill_pkt_render_actual(const drill_run_t *r, const synack_dissect_t *d, ui
 bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, uint8_t flags,
                        size_t paylen, int64_t tol_us, char *why, size_t whycap);
 
+/* The IP header of a packet peer -> stack (swap: the quoted stack -> peer one) in front of
+ * l4len bytes of protocol proto, with the line's ipinfo (pk may be NULL); its length or 0. */
+size_t drill_pkt_ip(const drill_run_t *r, const drill_packet_t *pk, bool swap, uint8_t proto, size_t l4len,
+                    uint8_t *buf, size_t cap);
+/* The ipinfo a '>' line wrote ((ect0), (tos 0x..), (ttl N), flowlabel) against a packet. */
+bool drill_pkt_compare_ipinfo(const drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                              size_t whycap);
+
+/* ICMP lines: the type and code a line names, in the script's family (false: unknown, why
+ * says so); whether a packet the stack sent is an ICMP error (dissected into d); rendering;
+ * a '> icmp' line against it (type, code, mtu, ipinfo, and the quoted peer's packet: its
+ * transport and its UDP length or TCP seq, peer numbers, when written). */
+bool drill_pkt_icmp_numbers(const drill_run_t *r, const drill_packet_t *pk, int *type, int *code, char *why,
+                            size_t whycap);
+bool drill_pkt_is_icmp_error(const uint8_t *buf, size_t len, synack_dissect_t *d);
+void drill_pkt_render_icmp(const synack_dissect_t *d, char *buf, size_t cap);
+bool drill_pkt_compare_icmp(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                            size_t whycap);
+
+/* drill_udp.c: UDP lines and datagram sockets */
+size_t drill_udp_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why, size_t whycap);
+/* The UDP header of the stack's datagram that an ICMP error ('[udp (LEN)]') quotes. */
+void drill_udp_quote(const drill_run_t *r, const drill_packet_t *pk, uint8_t out[SYNACK_UDP_HDR_LEN]);
+/* Whether a packet the stack sent is a (whole) UDP datagram; dissected into d. */
+bool drill_udp_dissect(const uint8_t *buf, size_t len, synack_dissect_t *d);
+void drill_udp_render_actual(const synack_dissect_t *d, char *buf, size_t cap);
+/* Compares a datagram the stack sent with a '> udp' line (addresses, ports, length, ipinfo,
+ * payload); false with the first difference in why. */
+bool drill_udp_compare(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why, size_t whycap);
+/* A call on a UDP socket: returns false when it is one that any socket takes the same way
+ * (close, fcntl, options...); else true, with *finished false while a blocking call waits. */
+bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *f, drill_pending_t *pend,
+                           bool may_block, int64_t *ret, bool *finished);
+
 /* drill_call.c */
+/* packetdrill's struct msghdr of sendmsg/recvmsg: the length (sum of the iov_len), msg_flags
+ * when written, whether msg_name is given (NULL: no address); ctl: recvmsg's TCP_CM_INQ (NULL:
+ * any control message is UNSUPPORTED). False once reported UNSUPPORTED. */
+struct drill_msgctl;
+bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
+                      bool *has_msg_flags, bool *named, struct drill_msgctl *ctl);
 /* Tries a system call. blocking: the call may wait (a T...E call on a blocking socket): returns
  * false while it would block. Otherwise returns true with the result (>= 0 or -errno) in *ret. */
 bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);

@@ -666,7 +666,8 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
 
 static uint32_t k_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   (void)r;
-  struct pollfd p = { .fd = f->sock, .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM | POLLRDHUP };
+  struct pollfd p = { .fd = f->sock,
+                      .events = POLLIN | POLLPRI | POLLOUT | POLLRDNORM | POLLWRNORM | POLLWRBAND | POLLRDHUP };
   if (poll(&p, 1, 0) < 0) return D_POLLNVAL;
   return (uint16_t)p.revents;
 }
@@ -735,6 +736,35 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   ti->rcv_ooopack = k.tcpi_rcv_ooopack;
   ti->snd_wnd = k.tcpi_snd_wnd;
   return 0;
+}
+
+/* UDP sockets (drill_udp.c): the other calls are the same system calls as for TCP. */
+static int k_udp_socket(drill_run_t *r, int family) {
+  (void)r;
+  int s = socket(family == SYNACK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                 IPPROTO_UDP);
+  return s < 0 ? -errno : s;
+}
+
+static int64_t k_udp_sendto(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *to) {
+  (void)r;
+  struct sockaddr_storage ss;
+  socklen_t sl = 0;
+  if (to) to_sockaddr(&to->ip, to->port, &ss, &sl);
+  ssize_t n = sendto(s, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, to ? (struct sockaddr *)&ss : NULL, sl);
+  return n < 0 ? -errno : n;
+}
+
+static int64_t k_udp_recvfrom(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, bool *trunc) {
+  (void)r;
+  struct iovec v = { .iov_base = buf, .iov_len = len };
+  struct sockaddr_storage from;
+  struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &v, .msg_iovlen = 1 };
+  int kf = MSG_DONTWAIT | ((flags & SYNACK_MSG_PEEK) ? MSG_PEEK : 0) | ((flags & SYNACK_MSG_TRUNC) ? MSG_TRUNC : 0);
+  ssize_t n = recvmsg(s, &mh, kf);
+  if (n < 0) return -errno;
+  *trunc = (mh.msg_flags & MSG_TRUNC) != 0;
+  return n;
 }
 
 /* ---------------------------------------------------------------- shell hooks */
@@ -870,4 +900,7 @@ const drill_target_t drill_target_kernel = {
   .getsockopt = k_getsockopt,
   .poll_bits = k_poll_bits,
   .tcp_info = k_tcp_info,
+  .udp_socket = k_udp_socket,
+  .udp_sendto = k_udp_sendto,
+  .udp_recvfrom = k_udp_recvfrom,
 };

@@ -527,6 +527,55 @@ static bool parse_range(parser_t *p, drill_packet_t *pk, bool allow_raw) {
   return true;
 }
 
+/* 'udp (LEN)' (packetdrill's UDP line: the ports are the flow's) and synack's extension
+ * 'sport N' / 'dport N' after it (a datagram of another port of the peer, or to another port of
+ * the stack). The same form without the extension is quoted by an ICMP error: '[udp (LEN)]'. */
+static bool parse_udp(parser_t *p, drill_packet_t *pk, bool ports) {
+  pk->udp = true;
+  skip_ws(p);
+  if (cur(p) != '(') {
+    fail_at(p, p->i, "expected '(' after 'udp'");
+    return false;
+  }
+  p->i++;
+  size_t st = p->i;
+  if (!read_u32(p, &pk->len, "length")) return false;
+  skip_ws(p);
+  if (cur(p) != ')') {
+    fail_at(p, p->i, "expected ')' after the UDP length");
+    return false;
+  }
+  p->i++;
+  /* RFC 768: the length field is 16 bits, header included; IPv6 jumbograms are not written */
+  if (pk->len > 65535 - 8) {
+    fail_at(p, st, "UDP length %u does not fit a datagram", pk->len);
+    return false;
+  }
+  for (;;) {
+    skip_ws(p);
+    if (p->failed) return false;
+    bool sp = ports && !pk->has_sport && accept_word(p, "sport");
+    bool dp = !sp && ports && !pk->has_dport && accept_word(p, "dport");
+    if (!sp && !dp) break;
+    uint32_t v;
+    skip_ws(p);
+    size_t vst = p->i;
+    if (!read_u32(p, &v, sp ? "sport" : "dport")) return false;
+    if (v == 0 || v > 65535) {
+      fail_at(p, vst, "port %u out of range", v);
+      return false;
+    }
+    if (sp) {
+      pk->has_sport = true;
+      pk->sport = (uint16_t)v;
+    } else {
+      pk->has_dport = true;
+      pk->dport = (uint16_t)v;
+    }
+  }
+  return true;
+}
+
 static bool parse_icmp(parser_t *p, drill_packet_t *pk) {
   pk->icmp = true;
   skip_ws(p);
@@ -560,7 +609,12 @@ static bool parse_icmp(parser_t *p, drill_packet_t *pk) {
   if (cur(p) == '[') {
     p->i++;
     skip_ws(p);
-    if (!parse_range(p, pk, false)) return false;
+    if (accept_word(p, "udp")) {
+      /* the quoted datagram is UDP (the flow's ports): '[udp (LEN)]' */
+      if (!parse_udp(p, pk, false)) return false;
+    } else if (!parse_range(p, pk, false)) {
+      return false;
+    }
     skip_ws(p);
     if (cur(p) != ']') {
       fail_at(p, p->i, "expected ']' after the quoted range");
@@ -589,13 +643,8 @@ static bool parse_packet(parser_t *p, drill_event_t *ev) {
     if (!parse_ipinfo(p, pk)) return false;
     skip_ws(p);
   }
-  if (accept_word(p, "icmp")) {
-    if (pk->dir != '<') {
-      fail_at(p, p->i, "ICMP is only injected ('<' lines)");
-      return false;
-    }
-    return parse_icmp(p, pk);
-  }
+  if (accept_word(p, "icmp")) return parse_icmp(p, pk);
+  if (accept_word(p, "udp")) return parse_udp(p, pk, true);
   size_t st = p->i;
   while (p->i < p->n && strchr("SFRPUEW.-", p->s[p->i]) && p->s[p->i] != '\0') p->i++;
   if (!drill_parse_flags(p->s + st, p->i - st, &pk->flags)) {

@@ -96,8 +96,8 @@ static int build_opts(const drill_run_t *r, const drill_packet_t *pk, uint8_t *o
 }
 
 /* IP header for a packet peer -> stack (or the quoted stack -> peer one when swap). */
-static size_t build_ip(const drill_run_t *r, const drill_packet_t *pk, bool swap, uint8_t proto, size_t l4len,
-                       uint8_t *buf, size_t cap) {
+size_t drill_pkt_ip(const drill_run_t *r, const drill_packet_t *pk, bool swap, uint8_t proto, size_t l4len,
+                    uint8_t *buf, size_t cap) {
   uint8_t tos = 0, ttl = 64;
   if (pk && pk->has_tos) tos = pk->tos;
   if (pk && pk->has_ecn) tos = (uint8_t)((tos & ~3u) | pk->ecn);
@@ -163,8 +163,8 @@ static const icmp_name_t icmp_codes[] = {
   { "reassembly", 11, 1, 3, 1 },
 };
 
-static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why,
-                         size_t whycap) {
+bool drill_pkt_icmp_numbers(const drill_run_t *r, const drill_packet_t *pk, int *type_out, int *code_out, char *why,
+                            size_t whycap) {
   bool v6 = r->family == SYNACK_AF_INET6;
   int type = -1, code = -1;
   for (size_t k = 0; k < sizeof icmp_types / sizeof icmp_types[0]; k++)
@@ -174,7 +174,7 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
     }
   if (type < 0) {
     snprintf(why, whycap, "unknown ICMP type '%s' for %s", pk->icmp_type, v6 ? "IPv6" : "IPv4");
-    return 0;
+    return false;
   }
   if (pk->icmp_code[0]) {
     char *end;
@@ -195,38 +195,55 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
       }
     if (!found) {
       snprintf(why, whycap, "unknown ICMP code '%s' for %s", pk->icmp_code, v6 ? "IPv6" : "IPv4");
-      return 0;
+      return false;
     }
   }
+  *type_out = type;
+  *code_out = code;
+  return true;
+}
+
+static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, size_t cap, char *why,
+                         size_t whycap) {
+  bool v6 = r->family == SYNACK_AF_INET6;
+  int type, code;
+  if (!drill_pkt_icmp_numbers(r, pk, &type, &code, why, whycap)) return 0;
   bool pmtu = v6 ? type == SYNACK_ICMP6_PACKET_TOO_BIG : (type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED);
   if (pk->has_mtu && !pmtu) {
     snprintf(why, whycap, "'mtu' only goes with frag_needed / packet_too_big");
     return 0;
   }
-  /* The quoted packet: an IP + TCP header of the flow, stack -> peer. */
+  /* The quoted packet: an IP + TCP header of the flow, stack -> peer (or its UDP header). */
   uint8_t quote[SYNACK_IP6_HDR_LEN + SYNACK_TCP_HDR_LEN];
   uint8_t tcp[SYNACK_TCP_HDR_LEN];
   memset(tcp, 0, sizeof tcp);
-  wr16(tcp, r->lport);
-  wr16(tcp + 2, r->rport);
-  uint32_t seq = pk->has_quote ? pk->start + r->isn_base : r->last_out_seq;
-  wr32(tcp + 4, seq);
-  tcp[12] = 5 << 4;
-  tcp[13] = SYNACK_TCP_ACK;
+  size_t l4q = sizeof tcp;
+  if (pk->udp) {
+    drill_udp_quote(r, pk, tcp);
+    l4q = SYNACK_UDP_HDR_LEN;
+  } else {
+    wr16(tcp, r->lport);
+    wr16(tcp + 2, r->rport);
+    uint32_t seq = pk->has_quote ? pk->start + r->isn_base : r->last_out_seq;
+    wr32(tcp + 4, seq);
+    tcp[12] = 5 << 4;
+    tcp[13] = SYNACK_TCP_ACK;
+  }
   size_t qlen = pk->has_quote ? pk->len : 0;
-  size_t iph = build_ip(r, NULL, true, SYNACK_IPPROTO_TCP, SYNACK_TCP_HDR_LEN + qlen, quote, sizeof quote);
+  size_t iph = drill_pkt_ip(r, NULL, true, pk->udp ? SYNACK_IPPROTO_UDP : SYNACK_IPPROTO_TCP, l4q + qlen, quote,
+                            sizeof quote);
   if (!iph) {
     snprintf(why, whycap, "cannot build the quoted packet");
     return 0;
   }
-  memcpy(quote + iph, tcp, sizeof tcp);
+  memcpy(quote + iph, tcp, l4q);
   synack_icmp_repr_t ic;
   memset(&ic, 0, sizeof ic);
   ic.type = (uint8_t)type;
   ic.code = (uint8_t)code;
   ic.mtu = pk->has_mtu ? pk->mtu : 0;
   ic.data = quote;
-  ic.data_len = iph + sizeof tcp;
+  ic.data_len = iph + l4q;
   size_t hdr = v6 ? SYNACK_IP6_HDR_LEN : SYNACK_IP4_HDR_LEN;
   if (cap < hdr + 8 + ic.data_len) return 0;
   size_t n = v6 ? synack_icmp6_emit(&ic, &r->rip, &r->lip, buf + hdr, cap - hdr)
@@ -235,7 +252,7 @@ static size_t build_icmp(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf,
     snprintf(why, whycap, "cannot build the ICMP message");
     return 0;
   }
-  size_t h = build_ip(r, pk, false, v6 ? SYNACK_IPPROTO_ICMPV6 : SYNACK_IPPROTO_ICMP, n, buf, cap);
+  size_t h = drill_pkt_ip(r, pk, false, v6 ? SYNACK_IPPROTO_ICMPV6 : SYNACK_IPPROTO_ICMP, n, buf, cap);
   return h ? h + n : 0;
 }
 
@@ -245,6 +262,7 @@ size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, s
     return 0;
   }
   if (pk->icmp) return build_icmp(r, pk, buf, cap, why, whycap);
+  if (pk->udp) return drill_udp_build(r, pk, buf, cap, why, whycap);
   uint8_t opts[SYNACK_TCP_MAX_OPT_LEN + 4];
   int olen = build_opts(r, pk, opts, why, whycap);
   if (olen < 0) return 0;
@@ -289,7 +307,7 @@ size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, s
     }
   }
   synack_tcp_fill_checksum(t, tlen, &r->rip, &r->lip);
-  if (!build_ip(r, pk, false, SYNACK_IPPROTO_TCP, tlen, buf, cap)) {
+  if (!drill_pkt_ip(r, pk, false, SYNACK_IPPROTO_TCP, tlen, buf, cap)) {
     snprintf(why, whycap, "cannot build the IP header");
     return 0;
   }
@@ -336,7 +354,14 @@ void drill_pkt_render_expected(const drill_packet_t *pk, char *buf, size_t cap) 
   if (pk->icmp) {
     k = cat(buf, cap, k, "icmp %s%s%s", pk->icmp_type, pk->icmp_code[0] ? " " : "", pk->icmp_code);
     if (pk->has_mtu) k = cat(buf, cap, k, " mtu %u", pk->mtu);
-    if (pk->has_quote) cat(buf, cap, k, " [%u:%u(%u)]", pk->start, pk->end, pk->len);
+    if (pk->has_quote && pk->udp) cat(buf, cap, k, " [udp (%u)]", pk->len);
+    else if (pk->has_quote) cat(buf, cap, k, " [%u:%u(%u)]", pk->start, pk->end, pk->len);
+    return;
+  }
+  if (pk->udp) {
+    k = cat(buf, cap, k, "udp (%u)", pk->len);
+    if (pk->has_sport) k = cat(buf, cap, k, " sport %u", pk->sport);
+    if (pk->has_dport) cat(buf, cap, k, " dport %u", pk->dport);
     return;
   }
   char f[12];
@@ -543,6 +568,37 @@ static void learn_ts(drill_run_t *r, const drill_packet_t *pk, const synack_tcp_
   }
 }
 
+bool drill_pkt_compare_ipinfo(const drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                              size_t whycap) {
+  uint8_t tos = tos_of(d);
+  if (pk->has_ecn && pk->ecn == DRILL_ECN_ECT01) {
+    if ((tos & 3) != DRILL_ECN_ECT0 && (tos & 3) != DRILL_ECN_ECT1) {
+      snprintf(why, whycap, "ECN field %s, expected ect0 or ect1", ecn_name(tos & 3));
+      return false;
+    }
+  } else if (pk->has_ecn && (tos & 3) != pk->ecn) {
+    snprintf(why, whycap, "ECN field %s, expected %s", ecn_name(tos & 3), ecn_name(pk->ecn));
+    return false;
+  }
+  if (pk->has_tos && tos != pk->tos) {
+    snprintf(why, whycap, "tos 0x%02x, expected 0x%02x", tos, pk->tos);
+    return false;
+  }
+  if (pk->has_flowlabel && r->family != SYNACK_AF_INET6) {
+    snprintf(why, whycap, "flowlabel on an IPv4 packet");
+    return false;
+  }
+  if (pk->has_flowlabel && d->ip6.flow_label != pk->flowlabel) {
+    snprintf(why, whycap, "flowlabel 0x%05x, expected 0x%05x", d->ip6.flow_label, pk->flowlabel);
+    return false;
+  }
+  if (pk->has_ttl && ttl_of(d) != pk->ttl) {
+    snprintf(why, whycap, "ttl %u, expected %u", ttl_of(d), pk->ttl);
+    return false;
+  }
+  return true;
+}
+
 bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, uint8_t flags,
                        size_t paylen, int64_t tol_us, char *why, size_t whycap) {
   const synack_tcp_repr_t *t = &d->tcp;
@@ -595,32 +651,7 @@ bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_di
     snprintf(why, whycap, "urg %u, expected %u", t->urgent, urg);
     return false;
   }
-  uint8_t tos = tos_of(d);
-  if (pk->has_ecn && pk->ecn == DRILL_ECN_ECT01) {
-    if ((tos & 3) != DRILL_ECN_ECT0 && (tos & 3) != DRILL_ECN_ECT1) {
-      snprintf(why, whycap, "ECN field %s, expected ect0 or ect1", ecn_name(tos & 3));
-      return false;
-    }
-  } else if (pk->has_ecn && (tos & 3) != pk->ecn) {
-    snprintf(why, whycap, "ECN field %s, expected %s", ecn_name(tos & 3), ecn_name(pk->ecn));
-    return false;
-  }
-  if (pk->has_tos && tos != pk->tos) {
-    snprintf(why, whycap, "tos 0x%02x, expected 0x%02x", tos, pk->tos);
-    return false;
-  }
-  if (pk->has_flowlabel && r->family != SYNACK_AF_INET6) {
-    snprintf(why, whycap, "flowlabel on an IPv4 packet");
-    return false;
-  }
-  if (pk->has_flowlabel && d->ip6.flow_label != pk->flowlabel) {
-    snprintf(why, whycap, "flowlabel 0x%05x, expected 0x%05x", d->ip6.flow_label, pk->flowlabel);
-    return false;
-  }
-  if (pk->has_ttl && ttl_of(d) != pk->ttl) {
-    snprintf(why, whycap, "ttl %u, expected %u", ttl_of(d), pk->ttl);
-    return false;
-  }
+  if (!drill_pkt_compare_ipinfo(r, pk, d, why, whycap)) return false;
   const synack_tcp_opts_t *o = &t->opts;
   if (pk->opt_mode == DRILL_OPTS_NONE) {
     if (o->layout_len) {
@@ -658,5 +689,55 @@ bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_di
     r->have_ts_first = false;
   }
   if (pk->opt_mode == DRILL_OPTS_LIST) learn_ts(r, pk, o);
+  return true;
+}
+
+/* ---------------------------------------------------------------- ICMP errors the stack sends */
+
+bool drill_pkt_is_icmp_error(const uint8_t *buf, size_t len, synack_dissect_t *d) {
+  if (synack_dissect(buf, len, false, d) != SYNACK_DROP_NONE || !d->has_icmp) return false;
+  /* RFC 4443 §2.1: types below 128 are errors; IPv4's errors are 3, 4, 5, 11 and 12 */
+  if (d->ip_version == 6) return d->icmp.type < 128;
+  uint8_t t = d->icmp.type;
+  return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+}
+
+void drill_pkt_render_icmp(const synack_dissect_t *d, char *buf, size_t cap) {
+  snprintf(buf, cap, "> icmp type %u code %u (%zu bytes quoted)", d->icmp.type, d->icmp.code, d->icmp.data_len);
+}
+
+bool drill_pkt_compare_icmp(drill_run_t *r, const drill_packet_t *pk, const synack_dissect_t *d, char *why,
+                            size_t whycap) {
+  int type, code;
+  if (!drill_pkt_icmp_numbers(r, pk, &type, &code, why, whycap)) return false;
+  if (d->icmp.type != type || d->icmp.code != code) {
+    snprintf(why, whycap, "ICMP type %u code %u, expected type %d code %d", d->icmp.type, d->icmp.code, type, code);
+    return false;
+  }
+  if (pk->has_mtu && d->icmp.mtu != pk->mtu) {
+    snprintf(why, whycap, "ICMP mtu %u, expected %u", d->icmp.mtu, pk->mtu);
+    return false;
+  }
+  if (!drill_pkt_compare_ipinfo(r, pk, d, why, whycap)) return false;
+  if (!pk->has_quote) return true;
+  /* the quoted packet: the peer's, peer -> stack, with the transport the line names */
+  const uint8_t *q = d->icmp.data;
+  size_t ql = d->icmp.data_len, l3 = r->family == SYNACK_AF_INET6 ? SYNACK_IP6_HDR_LEN : (size_t)(q[0] & 15) * 4;
+  uint8_t proto = ql ? (r->family == SYNACK_AF_INET6 ? q[6] : (ql > 9 ? q[9] : 0)) : 0;
+  uint8_t want = pk->udp ? SYNACK_IPPROTO_UDP : SYNACK_IPPROTO_TCP;
+  if (ql < l3 + 8 || proto != want) {
+    snprintf(why, whycap, "the ICMP error does not quote a %s header", pk->udp ? "UDP" : "TCP");
+    return false;
+  }
+  const uint8_t *t = q + l3;
+  if (pk->udp && rd16(t + 4) != SYNACK_UDP_HDR_LEN + pk->len) {
+    snprintf(why, whycap, "the quoted datagram has %u payload bytes, expected %u", rd16(t + 4) - SYNACK_UDP_HDR_LEN,
+             pk->len);
+    return false;
+  }
+  if (!pk->udp && rd32(t + 4) != pk->start) {
+    snprintf(why, whycap, "the quoted segment's seq is %u, expected %u", rd32(t + 4), pk->start);
+    return false;
+  }
   return true;
 }

@@ -154,6 +154,10 @@ void drill_out_push_at(drill_run_t *r, const uint8_t *data, size_t len, synack_t
       drill_pkt_render_actual(r, &d, d.tcp.flags, d.tcp.payload_len, line, sizeof line);
       printf("  %10.6f   %s\n", drill_stime(r, t), line);
     }
+  } else if (r->o->verbose && drill_udp_dissect(o->buf, o->len, &d)) {
+    char line[160];
+    drill_udp_render_actual(&d, line, sizeof line);
+    printf("  %10.6f   %s\n", drill_stime(r, t), line);
   } else {
     vlog(r, "  %10.6f   > (a %zu-byte non-TCP packet)\n", drill_stime(r, t), len);
   }
@@ -393,8 +397,8 @@ static bool inject_one(drill_run_t *r, const drill_packet_t *pk) {
 
 static void inject(drill_run_t *r, const drill_event_t *ev) {
   const drill_packet_t *pk = &ev->pkt;
-  if (!pk->icmp) peer_sent(r, pk->flags, pk->seq_mode == DRILL_SEQ_ANY ? r->peer_nxt : pk->start, pk->len);
-  if (pk->icmp || !r->peer_mss || pk->len <= r->peer_mss) {
+  if (!pk->icmp && !pk->udp) peer_sent(r, pk->flags, pk->seq_mode == DRILL_SEQ_ANY ? r->peer_nxt : pk->start, pk->len);
+  if (pk->icmp || pk->udp || !r->peer_mss || pk->len <= r->peer_mss) {
     if (!inject_one(r, pk)) return;
   } else {
     /* --mss=N: the peer sends data longer than N as consecutive segments of N bytes (the last
@@ -424,7 +428,41 @@ static void inject(drill_run_t *r, const drill_event_t *ev) {
   }
   drain(r);
   service_pending(r);
-  state_note(r);
+  if (!pk->udp) state_note(r); /* the TCP states of the flow */
+}
+
+static bool wanted(const drill_packet_t *pk, const drill_out_t *o, synack_dissect_t *d) {
+  if (pk->icmp) return drill_pkt_is_icmp_error(o->buf, o->len, d);
+  return pk->udp ? drill_udp_dissect(o->buf, o->len, d) : dissect_tcp(o->buf, o->len, d);
+}
+
+static void expect_fail(drill_run_t *r, const char *exp, const char *act, synack_time_t t, const char *why) {
+  drill_fail(r, "expected: %s", exp);
+  drill_say(r, "  %s:%d: actual:   %s at %.6f s", r->s->path, r->line, act, drill_stime(r, t));
+  drill_say(r, "  %s:%d: %s", r->s->path, r->line, why);
+}
+
+/* A '> udp' line against the oldest UDP datagram the stack sent (drill_udp.c), or a '> icmp'
+ * line against its oldest ICMP error. */
+static void expect_udp(drill_run_t *r, const drill_event_t *ev, const synack_dissect_t *d, const drill_out_t *o,
+                       synack_time_t lo, synack_time_t hi, synack_time_t at, int64_t tol, const char *exp,
+                       int64_t *actual_us) {
+  char act[160], why[256] = "";
+  bool icmp = ev->pkt.icmp;
+  if (icmp) drill_pkt_render_icmp(d, act, sizeof act);
+  else drill_udp_render_actual(d, act, sizeof act);
+  if (o->t < lo || o->t > hi) {
+    snprintf(why, sizeof why, "sent at %.6f s, expected %s%.6f s (tolerance %lld us)", drill_stime(r, o->t),
+             ev->has_range ? "from " : "", drill_stime(r, at), (long long)tol);
+    expect_fail(r, exp, act, o->t, why);
+    return;
+  }
+  if (icmp ? !drill_pkt_compare_icmp(r, &ev->pkt, d, why, sizeof why) : !drill_udp_compare(r, &ev->pkt, d, why, sizeof why)) {
+    expect_fail(r, exp, act, o->t, why);
+    return;
+  }
+  *actual_us = (int64_t)(o->t - r->base);
+  pop_out(r, 1);
 }
 
 static void expect(drill_run_t *r, const drill_event_t *ev, int64_t t_us, int64_t prev_us, int64_t *actual_us) {
@@ -449,16 +487,17 @@ static void expect(drill_run_t *r, const drill_event_t *ev, int64_t t_us, int64_
   drill_pkt_render_expected(pk, exp, sizeof exp);
   wait_output(r, hi);
   if (r->done) return;
-  /* non-TCP frames are not part of the timeline */
+  /* a TCP line takes the next TCP segment, a UDP line the next whole UDP datagram: other
+   * packets (ICMP, the other protocol) are not part of that line's timeline */
   synack_dissect_t d;
-  while (r->outhead < r->nout && !dissect_tcp(r->outq[r->outhead].buf, r->outq[r->outhead].len, &d)) {
+  while (r->outhead < r->nout && !wanted(pk, &r->outq[r->outhead], &d)) {
     pop_out(r, 1);
     if (r->outhead == r->nout) wait_output(r, hi);
   }
   if (r->outhead == r->nout) {
     /* Failing anyway: look a little further to tell "late" from "never". */
     wait_output(r, hi + r->tg->late_look);
-    while (r->outhead < r->nout && !dissect_tcp(r->outq[r->outhead].buf, r->outq[r->outhead].len, &d)) {
+    while (r->outhead < r->nout && !wanted(pk, &r->outq[r->outhead], &d)) {
       pop_out(r, 1);
       if (r->outhead == r->nout) wait_output(r, hi + r->tg->late_look);
     }
@@ -470,6 +509,10 @@ static void expect(drill_run_t *r, const drill_event_t *ev, int64_t t_us, int64_
     }
   }
   const drill_out_t *o = &r->outq[r->outhead];
+  if (pk->udp || pk->icmp) {
+    expect_udp(r, ev, &d, o, lo, hi, at, tol, exp, actual_us);
+    return;
+  }
   uint8_t flags = d.tcp.flags;
   size_t paylen = d.tcp.payload_len;
   size_t used = 1;

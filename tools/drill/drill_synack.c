@@ -50,14 +50,22 @@ static void s_collect(drill_run_t *r) {
 static void s_inject(drill_run_t *r, const uint8_t *pkt, size_t len) { synack_stack_input(r->st, r->now, pkt, len, 0); }
 
 static int s_socket(drill_run_t *r, int family) { return synack_socket(r->st, family); }
-static int s_bind(drill_run_t *r, int s, const synack_endpoint_t *ep) { return synack_bind(r->st, s, ep); }
+/* A handle is TCP's or UDP's (docs/udp.md): the calls any socket takes go to the right API. */
+static bool is_udp(const drill_run_t *r, int s) { return synack_udp_is_socket(r->st, s); }
+static int s_bind(drill_run_t *r, int s, const synack_endpoint_t *ep) {
+  return is_udp(r, s) ? synack_udp_bind(r->st, s, ep) : synack_bind(r->st, s, ep);
+}
 static int s_listen(drill_run_t *r, int s, int backlog) { return synack_listen(r->st, s, backlog); }
 static int s_accept(drill_run_t *r, int s) {
   synack_endpoint_t peer;
   return synack_accept(r->st, s, &peer);
 }
-static int s_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) { return synack_connect(r->st, r->now, s, ep); }
-static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) { return synack_getsockname(r->st, s, ep); }
+static int s_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) {
+  return is_udp(r, s) ? synack_udp_connect(r->st, s, ep) : synack_connect(r->st, r->now, s, ep);
+}
+static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  return is_udp(r, s) ? synack_udp_getsockname(r->st, s, ep) : synack_getsockname(r->st, s, ep);
+}
 static int s_close_sock(drill_run_t *r, int s) { return synack_close(r->st, r->now, s); }
 static int s_shutdown(drill_run_t *r, int s, int how) { return synack_shutdown(r->st, r->now, s, how); }
 static int64_t s_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
@@ -77,14 +85,38 @@ static int64_t s_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int fl
   *inq = m.inq;
   return n;
 }
-static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) { return synack_setsockopt(r->st, s, o, v); }
-static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) { return synack_getsockopt(r->st, s, o, v); }
+static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
+  return is_udp(r, s) ? synack_udp_setsockopt(r->st, s, o, v) : synack_setsockopt(r->st, s, o, v);
+}
+static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
+  return is_udp(r, s) ? synack_udp_getsockopt(r->st, s, o, v) : synack_getsockopt(r->st, s, o, v);
+}
+static int s_udp_socket(drill_run_t *r, int family) { return synack_udp_socket(r->st, family); }
+static int64_t s_udp_sendto(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *to) {
+  return synack_udp_sendto(r->st, r->now, s, buf, len, 0, to);
+}
+static int64_t s_udp_recvfrom(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, bool *trunc) {
+  /* the datagram's real length tells whether it was cut (Linux's MSG_TRUNC in msg_flags) */
+  synack_endpoint_t from;
+  int64_t n = synack_udp_recvfrom(r->st, r->now, s, buf, len, flags | SYNACK_MSG_TRUNC, &from);
+  *trunc = n > (int64_t)len;
+  if (n > (int64_t)len && !(flags & SYNACK_MSG_TRUNC)) n = (int64_t)len;
+  return n;
+}
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
 
 /* Linux-like poll bits of a socket (before masking with events), from synack's readiness. */
 static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   uint32_t ev = synack_poll(r->st, f->sock);
   uint32_t m = 0;
+  if (f->udp) {
+    /* Linux's datagram poll: readable with a datagram (or an error) queued, writable with
+     * room (POLLWRBAND too), POLLERR with a pending error */
+    if (ev & SYNACK_EV_READABLE) m |= D_POLLIN | D_POLLRDNORM;
+    if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM | D_POLLWRBAND;
+    if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
+    return m;
+  }
   if (ev & SYNACK_EV_READABLE) m |= D_POLLIN | D_POLLRDNORM;
   if (ev & SYNACK_EV_WRITABLE) m |= D_POLLOUT | D_POLLWRNORM;
   if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
@@ -124,4 +156,7 @@ const drill_target_t drill_target_synack = {
   .getsockopt = s_getsockopt,
   .poll_bits = s_poll_bits,
   .tcp_info = s_tcp_info,
+  .udp_socket = s_udp_socket,
+  .udp_sendto = s_udp_sendto,
+  .udp_recvfrom = s_udp_recvfrom,
 };
