@@ -627,6 +627,7 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_REUSEPORT: *level = SOL_SOCKET, *name = SO_REUSEPORT; return true;
   case SYNACK_SO_BROADCAST: *level = SOL_SOCKET, *name = SO_BROADCAST; return true;
   case SYNACK_IPV6_V6ONLY: *level = IPPROTO_IPV6, *name = IPV6_V6ONLY; return true;
+  case SYNACK_TCP_MD5SIG: *level = IPPROTO_TCP, *name = 14; return true; /* TCP_MD5SIG (a struct) */
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
