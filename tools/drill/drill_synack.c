@@ -78,6 +78,7 @@ static int64_t s_recvmsg(drill_run_t *r, int s, uint8_t *buf, size_t len, int fl
   return n;
 }
 static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) { return synack_setsockopt(r->st, s, o, v); }
+static int s_md5sig(drill_run_t *r, int s, const synack_tcp_md5sig_t *m) { return synack_setsockopt_md5sig(r->st, s, m); }
 static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) { return synack_getsockopt(r->st, s, o, v); }
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
 
@@ -121,6 +122,7 @@ const drill_target_t drill_target_synack = {
   .sendto_fastopen = s_sendto_fastopen,
   .recvmsg = s_recvmsg,
   .setsockopt = s_setsockopt,
+  .md5sig = s_md5sig,
   .getsockopt = s_getsockopt,
   .poll_bits = s_poll_bits,
   .tcp_info = s_tcp_info,
