@@ -88,7 +88,17 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
     if (c->ts) L[n++] = SYNACK_TCPOPT_TS;
     break;
   }
-  if (c->fo) {
+  bool fo = c->fo;
+  if (fo && c->md5) {
+    /* With a signature the cookie goes only where it fits (Linux's tcp_syn_options and
+     * tcp_synack_options check the room left): a SYN or SYN-ACK too long would not go out at
+     * all. Without the option the SYN's data is sent again after the handshake. */
+    o->layout_len = n;
+    int used = synack_tcp_opts_len(o, L, n);
+    uint32_t need = ((c->fo_exp ? 4u : 2u) + c->fo_len + 3u) & ~3u;
+    fo = used >= 0 && (uint32_t)used + need <= SYNACK_TCP_MAX_OPT_LEN;
+  }
+  if (fo) {
     /* RFC 7413 §4.1.1: the fast open option last, padded with two NOPs to a 32-bit boundary
      * when its length leaves two bytes over (Linux's layout: "FO ...,nop,nop"). */
     o->present |= SYNACK_TCPOPT_HAS_FASTOPEN | (c->fo_exp ? SYNACK_TCPOPT_HAS_FASTOPEN_EXP : 0u);

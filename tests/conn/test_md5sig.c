@@ -263,6 +263,27 @@ static void sack_blocks_fit(void) {
   fx_free(fx);
 }
 
+static void tfo_hook(synack_config_t *cfg) { cfg->tcp_fastopen = SYNACK_TFO_CLIENT | SYNACK_TFO_SERVER; }
+
+/* Fast open beside a signature: a cookie request (2 bytes + 2 NOPs) fits in the SYN-ACK's 40
+ * option bytes; the 8-byte cookie does not (32 + 12), so the SYN-ACK goes without it rather than
+ * not at all (before: the SYN-ACK could not be built and was never sent). */
+static void fastopen_room(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, tfo_hook);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7;
+  int l = keyed_listener(fx);
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_FASTOPEN, 5), 0);
+  fx_inject(fx, 0, FX_S, 0, 0,
+            .opt = { .has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_WSCALE |
+                            SYNACK_TCPOPT_HAS_FASTOPEN, .mss = 1460, .ws = 7, .fo_len = 0 });
+  fx_expect(fx, FX_SA, 0, 1, .layout = "nop,nop,md5,mss,nop,nop,sackOK,nop,wscale");
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_FASTOPEN_COOKIE_REQD], 1);
+  fx_free(fx);
+}
+
 /* The socket option: replace, remove (keylen 0; ENOENT when absent), bounds (key length,
  * prefix length, family, cfg.tcp_md5_max_keys), prefixes with the longest match winning. */
 static void option_rules(void) {
@@ -391,4 +412,5 @@ static void parse_option(void) {
 
 TH_MAIN(TH_CASE(passive_signed), TH_CASE(drops_counted), TH_CASE(unexpected_signature), TH_CASE(active_signed),
         TH_CASE(timewait_signed), TH_CASE(cookie_signed), TH_CASE(sack_blocks_fit), TH_CASE(option_rules),
-        TH_CASE(longest_prefix), TH_CASE(ipv6_signed), TH_CASE(parse_option))
+        TH_CASE(longest_prefix), TH_CASE(ipv6_signed), TH_CASE(parse_option),
+        TH_CASE(fastopen_room))
