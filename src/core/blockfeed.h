@@ -25,4 +25,15 @@ static inline void synack_blockfeed(uint8_t buf[64], uint64_t *total, const void
   if (len) memcpy(buf, p, len);
 }
 
+/* The end of a Merkle-Damgard hash (MD5 RFC 1321 §3.1-3.2, SHA-1 RFC 3174 §4): a 1 bit, zeros
+ * up to 56 mod 64 bytes, then the 8-byte message length in bits, encoded by the caller (MD5
+ * little-endian, SHA-1 big-endian). */
+static inline void synack_blockfeed_pad(uint8_t buf[64], uint64_t *total, const uint8_t lenb[8],
+                                        void (*block)(void *ctx, const uint8_t *b), void *ctx) {
+  static const uint8_t pad[64] = { 0x80 };
+  size_t have = (size_t)(*total % 64u);
+  synack_blockfeed(buf, total, pad, have < 56 ? 56 - have : 120 - have, block, ctx);
+  synack_blockfeed(buf, total, lenb, 8, block, ctx);
+}
+
 #endif

@@ -74,15 +74,12 @@ void synack_md5_update(synack_md5_t *m, const void *data, size_t len) {
 }
 
 void synack_md5_final(synack_md5_t *m, uint8_t out[16]) {
-  /* §3.1–3.2: a 1 bit, zeros to 56 mod 64 bytes, the length in bits (64-bit little-endian) */
+  /* §3.1–3.2: the padding, then the length in bits (64-bit little-endian) */
   uint64_t bits = m->len * 8u;
-  static const uint8_t pad[64] = { 0x80 };
-  size_t have = (size_t)(m->len % 64u);
-  synack_md5_update(m, pad, have < 56 ? 56 - have : 120 - have);
   uint8_t lenb[8];
   put_le32(lenb, (uint32_t)bits);
   put_le32(lenb + 4, (uint32_t)(bits >> 32));
-  synack_md5_update(m, lenb, 8);
+  synack_blockfeed_pad(m->buf, &m->len, lenb, md5_block, m);
   put_le32(out, m->a);
   put_le32(out + 4, m->b);
   put_le32(out + 8, m->c);

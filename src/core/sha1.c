@@ -48,15 +48,12 @@ void synack_sha1_update(synack_sha1_t *s, const void *data, size_t len) {
 }
 
 void synack_sha1_final(synack_sha1_t *s, uint8_t out[20]) {
-  /* §4: a 1 bit, zeros to 56 mod 64 bytes, the length in bits as a 64-bit big-endian number */
+  /* §4: the padding, then the length in bits as a 64-bit big-endian number */
   uint64_t bits = s->len * 8u;
-  static const uint8_t pad[64] = { 0x80 };
-  size_t have = (size_t)(s->len % 64u);
-  synack_sha1_update(s, pad, have < 56 ? 56 - have : 120 - have);
   uint8_t lenb[8];
   wr32(lenb, (uint32_t)(bits >> 32));
   wr32(lenb + 4, (uint32_t)bits);
-  synack_sha1_update(s, lenb, 8);
+  synack_blockfeed_pad(s->buf, &s->len, lenb, sha1_block, s);
   for (int i = 0; i < 5; i++) wr32(out + 4 * i, s->h[i]);
 }
 

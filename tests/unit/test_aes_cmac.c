@@ -7,15 +7,6 @@
 #include "aes_cmac.h"
 #include "harness.h"
 
-static void tohex(const uint8_t *d, size_t n, char *out) {
-  static const char x[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = x[d[i] >> 4];
-    out[2 * i + 1] = x[d[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 static void unhex(const char *h, uint8_t *out) {
   for (size_t i = 0; h[2 * i]; i++) {
     unsigned v;
@@ -32,7 +23,7 @@ static void fips197_c1(void) {
   synack_aes128_t a;
   synack_aes128_init(&a, key);
   synack_aes128_encrypt(&a, pt, ct);
-  tohex(ct, 16, h);
+  th_hex(ct, 16, h);
   CHECK_STR(h, "69c4e0d86a7b0430d8cdb78070b4c55a");
 }
 
@@ -56,7 +47,7 @@ static void rfc4493_examples(void) {
       uint8_t d[16];
       char h[33];
       synack_aes_cmac_final(&c, d);
-      tohex(d, 16, h);
+      th_hex(d, 16, h);
       CHECK_STR(h, ex[e].mac);
     }
 }
@@ -68,11 +59,11 @@ static void tcp_ao_kdf(void) {
   uint8_t d[16], mk[16];
   char h[33];
   synack_tcp_ao_kdf_aes128((const uint8_t *)"testvector", 10, ctx, sizeof ctx, d);
-  tohex(d, 16, h);
+  th_hex(d, 16, h);
   CHECK_STR(h, "2233dafa0acba11689206e8e6a2d55b1");
   for (int i = 0; i < 16; i++) mk[i] = (uint8_t)i;
   synack_tcp_ao_kdf_aes128(mk, 16, ctx, sizeof ctx, d);
-  tohex(d, 16, h);
+  th_hex(d, 16, h);
   CHECK_STR(h, "d5ddfeb46af9142562c5afaa80438bec");
 }
 

@@ -8,22 +8,13 @@
 #include "harness.h"
 #include "sha1.h"
 
-static void tohex(const uint8_t *d, size_t n, char *out) {
-  static const char x[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = x[d[i] >> 4];
-    out[2 * i + 1] = x[d[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
 static void sha1_of(const void *in, size_t n, size_t piece, char hex[41]) {
   synack_sha1_t s;
   synack_sha1_init(&s);
   for (size_t off = 0; off < n; off += piece) synack_sha1_update(&s, (const uint8_t *)in + off, n - off < piece ? n - off : piece);
   uint8_t d[20];
   synack_sha1_final(&s, d);
-  tohex(d, 20, hex);
+  th_hex(d, 20, hex);
 }
 
 static void rfc3174_tests(void) {
@@ -53,7 +44,7 @@ static void hmac_of(const uint8_t *key, size_t kl, const void *msg, size_t ml, c
   synack_hmac_sha1_update(&m, msg, ml);
   uint8_t d[20];
   synack_hmac_sha1_final(&m, d);
-  tohex(d, 20, hex);
+  th_hex(d, 20, hex);
 }
 
 static void rfc2202_hmac(void) {
@@ -82,7 +73,7 @@ static void tcp_ao_kdf(void) {
   uint8_t d[20];
   char h[41];
   synack_tcp_ao_kdf_sha1((const uint8_t *)"testvector", 10, ctx, sizeof ctx, d);
-  tohex(d, 20, h);
+  th_hex(d, 20, h);
   CHECK_STR(h, "6171c62c2847a1a6e86c0f5e0ac5790042f9b71d");
 }
 
