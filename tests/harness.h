@@ -52,6 +52,16 @@ static inline int th_run(const th_case_t *cases, size_t n, int argc, char **argv
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : (passed ? 0 : 1);
 }
+/* Lower-case hex of n bytes into out (2n + 1 bytes), for comparing digests with CHECK_STR. */
+static inline void th_hex(const uint8_t *d, size_t n, char *out) {
+  static const char x[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = x[d[i] >> 4];
+    out[2 * i + 1] = x[d[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
 #define TH_MAIN(...) int main(int argc, char **argv) { \
     static const th_case_t th_cases[] = { __VA_ARGS__ }; \
     return th_run(th_cases, sizeof th_cases / sizeof th_cases[0], argc, argv); }

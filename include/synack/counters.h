@@ -90,6 +90,9 @@ extern "C" {
   X(TCP_DUP_SYN, "tcp: repeated SYN met a SYN-ACK just sent (not answered twice)") \
   X(TCP_NO_MEMORY, "tcp: connection table full") \
   X(TCP_MEM_LIMIT, "tcp: data dropped, socket-buffer memory at tcp_mem_high") \
+  X(TCP_MD5_MISSING, "tcp: no MD5 signature option where a key is set (RFC 2385)") \
+  X(TCP_MD5_BAD, "tcp: MD5 signature does not match (RFC 2385)") \
+  X(TCP_MD5_UNEXPECTED, "tcp: MD5 signature option where no key is set") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
   X(TX_NO_ROUTE, "out: no route/interface for the destination") \

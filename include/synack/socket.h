@@ -137,9 +137,27 @@ typedef enum {
   SYNACK_IPV6_V6ONLY,      /* AF_INET6, before bind: no IPv4 (v4-mapped) traffic; default off */
   SYNACK_SO_MAX_PACING_RATE, /* bytes per second, > 0; -1 = no cap (default). Setting it turns pacing
                               on for the socket even when cfg.tcp_pacing is off (as Linux does) */
+  SYNACK_TCP_MD5SIG,       /* RFC 2385 keys: set with synack_setsockopt_md5sig (a struct, not an int);
+                              synack_getsockopt returns the number of keys the socket holds */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
+
+/* TCP MD5 signatures (RFC 2385; docs/tcp-choices.md "TCP MD5 signatures"), Linux's
+ * struct tcp_md5sig: a key for one peer address, or with SYNACK_TCP_MD5SIG_FLAG_PREFIX for every
+ * peer in addr/prefixlen (Linux's TCP_MD5SIG_EXT). The same address and prefix replace the key;
+ * keylen 0 removes it (ENOENT when there is none). At most cfg.tcp_md5_max_keys keys per socket
+ * (ENOMEM past it); a listener's key for a peer is copied to the connection accepted from it. */
+#define SYNACK_TCP_MD5SIG_MAXKEYLEN 80
+#define SYNACK_TCP_MD5SIG_FLAG_PREFIX 0x1
+typedef struct {
+  synack_ip_t addr;   /* the peer; an IPv4-mapped IPv6 address means the IPv4 address */
+  uint8_t flags;      /* SYNACK_TCP_MD5SIG_FLAG_PREFIX */
+  uint8_t prefixlen;  /* with FLAG_PREFIX: bits of addr that must match (0..32 or 0..128) */
+  uint16_t keylen;    /* 0..SYNACK_TCP_MD5SIG_MAXKEYLEN */
+  uint8_t key[SYNACK_TCP_MD5SIG_MAXKEYLEN];
+} synack_tcp_md5sig_t;
+SYNACK_API int synack_setsockopt_md5sig(synack_stack_t *stack, int sock, const synack_tcp_md5sig_t *sig);
 SYNACK_API int synack_getsockname(synack_stack_t *stack, int sock, synack_endpoint_t *out);
 SYNACK_API int synack_getpeername(synack_stack_t *stack, int sock, synack_endpoint_t *out);
 /* Current readiness (SYNACK_EV_READABLE | WRITABLE | PEER_CLOSED | ERROR), like poll(). */

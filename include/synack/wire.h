@@ -222,6 +222,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_SACK_PERM 4
 #define SYNACK_TCPOPT_SACK 5
 #define SYNACK_TCPOPT_TS 8
+#define SYNACK_TCPOPT_MD5 19 /* RFC 2385: kind, length 18, 16-byte digest */
 #define SYNACK_TCPOPT_FASTOPEN 34
 /* RFC 6994 shared experimental option: fast open before kind 34 was assigned used kind 254
  * with the magic 0xF989 (RFC 7413 §4.1.1 note; Linux still speaks it). */
@@ -238,6 +239,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_HAS_UNKNOWN (1u << 6)
 #define SYNACK_TCPOPT_HAS_BAD_LEN (1u << 7) /* a known option had the wrong length: skipped (also sets UNKNOWN) */
 #define SYNACK_TCPOPT_HAS_FASTOPEN_EXP (1u << 8) /* with HAS_FASTOPEN: the cookie came (goes) as kind 254 + magic */
+#define SYNACK_TCPOPT_HAS_MD5 (1u << 9) /* RFC 2385 signature: its digest starts md5_off bytes into the header */
 
 typedef struct { uint32_t left, right; } synack_sack_block_t;
 
@@ -250,6 +252,9 @@ typedef struct {
   uint32_t ts_val, ts_ecr;
   uint8_t fo_len;            /* fast-open cookie length, 0 for a cookie request */
   uint8_t fo_cookie[16];
+  /* HAS_MD5: offset of the 16-byte digest from the start of the TCP header (parse); emit writes
+   * the option with a zero digest for the sender to fill in (the digest needs the whole segment). */
+  uint8_t md5_off;
   /* The option kinds in wire order, NOP and EOL included (EOL padding counted once per byte),
    * so a parsed header can be re-emitted byte for byte and a script runner can compare layouts. */
   uint8_t layout_len;
@@ -287,6 +292,12 @@ SYNACK_API int synack_tcp_opts_len(const synack_tcp_opts_t *opts, const uint8_t 
 SYNACK_API size_t synack_tcp_emit(const synack_tcp_repr_t *r, uint8_t *buf, size_t cap);
 /* Computes and stores the checksum of a complete segment buf[0..seg_len). */
 SYNACK_API void synack_tcp_fill_checksum(uint8_t *seg, size_t seg_len, const synack_ip_t *src, const synack_ip_t *dst);
+/* RFC 2385 §2.0: the MD5 signature of a whole TCP segment (header with options, then data) from
+ * src to dst with key: pseudo-header, header without options and with a zero checksum, data,
+ * key (IPv6 with its own pseudo-header, as Linux). false when the segment is malformed. The
+ * digest goes into the MD5 option (opts.md5_off after parsing) before the checksum is filled. */
+SYNACK_API bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg,
+                                      size_t seg_len, const uint8_t *key, size_t keylen, uint8_t out[16]);
 /* Formats flags the way tcpdump/packetdrill do ("S.", "F.", "P.", "R", "."): buf >= 10 bytes. */
 SYNACK_API char *synack_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
 

@@ -3,6 +3,7 @@
  * against its test suite (A.5) in tests/unit/test_md5.c. */
 #include <string.h>
 
+#include "blockfeed.h"
 #include "md5.h"
 
 static uint32_t rotl(uint32_t x, unsigned s) { return (x << s) | (x >> (32u - s)); }
@@ -66,32 +67,19 @@ void synack_md5_init(synack_md5_t *m) {
   m->len = 0;
 }
 
+static void md5_block(void *ctx, const uint8_t *p) { block(ctx, p); }
+
 void synack_md5_update(synack_md5_t *m, const void *data, size_t len) {
-  const uint8_t *p = data;
-  size_t have = (size_t)(m->len % 64u);
-  m->len += len;
-  if (have) {
-    size_t take = 64 - have < len ? 64 - have : len;
-    memcpy(m->buf + have, p, take);
-    p += take;
-    len -= take;
-    if (have + take < 64) return;
-    block(m, m->buf);
-  }
-  for (; len >= 64; p += 64, len -= 64) block(m, p);
-  memcpy(m->buf, p, len);
+  synack_blockfeed(m->buf, &m->len, data, len, md5_block, m);
 }
 
 void synack_md5_final(synack_md5_t *m, uint8_t out[16]) {
-  /* §3.1–3.2: a 1 bit, zeros to 56 mod 64 bytes, the length in bits (64-bit little-endian) */
+  /* §3.1–3.2: the padding, then the length in bits (64-bit little-endian) */
   uint64_t bits = m->len * 8u;
-  static const uint8_t pad[64] = { 0x80 };
-  size_t have = (size_t)(m->len % 64u);
-  synack_md5_update(m, pad, have < 56 ? 56 - have : 120 - have);
   uint8_t lenb[8];
   put_le32(lenb, (uint32_t)bits);
   put_le32(lenb + 4, (uint32_t)(bits >> 32));
-  synack_md5_update(m, lenb, 8);
+  synack_blockfeed_pad(m->buf, &m->len, lenb, md5_block, m);
   put_le32(out, m->a);
   put_le32(out + 4, m->b);
   put_le32(out + 8, m->c);

@@ -32,6 +32,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_eor_free(st, tcb);
   synack_rcvbuf_free(st, &tcb->rb);
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
+  synack_tcp_md5_free(st, &tcb->md5);
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -70,6 +71,7 @@ void synack_tcp_fini(synack_stack_t *st) {
       case SYNACK_NODE_TIMEWAIT: {
         synack_timewait_t *tw = (synack_timewait_t *)n;
         synack_timer_cancel(&st->wheel, &tw->timer);
+        synack_tcp_md5_key_free(st, tw->md5);
         tcp->mem -= sizeof *tw;
         synack_mem_free(st, tw, sizeof *tw);
         break;
@@ -496,7 +498,9 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   if (mapped) tcb->snd_mss = synack_tcp_default_mss(st, SYNACK_AF_INET);
   synack_tcp_port_index(st, tcb);
   if (!(tcb->flags & TF_NOOPT)) {
-    if (st->cfg.tcp_timestamps) tcb->flags |= TF_TS_OK;
+    /* With an MD5 signature (20 option bytes) the SYN offers no timestamps, as Linux's
+     * tcp_syn_options: MSS, SACK-permitted and window scale fit beside it. */
+    if (st->cfg.tcp_timestamps && !synack_tcp_md5_tcb_key(tcb)) tcb->flags |= TF_TS_OK;
     if (st->cfg.tcp_sack) tcb->flags |= TF_SACK_OK;
     if (st->cfg.tcp_window_scaling) tcb->flags |= TF_WS_OK;
   }
@@ -886,10 +890,20 @@ int synack_abort(synack_stack_t *st, synack_time_t now, int sock) {
 
 /* ---------- options ---------- */
 
+int synack_setsockopt_md5sig(synack_stack_t *st, int sock, const synack_tcp_md5sig_t *sig) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!sig) return -SYNACK_EFAULT;
+  /* An AF_INET6 socket's family is in its tuple (bound or not). */
+  return synack_tcp_md5_set(st, &tcb->md5, tcb->node.t.family, sig);
+}
+
 int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   switch (opt) {
+  case SYNACK_TCP_MD5SIG:
+    return -SYNACK_EINVAL; /* takes a struct: synack_setsockopt_md5sig */
   case SYNACK_TCP_CONGESTION:
     return synack_tcp_cc_select(st, tcb, v, st->now);
   case SYNACK_SO_MAX_PACING_RATE:
@@ -1008,6 +1022,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   if (!tcb) return -SYNACK_EBADF;
   if (!v) return -SYNACK_EFAULT;
   switch (opt) {
+  case SYNACK_TCP_MD5SIG: *v = tcb->md5 ? (int)tcb->md5->n : 0; return 0;
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
   case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;

@@ -165,8 +165,11 @@ int synack_conn_drop(synack_stack_t *st, synack_time_t now, const synack_conn_en
   }
   case SYNACK_NODE_HALFOPEN: {
     synack_halfopen_t *h = (synack_halfopen_t *)n;
+    synack_ip_t local, peer;
+    synack_tuple_ips(&h->node.t, &local, &peer);
+    synack_ctl_opts_t o; /* RFC 2385: signed with the listener's key for the peer */
     synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_RST | SYNACK_TCP_ACK, 0,
-                        NULL);
+                        synack_tcp_md5_ctl(&o, synack_tcp_md5_lookup(h->lst->tcb->md5, &peer)));
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "dropped by synack_conn_drop()");
     return 0;
   }

@@ -20,6 +20,7 @@ void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb) {
   if (tcb->user_mss && mss > tcb->user_mss) mss = tcb->user_mss;
   /* RFC 6691: the MSS counts the fixed header only; options come out of it. */
   if (tcb->flags & TF_TS_OK) mss -= 12;
+  if (synack_tcp_md5_tcb_key(tcb)) mss -= 20; /* RFC 2385 signature: NOP, NOP, kind 19 (Linux) */
   if (mss < 64) mss = 64;
   tcb->snd_mss = (uint16_t)mss;
   synack_tcp_cc_init(st, tcb, st->now); /* RFC 6928 initial window (tcp_cc.c) */
@@ -108,8 +109,9 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
      * answer with <SEQ=SEG.ACK><CTL=RST> (unless it is a RST) and keep waiting. */
     if (seq_le(seg->ack, tcb->iss) || seq_gt(seg->ack, tcb->snd_max)) {
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
+      synack_ctl_opts_t o;
       if (!(seg->flags & SYNACK_TCP_RST))
-        synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+        synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
       /* cfg.tcp_synsent_badack_rtx_ms (Linux's tcp_rcv_synsent_state_process, also for a RST
        * with a bad ACK): the peer held an old connection, which our RST (or its own) has now
        * cleared, so the first SYN is sent again soon instead of after the full RTO. */
@@ -430,7 +432,8 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
     if (!(seq_lt(tcb->snd_una, seg->ack) && seq_le(seg->ack, tcb->snd_max))) {
       /* RFC 9293 §3.10.7.4: an unacceptable ACK in SYN-RECEIVED gets <SEQ=SEG.ACK><CTL=RST>. */
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
-      synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+      synack_ctl_opts_t o;
+      synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
       return STEP_STOP;
     }
     tcb->snd_wl1 = seg->seq;
@@ -683,6 +686,9 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
   synack_tcb_t *tcb = (synack_tcb_t *)n;
   synack_rcvbuf_t *b = &tcb->rb;
+  /* Signed connections (RFC 2385) take the ordinary path: the signature is checked before any
+   * byte is placed. */
+  if (tcb->md5 || (r->opts.present & SYNACK_TCPOPT_HAS_MD5)) return 0;
   if (tcb->state != SYNACK_TCP_ESTABLISHED || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
       r->payload_len > synack_rcvbuf_room(b))
     return 0;
@@ -717,6 +723,14 @@ static void unplace(synack_stack_t *st, const synack_seg_t *seg, synack_tcb_t *t
     tcb = (synack_tcb_t *)n;
   }
   synack_rcvbuf_unreserve(st, &tcb->rb);
+}
+
+/* RFC 2385: the key of a socket's set that applies to the sender of seg. */
+static const synack_md5_key_t *md5_key(const synack_md5_keys_t *keys, const synack_seg_t *seg) {
+  if (!keys) return NULL;
+  synack_ip_t local, peer;
+  synack_tuple_ips(&seg->t, &local, &peer);
+  return synack_tcp_md5_lookup(keys, &peer);
 }
 
 /* ---------- entry point: parse and demultiplex ---------- */
@@ -771,23 +785,47 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     return;
   }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);
+  /* RFC 2385 §2.0: the signature is checked (tcp_md5sig.c) with the key of whatever the segment
+   * is for, before that changes any state; a missing, wrong or unexpected one drops it. */
+  bool md5 = seg.r.opts.present & SYNACK_TCPOPT_HAS_MD5;
   if (n) {
     switch ((synack_node_kind_t)n->kind) {
-    case SYNACK_NODE_TCB:
-      synack_tcp_input_tcb(st, (synack_tcb_t *)n, &seg, now);
+    case SYNACK_NODE_TCB: {
+      synack_tcb_t *tcb = (synack_tcb_t *)n;
+      if ((md5 || tcb->md5) && !synack_tcp_md5_accept(st, md5_key(tcb->md5, &seg), &seg)) return;
+      synack_tcp_input_tcb(st, tcb, &seg, now);
       return;
-    case SYNACK_NODE_HALFOPEN:
-      synack_tcp_halfopen_input(st, (synack_halfopen_t *)n, &seg, now);
+    }
+    case SYNACK_NODE_HALFOPEN: {
+      synack_halfopen_t *h = (synack_halfopen_t *)n;
+      const synack_md5_keys_t *keys = h->lst->tcb->md5;
+      if ((md5 || keys) && !synack_tcp_md5_accept(st, md5_key(keys, &seg), &seg)) return;
+      synack_tcp_halfopen_input(st, h, &seg, now);
       return;
-    case SYNACK_NODE_TIMEWAIT:
-      if (synack_tcp_timewait_input(st, (synack_timewait_t *)n, &seg, now)) return;
+    }
+    case SYNACK_NODE_TIMEWAIT: {
+      synack_timewait_t *tw = (synack_timewait_t *)n;
+      if ((md5 || tw->md5) && !synack_tcp_md5_accept(st, tw->md5, &seg)) return;
+      if (synack_tcp_timewait_input(st, tw, &seg, now)) return;
       break; /* a new SYN reopened the 4-tuple: on to the listener */
+    }
     }
   }
   synack_listener_t *l = synack_tcp_listener_select(st, &seg.t);
   if (l) {
+    const synack_md5_keys_t *keys = l->tcb->md5;
+    if ((md5 || keys) && !synack_tcp_md5_accept(st, md5_key(keys, &seg), &seg)) {
+      if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* back to TIME-WAIT */
+      return;
+    }
     synack_tcp_listen_input(st, l, &seg, now);
     if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* tcp_timewait.c */
+    return;
+  }
+  if (md5) {
+    /* No key can apply: Linux answers a signed segment for no socket only when a listener's
+     * key verifies it, so nothing is sent. */
+    synack_drop(st, SYNACK_DROP_TCP_MD5_UNEXPECTED, NULL, 0);
     return;
   }
   input_closed(st, &seg);

@@ -143,6 +143,18 @@ enum { SYN_OFFER_SET = 1u << 0, SYN_OFFER_TS = 1u << 1, SYN_OFFER_SACK = 1u << 2
 typedef struct synack_listener synack_listener_t;
 typedef struct synack_tcb synack_tcb_t;
 
+/* TCP MD5 signature keys (tcp_md5sig.c, RFC 2385): one key, and a socket's bounded set. */
+typedef struct synack_md5_key {
+  synack_ip_t addr;   /* peer address (IPv4 as the family says), bits past prefixlen zero */
+  uint8_t prefixlen;  /* 32 / 128 for one address */
+  uint8_t keylen;
+  uint8_t key[SYNACK_TCP_MD5SIG_MAXKEYLEN];
+} synack_md5_key_t;
+typedef struct synack_md5_keys {
+  uint32_t n, cap;
+  synack_md5_key_t k[]; /* allocated for cap */
+} synack_md5_keys_t;
+
 struct synack_tcb {
   synack_tcp_node_t node; /* first: the hash sees TCBs as nodes */
   int sock;               /* handle, or -1 */
@@ -153,6 +165,7 @@ struct synack_tcb {
   synack_tcb_t *aq_next;
   synack_tcb_t *pend_next;
   synack_tcb_t *pnext;        /* per-port bind index chain (tcp_port.c) */
+  synack_md5_keys_t *md5;     /* TCP_MD5SIG keys (tcp_md5sig.c), NULL when none */
 
   /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
   synack_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
@@ -281,6 +294,7 @@ typedef struct synack_timewait {
   synack_tcp_node_t node;
   synack_timer_t timer;
   struct synack_timewait *pnext; /* per-port bind index chain (tcp_port.c) */
+  synack_md5_key_t *md5;          /* the connection's key for its peer (RFC 2385), NULL when none */
   synack_seq_t snd_nxt, rcv_nxt;
   uint32_t ts_recent, ts_recent_s, ts_offset;
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c) */
@@ -349,6 +363,9 @@ typedef struct {
    * which the new ISS must exceed (RFC 1122 §4.2.2.13). */
   bool tw_reopen;
   synack_seq_t tw_snd_nxt;
+  /* RFC 2385: the key the segment was verified with (tcp_md5sig.c), NULL when none applies;
+   * whatever answers the segment without a TCB (a RST) is signed with it. */
+  const struct synack_md5_key *md5;
 } synack_seg_t;
 
 /* ---------- tcp_invariants.c ---------- */
@@ -566,9 +583,12 @@ typedef struct synack_ctl_opts {
   bool fo, fo_exp;      /* SYN options: fast open option (RFC 7413), kind 254 form with fo_exp */
   uint8_t fo_len;       /* 0 = cookie request */
   uint8_t fo_cookie[16];
+  const synack_md5_key_t *md5; /* RFC 2385: sign with this key (option first, as Linux), NULL = no */
 } synack_ctl_opts_t;
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
+/* Options of a control segment carrying only a signature with key (NULL when key is NULL). */
+const synack_ctl_opts_t *synack_tcp_md5_ctl(synack_ctl_opts_t *c, const synack_md5_key_t *key);
 void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
 uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family);
@@ -634,11 +654,30 @@ int64_t synack_tcp_urg_recv(synack_tcb_t *tcb, void *buf, size_t len, int flags,
 bool synack_tcp_urg_atmark(const synack_tcb_t *tcb);
 uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
 
-/* ---------- tcp_md5.c: RFC 2385 segment digest ---------- */
-/* The digest of a whole TCP segment (header with options, then data) from src to dst with a
- * key; false when the segment is malformed. */
-bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
-                           const uint8_t *key, size_t keylen, uint8_t out[16]);
+/* tcp_md5.c: the RFC 2385 segment digest, synack_tcp_md5_digest (public: synack/wire.h). */
+
+/* ---------- tcp_md5sig.c: TCP_MD5SIG keys, signing and checking (RFC 2385) ---------- */
+/* setsockopt(TCP_MD5SIG): add, replace or (keylen 0) remove a key of *set. */
+int synack_tcp_md5_set(synack_stack_t *st, synack_md5_keys_t **set, uint8_t family, const synack_tcp_md5sig_t *sig);
+/* The most specific key of set covering peer (longest prefix), NULL when none. */
+const synack_md5_key_t *synack_tcp_md5_lookup(const synack_md5_keys_t *set, const synack_ip_t *peer);
+/* The key a TCB uses for its peer (its set looked up by the tuple's remote address). */
+const synack_md5_key_t *synack_tcp_md5_tcb_key(const synack_tcb_t *tcb);
+/* A new connection of a listener: the listener's key for the peer, copied (Linux copies that one
+ * key). false when memory ran out (the caller drops the connection). */
+bool synack_tcp_md5_inherit(synack_stack_t *st, synack_tcb_t *child, const synack_md5_keys_t *lset);
+void synack_tcp_md5_free(synack_stack_t *st, synack_md5_keys_t **set);
+/* A copy of one key for a TIME-WAIT entry (NULL for none or out of memory) and its release. */
+synack_md5_key_t *synack_tcp_md5_key_dup(synack_stack_t *st, const synack_md5_key_t *k);
+void synack_tcp_md5_key_free(synack_stack_t *st, synack_md5_key_t *k);
+/* RFC 2385 §2.0 for a received segment: with key set it must carry a valid signature, without
+ * one it must carry none (as Linux). Drops and counts otherwise (false); on success seg->md5 is
+ * the key, so that answers without a TCB are signed too. */
+bool synack_tcp_md5_accept(synack_stack_t *st, const synack_md5_key_t *key, synack_seg_t *seg);
+/* Writes the digest into the MD5 option of a built segment (header and data in place, checksum
+ * not yet computed). */
+void synack_tcp_md5_sign(const synack_md5_key_t *key, const synack_ip_t *src, const synack_ip_t *dst, uint8_t *seg,
+                         size_t seg_len);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);

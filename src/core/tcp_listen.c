@@ -31,6 +31,15 @@ static uint16_t listener_window(synack_stack_t *st, const synack_listener_t *l, 
   return (uint16_t)(cap > 65535 ? 65535 : cap);
 }
 
+/* RFC 2385: the listener's key for the peer of t (half-open entries and cookies have none of
+ * their own: the listener's keys decide, as Linux's request sockets look them up). */
+static const synack_md5_key_t *listener_key(const synack_listener_t *l, const synack_tuple_t *t) {
+  if (!l->tcb->md5) return NULL;
+  synack_ip_t local, peer;
+  synack_tuple_ips(t, &local, &peer);
+  return synack_tcp_md5_lookup(l->tcb->md5, &peer);
+}
+
 static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
                         synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint32_t ts_recent, bool cookie,
                         bool ece, const synack_tfo_reply_t *fo, synack_time_t now) {
@@ -45,6 +54,7 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
     memcpy(o.fo_cookie, fo->val, fo->len);
   }
   o.syn_opts = !(l->tcb->flags & TF_NOOPT); /* TCP_NOOPT: a SYN-ACK without any option */
+  o.md5 = listener_key(l, t);
   o.mss = listener_mss(st, l, t);
   o.sack = (opt & HO_SACK) != 0;
   o.ws = (opt & HO_WS) != 0;
@@ -67,6 +77,7 @@ static void halfopen_ack(synack_stack_t *st, const synack_halfopen_t *h, synack_
   o.ts = (h->opt & HO_TS) != 0;
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, &h->node.t));
   o.ts_ecr = h->ts_recent;
+  o.md5 = listener_key(h->lst, &h->node.t);
   synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK,
                       listener_window(st, h->lst, &h->node.t, h->opt), &o);
 }
@@ -158,6 +169,13 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   synack_tcb_t *c = synack_tcb_new(st, seg->t.family);
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
+  /* RFC 2385: the connection keeps the listener's key for its peer (Linux copies that key to
+   * the child); without memory for it the connection could not sign: none is made. */
+  if (!synack_tcp_md5_inherit(st, c, lt->md5)) {
+    synack_tcb_free(st, c);
+    synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
+    return NULL;
+  }
   c->flags |= TF_BOUND | TF_PASSIVE |
               (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT |
                            TF_RCVBUF_LOCK | TF_BROADCAST)); /* as Linux's sk_userlocks */
@@ -228,7 +246,10 @@ static bool accept_queue_full(synack_stack_t *st, synack_listener_t *l, const sy
   synack_count(st, SYNACK_CTR_TCP_LISTEN_OVERFLOWS);
   synack_drop(st, SYNACK_DROP_TCP_ACCEPT_QUEUE_FULL, NULL, 0);
   /* Linux tcp_abort_on_overflow: refuse with RST instead of letting the client retry. */
-  if (st->cfg.tcp_abort_on_overflow) synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+  if (st->cfg.tcp_abort_on_overflow) {
+    synack_ctl_opts_t o;
+    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
+  }
   return true;
 }
 
@@ -339,6 +360,10 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
     return;
   }
+  /* Linux (tcp_synack_options): with a signature the SYN-ACK has no room for timestamps beside
+   * SACK-permitted, so a connection that gets SACK goes without timestamps. A cookie SYN-ACK
+   * (above) keeps them: they carry the cookie's options. */
+  if (seg->md5 && (opt & HO_SACK)) opt &= (uint8_t)~HO_TS;
   synack_tfo_reply_t fo;
   synack_tfo_listen_syn(st, l, seg, &fo);
   if (fo.child && fastopen_child(st, l, seg, opt, peer_mss, now)) return;

@@ -1,9 +1,8 @@
 /* TCP MD5 signature digest (RFC 2385 §2.0): MD5 over the pseudo-header, the TCP header without
  * its options and with a zero checksum, the segment data, and the key. IPv6 uses its own
  * pseudo-header (source, destination, 32-bit length, 24 zero bits, next header), as Linux does
- * (RFC 2385 predates IPv6 and does not say). Building block for TCP_MD5SIG (docs/tcp-choices.md
- * "TCP MD5 signatures": the socket option and the signing and checking of segments are not
- * wired in yet). */
+ * (RFC 2385 predates IPv6 and does not say). Connections sign and check with it in
+ * tcp_md5sig.c (docs/tcp-choices.md "TCP MD5 signatures"). */
 #include <string.h>
 
 #include "md5.h"

@@ -47,6 +47,12 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
   uint8_t *L = o->layout;
   uint8_t n = 0;
   if (!c) { o->layout_len = 0; return; }
+  if (c->md5) {
+    /* RFC 2385 §3.0: the signature option; first and 32-bit aligned by two NOPs, as Linux
+     * writes it (tcp_options_write). Its digest is filled in by emit(). */
+    o->present |= SYNACK_TCPOPT_HAS_MD5;
+    L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_NOP; L[n++] = SYNACK_TCPOPT_MD5;
+  }
   if (c->ts) {
     o->present |= SYNACK_TCPOPT_HAS_TS;
     o->ts_val = c->ts_val;
@@ -82,7 +88,17 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
     if (c->ts) L[n++] = SYNACK_TCPOPT_TS;
     break;
   }
-  if (c->fo) {
+  bool fo = c->fo;
+  if (fo && c->md5) {
+    /* With a signature the cookie goes only where it fits (Linux's tcp_syn_options and
+     * tcp_synack_options check the room left): a SYN or SYN-ACK too long would not go out at
+     * all. Without the option the SYN's data is sent again after the handshake. */
+    o->layout_len = n;
+    int used = synack_tcp_opts_len(o, L, n);
+    uint32_t need = ((c->fo_exp ? 4u : 2u) + c->fo_len + 3u) & ~3u;
+    fo = used >= 0 && (uint32_t)used + need <= SYNACK_TCP_MAX_OPT_LEN;
+  }
+  if (fo) {
     /* RFC 7413 §4.1.1: the fast open option last, padded with two NOPs to a 32-bit boundary
      * when its length leaves two bytes over (Linux's layout: "FO ...,nop,nop"). */
     o->present |= SYNACK_TCPOPT_HAS_FASTOPEN | (c->fo_exp ? SYNACK_TCPOPT_HAS_FASTOPEN_EXP : 0u);
@@ -97,7 +113,7 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
 /* Emits one segment: header from r, n payload bytes from the send ring at offset off.
  * Returns 1 when queued, -1 when the transmit ring is full, 0 when it could not be built. */
 static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *r, const synack_sndbuf_t *sb,
-                uint32_t off, uint32_t n, uint8_t tos, uint8_t ttl) {
+                uint32_t off, uint32_t n, uint8_t tos, uint8_t ttl, const synack_md5_key_t *md5) {
   synack_ip_t src, dst;
   synack_tuple_ips(t, &src, &dst);
   if (synack_tx_room(st) == 0) return -1;
@@ -112,12 +128,15 @@ static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *
   }
   if (st->cfg.csum_offload_tx) {
     if (n) synack_sndbuf_copy(sb, off, tx.l4 + hl, n);
+    if (md5) synack_tcp_md5_sign(md5, &src, &dst, tx.l4, hl + n); /* RFC 2385 (tcp_md5sig.c) */
   } else {
     /* RFC 9293 §3.1: pseudo-header + header + data. The payload is summed while it is copied
      * out of the send ring (one pass over it instead of two); the header (checksum field
      * still zero from synack_tcp_emit) is summed on its own. hl is a multiple of 4, so the
      * payload starts at an even offset, but combine handles either. */
     uint32_t psum = n ? synack_sndbuf_copy_csum(sb, off, tx.l4 + hl, n) : 0;
+    /* RFC 2385: the digest covers the data, and the checksum covers the digest. */
+    if (md5) synack_tcp_md5_sign(md5, &src, &dst, tx.l4, hl + n);
     uint32_t sum = synack_csum_add(synack_csum_pseudo(&src, &dst, SYNACK_IPPROTO_TCP, (uint32_t)(hl + n)), tx.l4, hl);
     uint16_t c = synack_csum_finish(synack_csum_combine(sum, psum, hl));
     tx.l4[16] = (uint8_t)(c >> 8);
@@ -129,6 +148,13 @@ static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *
   return 1;
 }
 
+const synack_ctl_opts_t *synack_tcp_md5_ctl(synack_ctl_opts_t *c, const synack_md5_key_t *key) {
+  if (!key) return NULL;
+  memset(c, 0, sizeof *c);
+  c->md5 = key;
+  return c;
+}
+
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o) {
   synack_tcp_repr_t r;
@@ -138,7 +164,7 @@ bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq
   r.flags = flags;
   r.window = win;
   build_opts(st, &r.opts, o);
-  int rc = emit(st, t, &r, NULL, 0, 0, 0, 0);
+  int rc = emit(st, t, &r, NULL, 0, 0, 0, 0, o ? o->md5 : NULL);
   if (rc < 0) synack_drop(st, SYNACK_DROP_TX_RING_FULL, NULL, 0);
   return rc > 0;
 }
@@ -190,6 +216,7 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
   c->ts = (tcb->flags & TF_TS_OK) != 0;
   c->ts_val = synack_tcp_ts_now(now, tcb->ts_offset);
   c->ts_ecr = tcb->ts_recent;
+  c->md5 = synack_tcp_md5_tcb_key(tcb); /* RFC 2385: every segment of a keyed connection */
   if (syn) {
     /* TCP_NOOPT (FreeBSD's TF_NOOPT): no options at all, not even MSS; the peer then uses
      * the RFC 9293 §3.7.1 default of 536 (IPv4) / 1220 (IPv6). */
@@ -322,7 +349,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (tcb->flags & TF_URG_MODE) synack_tcp_urg_tx(tcb, p->seq, &r.flags, &r.urgent); /* tcp_urg.c */
   /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
-  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl);
+  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl, c.md5);
   if (rc < 0) return -1;
   tcb->flags &= ~(uint64_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
@@ -537,9 +564,12 @@ void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg) {
    * the reset takes its sequence number from SEG.ACK; otherwise SEQ is zero and the reset
    * acknowledges SEG.SEQ + SEG.LEN. */
   if (seg->flags & SYNACK_TCP_RST) return;
+  /* RFC 2385: a segment that was verified with a key is answered signed with it. */
+  synack_ctl_opts_t c;
+  const synack_ctl_opts_t *o = synack_tcp_md5_ctl(&c, seg->md5);
   if (seg->flags & SYNACK_TCP_ACK)
-    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, NULL);
+    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, o);
   else
     synack_tcp_send_ctl(st, &seg->t, seq_make(0), seq_add(seg->seq, seg->seg_len),
-                        SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, NULL);
+                        SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, o);
 }

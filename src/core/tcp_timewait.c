@@ -41,6 +41,19 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   tw->ts_offset = tcb->ts_offset;
   tw->rcv_wnd = synack_tcp_rcv_window_tw(st, tcb); /* tcp_rcvwnd.c */
   tw->rcv_wscale = tcb->rcv_wscale;
+  /* RFC 2385: the entry answers signed, and checks what it receives, with the connection's key
+   * (a copy: the socket and its keys go away). */
+  const synack_md5_key_t *key = synack_tcp_md5_tcb_key(tcb);
+  if (key) {
+    tw->md5 = synack_tcp_md5_key_dup(st, key);
+    if (!tw->md5) { /* unsigned answers would be dropped by the peer anyway: no entry */
+      tcp->mem -= sizeof *tw;
+      tcp->ntimewait--;
+      synack_mem_free(st, tw, sizeof *tw);
+      synack_tcp_trace_state(st, -1, &tcb->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, "no memory for TIME-WAIT");
+      return;
+    }
+  }
   synack_timer_init(&tw->timer, SYNACK_TK_TCP_TIMEWAIT);
   synack_tcp_hash_insert(st, &tw->node);
   synack_tcp_port_tw_add(st, tw);
@@ -66,6 +79,7 @@ void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const c
   if (reason) synack_tcp_trace_state(st, -1, &tw->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, reason);
   st->tcp->ntimewait--;
   st->tcp->mem -= sizeof *tw;
+  synack_tcp_md5_key_free(st, tw->md5);
   synack_mem_free(st, tw, sizeof *tw);
 }
 
@@ -87,6 +101,7 @@ static void tw_send(synack_stack_t *st, synack_timewait_t *tw, uint8_t flags, ui
   o.ts = tw->ts_ok;
   o.ts_val = synack_tcp_ts_now(now, tw->ts_offset);
   o.ts_ecr = tw->ts_recent;
+  o.md5 = tw->md5;
   synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, flags, win, &o);
 }
 

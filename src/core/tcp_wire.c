@@ -93,6 +93,13 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
         out->fo_len = (uint8_t)(olen - 2);
         memcpy(out->fo_cookie, d, out->fo_len);
         break;
+      case SYNACK_TCPOPT_MD5:
+        /* RFC 2385 §3.0: kind 19, length 18, the 16-byte digest. With two, the first counts
+         * (Linux's tcp_parse_md5sig_option stops at the first). */
+        if (olen != 18) goto bad_len;
+        if (!(out->present & SYNACK_TCPOPT_HAS_MD5)) out->md5_off = (uint8_t)(SYNACK_TCP_HDR_LEN + i + 2);
+        out->present |= SYNACK_TCPOPT_HAS_MD5;
+        break;
       case SYNACK_TCPOPT_EXP:
         /* RFC 6994: kind 254 carries a 16-bit ExID first; 0xF989 is fast open's (RFC 7413
          * §4.1.1 note), with the cookie after it. Other experiments are unknown options. */
@@ -138,6 +145,7 @@ static int opt_size(const synack_tcp_opts_t *o, uint8_t kind) {
       if (o->sack_count < 1 || o->sack_count > 4) return -1;
       return 2 + 8 * o->sack_count;
     case SYNACK_TCPOPT_TS: return (o->present & SYNACK_TCPOPT_HAS_TS) ? 10 : 0;
+    case SYNACK_TCPOPT_MD5: return (o->present & SYNACK_TCPOPT_HAS_MD5) ? 18 : 0;
     case SYNACK_TCPOPT_FASTOPEN:
       if (!(o->present & SYNACK_TCPOPT_HAS_FASTOPEN)) return 0;
       if (o->fo_len != 0 && (o->fo_len < 4 || o->fo_len > 16)) return -1;
@@ -191,6 +199,7 @@ int synack_tcp_opts_emit(const synack_tcp_opts_t *opts, const uint8_t *layout, s
         wr32(o + 6, opts->ts_ecr);
         break;
       case SYNACK_TCPOPT_FASTOPEN: memcpy(o + 2, opts->fo_cookie, opts->fo_len); break;
+      case SYNACK_TCPOPT_MD5: memset(o + 2, 0, 16); break; /* the sender signs the segment after */
       case SYNACK_TCPOPT_EXP:
         wr16(o + 2, SYNACK_TCPOPT_FASTOPEN_MAGIC);
         memcpy(o + 4, opts->fo_cookie, opts->fo_len);

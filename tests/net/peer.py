@@ -14,22 +14,42 @@ usage: python3 peer.py ACTION [args]
                              idle: then closes them all (the client closes first); request: sends
                              an HTTP/1.1 "Connection: close" request on each and waits for the
                              server's FIN (the server closes first). Prints "connected C eof E"
-Every socket operation has a timeout so that no test can hang.
+Every socket operation has a timeout so that no test can hang (PEER_TIMEOUT seconds, default 20).
+With PEER_MD5_KEY set, client sockets sign with that key (RFC 2385, Linux's TCP_MD5SIG) for the
+host they connect to.
 """
 import errno
+import os
 import socket
+import struct
 import sys
 import time
 
-TIMEOUT = 20
+TIMEOUT = float(os.environ.get("PEER_TIMEOUT", "20"))
+TCP_MD5SIG = 14  # <netinet/tcp.h>
 
 
 def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
+def md5sig(host, key):
+    """struct tcp_md5sig: the peer as a sockaddr_storage, flags, prefix, key length, ifindex, key."""
+    fam = family(host)
+    addr = socket.inet_pton(fam, host)
+    if fam == socket.AF_INET:
+        sa = struct.pack("=H", fam) + struct.pack("!H", 0) + addr
+    else:
+        sa = struct.pack("=H", fam) + struct.pack("!HI", 0, 0) + addr + struct.pack("=I", 0)
+    sa += bytes(128 - len(sa))
+    return sa + struct.pack("=BBHI", 0, 0, len(key), 0) + key.ljust(80, b"\0")
+
+
 def conn(host, port):
     s = socket.socket(family(host), socket.SOCK_STREAM)
+    key = os.environ.get("PEER_MD5_KEY", "").encode()
+    if key:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(host, key))
     s.settimeout(TIMEOUT)
     s.connect((host, int(port)))
     return s
@@ -45,6 +65,8 @@ def main(argv):
         try:
             conn(argv[2], argv[3])
             print("connected")
+        except socket.timeout:
+            print("timeout")
         except OSError as e:
             print(errname(e))
     elif act == "reset":

@@ -169,6 +169,7 @@ static const char *opt_name(uint8_t kind) {
     case SYNACK_TCPOPT_TS: return "TS";
     case SYNACK_TCPOPT_FASTOPEN: return "FO";
     case SYNACK_TCPOPT_EXP: return "FOEXP";
+    case SYNACK_TCPOPT_MD5: return "md5";
     default: return "?";
   }
 }
@@ -284,6 +285,8 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   }
   uint8_t lay[16];
   size_t nl = 0;
+  bool md5 = fx->md5_key && !seg->md5_none;
+  if (md5) { lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_MD5; }
   if (syn) {
     if (o.has & SYNACK_TCPOPT_HAS_MSS) lay[nl++] = SYNACK_TCPOPT_MSS;
     if (o.has & SYNACK_TCPOPT_HAS_SACK_PERM) lay[nl++] = SYNACK_TCPOPT_SACK_PERM;
@@ -317,6 +320,7 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     lay[nl++] = SYNACK_TCPOPT_NOP;
     lay[nl++] = SYNACK_TCPOPT_SACK;
   }
+  if (md5) r.opts.present |= SYNACK_TCPOPT_HAS_MD5;
   r.opts.mss = o.mss;
   r.opts.wscale = o.ws;
   r.opts.ts_val = o.tsval;
@@ -331,6 +335,12 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     tcp[hl + i] = seg->data ? ((const uint8_t *)seg->data)[i] : fx_pattern(off);
   }
   size_t l4 = hl + seg->len;
+  if (md5) {
+    /* The option is first: its digest starts after NOP, NOP, kind and length. */
+    uint8_t *digest = tcp + SYNACK_TCP_HDR_LEN + 4;
+    if (!synack_tcp_md5_digest(src, &fx->local_ip, tcp, l4, fx->md5_key, fx->md5_keylen, digest)) return 0;
+    if (seg->md5_bad) digest[15] ^= 0x01;
+  }
   synack_tcp_fill_checksum(tcp, l4, src, &fx->local_ip);
   if (ip_header(fx, src, &fx->local_ip, SYNACK_IPPROTO_TCP, seg->tos, (uint16_t)(fx->frames_seen * 7 + 1), l4, buf,
                 l3) == 0)
@@ -452,6 +462,16 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
         break;
       }
     }
+  }
+  if (!why[0] && fx->md5_key) {
+    /* RFC 2385: every segment of a keyed connection is signed, with the right digest. */
+    uint8_t dg[16];
+    size_t l4 = t->header_len + t->payload_len;
+    const uint8_t *seg = t->payload - t->header_len;
+    if (!(t->opts.present & SYNACK_TCPOPT_HAS_MD5)) snprintf(why, sizeof why, "no MD5 signature");
+    else if (!synack_tcp_md5_digest(&d.src, &d.dst, seg, l4, fx->md5_key, fx->md5_keylen, dg) ||
+             memcmp(dg, seg + t->opts.md5_off, 16) != 0)
+      snprintf(why, sizeof why, "MD5 signature wrong");
   }
   if (!why[0] && e->layout) {
     char lay[128];

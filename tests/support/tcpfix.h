@@ -86,6 +86,8 @@ typedef struct {
                                 expect: when nonzero, the segment carries exactly these blocks in this order */
   uint32_t sack[4][2];       /* inject: SACK blocks [left, right) relative to fx->isn (raw with .abs);
                                 expect: relative to fx->peer_isn (raw with .abs) */
+  bool md5_none;             /* inject with fx->md5_key set: no MD5 option */
+  bool md5_bad;              /* inject with fx->md5_key set: a wrong digest (last byte flipped) */
 } fx_seg_t;
 
 typedef struct {
@@ -113,6 +115,10 @@ typedef struct fx {
   uint32_t last_win;         /* window field of the latest segment the stack sent (raw) */
   uint32_t sseq, pseq;       /* relative: stack's SND.NXT and RCV.NXT (set by the state helpers) */
   int listener;              /* handle of fx_listen's socket, -1 */
+  /* RFC 2385: with a key, every injected segment carries a signature option first (NOP, NOP,
+   * kind 19, as Linux) signed with it, and every expected segment must carry a valid one. */
+  const uint8_t *md5_key;
+  size_t md5_keylen;
   bool only_peer;            /* collect only frames addressed to peer_ip (others discarded) */
   /* output queue */
   fx_frame_t *q;

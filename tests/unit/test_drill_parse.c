@@ -341,7 +341,18 @@ static void ifdef_and_defines(void) {
 
 static void unsupported_option(void) {
   drill_script_t s = parse_ok("0 < S 0:0(0) win 1 <md5 abcdef,mss 1000>\n");
-  CHECK_STR(s.unsupported, "t.pkt:1: TCP option 'md5' not supported");
+  CHECK_STR(s.unsupported,
+            "t.pkt:1: TCP option 'md5' with a written digest not supported (write md5 alone: the runner signs)");
+  drill_script_free(&s);
+  s = parse_ok("0 < S 0:0(0) win 1 <mptcp 1,mss 1000>\n");
+  CHECK_STR(s.unsupported, "t.pkt:1: TCP option 'mptcp' not supported");
+  drill_script_free(&s);
+  /* RFC 2385: md5 alone is the signature option the runner computes */
+  s = parse_ok("0 < S 0:0(0) win 1 <nop,nop,md5,mss 1000>\n");
+  CHECK(s.unsupported == NULL || s.unsupported[0] == 0);
+  REQUIRE(s.nevents == 1);
+  CHECK_EQ_U(s.events[0].pkt.nopts, 4);
+  CHECK_EQ_U(s.events[0].pkt.opts[2].kind, DRILL_OPT_MD5);
   drill_script_free(&s);
 }
 

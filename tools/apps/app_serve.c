@@ -56,6 +56,7 @@ typedef struct {
   uint16_t port;
   bool rst;            /* abortive close (linger 0) after the first data */
   bool table_at_exit;
+  synack_tcp_md5sig_t md5;    /* --md5-key PEER=KEY (RFC 2385): keylen 0 = none */
   uint32_t backlog;    /* --backlog; 0 until the stack exists = its tcp_max_backlog */
   int listeners[2];
   conn_t **conns;      /* by socket handle */
@@ -359,6 +360,12 @@ static int listen_on(serve_t *s, int family) {
   /* One listener per family on the same port: the IPv6 one must not also claim IPv4 (as a
    * server with two sockets sets IPV6_V6ONLY on Linux; without it the bind is EADDRINUSE). */
   if (family == SYNACK_AF_INET6) synack_setsockopt(st, l, SYNACK_IPV6_V6ONLY, 1);
+  /* TCP MD5 signatures with the peer of --md5-key, on the listener of its family; connections
+   * accepted from it inherit the key. */
+  if (s->md5.keylen && s->md5.addr.family == family) {
+    int r = synack_setsockopt_md5sig(st, l, &s->md5);
+    if (r < 0) return r;
+  }
   synack_endpoint_t ep;
   memset(&ep, 0, sizeof ep);
   ep.ip.family = (uint8_t)family;
@@ -375,7 +382,9 @@ static void usage(void) {
                   "  --table   print the connection table at exit (SIGUSR1 prints it any time, with the counters)\n"
                   "  --backlog N  accept-queue length (default: the stack's tcp_max_backlog, at most --max-conns)\n"
                   "  --idle-timeout S  close connections without progress for S seconds (default 60, 0 = never):\n"
-                  "            FIN when nothing is pending, RST with a partial request or an unacknowledged response\n");
+                  "            FIN when nothing is pending, RST with a partial request or an unacknowledged response\n"
+                  "  --md5-key PEER=KEY  TCP MD5 signatures (RFC 2385, Linux's TCP_MD5SIG) with that peer address:\n"
+                  "            its connections must sign, everything sent to it is signed (key up to 80 bytes)\n");
   app_opts_usage(stderr);
 }
 
@@ -580,6 +589,18 @@ int synack_cmd_serve(int argc, char **argv) {
       double t = strtod(argv[++i], &end);
       if (*end || !(t >= 0) || t > 86400 * 365) goto bad;
       s->idle_timeout = (synack_time_t)(t * 1e6);
+    }
+    else if (strcmp(argv[i], "--md5-key") == 0 && i + 1 < argc) {
+      const char *arg = argv[++i], *eq = strchr(arg, '=');
+      char peer[64];
+      if (!eq || (size_t)(eq - arg) >= sizeof peer || strlen(eq + 1) == 0 ||
+          strlen(eq + 1) > SYNACK_TCP_MD5SIG_MAXKEYLEN)
+        goto bad;
+      memcpy(peer, arg, (size_t)(eq - arg));
+      peer[eq - arg] = 0;
+      if (synack_ip_parse(peer, &s->md5.addr) != 0) goto bad;
+      s->md5.keylen = (uint16_t)strlen(eq + 1);
+      memcpy(s->md5.key, eq + 1, s->md5.keylen);
     }
     else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
       char *end;

@@ -38,6 +38,7 @@ typedef enum {
   DRILL_OPT_TS,
   DRILL_OPT_FO,
   DRILL_OPT_FOEXP, /* fast open in the experimental form: kind 254, magic 0xF989 */
+  DRILL_OPT_MD5,   /* RFC 2385 signature (kind 19): signed / checked with the script's TCP_MD5SIG key */
 } drill_optkind_t;
 
 typedef struct {

@@ -502,6 +502,43 @@ static const drill_arg_t *member(const drill_arg_t *s, const char *name) {
   return NULL;
 }
 
+/* setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, {tcpm_key="TEXT", tcpm_keylen=N}, LEN) (RFC 2385): the
+ * key for the script's peer address on both targets (a tcpm_addr member is not read: scripts do
+ * not know the addresses); keylen 0 removes it. The runner signs inbound `md5` options and checks
+ * outbound ones with it. */
+static bool tcp_md5sig_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, bool set, int64_t *ret) {
+  if (!set) {
+    *ret = -SYNACK_ENOPROTOOPT; /* Linux has no getsockopt for it */
+    return true;
+  }
+  const drill_arg_t *key = va->kind == DRILL_ARG_STRUCT ? member(va, "tcpm_key") : NULL;
+  const drill_arg_t *len = va->kind == DRILL_ARG_STRUCT ? member(va, "tcpm_keylen") : NULL;
+  int64_t kl = 0;
+  if (!len || !drill_arg_int(r, len, &kl)) {
+    if (!r->done) drill_unsupported(r, "%s TCP_MD5SIG: write {tcpm_key=\"...\", tcpm_keylen=N}", n);
+    return true;
+  }
+  synack_tcp_md5sig_t m;
+  memset(&m, 0, sizeof m);
+  m.addr = r->rip;
+  if (kl < 0 || kl > SYNACK_TCP_MD5SIG_MAXKEYLEN) {
+    m.keylen = SYNACK_TCP_MD5SIG_MAXKEYLEN + 1; /* refused by the target (EINVAL) */
+  } else {
+    m.keylen = (uint16_t)kl;
+    if (kl && (!key || key->kind != DRILL_ARG_STRING || strlen(key->text) < (size_t)kl)) {
+      drill_unsupported(r, "%s TCP_MD5SIG: tcpm_key must be a string of at least tcpm_keylen bytes", n);
+      return true;
+    }
+    if (kl) memcpy(m.key, key->text, (size_t)kl);
+  }
+  *ret = r->tg->md5sig(r, f->sock, &m);
+  if (*ret == 0) {
+    memcpy(r->md5_key, m.key, sizeof r->md5_key);
+    r->md5_keylen = m.keylen;
+  }
+  return true;
+}
+
 /* packetdrill's struct msghdr: {msg_name(...)=..., msg_iov(N)=[{iov_base=..., iov_len=L}, ...],
  * msg_control(N)=[cmsg...], msg_flags=F}. The length is the sum of the iov_len. Of the control
  * messages only recvmsg's {cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=N} exists
@@ -890,6 +927,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     if (is_tcp_info(r, &c->args[1], &c->args[2])) return tcp_info_opt(r, n, f, &c->args[3], set, ret);
     if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_CONGESTION") == 0)
       return tcp_congestion_opt(r, n, f, &c->args[3], set, ret);
+    if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_MD5SIG") == 0)
+      return tcp_md5sig_opt(r, n, f, &c->args[3], set, ret);
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];

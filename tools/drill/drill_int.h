@@ -102,6 +102,8 @@ typedef struct drill_target {
    * value (-1 when the call returned none) */
   int64_t (*recvmsg)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, int *msg_flags, int *inq);
   int (*setsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int v);
+  /* setsockopt(TCP_MD5SIG) with Linux's struct tcp_md5sig (RFC 2385) */
+  int (*md5sig)(drill_run_t *r, int s, const synack_tcp_md5sig_t *m);
   int (*getsockopt)(drill_run_t *r, int s, synack_sockopt_t opt, int *v);
   /* poll() revents of a socket, Linux bits, before masking with the asked events */
   uint32_t (*poll_bits)(drill_run_t *r, const struct drill_fd *f);
@@ -127,6 +129,10 @@ struct drill_run {
   int family;
   synack_ip_t lip, rip;
   uint16_t lport, rport;          /* the flow: stack side, peer side */
+  /* RFC 2385: the key of the script's latest TCP_MD5SIG for the peer; `md5` options of inbound
+   * packets are signed with it, those of outbound packets checked against it. */
+  uint8_t md5_key[SYNACK_TCP_MD5SIG_MAXKEYLEN];
+  uint16_t md5_keylen;
   uint16_t bind_port, connect_port, peer_port;
   synack_time_t base, now;        /* stack time of script time 0; current stack time */
   /* header options */

@@ -627,6 +627,7 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_REUSEPORT: *level = SOL_SOCKET, *name = SO_REUSEPORT; return true;
   case SYNACK_SO_BROADCAST: *level = SOL_SOCKET, *name = SO_BROADCAST; return true;
   case SYNACK_IPV6_V6ONLY: *level = IPPROTO_IPV6, *name = IPV6_V6ONLY; return true;
+  case SYNACK_TCP_MD5SIG: *level = IPPROTO_TCP, *name = 14; return true; /* TCP_MD5SIG (a struct) */
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
@@ -645,6 +646,31 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
     return neg(setsockopt(s, level, name, &l, sizeof l));
   }
   return neg(setsockopt(s, level, name, &v, sizeof v));
+}
+
+/* Linux's struct tcp_md5sig (glibc's <netinet/tcp.h>): the peer as a sockaddr, the key. */
+static int k_md5sig(drill_run_t *r, int s, const synack_tcp_md5sig_t *m) {
+  (void)r;
+  struct tcp_md5sig k;
+  memset(&k, 0, sizeof k);
+  if (m->addr.family == SYNACK_AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&k.tcpm_addr;
+    a->sin6_family = AF_INET6;
+    memcpy(&a->sin6_addr, m->addr.b, 16);
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)&k.tcpm_addr;
+    a->sin_family = AF_INET;
+    memcpy(&a->sin_addr, m->addr.b, 4);
+  }
+  int name = TCP_MD5SIG;
+  if (m->flags & SYNACK_TCP_MD5SIG_FLAG_PREFIX) {
+    name = TCP_MD5SIG_EXT;
+    k.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+    k.tcpm_prefixlen = m->prefixlen;
+  }
+  k.tcpm_keylen = m->keylen;
+  memcpy(k.tcpm_key, m->key, m->keylen < sizeof k.tcpm_key ? m->keylen : sizeof k.tcpm_key);
+  return neg(setsockopt(s, IPPROTO_TCP, name, &k, sizeof k));
 }
 
 static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
@@ -897,6 +923,7 @@ const drill_target_t drill_target_kernel = {
   .sendto_fastopen = k_sendto_fastopen,
   .recvmsg = k_recvmsg,
   .setsockopt = k_setsockopt,
+  .md5sig = k_md5sig,
   .getsockopt = k_getsockopt,
   .poll_bits = k_poll_bits,
   .tcp_info = k_tcp_info,

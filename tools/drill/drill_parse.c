@@ -456,8 +456,16 @@ static bool parse_options(parser_t *p, drill_packet_t *pk) {
       for (size_t k = 0; k < hl / 2; k++)
         o->fo[k] = (uint8_t)(hexval(p->s[hs + 2 * k]) * 16 + hexval(p->s[hs + 2 * k + 1]));
       o->fo_len = (uint8_t)(hl / 2);
+    } else if (IS("md5")) {
+      /* RFC 2385: the runner signs (checks) it with the script's TCP_MD5SIG key. */
+      o->kind = DRILL_OPT_MD5;
+      skip_ws(p);
+      if (cur(p) != ',' && cur(p) != '>') {
+        unsupported_at(p, st, "TCP option 'md5' with a written digest not supported (write md5 alone: the runner signs)");
+        while (p->i < p->n && cur(p) != ',' && cur(p) != '>') p->i++;
+      }
     } else {
-      /* Other kinds (md5, exp-fo, mptcp...): the runner cannot build or compare them. */
+      /* Other kinds (exp-fo, mptcp...): the runner cannot build or compare them. */
       unsupported_at(p, st, "TCP option '%.*s' not supported", (int)wl, w);
       o->kind = DRILL_OPT_NOP;
       /* skip its arguments up to ',' or '>' */

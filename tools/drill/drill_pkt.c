@@ -35,6 +35,7 @@ static int build_opts(const drill_run_t *r, const drill_packet_t *pk, uint8_t *o
     case DRILL_OPT_TS: need = 10; break;
     case DRILL_OPT_FO: need = 2 + op->fo_len; break;
     case DRILL_OPT_FOEXP: need = 4 + op->fo_len; break;
+    case DRILL_OPT_MD5: need = 18; break;
     }
     if (n + need > SYNACK_TCP_MAX_OPT_LEN) {
       snprintf(why, whycap, "options longer than 40 bytes");
@@ -87,6 +88,16 @@ static int build_opts(const drill_run_t *r, const drill_packet_t *pk, uint8_t *o
       p[1] = (uint8_t)need;
       wr16(p + 2, SYNACK_TCPOPT_FASTOPEN_MAGIC);
       memcpy(p + 4, op->fo, op->fo_len);
+      break;
+    case DRILL_OPT_MD5:
+      /* The digest is filled in once the segment is built (drill_pkt_build). */
+      if (!r->md5_keylen) {
+        snprintf(why, whycap, "md5 option without a TCP_MD5SIG key in the script");
+        return -1;
+      }
+      p[0] = SYNACK_TCPOPT_MD5;
+      p[1] = 18;
+      memset(p + 2, 0, 16);
       break;
     }
     n += need;
@@ -306,6 +317,16 @@ size_t drill_pkt_build(drill_run_t *r, const drill_packet_t *pk, uint8_t *buf, s
       r->urg_off = u;
     }
   }
+  for (int k = 0, at = SYNACK_TCP_HDR_LEN; k < olen && r->md5_keylen; k++) {
+    /* RFC 2385: sign with the script's key (the option's digest is zero until now) */
+    if (t[at + k] == SYNACK_TCPOPT_NOP) continue;
+    if (t[at + k] == SYNACK_TCPOPT_EOL || k + 1 >= olen) break;
+    if (t[at + k] == SYNACK_TCPOPT_MD5) {
+      synack_tcp_md5_digest(&r->rip, &r->lip, t, tlen, r->md5_key, r->md5_keylen, t + at + k + 2);
+      break;
+    }
+    k += t[at + k + 1] - 1;
+  }
   synack_tcp_fill_checksum(t, tlen, &r->rip, &r->lip);
   if (!drill_pkt_ip(r, pk, false, SYNACK_IPPROTO_TCP, tlen, buf, cap)) {
     snprintf(why, whycap, "cannot build the IP header");
@@ -399,6 +420,7 @@ void drill_pkt_render_expected(const drill_packet_t *pk, char *buf, size_t cap) 
       if (o->fo_len) k = cat(buf, cap, k, " ");
       for (int b = 0; b < o->fo_len; b++) k = cat(buf, cap, k, "%02x", o->fo[b]);
       break;
+    case DRILL_OPT_MD5: k = cat(buf, cap, k, "md5"); break;
     }
   }
   cat(buf, cap, k, ">");
@@ -452,6 +474,7 @@ void drill_pkt_render_actual(const drill_run_t *r, const synack_dissect_t *d, ui
       if (o->fo_len) k = cat(buf, cap, k, " ");
       for (int b = 0; b < o->fo_len; b++) k = cat(buf, cap, k, "%02x", o->fo_cookie[b]);
       break;
+    case SYNACK_TCPOPT_MD5: k = cat(buf, cap, k, "md5"); break;
     default: k = cat(buf, cap, k, "opt%u", o->layout[j]); break;
     }
   }
@@ -471,6 +494,7 @@ static uint8_t wire_kind(drill_optkind_t k) {
   case DRILL_OPT_TS: return SYNACK_TCPOPT_TS;
   case DRILL_OPT_FO: return SYNACK_TCPOPT_FASTOPEN;
   case DRILL_OPT_FOEXP: return SYNACK_TCPOPT_EXP;
+  case DRILL_OPT_MD5: return SYNACK_TCPOPT_MD5;
   }
   return 0xff;
 }
@@ -486,6 +510,7 @@ static uint32_t present_bit(drill_optkind_t k) {
   case DRILL_OPT_TS: return SYNACK_TCPOPT_HAS_TS;
   case DRILL_OPT_FO: return SYNACK_TCPOPT_HAS_FASTOPEN;
   case DRILL_OPT_FOEXP: return SYNACK_TCPOPT_HAS_FASTOPEN | SYNACK_TCPOPT_HAS_FASTOPEN_EXP;
+  case DRILL_OPT_MD5: return SYNACK_TCPOPT_HAS_MD5;
   }
   return 0;
 }
@@ -500,7 +525,8 @@ static bool compare_opt_values(drill_run_t *r, const drill_packet_t *pk, const s
     switch (e->kind) {
     case DRILL_OPT_EOL:
     case DRILL_OPT_NOP:
-    case DRILL_OPT_SACKOK: break;
+    case DRILL_OPT_SACKOK:
+    case DRILL_OPT_MD5: break; /* its digest: drill_pkt_compare, which has the whole segment */
     case DRILL_OPT_MSS:
       if (o->mss != e->v1) {
         snprintf(why, whycap, "option mss %u, expected %u", o->mss, e->v1);
@@ -679,6 +705,19 @@ bool drill_pkt_compare(drill_run_t *r, const drill_packet_t *pk, const synack_di
       }
     }
     if (!compare_opt_values(r, pk, o, tol_us, why, whycap)) return false;
+    if (o->present & SYNACK_TCPOPT_HAS_MD5) {
+      /* RFC 2385: an expected md5 option must carry the digest of the script's key. */
+      uint8_t dg[16];
+      const uint8_t *seg = t->payload - t->header_len;
+      bool want = false;
+      for (int j = 0; j < pk->nopts; j++) want |= pk->opts[j].kind == DRILL_OPT_MD5;
+      if (want && (!r->md5_keylen || !synack_tcp_md5_digest(&d->src, &d->dst, seg, t->header_len + t->payload_len,
+                                                            r->md5_key, r->md5_keylen, dg) ||
+                   memcmp(dg, seg + o->md5_off, 16) != 0)) {
+        snprintf(why, whycap, "MD5 signature does not match the script's key");
+        return false;
+      }
+    }
   }
   /* matched: learn */
   if (learn) {

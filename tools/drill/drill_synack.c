@@ -103,6 +103,7 @@ static int64_t s_udp_recvfrom(drill_run_t *r, int s, uint8_t *buf, size_t len, i
   if (n > (int64_t)len && !(flags & SYNACK_MSG_TRUNC)) n = (int64_t)len;
   return n;
 }
+static int s_md5sig(drill_run_t *r, int s, const synack_tcp_md5sig_t *m) { return synack_setsockopt_md5sig(r->st, s, m); }
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
 
 /* Linux-like poll bits of a socket (before masking with events), from synack's readiness. */
@@ -153,6 +154,7 @@ const drill_target_t drill_target_synack = {
   .sendto_fastopen = s_sendto_fastopen,
   .recvmsg = s_recvmsg,
   .setsockopt = s_setsockopt,
+  .md5sig = s_md5sig,
   .getsockopt = s_getsockopt,
   .poll_bits = s_poll_bits,
   .tcp_info = s_tcp_info,
