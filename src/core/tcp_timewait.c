@@ -103,6 +103,8 @@ static synack_tcp_view_t tw_view(const synack_stack_t *st, const synack_timewait
     .ts_recent_s = tw->ts_recent_s,
     .rst_ignored = st->cfg.tcp_rfc1337,
     .rst_at_fin = false,
+    .rst_exact = st->cfg.tcp_tw_rst_exact,
+    .end_at_rcv_nxt = false,
   };
   return v;
 }
@@ -178,11 +180,16 @@ static void resume(synack_stack_t *st, synack_tcp_node_t **p, const char *why) {
   synack_tcp_trace_note(st, -1, &tw->node.t, why);
 }
 
+void synack_tcp_timewait_end_suspended(synack_stack_t *st, const synack_tuple_t *t, const char *why) {
+  synack_tcp_node_t **p = suspended_link(st, t);
+  if (*p) synack_tcp_timewait_free(st, (synack_timewait_t *)*p, why);
+}
+
 void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie) {
   synack_tcp_node_t **p = suspended_link(st, t);
   if (!*p) return;
   if (cookie) { /* the cookie's final ACK needs the 4-tuple free: the old incarnation ends */
-    synack_tcp_timewait_free(st, (synack_timewait_t *)*p, "SYN answered with a cookie (new incarnation, RFC 6191)");
+    synack_tcp_timewait_end_suspended(st, t, "SYN answered with a cookie (new incarnation, RFC 6191)");
     return;
   }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, t);
