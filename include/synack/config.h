@@ -229,6 +229,10 @@ typedef struct {
                                    schedule: the timer restarts with the current timeout, not doubled, and
                                    it does not count toward tcp_synack_retries (Linux's inet_rtx_syn_ack);
                                    default false (linux preset: true) */
+  bool tcp_tw_socket_handoff;   /* a SYN (no ACK) for a connection in TIME-WAIT whose socket is still held moves
+                                   the connection to a compact TIME-WAIT entry (the socket reads CLOSED) and is
+                                   judged there, so a newer SYN reaches the listener, as on Linux; default false
+                                   (linux preset: true) */
   bool tcp_seq_end_at_rcv_nxt;  /* a segment with text or FIN whose end (SEG.SEQ + SEG.LEN) is exactly RCV.NXT
                                    is acceptable: its ACK field is processed and the old text dropped
                                    (RFC 9293 §3.10.7.4 needs its last octet in the window) */

@@ -175,6 +175,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_syn_linear_timeouts = 4;    /* net.ipv4.tcp_syn_linear_timeouts default */
     c->tcp_syn_timeout_model = true;   /* tcp_write_timeout: retransmits_timed_out(tcp_model_timeout) */
     c->tcp_dup_syn_rearm = true;       /* tcp_check_req: inet_rtx_syn_ack, timer re-armed, not backed off */
+    c->tcp_tw_socket_handoff = true;   /* tcp_time_wait: TIME-WAIT lives in the mini-socket only */
     c->tcp_rst_errors_linux = true;
     return 0;
   }

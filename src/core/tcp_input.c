@@ -795,9 +795,21 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &seg.t);
   if (n) {
     switch ((synack_node_kind_t)n->kind) {
-    case SYNACK_NODE_TCB:
-      synack_tcp_input_tcb(st, (synack_tcb_t *)n, &seg, now);
+    case SYNACK_NODE_TCB: {
+      synack_tcb_t *tcb = (synack_tcb_t *)n;
+      if (tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_tw_socket_handoff &&
+          (f & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
+        /* cfg.tcp_tw_socket_handoff (Linux: tcp_time_wait moves every TIME-WAIT to its mini-socket,
+         * the socket the application holds reads TCP_CLOSE): a SYN meets the compact entry's
+         * rules, so a newer one reaches the listener (RFC 6191) even while the socket is held.
+         * RFC 9293 §3.10.7.4 would answer it from the full TCB (RFC 5961 §4.2 challenge ACK). */
+        synack_timewait_t *tw = synack_tcp_timewait_handoff(st, tcb, now);
+        if (!tw || synack_tcp_timewait_input(st, tw, &seg, now)) return;
+        break; /* on to the listener */
+      }
+      synack_tcp_input_tcb(st, tcb, &seg, now);
       return;
+    }
     case SYNACK_NODE_HALFOPEN:
       synack_tcp_halfopen_input(st, (synack_halfopen_t *)n, &seg, now);
       return;

@@ -883,6 +883,10 @@ void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const c
  * listener: a half-open entry now decides (marked tw_reopen); without one (the SYN was dropped)
  * the entry returns to TIME-WAIT; `cookie` (a SYN cookie answered it) gives the entry up. */
 void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie);
+/* cfg.tcp_tw_socket_handoff: a TCB in TIME-WAIT whose socket the application still holds
+ * becomes a compact entry (returned; NULL when the table is full) and the socket CLOSED, as
+ * Linux keeps every TIME-WAIT in its mini-socket. */
+synack_timewait_t *synack_tcp_timewait_handoff(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* The suspended TIME-WAIT entry of t (if any) ends: the listener took its SYN and dropped it
  * (cfg.tcp_listen_drop_synfin), as Linux's entry ends once a listener has the SYN. */
 void synack_tcp_timewait_end_suspended(synack_stack_t *st, const synack_tuple_t *t, const char *why);

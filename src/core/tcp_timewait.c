@@ -211,6 +211,14 @@ void synack_tcp_timewait_free_suspended(synack_stack_t *st) {
   while (st->tcp->tw_suspended) synack_tcp_timewait_free(st, (synack_timewait_t *)st->tcp->tw_suspended, NULL);
 }
 
+synack_timewait_t *synack_tcp_timewait_handoff(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_time_t expires = synack_timer_armed(&tcb->t_keep) ? tcb->t_keep.expiry : now + two_msl(st);
+  synack_tcp_timewait_enter(st, tcb, now, expires);
+  synack_tcp_done(st, tcb, 0, "TIME-WAIT handed to a compact entry (Linux: the held socket is closed)");
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &tcb->node.t);
+  return n && (synack_node_kind_t)n->kind == SYNACK_NODE_TIMEWAIT ? (synack_timewait_t *)n : NULL;
+}
+
 void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {
   synack_tcp_set_state(st, tcb, SYNACK_TCP_TIME_WAIT, reason);
   synack_tcp_rtx_stop(st, tcb);

@@ -8,7 +8,8 @@
  * a closed socket, data still read after shutdown(SHUT_RD); a RST in TIME-WAIT counting only at
  * RCV.NXT, SYN+FIN dropped by a listener, old text ending at RCV.NXT accepted for its ACK, the
  * SYN retransmission schedule (linear first timeouts, time-based give-up) and the SYN-ACK answer
- * to a repeated SYN outside the timer's schedule. */
+ * to a repeated SYN outside the timer's schedule; a SYN for a TIME-WAIT whose socket is still held
+ * reaching the listener. */
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -305,6 +306,33 @@ static void tw_synfin_linux(void) {
   fx_free(fx);
 }
 
+/* A newer SYN for a connection in TIME-WAIT whose socket is still held (after shutdown), the
+ * listener open. Linux keeps TIME-WAIT in its mini-socket (the held socket is closed), which hands
+ * the SYN to the listener: a SYN-ACK of a new incarnation (RFC 6191). RFC 5961 §4.2 (the rfc
+ * profile) answers from the full TCB with a challenge ACK; the socket stays in TIME-WAIT. */
+static void tw_socket_syn(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  synack_time_t t = fx->now + MS(100);
+  fx_inject(fx, t, FX_S, fx->pseq + 1000, 0);
+  if (linux) {
+    fx_expect(fx, FX_SA, 0, fx->pseq + 1001, .t = t, .any_ack = false, .abs = false);
+    fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 1);
+  } else {
+    fx_expect(fx, FX_A, fx->sseq, fx->pseq, .t = t);
+    fx_check_sock_state(fx, s, SYNACK_TCP_TIME_WAIT);
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  }
+  fx_free(fx);
+}
+
+static void tw_socket_syn_linux(void) { tw_socket_syn(linux_, true); }
+static void tw_socket_syn_rfc(void) { tw_socket_syn(rfc, false); }
+
 /* Old text or FIN ending exactly at RCV.NXT that acknowledges our FIN. Linux's tcp_sequence
  * accepts it (the segment's end, not its last octet, against RCV.NXT): LAST-ACK ends silently,
  * FIN-WAIT-1 moves to FIN-WAIT-2 and answers the old text with an immediate ACK. RFC 9293's
@@ -426,7 +454,7 @@ static void dup_syn_linux(void) { dup_syn(linux_, MS(1500), MS(3500)); }
 static void dup_syn_rfc(void) { dup_syn(rfc, MS(2500), MS(6500)); }
 
 TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
-        TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
+        TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
         TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
         TH_CASE(end_at_rcv_nxt_fin_wait_1_linux), TH_CASE(end_at_rcv_nxt_fin_wait_1_rfc), TH_CASE(fin_again_last_ack_linux),
         TH_CASE(simopen_crossing_linux), TH_CASE(simopen_crossing_rfc), TH_CASE(syn_schedule_linux), TH_CASE(syn_schedule_rfc),
