@@ -863,9 +863,17 @@ def linux_split(state, kname, pos):
         return KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
     if state == "time-wait":
         return kname == "syn-fin" and pos in ("inside", "right-edge", "outside-right")
+    if tw_socket_handoff(state, kname):
+        return True
     if end_at_rcv_nxt_moves(state, KIND[kname], pos):
         return True
     return KIND[kname].rst and state in ("close-wait", "closing", "last-ack") and pos == "outside-left"
+
+
+def tw_socket_handoff(state, kname):
+    """Linux keeps TIME-WAIT in its mini-socket only (the socket still held reads TCP_CLOSE), so a
+    SYN without ACK meets the compact entry's rules even while the socket is open."""
+    return state == "time-wait-socket" and kname in ("syn", "syn-fin")
 
 
 def end_at_rcv_nxt_moves(state, k, pos):
@@ -890,8 +898,10 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False)
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, seq, ackv))
     r1337 = True if rfc1337 is None else rfc1337
-    if state == "time-wait":
+    if state == "time-wait" or (linux and tw_socket_handoff(state, kname)):
         answers, final, why = outcome_tw_compact(k, pos, r5961, r1337, c, linux)
+        if state != "time-wait":
+            why += " (Linux: the connection is in its TIME-WAIT mini-socket, the socket still held is closed)"
     elif state == "syn-received-passive":
         answers, final, why = outcome_sr_passive(k, pos, r5961, c, linux)
     else:
