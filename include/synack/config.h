@@ -217,6 +217,28 @@ typedef struct {
                                    (not ECONNREFUSED), EPIPE in CLOSE-WAIT, and read() returns end of file
                                    before the pending error once the peer's FIN is in */
   bool tcp_rst_at_fin;          /* in CLOSE-WAIT, CLOSING, LAST-ACK a RST at RCV.NXT - 1 (the peer's FIN) resets */
+  bool tcp_tw_rst_exact;        /* with RFC 5961 §3 on: in TIME-WAIT a RST counts only at exactly RCV.NXT; any
+                                   other RST is dropped without an answer (no challenge ACK) */
+  bool tcp_listen_drop_synfin;  /* a listener drops a SYN+FIN silently (also one a TIME-WAIT entry handed over,
+                                   which then ends), where RFC 9293 answers the SYN */
+  uint32_t tcp_syn_linear_timeouts; /* SYN-SENT: the first N retransmissions of the SYN keep the initial RTO
+                                   (no doubling), as Linux's net.ipv4.tcp_syn_linear_timeouts; default 0
+                                   (linux preset: 4) */
+  bool tcp_syn_timeout_model;   /* SYN-SENT gives up once (2^(tcp_syn_retries+1) - 1) initial RTOs (each
+                                   doubling capped at tcp_rto_max_ms) have passed since the first SYN, as
+                                   Linux's tcp_model_timeout, instead of after tcp_syn_retries
+                                   retransmissions; default false (linux preset: true) */
+  bool tcp_dup_syn_rearm;       /* the SYN-ACK answering a repeated SYN is no step of the half-open entry's
+                                   schedule: the timer restarts with the current timeout, not doubled, and
+                                   it does not count toward tcp_synack_retries (Linux's inet_rtx_syn_ack);
+                                   default false (linux preset: true) */
+  bool tcp_tw_socket_handoff;   /* a SYN (no ACK) for a connection in TIME-WAIT whose socket is still held moves
+                                   the connection to a compact TIME-WAIT entry (the socket reads CLOSED) and is
+                                   judged there, so a newer SYN reaches the listener, as on Linux; default false
+                                   (linux preset: true) */
+  bool tcp_seq_end_at_rcv_nxt;  /* a segment with text or FIN whose end (SEG.SEQ + SEG.LEN) is exactly RCV.NXT
+                                   is acceptable: its ACK field is processed and the old text dropped
+                                   (RFC 9293 §3.10.7.4 needs its last octet in the window) */
   bool tcp_orphan_rst_reply;    /* data for a closed socket is answered by <SEQ=SEG.ACK><CTL=RST> (no ACK),
                                    not by the connection's RST,ACK from SND.NXT */
   bool tcp_shut_rd_keeps_data;  /* shutdown(SHUT_RD) leaves data readable (queued and arriving; end of file

@@ -171,6 +171,13 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_shut_rd_keeps_data = true;
     c->tcp_orphan_rst_reply = true;
     c->tcp_rst_at_fin = true;
+    c->tcp_tw_rst_exact = true;        /* tcp_timewait_state_process: RST only at rcv_nxt */
+    c->tcp_listen_drop_synfin = true;  /* tcp_rcv_state_process, LISTEN: if (th->fin) discard */
+    c->tcp_seq_end_at_rcv_nxt = true;  /* tcp_sequence: end_seq against rcv_wup */
+    c->tcp_syn_linear_timeouts = 4;    /* net.ipv4.tcp_syn_linear_timeouts default */
+    c->tcp_syn_timeout_model = true;   /* tcp_write_timeout: retransmits_timed_out(tcp_model_timeout) */
+    c->tcp_dup_syn_rearm = true;       /* tcp_check_req: inet_rtx_syn_ack, timer re-armed, not backed off */
+    c->tcp_tw_socket_handoff = true;   /* tcp_time_wait: TIME-WAIT lives in the mini-socket only */
     c->tcp_rst_errors_linux = true;
     return 0;
   }

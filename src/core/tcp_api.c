@@ -515,6 +515,7 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   tcb->snd_wl2 = iss;
   tcb->last_rcv = now;
   tcb->rtt_time = now;
+  tcb->syn_at = now;
   tcb->peer_mss = 0;
   synack_tcp_set_mss(st, tcb);
   synack_tcp_hash_insert(st, &tcb->node);

@@ -54,12 +54,28 @@ synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, 
      * §3.10.7.4 would drop it as left of the window. */
     return SYNACK_CHECK_RST;
   }
+  if (rst && v->rst_exact && st->cfg.tcp_rfc5961_rst && !seq_eq(seg->seq, v->rcv_nxt)) {
+    /* cfg.tcp_tw_rst_exact (Linux's tcp_timewait_state_process): in TIME-WAIT only a RST at
+     * exactly RCV.NXT counts; any other is dropped unanswered. RFC 5961 §3.2 would send a
+     * challenge ACK for one in the window; after the peer's FIN nothing can be resynchronised,
+     * and a silent drop gives a blind attacker no answer to count. It replaces §3.2 only: with
+     * RFC 5961 off, RFC 793's rule (a RST in the window resets) stays. */
+    synack_drop(st, SYNACK_DROP_TCP_RST_INVALID, NULL, 0);
+    return SYNACK_CHECK_DROP;
+  }
   if (synack_tcp_paws_old(v, seg, now)) {
     /* RFC 7323 §5.3 R1: older than TS.Recent: an old duplicate. ACK and drop. */
     synack_drop(st, SYNACK_DROP_TCP_PAWS, NULL, 0);
     return SYNACK_CHECK_PAWS;
   }
-  if (!synack_tcp_seq_acceptable(v->rcv_nxt, v->rcv_wnd, seg->seq, seg->seg_len)) {
+  /* cfg.tcp_seq_end_at_rcv_nxt (Linux's tcp_sequence tests the segment's end against RCV.NXT,
+   * not its last octet): a segment of old text or FIN ending exactly at RCV.NXT is acceptable,
+   * so its ACK field counts; step 7 then finds no new text (RFC 9293 §3.10.7.4 would reject
+   * it at the first step and answer with an ACK). Not for a SYN or RST: Linux answers those
+   * with the same ACK either way (RFC 5961 §4.2 challenge, or the first step's ACK). */
+  bool end_ok = v->end_at_rcv_nxt && seg->seg_len > 0 && !(seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)) &&
+                seq_eq(seq_add(seg->seq, seg->seg_len), v->rcv_nxt);
+  if (!end_ok && !synack_tcp_seq_acceptable(v->rcv_nxt, v->rcv_wnd, seg->seq, seg->seg_len)) {
     /* RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (a RST nothing). */
     synack_drop(st, rst ? SYNACK_DROP_TCP_RST_INVALID : SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
     return rst ? SYNACK_CHECK_DROP : SYNACK_CHECK_OOW;

@@ -224,6 +224,9 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
     .rst_ignored = tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_rfc1337,
     .rst_at_fin = st->cfg.tcp_rst_at_fin && (tcb->state == SYNACK_TCP_CLOSE_WAIT || tcb->state == SYNACK_TCP_CLOSING ||
                                              tcb->state == SYNACK_TCP_LAST_ACK),
+    .rst_exact = st->cfg.tcp_tw_rst_exact && tcb->state == SYNACK_TCP_TIME_WAIT,
+    /* Linux's TIME-WAIT judges segments by its own rules (tcp_timewait_state_process) */
+    .end_at_rcv_nxt = st->cfg.tcp_seq_end_at_rcv_nxt && tcb->state != SYNACK_TCP_TIME_WAIT,
   };
   return v;
 }
@@ -295,6 +298,9 @@ static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg,
     seg->seq = seq_add(seg->seq, 1);
     seg->flags &= (uint8_t)~SYNACK_TCP_SYN;
     seg->seg_len -= 1;
+    /* cfg.tcp_seq_end_at_rcv_nxt: Linux takes this SYN-ACK as a segment ending at RCV.NXT (its
+     * SYN is old) and answers the old part with an immediate ACK once ESTABLISHED. */
+    if (st->cfg.tcp_seq_end_at_rcv_nxt && seg->seg_len == 0) seg->old_text = true;
   }
   synack_tcp_view_t v = tcb_view(st, tcb);
   if (tcb->state == SYNACK_TCP_TIME_WAIT && synack_tcp_fin_again(&v, seg, now)) {
@@ -468,14 +474,14 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
       synack_tcp_enter_timewait(st, tcb, now, "rcv ACK of FIN");
       return STEP_GONE; /* the rest of the segment does not matter; the TCB may be gone */
     }
-    return STEP_STOP;
+    return seg->old_text ? STEP_NEXT : STEP_STOP; /* old text: its duplicate ACK follows */
   case SYNACK_TCP_LAST_ACK:
     if (ack_common(st, tcb, seg, now) != STEP_NEXT) return STEP_STOP;
     if (fin_acked(tcb)) {
       synack_tcp_done(st, tcb, 0, "rcv ACK of FIN");
       return STEP_GONE;
     }
-    return STEP_STOP;
+    return seg->old_text ? STEP_NEXT : STEP_STOP; /* old text: its duplicate ACK follows */
   case SYNACK_TCP_TIME_WAIT:
     return STEP_NEXT; /* only a retransmitted FIN matters: eighth step */
   case SYNACK_TCP_CLOSED:
@@ -624,10 +630,26 @@ static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     return;
   }
+  /* cfg.tcp_seq_end_at_rcv_nxt: old text or FIN ending exactly at RCV.NXT passes step 1 for
+   * its ACK field (tcp_check.c); it holds nothing new. */
+  seg->old_text = st->cfg.tcp_seq_end_at_rcv_nxt && tcb->state != SYNACK_TCP_TIME_WAIT && seg->seg_len > 0 &&
+                  !(seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)) &&
+                  seq_eq(seq_add(seg->seq, seg->seg_len), tcb->rcv_nxt);
   if ((rc = step_checks(st, tcb, seg, now)) != STEP_NEXT) return;
   synack_tcp_ecn_rcv(st, tcb, seg); /* RFC 3168 §6.1.3: CE and CWR of an acceptable segment */
   if ((rc = step_check_ack(st, tcb, seg, now)) == STEP_GONE) return;
   if (rc == STEP_STOP) { synack_tcp_output(st, tcb, now); return; }
+  if (seg->old_text) {
+    /* As Linux's tcp_data_queue treats a retransmission it holds already: an immediate
+     * duplicate ACK (with its D-SACK, RFC 2883 §4), as RFC 9293 §3.10.7.4's first step would
+     * have answered. Not when the ACK ended the connection's exchange (CLOSING -> TIME-WAIT:
+     * Linux consumes the segment there). */
+    if (tcb->state == SYNACK_TCP_TIME_WAIT) return;
+    synack_tcp_rcv_dup(st, tcb, seg);
+    tcb->flags |= TF_ACK_NOW;
+    synack_tcp_output(st, tcb, now);
+    return;
+  }
   if ((rc = step_urg(st, tcb, seg)) != STEP_NEXT) return;
   if ((rc = step_data(st, tcb, seg, now)) == STEP_GONE) return;
   if ((rc = step_fin(st, tcb, seg, now)) == STEP_GONE) return;
@@ -793,6 +815,16 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     case SYNACK_NODE_TCB: {
       synack_tcb_t *tcb = (synack_tcb_t *)n;
       if ((md5 || tcb->md5) && !synack_tcp_md5_accept(st, md5_key(tcb->md5, &seg), &seg)) return;
+      if (tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_tw_socket_handoff &&
+          (f & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
+        /* cfg.tcp_tw_socket_handoff (Linux: tcp_time_wait moves every TIME-WAIT to its mini-socket,
+         * the socket the application holds reads TCP_CLOSE): a SYN meets the compact entry's
+         * rules, so a newer one reaches the listener (RFC 6191) even while the socket is held.
+         * RFC 9293 §3.10.7.4 would answer it from the full TCB (RFC 5961 §4.2 challenge ACK). */
+        synack_timewait_t *tw = synack_tcp_timewait_handoff(st, tcb, now);
+        if (!tw || synack_tcp_timewait_input(st, tw, &seg, now)) return;
+        break; /* on to the listener */
+      }
       synack_tcp_input_tcb(st, tcb, &seg, now);
       return;
     }

@@ -186,6 +186,7 @@ struct synack_tcb {
   uint32_t backoff, retransmits;
   synack_seq_t rtt_seq;
   synack_time_t rtt_time, rtx_start;
+  synack_time_t syn_at; /* connect(): when the first SYN left (cfg.tcp_syn_timeout_model counts from it) */
   /* Congestion control (tcp_cc.h): the algorithm and its private state. */
   uint32_t cwnd_bytes, ssthresh_bytes;
   /* Loss recovery and the SACK scoreboard (tcp_sack.h, tcp_recovery.c). */
@@ -366,6 +367,9 @@ typedef struct {
   /* RFC 2385: the key the segment was verified with (tcp_md5sig.c), NULL when none applies;
    * whatever answers the segment without a TCB (a RST) is signed with it. */
   const struct synack_md5_key *md5;
+  /* cfg.tcp_seq_end_at_rcv_nxt: text or FIN that ends exactly at RCV.NXT, accepted for its ACK
+   * field only (tcp_input.c answers it with a duplicate ACK after the fifth step). */
+  bool old_text;
 } synack_seg_t;
 
 /* ---------- tcp_invariants.c ---------- */
@@ -382,6 +386,10 @@ typedef struct {
   uint32_t ts_recent, ts_recent_s;
   bool rst_ignored;         /* TIME-WAIT under RFC 1337: every RST is dropped */
   bool rst_at_fin;          /* cfg.tcp_rst_at_fin after the peer's FIN: a RST at RCV.NXT - 1 resets */
+  bool rst_exact;           /* cfg.tcp_tw_rst_exact in TIME-WAIT: a RST counts only at RCV.NXT, any other is
+                               dropped without an answer (no challenge ACK) */
+  bool end_at_rcv_nxt;      /* cfg.tcp_seq_end_at_rcv_nxt: a segment whose end (SEG.SEQ + SEG.LEN) is RCV.NXT
+                               is acceptable (Linux's tcp_sequence) */
 } synack_tcp_view_t;
 
 typedef enum {
@@ -929,6 +937,13 @@ void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const c
  * listener: a half-open entry now decides (marked tw_reopen); without one (the SYN was dropped)
  * the entry returns to TIME-WAIT; `cookie` (a SYN cookie answered it) gives the entry up. */
 void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie);
+/* cfg.tcp_tw_socket_handoff: a TCB in TIME-WAIT whose socket the application still holds
+ * becomes a compact entry (returned; NULL when the table is full) and the socket CLOSED, as
+ * Linux keeps every TIME-WAIT in its mini-socket. */
+synack_timewait_t *synack_tcp_timewait_handoff(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The suspended TIME-WAIT entry of t (if any) ends: the listener took its SYN and dropped it
+ * (cfg.tcp_listen_drop_synfin), as Linux's entry ends once a listener has the SYN. */
+void synack_tcp_timewait_end_suspended(synack_stack_t *st, const synack_tuple_t *t, const char *why);
 /* The half-open entry of a reopening SYN ends: `old` (the handshake proved the SYN an old
  * duplicate: RST, SYN in window) puts the suspended entry back, else it is freed. */
 void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t, bool old);

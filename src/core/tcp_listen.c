@@ -342,6 +342,15 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     return;
   }
   /* third: a SYN. */
+  if ((seg->flags & SYNACK_TCP_FIN) && st->cfg.tcp_listen_drop_synfin) {
+    /* cfg.tcp_listen_drop_synfin (Linux's tcp_rcv_state_process, LISTEN: a SYN with FIN is
+     * discarded): no SYN-ACK. RFC 9293 §3.10.7.2 does not single SYN+FIN out; no real open
+     * sends one, and port scanners do. A TIME-WAIT entry that handed this SYN over ends, as
+     * Linux's does once a listener takes its SYN (tcp_timewait.c). */
+    synack_drop(st, SYNACK_DROP_TCP_BAD_FLAGS, NULL, 0);
+    if (seg->tw_reopen) synack_tcp_timewait_end_suspended(st, &seg->t, "SYN+FIN dropped by the listener");
+    return;
+  }
   const synack_tcp_opts_t *o = &seg->r.opts;
   uint8_t opt = negotiate(st, l, o);
   uint16_t peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, seg->t.family);
@@ -427,6 +436,15 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
       synack_drop(st, SYNACK_DROP_TCP_DUP_SYN, NULL, 0);
       return;
     }
+    if (st->cfg.tcp_dup_syn_rearm) {
+      /* cfg.tcp_dup_syn_rearm (Linux's tcp_check_req, inet_rtx_syn_ack): the SYN-ACK again,
+       * outside the timer's schedule: the timer restarts from now with the timeout it had
+       * (not doubled) and the answer does not count toward tcp_synack_retries. */
+      synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
+      synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
+      return;
+    }
     if (halfopen_exhausted(st, h)) {
       /* What the timer would do next: give the entry up; the SYN then starts a new one. */
       synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
@@ -446,6 +464,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     .ts_recent_s = (uint32_t)(now / 1000000u),
     .rst_ignored = false,
     .rst_at_fin = false,
+    .rst_exact = false,
+    .end_at_rcv_nxt = false,
   };
   synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
   if ((verdict == SYNACK_CHECK_CHALLENGE || verdict == SYNACK_CHECK_SYN_RESET) && (seg->flags & SYNACK_TCP_SYN) &&

@@ -101,6 +101,31 @@ uint32_t synack_tcp_retry_limit(const synack_stack_t *st, const synack_tcb_t *tc
   return st->cfg.tcp_retries2;
 }
 
+/* cfg.tcp_syn_timeout_model (Linux's tcp_model_timeout with the initial RTO as base): the time
+ * SYN-SENT may last, the sum of tcp_syn_retries + 1 doubling timeouts, each capped at the RTO
+ * maximum: 1 + 2 + 4 + ... = (2^(n+1) - 1) initial RTOs while no doubling reaches the cap. */
+static synack_time_t syn_model_timeout(const synack_stack_t *st) {
+  uint64_t base = (uint64_t)st->cfg.tcp_rto_initial_ms * 1000u, hi = (uint64_t)st->cfg.tcp_rto_max_ms * 1000u;
+  if (base == 0) base = 1;
+  if (hi < base) hi = base;
+  uint64_t total = 0, step = base;
+  for (uint32_t i = 0; i <= st->cfg.tcp_syn_retries && i < 64; i++) {
+    total += step;
+    step = step * 2 < hi ? step * 2 : hi;
+  }
+  return total;
+}
+
+/* Whether the retransmission that is due gives up instead. */
+static bool retries_exhausted(const synack_stack_t *st, const synack_tcb_t *tcb, synack_time_t now) {
+  if (tcb->state == SYNACK_TCP_SYN_SENT && st->cfg.tcp_syn_timeout_model) {
+    /* Linux measures SYN-SENT in time (retransmits_timed_out): with its linear first
+     * timeouts (tcp_syn_linear_timeouts) more SYNs fit in that time than tcp_syn_retries. */
+    return now - tcb->syn_at >= syn_model_timeout(st);
+  }
+  return tcb->retransmits >= synack_tcp_retry_limit(st, tcb);
+}
+
 void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   if (!synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_SENT) return;
   /* The shared slot may have fired for the RACK reordering timer or a tail loss probe. */
@@ -124,7 +149,7 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   if (tcb->retransmits == 0) tcb->rtx_start = now;
   bool user_expired = tcb->user_timeout_ms &&
                       now - tcb->rtx_start >= (synack_time_t)tcb->user_timeout_ms * 1000u;
-  if (tcb->retransmits >= synack_tcp_retry_limit(st, tcb) || user_expired) {
+  if (retries_exhausted(st, tcb, now) || user_expired) {
     /* RFC 1122 §4.2.3.5 (R2) / RFC 5482: give up. A soft error seen meanwhile (ICMP) is
      * the more useful report (RFC 1122 §4.2.3.9). */
     int err = tcb->soft_error ? tcb->soft_error : -SYNACK_ETIMEDOUT;
@@ -135,7 +160,10 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
     return;
   }
   tcb->retransmits++;
-  tcb->backoff++;
+  /* RFC 6298 §5.5 doubles the timer; cfg.tcp_syn_linear_timeouts (Linux) keeps the initial RTO
+   * for the first retransmissions of a SYN (RFC 6298 §5.7 lets the RTO after a lost SYN stay
+   * at the 3 s of RFC 2988 or its 1 s; a SYN on a lossy path is not congestion). */
+  if (!(tcb->state == SYNACK_TCP_SYN_SENT && tcb->retransmits <= st->cfg.tcp_syn_linear_timeouts)) tcb->backoff++;
   tcb->flags &= ~(uint64_t)TF_RTT_TIMING; /* RFC 6298 §3 (Karn): no sample from a retransmission */
   if (synack_tcp_state_synchronized(tcb->state)) {
     /* RFC 5681 §3.1: ssthresh from the flight, cwnd = 1 MSS; RFC 6675 §5.1: leave fast

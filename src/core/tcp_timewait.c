@@ -118,6 +118,8 @@ static synack_tcp_view_t tw_view(const synack_stack_t *st, const synack_timewait
     .ts_recent_s = tw->ts_recent_s,
     .rst_ignored = st->cfg.tcp_rfc1337,
     .rst_at_fin = false,
+    .rst_exact = st->cfg.tcp_tw_rst_exact,
+    .end_at_rcv_nxt = false,
   };
   return v;
 }
@@ -193,11 +195,16 @@ static void resume(synack_stack_t *st, synack_tcp_node_t **p, const char *why) {
   synack_tcp_trace_note(st, -1, &tw->node.t, why);
 }
 
+void synack_tcp_timewait_end_suspended(synack_stack_t *st, const synack_tuple_t *t, const char *why) {
+  synack_tcp_node_t **p = suspended_link(st, t);
+  if (*p) synack_tcp_timewait_free(st, (synack_timewait_t *)*p, why);
+}
+
 void synack_tcp_timewait_settle(synack_stack_t *st, const synack_tuple_t *t, bool cookie) {
   synack_tcp_node_t **p = suspended_link(st, t);
   if (!*p) return;
   if (cookie) { /* the cookie's final ACK needs the 4-tuple free: the old incarnation ends */
-    synack_tcp_timewait_free(st, (synack_timewait_t *)*p, "SYN answered with a cookie (new incarnation, RFC 6191)");
+    synack_tcp_timewait_end_suspended(st, t, "SYN answered with a cookie (new incarnation, RFC 6191)");
     return;
   }
   synack_tcp_node_t *n = synack_tcp_hash_lookup(st, t);
@@ -217,6 +224,14 @@ void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t
 
 void synack_tcp_timewait_free_suspended(synack_stack_t *st) {
   while (st->tcp->tw_suspended) synack_tcp_timewait_free(st, (synack_timewait_t *)st->tcp->tw_suspended, NULL);
+}
+
+synack_timewait_t *synack_tcp_timewait_handoff(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_time_t expires = synack_timer_armed(&tcb->t_keep) ? tcb->t_keep.expiry : now + two_msl(st);
+  synack_tcp_timewait_enter(st, tcb, now, expires);
+  synack_tcp_done(st, tcb, 0, "TIME-WAIT handed to a compact entry (Linux: the held socket is closed)");
+  synack_tcp_node_t *n = synack_tcp_hash_lookup(st, &tcb->node.t);
+  return n && (synack_node_kind_t)n->kind == SYNACK_NODE_TIMEWAIT ? (synack_timewait_t *)n : NULL;
 }
 
 void synack_tcp_enter_timewait(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now, const char *reason) {

@@ -5,7 +5,11 @@
  * ACK, a SYN in the window of a half-open entry is reset, text and FIN on a SYN-ACK are
  * discarded, a SACK block ending at an out-of-order FIN covers the FIN, the errors a RST leaves
  * (and read() giving the end of file first), a RST at the peer's FIN, the RST answering data for
- * a closed socket, data still read after shutdown(SHUT_RD). */
+ * a closed socket, data still read after shutdown(SHUT_RD); a RST in TIME-WAIT counting only at
+ * RCV.NXT, SYN+FIN dropped by a listener, old text ending at RCV.NXT accepted for its ACK, the
+ * SYN retransmission schedule (linear first timeouts, time-based give-up) and the SYN-ACK answer
+ * to a repeated SYN outside the timer's schedule; a SYN for a TIME-WAIT whose socket is still held
+ * reaching the listener. */
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -226,7 +230,236 @@ static void shut_rd(void (*profile)(synack_config_t *), int first) {
 static void shut_rd_linux(void) { shut_rd(linux_, 10); }
 static void shut_rd_rfc(void) { shut_rd(rfc, 0); }
 
-TH_MAIN(TH_CASE(orphan_data_linux), TH_CASE(orphan_data_rfc), TH_CASE(shut_rd_linux), TH_CASE(shut_rd_rfc),
+/* The rfc profile with RFC 1337 off, as Linux's default (tcp_rfc1337 0), so that a RST at
+ * RCV.NXT ends TIME-WAIT under both. */
+static void rfc_no1337(synack_config_t *c) {
+  rfc(c);
+  c->tcp_rfc1337 = false;
+}
+
+/* TIME-WAIT, the socket still held (after shutdown) or closed (the compact entry): a RST inside
+ * the window but not at RCV.NXT. Linux drops it silently (tcp_timewait_state_process), RFC 5961
+ * §3.2 (the rfc profile) sends a challenge ACK; both keep TIME-WAIT. A RST at RCV.NXT ends it. */
+static void tw_rst(void (*profile)(synack_config_t *), bool linux, bool closed) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  if (closed) {
+    CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  }
+  synack_time_t t = fx->now + MS(100);
+  fx_inject(fx, t, FX_R, fx->pseq + 1000, 0);
+  if (linux) fx_expect_none_until(fx, t + MS(300));
+  else fx_expect(fx, FX_A, fx->sseq, fx->pseq, .t = t);
+  if (closed) CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  else fx_check_sock_state(fx, s, SYNACK_TCP_TIME_WAIT);
+  fx_inject(fx, t + MS(600), FX_R, fx->pseq, 0);
+  fx_expect_none(fx);
+  if (closed) CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  else fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  fx_free(fx);
+}
+
+static void tw_rst_linux(void) { tw_rst(linux_, true, false); }
+static void tw_rst_linux_compact(void) { tw_rst(linux_, true, true); }
+static void tw_rst_rfc(void) { tw_rst(rfc_no1337, false, false); }
+static void tw_rst_rfc_compact(void) { tw_rst(rfc_no1337, false, true); }
+
+/* A SYN+FIN at a listener: Linux drops it (tcp_rcv_state_process, LISTEN); the rfc profile
+ * answers the SYN with a SYN-ACK (RFC 9293 §3.10.7.2) and holds a half-open entry. */
+static void listen_synfin(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, MS(100), FX_S | FX_F, 0, 0);
+  if (linux) fx_expect_none(fx);
+  else fx_expect(fx, FX_SA, 0, 1, .t = MS(100));
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), (linux ? 0u : 1u));
+  fx_free(fx);
+}
+
+static void listen_synfin_linux(void) { listen_synfin(linux_, true); }
+static void listen_synfin_rfc(void) { listen_synfin(rfc, false); }
+
+/* A SYN+FIN above RCV.NXT at a compact TIME-WAIT entry whose listener is still open: Linux hands
+ * it to the listener, which drops it, and the entry is gone (the 4-tuple is free: an ACK now gets
+ * the RST of no connection). The rfc profile reopens there (RFC 6191; tests/scripts
+ * rcv-syn-fin-time-wait). */
+static void tw_synfin_linux(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  CHECK_EQ_I(synack_close(fx->st, fx->now, s), 0);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 1);
+  synack_time_t t = fx->now + MS(100);
+  fx_inject(fx, t, FX_S | FX_F, fx->pseq + 1000, 0);
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_TIMEWAIT), 0);
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  fx_inject(fx, t + MS(100), FX_A, fx->pseq + 100000, fx->sseq);
+  fx_expect(fx, FX_R, fx->sseq, 0, .any_ack = true, .t = t + MS(100));
+  fx_free(fx);
+}
+
+/* A newer SYN for a connection in TIME-WAIT whose socket is still held (after shutdown), the
+ * listener open. Linux keeps TIME-WAIT in its mini-socket (the held socket is closed), which hands
+ * the SYN to the listener: a SYN-ACK of a new incarnation (RFC 6191). RFC 5961 §4.2 (the rfc
+ * profile) answers from the full TCB with a challenge ACK; the socket stays in TIME-WAIT. */
+static void tw_socket_syn(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_TIME_WAIT));
+  synack_time_t t = fx->now + MS(100);
+  fx_inject(fx, t, FX_S, fx->pseq + 1000, 0);
+  if (linux) {
+    fx_expect(fx, FX_SA, 0, fx->pseq + 1001, .t = t, .any_ack = false, .abs = false);
+    fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 1);
+  } else {
+    fx_expect(fx, FX_A, fx->sseq, fx->pseq, .t = t);
+    fx_check_sock_state(fx, s, SYNACK_TCP_TIME_WAIT);
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  }
+  fx_free(fx);
+}
+
+static void tw_socket_syn_linux(void) { tw_socket_syn(linux_, true); }
+static void tw_socket_syn_rfc(void) { tw_socket_syn(rfc, false); }
+
+/* Old text or FIN ending exactly at RCV.NXT that acknowledges our FIN. Linux's tcp_sequence
+ * accepts it (the segment's end, not its last octet, against RCV.NXT): LAST-ACK ends silently,
+ * FIN-WAIT-1 moves to FIN-WAIT-2 and answers the old text with an immediate ACK. RFC 9293's
+ * first check (the rfc profile) rejects it with an ACK and the state stays. */
+static void end_at_rcv_nxt(void (*profile)(synack_config_t *), bool linux, synack_tcp_state_t state) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, state));
+  synack_time_t t = fx->now + MS(10);
+  if (state == SYNACK_TCP_LAST_ACK) /* the peer's FIN again, now acknowledging ours */
+    fx_inject(fx, t, FX_FA, fx->pseq - 1, fx->sseq);
+  else /* the last 10 bytes again (they were never sent: the check looks at numbers only) */
+    fx_inject(fx, t, FX_PA, fx->pseq - 10, fx->sseq, .len = 10);
+  if (linux && state == SYNACK_TCP_LAST_ACK) {
+    fx_expect_none(fx);
+    fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  } else {
+    fx_expect(fx, FX_A, fx->sseq, fx->pseq, .t = t);
+    fx_check_sock_state(fx, s, linux ? SYNACK_TCP_FIN_WAIT_2 : state);
+  }
+  fx_free(fx);
+}
+
+static void end_at_rcv_nxt_last_ack_linux(void) { end_at_rcv_nxt(linux_, true, SYNACK_TCP_LAST_ACK); }
+static void end_at_rcv_nxt_last_ack_rfc(void) { end_at_rcv_nxt(rfc, false, SYNACK_TCP_LAST_ACK); }
+static void end_at_rcv_nxt_fin_wait_1_linux(void) { end_at_rcv_nxt(linux_, true, SYNACK_TCP_FIN_WAIT_1); }
+static void end_at_rcv_nxt_fin_wait_1_rfc(void) { end_at_rcv_nxt(rfc, false, SYNACK_TCP_FIN_WAIT_1); }
+
+/* The peer's FIN retransmitted in LAST-ACK without acknowledging ours: acceptable for Linux (it
+ * ends at RCV.NXT) and answered by an immediate duplicate ACK, as the rfc profile's first check
+ * answers it; the state stays. */
+static void fin_again_last_ack_linux(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, linux_);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  REQUIRE(fx_goto(fx, s, SYNACK_TCP_LAST_ACK));
+  synack_time_t t = fx->now + MS(10);
+  fx_inject(fx, t, FX_FA, fx->pseq - 1, fx->sseq - 1);
+  fx_expect(fx, FX_A, fx->sseq, fx->pseq, .t = t);
+  fx_check_sock_state(fx, s, SYNACK_TCP_LAST_ACK);
+  fx_free(fx);
+}
+
+/* The crossing SYN-ACK of a simultaneous open (SEG.SEQ = IRS): Linux takes it as a segment
+ * ending at RCV.NXT and answers with an immediate ACK; the rfc profile sends nothing. Both are
+ * ESTABLISHED. */
+static void simopen_crossing(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_sent(fx) >= 0);
+  fx_inject(fx, MS(100), FX_S, 0, 0, .opt = { .has = SYNACK_TCPOPT_HAS_MSS, .mss = 1000 });
+  fx_expect(fx, FX_SA, 0, 1, .t = MS(100));
+  fx_inject(fx, MS(200), FX_SA, 0, 1, .opt = { .has = SYNACK_TCPOPT_HAS_MSS, .mss = 1000 });
+  if (linux) fx_expect(fx, FX_A, 1, 1, .t = MS(200));
+  fx_expect_none(fx);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  fx_free(fx);
+}
+
+static void simopen_crossing_linux(void) { simopen_crossing(linux_, true); }
+static void simopen_crossing_rfc(void) { simopen_crossing(rfc, false); }
+
+static void syn_retries_2(synack_config_t *c) { c->tcp_syn_retries = 2; }
+static void linux_syn_retries_2(synack_config_t *c) {
+  linux_(c);
+  syn_retries_2(c);
+}
+static void rfc_syn_retries_2(synack_config_t *c) {
+  rfc(c);
+  syn_retries_2(c);
+}
+
+/* SYN-SENT without an answer, tcp_syn_retries 2. Linux (tcp_syn_linear_timeouts 4, then
+ * doubling; given up after 1 + 2 + 4 s, tcp_model_timeout): SYNs at 1, 2, 3, 4, 5 s, ETIMEDOUT
+ * at 7 s. RFC 6298 §5.5 (the rfc profile): SYNs at 1 and 3 s, given up when the third RTO
+ * (4 s) expires at 7 s. */
+static void syn_schedule(void (*profile)(synack_config_t *), const unsigned *at_s, size_t n) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  for (size_t i = 0; i < n; i++) fx_expect(fx, FX_S, 0, 0, .any_ack = true, .t = SYNACK_SEC(at_s[i]));
+  fx_advance(fx, SYNACK_SEC(7) - 1);
+  fx_check_sock_state(fx, s, SYNACK_TCP_SYN_SENT);
+  fx_advance(fx, SYNACK_SEC(7));
+  fx_expect_none(fx);
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
+  fx_free(fx);
+}
+
+static void syn_schedule_linux(void) {
+  static const unsigned at[] = { 1, 2, 3, 4, 5 };
+  syn_schedule(linux_syn_retries_2, at, sizeof at / sizeof at[0]);
+}
+static void syn_schedule_rfc(void) {
+  static const unsigned at[] = { 1, 3 };
+  syn_schedule(rfc_syn_retries_2, at, sizeof at / sizeof at[0]);
+}
+
+/* Our SYN-ACK lost, the client's SYN again at 0.5 s, answered at once by both. Linux re-arms the
+ * timer with the same 1 s (inet_rtx_syn_ack): the next SYN-ACK at 1.5 s, then 3.5 s. The rfc
+ * profile counts the answer as a retransmission (doubled backoff): next at 2.5 s. */
+static void dup_syn(void (*profile)(synack_config_t *), synack_time_t next, synack_time_t after) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_inject(fx, MS(500), FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .t = MS(500));
+  fx_expect(fx, FX_SA, 0, 1, .t = next);
+  fx_expect(fx, FX_SA, 0, 1, .t = after);
+  fx_free(fx);
+}
+
+static void dup_syn_linux(void) { dup_syn(linux_, MS(1500), MS(3500)); }
+static void dup_syn_rfc(void) { dup_syn(rfc, MS(2500), MS(6500)); }
+
+TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
+        TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
+        TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
+        TH_CASE(end_at_rcv_nxt_fin_wait_1_linux), TH_CASE(end_at_rcv_nxt_fin_wait_1_rfc), TH_CASE(fin_again_last_ack_linux),
+        TH_CASE(simopen_crossing_linux), TH_CASE(simopen_crossing_rfc), TH_CASE(syn_schedule_linux), TH_CASE(syn_schedule_rfc),
+        TH_CASE(dup_syn_linux), TH_CASE(dup_syn_rfc),
+        TH_CASE(orphan_data_linux), TH_CASE(orphan_data_rfc), TH_CASE(shut_rd_linux), TH_CASE(shut_rd_rfc),
         TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))

@@ -420,6 +420,10 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
             # one rule for the socket and the compact entry (src/core/tcp_check.c)
             return [], alive, "RFC 1337 §3 (TIME-WAIT assassination hazard): every RST in TIME-WAIT is ignored"
         if r5961 and pos != "left-edge":
+            if S == "TIME-WAIT":
+                return [("not-linux", challenge)], alive, \
+                    "RFC 5961 §3.2: a RST in the window but not at RCV.NXT gets a challenge ACK and is dropped " \
+                    "(Linux in TIME-WAIT: dropped silently)"
             return [("now", challenge)], alive, \
                 "RFC 5961 §3.2: a RST in the window but not at RCV.NXT gets a challenge ACK and is dropped"
         rule = "RFC 5961 §3.2: a RST exactly at RCV.NXT resets" if r5961 else \
@@ -436,11 +440,26 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
                 return [], alive, "RFC 1337 §3 (TIME-WAIT assassination hazard): a RST in TIME-WAIT is ignored"
             f, why = reset(None, rule + "; TIME-WAIT (RFC 1337 off): CLOSED")
         return [], f, why
+    if linux and end_at_rcv_nxt_moves(state, k, pos):
+        why = ("Linux (tcp_sequence tests the segment's end, not its last octet, against RCV.NXT): a segment "
+               "ending exactly at RCV.NXT is acceptable, its ACK is processed and its old text dropped "
+               "(RFC 9293 §3.10.7.4 would answer it with an ACK as unacceptable)")
+        if S == "CLOSING":
+            return [], tcb_final("TIME-WAIT", snd, N, "0", fd=fd), why + "; our FIN is acknowledged: TIME-WAIT"
+        if S == "LAST-ACK":
+            return [], dict(kind="tcb", state="CLOSED", snd=snd, N=N, read="0", so_error=None, fd=fd,
+                            closed=True), why + "; our FIN is acknowledged: CLOSED"
+        if S == "FIN-WAIT-1":
+            return [("now", ack_out(snd, N))], tcb_final("FIN-WAIT-2", snd, N, read_for("FIN-WAIT-2"), fd=fd), \
+                why + "; our FIN is acknowledged: FIN-WAIT-2, the old text answered by an immediate ACK"
+        return [("now", ack_out(1, N))], tcb_final("ESTABLISHED", 1, N, "-1 EAGAIN", fd=3, so_error="0"), \
+            why + "; our SYN is acknowledged: ESTABLISHED, the old text answered by an immediate ACK"
     if not acceptable:
         if S == "SYN-RECEIVED" and k.syn and k.ack and pos == "outside-left":
             # the crossing SYN-ACK of a simultaneous open: its SYN is the one we have
-            return [], tcb_final("ESTABLISHED", 1, N, "-1 EAGAIN", fd=3, so_error="0"), \
-                "RFC 9293 §3.5 figure 8: the crossing SYN-ACK (SEG.SEQ = IRS) acknowledges our SYN: ESTABLISHED, nothing sent"
+            return [("linux", ack_out(1, N))], tcb_final("ESTABLISHED", 1, N, "-1 EAGAIN", fd=3, so_error="0"), \
+                "RFC 9293 §3.5 figure 8: the crossing SYN-ACK (SEG.SEQ = IRS) acknowledges our SYN: ESTABLISHED, nothing " \
+                "sent (Linux: an immediate ACK, the SYN-ACK ending at RCV.NXT)"
         if not (k.ack or k.syn) and S != "TIME-WAIT":
             # Linux drops a segment without ACK, SYN or RST before its sequence check
             # (docs/linux-differences.md); TIME-WAIT is its mini-socket, which answers
@@ -515,7 +534,7 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     return answers, final, why
 
 
-def outcome_tw_compact(k, pos, r5961, rfc1337, c):
+def outcome_tw_compact(k, pos, r5961, rfc1337, c, linux=False):
     """TIME-WAIT as a compact entry (socket closed); listener 3 still open."""
     N, snd = c.N, c.snd
     acceptable = pos in ("left-edge", "inside", "right-edge")
@@ -528,9 +547,14 @@ def outcome_tw_compact(k, pos, r5961, rfc1337, c):
         if not acceptable:
             return [], tw, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped"
         if r5961 and pos != "left-edge":
-            return [("now", ack)], tw, "RFC 5961 §3.2: a RST in the window, not at RCV.NXT: challenge ACK"
+            return [("not-linux", ack)], tw, "RFC 5961 §3.2: a RST in the window, not at RCV.NXT: challenge ACK " \
+                "(Linux: dropped silently)"
         return [], dict(kind="gone"), "RFC 9293 §3.10.7.4 second check (RFC 1337 off): a RST in the window ends TIME-WAIT"
     if k.syn and not k.ack:
+        if seq > N and linux and k.fin:
+            return [], dict(kind="gone"), \
+                "Linux: a SYN above RCV.NXT goes to the listener and ends TIME-WAIT; the listener drops a " \
+                "SYN+FIN (tcp_rcv_state_process): nothing is sent, the 4-tuple is free"
         if seq > N:
             # RFC 1122 §4.2.2.13 / RFC 9293 §3.10.7.4: a new SYN above RCV.NXT reopens
             return [("synack", None)], dict(kind="reopen", N=seq + 1), \
@@ -558,7 +582,7 @@ def outcome_tw_compact(k, pos, r5961, rfc1337, c):
 
 def outcome_sr_passive(k, pos, r5961, c, linux=False):
     """SYN-RECEIVED as a half-open entry of listener 3 (our SYN-ACK sent, ISS = 0). `linux`: the
-    script for the linux profile alone, where it differs (sr_passive_split)."""
+    script for the linux profile alone, where it differs (linux_split)."""
     N = c.N
     seq = position_seq(k, pos, N, c.W)
     acceptable = pos in ("left-edge", "inside", "right-edge")
@@ -643,7 +667,7 @@ def outcome_syn_sent(k, pos, c):
     return [], dict(kind="syn_sent"), "RFC 9293 §3.10.7.3 fifth: neither SYN nor RST: dropped"
 
 
-def outcome_listen(k, drop_synfin):
+def outcome_listen(k, drop_synfin, linux=False):
     if k.rst:
         return [], "listen", "RFC 9293 §3.10.7.2 first: a RST to a listener is ignored"
     if k.ack:
@@ -652,6 +676,8 @@ def outcome_listen(k, drop_synfin):
     if k.syn:
         if k.fin and drop_synfin:
             return [], "listen", "net.inet.tcp.drop_synfin=1: SYN+FIN is dropped"
+        if k.fin and linux:
+            return [], "listen", "Linux (tcp_rcv_state_process, LISTEN): a SYN+FIN is dropped silently"
         why = "RFC 9293 §3.10.7.2 third: a SYN: SYN-RECEIVED, SYN-ACK sent"
         if k.fin:
             why += " (the FIN is not acknowledged; the client sends it again later)"
@@ -717,6 +743,10 @@ def emit_answers(s, t0, answers):
             s.raw("#ifndef Linux")
             s.add(t0, line)
             s.raw("#endif")
+        elif when == "linux":
+            s.raw("#ifdef Linux")
+            s.add(t0, line)
+            s.raw("#endif")
         elif when == "linux-syn":
             s.raw("#ifdef Linux")
             s.add(t0 + SYN_BADACK_RTX, line)
@@ -758,7 +788,11 @@ def probe(s, t, c, final):
 
 
 def sockstat(s, t, state, n):
+    # FreeBSD's sockstat counts the entries in a state; the kernel target has no sockstat (the
+    # probe before it shows the state on the wire anyway), so the line is for synack only.
+    s.raw("#ifndef KERNEL")
     s.add(t, "`sockstat -46 -P tcp -s | grep -c %s | grep %d`" % (state, n))
+    s.raw("#endif")
 
 
 def api_checks(s, t, final):
@@ -838,13 +872,33 @@ def bsd_window(state):
     return BSD_BUF
 
 
-def sr_passive_split(state, kname, pos):
+def linux_split(state, kname, pos):
     """The cells whose linux answer differs from rfc's and freebsd's in its consequences (a state
     the probe shows), so that the linux profile gets a script of its own (-linux): a SYN in a
-    half-open entry's window, a RST at RCV.NXT-1 after the peer's FIN."""
+    half-open entry's window, a RST at RCV.NXT-1 after the peer's FIN, a segment ending at
+    RCV.NXT whose ACK moves the state on, a SYN+FIN reopening TIME-WAIT."""
     if state == "syn-received-passive":
         return KIND[kname].syn and pos in ("left-edge", "inside", "right-edge")
+    if state == "time-wait":
+        return kname == "syn-fin" and pos in ("inside", "right-edge", "outside-right")
+    if tw_socket_handoff(state, kname):
+        return True
+    if end_at_rcv_nxt_moves(state, KIND[kname], pos):
+        return True
     return KIND[kname].rst and state in ("close-wait", "closing", "last-ack") and pos == "outside-left"
+
+
+def tw_socket_handoff(state, kname):
+    """Linux keeps TIME-WAIT in its mini-socket only (the socket still held reads TCP_CLOSE), so a
+    SYN without ACK meets the compact entry's rules even while the socket is open."""
+    return state == "time-wait-socket" and kname in ("syn", "syn-fin")
+
+
+def end_at_rcv_nxt_moves(state, k, pos):
+    """Linux's tcp_sequence accepts a segment ending exactly at RCV.NXT (the outside-left cell of
+    a kind with text or FIN): where its ACK acknowledges something new, the state moves on."""
+    return (pos == "outside-left" and k.ack and not k.syn and not k.rst and k.seg_len > 0 and
+            state in ("fin-wait-1", "closing", "last-ack", "syn-received-active"))
 
 
 def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False, lxedge=False):
@@ -864,8 +918,10 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False,
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, seq, ackv))
     r1337 = True if rfc1337 is None else rfc1337
-    if state == "time-wait":
-        answers, final, why = outcome_tw_compact(k, pos, r5961, r1337, c)
+    if state == "time-wait" or (linux and tw_socket_handoff(state, kname)):
+        answers, final, why = outcome_tw_compact(k, pos, r5961, r1337, c, linux)
+        if state != "time-wait":
+            why += " (Linux: the connection is in its TIME-WAIT mini-socket, the socket still held is closed)"
     elif state == "syn-received-passive":
         answers, final, why = outcome_sr_passive(k, pos, r5961, c, linux)
     else:
@@ -896,7 +952,7 @@ def gen_sync(state, kname, pos, r5961, v6, rfc1337=None, bsd=False, linux=False,
             name += "-freebsd"
         elif linux:
             name += "-linux"
-    elif sr_passive_split(state, kname, pos):
+    elif linux_split(state, kname, pos):
         profiles = ",".join(p for p in profiles.split(",") if (p == "linux") == linux)
         if linux:
             name += "-linux"
@@ -930,7 +986,7 @@ def gen_syn_sent(kname, pos, r5961, v6):
     return name, header(s.lines, desc, v6, PROFILES, sysctls_for(r5961))
 
 
-def gen_listen(kname, r5961, v6, drop_synfin=False):
+def gen_listen(kname, r5961, v6, drop_synfin=False, linux=None):
     k = KIND[kname]
     c = Conn(v6)
     s = Script()
@@ -938,7 +994,7 @@ def gen_listen(kname, r5961, v6, drop_synfin=False):
     s.raw("")
     s.raw("// the segment under test")
     s.add(t0, inject_line(k, PEER_ISN, 5000))
-    answers, final, why = outcome_listen(k, drop_synfin)
+    answers, final, why = outcome_listen(k, drop_synfin, bool(linux))
     # FreeBSD drops a SYN-ACK at a listener without the RST of RFC 9293 §3.10.7.2
     bsd_silent = k.syn and k.ack and not drop_synfin
     if bsd_silent:
@@ -972,9 +1028,13 @@ def gen_listen(kname, r5961, v6, drop_synfin=False):
             "IPv6" if v6 else "IPv4"),
         "Expected: " + why + ".",
     ]
-    name = "any-rfc5961-%s%s-%s" % ("on" if r5961 else "off", "-drop-synfin" if drop_synfin else "", ipname(v6))
+    name = "any-rfc5961-%s%s%s-%s" % ("on" if r5961 else "off", "-drop-synfin" if drop_synfin else "",
+                                      "-linux" if linux else "", ipname(v6))
     extra = ["net.inet.tcp.drop_synfin=1"] if drop_synfin else []
-    return name, header(s.lines, desc, v6, PROFILES, sysctls_for(r5961, extra=extra))
+    profiles = PROFILES
+    if linux is not None:  # a SYN+FIN: Linux's listener drops it (a script of its own)
+        profiles = "linux" if linux else "rfc,freebsd"
+    return name, header(s.lines, desc, v6, profiles, sysctls_for(r5961, extra=extra))
 
 
 def gen_closed(kname, r5961, v6):
@@ -1382,8 +1442,9 @@ def all_scripts():
                 n, txt = gen_closed(kname, r5961, v6)
                 out[os.path.join(d, n + ".pkt")] = txt
                 d = "rcv-%s-listen" % kname
-                n, txt = gen_listen(kname, r5961, v6)
-                out[os.path.join(d, n + ".pkt")] = txt
+                for lx in ((False, True) if kname == "syn-fin" else (None,)):
+                    n, txt = gen_listen(kname, r5961, v6, linux=lx)
+                    out[os.path.join(d, n + ".pkt")] = txt
                 if kname == "syn-fin":
                     n, txt = gen_listen(kname, r5961, v6, drop_synfin=True)
                     out[os.path.join(d, n + ".pkt")] = txt
@@ -1401,7 +1462,7 @@ def all_scripts():
                             for bsd in ((False, True) if pos in EDGE_POSITIONS else (False,)):
                                 # a linux file of its own where Linux's answer differs, and at the
                                 # window's edge (Linux's initial window is smaller)
-                                split = sr_passive_split(state, kname, pos) or pos in EDGE_POSITIONS
+                                split = linux_split(state, kname, pos) or pos in EDGE_POSITIONS
                                 for lx in ((False, True) if split and not bsd else (False,)):
                                     n, txt = gen_sync(state, kname, pos, r5961, v6, r1337, bsd, lx,
                                                       lx and pos in EDGE_POSITIONS)

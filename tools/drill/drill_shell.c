@@ -48,6 +48,7 @@ static const sysctl_map_t sysctls[] = {
   { "net.ipv4.tcp_fin_timeout", SK_S2MS, F(tcp_fin_timeout_ms), 0 },
   { "net.ipv4.tcp_syn_retries", SK_U32, F(tcp_syn_retries), 0 },
   { "net.ipv4.tcp_synack_retries", SK_U32, F(tcp_synack_retries), 0 },
+  { "net.ipv4.tcp_syn_linear_timeouts", SK_U32, F(tcp_syn_linear_timeouts), 0 },
   { "net.ipv4.tcp_retries2", SK_U32, F(tcp_retries2), 0 },
   { "net.ipv4.tcp_orphan_retries", SK_U32, F(tcp_orphan_retries), 0 },
   { "net.ipv4.tcp_challenge_ack_limit", SK_U32, F(tcp_challenge_ack_limit), 0 },
