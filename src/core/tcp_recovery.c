@@ -101,7 +101,7 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
   r->high_rxt = tcb->snd_una;
   r->rescue_set = false;
   r->tlp_check = false; /* the recovery's own reduction covers a loss the probe repaired */
-  r->tlp_out = false;   /* an open-state probe did its job (its ACK showed the hole): the recovery may probe once */
+  r->tlp_out = false;   /* an open-state probe did its job (its ACK showed the hole): the recovery may probe */
   cc_congestion(st, tcb, now);
   if (tcb->flags & TF_SACK_OK) {
     r->mode = SYNACK_REC_SACK;
@@ -403,7 +403,7 @@ int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
     if (seq_lt(r->high_rxt, seq_add(hs, (uint32_t)n))) r->high_rxt = seq_add(hs, (uint32_t)n);
   }
   /* Every lost range resent: the probe timer of the recovery runs from the last retransmission
-   * (tcp_rack.c probe_state: no ACK for 2·SRTT, the probe resends the highest unSACKed segment). */
+   * (tcp_rack.c probe_state: no ACK for the PTO, the probe resends the highest unSACKed segment). */
   if (sent) synack_rack_arm_tlp(st, tcb, now);
   return 0;
 }
