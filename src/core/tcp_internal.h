@@ -781,7 +781,7 @@ void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
 void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* The current reordering window (µs). */
 uint32_t synack_rack_reo_wnd(const synack_stack_t *st, const synack_tcb_t *tcb);
-/* True when some range is marked lost and not yet retransmitted. */
+/* True when some range marked lost holds unSACKed bytes not yet retransmitted. */
 bool synack_rack_lost_any(const synack_tcb_t *tcb);
 /* UnSACKed bytes marked lost by RACK or below edge. */
 uint32_t synack_rack_lost_bytes(const synack_tcb_t *tcb, synack_seq_t edge);

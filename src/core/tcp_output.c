@@ -404,7 +404,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
       tcb->rtt_time = now;
     }
     tcb->snd_max = end;
-    tcb->rec.tlp_force = false; /* a tail loss probe sends one new segment */
+    if (tcb->rec.tlp_force) tcb->rec.tlp_force--; /* the tail loss probe's segments (tcp_rack.c) */
     if (st->cfg.tcp_rack) synack_rack_arm_tlp(st, tcb, now); /* RFC 8985 §7.2 */
   }
   if (move_nxt) tcb->snd_nxt = end;

@@ -61,7 +61,7 @@ uint32_t synack_rec_pipe(const synack_tcb_t *tcb) {
 uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
   const synack_sndrec_t *r = &tcb->rec;
   uint64_t wnd = tcb->cwnd_bytes, used = 0;
-  if (r->tlp_force) return tcb->snd_mss; /* RFC 8985 §7.3: the probe's one segment */
+  if (r->tlp_force) return (uint32_t)r->tlp_force * tcb->snd_mss; /* RFC 8985 §7.3: the probe (tcp_rack.c) */
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_OPEN:
     /* RFC 3042: the first two duplicate ACKs each allow one new segment beyond cwnd. */
@@ -101,6 +101,7 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
   r->high_rxt = tcb->snd_una;
   r->rescue_set = false;
   r->tlp_check = false; /* the recovery's own reduction covers a loss the probe repaired */
+  r->tlp_out = false;   /* an open-state probe did its job (its ACK showed the hole): the recovery may probe */
   cc_congestion(st, tcb, now);
   if (tcb->flags & TF_SACK_OK) {
     r->mode = SYNACK_REC_SACK;
@@ -281,6 +282,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     return;
   case SYNACK_REC_SACK:
     if (r->prr) prr_on_ack(tcb, delivered);
+    synack_rack_arm_tlp(st, tcb, now); /* an ACK came: the recovery's probe waits from now */
     return; /* pipe accounts for it */
   case SYNACK_REC_RTO:
     return; /* RFC 6675 §5.1 / RFC 6582 §3.2 step 1: no new recovery before RecoveryPoint */
@@ -356,6 +358,7 @@ static int rtx_at(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t seq, uint3
 
 int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
+  bool sent = false; /* a retransmission went out in this call */
   if (r->rtx_first && rack_on(tcb) && r->mode == SYNACK_REC_SACK) {
     /* RFC 6675 §5 step 4.3 with RACK's marks: the first lost segment, whatever the window says. */
     synack_seq_t ls;
@@ -367,6 +370,7 @@ int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
         r->rtx_first = true;
         return -1;
       }
+      sent = n > 0;
       if (n > 0 && seq_lt(r->high_rxt, seq_add(ls, (uint32_t)n))) r->high_rxt = seq_add(ls, (uint32_t)n);
     }
   }
@@ -376,6 +380,7 @@ int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
     int n = rtx_at(st, tcb, tcb->snd_una, tcb->snd_mss, now);
     if (n < 0) return -1;
     r->rtx_first = false;
+    sent = sent || n > 0;
     if (n > 0 && seq_lt(r->high_rxt, seq_add(tcb->snd_una, (uint32_t)n))) r->high_rxt = seq_add(tcb->snd_una, (uint32_t)n);
   }
   if (r->mode != SYNACK_REC_SACK) return 0;
@@ -394,8 +399,12 @@ int synack_rec_output_pre(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t n
     int n = rtx_at(st, tcb, hs, len < tcb->snd_mss ? len : tcb->snd_mss, now);
     if (n < 0) return -1;
     if (n == 0) break;
+    sent = true;
     if (seq_lt(r->high_rxt, seq_add(hs, (uint32_t)n))) r->high_rxt = seq_add(hs, (uint32_t)n);
   }
+  /* Every lost range resent: the probe timer of the recovery runs from the last retransmission
+   * (tcp_rack.c probe_state: no ACK for the PTO, the probe resends the highest unSACKed segment). */
+  if (sent) synack_rack_arm_tlp(st, tcb, now);
   return 0;
 }
 

@@ -127,6 +127,24 @@ bool synack_sack_next_hole(const synack_sackboard_t *b, synack_seq_t from, synac
   return true;
 }
 
+bool synack_sack_last_hole(const synack_sackboard_t *b, synack_seq_t una, synack_seq_t snd_max, synack_seq_t *hs,
+                           synack_seq_t *he) {
+  /* The ranges lie inside (una, snd_max], sorted, disjoint and not adjacent: the top hole ends
+   * at snd_max when the top range does not, else at the top range's start. */
+  const synack_sack_range_t *t = ctab(b);
+  synack_seq_t s = una, e = snd_max;
+  if (b->n && seq_eq(t[b->n - 1u].end, snd_max)) {
+    e = t[b->n - 1u].start;
+    if (b->n > 1) s = t[b->n - 2u].end;
+  } else if (b->n) {
+    s = t[b->n - 1u].end;
+  }
+  if (!seq_lt(s, e)) return false;
+  *hs = s;
+  *he = e;
+  return true;
+}
+
 synack_seq_t synack_sack_lost_edge(const synack_sackboard_t *b, synack_seq_t una, uint32_t mss) {
   /* RFC 6675 §4 IsLost(SeqNum): DupThresh discontiguous SACKed sequences above it, or more than
    * (DupThresh - 1) * SMSS SACKed bytes above it. Each range counts as one discontiguous

@@ -87,7 +87,8 @@ typedef struct {
   synack_seq_t rtx_mark;      /* RACK off: SND.MAX when the latest retransmission (explicit seq) was sent */
   synack_time_t rtx_later_at; /* RACK off: when data sent after it was first seen delivered (0: not yet) */
   bool tlp_out;               /* a tail loss probe is outstanding */
-  bool tlp_force;             /* the probe may send one segment beyond cwnd */
+  uint8_t tlp_sent;           /* probes sent for this tail (at most TLP_PROBES, tcp_rack.c) */
+  uint8_t tlp_force;          /* new segments the probe may still send beyond cwnd (0: no probe) */
   bool tlp_check;             /* §7.4: the probe was a retransmission whose fate is not known yet */
   synack_seq_t tlp_start;     /* first byte of that probe */
   synack_seq_t tlp_high;      /* TLP.end_seq: SND.MAX when the probe was sent */
@@ -129,6 +130,9 @@ uint32_t synack_sack_bytes_in(const synack_sackboard_t *b, synack_seq_t a, synac
 bool synack_sack_covers(const synack_sackboard_t *b, synack_seq_t seq, synack_seq_t *end);
 /* The first unSACKed interval [*hs, *he) with *hs >= from and *hs < limit; *he <= limit. */
 bool synack_sack_next_hole(const synack_sackboard_t *b, synack_seq_t from, synack_seq_t limit, synack_seq_t *hs,
+                           synack_seq_t *he);
+/* The highest unSACKed interval [*hs, *he) of [una, snd_max); false when everything is SACKed. */
+bool synack_sack_last_hole(const synack_sackboard_t *b, synack_seq_t una, synack_seq_t snd_max, synack_seq_t *hs,
                            synack_seq_t *he);
 /* RFC 6675 IsLost as an edge: every unSACKed byte below the returned sequence number is lost.
  * Returns una when nothing is lost. */

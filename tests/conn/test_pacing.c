@@ -101,12 +101,13 @@ static void tail_loss_probe_is_not_held(void) {
   REQUIRE(open_and_fill(fx, 1000) >= 0);
   fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(200));
   fx_expect(fx, FX_A, SEG(11), 1, .len = M, .t = SYNACK_MS(200));
-  /* No ACK: the probe timeout (2 × SRTT = 200 ms, RFC 8985 §7.2) sends one new segment at 400 ms,
-   * not at the pacing departure time (1.66 s). */
-  fx_expect(fx, FX_A, SEG(12), 1, .len = M, .t = SYNACK_MS(400));
+  /* No ACK: the probe timeout (2 × SRTT + 2 ms = 202 ms, RFC 8985 §7.2 and tcp_rack.c) sends
+   * two new segments at 402 ms, not at the pacing departure times (1.66 s and later). */
+  fx_expect(fx, FX_A, SEG(12), 1, .len = M, .t = SYNACK_MS(402));
+  fx_expect(fx, FX_A, SEG(13), 1, .len = M, .t = SYNACK_MS(402));
   /* Nothing answers: the timeout's retransmission of the head is not held either (RTO =
-   * SRTT + 4 RTTVAR = 250 ms after the probe). */
-  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(650));
+   * SRTT + 4 RTTVAR = 250 ms after the probe, before a second probe at twice the PTO). */
+  fx_expect(fx, FX_A, SEG(10), 1, .len = M, .t = SYNACK_MS(652));
   fx_free(fx);
 }
 

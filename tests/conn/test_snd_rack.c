@@ -25,10 +25,22 @@ static int open_rack(fx_t *fx) {
   return s;
 }
 
-/* RFC 8985 §7.2 with more than one segment in flight: max(2 SRTT, the 10 ms floor). */
+/* RFC 8985 §7.2 with more than one segment in flight: 2 SRTT plus 2 ms (Linux's slack). */
 static synack_time_t pto_of(const synack_tcp_info_t *ti) {
-  synack_time_t p = 2 * (synack_time_t)ti->rtt_us;
-  return p > SYNACK_MS(10) ? p : SYNACK_MS(10);
+  return 2 * (synack_time_t)ti->rtt_us + SYNACK_MS(2);
+}
+
+/* Three segments at 50 ms and no ACK: the first probe resends the third after the PTO. Returns
+ * the probe's time; *pto receives the PTO. */
+static synack_time_t three_then_probe(fx_t *fx, int s, synack_time_t *pto) {
+  synack_tcp_info_t ti = fx_info(fx, s);
+  *pto = pto_of(&ti);
+  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
+  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
+  synack_time_t t1 = SYNACK_MS(50) + *pto;
+  fx_expect_none_until(fx, t1 - 1);
+  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = t1);
+  return t1;
 }
 
 static void tail_loss_probe(void) {
@@ -36,35 +48,62 @@ static void tail_loss_probe(void) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
+  /* No ACK: after PTO = 2 SRTT + 2 ms the last segment is sent again (no new data). */
+  synack_time_t pto, t1 = three_then_probe(fx, s, &pto), t2 = t1 + 2 * pto;
   synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = pto_of(&ti);
-  CHECK(pto < ti.rto_us);
-  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
-  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
-  /* No ACK: after PTO = max(2 SRTT, 10 ms) the last segment is sent again (no new data). */
-  fx_expect_none_until(fx, SYNACK_MS(50) + pto - 1);
-  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = SYNACK_MS(50) + pto);
+  CHECK(2 * pto < ti.rto_us);
   CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_PROBES], 1);
-  /* Then the RTO from the probe: the first segment; no second probe. */
-  fx_expect_none_until(fx, SYNACK_MS(50) + pto + ti.rto_us - 1);
-  fx_expect(fx, FX_A, 101, 1, .len = M, .t = SYNACK_MS(50) + pto + ti.rto_us);
+  /* Still no ACK: a second probe twice the PTO later, before the RTO (tcp_rack.c TLP_PROBES). */
+  fx_expect_none_until(fx, t2 - 1);
+  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = t2);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_PROBES], 2);
+  /* Then the RTO from the second probe: the first segment; no third probe. */
+  fx_expect_none_until(fx, t2 + ti.rto_us - 1);
+  fx_expect(fx, FX_A, 101, 1, .len = M, .t = t2 + ti.rto_us);
   fx_free(fx);
 }
 
-/* With data waiting beyond cwnd, the probe is one new segment (RFC 8985 §7.3), only one. */
+/* An ACK after the first probe cancels the second: the path delivers ACKs, RACK and the RTO go
+ * on from there. Three segments, the probe resends the third; the ACK of the first one comes:
+ * no second probe, the next segment is the RTO's (one RTO after that ACK, RFC 6298 §5.3). */
+static void ack_after_probe_cancels_the_second(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  synack_time_t pto, ta = three_then_probe(fx, s, &pto) + SYNACK_MS(1);
+  fx_inject(fx, ta, FX_A, 1, 101 + M);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  CHECK(ti.rto_us > 2 * pto);
+  fx_expect_none_until(fx, ta + ti.rto_us - 1);
+  fx_expect(fx, FX_A, 101 + M, 1, .len = M, .t = ta + ti.rto_us);
+  CHECK_EQ_U(fx_info(fx, s).tlp_probes, 1);
+  fx_free(fx);
+}
+
+/* With data waiting beyond cwnd, the probe is new data (RFC 8985 §7.3): two full segments in
+ * the open state (tcp_rack.c send_probe: a receiver acknowledges two at once, one it may delay),
+ * no more; the second probe, twice the PTO later without an ACK, sends the rest. */
 static void probe_with_new_data(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  /* 12 segments, cwnd 10: two wait; the probe sends one of them beyond cwnd. */
+  /* 13 segments, cwnd 10: three wait; the probe sends two of them beyond cwnd. */
   synack_tcp_info_t ti = fx_info(fx, s);
   synack_time_t pto = pto_of(&ti);
-  fx_check_rc(fx_send(fx, s, 12 * M, 100), 12 * M);
+  fx_check_rc(fx_send(fx, s, 13 * M, 100), 13 * M);
   for (int i = 0; i < 10; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
   fx_expect_none(fx);
-  fx_expect(fx, FX_A, 101 + 10 * M, 1, .len = M, .t = SYNACK_MS(50) + pto);
-  fx_expect_none_until(fx, SYNACK_MS(50) + pto + ti.rto_us - 1);
+  synack_time_t t1 = SYNACK_MS(50) + pto, t2 = t1 + 2 * pto;
+  fx_expect(fx, FX_A, 101 + 10 * M, 1, .len = M, .t = t1);
+  fx_expect(fx, FX_A, 101 + 11 * M, 1, .len = M, .t = t1);
+  CHECK_EQ_U(fx_info(fx, s).tlp_probes, 1);
+  /* No ACK: the second probe sends the last new segment; then only the RTO. */
+  fx_expect_none_until(fx, t2 - 1);
+  fx_expect(fx, FX_PA, 101 + 12 * M, 1, .len = M, .t = t2);
+  fx_expect_none_until(fx, t2 + ti.rto_us - 1);
+  CHECK_EQ_U(fx_info(fx, s).tlp_probes, 2);
   fx_free(fx);
 }
 
@@ -154,12 +193,8 @@ static void tlp_loss_detection(bool dsack) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  synack_tcp_info_t ti = fx_info(fx, s);
-  synack_time_t pto = pto_of(&ti);
-  fx_check_rc(fx_send(fx, s, 3 * M, 100), 3 * M);
-  for (int i = 0; i < 3; i++) fx_expect(fx, FX_A, 101 + i * M, 1, .len = M, .t = SYNACK_MS(50));
-  synack_time_t tp = SYNACK_MS(50) + pto;
-  fx_expect(fx, FX_PA, 101 + 2 * M, 1, .len = M, .t = tp);
+  synack_time_t pto, tp = three_then_probe(fx, s, &pto);
+  (void)pto;
   if (dsack)
     fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M, .nsack = 1, .sack = { { 101 + 2 * M, 101 + 3 * M } });
   else
@@ -168,7 +203,7 @@ static void tlp_loss_detection(bool dsack) {
   fx_check_rc(fx_send(fx, s, 100, 100 + 3 * M), 100);
   fx_expect(fx, FX_PA, 101 + 3 * M, 1, .len = 100, .t = tp + SYNACK_MS(1));
   fx_inject(fx, tp + SYNACK_MS(2), FX_A, 1, 101 + 3 * M + 100);
-  ti = fx_info(fx, s);
+  synack_tcp_info_t ti = fx_info(fx, s);
   CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_RECOVERIES], dsack ? 0 : 1);
   CHECK_EQ_U(ti.tlp_recoveries, dsack ? 0 : 1);
   CHECK_EQ_U(ti.tlp_probes, 1);
@@ -179,6 +214,16 @@ static void tlp_loss_detection(bool dsack) {
 
 static void tlp_repaired_loss_reduces(void) { tlp_loss_detection(false); }
 static void tlp_dsacked_probe_keeps_window(void) { tlp_loss_detection(true); }
+
+/* Segments 0..9 at 60 ms, ten more waiting; at 62 ms an ACK of 0 with a SACK of 2..9 starts
+ * recovery with pipe 0: segment 1 again and new segments 10..12 (see the next case). */
+static void start_recovery_with_pipe_0(fx_t *fx, int s) {
+  send_twenty_at_60ms(fx, s);
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, SEG(1) + 100, .nsack = 1, .sack = { { SEG(2) + 100, SEG(10) + 100 } });
+  fx_expect(fx, FX_A, SEG(1) + 100, 1, .len = M, .t = SYNACK_MS(62));
+  for (int i = 10; i < 13; i++) fx_expect(fx, FX_A, SEG(i) + 100, 1, .len = M, .t = SYNACK_MS(62));
+  fx_expect_none(fx);
+}
 
 /* RFC 6937 §3: the ACK that makes RACK start recovery counts for PRR. Segments 0..9 are out,
  * ten more wait; the ACK at 62 ms acknowledges 0 and SACKs 2..9: RACK marks 1 lost at once
@@ -192,13 +237,19 @@ static void prr_counts_the_ack_that_starts_recovery(void) {
   REQUIRE(fx);
   int s = open_rack(fx);
   REQUIRE(s >= 0);
-  send_twenty_at_60ms(fx, s);
-  fx_inject(fx, SYNACK_MS(62), FX_A, 1, SEG(1) + 100, .nsack = 1, .sack = { { SEG(2) + 100, SEG(10) + 100 } });
-  fx_expect(fx, FX_A, SEG(1) + 100, 1, .len = M, .t = SYNACK_MS(62));
-  for (int i = 10; i < 13; i++) fx_expect(fx, FX_A, SEG(i) + 100, 1, .len = M, .t = SYNACK_MS(62));
-  fx_expect_none(fx);
+  start_recovery_with_pipe_0(fx, s);
   synack_tcp_info_t ti = fx_info(fx, s);
   CHECK_EQ_U(ti.snd_ssthresh, 9 * M / 2 / M); /* tcp_info counts segments */
+  CHECK_EQ_U(ti.total_retrans, 1);
+  /* Then no ACK: the probe of the recovery (tcp_rack.c probe_state) sends new data when some
+   * waits and the peer's window has room (RFC 8985 §7.3's choice): at 62 ms + PTO one new
+   * segment, 13, beyond what PRR allows. */
+  synack_time_t pto = pto_of(&ti);
+  fx_expect_none_until(fx, SYNACK_MS(62) + pto - 1);
+  fx_expect(fx, FX_A, SEG(13) + 100, 1, .len = M, .t = SYNACK_MS(62) + pto);
+  fx_expect_none(fx);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.tlp_probes, 1);
   CHECK_EQ_U(ti.total_retrans, 1);
   fx_free(fx);
 }
@@ -230,6 +281,53 @@ static void prr_on_rack_timer_sends_after_the_retransmission(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
+/* The probe in recovery (tcp_rack.c probe_state, docs/loss-recovery.md "TLP"). Segments 0..9 go
+ * at 60 ms and nothing more waits. The ACK at 62 ms acknowledges 0 and SACKs 2..9: RACK marks 1
+ * lost and recovery resends it, alone. Its cumulative ACK is lost. Once every lost range is
+ * resent and no ACK came for PTO = 2·SRTT + 2 ms (no delayed-ACK allowance: the receiver
+ * acknowledges a hole's repair at once), the highest unSACKed segment, 1, goes again. Its ACK
+ * acknowledges everything: no RTO. Without the probe in recovery (RFC 8985 §7.2 alone), the
+ * next segment was the RTO's, 1 again one RTO after the retransmission. With a D-SACK for the
+ * probe (the first retransmission had arrived) the reduction stays: the probe belongs to the
+ * episode, so one duplicate of two retransmissions proves nothing spurious. */
+static void recovery_probe(bool dsack) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  fx_advance(fx, SYNACK_MS(60));
+  fx_check_rc(fx_send(fx, s, 10 * M, 100), 10 * M);
+  for (int i = 0; i < 9; i++) fx_expect(fx, FX_A, SEG(i) + 100, 1, .len = M, .t = SYNACK_MS(60));
+  fx_expect(fx, FX_PA, SEG(9) + 100, 1, .len = M, .t = SYNACK_MS(60));
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, SEG(1) + 100, .nsack = 1, .sack = { { SEG(2) + 100, SEG(10) + 100 } });
+  fx_expect(fx, FX_A, SEG(1) + 100, 1, .len = M, .t = SYNACK_MS(62));
+  fx_expect_none(fx);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  synack_time_t pto = pto_of(&ti);
+  CHECK(pto < ti.rto_us);
+  fx_expect_none_until(fx, SYNACK_MS(62) + pto - 1);
+  fx_expect(fx, FX_A, SEG(1) + 100, 1, .len = M, .t = SYNACK_MS(62) + pto);
+  fx_expect_none(fx);
+  synack_time_t ta = SYNACK_MS(62) + pto + SYNACK_MS(1);
+  if (dsack)
+    fx_inject(fx, ta, FX_A, 1, SEG(10) + 100, .nsack = 1, .sack = { { SEG(1) + 100, SEG(2) + 100 } });
+  else
+    fx_inject(fx, ta, FX_A, 1, SEG(10) + 100);
+  fx_expect_none_until(fx, ta + SYNACK_MS(2000));
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.tlp_probes, 1);
+  CHECK_EQ_U(ti.rtos, 0);
+  CHECK_EQ_U(ti.total_retrans, 2);
+  CHECK_EQ_U(ti.undos, 0);
+  CHECK_EQ_U(ti.snd_ssthresh, 9 * M / 2 / M); /* NewReno: FlightSize 9 segments / 2; not undone */
+  CHECK_EQ_U(ti.tlp_recoveries, 0);           /* the recovery reduced already */
+  fx_free(fx);
+}
+
+static void recovery_probe_resends_the_last_hole(void) { recovery_probe(false); }
+static void recovery_probe_dsack_keeps_the_reduction(void) { recovery_probe(true); }
+
+TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(ack_after_probe_cancels_the_second), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
         TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window),
-        TH_CASE(prr_counts_the_ack_that_starts_recovery), TH_CASE(prr_on_rack_timer_sends_after_the_retransmission))
+        TH_CASE(prr_counts_the_ack_that_starts_recovery), TH_CASE(prr_on_rack_timer_sends_after_the_retransmission),
+        TH_CASE(recovery_probe_resends_the_last_hole), TH_CASE(recovery_probe_dsack_keeps_the_reduction))

@@ -109,6 +109,36 @@ static void holes_and_bytes(void) {
   CHECK_EQ_U(synack_sack_high(&b, S(1000)).v, 5000);
 }
 
+/* The highest hole (the recovery probe's segment, tcp_rack.c): below SND.MAX when the top range
+ * ends there, else from the top range to SND.MAX; none when everything is SACKed. */
+static void last_hole(void) {
+  BOARD(b);
+  synack_seq_t hs, he;
+  CHECK(synack_sack_last_hole(&b, S(1000), S(6000), &hs, &he)); /* nothing SACKed */
+  CHECK_EQ_U(hs.v, 1000);
+  CHECK_EQ_U(he.v, 6000);
+  synack_sack_add(&b, S(2000), S(3000));
+  CHECK(synack_sack_last_hole(&b, S(1000), S(6000), &hs, &he)); /* above the top range */
+  CHECK_EQ_U(hs.v, 3000);
+  CHECK_EQ_U(he.v, 6000);
+  synack_sack_add(&b, S(4000), S(6000));
+  CHECK(synack_sack_last_hole(&b, S(1000), S(6000), &hs, &he)); /* between the two ranges */
+  CHECK_EQ_U(hs.v, 3000);
+  CHECK_EQ_U(he.v, 4000);
+  synack_sack_reset(&b);
+  synack_sack_add(&b, S(2000), S(6000));
+  CHECK(synack_sack_last_hole(&b, S(1000), S(6000), &hs, &he)); /* SND.UNA up to the only range */
+  CHECK_EQ_U(hs.v, 1000);
+  CHECK_EQ_U(he.v, 2000);
+  CHECK(!synack_sack_last_hole(&b, S(6000), S(6000), &hs, &he)); /* nothing outstanding */
+  /* Across the wrap of the sequence space. */
+  synack_sack_reset(&b);
+  synack_sack_add(&b, S(0xfffffc00u), S(0x100));
+  CHECK(synack_sack_last_hole(&b, S(0xfffff000u), S(0x200), &hs, &he));
+  CHECK_EQ_U(hs.v, 0x100);
+  CHECK_EQ_U(he.v, 0x200);
+}
+
 static void lost_edge_rules(void) {
   const uint32_t mss = 1000;
   BOARD(b);
@@ -206,5 +236,5 @@ static void inline_ranges_then_attach(void) {
 }
 
 TH_MAIN(TH_CASE(inline_ranges_then_attach), TH_CASE(add_merges_and_sorts), TH_CASE(add_wraps_sequence_space), TH_CASE(advance_trims),
-        TH_CASE(bound_forgets_the_highest), TH_CASE(holes_and_bytes), TH_CASE(lost_edge_rules),
+        TH_CASE(bound_forgets_the_highest), TH_CASE(holes_and_bytes), TH_CASE(last_hole), TH_CASE(lost_edge_rules),
         TH_CASE(pipe_accounting), TH_CASE(update_validates_and_detects_dsack))
