@@ -152,6 +152,7 @@ struct synack_tcb {
   synack_tcb_t *aq_next;
   synack_tcb_t *pend_next;
   synack_tcb_t *pnext;        /* per-port bind index chain (tcp_port.c) */
+  synack_tcb_t **pprev;       /* the pointer to this TCB in that chain: O(1) unlink */
 
   /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
   synack_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
@@ -276,6 +277,7 @@ typedef struct synack_timewait {
   synack_tcp_node_t node;
   synack_timer_t timer;
   struct synack_timewait *pnext; /* per-port bind index chain (tcp_port.c) */
+  struct synack_timewait **pprev; /* the pointer to this entry in that chain: O(1) unlink */
   synack_seq_t snd_nxt, rcv_nxt;
   uint32_t ts_recent, ts_recent_s, ts_offset;
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c) */
