@@ -128,6 +128,7 @@ enum {
 #define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
+#define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -498,6 +499,8 @@ void synack_tcp_mem_add(synack_stack_t *st, int64_t delta);
 /* May a buffer that already holds a chunk take `bytes` more? false (counted) past tcp_mem_high. */
 bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes);
 bool synack_tcp_mem_under_pressure(const synack_stack_t *st);
+/* Send-buffer sizing from cwnd after an ACK (Linux's tcp_sndbuf_expand / sk_stream_moderate_sndbuf). */
+void synack_tcp_sndbuf_adjust(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_rcvtune.c: receive-buffer autotuning ---------- */
 /* After the application read: once per RTT, grows the receive buffer toward twice what was read
