@@ -12,6 +12,7 @@
 # Usage: bash bench/bench_http.sh BUILD_DIR   (SYNACK_BENCH_HTTP_CONNS="100 1000 10000",
 #        SYNACK_BENCH_HTTP_TOOLS="wrk wrk-close ab ab-k" to run a subset)
 set -u
+. "$(dirname "$0")/netns_lib.sh"
 dir=${1:?usage: bench/bench_http.sh BUILD_DIR}
 cli="$dir/synack"
 SECS=${SYNACK_BENCH_HTTP_SECONDS:-10}
@@ -52,25 +53,13 @@ chmod 644 "$TMP/www/f.bin"
 ulimit -n "$(ulimit -Hn)"
 
 # synack over a TAP: the kernel in NS_T is the client.
-ip netns add "$NS_T"
-ip -n "$NS_T" link set lo up
-ip -n "$NS_T" tuntap add dev sk0 mode tap
-ip -n "$NS_T" link set sk0 up
-ip -n "$NS_T" addr add 198.18.0.1/24 dev sk0
+bench_tap_ns "$NS_T"
 ip netns exec "$NS_T" "$cli" serve --tap sk0 --addr 198.18.0.2/24 --quiet --max-conns 16384 --backlog 4096 \
   8080 --http "$TMP/www" >"$TMP/serve.log" 2>&1 &
 PIDS+=($!)
 
 # nginx on the kernel in NS_B, the client in NS_A, over a veth pair.
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip -n "$NS_A" link set lo up
-ip -n "$NS_B" link set lo up
-ip link add "bha$$" netns "$NS_A" type veth peer name "bhb$$" netns "$NS_B"
-ip -n "$NS_A" link set "bha$$" up
-ip -n "$NS_B" link set "bhb$$" up
-ip -n "$NS_A" addr add 198.19.0.1/24 dev "bha$$"
-ip -n "$NS_B" addr add 198.19.0.2/24 dev "bhb$$"
+bench_veth_ns "$NS_A" "$NS_B" "bha$$" "bhb$$"
 for ns in "$NS_T" "$NS_A" "$NS_B"; do
   ip netns exec "$ns" sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096 \
     net.ipv4.ip_local_port_range="10000 60999" net.ipv4.tcp_tw_reuse=1
