@@ -55,7 +55,7 @@ soak:
 	./$(BUILD)/soak/soak
 
 # The attack suite (tests/attack, root) on an optimised build with its full figures: 100,000 idle
-# connections instead of make check's 3,000.
+# connections instead of make check's 10,000.
 attack:
 	$(CMAKE) -S . -B $(BUILD)/attack -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYNACK_BENCH=OFF >/dev/null
 	$(CMAKE) --build $(BUILD)/attack -j $(JOBS) --target synack attack_tool

@@ -5,6 +5,7 @@
 # Needs root (network namespaces); otherwise it says so and skips.
 # Usage: bash bench/bench_tap.sh BUILD_DIR   (SYNACK_BENCH_MB, SYNACK_BENCH_RUNS to adjust)
 set -u
+. "$(dirname "$0")/netns_lib.sh"
 dir=${1:?usage: bench/bench_tap.sh BUILD_DIR}
 cli="$dir/synack"
 MB=${SYNACK_BENCH_MB:-200}
@@ -35,24 +36,12 @@ trap 'exit 130' INT TERM
 head -c $((MB * 1000000)) /dev/zero >"$TMP/file.bin"
 
 # synack over a TAP.
-ip netns add "$NS_T"
-ip -n "$NS_T" link set lo up
-ip -n "$NS_T" tuntap add dev sk0 mode tap
-ip -n "$NS_T" link set sk0 up
-ip -n "$NS_T" addr add 198.18.0.1/24 dev sk0
+bench_tap_ns "$NS_T"
 ip netns exec "$NS_T" "$cli" serve --tap sk0 --addr 198.18.0.2/24 --quiet 8080 --http "$TMP" >"$TMP/serve.log" 2>&1 &
 PIDS+=($!)
 
 # Kernel to kernel over a veth pair.
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip -n "$NS_A" link set lo up
-ip -n "$NS_B" link set lo up
-ip link add "vb$$" netns "$NS_A" type veth peer name "vp$$" netns "$NS_B"
-ip -n "$NS_A" link set "vb$$" up
-ip -n "$NS_B" link set "vp$$" up
-ip -n "$NS_A" addr add 198.19.0.1/24 dev "vb$$"
-ip -n "$NS_B" addr add 198.19.0.2/24 dev "vp$$"
+bench_veth_ns "$NS_A" "$NS_B" "vb$$" "vp$$"
 cat >"$TMP/sendfile_server.py" <<'PY'
 import socket, sys, os
 path = sys.argv[1]

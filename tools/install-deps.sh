@@ -15,6 +15,8 @@ have xmllint  || need+=(libxml2-utils)
 have rsvg-convert || need+=(librsvg2-bin)
 have curl     || need+=(curl)
 have wrk      || need+=(wrk)           # interop load test (tests/net)
+have ab       || need+=(apache2-utils) # make bench: ab against synack serve and nginx
+have nginx || [ -x /usr/sbin/nginx ] || need+=(nginx) # make bench: the kernel baseline (bench/bench_http.sh)
 have ping     || need+=(iputils-ping)  # ping both ways (tests/net)
 have python3  || need+=(python3)       # http.server and errno checks in the namespace (tests/net)
 # The AF_XDP driver (src/drivers/xdp, built when these are found) and its test (tests/net/t_xdp.sh):

@@ -925,6 +925,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (tcb->sb.q.c) return -SYNACK_EINVAL;
     tcb->sb.cap = (uint32_t)v > st->cfg.tcp_max_buf ? st->cfg.tcp_max_buf : (uint32_t)v;
     if (tcb->sb.cap < 256) tcb->sb.cap = 256;
+    tcb->flags |= TF_SNDBUF_LOCK; /* as Linux's SOCK_SNDBUF_LOCK: not sized from cwnd (tcp_mem.c) */
     return 0;
   case SYNACK_SO_KEEPALIVE:
     if (v) tcb->flags |= TF_KEEPALIVE; else tcb->flags &= ~(uint64_t)TF_KEEPALIVE;

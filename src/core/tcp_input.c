@@ -408,6 +408,7 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     synack_rec_on_ack(st, tcb, seg, acked, prev_wnd, rtt, now);
   else if (acked)
     synack_tcp_cc_on_ack(st, tcb, data, rtt, now);
+  if (acked) synack_tcp_sndbuf_adjust(st, tcb); /* after cwnd moved (tcp_mem.c) */
   synack_tcp_ecn_ack(st, tcb, seg, now); /* RFC 3168 §6.1.2: ECE reduces the window */
   return STEP_NEXT;
 }

@@ -129,6 +129,7 @@ enum {
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
+#define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -166,6 +167,7 @@ struct synack_tcb {
   synack_tcb_t *pend_next;
   synack_tcb_t *pnext;        /* per-port bind index chain (tcp_port.c) */
   synack_md5_keys_t *md5;     /* TCP_MD5SIG keys (tcp_md5sig.c), NULL when none */
+  synack_tcb_t **pprev;       /* the pointer to this TCB in that chain: O(1) unlink */
 
   /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
   synack_seq_t iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
@@ -296,6 +298,7 @@ typedef struct synack_timewait {
   synack_timer_t timer;
   struct synack_timewait *pnext; /* per-port bind index chain (tcp_port.c) */
   synack_md5_key_t *md5;          /* the connection's key for its peer (RFC 2385), NULL when none */
+  struct synack_timewait **pprev; /* the pointer to this entry in that chain: O(1) unlink */
   synack_seq_t snd_nxt, rcv_nxt;
   uint32_t ts_recent, ts_recent_s, ts_offset;
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c) */
@@ -526,6 +529,8 @@ void synack_tcp_mem_add(synack_stack_t *st, int64_t delta);
 /* May a buffer that already holds a chunk take `bytes` more? false (counted) past tcp_mem_high. */
 bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes);
 bool synack_tcp_mem_under_pressure(const synack_stack_t *st);
+/* Send-buffer sizing from cwnd after an ACK (Linux's tcp_sndbuf_expand / sk_stream_moderate_sndbuf). */
+void synack_tcp_sndbuf_adjust(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_rcvtune.c: receive-buffer autotuning ---------- */
 /* After the application read: once per RTT, grows the receive buffer toward twice what was read

@@ -154,6 +154,22 @@ bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap
     ntw++;
     armed++;
   }
+  /* The bind index (tcp_port.c): doubly linked chains, every link's back pointer pointing at
+   * the link that points to it; every TIME-WAIT entry in one chain (all are indexed). */
+  uint32_t nidx_tw = 0;
+  for (unsigned b = 0; b < SYNACK_PORT_BUCKETS; b++) {
+    uint32_t len = 0;
+    for (synack_tcb_t *const *pp = &tcp->pidx[b]; *pp; pp = &(*pp)->pnext) {
+      if ((*pp)->pprev != pp) FAIL("bind index bucket %u: a TCB's back link is wrong", b);
+      if (!((*pp)->flags & TF_PORT_INDEXED)) FAIL("bind index bucket %u: a TCB not flagged as indexed", b);
+      if (++len > tcp->ntcb) FAIL("bind index bucket %u: more TCBs than exist (a loop?)", b);
+    }
+    for (synack_timewait_t *const *pp = &tcp->pidx_tw[b]; *pp; pp = &(*pp)->pnext) {
+      if ((*pp)->pprev != pp) FAIL("bind index bucket %u: a TIME-WAIT entry's back link is wrong", b);
+      if (++nidx_tw > tcp->ntimewait) FAIL("bind index: more TIME-WAIT entries than exist (a loop?)");
+    }
+  }
+  if (nidx_tw != tcp->ntimewait) FAIL("bind index holds %u TIME-WAIT entries, count says %u", nidx_tw, tcp->ntimewait);
   if (nnodes != tcp->nnodes) FAIL("hash holds %u nodes, count says %u", nnodes, tcp->nnodes);
   if (ntcb != tcp->ntcb) FAIL("%u TCBs found, count says %u", ntcb, tcp->ntcb);
   if (nhalf != tcp->nhalfopen) FAIL("%u half-open entries found, count says %u", nhalf, tcp->nhalfopen);

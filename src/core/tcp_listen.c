@@ -178,7 +178,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   }
   c->flags |= TF_BOUND | TF_PASSIVE |
               (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT |
-                           TF_RCVBUF_LOCK | TF_BROADCAST)); /* as Linux's sk_userlocks */
+                           TF_RCVBUF_LOCK | TF_SNDBUF_LOCK | TF_BROADCAST)); /* as Linux clones sk_userlocks */
   /* An IPv4 connection accepted by an AF_INET6 listener (RFC 3493 §3.7): IPv4 inside, shown to
    * the application as v4-mapped addresses. */
   if (lt->node.t.family == SYNACK_AF_INET6 && seg->t.family == SYNACK_AF_INET) c->flags |= TF_MAPPED;

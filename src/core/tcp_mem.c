@@ -33,3 +33,28 @@ bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes) {
 }
 
 bool synack_tcp_mem_under_pressure(const synack_stack_t *st) { return st->tcp->mem_pressure; }
+
+/* The send buffer follows the congestion window (issue 14 §1), as Linux's tcp_sndbuf_expand:
+ * a sender needs room for what is in flight (cwnd) and as much again queued behind it, so that
+ * the window can keep growing without waiting for the application; the buffer therefore grows
+ * to 2 * max(cwnd, 10 segments) — Linux counts TCP_INIT_CWND segments at least — bounded by
+ * tcp_max_buf. It starts at tcp_sndbuf and never grows while the stack is under memory
+ * pressure. Under pressure it shrinks instead, as Linux's sk_stream_moderate_sndbuf: to half
+ * the bytes queued, at least two chunks, so the application is held back while the queue
+ * drains (bytes already queued are never dropped). A socket whose SO_SNDBUF the application set
+ * keeps it (Linux's SOCK_SNDBUF_LOCK). Memory follows the bytes held (tcp_buf.c) whatever the
+ * size: a larger limit costs nothing until the application fills it. */
+void synack_tcp_sndbuf_adjust(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (tcb->flags & TF_SNDBUF_LOCK) return;
+  synack_sndbuf_t *b = &tcb->sb;
+  if (st->tcp->mem_pressure) {
+    uint32_t floor = 2u * SYNACK_CHUNK, want = b->len / 2 > floor ? b->len / 2 : floor;
+    if (want < b->cap) b->cap = want;
+    return;
+  }
+  uint32_t mss = tcb->snd_mss ? tcb->snd_mss : 536u;
+  uint64_t segs_bytes = 10u * (uint64_t)mss;
+  uint64_t want = 2u * (tcb->cwnd_bytes > segs_bytes ? tcb->cwnd_bytes : segs_bytes);
+  if (want > st->cfg.tcp_max_buf) want = st->cfg.tcp_max_buf;
+  if (want > b->cap) b->cap = (uint32_t)want;
+}

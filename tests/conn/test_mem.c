@@ -238,5 +238,76 @@ static void hard_limit_refuses_and_counts(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(memory_follows_send_and_drain), TH_CASE(dropped_segments_leave_nothing), TH_CASE(autotune_grows_with_reads), TH_CASE(autotune_not_with_so_rcvbuf),
+static int sndbuf_of(fx_t *fx, int s) {
+  int v = 0;
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_SO_SNDBUF, &v), 0);
+  return v;
+}
+
+/* Send-buffer sizing from cwnd (Linux's tcp_sndbuf_expand, tcp_mem.c): starting from a 16 KiB
+ * tcp_sndbuf, each ACK sets the limit to 2 * max(cwnd, 10 segments) while that is larger, so
+ * slow start finds room to queue behind what is in flight; tcp_max_buf bounds it. A socket
+ * whose SO_SNDBUF the application set keeps it. Under memory pressure the limit falls to half
+ * the bytes queued (at least two chunks; sk_stream_moderate_sndbuf) and send() is held back. */
+enum { SB_GROWS, SB_LOCKED, SB_PRESSURE };
+static void sndbuf_cwnd(int mode) {
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  c.tcp_sndbuf = 16384;
+  c.tcp_max_buf = 64 * 1024;
+  if (mode == SB_PRESSURE) {
+    c.tcp_mem_low = 8 * 1024;
+    c.tcp_mem_pressure = 12 * 1024;
+    c.tcp_mem_high = 1024 * 1024;
+  }
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  REQUIRE(fx);
+  int s = open_rtt(fx);
+  FX_REQUIRE_(s >= 0);
+  if (mode == SB_LOCKED) CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_SO_SNDBUF, 16384), 0);
+  CHECK_EQ_I(sndbuf_of(fx, s), 16384);
+  CHECK_EQ_I(fx_send(fx, s, 100000, 0), 16384); /* the limit, whatever cwnd */
+  if (mode == SB_PRESSURE) {
+    CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_MEM_PRESSURE), 1);
+    CHECK_EQ_U(ack_upto(fx, s, 1460), 1460);
+    /* 14,924 bytes still queued: the limit becomes 7,462, so no room (counted as EAGAIN). */
+    CHECK_EQ_I(sndbuf_of(fx, s), 2 * (int)CH);
+    CHECK_EQ_I(fx_send(fx, s, 1, 0), -SYNACK_EAGAIN);
+    fx_free(fx);
+    return;
+  }
+  uint32_t total = 16384, mss = fx_info(fx, s).snd_mss;
+  CHECK_EQ_U(mss, 1460);
+  int last = 16384;
+  for (int round = 0; round < 12; round++) {
+    fx_advance(fx, fx->now + MS(50));
+    (void)ack_upto(fx, s, total);
+    synack_tcp_info_t i = fx_info(fx, s);
+    int cap = sndbuf_of(fx, s);
+    if (mode == SB_LOCKED) {
+      CHECK_EQ_I(cap, 16384);
+    } else {
+      /* cwnd counted in whole segments by tcp_info; the limit follows the bytes. */
+      uint32_t lo = 2 * (i.snd_cwnd > 10 ? i.snd_cwnd : 10) * mss, hi = lo + 2 * mss;
+      if (lo > c.tcp_max_buf) lo = c.tcp_max_buf;
+      if (hi > c.tcp_max_buf) hi = c.tcp_max_buf;
+      CHECK((uint32_t)cap >= lo && (uint32_t)cap <= hi);
+      CHECK(cap >= last); /* never shrinks without pressure */
+    }
+    last = cap;
+    int64_t n = fx_send(fx, s, 100000, 0);
+    CHECK(n >= 0);
+    if (n > 0) total += (uint32_t)n;
+  }
+  /* Slow start doubled cwnd past 32 KiB: the limit reached tcp_max_buf and the application
+   * queued up to it. */
+  if (mode == SB_GROWS) CHECK_EQ_I(last, 64 * 1024);
+  fx_free(fx);
+}
+
+static void sndbuf_follows_cwnd(void) { sndbuf_cwnd(SB_GROWS); }
+static void sndbuf_kept_with_so_sndbuf(void) { sndbuf_cwnd(SB_LOCKED); }
+static void sndbuf_shrinks_under_pressure(void) { sndbuf_cwnd(SB_PRESSURE); }
+
+TH_MAIN(TH_CASE(sndbuf_follows_cwnd), TH_CASE(sndbuf_kept_with_so_sndbuf), TH_CASE(sndbuf_shrinks_under_pressure), TH_CASE(memory_follows_send_and_drain), TH_CASE(dropped_segments_leave_nothing), TH_CASE(autotune_grows_with_reads), TH_CASE(autotune_not_with_so_rcvbuf),
         TH_CASE(pressure_shrinks_window), TH_CASE(no_pressure_full_window), TH_CASE(hard_limit_refuses_and_counts))

@@ -34,6 +34,7 @@ void app_opts_init(app_opts_t *o) {
   o->seed = 1;
   o->impair_dirs = 3;
   o->mtu = 1500;
+  o->orphan_retries = o->max_orphans = -1;
   /* A locally administered unicast MAC ("SK" in the middle), distinct from the kernel's side. */
   const uint8_t mac[6] = { 0x02, 0x53, 0x4b, 0x00, 0x00, 0x01 };
   memcpy(o->mac.b, mac, 6);
@@ -57,6 +58,9 @@ void app_opts_usage(FILE *f) {
           "  --sndbuf B --rcvbuf B default TCP buffer sizes in bytes\n"
           "  --pacing on|off       pace data segments from cwnd/SRTT (cfg.tcp_pacing; default off)\n"
           "  --max-conns N         socket table size (default: sized from memory, printed by serve)\n"
+          "  --orphan-retries N    FIN retransmissions and zero-window probes of a closed socket before it\n"
+          "                        is aborted (cfg.tcp_orphan_retries, default 8)\n"
+          "  --max-orphans N       closed sockets still sending; beyond it close() resets (cfg.tcp_max_orphans)\n"
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
@@ -185,7 +189,8 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
                                             "--profile", "--seed", "--loss", "--dup", "--reorder", "--corrupt",
                                             "--delay", "--jitter", "--reorder-delay", "--impair", "--rule",
                                             "--sndbuf", "--rcvbuf", "--max-conns", "--pacing", "--driver", "--dev",
-                                            "--queues", "--xdp-mode", "--xdp-obj" };
+                                            "--queues", "--xdp-mode", "--xdp-obj",
+                                            "--orphan-retries", "--max-orphans" };
   size_t k = 0;
   for (; k < sizeof with_value / sizeof with_value[0]; k++)
     if (strcmp(opt, with_value[k]) == 0) break;
@@ -271,6 +276,14 @@ int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
       else bad = 1;
       break;
     case 26: o->xdp_obj = v; break;
+    case 27:
+    case 28: {
+      unsigned long n = strtoul(v, &end, 10);
+      bad = *end || n > 1000000;
+      if (k == 27) o->orphan_retries = (int32_t)n;
+      else o->max_orphans = (int32_t)n;
+      break;
+    }
     default: return 0;
   }
   if (bad) {
@@ -434,6 +447,8 @@ int app_net_start(app_net_t *a, const char *cmd) {
   if (o->sndbuf) cfg.tcp_sndbuf = o->sndbuf;
   if (o->rcvbuf) cfg.tcp_rcvbuf = o->rcvbuf;
   if (o->pacing) cfg.tcp_pacing = o->pacing > 0;
+  if (o->orphan_retries >= 0) cfg.tcp_orphan_retries = (uint32_t)o->orphan_retries;
+  if (o->max_orphans >= 0) cfg.tcp_max_orphans = (uint32_t)o->max_orphans;
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
   if (cfg.tcp_rcvbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_rcvbuf;
   if (o->trace) {

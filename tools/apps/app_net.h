@@ -30,6 +30,7 @@ typedef struct {
   uint32_t sndbuf, rcvbuf;             /* 0 = the stack's defaults */
   uint32_t max_conns;                  /* --max-conns: socket table size; 0 = sized from memory */
   int pacing;                          /* --pacing: 1 on, -1 off, 0 the configuration's default */
+  int32_t orphan_retries, max_orphans; /* --orphan-retries, --max-orphans; -1 = the stack's default */
   const char *pcap;
   bool trace;
   bool quiet;

@@ -33,11 +33,14 @@ typedef struct {
   synack_endpoint_t peer;
   synack_time_t start;
   uint64_t bytes_in, bytes_out;
-  /* HTTP: the request head being read */
-  char req[HTTP_MAX_REQUEST];
+  /* HTTP: the request head being read (HTTP_MAX_REQUEST bytes, allocated while a request is
+   * being read) */
+  char *req;
   size_t req_len;
-  /* the response (or echo) bytes staged for synack_send */
-  uint8_t stage[STAGE_CAP];
+  /* the response (or echo) bytes staged for synack_send (STAGE_CAP bytes, allocated while a
+   * response or echo is in progress). Both buffers are given back when empty (conn_trim): an idle
+   * connection holds ~150 B here, not 72 KiB (100,000 idle connections, issue 14 §4). */
+  uint8_t *stage;
   size_t st_pos, st_len;
   int fd;              /* file being sent, or -1 */
   uint64_t file_left;
@@ -73,8 +76,30 @@ static conn_t *conn_get(serve_t *s, int sock) {
   return sock >= 0 && (size_t)sock < s->nconns_cap ? s->conns[sock] : NULL;
 }
 
+/* Allocates *buf (size bytes) unless it is there. False when memory is short. */
+static bool conn_buf(void *buf, size_t size) {
+  void **p = buf;
+  if (!*p) *p = malloc(size);
+  return *p != NULL;
+}
+
+/* Gives back the buffers that hold nothing (see conn_t). */
+static void conn_trim(conn_t *c) {
+  if (c->stage && c->st_pos == c->st_len && !c->file_left) {
+    free(c->stage);
+    c->stage = NULL;
+    c->st_pos = c->st_len = 0;
+  }
+  if (c->req && !c->req_len) {
+    free(c->req);
+    c->req = NULL;
+  }
+}
+
 static void conn_free(serve_t *s, conn_t *c) {
   if (c->fd >= 0) close(c->fd);
+  free(c->req);
+  free(c->stage);
   s->conns[c->sock] = NULL;
   s->closed_conns++;
   free(c);
@@ -132,10 +157,12 @@ static void stage(conn_t *c, const void *p, size_t n) {
   c->st_len += n;
 }
 
-static void http_start_response(serve_t *s, conn_t *c) {
+/* False when the response's buffer cannot be allocated. */
+static bool http_start_response(serve_t *s, conn_t *c) {
   http_req_t req;
   long hl = http_parse_request(c->req, c->req_len, &req);
-  if (hl == 0) return;
+  if (hl == 0) return true;
+  if (!conn_buf(&c->stage, STAGE_CAP)) return false;
   int status;
   uint64_t size = 0;
   const char *ctype = "text/plain";
@@ -183,6 +210,7 @@ static void http_start_response(serve_t *s, conn_t *c) {
   }
   c->responding = true;
   c->close_after = !req.keep_alive;
+  return true;
 }
 
 /* ---------- per connection ---------- */
@@ -216,7 +244,7 @@ static bool push_out(serve_t *s, conn_t *c, synack_time_t now) {
   return true;
 }
 
-static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
+static void service_conn(serve_t *s, conn_t *c, uint32_t events, int error) {
   synack_time_t now = app_now();
   synack_stack_t *st = s->net.st;
   if (events & SYNACK_EV_ERROR) {
@@ -238,16 +266,18 @@ static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
       }
     }
     if (s->mode == SRV_HTTP && c->req_len) {
-      http_start_response(s, c);
+      if (!http_start_response(s, c)) goto oom;
       if (c->responding) continue;
     }
     /* Read more. */
     uint8_t *dst;
     size_t cap;
     if (s->mode == SRV_HTTP) {
+      if (!conn_buf(&c->req, HTTP_MAX_REQUEST)) goto oom;
       dst = (uint8_t *)c->req + c->req_len;
-      cap = sizeof c->req - c->req_len;
+      cap = HTTP_MAX_REQUEST - c->req_len;
     } else if (s->mode == SRV_ECHO) {
+      if (!conn_buf(&c->stage, STAGE_CAP)) goto oom;
       dst = c->stage;
       cap = STAGE_CAP;
     } else {
@@ -255,7 +285,7 @@ static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
       cap = sizeof s->scratch;
     }
     if (cap == 0) { /* a full head buffer without a complete request */
-      http_start_response(s, c);
+      if (!http_start_response(s, c)) goto oom;
       continue;
     }
     int64_t r = synack_recv(st, now, c->sock, dst, cap, 0);
@@ -284,6 +314,17 @@ static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
       c->st_len = (size_t)r;
     }
   }
+  return;
+oom: /* no memory for its buffer: reset it rather than leave it waiting */
+  synack_abort(s->net.st, now, c->sock);
+  conn_free(s, c);
+}
+
+static void service(serve_t *s, conn_t *c, uint32_t events, int error) {
+  int sock = c->sock;
+  service_conn(s, c, events, error);
+  c = conn_get(s, sock); /* NULL when service_conn closed it */
+  if (c) conn_trim(c);
 }
 
 /* The idle timeout (see the top of the file); looks at every connection once per sweep. */
