@@ -20,9 +20,11 @@ static void same_opts(const synack_tcp_opts_t *a, const synack_tcp_opts_t *b) {
     abort();
   if ((known & SYNACK_TCPOPT_HAS_FASTOPEN) && (a->fo_len != b->fo_len || memcmp(a->fo_cookie, b->fo_cookie, a->fo_len)))
     abort();
-  /* RFC 2385: the signature option is re-emitted at the same place (its digest zeroed for the
-   * signer), inside the header. */
-  if ((known & SYNACK_TCPOPT_HAS_MD5) && (a->md5_off != b->md5_off || a->md5_off < 22 || a->md5_off + 16u > 60u))
+  /* RFC 2385: the signature option lies inside the header, and is re-emitted at the same place
+   * (its digest zeroed for the signer) unless skipped options before it were left out. */
+  if ((known & SYNACK_TCPOPT_HAS_MD5) &&
+      (a->md5_off < 22 || a->md5_off + 16u > 60u || b->md5_off < 22 || b->md5_off + 16u > 60u ||
+       (!(a->present & skipped) && a->md5_off != b->md5_off)))
     abort();
   if (!(a->present & SYNACK_TCPOPT_HAS_UNKNOWN) &&
       (a->layout_len != b->layout_len || memcmp(a->layout, b->layout, a->layout_len) != 0))
