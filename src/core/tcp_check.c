@@ -10,6 +10,20 @@
 /* RFC 7323 §5.5: a TS.Recent not refreshed for 24 days is invalid. */
 #define PAWS_IDLE_S (24u * 86400u)
 
+/* How many ticks of the peer's timestamp clock a segment may lag TS.Recent and still pass PAWS
+ * (a deliberate choice, docs/tcp-choices.md; Linux's TCP_PAWS_WINDOW). RFC 7323 §5.3 R1 drops
+ * any SEG.TSval < TS.Recent. But TS.Recent moves whenever a segment fills the hole at RCV.NXT
+ * (§4.3), and on a reordering path that segment is often a retransmission, sent after the
+ * original segments still in flight above it: those arrive one tick older than TS.Recent, and
+ * the strict rule drops them. A dropped new segment is a loss the sender must repair again; a
+ * dropped late original below RCV.NXT gets an ACK, but the sender, never hearing that its
+ * retransmission arrived as a spare, does not learn of the reordering (RFC 8985 §6.2 grows
+ * the reordering window on D-SACKs). Traced: the kernel sending to synack through 3 %
+ * reordering, 42 segments refused by PAWS per 5 MB and 3-5 times the kernel receiver's
+ * retransmissions. One tick is far below any wrap of the sequence space PAWS guards against
+ * (RFC 7323 §5.8: at least 1 ms per tick). */
+#define PAWS_WINDOW 1
+
 static uint32_t now_s(synack_time_t now) { return (uint32_t)(now / 1000000u); }
 
 bool synack_tcp_seq_acceptable(synack_seq_t rcv_nxt, uint32_t wnd, synack_seq_t seq, uint32_t seg_len) {
@@ -24,7 +38,7 @@ bool synack_tcp_paws_old(const synack_tcp_view_t *v, const synack_seg_t *seg, sy
   const synack_tcp_opts_t *o = &seg->r.opts;
   /* RFC 7323 §5.3 R1: only segments with a timestamp, and never a RST. */
   if (!v->ts_ok || !(o->present & SYNACK_TCPOPT_HAS_TS) || (seg->flags & SYNACK_TCP_RST)) return false;
-  if ((int32_t)(o->ts_val - v->ts_recent) >= 0) return false;
+  if ((int32_t)(o->ts_val - v->ts_recent) >= -PAWS_WINDOW) return false;
   /* RFC 7323 §5.5: an invalid TS.Recent lets the segment pass (its TSval then replaces it). */
   return now_s(now) - v->ts_recent_s < PAWS_IDLE_S;
 }

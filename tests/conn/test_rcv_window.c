@@ -467,6 +467,48 @@ static void paws_drops_old_segment(void) {
   fx_free(fx);
 }
 
+/* PAWS tolerates one tick (tcp_check.c PAWS_WINDOW, Linux's TCP_PAWS_WINDOW). The reordering
+ * case it is for, segment by segment: a retransmission fills the hole at RCV.NXT and moves
+ * TS.Recent one tick past the original segments still in flight above it (RFC 7323 §4.3); a
+ * late original must still be taken, not dropped as an old duplicate (the strict §5.3 R1 made
+ * it a loss to repair again). Two ticks are still refused. */
+static void paws_tolerates_one_tick_of_reordering(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_TS | SYNACK_TCPOPT_HAS_SACK_PERM;
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  FX_REQUIRE_(fx->ts_on);
+  const synack_counters_t *ctr = synack_stack_counters(fx->st);
+#define TS_(v) .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsval = (v), .tsecr = fx->last_tsval }
+  fx_inject(fx, MS(100), FX_A, 1, 1, .len = 1000, TS_(TSB + 100));
+  fx_expect(fx, FX_A, 1, 1001, .t = MS(140));
+  /* 1001 (sent at tick 110) is held back; 2001 and 4001 (tick 110) overtake it, 3001 (tick
+   * 110) is held back too. Out of order: TS.Recent stays at 100. */
+  fx_inject(fx, MS(200), FX_A, 2001, 1, .len = 1000, TS_(TSB + 110));
+  fx_expect(fx, FX_A, 1, 1001, .t = MS(200), .nsack = 1, .sack = { { 2001, 3001 } });
+  fx_inject(fx, MS(201), FX_A, 4001, 1, .len = 1000, TS_(TSB + 110));
+  fx_expect(fx, FX_A, 1, 1001, .t = MS(201), .nsack = 2, .sack = { { 4001, 5001 }, { 2001, 3001 } });
+  /* The sender resends 1001 at tick 111: it fills the hole, TS.Recent becomes 111. */
+  fx_inject(fx, MS(202), FX_A, 1001, 1, .len = 1000, TS_(TSB + 111));
+  fx_expect(fx, FX_A, 1, 3001, .t = MS(202), .nsack = 1, .sack = { { 4001, 5001 } },
+            .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 111, .check_tsecr = true });
+  CHECK_EQ_U(fx_info(fx, s).ts_recent, TSB + 111);
+  /* The late original 3001 (tick 110, one below TS.Recent): taken, and it closes the gap. */
+  fx_inject(fx, MS(203), FX_A, 3001, 1, .len = 1000, TS_(TSB + 110));
+  fx_expect(fx, FX_A, 1, 5001, .t = MS(203), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 111, .check_tsecr = true });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 0);
+  CHECK_EQ_U(fx_info(fx, s).bytes_received, 5000);
+  CHECK_EQ_U(fx_info(fx, s).ts_recent, TSB + 111); /* an older TSval never moves it back */
+  /* Two ticks older: RFC 7323 §5.3 R1 applies: ACK and drop. */
+  fx_inject(fx, MS(300), FX_A, 5001, 1, .len = 1000, TS_(TSB + 109));
+  fx_expect(fx, FX_A, 1, 5001, .t = MS(300), .opt = { .has = SYNACK_TCPOPT_HAS_TS, .tsecr = TSB + 111, .check_tsecr = true });
+  CHECK_EQ_U(ctr->drops[SYNACK_DROP_TCP_PAWS], 1);
+  CHECK_EQ_U(fx_info(fx, s).bytes_received, 5000);
+#undef TS_
+  fx_free(fx);
+}
+
 /* RFC 7323 §5.5: after 24 days without an update TS.Recent is invalid: a segment whose TSval
  * looks old (the peer's clock wrapped past 2^31 ms) is accepted and its TSval taken. */
 static void paws_24_day_idle(void) {
@@ -521,5 +563,6 @@ TH_MAIN(TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_of
         TH_CASE(ws_peer_does_not_offer), TH_CASE(ws_we_do_not_offer), TH_CASE(ws_neither), TH_CASE(ws_active_peer_offers),
         TH_CASE(ws_active_peer_does_not), TH_CASE(ws_shift_from_max_buf), TH_CASE(right_edge_never_moves_left),
         TH_CASE(sws_and_window_updates), TH_CASE(paws_drops_old_segment), TH_CASE(paws_24_day_idle),
+        TH_CASE(paws_tolerates_one_tick_of_reordering),
         TH_CASE(ts_recent_update_rule), TH_CASE(lx_synack_windows), TH_CASE(lx_syn_window), TH_CASE(lx_unscaled_edge),
         TH_CASE(lx_scaled_ts), TH_CASE(lx_scaled_no_ts), TH_CASE(lx_rcvbuf_40000), TH_CASE(lx_rcvbuf_100000), TH_CASE(lx_zero_window), TH_CASE(lx_autotune))
