@@ -7,12 +7,20 @@
 # In both cases synack's TAP driver applies the cell's impairments (--loss/--reorder/--dup) in
 # both directions, so the data and the ACKs of both senders cross the same random processes
 # (same seed per cell). This kernel has no netem; the driver is the only impairment.
+#   kernel to kernel (the reference for synack as a receiver): the same http.server to curl in a
+#   second namespace, across tests/net/impair_bridge.c, a two-port bridge that runs every frame
+#   through the driver's own impairment code (synack_impair_*) in both directions. Built here
+#   with cc against the library under test; without cc or the library the columns read "-".
 #
 # Per cell and family it prints: goodput of each sender (bytes / time from the connection's
 # establishment to the last byte, so a lost ARP request or SYN does not count), retransmitted
 # segments (synack: TCP_RETRANS_SEGS; kernel: Tcp RetransSegs of the namespace), data segments
 # the driver dropped in the data direction ("lost"), RTOs (synack: TCP_RTO_EXPIRED; kernel:
-# TcpExt TCPTimeouts), tail-loss probes, undos, and the goodput ratio synack/kernel.
+# TcpExt TCPTimeouts), tail-loss probes, undos, and the goodput ratio synack/kernel; for the
+# kernel sending to synack also the segments synack's receiver refused by PAWS (RFC 7323 §5.3), a
+# loss the driver does not count; and the kernel-to-kernel reference's retransmitted and lost
+# segments, to read the kernel's "rtx" against (a receiver that ACKs as the kernel does should
+# see about the same).
 # SHA-256 is checked for every transfer: a mismatch FAILS the test. The ratios are reported,
 # not asserted: the machine is shared and noisy.
 #
@@ -92,6 +100,41 @@ lost_of() {
 net_bg "$NET_TMP/http.log" python3 -m http.server -d "$NET_TMP/www" -b :: 8000
 net_wait 10 net_in python3 -c "import socket; socket.create_connection(('$KADDR4', 8000), 1)" || fail "http.server did not start"
 
+# The kernel-to-kernel reference: namespace $NS2 behind the bridge (198.18.1.0/24, fd00:1::/64).
+NS2=
+ORACLE=0
+libdir=$(cd "$(dirname "$SYNACK_CLI")" && pwd)
+# A sanitizer build's library needs its runtimes in the program too.
+san=()
+[ -e "$libdir/libsynack.so" ] && ldd "$libdir/libsynack.so" | grep -q libasan && san=(-fsanitize=address,undefined)
+if command -v "${CC:-cc}" >/dev/null && [ -e "$libdir/libsynack.so" ] &&
+  "${CC:-cc}" -std=c11 -O2 "${san[@]}" -I"$SYNACK_SOURCE_DIR/include" -o "$NET_TMP/impair_bridge" \
+    "$SYNACK_SOURCE_DIR/tests/net/impair_bridge.c" -L"$libdir" -lsynack -Wl,-rpath,"$libdir" &&
+  { "$NET_TMP/impair_bridge" >/dev/null 2>&1; [ $? = 2 ]; }; then
+  NS2="$NET_NS-r"
+  trap 'rc=$?; ip netns del "$NS2" 2>/dev/null; net_teardown; exit $rc' EXIT
+  ip netns add "$NS2" || fail "cannot create $NS2"
+  ip -n "$NS2" link set lo up
+  ip -n "$NET_NS" tuntap add dev kb0 mode tap && ip -n "$NS2" tuntap add dev kr0 mode tap || fail "bridge TAPs"
+  ip -n "$NET_NS" link set kb0 up
+  ip -n "$NET_NS" addr add 198.18.1.1/24 dev kb0
+  ip -n "$NET_NS" addr add fd00:1::1/64 dev kb0 nodad
+  ip -n "$NS2" link set kr0 up
+  ip -n "$NS2" addr add 198.18.1.2/24 dev kr0
+  ip -n "$NS2" addr add fd00:1::2/64 dev kr0 nodad
+  ip netns exec "$NS2" sysctl -qw net.ipv6.conf.kr0.accept_ra=0 2>/dev/null
+  ORACLE=1
+else
+  echo "note: no kernel-to-kernel reference (no compiler, or $libdir/libsynack.so missing or unusable)"
+fi
+# A cell's impairment flags as the bridge's probabilities: "loss dup reorder".
+bridge_probs() {
+  awk '{ l = d = r = 0
+         for (i = 1; i < NF; i++) { v = $(i + 1); sub("%", "", v)
+           if ($i == "--loss") l = v / 100; if ($i == "--dup") d = v / 100; if ($i == "--reorder") r = v / 100 }
+         print l, d, r }' <<<"$1"
+}
+
 ROWS=()
 port=8100
 seed=40
@@ -131,6 +174,27 @@ for run in "${RUNS[@]}"; do
   [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, kernel sender: $got != $want"
   k_mbps=$(awk '/^get-stats:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbit/s") v = $i } END { printf "%.1f", v }' "$NET_TMP/get.log")
   k_lost=$(lost_of "$NET_TMP/get.log" in)
+  k_paws=$(awk '$1 == "drop-reason" && $2 == "TCP_PAWS" { v = $3 } END { print v + 0 }' "$NET_TMP/get.log")
+
+  # The kernel sends to the kernel through the bridge (same cell, same seed).
+  o_rtx=- o_lost=- o_mbps=-
+  if [ "$ORACLE" = 1 ]; then
+    read -r p_loss p_dup p_reo <<<"$(bridge_probs "${imp[*]}")"
+    net_bg "$NET_TMP/bridge.log" "$NET_TMP/impair_bridge" "$NET_NS" kb0 "$NS2" kr0 "$seed" "$p_loss" "$p_dup" "$p_reo" "$NET_TMP/bridge.stats"
+    bpid=$NET_LAST_PID
+    if [ "$fam" = 6 ]; then o_url="http://[fd00:1::1]:8000/f.bin"; else o_url="http://198.18.1.1:8000/f.bin"; fi
+    net_wait 10 ip netns exec "$NS2" curl -s --max-time 2 -o /dev/null -r 0-0 "$o_url" || fail "$cell/IPv$fam: no path through the bridge"
+    read -r o0_rtx _ <<<"$(kernel_counters)"
+    ow=$(ip netns exec "$NS2" curl -sS --max-time 300 -o "$NET_TMP/o.bin" -w '%{size_download} %{time_connect} %{time_total}' "$o_url") ||
+      fail "$cell/IPv$fam: curl through the bridge"
+    read -r o1_rtx _ <<<"$(kernel_counters)"
+    net_stop "$bpid"
+    got=$(sha256sum <"$NET_TMP/o.bin" | cut -d' ' -f1)
+    [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, kernel to kernel: $got != $want"
+    o_rtx=$((o1_rtx - o0_rtx))
+    o_lost=$(awk '$1 == "a->b" { print $3 + $5 }' "$NET_TMP/bridge.stats")
+    o_mbps=$(awk -v w="$ow" 'BEGIN { split(w, a, " "); d = a[3] - a[2]; printf "%.1f", (d > 0 ? a[1] * 8 / d / 1e6 : 0) }')
+  fi
 
   # Every lost data segment must have been sent again: a sender with losses and no counted
   # retransmission means the counters were not read (a changed --stats or /proc format).
@@ -138,9 +202,10 @@ for run in "${RUNS[@]}"; do
   [ "$k_lost" -gt 0 ] && [ "$((k1_rtx - k0_rtx))" -eq 0 ] && fail "$cell/IPv$fam: the kernel lost $k_lost segments, counted no retransmission"
 
   ratio=$(awk -v s="$s_mbps" -v k="$k_mbps" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "-" }')
-  row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
+  row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
     "$s_mbps" "$s_rtx" "$s_lost" "$s_rto" "$s_tlp" "$s_undo" \
-    "$k_mbps" "$((k1_rtx - k0_rtx))" "$k_lost" "$((k1_rto - k0_rto))" "$((k1_tlp - k0_tlp))" "$ratio")
+    "$k_mbps" "$((k1_rtx - k0_rtx))" "$k_lost" "$((k1_rto - k0_rto))" "$((k1_tlp - k0_tlp))" "$k_paws" \
+    "$o_mbps" "$o_rtx" "$o_lost" "$ratio")
   ROWS+=("$row")
   echo "ok: $cell IPv$fam: sha256 matches for both senders; $row"
 done
@@ -149,9 +214,11 @@ done
   echo
   echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions, synack pacing ${SYNACK_MATRIX_PACING:-default}"
   echo "goodput = bytes / time after the connection is established; lost = data segments the driver dropped"
+  echo "kernel: the kernel sends to synack (synack PAWS = segments synack's receiver refused by PAWS);"
+  echo "k->k: the kernel sends to the kernel through the same impairments (the receiver-side reference)"
   echo
-  echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack/kernel |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack PAWS | k->k Mbit/s | k->k rtx | k->k lost | synack/kernel |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$NET_TMP/table.md"
 [ -n "${SYNACK_MATRIX_OUT:-}" ] && cp "$NET_TMP/table.md" "$SYNACK_MATRIX_OUT"
