@@ -127,6 +127,11 @@ if command -v "${CC:-cc}" >/dev/null && [ -e "$libdir/libsynack.so" ] &&
 else
   echo "note: no kernel-to-kernel reference (no compiler, or $libdir/libsynack.so missing or unusable)"
 fi
+# Segments the kernel's receiver in namespace $1 refused by PAWS (TcpExt PAWSEstab).
+paws_estab() {
+  ip netns exec "$1" cat /proc/net/netstat | awk '
+    $1 == "TcpExt:" { if (!n++) { for (i = 2; i <= NF; i++) if ($i == "PAWSEstab") k = i } else print $k + 0 }'
+}
 # A cell's impairment flags as the bridge's probabilities: "loss dup reorder".
 bridge_probs() {
   awk '{ l = d = r = 0
@@ -177,7 +182,7 @@ for run in "${RUNS[@]}"; do
   k_paws=$(awk '$1 == "drop-reason" && $2 == "TCP_PAWS" { v = $3 } END { print v + 0 }' "$NET_TMP/get.log")
 
   # The kernel sends to the kernel through the bridge (same cell, same seed).
-  o_rtx=- o_lost=- o_mbps=-
+  o_rtx=- o_lost=- o_mbps=- o_paws=-
   if [ "$ORACLE" = 1 ]; then
     read -r p_loss p_dup p_reo <<<"$(bridge_probs "${imp[*]}")"
     net_bg "$NET_TMP/bridge.log" "$NET_TMP/impair_bridge" "$NET_NS" kb0 "$NS2" kr0 "$seed" "$p_loss" "$p_dup" "$p_reo" "$NET_TMP/bridge.stats"
@@ -185,13 +190,16 @@ for run in "${RUNS[@]}"; do
     if [ "$fam" = 6 ]; then o_url="http://[fd00:1::1]:8000/f.bin"; else o_url="http://198.18.1.1:8000/f.bin"; fi
     net_wait 10 ip netns exec "$NS2" curl -s --max-time 2 -o /dev/null -r 0-0 "$o_url" || fail "$cell/IPv$fam: no path through the bridge"
     read -r o0_rtx _ <<<"$(kernel_counters)"
+    o0_paws=$(paws_estab "$NS2")
     ow=$(ip netns exec "$NS2" curl -sS --max-time 300 -o "$NET_TMP/o.bin" -w '%{size_download} %{time_connect} %{time_total}' "$o_url") ||
       fail "$cell/IPv$fam: curl through the bridge"
     read -r o1_rtx _ <<<"$(kernel_counters)"
+    o1_paws=$(paws_estab "$NS2")
     net_stop "$bpid"
     got=$(sha256sum <"$NET_TMP/o.bin" | cut -d' ' -f1)
     [ "$got" = "$want" ] || fail "$cell/IPv$fam: SHA-256 mismatch, kernel to kernel: $got != $want"
     o_rtx=$((o1_rtx - o0_rtx))
+    o_paws=$((o1_paws - o0_paws))
     o_lost=$(awk '$1 == "a->b" { print $3 + $5 }' "$NET_TMP/bridge.stats")
     o_mbps=$(awk -v w="$ow" 'BEGIN { split(w, a, " "); d = a[3] - a[2]; printf "%.1f", (d > 0 ? a[1] * 8 / d / 1e6 : 0) }')
   fi
@@ -202,10 +210,10 @@ for run in "${RUNS[@]}"; do
   [ "$k_lost" -gt 0 ] && [ "$((k1_rtx - k0_rtx))" -eq 0 ] && fail "$cell/IPv$fam: the kernel lost $k_lost segments, counted no retransmission"
 
   ratio=$(awk -v s="$s_mbps" -v k="$k_mbps" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "-" }')
-  row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
+  row=$(printf "| %s | IPv%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" "$cell" "$fam" \
     "$s_mbps" "$s_rtx" "$s_lost" "$s_rto" "$s_tlp" "$s_undo" \
     "$k_mbps" "$((k1_rtx - k0_rtx))" "$k_lost" "$((k1_rto - k0_rto))" "$((k1_tlp - k0_tlp))" "$k_paws" \
-    "$o_mbps" "$o_rtx" "$o_lost" "$ratio")
+    "$o_mbps" "$o_rtx" "$o_lost" "$o_paws" "$ratio")
   ROWS+=("$row")
   echo "ok: $cell IPv$fam: sha256 matches for both senders; $row"
 done
@@ -215,10 +223,10 @@ done
   echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions, synack pacing ${SYNACK_MATRIX_PACING:-default}"
   echo "goodput = bytes / time after the connection is established; lost = data segments the driver dropped"
   echo "kernel: the kernel sends to synack (synack PAWS = segments synack's receiver refused by PAWS);"
-  echo "k->k: the kernel sends to the kernel through the same impairments (the receiver-side reference)"
+  echo "k->k: the kernel sends to the kernel through the same impairments (the receiver-side reference; k->k PAWS = TcpExt PAWSEstab of its receiver)"
   echo
-  echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack PAWS | k->k Mbit/s | k->k rtx | k->k lost | synack/kernel |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack PAWS | k->k Mbit/s | k->k rtx | k->k lost | k->k PAWS | synack/kernel |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
 } | tee "$NET_TMP/table.md"
 [ -n "${SYNACK_MATRIX_OUT:-}" ] && cp "$NET_TMP/table.md" "$SYNACK_MATRIX_OUT"
