@@ -897,6 +897,8 @@ int synack_setsockopt_md5sig(synack_stack_t *st, int sock, const synack_tcp_md5s
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!sig) return -SYNACK_EFAULT;
+  /* RFC 5925 §2.2: never MD5 beside TCP-AO (tcp_ao.c refuses the reverse). */
+  if (tcb->ao && sig->keylen) return -SYNACK_EKEYREJECTED;
   /* An AF_INET6 socket's family is in its tuple (bound or not). */
   return synack_tcp_md5_set(st, &tcb->md5, tcb->node.t.family, sig);
 }
