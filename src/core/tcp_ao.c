@@ -14,20 +14,8 @@ static size_t set_bytes(uint32_t n) { return sizeof(synack_ao_t) + (size_t)n * s
 
 static uint8_t addr_bits(uint8_t family) { return family == SYNACK_AF_INET6 ? 128 : 32; }
 
-/* Clears the bits of a past the first `bits`, so equal prefixes compare equal byte for byte. */
-static void mask_addr(synack_ip_t *a, uint8_t bits) {
-  for (unsigned i = 0; i < 16; i++) {
-    unsigned lo = i * 8u;
-    if (lo >= bits) a->b[i] = 0;
-    else if (lo + 8u > bits) a->b[i] &= (uint8_t)(0xffu << (8u - (bits - lo)));
-  }
-}
-
 static bool covers(const synack_ao_mkt_t *k, const synack_ip_t *peer) {
-  if (k->addr.family != peer->family) return false;
-  synack_ip_t p = *peer;
-  mask_addr(&p, k->prefixlen);
-  return memcmp(p.b, k->addr.b, 16) == 0;
+  return synack_addr_in_prefix(&k->addr, k->prefixlen, peer);
 }
 
 bool synack_tcp_ao_covers(const synack_ao_t *set, const synack_ip_t *peer) {
@@ -71,7 +59,7 @@ static int key_peer(uint8_t family, const synack_tcp_ao_key_t *in, synack_ip_t *
     plen = plen >= 96 ? (uint8_t)(plen - 96) : 0;
   }
   if (plen > addr_bits(addr->family)) return -SYNACK_EINVAL;
-  mask_addr(addr, plen);
+  synack_addr_mask(addr, plen);
   *prefixlen = plen;
   return 0;
 }
@@ -123,8 +111,8 @@ int synack_tcp_ao_add(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_ao
     if (o->addr.family != k.addr.family) continue;
     uint8_t plen = o->prefixlen < k.prefixlen ? o->prefixlen : k.prefixlen;
     synack_ip_t a = o->addr, b = k.addr;
-    mask_addr(&a, plen);
-    mask_addr(&b, plen);
+    synack_addr_mask(&a, plen);
+    synack_addr_mask(&b, plen);
     if (memcmp(a.b, b.b, 16) == 0 && (o->sndid == in->sndid || o->rcvid == in->rcvid)) return -SYNACK_EEXIST;
   }
   uint32_t n = set ? set->n : 0;
@@ -156,7 +144,6 @@ int synack_tcp_ao_add(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_ao
     set->rnext_id = k.rcvid;
     set->rnext_set = true;
   }
-  if (n == 0 && !in->set_current) set->cur_set = false; /* the first key: current by default */
   memset(&k, 0, sizeof k);
   return 0;
 }

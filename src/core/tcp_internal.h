@@ -725,6 +725,10 @@ uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
 /* tcp_md5.c: the RFC 2385 segment digest, synack_tcp_md5_digest (public: synack/wire.h). */
 
 /* ---------- tcp_md5sig.c: TCP_MD5SIG keys, signing and checking (RFC 2385) ---------- */
+/* Peer prefixes of MD5 and TCP-AO keys: clears the bits of a past the first `bits` (so equal
+ * prefixes compare equal byte for byte); whether peer lies in net/prefixlen (same family). */
+void synack_addr_mask(synack_ip_t *a, uint8_t bits);
+bool synack_addr_in_prefix(const synack_ip_t *net, uint8_t prefixlen, const synack_ip_t *peer);
 /* setsockopt(TCP_MD5SIG): add, replace or (keylen 0) remove a key of *set. */
 int synack_tcp_md5_set(synack_stack_t *st, synack_md5_keys_t **set, uint8_t family, const synack_tcp_md5sig_t *sig);
 /* The most specific key of set covering peer (longest prefix), NULL when none. */
