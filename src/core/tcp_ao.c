@@ -264,8 +264,9 @@ void synack_tcp_ao_traffic_key(uint8_t alg, const uint8_t *key, size_t keylen, c
 
 /* The traffic key for a segment from src to dst with the ISNs of its context; cached in k
  * (a connection's key, whose addresses and ports never change) when cache. */
-static const uint8_t *traffic_key(synack_ao_mkt_t *k, bool cache, bool tx, const synack_ip_t *src, const synack_ip_t *dst,
-                                  const uint8_t *th, uint32_t isn_s, uint32_t isn_d, uint8_t tmp[20]) {
+static const uint8_t *traffic_key(synack_ao_mkt_t *k, bool cache, bool tx, const synack_ip_t *src,
+                                  const synack_ip_t *dst, const uint8_t *th, uint32_t isn_s, uint32_t isn_d,
+                                  uint8_t tmp[20]) {
   uint8_t *key = tx ? k->tx_key : k->rx_key;
   uint8_t *ok = tx ? &k->tx_ok : &k->rx_ok;
   uint32_t *isn = tx ? k->tx_isn : k->rx_isn;

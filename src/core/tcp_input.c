@@ -925,6 +925,16 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
   if (!seq_between(seq, tcb->snd_una, tcb->snd_max) ||
       (seq_eq(tcb->snd_una, tcb->snd_max) && !seq_eq(seq, tcb->snd_una)))
     goto bad;
+  if (tcb->ao && synack_tcp_state_synchronized(tcb->state) &&
+      ((family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH &&
+        (code == SYNACK_ICMP4_PROTO_UNREACH || code == SYNACK_ICMP4_PORT_UNREACH || code == SYNACK_ICMP4_FRAG_NEEDED)) ||
+       (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_DEST_UNREACH &&
+        (code == SYNACK_ICMP6_ADMIN_PROHIBITED || code == SYNACK_ICMP6_PORT_UNREACH)))) {
+    /* RFC 5925 §7.8: a connection with TCP-AO MUST by default ignore these "hard" errors, which
+     * nobody authenticates (Linux counts them as TCPAODroppedIcmps). */
+    synack_drop(st, SYNACK_DROP_TCP_AO_ICMP_IGNORED, NULL, 0);
+    return;
+  }
   bool pmtu = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED) ||
               (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_PACKET_TOO_BIG);
   if (pmtu) {

@@ -165,7 +165,8 @@ static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t
 static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
   h->retries++;
   synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, halfopen_ao_ids(h), now);
+  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+              halfopen_ao_ids(h), now);
   synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
 }
 
@@ -386,8 +387,9 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
     uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
     (void)mss_enc;
-    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, NULL,
-                seg->ao_ok ? AO_IDS(seg->r.opts.ao_keyid, seg->r.opts.ao_rnext) : 0, now);
+    uint32_t ao_ids = seg->ao_ok ? AO_IDS(seg->r.opts.ao_keyid, seg->r.opts.ao_rnext) : 0;
+    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true,
+                false, NULL, ao_ids, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
     if (seg->tw_reopen) synack_tcp_timewait_settle(st, &seg->t, true);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
@@ -444,7 +446,8 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN");
   /* Data on the SYN is neither acknowledged nor kept (docs/tcp-choices.md): the SYN-ACK
    * acknowledges the SYN only, so the client sends the data again after the handshake. */
-  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, &fo, halfopen_ao_ids(h), now);
+  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, &fo,
+              halfopen_ao_ids(h), now);
   synack_timer_set(&st->wheel, &h->timer, now + (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u);
 }
 
@@ -467,7 +470,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
        * outside the timer's schedule: the timer restarts from now with the timeout it had
        * (not doubled) and the answer does not count toward tcp_synack_retries. */
       synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, halfopen_ao_ids(h), now);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+                  halfopen_ao_ids(h), now);
       synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
       return;
     }
@@ -515,7 +519,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
      * ACK, as Linux's tcp_check_req), rate-limited, drop. */
     if (!synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) return;
     if (st->cfg.tcp_synrcvd_plain_ack) halfopen_ack(st, h, now);
-    else send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, halfopen_ao_ids(h), now);
+    else send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+                     halfopen_ao_ids(h), now);
     return;
   case SYNACK_CHECK_CHALLENGE:
     if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_ack(st, h, now);

@@ -78,8 +78,8 @@ bool synack_tcp_sack_unreported(const synack_tcb_t *tcb) {
   if (!(tcb->flags & TF_SACK_OK) || !tcb->rb.ooo.n) return false;
   /* With a signature and timestamps no block fits (synack_tcp_sack_opts): nothing can report
    * the ranges, and asking for another ACK would ask forever. */
-  if ((tcb->md5 || tcb->ao) && synack_sack_max_blocks(((tcb->flags & TF_TS_OK) ? 12u : 0u) + synack_tcp_sig_optlen(tcb)) == 0)
-    return false;
+  uint32_t other = ((tcb->flags & TF_TS_OK) ? 12u : 0u) + synack_tcp_sig_optlen(tcb);
+  if ((tcb->md5 || tcb->ao) && synack_sack_max_blocks(other) == 0) return false;
   return synack_sackgen_unreported(&tcb->rb.sg, &tcb->rb.ooo, tcb->rcv_nxt);
 }
 

@@ -400,6 +400,27 @@ static void ipv6_signed(void) {
   fx_free(fx);
 }
 
+/* RFC 5925 §7.8: ICMP "fragmentation needed" (and port / protocol unreachable) for a
+ * synchronized TCP-AO connection is ignored and counted: the MSS stays. */
+static void icmp_ignored(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(keyed_listener(fx) >= 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1);
+  fx_inject(fx, 0, FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  uint32_t mss = fx_info(fx, s).snd_mss;
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_PA, 1, 1, .len = 100);
+  fx_inject_too_big(fx, SYNACK_MS(1), 1000, 1);
+  CHECK_EQ_U(fx_info(fx, s).snd_mss, mss);
+  CHECK_EQ_U(drops(fx, SYNACK_DROP_TCP_AO_ICMP_IGNORED), 1);
+  fx_free(fx);
+}
+
 /* The socket options: bounds, uniqueness of the KeyIDs, MD5 and TCP-AO never together, the
  * key count bound, delete and info on a socket without keys; a socket whose keys do not cover
  * the peer connects unsigned. */
@@ -457,4 +478,4 @@ static void option_rules(void) {
 
 TH_MAIN(TH_CASE(passive_signed), TH_CASE(active_cmac), TH_CASE(drops_counted), TH_CASE(no_key), TH_CASE(sne_wrap),
         TH_CASE(rollover), TH_CASE(timewait_signed), TH_CASE(cookie_signed), TH_CASE(ipv6_signed),
-        TH_CASE(option_rules))
+        TH_CASE(icmp_ignored), TH_CASE(option_rules))

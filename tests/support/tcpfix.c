@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire_bytes.h"
+
 /* ------------------------------------------------------------------ lifetime */
 
 void fx_config(synack_config_t *cfg, int family) {
@@ -158,15 +160,13 @@ bool fx_pop_tcp(fx_t *fx, fx_frame_t *frame, synack_dissect_t *d) {
   return false;
 }
 
-static uint32_t rd32be(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
 /* RFC 5925 §5.1: the MAC of a built segment (TCP-AO option first) into its option. The SNE is 1
  * for a sequence number below the sender's ISN: the tests wrap at most once. */
 static bool ao_sign(const fx_ao_t *ao, const synack_ip_t *src, const synack_ip_t *dst, uint16_t sport, uint16_t dport,
                     uint32_t isn_s, uint32_t isn_d, uint8_t *tcp, size_t l4) {
   uint8_t tk[20];
   synack_tcp_ao_traffic_key(ao->alg, ao->key, ao->keylen, src, dst, sport, dport, isn_s, isn_d, tk);
-  return synack_tcp_ao_mac(ao->alg, ao->excl, tk, rd32be(tcp + 4) < isn_s ? 1u : 0u, src, dst, tcp, l4,
+  return synack_tcp_ao_mac(ao->alg, ao->excl, tk, rd32(tcp + 4) < isn_s ? 1u : 0u, src, dst, tcp, l4,
                            tcp + SYNACK_TCP_HDR_LEN + 4);
 }
 
@@ -364,7 +364,7 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   }
   if (ao) {
     /* RFC 5925 §5.2: the peer's context (its ISN first; ours, or 0 on a SYN without ACK). */
-    uint32_t isn_s = syn ? rd32be(tcp + 4) : fx->peer_isn; /* a SYN's own sequence number is the ISN */
+    uint32_t isn_s = syn ? rd32(tcp + 4) : fx->peer_isn; /* a SYN's own sequence number is the ISN */
     uint32_t isn_d = (syn && !(seg->flags & SYNACK_TCP_ACK)) ? 0 : fx->isn;
     if (!ao_sign(ao, src, &fx->local_ip, sport, fx->lport, isn_s, isn_d, tcp, l4)) return 0;
     if (seg->ao_bad) tcp[SYNACK_TCP_HDR_LEN + 15] ^= 0x01;
