@@ -90,6 +90,8 @@ int synack_tcp_ao_add(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_ao
   /* RFC 5925 §2.2: TCP-AO and TCP MD5 never on one connection; Linux refuses the second kind of
    * key for a peer with EKEYREJECTED, synack for the socket as a whole. */
   if (tcb->md5) return -SYNACK_EKEYREJECTED;
+  /* Linux (tcp_ao_add_cmd): TCP-AO starts with a connection, never in the middle of one. */
+  if (!tcb->ao && tcb->state != SYNACK_TCP_CLOSED && tcb->state != SYNACK_TCP_LISTEN) return -SYNACK_EINVAL;
   if (in->keylen == 0 || in->keylen > SYNACK_TCP_AO_MAXKEYLEN) return -SYNACK_EINVAL;
   if (in->alg != SYNACK_TCP_AO_ALG_HMAC_SHA1_96 && in->alg != SYNACK_TCP_AO_ALG_AES_128_CMAC_96) return -SYNACK_EINVAL;
   if (in->keyflags & ~(unsigned)SYNACK_TCP_AO_KEYF_EXCLUDE_OPT) return -SYNACK_EINVAL;

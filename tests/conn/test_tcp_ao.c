@@ -473,6 +473,8 @@ static void option_rules(void) {
   fx->lport = me.port;
   fx_expect(fx, FX_S, 0, 0, .layout = "mss,sackOK,TS,nop,wscale");
   fx_check_rc(synack_getsockopt_tcp_ao_info(fx->st, s4, &i), -SYNACK_ENOENT);
+  /* nor can a connection that began without TCP-AO take it up (as Linux: EINVAL) */
+  fx_check_rc(add_key(fx, s4, "198.18.0.2", -1, 1, 1, SYNACK_TCP_AO_ALG_HMAC_SHA1_96, 0, KEY1, 4), -SYNACK_EINVAL);
   fx_free(fx);
 }
 
