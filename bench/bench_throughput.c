@@ -74,8 +74,33 @@ static uint32_t bench_buf(uint32_t mtu, bool loss) {
   return (uint32_t)env_u64("SYNACK_BENCH_BUF", def);
 }
 
+/* Signed runs: every segment signed and checked with TCP MD5 (RFC 2385) or TCP-AO (RFC 5925)
+ * with one of its two MACs. */
+typedef enum { SIG_NONE, SIG_MD5, SIG_AO_SHA1, SIG_AO_CMAC } sigmode_t;
+
+/* The key of socket s for peer (0 on success, or without a signature). */
+static int sign(synack_stack_t *st, int s, const synack_ip_t *peer, sigmode_t sig) {
+  static const char key[] = "benchmark-master-key";
+  switch (sig) {
+  case SIG_NONE: return 0;
+  case SIG_MD5: {
+    synack_tcp_md5sig_t m = {.addr = *peer, .keylen = sizeof key - 1};
+    memcpy(m.key, key, sizeof key - 1);
+    return synack_setsockopt_md5sig(st, s, &m);
+  }
+  case SIG_AO_SHA1:
+  case SIG_AO_CMAC: {
+    synack_tcp_ao_key_t k = {.addr = *peer, .prefixlen = 32, .sndid = 1, .rcvid = 1, .keylen = sizeof key - 1,
+                             .alg = sig == SIG_AO_SHA1 ? SYNACK_TCP_AO_ALG_HMAC_SHA1_96 : SYNACK_TCP_AO_ALG_AES_128_CMAC_96};
+    memcpy(k.key, key, sizeof key - 1);
+    return synack_setsockopt_tcp_ao_add_key(st, s, &k);
+  }
+  }
+  return -1;
+}
+
 static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint32_t loss_ppm, uint32_t buf,
-                           uint64_t bytes, double cap_s) {
+                           uint64_t bytes, double cap_s, sigmode_t sig) {
   result_t res = {.name = name};
   synack_config_t ca, cb;
   bl_config(&ca, 1, mtu);
@@ -101,10 +126,12 @@ static result_t run_synack(const char *name, uint32_t mtu, bool csum_skip, uint3
     return res;
   }
   int ls = synack_socket(l.b, SYNACK_AF_INET);
+  if (sign(l.b, ls, &ca.ip4, sig) != 0) fprintf(stderr, "%s: listener key refused\n", name);
   synack_endpoint_t lep = {.port = PORT};
   synack_bind(l.b, ls, &lep);
   synack_listen(l.b, ls, 8);
   int cs = synack_socket(l.a, SYNACK_AF_INET);
+  if (sign(l.a, cs, &cb.ip4, sig) != 0) fprintf(stderr, "%s: client key refused\n", name);
   synack_endpoint_t rem = {.ip = cb.ip4, .port = PORT};
   synack_connect(l.a, now, cs, &rem);
   int ss = -1;
@@ -236,10 +263,11 @@ typedef struct {
   uint32_t mtu;
   bool csum_skip;
   uint64_t bytes;
+  sigmode_t sig;
 } spec_t;
 
 static result_t run_spec(const spec_t *s) {
-  return run_synack(s->name, s->mtu, s->csum_skip, 0, bench_buf(s->mtu, false), s->bytes, 0);
+  return run_synack(s->name, s->mtu, s->csum_skip, 0, bench_buf(s->mtu, false), s->bytes, 0, s->sig);
 }
 
 /* ---- memcpy ---- */
@@ -319,11 +347,20 @@ int main(void) {
 
   unsigned reps = (unsigned)env_u64("SYNACK_BENCH_REPS", 3);
   if (reps < 1) reps = 1;
-  spec_t s1500 = {"synack MTU 1500", 1500, false, bytes}, s1500n = {"synack MTU 1500, no checksums", 1500, true, bytes};
-  spec_t s64k = {"synack MTU 65535", 65535, false, bytes}, s64kn = {"synack MTU 65535, no checksums", 65535, true, bytes};
+  spec_t s1500 = {"synack MTU 1500", 1500, false, bytes, SIG_NONE};
+  spec_t s1500n = {"synack MTU 1500, no checksums", 1500, true, bytes, SIG_NONE};
+  spec_t s64k = {"synack MTU 65535", 65535, false, bytes, SIG_NONE};
+  spec_t s64kn = {"synack MTU 65535, no checksums", 65535, true, bytes, SIG_NONE};
+  /* Signed connections move an eighth of the bytes (their MACs cost far more than the copy). */
+  uint64_t sbytes = bytes / 8;
+  spec_t s1500u = {"synack MTU 1500, unsigned (1/8)", 1500, false, sbytes, SIG_NONE};
+  spec_t s1500m = {"synack MTU 1500, TCP MD5", 1500, false, sbytes, SIG_MD5};
+  spec_t s1500a = {"synack MTU 1500, TCP-AO HMAC-SHA-1", 1500, false, sbytes, SIG_AO_SHA1};
+  spec_t s1500c = {"synack MTU 1500, TCP-AO AES-CMAC", 1500, false, sbytes, SIG_AO_CMAC};
   /* Rounds interleave every figure, so that a baseline and the runs compared with it see the
    * same background load; each figure keeps its best round. */
   result_t k = {0}, m = {0}, r1500 = {0}, r1500n = {0}, r64k = {0}, r64kn = {0};
+  result_t r1500u = {0}, r1500m = {0}, r1500a = {0}, r1500c = {0};
   for (unsigned i = 0; i < reps; i++) {
     keep_best(&k, run_kernel(bytes));
     keep_best(&m, run_memcpy(bytes));
@@ -331,6 +368,10 @@ int main(void) {
     keep_best(&r1500n, run_spec(&s1500n));
     keep_best(&r64k, run_spec(&s64k));
     keep_best(&r64kn, run_spec(&s64kn));
+    keep_best(&r1500u, run_spec(&s1500u));
+    keep_best(&r1500m, run_spec(&s1500m));
+    keep_best(&r1500a, run_spec(&s1500a));
+    keep_best(&r1500c, run_spec(&s1500c));
   }
   if (m.check == 0x01) printf("(memcpy check byte %u)\n", m.check); /* keeps the copies observable */
   result_t r1500l = {.name = "synack MTU 1500, 1 % loss (skipped)", .ok = true};
@@ -340,17 +381,18 @@ int main(void) {
   if (loss_cap > 0) {
     /* Each loss run next to a lossless run with the same (loss-run) buffers, right before it:
      * the ratio between the two is what the loss costs, the buffer size aside. */
-    r1500b = run_synack("synack MTU 1500, loss-run buffers", 1500, false, 0, bench_buf(1500, true), bytes, 0);
-    r1500l = run_synack("synack MTU 1500, 1 % loss", 1500, false, 10000, bench_buf(1500, true), bytes, loss_cap);
-    r64kb = run_synack("synack MTU 65535, loss-run buffers", 65535, false, 0, bench_buf(65535, true), bytes, 0);
-    r64kl = run_synack("synack MTU 65535, 1 % loss", 65535, false, 10000, bench_buf(65535, true), bytes, loss_cap);
+    r1500b = run_synack("synack MTU 1500, loss-run buffers", 1500, false, 0, bench_buf(1500, true), bytes, 0, SIG_NONE);
+    r1500l = run_synack("synack MTU 1500, 1 % loss", 1500, false, 10000, bench_buf(1500, true), bytes, loss_cap, SIG_NONE);
+    r64kb = run_synack("synack MTU 65535, loss-run buffers", 65535, false, 0, bench_buf(65535, true), bytes, 0, SIG_NONE);
+    r64kl = run_synack("synack MTU 65535, 1 % loss", 65535, false, 10000, bench_buf(65535, true), bytes, loss_cap, SIG_NONE);
   }
 
   printf("%-34s %9s %9s %8s %10s %10s %8s %8s %6s\n", "run", "Gbit/s", "cyc/B", "secs", "vs kernel", "vs memcpy", "rtx",
          "lost", "RTOs");
   print_row(&k, &k, &m);
   print_row(&m, &k, &m);
-  const result_t *all[] = {&r1500, &r1500n, &r64k, &r64kn, &r1500b, &r1500l, &r64kb, &r64kl};
+  const result_t *all[] = {&r1500, &r1500n, &r64k, &r64kn, &r1500b, &r1500l, &r64kb, &r64kl,
+                           &r1500u, &r1500m, &r1500a, &r1500c};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) print_row(all[i], &k, &m);
   printf("targets: MTU 1500 >= 1.0x pinned kernel (now %.2fx), MTU 65535 >= 2.0x (now %.2fx)\n\n",
          gbps(&k) > 0 ? gbps(&r1500) / gbps(&k) : 0, gbps(&k) > 0 ? gbps(&r64k) / gbps(&k) : 0);
@@ -366,8 +408,14 @@ int main(void) {
   print_figure("throughput_mtu65535_loss1", &r64kl, &k, &m);
   print_loss("throughput_mtu1500_loss1", &r1500l, &r1500, &r1500b);
   print_loss("throughput_mtu65535_loss1", &r64kl, &r64k, &r64kb);
+  /* Signed throughput against the unsigned connection of the same size, same rounds. */
+  const result_t *sig_runs[] = {&r1500m, &r1500a, &r1500c};
+  const char *sig_names[] = {"throughput_mtu1500_md5", "throughput_mtu1500_tcp_ao_sha1", "throughput_mtu1500_tcp_ao_cmac"};
+  for (size_t i = 0; i < 3; i++)
+    printf("%s %.4f Gbit/s baseline_unsigned %.4f Gbit/s ratio %.3f\n", sig_names[i], gbps(sig_runs[i]), gbps(&r1500u),
+           gbps(&r1500u) > 0 ? gbps(sig_runs[i]) / gbps(&r1500u) : 0);
   free(txbuf);
   free(rxbuf);
-  bool ok = k.ok && r1500.ok && r1500n.ok && r64k.ok && r64kn.ok;
+  bool ok = k.ok && r1500.ok && r1500n.ok && r64k.ok && r64kn.ok && r1500u.ok && r1500m.ok && r1500a.ok && r1500c.ok;
   return ok ? 0 : 1;
 }

@@ -198,6 +198,7 @@ typedef struct {
    * net.ipv4.tcp_fastopen bits (SYNACK_TFO_*); default SYNACK_TFO_CLIENT, as Linux. */
   uint32_t tcp_fastopen;
   uint32_t tcp_md5_max_keys;   /* TCP_MD5SIG keys one socket may hold (104 B each); default 32 */
+  uint32_t tcp_ao_max_keys;    /* TCP-AO keys one socket may hold (164 B each); default 32 */
   uint32_t tcp_fastopen_cache_bytes; /* client cookie cache (one entry per destination address, 48 B
                                         each, least recently used replaced); default 4096 (85 entries) */
   bool tcp_fastopen_exp;       /* client: cookie option in the experimental form (kind 254, magic

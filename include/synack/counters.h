@@ -93,6 +93,11 @@ extern "C" {
   X(TCP_MD5_MISSING, "tcp: no MD5 signature option where a key is set (RFC 2385)") \
   X(TCP_MD5_BAD, "tcp: MD5 signature does not match (RFC 2385)") \
   X(TCP_MD5_UNEXPECTED, "tcp: MD5 signature option where no key is set") \
+  X(TCP_AO_REQUIRED, "tcp: no TCP-AO option where a key applies (RFC 5925 §7.6)") \
+  X(TCP_AO_BAD, "tcp: TCP-AO MAC does not match (RFC 5925 §7.6)") \
+  X(TCP_AO_KEY_NOT_FOUND, "tcp: TCP-AO KeyID matches no key, or no key is set (RFC 5925 §7.6)") \
+  X(TCP_AO_WITH_MD5, "tcp: TCP-AO and MD5 options in one segment (RFC 5925 §2.2)") \
+  X(TCP_AO_ICMP_IGNORED, "tcp: ICMP hard error for a TCP-AO connection ignored (RFC 5925 §7.8)") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
   X(TX_NO_ROUTE, "out: no route/interface for the destination") \

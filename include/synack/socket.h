@@ -158,6 +158,49 @@ typedef struct {
   uint8_t key[SYNACK_TCP_MD5SIG_MAXKEYLEN];
 } synack_tcp_md5sig_t;
 SYNACK_API int synack_setsockopt_md5sig(synack_stack_t *stack, int sock, const synack_tcp_md5sig_t *sig);
+
+/* TCP Authentication Option (RFC 5925 with the algorithms of RFC 5926; docs/tcp-choices.md
+ * "TCP-AO"), after Linux's TCP_AO_ADD_KEY / TCP_AO_DEL_KEY / TCP_AO_INFO. A Master Key Tuple:
+ * the peers it is for (addr/prefixlen), the KeyID we send with it (sndid) and the one the peer
+ * sends with it (rcvid), the algorithm for both the key derivation and the 96-bit MAC, whether
+ * TCP options other than TCP-AO are left out of the MAC, and the master key. Among the keys for
+ * one peer every sndid and every rcvid is unique (EEXIST otherwise). A socket holds either TCP
+ * MD5 or TCP-AO keys, never both (EKEYREJECTED: RFC 5925 §2.2). At most cfg.tcp_ao_max_keys keys
+ * per socket (ENOMEM past it). Keys may be added to (and unused ones deleted from) an
+ * established connection: that is how keys roll over (RFC 5925 §7.5.2). */
+#define SYNACK_TCP_AO_MAXKEYLEN 80
+#define SYNACK_TCP_AO_ALG_HMAC_SHA1_96 1    /* KDF_HMAC_SHA1, HMAC-SHA-1-96 (RFC 5926 §3.1.1, §3.2.1) */
+#define SYNACK_TCP_AO_ALG_AES_128_CMAC_96 2 /* KDF_AES_128_CMAC, AES-128-CMAC-96 (§3.1.2, §3.2.2) */
+#define SYNACK_TCP_AO_KEYF_EXCLUDE_OPT 0x1  /* the MKT's TCPOptionsExcluded (RFC 5925 §3.1) */
+typedef struct {
+  synack_ip_t addr;   /* the peer; an IPv4-mapped IPv6 address means the IPv4 address */
+  uint8_t prefixlen;  /* bits of addr that must match (0..32 or 0..128) */
+  uint8_t sndid;      /* KeyID of our segments signed with this key */
+  uint8_t rcvid;      /* KeyID of the peer's segments signed with it */
+  uint8_t alg;        /* SYNACK_TCP_AO_ALG_* */
+  uint8_t keyflags;   /* SYNACK_TCP_AO_KEYF_* */
+  uint8_t keylen;     /* 1..SYNACK_TCP_AO_MAXKEYLEN */
+  bool set_current;   /* add: sign with this key from now on (Linux's set_current) */
+  bool set_rnext;     /* add: ask the peer to sign with this key (RNextKeyID = rcvid) */
+  uint8_t key[SYNACK_TCP_AO_MAXKEYLEN];
+} synack_tcp_ao_key_t;
+SYNACK_API int synack_setsockopt_tcp_ao_add_key(synack_stack_t *stack, int sock, const synack_tcp_ao_key_t *key);
+/* Removes the key of k->addr/prefixlen with k->sndid and k->rcvid (the rest of k unused):
+ * ENOENT when there is none, EBUSY for the key a connection signs with or asks for. */
+SYNACK_API int synack_setsockopt_tcp_ao_del_key(synack_stack_t *stack, int sock, const synack_tcp_ao_key_t *k);
+/* The state of a socket's TCP-AO (ENOENT without keys); set changes current / rnext only. */
+typedef struct {
+  bool set_current, set_rnext; /* set: change them; get: whether the values below are known */
+  uint8_t current_key;         /* sndid of the key our segments are signed with */
+  uint8_t rnext;               /* the RNextKeyID we send: rcvid of the key we want the peer to use */
+  uint8_t peer_rnext;          /* get: the RNextKeyID the peer sent last (valid with pkt_good > 0) */
+  uint32_t keys;               /* get: keys held */
+  /* get: this socket's segments accepted, dropped for a wrong MAC, dropped for a KeyID no key has,
+   * dropped for carrying no TCP-AO option where a key applies (Linux's tcp_ao_info_opt names) */
+  uint64_t pkt_good, pkt_bad, pkt_key_not_found, pkt_ao_required;
+} synack_tcp_ao_info_t;
+SYNACK_API int synack_getsockopt_tcp_ao_info(synack_stack_t *stack, int sock, synack_tcp_ao_info_t *out);
+SYNACK_API int synack_setsockopt_tcp_ao_info(synack_stack_t *stack, int sock, const synack_tcp_ao_info_t *in);
 SYNACK_API int synack_getsockname(synack_stack_t *stack, int sock, synack_endpoint_t *out);
 SYNACK_API int synack_getpeername(synack_stack_t *stack, int sock, synack_endpoint_t *out);
 /* Current readiness (SYNACK_EV_READABLE | WRITABLE | PEER_CLOSED | ERROR), like poll(). */

@@ -66,6 +66,7 @@ SYNACK_API bool synack_ip_is_unspecified(const synack_ip_t *a);
 #define SYNACK_EACCES 13
 #define SYNACK_EFAULT 14
 #define SYNACK_EBUSY 16
+#define SYNACK_EEXIST 17
 #define SYNACK_EINVAL 22
 #define SYNACK_EMFILE 24
 #define SYNACK_ENOSPC 28
@@ -90,6 +91,7 @@ SYNACK_API bool synack_ip_is_unspecified(const synack_ip_t *a);
 #define SYNACK_EHOSTUNREACH 113
 #define SYNACK_EALREADY 114
 #define SYNACK_EINPROGRESS 115
+#define SYNACK_EKEYREJECTED 129
 
 /* Name of an error code (positive or negative): "ECONNRESET". */
 SYNACK_API const char *synack_strerror(int err);

@@ -223,6 +223,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_SACK 5
 #define SYNACK_TCPOPT_TS 8
 #define SYNACK_TCPOPT_MD5 19 /* RFC 2385: kind, length 18, 16-byte digest */
+#define SYNACK_TCPOPT_AO 29  /* RFC 5925 §2.2: kind, length, KeyID, RNextKeyID, MAC */
 #define SYNACK_TCPOPT_FASTOPEN 34
 /* RFC 6994 shared experimental option: fast open before kind 34 was assigned used kind 254
  * with the magic 0xF989 (RFC 7413 §4.1.1 note; Linux still speaks it). */
@@ -240,6 +241,7 @@ SYNACK_API size_t synack_udp_emit(const synack_udp_repr_t *r, const synack_ip_t 
 #define SYNACK_TCPOPT_HAS_BAD_LEN (1u << 7) /* a known option had the wrong length: skipped (also sets UNKNOWN) */
 #define SYNACK_TCPOPT_HAS_FASTOPEN_EXP (1u << 8) /* with HAS_FASTOPEN: the cookie came (goes) as kind 254 + magic */
 #define SYNACK_TCPOPT_HAS_MD5 (1u << 9) /* RFC 2385 signature: its digest starts md5_off bytes into the header */
+#define SYNACK_TCPOPT_HAS_AO (1u << 10) /* RFC 5925 TCP-AO: the option starts ao_off bytes into the header */
 
 typedef struct { uint32_t left, right; } synack_sack_block_t;
 
@@ -255,6 +257,9 @@ typedef struct {
   /* HAS_MD5: offset of the 16-byte digest from the start of the TCP header (parse); emit writes
    * the option with a zero digest for the sender to fill in (the digest needs the whole segment). */
   uint8_t md5_off;
+  /* HAS_AO (RFC 5925 §2.2): the option's offset from the start of the TCP header (parse), its
+   * length (4 + MAC bytes), KeyID and RNextKeyID; emit writes a zero MAC for the sender to fill. */
+  uint8_t ao_off, ao_len, ao_keyid, ao_rnext;
   /* The option kinds in wire order, NOP and EOL included (EOL padding counted once per byte),
    * so a parsed header can be re-emitted byte for byte and a script runner can compare layouts. */
   uint8_t layout_len;
@@ -298,6 +303,21 @@ SYNACK_API void synack_tcp_fill_checksum(uint8_t *seg, size_t seg_len, const syn
  * digest goes into the MD5 option (opts.md5_off after parsing) before the checksum is filled. */
 SYNACK_API bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg,
                                       size_t seg_len, const uint8_t *key, size_t keylen, uint8_t out[16]);
+/* RFC 5925 §5.2 with RFC 5926 §3.1: the traffic key of a TCP-AO master key (alg
+ * SYNACK_TCP_AO_ALG_*) for a segment from src:sport to dst:dport with the source and
+ * destination ISNs of its context (a SYN without ACK: destination ISN 0). 20 bytes are written;
+ * AES-128-CMAC uses the first 16. */
+SYNACK_API void synack_tcp_ao_traffic_key(uint8_t alg, const uint8_t *key, size_t keylen, const synack_ip_t *src,
+                                          const synack_ip_t *dst, uint16_t sport, uint16_t dport, uint32_t isn_s,
+                                          uint32_t isn_d, uint8_t out[20]);
+/* RFC 5925 §5.1: the 96-bit MAC of a whole segment (header with its TCP-AO option, then data)
+ * from src to dst with traffic key tk and sequence number extension sne: over the SNE, the
+ * pseudo-header, the header with checksum and MAC taken as zero (with exclude_opts only the
+ * fixed header and the TCP-AO option, as Linux) and the data. false when the segment is
+ * malformed or has no 16-byte TCP-AO option. */
+SYNACK_API bool synack_tcp_ao_mac(uint8_t alg, bool exclude_opts, const uint8_t tk[20], uint32_t sne,
+                                  const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
+                                  uint8_t out[12]);
 /* Formats flags the way tcpdump/packetdrill do ("S.", "F.", "P.", "R", "."): buf >= 10 bytes. */
 SYNACK_API char *synack_tcp_flags_str(uint8_t flags, char *buf, size_t cap);
 

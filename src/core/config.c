@@ -89,6 +89,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_fastopen = SYNACK_TFO_CLIENT; /* Linux's default */
   c->tcp_fastopen_cache_bytes = 4096;
   c->tcp_md5_max_keys = 32;
+  c->tcp_ao_max_keys = 32;
   /* No randomness source and no opt-in: the embedder must choose (config.h, "Secrets"). */
   c->random = NULL;
   c->insecure_deterministic = false;

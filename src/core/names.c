@@ -38,6 +38,8 @@ static const err_name_t err_names[] = {
   { SYNACK_EHOSTUNREACH, "EHOSTUNREACH", "no route to host" },
   { SYNACK_EALREADY, "EALREADY", "operation already in progress" },
   { SYNACK_EINPROGRESS, "EINPROGRESS", "operation in progress" },
+  { SYNACK_EEXIST, "EEXIST", "already exists" },
+  { SYNACK_EKEYREJECTED, "EKEYREJECTED", "key was rejected" },
 };
 
 static const err_name_t *find_err(int err) {

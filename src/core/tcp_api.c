@@ -33,6 +33,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_rcvbuf_free(st, &tcb->rb);
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   synack_tcp_md5_free(st, &tcb->md5);
+  synack_tcp_ao_free(st, &tcb->ao);
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -71,7 +72,7 @@ void synack_tcp_fini(synack_stack_t *st) {
       case SYNACK_NODE_TIMEWAIT: {
         synack_timewait_t *tw = (synack_timewait_t *)n;
         synack_timer_cancel(&st->wheel, &tw->timer);
-        synack_tcp_md5_key_free(st, tw->md5);
+        synack_tcp_timewait_sig_free(st, tw);
         tcp->mem -= sizeof *tw;
         synack_mem_free(st, tw, sizeof *tw);
         break;
@@ -497,6 +498,7 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   tcb->flags |= TF_BOUND | (mapped ? TF_MAPPED : 0u);
   if (mapped) tcb->snd_mss = synack_tcp_default_mss(st, SYNACK_AF_INET);
   synack_tcp_port_index(st, tcb);
+  synack_tcp_ao_connect(st, tcb); /* RFC 5925: the keys for this peer, if any (tcp_ao.c) */
   if (!(tcb->flags & TF_NOOPT)) {
     /* With an MD5 signature (20 option bytes) the SYN offers no timestamps, as Linux's
      * tcp_syn_options: MSS, SACK-permitted and window scale fit beside it. */
@@ -895,8 +897,68 @@ int synack_setsockopt_md5sig(synack_stack_t *st, int sock, const synack_tcp_md5s
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!sig) return -SYNACK_EFAULT;
+  /* RFC 5925 §2.2: never MD5 beside TCP-AO (tcp_ao.c refuses the reverse). */
+  if (tcb->ao && sig->keylen) return -SYNACK_EKEYREJECTED;
   /* An AF_INET6 socket's family is in its tuple (bound or not). */
   return synack_tcp_md5_set(st, &tcb->md5, tcb->node.t.family, sig);
+}
+
+int synack_setsockopt_tcp_ao_add_key(synack_stack_t *st, int sock, const synack_tcp_ao_key_t *key) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!key) return -SYNACK_EFAULT;
+  return synack_tcp_ao_add(st, tcb, key);
+}
+
+int synack_setsockopt_tcp_ao_del_key(synack_stack_t *st, int sock, const synack_tcp_ao_key_t *key) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!key) return -SYNACK_EFAULT;
+  return synack_tcp_ao_del(st, tcb, key);
+}
+
+int synack_getsockopt_tcp_ao_info(synack_stack_t *st, int sock, synack_tcp_ao_info_t *out) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!out) return -SYNACK_EFAULT;
+  const synack_ao_t *ao = tcb->ao;
+  if (!ao) return -SYNACK_ENOENT;
+  memset(out, 0, sizeof *out);
+  out->set_current = ao->n > 0;
+  out->set_rnext = ao->conn || ao->rnext_set;
+  out->current_key = ao->cur_id;
+  out->rnext = ao->rnext_id;
+  out->peer_rnext = ao->peer_rnext;
+  out->keys = ao->n;
+  out->pkt_good = ao->good;
+  out->pkt_bad = ao->bad;
+  out->pkt_key_not_found = ao->key_not_found;
+  out->pkt_ao_required = ao->required;
+  return 0;
+}
+
+int synack_setsockopt_tcp_ao_info(synack_stack_t *st, int sock, const synack_tcp_ao_info_t *in) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!in) return -SYNACK_EFAULT;
+  synack_ao_t *ao = tcb->ao;
+  if (!ao) return -SYNACK_ENOENT;
+  bool cur = !in->set_current, rnext = !in->set_rnext;
+  for (uint32_t i = 0; i < ao->n; i++) {
+    cur |= ao->k[i].sndid == in->current_key;
+    rnext |= ao->k[i].rcvid == in->rnext;
+  }
+  /* Linux (TCP_AO_INFO): ENOENT for a KeyID no key has. */
+  if (!cur || !rnext) return -SYNACK_ENOENT;
+  if (in->set_current) {
+    ao->cur_id = in->current_key;
+    ao->cur_set = true;
+  }
+  if (in->set_rnext) {
+    ao->rnext_id = in->rnext;
+    ao->rnext_set = true;
+  }
+  return 0;
 }
 
 int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v) {

@@ -168,8 +168,15 @@ int synack_conn_drop(synack_stack_t *st, synack_time_t now, const synack_conn_en
     synack_ip_t local, peer;
     synack_tuple_ips(&h->node.t, &local, &peer);
     synack_ctl_opts_t o; /* RFC 2385: signed with the listener's key for the peer */
-    synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_RST | SYNACK_TCP_ACK, 0,
-                        synack_tcp_md5_ctl(&o, synack_tcp_md5_lookup(h->lst->tcb->md5, &peer)));
+    const synack_ctl_opts_t *c = synack_tcp_md5_ctl(&o, synack_tcp_md5_lookup(h->lst->tcb->md5, &peer));
+    synack_ao_tx_t ao; /* RFC 5925: with the listener's TCP-AO key the SYN asked for */
+    if (synack_tcp_ao_covers(h->lst->tcb->ao, &peer) &&
+        synack_tcp_ao_listen_tx(h->lst->tcb->ao, &h->node.t, h->ao_rnext, h->ao_keyid, h->iss.v, h->irs.v, &ao)) {
+      memset(&o, 0, sizeof o);
+      o.ao = &ao;
+      c = &o;
+    }
+    synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_RST | SYNACK_TCP_ACK, 0, c);
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "dropped by synack_conn_drop()");
     return 0;
   }

@@ -20,7 +20,7 @@ void synack_tcp_set_mss(synack_stack_t *st, synack_tcb_t *tcb) {
   if (tcb->user_mss && mss > tcb->user_mss) mss = tcb->user_mss;
   /* RFC 6691: the MSS counts the fixed header only; options come out of it. */
   if (tcb->flags & TF_TS_OK) mss -= 12;
-  if (synack_tcp_md5_tcb_key(tcb)) mss -= 20; /* RFC 2385 signature: NOP, NOP, kind 19 (Linux) */
+  mss -= synack_tcp_sig_optlen(tcb); /* RFC 2385 NOP, NOP, kind 19 (Linux); RFC 5925 kind 29 */
   if (mss < 64) mss = 64;
   tcb->snd_mss = (uint16_t)mss;
   synack_tcp_cc_init(st, tcb, st->now); /* RFC 6928 initial window (tcp_cc.c) */
@@ -111,7 +111,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
       synack_ctl_opts_t o;
       if (!(seg->flags & SYNACK_TCP_RST))
-        synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
+        synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_seg_ctl(&o, seg));
       /* cfg.tcp_synsent_badack_rtx_ms (Linux's tcp_rcv_synsent_state_process, also for a RST
        * with a bad ACK): the peer held an old connection, which our RST (or its own) has now
        * cleared, so the first SYN is sent again soon instead of after the full RTO. */
@@ -440,7 +440,7 @@ static int step_check_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *s
       /* RFC 9293 §3.10.7.4: an unacceptable ACK in SYN-RECEIVED gets <SEQ=SEG.ACK><CTL=RST>. */
       synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
       synack_ctl_opts_t o;
-      synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
+      synack_tcp_send_ctl(st, &tcb->node.t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_seg_ctl(&o, seg));
       return STEP_STOP;
     }
     tcb->snd_wl1 = seg->seq;
@@ -709,9 +709,9 @@ static int input_fast_place(synack_stack_t *st, const synack_ip_t *src, const sy
   if (!n || (synack_node_kind_t)n->kind != SYNACK_NODE_TCB) return 0;
   synack_tcb_t *tcb = (synack_tcb_t *)n;
   synack_rcvbuf_t *b = &tcb->rb;
-  /* Signed connections (RFC 2385) take the ordinary path: the signature is checked before any
+  /* Signed connections (RFC 2385, RFC 5925) take the ordinary path: the signature is checked before any
    * byte is placed. */
-  if (tcb->md5 || (r->opts.present & SYNACK_TCPOPT_HAS_MD5)) return 0;
+  if (tcb->md5 || tcb->ao || (r->opts.present & (SYNACK_TCPOPT_HAS_MD5 | SYNACK_TCPOPT_HAS_AO))) return 0;
   if (tcb->state != SYNACK_TCP_ESTABLISHED || b->ooo.n != 0 || r->seq != tcb->rcv_nxt.v ||
       r->payload_len > synack_rcvbuf_room(b))
     return 0;
@@ -754,6 +754,21 @@ static const synack_md5_key_t *md5_key(const synack_md5_keys_t *keys, const syna
   synack_ip_t local, peer;
   synack_tuple_ips(&seg->t, &local, &peer);
   return synack_tcp_md5_lookup(keys, &peer);
+}
+
+/* RFC 2385 / RFC 5925 §7.6: the segment's signature checked against the keys of what it is
+ * for (MD5 keys or TCP-AO keys with the ISNs of the context: the peer's, ours), before it
+ * changes any state. false: dropped and counted. */
+static bool sig_accept(synack_stack_t *st, const synack_md5_keys_t *md5, synack_ao_t *ao, uint32_t isn_r,
+                       uint32_t isn_l, synack_seg_t *seg) {
+  bool has_md5 = seg->r.opts.present & SYNACK_TCPOPT_HAS_MD5;
+  if (ao || (seg->r.opts.present & SYNACK_TCPOPT_HAS_AO)) {
+    if (!synack_tcp_ao_accept(st, ao, isn_r, isn_l, seg)) return false;
+    if (seg->ao_ok) return true;
+    /* TCP-AO does not apply (no key of ao covers the peer, no option): MD5 decides. */
+  }
+  if (!has_md5 && !md5) return true;
+  return synack_tcp_md5_accept(st, md5_key(md5, seg), seg);
 }
 
 /* ---------- entry point: parse and demultiplex ---------- */
@@ -811,11 +826,14 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   /* RFC 2385 §2.0: the signature is checked (tcp_md5sig.c) with the key of whatever the segment
    * is for, before that changes any state; a missing, wrong or unexpected one drops it. */
   bool md5 = seg.r.opts.present & SYNACK_TCPOPT_HAS_MD5;
+  bool ao = seg.r.opts.present & SYNACK_TCPOPT_HAS_AO;
   if (n) {
     switch ((synack_node_kind_t)n->kind) {
     case SYNACK_NODE_TCB: {
       synack_tcb_t *tcb = (synack_tcb_t *)n;
-      if ((md5 || tcb->md5) && !synack_tcp_md5_accept(st, md5_key(tcb->md5, &seg), &seg)) return;
+      /* RFC 5925 §5.2: the peer's ISN is known once SYN-SENT is left (a SYN-ACK carries it). */
+      uint32_t isn_r = tcb->state == SYNACK_TCP_SYN_SENT ? seg.seq.v : tcb->irs.v;
+      if ((md5 || ao || tcb->md5 || tcb->ao) && !sig_accept(st, tcb->md5, tcb->ao, isn_r, tcb->iss.v, &seg)) return;
       if (tcb->state == SYNACK_TCP_TIME_WAIT && st->cfg.tcp_tw_socket_handoff &&
           (f & (SYNACK_TCP_SYN | SYNACK_TCP_ACK | SYNACK_TCP_RST)) == SYNACK_TCP_SYN) {
         /* cfg.tcp_tw_socket_handoff (Linux: tcp_time_wait moves every TIME-WAIT to its mini-socket,
@@ -831,14 +849,20 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     }
     case SYNACK_NODE_HALFOPEN: {
       synack_halfopen_t *h = (synack_halfopen_t *)n;
-      const synack_md5_keys_t *keys = h->lst->tcb->md5;
-      if ((md5 || keys) && !synack_tcp_md5_accept(st, md5_key(keys, &seg), &seg)) return;
+      const synack_tcb_t *lt = h->lst->tcb;
+      if ((md5 || ao || lt->md5 || lt->ao) && !sig_accept(st, lt->md5, lt->ao, h->irs.v, h->iss.v, &seg)) return;
       synack_tcp_halfopen_input(st, h, &seg, now);
       return;
     }
     case SYNACK_NODE_TIMEWAIT: {
       synack_timewait_t *tw = (synack_timewait_t *)n;
-      if ((md5 || tw->md5) && !synack_tcp_md5_accept(st, tw->md5, &seg)) return;
+      if (tw->sig_ao || ao) {
+        /* RFC 5925: the entry's copy of the connection's keys, ISNs and SNE. */
+        synack_ao_t *tao = tw->sig_ao ? tw->ao : NULL;
+        if (!synack_tcp_ao_accept(st, tao, tao ? tao->isn_r : 0, tao ? tao->isn_l : 0, &seg)) return;
+      } else if ((md5 || tw->md5) && !synack_tcp_md5_accept(st, tw->md5, &seg)) {
+        return;
+      }
       if (synack_tcp_timewait_input(st, tw, &seg, now)) return;
       break; /* a new SYN reopened the 4-tuple: on to the listener */
     }
@@ -846,8 +870,10 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
   }
   synack_listener_t *l = synack_tcp_listener_select(st, &seg.t);
   if (l) {
-    const synack_md5_keys_t *keys = l->tcb->md5;
-    if ((md5 || keys) && !synack_tcp_md5_accept(st, md5_key(keys, &seg), &seg)) {
+    const synack_tcb_t *lt = l->tcb;
+    /* A listener knows no ISN of ours but the one an ACK returns (a SYN cookie). */
+    uint32_t isn_r = seq_sub(seg.seq, 1).v, isn_l = seq_sub(seg.ack, 1).v;
+    if ((md5 || ao || lt->md5 || lt->ao) && !sig_accept(st, lt->md5, lt->ao, isn_r, isn_l, &seg)) {
       if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* back to TIME-WAIT */
       return;
     }
@@ -855,10 +881,10 @@ void synack_tcp_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *
     if (seg.tw_reopen) synack_tcp_timewait_settle(st, &seg.t, false); /* tcp_timewait.c */
     return;
   }
-  if (md5) {
+  if (md5 || ao) {
     /* No key can apply: Linux answers a signed segment for no socket only when a listener's
      * key verifies it, so nothing is sent. */
-    synack_drop(st, SYNACK_DROP_TCP_MD5_UNEXPECTED, NULL, 0);
+    synack_drop(st, ao ? SYNACK_DROP_TCP_AO_KEY_NOT_FOUND : SYNACK_DROP_TCP_MD5_UNEXPECTED, NULL, 0);
     return;
   }
   input_closed(st, &seg);
@@ -899,6 +925,16 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
   if (!seq_between(seq, tcb->snd_una, tcb->snd_max) ||
       (seq_eq(tcb->snd_una, tcb->snd_max) && !seq_eq(seq, tcb->snd_una)))
     goto bad;
+  if (tcb->ao && synack_tcp_state_synchronized(tcb->state) &&
+      ((family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH &&
+        (code == SYNACK_ICMP4_PROTO_UNREACH || code == SYNACK_ICMP4_PORT_UNREACH || code == SYNACK_ICMP4_FRAG_NEEDED)) ||
+       (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_DEST_UNREACH &&
+        (code == SYNACK_ICMP6_ADMIN_PROHIBITED || code == SYNACK_ICMP6_PORT_UNREACH)))) {
+    /* RFC 5925 §7.8: a connection with TCP-AO MUST by default ignore these "hard" errors, which
+     * nobody authenticates (Linux counts them as TCPAODroppedIcmps). */
+    synack_drop(st, SYNACK_DROP_TCP_AO_ICMP_IGNORED, NULL, 0);
+    return;
+  }
   bool pmtu = (family == SYNACK_AF_INET && type == SYNACK_ICMP4_DEST_UNREACH && code == SYNACK_ICMP4_FRAG_NEEDED) ||
               (family == SYNACK_AF_INET6 && type == SYNACK_ICMP6_PACKET_TOO_BIG);
   if (pmtu) {

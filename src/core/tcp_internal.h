@@ -156,6 +156,45 @@ typedef struct synack_md5_keys {
   synack_md5_key_t k[]; /* allocated for cap */
 } synack_md5_keys_t;
 
+/* TCP-AO (tcp_ao.c, RFC 5925): a Master Key Tuple (§3.1) and, on a connection, the traffic
+ * keys derived from it for the ISNs beside them (§5.2; 20 bytes hold either algorithm's). */
+typedef struct synack_ao_mkt {
+  synack_ip_t addr;  /* peers: bits past prefixlen zero */
+  uint8_t prefixlen, sndid, rcvid, alg, keyflags, keylen;
+  uint8_t tx_ok, rx_ok; /* tx_key / rx_key hold the keys for tx_isn / rx_isn */
+  uint8_t key[SYNACK_TCP_AO_MAXKEYLEN];
+  uint32_t tx_isn[2], rx_isn[2]; /* source ISN, destination ISN of the context */
+  uint8_t tx_key[20], rx_key[20];
+} synack_ao_mkt_t;
+/* A socket's TCP-AO keys and, once it has a peer (conn), the connection's AO state. Bounded by
+ * cfg.tcp_ao_max_keys; allocated only for a socket that has keys. */
+typedef struct synack_ao {
+  uint32_t n, cap;
+  bool conn;          /* one connection's keys: the tuple is fixed, traffic keys are cached */
+  bool cur_set, rnext_set; /* the user chose current / rnext (else: the first key, its rcvid) */
+  bool snd_ref, rcv_ref; /* snd_* / rcv_* below hold a reference (else: the ISN, SNE 0) */
+  uint8_t cur_id;     /* sndid of the key we sign with */
+  uint8_t rnext_id;   /* RNextKeyID we send (rcvid of the key we ask the peer to use) */
+  uint8_t peer_rnext; /* the RNextKeyID the peer sent last */
+  /* RFC 5925 §6.2 sequence number extensions: the segment at *_sne_seq had SNE *_sne. */
+  uint32_t isn_l, isn_r; /* a TIME-WAIT entry's copy: the connection's ISS and IRS */
+  uint32_t snd_sne, rcv_sne;
+  synack_seq_t snd_sne_seq, rcv_sne_seq;
+  uint64_t good, bad, key_not_found, required; /* synack_tcp_ao_info_t */
+  synack_ao_mkt_t k[]; /* allocated for cap */
+} synack_ao_t;
+/* How one outgoing segment is signed (tcp_ao.c): the key, the ISNs of the traffic-key context
+ * (ours, the peer's; a SYN without ACK uses 0 for the peer's), an SNE reference and the
+ * RNextKeyID. */
+typedef struct synack_ao_tx {
+  synack_ao_mkt_t *mkt;
+  bool cache;         /* the key is a connection's: keep the derived traffic key */
+  uint8_t rnext;
+  uint32_t isn_l, isn_r;
+  uint32_t sne;
+  synack_seq_t sne_seq;
+} synack_ao_tx_t;
+
 struct synack_tcb {
   synack_tcp_node_t node; /* first: the hash sees TCBs as nodes */
   int sock;               /* handle, or -1 */
@@ -167,6 +206,7 @@ struct synack_tcb {
   synack_tcb_t *pend_next;
   synack_tcb_t *pnext;        /* per-port bind index chain (tcp_port.c) */
   synack_md5_keys_t *md5;     /* TCP_MD5SIG keys (tcp_md5sig.c), NULL when none */
+  synack_ao_t *ao;            /* TCP-AO keys and state (tcp_ao.c), NULL when none */
   synack_tcb_t **pprev;       /* the pointer to this TCB in that chain: O(1) unlink */
 
   /* RFC 9293 §3.3.1 send sequence variables (snd_max: highest sequence sent, for go-back-N). */
@@ -275,6 +315,9 @@ struct synack_halfopen {
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
   uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
                             completes (released) or proves the SYN old (back to TIME-WAIT) */
+  /* RFC 5925 §7.5.1: the SYN's KeyID and RNextKeyID (our rcvid, and the sndid the SYN-ACK
+   * signs with) when the listener's TCP-AO keys cover the peer. */
+  uint8_t ao_keyid, ao_rnext;
   /* With has_data, the same allocation goes on: a 2-byte length, then the bytes. */
   uint8_t syn_data[];
 };
@@ -297,7 +340,10 @@ typedef struct synack_timewait {
   synack_tcp_node_t node;
   synack_timer_t timer;
   struct synack_timewait *pnext; /* per-port bind index chain (tcp_port.c) */
-  synack_md5_key_t *md5;          /* the connection's key for its peer (RFC 2385), NULL when none */
+  union {
+    synack_md5_key_t *md5;        /* the connection's key for its peer (RFC 2385), NULL when none */
+    synack_ao_t *ao;              /* with sig_ao: the connection's TCP-AO state (RFC 5925) */
+  };
   struct synack_timewait **pprev; /* the pointer to this entry in that chain: O(1) unlink */
   synack_seq_t snd_nxt, rcv_nxt;
   uint32_t ts_recent, ts_recent_s, ts_offset;
@@ -306,6 +352,7 @@ typedef struct synack_timewait {
   uint8_t ts_ok;
   uint8_t rcv_wscale;  /* our window scale: the window is rcv_wnd << rcv_wscale bytes */
   uint8_t suspended;   /* reopened by a SYN: out of the hash, on tw_suspended via node.hnext */
+  uint8_t sig_ao;      /* the union holds ao (TCP-AO), not md5 */
 } synack_timewait_t;
 
 /* ---------- per-stack TCP state ---------- */
@@ -370,6 +417,10 @@ typedef struct {
   /* RFC 2385: the key the segment was verified with (tcp_md5sig.c), NULL when none applies;
    * whatever answers the segment without a TCB (a RST) is signed with it. */
   const struct synack_md5_key *md5;
+  /* RFC 5925 §7.6: the segment carried a valid TCP-AO MAC (tcp_ao.c): how an answer without a
+   * TCB is signed (the key the peer asked for, the ISNs of the context it was checked in). */
+  bool ao_ok;
+  synack_ao_tx_t ao;
   /* cfg.tcp_seq_end_at_rcv_nxt: text or FIN that ends exactly at RCV.NXT, accepted for its ACK
    * field only (tcp_input.c answers it with a duplicate ACK after the fifth step). */
   bool old_text;
@@ -597,11 +648,15 @@ typedef struct synack_ctl_opts {
   uint8_t fo_len;       /* 0 = cookie request */
   uint8_t fo_cookie[16];
   const synack_md5_key_t *md5; /* RFC 2385: sign with this key (option first, as Linux), NULL = no */
+  const synack_ao_tx_t *ao;    /* RFC 5925: sign with TCP-AO (option first, as Linux), NULL = no */
 } synack_ctl_opts_t;
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o);
 /* Options of a control segment carrying only a signature with key (NULL when key is NULL). */
 const synack_ctl_opts_t *synack_tcp_md5_ctl(synack_ctl_opts_t *c, const synack_md5_key_t *key);
+/* Options of a control segment answering seg: signed as seg was verified (MD5 or TCP-AO), NULL
+ * when it was not. */
+const synack_ctl_opts_t *synack_tcp_seg_ctl(synack_ctl_opts_t *c, const synack_seg_t *seg);
 void synack_tcp_pending_add(synack_stack_t *st, synack_tcb_t *tcb);
 void synack_tcp_pending_remove(synack_stack_t *st, synack_tcb_t *tcb);
 uint16_t synack_tcp_default_mss(const synack_stack_t *st, uint8_t family);
@@ -670,6 +725,10 @@ uint32_t synack_tcp_inq(const synack_tcb_t *tcb);
 /* tcp_md5.c: the RFC 2385 segment digest, synack_tcp_md5_digest (public: synack/wire.h). */
 
 /* ---------- tcp_md5sig.c: TCP_MD5SIG keys, signing and checking (RFC 2385) ---------- */
+/* Peer prefixes of MD5 and TCP-AO keys: clears the bits of a past the first `bits` (so equal
+ * prefixes compare equal byte for byte); whether peer lies in net/prefixlen (same family). */
+void synack_addr_mask(synack_ip_t *a, uint8_t bits);
+bool synack_addr_in_prefix(const synack_ip_t *net, uint8_t prefixlen, const synack_ip_t *peer);
 /* setsockopt(TCP_MD5SIG): add, replace or (keylen 0) remove a key of *set. */
 int synack_tcp_md5_set(synack_stack_t *st, synack_md5_keys_t **set, uint8_t family, const synack_tcp_md5sig_t *sig);
 /* The most specific key of set covering peer (longest prefix), NULL when none. */
@@ -683,6 +742,8 @@ void synack_tcp_md5_free(synack_stack_t *st, synack_md5_keys_t **set);
 /* A copy of one key for a TIME-WAIT entry (NULL for none or out of memory) and its release. */
 synack_md5_key_t *synack_tcp_md5_key_dup(synack_stack_t *st, const synack_md5_key_t *k);
 void synack_tcp_md5_key_free(synack_stack_t *st, synack_md5_key_t *k);
+/* A TIME-WAIT entry's signing state (MD5 key or TCP-AO copy) released. */
+void synack_tcp_timewait_sig_free(synack_stack_t *st, synack_timewait_t *tw);
 /* RFC 2385 §2.0 for a received segment: with key set it must carry a valid signature, without
  * one it must carry none (as Linux). Drops and counts otherwise (false); on success seg->md5 is
  * the key, so that answers without a TCB are signed too. */
@@ -691,6 +752,41 @@ bool synack_tcp_md5_accept(synack_stack_t *st, const synack_md5_key_t *key, syna
  * not yet computed). */
 void synack_tcp_md5_sign(const synack_md5_key_t *key, const synack_ip_t *src, const synack_ip_t *dst, uint8_t *seg,
                          size_t seg_len);
+
+/* ---------- tcp_ao.c: TCP-AO keys, signing and checking (RFC 5925, RFC 5926) ---------- */
+#define SYNACK_TCP_AO_MACLEN 12 /* both RFC 5926 MACs are 96 bits */
+#define SYNACK_TCP_AO_OPTLEN (4 + SYNACK_TCP_AO_MACLEN)
+/* The pseudo-header of RFC 2385 §2.0 / RFC 5925 §5.1 (IPv4 12 bytes, IPv6 40) for seg_len. */
+size_t synack_tcp_pseudo_hdr(const synack_ip_t *src, const synack_ip_t *dst, uint32_t seg_len, uint8_t out[40]);
+int synack_tcp_ao_add(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_ao_key_t *key);
+int synack_tcp_ao_del(synack_stack_t *st, synack_tcb_t *tcb, const synack_tcp_ao_key_t *key);
+void synack_tcp_ao_free(synack_stack_t *st, synack_ao_t **set);
+/* Whether set holds a key for peer. */
+bool synack_tcp_ao_covers(const synack_ao_t *set, const synack_ip_t *peer);
+/* connect(): the socket's keys become the connection's (conn); a socket none of whose keys
+ * covers the peer drops them and connects unsigned. */
+void synack_tcp_ao_connect(synack_stack_t *st, synack_tcb_t *tcb);
+/* A listener's new connection: the listener's keys for the peer, the first key the one seg
+ * (verified, ao_ok) asked for. false when memory ran out. */
+bool synack_tcp_ao_inherit(synack_stack_t *st, synack_tcb_t *child, const synack_ao_t *lset, const synack_seg_t *seg);
+/* A copy of a connection's state for its TIME-WAIT entry (NULL: none or no memory). */
+synack_ao_t *synack_tcp_ao_dup(synack_stack_t *st, const synack_ao_t *ao);
+/* RFC 5925 §7.6 for a received segment, checked against set (NULL: no keys) with the ISNs of its
+ * context (the peer's, ours; a SYN without ACK always uses SEG.SEQ and 0). Drops and counts
+ * otherwise (false); on success seg->ao_ok and seg->ao say how an answer is signed. */
+bool synack_tcp_ao_accept(synack_stack_t *st, synack_ao_t *set, uint32_t isn_r, uint32_t isn_l, synack_seg_t *seg);
+/* The signing of a TCB's segment at seq (false: the connection has no TCP-AO). */
+bool synack_tcp_ao_tcb_tx(const synack_tcb_t *tcb, synack_seq_t seq, synack_ao_tx_t *tx);
+/* Like tcb_tx for a TIME-WAIT entry (with its ISNs) or for a listener's half-open entry. */
+bool synack_tcp_ao_conn_tx(synack_ao_t *ao, uint32_t isn_l, uint32_t isn_r, synack_seq_t seq, synack_ao_tx_t *tx);
+bool synack_tcp_ao_listen_tx(synack_ao_t *lset, const synack_tuple_t *t, uint8_t sndid, uint8_t rnext, uint32_t isn_l,
+                             uint32_t isn_r, synack_ao_tx_t *tx);
+/* Writes the MAC into the TCP-AO option of a built segment (header and data in place, the
+ * checksum not yet computed). */
+void synack_tcp_ao_sign(const synack_ao_tx_t *tx, const synack_ip_t *src, const synack_ip_t *dst, uint8_t *seg,
+                        size_t seg_len);
+/* Option bytes the signature of a TCB takes (MD5 20, TCP-AO 16, none 0). */
+uint32_t synack_tcp_sig_optlen(const synack_tcb_t *tcb);
 
 /* ---------- tcp_rto.c ---------- */
 void synack_tcp_rto_init(synack_stack_t *st, synack_tcb_t *tcb);

@@ -40,12 +40,32 @@ static const synack_md5_key_t *listener_key(const synack_listener_t *l, const sy
   return synack_tcp_md5_lookup(l->tcb->md5, &peer);
 }
 
+/* RFC 5925 §7.5.1: the SYN's KeyID and RNextKeyID, packed for send_synack (0: no TCP-AO). */
+#define AO_IDS(keyid, rnext) (0x10000u | (uint32_t)(keyid) << 8 | (rnext))
+
+/* RFC 5925: with ao_ids, the answer of a passive open is signed with the listener's key the
+ * SYN's RNextKeyID asks for, naming the SYN's KeyID as ours; its context has both ISNs. */
+static const synack_ao_tx_t *listener_ao(const synack_listener_t *l, const synack_tuple_t *t, uint32_t ao_ids,
+                                         synack_seq_t iss, synack_seq_t irs, synack_ao_tx_t *tx) {
+  if (!ao_ids || !l->tcb->ao) return NULL;
+  uint8_t keyid = (uint8_t)(ao_ids >> 8), rnext = (uint8_t)ao_ids;
+  return synack_tcp_ao_listen_tx(l->tcb->ao, t, rnext, keyid, iss.v, irs.v, tx) ? tx : NULL;
+}
+
+static uint32_t halfopen_ao_ids(const synack_halfopen_t *h) {
+  synack_ip_t local, peer;
+  synack_tuple_ips(&h->node.t, &local, &peer);
+  return synack_tcp_ao_covers(h->lst->tcb->ao, &peer) ? AO_IDS(h->ao_keyid, h->ao_rnext) : 0;
+}
+
 static void send_synack(synack_stack_t *st, const synack_listener_t *l, const synack_tuple_t *t, synack_seq_t iss,
                         synack_seq_t irs, uint8_t opt, uint8_t peer_ws, uint32_t ts_recent, bool cookie,
-                        bool ece, const synack_tfo_reply_t *fo, synack_time_t now) {
+                        bool ece, const synack_tfo_reply_t *fo, uint32_t ao_ids, synack_time_t now) {
   (void)peer_ws;
   synack_ctl_opts_t o;
   memset(&o, 0, sizeof o);
+  synack_ao_tx_t ao;
+  o.ao = listener_ao(l, t, ao_ids, iss, irs, &ao);
   if (fo && fo->cookie) {
     /* RFC 7413 §4.1.2: the cookie for the client (only on the first SYN-ACK, as Linux). */
     o.fo = true;
@@ -78,6 +98,8 @@ static void halfopen_ack(synack_stack_t *st, const synack_halfopen_t *h, synack_
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, &h->node.t));
   o.ts_ecr = h->ts_recent;
   o.md5 = listener_key(h->lst, &h->node.t);
+  synack_ao_tx_t ao;
+  o.ao = listener_ao(h->lst, &h->node.t, halfopen_ao_ids(h), h->iss, h->irs, &ao);
   synack_tcp_send_ctl(st, &h->node.t, seq_add(h->iss, 1), seq_add(h->irs, 1), SYNACK_TCP_ACK,
                       listener_window(st, h->lst, &h->node.t, h->opt), &o);
 }
@@ -143,7 +165,8 @@ static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t
 static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
   h->retries++;
   synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
+  send_synack(st, h->lst, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+              halfopen_ao_ids(h), now);
   synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
 }
 
@@ -170,8 +193,9 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   if (!c) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return NULL; }
   c->node.t = seg->t;
   /* RFC 2385: the connection keeps the listener's key for its peer (Linux copies that key to
-   * the child); without memory for it the connection could not sign: none is made. */
-  if (!synack_tcp_md5_inherit(st, c, lt->md5)) {
+   * the child), RFC 5925 its TCP-AO keys for the peer; without memory for them the connection
+   * could not sign: none is made. */
+  if (!synack_tcp_md5_inherit(st, c, lt->md5) || !synack_tcp_ao_inherit(st, c, lt->ao, seg)) {
     synack_tcb_free(st, c);
     synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0);
     return NULL;
@@ -248,7 +272,7 @@ static bool accept_queue_full(synack_stack_t *st, synack_listener_t *l, const sy
   /* Linux tcp_abort_on_overflow: refuse with RST instead of letting the client retry. */
   if (st->cfg.tcp_abort_on_overflow) {
     synack_ctl_opts_t o;
-    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_md5_ctl(&o, seg->md5));
+    synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, synack_tcp_seg_ctl(&o, seg));
   }
   return true;
 }
@@ -363,7 +387,9 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
     uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
     (void)mss_enc;
-    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true, false, NULL, now);
+    uint32_t ao_ids = seg->ao_ok ? AO_IDS(seg->r.opts.ao_keyid, seg->r.opts.ao_rnext) : 0;
+    send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true,
+                false, NULL, ao_ids, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
     if (seg->tw_reopen) synack_tcp_timewait_settle(st, &seg->t, true);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
@@ -408,6 +434,8 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
   h->ecn = synack_tcp_ecn_syn_accept(st, seg); /* a cookie SYN-ACK never offers ECN (tcp_ecn.c) */
+  h->ao_keyid = o->ao_keyid; /* RFC 5925 §7.5.1 (meaningful when the SYN was verified: seg->ao_ok) */
+  h->ao_rnext = o->ao_rnext;
   h->next = l->sq_head;
   h->prev = NULL;
   if (l->sq_head) l->sq_head->prev = h;
@@ -418,7 +446,8 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   synack_tcp_trace_state(st, -1, &h->node.t, SYNACK_TCP_LISTEN, SYNACK_TCP_SYN_RECEIVED, "rcv SYN");
   /* Data on the SYN is neither acknowledged nor kept (docs/tcp-choices.md): the SYN-ACK
    * acknowledges the SYN only, so the client sends the data again after the handshake. */
-  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, &fo, now);
+  send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, &fo,
+              halfopen_ao_ids(h), now);
   synack_timer_set(&st->wheel, &h->timer, now + (synack_time_t)st->cfg.tcp_rto_initial_ms * 1000u);
 }
 
@@ -441,7 +470,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
        * outside the timer's schedule: the timer restarts from now with the timeout it had
        * (not doubled) and the answer does not count toward tcp_synack_retries. */
       synack_count(st, SYNACK_CTR_TCP_RETRANS_SEGS);
-      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
+      send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+                  halfopen_ao_ids(h), now);
       synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
       return;
     }
@@ -489,7 +519,8 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
      * ACK, as Linux's tcp_check_req), rate-limited, drop. */
     if (!synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) return;
     if (st->cfg.tcp_synrcvd_plain_ack) halfopen_ack(st, h, now);
-    else send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL, now);
+    else send_synack(st, l, &h->node.t, h->iss, h->irs, h->opt, h->snd_wscale, h->ts_recent, false, h->ecn, NULL,
+                     halfopen_ao_ids(h), now);
     return;
   case SYNACK_CHECK_CHALLENGE:
     if (synack_tcp_answer_allowed(st, verdict, &h->oow_last_ms, seg, now)) halfopen_ack(st, h, now);

@@ -9,6 +9,24 @@
 #include "tcp_internal.h"
 #include "wire_bytes.h"
 
+size_t synack_tcp_pseudo_hdr(const synack_ip_t *src, const synack_ip_t *dst, uint32_t seg_len, uint8_t out[40]) {
+  if (src->family == SYNACK_AF_INET6) {
+    /* RFC 8200 §8.1: source, destination, 32-bit upper-layer length, 24 zero bits, next header. */
+    memcpy(out, src->b, 16);
+    memcpy(out + 16, dst->b, 16);
+    wr32(out + 32, seg_len);
+    wr32(out + 36, SYNACK_IPPROTO_TCP);
+    return 40;
+  }
+  /* RFC 9293 §3.1: source, destination, zero, protocol, TCP length. */
+  memcpy(out, src->b, 4);
+  memcpy(out + 4, dst->b, 4);
+  out[8] = 0;
+  out[9] = SYNACK_IPPROTO_TCP;
+  wr16(out + 10, (uint16_t)seg_len);
+  return 12;
+}
+
 bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const uint8_t *seg, size_t seg_len,
                            const uint8_t *key, size_t keylen, uint8_t out[16]) {
   if (seg_len < SYNACK_TCP_HDR_LEN || src->family != dst->family) return false;
@@ -17,22 +35,7 @@ bool synack_tcp_md5_digest(const synack_ip_t *src, const synack_ip_t *dst, const
   synack_md5_t m;
   synack_md5_init(&m);
   uint8_t ph[40];
-  size_t pl;
-  if (src->family == SYNACK_AF_INET6) {
-    memcpy(ph, src->b, 16);
-    memcpy(ph + 16, dst->b, 16);
-    wr32(ph + 32, (uint32_t)seg_len);
-    wr32(ph + 36, SYNACK_IPPROTO_TCP);
-    pl = 40;
-  } else {
-    memcpy(ph, src->b, 4);
-    memcpy(ph + 4, dst->b, 4);
-    ph[8] = 0;
-    ph[9] = SYNACK_IPPROTO_TCP;
-    wr16(ph + 10, (uint16_t)seg_len);
-    pl = 12;
-  }
-  synack_md5_update(&m, ph, pl);
+  synack_md5_update(&m, ph, synack_tcp_pseudo_hdr(src, dst, (uint32_t)seg_len, ph));
   uint8_t h[SYNACK_TCP_HDR_LEN];
   memcpy(h, seg, sizeof h);
   h[16] = h[17] = 0; /* "assuming a checksum of zero" */

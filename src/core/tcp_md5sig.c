@@ -11,8 +11,7 @@ static size_t set_bytes(uint32_t n) { return sizeof(synack_md5_keys_t) + (size_t
 
 static uint8_t addr_bits(uint8_t family) { return family == SYNACK_AF_INET6 ? 128 : 32; }
 
-/* Clears the bits of a past the first `bits`, so equal prefixes compare equal byte for byte. */
-static void mask_addr(synack_ip_t *a, uint8_t bits) {
+void synack_addr_mask(synack_ip_t *a, uint8_t bits) {
   for (unsigned i = 0; i < 16; i++) {
     unsigned lo = i * 8u;
     if (lo >= bits) a->b[i] = 0;
@@ -20,11 +19,15 @@ static void mask_addr(synack_ip_t *a, uint8_t bits) {
   }
 }
 
-static bool covers(const synack_md5_key_t *k, const synack_ip_t *peer) {
-  if (k->addr.family != peer->family) return false;
+bool synack_addr_in_prefix(const synack_ip_t *net, uint8_t prefixlen, const synack_ip_t *peer) {
+  if (net->family != peer->family) return false;
   synack_ip_t p = *peer;
-  mask_addr(&p, k->prefixlen);
-  return memcmp(p.b, k->addr.b, 16) == 0;
+  synack_addr_mask(&p, prefixlen);
+  return memcmp(p.b, net->b, 16) == 0;
+}
+
+static bool covers(const synack_md5_key_t *k, const synack_ip_t *peer) {
+  return synack_addr_in_prefix(&k->addr, k->prefixlen, peer);
 }
 
 int synack_tcp_md5_set(synack_stack_t *st, synack_md5_keys_t **set, uint8_t family, const synack_tcp_md5sig_t *sig) {
@@ -45,7 +48,7 @@ int synack_tcp_md5_set(synack_stack_t *st, synack_md5_keys_t **set, uint8_t fami
   uint8_t max = addr_bits(k.addr.family);
   if (prefix && sig->prefixlen > max) return -SYNACK_EINVAL;
   k.prefixlen = prefix ? sig->prefixlen : max;
-  mask_addr(&k.addr, k.prefixlen);
+  synack_addr_mask(&k.addr, k.prefixlen);
   k.keylen = (uint8_t)sig->keylen;
   memcpy(k.key, sig->key, sig->keylen);
 

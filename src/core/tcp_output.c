@@ -47,7 +47,15 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
   uint8_t *L = o->layout;
   uint8_t n = 0;
   if (!c) { o->layout_len = 0; return; }
-  if (c->md5) {
+  if (c->ao) {
+    /* RFC 5925 §2.2: the TCP-AO option, first as Linux writes it (16 bytes: already 32-bit
+     * aligned). Its MAC is filled in by emit(). */
+    o->present |= SYNACK_TCPOPT_HAS_AO;
+    o->ao_len = SYNACK_TCP_AO_OPTLEN;
+    o->ao_keyid = c->ao->mkt->sndid;
+    o->ao_rnext = c->ao->rnext;
+    L[n++] = SYNACK_TCPOPT_AO;
+  } else if (c->md5) {
     /* RFC 2385 §3.0: the signature option; first and 32-bit aligned by two NOPs, as Linux
      * writes it (tcp_options_write). Its digest is filled in by emit(). */
     o->present |= SYNACK_TCPOPT_HAS_MD5;
@@ -89,7 +97,7 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
     break;
   }
   bool fo = c->fo;
-  if (fo && c->md5) {
+  if (fo && (c->md5 || c->ao)) {
     /* With a signature the cookie goes only where it fits (Linux's tcp_syn_options and
      * tcp_synack_options check the room left): a SYN or SYN-ACK too long would not go out at
      * all. Without the option the SYN's data is sent again after the handshake. */
@@ -113,7 +121,8 @@ static void build_opts(const synack_stack_t *st, synack_tcp_opts_t *o, const syn
 /* Emits one segment: header from r, n payload bytes from the send ring at offset off.
  * Returns 1 when queued, -1 when the transmit ring is full, 0 when it could not be built. */
 static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *r, const synack_sndbuf_t *sb,
-                uint32_t off, uint32_t n, uint8_t tos, uint8_t ttl, const synack_md5_key_t *md5) {
+                uint32_t off, uint32_t n, uint8_t tos, uint8_t ttl, const synack_md5_key_t *md5,
+                const synack_ao_tx_t *ao) {
   synack_ip_t src, dst;
   synack_tuple_ips(t, &src, &dst);
   if (synack_tx_room(st) == 0) return -1;
@@ -129,6 +138,7 @@ static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *
   if (st->cfg.csum_offload_tx) {
     if (n) synack_sndbuf_copy(sb, off, tx.l4 + hl, n);
     if (md5) synack_tcp_md5_sign(md5, &src, &dst, tx.l4, hl + n); /* RFC 2385 (tcp_md5sig.c) */
+    if (ao) synack_tcp_ao_sign(ao, &src, &dst, tx.l4, hl + n); /* RFC 5925 (tcp_ao.c) */
   } else {
     /* RFC 9293 §3.1: pseudo-header + header + data. The payload is summed while it is copied
      * out of the send ring (one pass over it instead of two); the header (checksum field
@@ -137,6 +147,7 @@ static int emit(synack_stack_t *st, const synack_tuple_t *t, synack_tcp_repr_t *
     uint32_t psum = n ? synack_sndbuf_copy_csum(sb, off, tx.l4 + hl, n) : 0;
     /* RFC 2385: the digest covers the data, and the checksum covers the digest. */
     if (md5) synack_tcp_md5_sign(md5, &src, &dst, tx.l4, hl + n);
+    if (ao) synack_tcp_ao_sign(ao, &src, &dst, tx.l4, hl + n); /* RFC 5925 §5.1: likewise */
     uint32_t sum = synack_csum_add(synack_csum_pseudo(&src, &dst, SYNACK_IPPROTO_TCP, (uint32_t)(hl + n)), tx.l4, hl);
     uint16_t c = synack_csum_finish(synack_csum_combine(sum, psum, hl));
     tx.l4[16] = (uint8_t)(c >> 8);
@@ -155,6 +166,13 @@ const synack_ctl_opts_t *synack_tcp_md5_ctl(synack_ctl_opts_t *c, const synack_m
   return c;
 }
 
+const synack_ctl_opts_t *synack_tcp_seg_ctl(synack_ctl_opts_t *c, const synack_seg_t *seg) {
+  if (!seg->ao_ok) return synack_tcp_md5_ctl(c, seg->md5);
+  memset(c, 0, sizeof *c);
+  c->ao = &seg->ao;
+  return c;
+}
+
 bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq_t seq, synack_seq_t ack,
                          uint8_t flags, uint16_t win, const synack_ctl_opts_t *o) {
   synack_tcp_repr_t r;
@@ -164,7 +182,7 @@ bool synack_tcp_send_ctl(synack_stack_t *st, const synack_tuple_t *t, synack_seq
   r.flags = flags;
   r.window = win;
   build_opts(st, &r.opts, o);
-  int rc = emit(st, t, &r, NULL, 0, 0, 0, 0, o ? o->md5 : NULL);
+  int rc = emit(st, t, &r, NULL, 0, 0, 0, 0, o ? o->md5 : NULL, o ? o->ao : NULL);
   if (rc < 0) synack_drop(st, SYNACK_DROP_TX_RING_FULL, NULL, 0);
   return rc > 0;
 }
@@ -217,6 +235,7 @@ static void tcb_opts(const synack_stack_t *st, const synack_tcb_t *tcb, synack_t
   c->ts_val = synack_tcp_ts_now(now, tcb->ts_offset);
   c->ts_ecr = tcb->ts_recent;
   c->md5 = synack_tcp_md5_tcb_key(tcb); /* RFC 2385: every segment of a keyed connection */
+  c->ao = NULL; /* TCP-AO: set by the caller, which knows the sequence number (tcp_ao.c) */
   if (syn) {
     /* TCP_NOOPT (FreeBSD's TF_NOOPT): no options at all, not even MSS; the peer then uses
      * the RFC 9293 §3.7.1 default of 536 (IPv4) / 1220 (IPv6). */
@@ -341,6 +360,8 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     if (p->len) tcb->tfo |= SYNACK_TFOF_SYN_DATA;
   }
   if (!p->syn) synack_tcp_sack_opts(st, tcb, &c, p->len); /* RFC 2018 / RFC 2883 (tcp_rcv.c) */
+  synack_ao_tx_t ao;
+  if (synack_tcp_ao_tcb_tx(tcb, p->seq, &ao)) c.ao = &ao; /* RFC 5925: every segment (tcp_ao.c) */
   build_opts(st, &r.opts, &c);
   r.seq = p->seq.v;
   r.ack = (p->flags & SYNACK_TCP_ACK) ? tcb->rcv_nxt.v : 0;
@@ -349,7 +370,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (tcb->flags & TF_URG_MODE) synack_tcp_urg_tx(tcb, p->seq, &r.flags, &r.urgent); /* tcp_urg.c */
   /* RFC 3168: ECN-setup SYN flags, ECE / CWR, ECT(0) on new data (tcp_ecn.c). */
   uint8_t tos = synack_tcp_ecn_tx(st, tcb, &r.flags, p->len, seq_lt(p->seq, tcb->snd_max));
-  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl, c.md5);
+  int rc = emit(st, &tcb->node.t, &r, &tcb->sb, p->off, p->len, tos, tcb->ttl, c.md5, c.ao);
   if (rc < 0) return -1;
   tcb->flags &= ~(uint64_t)TF_WINPROBE;
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
@@ -537,6 +558,8 @@ void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time
 void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, false, &c);
+  synack_ao_tx_t ao;
+  if (synack_tcp_ao_tcb_tx(tcb, seq_sub(tcb->snd_una, 1), &ao)) c.ao = &ao;
   synack_tcp_send_ctl(st, &tcb->node.t, seq_sub(tcb->snd_una, 1), tcb->rcv_nxt, SYNACK_TCP_ACK,
                       synack_tcp_rcv_window(st, tcb, false), &c);
   synack_count(st, SYNACK_CTR_TCP_KEEPALIVE_PROBES);
@@ -555,6 +578,8 @@ void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
    * zero window SND.NXT lies past its right edge and the peer would drop the RST. */
   synack_seq_t seq = tcb->snd_max, edge = seq_add(tcb->snd_una, tcb->snd_wnd);
   if (sync && seq_gt(seq, edge)) seq = edge;
+  synack_ao_tx_t ao;
+  if (synack_tcp_ao_tcb_tx(tcb, seq, &ao)) c.ao = &ao;
   synack_tcp_send_ctl(st, &tcb->node.t, seq, tcb->rcv_nxt,
                       (uint8_t)(SYNACK_TCP_RST | (sync ? SYNACK_TCP_ACK : 0)), 0, &c);
 }
@@ -564,9 +589,9 @@ void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg) {
    * the reset takes its sequence number from SEG.ACK; otherwise SEQ is zero and the reset
    * acknowledges SEG.SEQ + SEG.LEN. */
   if (seg->flags & SYNACK_TCP_RST) return;
-  /* RFC 2385: a segment that was verified with a key is answered signed with it. */
+  /* RFC 2385, RFC 5925: a segment that was verified with a key is answered signed with it. */
   synack_ctl_opts_t c;
-  const synack_ctl_opts_t *o = synack_tcp_md5_ctl(&c, seg->md5);
+  const synack_ctl_opts_t *o = synack_tcp_seg_ctl(&c, seg);
   if (seg->flags & SYNACK_TCP_ACK)
     synack_tcp_send_ctl(st, &seg->t, seg->ack, seq_make(0), SYNACK_TCP_RST, 0, o);
   else

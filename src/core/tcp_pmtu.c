@@ -16,7 +16,7 @@ static const uint16_t plateaus[] = { 65535, 32000, 17914, 8166, 4352, 2002, 1492
 void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu, synack_time_t now) {
   bool v6 = tcb->node.t.family == SYNACK_AF_INET6;
   uint32_t ip = v6 ? 40u : 20u;
-  uint32_t opt = ((tcb->flags & TF_TS_OK) ? 12u : 0u) + (synack_tcp_md5_tcb_key(tcb) ? 20u : 0u);
+  uint32_t opt = ((tcb->flags & TF_TS_OK) ? 12u : 0u) + synack_tcp_sig_optlen(tcb);
   uint32_t cur = tcb->snd_mss + opt + ip + SYNACK_TCP_HDR_LEN; /* our current packet size */
   if (mtu == 0 && !v6) {
     for (size_t i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)

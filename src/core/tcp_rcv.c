@@ -52,8 +52,9 @@ void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, synack_ct
   synack_rcvbuf_t *b = &tcb->rb;
   if (!b->sg.dsack && b->ooo.n == 0) return; /* RFC 2018 §4: nothing above RCV.NXT */
   /* With an MD5 signature (20 bytes) and timestamps no block fits; without timestamps two
-   * (Linux tcp_established_options computes the same). */
-  uint8_t max = synack_sack_max_blocks((c->ts ? 12u : 0u) + (c->md5 ? 20u : 0u));
+   * (Linux tcp_established_options computes the same). TCP-AO (16 bytes) leaves room for one
+   * beside timestamps. */
+  uint8_t max = synack_sack_max_blocks((c->ts ? 12u : 0u) + synack_tcp_sig_optlen(tcb));
   if (max == 0) return;
   if (payload) {
     /* The SACK option comes out of the segment: the send MSS already has the timestamps
@@ -77,7 +78,8 @@ bool synack_tcp_sack_unreported(const synack_tcb_t *tcb) {
   if (!(tcb->flags & TF_SACK_OK) || !tcb->rb.ooo.n) return false;
   /* With a signature and timestamps no block fits (synack_tcp_sack_opts): nothing can report
    * the ranges, and asking for another ACK would ask forever. */
-  if (tcb->md5 && (tcb->flags & TF_TS_OK) && synack_tcp_md5_tcb_key(tcb)) return false;
+  uint32_t other = ((tcb->flags & TF_TS_OK) ? 12u : 0u) + synack_tcp_sig_optlen(tcb);
+  if ((tcb->md5 || tcb->ao) && synack_sack_max_blocks(other) == 0) return false;
   return synack_sackgen_unreported(&tcb->rb.sg, &tcb->rb.ooo, tcb->rcv_nxt);
 }
 

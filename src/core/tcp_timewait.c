@@ -45,15 +45,28 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
   /* RFC 2385: the entry answers signed, and checks what it receives, with the connection's key
    * (a copy: the socket and its keys go away). */
   const synack_md5_key_t *key = synack_tcp_md5_tcb_key(tcb);
-  if (key) {
-    tw->md5 = synack_tcp_md5_key_dup(st, key);
-    if (!tw->md5) { /* unsigned answers would be dropped by the peer anyway: no entry */
-      tcp->mem -= sizeof *tw;
-      tcp->ntimewait--;
-      synack_mem_free(st, tw, sizeof *tw);
-      synack_tcp_trace_state(st, -1, &tcb->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, "no memory for TIME-WAIT");
-      return;
+  bool keyed = key || tcb->ao, kept;
+  tw->md5 = NULL;
+  tw->sig_ao = 0;
+  if (tcb->ao) {
+    /* RFC 5925: likewise with a copy of the connection's TCP-AO keys, ISNs and SNE. */
+    tw->ao = synack_tcp_ao_dup(st, tcb->ao);
+    kept = tw->ao != NULL;
+    tw->sig_ao = kept;
+    if (kept) {
+      tw->ao->isn_l = tcb->iss.v;
+      tw->ao->isn_r = tcb->irs.v;
     }
+  } else {
+    tw->md5 = key ? synack_tcp_md5_key_dup(st, key) : NULL;
+    kept = tw->md5 != NULL;
+  }
+  if (keyed && !kept) { /* unsigned answers would be dropped by the peer anyway: no entry */
+    tcp->mem -= sizeof *tw;
+    tcp->ntimewait--;
+    synack_mem_free(st, tw, sizeof *tw);
+    synack_tcp_trace_state(st, -1, &tcb->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, "no memory for TIME-WAIT");
+    return;
   }
   synack_timer_init(&tw->timer, SYNACK_TK_TCP_TIMEWAIT);
   synack_tcp_hash_insert(st, &tw->node);
@@ -80,8 +93,15 @@ void synack_tcp_timewait_free(synack_stack_t *st, synack_timewait_t *tw, const c
   if (reason) synack_tcp_trace_state(st, -1, &tw->node.t, SYNACK_TCP_TIME_WAIT, SYNACK_TCP_CLOSED, reason);
   st->tcp->ntimewait--;
   st->tcp->mem -= sizeof *tw;
-  synack_tcp_md5_key_free(st, tw->md5);
+  synack_tcp_timewait_sig_free(st, tw);
   synack_mem_free(st, tw, sizeof *tw);
+}
+
+void synack_tcp_timewait_sig_free(synack_stack_t *st, synack_timewait_t *tw) {
+  if (tw->sig_ao) synack_tcp_ao_free(st, &tw->ao);
+  else synack_tcp_md5_key_free(st, tw->md5);
+  tw->md5 = NULL;
+  tw->sig_ao = 0;
 }
 
 void synack_tcp_timewait_timer(synack_stack_t *st, synack_timewait_t *tw, synack_time_t now) {
@@ -102,7 +122,12 @@ static void tw_send(synack_stack_t *st, synack_timewait_t *tw, uint8_t flags, ui
   o.ts = tw->ts_ok;
   o.ts_val = synack_tcp_ts_now(now, tw->ts_offset);
   o.ts_ecr = tw->ts_recent;
-  o.md5 = tw->md5;
+  synack_ao_tx_t ao;
+  if (tw->sig_ao) {
+    if (synack_tcp_ao_conn_tx(tw->ao, tw->ao->isn_l, tw->ao->isn_r, tw->snd_nxt, &ao)) o.ao = &ao;
+  } else {
+    o.md5 = tw->md5;
+  }
   synack_tcp_send_ctl(st, &tw->node.t, tw->snd_nxt, tw->rcv_nxt, flags, win, &o);
 }
 

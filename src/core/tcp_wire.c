@@ -100,6 +100,18 @@ synack_drop_reason_t synack_tcp_opts_parse(const uint8_t *buf, size_t len, synac
         if (!(out->present & SYNACK_TCPOPT_HAS_MD5)) out->md5_off = (uint8_t)(SYNACK_TCP_HDR_LEN + i + 2);
         out->present |= SYNACK_TCPOPT_HAS_MD5;
         break;
+      case SYNACK_TCPOPT_AO:
+        /* RFC 5925 §2.2: kind 29, length, KeyID, RNextKeyID, then the MAC (at least a byte).
+         * With two, the first counts (a signed segment carries one). */
+        if (olen < 5) goto bad_len;
+        if (!(out->present & SYNACK_TCPOPT_HAS_AO)) {
+          out->ao_off = (uint8_t)(SYNACK_TCP_HDR_LEN + i);
+          out->ao_len = olen;
+          out->ao_keyid = d[0];
+          out->ao_rnext = d[1];
+        }
+        out->present |= SYNACK_TCPOPT_HAS_AO;
+        break;
       case SYNACK_TCPOPT_EXP:
         /* RFC 6994: kind 254 carries a 16-bit ExID first; 0xF989 is fast open's (RFC 7413
          * §4.1.1 note), with the cookie after it. Other experiments are unknown options. */
@@ -146,6 +158,9 @@ static int opt_size(const synack_tcp_opts_t *o, uint8_t kind) {
       return 2 + 8 * o->sack_count;
     case SYNACK_TCPOPT_TS: return (o->present & SYNACK_TCPOPT_HAS_TS) ? 10 : 0;
     case SYNACK_TCPOPT_MD5: return (o->present & SYNACK_TCPOPT_HAS_MD5) ? 18 : 0;
+    case SYNACK_TCPOPT_AO:
+      if (!(o->present & SYNACK_TCPOPT_HAS_AO)) return 0;
+      return o->ao_len >= 5 ? o->ao_len : -1;
     case SYNACK_TCPOPT_FASTOPEN:
       if (!(o->present & SYNACK_TCPOPT_HAS_FASTOPEN)) return 0;
       if (o->fo_len != 0 && (o->fo_len < 4 || o->fo_len > 16)) return -1;
@@ -200,6 +215,11 @@ int synack_tcp_opts_emit(const synack_tcp_opts_t *opts, const uint8_t *layout, s
         break;
       case SYNACK_TCPOPT_FASTOPEN: memcpy(o + 2, opts->fo_cookie, opts->fo_len); break;
       case SYNACK_TCPOPT_MD5: memset(o + 2, 0, 16); break; /* the sender signs the segment after */
+      case SYNACK_TCPOPT_AO:
+        o[2] = opts->ao_keyid;
+        o[3] = opts->ao_rnext;
+        memset(o + 4, 0, (size_t)s - 4u); /* the MAC: the sender signs the segment after */
+        break;
       case SYNACK_TCPOPT_EXP:
         wr16(o + 2, SYNACK_TCPOPT_FASTOPEN_MAGIC);
         memcpy(o + 4, opts->fo_cookie, opts->fo_len);

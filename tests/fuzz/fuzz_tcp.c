@@ -26,6 +26,12 @@ static void same_opts(const synack_tcp_opts_t *a, const synack_tcp_opts_t *b) {
       (a->md5_off < 22 || a->md5_off + 16u > 60u || b->md5_off < 22 || b->md5_off + 16u > 60u ||
        (!(a->present & skipped) && a->md5_off != b->md5_off)))
     abort();
+  /* RFC 5925: likewise the TCP-AO option (its MAC zeroed), with its length and KeyIDs. */
+  if ((known & SYNACK_TCPOPT_HAS_AO) &&
+      (a->ao_len != b->ao_len || a->ao_keyid != b->ao_keyid || a->ao_rnext != b->ao_rnext || a->ao_off < 20 ||
+       a->ao_off + a->ao_len > 60u || b->ao_off < 20 || b->ao_off + b->ao_len > 60u ||
+       (!(a->present & skipped) && a->ao_off != b->ao_off)))
+    abort();
   if (!(a->present & SYNACK_TCPOPT_HAS_UNKNOWN) &&
       (a->layout_len != b->layout_len || memcmp(a->layout, b->layout, a->layout_len) != 0))
     abort();

@@ -16,7 +16,9 @@ usage: python3 peer.py ACTION [args]
                              server's FIN (the server closes first). Prints "connected C eof E"
 Every socket operation has a timeout so that no test can hang (PEER_TIMEOUT seconds, default 20).
 With PEER_MD5_KEY set, client sockets sign with that key (RFC 2385, Linux's TCP_MD5SIG) for the
-host they connect to.
+host they connect to; with PEER_AO_KEY they use TCP-AO instead (RFC 5925, Linux's TCP_AO_ADD_KEY:
+SendID and RecvID 100, the algorithm PEER_AO_ALG, default "hmac(sha1)").
+  ao-probe                   prints "supported" when the kernel has TCP-AO, else "unsupported"
 """
 import errno
 import os
@@ -27,6 +29,7 @@ import time
 
 TIMEOUT = float(os.environ.get("PEER_TIMEOUT", "20"))
 TCP_MD5SIG = 14  # <netinet/tcp.h>
+TCP_AO_ADD_KEY = 38  # <linux/tcp.h> (6.7 on)
 
 
 def family(host):
@@ -45,11 +48,23 @@ def md5sig(host, key):
     return sa + struct.pack("=BBHI", 0, 0, len(key), 0) + key.ljust(80, b"\0")
 
 
+def ao_add(host, key, alg):
+    """struct tcp_ao_add: the peer as a sockaddr_storage, the algorithm's name, ifindex, the
+    set_current / set_rnext bits, padding, prefix, SendID, RecvID, MAC length, flags, key length, key."""
+    sa = md5sig(host, b"")[:128]
+    bits = 128 if family(host) == socket.AF_INET6 else 32
+    return (sa + alg.encode().ljust(64, b"\0") + struct.pack("=iIHBBBBBB", 0, 0, 0, bits, 100, 100, 12, 0, len(key))
+            + key.ljust(80, b"\0"))
+
+
 def conn(host, port):
     s = socket.socket(family(host), socket.SOCK_STREAM)
     key = os.environ.get("PEER_MD5_KEY", "").encode()
     if key:
         s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(host, key))
+    ao = os.environ.get("PEER_AO_KEY", "").encode()
+    if ao:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, ao_add(host, ao, os.environ.get("PEER_AO_ALG", "hmac(sha1)")))
     s.settimeout(TIMEOUT)
     s.connect((host, int(port)))
     return s
@@ -61,7 +76,14 @@ def errname(e):
 
 def main(argv):
     act = argv[1]
-    if act == "refused":
+    if act == "ao-probe":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.IPPROTO_TCP, TCP_AO_ADD_KEY, ao_add("198.18.0.2", b"probe", "hmac(sha1)"))
+            print("supported")
+        except OSError as e:
+            print("supported" if e.errno != errno.ENOPROTOOPT else "unsupported")
+    elif act == "refused":
         try:
             conn(argv[2], argv[3])
             print("connected")

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire_bytes.h"
+
 /* ------------------------------------------------------------------ lifetime */
 
 void fx_config(synack_config_t *cfg, int family) {
@@ -158,6 +160,16 @@ bool fx_pop_tcp(fx_t *fx, fx_frame_t *frame, synack_dissect_t *d) {
   return false;
 }
 
+/* RFC 5925 §5.1: the MAC of a built segment (TCP-AO option first) into its option. The SNE is 1
+ * for a sequence number below the sender's ISN: the tests wrap at most once. */
+static bool ao_sign(const fx_ao_t *ao, const synack_ip_t *src, const synack_ip_t *dst, uint16_t sport, uint16_t dport,
+                    uint32_t isn_s, uint32_t isn_d, uint8_t *tcp, size_t l4) {
+  uint8_t tk[20];
+  synack_tcp_ao_traffic_key(ao->alg, ao->key, ao->keylen, src, dst, sport, dport, isn_s, isn_d, tk);
+  return synack_tcp_ao_mac(ao->alg, ao->excl, tk, rd32(tcp + 4) < isn_s ? 1u : 0u, src, dst, tcp, l4,
+                           tcp + SYNACK_TCP_HDR_LEN + 4);
+}
+
 static const char *opt_name(uint8_t kind) {
   switch (kind) {
     case SYNACK_TCPOPT_EOL: return "eol";
@@ -170,6 +182,7 @@ static const char *opt_name(uint8_t kind) {
     case SYNACK_TCPOPT_FASTOPEN: return "FO";
     case SYNACK_TCPOPT_EXP: return "FOEXP";
     case SYNACK_TCPOPT_MD5: return "md5";
+    case SYNACK_TCPOPT_AO: return "ao";
     default: return "?";
   }
 }
@@ -287,6 +300,8 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
   size_t nl = 0;
   bool md5 = fx->md5_key && !seg->md5_none;
   if (md5) { lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_NOP; lay[nl++] = SYNACK_TCPOPT_MD5; }
+  const fx_ao_t *ao = seg->ao_none ? NULL : fx->ao_in;
+  if (ao) lay[nl++] = SYNACK_TCPOPT_AO;
   if (syn) {
     if (o.has & SYNACK_TCPOPT_HAS_MSS) lay[nl++] = SYNACK_TCPOPT_MSS;
     if (o.has & SYNACK_TCPOPT_HAS_SACK_PERM) lay[nl++] = SYNACK_TCPOPT_SACK_PERM;
@@ -321,6 +336,12 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     lay[nl++] = SYNACK_TCPOPT_SACK;
   }
   if (md5) r.opts.present |= SYNACK_TCPOPT_HAS_MD5;
+  if (ao) {
+    r.opts.present |= SYNACK_TCPOPT_HAS_AO;
+    r.opts.ao_len = 16;
+    r.opts.ao_keyid = ao->keyid;
+    r.opts.ao_rnext = ao->rnext;
+  }
   r.opts.mss = o.mss;
   r.opts.wscale = o.ws;
   r.opts.ts_val = o.tsval;
@@ -340,6 +361,13 @@ size_t fx_build(fx_t *fx, const fx_seg_t *seg, const synack_ip_t *src, uint16_t 
     uint8_t *digest = tcp + SYNACK_TCP_HDR_LEN + 4;
     if (!synack_tcp_md5_digest(src, &fx->local_ip, tcp, l4, fx->md5_key, fx->md5_keylen, digest)) return 0;
     if (seg->md5_bad) digest[15] ^= 0x01;
+  }
+  if (ao) {
+    /* RFC 5925 §5.2: the peer's context (its ISN first; ours, or 0 on a SYN without ACK). */
+    uint32_t isn_s = syn ? rd32(tcp + 4) : fx->peer_isn; /* a SYN's own sequence number is the ISN */
+    uint32_t isn_d = (syn && !(seg->flags & SYNACK_TCP_ACK)) ? 0 : fx->isn;
+    if (!ao_sign(ao, src, &fx->local_ip, sport, fx->lport, isn_s, isn_d, tcp, l4)) return 0;
+    if (seg->ao_bad) tcp[SYNACK_TCP_HDR_LEN + 15] ^= 0x01;
   }
   synack_tcp_fill_checksum(tcp, l4, src, &fx->local_ip);
   if (ip_header(fx, src, &fx->local_ip, SYNACK_IPPROTO_TCP, seg->tos, (uint16_t)(fx->frames_seen * 7 + 1), l4, buf,
@@ -472,6 +500,23 @@ bool fx_expect_seg_(fx_t *fx, const char *file, int line, const fx_seg_t *e) {
     else if (!synack_tcp_md5_digest(&d.src, &d.dst, seg, l4, fx->md5_key, fx->md5_keylen, dg) ||
              memcmp(dg, seg + t->opts.md5_off, 16) != 0)
       snprintf(why, sizeof why, "MD5 signature wrong");
+  }
+  if (!why[0] && fx->ao_out) {
+    /* RFC 5925: every segment of a connection with TCP-AO carries it, with a valid MAC. */
+    const fx_ao_t *ao = fx->ao_out;
+    const uint8_t *seg = t->payload - t->header_len;
+    size_t l4 = t->header_len + t->payload_len;
+    bool syn = (t->flags & SYNACK_TCP_SYN) != 0, pure = syn && !(t->flags & SYNACK_TCP_ACK);
+    uint32_t isn_s = syn ? t->seq : fx->isn, isn_d = pure ? 0 : fx->peer_isn;
+    uint8_t tk[20], mac[12];
+    synack_tcp_ao_traffic_key(ao->alg, ao->key, ao->keylen, &d.src, &d.dst, t->src_port, t->dst_port, isn_s, isn_d, tk);
+    if (!(t->opts.present & SYNACK_TCPOPT_HAS_AO)) snprintf(why, sizeof why, "no TCP-AO option");
+    else if (t->opts.ao_keyid != ao->keyid || t->opts.ao_rnext != ao->rnext)
+      snprintf(why, sizeof why, "TCP-AO KeyID %u RNextKeyID %u, expected %u %u", t->opts.ao_keyid, t->opts.ao_rnext,
+               ao->keyid, ao->rnext);
+    else if (!synack_tcp_ao_mac(ao->alg, ao->excl, tk, t->seq < isn_s ? 1u : 0u, &d.src, &d.dst, seg, l4, mac) ||
+             memcmp(mac, seg + t->opts.ao_off + 4, 12) != 0)
+      snprintf(why, sizeof why, "TCP-AO MAC wrong");
   }
   if (!why[0] && e->layout) {
     char lay[128];

@@ -65,6 +65,17 @@ typedef struct {
   bool fo_exp;
 } fx_opt_t;
 
+/* RFC 5925: one side's TCP-AO signing for the fixture: the master key and its algorithm
+ * (SYNACK_TCP_AO_ALG_*), whether options are excluded from the MAC, and the KeyID and
+ * RNextKeyID the option carries. */
+typedef struct {
+  const uint8_t *key;
+  size_t keylen;
+  uint8_t alg;
+  bool excl;
+  uint8_t keyid, rnext;
+} fx_ao_t;
+
 typedef struct {
   uint8_t flags;
   uint32_t seq, ack;
@@ -88,6 +99,8 @@ typedef struct {
                                 expect: relative to fx->peer_isn (raw with .abs) */
   bool md5_none;             /* inject with fx->md5_key set: no MD5 option */
   bool md5_bad;              /* inject with fx->md5_key set: a wrong digest (last byte flipped) */
+  bool ao_none;              /* inject with fx->ao_in set: no TCP-AO option */
+  bool ao_bad;               /* inject with fx->ao_in set: a wrong MAC (last byte flipped) */
 } fx_seg_t;
 
 typedef struct {
@@ -119,6 +132,11 @@ typedef struct fx {
    * kind 19, as Linux) signed with it, and every expected segment must carry a valid one. */
   const uint8_t *md5_key;
   size_t md5_keylen;
+  /* RFC 5925: with ao_in every injected segment carries a TCP-AO option first (as Linux), its
+   * MAC from ao_in's key; with ao_out every segment the stack sends must carry ao_out's KeyID
+   * and RNextKeyID and a valid MAC with its key. The contexts use both ISNs (the destination's
+   * 0 on a SYN without ACK); the SNE is 1 for a sequence number below the sender's ISN (one wrap). */
+  const fx_ao_t *ao_in, *ao_out;
   bool only_peer;            /* collect only frames addressed to peer_ip (others discarded) */
   /* output queue */
   fx_frame_t *q;

@@ -60,6 +60,7 @@ typedef struct {
   bool rst;            /* abortive close (linger 0) after the first data */
   bool table_at_exit;
   synack_tcp_md5sig_t md5;    /* --md5-key PEER=KEY (RFC 2385): keylen 0 = none */
+  synack_tcp_ao_key_t ao;     /* --ao-key PEER=KEY (RFC 5925): keylen 0 = none */
   uint32_t backlog;    /* --backlog; 0 until the stack exists = its tcp_max_backlog */
   int listeners[2];
   conn_t **conns;      /* by socket handle */
@@ -407,6 +408,11 @@ static int listen_on(serve_t *s, int family) {
     int r = synack_setsockopt_md5sig(st, l, &s->md5);
     if (r < 0) return r;
   }
+  /* TCP-AO with the peer of --ao-key likewise (one key, KeyIDs 100 both ways). */
+  if (s->ao.keylen && s->ao.addr.family == family) {
+    int r = synack_setsockopt_tcp_ao_add_key(st, l, &s->ao);
+    if (r < 0) return r;
+  }
   synack_endpoint_t ep;
   memset(&ep, 0, sizeof ep);
   ep.ip.family = (uint8_t)family;
@@ -425,7 +431,9 @@ static void usage(void) {
                   "  --idle-timeout S  close connections without progress for S seconds (default 60, 0 = never):\n"
                   "            FIN when nothing is pending, RST with a partial request or an unacknowledged response\n"
                   "  --md5-key PEER=KEY  TCP MD5 signatures (RFC 2385, Linux's TCP_MD5SIG) with that peer address:\n"
-                  "            its connections must sign, everything sent to it is signed (key up to 80 bytes)\n");
+                  "            its connections must sign, everything sent to it is signed (key up to 80 bytes)\n"
+                  "  --ao-key PEER=KEY  TCP-AO (RFC 5925, Linux's TCP_AO_ADD_KEY) with that peer address: SendID and\n"
+                  "            RecvID 100, HMAC-SHA-1-96 (--ao-cmac: AES-128-CMAC-96), key up to 80 bytes\n");
   app_opts_usage(stderr);
 }
 
@@ -643,6 +651,21 @@ int synack_cmd_serve(int argc, char **argv) {
       s->md5.keylen = (uint16_t)strlen(eq + 1);
       memcpy(s->md5.key, eq + 1, s->md5.keylen);
     }
+    else if (strcmp(argv[i], "--ao-key") == 0 && i + 1 < argc) {
+      const char *arg = argv[++i], *eq = strchr(arg, '=');
+      char peer[64];
+      if (!eq || (size_t)(eq - arg) >= sizeof peer || strlen(eq + 1) == 0 || strlen(eq + 1) > SYNACK_TCP_AO_MAXKEYLEN)
+        goto bad;
+      memcpy(peer, arg, (size_t)(eq - arg));
+      peer[eq - arg] = 0;
+      if (synack_ip_parse(peer, &s->ao.addr) != 0) goto bad;
+      s->ao.prefixlen = s->ao.addr.family == SYNACK_AF_INET6 ? 128 : 32;
+      s->ao.sndid = s->ao.rcvid = 100;
+      if (!s->ao.alg) s->ao.alg = SYNACK_TCP_AO_ALG_HMAC_SHA1_96;
+      s->ao.keylen = (uint8_t)strlen(eq + 1);
+      memcpy(s->ao.key, eq + 1, s->ao.keylen);
+    }
+    else if (strcmp(argv[i], "--ao-cmac") == 0) s->ao.alg = SYNACK_TCP_AO_ALG_AES_128_CMAC_96;
     else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
       char *end;
       long b = strtol(argv[++i], &end, 10);
