@@ -246,6 +246,11 @@ typedef struct {
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
+  bool tcp_seq_right_edge;      /* Linux's right edge: a segment starting exactly at RCV.NXT + RCV.WND is
+                                   acceptable (its ACK field and a RST count; text and FIN beyond the window are
+                                   dropped with an immediate ACK), and text reaching beyond the window is
+                                   unacceptable while unread data or FIN waits for the application (RFC 9293
+                                   §3.10.7.4: the edge is outside, the part beyond it trimmed) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -466,6 +466,9 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     .rst_at_fin = false,
     .rst_exact = false,
     .end_at_rcv_nxt = false,
+    /* Linux's tcp_check_req judges a request socket with tcp_in_window */
+    .right_edge = st->cfg.tcp_seq_right_edge ? SYNACK_EDGE_ZERO_LEN : SYNACK_EDGE_RFC,
+    .rcvq_busy = false,
   };
   synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
   if ((verdict == SYNACK_CHECK_CHALLENGE || verdict == SYNACK_CHECK_SYN_RESET) && (seg->flags & SYNACK_TCP_SYN) &&
