@@ -246,6 +246,11 @@ typedef struct {
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
+  bool tcp_icmp_open_abort;     /* any ICMP destination unreachable or time exceeded quoting our SYN ends an
+                                   opening connection (SYN-SENT, SYN-RECEIVED after a simultaneous open) at
+                                   once with its error, as Linux's tcp_v4_err/tcp_v6_err; otherwise only port
+                                   and protocol unreachable and administratively prohibited do, the others
+                                   being soft errors (RFC 1122 §4.2.3.9, RFC 5461 §4) */
   bool tcp_seq_right_edge;      /* Linux's right edge: a segment starting exactly at RCV.NXT + RCV.WND is
                                    acceptable (its ACK field and a RST count; text and FIN beyond the window are
                                    dropped with an immediate ACK), and text reaching beyond the window is

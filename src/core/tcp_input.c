@@ -948,6 +948,17 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
                                                               : "ICMP administratively prohibited in SYN-SENT");
     return;
   }
+  if (st->cfg.tcp_icmp_open_abort && (tcb->state == SYNACK_TCP_SYN_SENT ||
+                                      (tcb->state == SYNACK_TCP_SYN_RECEIVED && !(tcb->tfo & SYNACK_TFOF_CHILD)))) {
+    /* cfg.tcp_icmp_open_abort (Linux's tcp_v4_err/tcp_v6_err: SYN_SENT and SYN_RECV end with
+     * tcp_done_with_error): a net or host unreachable or a time exceeded for our SYN ends the
+     * attempt at once with its error. RFC 1122 §4.2.3.9 and RFC 5461 §4 call these soft errors
+     * that SHOULD NOT abort (a route may come back before the SYN retries run out); Linux
+     * chooses to tell the application now. A fast open child, already accepted, stays. */
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_done(st, tcb, err, "ICMP unreachable for an opening connection");
+    return;
+  }
   tcb->soft_error = err;
   return;
 bad:
