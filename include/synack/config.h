@@ -161,6 +161,12 @@ typedef struct {
                                 * internal pacing (tcp_pacing.c); default false, every preset false
                                 * (docs/loss-recovery.md); SYNACK_SO_MAX_PACING_RATE turns it on per socket */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
+  bool tcp_syncookies_always;  /* with tcp_syncookies: every SYN is answered with a cookie, no half-open entry
+                                  (Linux's tcp_syncookies=2, FreeBSD's syncookies_only); default false */
+  bool tcp_syn_queue_linux;    /* Linux's SYN-queue bounds: full (cookies, else drop) once it holds more than
+                                  the listen backlog; without cookies a SYN is also dropped when fewer than a
+                                  quarter of tcp_syn_backlog places are left (tcp_conn_request); default false
+                                  (linux preset: true): tcp_syn_backlog entries, then cookies or drop */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */
   bool tcp_rfc5961_syn;        /* RFC 5961 §4: SYN in a synchronized state → challenge ACK; default true */
