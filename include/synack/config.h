@@ -163,6 +163,10 @@ typedef struct {
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
   bool tcp_syncookies_always;  /* with tcp_syncookies: every SYN is answered with a cookie, no half-open entry
                                   (Linux's tcp_syncookies=2, FreeBSD's syncookies_only); default false */
+  bool tcp_syn_data_drop;      /* data on a SYN without fast open is dropped at a listener (the SYN-ACK
+                                  acknowledges the SYN only either way) instead of being held by the half-open
+                                  entry and delivered with the handshake's ACK; default false (linux preset:
+                                  true, as Linux) */
   bool tcp_syn_queue_linux;    /* Linux's SYN-queue bounds: full (cookies, else drop) once it holds more than
                                   the listen backlog; without cookies a SYN is also dropped when fewer than a
                                   quarter of tcp_syn_backlog places are left (tcp_conn_request); default false

@@ -391,7 +391,9 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   /* Data on the SYN is held, neither acknowledged nor readable until the handshake completes
    * (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. A SYN taking part in
    * fast open without a valid cookie keeps nothing (RFC 7413 §4.2.2, as Linux). */
-  uint32_t held = fo.drop_data ? 0 : seg->len;
+  /* cfg.tcp_syn_data_drop (Linux's tcp_conn_request without fast open): nothing is held; the
+   * client sends the bytes again after the handshake, as it would after our SYN-ACK's ACK. */
+  uint32_t held = (fo.drop_data || st->cfg.tcp_syn_data_drop) ? 0 : seg->len;
   if (held > listener_mss(st, l, &seg->t)) held = listener_mss(st, l, &seg->t);
   if (held > l->tcb->rb.cap) held = l->tcb->rb.cap;
   size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u);
