@@ -31,8 +31,8 @@ static bool right_edge_ok(const synack_tcp_view_t *v, const synack_seg_t *seg, b
    * it carries lies beyond the window and is dropped later. */
   bool at_edge = seq_eq(seg->seq, limit);
   if (seg->seg_len == 0) return rfc_ok || at_edge;
-  if (v->right_edge == SYNACK_EDGE_ZERO_LEN) return rfc_ok; /* request and TIME-WAIT sockets: text never */
-  /* tcp_sequence (since 6.17): text reaching beyond the edge is acceptable only while nothing
+  if (v->right_edge == SYNACK_EDGE_ZERO_LEN) return rfc_ok; /* request sockets: text never */
+  /* tcp_sequence (6.18, as the kernel target showed): text reaching beyond the edge is acceptable only while nothing
    * waits in the receive queue (unread data, or a FIN not yet read); a FIN just beyond the edge
    * does not count. */
   uint32_t fin = (seg->flags & SYNACK_TCP_FIN) ? 1u : 0u;

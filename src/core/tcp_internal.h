@@ -384,7 +384,7 @@ bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap
 /* How the right edge of the window is judged (cfg.tcp_seq_right_edge). */
 typedef enum {
   SYNACK_EDGE_RFC,      /* RFC 9293 §3.10.7.4 first check: SEG.SEQ = RCV.NXT + RCV.WND is outside */
-  SYNACK_EDGE_ZERO_LEN, /* Linux's tcp_in_window (request and TIME-WAIT sockets): a segment without text,
+  SYNACK_EDGE_ZERO_LEN, /* Linux's tcp_in_window (request sockets): a segment without text,
                            SYN or FIN starting exactly at the edge is inside */
   SYNACK_EDGE_LINUX,    /* Linux's tcp_sequence (full sockets): also text starting at or before the edge and
                            reaching beyond it, while the receive queue is empty */
