@@ -161,6 +161,16 @@ typedef struct {
                                 * internal pacing (tcp_pacing.c); default false, every preset false
                                 * (docs/loss-recovery.md); SYNACK_SO_MAX_PACING_RATE turns it on per socket */
   bool tcp_syncookies;         /* SYN cookies when the SYN queue is full (RFC 4987); default true */
+  bool tcp_syncookies_always;  /* with tcp_syncookies: every SYN is answered with a cookie, no half-open entry
+                                  (Linux's tcp_syncookies=2, FreeBSD's syncookies_only); default false */
+  bool tcp_syn_data_drop;      /* data on a SYN without fast open is dropped at a listener (the SYN-ACK
+                                  acknowledges the SYN only either way) instead of being held by the half-open
+                                  entry and delivered with the handshake's ACK; default false (linux preset:
+                                  true, as Linux) */
+  bool tcp_syn_queue_linux;    /* Linux's SYN-queue bounds: full (cookies, else drop) once it holds more than
+                                  the listen backlog; without cookies a SYN is also dropped when fewer than a
+                                  quarter of tcp_syn_backlog places are left (tcp_conn_request); default false
+                                  (linux preset: true): tcp_syn_backlog entries, then cookies or drop */
   bool tcp_abort_on_overflow;  /* RST instead of dropping the final ACK when the accept queue is full */
   bool tcp_rfc5961_rst;        /* RFC 5961 §3: RST only at RCV.NXT, challenge ACK in window; default true */
   bool tcp_rfc5961_syn;        /* RFC 5961 §4: SYN in a synchronized state → challenge ACK; default true */
@@ -247,6 +257,16 @@ typedef struct {
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
+  bool tcp_icmp_open_abort;     /* any ICMP destination unreachable or time exceeded quoting our SYN ends an
+                                   opening connection (SYN-SENT, SYN-RECEIVED after a simultaneous open) at
+                                   once with its error, as Linux's tcp_v4_err/tcp_v6_err; otherwise only port
+                                   and protocol unreachable and administratively prohibited do, the others
+                                   being soft errors (RFC 1122 §4.2.3.9, RFC 5461 §4) */
+  bool tcp_seq_right_edge;      /* Linux's right edge: a segment starting exactly at RCV.NXT + RCV.WND is
+                                   acceptable (its ACK field and a RST count; text and FIN beyond the window are
+                                   dropped with an immediate ACK), and text reaching beyond the window is
+                                   unacceptable while unread data or FIN waits for the application (RFC 9293
+                                   §3.10.7.4: the edge is outside, the part beyond it trimmed) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -175,6 +175,10 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_tw_rst_exact = true;        /* tcp_timewait_state_process: RST only at rcv_nxt */
     c->tcp_listen_drop_synfin = true;  /* tcp_rcv_state_process, LISTEN: if (th->fin) discard */
     c->tcp_seq_end_at_rcv_nxt = true;  /* tcp_sequence: end_seq against rcv_wup */
+    c->tcp_syn_data_drop = true;       /* tcp_conn_request: a request socket keeps no SYN data */
+    c->tcp_syn_queue_linux = true;     /* tcp_conn_request: inet_csk_reqsk_queue_is_full, max_syn_backlog */
+    c->tcp_icmp_open_abort = true;     /* tcp_v4_err: SYN_SENT/SYN_RECV -> tcp_done_with_error */
+    c->tcp_seq_right_edge = true;      /* tcp_sequence: !after(seq, rcv_nxt + window); tcp_in_window */
     c->tcp_syn_linear_timeouts = 4;    /* net.ipv4.tcp_syn_linear_timeouts default */
     c->tcp_syn_timeout_model = true;   /* tcp_write_timeout: retransmits_timed_out(tcp_model_timeout) */
     c->tcp_dup_syn_rearm = true;       /* tcp_check_req: inet_rtx_syn_ack, timer re-armed, not backed off */

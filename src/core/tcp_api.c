@@ -678,6 +678,8 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
       }
     }
     if (!peek) {
+      /* The read that empties the queue also takes the FIN after it (Linux's tcp_recvmsg). */
+      if (tcb->rb.len == 0 && (tcb->flags & TF_RCVD_FIN)) tcb->flags |= TF_EOF_READ;
       tcb->bytes_read += done;
       synack_tcp_urg_consumed(tcb);
       synack_tcp_rcv_space_adjust(st, tcb, now);  /* tcp_rcvtune.c */
@@ -686,6 +688,8 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
     if (done > 0) return done;
     /* only the out-of-band byte was there: as if nothing were */
   }
+  /* End of file read: the FIN has left the receive queue (cfg.tcp_seq_right_edge looks). */
+  if ((tcb->flags & TF_RCVD_FIN) && !(flags & SYNACK_MSG_PEEK)) tcb->flags |= TF_EOF_READ;
   /* cfg.tcp_rst_errors_linux: the peer's FIN came first, so end of file comes first (Linux's
    * tcp_recvmsg looks at SOCK_DONE before sk_err); the error stays for SO_ERROR and send(). */
   if ((tcb->flags & TF_RCVD_FIN) && st->cfg.tcp_rst_errors_linux) return 0;

@@ -34,6 +34,27 @@ bool synack_tcp_seq_acceptable(synack_seq_t rcv_nxt, uint32_t wnd, synack_seq_t 
   return seq_in(seq, rcv_nxt, hi) || seq_in(seq_add(seq, seg_len - 1), rcv_nxt, hi);
 }
 
+/* cfg.tcp_seq_right_edge: Linux's judgement of the window's right side, given the RFC's verdict
+ * `rfc_ok`. A SYN keeps the RFC's verdict (Linux answers one there with the same ACK, RFC 5961
+ * §4.2's challenge). */
+static bool right_edge_ok(const synack_tcp_view_t *v, const synack_seg_t *seg, bool rfc_ok) {
+  synack_seq_t limit = seq_add(v->rcv_nxt, v->rcv_wnd);
+  if (seq_gt(seg->seq, limit)) return rfc_ok;
+  /* tcp_sequence's `!after(seq, rcv_nxt + window)`, tcp_in_window's `seq == e_win`: a segment
+   * starting exactly at the edge passes the first check (its ACK field counts); the text or FIN
+   * it carries lies beyond the window and is dropped later. */
+  bool at_edge = seq_eq(seg->seq, limit);
+  if (seg->seg_len == 0) return rfc_ok || at_edge;
+  if (v->right_edge == SYNACK_EDGE_ZERO_LEN) return rfc_ok; /* request sockets: text never */
+  /* tcp_sequence (6.18, as the kernel target showed): text reaching beyond the edge is acceptable only while nothing
+   * waits in the receive queue (unread data, or a FIN not yet read); a FIN just beyond the edge
+   * does not count. */
+  uint32_t fin = (seg->flags & SYNACK_TCP_FIN) ? 1u : 0u;
+  synack_seq_t end = seq_add(seg->seq, seg->seg_len - fin);
+  if (!seq_gt(end, limit)) return rfc_ok || at_edge;
+  return (rfc_ok || at_edge) && !v->rcvq_busy;
+}
+
 bool synack_tcp_paws_old(const synack_tcp_view_t *v, const synack_seg_t *seg, synack_time_t now) {
   const synack_tcp_opts_t *o = &seg->r.opts;
   /* RFC 7323 §5.3 R1: only segments with a timestamp, and never a RST. */
@@ -89,7 +110,9 @@ synack_check_t synack_tcp_check(synack_stack_t *st, const synack_tcp_view_t *v, 
    * with the same ACK either way (RFC 5961 §4.2 challenge, or the first step's ACK). */
   bool end_ok = v->end_at_rcv_nxt && seg->seg_len > 0 && !(seg->flags & (SYNACK_TCP_SYN | SYNACK_TCP_RST)) &&
                 seq_eq(seq_add(seg->seq, seg->seg_len), v->rcv_nxt);
-  if (!end_ok && !synack_tcp_seq_acceptable(v->rcv_nxt, v->rcv_wnd, seg->seq, seg->seg_len)) {
+  bool ok = end_ok || synack_tcp_seq_acceptable(v->rcv_nxt, v->rcv_wnd, seg->seq, seg->seg_len);
+  if (v->right_edge != SYNACK_EDGE_RFC && !(seg->flags & SYNACK_TCP_SYN)) ok = right_edge_ok(v, seg, ok);
+  if (!ok) {
     /* RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (a RST nothing). */
     synack_drop(st, rst ? SYNACK_DROP_TCP_RST_INVALID : SYNACK_DROP_TCP_OUT_OF_WINDOW, NULL, 0);
     return rst ? SYNACK_CHECK_DROP : SYNACK_CHECK_OOW;

@@ -227,6 +227,10 @@ static synack_tcp_view_t tcb_view(const synack_stack_t *st, const synack_tcb_t *
     .rst_exact = st->cfg.tcp_tw_rst_exact && tcb->state == SYNACK_TCP_TIME_WAIT,
     /* Linux's TIME-WAIT judges segments by its own rules (tcp_timewait_state_process) */
     .end_at_rcv_nxt = st->cfg.tcp_seq_end_at_rcv_nxt && tcb->state != SYNACK_TCP_TIME_WAIT,
+    .right_edge = st->cfg.tcp_seq_right_edge && tcb->state != SYNACK_TCP_TIME_WAIT ? SYNACK_EDGE_LINUX : SYNACK_EDGE_RFC,
+    /* Linux's sk_receive_queue: in-order bytes not yet read, or the FIN before the read that
+     * reaches it */
+    .rcvq_busy = tcb->rb.len > 0 || (tcb->flags & (TF_RCVD_FIN | TF_EOF_READ)) == TF_RCVD_FIN,
   };
   return v;
 }
@@ -543,7 +547,13 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
   if ((seg->flags & SYNACK_TCP_FIN) && !(tcb->flags & TF_RCVD_FIN)) {
     synack_seq_t fseq = seq_add(seg->seq, seg->len);
     if (seq_eq(fseq, tcb->rcv_nxt)) fin = true;
-    else if (seq_gt(fseq, tcb->rcv_nxt)) {
+    else if (seq_ge(seg->seq, seq_add(tcb->rcv_nxt, synack_tcp_rcv_wnd(st, tcb)))) {
+      /* A segment starting beyond the window (only cfg.tcp_seq_right_edge lets a bare FIN at
+       * the edge through the first check): not ours, as text there (tcp_rcv.c); Linux's
+       * tcp_data_queue drops it as out of window with an immediate ACK. */
+      synack_drop(st, SYNACK_DROP_TCP_RCVBUF_FULL, NULL, 0);
+      tcb->flags |= TF_ACK_NOW;
+    } else if (seq_gt(fseq, tcb->rcv_nxt)) {
       /* Beyond a gap: kept until the gap fills; RFC 5681 §4.2: ACK out-of-order at once. */
       tcb->flags |= TF_OOO_FIN | TF_ACK_NOW;
       tcb->ooo_fin_seq = fseq;
@@ -972,6 +982,17 @@ void synack_tcp_icmp_error(synack_stack_t *st, synack_time_t now, uint8_t family
     synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
     synack_tcp_done(st, tcb, err, err == -SYNACK_ECONNREFUSED ? "ICMP port/protocol unreachable in SYN-SENT"
                                                               : "ICMP administratively prohibited in SYN-SENT");
+    return;
+  }
+  if (st->cfg.tcp_icmp_open_abort && (tcb->state == SYNACK_TCP_SYN_SENT ||
+                                      (tcb->state == SYNACK_TCP_SYN_RECEIVED && !(tcb->tfo & SYNACK_TFOF_CHILD)))) {
+    /* cfg.tcp_icmp_open_abort (Linux's tcp_v4_err/tcp_v6_err: SYN_SENT and SYN_RECV end with
+     * tcp_done_with_error): a net or host unreachable or a time exceeded for our SYN ends the
+     * attempt at once with its error. RFC 1122 §4.2.3.9 and RFC 5461 §4 call these soft errors
+     * that SHOULD NOT abort (a route may come back before the SYN retries run out); Linux
+     * chooses to tell the application now. A fast open child, already accepted, stays. */
+    synack_count(st, SYNACK_CTR_TCP_ATTEMPT_FAILS);
+    synack_tcp_done(st, tcb, err, "ICMP unreachable for an opening connection");
     return;
   }
   tcb->soft_error = err;

@@ -130,6 +130,7 @@ enum {
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
+#define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -431,6 +432,15 @@ typedef struct {
  * node, count and timer for consistency; false with the first violation described in why. */
 bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap);
 
+/* How the right edge of the window is judged (cfg.tcp_seq_right_edge). */
+typedef enum {
+  SYNACK_EDGE_RFC,      /* RFC 9293 §3.10.7.4 first check: SEG.SEQ = RCV.NXT + RCV.WND is outside */
+  SYNACK_EDGE_ZERO_LEN, /* Linux's tcp_in_window (request sockets): a segment without text,
+                           SYN or FIN starting exactly at the edge is inside */
+  SYNACK_EDGE_LINUX,    /* Linux's tcp_sequence (full sockets): also text starting at or before the edge and
+                           reaching beyond it, while the receive queue is empty */
+} synack_edge_t;
+
 /* ---------- tcp_check.c: RFC 9293 §3.10.7.4 steps 1, 2 and 4 with RFC 5961 and RFC 7323 PAWS,
  * shared by full TCBs, half-open entries and TIME-WAIT entries ---------- */
 typedef struct {
@@ -444,6 +454,9 @@ typedef struct {
                                dropped without an answer (no challenge ACK) */
   bool end_at_rcv_nxt;      /* cfg.tcp_seq_end_at_rcv_nxt: a segment whose end (SEG.SEQ + SEG.LEN) is RCV.NXT
                                is acceptable (Linux's tcp_sequence) */
+  synack_edge_t right_edge; /* cfg.tcp_seq_right_edge: how the window's right edge is judged */
+  bool rcvq_busy;           /* unread data or an unread FIN waits for the application (Linux: the receive
+                               queue is not empty) */
 } synack_tcp_view_t;
 
 typedef enum {

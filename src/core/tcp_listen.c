@@ -265,6 +265,18 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   return c;
 }
 
+/* Whether a new SYN must be answered statelessly (a cookie) or, without cookies, dropped. */
+static bool syn_queue_full(const synack_stack_t *st, const synack_listener_t *l) {
+  if (st->cfg.tcp_syncookies && st->cfg.tcp_syncookies_always) return true;
+  if (!st->cfg.tcp_syn_queue_linux) return l->sq_len >= st->cfg.tcp_syn_backlog;
+  /* cfg.tcp_syn_queue_linux (Linux's tcp_conn_request): the queue is full when it holds more
+   * than the listen backlog (inet_csk_reqsk_queue_is_full); without cookies the last quarter
+   * of tcp_max_syn_backlog is kept for peers proven alive, which no peer is here. */
+  if (l->sq_len > l->backlog) return true;
+  int64_t left = (int64_t)st->cfg.tcp_syn_backlog - (int64_t)l->sq_len;
+  return !st->cfg.tcp_syncookies && left < (int64_t)(st->cfg.tcp_syn_backlog >> 2);
+}
+
 static bool accept_queue_full(synack_stack_t *st, synack_listener_t *l, const synack_seg_t *seg) {
   if (l->aq_len < l->backlog) return false;
   synack_count(st, SYNACK_CTR_TCP_LISTEN_OVERFLOWS);
@@ -378,7 +390,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   const synack_tcp_opts_t *o = &seg->r.opts;
   uint8_t opt = negotiate(st, l, o);
   uint16_t peer_mss = (o->present & SYNACK_TCPOPT_HAS_MSS) ? o->mss : synack_tcp_default_mss(st, seg->t.family);
-  if (l->sq_len >= st->cfg.tcp_syn_backlog) {
+  if (syn_queue_full(st, l)) {
     if (!st->cfg.tcp_syncookies) {
       synack_drop(st, SYNACK_DROP_TCP_SYN_QUEUE_FULL, NULL, 0);
       return;
@@ -405,7 +417,9 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   /* Data on the SYN is held, neither acknowledged nor readable until the handshake completes
    * (docs/tcp-choices.md). Bounded: at most one MSS per half-open entry. A SYN taking part in
    * fast open without a valid cookie keeps nothing (RFC 7413 §4.2.2, as Linux). */
-  uint32_t held = fo.drop_data ? 0 : seg->len;
+  /* cfg.tcp_syn_data_drop (Linux's tcp_conn_request without fast open): nothing is held; the
+   * client sends the bytes again after the handshake, as it would after our SYN-ACK's ACK. */
+  uint32_t held = (fo.drop_data || st->cfg.tcp_syn_data_drop) ? 0 : seg->len;
   if (held > listener_mss(st, l, &seg->t)) held = listener_mss(st, l, &seg->t);
   if (held > l->tcb->rb.cap) held = l->tcb->rb.cap;
   size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u);
@@ -496,6 +510,9 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     .rst_at_fin = false,
     .rst_exact = false,
     .end_at_rcv_nxt = false,
+    /* Linux's tcp_check_req judges a request socket with tcp_in_window */
+    .right_edge = st->cfg.tcp_seq_right_edge ? SYNACK_EDGE_ZERO_LEN : SYNACK_EDGE_RFC,
+    .rcvq_busy = false,
   };
   synack_check_t verdict = synack_tcp_check(st, &v, seg, now);
   if ((verdict == SYNACK_CHECK_CHALLENGE || verdict == SYNACK_CHECK_SYN_RESET) && (seg->flags & SYNACK_TCP_SYN) &&

@@ -196,9 +196,14 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     tcb->flags |= TF_ACK_NOW;
     return true;
   }
-  if (n > wnd - off) {
+  uint32_t keep = wnd - off;
+  /* cfg.tcp_seq_right_edge (Linux's tcp_data_queue): a segment that passed the first check
+   * (tcp_check.c: starting in the window, nothing waiting to be read) is queued whole, the part
+   * beyond the edge included, as far as the buffer holds it. */
+  if (st->cfg.tcp_seq_right_edge && n > keep && room - off >= n) keep = n;
+  if (n > keep) {
     synack_drop(st, SYNACK_DROP_TCP_RCVBUF_FULL, NULL, 0); /* the part beyond the window */
-    n = wnd - off;
+    n = keep;
     strip_fin(seg);
     tcb->flags |= TF_ACK_NOW;
   }

@@ -157,6 +157,49 @@ static void syn_queue_bound(void) {
   }
 }
 
+static void linux_syn_queue(synack_config_t *c) {
+  REQUIRE(synack_config_preset(c, "linux") == 0);
+  c->tcp_syn_backlog = 1000; /* far above the listen backlog below */
+}
+static void linux_syn_queue_nocookies(synack_config_t *c) {
+  linux_syn_queue(c);
+  c->tcp_syncookies = false;
+}
+static void linux_syn_queue_small(synack_config_t *c) {
+  linux_syn_queue_nocookies(c);
+  c->tcp_syn_backlog = 2; /* without cookies: dropped once tcp_syn_backlog - queued < tcp_syn_backlog / 4 */
+}
+
+/* cfg.tcp_syn_queue_linux (Linux's tcp_conn_request): the SYN queue is full once it holds more
+ * than the listen backlog (2: three entries), whatever tcp_syn_backlog says; the next SYN gets
+ * a cookie, or is dropped without cookies. Without cookies also when fewer than a quarter of
+ * tcp_syn_backlog places are left, counted as Linux does, signed (2: three entries, 2 - 3 < 0). */
+static void syn_queue_linux_backlog(void) {
+  void (*cfgs[])(synack_config_t *) = { linux_syn_queue, linux_syn_queue_nocookies, linux_syn_queue_small };
+  for (size_t i = 0; i < 3; i++) {
+    fx_t *fx = fx_new(SYNACK_AF_INET, cfgs[i]);
+    REQUIRE(fx);
+    REQUIRE(fx_listen(fx, i == 2 ? 100 : 2) >= 0);
+    for (int k = 0; k < 3; k++) {
+      fx->rport = (uint16_t)(41000 + k);
+      fx_inject(fx, SYNACK_MS(1) + (synack_time_t)k, FX_S, 0, 0);
+      fx_expect(fx, FX_SA, 0, 1);
+    }
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 3);
+    fx->rport = 42000;
+    uint64_t sent0 = ctr(fx, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
+    fx_inject(fx, SYNACK_MS(2), FX_S, 0, 0);
+    if (i == 0) {
+      fx_expect(fx, FX_SA, 0, 1, .t = SYNACK_MS(2));
+      CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_SYNCOOKIES_SENT), sent0 + 1);
+    } else {
+      fx_expect_none(fx);
+    }
+    CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 3);
+    fx_free(fx);
+  }
+}
+
 /* An ACK that is not a valid cookie while cookies are in use: RST <SEQ=SEG.ACK>, no connection. */
 static void forged_cookie_ack(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, flood_cfg);
@@ -329,6 +372,6 @@ static void free_with_syn_data_held(void) {
   CHECK_EQ_U(live_bytes, 0);
 }
 
-TH_MAIN(TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound),
+TH_MAIN(TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound), TH_CASE(syn_queue_linux_backlog),
         TH_CASE(forged_cookie_ack), TH_CASE(cookie_keeps_small_mss), TH_CASE(accept_overflow_drop),
         TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one))

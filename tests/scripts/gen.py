@@ -376,6 +376,28 @@ def read_for(state, delivered=0):
     return "-1 EAGAIN"
 
 
+def linux_edge_acceptable(S, k, pos):
+    """Linux's tcp_sequence at the window's right edge, where it differs from RFC 9293 §3.10.7.4's
+    first check (None where they agree; docs/linux-differences.md): a segment starting exactly at
+    RCV.NXT + RCV.WND is acceptable, except text reaching beyond the edge while the receive queue
+    holds something (in these cells: the peer's FIN, not read yet), which is unacceptable even when
+    it starts inside. A FIN just beyond the edge does not count; a SYN is answered by the same ACK
+    either way (RFC 5961 §4.2's challenge), so it keeps the RFC's verdict."""
+    if pos == "outside-right" and not k.syn:
+        return not k.data or S not in FIN_RCVD
+    if pos == "right-edge" and k.data and S in FIN_RCVD:
+        return False
+    return None
+
+
+LX_EDGE_WHY = ("Linux (tcp_sequence: !after(SEG.SEQ, RCV.NXT + RCV.WND)): a segment starting exactly at the "
+               "window's right edge is acceptable, its ACK field and RST bit count (RFC 9293 §3.10.7.4 would "
+               "answer it with an ACK as unacceptable); then ")
+LX_EDGE_REJECT = ("Linux (tcp_sequence): text reaching beyond the window's right edge is unacceptable while "
+                  "the receive queue holds something (here the peer's unread FIN): answered with an ACK and "
+                  "dropped (RFC 9293 §3.10.7.4 accepts it, its first octet being in the window)")
+
+
 def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     """Synchronized states with a full TCB and a socket handle (fd 4, or fd 3 when active)."""
     S = STATE_NAME[state]
@@ -383,6 +405,11 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     fd = 3 if active else 4
     N, snd = c.N, c.snd
     acceptable = pos in ("left-edge", "inside", "right-edge")
+    # Linux judges the right edge differently (not in TIME-WAIT: its mini-socket's own rules)
+    lx_edge = linux_edge_acceptable(S, k, pos) if linux and S != "TIME-WAIT" else None
+    if lx_edge is not None and lx_edge != acceptable:
+        answers, final, why = outcome_sync_edge(state, k, pos, r5961, rfc1337, c, lx_edge)
+        return answers, final, ((LX_EDGE_WHY + why) if lx_edge else LX_EDGE_REJECT)
     # what "send an ACK" means in this state: in SYN-RECEIVED with our SYN unacknowledged it
     # is the SYN-ACK again (synack's choice; it carries the ACK the RFC asks for)
     if active:
@@ -534,6 +561,26 @@ def outcome_sync(state, k, pos, r5961, rfc1337, c, linux=False):
     return answers, final, why
 
 
+def outcome_sync_edge(state, k, pos, r5961, rfc1337, c, acceptable):
+    """outcome_sync with the acceptability Linux gives a segment at the right edge."""
+    S = STATE_NAME[state]
+    active = state == "syn-received-active"
+    if not acceptable:
+        return [("now", synrcvd_oow_out(c, c.N) if active else ack_out(c.snd, c.N))], \
+            (dict(kind="sr_active", N=c.N, fd=3) if active else tcb_final(S, c.snd, c.N, read_for(S), fd=4)), ""
+    # as a segment inside the window, but its text and FIN lie beyond it (below)
+    answers, final, why = outcome_sync(state, k, "inside", r5961, rfc1337, c)
+    if k.data and final.get("state") in ("ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2"):
+        why = why.replace("out-of-order data is queued and answered by an immediate duplicate ACK (RFC 5681 §4.2)",
+                          "the text lies beyond the window: dropped (tcp_data_queue: out of window) with an "
+                          "immediate ACK")
+    if k.fin:
+        why = why.replace("a FIN beyond RCV.NXT waits for the gap and is answered by an immediate duplicate ACK "
+                          "(RFC 5681 §4.2)", "the FIN lies beyond the window: dropped (tcp_data_queue: out of "
+                          "window) with an immediate ACK")
+    return answers, final, why
+
+
 def outcome_tw_compact(k, pos, r5961, rfc1337, c, linux=False):
     """TIME-WAIT as a compact entry (socket closed); listener 3 still open."""
     N, snd = c.N, c.snd
@@ -591,6 +638,11 @@ def outcome_sr_passive(k, pos, r5961, c, linux=False):
     challenge = ack_out(1, N)
     if k.syn and not k.ack and seq == PEER_ISN:
         return [("now", synack_out(c, N))], half, "the client's SYN again (our SYN-ACK was lost): the SYN-ACK is sent again"
+    if linux and pos == "outside-right" and k.seg_len == 0:
+        # Linux's tcp_check_req (tcp_in_window): a segment without text, SYN or FIN starting
+        # exactly at the right edge is in the window (docs/linux-differences.md)
+        answers, final, why = outcome_sr_passive(k, "inside", r5961, c)
+        return answers, final, LX_EDGE_WHY.replace("tcp_sequence", "tcp_in_window") + why
     if not acceptable:
         if k.rst:
             return [], half, "RFC 9293 §3.10.7.4 first check: a RST outside the window is dropped"

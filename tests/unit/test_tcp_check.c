@@ -31,6 +31,61 @@ static void acceptability_cases(void) {
   CHECK(synack_tcp_seq_acceptable(nxt, 100, seq_add(nxt, 99), 50));
 }
 
+/* synack_tcp_check's verdict on a segment of `len` octets (SYN and FIN counted) at seq. */
+static synack_check_t edge_verdict(fx_t *fx, synack_edge_t edge, bool busy, synack_seq_t nxt, uint32_t wnd, synack_seq_t seq,
+                                   uint8_t flags, uint32_t len) {
+  synack_tcp_view_t v = { .rcv_nxt = nxt, .rcv_wnd = wnd, .right_edge = edge, .rcvq_busy = busy };
+  synack_seg_t seg;
+  memset(&seg, 0, sizeof seg);
+  seg.seq = seq;
+  seg.flags = flags;
+  seg.seg_len = len;
+  seg.len = len - ((flags & SYNACK_TCP_SYN) ? 1u : 0u) - ((flags & SYNACK_TCP_FIN) ? 1u : 0u);
+  return synack_tcp_check(fx->st, &v, &seg, fx->now);
+}
+
+/* cfg.tcp_seq_right_edge, as the kernel showed it (tests/scripts/window/right-edge-*-linux.pkt):
+ * a segment starting exactly at RCV.NXT + RCV.WND passes Linux's tcp_sequence (full sockets) and
+ * tcp_in_window (request sockets: no text) where RFC 9293 rejects it; text reaching beyond the
+ * edge passes only with an empty receive queue, even when it starts inside; a FIN just beyond
+ * the edge does not count; a SYN keeps the RFC's verdict. */
+static void right_edge_cases(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  synack_seq_t nxt = seq_make(0xfffffff0u); /* the window wraps */
+  synack_seq_t edge = seq_add(nxt, 100);
+  const uint8_t A = SYNACK_TCP_ACK, R = SYNACK_TCP_RST, F = SYNACK_TCP_FIN | SYNACK_TCP_ACK;
+  /* a bare ACK at the edge */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_RFC, false, nxt, 100, edge, A, 0), SYNACK_CHECK_OOW);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_ZERO_LEN, false, nxt, 100, edge, A, 0), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, edge, A, 0), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, seq_add(edge, 1), A, 0), SYNACK_CHECK_OOW);
+  /* a RST at the edge: in the window, not at RCV.NXT: RFC 5961 §3.2 challenge (default on) */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_RFC, false, nxt, 100, edge, R, 0), SYNACK_CHECK_DROP);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, edge, R, 0), SYNACK_CHECK_CHALLENGE);
+  /* text at the edge: full sockets only, and only with nothing to read */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_ZERO_LEN, false, nxt, 100, edge, A, 10), SYNACK_CHECK_OOW);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, edge, A, 10), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, edge, A, 10), SYNACK_CHECK_OOW);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, seq_add(edge, 1), A, 10), SYNACK_CHECK_OOW);
+  /* text starting at the last octet, reaching beyond: the RFC accepts it; Linux not while busy */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_RFC, true, nxt, 100, seq_sub(edge, 1), A, 10), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, seq_sub(edge, 1), A, 10), SYNACK_CHECK_OOW);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, seq_sub(edge, 1), A, 10), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, seq_sub(edge, 1), A, 1), SYNACK_CHECK_PASS);
+  /* a FIN just beyond the edge does not count, even while busy */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, edge, F, 1), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 100, seq_sub(edge, 1), F, 2), SYNACK_CHECK_PASS);
+  /* a SYN keeps the RFC's verdict */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, edge, SYNACK_TCP_SYN, 1), SYNACK_CHECK_OOW);
+  /* a zero window: text at RCV.NXT passes with nothing to read (the queueing code drops it) */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 0, nxt, A, 1), SYNACK_CHECK_PASS);
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, true, nxt, 0, nxt, A, 1), SYNACK_CHECK_OOW);
+  /* old segments stay old */
+  CHECK_EQ_I(edge_verdict(fx, SYNACK_EDGE_LINUX, false, nxt, 100, seq_sub(nxt, 1), A, 0), SYNACK_CHECK_OOW);
+  fx_free(fx);
+}
+
 /* One answer to invalid pure segments per 500 ms per connection: an out-of-window ACK and a
  * PAWS-old ACK 100 ms later draw nothing; half a second after the first answer the next one
  * is answered. Before: every one was answered (ACK reflection, ACK loops). */
@@ -209,6 +264,6 @@ static void bad_option_length_keeps_segment(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(acceptability_cases), TH_CASE(oow_answers_rate_limited), TH_CASE(challenge_and_oow_share_the_limit),
+TH_MAIN(TH_CASE(acceptability_cases), TH_CASE(right_edge_cases), TH_CASE(oow_answers_rate_limited), TH_CASE(challenge_and_oow_share_the_limit),
         TH_CASE(challenge_budget_per_stack), TH_CASE(halfopen_answers_rate_limited), TH_CASE(ts_recent_not_poisoned),
         TH_CASE(synack_tsecr_bounded), TH_CASE(rst_carries_timestamps), TH_CASE(bad_option_length_keeps_segment))

@@ -23,6 +23,7 @@ typedef enum {
   SK_ONLY,      /* no field: only `only` is accepted (what synack does anyway) */
   SK_ECN,       /* synack_ecn_mode_t field = v (0 off, 1 ask and answer, 2 answer only) */
   SK_NOOP,      /* no field: any number is accepted because it changes nothing in synack */
+  SK_COOKIES,   /* tcp_syncookies = v >= 1, tcp_syncookies_always = v == 2 (Linux's 0, 1, 2) */
 } sysctl_kind_t;
 
 typedef struct {
@@ -39,7 +40,7 @@ static const sysctl_map_t sysctls[] = {
   { "net.ipv4.tcp_timestamps", SK_BOOL, F(tcp_timestamps), 0 },
   { "net.ipv4.tcp_window_scaling", SK_BOOL, F(tcp_window_scaling), 0 },
   { "net.ipv4.tcp_ecn", SK_ECN, F(tcp_ecn), 0 },
-  { "net.ipv4.tcp_syncookies", SK_BOOL, F(tcp_syncookies), 0 },
+  { "net.ipv4.tcp_syncookies", SK_COOKIES, F(tcp_syncookies), 0 },
   { "net.ipv4.tcp_rfc1337", SK_BOOL, F(tcp_rfc1337), 0 },
   { "net.ipv4.tcp_keepalive_time", SK_U32, F(tcp_keepalive_idle_s), 0 },
   { "net.ipv4.tcp_keepalive_intvl", SK_U32, F(tcp_keepalive_intvl_s), 0 },
@@ -64,6 +65,7 @@ static const sysctl_map_t sysctls[] = {
   { "net.inet.tcp.sack.enable", SK_BOOL, F(tcp_sack), 0 },
   { "net.inet.tcp.ecn.enable", SK_ECN, F(tcp_ecn), 0 },
   { "net.inet.tcp.syncookies", SK_BOOL, F(tcp_syncookies), 0 },
+  { "net.inet.tcp.syncookies_only", SK_BOOL, F(tcp_syncookies_always), 0 },
   { "net.inet.tcp.insecure_rst", SK_NBOOL, F(tcp_rfc5961_rst), 0 },
   { "net.inet.tcp.insecure_syn", SK_NBOOL, F(tcp_rfc5961_syn), 0 },
   { "net.inet.tcp.drop_synfin", SK_BOOL, F(tcp_drop_synfin), 0 },
@@ -214,6 +216,16 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
       }
       uint32_t x = (uint32_t)(v / 1000);
       memcpy(base + m->off, &x, sizeof x);
+      return 0;
+    }
+    case SK_COOKIES: {
+      if (v < 0 || v > 2) {
+        snprintf(why, whycap, "sysctl %s=%s: only 0, 1 and 2 are mapped", name, value);
+        return -1;
+      }
+      bool on = v >= 1, always = v == 2;
+      memcpy(base + m->off, &on, sizeof on);
+      memcpy(base + offsetof(synack_config_t, tcp_syncookies_always), &always, sizeof always);
       return 0;
     }
     case SK_ECN: {
