@@ -246,6 +246,17 @@ typedef struct {
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
+  /* Sender and ACK policies learned from Linux (docs/linux-differences.md, "Sender and ACK
+   * policies"); all default false (linux preset: true). */
+  bool tcp_nagle_minshall;      /* Nagle as Minshall's variant (Linux's tcp_minshall_check): a small segment
+                                   waits only while an earlier small segment is unacknowledged, not while any
+                                   data is (RFC 9293 §3.7.4) */
+  bool tcp_psh_tso;             /* PSH also on the last segment of each burst Linux would send as one TSO/GSO
+                                   packet of two or more segments (tcp_tso_autosize; tcp_output.c) */
+  bool tcp_cwnd_limited;        /* cwnd grows only while the sender is cwnd-limited (Linux's
+                                   tcp_is_cwnd_limited: in slow start while cwnd < 2 x the most in flight) */
+  bool tcp_quickack_linux;      /* quick-ACK mode as Linux's tcp_incr_quickack: min(16, window / (2 x the
+                                   segment size estimate)) ACKs, entered again after an RTO of silence */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -149,7 +149,8 @@ void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
   if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
-  tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
+  /* With cfg.tcp_quickack_linux the count is set by the first data segment (tcp_ackpolicy.c). */
+  tcb->quickack_left = st->cfg.tcp_quickack_start && !st->cfg.tcp_quickack_linux ? 8 : 0;
   tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
   synack_tcp_rto_init(st, tcb);
 }
@@ -510,7 +511,8 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   /* Like Linux tw_reuse: start well above the old incarnation's last sequence number. */
   if (reuse_tw) iss = seq_add(tw_nxt, 65535u + 2u);
   tcb->iss = iss;
-  tcb->snd_una = tcb->snd_nxt = tcb->snd_max = iss;
+  tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->snd_sml = iss;
+  tcb->pushed_seq = seq_add(iss, 1);
   tcb->snd_buf_seq = seq_add(iss, 1);
   tcb->snd_wl2 = iss;
   tcb->last_rcv = now;

@@ -130,6 +130,7 @@ enum {
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
+#define TF_CWND_LIMITED (UINT64_C(1) << 37) /* cfg.tcp_cwnd_limited: cwnd was the limit in the current window */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -248,6 +249,16 @@ struct synack_tcb {
    * byte (its sequence number) and what became of it (SYNACK_URG_*). */
   synack_seq_t snd_up, rcv_up;
   uint8_t urg_state;
+
+  /* Sender and ACK policies of the linux profile (docs/linux-differences.md, "Sender and ACK
+   * policies"), Linux's names: snd_sml, the end of the last small segment sent (Minshall's
+   * Nagle); pushed_seq, the end of the last segment marked PSH for a write (forced_push); max_packets_out (in bytes) and cwnd_usage_seq (tcp_cwnd_validate); the segments
+   * left in the current TSO-sized burst and its size (PSH placement, tcp_output.c); when data
+   * last arrived before this segment, plus 1 (0: none yet; quick-ACK, tcp_ackpolicy.c). */
+  synack_seq_t snd_sml, cwnd_usage_seq, pushed_seq;
+  uint32_t max_flight;
+  uint16_t tso_left, tso_size;
+  synack_time_t lx_lrcv;
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
@@ -707,6 +718,11 @@ uint32_t synack_tcp_retry_limit(const synack_stack_t *st, const synack_tcb_t *tc
 /* Congestion-control dispatchers to tcb->cc (tcp_cc.h): a cumulative ACK of `acked` bytes
  * outside recovery (rtt_us: its RTT sample or 0), and a retransmission timeout. */
 void synack_tcp_cc_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us, synack_time_t now);
+/* cfg.tcp_cwnd_limited (Linux's tcp_cwnd_validate / tcp_is_cwnd_limited, tcp_cc.c): after an
+ * output pass (sent: new data went out), note whether cwnd was the limit and the most in flight
+ * in the current window; whether cwnd may grow on the next ACK. */
+void synack_tcp_cwnd_validate(synack_tcb_t *tcb, bool sent);
+bool synack_tcp_cwnd_limited(const synack_tcb_t *tcb);
 void synack_tcp_cc_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 
 /* ---------- tcp_cc.c: congestion control entry points (algorithms: tcp_cc.h) ---------- */
