@@ -42,7 +42,15 @@ static void linux_quickack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, sy
   if (q > tcb->quickack_left) tcb->quickack_left = (uint8_t)q;
 }
 
+bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  /* Linux's tcp_cleanup_rbuf: a read that empties the receive queue sends the delayed ACK at
+   * once when a small segment came since the last ACK (the peer pushed a message and waits for
+   * its answer; the connection is not interactive). */
+  return st->cfg.tcp_quickack_linux && (tcb->flags & TF_ACK_DELAYED) && tcb->lx_pushed && tcb->rb.len == 0;
+}
+
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now) {
+  if (st->cfg.tcp_quickack_linux && tcb->rcv_seg_max && n < tcb->rcv_seg_max) tcb->lx_pushed = 1;
   note_segment_size(tcb, n);
   if (st->cfg.tcp_quickack_linux) linux_quickack(st, tcb, n, now);
   tcb->rcv_unacked_segs++;

@@ -224,6 +224,8 @@ struct synack_tcb {
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
+  uint8_t lx_pushed; /* cfg.tcp_quickack_linux: a segment smaller than the size estimate arrived
+                        since the last ACK (Linux's ICSK_ACK_PUSHED; tcp_ackpolicy.c) */
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
@@ -565,6 +567,9 @@ void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, struct sy
 /* True when an out-of-order range changed and no ACK has reported it yet (tcp_sackgen.c). */
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
 /* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
+/* cfg.tcp_quickack_linux: whether a read that left the receive queue as it is now sends the
+ * pending delayed ACK at once (Linux's tcp_cleanup_rbuf; tcp_ackpolicy.c). */
+bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb);
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);

@@ -415,6 +415,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint64_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
+    tcb->lx_pushed = 0;
     synack_timer_cancel(&st->wheel, &tcb->t_delack);
     /* RFC 2018 §4: more ranges changed since the last ACK than this one could report (ACKs
      * were coalesced while the transmit ring was full): another ACK follows with the rest, or
