@@ -597,6 +597,10 @@ void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time
 /* Sends RST for a TCB (SEQ = SND.NXT, ACK when synchronized). */
 /* RFC 1122 §4.2.3.6: keepalive probe, SEG.SEQ = SND.NXT - 1, no data. */
 void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>: a segment the peer must answer with an ACK (RFC 9293
+ * §3.10.7.4, unacceptable sequence number); the keepalive, and cfg.tcp_probe0_old_ack's
+ * zero-window probe. */
+void synack_tcp_send_old_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* RFC 9293 §3.10.7.1: the RST answering a segment that matches nothing (never for a RST). */
 void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg);

@@ -343,7 +343,7 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
   p->fin = fin;
   p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
   if (len > 0 && (all || rec_end)) p->flags |= SYNACK_TCP_PSH;
-  if (len > 0 && !retrans && st->cfg.tcp_psh_tso) {
+  if (len > 0 && !retrans && st->cfg.tcp_psh_tso && !(tcb->flags & TF_WINPROBE)) {
     /* Linux sends new data in TSO/GSO packets of up to tso_segs() segments, cut where the
      * window, cwnd or data end; the last segment of a packet of two or more carries PSH. A
      * burst starts with each output pass (tcp_write_xmit) and when the previous one is done. */
@@ -364,7 +364,7 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
      * check made here, per segment. */
     synack_seq_t end = seq_add(tcb->snd_nxt, len);
     uint32_t half = tcb->max_snd_wnd / 2;
-    if (half < 2u * tcb->snd_mss && seq_diff(end, tcb->pushed_seq) > (int32_t)half) p->flags |= SYNACK_TCP_PSH;
+    if (half && half < 2u * tcb->snd_mss && seq_diff(end, tcb->pushed_seq) > (int32_t)half) p->flags |= SYNACK_TCP_PSH;
     if (all || rec_end || seq_diff(end, tcb->pushed_seq) > (int32_t)half) tcb->pushed_seq = end;
   }
   return len > 0 || fin;
@@ -592,11 +592,15 @@ void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time
   if (synack_tcp_answer_allowed(st, SYNACK_CHECK_CHALLENGE, &tcb->oow_last_ms, NULL, now)) synack_tcp_send_ack(st, tcb, now);
 }
 
-void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+void synack_tcp_send_old_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, false, &c);
   synack_tcp_send_ctl(st, &tcb->node.t, seq_sub(tcb->snd_una, 1), tcb->rcv_nxt, SYNACK_TCP_ACK,
                       synack_tcp_rcv_window(st, tcb, false), &c);
+}
+
+void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_tcp_send_old_ack(st, tcb, now);
   synack_count(st, SYNACK_CTR_TCP_KEEPALIVE_PROBES);
 }
 
