@@ -258,6 +258,8 @@ typedef struct {
   bool tcp_probe0_old_ack;      /* a zero-window probe is an ACK from SND.UNA - 1 without data (Linux's
                                    tcp_xmit_probe_skb), not a byte beyond the window, and each ACK that
                                    leaves the window closed restarts the probe timer (tcp_ack_probe) */
+  bool tcp_sockbuf_double;      /* SO_RCVBUF / SO_SNDBUF set by the application read back doubled (at least
+                                   2304 / 4608), as Linux reports them */
   bool tcp_quickack_linux;      /* quick-ACK mode as Linux's tcp_incr_quickack: min(16, window / (2 x the
                                    segment size estimate)) ACKs, entered again after an RTO of silence */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
