@@ -154,7 +154,8 @@ typedef struct {
   bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
-  uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
+  uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 (linux preset:
+                                  UINT32_MAX, every segment acknowledged, as tcp_slow_start) */
   bool tcp_hystart;            /* RFC 9406 HyStart++ in the initial slow start (NewReno, CUBIC); default true
                                 * (linux preset: true; rfc, freebsd presets: false) */
   bool tcp_pacing;             /* pace data segments at 200 % (slow start) / 120 % of cwnd/SRTT, as Linux's
