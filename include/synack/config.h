@@ -154,7 +154,8 @@ typedef struct {
   bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
-  uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 */
+  uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 (linux preset:
+                                  UINT32_MAX, every segment acknowledged, as tcp_slow_start) */
   bool tcp_hystart;            /* RFC 9406 HyStart++ in the initial slow start (NewReno, CUBIC); default true
                                 * (linux preset: true; rfc, freebsd presets: false) */
   bool tcp_pacing;             /* pace data segments at 200 % (slow start) / 120 % of cwnd/SRTT, as Linux's
@@ -267,6 +268,22 @@ typedef struct {
                                    dropped with an immediate ACK), and text reaching beyond the window is
                                    unacceptable while unread data or FIN waits for the application (RFC 9293
                                    §3.10.7.4: the edge is outside, the part beyond it trimmed) */
+  /* Sender and ACK policies learned from Linux (docs/linux-differences.md, "Sender and ACK
+   * policies"); all default false (linux preset: true). */
+  bool tcp_nagle_minshall;      /* Nagle as Minshall's variant (Linux's tcp_minshall_check): a small segment
+                                   waits only while an earlier small segment is unacknowledged, not while any
+                                   data is (RFC 9293 §3.7.4) */
+  bool tcp_psh_tso;             /* PSH also on the last segment of each burst Linux would send as one TSO/GSO
+                                   packet of two or more segments (tcp_tso_autosize; tcp_output.c) */
+  bool tcp_cwnd_limited;        /* cwnd grows only while the sender is cwnd-limited (Linux's
+                                   tcp_is_cwnd_limited: in slow start while cwnd < 2 x the most in flight) */
+  bool tcp_probe0_old_ack;      /* a zero-window probe is an ACK from SND.UNA - 1 without data (Linux's
+                                   tcp_xmit_probe_skb), not a byte beyond the window, and each ACK that
+                                   leaves the window closed restarts the probe timer (tcp_ack_probe) */
+  bool tcp_sockbuf_double;      /* SO_RCVBUF / SO_SNDBUF set by the application read back doubled (at least
+                                   2304 / 4608), as Linux reports them */
+  bool tcp_quickack_linux;      /* quick-ACK mode as Linux's tcp_incr_quickack: min(16, window / (2 x the
+                                   segment size estimate)) ACKs, entered again after an RTO of silence */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -184,6 +184,13 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_dup_syn_rearm = true;       /* tcp_check_req: inet_rtx_syn_ack, timer re-armed, not backed off */
     c->tcp_tw_socket_handoff = true;   /* tcp_time_wait: TIME-WAIT lives in the mini-socket only */
     c->tcp_rst_errors_linux = true;
+    c->tcp_abc_limit = UINT32_MAX;     /* tcp_slow_start: cwnd += every segment acknowledged */
+    c->tcp_nagle_minshall = true;      /* tcp_nagle_check / tcp_minshall_check */
+    c->tcp_psh_tso = true;             /* the last segment of each GSO packet carries PSH */
+    c->tcp_cwnd_limited = true;        /* tcp_cong_avoid only when tcp_is_cwnd_limited */
+    c->tcp_quickack_linux = true;      /* tcp_incr_quickack, TCP_MAX_QUICKACKS 16 */
+    c->tcp_probe0_old_ack = true;
+    c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */      /* tcp_write_wakeup / tcp_xmit_probe_skb, tcp_ack_probe */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -25,8 +25,34 @@ static void note_segment_size(synack_tcb_t *tcb, uint32_t n) {
   if (n > tcb->rcv_seg_max) tcb->rcv_seg_max = (uint16_t)(n < mss ? n : mss);
 }
 
+/* cfg.tcp_quickack_linux (Linux's tcp_event_data_recv / tcp_incr_quickack): the first data
+ * segment, and the first after more than an RTO of silence, (re)enter quick-ACK mode for
+ * min(16, window / (2 x the segment size estimate)) ACKs, at least 2. */
+static void linux_quickack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, synack_time_t now) {
+  bool first = tcb->lx_lrcv == 0;
+  bool idle = !first && now + 1 - tcb->lx_lrcv > synack_tcp_rto_current(st, tcb);
+  tcb->lx_lrcv = now + 1;
+  if (!first && !idle) return;
+  /* tp->rcv_wnd: the window last offered, from RCV.NXT before this segment. */
+  int32_t adv = seq_diff(tcb->rcv_adv, tcb->rcv_nxt) + (int32_t)n;
+  uint32_t wnd = adv > 0 ? (uint32_t)adv : 0;
+  uint32_t q = wnd / (2u * tcb->rcv_seg_max);
+  if (q < 2) q = 2;
+  if (q > 16) q = 16; /* TCP_MAX_QUICKACKS */
+  if (q > tcb->quickack_left) tcb->quickack_left = (uint8_t)q;
+}
+
+bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  /* Linux's tcp_cleanup_rbuf: a read that empties the receive queue sends the delayed ACK at
+   * once when a small segment came since the last ACK (the peer pushed a message and waits for
+   * its answer; the connection is not interactive). */
+  return st->cfg.tcp_quickack_linux && (tcb->flags & TF_ACK_DELAYED) && tcb->lx_pushed && tcb->rb.len == 0;
+}
+
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now) {
+  if (st->cfg.tcp_quickack_linux && tcb->rcv_seg_max && n < tcb->rcv_seg_max) tcb->lx_pushed = 1;
   note_segment_size(tcb, n);
+  if (st->cfg.tcp_quickack_linux) linux_quickack(st, tcb, n, now);
   tcb->rcv_unacked_segs++;
   tcb->rcv_unacked_bytes += n;
   if (tcb->quickack_left > 0 && !(fin && st->cfg.tcp_fin_ack_linux)) {

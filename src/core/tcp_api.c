@@ -150,7 +150,8 @@ void synack_tcb_setup_conn(synack_stack_t *st, synack_tcb_t *tcb) {
   uint16_t route = synack_tcp_route_mss(st, &tcb->node.t);
   tcb->rcv_mss = tcb->user_mss && tcb->user_mss < route ? tcb->user_mss : route;
   if (!synack_rcvbuf_holds(&tcb->rb)) tcb->rb.cap = tcb->rcvbuf_cap; /* FreeBSD's rounding waits for the peer's MSS */
-  tcb->quickack_left = st->cfg.tcp_quickack_start ? 8 : 0;
+  /* With cfg.tcp_quickack_linux the count is set by the first data segment (tcp_ackpolicy.c). */
+  tcb->quickack_left = st->cfg.tcp_quickack_start && !st->cfg.tcp_quickack_linux ? 8 : 0;
   tcb->ts_offset = synack_tcp_ts_offset(st, &tcb->node.t);
   synack_tcp_rto_init(st, tcb);
 }
@@ -512,7 +513,8 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   /* Like Linux tw_reuse: start well above the old incarnation's last sequence number. */
   if (reuse_tw) iss = seq_add(tw_nxt, 65535u + 2u);
   tcb->iss = iss;
-  tcb->snd_una = tcb->snd_nxt = tcb->snd_max = iss;
+  tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->snd_sml = iss;
+  tcb->pushed_seq = seq_add(iss, 1);
   tcb->snd_buf_seq = seq_add(iss, 1);
   tcb->snd_wl2 = iss;
   tcb->last_rcv = now;
@@ -1085,6 +1087,17 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   return -SYNACK_ENOPROTOOPT;
 }
 
+/* cfg.tcp_sockbuf_double (Linux's sock_setsockopt): a buffer size the application set reads
+ * back doubled, at least min (SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF): Linux reserves as much again
+ * for its bookkeeping. The profile's buffer holds the value set, which is what Linux lets the
+ * data use (its window space is half the doubled buffer). */
+static int sockbuf_report(const synack_stack_t *st, uint32_t cap, bool set, uint32_t min) {
+  if (!st->cfg.tcp_sockbuf_double || !set) return (int)cap;
+  uint64_t v = 2u * (uint64_t)cap;
+  if (v < min) v = min;
+  return v > INT32_MAX ? INT32_MAX : (int)v;
+}
+
 int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
@@ -1094,8 +1107,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
   case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
-  case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
-  case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;
+  case SYNACK_SO_RCVBUF: *v = sockbuf_report(st, tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0, 2304u); return 0;
+  case SYNACK_SO_SNDBUF: *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u); return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_ERROR:

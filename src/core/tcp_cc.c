@@ -166,6 +166,30 @@ void synack_tcp_cc_idle_check(synack_stack_t *st, synack_tcb_t *tcb, synack_time
   tcb->last_send_us = now; /* once per idle period */
 }
 
+void synack_tcp_cwnd_validate(synack_tcb_t *tcb, bool sent) {
+  /* tcp_write_xmit: cwnd-limited when no further full segment fits in cwnd (Linux counts
+   * packets: packets_in_flight >= cwnd). */
+  uint32_t flight = synack_cc_flight(tcb);
+  bool limited = synack_rec_allowance(tcb) < tcb->snd_mss;
+  if (!sent && !limited) return;
+  /* tcp_cwnd_validate: a new window (SND.UNA passed the mark), or cwnd-limited now, or a larger
+   * flight while not limited, starts a new record of how the window is used. */
+  if (!seq_lt(tcb->snd_una, tcb->cwnd_usage_seq) || limited ||
+      (!(tcb->flags & TF_CWND_LIMITED) && flight > tcb->max_flight)) {
+    if (limited) tcb->flags |= TF_CWND_LIMITED;
+    else tcb->flags &= ~(uint64_t)TF_CWND_LIMITED;
+    tcb->max_flight = flight;
+    tcb->cwnd_usage_seq = tcb->snd_max;
+  }
+}
+
+bool synack_tcp_cwnd_limited(const synack_tcb_t *tcb) {
+  if (tcb->flags & TF_CWND_LIMITED) return true;
+  /* tcp_is_cwnd_limited: in slow start, grow until cwnd is twice the most that was in flight. */
+  if (tcb->cwnd_bytes < tcb->ssthresh_bytes) return (uint64_t)tcb->cwnd_bytes < 2u * (uint64_t)tcb->max_flight;
+  return false;
+}
+
 void synack_tcp_cc_syn_lost(synack_tcb_t *tcb) {
   if (tcb->cwnd_bytes > tcb->snd_mss) tcb->cwnd_bytes = tcb->snd_mss;
 }

@@ -408,6 +408,9 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     tcb->snd_wl2 = seg->ack;
   }
   if (tcb->rec.persist && tcb->snd_wnd > 0) synack_tcp_persist_stop(st, tcb, now);
+  /* cfg.tcp_probe0_old_ack (Linux's tcp_ack_probe): an ACK that leaves the window closed
+   * restarts the probe timer from now, with the current backoff. */
+  else if (tcb->rec.persist && st->cfg.tcp_probe0_old_ack && seq_eq(tcb->snd_max, tcb->snd_una)) synack_tcp_rtx_arm(st, tcb, now);
   if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_RECEIVED)
     synack_rec_on_ack(st, tcb, seg, acked, prev_wnd, rtt, now);
   else if (acked)

@@ -131,6 +131,7 @@ enum {
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
+#define TF_CWND_LIMITED (UINT64_C(1) << 37) /* cfg.tcp_cwnd_limited: cwnd was the limit in the current window */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */
@@ -264,6 +265,8 @@ struct synack_tcb {
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
+  uint8_t lx_pushed; /* cfg.tcp_quickack_linux: a segment smaller than the size estimate arrived
+                        since the last ACK (Linux's ICSK_ACK_PUSHED; tcp_ackpolicy.c) */
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
@@ -289,6 +292,16 @@ struct synack_tcb {
    * byte (its sequence number) and what became of it (SYNACK_URG_*). */
   synack_seq_t snd_up, rcv_up;
   uint8_t urg_state;
+
+  /* Sender and ACK policies of the linux profile (docs/linux-differences.md, "Sender and ACK
+   * policies"), Linux's names: snd_sml, the end of the last small segment sent (Minshall's
+   * Nagle); pushed_seq, the end of the last segment marked PSH for a write (forced_push); max_packets_out (in bytes) and cwnd_usage_seq (tcp_cwnd_validate); the segments
+   * left in the current TSO-sized burst and its size (PSH placement, tcp_output.c); when data
+   * last arrived before this segment, plus 1 (0: none yet; quick-ACK, tcp_ackpolicy.c). */
+  synack_seq_t snd_sml, cwnd_usage_seq, pushed_seq;
+  uint32_t max_flight;
+  uint16_t tso_left, tso_size;
+  synack_time_t lx_lrcv;
 
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_in, segs_out, total_retrans;
@@ -618,6 +631,9 @@ void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, struct sy
 /* True when an out-of-order range changed and no ACK has reported it yet (tcp_sackgen.c). */
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
 /* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
+/* cfg.tcp_quickack_linux: whether a read that left the receive queue as it is now sends the
+ * pending delayed ACK at once (Linux's tcp_cleanup_rbuf; tcp_ackpolicy.c). */
+bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb);
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);
@@ -645,6 +661,10 @@ void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time
 /* Sends RST for a TCB (SEQ = SND.NXT, ACK when synchronized). */
 /* RFC 1122 §4.2.3.6: keepalive probe, SEG.SEQ = SND.NXT - 1, no data. */
 void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* <SEQ=SND.UNA-1><ACK=RCV.NXT><CTL=ACK>: a segment the peer must answer with an ACK (RFC 9293
+ * §3.10.7.4, unacceptable sequence number); the keepalive, and cfg.tcp_probe0_old_ack's
+ * zero-window probe. */
+void synack_tcp_send_old_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 void synack_tcp_send_rst_tcb(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 /* RFC 9293 §3.10.7.1: the RST answering a segment that matches nothing (never for a RST). */
 void synack_tcp_reply_rst(synack_stack_t *st, const synack_seg_t *seg);
@@ -816,6 +836,11 @@ uint32_t synack_tcp_retry_limit(const synack_stack_t *st, const synack_tcb_t *tc
 /* Congestion-control dispatchers to tcb->cc (tcp_cc.h): a cumulative ACK of `acked` bytes
  * outside recovery (rtt_us: its RTT sample or 0), and a retransmission timeout. */
 void synack_tcp_cc_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us, synack_time_t now);
+/* cfg.tcp_cwnd_limited (Linux's tcp_cwnd_validate / tcp_is_cwnd_limited, tcp_cc.c): after an
+ * output pass (sent: new data went out), note whether cwnd was the limit and the most in flight
+ * in the current window; whether cwnd may grow on the next ACK. */
+void synack_tcp_cwnd_validate(synack_tcb_t *tcb, bool sent);
+bool synack_tcp_cwnd_limited(const synack_tcb_t *tcb);
 void synack_tcp_cc_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
 
 /* ---------- tcp_cc.c: congestion control entry points (algorithms: tcp_cc.h) ---------- */

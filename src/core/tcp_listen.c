@@ -225,8 +225,8 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   synack_tcb_setup_conn(st, c);
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
   c->iss = iss;
-  c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = seq_add(iss, 1);
-  if (fastopen) c->snd_una = c->snd_nxt = c->snd_max = iss; /* the SYN-ACK is still to go */
+  c->snd_una = c->snd_nxt = c->snd_max = c->snd_buf_seq = c->snd_sml = c->pushed_seq = seq_add(iss, 1);
+  if (fastopen) c->snd_una = c->snd_nxt = c->snd_max = c->snd_sml = iss; /* the SYN-ACK is still to go */
   c->irs = irs;
   c->rcv_nxt = c->last_ack_sent = seq_add(irs, 1);
   c->rcv_adv = seq_add(c->rcv_nxt, listener_window(st, l, &c->node.t, opt));

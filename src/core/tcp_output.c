@@ -265,6 +265,30 @@ typedef struct {
   bool fo; /* our first SYN: fast open option and data (tcp_fastopen.c) */
 } plan_t;
 
+/* cfg.tcp_psh_tso: how many segments Linux would put in one TSO/GSO packet now. Its
+ * tcp_tso_autosize: about a millisecond of the pacing rate (cwnd x MSS / SRTT, twice that in
+ * the first half of slow start: tcp_update_pacing_rate), plus 64 KiB >> (min RTT / 512 us),
+ * within 64 KiB, at least 2 segments (tcp_min_tso_segs); tcp_cwnd_test then sends at most half
+ * of cwnd at once. Without an RTT sample the rate is unbounded, as Linux's is. */
+static uint32_t tso_segs(const synack_tcb_t *tcb) {
+  uint64_t mss = tcb->snd_mss ? tcb->snd_mss : 536u;
+  uint64_t gso_max = 65536u, bytes = gso_max;
+  bool ss = tcb->ssthresh_bytes == UINT32_MAX || tcb->cwnd_bytes < tcb->ssthresh_bytes / 2;
+  if (tcb->srtt_us) {
+    uint64_t rate = (uint64_t)tcb->cwnd_bytes * (ss ? 200u : 120u) * 10000u / tcb->srtt_us;
+    bytes = rate >> 10; /* sk_pacing_shift 10 */
+    uint32_t min_rtt = tcb->rec.rack_min_rtt_us ? tcb->rec.rack_min_rtt_us : tcb->srtt_us;
+    uint32_t r = min_rtt >> 9; /* tcp_tso_rtt_log 9 */
+    if (r < 32) bytes += gso_max >> r;
+    if (bytes > gso_max) bytes = gso_max;
+  }
+  uint64_t segs = bytes / mss;
+  if (segs < 2) segs = 2;
+  uint64_t half = tcb->cwnd_bytes / mss / 2;
+  if (half < 1) half = 1;
+  return (uint32_t)(segs < half ? segs : half);
+}
+
 static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_time_t now) {
   synack_seq_t data_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
   bool retrans = seq_lt(tcb->snd_nxt, tcb->snd_max);
@@ -312,7 +336,11 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
     /* RFC 9293 §3.7.4 (Nagle, RFC 896): hold a small segment while data is unacknowledged;
      * TCP_NODELAY turns it off; MSG_MORE and TCP_CORK hold even with nothing in flight, until
      * the cork timer (tcp_sndctl.c). */
-    if ((corked || (inflight && !(tcb->flags & TF_NODELAY))) && !push) len = 0;
+    bool nagle = inflight;
+    /* cfg.tcp_nagle_minshall (Linux's tcp_minshall_check): only an unacknowledged small
+     * segment holds the next one, so the tail of a write leaves behind its full segments. */
+    if (st->cfg.tcp_nagle_minshall) nagle = seq_gt(tcb->snd_sml, tcb->snd_una) && seq_le(tcb->snd_sml, tcb->snd_nxt);
+    if ((corked || (nagle && !(tcb->flags & TF_NODELAY))) && !push) len = 0;
   } else if (len > 0 && len < tcb->snd_mss && !all && !rec_end && !retrans && inflight && !(tcb->flags & TF_WINPROBE) &&
              len < tcb->max_snd_wnd / 2) {
     /* RFC 9293 §3.8.6.2.1 (sender SWS avoidance): a window-limited segment smaller than both
@@ -334,6 +362,30 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
   p->fin = fin;
   p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
   if (len > 0 && (all || rec_end)) p->flags |= SYNACK_TCP_PSH;
+  if (len > 0 && !retrans && st->cfg.tcp_psh_tso && !(tcb->flags & TF_WINPROBE)) {
+    /* Linux sends new data in TSO/GSO packets of up to tso_segs() segments, cut where the
+     * window, cwnd or data end; the last segment of a packet of two or more carries PSH. A
+     * burst starts with each output pass (tcp_write_xmit) and when the previous one is done. */
+    if (tcb->tso_left == 0) {
+      uint32_t room = (uint32_t)avail < usable ? (uint32_t)avail : usable;
+      uint32_t mss = tcb->snd_mss ? tcb->snd_mss : 536u;
+      uint32_t n = (room + mss - 1) / mss, segs = tso_segs(tcb);
+      if (n > segs) n = segs;
+      /* In urgent mode tcp_write_xmit cuts every packet to one segment (no split point). */
+      if (tcb->flags & TF_URG_MODE) n = 1;
+      tcb->tso_size = tcb->tso_left = (uint16_t)(n ? n : 1);
+    }
+    if (tcb->tso_left == 1 && tcb->tso_size >= 2) p->flags |= SYNACK_TCP_PSH;
+    tcb->tso_left--;
+    /* forced_push: Linux marks PSH where more than half the peer's largest window was written
+     * since the last PSH. It checks at the end of each buffer it fills, which is one segment
+     * when half that window is under two segments (tcp_xmit_size_goal); only then is the
+     * check made here, per segment. */
+    synack_seq_t end = seq_add(tcb->snd_nxt, len);
+    uint32_t half = tcb->max_snd_wnd / 2;
+    if (half && half < 2u * tcb->snd_mss && seq_diff(end, tcb->pushed_seq) > (int32_t)half) p->flags |= SYNACK_TCP_PSH;
+    if (all || rec_end || seq_diff(end, tcb->pushed_seq) > (int32_t)half) tcb->pushed_seq = end;
+  }
   return len > 0 || fin;
 }
 
@@ -384,6 +436,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint64_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
+    tcb->lx_pushed = 0;
     synack_timer_cancel(&st->wheel, &tcb->t_delack);
     /* RFC 2018 §4: more ranges changed since the last ACK than this one could report (ACKs
      * were coalesced while the transmit ring was full): another ACK follows with the rest, or
@@ -416,6 +469,8 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
     tcb->total_retrans++;
   }
   if (seq_gt(end, tcb->snd_max)) {
+    /* Linux's tcp_minshall_update: the end of the last small segment sent. */
+    if (p->len && p->len < tcb->snd_mss) tcb->snd_sml = end;
     int32_t fresh = seq_diff(end, seq_max(p->seq, tcb->snd_max));
     if (p->len) tcb->bytes_sent += (uint32_t)fresh - (p->fin ? 1u : 0u) - (p->syn ? 1u : 0u);
     /* RFC 6298 §3 (Karn): time only segments sent once, one at a time. */
@@ -533,11 +588,14 @@ static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   bool rec = tcb->rec.mode != SYNACK_REC_OPEN && synack_tcp_state_synchronized(tcb->state);
   /* Loss recovery first (tcp_recovery.c): the first unacknowledged segment, lost holes. */
   if (rec && synack_rec_output_pre(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
+  tcb->tso_left = 0; /* cfg.tcp_psh_tso: each pass starts a burst */
+  synack_seq_t max_before = tcb->snd_max;
   for (int guard = 0; guard < 1 << 16; guard++) {
     int rc = send_one(st, tcb, now);
     if (rc == 0) break;
     if (rc < 0) { synack_tcp_pending_add(st, tcb); return; }
   }
+  if (st->cfg.tcp_cwnd_limited) synack_tcp_cwnd_validate(tcb, seq_gt(tcb->snd_max, max_before));
   if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
   if (!synack_timer_armed(&tcb->t_rtx) && !synack_timer_armed(&tcb->t_pace) && synack_tcp_state_synchronized(tcb->state) &&
@@ -555,13 +613,17 @@ void synack_tcp_challenge_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time
   if (synack_tcp_answer_allowed(st, SYNACK_CHECK_CHALLENGE, &tcb->oow_last_ms, NULL, now)) synack_tcp_send_ack(st, tcb, now);
 }
 
-void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+void synack_tcp_send_old_ack(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_ctl_opts_t c;
   tcb_opts(st, tcb, now, false, &c);
   synack_ao_tx_t ao;
   if (synack_tcp_ao_tcb_tx(tcb, seq_sub(tcb->snd_una, 1), &ao)) c.ao = &ao;
   synack_tcp_send_ctl(st, &tcb->node.t, seq_sub(tcb->snd_una, 1), tcb->rcv_nxt, SYNACK_TCP_ACK,
                       synack_tcp_rcv_window(st, tcb, false), &c);
+}
+
+void synack_tcp_send_keepalive(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  synack_tcp_send_old_ack(st, tcb, now);
   synack_count(st, SYNACK_CTR_TCP_KEEPALIVE_PROBES);
 }
 

@@ -38,6 +38,15 @@ void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
   r->probes++;
   /* Exponential backoff; rto_current caps it at the maximum RTO. */
   if (tcb->backoff < 31) tcb->backoff++;
+  if (st->cfg.tcp_probe0_old_ack) {
+    /* Linux's tcp_write_wakeup with a zero window: tcp_xmit_probe_skb, an ACK from SND.UNA - 1
+     * without data, which the peer answers with its window (RFC 9293 §3.8.6.1 lets the probe
+     * be any segment that elicits an ACK: RFC 1122 §4.2.2.17). */
+    synack_tcp_send_old_ack(st, tcb, now);
+    r->probe_sent = now;
+    synack_tcp_rtx_arm(st, tcb, now);
+    return;
+  }
   /* The probe is the first byte not yet acknowledged (sent again when an earlier probe is
    * still outstanding). */
   tcb->snd_nxt = tcb->snd_una;

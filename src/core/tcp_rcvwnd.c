@@ -326,7 +326,7 @@ void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_
     if (bsd_update_due(tcb)) synack_tcp_send_ack(st, tcb, now);
     return;
   case SYNACK_RCVWND_LINUX:
-    if (lx_update_due(st, tcb)) synack_tcp_send_ack(st, tcb, now);
+    if (lx_update_due(st, tcb) || synack_tcp_ack_on_read(st, tcb)) synack_tcp_send_ack(st, tcb, now);
     return;
   case SYNACK_RCVWND_RFC: break;
   }

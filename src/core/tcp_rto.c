@@ -73,6 +73,10 @@ void synack_tcp_rtx_stop(synack_stack_t *st, synack_tcb_t *tcb) {
 /* Congestion-control dispatchers (the algorithms live in tcp_cc_*.c). */
 void synack_tcp_cc_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, uint32_t rtt_us, synack_time_t now) {
   if (acked == 0 || !tcb->cc) return;
+  /* Linux grows cwnd only while it is what limits the sender (tcp_cong_avoid callers check
+   * tcp_is_cwnd_limited); RFC 7661 §4.3 likewise keeps an application-limited cwnd from
+   * growing beyond what was used. */
+  if (st->cfg.tcp_cwnd_limited && !synack_tcp_cwnd_limited(tcb)) return;
   tcb->cc->on_ack(st, tcb, acked, rtt_us, now);
 }
 
