@@ -448,12 +448,14 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   synack_seq_t end = seq_add(p->seq, space);
   if (synack_tcp_state_synchronized(tcb->state) && !p->syn) {
     /* The transmit log (RACK's send times, F-RTO, undo): bounded by twice the send buffer in
-     * segments. */
+     * segments, the send buffer as it is now. It grows with cwnd (tcp_mem.c): a bound taken once,
+     * from the buffer of the first segment, was 64 entries for a 150-segment window at MTU 9000
+     * (the integrity matrix's mtu-9000 cell), and the full log's coarse entries made RACK mark
+     * retransmissions lost a few microseconds after sending them (docs/loss-recovery.md). */
     synack_xmitlog_t *xl = &tcb->rec.xl;
-    if (!xl->limit) {
-      uint32_t segs = 2u * (tcb->sb.cap / (tcb->snd_mss ? tcb->snd_mss : 536u));
-      xl->limit = segs < 64u ? 64u : segs > 16384u ? 16384u : segs;
-    }
+    uint32_t segs = 2u * (tcb->sb.cap / (tcb->snd_mss ? tcb->snd_mss : 536u));
+    segs = segs < 64u ? 64u : segs > 16384u ? 16384u : segs;
+    if (segs > xl->limit) xl->limit = segs;
     synack_xl_sent(st, xl, p->seq, end, now);
     tcb->rec.rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
   }

@@ -75,6 +75,10 @@ static void delivered(synack_stack_t *st, synack_tcb_t *tcb, const synack_xl_ent
     r->rack_reord = true;
   }
   if (!r->rack_seen || seq_gt(end, r->rack_fack)) r->rack_fack = end;
+  /* An entry of a full log whose time is that of its latest part (tcp_xmitlog.h): the bytes
+   * delivered may have been sent long before it, and taking it as RACK.xmit_ts with an RTT of
+   * a few microseconds would mark every range sent before as lost at once. No sample. */
+  if (x->flags & SYNACK_XL_COARSE) return;
   uint64_t rtt = now > x->t ? now - x->t : 0;
   if (rtt > UINT32_MAX) rtt = UINT32_MAX;
   if (rtx) {

@@ -114,6 +114,7 @@ void synack_xl_sent(synack_stack_t *st, synack_xmitlog_t *l, synack_seq_t s, syn
       last->end = e; /* full: the last entry now looks sent at now (later than it partly was) */
       last->t = now;
       last->ord = ord;
+      last->flags |= SYNACK_XL_COARSE;
       return;
     }
     synack_xl_ent_t *ne = synack_xl_at(l, l->n);
@@ -135,9 +136,11 @@ void synack_xl_sent(synack_stack_t *st, synack_xmitlog_t *l, synack_seq_t s, syn
     synack_xl_ent_t *x = synack_xl_at(l, k);
     if (seq_gt(x->end, e)) (void)synack_xl_split(st, l, k, e);
     x = synack_xl_at(l, k);
+    /* A split that found no room: the entry holds bytes this call did not send. */
+    bool coarse = seq_lt(synack_xl_start_of(l, k), s) || seq_gt(x->end, e);
     x->t = now;
     x->ord = ord;
-    x->flags = (x->flags | SYNACK_XL_RTX) & ~(uint32_t)SYNACK_XL_LOST;
+    x->flags = (x->flags | SYNACK_XL_RTX | (coarse ? SYNACK_XL_COARSE : 0u)) & ~(uint32_t)SYNACK_XL_LOST;
     k++;
   }
   /* Merge the touched run with its neighbours (a retransmission burst becomes one entry). */

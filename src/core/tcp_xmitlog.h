@@ -8,9 +8,13 @@
  * of the last one (SND.MAX). A burst sent at one instant is one entry (new data extends the
  * last entry when its time and flags match), so the log holds about one entry per ACK-clocked
  * send, not one per segment. Memory is bounded: the table grows by doubling from 32 entries up
- * to `limit`; when it is full, new data extends the last entry (its time becomes the newer one)
- * and a retransmission that would need a split marks the whole entry instead. Both errors make
- * a range look sent later than it partly was: RACK then marks it lost later, never sooner. */
+ * to `limit` (which the sender raises as its send buffer grows); when it is full, new data
+ * extends the last entry (its time becomes the newer one) and a retransmission that would need
+ * a split marks the whole entry instead. Both make a range look sent later than it partly was:
+ * judged for loss, RACK marks it lost later, never sooner; but delivered, it would make RACK
+ * believe that recent data arrived (RACK.xmit_ts too late, RACK.rtt a few microseconds) and
+ * mark everything sent before as lost at once, retransmissions included. Such entries carry
+ * SYNACK_XL_COARSE and give RACK no sample. */
 #ifndef SYNACK_TCP_XMITLOG_H
 #define SYNACK_TCP_XMITLOG_H
 
@@ -24,6 +28,7 @@ enum {
   SYNACK_XL_RTX = 1,     /* sent more than once (Karn, F-RTO, undo) */
   SYNACK_XL_LOST = 2,    /* RACK marked it lost; not retransmitted since */
   SYNACK_XL_MARKED = 4,  /* RACK marked it lost at least once: the original is not in flight */
+  SYNACK_XL_COARSE = 8,  /* the time is the latest of several sends (a full table): no RACK sample */
 };
 
 /* Send order: time, then the number of the output call (many calls share a microsecond in a

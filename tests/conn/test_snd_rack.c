@@ -4,6 +4,9 @@
 #include "harness.h"
 #include "tcpfix.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #define M 1448u /* MSS 1460 less the timestamp option */
 #define SEG(i) (1u + (uint32_t)(i) * M)
 
@@ -327,7 +330,103 @@ static void recovery_probe(bool dsack) {
 static void recovery_probe_resends_the_last_hole(void) { recovery_probe(false); }
 static void recovery_probe_dsack_keeps_the_reduction(void) { recovery_probe(true); }
 
+/* ---------- the transmit log's bound follows the send buffer ---------- */
+
+/* What the stack sent since the last call: every segment full-sized, at time t; new data must
+ * continue at next (segment index from byte 101); retransmissions are counted per index. */
+#define XL_SEGS 512
+typedef struct {
+  uint32_t next, fresh;
+  uint32_t rtx[XL_SEGS];
+} sent_t;
+
+static void collect(fx_t *fx, sent_t *o, synack_time_t t) {
+  fx_frame_t f;
+  synack_dissect_t d;
+  o->fresh = 0;
+  while (fx_pop_tcp(fx, &f, &d)) {
+    uint32_t rel = d.tcp.seq - fx->isn - 101u, i = rel / M;
+    CHECK_EQ_U(rel % M, 0);
+    CHECK_EQ_U(d.tcp.payload_len, M);
+    CHECK_EQ_U(f.t, t);
+    if (i >= o->next) {
+      CHECK_EQ_U(i, o->next);
+      o->next++;
+      o->fresh++;
+    } else if (i < XL_SEGS) {
+      o->rtx[i]++;
+    }
+    free(f.buf);
+  }
+}
+
+static void sndbuf_16k_hook(synack_config_t *c) {
+  cfg_hook(c);
+  c->tcp_sndbuf = 16384; /* transmit log bound at the first send: 2 * 16384 / 1448 -> 64 entries */
+}
+
+/* The mechanism of the integrity matrix's mtu-9000 cell (docs/loss-recovery.md), at segment
+ * level. The send buffer starts at 16 KiB and follows cwnd (tcp_mem.c); the transmit log's bound
+ * came from the buffer of the first segment: 64 entries. An ACK clock of one ACK per 100 us in
+ * slow start (each ACK one segment, each sends two: one log entry per ACK) grows the flight to
+ * 160 segments in about 80 entries. Then segment L = 150 is lost: the ACK at t0 SACKs 151..157,
+ * RACK marks L lost, the fast retransmission goes out and PRR sends new data after it. The next
+ * ACK, 100 us later, SACKs 151..260, all sent 3-10 ms before t0. With the bound taken once, the
+ * full log had folded 250.. into its last entry with the time of the newest data (sent at t0,
+ * after the retransmission): RACK.xmit_ts = t0, RACK.rtt = 100 us, reo_wnd 0 in recovery, and the
+ * retransmission of L was marked lost and sent again at once (on every later ACK in the cell: 40
+ * copies of one segment). With the bound following the buffer, L is not resent. */
+#define XL_ACKS 150u
+static void xmitlog_bound_follows_the_send_buffer(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, sndbuf_16k_hook);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7; /* room for the whole window */
+  int s = open_rack(fx);
+  REQUIRE(s >= 0);
+  static sent_t o;
+  memset(&o, 0, sizeof o);
+  uint32_t queued = 0; /* segments accepted by send */
+  synack_time_t t = SYNACK_MS(60);
+  fx_advance(fx, t);
+  for (int64_t n; (n = fx_send(fx, s, 64u * M, 100u + queued * M)) > 0;) queued += (uint32_t)(n / M);
+  collect(fx, &o, t);
+  CHECK_EQ_U(o.next, 10);
+  /* Slow start, one ACK per segment every 100 us from 61 ms (before the probe timeout). */
+  for (uint32_t i = 0; i < XL_ACKS; i++) {
+    t = SYNACK_MS(61) + i * 100u;
+    fx_inject(fx, t, FX_A, 1, SEG(i + 1u) + 100u);
+    collect(fx, &o, t);
+    CHECK_EQ_U(o.fresh, 2);
+    for (int64_t n; (n = fx_send(fx, s, 64u * M, 100u + queued * M)) > 0;) queued += (uint32_t)(n / M);
+    collect(fx, &o, t);
+    CHECK_EQ_U(o.fresh, 0);
+  }
+  CHECK_EQ_U(o.next, 10u + 2u * XL_ACKS);
+  /* L lost, L+1..L+7 SACKed: RACK marks L (reo_wnd 0: more than two segments SACKed) and
+   * recovery starts (NewReno: ssthresh = 160 / 2 = 80 segments); PRR releases 7 · 80 / 152
+   * (RecoverFS = pipe) = 3.7 segments: the retransmission of L, then 310 and 311. */
+  const uint32_t L = XL_ACKS;
+  synack_time_t t0 = t + 100u;
+  fx_inject(fx, t0, FX_A, 1, SEG(L) + 100u, .nsack = 1, .sack = { { SEG(L + 1u) + 100u, SEG(L + 8u) + 100u } });
+  collect(fx, &o, t0);
+  CHECK_EQ_U(o.rtx[L], 1);
+  CHECK_EQ_U(o.fresh, 2);
+  /* 100 us later everything else sent before t0 is SACKed (L+1..309): pipe is 310, 311 and the
+   * retransmission, 3 segments, and PRR-SSRB fills it to ssthresh with 77 new segments. L is
+   * not sent again: its retransmission left 100 us ago and nothing sent after it was delivered. */
+  fx_inject(fx, t0 + 100u, FX_A, 1, SEG(L) + 100u, .nsack = 1,
+            .sack = { { SEG(L + 1u) + 100u, SEG(10u + 2u * XL_ACKS) + 100u } });
+  collect(fx, &o, t0 + 100u);
+  CHECK_EQ_U(o.fresh, 77);
+  CHECK_EQ_U(o.next, 12u + 2u * XL_ACKS + 77u);
+  for (uint32_t i = 0; i < XL_SEGS; i++) CHECK_EQ_U(o.rtx[i], i == L ? 1u : 0u);
+  CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_LOST_RETRANS], 0);
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(ack_after_probe_cancels_the_second), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
         TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window),
         TH_CASE(prr_counts_the_ack_that_starts_recovery), TH_CASE(prr_on_rack_timer_sends_after_the_retransmission),
-        TH_CASE(recovery_probe_resends_the_last_hole), TH_CASE(recovery_probe_dsack_keeps_the_reduction))
+        TH_CASE(recovery_probe_resends_the_last_hole), TH_CASE(recovery_probe_dsack_keeps_the_reduction),
+        TH_CASE(xmitlog_bound_follows_the_send_buffer))

@@ -18,7 +18,8 @@
  * SYNACK_INTEGRITY_CELLS=name,name runs only those cells (no snapshot update then);
  * SYNACK_INTEGRITY_BYTES overrides the 10 MB per cell, SYNACK_INTEGRITY_SEED the simulator's seed
  * (4): no snapshot comparison then. One seed is one sample of the random process; comparing two
- * variants (RACK off / on) needs several (docs/loss-recovery.md). */
+ * variants (RACK off / on) needs several (docs/loss-recovery.md). SYNACK_INTEGRITY_PCAP=DIR
+ * captures each run to DIR/<cell>-rack-<off|on>.pcap (for `synack tsg` and tcpdump). */
 #include <stdio.h>
 
 #include "harness.h"
@@ -146,6 +147,12 @@ static bool run_cell(const cell_t *c, rack_mode_t rack, uint64_t bytes, ts_xfer_
   x.hook = cell_hook;
   x.user = &run;
   x.ipv6 = c->ipv6;
+  char pcap[512];
+  const char *pdir = getenv("SYNACK_INTEGRITY_PCAP");
+  if (pdir && *pdir) {
+    snprintf(pcap, sizeof pcap, "%s/%s-rack-%s.pcap", pdir, c->name, rack == RACK_ON ? "on" : "off");
+    x.pcap_path = pcap;
+  }
   /* Virtual time is cheap (the cost is in segments, not seconds): a generous limit lets the
    * heavily impaired cells finish even with go-back-N recovery. */
   x.limit_us = SYNACK_SEC(24 * 3600);

@@ -170,6 +170,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
   r.want = malloc(CHUNK);
   r.sbuf = malloc(CHUNK);
   r.sim = synack_sim_new(cfg->seed);
+  synack_pcap_t *pcap = NULL;
   r.a = synack_stack_new(&ca, 0);
   r.b = synack_stack_new(&cb, 0);
   int rc = -SYNACK_ENOMEM;
@@ -178,6 +179,10 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
   int link = synack_sim_link(r.sim, na, nb, &cfg->ab, &cfg->ba);
   rc = -SYNACK_EINVAL;
   if (na < 0 || nb < 0 || link < 0) goto out;
+  if (cfg->pcap_path) {
+    pcap = synack_pcap_open(cfg->pcap_path, SYNACK_PCAP_LINKTYPE_ETHERNET, 0);
+    if (!pcap || synack_pcap_attach_sim(pcap, r.sim, link, -1, false) < 0) goto out;
+  }
   int64_t mem0[2] = { (int64_t)synack_stack_memory(r.a), (int64_t)synack_stack_memory(r.b) };
   synack_stack_neigh_add(r.a, &cb.ip4, &cb.mac);
   synack_stack_neigh_add(r.b, &ca.ip4, &ca.mac);
@@ -247,6 +252,7 @@ int ts_xfer_run(const ts_xfer_cfg_t *cfg, ts_xfer_result_t *res) {
   if (cfg->drain && res->completed) drain(&r, limit, mem0);
 out:
   if (r.sim) synack_sim_free(r.sim);
+  if (pcap) synack_pcap_close(pcap); /* after the simulator: its observer writes to it */
   if (r.a) synack_stack_free(r.a);
   if (r.b) synack_stack_free(r.b);
   free(r.buf);

@@ -36,6 +36,9 @@ typedef struct {
   /* Adjusts each stack's config after the harness defaults (which: 0 = client, 1 = server). */
   void (*hook)(synack_config_t *cfg, int which, void *user);
   void *user;
+  /* Optional: capture both directions of the link to this pcap file (frames as sent, so a
+   * frame the link dropped and its retransmission both appear). */
+  const char *pcap_path;
 } ts_xfer_cfg_t;
 
 typedef struct {

@@ -76,14 +76,22 @@ static void bounded_table(void) {
   for (uint32_t i = 0; i < 200; i++) synack_xl_sent(st, &l, S(i * 10), S(i * 10 + 10), i);
   CHECK_EQ_U(l.n, 64);
   CHECK_EQ_U(l.cap, 64);
-  /* Full: the last entry took the newer data and the newer time. */
+  /* Full: the last entry took the newer data and the newer time, and says its time is only
+   * that of its latest part (RACK takes no sample from it); the others stay exact. */
   CHECK_EQ_U(synack_xl_end(&l).v, 2000);
   CHECK_EQ_U(synack_xl_at(&l, 63)->t, 199);
-  /* A retransmission that cannot split marks the whole entry. */
+  CHECK_EQ_U(synack_xl_at(&l, 63)->flags, SYNACK_XL_COARSE);
+  CHECK_EQ_U(synack_xl_at(&l, 62)->flags, 0);
+  /* A retransmission that cannot split marks the whole entry, coarse as well: 10..15 and
+   * 17..20 were not resent. */
   synack_xl_sent(st, &l, S(15), S(17), 500);
   CHECK_EQ_U(l.n, 64);
   CHECK_EQ_U(synack_xl_at(&l, 1)->t, 500);
-  CHECK_EQ_U(synack_xl_at(&l, 1)->flags, SYNACK_XL_RTX);
+  CHECK_EQ_U(synack_xl_at(&l, 1)->flags, SYNACK_XL_RTX | SYNACK_XL_COARSE);
+  /* One that covers a whole entry needs no split and stays exact. */
+  synack_xl_sent(st, &l, S(20), S(30), 600);
+  CHECK_EQ_U(synack_xl_at(&l, 2)->t, 600);
+  CHECK_EQ_U(synack_xl_at(&l, 2)->flags, SYNACK_XL_RTX);
   synack_xl_free(st, &l);
   synack_stack_free(st);
 }
