@@ -197,7 +197,8 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   if (sack && !r->sb.ext) attach_table(st, tcb);
   uint32_t sacked_before = r->sb.bytes;
   r->rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
-  if (sack) synack_sack_parse(seg->r.opts.sack, seg->r.opts.sack_count, tcb->snd_una, tcb->snd_max, &u);
+  if (sack) synack_sack_parse(seg->r.opts.sack, seg->r.opts.sack_count, seg->ack, tcb->snd_una,
+                              tcb->snd_max, &u);
   /* RACK reads the send times of what this ACK delivered before the board and the log move. */
   synack_rack_ack_t ra = { false, false };
   synack_rack_on_ack(st, tcb, seg, seq_sub(tcb->snd_una, acked), &u, now, &ra);

@@ -176,8 +176,8 @@ uint32_t synack_sack_pipe(const synack_sackboard_t *b, synack_seq_t una, synack_
   return pipe;
 }
 
-void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack, synack_seq_t snd_max,
-                       synack_sack_update_t *out) {
+void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t seg_ack, synack_seq_t ack,
+                       synack_seq_t snd_max, synack_sack_update_t *out) {
   memset(out, 0, sizeof *out);
   if (n > 4) n = 4;
   for (uint8_t i = 0; i < n; i++) {
@@ -187,9 +187,12 @@ void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t a
       continue;
     }
     if (i == 0) {
-      /* RFC 2883 §4: a first block below the cumulative ACK, or inside the second block,
-       * reports a duplicate. */
-      bool below = seq_le(r, ack);
+      /* RFC 2883 §4: a first block below the cumulative ACK *of this segment*, or inside the
+       * second block, reports a duplicate. A late ACK (reordered behind a newer one) whose first
+       * block lies between its own ACK field and SND.UNA reports data received once: judged
+       * against SND.UNA it would pass for a D-SACK and feed the undo and the reordering window
+       * with a duplicate that never happened. */
+      bool below = seq_le(r, seg_ack);
       bool inside = n > 1 && seq_ge(l, seq_make(blk[1].left)) && seq_le(r, seq_make(blk[1].right)) &&
                     seq_lt(seq_make(blk[1].left), seq_make(blk[1].right));
       if (below || inside) {
@@ -219,6 +222,6 @@ void synack_sack_apply(synack_sackboard_t *b, synack_sack_update_t *u) {
 
 void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
                         synack_seq_t snd_max, synack_sack_update_t *out) {
-  synack_sack_parse(blk, n, ack, snd_max, out);
+  synack_sack_parse(blk, n, ack, ack, snd_max, out);
   synack_sack_apply(b, out);
 }

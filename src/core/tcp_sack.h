@@ -158,9 +158,11 @@ typedef struct {
  * A first block below the cumulative ACK or inside the second block is a D-SACK: recorded in
  * the result, never added to the scoreboard. */
 /* The same validation without touching the board (newly_sacked stays 0); synack_sack_apply then
- * adds the blocks. */
-void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack, synack_seq_t snd_max,
-                       synack_sack_update_t *out);
+ * adds the blocks. seg_ack is the ACK field of the segment that carried the blocks: the D-SACK
+ * test is made against it (RFC 2883 §4), while the blocks are trimmed to ack (SND.UNA), which is
+ * ahead of it when a late ACK arrives after a newer one. */
+void synack_sack_parse(const synack_sack_block_t *blk, uint8_t n, synack_seq_t seg_ack, synack_seq_t ack,
+                       synack_seq_t snd_max, synack_sack_update_t *out);
 void synack_sack_apply(synack_sackboard_t *b, synack_sack_update_t *u);
 void synack_sack_update(synack_sackboard_t *b, const synack_sack_block_t *blk, uint8_t n, synack_seq_t ack,
                         synack_seq_t snd_max, synack_sack_update_t *out);

@@ -83,6 +83,27 @@ static void network_duplicate_dsack_is_not_a_dupack(void) {
   fx_free(fx);
 }
 
+/* An ACK overtaken by a newer one arrives late: its first SACK block lies above its own ACK
+ * field but below SND.UNA. It reports data received once, not a duplicate (RFC 2883 §4 judges
+ * the block against the ACK field of the segment carrying it): no D-SACK is counted, nothing is
+ * undone, nothing is retransmitted. */
+static void late_ack_sack_is_not_a_dsack(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_rack);
+  REQUIRE(fx);
+  int s = open_conn(fx, false);
+  REQUIRE(s >= 0);
+  fx_advance(fx, SYNACK_MS(60));
+  send_flight(fx, s, 6 * MNO, 6, MNO);
+  fx_inject(fx, SYNACK_MS(61), FX_A, 1, 101 + 4 * MNO);
+  /* The peer sent this one earlier, when segment 1 had not yet arrived but segment 2 had. */
+  fx_inject(fx, SYNACK_MS(62), FX_A, 1, 101 + MNO, .nsack = 1, .sack = { { 101 + 2 * MNO, 101 + 3 * MNO } });
+  fx_expect_none_until(fx, SYNACK_MS(63));
+  CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_DSACKS_IN), 0);
+  CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_FAST_RETRANS), 0);
+  CHECK_EQ_U(fx_info(fx, s).undos, 0);
+  fx_free(fx);
+}
+
 /* Eifel: the RTO resends segment 0; the ACK then echoes the TSval of the original (sent at
  * 60 ms), older than the retransmission's: the timeout was spurious, cwnd and ssthresh return
  * and the rest of the window is not sent again. */
@@ -163,5 +184,6 @@ static void frto_real_loss_goes_back_n(void) {
 }
 
 TH_MAIN(TH_CASE(dsack_undoes_fast_recovery), TH_CASE(network_duplicate_dsack_is_not_a_dupack),
+        TH_CASE(late_ack_sack_is_not_a_dsack),
         TH_CASE(eifel_undoes_a_spurious_timeout), TH_CASE(frto_undoes_a_spurious_timeout),
         TH_CASE(frto_real_loss_goes_back_n))

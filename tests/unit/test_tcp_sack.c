@@ -207,6 +207,15 @@ static void update_validates_and_detects_dsack(void) {
   CHECK(u.dsack);
   CHECK_EQ_U(u.newly_sacked, 1000);
   CHECK_EQ_U(b.bytes, 3000);
+  /* A late ACK (its ACK field 1000, SND.UNA already 5000): a first block between the two is old
+   * news, not a duplicate (RFC 2883 §4 judges it against the segment's own ACK field). */
+  synack_sack_block_t late[1] = { { 3000, 4000 } };
+  synack_sack_parse(late, 1, S(1000), S(5000), S(10000), &u);
+  CHECK(!u.dsack);
+  CHECK_EQ_U(u.nblk, 0);
+  synack_sack_block_t late_dup[1] = { { 500, 1000 } };
+  synack_sack_parse(late_dup, 1, S(1000), S(5000), S(10000), &u);
+  CHECK(u.dsack);
   /* A block straddling the ACK is trimmed to it. */
   synack_sack_block_t s1[1] = { { 800, 1500 } };
   synack_sack_update(&b, s1, 1, S(1000), S(10000), &u);
