@@ -32,7 +32,7 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   synack_rec_info(t, &out->sacked, &out->lost, &out->retrans);
   out->rtt_us = t->srtt_us;
   out->rttvar_us = t->rttvar_us;
-  out->snd_ssthresh = t->snd_mss && t->ssthresh_bytes != UINT32_MAX ? t->ssthresh_bytes / t->snd_mss : 0xffffffffu;
+  out->snd_ssthresh = t->snd_mss && t->ssthresh_bytes != UINT32_MAX ? t->ssthresh_bytes / t->snd_mss : SYNACK_INFINITE_SSTHRESH;
   out->snd_cwnd = t->snd_mss ? t->cwnd_bytes / t->snd_mss : 0;
   out->total_retrans = t->total_retrans;
   out->bytes_acked = t->bytes_acked;

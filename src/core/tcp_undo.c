@@ -55,7 +55,15 @@ static void spurious(synack_stack_t *st, synack_tcb_t *tcb, synack_counter_t whi
   synack_count(st, which);
   synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, why);
   if (tcb->cc) synack_tcp_cc_undo(st, tcb, now);
-  if (r->mode == SYNACK_REC_RTO) tcb->snd_nxt = tcb->snd_max; /* stop resending the old window */
+  if (r->mode == SYNACK_REC_RTO) {
+    tcb->snd_nxt = tcb->snd_max; /* stop resending the old window */
+    /* The timeout was spurious, so the ACK credited to its retransmission was the original's:
+     * RACK.xmit_ts taken from that retransmission (RFC 8985 §6.2 step 2 cannot tell when the
+     * RTT matches) would make every original sent before it look lost at the next ACK, and a
+     * fast recovery would follow the undo. RACK starts over from the next delivery; Linux
+     * runs no loss detection on the ACKs that follow an undone timeout either. */
+    r->rack_seen = false;
+  }
   r->mode = SYNACK_REC_OPEN;
   r->inflate = 0;
   r->dupacks = 0;
