@@ -285,6 +285,9 @@ bool synack_rack_next_lost(const synack_tcb_t *tcb, synack_seq_t edge, synack_se
 /* ---------- reordering window adaptation ---------- */
 void synack_rack_dsack(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_sndrec_t *r = &tcb->rec;
+  /* cfg.tcp_recovery_linux: Linux counts a D-SACK for the window only once reordering was seen
+   * (tcp_dsack_seen: rack.dsack_seen needs reord_seen), and never as reordering itself. */
+  if (st->cfg.tcp_recovery_linux && !r->rack_reord) return;
   /* A D-SACK shows a retransmission was not needed (or the network duplicated a segment):
    * either way a reordering window is worth having, so RACK.reord is set as the step 3 test
    * would for a late original (the original here was retransmitted, which step 3 excludes). */

@@ -133,7 +133,7 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
 }
 
 /* RFC 6937 §3 as Linux computes it (tcp_cwnd_reduction(), cfg.tcp_recovery_linux), in whole
- * segments: an ACK that delivers nothing leaves the window as it was; while pipe is above
+ * segments, the result being cwnd: an ACK that delivers nothing leaves the window as it was; while pipe is above
  * ssthresh, sndcnt = CEIL(prr_delivered · ssthresh / RecoverFS) − prr_out with RecoverFS the
  * cwnd before the reduction; at or below it (PRR-SSRB), min(ssthresh − pipe,
  * max(prr_delivered − prr_out, DeliveredData)), one segment more only when SND.UNA advanced
@@ -159,6 +159,9 @@ static void prr_linux(synack_tcb_t *tcb, uint32_t delivered, bool una_advanced, 
   if (sndcnt < (r->prr_out ? 0 : (int64_t)mss)) sndcnt = r->prr_out ? 0 : (int64_t)mss;
   uint64_t w = pipe + (uint64_t)sndcnt;
   r->prr_wnd = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+  /* Linux's cwnd during recovery is this window (tcpi_snd_cwnd reads pipe + sndcnt); recovery's
+   * end sets it to ssthresh (synack_cc_recovery_exit). */
+  tcb->cwnd_bytes = r->prr_wnd;
 }
 
 /* RFC 6937 §3, on every ACK during SACK recovery: how much may be sent for the data this ACK

@@ -92,7 +92,9 @@ void synack_undo_dsack(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t ds, s
   if (!ours) return;
   tcb->spurious_retrans++;
   synack_count(st, SYNACK_CTR_TCP_SPURIOUS_RETRANS);
-  r->rack_reord = true; /* a retransmission that was not needed: the original was late */
+  /* A retransmission that was not needed: the original was late (Linux does not count it as
+   * reordering: cfg.tcp_recovery_linux, tcp_rack.c synack_rack_dsack). */
+  if (!st->cfg.tcp_recovery_linux) r->rack_reord = true;
   r->ep_dsacked++;
   if (!r->undo_overflow && r->undo_n == 0 && r->ep_dsacked >= r->ep_retrans)
     spurious(st, tcb, SYNACK_CTR_TCP_UNDO_DSACK, "spurious retransmissions (D-SACK): undo", now);
