@@ -181,7 +181,11 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
     bool in_fast = synack_rec_in_fast_recovery(tcb);
     uint32_t ssthresh_before = tcb->ssthresh_bytes;
     synack_tcp_cc_on_rto(st, tcb, now);
-    if (in_fast && tcb->ssthresh_bytes > ssthresh_before) tcb->ssthresh_bytes = ssthresh_before;
+    /* cfg.tcp_recovery_linux: Linux keeps the recovery's ssthresh whatever the timeout's would
+     * be (tcp_enter_loss recomputes it only outside recovery): in recovery cwnd is PRR's
+     * window, and 0.7 of it would cut ssthresh a second time for the same event. */
+    if (in_fast && (tcb->ssthresh_bytes > ssthresh_before || st->cfg.tcp_recovery_linux))
+      tcb->ssthresh_bytes = ssthresh_before;
     synack_rec_on_rto(st, tcb, now);
   }
   /* RFC 6298 §5.4: retransmit the earliest unacknowledged segment; then go back N in slow start
