@@ -199,7 +199,7 @@ typedef struct {
    * (SYNACK_TFO_FAIL_*), 2 the SYN data was not acknowledged, 3 the SYN was retransmitted. */
   uint32_t fastopen_client_fail;
   /* More of Linux's struct tcp_info (the tcpi_* field of the same name; docs/drill.md):
-   * ca_state (0 open, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
+   * ca_state (0 open, 1 disorder: SACKs or duplicate ACKs seen, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
    * probes unanswered), times since the last data sent / data received / ACK received (ms),
    * advmss (the MSS we announced), notsent_bytes, min_rtt (µs, RACK's), data segments in and
    * out, out-of-order segments received. */
