@@ -153,6 +153,11 @@ typedef struct {
   bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection (needs SACK) instead of DupThresh; default true */
   bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */
   bool tcp_prr;                /* RFC 6937 proportional rate reduction in SACK recovery; default true (rfc preset: false) */
+  bool tcp_recovery_linux;     /* Linux's loss-recovery policies where the RFCs leave a choice (docs/linux-differences.md
+                                  "Loss recovery"): PRR with RecoverFS = the cwnd before the reduction and Linux's
+                                  per-segment arithmetic, CUBIC's ssthresh from cwnd (717/1024), one tail loss probe
+                                  of one new segment, only in the open state with nothing SACKed; default false
+                                  (linux preset: true) */
   bool tcp_idle_restart;       /* RFC 5681 §4.1: cwnd back to the restart window after an idle RTO; default true */
   uint32_t tcp_abc_limit;      /* RFC 3465 L: segments credited per ACK in slow start; default 2 (linux preset:
                                   UINT32_MAX, every segment acknowledged, as tcp_slow_start) */

@@ -212,6 +212,9 @@ SYNACK_API uint32_t synack_poll(synack_stack_t *stack, int sock);
 #define SYNACK_TCPI_OPT_WSCALE 0x4
 #define SYNACK_TCPI_OPT_ECN 0x8
 #define SYNACK_TCPI_OPT_SYN_DATA 0x20 /* the data on our SYN was acknowledged (fast open) */
+/* tcp_info's snd_ssthresh before the first reduction: Linux's TCP_INFINITE_SSTHRESH. */
+#define SYNACK_INFINITE_SSTHRESH 0x7fffffffu
+
 typedef struct {
   synack_tcp_state_t state;
   uint32_t options;          /* SYNACK_TCPI_OPT_* negotiated */
@@ -223,7 +226,7 @@ typedef struct {
   uint32_t unacked;          /* segments in flight */
   uint32_t sacked, lost, retrans;
   uint32_t rtt_us, rttvar_us;
-  uint32_t snd_ssthresh, snd_cwnd; /* segments */
+  uint32_t snd_ssthresh, snd_cwnd; /* segments; ssthresh not yet set: SYNACK_INFINITE_SSTHRESH */
   uint32_t total_retrans;
   uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
   uint32_t segs_out, segs_in;
@@ -239,7 +242,7 @@ typedef struct {
    * (SYNACK_TFO_FAIL_*), 2 the SYN data was not acknowledged, 3 the SYN was retransmitted. */
   uint32_t fastopen_client_fail;
   /* More of Linux's struct tcp_info (the tcpi_* field of the same name; docs/drill.md):
-   * ca_state (0 open, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
+   * ca_state (0 open, 1 disorder: SACKs or duplicate ACKs seen, 3 recovery, 4 loss after a timeout), probes (zero-window or keepalive
    * probes unanswered), times since the last data sent / data received / ACK received (ms),
    * advmss (the MSS we announced), notsent_bytes, min_rtt (µs, RACK's), data segments in and
    * out, out-of-order segments received. */

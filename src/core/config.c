@@ -189,8 +189,9 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_psh_tso = true;             /* the last segment of each GSO packet carries PSH */
     c->tcp_cwnd_limited = true;        /* tcp_cong_avoid only when tcp_is_cwnd_limited */
     c->tcp_quickack_linux = true;      /* tcp_incr_quickack, TCP_MAX_QUICKACKS 16 */
-    c->tcp_probe0_old_ack = true;
-    c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */      /* tcp_write_wakeup / tcp_xmit_probe_skb, tcp_ack_probe */
+    c->tcp_probe0_old_ack = true;      /* tcp_write_wakeup / tcp_xmit_probe_skb, tcp_ack_probe */
+    c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */
+    c->tcp_recovery_linux = true; /* tcp_cwnd_reduction, bictcp_recalc_ssthresh, tcp_send_loss_probe */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -28,6 +28,7 @@ enum {
 #define CUBIC_BETA_DEN 10u
 #define CUBIC_FC_NUM 17u    /* (1 + beta_cubic) / 2 = 0.85 */
 #define CUBIC_FC_DEN 20u
+#define CUBIC_LINUX_BETA 717u /* Linux's beta, in 1024ths (tcp_cubic.c) */
 #define CUBIC_ALPHA_NUM 9u  /* alpha_cubic = 3 (1 - 0.7) / (1 + 0.7) = 9/17 */
 #define CUBIC_ALPHA_DEN 17u
 #define CUBIC_MAX_DT_MS 120000
@@ -147,7 +148,7 @@ static void cubic_on_ack(synack_stack_t *st, synack_tcb_t *tcb, uint32_t acked, 
 }
 
 /* §4.6 multiplicative decrease with §4.7 fast convergence. */
-static void reduce(synack_tcb_t *tcb, cubic_t *s) {
+static void reduce(synack_tcb_t *tcb, cubic_t *s, bool linux_rule) {
   uint32_t cwnd = tcb->cwnd_bytes;
   synack_cc_note_reduction(tcb);
   s->undo_w_max = s->w_max;
@@ -160,16 +161,21 @@ static void reduce(synack_tcb_t *tcb, cubic_t *s) {
   else s->w_max = cwnd;
   s->cwnd_prior = cwnd;
   uint64_t ss = (uint64_t)synack_cc_flight(tcb) * CUBIC_BETA_NUM / CUBIC_BETA_DEN;
+  if (linux_rule && tcb->snd_mss) {
+    /* cfg.tcp_recovery_linux: Linux's bictcp_recalc_ssthresh, from cwnd in whole segments with
+     * beta = 717/1024 (RFC 9438 §4.6 takes FlightSize; Linux validates cwnd instead, so an
+     * application-limited cwnd does not grow there). */
+    ss = (uint64_t)(cwnd / tcb->snd_mss) * CUBIC_LINUX_BETA / 1024u * tcb->snd_mss;
+  }
   if (ss < 2u * tcb->snd_mss) ss = 2u * tcb->snd_mss;
   tcb->ssthresh_bytes = (uint32_t)ss;
   s->c.flags &= ~(uint32_t)CUBIC_F_EPOCH;
 }
 
 static void cubic_on_congestion(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  (void)st;
   (void)now;
   cubic_t *s = cu(tcb);
-  reduce(tcb, s);
+  reduce(tcb, s, st->cfg.tcp_recovery_linux);
   tcb->cwnd_bytes = tcb->ssthresh_bytes;
   s->c.flags &= ~(uint32_t)CUBIC_F_AFTER_RTO;
 }
@@ -182,11 +188,10 @@ static void cubic_on_recovery_end(synack_stack_t *st, synack_tcb_t *tcb, synack_
 }
 
 static void cubic_on_rto(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
-  (void)st;
   (void)now;
   cubic_t *s = cu(tcb);
   /* §4.8: ssthresh with beta_cubic on the first timeout, cwnd = 1 MSS (RFC 5681 §3.1). */
-  if (tcb->retransmits <= 1) reduce(tcb, s);
+  if (tcb->retransmits <= 1) reduce(tcb, s, st->cfg.tcp_recovery_linux);
   tcb->cwnd_bytes = tcb->snd_mss;
   s->c.rto_high = tcb->snd_max;
   s->c.flags |= SYNACK_CC_F_RTO_SS | CUBIC_F_AFTER_RTO;

@@ -32,7 +32,7 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   synack_rec_info(t, &out->sacked, &out->lost, &out->retrans);
   out->rtt_us = t->srtt_us;
   out->rttvar_us = t->rttvar_us;
-  out->snd_ssthresh = t->snd_mss && t->ssthresh_bytes != UINT32_MAX ? t->ssthresh_bytes / t->snd_mss : 0xffffffffu;
+  out->snd_ssthresh = t->snd_mss && t->ssthresh_bytes != UINT32_MAX ? t->ssthresh_bytes / t->snd_mss : SYNACK_INFINITE_SSTHRESH;
   out->snd_cwnd = t->snd_mss ? t->cwnd_bytes / t->snd_mss : 0;
   out->total_retrans = t->total_retrans;
   out->bytes_acked = t->bytes_acked;
@@ -58,9 +58,11 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   int32_t w = seq_diff(t->rcv_adv, t->rcv_nxt);
   out->rcv_wnd = w > 0 ? (uint32_t)w : 0;
   out->ts_recent = t->ts_recent;
-  /* Linux's tcpi_ca_state: Open, Recovery (fast recovery, SACK or NewReno), Loss (after an RTO). */
+  /* Linux's tcpi_ca_state: Open, Disorder (open, but SACKed data or duplicate ACKs seen: Linux's
+   * tcp_left_out), Recovery (fast recovery, SACK or NewReno), Loss (after an RTO). synack has no
+   * CWR state (an ECN or probe reduction ends at once). */
   switch (t->rec.mode) {
-  case SYNACK_REC_OPEN: out->ca_state = 0; break;
+  case SYNACK_REC_OPEN: out->ca_state = t->rec.sb.bytes || t->rec.dupacks ? 1 : 0; break;
   case SYNACK_REC_SACK:
   case SYNACK_REC_NEWRENO: out->ca_state = 3; break;
   case SYNACK_REC_RTO: out->ca_state = 4; break;

@@ -60,14 +60,18 @@ static uint32_t sacked_in(sack_cursor_t *c, synack_seq_t a, synack_seq_t e) {
 
 
 /* ---------- RACK: deliveries ---------- */
-static void delivered(synack_stack_t *st, synack_tcb_t *tcb, const synack_xl_ent_t *x, synack_seq_t end,
-                      synack_time_t now, synack_rack_ack_t *out) {
+static void delivered(synack_stack_t *st, synack_tcb_t *tcb, const synack_xl_ent_t *x, synack_seq_t first,
+                      synack_seq_t end, synack_time_t now, synack_rack_ack_t *out) {
   synack_sndrec_t *r = &tcb->rec;
   bool rtx = (x->flags & SYNACK_XL_RTX) != 0;
   if (!rtx && r->frto && x->t < r->frto_at) out->orig_before_rto = true; /* RFC 5682 (tcp_undo.c) */
   if (!rtx) out->orig = true;
-  /* §6.2 step 3: an original transmission delivered below the highest delivered byte. */
-  if (!rtx && r->rack_seen && seq_lt(end, r->rack_fack)) {
+  /* §6.2 step 3: an original transmission delivered below the highest delivered byte. One
+   * log entry holds a whole burst, so the test is on the first byte newly delivered (the
+   * segment that held it ended at or below RACK.fack), not on the entry's end: a cumulative
+   * ACK that fills a hole below a SACKed segment of the same burst is reordering too, as
+   * Linux counts it (tcpi_reord_seen, tests/scripts/rack-tlp/). */
+  if (!rtx && r->rack_seen && seq_lt(first, r->rack_fack)) {
     if (!r->rack_reord) {
       tcb->reord_seen++;
       synack_count(st, SYNACK_CTR_TCP_REORDER_SEEN);
@@ -110,8 +114,9 @@ static void walk_delivered(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t a
     const synack_xl_ent_t *x = synack_xl_at(l, k);
     synack_seq_t ps = seq_max(s, a), pe = seq_min(x->end, b);
     if (!seq_lt(ps, pe)) continue;
-    if (synack_sack_bytes_in(&tcb->rec.sb, ps, pe) >= (uint32_t)seq_diff(pe, ps)) continue; /* SACKed before */
-    delivered(st, tcb, x, pe, now, out);
+    synack_seq_t hs, he;
+    if (!synack_sack_next_hole(&tcb->rec.sb, ps, pe, &hs, &he)) continue; /* SACKed before */
+    delivered(st, tcb, x, hs, pe, now, out);
   }
 }
 
@@ -204,6 +209,7 @@ void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now
       }
       if (x->flags & SYNACK_XL_RTX) synack_count(st, SYNACK_CTR_TCP_LOST_RETRANS);
       x->flags |= SYNACK_XL_LOST | SYNACK_XL_MARKED;
+      r->lost_marks++;
     } else if (due < next) {
       next = due;
     }
@@ -283,6 +289,9 @@ bool synack_rack_next_lost(const synack_tcb_t *tcb, synack_seq_t edge, synack_se
 /* ---------- reordering window adaptation ---------- */
 void synack_rack_dsack(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_sndrec_t *r = &tcb->rec;
+  /* cfg.tcp_recovery_linux: Linux counts a D-SACK for the window only once reordering was seen
+   * (tcp_dsack_seen: rack.dsack_seen needs reord_seen), and never as reordering itself. */
+  if (st->cfg.tcp_recovery_linux && !r->rack_reord) return;
   /* A D-SACK shows a retransmission was not needed (or the network duplicated a segment):
    * either way a reordering window is worth having, so RACK.reord is set as the step 3 test
    * would for a late original (the original here was retransmitted, which step 3 excludes). */
@@ -311,13 +320,15 @@ void synack_rack_recovery_end(synack_tcb_t *tcb) {
  * deliberate extension, docs/loss-recovery.md "TLP"): then the retransmission of the last hole
  * may be the only segment in flight, and when it or its single cumulative ACK is lost, nothing
  * else can be delivered for RACK to judge it by; only the RTO (>= 200 ms) would find it. */
-static bool probe_state(const synack_tcb_t *tcb) {
+static bool probe_state(const synack_stack_t *st, const synack_tcb_t *tcb) {
   const synack_sndrec_t *r = &tcb->rec;
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_OPEN:
-    return true;
+    /* cfg.tcp_recovery_linux: Linux probes only in its Open state (tcp_schedule_loss_probe):
+     * with SACKed data (its Disorder state) the reordering timer has the tail. */
+    return !st->cfg.tcp_recovery_linux || r->sb.bytes == 0;
   case SYNACK_REC_SACK:
-    return !r->rtx_first && !synack_rack_lost_any(tcb);
+    return !st->cfg.tcp_recovery_linux && !r->rtx_first && !synack_rack_lost_any(tcb);
   case SYNACK_REC_NEWRENO:
   case SYNACK_REC_RTO:
     break;
@@ -345,7 +356,7 @@ static uint64_t pto_us(const synack_stack_t *st, const synack_tcb_t *tcb) {
 
 void synack_rack_arm_tlp(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   synack_sndrec_t *r = &tcb->rec;
-  if (!synack_rack_enabled(st, tcb) || r->tlp_out || r->persist || !probe_state(tcb)) return;
+  if (!synack_rack_enabled(st, tcb) || r->tlp_out || r->persist || !probe_state(st, tcb)) return;
   if (!seq_gt(tcb->snd_max, tcb->snd_una)) return;
   r->tlp_sent = 0;
   r->tlp_at = now + pto_us(st, tcb);
@@ -363,7 +374,7 @@ static void send_probe(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
    * 40 ms, measured: 45 ms per probe at 3 % ACK loss), while two full-sized segments are
    * acknowledged at once; when the tail was lost, either arrives out of order and is
    * acknowledged at once. In recovery a hole is open, every arrival is acknowledged: one. */
-  r->tlp_force = r->mode == SYNACK_REC_OPEN ? 2 : 1;
+  r->tlp_force = r->mode == SYNACK_REC_OPEN && !st->cfg.tcp_recovery_linux ? 2 : 1; /* Linux: one (tcp_send_loss_probe) */
   synack_tcp_output(st, tcb, now);
   r->tlp_force = 0;
   r->tlp_check = false;
@@ -424,6 +435,7 @@ bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
      * timeout does, so the fast retransmission is followed by one more segment whose delivery
      * lets RACK judge the retransmission (if it alone were in flight and lost, only the RTO
      * could find that: the deliveries that armed this timer were counted before recovery). */
+    r->ack_una_adv = false; /* no ACK: PRR's extra segment is not earned (prr_linux) */
     synack_rec_loss_check(st, tcb, tcb->snd_mss, now);
     synack_tcp_output(st, tcb, now);
     synack_tcp_rtx_sync(st, tcb);
@@ -431,7 +443,7 @@ bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
   }
   if (r->tlp_at && now >= r->tlp_at) {
     r->tlp_at = 0;
-    if (synack_tcp_state_synchronized(tcb->state) && seq_gt(tcb->snd_max, tcb->snd_una) && probe_state(tcb) &&
+    if (synack_tcp_state_synchronized(tcb->state) && seq_gt(tcb->snd_max, tcb->snd_una) && probe_state(st, tcb) &&
         !r->persist) {
       synack_count(st, SYNACK_CTR_TCP_TLP_PROBES);
       send_probe(st, tcb, now);
@@ -441,7 +453,8 @@ bool synack_rack_timer(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now)
        * (docs/loss-recovery.md "TLP"). On a path whose RTT is far below the 200 ms minimum RTO,
        * losing the one ACK of a probe cost an RTO a thousand RTTs long (4 of 39 probes at 3 %
        * ACK loss in the TAP matrix); two lost in a row are rare. */
-      if (++r->tlp_sent < TLP_PROBES) {
+      /* cfg.tcp_recovery_linux: one probe per tail, as RFC 8985 §7.3 and Linux (tlp_high_seq). */
+      if (++r->tlp_sent < (st->cfg.tcp_recovery_linux ? 1u : TLP_PROBES)) {
         uint64_t again = 2u * pto_us(st, tcb);
         if (now + again < r->rto_at) r->tlp_at = now + again;
       }

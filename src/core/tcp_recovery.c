@@ -95,6 +95,7 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
   synack_sndrec_t *r = &tcb->rec;
   /* RFC 6675 §5 step 4 / RFC 6582 §3.2 step 2: RecoveryPoint = HighData, reduce the window,
    * retransmit the first unacknowledged segment. */
+  uint32_t prior_cwnd = tcb->cwnd_bytes;
   r->recover = tcb->snd_max;
   r->recover_set = true;
   synack_undo_begin(tcb);
@@ -118,7 +119,10 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
    * ssthresh over the round trip and leave the rest to PRR-SSRB's catch-up at its end. */
   r->prr = r->mode == SYNACK_REC_SACK && st->cfg.tcp_prr;
   r->prr_delivered = r->prr_out = 0;
-  r->prr_recover_fs = synack_rec_pipe(tcb);
+  r->prr_linux = st->cfg.tcp_recovery_linux;
+  /* cfg.tcp_recovery_linux: RecoverFS is the cwnd before the reduction, as Linux's prior_cwnd
+   * (tcp_init_cwnd_reduction), measured on the kernel (tests/scripts/fast-recovery/). */
+  r->prr_recover_fs = r->prr_linux ? prior_cwnd : synack_rec_pipe(tcb);
   r->prr_wnd = r->prr_recover_fs; /* nothing but the fast retransmit until an ACK counts */
   synack_count(st, SYNACK_CTR_TCP_FAST_RETRANS);
   if (r->mode == SYNACK_REC_SACK) synack_count(st, SYNACK_CTR_TCP_SACK_RECOVERIES);
@@ -126,6 +130,38 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
                         r->mode != SYNACK_REC_SACK ? "fast retransmit (RFC 6582)"
                         : r->rack               ? "fast retransmit (RACK, RFC 8985)"
                                                 : "fast retransmit (RFC 6675)");
+}
+
+/* RFC 6937 §3 as Linux computes it (tcp_cwnd_reduction(), cfg.tcp_recovery_linux), in whole
+ * segments, the result being cwnd: an ACK that delivers nothing leaves the window as it was; while pipe is above
+ * ssthresh, sndcnt = CEIL(prr_delivered · ssthresh / RecoverFS) − prr_out with RecoverFS the
+ * cwnd before the reduction; at or below it (PRR-SSRB), min(ssthresh − pipe,
+ * max(prr_delivered − prr_out, DeliveredData)), one segment more only when SND.UNA advanced
+ * and this ACK marked nothing newly lost; and at least one segment while nothing was sent
+ * (the fast retransmission). */
+static void prr_linux(synack_tcb_t *tcb, uint32_t delivered, bool una_advanced, bool newly_lost) {
+  synack_sndrec_t *r = &tcb->rec;
+  if (delivered == 0) return;
+  uint64_t mss = tcb->snd_mss ? tcb->snd_mss : 1;
+  r->prr_delivered += delivered;
+  uint64_t pipe = synack_rec_pipe(tcb), ssthresh = tcb->ssthresh_bytes;
+  int64_t sndcnt;
+  if (pipe > ssthresh) {
+    uint64_t fs = r->prr_recover_fs ? r->prr_recover_fs : 1;
+    uint64_t segs = ((uint64_t)r->prr_delivered * ssthresh + fs * mss - 1) / (fs * mss); /* CEIL, segments */
+    sndcnt = (int64_t)(segs * mss) - (int64_t)r->prr_out;
+  } else {
+    int64_t room = (int64_t)r->prr_delivered - (int64_t)r->prr_out;
+    if (room < (int64_t)delivered) room = delivered;
+    if (una_advanced && !newly_lost) room += (int64_t)mss;
+    sndcnt = (int64_t)(ssthresh - pipe) < room ? (int64_t)(ssthresh - pipe) : room;
+  }
+  if (sndcnt < (r->prr_out ? 0 : (int64_t)mss)) sndcnt = r->prr_out ? 0 : (int64_t)mss;
+  uint64_t w = pipe + (uint64_t)sndcnt;
+  r->prr_wnd = w > UINT32_MAX ? UINT32_MAX : (uint32_t)w;
+  /* Linux's cwnd during recovery is this window (tcpi_snd_cwnd reads pipe + sndcnt); recovery's
+   * end sets it to ssthresh (synack_cc_recovery_exit). */
+  tcb->cwnd_bytes = r->prr_wnd;
 }
 
 /* RFC 6937 §3, on every ACK during SACK recovery: how much may be sent for the data this ACK
@@ -136,6 +172,10 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
  * ssthresh at most one SMSS faster than data is delivered (slow start). */
 static void prr_on_ack(synack_tcb_t *tcb, uint32_t delivered) {
   synack_sndrec_t *r = &tcb->rec;
+  if (r->prr_linux) {
+    prr_linux(tcb, delivered, r->ack_una_adv, r->ack_newly_lost);
+    return;
+  }
   r->prr_delivered += delivered;
   uint64_t pipe = synack_rec_pipe(tcb), ssthresh = tcb->ssthresh_bytes, sndcnt;
   if (pipe > ssthresh) {
@@ -218,7 +258,10 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   }
   synack_rack_tlp_ack(st, tcb, &u, now);
   synack_undo_on_ack(st, tcb, seg, acked, &ra, now);
+  uint32_t marks = r->lost_marks;
   synack_rack_detect(st, tcb, now);
+  r->ack_una_adv = acked > 0; /* for PRR's Linux arithmetic (prr_linux) */
+  r->ack_newly_lost = r->lost_marks != marks;
   /* RFC 6937 DeliveredData: change in SND.UNA plus change in SACKed bytes (bytes SACKed
    * before and now cumulatively acknowledged count once). */
   uint32_t delivered = (uint32_t)((int64_t)acked + (int64_t)r->sb.bytes - (int64_t)sacked_before);

@@ -35,6 +35,13 @@ void synack_tcp_rtt_sample(synack_stack_t *st, synack_tcb_t *tcb, uint32_t r) {
   /* RFC 6298 §2.3: RTO = SRTT + max(G, 4 RTTVAR), with G one microsecond tick; plus
    * cfg.tcp_rto_slop_ms (FreeBSD's rexmit_slop, room for a delayed ACK), then the bounds. */
   uint64_t k = 4ull * tcb->rttvar_us;
+  /* cfg.tcp_recovery_linux: Linux's minimum bounds the variance term, not the sum
+   * (tcp_rtt_estimator: rttvar = max(mdev, rto_min); __tcp_set_rto: srtt + rttvar), so a
+   * steady path gets SRTT + 200 ms where RFC 6298 §2.4 gives max(SRTT + 4 RTTVAR, 200 ms).
+   * Linux's per-round-trip tracking of the variance maximum is not modelled: it only matters
+   * when 4 RTTVAR exceeds the minimum. */
+  uint64_t vmin = (uint64_t)st->cfg.tcp_rto_min_ms * 1000u;
+  if (st->cfg.tcp_recovery_linux && k < vmin) k = vmin;
   uint64_t slop = (uint64_t)st->cfg.tcp_rto_slop_ms * 1000u;
   tcb->rto_us = clamp_rto(st, (uint64_t)tcb->srtt_us + (k > 1 ? k : 1) + slop);
 }
@@ -178,7 +185,11 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
     bool in_fast = synack_rec_in_fast_recovery(tcb);
     uint32_t ssthresh_before = tcb->ssthresh_bytes;
     synack_tcp_cc_on_rto(st, tcb, now);
-    if (in_fast && tcb->ssthresh_bytes > ssthresh_before) tcb->ssthresh_bytes = ssthresh_before;
+    /* cfg.tcp_recovery_linux: Linux keeps the recovery's ssthresh whatever the timeout's would
+     * be (tcp_enter_loss recomputes it only outside recovery): in recovery cwnd is PRR's
+     * window, and 0.7 of it would cut ssthresh a second time for the same event. */
+    if (in_fast && (tcb->ssthresh_bytes > ssthresh_before || st->cfg.tcp_recovery_linux))
+      tcb->ssthresh_bytes = ssthresh_before;
     synack_rec_on_rto(st, tcb, now);
   }
   /* RFC 6298 §5.4: retransmit the earliest unacknowledged segment; then go back N in slow start

@@ -69,6 +69,10 @@ typedef struct {
    * (pipe + sndcnt at that ACK: sending sndcnt bytes brings pipe up to it). */
   uint32_t prr_delivered, prr_out, prr_recover_fs, prr_wnd;
   bool prr;                /* this recovery uses PRR (cfg.tcp_prr at its start) */
+  bool prr_linux;          /* ... with Linux's arithmetic (cfg.tcp_recovery_linux at its start) */
+  bool ack_una_adv;        /* the ACK being processed advanced SND.UNA (false on a timer) */
+  bool ack_newly_lost;     /* ... and RACK marked a range lost while processing it */
+  uint32_t lost_marks;     /* ranges RACK has marked lost so far (counts; wraps) */
   bool rack;               /* RACK decides losses (cfg.tcp_rack and SACK in use) */
   /* RACK-TLP (RFC 8985, tcp_rack.c): send times come from the transmit log, not timestamps. */
   synack_xmitlog_t xl;

@@ -55,7 +55,15 @@ static void spurious(synack_stack_t *st, synack_tcb_t *tcb, synack_counter_t whi
   synack_count(st, which);
   synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, why);
   if (tcb->cc) synack_tcp_cc_undo(st, tcb, now);
-  if (r->mode == SYNACK_REC_RTO) tcb->snd_nxt = tcb->snd_max; /* stop resending the old window */
+  if (r->mode == SYNACK_REC_RTO) {
+    tcb->snd_nxt = tcb->snd_max; /* stop resending the old window */
+    /* The timeout was spurious, so the ACK credited to its retransmission was the original's:
+     * RACK.xmit_ts taken from that retransmission (RFC 8985 §6.2 step 2 cannot tell when the
+     * RTT matches) would make every original sent before it look lost at the next ACK, and a
+     * fast recovery would follow the undo. RACK starts over from the next delivery; Linux
+     * runs no loss detection on the ACKs that follow an undone timeout either. */
+    r->rack_seen = false;
+  }
   r->mode = SYNACK_REC_OPEN;
   r->inflate = 0;
   r->dupacks = 0;
@@ -84,7 +92,9 @@ void synack_undo_dsack(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t ds, s
   if (!ours) return;
   tcb->spurious_retrans++;
   synack_count(st, SYNACK_CTR_TCP_SPURIOUS_RETRANS);
-  r->rack_reord = true; /* a retransmission that was not needed: the original was late */
+  /* A retransmission that was not needed: the original was late (Linux does not count it as
+   * reordering: cfg.tcp_recovery_linux, tcp_rack.c synack_rack_dsack). */
+  if (!st->cfg.tcp_recovery_linux) r->rack_reord = true;
   r->ep_dsacked++;
   if (!r->undo_overflow && r->undo_n == 0 && r->ep_dsacked >= r->ep_retrans)
     spurious(st, tcb, SYNACK_CTR_TCP_UNDO_DSACK, "spurious retransmissions (D-SACK): undo", now);

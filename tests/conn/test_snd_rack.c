@@ -202,7 +202,7 @@ static void tlp_loss_detection(bool dsack) {
     fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M, .nsack = 1, .sack = { { 101 + 2 * M, 101 + 3 * M } });
   else
     fx_inject(fx, tp + SYNACK_MS(1), FX_A, 1, 101 + 3 * M);
-  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 0xffffffffu); /* not yet: the ACK only reaches the probe */
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, SYNACK_INFINITE_SSTHRESH); /* not yet: the ACK only reaches the probe */
   fx_check_rc(fx_send(fx, s, 100, 100 + 3 * M), 100);
   fx_expect(fx, FX_PA, 101 + 3 * M, 1, .len = 100, .t = tp + SYNACK_MS(1));
   fx_inject(fx, tp + SYNACK_MS(2), FX_A, 1, 101 + 3 * M + 100);
@@ -210,8 +210,8 @@ static void tlp_loss_detection(bool dsack) {
   CHECK_EQ_U(synack_stack_counters(fx->st)->events[SYNACK_CTR_TCP_TLP_RECOVERIES], dsack ? 0 : 1);
   CHECK_EQ_U(ti.tlp_recoveries, dsack ? 0 : 1);
   CHECK_EQ_U(ti.tlp_probes, 1);
-  if (dsack) CHECK_EQ_U(ti.snd_ssthresh, 0xffffffffu);
-  else CHECK(ti.snd_ssthresh != 0xffffffffu);
+  if (dsack) CHECK_EQ_U(ti.snd_ssthresh, SYNACK_INFINITE_SSTHRESH);
+  else CHECK(ti.snd_ssthresh != SYNACK_INFINITE_SSTHRESH);
   fx_free(fx);
 }
 

@@ -51,7 +51,7 @@ static void dsack_undoes_fast_recovery(void) {
   fx_inject(fx, SYNACK_MS(70), FX_A, 1, 101, .nsack = 1, .sack = { { 101 + MTS, 101 + 4 * MTS } });
   fx_expect(fx, FX_A, 101, 1, .len = MTS, .t = SYNACK_MS(70));
   fx_expect_none(fx);
-  CHECK(fx_info(fx, s).snd_ssthresh != 0xffffffffu);
+  CHECK(fx_info(fx, s).snd_ssthresh != SYNACK_INFINITE_SSTHRESH);
   fx_inject(fx, SYNACK_MS(80), FX_A, 1, 101 + 10 * MTS, .nsack = 1, .sack = { { 101, 101 + MTS } });
   synack_tcp_info_t after = fx_info(fx, s);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_UNDO_DSACK), 1);

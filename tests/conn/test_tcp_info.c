@@ -34,7 +34,7 @@ static void counts_and_times(void) {
   fx_free(fx);
 }
 
-/* ca_state: 3 in fast recovery, 4 after a timeout; probes counts unanswered zero-window probes. */
+/* ca_state: 1 with SACKed data before recovery, 3 in fast recovery, 4 after a timeout; probes counts unanswered zero-window probes. */
 static void states_and_probes(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
   REQUIRE(fx);
@@ -43,8 +43,12 @@ static void states_and_probes(void) {
   REQUIRE(s >= 0);
   fx_check_rc(fx_send(fx, s, 5 * 1460, 0), 5 * 1460);
   fx_drain(fx);
-  /* the first segment is lost: SACKs for the other four */
-  for (uint32_t k = 2; k <= 4; k++)
+  /* the first segment is lost: SACKs for the other four; after the first, the connection is
+   * open with SACKed data: Linux's Disorder state */
+  fx_inject(fx, SYNACK_MS(10), FX_A, 1, 1, .nsack = 1, .sack = { { 1461, 1 + 2 * 1460 } });
+  fx_drain(fx);
+  CHECK_EQ_U(fx_info(fx, s).ca_state, 1);
+  for (uint32_t k = 3; k <= 4; k++)
     fx_inject(fx, SYNACK_MS(10), FX_A, 1, 1, .nsack = 1, .sack = { { 1461, 1 + k * 1460 } });
   fx_drain(fx);
   CHECK_EQ_U(fx_info(fx, s).ca_state, 3);

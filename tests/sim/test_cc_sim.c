@@ -266,7 +266,7 @@ typedef struct {
 static reduction_t find_reduction(const flow_t *f) {
   reduction_t r = {0, 0, 0};
   uint32_t i = 0;
-  while (i < f->n && f->ssthresh[i] == 0xffffffffu) i++;
+  while (i < f->n && f->ssthresh[i] == SYNACK_INFINITE_SSTHRESH) i++;
   if (i < f->n) {
     r.red = i;
     r.ssthresh = f->ssthresh[i];

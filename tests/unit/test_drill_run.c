@@ -358,9 +358,18 @@ static void sysctl_table(void) {
   CHECK_EQ_U(c.tcp_delack_ms, 100);
   CHECK_EQ_I(drill_sysctl_apply(&c, "net.inet.tcp.sack.enable", "x", why, sizeof why), -1);
   CHECK_STR(why, "sysctl net.inet.tcp.sack.enable=x: bad value");
+  /* Linux's F-RTO switch: 0 off, 1 and 2 on */
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "0", why, sizeof why), 0);
+  CHECK(!c.tcp_frto);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "2", why, sizeof why), 0);
+  CHECK(c.tcp_frto);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "-1", why, sizeof why), -1);
+  /* one segment per send unit is what synack does; Linux's default 2 is not honoured */
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_min_tso_segs", "1", why, sizeof why), 0);
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_min_tso_segs", "2", why, sizeof why), -1);
   /* an unknown name is -2 (a value the stack cannot take is -1) */
-  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_frto", "2", why, sizeof why), -2);
-  CHECK_STR(why, "sysctl net.ipv4.tcp_frto not mapped to synack's configuration");
+  CHECK_EQ_I(drill_sysctl_apply(&c, "net.ipv4.tcp_early_retrans", "3", why, sizeof why), -2);
+  CHECK_STR(why, "sysctl net.ipv4.tcp_early_retrans not mapped to synack's configuration");
 }
 
 TH_MAIN(TH_CASE(tolerance_edges), TH_CASE(blocking_relative_time), TH_CASE(timestamps), TH_CASE(packet_fields),

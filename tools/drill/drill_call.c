@@ -80,6 +80,8 @@ static const sym_t symbols[] = {
   { "TCPI_FIN_WAIT_2", 5 }, { "TCPI_TIME_WAIT", 6 }, { "TCPI_CLOSED", 7 }, { "TCPI_CLOSE_WAIT", 8 },
   { "TCPI_LAST_ACK", 9 }, { "TCPI_LISTEN", 10 }, { "TCPI_CLOSING", 11 },
   { "TCPI_OPT_TIMESTAMPS", 1 }, { "TCPI_OPT_SACK", 2 }, { "TCPI_OPT_WSCALE", 4 }, { "TCPI_OPT_ECN", 8 },
+  /* tcpi_ca_state (Linux's enum tcp_ca_state) */
+  { "TCP_CA_Open", 0 }, { "TCP_CA_Disorder", 1 }, { "TCP_CA_CWR", 2 }, { "TCP_CA_Recovery", 3 }, { "TCP_CA_Loss", 4 },
   { "true", 1 }, { "false", 0 },
 };
 

@@ -60,6 +60,10 @@ static const sysctl_map_t sysctls[] = {
   { "net.core.somaxconn", SK_U32, F(tcp_max_backlog), 0 },
   { "net.ipv4.tcp_slow_start_after_idle", SK_BOOL, F(tcp_idle_restart), 0 },
   { "net.ipv4.tcp_no_metrics_save", SK_ONLY, 0, 1 },
+  /* synack never builds a send unit of several segments: PSH marks the end of a write, as
+   * Linux's with one segment per skb (its default of 2 puts PSH on every second segment of a
+   * slow flow once offloads are off, as on the kernel target's TUN device). */
+  { "net.ipv4.tcp_min_tso_segs", SK_ONLY, 0, 1 },
   { "net.ipv4.tcp_fastopen", SK_U32, F(tcp_fastopen), 0 },
   /* FreeBSD */
   { "net.inet.tcp.sack.enable", SK_BOOL, F(tcp_sack), 0 },
@@ -155,6 +159,13 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
       return -1;
     }
     cfg->tcp_rack = v & 1;
+    return 0;
+  }
+  if (strcmp(name, "net.ipv4.tcp_frto") == 0) {
+    /* Linux: 0 off; any other value on (the SACK-enhanced version when SACK is in use, RFC 5682
+     * §3, as synack's F-RTO). */
+    if (!num || v < 0) goto bad;
+    cfg->tcp_frto = v != 0;
     return 0;
   }
   if (strcmp(name, "net.ipv4.tcp_fastopen_key") == 0) {
