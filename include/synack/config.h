@@ -280,6 +280,9 @@ typedef struct {
                                    data is (RFC 9293 §3.7.4) */
   bool tcp_psh_tso;             /* PSH also on the last segment of each burst Linux would send as one TSO/GSO
                                    packet of two or more segments (tcp_tso_autosize; tcp_output.c) */
+  uint32_t tcp_min_tso_segs;     /* with tcp_psh_tso: the fewest segments of such a burst (Linux's
+                                   net.ipv4.tcp_min_tso_segs, default 2; 1 lets a slow flow send single
+                                   segments, PSH only at the end of a write) */
   bool tcp_cwnd_limited;        /* cwnd grows only while the sender is cwnd-limited (Linux's
                                    tcp_is_cwnd_limited: in slow start while cwnd < 2 x the most in flight) */
   bool tcp_probe0_old_ack;      /* a zero-window probe is an ACK from SND.UNA - 1 without data (Linux's

@@ -71,6 +71,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_prr = true;
   c->tcp_idle_restart = true;
   c->tcp_abc_limit = 2;
+  c->tcp_min_tso_segs = 2;
   c->tcp_hystart = true;
   c->tcp_pacing = false;
   c->tcp_syncookies = true;

@@ -268,9 +268,9 @@ typedef struct {
 /* cfg.tcp_psh_tso: how many segments Linux would put in one TSO/GSO packet now. Its
  * tcp_tso_autosize: about a millisecond of the pacing rate (cwnd x MSS / SRTT, twice that in
  * the first half of slow start: tcp_update_pacing_rate), plus 64 KiB >> (min RTT / 512 us),
- * within 64 KiB, at least 2 segments (tcp_min_tso_segs); tcp_cwnd_test then sends at most half
+ * within 64 KiB, at least cfg.tcp_min_tso_segs segments (Linux: 2); tcp_cwnd_test then sends at most half
  * of cwnd at once. Without an RTT sample the rate is unbounded, as Linux's is. */
-static uint32_t tso_segs(const synack_tcb_t *tcb) {
+static uint32_t tso_segs(const synack_tcb_t *tcb, uint32_t st_min_tso_segs) {
   uint64_t mss = tcb->snd_mss ? tcb->snd_mss : 536u;
   uint64_t gso_max = 65536u, bytes = gso_max;
   bool ss = tcb->ssthresh_bytes == UINT32_MAX || tcb->cwnd_bytes < tcb->ssthresh_bytes / 2;
@@ -282,8 +282,8 @@ static uint32_t tso_segs(const synack_tcb_t *tcb) {
     if (r < 32) bytes += gso_max >> r;
     if (bytes > gso_max) bytes = gso_max;
   }
-  uint64_t segs = bytes / mss;
-  if (segs < 2) segs = 2;
+  uint64_t segs = bytes / mss, min_segs = st_min_tso_segs;
+  if (segs < min_segs) segs = min_segs;
   uint64_t half = tcb->cwnd_bytes / mss / 2;
   if (half < 1) half = 1;
   return (uint32_t)(segs < half ? segs : half);
@@ -369,7 +369,7 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
     if (tcb->tso_left == 0) {
       uint32_t room = (uint32_t)avail < usable ? (uint32_t)avail : usable;
       uint32_t mss = tcb->snd_mss ? tcb->snd_mss : 536u;
-      uint32_t n = (room + mss - 1) / mss, segs = tso_segs(tcb);
+      uint32_t n = (room + mss - 1) / mss, segs = tso_segs(tcb, st->cfg.tcp_min_tso_segs ? st->cfg.tcp_min_tso_segs : 1);
       if (n > segs) n = segs;
       /* In urgent mode tcp_write_xmit cuts every packet to one segment (no split point). */
       if (tcb->flags & TF_URG_MODE) n = 1;

@@ -60,10 +60,10 @@ static const sysctl_map_t sysctls[] = {
   { "net.core.somaxconn", SK_U32, F(tcp_max_backlog), 0 },
   { "net.ipv4.tcp_slow_start_after_idle", SK_BOOL, F(tcp_idle_restart), 0 },
   { "net.ipv4.tcp_no_metrics_save", SK_ONLY, 0, 1 },
-  /* synack never builds a send unit of several segments: PSH marks the end of a write, as
-   * Linux's with one segment per skb (its default of 2 puts PSH on every second segment of a
-   * slow flow once offloads are off, as on the kernel target's TUN device). */
-  { "net.ipv4.tcp_min_tso_segs", SK_ONLY, 0, 1 },
+  /* The fewest segments of a TSO/GSO burst whose last segment carries PSH (cfg.tcp_psh_tso):
+   * Linux's default of 2 puts PSH on every second segment of a slow flow once offloads are off,
+   * as on the kernel target's TUN device; 1 leaves PSH at the end of each write. */
+  { "net.ipv4.tcp_min_tso_segs", SK_U32, F(tcp_min_tso_segs), 0 },
   { "net.ipv4.tcp_fastopen", SK_U32, F(tcp_fastopen), 0 },
   /* FreeBSD */
   { "net.inet.tcp.sack.enable", SK_BOOL, F(tcp_sack), 0 },
