@@ -319,7 +319,16 @@ static bool known_fd_call(const char *n) {
   static const char *const names[] = {
     "bind", "listen", "accept", "accept4", "connect", "close", "shutdown", "read", "recv", "recvfrom",
     "recvmsg", "write", "send", "sendto", "sendmsg", "fcntl", "setsockopt", "getsockopt", "ioctl",
+    "writev", "readv",
   };
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (strcmp(names[k], n) == 0) return true;
+  return false;
+}
+
+/* Calls whose second argument is the data buffer. */
+static bool is_buffer_call(const char *n) {
+  static const char *const names[] = { "read", "recv", "recvfrom", "write", "send", "sendto" };
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
     if (strcmp(names[k], n) == 0) return true;
   return false;
@@ -387,7 +396,7 @@ typedef struct drill_msgctl {
 /* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values); ctl (recvmsg only) the
  * control messages to compare. */
 static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
-                    int64_t *ret, drill_msgctl_t *ctl) {
+                    int64_t *ret, drill_msgctl_t *ctl, bool nullbuf) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
@@ -403,8 +412,9 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
   if (!buf) return true;
   int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
   int msg_flags = 0, inq = -1;
-  int64_t got = ctl ? r->tg->recvmsg(r, f->sock, buf, (size_t)len, sflags, &msg_flags, &inq)
-                    : r->tg->recv(r, f->sock, buf, (size_t)len, sflags);
+  uint8_t *to = nullbuf ? NULL : buf;
+  int64_t got = ctl ? r->tg->recvmsg(r, f->sock, to, (size_t)len, sflags, &msg_flags, &inq)
+                    : r->tg->recv(r, f->sock, to, (size_t)len, sflags);
   /* the bytes must be the peer's stream, in order, without the out-of-band byte (unless
    * SO_OOBINLINE); recv(MSG_OOB) returns that byte */
   uint32_t off = f->rd_off;
@@ -442,7 +452,7 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
 
 /* write/send/sendto/sendmsg: len bytes of the stream pattern with flags (Linux values). */
 static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_t *pend, int64_t len, int64_t flags,
-                    bool may_block, int64_t *ret) {
+                    bool may_block, int64_t *ret, bool nullbuf) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
@@ -459,7 +469,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     if (!fb) return true;
     for (int64_t k = 0; k < len; k++) fb[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
     synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
-    int64_t put = r->tg->sendto_fastopen(r, f->sock, fb, (size_t)len, &ep);
+    int64_t put = r->tg->sendto_fastopen(r, f->sock, nullbuf ? NULL : fb, (size_t)len, &ep);
     free(fb);
     learn_flow(r, f->sock);
     if (put > 0) f->wr_off += (uint32_t)put;
@@ -471,7 +481,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   uint8_t *buf = calloc(want + 1, 1);
   if (!buf) return true;
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-  int64_t put = r->tg->send(r, f->sock, buf, want,
+  int64_t put = r->tg->send(r, f->sock, nullbuf ? NULL : buf, want,
                             ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0) |
                                 ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0));
   if (put > 0) f->wr_off += (uint32_t)put;
@@ -559,9 +569,39 @@ static bool cmsg_inq(drill_run_t *r, const drill_arg_t *cm, drill_msgctl_t *ctl)
   return true;
 }
 
+/* An iovec array [{iov_base=..., iov_len=L}, ...] (or packetdrill's short {..., L}): the sum of
+ * the lengths; *nullbuf when a base with a length is NULL (the call gets a bad address and
+ * answers EFAULT, as Linux: docs/drill.md). False once reported UNSUPPORTED. */
+static bool iov_list_len(drill_run_t *r, const char *n, const drill_arg_t *arr, int64_t *len, bool *nullbuf) {
+  for (int j = 0; j < arr->n; j++) {
+    const drill_arg_t *iov = &arr->items[j];
+    const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
+    const drill_arg_t *b = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_base") : NULL;
+    for (int q = 0; iov->kind == DRILL_ARG_STRUCT && q < iov->n; q++)
+      if (strcmp(iov->items[q].name, "iov_base") != 0 && strcmp(iov->items[q].name, "iov_len") != 0) {
+        drill_unsupported(r, "%s: unknown iovec member %s", n, iov->items[q].name);
+        return false;
+      }
+    int64_t x;
+    if (!l) {
+      drill_unsupported(r, "%s: each iovec needs iov_len", n);
+      return false;
+    }
+    if (!drill_arg_int(r, l, &x)) return false;
+    if (b && b->kind != DRILL_ARG_ELLIPSIS && b->kind != DRILL_ARG_NULL) {
+      drill_unsupported(r, "%s: iov_base must be ... or NULL", n);
+      return false;
+    }
+    if (b && b->kind == DRILL_ARG_NULL && x) *nullbuf = true;
+    *len += x;
+  }
+  return true;
+}
+
 bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                      bool *has_msg_flags, bool *named, drill_msgctl_t *ctl) {
+                      bool *has_msg_flags, bool *named, drill_msgctl_t *ctl, bool *nullbuf) {
   *len = 0;
+  *nullbuf = false;
   *msg_flags = 0;
   *has_msg_flags = false;
   *named = true;
@@ -590,22 +630,7 @@ bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64
         drill_unsupported(r, "%s: msg_iov(%lld) lists %d elements", n, (long long)it->size, it->n);
         return false;
       }
-      for (int j = 0; j < it->n; j++) {
-        const drill_arg_t *iov = &it->items[j];
-        const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
-        for (int q = 0; iov->kind == DRILL_ARG_STRUCT && q < iov->n; q++)
-          if (strcmp(iov->items[q].name, "iov_base") != 0 && strcmp(iov->items[q].name, "iov_len") != 0) {
-            drill_unsupported(r, "%s: unknown iovec member %s", n, iov->items[q].name);
-            return false;
-          }
-        int64_t x;
-        if (!l) {
-          drill_unsupported(r, "%s: each msg_iov element needs iov_len", n);
-          return false;
-        }
-        if (!drill_arg_int(r, l, &x)) return false;
-        *len += x;
-      }
+      if (!iov_list_len(r, n, it, len, nullbuf)) return false;
     } else if (strcmp(it->name, "msg_iovlen") == 0) {
       /* redundant with msg_iov(N) */
     } else if (strcmp(it->name, "msg_control") == 0 || strcmp(it->name, "msg_controllen") == 0) {
@@ -778,6 +803,17 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   }
   bool may_block = blocking && !f->nonblock;
   bool finished;
+  /* The buffer of read/write/recv/send...: `...` (the runner's) or NULL (a bad address: the
+   * call answers EFAULT where Linux would, as packetdrill passes NULL on); anything else would
+   * be a silent no-op. */
+  bool nullbuf = false;
+  if (is_buffer_call(n) && c->nargs >= 2 && c->args[1].kind != DRILL_ARG_ELLIPSIS) {
+    if (c->args[1].kind != DRILL_ARG_NULL || f->udp) {
+      drill_unsupported(r, "%s: the buffer must be ...%s", n, f->udp ? "" : " or NULL");
+      return true;
+    }
+    nullbuf = true;
+  }
   if (f->udp && drill_udp_socket_call(r, ev, f, pend, may_block, ret, &finished)) return finished;
   if (strcmp(n, "bind") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
@@ -868,25 +904,45 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_read && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_recv(r, n, f, len, flags, may_block, ret, NULL);
+    return do_recv(r, n, f, len, flags, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0) {
     bool is_write = strcmp(n, "write") == 0;
     if (!nargs_ok(r, c, is_write ? 3 : 4, is_write ? 3 : 6)) return true;
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_write && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_send(r, n, f, pend, len, flags, may_block, ret);
+    return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
+  } else if (strcmp(n, "writev") == 0 || strcmp(n, "readv") == 0) {
+    /* writev(fd, [{..., L}, ...], N) / readv: one write or read of the summed lengths */
+    if (!nargs_ok(r, c, 3, 3)) return true;
+    int64_t len = 0, cnt;
+    if (c->args[1].kind != DRILL_ARG_ARRAY) {
+      drill_unsupported(r, "%s: the vector must be an array [{iov_base=..., iov_len=N}, ...]", n);
+      return true;
+    }
+    if (!iov_list_len(r, n, &c->args[1], &len, &nullbuf) || !drill_arg_int(r, &c->args[2], &cnt)) return true;
+    if (cnt != c->args[1].n) {
+      drill_unsupported(r, "%s: the count %lld differs from the %d elements listed", n, (long long)cnt, c->args[1].n);
+      return true;
+    }
+    if (f->udp) {
+      drill_unsupported(r, "%s() on a UDP socket not supported", n);
+      return true;
+    }
+    if (n[0] == 'w') return do_send(r, n, f, pend, len, 0, may_block, ret, nullbuf);
+    return do_recv(r, n, f, len, 0, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "sendmsg") == 0 || strcmp(n, "recvmsg") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
     bool is_send = n[0] == 's';
     int64_t len, flags, msg_flags;
     bool has_msg_flags, named;
     drill_msgctl_t ctl;
-    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl))
+    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl,
+                          &nullbuf))
       return true;
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
-    if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret);
-    bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl);
+    if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
+    bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl, nullbuf);
     /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
      * for: msghdr_arg refused any), so the flags coming back are 0 */
     if (fin && *ret >= 0 && has_msg_flags && msg_flags != ctl.msg_flags && !r->done)

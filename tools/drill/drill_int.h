@@ -59,6 +59,13 @@ typedef struct {
 } drill_pending_t;
 
 #define DRILL_MAX_FDS 64
+#define DRILL_MAX_PYVARS 32
+
+/* A variable of the run's %{ }% blocks (drill_py.c). */
+typedef struct {
+  char name[32];
+  double v;
+} drill_pyvar_t;
 #define DRILL_MAX_PENDING 8
 #define DRILL_MAX_TSMAP 256
 
@@ -172,6 +179,8 @@ struct drill_run {
   drill_pending_t pending[DRILL_MAX_PENDING];
   int npending;
   drill_epoll_t epolls[DRILL_MAX_EPOLL];
+  drill_pyvar_t pyvars[DRILL_MAX_PYVARS]; /* %{ NAME = EXPR }% */
+  int npyvars;
   /* outcome */
   drill_status_t status;
   bool done;
@@ -265,10 +274,11 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
 /* drill_call.c */
 /* packetdrill's struct msghdr of sendmsg/recvmsg: the length (sum of the iov_len), msg_flags
  * when written, whether msg_name is given (NULL: no address); ctl: recvmsg's TCP_CM_INQ (NULL:
- * any control message is UNSUPPORTED). False once reported UNSUPPORTED. */
+ * any control message is UNSUPPORTED); *nullbuf when an iov_base with a length is NULL. False
+ * once reported UNSUPPORTED. */
 struct drill_msgctl;
 bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                      bool *has_msg_flags, bool *named, struct drill_msgctl *ctl);
+                      bool *has_msg_flags, bool *named, struct drill_msgctl *ctl, bool *nullbuf);
 /* Tries a system call. blocking: the call may wait (a T...E call on a blocking socket): returns
  * false while it would block. Otherwise returns true with the result (>= 0 or -errno) in *ret. */
 bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);
@@ -304,6 +314,9 @@ drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
 int drill_kernel_sysctl(drill_run_t *r, const char *name, const char *value);
 bool drill_kernel_command(const char *base);
 int drill_kernel_exec(drill_run_t *r, char **argv, int argc);
+
+/* drill_py.c: the statements of a %{ }% block against a TCP_INFO snapshot. */
+void drill_py_block(drill_run_t *r, const char *code, const synack_tcp_info_t *ti);
 
 /* drill_shell.c */
 /* Runs a back-quoted command (phase: 0 before the stack exists, 1 on the timeline, 2 after the

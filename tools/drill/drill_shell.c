@@ -898,50 +898,6 @@ bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v)
   return false;
 }
 
-/* One `assert tcpi_X OP VALUE` statement. */
-static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *ti) {
-  char field[64], op[4], val[64];
-  char extra[8];
-  char stmt[256];
-  snprintf(stmt, sizeof stmt, "%s", st);
-  char *comma = strchr(stmt, ',');
-  if (comma) *comma = '\0'; /* `assert COND, MESSAGE`: the message only labels a failure */
-  int n = sscanf(stmt, " assert %63[A-Za-z0-9_] %3[=!<>] %63[A-Za-z0-9_-] %7s", field, op, val, extra);
-  if (n != 3) {
-    drill_unsupported(r, "%%{ }%% statement not supported: '%s' (only `assert tcpi_FIELD == VALUE`)", st);
-    return;
-  }
-  int64_t got, want;
-  if (!drill_tcpi_field(ti, field, &got)) {
-    drill_unsupported(r, "TCP_INFO field %s not available", field);
-    return;
-  }
-  char *end;
-  want = strtoll(val, &end, 0);
-  if (*end != '\0' && !drill_symbol(val, &want)) {
-    drill_unsupported(r, "unknown value %s in an assert", val);
-    return;
-  }
-  bool ok;
-  if (strcmp(op, "==") == 0) {
-    ok = got == want;
-  } else if (strcmp(op, "!=") == 0) {
-    ok = got != want;
-  } else if (strcmp(op, "<") == 0) {
-    ok = got < want;
-  } else if (strcmp(op, "<=") == 0) {
-    ok = got <= want;
-  } else if (strcmp(op, ">") == 0) {
-    ok = got > want;
-  } else if (strcmp(op, ">=") == 0) {
-    ok = got >= want;
-  } else {
-    drill_unsupported(r, "operator %s not supported in an assert", op);
-    return;
-  }
-  if (!ok) drill_fail(r, "assert %s %s %s failed: %s is %lld", field, op, val, field, (long long)got);
-}
-
 void drill_code(drill_run_t *r, const char *code) {
   if (!r->live) {
     drill_unsupported(r, "%%{ }%% block before the stack exists");
@@ -957,20 +913,5 @@ void drill_code(drill_run_t *r, const char *code) {
     drill_unsupported(r, "no open connection socket for TCP_INFO");
     return;
   }
-  const char *s = code;
-  while (*s && !r->done) {
-    const char *e = s;
-    while (*e && *e != '\n' && *e != ';') e++;
-    char st[256];
-    size_t len = (size_t)(e - s);
-    if (len >= sizeof st) len = sizeof st - 1;
-    memcpy(st, s, len);
-    st[len] = '\0';
-    char *t = st;
-    while (isspace((unsigned char)*t)) t++;
-    size_t tl = strlen(t);
-    while (tl && isspace((unsigned char)t[tl - 1])) t[--tl] = '\0';
-    if (*t && *t != '#') run_assert(r, t, &ti);
-    s = *e ? e + 1 : e;
-  }
+  drill_py_block(r, code, &ti);
 }

@@ -208,8 +208,12 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
       return true;
     }
     int64_t len, flags, want_flags = 0;
-    bool named, has_flags;
-    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &want_flags, &has_flags, &named, NULL)) return true;
+    bool named, has_flags, nullbuf;
+    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &want_flags, &has_flags, &named, NULL, &nullbuf)) return true;
+    if (nullbuf) {
+      drill_unsupported(r, "%s: a NULL buffer on a UDP socket is not emulated", n);
+      return true;
+    }
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
     if (n[0] == 's') {
       *finished = udp_send(r, n, f, len, flags, named, may_block, ret);
