@@ -1087,8 +1087,11 @@ int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!out) return -SYNACK_EFAULT;
-  if (tcb->state == SYNACK_TCP_LISTEN || tcb->node.t.rport == 0 ||
-      (tcb->state == SYNACK_TCP_CLOSED && !(tcb->flags & TF_CONNECTED)))
+  /* Not connected: no peer yet (SYN-SENT: the handshake is still going on), or no more (a reset
+   * or timed-out connection is CLOSED): Linux's inet_getname and FreeBSD's getpeername both
+   * answer ENOTCONN there. */
+  if (tcb->state == SYNACK_TCP_LISTEN || tcb->state == SYNACK_TCP_SYN_SENT || tcb->state == SYNACK_TCP_CLOSED ||
+      tcb->node.t.rport == 0)
     return -SYNACK_ENOTCONN;
   synack_endpoint_t l;
   synack_tuple_endpoints(&tcb->node.t, &l, out);

@@ -273,6 +273,44 @@ static bool tcp_congestion_opt(drill_run_t *r, const char *n, drill_fd_t *f, con
   return true;
 }
 
+/* SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN: read-only facts of the socket, which the
+ * runner knows (the type, family and protocol it created; whether it listens: its state) on
+ * both targets. setsockopt of them is ENOPROTOOPT, as Linux. False: not one of them. */
+static bool socket_fact_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *level,
+                            const drill_arg_t *name, const drill_arg_t *va, bool set, int64_t *ret) {
+  static const struct { const char *name; int num; } facts[] = {
+    { "SO_TYPE", 3 }, { "SO_ACCEPTCONN", 30 }, { "SO_PROTOCOL", 38 }, { "SO_DOMAIN", 39 },
+  };
+  int64_t lv, nv = -1;
+  if (name->kind == DRILL_ARG_SYM) {
+    for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++)
+      if (strcmp(facts[k].name, name->text) == 0) nv = facts[k].num;
+    if (nv < 0) return false;
+  } else if (level->kind == DRILL_ARG_SYM || !drill_arg_int(r, level, &lv) || lv != 1 || !drill_arg_int(r, name, &nv)) {
+    return false;
+  }
+  int64_t v;
+  synack_tcp_info_t ti;
+  switch (nv) {
+  case 3: v = f->udp ? 2 : 1; break;
+  case 30: v = !f->udp && r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_LISTEN; break;
+  case 38: v = f->udp ? 17 : 6; break;
+  case 39: v = r->family == SYNACK_AF_INET6 ? 10 : 2; break;
+  default: return false;
+  }
+  if (set) {
+    *ret = -SYNACK_ENOPROTOOPT;
+    return true;
+  }
+  *ret = 0;
+  const drill_arg_t *inner = va->kind == DRILL_ARG_ARRAY && va->n == 1 ? &va->items[0] : va;
+  int64_t want;
+  if (inner->kind == DRILL_ARG_ELLIPSIS || !drill_arg_int(r, inner, &want)) return true;
+  if (want != v) drill_fail(r, "%s %s = %lld, expected %lld", n, name->kind == DRILL_ARG_SYM ? name->text : "option",
+                            (long long)v, (long long)want);
+  return true;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
@@ -319,7 +357,7 @@ static bool known_fd_call(const char *n) {
   static const char *const names[] = {
     "bind", "listen", "accept", "accept4", "connect", "close", "shutdown", "read", "recv", "recvfrom",
     "recvmsg", "write", "send", "sendto", "sendmsg", "fcntl", "setsockopt", "getsockopt", "ioctl",
-    "writev", "readv",
+    "writev", "readv", "getsockname", "getpeername",
   };
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
     if (strcmp(names[k], n) == 0) return true;
@@ -912,6 +950,15 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_write && !drill_arg_int(r, &c->args[3], &flags)) return true;
     return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
+  } else if (strcmp(n, "getsockname") == 0 || strcmp(n, "getpeername") == 0) {
+    /* the address is the runner's (scripts write ... for it); the result is compared */
+    if (!nargs_ok(r, c, 3, 3)) return true;
+    if (c->args[1].kind != DRILL_ARG_ELLIPSIS || c->args[2].kind != DRILL_ARG_ELLIPSIS) {
+      drill_unsupported(r, "%s: the address and its length must be written ...", n);
+      return true;
+    }
+    synack_endpoint_t ep;
+    *ret = n[3] == 's' ? r->tg->getsockname(r, f->sock, &ep) : r->tg->getpeername(r, f->sock, &ep);
   } else if (strcmp(n, "writev") == 0 || strcmp(n, "readv") == 0) {
     /* writev(fd, [{..., L}, ...], N) / readv: one write or read of the summed lengths */
     if (!nargs_ok(r, c, 3, 3)) return true;
@@ -985,6 +1032,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return tcp_congestion_opt(r, n, f, &c->args[3], set, ret);
     if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_MD5SIG") == 0)
       return tcp_md5sig_opt(r, n, f, &c->args[3], set, ret);
+    if (socket_fact_opt(r, n, f, &c->args[1], &c->args[2], &c->args[3], set, ret)) return true;
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];

@@ -99,6 +99,7 @@ typedef struct drill_target {
   int (*accept)(drill_run_t *r, int s);
   int (*connect)(drill_run_t *r, int s, const synack_endpoint_t *ep);
   int (*getsockname)(drill_run_t *r, int s, synack_endpoint_t *ep);
+  int (*getpeername)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*close_sock)(drill_run_t *r, int s);
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */

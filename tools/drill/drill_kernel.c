@@ -519,11 +519,11 @@ static int k_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) {
   return neg(connect(s, (struct sockaddr *)&ss, len));
 }
 
-static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
-  (void)r;
+static int k_name(int s, synack_endpoint_t *ep, bool peer) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  if (getsockname(s, (struct sockaddr *)&ss, &len) != 0) return -errno;
+  if ((peer ? getpeername(s, (struct sockaddr *)&ss, &len) : getsockname(s, (struct sockaddr *)&ss, &len)) != 0)
+    return -errno;
   memset(ep, 0, sizeof *ep);
   if (ss.ss_family == AF_INET) {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
@@ -537,6 +537,16 @@ static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
     ep->port = ntohs(s6->sin6_port);
   }
   return 0;
+}
+
+static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  (void)r;
+  return k_name(s, ep, false);
+}
+
+static int k_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  (void)r;
+  return k_name(s, ep, true);
 }
 
 static int k_close_sock(drill_run_t *r, int s) {
@@ -916,6 +926,7 @@ const drill_target_t drill_target_kernel = {
   .accept = k_accept,
   .connect = k_connect,
   .getsockname = k_getsockname,
+  .getpeername = k_getpeername,
   .close_sock = k_close_sock,
   .shutdown = k_shutdown,
   .recv = k_recv,

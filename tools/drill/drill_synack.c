@@ -68,6 +68,9 @@ static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
 }
 static int s_close_sock(drill_run_t *r, int s) { return synack_close(r->st, r->now, s); }
 static int s_shutdown(drill_run_t *r, int s, int how) { return synack_shutdown(r->st, r->now, s, how); }
+static int s_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  return is_udp(r, s) ? synack_udp_getpeername(r->st, s, ep) : synack_getpeername(r->st, s, ep);
+}
 static int64_t s_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
   return synack_recv(r->st, r->now, s, buf, len, flags);
 }
@@ -147,6 +150,7 @@ const drill_target_t drill_target_synack = {
   .accept = s_accept,
   .connect = s_connect,
   .getsockname = s_getsockname,
+  .getpeername = s_getpeername,
   .close_sock = s_close_sock,
   .shutdown = s_shutdown,
   .recv = s_recv,
