@@ -246,6 +246,11 @@ typedef struct {
   bool tcp_sack_fin;            /* a SACK block ending at an out-of-order FIN covers the FIN too */
   bool tcp_synack_text_drop;    /* text and FIN on a SYN-ACK in SYN-SENT are discarded (the peer sends them
                                    again), not processed at the sixth step (RFC 9293 §3.10.7.3) */
+  bool tcp_api_linux;           /* the socket calls answer as Linux's do where POSIX leaves a choice: send() on a
+                                   socket never connected, or listening, is EPIPE (else ENOTCONN); the first
+                                   connect() after a non-blocking one completed returns 0, then EISCONN (else
+                                   EISCONN at once); shutdown(SHUT_WR) of a listener is 0 (else ENOTCONN);
+                                   default false (linux preset: true; docs/linux-differences.md) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

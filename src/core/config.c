@@ -179,6 +179,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_dup_syn_rearm = true;       /* tcp_check_req: inet_rtx_syn_ack, timer re-armed, not backed off */
     c->tcp_tw_socket_handoff = true;   /* tcp_time_wait: TIME-WAIT lives in the mini-socket only */
     c->tcp_rst_errors_linux = true;
+    c->tcp_api_linux = true;           /* tcp_sendmsg's EPIPE, __inet_stream_connect, inet_shutdown */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -359,6 +359,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
     return -SYNACK_EISCONN; /* TCP_FASTOPEN_CONNECT: connect() already succeeded (as Linux) */
   int rc = open_active(st, tcb, remote, now);
+  if (rc == 1) return 0; /* the connection made (cfg.tcp_api_linux) */
   if (rc < 0) return rc;
   if ((tcb->tfo & SYNACK_TFOF_CONNECT) && (st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) {
     if (synack_tfo_client_ready(st, tcb)) {
@@ -372,6 +373,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
     tcb->tfo |= SYNACK_TFOF_WANT; /* no cookie yet: the SYN asks for one */
     tcb->tfo_fail = SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE;
   }
+  tcb->flags |= TF_CONNECTING;
   synack_tcp_output(st, tcb, now);
   return -SYNACK_EINPROGRESS;
 }
@@ -438,12 +440,20 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
   case SYNACK_TCP_TIME_WAIT:
+    /* Linux's __inet_stream_connect: the call that finds the connection made (the socket was
+     * still "connecting") succeeds; the ones after it say EISCONN */
+    if ((tcb->flags & TF_CONNECTING) && st->cfg.tcp_api_linux) {
+      tcb->flags &= ~(uint64_t)TF_CONNECTING;
+      return 1;
+    }
     return -SYNACK_EISCONN;
   case SYNACK_TCP_LISTEN:
-    return -SYNACK_EINVAL;
+    /* Linux: a listener is an unconnected socket in a state other than CLOSED: EISCONN */
+    return st->cfg.tcp_api_linux ? -SYNACK_EISCONN : -SYNACK_EINVAL;
   case SYNACK_TCP_CLOSED:
     break;
   }
+  tcb->flags &= ~(uint64_t)TF_CONNECTING;
   if (tcb->so_error) { /* the outcome of the previous attempt, reported once (SO_ERROR) */
     int e = tcb->so_error;
     tcb->so_error = 0;
@@ -568,8 +578,10 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (tcb->tfo & SYNACK_TFOF_CHILD) break; /* RFC 7413 §4.2.2: a fast open server may send */
     return -SYNACK_EAGAIN;
   case SYNACK_TCP_CLOSED:
-    return (tcb->flags & TF_CONNECTED) ? -SYNACK_EPIPE : -SYNACK_ENOTCONN;
   case SYNACK_TCP_LISTEN:
+    /* POSIX: ENOTCONN for a socket that is not connected (FreeBSD's sosend); Linux's
+     * sk_stream_wait_connect says EPIPE for every state but SYN-SENT/SYN-RECEIVED */
+    if (st->cfg.tcp_api_linux || (tcb->flags & TF_CONNECTED)) return -SYNACK_EPIPE;
     return -SYNACK_ENOTCONN;
   case SYNACK_TCP_FIN_WAIT_1:
   case SYNACK_TCP_FIN_WAIT_2:
@@ -695,7 +707,10 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
   if ((tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD))) return 0;
   switch (tcb->state) {
   case SYNACK_TCP_CLOSED:
-    return (tcb->flags & TF_CONNECTED) ? 0 : -SYNACK_ENOTCONN;
+    /* end of file once a connection, or an attempt (refused, timed out), has ended: both
+     * directions are shut (Linux's tcp_done, FreeBSD's soisdisconnected); ENOTCONN only for
+     * a socket that never tried */
+    return ((tcb->flags & TF_CONNECTED) || tcb->node.t.rport) ? 0 : -SYNACK_ENOTCONN;
   case SYNACK_TCP_LISTEN:
     return -SYNACK_ENOTCONN;
   case SYNACK_TCP_SYN_SENT:
@@ -773,8 +788,17 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how != SYNACK_SHUT_RD && how != SYNACK_SHUT_WR && how != SYNACK_SHUT_RDWR) return -SYNACK_EINVAL;
   switch (tcb->state) {
   case SYNACK_TCP_CLOSED:
-  case SYNACK_TCP_LISTEN:
     return -SYNACK_ENOTCONN;
+  case SYNACK_TCP_LISTEN:
+    /* POSIX: ENOTCONN (FreeBSD). Linux's inet_shutdown: SHUT_WR changes nothing, shutting the
+     * receive side stops listening (queued and half-open connections are reset, as by close())
+     * and leaves a bound CLOSED socket that may listen again. */
+    if (!st->cfg.tcp_api_linux) return -SYNACK_ENOTCONN;
+    if (how != SYNACK_SHUT_WR) {
+      synack_tcp_listener_close(st, tcb, now);
+      synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, "shutdown() of a listener");
+    }
+    return 0;
   case SYNACK_TCP_SYN_SENT:
     /* SHUT_RD only stops reception (the handshake goes on; data that arrives is discarded).
      * Shutting down the sending side before anything was sent is RFC 9293 §3.10.4's CLOSE in

@@ -901,8 +901,11 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         return true;
       }
       if (r->tg->tcp_info(r, f->sock, &ti) == 0 && is_connected_state(ti.state)) {
-        f->connected = true;
-        *ret = 0;
+        /* the blocking call ends here: one more connect() sees the connection made, as the
+         * kernel's own blocking connect does (else a later connect() would still report it) */
+        synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+        int rc = r->tg->connect(r, f->sock, &ep);
+        *ret = rc == -SYNACK_EISCONN ? 0 : rc;
         return true;
       }
       if (r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED) {
@@ -913,12 +916,14 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     }
     synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
     int rc = r->tg->connect(r, f->sock, &ep);
-    learn_flow(r, f->sock);
+    /* the flow switches to a connection this call started, not on a refused call (EISCONN on
+     * an accepted socket must leave the script's packets on that connection) */
+    if (rc == 0 || rc == -SYNACK_EINPROGRESS) learn_flow(r, f->sock);
+    if (rc == 0 || rc == -SYNACK_EINPROGRESS || rc == -SYNACK_EISCONN) f->connected = true;
     if (rc == -SYNACK_EINPROGRESS && may_block && pend) {
       pend->done = 1;
       return false;
     }
-    if (rc == -SYNACK_EISCONN) f->connected = true;
     *ret = rc;
   } else if (strcmp(n, "close") == 0) {
     if (!nargs_ok(r, c, 1, 1)) return true;

@@ -18,7 +18,7 @@ typedef struct drill_fd {
   bool listener;
   bool shut_wr;            /* shutdown(SHUT_WR/RDWR) was called */
   uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
-  bool connected;          /* was ever connected (for poll's HUP after a reset) */
+  bool connected;          /* was ever connected or connecting (poll's bits once CLOSED) */
   bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
   bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */

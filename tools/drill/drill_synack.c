@@ -129,7 +129,10 @@ static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   if (f->listener) return m;
   synack_tcp_info_t ti;
   bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
-  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP | D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
+  /* Linux's tcp_poll: a CLOSED socket is POLLHUP and writable (a write answers at once); one
+   * whose connection (or attempt) ended also has both directions shut: readable, RDHUP. */
+  if (closed) m |= D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
+  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
   if (f->shut_wr) m |= D_POLLOUT | D_POLLWRNORM;
   if (f->shut_wr && (ev & SYNACK_EV_PEER_CLOSED)) m |= D_POLLHUP;
   return m;
