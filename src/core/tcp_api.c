@@ -803,6 +803,12 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
     /* SHUT_RD only stops reception (the handshake goes on; data that arrives is discarded).
      * Shutting down the sending side before anything was sent is RFC 9293 §3.10.4's CLOSE in
      * SYN-SENT: the connection is deleted. */
+    /* Linux's inet_shutdown disconnects a SYN-SENT socket whatever `how` says, and its
+     * tcp_disconnect leaves ECONNRESET for the next call (cfg.tcp_api_linux). */
+    if (st->cfg.tcp_api_linux) {
+      synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "shutdown() in SYN-SENT");
+      return 0;
+    }
     if (how == SYNACK_SHUT_RD) {
       tcb->flags |= TF_SHUT_RD;
       return 0;
@@ -1043,6 +1049,16 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   return -SYNACK_ENOPROTOOPT;
 }
 
+/* SO_RCVBUF / SO_SNDBUF as reported. A size the application set is the room it asked for
+ * (the buffer's capacity here); Linux's sock_setsockopt doubles it for its bookkeeping and
+ * reports the double, at least SOCK_MIN_RCVBUF (2304) / SOCK_MIN_SNDBUF (4608): so does
+ * cfg.tcp_api_linux. Sizes the stack chose are reported as they are. */
+static uint32_t reported_buf(const synack_stack_t *st, uint32_t cap, bool set, uint32_t floor) {
+  if (!set || !st->cfg.tcp_api_linux) return cap;
+  uint32_t d = cap > UINT32_MAX / 4 ? UINT32_MAX / 2 : 2 * cap;
+  return d < floor ? floor : d;
+}
+
 int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
@@ -1052,8 +1068,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
   case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
-  case SYNACK_SO_RCVBUF: *v = (int)tcb->rb.cap; return 0;
-  case SYNACK_SO_SNDBUF: *v = (int)tcb->sb.cap; return 0;
+  case SYNACK_SO_RCVBUF: *v = (int)reported_buf(st, tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0, 2304); return 0;
+  case SYNACK_SO_SNDBUF: *v = (int)reported_buf(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608); return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_ERROR:

@@ -321,11 +321,35 @@ static void statement(drill_run_t *r, char *st, const synack_tcp_info_t *ti) {
   py_unsupported(&p, "statement not supported (assert, NAME = EXPR, print, pass)");
 }
 
+/* The end of a statement: ';' or the end of the line, outside quotes; a '#' outside quotes
+ * starts a comment that runs to the end of the line (its ';' separates nothing). */
+static const char *stmt_end(const char *s, const char **next) {
+  char q = 0;
+  const char *e = s;
+  for (; *e && *e != '\n'; e++) {
+    if (q) {
+      if (*e == q) q = 0;
+    } else if (*e == '"' || *e == '\'') {
+      q = *e;
+    } else if (*e == ';') {
+      *next = e + 1;
+      return e;
+    } else if (*e == '#') {
+      const char *c = e;
+      while (*e && *e != '\n') e++;
+      *next = *e ? e + 1 : e;
+      return c;
+    }
+  }
+  *next = *e ? e + 1 : e;
+  return e;
+}
+
 void drill_py_block(drill_run_t *r, const char *code, const synack_tcp_info_t *ti) {
   const char *s = code;
   while (*s && !r->done) {
-    const char *e = s;
-    while (*e && *e != '\n' && *e != ';') e++;
+    const char *next;
+    const char *e = stmt_end(s, &next);
     char st[256];
     size_t len = (size_t)(e - s);
     if (len >= sizeof st) len = sizeof st - 1;
@@ -333,11 +357,9 @@ void drill_py_block(drill_run_t *r, const char *code, const synack_tcp_info_t *t
     st[len] = '\0';
     char *t = st;
     while (isspace((unsigned char)*t)) t++;
-    char *hash = strchr(t, '#');
-    if (hash && !strchr(t, '"') && !strchr(t, '\'')) *hash = '\0';
     size_t tl = strlen(t);
     while (tl && isspace((unsigned char)t[tl - 1])) t[--tl] = '\0';
     if (*t) statement(r, t, ti);
-    s = *e ? e + 1 : e;
+    s = next;
   }
 }
