@@ -364,6 +364,42 @@ static bool known_fd_call(const char *n) {
   return false;
 }
 
+/* The address of bind/connect: `...` (the runner's), or packetdrill's written sockaddr
+ * {sa_family=AF_INET, sin_port=htons(N), sin_addr=inet_addr("A")} (sin6_* for IPv6). The
+ * address itself is the script's configured local / remote one (packetdrill's scripts name
+ * them; the runner has its own), so it is not compared; the port must be the runner's (the
+ * bind or connect port), else the script is UNSUPPORTED rather than run on another port. */
+static bool sockaddr_ok(drill_run_t *r, const char *n, const drill_arg_t *a, uint16_t port) {
+  if (a->kind == DRILL_ARG_ELLIPSIS) return true;
+  if (a->kind != DRILL_ARG_STRUCT) {
+    drill_unsupported(r, "%s: the address must be ... or {sa_family=..., sin_port=htons(N), ...}", n);
+    return false;
+  }
+  static const char *const known[] = { "sa_family", "sin_family", "sin6_family", "sin_port", "sin6_port",
+                                       "sin_addr", "sin6_addr", "sin6_flowinfo", "sin6_scope_id" };
+  for (int k = 0; k < a->n; k++) {
+    const drill_arg_t *m = &a->items[k];
+    bool ok = false;
+    for (size_t j = 0; j < sizeof known / sizeof known[0]; j++) ok = ok || strcmp(known[j], m->name) == 0;
+    if (!ok) {
+      drill_unsupported(r, "%s: unknown sockaddr member %s", n, m->name[0] ? m->name : "(positional)");
+      return false;
+    }
+    if (strcmp(m->name, "sin_port") == 0 || strcmp(m->name, "sin6_port") == 0) {
+      int64_t v;
+      if (!drill_arg_int(r, m, &v)) return false;
+      /* htons() was applied at parse time (little-endian host, as packetdrill's) */
+      uint16_t p = (uint16_t)(((uint64_t)v >> 8 & 0xff) | ((uint64_t)v & 0xff) << 8);
+      if (p != port) {
+        drill_unsupported(r, "%s: port %u in the sockaddr; the runner uses %u (--bind_port, --connect_port)", n, p,
+                          port);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /* Calls whose second argument is the data buffer. */
 static bool is_buffer_call(const char *n) {
   static const char *const names[] = { "read", "recv", "recvfrom", "write", "send", "sendto" };
@@ -854,7 +890,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   }
   if (f->udp && drill_udp_socket_call(r, ev, f, pend, may_block, ret, &finished)) return finished;
   if (strcmp(n, "bind") == 0) {
-    if (!nargs_ok(r, c, 3, 3)) return true;
+    if (!nargs_ok(r, c, 3, 3) || !sockaddr_ok(r, n, &c->args[1], r->bind_port)) return true;
     synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
     *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
@@ -889,7 +925,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       *ret = label;
     }
   } else if (strcmp(n, "connect") == 0) {
-    if (!nargs_ok(r, c, 3, 3)) return true;
+    if (!nargs_ok(r, c, 3, 3) || !sockaddr_ok(r, n, &c->args[1], r->connect_port)) return true;
     r->last_conn_label = f->label;
     if (pend && pend->done == 1) {
       /* a blocking connect in progress: done when synchronized or failed */

@@ -652,8 +652,9 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) 
     r->peer_mss = (uint32_t)m;
   } else if (NAME("tcp_ts_tick_usecs")) {
     r->ts_tick_us = strtoll(v, NULL, 10);
-  } else if (NAME("tcp_ts_ecr_scaled") || NAME("define") || NAME("D") || NAME("profile")) {
-    /* ecr is never checked; defines and profiles are handled before the run */
+  } else if (NAME("tcp_ts_ecr_scaled") || NAME("define") || NAME("D") || NAME("profile") || NAME("send_omit_free")) {
+    /* ecr is never checked; defines and profiles are handled before the run; send_omit_free
+     * (packetdrill: do not reuse send buffers, for zero-copy) is what this runner always does */
   } else if (NAME("gateway_ip") || NAME("netmask_ip")) {
     /* packetdrill's routing of its tun device (Linux's selftests pass them): the peer here is
      * on the stack's own link, so there is nothing to route; only the form is checked */
