@@ -649,6 +649,12 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
 }
 
 static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
+  if (o == SYNACK_TCP_CONGESTION) {
+    /* the algorithm by Linux's name: synack's two are reno (NewReno) and cubic */
+    const char *cc = v == SYNACK_CC_NEWRENO ? "reno" : v == SYNACK_CC_CUBIC ? "cubic" : NULL;
+    if (!cc) return -EINVAL;
+    return neg(setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)));
+  }
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
@@ -687,6 +693,13 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
   if (o == SYNACK_SO_INQ || o == SYNACK_SO_OUTQ) return neg(ioctl(s, o == SYNACK_SO_INQ ? SIOCINQ : SIOCOUTQ, v));
   if (o == SYNACK_SO_NOTSENT) return neg(ioctl(s, 0x894B /* SIOCOUTQNSD */, v));
   if (o == SYNACK_SO_ATMARK) return neg(ioctl(s, SIOCATMARK, v));
+  if (o == SYNACK_TCP_CONGESTION) {
+    char cc[16] = "";
+    socklen_t len = sizeof cc - 1;
+    if (getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0) return -errno;
+    *v = strcmp(cc, "reno") == 0 ? SYNACK_CC_NEWRENO : strcmp(cc, "cubic") == 0 ? SYNACK_CC_CUBIC : -1;
+    return 0;
+  }
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
