@@ -295,7 +295,7 @@ static bool socket_fact_opt(drill_run_t *r, const char *n, drill_fd_t *f, const 
   case 3: v = f->udp ? 2 : 1; break;
   case 30: v = !f->udp && r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_LISTEN; break;
   case 38: v = f->udp ? 17 : 6; break;
-  case 39: v = r->family == SYNACK_AF_INET6 ? 10 : 2; break;
+  case 39: v = drill_sock_family(r) == SYNACK_AF_INET6 ? 10 : 2; break;
   default: return false;
   }
   if (set) {
@@ -542,7 +542,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     uint8_t *fb = calloc((size_t)len + 1, 1);
     if (!fb) return true;
     for (int64_t k = 0; k < len; k++) fb[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
     int64_t put = r->tg->sendto_fastopen(r, f->sock, nullbuf ? NULL : fb, (size_t)len, &ep);
     free(fb);
     learn_flow(r, f->sock);
@@ -604,7 +604,7 @@ static bool tcp_md5sig_opt(drill_run_t *r, const char *n, drill_fd_t *f, const d
   }
   synack_tcp_md5sig_t m;
   memset(&m, 0, sizeof m);
-  m.addr = r->rip;
+  m.addr = drill_sock_ip(r, r->rip);
   if (kl < 0 || kl > SYNACK_TCP_MD5SIG_MAXKEYLEN) {
     m.keylen = SYNACK_TCP_MD5SIG_MAXKEYLEN + 1; /* refused by the target (EINVAL) */
   } else {
@@ -832,7 +832,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t type = 1, domain = 0;
     if (c->args[1].kind != DRILL_ARG_ELLIPSIS && !drill_arg_int(r, &c->args[1], &type)) return true;
     if (c->args[0].kind != DRILL_ARG_ELLIPSIS && !drill_arg_int(r, &c->args[0], &domain)) return true;
-    if (c->args[0].kind != DRILL_ARG_ELLIPSIS && domain != (r->family == SYNACK_AF_INET6 ? 10 : 2)) {
+    if (c->args[0].kind != DRILL_ARG_ELLIPSIS && domain != (drill_sock_family(r) == SYNACK_AF_INET6 ? 10 : 2)) {
       drill_unsupported(r, "socket: the domain does not match --ip_version (write ... to follow it)");
       return true;
     }
@@ -841,7 +841,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "socket: only SOCK_STREAM and SOCK_DGRAM are supported");
       return true;
     }
-    int s = kind == 2 ? r->tg->udp_socket(r, r->family) : r->tg->socket(r, r->family);
+    int s = kind == 2 ? r->tg->udp_socket(r, drill_sock_family(r)) : r->tg->socket(r, drill_sock_family(r));
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
@@ -891,7 +891,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   if (f->udp && drill_udp_socket_call(r, ev, f, pend, may_block, ret, &finished)) return finished;
   if (strcmp(n, "bind") == 0) {
     if (!nargs_ok(r, c, 3, 3) || !sockaddr_ok(r, n, &c->args[1], r->bind_port)) return true;
-    synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->lip), .port = r->bind_port };
     *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
   } else if (strcmp(n, "listen") == 0) {
@@ -939,7 +939,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       if (r->tg->tcp_info(r, f->sock, &ti) == 0 && is_connected_state(ti.state)) {
         /* the blocking call ends here: one more connect() sees the connection made, as the
          * kernel's own blocking connect does (else a later connect() would still report it) */
-        synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+        synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
         int rc = r->tg->connect(r, f->sock, &ep);
         *ret = rc == -SYNACK_EISCONN ? 0 : rc;
         return true;
@@ -950,7 +950,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       }
       return false;
     }
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
     int rc = r->tg->connect(r, f->sock, &ep);
     /* the flow switches to a connection this call started, not on a refused call (EISCONN on
      * an accepted socket must leave the script's packets on that connection) */

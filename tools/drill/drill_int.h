@@ -3,6 +3,8 @@
 #ifndef SYNACK_TOOLS_DRILL_INT_H
 #define SYNACK_TOOLS_DRILL_INT_H
 
+#include <string.h>
+
 #include "drill.h"
 
 typedef struct {
@@ -134,7 +136,8 @@ struct drill_run {
   synack_config_t cfg;
   synack_stack_t *st;
   bool linux_profile;
-  int family;
+  int family;                     /* of the packets (and of the sockets, unless mapped) */
+  bool mapped;                    /* --ip_version=ipv4-mapped-ipv6: AF_INET6 sockets, IPv4 packets */
   synack_ip_t lip, rip;
   uint16_t lport, rport;          /* the flow: stack side, peer side */
   /* RFC 2385: the key of the script's latest TCP_MD5SIG for the peer; `md5` options of inbound
@@ -200,6 +203,18 @@ struct drill_run {
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
  * the byte after the SYN), so that data delivered or sent at the wrong place is caught. */
 static inline uint8_t drill_stream_byte(uint32_t off) { return (uint8_t)((off * 2654435761u) >> 24); }
+
+/* The sockets' family, and an address as the sockets name it (::ffff:a.b.c.d when mapped). */
+static inline int drill_sock_family(const drill_run_t *r) { return r->mapped ? SYNACK_AF_INET6 : r->family; }
+static inline synack_ip_t drill_sock_ip(const drill_run_t *r, synack_ip_t ip) {
+  if (!r->mapped || ip.family != SYNACK_AF_INET) return ip;
+  synack_ip_t m;
+  memset(&m, 0, sizeof m);
+  m.family = SYNACK_AF_INET6;
+  m.b[10] = m.b[11] = 0xff;
+  memcpy(m.b + 12, ip.b, 4);
+  return m;
+}
 
 /* Message helpers (drill_run.c): append a line to the run's message. */
 void drill_say(drill_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -631,6 +631,11 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) 
       r->family = SYNACK_AF_INET;
     } else if (strcmp(v, "ipv6") == 0) {
       r->family = SYNACK_AF_INET6;
+    } else if (strcmp(v, "ipv4-mapped-ipv6") == 0) {
+      /* packetdrill's third mode: AF_INET6 sockets reaching IPv4 through ::ffff:a.b.c.d
+       * addresses (RFC 4291 §2.5.5.2); IPv4 on the wire */
+      r->family = SYNACK_AF_INET;
+      r->mapped = true;
     } else {
       drill_unsupported(r, "--ip_version=%s not supported", v);
       return false;

@@ -125,7 +125,7 @@ static bool udp_send(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, 
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
   for (int64_t k = 0; k < len; k++) buf[k] = drill_stream_byte((uint32_t)k);
-  synack_endpoint_t to = { .ip = r->rip, .port = r->rport };
+  synack_endpoint_t to = { .ip = drill_sock_ip(r, r->rip), .port = r->rport };
   int64_t put = r->tg->udp_sendto(r, f->sock, buf, (size_t)len, named ? &to : NULL);
   free(buf);
   if (put == -SYNACK_EAGAIN && may_block && !(flags & U_MSG_DONTWAIT)) return false;
@@ -170,11 +170,11 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
   const char *n = c->name;
   *finished = true;
   if (strcmp(n, "bind") == 0) {
-    synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->lip), .port = r->bind_port };
     *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
   } else if (strcmp(n, "connect") == 0) {
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
     *ret = r->tg->connect(r, f->sock, &ep);
     if (*ret == 0) {
       r->rport = r->connect_port;
