@@ -408,8 +408,18 @@ int64_t synack_sendto(synack_stack_t *st, synack_time_t now, int sock, const voi
   if (!tcb) return -SYNACK_EBADF;
   if (!(flags & SYNACK_MSG_FASTOPEN)) return synack_send(st, now, sock, buf, len, flags);
   st->now = now;
-  if (len && !buf) return -SYNACK_EFAULT;
+  if (len && !buf && !st->cfg.tcp_api_linux) return -SYNACK_EFAULT;
   if (!(st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) return -SYNACK_EOPNOTSUPP;
+  if (len && !buf) {
+    /* Linux's tcp_send_syn_data: the data cannot be read, so the SYN goes without it (a
+     * regular SYN) and the call says EINPROGRESS, like a non-blocking connect */
+    if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
+    int rc = open_active(st, tcb, remote, now);
+    if (rc < 0) return rc;
+    tcb->flags |= TF_CONNECTED | TF_CONNECTING;
+    synack_tcp_output(st, tcb, now);
+    return -SYNACK_EINPROGRESS;
+  }
   synack_iovec_t one = { (void *)(uintptr_t)buf, len };
   if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
     return send_on_syn(st, tcb, &one, 1, now);
@@ -639,7 +649,8 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
 
 int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
   synack_iovec_t v = { (void *)(uintptr_t)buf, len };
-  if (len && !buf) return get(st, sock) ? -SYNACK_EFAULT : -SYNACK_EBADF;
+  /* a NULL buffer is EFAULT once the socket may send (send_iov): a socket that cannot says
+   * why first, as Linux's tcp_sendmsg does */
   return send_iov(st, now, sock, &v, 1, flags);
 }
 

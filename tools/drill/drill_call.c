@@ -647,6 +647,7 @@ static bool cmsg_inq(drill_run_t *r, const drill_arg_t *cm, drill_msgctl_t *ctl)
  * the lengths; *nullbuf when a base with a length is NULL (the call gets a bad address and
  * answers EFAULT, as Linux: docs/drill.md). False once reported UNSUPPORTED. */
 static bool iov_list_len(drill_run_t *r, const char *n, const drill_arg_t *arr, int64_t *len, bool *nullbuf) {
+  bool good = false;
   for (int j = 0; j < arr->n; j++) {
     const drill_arg_t *iov = &arr->items[j];
     const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
@@ -662,12 +663,18 @@ static bool iov_list_len(drill_run_t *r, const char *n, const drill_arg_t *arr, 
       return false;
     }
     if (!drill_arg_int(r, l, &x)) return false;
-    if (b && b->kind != DRILL_ARG_ELLIPSIS && b->kind != DRILL_ARG_NULL) {
-      drill_unsupported(r, "%s: iov_base must be ... or NULL", n);
+    if (b && b->kind != DRILL_ARG_ELLIPSIS && b->kind != DRILL_ARG_NULL && b->kind != DRILL_ARG_INT) {
+      drill_unsupported(r, "%s: iov_base must be ..., NULL or an address", n);
       return false;
     }
-    if (b && b->kind == DRILL_ARG_NULL && x) *nullbuf = true;
+    if (b && b->kind != DRILL_ARG_ELLIPSIS && x) *nullbuf = true;
+    else if (x) good = true;
     *len += x;
+  }
+  if (good && *nullbuf) {
+    /* the call would move the good part and stop at the bad one: one buffer cannot say that */
+    drill_unsupported(r, "%s: a bad address in some of the iovecs only is not emulated", n);
+    return false;
   }
   return true;
 }
@@ -877,13 +884,14 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   }
   bool may_block = blocking && !f->nonblock;
   bool finished;
-  /* The buffer of read/write/recv/send...: `...` (the runner's) or NULL (a bad address: the
-   * call answers EFAULT where Linux would, as packetdrill passes NULL on); anything else would
-   * be a silent no-op. */
+  /* The buffer of read/write/recv/send...: `...` (the runner's), or NULL or a number (an
+   * address the script wrote: packetdrill passes it on, Linux's scripts write it to get
+   * EFAULT; it is passed on as NULL, so the call answers EFAULT where Linux would); anything
+   * else would be a silent no-op. */
   bool nullbuf = false;
   if (is_buffer_call(n) && c->nargs >= 2 && c->args[1].kind != DRILL_ARG_ELLIPSIS) {
-    if (c->args[1].kind != DRILL_ARG_NULL || f->udp) {
-      drill_unsupported(r, "%s: the buffer must be ...%s", n, f->udp ? "" : " or NULL");
+    if ((c->args[1].kind != DRILL_ARG_NULL && c->args[1].kind != DRILL_ARG_INT) || f->udp) {
+      drill_unsupported(r, "%s: the buffer must be ...%s", n, f->udp ? "" : ", NULL or an address");
       return true;
     }
     nullbuf = true;
