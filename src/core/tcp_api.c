@@ -288,7 +288,8 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
 
 int synack_listen(synack_stack_t *st, int sock, int backlog) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  /* POSIX: a datagram socket cannot listen or accept (EOPNOTSUPP), as both kernels answer */
+  if (!tcb) return synack_udp_is_socket(st, sock) ? -SYNACK_EOPNOTSUPP : -SYNACK_EBADF;
   uint32_t bl = backlog < 1 ? 1u : (uint32_t)backlog;
   if (st->cfg.tcp_max_backlog && bl > st->cfg.tcp_max_backlog) bl = st->cfg.tcp_max_backlog;
   if (tcb->state == SYNACK_TCP_LISTEN) { tcb->lst->backlog = bl; return 0; }
@@ -317,7 +318,7 @@ int synack_listen(synack_stack_t *st, int sock, int backlog) {
 
 int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? -SYNACK_EOPNOTSUPP : -SYNACK_EBADF;
   if (tcb->state != SYNACK_TCP_LISTEN || !tcb->lst) return -SYNACK_EINVAL;
   synack_listener_t *l = tcb->lst;
   synack_tcb_t *c = l->aq_head;

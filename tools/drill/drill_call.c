@@ -879,6 +879,16 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     return true;
   }
   if (f->epoll && strcmp(n, "close") != 0 && strcmp(n, "fcntl") != 0) {
+    /* an epoll fd is no socket: the socket calls answer ENOTSOCK, as Linux's sockfd_lookup;
+     * read/write and ioctl of it are not emulated */
+    static const char *const sockcalls[] = { "bind", "listen", "accept", "accept4", "connect", "shutdown",
+                                             "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg",
+                                             "setsockopt", "getsockopt", "getsockname", "getpeername" };
+    for (size_t k = 0; k < sizeof sockcalls / sizeof sockcalls[0]; k++)
+      if (strcmp(sockcalls[k], n) == 0) {
+        *ret = -88; /* ENOTSOCK */
+        return true;
+      }
     drill_unsupported(r, "%s() on an epoll fd not emulated", n);
     return true;
   }

@@ -224,8 +224,10 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
     /* a datagram longer than the buffer comes back with MSG_TRUNC in msg_flags */
     if (*finished && *ret >= 0 && has_flags && want_flags != got_flags && !r->done)
       drill_fail(r, "recvmsg: msg_flags = 0x%x, expected 0x%llx", got_flags, (unsigned long long)want_flags);
-  } else if (strcmp(n, "listen") == 0 || strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0 ||
-             strcmp(n, "shutdown") == 0) {
+  } else if (strcmp(n, "listen") == 0 || strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0) {
+    /* a datagram socket neither listens nor accepts: EOPNOTSUPP from either target */
+    *ret = n[0] == 'l' ? r->tg->listen(r, f->sock, 1) : r->tg->accept(r, f->sock);
+  } else if (strcmp(n, "shutdown") == 0) {
     drill_unsupported(r, "%s() on a UDP socket not supported", n);
   } else {
     *finished = false;
