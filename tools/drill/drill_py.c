@@ -179,10 +179,12 @@ static double shift(py_t *p) {
   for (;;) {
     if (op(p, "<<", NULL)) {
       int64_t s = as_int(p, sum(p));
-      v = (double)(as_int(p, v) * (int64_t)pow(2, (double)(s & 63)));
+      if (s < 0 || s > 62) py_unsupported(p, "a shift count out of 0..62");
+      else v = (double)(int64_t)((uint64_t)as_int(p, v) << s);
     } else if (op(p, ">>", NULL)) {
       int64_t s = as_int(p, sum(p));
-      v = (double)(as_int(p, v) >> (s & 63));
+      if (s < 0 || s > 62) py_unsupported(p, "a shift count out of 0..62");
+      else v = (double)(as_int(p, v) >> s);
     } else {
       return v;
     }
