@@ -295,8 +295,8 @@ static void syscalls(void) {
   CHECK_STR(c->args[1].items[2].text, "198.18.0.1");
   CHECK_STR(c->args[1].items[2].name, "sin_addr");
   drill_script_free(&s);
-  parse_err("0 bind(3, {sin_port=frob(1)}, 16) = 0\n", "t.pkt:1:22: unknown function frob() in a value");
-  parse_err("0 bind(3, {sin_port=htons(\"x\")}, 16) = 0\n", "t.pkt:1:22: htons() takes an integer");
+  parse_err("0 bind(3, {sin_port=frob(1)}, 16) = 0\n", "t.pkt:1:21: unknown function frob() in a value");
+  parse_err("0 bind(3, {sin_port=htons(\"x\")}, 16) = 0\n", "t.pkt:1:21: htons() takes an integer");
 }
 
 static void shell_code_header(void) {
