@@ -24,7 +24,7 @@ last2() {
 # 1. every passing script, each under its own profiles (active-open-close runs twice;
 # reuseport-v6only.pkt is issue 16's SO_REUSEPORT / IPV6_V6ONLY)
 run 0 $D/pass/*.pkt
-last2 "0 errors" "23 passed, 0 failed, 0 skipped"
+last2 "0 errors" "24 passed, 0 failed, 0 skipped"
 has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"
@@ -109,7 +109,7 @@ has "1 passed, 0 failed, 0 skipped"
 # 5. what cannot be honoured is UNSUPPORTED (not a failure, not a pass), with the reason
 run 0 $D/unsupported/*.pkt
 has "UNSUPPORTED $D/unsupported/sysctl.pkt [rfc]: $D/unsupported/sysctl.pkt:2: sysctl net.inet.tcp.nolocaltimewait not mapped"
-has "UNSUPPORTED $D/unsupported/shell.pkt [rfc]: $D/unsupported/shell.pkt:3: shell command \`tc\` not supported"
+has "UNSUPPORTED $D/unsupported/shell.pkt [rfc]: $D/unsupported/shell.pkt:4: tc: only \`tc qdisc add|replace|change dev DEV root fq|fq_codel|pfifo_fast|pfifo\` and \`tc qdisc del dev DEV root\` are emulated (a qdisc changes pacing only)"
 has "UNSUPPORTED $D/unsupported/set-sysctls.pkt [linux]: $D/unsupported/set-sysctls.pkt:4: sysctl net.ipv4.tcp_no_such_knob not mapped"
 has "UNSUPPORTED $D/unsupported/sysctl-restore.pkt [rfc]: $D/unsupported/sysctl-restore.pkt:4: sysctl net.inet.tcp.no_such_knob not mapped"
 has "UNSUPPORTED $D/unsupported/shell-variable.pkt [rfc]: $D/unsupported/shell-variable.pkt:2: cannot run the command \`sysctl -q net.ipv4.tcp_rmem=\"\$RMEM\"\`: shell expansion '\$RMEM' not supported"

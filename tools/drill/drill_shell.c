@@ -639,6 +639,45 @@ static int sysctl_set(drill_run_t *r, const char *t, int phase) {
   return 0;
 }
 
+/* `tc qdisc add|replace|change dev DEV root QDISC` / `tc qdisc del dev DEV root`: the one
+ * thing a qdisc changes for TCP is pacing. Linux's CUBIC and Reno pace their segments only
+ * under the fq qdisc (fq paces what the socket asks for); without it (pfifo_fast, fq_codel,
+ * the namespace's default) segments leave at once. So `fq` without parameters is
+ * cfg.tcp_pacing on, the other plain qdiscs and `del` are off; anything else → UNSUPPORTED.
+ * Before the stack exists it configures it; on the timeline it reaches the running stack. */
+static int cmd_tc(drill_run_t *r, const argv_t *a, int phase) {
+  const char *const *t = (const char *const *)a->tok;
+  bool add = a->n >= 6 && strcmp(t[1], "qdisc") == 0 &&
+             (strcmp(t[2], "add") == 0 || strcmp(t[2], "replace") == 0 || strcmp(t[2], "change") == 0) &&
+             strcmp(t[3], "dev") == 0 && strcmp(t[5], "root") == 0 && a->n == 7;
+  bool del = a->n == 6 && strcmp(t[1], "qdisc") == 0 && strcmp(t[2], "del") == 0 && strcmp(t[3], "dev") == 0 &&
+             strcmp(t[5], "root") == 0;
+  bool pacing;
+  if (add && strcmp(t[6], "fq") == 0) {
+    pacing = true;
+  } else if ((add && (strcmp(t[6], "pfifo_fast") == 0 || strcmp(t[6], "fq_codel") == 0 ||
+                      strcmp(t[6], "pfifo") == 0)) || del) {
+    pacing = false;
+  } else {
+    drill_unsupported(r, "tc: only `tc qdisc add|replace|change dev DEV root fq|fq_codel|pfifo_fast|pfifo` and "
+                         "`tc qdisc del dev DEV root` are emulated (a qdisc changes pacing only)");
+    return 2;
+  }
+  if (phase == 2) return 0;
+  if (phase == 0) {
+    r->cfg.tcp_pacing = pacing;
+    return 0;
+  }
+  synack_config_t c = *synack_stack_config(r->st);
+  c.tcp_pacing = pacing;
+  if (synack_stack_set_config(r->st, &c) != 0) {
+    drill_unsupported(r, "tc: pacing %s refused by synack_stack_set_config", pacing ? "on" : "off");
+    return 2;
+  }
+  r->cfg = c;
+  return 0;
+}
+
 static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase, bool piped) {
   for (int k = 1; k < a->n; k++) {
     const char *t = a->tok[k];
@@ -765,6 +804,8 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
       status = 0;
     } else if (r->o->kernel && drill_kernel_command(base) && stage == 0 && j >= len) {
       status = drill_kernel_exec(r, a.tok, a.n);
+    } else if (strcmp(base, "tc") == 0 && stage == 0 && j >= len) {
+      status = cmd_tc(r, &a, phase);
     } else if ((strcmp(base, "true") == 0 || strcmp(base, ":") == 0) && stage == 0) {
       status = 0;
     } else if (strcmp(base, "echo") == 0 && stage == 0) {
