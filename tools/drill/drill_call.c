@@ -21,11 +21,13 @@
 #define D_F_SETFL 4
 #define D_FD_CLOEXEC 1
 #define D_MSG_PEEK 0x2
+#define D_MSG_WAITALL 0x100
 #define D_MSG_DONTWAIT 0x40
 #define D_MSG_MORE 0x8000
 #define D_MSG_NOSIGNAL 0x4000
 #define D_MSG_FASTOPEN 0x20000000
 #define D_SIOCINQ 0x541b
+#define D_FIONBIO 0x5421
 #define D_SIOCOUTQ 0x5411
 #define D_SIOCOUTQNSD 0x894b
 #define D_SIOCATMARK 0x8905
@@ -53,14 +55,14 @@ static const sym_t symbols[] = {
   { "EPOLL_CTL_ADD", 1 }, { "EPOLL_CTL_DEL", 2 }, { "EPOLL_CTL_MOD", 3 }, { "EPOLL_CLOEXEC", D_SOCK_CLOEXEC },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
-  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", 0x100 },
+  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", D_MSG_WAITALL },
   { "MSG_EOR", D_MSG_EOR }, { "MSG_TRUNC", 0x20 }, { "POLLWRBAND", D_POLLWRBAND }, { "EPOLLWRBAND", D_POLLWRBAND },
   { "MSG_FASTOPEN", D_MSG_FASTOPEN }, { "TCP_FASTOPEN", 23 }, { "TCP_FASTOPEN_CONNECT", 30 },
   { "TCP_FASTOPEN_NO_COOKIE", 34 }, { "TCPI_OPT_SYN_DATA", 32 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
-  { "SIOCINQ", D_SIOCINQ }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
+  { "SIOCINQ", D_SIOCINQ }, { "FIONBIO", D_FIONBIO }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
   { "SIOCOUTQNSD", D_SIOCOUTQNSD }, { "SIOCATMARK", D_SIOCATMARK }, { "SO_OOBINLINE", 10 },
   { "SO_RCVLOWAT", 18 }, { "SO_SNDLOWAT", 19 },
   { "TCP_CORK", 3 }, { "TCP_NOTSENT_LOWAT", 25 }, { "TCP_INQ", 36 }, { "TCP_CM_INQ", D_TCP_CM_INQ },
@@ -469,19 +471,28 @@ typedef struct drill_msgctl {
 
 /* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values); ctl (recvmsg only) the
  * control messages to compare. */
-static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
-                    int64_t *ret, drill_msgctl_t *ctl, bool nullbuf) {
+static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_t *pend, int64_t len, int64_t flags,
+                    bool may_block, int64_t *ret, drill_msgctl_t *ctl, bool nullbuf) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB)) {
+  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB | D_MSG_WAITALL)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
+    return true;
+  }
+  if ((flags & D_MSG_WAITALL) && (flags & (D_MSG_PEEK | D_MSG_OOB))) {
+    drill_unsupported(r, "%s: MSG_WAITALL with MSG_PEEK or MSG_OOB not emulated", n);
     return true;
   }
   bool oob = (flags & D_MSG_OOB) != 0;
   r->last_conn_label = f->label;
-  if (!oob && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
+  /* MSG_WAITALL on a blocking call: Linux's tcp_recvmsg reads what comes until len bytes are
+   * in (or end of file, an error); each piece is taken as it arrives, which frees the window */
+  bool waitall = (flags & D_MSG_WAITALL) && may_block && !(flags & D_MSG_DONTWAIT) && pend;
+  int64_t done = waitall ? pend->done : 0;
+  if (waitall) len -= done;
+  if (!oob && !waitall && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
   int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
@@ -510,6 +521,14 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
     if (r->urg_skip && (int32_t)(off - r->urg_skip_off) > 0) r->urg_skip = false;
   }
   free(buf);
+  if (waitall) {
+    if (got > 0) done += got;
+    if ((got > 0 && got < len) || got == -SYNACK_EAGAIN) {
+      pend->done = done;
+      return false;
+    }
+    got = done > 0 ? done : got; /* all of it; or what came before the end of file / error */
+  }
   if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
   *ret = got;
   if (ctl) ctl->msg_flags = (msg_flags & SYNACK_MSG_OOB) ? D_MSG_OOB : 0;
@@ -1001,7 +1020,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_read && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_recv(r, n, f, len, flags, may_block, ret, NULL, nullbuf);
+    return do_recv(r, n, f, pend, len, flags, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0) {
     bool is_write = strcmp(n, "write") == 0;
     if (!nargs_ok(r, c, is_write ? 3 : 4, is_write ? 3 : 6)) return true;
@@ -1036,7 +1055,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return true;
     }
     if (n[0] == 'w') return do_send(r, n, f, pend, len, 0, may_block, ret, nullbuf);
-    return do_recv(r, n, f, len, 0, may_block, ret, NULL, nullbuf);
+    return do_recv(r, n, f, pend, len, 0, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "sendmsg") == 0 || strcmp(n, "recvmsg") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
     bool is_send = n[0] == 's';
@@ -1048,7 +1067,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return true;
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
     if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
-    bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl, nullbuf);
+    bool fin = do_recv(r, n, f, pend, len, flags, may_block, ret, &ctl, nullbuf);
     /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
      * for: msghdr_arg refused any), so the flags coming back are 0 */
     if (fin && *ret >= 0 && has_msg_flags && msg_flags != ctl.msg_flags && !r->done)
@@ -1164,6 +1183,14 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t req;
     if (!drill_arg_int(r, &c->args[1], &req)) return true;
     synack_sockopt_t o;
+    if (req == D_FIONBIO) {
+      /* ioctl(fd, FIONBIO, [v]): O_NONBLOCK on or off, as fcntl(F_SETFL) (the runner's flag) */
+      int64_t v;
+      if (!drill_arg_int(r, &c->args[2], &v)) return true;
+      f->nonblock = v != 0;
+      *ret = 0;
+      return true;
+    }
     if (req == D_SIOCINQ) {
       o = SYNACK_SO_INQ;
     } else if (req == D_SIOCOUTQ) {
