@@ -427,7 +427,7 @@ int64_t synack_sendto(synack_stack_t *st, synack_time_t now, int sock, const voi
   if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
   int rc = open_active(st, tcb, remote, now);
   if (rc < 0) return rc;
-  tcb->flags |= TF_CONNECTED; /* as after connect(): the socket is now connecting */
+  tcb->flags |= TF_CONNECTED | TF_CONNECTING; /* as after connect(): the socket is now connecting */
   tcb->tfo |= SYNACK_TFOF_WANT;
   if (synack_tfo_client_ready(st, tcb)) {
     int64_t n = send_on_syn(st, tcb, &one, 1, now);
