@@ -292,6 +292,11 @@ typedef struct {
                                    2304 / 4608), as Linux reports them */
   bool tcp_quickack_linux;      /* quick-ACK mode as Linux's tcp_incr_quickack: min(16, window / (2 x the
                                    segment size estimate)) ACKs, entered again after an RTO of silence */
+  bool tcp_api_linux;           /* the socket calls answer as Linux's do where POSIX leaves a choice: send() on a
+                                   socket never connected, or listening, is EPIPE (else ENOTCONN); the first
+                                   connect() after a non-blocking one completed returns 0, then EISCONN (else
+                                   EISCONN at once); shutdown(SHUT_WR) of a listener is 0 (else ENOTCONN);
+                                   default false (linux preset: true; docs/linux-differences.md) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

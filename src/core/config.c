@@ -193,6 +193,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_probe0_old_ack = true;      /* tcp_write_wakeup / tcp_xmit_probe_skb, tcp_ack_probe */
     c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */
     c->tcp_recovery_linux = true; /* tcp_cwnd_reduction, bictcp_recalc_ssthresh, tcp_send_loss_probe */
+    c->tcp_api_linux = true;           /* tcp_sendmsg's EPIPE, __inet_stream_connect, inet_shutdown */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -290,7 +290,8 @@ int synack_bind(synack_stack_t *st, int sock, const synack_endpoint_t *local) {
 
 int synack_listen(synack_stack_t *st, int sock, int backlog) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  /* POSIX: a datagram socket cannot listen or accept (EOPNOTSUPP), as both kernels answer */
+  if (!tcb) return synack_udp_is_socket(st, sock) ? -SYNACK_EOPNOTSUPP : -SYNACK_EBADF;
   uint32_t bl = backlog < 1 ? 1u : (uint32_t)backlog;
   if (st->cfg.tcp_max_backlog && bl > st->cfg.tcp_max_backlog) bl = st->cfg.tcp_max_backlog;
   if (tcb->state == SYNACK_TCP_LISTEN) { tcb->lst->backlog = bl; return 0; }
@@ -319,7 +320,7 @@ int synack_listen(synack_stack_t *st, int sock, int backlog) {
 
 int synack_accept(synack_stack_t *st, int sock, synack_endpoint_t *remote) {
   synack_tcb_t *tcb = get(st, sock);
-  if (!tcb) return -SYNACK_EBADF;
+  if (!tcb) return synack_udp_is_socket(st, sock) ? -SYNACK_EOPNOTSUPP : -SYNACK_EBADF;
   if (tcb->state != SYNACK_TCP_LISTEN || !tcb->lst) return -SYNACK_EINVAL;
   synack_listener_t *l = tcb->lst;
   synack_tcb_t *c = l->aq_head;
@@ -361,6 +362,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
   if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
     return -SYNACK_EISCONN; /* TCP_FASTOPEN_CONNECT: connect() already succeeded (as Linux) */
   int rc = open_active(st, tcb, remote, now);
+  if (rc == 1) return 0; /* the connection made (cfg.tcp_api_linux) */
   if (rc < 0) return rc;
   if ((tcb->tfo & SYNACK_TFOF_CONNECT) && (st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) {
     if (synack_tfo_client_ready(st, tcb)) {
@@ -374,6 +376,7 @@ int synack_connect(synack_stack_t *st, synack_time_t now, int sock, const synack
     tcb->tfo |= SYNACK_TFOF_WANT; /* no cookie yet: the SYN asks for one */
     tcb->tfo_fail = SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE;
   }
+  tcb->flags |= TF_CONNECTING;
   synack_tcp_output(st, tcb, now);
   return -SYNACK_EINPROGRESS;
 }
@@ -408,15 +411,25 @@ int64_t synack_sendto(synack_stack_t *st, synack_time_t now, int sock, const voi
   if (!tcb) return -SYNACK_EBADF;
   if (!(flags & SYNACK_MSG_FASTOPEN)) return synack_send(st, now, sock, buf, len, flags);
   st->now = now;
-  if (len && !buf) return -SYNACK_EFAULT;
+  if (len && !buf && !st->cfg.tcp_api_linux) return -SYNACK_EFAULT;
   if (!(st->cfg.tcp_fastopen & SYNACK_TFO_CLIENT)) return -SYNACK_EOPNOTSUPP;
+  if (len && !buf) {
+    /* Linux's tcp_send_syn_data: the data cannot be read, so the SYN goes without it (a
+     * regular SYN) and the call says EINPROGRESS, like a non-blocking connect */
+    if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
+    int rc = open_active(st, tcb, remote, now);
+    if (rc < 0) return rc;
+    tcb->flags |= TF_CONNECTED | TF_CONNECTING;
+    synack_tcp_output(st, tcb, now);
+    return -SYNACK_EINPROGRESS;
+  }
   synack_iovec_t one = { (void *)(uintptr_t)buf, len };
   if (tcb->state == SYNACK_TCP_SYN_SENT && (tcb->tfo & SYNACK_TFOF_DEFER))
     return send_on_syn(st, tcb, &one, 1, now);
   if (tcb->state != SYNACK_TCP_CLOSED) return synack_send(st, now, sock, buf, len, flags & ~SYNACK_MSG_FASTOPEN);
   int rc = open_active(st, tcb, remote, now);
   if (rc < 0) return rc;
-  tcb->flags |= TF_CONNECTED; /* as after connect(): the socket is now connecting */
+  tcb->flags |= TF_CONNECTED | TF_CONNECTING; /* as after connect(): the socket is now connecting */
   tcb->tfo |= SYNACK_TFOF_WANT;
   if (synack_tfo_client_ready(st, tcb)) {
     int64_t n = send_on_syn(st, tcb, &one, 1, now);
@@ -440,12 +453,20 @@ static int open_active(synack_stack_t *st, synack_tcb_t *tcb, const synack_endpo
   case SYNACK_TCP_CLOSING:
   case SYNACK_TCP_LAST_ACK:
   case SYNACK_TCP_TIME_WAIT:
+    /* Linux's __inet_stream_connect: the call that finds the connection made (the socket was
+     * still "connecting") succeeds; the ones after it say EISCONN */
+    if ((tcb->flags & TF_CONNECTING) && st->cfg.tcp_api_linux) {
+      tcb->flags &= ~(uint64_t)TF_CONNECTING;
+      return 1;
+    }
     return -SYNACK_EISCONN;
   case SYNACK_TCP_LISTEN:
-    return -SYNACK_EINVAL;
+    /* Linux: a listener is an unconnected socket in a state other than CLOSED: EISCONN */
+    return st->cfg.tcp_api_linux ? -SYNACK_EISCONN : -SYNACK_EINVAL;
   case SYNACK_TCP_CLOSED:
     break;
   }
+  tcb->flags &= ~(uint64_t)TF_CONNECTING;
   if (tcb->so_error) { /* the outcome of the previous attempt, reported once (SO_ERROR) */
     int e = tcb->so_error;
     tcb->so_error = 0;
@@ -572,8 +593,10 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (tcb->tfo & SYNACK_TFOF_CHILD) break; /* RFC 7413 §4.2.2: a fast open server may send */
     return -SYNACK_EAGAIN;
   case SYNACK_TCP_CLOSED:
-    return (tcb->flags & TF_CONNECTED) ? -SYNACK_EPIPE : -SYNACK_ENOTCONN;
   case SYNACK_TCP_LISTEN:
+    /* POSIX: ENOTCONN for a socket that is not connected (FreeBSD's sosend); Linux's
+     * sk_stream_wait_connect says EPIPE for every state but SYN-SENT/SYN-RECEIVED */
+    if (st->cfg.tcp_api_linux || (tcb->flags & TF_CONNECTED)) return -SYNACK_EPIPE;
     return -SYNACK_ENOTCONN;
   case SYNACK_TCP_FIN_WAIT_1:
   case SYNACK_TCP_FIN_WAIT_2:
@@ -631,7 +654,8 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
 
 int64_t synack_send(synack_stack_t *st, synack_time_t now, int sock, const void *buf, size_t len, int flags) {
   synack_iovec_t v = { (void *)(uintptr_t)buf, len };
-  if (len && !buf) return get(st, sock) ? -SYNACK_EFAULT : -SYNACK_EBADF;
+  /* a NULL buffer is EFAULT once the socket may send (send_iov): a socket that cannot says
+   * why first, as Linux's tcp_sendmsg does */
   return send_iov(st, now, sock, &v, 1, flags);
 }
 
@@ -703,7 +727,10 @@ static int64_t recv_iov(synack_stack_t *st, synack_time_t now, synack_tcb_t *tcb
   if ((tcb->flags & (TF_RCVD_FIN | TF_SHUT_RD))) return 0;
   switch (tcb->state) {
   case SYNACK_TCP_CLOSED:
-    return (tcb->flags & TF_CONNECTED) ? 0 : -SYNACK_ENOTCONN;
+    /* end of file once a connection, or an attempt (refused, timed out), has ended: both
+     * directions are shut (Linux's tcp_done, FreeBSD's soisdisconnected); ENOTCONN only for
+     * a socket that never tried */
+    return ((tcb->flags & TF_CONNECTED) || tcb->node.t.rport) ? 0 : -SYNACK_ENOTCONN;
   case SYNACK_TCP_LISTEN:
     return -SYNACK_ENOTCONN;
   case SYNACK_TCP_SYN_SENT:
@@ -781,12 +808,27 @@ int synack_shutdown(synack_stack_t *st, synack_time_t now, int sock, int how) {
   if (how != SYNACK_SHUT_RD && how != SYNACK_SHUT_WR && how != SYNACK_SHUT_RDWR) return -SYNACK_EINVAL;
   switch (tcb->state) {
   case SYNACK_TCP_CLOSED:
-  case SYNACK_TCP_LISTEN:
     return -SYNACK_ENOTCONN;
+  case SYNACK_TCP_LISTEN:
+    /* POSIX: ENOTCONN (FreeBSD). Linux's inet_shutdown: SHUT_WR changes nothing, shutting the
+     * receive side stops listening (queued and half-open connections are reset, as by close())
+     * and leaves a bound CLOSED socket that may listen again. */
+    if (!st->cfg.tcp_api_linux) return -SYNACK_ENOTCONN;
+    if (how != SYNACK_SHUT_WR) {
+      synack_tcp_listener_close(st, tcb, now);
+      synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSED, "shutdown() of a listener");
+    }
+    return 0;
   case SYNACK_TCP_SYN_SENT:
     /* SHUT_RD only stops reception (the handshake goes on; data that arrives is discarded).
      * Shutting down the sending side before anything was sent is RFC 9293 §3.10.4's CLOSE in
      * SYN-SENT: the connection is deleted. */
+    /* Linux's inet_shutdown disconnects a SYN-SENT socket whatever `how` says, and its
+     * tcp_disconnect leaves ECONNRESET for the next call (cfg.tcp_api_linux). */
+    if (st->cfg.tcp_api_linux) {
+      synack_tcp_done(st, tcb, -SYNACK_ECONNRESET, "shutdown() in SYN-SENT");
+      return 0;
+    }
     if (how == SYNACK_SHUT_RD) {
       tcb->flags |= TF_SHUT_RD;
       return 0;
@@ -1166,8 +1208,11 @@ int synack_getpeername(synack_stack_t *st, int sock, synack_endpoint_t *out) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!out) return -SYNACK_EFAULT;
-  if (tcb->state == SYNACK_TCP_LISTEN || tcb->node.t.rport == 0 ||
-      (tcb->state == SYNACK_TCP_CLOSED && !(tcb->flags & TF_CONNECTED)))
+  /* Not connected: no peer yet (SYN-SENT: the handshake is still going on), or no more (a reset
+   * or timed-out connection is CLOSED): Linux's inet_getname and FreeBSD's getpeername both
+   * answer ENOTCONN there. */
+  if (tcb->state == SYNACK_TCP_LISTEN || tcb->state == SYNACK_TCP_SYN_SENT || tcb->state == SYNACK_TCP_CLOSED ||
+      tcb->node.t.rport == 0)
     return -SYNACK_ENOTCONN;
   synack_endpoint_t l;
   synack_tuple_endpoints(&tcb->node.t, &l, out);

@@ -132,6 +132,8 @@ enum {
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
 #define TF_CWND_LIMITED (UINT64_C(1) << 37) /* cfg.tcp_cwnd_limited: cwnd was the limit in the current window */
+#define TF_CONNECTING (UINT64_C(1) << 38) /* connect() answered EINPROGRESS and has not yet reported the outcome
+                                             (cfg.tcp_api_linux: the next connect() returns 0 once) */
 
 /* Record ends (MSG_EOR) in the send ring not yet acknowledged, in sequence order; a segment
  * never spans one (tcp_sndctl.c). Storage allocated with the first mark. */

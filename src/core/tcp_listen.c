@@ -222,6 +222,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->cc = lt->cc; /* SYNACK_TCP_CONGESTION set on the listener */
   c->pace_on = lt->pace_on; /* SYNACK_SO_MAX_PACING_RATE set on the listener */
   c->pace_max_rate = lt->pace_max_rate;
+  c->segs_in = 1; /* the SYN (tcpi_segs_in counts it, as Linux's tcp_create_openreq_child) */
   synack_tcb_setup_conn(st, c);
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
   c->iss = iss;
@@ -316,6 +317,7 @@ static void cookie_ack(synack_stack_t *st, synack_listener_t *l, synack_seg_t *s
   if (!c) return;
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
+  else c->segs_in++; /* the ACK itself (input_tcb counts the others) */
 }
 
 /* RFC 7413 §4.2.2: a SYN with a valid cookie (or none needed): the connection is created in
@@ -607,6 +609,7 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   }
   /* The ACK may carry data or a FIN (third ACK lost, client already sending). */
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
+  else c->segs_in++; /* the ACK itself (input_tcb counts the others) */
 }
 
 void synack_tcp_listener_close(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {

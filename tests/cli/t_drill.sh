@@ -24,7 +24,7 @@ last2() {
 # 1. every passing script, each under its own profiles (active-open-close runs twice;
 # reuseport-v6only.pkt is issue 16's SO_REUSEPORT / IPV6_V6ONLY)
 run 0 $D/pass/*.pkt
-last2 "0 errors" "20 passed, 0 failed, 0 skipped"
+last2 "0 errors" "24 passed, 0 failed, 0 skipped"
 has "PASS $D/pass/active-open-close.pkt [freebsd]"
 has "PASS $D/pass/active-open-close.pkt [rfc]"
 has "PASS $D/pass/profiles.pkt [linux]"
@@ -64,6 +64,10 @@ has "$D/fail/udp-length.pkt:6: UDP payload length 10, expected 11"
 run 1 $D/fail/icmp-out.pkt
 has "$D/fail/icmp-out.pkt:4: actual:   > icmp type 3 code 3 (38 bytes quoted) at 0.000000 s"
 has "$D/fail/icmp-out.pkt:4: ICMP type 3 code 3, expected type 3 code 1"
+
+# %{ }% (drill_py.c): the condition and the tcpi_* values it read
+run 1 $D/fail/assert.pkt
+has "$D/fail/assert.pkt:10: assert 1 <= tcpi_snd_cwnd < 10 or tcpi_state != TCP_ESTABLISHED failed: tcpi_snd_cwnd is 10, tcpi_state is 1"
 
 run 1 $D/fail/poll-revents.pkt
 has "$D/fail/poll-revents.pkt:10: poll: revents of entry 1 = POLLIN|POLLOUT, expected POLLOUT"
@@ -105,14 +109,16 @@ has "1 passed, 0 failed, 0 skipped"
 # 5. what cannot be honoured is UNSUPPORTED (not a failure, not a pass), with the reason
 run 0 $D/unsupported/*.pkt
 has "UNSUPPORTED $D/unsupported/sysctl.pkt [rfc]: $D/unsupported/sysctl.pkt:2: sysctl net.inet.tcp.nolocaltimewait not mapped"
-has "UNSUPPORTED $D/unsupported/shell.pkt [rfc]: $D/unsupported/shell.pkt:3: shell command \`tc\` not supported"
+has "UNSUPPORTED $D/unsupported/shell.pkt [rfc]: $D/unsupported/shell.pkt:4: tc: only \`tc qdisc add|replace|change dev DEV root fq|fq_codel|pfifo_fast|pfifo\` and \`tc qdisc del dev DEV root\` are emulated (a qdisc changes pacing only)"
 has "UNSUPPORTED $D/unsupported/set-sysctls.pkt [linux]: $D/unsupported/set-sysctls.pkt:4: sysctl net.ipv4.tcp_no_such_knob not mapped"
 has "UNSUPPORTED $D/unsupported/sysctl-restore.pkt [rfc]: $D/unsupported/sysctl-restore.pkt:4: sysctl net.inet.tcp.no_such_knob not mapped"
 has "UNSUPPORTED $D/unsupported/shell-variable.pkt [rfc]: $D/unsupported/shell-variable.pkt:2: cannot run the command \`sysctl -q net.ipv4.tcp_rmem=\"\$RMEM\"\`: shell expansion '\$RMEM' not supported"
 has "UNSUPPORTED $D/unsupported/sysctl-read-piped.pkt [rfc]: $D/unsupported/sysctl-read-piped.pkt:3: reading sysctl net.ipv4.tcp_sack into a pipeline is not supported"
 has "UNSUPPORTED $D/unsupported/cmsg.pkt [rfc]: $D/unsupported/cmsg.pkt:3: sendmsg: control messages (SOL_IP/IP_TOS) not supported"
 has "UNSUPPORTED $D/unsupported/syscall.pkt [rfc]: $D/unsupported/syscall.pkt:4: system call sendfile() not supported"
-last2 "0 errors" "0 passed, 0 failed, 8 skipped"
+has "UNSUPPORTED $D/unsupported/sockaddr-port.pkt [rfc]: $D/unsupported/sockaddr-port.pkt:4: bind: port 9999 in the sockaddr; the runner uses 8080 (--bind_port, --connect_port)"
+has "UNSUPPORTED $D/unsupported/python.pkt [rfc]: $D/unsupported/python.pkt:4: %{ }% statement not supported (assert, NAME = EXPR, print, pass): 'import os'"
+last2 "0 errors" "0 passed, 0 failed, 10 skipped"
 
 # 6. -D and --define (word substitution and #ifdef)
 run 0 -D OUR_MSS=1460 -DFAST $D/define/mss.pkt

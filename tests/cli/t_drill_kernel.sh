@@ -25,8 +25,9 @@ trap 'rm -rf "$out" "$bad"' EXIT
 # 1. scripts written for Linux pass against it; several at once, each in its own namespace.
 #    The wall clock on a loaded machine: a wider tolerance than the scripts' own.
 run 0 --target=kernel -j 4 --tolerance_usecs=15000 $D/kernel/*.pkt $D/pass/passive-open.pkt $D/pass/profiles.pkt \
-  $D/pass/linux-no-timestamps.pkt $D/pass/blocking-aggregation.pkt $D/pass/reuseport-v6only.pkt
-has "17 passed, 0 failed, 0 skipped"
+  $D/pass/linux-no-timestamps.pkt $D/pass/blocking-aggregation.pkt $D/pass/reuseport-v6only.pkt \
+  $D/pass/linux-syscalls.pkt $D/pass/code-blocks.pkt $D/pass/ipv4-mapped.pkt
+has "20 passed, 0 failed, 0 skipped"
 has "PASS $D/kernel/syn-ack-window.pkt [kernel]"
 has "PASS $D/kernel/window-unscaled.pkt [kernel]"
 

@@ -157,6 +157,8 @@ static void connect_progression(void) {
   fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
   fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EALREADY);
   fx_expect_none(fx); /* no second SYN */
+  synack_endpoint_t early;
+  fx_check_rc(synack_getpeername(fx->st, s, &early), -SYNACK_ENOTCONN); /* not connected yet (Linux, FreeBSD) */
   uint8_t b[4] = { 1, 2, 3, 4 };
   int64_t r = synack_send(fx->st, fx->now, s, b, sizeof b, 0);
   CHECK(r == -SYNACK_EAGAIN || r == -SYNACK_ENOTCONN || r == 4);

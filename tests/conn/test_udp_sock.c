@@ -267,8 +267,11 @@ static void autobind_ephemeral(void) {
   CHECK_EQ_U(d.udp.length, 9);
   REQUIRE(pop(&d));
   CHECK_EQ_U(d.udp.src_port, nb.port);
-  /* The TCP calls refuse a UDP handle; the UDP calls a TCP handle. */
-  CHECK_EQ_I(synack_listen(F.st, a, 1), -SYNACK_EBADF);
+  /* The TCP calls refuse a UDP handle (a datagram socket cannot listen or accept: EOPNOTSUPP,
+   * as Linux and FreeBSD say); the UDP calls a TCP handle. */
+  CHECK_EQ_I(synack_listen(F.st, a, 1), -SYNACK_EOPNOTSUPP);
+  CHECK_EQ_I(synack_accept(F.st, a, NULL), -SYNACK_EOPNOTSUPP);
+  CHECK_EQ_I(synack_connect(F.st, 0, a, &to), -SYNACK_EBADF);
   CHECK_EQ_I(synack_udp_bind(F.st, t, &to), -SYNACK_EBADF);
   ufx_free();
 }

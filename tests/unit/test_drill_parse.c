@@ -278,6 +278,25 @@ static void syscalls(void) {
   CHECK(s.events[0].call.result_is_sym);
   CHECK_STR(s.events[0].call.result_sym, "O_RDWR|O_NONBLOCK");
   drill_script_free(&s);
+  /* packetdrill's short iovec {BASE, LEN} names its members; sockaddr values htons()/inet_addr() */
+  s = parse_ok("0 writev(4, [{..., 100}, {NULL, 5}], 2) = 105\n"
+               "+0 bind(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"198.18.0.1\")}, 16) = 0\n");
+  c = &s.events[0].call;
+  REQUIRE(c->args[1].kind == DRILL_ARG_ARRAY && c->args[1].n == 2);
+  CHECK_STR(c->args[1].items[0].items[0].name, "iov_base");
+  CHECK_EQ_I(c->args[1].items[0].items[0].kind, DRILL_ARG_ELLIPSIS);
+  CHECK_STR(c->args[1].items[0].items[1].name, "iov_len");
+  CHECK_EQ_I(c->args[1].items[0].items[1].num, 100);
+  CHECK_EQ_I(c->args[1].items[1].items[0].kind, DRILL_ARG_NULL);
+  c = &s.events[1].call;
+  REQUIRE(c->args[1].kind == DRILL_ARG_STRUCT && c->args[1].n == 3);
+  CHECK_EQ_I(c->args[1].items[1].num, 0x901f); /* htons(8080) on a little-endian host */
+  CHECK_EQ_I(c->args[1].items[2].kind, DRILL_ARG_STRING);
+  CHECK_STR(c->args[1].items[2].text, "198.18.0.1");
+  CHECK_STR(c->args[1].items[2].name, "sin_addr");
+  drill_script_free(&s);
+  parse_err("0 bind(3, {sin_port=frob(1)}, 16) = 0\n", "t.pkt:1:21: unknown function frob() in a value");
+  parse_err("0 bind(3, {sin_port=htons(\"x\")}, 16) = 0\n", "t.pkt:1:21: htons() takes an integer");
 }
 
 static void shell_code_header(void) {

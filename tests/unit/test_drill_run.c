@@ -183,8 +183,9 @@ static void unsupported(void) {
   CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n"), DRILL_PASS);
   CHECK_EQ_I(run("0 socket(..., 3, 0) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:1: socket: only SOCK_STREAM and SOCK_DGRAM are supported\n");
-  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 listen(3, 1) = 0\n"), DRILL_UNSUPPORTED);
-  CHECK_STR(msg, "t.pkt:2: listen() on a UDP socket not supported\n");
+  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 listen(3, 1) = -1 EOPNOTSUPP\n"), DRILL_PASS);
+  CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 shutdown(3, SHUT_RD) = 0\n"), DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: shutdown() on a UDP socket not supported\n");
   CHECK_EQ_I(run("0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n+0 sendto(3, ..., 1, MSG_MORE, ..., ...) = 1\n"),
              DRILL_UNSUPPORTED);
   CHECK_STR(msg, "t.pkt:2: sendto on a UDP socket: flags 0x8000 not supported\n");
@@ -222,7 +223,11 @@ static void unsupported(void) {
   CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `sysctl -w net.inet.tcp.rexmit_min=0`\n"),
              DRILL_UNSUPPORTED);
   CHECK(strstr(msg, "sysctl net.inet.tcp.rexmit_min=0: refused by synack_stack_set_config") != NULL);
-  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ print(tcpi_rto) }%\n"), DRILL_UNSUPPORTED);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ print(tcpi_rto) }%\n"), DRILL_PASS);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ import os }%\n"), DRILL_UNSUPPORTED);
+  CHECK_EQ_I(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_rto > 0 and nosuchname }%\n"),
+             DRILL_UNSUPPORTED);
+  CHECK_STR(msg, "t.pkt:2: %{ }%: unknown name nosuchname\n");
   CHECK_EQ_I(run("`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"), DRILL_UNSUPPORTED);
   CHECK_EQ_I(run_profile("`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "linux"),
              DRILL_PASS);

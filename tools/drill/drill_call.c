@@ -21,11 +21,13 @@
 #define D_F_SETFL 4
 #define D_FD_CLOEXEC 1
 #define D_MSG_PEEK 0x2
+#define D_MSG_WAITALL 0x100
 #define D_MSG_DONTWAIT 0x40
 #define D_MSG_MORE 0x8000
 #define D_MSG_NOSIGNAL 0x4000
 #define D_MSG_FASTOPEN 0x20000000
 #define D_SIOCINQ 0x541b
+#define D_FIONBIO 0x5421
 #define D_SIOCOUTQ 0x5411
 #define D_SIOCOUTQNSD 0x894b
 #define D_SIOCATMARK 0x8905
@@ -53,14 +55,14 @@ static const sym_t symbols[] = {
   { "EPOLL_CTL_ADD", 1 }, { "EPOLL_CTL_DEL", 2 }, { "EPOLL_CTL_MOD", 3 }, { "EPOLL_CLOEXEC", D_SOCK_CLOEXEC },
   { "SHUT_RD", 0 }, { "SHUT_WR", 1 }, { "SHUT_RDWR", 2 },
   { "MSG_PEEK", D_MSG_PEEK }, { "MSG_DONTWAIT", D_MSG_DONTWAIT }, { "MSG_MORE", D_MSG_MORE },
-  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", 0x100 },
+  { "MSG_NOSIGNAL", D_MSG_NOSIGNAL }, { "MSG_OOB", D_MSG_OOB }, { "MSG_WAITALL", D_MSG_WAITALL },
   { "MSG_EOR", D_MSG_EOR }, { "MSG_TRUNC", 0x20 }, { "POLLWRBAND", D_POLLWRBAND }, { "EPOLLWRBAND", D_POLLWRBAND },
   { "MSG_FASTOPEN", D_MSG_FASTOPEN }, { "TCP_FASTOPEN", 23 }, { "TCP_FASTOPEN_CONNECT", 30 },
   { "TCP_FASTOPEN_NO_COOKIE", 34 }, { "TCPI_OPT_SYN_DATA", 32 },
   { "POLLIN", D_POLLIN }, { "POLLPRI", D_POLLPRI }, { "POLLOUT", D_POLLOUT }, { "POLLERR", D_POLLERR },
   { "POLLHUP", D_POLLHUP }, { "POLLNVAL", D_POLLNVAL }, { "POLLRDNORM", D_POLLRDNORM },
   { "POLLWRNORM", D_POLLWRNORM }, { "POLLRDHUP", D_POLLRDHUP },
-  { "SIOCINQ", D_SIOCINQ }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
+  { "SIOCINQ", D_SIOCINQ }, { "FIONBIO", D_FIONBIO }, { "FIONREAD", D_SIOCINQ }, { "SIOCOUTQ", D_SIOCOUTQ }, { "TIOCOUTQ", D_SIOCOUTQ },
   { "SIOCOUTQNSD", D_SIOCOUTQNSD }, { "SIOCATMARK", D_SIOCATMARK }, { "SO_OOBINLINE", 10 },
   { "SO_RCVLOWAT", 18 }, { "SO_SNDLOWAT", 19 },
   { "TCP_CORK", 3 }, { "TCP_NOTSENT_LOWAT", 25 }, { "TCP_INQ", 36 }, { "TCP_CM_INQ", D_TCP_CM_INQ },
@@ -275,6 +277,44 @@ static bool tcp_congestion_opt(drill_run_t *r, const char *n, drill_fd_t *f, con
   return true;
 }
 
+/* SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN: read-only facts of the socket, which the
+ * runner knows (the type, family and protocol it created; whether it listens: its state) on
+ * both targets. setsockopt of them is ENOPROTOOPT, as Linux. False: not one of them. */
+static bool socket_fact_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *level,
+                            const drill_arg_t *name, const drill_arg_t *va, bool set, int64_t *ret) {
+  static const struct { const char *name; int num; } facts[] = {
+    { "SO_TYPE", 3 }, { "SO_ACCEPTCONN", 30 }, { "SO_PROTOCOL", 38 }, { "SO_DOMAIN", 39 },
+  };
+  int64_t lv, nv = -1;
+  if (name->kind == DRILL_ARG_SYM) {
+    for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++)
+      if (strcmp(facts[k].name, name->text) == 0) nv = facts[k].num;
+    if (nv < 0) return false;
+  } else if (level->kind == DRILL_ARG_SYM || !drill_arg_int(r, level, &lv) || lv != 1 || !drill_arg_int(r, name, &nv)) {
+    return false;
+  }
+  int64_t v;
+  synack_tcp_info_t ti;
+  switch (nv) {
+  case 3: v = f->udp ? 2 : 1; break;
+  case 30: v = !f->udp && r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_LISTEN; break;
+  case 38: v = f->udp ? 17 : 6; break;
+  case 39: v = drill_sock_family(r) == SYNACK_AF_INET6 ? 10 : 2; break;
+  default: return false;
+  }
+  if (set) {
+    *ret = -SYNACK_ENOPROTOOPT;
+    return true;
+  }
+  *ret = 0;
+  const drill_arg_t *inner = va->kind == DRILL_ARG_ARRAY && va->n == 1 ? &va->items[0] : va;
+  int64_t want;
+  if (inner->kind == DRILL_ARG_ELLIPSIS || !drill_arg_int(r, inner, &want)) return true;
+  if (want != v) drill_fail(r, "%s %s = %lld, expected %lld", n, name->kind == DRILL_ARG_SYM ? name->text : "option",
+                            (long long)v, (long long)want);
+  return true;
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 static drill_fd_t *fd_arg(drill_run_t *r, const drill_call_t *c, int k) {
@@ -321,7 +361,52 @@ static bool known_fd_call(const char *n) {
   static const char *const names[] = {
     "bind", "listen", "accept", "accept4", "connect", "close", "shutdown", "read", "recv", "recvfrom",
     "recvmsg", "write", "send", "sendto", "sendmsg", "fcntl", "setsockopt", "getsockopt", "ioctl",
+    "writev", "readv", "getsockname", "getpeername",
   };
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (strcmp(names[k], n) == 0) return true;
+  return false;
+}
+
+/* The address of bind/connect: `...` (the runner's), or packetdrill's written sockaddr
+ * {sa_family=AF_INET, sin_port=htons(N), sin_addr=inet_addr("A")} (sin6_* for IPv6). The
+ * address itself is the script's configured local / remote one (packetdrill's scripts name
+ * them; the runner has its own), so it is not compared; the port must be the runner's (the
+ * bind or connect port), else the script is UNSUPPORTED rather than run on another port. */
+static bool sockaddr_ok(drill_run_t *r, const char *n, const drill_arg_t *a, uint16_t port) {
+  if (a->kind == DRILL_ARG_ELLIPSIS) return true;
+  if (a->kind != DRILL_ARG_STRUCT) {
+    drill_unsupported(r, "%s: the address must be ... or {sa_family=..., sin_port=htons(N), ...}", n);
+    return false;
+  }
+  static const char *const known[] = { "sa_family", "sin_family", "sin6_family", "sin_port", "sin6_port",
+                                       "sin_addr", "sin6_addr", "sin6_flowinfo", "sin6_scope_id" };
+  for (int k = 0; k < a->n; k++) {
+    const drill_arg_t *m = &a->items[k];
+    bool ok = false;
+    for (size_t j = 0; j < sizeof known / sizeof known[0]; j++) ok = ok || strcmp(known[j], m->name) == 0;
+    if (!ok) {
+      drill_unsupported(r, "%s: unknown sockaddr member %s", n, m->name[0] ? m->name : "(positional)");
+      return false;
+    }
+    if (strcmp(m->name, "sin_port") == 0 || strcmp(m->name, "sin6_port") == 0) {
+      int64_t v;
+      if (!drill_arg_int(r, m, &v)) return false;
+      /* htons() was applied at parse time (little-endian host, as packetdrill's) */
+      uint16_t p = (uint16_t)(((uint64_t)v >> 8 & 0xff) | ((uint64_t)v & 0xff) << 8);
+      if (p != port) {
+        drill_unsupported(r, "%s: port %u in the sockaddr; the runner uses %u (--bind_port, --connect_port)", n, p,
+                          port);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/* Calls whose second argument is the data buffer. */
+static bool is_buffer_call(const char *n) {
+  static const char *const names[] = { "read", "recv", "recvfrom", "write", "send", "sendto" };
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
     if (strcmp(names[k], n) == 0) return true;
   return false;
@@ -388,25 +473,35 @@ typedef struct drill_msgctl {
 
 /* read/recv/recvfrom/recvmsg: len bytes with flags (Linux values); ctl (recvmsg only) the
  * control messages to compare. */
-static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, int64_t flags, bool may_block,
-                    int64_t *ret, drill_msgctl_t *ctl) {
+static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_t *pend, int64_t len, int64_t flags,
+                    bool may_block, int64_t *ret, drill_msgctl_t *ctl, bool nullbuf) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB)) {
+  if (flags & ~(int64_t)(D_MSG_PEEK | D_MSG_DONTWAIT | D_MSG_OOB | D_MSG_WAITALL)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
+    return true;
+  }
+  if ((flags & D_MSG_WAITALL) && (flags & (D_MSG_PEEK | D_MSG_OOB))) {
+    drill_unsupported(r, "%s: MSG_WAITALL with MSG_PEEK or MSG_OOB not emulated", n);
     return true;
   }
   bool oob = (flags & D_MSG_OOB) != 0;
   r->last_conn_label = f->label;
-  if (!oob && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
+  /* MSG_WAITALL on a blocking call: Linux's tcp_recvmsg reads what comes until len bytes are
+   * in (or end of file, an error); each piece is taken as it arrives, which frees the window */
+  bool waitall = (flags & D_MSG_WAITALL) && may_block && !(flags & D_MSG_DONTWAIT) && pend;
+  int64_t done = waitall ? pend->done : 0;
+  if (waitall) len -= done;
+  if (!oob && !waitall && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
   int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
   int msg_flags = 0, inq = -1;
-  int64_t got = ctl ? r->tg->recvmsg(r, f->sock, buf, (size_t)len, sflags, &msg_flags, &inq)
-                    : r->tg->recv(r, f->sock, buf, (size_t)len, sflags);
+  uint8_t *to = nullbuf ? NULL : buf;
+  int64_t got = ctl ? r->tg->recvmsg(r, f->sock, to, (size_t)len, sflags, &msg_flags, &inq)
+                    : r->tg->recv(r, f->sock, to, (size_t)len, sflags);
   /* the bytes must be the peer's stream, in order, without the out-of-band byte (unless
    * SO_OOBINLINE); recv(MSG_OOB) returns that byte */
   uint32_t off = f->rd_off;
@@ -428,6 +523,14 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
     if (r->urg_skip && (int32_t)(off - r->urg_skip_off) > 0) r->urg_skip = false;
   }
   free(buf);
+  if (waitall) {
+    if (got > 0) done += got;
+    if ((got > 0 && got < len) || got == -SYNACK_EAGAIN) {
+      pend->done = done;
+      return false;
+    }
+    got = done > 0 ? done : got; /* all of it; or what came before the end of file / error */
+  }
   if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
   *ret = got;
   if (ctl) ctl->msg_flags = (msg_flags & SYNACK_MSG_OOB) ? D_MSG_OOB : 0;
@@ -444,7 +547,7 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, i
 
 /* write/send/sendto/sendmsg: len bytes of the stream pattern with flags (Linux values). */
 static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_t *pend, int64_t len, int64_t flags,
-                    bool may_block, int64_t *ret) {
+                    bool may_block, int64_t *ret, bool nullbuf) {
   if (len < 0 || len > BUF_MAX) {
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
@@ -460,8 +563,8 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     uint8_t *fb = calloc((size_t)len + 1, 1);
     if (!fb) return true;
     for (int64_t k = 0; k < len; k++) fb[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
-    int64_t put = r->tg->sendto_fastopen(r, f->sock, fb, (size_t)len, &ep);
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
+    int64_t put = r->tg->sendto_fastopen(r, f->sock, nullbuf ? NULL : fb, (size_t)len, &ep);
     free(fb);
     learn_flow(r, f->sock);
     if (put > 0) f->wr_off += (uint32_t)put;
@@ -473,7 +576,7 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   uint8_t *buf = calloc(want + 1, 1);
   if (!buf) return true;
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
-  int64_t put = r->tg->send(r, f->sock, buf, want,
+  int64_t put = r->tg->send(r, f->sock, nullbuf ? NULL : buf, want,
                             ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0) |
                                 ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0));
   if (put > 0) f->wr_off += (uint32_t)put;
@@ -522,7 +625,7 @@ static bool tcp_md5sig_opt(drill_run_t *r, const char *n, drill_fd_t *f, const d
   }
   synack_tcp_md5sig_t m;
   memset(&m, 0, sizeof m);
-  m.addr = r->rip;
+  m.addr = drill_sock_ip(r, r->rip);
   if (kl < 0 || kl > SYNACK_TCP_MD5SIG_MAXKEYLEN) {
     m.keylen = SYNACK_TCP_MD5SIG_MAXKEYLEN + 1; /* refused by the target (EINVAL) */
   } else {
@@ -561,9 +664,46 @@ static bool cmsg_inq(drill_run_t *r, const drill_arg_t *cm, drill_msgctl_t *ctl)
   return true;
 }
 
+/* An iovec array [{iov_base=..., iov_len=L}, ...] (or packetdrill's short {..., L}): the sum of
+ * the lengths; *nullbuf when a base with a length is NULL (the call gets a bad address and
+ * answers EFAULT, as Linux: docs/drill.md). False once reported UNSUPPORTED. */
+static bool iov_list_len(drill_run_t *r, const char *n, const drill_arg_t *arr, int64_t *len, bool *nullbuf) {
+  bool good = false;
+  for (int j = 0; j < arr->n; j++) {
+    const drill_arg_t *iov = &arr->items[j];
+    const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
+    const drill_arg_t *b = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_base") : NULL;
+    for (int q = 0; iov->kind == DRILL_ARG_STRUCT && q < iov->n; q++)
+      if (strcmp(iov->items[q].name, "iov_base") != 0 && strcmp(iov->items[q].name, "iov_len") != 0) {
+        drill_unsupported(r, "%s: unknown iovec member %s", n, iov->items[q].name);
+        return false;
+      }
+    int64_t x;
+    if (!l) {
+      drill_unsupported(r, "%s: each iovec needs iov_len", n);
+      return false;
+    }
+    if (!drill_arg_int(r, l, &x)) return false;
+    if (b && b->kind != DRILL_ARG_ELLIPSIS && b->kind != DRILL_ARG_NULL && b->kind != DRILL_ARG_INT) {
+      drill_unsupported(r, "%s: iov_base must be ..., NULL or an address", n);
+      return false;
+    }
+    if (b && b->kind != DRILL_ARG_ELLIPSIS && x) *nullbuf = true;
+    else if (x) good = true;
+    *len += x;
+  }
+  if (good && *nullbuf) {
+    /* the call would move the good part and stop at the bad one: one buffer cannot say that */
+    drill_unsupported(r, "%s: a bad address in some of the iovecs only is not emulated", n);
+    return false;
+  }
+  return true;
+}
+
 bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                      bool *has_msg_flags, bool *named, drill_msgctl_t *ctl) {
+                      bool *has_msg_flags, bool *named, drill_msgctl_t *ctl, bool *nullbuf) {
   *len = 0;
+  *nullbuf = false;
   *msg_flags = 0;
   *has_msg_flags = false;
   *named = true;
@@ -592,22 +732,7 @@ bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64
         drill_unsupported(r, "%s: msg_iov(%lld) lists %d elements", n, (long long)it->size, it->n);
         return false;
       }
-      for (int j = 0; j < it->n; j++) {
-        const drill_arg_t *iov = &it->items[j];
-        const drill_arg_t *l = iov->kind == DRILL_ARG_STRUCT ? member(iov, "iov_len") : NULL;
-        for (int q = 0; iov->kind == DRILL_ARG_STRUCT && q < iov->n; q++)
-          if (strcmp(iov->items[q].name, "iov_base") != 0 && strcmp(iov->items[q].name, "iov_len") != 0) {
-            drill_unsupported(r, "%s: unknown iovec member %s", n, iov->items[q].name);
-            return false;
-          }
-        int64_t x;
-        if (!l) {
-          drill_unsupported(r, "%s: each msg_iov element needs iov_len", n);
-          return false;
-        }
-        if (!drill_arg_int(r, l, &x)) return false;
-        *len += x;
-      }
+      if (!iov_list_len(r, n, it, len, nullbuf)) return false;
     } else if (strcmp(it->name, "msg_iovlen") == 0) {
       /* redundant with msg_iov(N) */
     } else if (strcmp(it->name, "msg_control") == 0 || strcmp(it->name, "msg_controllen") == 0) {
@@ -735,7 +860,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t type = 1, domain = 0;
     if (c->args[1].kind != DRILL_ARG_ELLIPSIS && !drill_arg_int(r, &c->args[1], &type)) return true;
     if (c->args[0].kind != DRILL_ARG_ELLIPSIS && !drill_arg_int(r, &c->args[0], &domain)) return true;
-    if (c->args[0].kind != DRILL_ARG_ELLIPSIS && domain != (r->family == SYNACK_AF_INET6 ? 10 : 2)) {
+    if (c->args[0].kind != DRILL_ARG_ELLIPSIS && domain != (drill_sock_family(r) == SYNACK_AF_INET6 ? 10 : 2)) {
       drill_unsupported(r, "socket: the domain does not match --ip_version (write ... to follow it)");
       return true;
     }
@@ -744,7 +869,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       drill_unsupported(r, "socket: only SOCK_STREAM and SOCK_DGRAM are supported");
       return true;
     }
-    int s = kind == 2 ? r->tg->udp_socket(r, r->family) : r->tg->socket(r, r->family);
+    int s = kind == 2 ? r->tg->udp_socket(r, drill_sock_family(r)) : r->tg->socket(r, drill_sock_family(r));
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
@@ -775,15 +900,37 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     return true;
   }
   if (f->epoll && strcmp(n, "close") != 0 && strcmp(n, "fcntl") != 0) {
+    /* an epoll fd is no socket: the socket calls answer ENOTSOCK, as Linux's sockfd_lookup;
+     * read/write and ioctl of it are not emulated */
+    static const char *const sockcalls[] = { "bind", "listen", "accept", "accept4", "connect", "shutdown",
+                                             "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg",
+                                             "setsockopt", "getsockopt", "getsockname", "getpeername" };
+    for (size_t k = 0; k < sizeof sockcalls / sizeof sockcalls[0]; k++)
+      if (strcmp(sockcalls[k], n) == 0) {
+        *ret = -88; /* ENOTSOCK */
+        return true;
+      }
     drill_unsupported(r, "%s() on an epoll fd not emulated", n);
     return true;
   }
   bool may_block = blocking && !f->nonblock;
   bool finished;
+  /* The buffer of read/write/recv/send...: `...` (the runner's), or NULL or a number (an
+   * address the script wrote: packetdrill passes it on, Linux's scripts write it to get
+   * EFAULT; it is passed on as NULL, so the call answers EFAULT where Linux would); anything
+   * else would be a silent no-op. */
+  bool nullbuf = false;
+  if (is_buffer_call(n) && c->nargs >= 2 && c->args[1].kind != DRILL_ARG_ELLIPSIS) {
+    if ((c->args[1].kind != DRILL_ARG_NULL && c->args[1].kind != DRILL_ARG_INT) || f->udp) {
+      drill_unsupported(r, "%s: the buffer must be ...%s", n, f->udp ? "" : ", NULL or an address");
+      return true;
+    }
+    nullbuf = true;
+  }
   if (f->udp && drill_udp_socket_call(r, ev, f, pend, may_block, ret, &finished)) return finished;
   if (strcmp(n, "bind") == 0) {
-    if (!nargs_ok(r, c, 3, 3)) return true;
-    synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
+    if (!nargs_ok(r, c, 3, 3) || !sockaddr_ok(r, n, &c->args[1], r->bind_port)) return true;
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->lip), .port = r->bind_port };
     *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
   } else if (strcmp(n, "listen") == 0) {
@@ -817,7 +964,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       *ret = label;
     }
   } else if (strcmp(n, "connect") == 0) {
-    if (!nargs_ok(r, c, 3, 3)) return true;
+    if (!nargs_ok(r, c, 3, 3) || !sockaddr_ok(r, n, &c->args[1], r->connect_port)) return true;
     r->last_conn_label = f->label;
     if (pend && pend->done == 1) {
       /* a blocking connect in progress: done when synchronized or failed */
@@ -829,8 +976,11 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         return true;
       }
       if (r->tg->tcp_info(r, f->sock, &ti) == 0 && is_connected_state(ti.state)) {
-        f->connected = true;
-        *ret = 0;
+        /* the blocking call ends here: one more connect() sees the connection made, as the
+         * kernel's own blocking connect does (else a later connect() would still report it) */
+        synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
+        int rc = r->tg->connect(r, f->sock, &ep);
+        *ret = rc == -SYNACK_EISCONN ? 0 : rc;
         return true;
       }
       if (r->tg->tcp_info(r, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED) {
@@ -839,14 +989,16 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       }
       return false;
     }
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
     int rc = r->tg->connect(r, f->sock, &ep);
-    learn_flow(r, f->sock);
+    /* the flow switches to a connection this call started, not on a refused call (EISCONN on
+     * an accepted socket must leave the script's packets on that connection) */
+    if (rc == 0 || rc == -SYNACK_EINPROGRESS) learn_flow(r, f->sock);
+    if (rc == 0 || rc == -SYNACK_EINPROGRESS || rc == -SYNACK_EISCONN) f->connected = true;
     if (rc == -SYNACK_EINPROGRESS && may_block && pend) {
       pend->done = 1;
       return false;
     }
-    if (rc == -SYNACK_EISCONN) f->connected = true;
     *ret = rc;
   } else if (strcmp(n, "close") == 0) {
     if (!nargs_ok(r, c, 1, 1)) return true;
@@ -870,25 +1022,54 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_read && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_recv(r, n, f, len, flags, may_block, ret, NULL);
+    return do_recv(r, n, f, pend, len, flags, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0) {
     bool is_write = strcmp(n, "write") == 0;
     if (!nargs_ok(r, c, is_write ? 3 : 4, is_write ? 3 : 6)) return true;
     int64_t len, flags = 0;
     if (!drill_arg_int(r, &c->args[2], &len)) return true;
     if (!is_write && !drill_arg_int(r, &c->args[3], &flags)) return true;
-    return do_send(r, n, f, pend, len, flags, may_block, ret);
+    return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
+  } else if (strcmp(n, "getsockname") == 0 || strcmp(n, "getpeername") == 0) {
+    /* the address is the runner's (scripts write ... for it); the result is compared */
+    if (!nargs_ok(r, c, 3, 3)) return true;
+    if (c->args[1].kind != DRILL_ARG_ELLIPSIS || c->args[2].kind != DRILL_ARG_ELLIPSIS) {
+      drill_unsupported(r, "%s: the address and its length must be written ...", n);
+      return true;
+    }
+    synack_endpoint_t ep;
+    *ret = n[3] == 's' ? r->tg->getsockname(r, f->sock, &ep) : r->tg->getpeername(r, f->sock, &ep);
+  } else if (strcmp(n, "writev") == 0 || strcmp(n, "readv") == 0) {
+    /* writev(fd, [{..., L}, ...], N) / readv: one write or read of the summed lengths */
+    if (!nargs_ok(r, c, 3, 3)) return true;
+    int64_t len = 0, cnt;
+    if (c->args[1].kind != DRILL_ARG_ARRAY) {
+      drill_unsupported(r, "%s: the vector must be an array [{iov_base=..., iov_len=N}, ...]", n);
+      return true;
+    }
+    if (!iov_list_len(r, n, &c->args[1], &len, &nullbuf) || !drill_arg_int(r, &c->args[2], &cnt)) return true;
+    if (cnt != c->args[1].n) {
+      drill_unsupported(r, "%s: the count %lld differs from the %d elements listed", n, (long long)cnt, c->args[1].n);
+      return true;
+    }
+    if (f->udp) {
+      drill_unsupported(r, "%s() on a UDP socket not supported", n);
+      return true;
+    }
+    if (n[0] == 'w') return do_send(r, n, f, pend, len, 0, may_block, ret, nullbuf);
+    return do_recv(r, n, f, pend, len, 0, may_block, ret, NULL, nullbuf);
   } else if (strcmp(n, "sendmsg") == 0 || strcmp(n, "recvmsg") == 0) {
     if (!nargs_ok(r, c, 3, 3)) return true;
     bool is_send = n[0] == 's';
     int64_t len, flags, msg_flags;
     bool has_msg_flags, named;
     drill_msgctl_t ctl;
-    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl))
+    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl,
+                          &nullbuf))
       return true;
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
-    if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret);
-    bool fin = do_recv(r, n, f, len, flags, may_block, ret, &ctl);
+    if (is_send) return do_send(r, n, f, pend, len, flags, may_block, ret, nullbuf);
+    bool fin = do_recv(r, n, f, pend, len, flags, may_block, ret, &ctl, nullbuf);
     /* a TCP socket never returns MSG_TRUNC, MSG_EOR or MSG_CTRUNC (no control data is asked
      * for: msghdr_arg refused any), so the flags coming back are 0 */
     if (fin && *ret >= 0 && has_msg_flags && msg_flags != ctl.msg_flags && !r->done)
@@ -931,6 +1112,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return tcp_congestion_opt(r, n, f, &c->args[3], set, ret);
     if (c->args[2].kind == DRILL_ARG_SYM && strcmp(c->args[2].text, "TCP_MD5SIG") == 0)
       return tcp_md5sig_opt(r, n, f, &c->args[3], set, ret);
+    if (socket_fact_opt(r, n, f, &c->args[1], &c->args[2], &c->args[3], set, ret)) return true;
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];
@@ -1003,6 +1185,14 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t req;
     if (!drill_arg_int(r, &c->args[1], &req)) return true;
     synack_sockopt_t o;
+    if (req == D_FIONBIO) {
+      /* ioctl(fd, FIONBIO, [v]): O_NONBLOCK on or off, as fcntl(F_SETFL) (the runner's flag) */
+      int64_t v;
+      if (!drill_arg_int(r, &c->args[2], &v)) return true;
+      f->nonblock = v != 0;
+      *ret = 0;
+      return true;
+    }
     if (req == D_SIOCINQ) {
       o = SYNACK_SO_INQ;
     } else if (req == D_SIOCOUTQ) {

@@ -3,6 +3,8 @@
 #ifndef SYNACK_TOOLS_DRILL_INT_H
 #define SYNACK_TOOLS_DRILL_INT_H
 
+#include <string.h>
+
 #include "drill.h"
 
 typedef struct {
@@ -18,7 +20,7 @@ typedef struct drill_fd {
   bool listener;
   bool shut_wr;            /* shutdown(SHUT_WR/RDWR) was called */
   uint32_t rd_off, wr_off; /* stream offsets read / written so far (payload check) */
-  bool connected;          /* was ever connected (for poll's HUP after a reset) */
+  bool connected;          /* was ever connected or connecting (poll's bits once CLOSED) */
   bool cloexec;            /* FD_CLOEXEC (kept for F_GETFD only: nothing is exec'd) */
   bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
@@ -59,6 +61,13 @@ typedef struct {
 } drill_pending_t;
 
 #define DRILL_MAX_FDS 64
+#define DRILL_MAX_PYVARS 32
+
+/* A variable of the run's %{ }% blocks (drill_py.c). */
+typedef struct {
+  char name[32];
+  double v;
+} drill_pyvar_t;
 #define DRILL_MAX_PENDING 8
 #define DRILL_MAX_TSMAP 256
 
@@ -92,6 +101,7 @@ typedef struct drill_target {
   int (*accept)(drill_run_t *r, int s);
   int (*connect)(drill_run_t *r, int s, const synack_endpoint_t *ep);
   int (*getsockname)(drill_run_t *r, int s, synack_endpoint_t *ep);
+  int (*getpeername)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*close_sock)(drill_run_t *r, int s);
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
@@ -126,7 +136,8 @@ struct drill_run {
   synack_config_t cfg;
   synack_stack_t *st;
   bool linux_profile;
-  int family;
+  int family;                     /* of the packets (and of the sockets, unless mapped) */
+  bool mapped;                    /* --ip_version=ipv4-mapped-ipv6: AF_INET6 sockets, IPv4 packets */
   synack_ip_t lip, rip;
   uint16_t lport, rport;          /* the flow: stack side, peer side */
   /* RFC 2385: the key of the script's latest TCP_MD5SIG for the peer; `md5` options of inbound
@@ -172,6 +183,8 @@ struct drill_run {
   drill_pending_t pending[DRILL_MAX_PENDING];
   int npending;
   drill_epoll_t epolls[DRILL_MAX_EPOLL];
+  drill_pyvar_t pyvars[DRILL_MAX_PYVARS]; /* %{ NAME = EXPR }% */
+  int npyvars;
   /* outcome */
   drill_status_t status;
   bool done;
@@ -190,6 +203,18 @@ struct drill_run {
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
  * the byte after the SYN), so that data delivered or sent at the wrong place is caught. */
 static inline uint8_t drill_stream_byte(uint32_t off) { return (uint8_t)((off * 2654435761u) >> 24); }
+
+/* The sockets' family, and an address as the sockets name it (::ffff:a.b.c.d when mapped). */
+static inline int drill_sock_family(const drill_run_t *r) { return r->mapped ? SYNACK_AF_INET6 : r->family; }
+static inline synack_ip_t drill_sock_ip(const drill_run_t *r, synack_ip_t ip) {
+  if (!r->mapped || ip.family != SYNACK_AF_INET) return ip;
+  synack_ip_t m;
+  memset(&m, 0, sizeof m);
+  m.family = SYNACK_AF_INET6;
+  m.b[10] = m.b[11] = 0xff;
+  memcpy(m.b + 12, ip.b, 4);
+  return m;
+}
 
 /* Message helpers (drill_run.c): append a line to the run's message. */
 void drill_say(drill_run_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -265,10 +290,11 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
 /* drill_call.c */
 /* packetdrill's struct msghdr of sendmsg/recvmsg: the length (sum of the iov_len), msg_flags
  * when written, whether msg_name is given (NULL: no address); ctl: recvmsg's TCP_CM_INQ (NULL:
- * any control message is UNSUPPORTED). False once reported UNSUPPORTED. */
+ * any control message is UNSUPPORTED); *nullbuf when an iov_base with a length is NULL. False
+ * once reported UNSUPPORTED. */
 struct drill_msgctl;
 bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64_t *len, int64_t *msg_flags,
-                      bool *has_msg_flags, bool *named, struct drill_msgctl *ctl);
+                      bool *has_msg_flags, bool *named, struct drill_msgctl *ctl, bool *nullbuf);
 /* Tries a system call. blocking: the call may wait (a T...E call on a blocking socket): returns
  * false while it would block. Otherwise returns true with the result (>= 0 or -errno) in *ret. */
 bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);
@@ -304,6 +330,9 @@ drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
 int drill_kernel_sysctl(drill_run_t *r, const char *name, const char *value);
 bool drill_kernel_command(const char *base);
 int drill_kernel_exec(drill_run_t *r, char **argv, int argc);
+
+/* drill_py.c: the statements of a %{ }% block against a TCP_INFO snapshot. */
+void drill_py_block(drill_run_t *r, const char *code, const synack_tcp_info_t *ti);
 
 /* drill_shell.c */
 /* Runs a back-quoted command (phase: 0 before the stack exists, 1 on the timeline, 2 after the

@@ -519,11 +519,11 @@ static int k_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) {
   return neg(connect(s, (struct sockaddr *)&ss, len));
 }
 
-static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
-  (void)r;
+static int k_name(int s, synack_endpoint_t *ep, bool peer) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  if (getsockname(s, (struct sockaddr *)&ss, &len) != 0) return -errno;
+  if ((peer ? getpeername(s, (struct sockaddr *)&ss, &len) : getsockname(s, (struct sockaddr *)&ss, &len)) != 0)
+    return -errno;
   memset(ep, 0, sizeof *ep);
   if (ss.ss_family == AF_INET) {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
@@ -537,6 +537,16 @@ static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
     ep->port = ntohs(s6->sin6_port);
   }
   return 0;
+}
+
+static int k_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  (void)r;
+  return k_name(s, ep, false);
+}
+
+static int k_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  (void)r;
+  return k_name(s, ep, true);
 }
 
 static int k_close_sock(drill_run_t *r, int s) {
@@ -639,6 +649,12 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
 }
 
 static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
+  if (o == SYNACK_TCP_CONGESTION) {
+    /* the algorithm by Linux's name: synack's two are reno (NewReno) and cubic */
+    const char *cc = v == SYNACK_CC_NEWRENO ? "reno" : v == SYNACK_CC_CUBIC ? "cubic" : NULL;
+    if (!cc) return -EINVAL;
+    return neg(setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, (socklen_t)strlen(cc)));
+  }
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
@@ -677,6 +693,13 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
   if (o == SYNACK_SO_INQ || o == SYNACK_SO_OUTQ) return neg(ioctl(s, o == SYNACK_SO_INQ ? SIOCINQ : SIOCOUTQ, v));
   if (o == SYNACK_SO_NOTSENT) return neg(ioctl(s, 0x894B /* SIOCOUTQNSD */, v));
   if (o == SYNACK_SO_ATMARK) return neg(ioctl(s, SIOCATMARK, v));
+  if (o == SYNACK_TCP_CONGESTION) {
+    char cc[16] = "";
+    socklen_t len = sizeof cc - 1;
+    if (getsockopt(s, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0) return -errno;
+    *v = strcmp(cc, "reno") == 0 ? SYNACK_CC_NEWRENO : strcmp(cc, "cubic") == 0 ? SYNACK_CC_CUBIC : -1;
+    return 0;
+  }
   int level, name;
   if (!kopt(r, o, &level, &name)) return -ENOPROTOOPT;
   if (o == SYNACK_SO_LINGER) {
@@ -916,6 +939,7 @@ const drill_target_t drill_target_kernel = {
   .accept = k_accept,
   .connect = k_connect,
   .getsockname = k_getsockname,
+  .getpeername = k_getpeername,
   .close_sock = k_close_sock,
   .shutdown = k_shutdown,
   .recv = k_recv,

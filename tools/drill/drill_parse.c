@@ -719,6 +719,29 @@ static bool parse_packet(parser_t *p, drill_event_t *ev) {
 
 static bool parse_expr(parser_t *p, drill_arg_t *a);
 
+/* Whether a struct member written `name=` or `name(SIZE)=` comes next (else a positional one). */
+static bool named_member_next(parser_t *p) {
+  size_t st = p->i;
+  const char *w;
+  size_t wl;
+  bool named = false;
+  if (read_ident(p, &w, &wl)) {
+    skip_ws(p);
+    named = cur(p) == '=' || cur(p) == '(';
+  }
+  p->i = st;
+  return named;
+}
+
+/* {BASE, LEN} with both members positional is packetdrill's short iovec: name them. */
+static void name_positional_iovec(drill_arg_t *a) {
+  if (a->n != 2 || a->items[0].name[0] || a->items[1].name[0]) return;
+  free(a->items[0].name);
+  free(a->items[1].name);
+  a->items[0].name = xstrndup("iov_base", 8);
+  a->items[1].name = xstrndup("iov_len", 7);
+}
+
 static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
   int cap = 4;
   a->items = xcalloc((size_t)cap, sizeof *a->items);
@@ -727,6 +750,7 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
     skip_ws(p);
     if (cur(p) == close) {
       p->i++;
+      if (named) name_positional_iovec(a);
       return true;
     }
     if (a->n >= 64) {
@@ -741,7 +765,12 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
       a->items = ni;
     }
     drill_arg_t *it = &a->items[a->n++];
-    if (named) {
+    if (named && !named_member_next(p)) {
+      /* packetdrill's positional iovec {..., LEN}: the members are iov_base and iov_len
+       * (named below, once the list is complete); any other positional member keeps an
+       * empty name, which every consumer reports as an unknown member */
+      it->name = xstrndup("", 0);
+    } else if (named) {
       const char *w;
       size_t wl;
       size_t st = p->i;
@@ -788,6 +817,50 @@ static bool parse_list(parser_t *p, drill_arg_t *a, char close, bool named) {
   }
 }
 
+static bool parse_expr(parser_t *p, drill_arg_t *a);
+static void free_arg(drill_arg_t *a);
+
+/* The value functions of packetdrill's sockaddr members: htons(N) / ntohs(N) and htonl(N) /
+ * ntohl(N) (byte-swapped as on a little-endian host, which is what packetdrill computes),
+ * inet_addr("A") and inet6_addr("A") (kept as the text of the address: the runner uses its own
+ * addresses, see drill_call.c). Any other function is a syntax error. */
+static bool parse_value_call(parser_t *p, drill_arg_t *a, const char *w, size_t wl, size_t st) {
+  static const char *const fns[] = { "htons", "ntohs", "htonl", "ntohl", "inet_addr", "inet6_addr" };
+  int fn = -1;
+  for (int k = 0; k < 6; k++)
+    if (strlen(fns[k]) == wl && memcmp(fns[k], w, wl) == 0) fn = k;
+  if (fn < 0) {
+    fail_at(p, st, "unknown function %.*s() in a value", (int)wl, w);
+    return false;
+  }
+  p->i++; /* ( */
+  drill_arg_t in;
+  memset(&in, 0, sizeof in);
+  if (!parse_expr(p, &in)) return false;
+  skip_ws(p);
+  if (cur(p) != ')') {
+    free_arg(&in);
+    fail_at(p, p->i, "expected ')' after the argument of %.*s()", (int)wl, w);
+    return false;
+  }
+  p->i++;
+  bool want_text = fn >= 4;
+  if (want_text != (in.kind == DRILL_ARG_STRING) || (!want_text && in.kind != DRILL_ARG_INT)) {
+    free_arg(&in);
+    fail_at(p, st, want_text ? "%.*s() takes a \"string\"" : "%.*s() takes an integer", (int)wl, w);
+    return false;
+  }
+  if (want_text) {
+    *a = in;
+    return true;
+  }
+  uint64_t x = (uint64_t)in.num;
+  a->kind = DRILL_ARG_INT;
+  a->num = fn < 2 ? (int64_t)(uint16_t)((x >> 8 & 0xff) | (x & 0xff) << 8)
+                  : (int64_t)(uint32_t)((x >> 24 & 0xff) | (x >> 8 & 0xff00) | (x & 0xff00) << 8 | (x & 0xff) << 24);
+  return true;
+}
+
 static bool parse_term(parser_t *p, drill_arg_t *a) {
   size_t st = p->i;
   int64_t v;
@@ -817,6 +890,8 @@ static bool parse_term(parser_t *p, drill_arg_t *a) {
   const char *w;
   size_t wl;
   if (read_ident(p, &w, &wl)) {
+    skip_ws(p);
+    if (cur(p) == '(') return parse_value_call(p, a, w, wl, st);
     a->kind = DRILL_ARG_SYM;
     a->text = xstrndup(w, wl);
     return true;

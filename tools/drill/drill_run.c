@@ -631,6 +631,11 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) 
       r->family = SYNACK_AF_INET;
     } else if (strcmp(v, "ipv6") == 0) {
       r->family = SYNACK_AF_INET6;
+    } else if (strcmp(v, "ipv4-mapped-ipv6") == 0) {
+      /* packetdrill's third mode: AF_INET6 sockets reaching IPv4 through ::ffff:a.b.c.d
+       * addresses (RFC 4291 §2.5.5.2); IPv4 on the wire */
+      r->family = SYNACK_AF_INET;
+      r->mapped = true;
     } else {
       drill_unsupported(r, "--ip_version=%s not supported", v);
       return false;
@@ -652,8 +657,9 @@ static bool apply_hopt(drill_run_t *r, drill_opts_t *lo, const drill_hopt_t *h) 
     r->peer_mss = (uint32_t)m;
   } else if (NAME("tcp_ts_tick_usecs")) {
     r->ts_tick_us = strtoll(v, NULL, 10);
-  } else if (NAME("tcp_ts_ecr_scaled") || NAME("define") || NAME("D") || NAME("profile")) {
-    /* ecr is never checked; defines and profiles are handled before the run */
+  } else if (NAME("tcp_ts_ecr_scaled") || NAME("define") || NAME("D") || NAME("profile") || NAME("send_omit_free")) {
+    /* ecr is never checked; defines and profiles are handled before the run; send_omit_free
+     * (packetdrill: do not reuse send buffers, for zero-copy) is what this runner always does */
   } else if (NAME("gateway_ip") || NAME("netmask_ip")) {
     /* packetdrill's routing of its tun device (Linux's selftests pass them): the peer here is
      * on the stack's own link, so there is nothing to route; only the form is checked */

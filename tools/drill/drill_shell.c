@@ -662,6 +662,45 @@ static int sysctl_set(drill_run_t *r, const char *t, int phase) {
   return 0;
 }
 
+/* `tc qdisc add|replace|change dev DEV root QDISC` / `tc qdisc del dev DEV root`: the one
+ * thing a qdisc changes for TCP is pacing. Linux's CUBIC and Reno pace their segments only
+ * under the fq qdisc (fq paces what the socket asks for); without it (pfifo_fast, fq_codel,
+ * the namespace's default) segments leave at once. So `fq` without parameters is
+ * cfg.tcp_pacing on, the other plain qdiscs and `del` are off; anything else → UNSUPPORTED.
+ * Before the stack exists it configures it; on the timeline it reaches the running stack. */
+static int cmd_tc(drill_run_t *r, const argv_t *a, int phase) {
+  const char *const *t = (const char *const *)a->tok;
+  bool add = a->n >= 6 && strcmp(t[1], "qdisc") == 0 &&
+             (strcmp(t[2], "add") == 0 || strcmp(t[2], "replace") == 0 || strcmp(t[2], "change") == 0) &&
+             strcmp(t[3], "dev") == 0 && strcmp(t[5], "root") == 0 && a->n == 7;
+  bool del = a->n == 6 && strcmp(t[1], "qdisc") == 0 && strcmp(t[2], "del") == 0 && strcmp(t[3], "dev") == 0 &&
+             strcmp(t[5], "root") == 0;
+  bool pacing;
+  if (add && strcmp(t[6], "fq") == 0) {
+    pacing = true;
+  } else if ((add && (strcmp(t[6], "pfifo_fast") == 0 || strcmp(t[6], "fq_codel") == 0 ||
+                      strcmp(t[6], "pfifo") == 0)) || del) {
+    pacing = false;
+  } else {
+    drill_unsupported(r, "tc: only `tc qdisc add|replace|change dev DEV root fq|fq_codel|pfifo_fast|pfifo` and "
+                         "`tc qdisc del dev DEV root` are emulated (a qdisc changes pacing only)");
+    return 2;
+  }
+  if (phase == 2) return 0;
+  if (phase == 0) {
+    r->cfg.tcp_pacing = pacing;
+    return 0;
+  }
+  synack_config_t c = *synack_stack_config(r->st);
+  c.tcp_pacing = pacing;
+  if (synack_stack_set_config(r->st, &c) != 0) {
+    drill_unsupported(r, "tc: pacing %s refused by synack_stack_set_config", pacing ? "on" : "off");
+    return 2;
+  }
+  r->cfg = c;
+  return 0;
+}
+
 static int cmd_sysctl(drill_run_t *r, const argv_t *a, int phase, bool piped) {
   for (int k = 1; k < a->n; k++) {
     const char *t = a->tok[k];
@@ -788,6 +827,8 @@ static int run_pipeline(drill_run_t *r, const char *s, size_t len, int phase) {
       status = 0;
     } else if (r->o->kernel && drill_kernel_command(base) && stage == 0 && j >= len) {
       status = drill_kernel_exec(r, a.tok, a.n);
+    } else if (strcmp(base, "tc") == 0 && stage == 0 && j >= len) {
+      status = cmd_tc(r, &a, phase);
     } else if ((strcmp(base, "true") == 0 || strcmp(base, ":") == 0) && stage == 0) {
       status = 0;
     } else if (strcmp(base, "echo") == 0 && stage == 0) {
@@ -921,50 +962,6 @@ bool drill_tcpi_field(const synack_tcp_info_t *ti, const char *name, int64_t *v)
   return false;
 }
 
-/* One `assert tcpi_X OP VALUE` statement. */
-static void run_assert(drill_run_t *r, const char *st, const synack_tcp_info_t *ti) {
-  char field[64], op[4], val[64];
-  char extra[8];
-  char stmt[256];
-  snprintf(stmt, sizeof stmt, "%s", st);
-  char *comma = strchr(stmt, ',');
-  if (comma) *comma = '\0'; /* `assert COND, MESSAGE`: the message only labels a failure */
-  int n = sscanf(stmt, " assert %63[A-Za-z0-9_] %3[=!<>] %63[A-Za-z0-9_-] %7s", field, op, val, extra);
-  if (n != 3) {
-    drill_unsupported(r, "%%{ }%% statement not supported: '%s' (only `assert tcpi_FIELD == VALUE`)", st);
-    return;
-  }
-  int64_t got, want;
-  if (!drill_tcpi_field(ti, field, &got)) {
-    drill_unsupported(r, "TCP_INFO field %s not available", field);
-    return;
-  }
-  char *end;
-  want = strtoll(val, &end, 0);
-  if (*end != '\0' && !drill_symbol(val, &want)) {
-    drill_unsupported(r, "unknown value %s in an assert", val);
-    return;
-  }
-  bool ok;
-  if (strcmp(op, "==") == 0) {
-    ok = got == want;
-  } else if (strcmp(op, "!=") == 0) {
-    ok = got != want;
-  } else if (strcmp(op, "<") == 0) {
-    ok = got < want;
-  } else if (strcmp(op, "<=") == 0) {
-    ok = got <= want;
-  } else if (strcmp(op, ">") == 0) {
-    ok = got > want;
-  } else if (strcmp(op, ">=") == 0) {
-    ok = got >= want;
-  } else {
-    drill_unsupported(r, "operator %s not supported in an assert", op);
-    return;
-  }
-  if (!ok) drill_fail(r, "assert %s %s %s failed: %s is %lld", field, op, val, field, (long long)got);
-}
-
 void drill_code(drill_run_t *r, const char *code) {
   if (!r->live) {
     drill_unsupported(r, "%%{ }%% block before the stack exists");
@@ -980,20 +977,5 @@ void drill_code(drill_run_t *r, const char *code) {
     drill_unsupported(r, "no open connection socket for TCP_INFO");
     return;
   }
-  const char *s = code;
-  while (*s && !r->done) {
-    const char *e = s;
-    while (*e && *e != '\n' && *e != ';') e++;
-    char st[256];
-    size_t len = (size_t)(e - s);
-    if (len >= sizeof st) len = sizeof st - 1;
-    memcpy(st, s, len);
-    st[len] = '\0';
-    char *t = st;
-    while (isspace((unsigned char)*t)) t++;
-    size_t tl = strlen(t);
-    while (tl && isspace((unsigned char)t[tl - 1])) t[--tl] = '\0';
-    if (*t && *t != '#') run_assert(r, t, &ti);
-    s = *e ? e + 1 : e;
-  }
+  drill_py_block(r, code, &ti);
 }

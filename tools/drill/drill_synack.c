@@ -68,6 +68,9 @@ static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
 }
 static int s_close_sock(drill_run_t *r, int s) { return synack_close(r->st, r->now, s); }
 static int s_shutdown(drill_run_t *r, int s, int how) { return synack_shutdown(r->st, r->now, s, how); }
+static int s_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
+  return is_udp(r, s) ? synack_udp_getpeername(r->st, s, ep) : synack_getpeername(r->st, s, ep);
+}
 static int64_t s_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags) {
   return synack_recv(r->st, r->now, s, buf, len, flags);
 }
@@ -126,7 +129,10 @@ static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   if (f->listener) return m;
   synack_tcp_info_t ti;
   bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
-  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP | D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
+  /* Linux's tcp_poll: a CLOSED socket is POLLHUP and writable (a write answers at once); one
+   * whose connection (or attempt) ended also has both directions shut: readable, RDHUP. */
+  if (closed) m |= D_POLLHUP | D_POLLOUT | D_POLLWRNORM;
+  if (closed && f->connected) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
   if (f->shut_wr) m |= D_POLLOUT | D_POLLWRNORM;
   if (f->shut_wr && (ev & SYNACK_EV_PEER_CLOSED)) m |= D_POLLHUP;
   return m;
@@ -147,6 +153,7 @@ const drill_target_t drill_target_synack = {
   .accept = s_accept,
   .connect = s_connect,
   .getsockname = s_getsockname,
+  .getpeername = s_getpeername,
   .close_sock = s_close_sock,
   .shutdown = s_shutdown,
   .recv = s_recv,

@@ -125,7 +125,7 @@ static bool udp_send(drill_run_t *r, const char *n, drill_fd_t *f, int64_t len, 
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
   for (int64_t k = 0; k < len; k++) buf[k] = drill_stream_byte((uint32_t)k);
-  synack_endpoint_t to = { .ip = r->rip, .port = r->rport };
+  synack_endpoint_t to = { .ip = drill_sock_ip(r, r->rip), .port = r->rport };
   int64_t put = r->tg->udp_sendto(r, f->sock, buf, (size_t)len, named ? &to : NULL);
   free(buf);
   if (put == -SYNACK_EAGAIN && may_block && !(flags & U_MSG_DONTWAIT)) return false;
@@ -170,11 +170,11 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
   const char *n = c->name;
   *finished = true;
   if (strcmp(n, "bind") == 0) {
-    synack_endpoint_t ep = { .ip = r->lip, .port = r->bind_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->lip), .port = r->bind_port };
     *ret = r->tg->bind(r, f->sock, &ep);
     if (*ret == 0) r->lport = r->bind_port;
   } else if (strcmp(n, "connect") == 0) {
-    synack_endpoint_t ep = { .ip = r->rip, .port = r->connect_port };
+    synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
     *ret = r->tg->connect(r, f->sock, &ep);
     if (*ret == 0) {
       r->rport = r->connect_port;
@@ -208,8 +208,12 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
       return true;
     }
     int64_t len, flags, want_flags = 0;
-    bool named, has_flags;
-    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &want_flags, &has_flags, &named, NULL)) return true;
+    bool named, has_flags, nullbuf;
+    if (!drill_msghdr_arg(r, n, &c->args[1], &len, &want_flags, &has_flags, &named, NULL, &nullbuf)) return true;
+    if (nullbuf) {
+      drill_unsupported(r, "%s: a NULL buffer on a UDP socket is not emulated", n);
+      return true;
+    }
     if (!drill_arg_int(r, &c->args[2], &flags)) return true;
     if (n[0] == 's') {
       *finished = udp_send(r, n, f, len, flags, named, may_block, ret);
@@ -220,8 +224,10 @@ bool drill_udp_socket_call(drill_run_t *r, const drill_event_t *ev, drill_fd_t *
     /* a datagram longer than the buffer comes back with MSG_TRUNC in msg_flags */
     if (*finished && *ret >= 0 && has_flags && want_flags != got_flags && !r->done)
       drill_fail(r, "recvmsg: msg_flags = 0x%x, expected 0x%llx", got_flags, (unsigned long long)want_flags);
-  } else if (strcmp(n, "listen") == 0 || strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0 ||
-             strcmp(n, "shutdown") == 0) {
+  } else if (strcmp(n, "listen") == 0 || strcmp(n, "accept") == 0 || strcmp(n, "accept4") == 0) {
+    /* a datagram socket neither listens nor accepts: EOPNOTSUPP from either target */
+    *ret = n[0] == 'l' ? r->tg->listen(r, f->sock, 1) : r->tg->accept(r, f->sock);
+  } else if (strcmp(n, "shutdown") == 0) {
     drill_unsupported(r, "%s() on a UDP socket not supported", n);
   } else {
     *finished = false;
