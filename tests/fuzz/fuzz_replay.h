@@ -1,5 +1,5 @@
 /* What one input made the stack send, as a digest, for the fuzz targets that restore their
- * starting state from a snapshot (fuzz_arena.h): tests/fuzz/fuzz_replay.c runs each input twice,
+ * starting state from a snapshot (fuzz_arena.h): tests/fuzz/replay.c runs each input twice,
  * with other inputs in between, and the two digests must be equal — every input starts from the
  * same state whatever ran before it. Included once, by the target's only source file. */
 #ifndef SYNACK_FUZZ_REPLAY_H

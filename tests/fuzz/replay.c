@@ -7,7 +7,8 @@
  * failure too. It also checks that the digests depend on the input (different inputs, different
  * frames), so that a digest of nothing cannot pass.
  *
- * Usage: fuzz_replay_NAME CORPUS_DIR (the directory is only read). */
+ * Usage: fuzz_replay_NAME CORPUS_DIR (the directory is only read). Not named fuzz_*.c: the fuzz
+ * build takes those for libFuzzer targets. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
