@@ -20,15 +20,10 @@ BYTES=${SYNACK_BENCH_HTTP_BYTES:-1024}
 CONNS=${SYNACK_BENCH_HTTP_CONNS:-100 1000 10000}
 TOOLS=${SYNACK_BENCH_HTTP_TOOLS:-wrk wrk-close ab-k ab}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-  echo "bench_http: SKIPPED (needs root and /dev/net/tun to create namespaces, a TAP and a veth pair)"
-  exit 0
-fi
-for t in ip wrk ab; do
-  command -v "$t" >/dev/null || { echo "bench_http: SKIPPED ($t missing: tools/install-deps.sh)"; exit 0; }
-done
+bench_need_root bench_http tun "to create namespaces, a TAP and a veth pair"
+bench_need_tools bench_http ip wrk ab
 [ -x "$NGINX" ] || { echo "bench_http: SKIPPED (nginx missing: tools/install-deps.sh)"; exit 0; }
-[ -x "$cli" ] || { echo "bench_http: no synack CLI in $dir" >&2; exit 1; }
+bench_need_cli bench_http "$dir"
 
 NS_T="synack-bh-tap-$$"
 NS_A="synack-bh-va-$$"

@@ -7,13 +7,11 @@
 # Usage: bash bench/bench_impair_matrix.sh BUILD_DIR   (SYNACK_MATRIX_BYTES, SYNACK_MATRIX_CELLS,
 # SYNACK_MATRIX_OUT as in the test script)
 set -u
+. "$(dirname "$0")/netns_lib.sh"
 dir=${1:?usage: bench/bench_impair_matrix.sh BUILD_DIR}
 src=$(cd "$(dirname "$0")/.." && pwd)
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-  echo "bench_impair_matrix: SKIPPED (needs root and /dev/net/tun for a namespace and a TAP)"
-  exit 0
-fi
-[ -x "$dir/synack" ] || { echo "bench_impair_matrix: no synack CLI in $dir" >&2; exit 1; }
+bench_need_root bench_impair_matrix tun "for a namespace and a TAP"
+bench_need_cli bench_impair_matrix "$dir"
 SYNACK_SOURCE_DIR=$src SYNACK_CLI=$(cd "$dir" && pwd)/synack bash "$src/tests/net/t_impair_matrix.sh" --full
 rc=$?
 # 77: a tool is missing (curl, python3): a skip, not a failure of the benchmark.

@@ -10,14 +10,9 @@ dir=${1:?usage: bench/bench_tap.sh BUILD_DIR}
 cli="$dir/synack"
 MB=${SYNACK_BENCH_MB:-200}
 RUNS=${SYNACK_BENCH_RUNS:-3}
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ]; then
-  echo "bench_tap: SKIPPED (needs root and /dev/net/tun to create namespaces, a TAP and a veth pair)"
-  exit 0
-fi
-for t in ip curl python3; do
-  command -v "$t" >/dev/null || { echo "bench_tap: SKIPPED ($t missing)"; exit 0; }
-done
-[ -x "$cli" ] || { echo "bench_tap: no synack CLI in $dir" >&2; exit 1; }
+bench_need_root bench_tap tun "to create namespaces, a TAP and a veth pair"
+bench_need_tools bench_tap ip curl python3
+bench_need_cli bench_tap "$dir"
 
 NS_T="synack-bench-tap-$$"
 NS_A="synack-bench-va-$$"

@@ -10,16 +10,15 @@
 # other load only ever lowers a rate.
 # Usage: bash bench/bench_xdp.sh BUILD_DIR   (SYNACK_BENCH_SECS, SYNACK_BENCH_CONNS, SYNACK_BENCH_RUNS)
 set -u
+. "$(dirname "$0")/netns_lib.sh"
 dir=${1:?usage: bench/bench_xdp.sh BUILD_DIR}
 cli="$dir/synack"
 SECS=${SYNACK_BENCH_SECS:-8}
 CONNS=${SYNACK_BENCH_CONNS:-100}
 RUNS=${SYNACK_BENCH_RUNS:-3}
-[ "$(id -u)" = 0 ] || { echo "bench_xdp: SKIPPED (needs root for namespaces and XDP)"; exit 0; }
-for t in ip wrk ethtool; do
-  command -v "$t" >/dev/null || { echo "bench_xdp: SKIPPED ($t missing)"; exit 0; }
-done
-[ -x "$cli" ] || { echo "bench_xdp: no synack CLI in $dir" >&2; exit 1; }
+bench_need_root bench_xdp notun "for namespaces and XDP"
+bench_need_tools bench_xdp ip wrk ethtool
+bench_need_cli bench_xdp "$dir"
 
 NS="synack-bench-xdp-$$"
 NS_N="synack-bench-xdpn-$$"

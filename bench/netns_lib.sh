@@ -1,9 +1,37 @@
-# Shared by the namespace benchmarks (bench_tap.sh, bench_http.sh); source it, not a benchmark.
+# Shared by the namespace benchmarks (bench_tap.sh, bench_http.sh, bench_xdp.sh,
+# bench_impair_matrix.sh); source it, not a benchmark.
 #
+#   bench_need_root NAME TUN WHY   # skip unless root (and /dev/net/tun when TUN is "tun")
+#   bench_need_tools NAME TOOL...  # skip unless every TOOL is on the PATH
+#   bench_need_cli NAME DIR        # fail unless DIR holds the synack CLI
 #   bench_tap_ns NS              # namespace NS with a TAP "sk0", the kernel side 198.18.0.1/24
 #   bench_veth_ns NS_A NS_B A B  # namespaces NS_A (198.19.0.1/24 on veth A) and NS_B
 #                                # (198.19.0.2/24 on veth B), the two ends of one veth pair
 # The caller deletes the namespaces (and with them the devices) on exit.
+#
+# A skip prints "NAME: SKIPPED (reason)" and exits 0: `make bench` runs on machines without root
+# or the tools, and a benchmark that cannot run there is not a failed one.
+
+bench_need_root() {
+  local name=$1 tun=$2 why=$3
+  if [ "$(id -u)" != 0 ] || { [ "$tun" = tun ] && [ ! -c /dev/net/tun ]; }; then
+    if [ "$tun" = tun ]; then echo "$name: SKIPPED (needs root and /dev/net/tun $why)"
+    else echo "$name: SKIPPED (needs root $why)"; fi
+    exit 0
+  fi
+}
+
+bench_need_tools() {
+  local name=$1 t
+  shift
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "$name: SKIPPED ($t missing: tools/install-deps.sh)"; exit 0; }
+  done
+}
+
+bench_need_cli() {
+  [ -x "$2/synack" ] || { echo "$1: no synack CLI in $2" >&2; exit 1; }
+}
 
 bench_tap_ns() {
   ip netns add "$1"

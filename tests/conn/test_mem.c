@@ -27,6 +27,27 @@ static int open_rtt(fx_t *fx) {
   return s;
 }
 
+/* The stack-wide socket-buffer thresholds (Linux's tcp_mem, docs/memory.md), in bytes: set low
+ * enough for one connection's buffers to cross them. */
+static void mem_limits(synack_config_t *c, uint64_t low, uint64_t pressure, uint64_t high) {
+  c->tcp_mem_low = low;
+  c->tcp_mem_pressure = pressure;
+  c->tcp_mem_high = high;
+}
+
+/* A fixture on configuration c with a connection opened by open_rtt (*s its handle); NULL, with
+ * the fixture freed, when either step fails. */
+static fx_t *open_cfg(const synack_config_t *c, int *s) {
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, c);
+  if (!fx) return NULL;
+  *s = open_rtt(fx);
+  if (*s < 0) {
+    fx_free(fx);
+    return NULL;
+  }
+  return fx;
+}
+
 /* The peer acknowledges up to `upto` bytes, or everything sent so far if that is less;
  * returns the bytes acknowledged. */
 static uint32_t ack_upto(fx_t *fx, int s, uint32_t upto) {
@@ -172,16 +193,11 @@ static void autotune_not_with_so_rcvbuf(void) { autotune(true); }
 static void pressure(bool on) {
   synack_config_t c;
   fx_config(&c, SYNACK_AF_INET);
-  if (on) {
-    c.tcp_mem_low = 32 * 1024;
-    c.tcp_mem_pressure = 64 * 1024;
-    c.tcp_mem_high = 1024 * 1024;
-  }
+  if (on) mem_limits(&c, 32 * 1024, 64 * 1024, 1024 * 1024);
   c.tcp_rcvbuf_auto = false;
-  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  int s = -1;
+  fx_t *fx = open_cfg(&c, &s);
   REQUIRE(fx);
-  int s = open_rtt(fx);
-  FX_REQUIRE_(s >= 0);
   CHECK_EQ_I(fx_send(fx, s, 100000, 0), 100000); /* the peer acknowledges none of it */
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_MEM_PRESSURE), on ? 1u : 0u);
   fx_flush_output(fx);
@@ -205,13 +221,10 @@ static void no_pressure_full_window(void) { pressure(false); }
 static void hard_limit_refuses_and_counts(void) {
   synack_config_t c;
   fx_config(&c, SYNACK_AF_INET);
-  c.tcp_mem_low = 16 * 1024;
-  c.tcp_mem_pressure = 32 * 1024;
-  c.tcp_mem_high = 64 * 1024;
-  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  mem_limits(&c, 16 * 1024, 32 * 1024, 64 * 1024);
+  int s = -1;
+  fx_t *fx = open_cfg(&c, &s);
   REQUIRE(fx);
-  int s = open_rtt(fx);
-  FX_REQUIRE_(s >= 0);
   /* 15 chunks fit beside the table (64 KiB minus its 520 bytes). */
   CHECK_EQ_I(fx_send(fx, s, 100000, 0), 15 * CH);
   CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_MEM_REFUSED), 1);
@@ -255,15 +268,10 @@ static void sndbuf_cwnd(int mode) {
   fx_config(&c, SYNACK_AF_INET);
   c.tcp_sndbuf = 16384;
   c.tcp_max_buf = 64 * 1024;
-  if (mode == SB_PRESSURE) {
-    c.tcp_mem_low = 8 * 1024;
-    c.tcp_mem_pressure = 12 * 1024;
-    c.tcp_mem_high = 1024 * 1024;
-  }
-  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  if (mode == SB_PRESSURE) mem_limits(&c, 8 * 1024, 12 * 1024, 1024 * 1024);
+  int s = -1;
+  fx_t *fx = open_cfg(&c, &s);
   REQUIRE(fx);
-  int s = open_rtt(fx);
-  FX_REQUIRE_(s >= 0);
   if (mode == SB_LOCKED) CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_SO_SNDBUF, 16384), 0);
   CHECK_EQ_I(sndbuf_of(fx, s), 16384);
   CHECK_EQ_I(fx_send(fx, s, 100000, 0), 16384); /* the limit, whatever cwnd */

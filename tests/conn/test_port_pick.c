@@ -4,6 +4,7 @@
  * (what keeps connect() O(1) with a million connections, see bench/bench_memory.c); these
  * tests pin the cases where the scan must still run. */
 #include "harness.h"
+#include "poison.h"
 #include "tcp_internal.h"
 #include "tcpfix.h"
 
@@ -146,9 +147,37 @@ static void bind_index_examines_one_port(void) {
  * on a listening port, the TIME-WAIT entries they leave): the chains are doubly linked so that
  * a close unlinks in O(1) instead of walking the chain (bench/bench_http.sh: 20,000 TIME-WAIT
  * entries on port 8080 made each close walk them all). 512 sockets share a port (SO_REUSEADDR)
- * and close in a scrambled order — head, tail and middle of the chain: the invariant checker
- * verifies every back link after each close, the port stays taken while one socket holds it,
- * and once all are gone a bind examines nothing. */
+ * and close in a scrambled order — head, tail and middle of the chain. Before each close the
+ * links of every socket ahead of the closing one's predecessor are poisoned (AddressSanitizer):
+ * an unlink that walks the chain from its head reads them and fails, even one that keeps the
+ * back links right; the O(1) unlink touches the neighbours only. After each close: the
+ * predecessor points at the successor and the successor's back link at the predecessor's link,
+ * the chain is one shorter, and the invariant checker agrees. The port stays taken while one
+ * socket holds it, and once all are gone a bind examines nothing. */
+typedef struct {
+  synack_tcb_t **head;
+  size_t len;            /* sockets in the chain */
+  synack_tcb_t **at;     /* the link that points at the socket looked for */
+  synack_tcb_t *ahead[512]; /* the sockets before that link's owner (the predecessor) */
+  size_t nahead;
+} chain_pos_t;
+
+static bool chain_find(struct synack_tcp *tcp, uint16_t port, const synack_tcb_t *tcb, chain_pos_t *c) {
+  c->head = &tcp->pidx[port % SYNACK_PORT_BUCKETS];
+  c->len = c->nahead = 0;
+  c->at = NULL;
+  for (synack_tcb_t **pp = c->head; *pp; pp = &(*pp)->pnext) {
+    if (*pp == tcb) c->at = pp;
+    c->len++;
+  }
+  if (!c->at) return false;
+  /* The sockets before the predecessor (the one whose link is c->at): none when the socket is
+   * the head or second. */
+  if (c->at != c->head)
+    for (synack_tcb_t *n = *c->head; &n->pnext != c->at && c->nahead < 512; n = n->pnext) c->ahead[c->nahead++] = n;
+  return true;
+}
+
 static void bind_index_unlinks_anywhere(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, many_ports);
   REQUIRE(fx);
@@ -162,12 +191,26 @@ static void bind_index_unlinks_anywhere(void) {
     fx_check_rc(synack_setsockopt(fx->st, socks[i], SYNACK_SO_REUSEADDR, 1), 0);
     fx_check_rc(synack_bind(fx->st, socks[i], &ep), 0);
   }
+  struct synack_tcp *tcp = fx->st->tcp;
+  static chain_pos_t c;
   char why[160] = "";
+  size_t poisoned = 0;
   for (int k = 0; k < N; k++) {
     int i = (k * 7) % N; /* 7 is prime to 512: each index once; the first bound is the chain's tail */
     FX_REQUIRE_(socks[i] >= 0);
+    synack_tcb_t *tcb = tcp->socks[socks[i]];
+    FX_REQUIRE_(tcb && chain_find(tcp, PORT, tcb, &c));
+    synack_tcb_t *succ = tcb->pnext;
+    for (size_t a = 0; a < c.nahead; a++) TH_POISON(&c.ahead[a]->pnext, sizeof c.ahead[a]->pnext);
+    poisoned += c.nahead;
     fx_check_rc(synack_close(fx->st, fx->now, socks[i]), 0);
+    for (size_t a = 0; a < c.nahead; a++) TH_UNPOISON(&c.ahead[a]->pnext, sizeof c.ahead[a]->pnext);
     socks[i] = -1;
+    CHECK(*c.at == succ);                      /* the predecessor (or the head) skips it */
+    if (succ) CHECK(succ->pprev == c.at);      /* and the successor's back link follows */
+    size_t len = 0;
+    for (synack_tcb_t **pp = c.head; *pp; pp = &(*pp)->pnext) len++;
+    CHECK_EQ_U(len, c.len - 1);
     if (!synack_tcp_check_invariants(fx->st, why, sizeof why)) break;
     if (k == N / 2) { /* half closed: the port is still taken for a bind without SO_REUSEADDR */
       int t = synack_socket(fx->st, SYNACK_AF_INET);
@@ -176,6 +219,7 @@ static void bind_index_unlinks_anywhere(void) {
     }
   }
   CHECK_STR(why, "");
+  CHECK(poisoned >= (size_t)N * N / 4); /* on average a quarter of the chain lay ahead of a close */
   int t = synack_socket(fx->st, SYNACK_AF_INET);
   uint64_t before = fx->st->tcp->port_examined;
   fx_check_rc(synack_bind(fx->st, t, &ep), 0);

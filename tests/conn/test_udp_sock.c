@@ -531,37 +531,63 @@ static void check_whole(bool v6, const uint8_t whole[3008], const uint8_t data[3
   CHECK_EQ_U(be16(whole + 4), 3008);
 }
 
-/* IPv4 fragments on the wire (RFC 791 §3.2): 3,000 bytes are a 3,008-byte UDP datagram, cut
- * into 1,480 + 1,480 + 48 bytes at offsets 0, 185 and 370 (8-byte units); one Identification
- * for all three, MF on all but the last, DF off; the first carries the UDP header with the
- * length and checksum of the whole datagram. The next datagram has another Identification. */
-static void fragments_ipv4_exact(void) {
-  REQUIRE(ufx_new());
-  static uint8_t data[3000], whole[3008];
-  synack_endpoint_t to;
-  int s = send_3000(false, data, &to);
-  static const size_t len[3] = { 1480, 1480, 48 };
-  uint16_t id = 0;
+/* The three fragments of send_3000's datagram on the wire, checked field by field, their data
+ * put together and compared with the whole datagram; *id_out is their Identification.
+ * IPv4 (RFC 791 §3.2): 3,000 bytes are a 3,008-byte UDP datagram, cut into 1,480 + 1,480 + 48
+ * bytes at offsets 0, 185 and 370 (8-byte units); one Identification for all three, MF on all
+ * but the last, DF off. IPv6 (RFC 8200 §4.5): a fragment header (next header UDP, offset in
+ * 8-byte units with the M flag, a 32-bit Identification) after the fixed header; 1,448 bytes
+ * per fragment on a 1,500-byte link. Either way the first fragment carries the UDP header with
+ * the length and checksum of the whole datagram. */
+static void check_fragments_3000(bool v6, const uint8_t data[3000], uint32_t *id_out) {
+  static const size_t len4[3] = { 1480, 1480, 48 }, len6[3] = { 1448, 1448, 112 };
+  const size_t *len = v6 ? len6 : len4;
+  const size_t hdr = v6 ? 48 : 20; /* IPv6: fixed header and fragment header */
+  static uint8_t whole[3008];
+  uint32_t id = 0;
   size_t at = 0;
   for (int k = 0; k < 3; k++) {
     synack_dissect_t d;
     REQUIRE(pop(&d));
     CHECK(d.is_fragment);
-    CHECK_EQ_U(F.out_len, 20 + len[k]);
-    CHECK_EQ_U(be16(F.out + 2), 20 + len[k]);      /* total length */
-    if (k == 0) id = be16(F.out + 4);
-    CHECK_EQ_U(be16(F.out + 4), id);               /* one Identification */
-    CHECK_EQ_U(be16(F.out + 6), (k < 2 ? 0x2000u : 0u) | (uint16_t)(at / 8)); /* MF, no DF, offset */
-    CHECK_EQ_U(F.out[9], SYNACK_IPPROTO_UDP);
-    CHECK(synack_ip_equal(&d.src, &F.me4) && synack_ip_equal(&d.dst, &F.peer4));
-    memcpy(whole + at, F.out + 20, len[k]);
+    CHECK_EQ_U(F.out_len, hdr + len[k]);
+    CHECK(synack_ip_equal(&d.src, v6 ? &F.me6 : &F.me4) && synack_ip_equal(&d.dst, v6 ? &F.peer6 : &F.peer4));
+    uint32_t this_id;
+    if (v6) {
+      CHECK_EQ_U(be16(F.out + 4), 8 + len[k]);     /* payload length: fragment header + data */
+      CHECK_EQ_U(F.out[6], SYNACK_IP6_NH_FRAGMENT);
+      CHECK_EQ_U(F.out[40], SYNACK_IPPROTO_UDP);   /* the fragment header's next header */
+      CHECK_EQ_U(F.out[41], 0);
+      CHECK_EQ_U(be16(F.out + 42), (uint16_t)at | (k < 2 ? 1u : 0u)); /* offset, M */
+      this_id = be32(F.out + 44);
+    } else {
+      CHECK_EQ_U(be16(F.out + 2), 20 + len[k]);    /* total length */
+      CHECK_EQ_U(be16(F.out + 6), (k < 2 ? 0x2000u : 0u) | (uint16_t)(at / 8)); /* MF, no DF, offset */
+      CHECK_EQ_U(F.out[9], SYNACK_IPPROTO_UDP);
+      this_id = be16(F.out + 4);
+    }
+    if (k == 0) id = this_id;
+    CHECK_EQ_U(this_id, id);                       /* one Identification */
+    memcpy(whole + at, F.out + hdr, len[k]);
     at += len[k];
   }
   CHECK_EQ_U(at, 3008);
-  check_whole(false, whole, data);
-  synack_dissect_t d;
+  check_whole(v6, whole, data);
   synack_udp_repr_t back;
-  CHECK_EQ_I(synack_udp_parse(whole, 3008, &F.me4, &F.peer4, 0, &back), SYNACK_DROP_NONE);
+  CHECK_EQ_I(synack_udp_parse(whole, 3008, v6 ? &F.me6 : &F.me4, v6 ? &F.peer6 : &F.peer4, 0, &back),
+             SYNACK_DROP_NONE);
+  *id_out = id;
+}
+
+/* IPv4 fragments on the wire; the next datagram has another Identification. */
+static void fragments_ipv4_exact(void) {
+  REQUIRE(ufx_new());
+  static uint8_t data[3000];
+  synack_endpoint_t to;
+  int s = send_3000(false, data, &to);
+  uint32_t id = 0;
+  check_fragments_3000(false, data, &id);
+  synack_dissect_t d;
   CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 1473, 0, &to), 1473);
   REQUIRE(pop(&d));
   CHECK_EQ_U(F.out_len, 1500);
@@ -573,33 +599,24 @@ static void fragments_ipv4_exact(void) {
   ufx_free();
 }
 
-/* IPv6 fragments (RFC 8200 §4.5): a fragment header (next header UDP, offset in 8-byte units
- * with the M flag, a 32-bit Identification) after the fixed header; 1,448 bytes per fragment
- * on a 1,500-byte link. */
+/* IPv6 fragments on the wire; the next datagram has another Identification. */
 static void fragments_ipv6_exact(void) {
   REQUIRE(ufx_new());
-  static uint8_t data[3000], whole[3008];
+  static uint8_t data[3000];
   synack_endpoint_t to;
-  send_3000(true, data, &to);
-  static const size_t len[3] = { 1448, 1448, 112 };
+  int s = send_3000(true, data, &to);
   uint32_t id = 0;
-  size_t at = 0;
-  for (int k = 0; k < 3; k++) {
-    synack_dissect_t d;
+  check_fragments_3000(true, data, &id);
+  synack_dissect_t d;
+  CHECK_EQ_I(synack_udp_sendto(F.st, F.now, s, data, 3000, 0, &to), 3000);
+  REQUIRE(pop(&d));
+  uint32_t next = be32(F.out + 44);
+  CHECK(next != id);
+  for (int k = 1; k < 3; k++) {
     REQUIRE(pop(&d));
-    CHECK(d.is_fragment);
-    CHECK_EQ_U(F.out_len, 48 + len[k]);
-    CHECK_EQ_U(be16(F.out + 4), 8 + len[k]);       /* payload length: fragment header + data */
-    CHECK_EQ_U(F.out[6], SYNACK_IP6_NH_FRAGMENT);
-    CHECK_EQ_U(F.out[40], SYNACK_IPPROTO_UDP);     /* the fragment header's next header */
-    CHECK_EQ_U(F.out[41], 0);
-    CHECK_EQ_U(be16(F.out + 42), (uint16_t)at | (k < 2 ? 1u : 0u));
-    if (k == 0) id = be32(F.out + 44);
-    CHECK_EQ_U(be32(F.out + 44), id);
-    memcpy(whole + at, F.out + 48, len[k]);
-    at += len[k];
+    CHECK_EQ_U(be32(F.out + 44), next);
   }
-  check_whole(true, whole, data);
+  CHECK(!pop(&d));
   ufx_free();
 }
 

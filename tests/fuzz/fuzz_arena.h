@@ -10,10 +10,16 @@
  * which never moves), runs, and frees the stack.
  *
  * Detection is kept: chunks are separated by poisoned red zones and poisoned when freed (ASan's
- * manual poisoning), the poisoning is rebuilt from the chunk table at each restore, and after
- * synack_stack_free the bytes still allocated must be zero — an exact leak check, since the stack
- * passes each chunk's size to free. Allocations beyond the arena fall back to calloc/free (never
- * live in a snapshot). */
+ * manual poisoning), the poisoning is put back at each restore, and after synack_stack_free the
+ * bytes still allocated must be zero — an exact leak check, since the stack passes each chunk's
+ * size to free. Allocations beyond the arena fall back to calloc/free (never live in a snapshot).
+ *
+ * A restore copies the snapshot's live chunks only, not the arena's whole image: red zones and
+ * freed chunks hold nothing the stack can read. Restoring the snapshot restored last needs no
+ * full repoisoning either: since then, the input only freed chunks of the snapshot (unpoisoned
+ * again as they are copied back) and allocated new ones past its end (poisoned again in one
+ * call). Unpoisoning the whole arena, as a whole-image copy needs, made ASan drop the arena's
+ * shadow pages, which then faulted back in at every input (docs/fuzzing.md). */
 #ifndef SYNACK_FUZZ_ARENA_H
 #define SYNACK_FUZZ_ARENA_H
 
@@ -25,22 +31,7 @@
 
 #include <synack/synack.h>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FZ_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define FZ_ASAN 1
-#endif
-#ifdef FZ_ASAN
-#include <sanitizer/asan_interface.h>
-#define FZ_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define FZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define FZ_POISON(p, n) ((void)(p), (void)(n))
-#define FZ_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "poison.h"
 
 #define FZ_ARENA_BYTES (16u << 20)
 #define FZ_REDZONE 32u
@@ -57,6 +48,7 @@ typedef struct {
   size_t live;                   /* bytes allocated and not yet freed (arena and fallback) */
   size_t fallback_live;          /* of which outside the arena */
   uint32_t nchunks;
+  const void *restored;          /* the snapshot restored last (its poisoning is in place) */
   fz_chunk_t chunks[FZ_MAX_CHUNKS];
 } fz_arena_t;
 
@@ -80,7 +72,7 @@ static void *fz_alloc(void *user, size_t n) {
   uint8_t *p = a->base + a->used;
   a->chunks[a->nchunks++] = (fz_chunk_t){ .off = (uint32_t)a->used, .size = (uint32_t)n, .live = true };
   a->used += need + FZ_REDZONE;
-  FZ_UNPOISON(p, n);
+  TH_UNPOISON(p, n);
   memset(p, 0, n);
   return p;
 }
@@ -110,26 +102,27 @@ static void fz_free(void *user, void *ptr, size_t n) {
   if (lo == a->nchunks || a->chunks[lo].off != off || !a->chunks[lo].live || a->chunks[lo].size != n)
     abort(); /* not a chunk, a double free, or the wrong size */
   a->chunks[lo].live = false;
-  FZ_POISON(ptr, n); /* a use after free is caught */
+  TH_POISON(ptr, n); /* a use after free is caught */
 }
 
 /* Rebuilds the poisoning of [0, upto) from the chunk table. */
 static void fz_repoison(fz_arena_t *a, size_t upto) {
-  FZ_POISON(a->base, upto);
+  TH_POISON(a->base, upto);
   for (uint32_t i = 0; i < a->nchunks; i++)
-    if (a->chunks[i].live) FZ_UNPOISON(a->base + a->chunks[i].off, a->chunks[i].size);
+    if (a->chunks[i].live) TH_UNPOISON(a->base + a->chunks[i].off, a->chunks[i].size);
 }
 
 /* Points cfg at the arena (allocated on first use) and empties it. */
 static void fz_arena_use(fz_arena_t *a, synack_config_t *cfg) {
   if (!a->base) {
     a->base = malloc(FZ_ARENA_BYTES);
-    if (a->base) FZ_POISON(a->base, FZ_ARENA_BYTES);
+    if (a->base) TH_POISON(a->base, FZ_ARENA_BYTES);
   } else {
-    FZ_POISON(a->base, a->used);
+    TH_POISON(a->base, a->used);
   }
   a->used = a->live = a->fallback_live = 0;
   a->nchunks = 0;
+  a->restored = NULL;
   cfg->allocator.alloc = fz_alloc;
   cfg->allocator.free = fz_free;
   cfg->allocator.user = a;
@@ -141,26 +134,34 @@ static void fz_snapshot(fz_arena_t *a, fz_snap_t *s) {
   s->mem = malloc(a->used ? a->used : 1);
   s->chunks = malloc(sizeof *s->chunks * (a->nchunks ? a->nchunks : 1));
   if (!s->mem || !s->chunks) abort();
-  FZ_UNPOISON(a->base, a->used);
+  TH_UNPOISON(a->base, a->used);
   memcpy(s->mem, a->base, a->used);
   memcpy(s->chunks, a->chunks, sizeof *s->chunks * a->nchunks);
   s->used = a->used;
   s->live = a->live;
   s->nchunks = a->nchunks;
   fz_repoison(a, a->used);
+  a->restored = s; /* the arena is the snapshot, poisoning included */
 }
 
 /* Puts the arena back as it was at the snapshot (the stack's pointer is valid again). */
 static void fz_restore(fz_arena_t *a, const fz_snap_t *s) {
   size_t upto = a->used > s->used ? a->used : s->used;
-  FZ_UNPOISON(a->base, s->used);
-  memcpy(a->base, s->mem, s->used);
+  bool same = a->restored == s && a->used >= s->used;
   memcpy(a->chunks, s->chunks, sizeof *s->chunks * s->nchunks);
+  a->nchunks = s->nchunks;
+  if (same) TH_POISON(a->base + s->used, a->used - s->used); /* what the last input allocated */
+  else fz_repoison(a, upto);                                  /* another snapshot's chunks were here */
+  for (uint32_t i = 0; i < s->nchunks; i++) {
+    const fz_chunk_t *c = &s->chunks[i];
+    if (!c->live) continue;
+    TH_UNPOISON(a->base + c->off, c->size);
+    memcpy(a->base + c->off, s->mem + c->off, c->size);
+  }
   a->used = s->used;
   a->live = s->live;
   a->fallback_live = 0;
-  a->nchunks = s->nchunks;
-  fz_repoison(a, upto);
+  a->restored = s;
 }
 
 /* After synack_stack_free: everything the stack allocated came back, to the byte. */

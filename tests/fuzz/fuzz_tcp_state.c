@@ -20,6 +20,8 @@
 #include <synack/synack.h>
 
 #include "fuzz_arena.h"
+#include "fuzz_flags.h"
+#include "fuzz_replay.h"
 #include "tcp_internal.h"
 #include "tcpfix.h"
 
@@ -135,6 +137,12 @@ static void prepare(int k) {
   free(fx); /* the stack stays in the arena: the snapshot holds it */
 }
 
+/* Hands the frames the stack sent to the replay digest and drops them. */
+static void take_output(fx_t *fx) {
+  for (size_t i = fx->qhead; i < fx->qlen; i++) fz_digest_frame(fx->q[i].buf, fx->q[i].len);
+  fx_flush_output(fx);
+}
+
 static void check(fx_t *fx, const char *after) {
   char why[256];
   if (!synack_tcp_check_invariants(fx->st, why, sizeof why)) {
@@ -154,6 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   start_t *sp = &starts[k];
   if (!sp->ready) prepare(k);
   fz_restore(&arena, &sp->snap);
+  fz_digest_reset();
   static fx_t fx;
   fx_frame_t *q = fx.q;
   size_t qcap = fx.qcap;
@@ -232,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     }
     fx_drain(&fx);
-    fx_flush_output(&fx);
+    take_output(&fx);
     /* Events: the socket's bits, and none once it was CLOSED and drained. */
     if (s >= 0) {
       uint32_t ev = fx_events(&fx, s);
@@ -244,7 +253,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     check(&fx, what);
   }
-  fx_flush_output(&fx);
+  take_output(&fx);
   synack_stack_free(fx.st);
   fz_arena_check(&arena);
   return 0;
