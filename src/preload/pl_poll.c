@@ -289,6 +289,19 @@ void pl_epoll_forget(int fd) {
   }
 }
 
+void pl_epoll_after_fork(void) {
+  /* The kernel's epoll instance is shared with the parent, its shadow (the synack entries and the
+   * wake-up eventfd the parent's waiters are poked through) is the parent's: the child starts
+   * with none (docs/preload.md). */
+  while (epolls) {
+    pl_epoll_t *e = epolls;
+    epolls = e->next;
+    pl_real.close(e->w.efd);
+    free(e->regs);
+    free(e);
+  }
+}
+
 int pl_epoll_close(int fd) {
   if (!atomic_load_explicit(&any_epolls, memory_order_relaxed)) return 0;
   pl_lock();

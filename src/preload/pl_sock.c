@@ -82,12 +82,12 @@ static bool ours(int domain, int type, int protocol) {
 
 /* A socket for a new handle: the reserved descriptor, the table entry. */
 static int new_sock(int h, int family, int type, int flags) {
-  pl_sock_t *s = calloc(1, sizeof *s);
+  pl_sock_t *s = pl_sock_alloc(); /* shared: a forked child holds the same socket */
   int fd = eventfd(0, (flags & SOCK_CLOEXEC) ? EFD_CLOEXEC : 0);
   if (!s || fd < 0 || fd >= PL_MAX_FDS) {
     int e = !s ? ENOMEM : fd < 0 ? errno : EMFILE;
     if (fd >= 0) pl_real.close(fd);
-    free(s);
+    if (s) pl_sock_free(s);
     if (type == SOCK_STREAM) synack_close(pl.st, pl_now(), h);
     else synack_udp_close(pl.st, h);
     errno = e;
@@ -108,7 +108,7 @@ int socket(int domain, int type, int protocol) {
   int err = pl_start();
   if (err == -ENOSYS) return pl_real.socket(domain, type, protocol); /* SYNACK_TAP unset: inert */
   if (err < 0) return pl_fail(err);
-  if (pl.forked) return pl_fail(-ENETDOWN); /* the stack is the parent's */
+  if (pl.forked) return pl_fail(-ENETDOWN); /* a detached child: no share in the stack */
   int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   int fam = domain == AF_INET ? SYNACK_AF_INET : SYNACK_AF_INET6;
   pl_lock();
@@ -254,11 +254,10 @@ int shutdown(int fd, int how) {
 }
 
 int pl_sock_close_locked(pl_sock_t *s) {
-  int r = 0;
-  if (s->h >= 0) r = s->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), s->h) : synack_udp_close(pl.st, s->h);
-  pl_detach(s);
-  pl_real.close(s->fd);
-  free(s);
+  int fd = s->fd;
+  pl_detach_local(s);
+  int r = pl_drop(s);
+  pl_real.close(fd);
   pl_after();
   return r;
 }
@@ -322,10 +321,9 @@ static int dup_onto(int oldfd, int newfd, int flags, bool three) {
     pl_sock_t *t = pl_lock_get(newfd);
     if (t) {
       /* Keep the number reserved until the kernel reuses it: dup2 replaces it atomically. */
-      int r = t->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), t->h) : synack_udp_close(pl.st, t->h);
+      pl_detach_local(t);
+      int r = pl_drop(t);
       (void)r;
-      pl_detach(t);
-      free(t);
       pl_after();
       pl_unlock();
     }

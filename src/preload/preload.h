@@ -7,8 +7,10 @@
  *   pl_io.c     read/write, send/recv and their vectored and fortified forms, sendfile
  *   pl_opt.c    getsockopt/setsockopt, fcntl, ioctl
  *   pl_poll.c   poll, select, epoll (synack descriptors and kernel ones in one call or set)
+ *   pl_shm.c    the shared mapping holding the stack (so forked children share it), its lock and
+ *               allocator, process slots, wake-ups across processes, the fork handlers
  *
- * Locking: one mutex (pl.mu) guards the stack, the table and every synack socket. The loop
+ * Locking: one process-shared mutex (pl_lock) guards the stack, the table and every synack socket. The loop
  * thread holds it except while it sleeps (the TAP loop's sleep hook releases it); calls of the
  * program take it for the length of one stack call and never sleep while holding it. */
 #ifndef SYNACK_PRELOAD_H
@@ -100,7 +102,12 @@ typedef struct pl_sock {
   bool shut_wr;
   synack_time_t rcvtimeo, sndtimeo; /* µs, 0 = none (SO_RCVTIMEO / SO_SNDTIMEO) */
   uint32_t rd_gen, wr_gen;          /* bumped by the stack's events: edges for EPOLLET */
+  uint64_t holders;                 /* process slots holding a descriptor for it (pl_shm.c) */
+  bool local;                       /* a dead copy in a detached child, in private memory */
 } pl_sock_t;
+
+/* Processes sharing one stack (a creator and its forked children, docs/preload.md). */
+#define PL_SLOTS 64
 
 /* A thread (or an epoll set) waiting for synack readiness to change: its eventfd is written
  * whenever the stack reports an event. */
@@ -110,19 +117,18 @@ typedef struct pl_waiter {
 } pl_waiter_t;
 
 typedef struct {
-  pthread_mutex_t mu;
   synack_stack_t *st;
   synack_tap_loop_t *loop;
   int wake_fd;                  /* eventfd the loop watches: a call moved a deadline earlier */
-  bool sleeping;                /* the loop sleeps (without the lock) until sleep_until */
-  synack_time_t sleep_until;
-  pl_sock_t **byh;              /* stack handle -> socket */
+  pl_sock_t **byh;              /* stack handle -> socket (in the shared mapping) */
   uint32_t nh;
   pl_waiter_t waiters;          /* list head */
   bool debug;
   pthread_t thread;
   atomic_bool stopping;
-  bool forked;                  /* this is a child of fork(): the stack belongs to the parent */
+  bool forked;                  /* a detached child of fork(): no share in the stack */
+  int slot;                     /* this process's slot (0: the creator, which runs the loop) */
+  int wsock;                    /* this slot's wake socket */
 } pl_state_t;
 extern pl_state_t pl;
 
@@ -143,8 +149,15 @@ void pl_unlock(void);
 int pl_start(void);
 /* Registers a socket under fd (lock held). */
 void pl_attach(pl_sock_t *s);
-/* Forgets a socket (lock held): table, handle map, epoll sets. Does not free it. */
-void pl_detach(pl_sock_t *s);
+/* Forgets this process's descriptor of a socket (lock held): table, epoll sets. */
+void pl_detach_local(pl_sock_t *s);
+/* Drops this process's reference (lock held, after pl_detach_local); the last one closes the
+ * stack's socket and frees it. Returns the stack's close result (0 while others hold it). */
+int pl_drop(pl_sock_t *s);
+/* The stack's close of a socket no process holds any more, and its memory (lock held). */
+int pl_sock_release_last(pl_sock_t *s);
+/* Wakes every waiter of this process (lock held). */
+void pl_poke_local(void);
 /* After a call that may have queued frames or changed timers (lock held): writes the frames
  * now, hands out the stack's events and wakes the loop if it sleeps past the new deadline. */
 void pl_after(void);
@@ -158,6 +171,8 @@ void pl_waiter_add(pl_waiter_t *w);
 void pl_waiter_del(pl_waiter_t *w);
 /* The calling thread's waiter (created on first use, closed when the thread exits). */
 pl_waiter_t *pl_thread_waiter(void);
+/* The calling thread's waiter if it has one (no allocation). */
+pl_waiter_t *pl_thread_waiter_peek(void);
 void pl_drain_fd(int fd);
 synack_time_t pl_now(void);
 /* Sets errno from a negative synack code and returns -1. */
@@ -174,6 +189,25 @@ short pl_revents(pl_sock_t *s);
 void pl_epoll_forget(int fd);
 /* close(epfd) of a set holding synack sockets frees its shadow (takes the lock). */
 int pl_epoll_close(int fd);
+/* In a forked child: the inherited epoll shadows belong to the parent; forget them. */
+void pl_epoll_after_fork(void);
+
+/* pl_shm.c: the shared mapping, its allocator (the stack's synack_allocator_t), the loop's
+ * sleep state, wake-ups across processes and the fork handlers. */
+int pl_shm_init(size_t bytes);
+void *pl_shm_alloc(void *user, size_t n);
+void pl_shm_free(void *user, void *p, size_t n);
+pl_sock_t *pl_sock_alloc(void); /* zeroed, held by this process */
+void pl_sock_free(pl_sock_t *s);
+bool pl_shm_sleeping(synack_time_t *until);
+void pl_shm_set_sleep(bool sleeping, synack_time_t until);
+int pl_shm_wake_open_root(void);
+bool pl_shm_drain_wake(void);
+void pl_shm_wake_others(void);
+void pl_shm_ensure_relay(void);
+void pl_shm_atfork(void);
+void pl_shm_probe(void);
+
 /* Calls of pl_sock.c used by pl_io.c (lock held). */
 int pl_sock_close_locked(pl_sock_t *s);
 

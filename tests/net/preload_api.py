@@ -265,31 +265,53 @@ def check(k4, k6, s4):
     os.close(w)
     ok("close releases the descriptor number")
 
-    # fork: the stack stays with the parent. In the child an inherited synack socket is dead
-    # (EBADF), no new one can be made (ENETDOWN), close only releases the descriptor; the
-    # parent's connection is untouched by all of it.
+    # fork: parent and child share the stack and the socket, as they would share a kernel socket.
+    # The child echoes on the inherited connection, accepts nothing it should not, makes and uses a
+    # connection of its own, and closes its copy: the parent's connection lives on (the child's
+    # close drops only the child's reference). Then the parent closes first and the child goes on.
     s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            s.send(b"from-the-child")
-            code = 2
+            os.close(r)
+            echo_check(s, b"from-the-child", "the child's echo on the inherited connection")
+            c = socket.create_connection((k4, TCP_PORT), timeout=5)
+            echo_check(c, b"child-own-connection" * 500, "the child's own connection")
+            c.close()
+            s.close()
+            os.write(w, b"x")
         except OSError as e:
-            code = 0 if e.errno == errno.EBADF else 3
-        try:
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            code = code or 4
-        except OSError as e:
-            code = code or (0 if e.errno == errno.ENETDOWN else 5)
-        s.close()
+            print("child: %r" % e, flush=True)
+            code = 3
+        except SystemExit:
+            code = 4
         os._exit(code)
+    os.close(w)
+    if os.read(r, 1) != b"x":
+        fail("the forked child did not finish its checks")
+    os.close(r)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         fail("forked child: exit code %d" % os.waitstatus_to_exitcode(status))
-    echo_check(s, b"after-fork", "the parent's connection after the child closed it")
+    echo_check(s, b"after-fork", "the parent's connection after the child closed its copy")
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            time.sleep(0.3)  # the parent has closed its copy by now
+            echo_check(s, b"child-after-parent-closed", "the child's copy after the parent's close")
+            s.close()
+        except (OSError, SystemExit) as e:
+            print("child: %r" % e, flush=True)
+            code = 5
+        os._exit(code)
     s.close()
-    ok("fork: the child's synack sockets fail with EBADF, socket() with ENETDOWN; the parent's work on")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail("second forked child: exit code %d" % os.waitstatus_to_exitcode(status))
+    ok("fork: parent and child share sockets; each close drops one reference; the child makes its own")
 
     # UDP: datagrams to the kernel's echo, source address; ICMP port unreachable on a connected socket.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

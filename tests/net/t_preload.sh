@@ -91,7 +91,8 @@ done
 grep -q "^::ffff:$KADDR4 " "$NET_TMP/spy.log" || { cat "$NET_TMP/spy.log"; fail "no v4-mapped client in the log"; }
 net_stop "$SPY_PID"
 
-# 5. nginx on synack: single process (the stack lives in one process), epoll, sendfile.
+# 5. nginx on synack in one process (master_process off: the path without fork; t_preload_nginx.sh
+# runs nginx's default master and workers), epoll, sendfile.
 if command -v nginx >/dev/null; then
   mkdir -p "$NET_TMP/nginx"
   cat >"$NET_TMP/nginx/nginx.conf" <<CONF
