@@ -4,8 +4,10 @@
  *   pl_core.c   configuration from the environment, the stack and its TAP loop on a background
  *               thread, the descriptor table, events and the waiters that blocking calls sleep on
  *   pl_sock.c   socket, bind, listen, accept, connect, shutdown, close, names, dup
- *   pl_io.c     read/write, send/recv and their vectored and fortified forms, sendfile
+ *   pl_io.c     read/write, send/recv and their vectored and fortified forms, sendfile, splice,
+ *               sendmmsg/recvmmsg
  *   pl_opt.c    getsockopt/setsockopt, fcntl, ioctl
+ *   pl_auth.c   TCP_MD5SIG and TCP-AO socket options
  *   pl_poll.c   poll, select, epoll (synack descriptors and kernel ones in one call or set)
  *   pl_shm.c    the shared mapping holding the stack (so forked children share it), its lock and
  *               allocator, process slots, wake-ups across processes, the fork handlers
@@ -25,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -79,7 +82,11 @@
   X(int, dup2, (int, int))                                                                                   \
   X(int, dup3, (int, int, int))                                                                              \
   X(ssize_t, sendfile, (int, int, off_t *, size_t))                                                          \
-  X(ssize_t, sendfile64, (int, int, off64_t *, size_t))
+  X(ssize_t, sendfile64, (int, int, off64_t *, size_t))                                                      \
+  X(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned int))                                   \
+  X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int))                                               \
+  X(int, recvmmsg, (int, struct mmsghdr *, unsigned int, int, struct timespec *))                            \
+  X(int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *))
 
 #define PL_REAL_FIELD(ret, name, args) ret(*name) args;
 typedef struct {
@@ -189,6 +196,9 @@ short pl_revents(pl_sock_t *s);
 void pl_epoll_forget(int fd);
 /* close(epfd) of a set holding synack sockets frees its shadow (takes the lock). */
 int pl_epoll_close(int fd);
+/* TCP_MD5SIG(_EXT), TCP_AO_ADD_KEY/DEL_KEY/INFO (lock held): 0 or -errno, 1 = not such an option. */
+int pl_auth_set(pl_sock_t *s, int name, const void *val, socklen_t len);
+int pl_auth_get(pl_sock_t *s, int name, void *val, socklen_t *len);
 /* In a forked child: the inherited epoll shadows belong to the parent; forget them. */
 void pl_epoll_after_fork(void);
 

@@ -32,9 +32,9 @@ ip -n "$NET_NS" link set br0 up
 ip -n "$NET_NS" addr add "$KADDR4/24" dev br0
 ip -n "$NET_NS" addr add "$KADDR6/64" dev br0 nodad
 
-# on_synack CMD...: runs CMD with the library preloaded on sk0.
+# on_synack CMD...: runs CMD in the namespace with the library preloaded on sk0.
 on_synack() {
-  env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" "$@"
+  net_in env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" "$@"
 }
 
 mkdir -p "$NET_TMP/www"
@@ -55,6 +55,15 @@ net_wait 10 grep -q "peer ready" "$NET_TMP/peer.log" || fail "the kernel peer di
 net_in timeout 120 env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" \
   python3 "$SYNACK_SOURCE_DIR/tests/net/preload_api.py" check "$KADDR4" "$KADDR6" "$SADDR4" ||
   { cat "$NET_TMP/peer.log"; fail "API checks"; }
+# The calls Python cannot make (sendmmsg/recvmmsg, epoll_pwait2, splice, sendfile, accept4's
+# flags), from C. Built without sanitizers: the sanitizer runtimes must come first in a process,
+# before the preloaded library.
+"${CC:-cc}" -std=gnu11 -O1 -Wall -Wextra -Werror -pthread -o "$NET_TMP/preload_calls" \
+  "$SYNACK_SOURCE_DIR/tests/net/preload_calls.c" || fail "cannot build preload_calls.c"
+on_synack timeout 120 "$NET_TMP/preload_calls" "$KADDR4" "$SADDR4" > "$NET_TMP/calls.log" 2>&1
+rc=$?
+cat "$NET_TMP/calls.log"
+[ $rc = 0 ] && grep -q "all calls checked" "$NET_TMP/calls.log" || { cat "$NET_TMP/peer.log"; fail "preload_calls (exit $rc)"; }
 
 # 2. curl on synack, python's http.server on the kernel.
 net_bg "$NET_TMP/kpy.log" python3 -m http.server --bind :: 8000 --directory "$NET_TMP/www"
