@@ -93,6 +93,10 @@ static int set_locked(pl_sock_t *s, int level, int name, const void *val, sockle
       return set_opt(s, SYNACK_TCP_CONGESTION, SYNACK_CC_NEWRENO);
     return -ENOENT; /* Linux: no such congestion control module */
   }
+  if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+    int r = pl_auth_set(s, name, val, len); /* TCP_MD5SIG, TCP-AO: pl_auth.c */
+    if (r != 1) return r;
+  }
   const pl_optmap_t *m = find_opt(s, level, name);
   if (!m) return -ENOPROTOOPT;
   int v = 0;
@@ -202,6 +206,10 @@ static int get_locked(pl_sock_t *s, int level, int name, void *val, socklen_t *l
     char name_buf[16] = { 0 };
     strcpy(name_buf, v == SYNACK_CC_CUBIC ? "cubic" : "reno");
     return put_bytes(val, len, name_buf, sizeof name_buf);
+  }
+  if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+    int r = pl_auth_get(s, name, val, len);
+    if (r != 1) return r;
   }
   const pl_optmap_t *m = find_opt(s, level, name);
   if (!m) return -ENOPROTOOPT;
