@@ -20,17 +20,7 @@ PRELOAD=${SYNACK_PRELOAD:-}
 net_setup
 
 # The bridge: the kernel's addresses move from sk0 to br0; sk0 and sk1 become its ports.
-SADDR4B=198.18.0.3
-SADDR6B=fd00::3
-ip -n "$NET_NS" addr flush dev "$TAP"
-ip -n "$NET_NS" link add br0 type bridge mcast_snooping 0 stp_state 0
-ip -n "$NET_NS" link set "$TAP" master br0
-ip -n "$NET_NS" tuntap add dev sk1 mode tap
-ip -n "$NET_NS" link set sk1 master br0
-ip -n "$NET_NS" link set sk1 up
-ip -n "$NET_NS" link set br0 up
-ip -n "$NET_NS" addr add "$KADDR4/24" dev br0
-ip -n "$NET_NS" addr add "$KADDR6/64" dev br0 nodad
+net_setup_bridge
 
 # on_synack CMD...: runs CMD in the namespace with the library preloaded on sk0.
 on_synack() {
