@@ -59,14 +59,14 @@ pl_sock_t *pl_lock_get(int fd) {
   return s;
 }
 
-void pl_attach(pl_sock_t *s) {
+void pl_attach(int fd, pl_sock_t *s) {
   if (s->h >= 0 && (uint32_t)s->h < pl.nh) pl.byh[s->h] = s;
-  atomic_store_explicit(&pl_fds[s->fd], s, memory_order_release);
+  atomic_store_explicit(&pl_fds[fd], s, memory_order_release);
 }
 
-void pl_detach_local(pl_sock_t *s) {
-  atomic_store_explicit(&pl_fds[s->fd], NULL, memory_order_release);
-  pl_epoll_forget(s->fd);
+void pl_detach_local(int fd) {
+  atomic_store_explicit(&pl_fds[fd], NULL, memory_order_release);
+  pl_epoll_forget(fd);
 }
 
 int pl_sock_release_last(pl_sock_t *s) {
@@ -82,8 +82,8 @@ int pl_sock_release_last(pl_sock_t *s) {
 int pl_drop(pl_sock_t *s) {
   if (s->local) return pl_sock_release_last(s);
   /* Like the kernel's file references: other processes may still hold the socket after a fork. */
-  s->holders &= ~(UINT64_C(1) << pl.slot);
-  return s->holders ? 0 : pl_sock_release_last(s);
+  if (s->refs[pl.slot]) s->refs[pl.slot]--;
+  return pl_sock_held(s) ? 0 : pl_sock_release_last(s);
 }
 
 void pl_drain_fd(int fd) {
@@ -398,7 +398,7 @@ static void stop_at_exit(void) {
     pl_lock();
     for (int fd = 0; fd < PL_MAX_FDS; fd++) {
       pl_sock_t *s = pl_get(fd);
-      if (s) pl_sock_close_locked(s);
+      if (s) pl_sock_close_locked(fd, s);
     }
     pl_unlock();
     return;

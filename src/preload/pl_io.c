@@ -249,7 +249,16 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 ssize_t sendmsg(int fd, const struct msghdr *m, int flags) {
   pl_real_init();
   pl_sock_t *s = pl_lock_get(fd);
-  if (!s) return pl_real.sendmsg(fd, m, flags);
+  if (!s) { /* a kernel socket: synack descriptors passed by SCM_RIGHTS stay alive in flight */
+    pl_scm_inflight(m, 1);
+    ssize_t r = pl_real.sendmsg(fd, m, flags);
+    if (r < 0) {
+      int e = errno;
+      pl_scm_inflight(m, -1);
+      errno = e;
+    }
+    return r;
+  }
   if (m->msg_controllen) { /* ancillary data (IP_PKTINFO, SCM_RIGHTS...) is not supported */
     pl_unlock();
     return pl_fail(-EOPNOTSUPP);
@@ -277,7 +286,11 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, 
 ssize_t recvmsg(int fd, struct msghdr *m, int flags) {
   pl_real_init();
   pl_sock_t *s = pl_lock_get(fd);
-  if (!s) return pl_real.recvmsg(fd, m, flags);
+  if (!s) {
+    ssize_t r = pl_real.recvmsg(fd, m, flags);
+    if (r >= 0) pl_scm_adopt(m); /* synack descriptors of this family, passed by SCM_RIGHTS */
+    return r;
+  }
   m->msg_controllen = 0; /* no ancillary data is produced */
   int mf = 0;
   socklen_t *nl = m->msg_name ? &m->msg_namelen : NULL;

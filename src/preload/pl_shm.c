@@ -118,9 +118,21 @@ int pl_shm_init(size_t bytes) {
   return 0;
 }
 
+uint64_t pl_shm_tag(int h) {
+  uint32_t family = 0x5a000000u | ((uint32_t)shm->root_pid & 0xffffffu);
+  return ((uint64_t)family << 32) | (uint32_t)(h + 1);
+}
+
+bool pl_sock_held(const pl_sock_t *s) {
+  if (s->inflight) return true;
+  for (int i = 0; i < PL_SLOTS; i++)
+    if (s->refs[i]) return true;
+  return false;
+}
+
 pl_sock_t *pl_sock_alloc(void) {
   pl_sock_t *s = pl_shm_alloc(NULL, sizeof *s);
-  if (s) s->holders = UINT64_C(1) << pl.slot;
+  if (s) s->refs[pl.slot] = 1;
   return s;
 }
 
@@ -169,9 +181,9 @@ static void reap(int slot) {
   uint64_t bit = UINT64_C(1) << slot;
   for (uint32_t h = 0; h < pl.nh; h++) {
     pl_sock_t *s = pl.byh[h];
-    if (!s || !(s->holders & bit)) continue;
-    s->holders &= ~bit;
-    if (!s->holders) pl_sock_release_last(s);
+    if (!s || !s->refs[slot]) continue;
+    s->refs[slot] = 0;
+    if (!pl_sock_held(s)) pl_sock_release_last(s);
   }
   shm->slots &= ~bit;
   shm->pid[slot] = 0;
@@ -247,10 +259,9 @@ static void fork_prepare(void) {
   }
   shm->slots |= UINT64_C(1) << child_slot;
   shm->pid[child_slot] = 0;
-  uint64_t bit = UINT64_C(1) << child_slot;
   for (int fd = 0; fd < PL_MAX_FDS; fd++) {
     pl_sock_t *s = pl_get(fd);
-    if (s && !s->local) s->holders |= bit;
+    if (s && !s->local) s->refs[child_slot]++; /* one per inherited descriptor */
   }
 }
 

@@ -97,10 +97,14 @@ extern pl_real_t pl_real;
 /* Resolves pl_real once (any thread, any time: also before the library's constructor ran). */
 void pl_real_init(void);
 
+/* Processes sharing one stack (a creator and its forked children, docs/preload.md): one bit of
+ * a uint64_t each. */
+#define PL_SLOTS 64
+
 /* One synack socket behind a descriptor. The descriptor is a real kernel eventfd reserved for
  * it, so that its number is never handed out to a kernel file while the socket lives. */
 typedef struct pl_sock {
-  int fd;
+  int fd;             /* the descriptor its creator got (another process may know it by another) */
   int h;              /* the stack's handle */
   int family;         /* AF_INET or AF_INET6 */
   int type;           /* SOCK_STREAM or SOCK_DGRAM */
@@ -109,12 +113,11 @@ typedef struct pl_sock {
   bool shut_wr;
   synack_time_t rcvtimeo, sndtimeo; /* µs, 0 = none (SO_RCVTIMEO / SO_SNDTIMEO) */
   uint32_t rd_gen, wr_gen;          /* bumped by the stack's events: edges for EPOLLET */
-  uint64_t holders;                 /* process slots holding a descriptor for it (pl_shm.c) */
+  uint16_t refs[PL_SLOTS];                /* descriptors for it per process slot (pl_shm.c): fork,
+                                       dup, SCM_RIGHTS add one, close drops one */
+  uint32_t inflight;                /* passed by SCM_RIGHTS, not received yet */
   bool local;                       /* a dead copy in a detached child, in private memory */
 } pl_sock_t;
-
-/* Processes sharing one stack (a creator and its forked children, docs/preload.md). */
-#define PL_SLOTS 64
 
 /* A thread (or an epoll set) waiting for synack readiness to change: its eventfd is written
  * whenever the stack reports an event. */
@@ -155,9 +158,9 @@ void pl_unlock(void);
 /* Brings the stack up on first use. 0, or -errno (SYNACK_TAP unset: -ENOSYS = stay inert). */
 int pl_start(void);
 /* Registers a socket under fd (lock held). */
-void pl_attach(pl_sock_t *s);
+void pl_attach(int fd, pl_sock_t *s);
 /* Forgets this process's descriptor of a socket (lock held): table, epoll sets. */
-void pl_detach_local(pl_sock_t *s);
+void pl_detach_local(int fd);
 /* Drops this process's reference (lock held, after pl_detach_local); the last one closes the
  * stack's socket and frees it. Returns the stack's close result (0 while others hold it). */
 int pl_drop(pl_sock_t *s);
@@ -208,6 +211,15 @@ int pl_shm_init(size_t bytes);
 void *pl_shm_alloc(void *user, size_t n);
 void pl_shm_free(void *user, void *p, size_t n);
 pl_sock_t *pl_sock_alloc(void); /* zeroed, held by this process */
+bool pl_sock_held(const pl_sock_t *s); /* a descriptor in some process, or in flight */
+/* The value written into the eventfd under which handle h is known: it names the socket to a
+ * process of the family that receives the descriptor by SCM_RIGHTS. */
+uint64_t pl_shm_tag(int h);
+/* SCM_RIGHTS on kernel sockets (pl_sock.c): before sending, synack descriptors in the message
+ * are marked in flight (+1 / -1 to undo a failed send); after receiving, the received ones that
+ * name a socket of this family are adopted. */
+void pl_scm_inflight(const struct msghdr *m, int delta);
+void pl_scm_adopt(struct msghdr *m);
 void pl_sock_free(pl_sock_t *s);
 bool pl_shm_sleeping(synack_time_t *until);
 void pl_shm_set_sleep(bool sleeping, synack_time_t until);
@@ -219,6 +231,8 @@ void pl_shm_atfork(void);
 void pl_shm_probe(void);
 
 /* Calls of pl_sock.c used by pl_io.c (lock held). */
-int pl_sock_close_locked(pl_sock_t *s);
+int pl_sock_close_locked(int fd, pl_sock_t *s);
+/* fcntl(F_DUPFD / F_DUPFD_CLOEXEC) of a synack descriptor (no lock held). */
+int pl_dupfd(int fd, int cmd, long arg, bool is64);
 
 #endif

@@ -111,8 +111,7 @@ def check(k4, k6, s4):
     expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, b"\0" * 216), errno.EINVAL, "TCP_MD5SIG, family 0")
     expect_errno(lambda: s.getsockopt(socket.SOL_IP, 14), errno.ENOPROTOOPT, "IP_MTU")
     expect_errno(lambda: fcntl.ioctl(s.fileno(), 0x8921, b"\0" * 40), errno.ENOTTY, "SIOCGIFMTU ioctl")
-    expect_errno(lambda: os.dup(s.fileno()), errno.EOPNOTSUPP, "dup")
-    ok("unsupported options and calls fail with ENOPROTOOPT / ENOTTY / EOPNOTSUPP")
+    ok("unsupported options and calls fail with ENOPROTOOPT / ENOTTY / EINVAL")
 
     # A closed port: the kernel's RST.
     expect_errno(lambda: s.connect((k4, 7999)), errno.ECONNREFUSED, "connect to a closed port")
@@ -266,6 +265,75 @@ def check(k4, k6, s4):
     os.close(r)
     os.close(w)
     ok("close releases the descriptor number")
+
+    # dup, dup2 and F_DUPFD_CLOEXEC: more descriptors for one socket; closing one leaves the others.
+    s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    d1 = os.dup(s.fileno())
+    d2 = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 200)
+    if d2 < 200 or os.get_inheritable(d2):
+        fail("F_DUPFD_CLOEXEC gave %d, inheritable %s" % (d2, os.get_inheritable(d2)))
+    r, w = os.pipe()
+    os.dup2(s.fileno(), w)  # onto a kernel descriptor: it is closed, then the socket's
+    os.close(r)
+    s.close()
+    a = socket.socket(fileno=d1)
+    a.settimeout(5)
+    echo_check(a, b"through-dup", "echo through dup() after closing the original")
+    a.close()
+    b = socket.socket(fileno=d2)
+    b.settimeout(5)
+    echo_check(b, b"through-dupfd", "echo through F_DUPFD_CLOEXEC")
+    b.close()
+    c = socket.socket(fileno=w)
+    c.settimeout(5)
+    if c.type != socket.SOCK_STREAM or c.getpeername() != (k4, TCP_PORT):
+        fail("dup2's copy: %r %r" % (c.type, c.getpeername()))
+    echo_check(c, b"through-dup2", "echo through dup2() after closing the others")
+    c.shutdown(socket.SHUT_WR)
+    if c.recv(10) != b"":
+        fail("no EOF through dup2's copy")
+    c.close()
+    ok("dup, dup2, F_DUPFD_CLOEXEC: one socket behind several descriptors, each close drops one")
+
+    # SCM_RIGHTS: the parent passes a connection to a forked child over an AF_UNIX socketpair
+    # and closes its own descriptor; the child adopts it and echoes on it.
+    p_end, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            p_end.close()
+            c_end.settimeout(10)
+            msg, fds, _, _ = socket.recv_fds(c_end, 16, 1)
+            if msg != b"take" or len(fds) != 1:
+                code = 6
+            else:
+                t = socket.socket(fileno=fds[0])
+                t.settimeout(5)
+                if t.family != socket.AF_INET or t.type != socket.SOCK_STREAM:
+                    code = 7
+                else:
+                    echo_check(t, b"passed-by-scm-rights" * 100, "echo on the passed connection")
+                    t.close()
+                    c_end.sendall(b"done")
+        except (OSError, SystemExit) as e:
+            print("child: %r" % e, flush=True)
+            code = code or 8
+        os._exit(code)
+    c_end.close()
+    s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    echo_check(s, b"before-passing", "echo before passing")
+    if socket.send_fds(p_end, [b"take"], [s.fileno()]) != 4:
+        fail("send_fds")
+    s.close()  # the passed copy keeps the connection
+    p_end.settimeout(15)
+    if p_end.recv(4) != b"done":
+        fail("the child did not echo on the passed connection")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail("SCM_RIGHTS child: exit code %d" % os.waitstatus_to_exitcode(status))
+    p_end.close()
+    ok("SCM_RIGHTS: a connection passed to a forked child (sender's copy closed) echoes there")
 
     # fork: parent and child share the stack and the socket, as they would share a kernel socket.
     # The child echoes on the inherited connection, accepts nothing it should not, makes and uses a
