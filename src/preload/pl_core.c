@@ -102,6 +102,7 @@ static void poke(int fd) {
 
 void pl_waiter_add(pl_waiter_t *w) {
   pl_shm_ensure_relay(); /* a forked child: its waiters need the relay of cross-process wake-ups */
+  if (pl_shm_loop_slot() < 0) pl_loop_takeover();
   if (!pl.waiters.next) pl.waiters.next = pl.waiters.prev = &pl.waiters;
   w->next = pl.waiters.next;
   w->prev = &pl.waiters;
@@ -189,6 +190,7 @@ void pl_poke_local(void) {
 
 void pl_after(void) {
   if (pl.forked) return; /* a detached child has no share in the stack */
+  if (pl_shm_loop_slot() < 0) pl_loop_takeover(); /* the loop's process has exited */
   /* Any process of the family writes the frames it produced on the inherited TAP descriptor. */
   synack_tap_loop_flush(pl.loop, pl.st);
   pl_pump_events();
@@ -210,6 +212,27 @@ static void sleep_hook(void *user, bool sleeping, synack_time_t until) {
     pl_lock();
     pl_shm_set_sleep(false, 0);
   }
+}
+
+static void *loop_main(void *arg);
+
+/* The loop thread (lock held, or before any other thread uses the stack). 0 or -errno. */
+static int loop_thread_start(void) {
+  atomic_store(&pl.stopping, false);
+  /* The loop thread takes no signals: they belong to the program's threads. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&pl.thread, NULL, loop_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return -rc;
+}
+
+void pl_loop_takeover(void) {
+  if (pl.forked || pl.exiting || pl.slot < 0 || pl_shm_loop_slot() != -1) return;
+  if (loop_thread_start() < 0) return; /* another process may do it */
+  pl_shm_set_loop_slot(pl.slot);
+  if (pl.debug) pl_log("synack-preload: pid %d takes over the loop", (int)getpid());
 }
 
 static void *loop_main(void *arg) {
@@ -364,14 +387,9 @@ static void start(void) {
     return;
   }
   synack_tap_loop_set_sleep_hook(pl.loop, sleep_hook, NULL);
-  /* The loop thread takes no signals: they belong to the program's threads. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int rc = pthread_create(&pl.thread, NULL, loop_main, NULL);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (rc != 0) {
-    start_err = -rc;
+  int rc = loop_thread_start();
+  if (rc < 0) {
+    start_err = rc;
     return;
   }
   atexit(stop_at_exit);
@@ -393,16 +411,34 @@ int pl_start(void) {
  * SYNACK_EXIT_LINGER_MS (default 2000) to finish, then stop the loop. */
 static void stop_at_exit(void) {
   if (pl.forked) return;
-  if (pl.slot > 0) {
-    /* A forked child: its descriptors go as a process's do at exit; the loop is the creator's. */
-    pl_lock();
+  pl_lock();
+  pl.exiting = true;
+  bool owner = pl_shm_loop_slot() == pl.slot;
+  if (!owner || pl_shm_others()) {
+    /* Other processes share the stack: this one's descriptors go as a process's do at exit. */
     for (int fd = 0; fd < PL_MAX_FDS; fd++) {
       pl_sock_t *s = pl_get(fd);
       if (s) pl_sock_close_locked(fd, s);
     }
+    if (!owner) {
+      pl_unlock();
+      return;
+    }
+    /* The loop runs here: stop it and hand it over (nginx's `daemon on`: the process that
+     * opened the sockets forks the master and exits). The first process of the family that
+     * wakes or calls into the stack starts it again on a thread of its own. */
+    atomic_store(&pl.stopping, true);
+    poke(pl.wake_fd);
     pl_unlock();
+    pthread_join(pl.thread, NULL);
+    pl_lock();
+    pl_shm_set_loop_slot(-1);
+    pl_shm_wake_others();
+    pl_unlock();
+    if (pl.debug) pl_log("synack-preload: pid %d exits: the loop is handed over", (int)getpid());
     return;
   }
+  pl_unlock();
   synack_time_t end = pl_now() + SYNACK_MS(env_num("SYNACK_EXIT_LINGER_MS", 2000, 0, 600000));
   pl_lock();
   for (;;) {

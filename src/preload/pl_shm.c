@@ -35,6 +35,7 @@ typedef struct pl_shm {
   bool sleeping;                /* the loop sleeps (without the lock) until sleep_until */
   synack_time_t sleep_until;
   pid_t root_pid;               /* names the wake sockets of this family of processes */
+  int loop_slot;                /* the slot whose thread runs the TAP loop, -1 = none (handed over) */
   uint64_t slots;               /* bit i: process slot i is in use */
   pid_t pid[PL_SLOTS];
   size_t brk, size;             /* arena bytes handed out, arena size */
@@ -53,6 +54,10 @@ void pl_lock(void) {
   if (pthread_mutex_lock(mu) == EOWNERDEAD) pthread_mutex_consistent(mu);
 }
 void pl_unlock(void) { pthread_mutex_unlock(mu); }
+
+int pl_shm_loop_slot(void) { return shm ? shm->loop_slot : 0; }
+void pl_shm_set_loop_slot(int slot) { shm->loop_slot = slot; }
+bool pl_shm_others(void) { return (shm->slots & ~(UINT64_C(1) << pl.slot)) != 0; }
 
 bool pl_shm_sleeping(synack_time_t *until) {
   *until = shm->sleep_until;
@@ -217,6 +222,7 @@ static void *relay_main(void *arg) {
     if (pl_real.poll(&p, 1, -1) < 0) continue;
     if (!pl_shm_drain_wake()) continue;
     pl_lock();
+    pl_loop_takeover(); /* the loop's process has exited: run it here */
     pl_poke_local();
     pl_unlock();
   }

@@ -139,6 +139,7 @@ typedef struct {
   bool forked;                  /* a detached child of fork(): no share in the stack */
   int slot;                     /* this process's slot (0: the creator, which runs the loop) */
   int wsock;                    /* this slot's wake socket */
+  bool exiting;                 /* atexit ran: never start the loop here again */
 } pl_state_t;
 extern pl_state_t pl;
 
@@ -228,6 +229,11 @@ bool pl_shm_drain_wake(void);
 void pl_shm_wake_others(void);
 void pl_shm_ensure_relay(void);
 void pl_shm_atfork(void);
+int pl_shm_loop_slot(void);            /* -1: the loop's process exited, nobody runs it yet */
+void pl_shm_set_loop_slot(int slot);
+bool pl_shm_others(void);              /* other process slots are in use */
+/* Starts the TAP loop on a thread of this process when nobody runs it (lock held). */
+void pl_loop_takeover(void);
 void pl_shm_probe(void);
 
 /* Calls of pl_sock.c used by pl_io.c (lock held). */

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # nginx with its default process model on synack through libsynack-preload.so (docs/preload.md,
 # "fork"): a master process that opens the listening sockets and forks its workers, sendfile on.
-# For each configuration (1 worker; 2 workers; 2 workers with accept_mutex on; 2 workers with
-# reuseport listeners) the kernel's curl downloads an 8 MB file over IPv4 and IPv6 (SHA-256
+# For each configuration the kernel's curl downloads an 8 MB file over IPv4 and IPv6 (SHA-256
 # checked), a range of it, then wrk loads a small page: no socket error, no non-2xx answer, the
 # access log's worker pids are nginx's workers; the master stops gracefully on SIGQUIT (workers
-# exit, the master exits, no alert in the error log). `daemon off` only keeps the test in
-# control of the master's pid; everything else is nginx's default (sendfile, master_process,
-# accept_mutex off, epoll, EPOLLEXCLUSIVE).
+# exit, the master exits, no alert in the error log). The configurations:
+#   default-1, default-2  nginx's defaults (daemon on: the process that opens the sockets forks
+#                         the master and exits, so the stack's loop moves to another process;
+#                         master_process on; accept_mutex off; sendfile on) with 1 and 2 workers
+#   accept-mutex          2 workers, accept_mutex on, daemon off (the master is the stack's creator)
+#   reuseport             2 workers, `listen ... reuseport` (a listener per worker), daemon off
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
 net_require curl sha256sum nginx
@@ -23,11 +25,15 @@ echo "hello from the page" >"$NET_TMP/www/index.html"
 want=$(sha256sum <"$NET_TMP/www/big.bin" | cut -d' ' -f1)
 want_range=$(tail -c +1000001 "$NET_TMP/www/big.bin" | head -c 3000000 | sha256sum | cut -d' ' -f1)
 
-run_nginx() { # NAME WORKERS EVENTS_EXTRA LISTEN_EXTRA
-  local name=$1 workers=$2 events=$3 lextra=$4 dir="$NET_TMP/nginx-$1"
+# A process that runs (not a zombie: a daemonized master is nobody's child here, and whoever
+# adopts it may reap it late).
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"; }
+
+run_nginx() { # NAME DAEMON WORKERS EVENTS_EXTRA LISTEN_EXTRA [WORKERS_THAT_MUST_SERVE]
+  local name=$1 daemon=$2 workers=$3 events=$4 lextra=$5 busy=${6:-} dir="$NET_TMP/nginx-$1"
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<CONF
-daemon off;
+daemon $daemon;
 worker_processes $workers;
 error_log $dir/error.log info;
 pid $dir/nginx.pid;
@@ -48,6 +54,14 @@ CONF
     SYNACK_ADDR6="$SADDR6/64" nginx -c "$dir/nginx.conf" -p "$dir"
   local master=$NET_LAST_PID
   net_wait 10 test -s "$dir/nginx.pid" || { cat "$dir/out.log" "$dir/error.log"; fail "$name: nginx did not start"; }
+  if [ "$daemon" = on ]; then
+    # The started process has forked the master and exited; the master is the teardown's too.
+    master=$(cat "$dir/nginx.pid")
+    NET_PIDS+=("$master")
+    local i
+    for i in $(seq 1 100); do alive "$NET_LAST_PID" || break; sleep 0.1; done
+    alive "$NET_LAST_PID" && fail "$name: the daemonizing process did not exit"
+  fi
   # Its workers: children of the master.
   local n
   net_wait 10 sh -c "[ \$(pgrep -c -P $master) -ge $workers ]" || fail "$name: $workers workers did not start"
@@ -55,7 +69,7 @@ CONF
   wpids=$(pgrep -P "$master" | sort | tr '\n' ' ')
   n=$(echo $wpids | wc -w)
   [ "$n" = "$workers" ] || fail "$name: $n worker processes, want $workers"
-  local url got
+  local url got i
   for url in "http://$SADDR4:8080/big.bin" "http://[$SADDR6]:8080/big.bin"; do
     net_in curl -fsS --max-time 60 --retry 5 --retry-connrefused -o "$NET_TMP/out.bin" "$url" ||
       { cat "$dir/out.log" "$dir/error.log"; fail "$name: kernel curl $url"; }
@@ -89,18 +103,19 @@ CONF
   done
   awk '$2 != 200 && $2 != 206 { bad = 1 } END { exit bad }' "$dir/access.log" || fail "$name: a status other than 200/206 logged"
   echo "ok: $name: requests served by worker(s)$served of$(printf ' %s' $wpids); per worker: $(awk '{ c[$1]++ } END { for (p in c) printf "%s=%d ", p, c[p] }' "$dir/access.log")"
-  [ -n "${5:-}" ] && [ "$(echo $served | wc -w)" -lt "$5" ] && fail "$name: only$served served, want $5 workers busy"
+  [ -n "$busy" ] && [ "$(echo $served | wc -w)" -lt "$busy" ] && fail "$name: only$served served, want $busy workers busy"
   # Graceful stop: SIGQUIT to the master; the workers and the master exit within 10 s.
   kill -QUIT "$master"
-  net_wait 10 sh -c "! kill -0 $master 2>/dev/null" || fail "$name: the master did not exit on SIGQUIT"
-  for p in $wpids; do kill -0 "$p" 2>/dev/null && fail "$name: worker $p outlived the master"; done
+  for i in $(seq 1 100); do alive "$master" || break; sleep 0.1; done
+  alive "$master" && fail "$name: the master did not exit on SIGQUIT"
+  for p in $wpids; do alive "$p" && fail "$name: worker $p outlived the master"; done
   grep -E "\[(alert|crit|emerg)\]" "$dir/error.log" && fail "$name: nginx logged alerts"
   echo "ok: $name: stopped gracefully, no alert"
 }
 
-run_nginx one-worker 1 "" ""
-run_nginx two-workers 2 "" ""
-run_nginx accept-mutex 2 "accept_mutex on; accept_mutex_delay 20ms;" ""
+run_nginx default-1 on 1 "" ""
+run_nginx default-2 on 2 "" ""
+run_nginx accept-mutex off 2 "accept_mutex on; accept_mutex_delay 20ms;" ""
 # reuseport: one listening socket per worker, the stack spreads the connections by their hash.
-run_nginx reuseport 2 "" "reuseport" 2
+run_nginx reuseport off 2 "" "reuseport" 2
 exit 0
