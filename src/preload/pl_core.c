@@ -413,6 +413,7 @@ static void stop_at_exit(void) {
   if (pl.forked) return;
   pl_lock();
   pl.exiting = true;
+  pl_shm_probe(); /* reap the processes that have gone: they hold nothing any more */
   bool owner = pl_shm_loop_slot() == pl.slot;
   if (!owner || pl_shm_others()) {
     /* Other processes share the stack: this one's descriptors go as a process's do at exit. */

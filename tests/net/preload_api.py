@@ -14,6 +14,7 @@ import os
 import select
 import socket
 import struct
+import subprocess
 import sys
 import termios
 import threading
@@ -382,6 +383,40 @@ def check(k4, k6, s4):
     if os.waitstatus_to_exitcode(status) != 0:
         fail("second forked child: exit code %d" % os.waitstatus_to_exitcode(status))
     ok("fork: parent and child share sockets; each close drops one reference; the child makes its own")
+
+    # A child killed with its own connection open: its process slot is found gone (its wake
+    # socket refuses), its references dropped, so the stack closes the connection as the kernel
+    # closes a killed process's sockets: the kernel's side of it disappears (ss) within seconds.
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            c = socket.create_connection((k4, TCP_PORT), timeout=5)
+            echo_check(c, b"x", "the doomed child's echo")
+            os.write(w, b"%8d" % c.getsockname()[1])
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    os.close(w)
+    port = int(os.read(r, 8))
+    os.close(r)
+
+    def kernel_conn():
+        out = subprocess.run(["ss", "-tnH", "state", "established", "dst", "%s:%d" % (s4, port)],
+                             capture_output=True, text=True, timeout=10).stdout
+        return out.strip()
+
+    if not kernel_conn():
+        fail("the child's connection (port %d) is not seen established on the kernel's side" % port)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+
+    deadline = time.time() + 8
+    while kernel_conn() and time.time() < deadline:
+        time.sleep(0.1)
+    if kernel_conn():
+        fail("the killed child's connection (port %d) is still established on the kernel's side" % port)
+    ok("a killed child's connection is closed (its references dropped)")
 
     # UDP: datagrams to the kernel's echo, source address; ICMP port unreachable on a connected socket.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
