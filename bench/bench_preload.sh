@@ -74,11 +74,8 @@ ip netns exec "$NS_T" env LD_PRELOAD="$PRELOAD" SYNACK_TAP=sk0 SYNACK_ADDR=198.1
   { cat "$TMP/s.out"; echo "bench_preload: nginx on synack did not start" >&2; exit 1; }
 ip netns exec "$NS_B" "$NGINX" -c "$TMP/k/nginx.conf" -e "$TMP/k/error.log" >"$TMP/k.out" 2>&1 ||
   { cat "$TMP/k.out"; echo "bench_preload: nginx on the kernel did not start" >&2; exit 1; }
-ready() { ip netns exec "$1" curl -sf -o /dev/null --max-time 2 "$2"; }
-up=0
-for _ in $(seq 1 50); do ready "$NS_T" http://198.18.0.2:8080/small.bin && up=$((up + 1)) && break; sleep 0.1; done
-for _ in $(seq 1 50); do ready "$NS_A" http://198.19.0.2:8080/small.bin && up=$((up + 1)) && break; sleep 0.1; done
-[ "$up" = 2 ] || { cat "$TMP/s/error.log" "$TMP/k/error.log"; echo "bench_preload: a server did not answer" >&2; exit 1; }
+{ bench_http_up "$NS_T" http://198.18.0.2:8080/small.bin && bench_http_up "$NS_A" http://198.19.0.2:8080/small.bin; } ||
+  { cat "$TMP/s/error.log" "$TMP/k/error.log"; echo "bench_preload: a server did not answer" >&2; exit 1; }
 
 wrk_run() { # NS URL -> "rps errors"
   timeout $((SECS + 30)) ip netns exec "$1" wrk -t2 -c100 -d"${SECS}s" --timeout 5s "$2" >"$TMP/wrk.out" 2>&1
