@@ -192,7 +192,20 @@ static void reap(int slot) {
   }
   shm->slots &= ~bit;
   shm->pid[slot] = 0;
+  /* A process killed while it ran the loop: the next one to look takes it over. */
+  if (shm->loop_slot == slot) shm->loop_slot = -1;
   if (pl.debug) pl_log("synack-preload: process slot %d left, references dropped", slot);
+}
+
+/* Sends slot a wake-up byte; reaps it when its name refuses (lock held). */
+static void wake_slot(int i) {
+  struct sockaddr_un a;
+  socklen_t len = wake_name(i, &a);
+  char one = 1;
+  if (pl_real.sendto(pl.wsock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&a, len) < 0 &&
+      (errno == ECONNREFUSED || errno == ENOENT))
+    reap(i);
+  /* EAGAIN: its queue is full, so a wake-up is pending already. */
 }
 
 void pl_shm_wake_others(void) {
@@ -201,13 +214,7 @@ void pl_shm_wake_others(void) {
   for (int i = 0; others && i < PL_SLOTS; i++) {
     if (!(others & (UINT64_C(1) << i))) continue;
     others &= ~(UINT64_C(1) << i);
-    struct sockaddr_un a;
-    socklen_t len = wake_name(i, &a);
-    char one = 1;
-    if (pl_real.sendto(pl.wsock, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&a, len) < 0 &&
-        (errno == ECONNREFUSED || errno == ENOENT))
-      reap(i);
-    /* EAGAIN: its queue is full, so a wake-up is pending already. */
+    wake_slot(i);
   }
 }
 
@@ -219,8 +226,18 @@ static void *relay_main(void *arg) {
   (void)arg;
   for (;;) {
     struct pollfd p = { .fd = pl.wsock, .events = POLLIN };
-    if (pl_real.poll(&p, 1, -1) < 0) continue;
-    if (!pl_shm_drain_wake()) continue;
+    int r = pl_real.poll(&p, 1, 1000);
+    if (r == 0) {
+      /* Once a second: is the process running the loop still there (killed: reap it, and the
+       * loop starts here)? */
+      pl_lock();
+      int owner = shm->loop_slot;
+      if (owner >= 0 && owner != pl.slot) wake_slot(owner);
+      pl_loop_takeover();
+      pl_unlock();
+      continue;
+    }
+    if (r < 0 || !pl_shm_drain_wake()) continue;
     pl_lock();
     pl_loop_takeover(); /* the loop's process has exited: run it here */
     pl_poke_local();

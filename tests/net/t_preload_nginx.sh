@@ -10,6 +10,8 @@
 #                         master_process on; accept_mutex off; sendfile on) with 1 and 2 workers
 #   accept-mutex          2 workers, accept_mutex on, daemon off (the master is the stack's creator)
 #   reuseport             2 workers, `listen ... reuseport` (a listener per worker), daemon off
+#   master-killed         the reuseport configuration again; SIGKILL to the master, which runs the
+#                         stack's loop: the workers still serve (one of them takes the loop over)
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
 net_require curl sha256sum nginx
@@ -118,4 +120,25 @@ run_nginx default-2 on 2 "" ""
 run_nginx accept-mutex off 2 "accept_mutex on; accept_mutex_delay 20ms;" ""
 # reuseport: one listening socket per worker, the stack spreads the connections by their hash.
 run_nginx reuseport off 2 "" "reuseport" 2
+
+# The process running the stack's loop killed (SIGKILL, no atexit): nginx's workers go on serving
+# without their master, so within a few seconds a worker finds the loop's process gone (its wake
+# socket refuses), takes the loop over, and the kernel's curl downloads again.
+dir="$NET_TMP/nginx-reuseport"
+rm -f "$dir/nginx.pid" "$dir/access.log" "$dir/error.log"
+net_bg "$dir/out.log" env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" \
+  SYNACK_ADDR6="$SADDR6/64" nginx -c "$dir/nginx.conf" -p "$dir"
+master=$NET_LAST_PID
+net_wait 10 sh -c "[ \$(pgrep -c -P $master) -ge 2 ]" || fail "master-killed: the workers did not start"
+wpids=$(pgrep -P "$master" | tr '\n' ' ')
+for p in $wpids; do NET_PIDS+=("$p"); done
+net_in curl -fsS --max-time 20 --retry 5 --retry-connrefused -o /dev/null "http://$SADDR4:8080/index.html" ||
+  fail "master-killed: no answer before the kill"
+kill -KILL "$master"
+net_in curl -fsS --max-time 20 --retry 5 --retry-delay 1 -o "$NET_TMP/out.bin" "http://$SADDR4:8080/big.bin" ||
+  fail "master-killed: the workers did not answer after their master was killed"
+got=$(sha256sum <"$NET_TMP/out.bin" | cut -d' ' -f1)
+[ "$got" = "$want" ] || fail "master-killed: SHA-256 mismatch: $got != $want"
+echo "ok: master-killed: the loop's process killed, a worker took the loop over: big.bin sha256 $got"
+for p in $wpids; do kill -TERM "$p" 2>/dev/null; done
 exit 0
