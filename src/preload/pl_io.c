@@ -18,7 +18,13 @@
 
 static synack_time_t deadline_of(synack_time_t timeo) { return timeo ? pl_now() + timeo : SYNACK_TIME_NEVER; }
 
-static bool nonblocking(const pl_sock_t *s, int flags) { return s->nonblock || (flags & MSG_DONTWAIT); }
+/* Internal to the library (no MSG_* flag of Linux has this bit): wait even on a non-blocking
+ * socket (splice queues whole what it took out of a pipe). */
+#define PL_MSG_BLOCK 0x10000000
+
+static bool nonblocking(const pl_sock_t *s, int flags) {
+  return !(flags & PL_MSG_BLOCK) && (s->nonblock || (flags & MSG_DONTWAIT));
+}
 
 /* Gathers iov into one buffer (datagrams are sent whole). */
 static void *gather(const struct iovec *iov, int iovcnt, size_t *len) {
@@ -188,7 +194,7 @@ static ssize_t send_result(int type, ssize_t r, int flags) {
 static ssize_t send_iov(int fd, pl_sock_t *s, const struct iovec *iov, int n, int flags, const struct sockaddr *to,
                         socklen_t tolen) {
   int type = s->type;
-  ssize_t r = io_send(fd, s, iov, n, flags, to, tolen);
+  ssize_t r = io_send(fd, s, iov, n, flags & ~PL_MSG_BLOCK, to, tolen);
   pl_unlock();
   return send_result(type, r, flags);
 }
@@ -426,10 +432,7 @@ static ssize_t splice_to_sock(int in, loff_t *off_in, int out, size_t len, unsig
       break;
     }
     struct iovec v = { buf + done, (size_t)n - done };
-    bool was = t->nonblock;
-    t->nonblock = false;
-    r = io_send(out, t, &v, 1, MSG_NOSIGNAL, NULL, 0);
-    if ((t = pl_get(out))) t->nonblock = was;
+    r = io_send(out, t, &v, 1, MSG_NOSIGNAL | PL_MSG_BLOCK, NULL, 0);
     pl_unlock();
     if (r < 0) break;
     done += (size_t)r;
