@@ -87,11 +87,7 @@ mkdir -p "$TMP/nginx-tmp"
 ip netns exec "$NS_B" "$NGINX" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log" -g "" 2>"$TMP/nginx.out" ||
   { cat "$TMP/nginx.out"; echo "bench_http: nginx did not start" >&2; exit 1; }
 
-ready() { ip netns exec "$1" curl -s -o /dev/null --max-time 2 "$2"; }
-up=0
-for _ in $(seq 1 50); do ready "$NS_T" http://198.18.0.2:8080/f.bin && up=$((up + 1)) && break; sleep 0.1; done
-for _ in $(seq 1 50); do ready "$NS_A" http://198.19.0.2:8080/f.bin && up=$((up + 1)) && break; sleep 0.1; done
-[ "$up" = 2 ] || { cat "$TMP/serve.log" "$TMP/nginx-error.log"; echo "bench_http: a server did not answer" >&2; exit 1; }
+{ bench_http_up "$NS_T" http://198.18.0.2:8080/f.bin && bench_http_up "$NS_A" http://198.19.0.2:8080/f.bin; } || { cat "$TMP/serve.log" "$TMP/nginx-error.log"; echo "bench_http: a server did not answer" >&2; exit 1; }
 
 # wrk reports p50/p99/p999 from its latency histogram (wrk --latency prints no p999).
 cat >"$TMP/pct.lua" <<'LUA'

@@ -7,6 +7,7 @@
 #   bench_tap_ns NS              # namespace NS with a TAP "sk0", the kernel side 198.18.0.1/24
 #   bench_veth_ns NS_A NS_B A B  # namespaces NS_A (198.19.0.1/24 on veth A) and NS_B
 #                                # (198.19.0.2/24 on veth B), the two ends of one veth pair
+#   bench_http_up NS URL         # true once curl in NS gets URL (at most 5 s, every 0.1 s)
 # The caller deletes the namespaces (and with them the devices) on exit.
 #
 # A skip prints "NAME: SKIPPED (reason)" and exits 0: `make bench` runs on machines without root
@@ -52,4 +53,13 @@ bench_veth_ns() {
   ip -n "$b" link set "$ib" up
   ip -n "$a" addr add 198.19.0.1/24 dev "$ia"
   ip -n "$b" addr add 198.19.0.2/24 dev "$ib"
+}
+
+bench_http_up() {
+  local _
+  for _ in $(seq 1 50); do
+    ip netns exec "$1" curl -s -o /dev/null --max-time 2 "$2" && return 0
+    sleep 0.1
+  done
+  return 1
 }

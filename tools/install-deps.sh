@@ -26,6 +26,7 @@ have python3  || need+=(python3)       # http.server and errno checks in the nam
 have xdp-loader || need+=(xdp-tools)
 have ethtool  || need+=(ethtool)
 have nginx    || need+=(nginx)         # an unmodified server on libsynack-preload.so (tests/net/t_preload.sh)
+have pgrep    || need+=(procps)        # nginx's worker processes (tests/net/t_preload_nginx.sh)
 # The explorer in the browser (make web, tests/web): clang for wasm32 with the WASI libc and the
 # compiler-rt builtins for wasm32, lld's wasm-ld; Debian's Chromium driven by Selenium.
 have wasm-ld  || need+=(lld)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 pl_real_t pl_real;
-pl_state_t pl = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1 };
+pl_state_t pl = { .wake_fd = -1, .slot = -1, .wsock = -1 };
 _Atomic(pl_sock_t *) pl_fds[PL_MAX_FDS];
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -46,9 +46,6 @@ int pl_fail(int64_t neg) {
 
 synack_time_t pl_now(void) { return synack_tap_now(); }
 
-void pl_lock(void) { pthread_mutex_lock(&pl.mu); }
-void pl_unlock(void) { pthread_mutex_unlock(&pl.mu); }
-
 pl_sock_t *pl_get(int fd) {
   if (fd < 0 || fd >= PL_MAX_FDS) return NULL;
   return atomic_load_explicit(&pl_fds[fd], memory_order_relaxed);
@@ -62,15 +59,31 @@ pl_sock_t *pl_lock_get(int fd) {
   return s;
 }
 
-void pl_attach(pl_sock_t *s) {
+void pl_attach(int fd, pl_sock_t *s) {
   if (s->h >= 0 && (uint32_t)s->h < pl.nh) pl.byh[s->h] = s;
-  atomic_store_explicit(&pl_fds[s->fd], s, memory_order_release);
+  atomic_store_explicit(&pl_fds[fd], s, memory_order_release);
 }
 
-void pl_detach(pl_sock_t *s) {
-  if (s->h >= 0 && (uint32_t)s->h < pl.nh && pl.byh[s->h] == s) pl.byh[s->h] = NULL;
-  atomic_store_explicit(&pl_fds[s->fd], NULL, memory_order_release);
-  pl_epoll_forget(s->fd);
+void pl_detach_local(int fd) {
+  atomic_store_explicit(&pl_fds[fd], NULL, memory_order_release);
+  pl_epoll_forget(fd);
+}
+
+int pl_sock_release_last(pl_sock_t *s) {
+  int r = 0;
+  if (s->h >= 0 && !s->local) {
+    r = s->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), s->h) : synack_udp_close(pl.st, s->h);
+    if ((uint32_t)s->h < pl.nh && pl.byh[s->h] == s) pl.byh[s->h] = NULL;
+  }
+  pl_sock_free(s);
+  return r;
+}
+
+int pl_drop(pl_sock_t *s) {
+  if (s->local) return pl_sock_release_last(s);
+  /* Like the kernel's file references: other processes may still hold the socket after a fork. */
+  if (s->refs[pl.slot]) s->refs[pl.slot]--;
+  return pl_sock_held(s) ? 0 : pl_sock_release_last(s);
 }
 
 void pl_drain_fd(int fd) {
@@ -88,6 +101,8 @@ static void poke(int fd) {
 /* ---------- waiters ---------- */
 
 void pl_waiter_add(pl_waiter_t *w) {
+  pl_shm_ensure_relay(); /* a forked child: its waiters need the relay of cross-process wake-ups */
+  if (pl_shm_loop_slot() < 0) pl_loop_takeover();
   if (!pl.waiters.next) pl.waiters.next = pl.waiters.prev = &pl.waiters;
   w->next = pl.waiters.next;
   w->prev = &pl.waiters;
@@ -110,6 +125,11 @@ static void waiter_free(void *p) {
   free(w);
 }
 static void waiter_key_make(void) { pthread_key_create(&waiter_key, waiter_free); }
+
+pl_waiter_t *pl_thread_waiter_peek(void) {
+  pthread_once(&waiter_once, waiter_key_make);
+  return pthread_getspecific(waiter_key);
+}
 
 pl_waiter_t *pl_thread_waiter(void) {
   pthread_once(&waiter_once, waiter_key_make);
@@ -158,16 +178,25 @@ void pl_pump_events(void) {
     if (ev.events & (SYNACK_EV_WRITABLE | SYNACK_EV_CONNECTED | SYNACK_EV_ERROR)) s->wr_gen++;
     any = true;
   }
-  if (!any || !pl.waiters.next) return;
+  if (!any) return;
+  pl_poke_local();
+  pl_shm_wake_others();
+}
+
+void pl_poke_local(void) {
+  if (!pl.waiters.next) return;
   for (pl_waiter_t *w = pl.waiters.next; w != &pl.waiters; w = w->next) poke(w->efd);
 }
 
 void pl_after(void) {
-  if (pl.forked) return; /* the TAP is the parent's: a child's copy of the stack must stay silent */
+  if (pl.forked) return; /* a detached child has no share in the stack */
+  if (pl_shm_loop_slot() < 0) pl_loop_takeover(); /* the loop's process has exited */
+  /* Any process of the family writes the frames it produced on the inherited TAP descriptor. */
   synack_tap_loop_flush(pl.loop, pl.st);
   pl_pump_events();
-  if (pl.sleeping && synack_stack_next_deadline(pl.st) < pl.sleep_until) {
-    pl.sleep_until = 0; /* one wake-up is enough */
+  synack_time_t until;
+  if (pl_shm_sleeping(&until) && synack_stack_next_deadline(pl.st) < until) {
+    pl_shm_set_sleep(true, 0); /* one wake-up is enough */
     poke(pl.wake_fd);
   }
 }
@@ -177,22 +206,51 @@ void pl_after(void) {
 static void sleep_hook(void *user, bool sleeping, synack_time_t until) {
   (void)user;
   if (sleeping) {
-    pl.sleeping = true;
-    pl.sleep_until = until;
+    pl_shm_set_sleep(true, until);
     pl_unlock();
   } else {
     pl_lock();
-    pl.sleeping = false;
+    pl_shm_set_sleep(false, 0);
   }
+}
+
+static void *loop_main(void *arg);
+
+/* The loop thread (lock held, or before any other thread uses the stack). 0 or -errno. */
+static int loop_thread_start(void) {
+  atomic_store(&pl.stopping, false);
+  /* The loop thread takes no signals: they belong to the program's threads. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(&pl.thread, NULL, loop_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return -rc;
+}
+
+void pl_loop_takeover(void) {
+  if (pl.forked || pl.exiting || pl.slot < 0 || pl_shm_loop_slot() != -1) return;
+  if (loop_thread_start() < 0) return; /* another process may do it */
+  pl_shm_set_loop_slot(pl.slot);
+  if (pl.debug) pl_log("synack-preload: pid %d takes over the loop", (int)getpid());
 }
 
 static void *loop_main(void *arg) {
   (void)arg;
   pl_lock();
+  synack_time_t probe = pl_now() + SYNACK_SEC(1);
   while (!atomic_load(&pl.stopping)) {
     int r = synack_tap_loop_run(pl.loop, pl.st, SYNACK_SEC(1));
-    if (r > 0) pl_drain_fd(pl.wake_fd);
+    if (r > 0) {
+      pl_drain_fd(pl.wake_fd);
+      /* Another process of the family drained events: wake this process's waiters. */
+      if (pl_shm_drain_wake()) pl_poke_local();
+    }
     pl_pump_events();
+    if (pl_now() >= probe) {
+      pl_shm_probe();
+      probe = pl_now() + SYNACK_SEC(1);
+    }
     if (r < 0) {
       /* The loop's own epoll failed: say so once, and do not spin on the error. */
       static bool told;
@@ -273,20 +331,6 @@ static int config_from_env(synack_config_t *cfg) {
 
 /* ---------- start and stop ---------- */
 
-/* fork(): the stack, its thread and its TAP stay with the parent. The lock is taken around the
- * fork so that the child's copy of the state is consistent; in the child every synack socket
- * is dead (its handle -1: calls fail with EBADF, close only releases the descriptor) and no new
- * one can be made (docs/preload.md). */
-static void fork_prepare(void) { pl_lock(); }
-static void fork_parent(void) { pl_unlock(); }
-static void fork_child(void) {
-  pl.forked = true;
-  pl.waiters.next = pl.waiters.prev = NULL;
-  for (uint32_t h = 0; h < pl.nh; h++)
-    if (pl.byh[h]) pl.byh[h]->h = -1;
-  pl_unlock();
-}
-
 static pthread_once_t start_once = PTHREAD_ONCE_INIT;
 static int start_err;
 
@@ -317,6 +361,16 @@ static void start(void) {
     return;
   }
   synack_tap_loop_tune_config(pl.loop, &cfg);
+  /* The stack lives in a shared mapping, so that forked children share it (pl_shm.c). */
+  size_t shm_mb = env_num("SYNACK_SHM_MB", 2048, 64, 1u << 20);
+  int e = pl_shm_init(shm_mb << 20);
+  if (e < 0) {
+    pl_log("synack-preload: cannot map %zu MiB of shared memory: %s", shm_mb, strerror(-e));
+    start_err = e;
+    return;
+  }
+  cfg.allocator.alloc = pl_shm_alloc;
+  cfg.allocator.free = pl_shm_free;
   pl.st = synack_stack_new(&cfg, pl_now());
   if (!pl.st) {
     const char *why = synack_config_problem(&cfg);
@@ -325,25 +379,21 @@ static void start(void) {
     return;
   }
   pl.nh = cfg.max_sockets;
-  pl.byh = calloc(pl.nh, sizeof *pl.byh);
+  pl.byh = pl_shm_alloc(NULL, pl.nh * sizeof *pl.byh);
   pl.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (!pl.byh || pl.wake_fd < 0 || synack_tap_loop_watch_fd(pl.loop, pl.wake_fd) < 0) {
+  if (!pl.byh || pl.wake_fd < 0 || synack_tap_loop_watch_fd(pl.loop, pl.wake_fd) < 0 || pl_shm_wake_open_root() < 0 ||
+      synack_tap_loop_watch_fd(pl.loop, pl.wsock) < 0) {
     start_err = -ENOMEM;
     return;
   }
   synack_tap_loop_set_sleep_hook(pl.loop, sleep_hook, NULL);
-  /* The loop thread takes no signals: they belong to the program's threads. */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int rc = pthread_create(&pl.thread, NULL, loop_main, NULL);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (rc != 0) {
-    start_err = -rc;
+  int rc = loop_thread_start();
+  if (rc < 0) {
+    start_err = rc;
     return;
   }
   atexit(stop_at_exit);
-  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  pl_shm_atfork();
   if (pl.debug) {
     const synack_tap_t *t = synack_tap_loop_tap(pl.loop);
     pl_log("synack-preload: stack on %s (%s), pid %d", synack_tap_name(t),
@@ -361,6 +411,35 @@ int pl_start(void) {
  * SYNACK_EXIT_LINGER_MS (default 2000) to finish, then stop the loop. */
 static void stop_at_exit(void) {
   if (pl.forked) return;
+  pl_lock();
+  pl.exiting = true;
+  pl_shm_probe(); /* reap the processes that have gone: they hold nothing any more */
+  bool owner = pl_shm_loop_slot() == pl.slot;
+  if (!owner || pl_shm_others()) {
+    /* Other processes share the stack: this one's descriptors go as a process's do at exit. */
+    for (int fd = 0; fd < PL_MAX_FDS; fd++) {
+      pl_sock_t *s = pl_get(fd);
+      if (s) pl_sock_close_locked(fd, s);
+    }
+    if (!owner) {
+      pl_unlock();
+      return;
+    }
+    /* The loop runs here: stop it and hand it over (nginx's `daemon on`: the process that
+     * opened the sockets forks the master and exits). The first process of the family that
+     * wakes or calls into the stack starts it again on a thread of its own. */
+    atomic_store(&pl.stopping, true);
+    poke(pl.wake_fd);
+    pl_unlock();
+    pthread_join(pl.thread, NULL);
+    pl_lock();
+    pl_shm_set_loop_slot(-1);
+    pl_shm_wake_others();
+    pl_unlock();
+    if (pl.debug) pl_log("synack-preload: pid %d exits: the loop is handed over", (int)getpid());
+    return;
+  }
+  pl_unlock();
   synack_time_t end = pl_now() + SYNACK_MS(env_num("SYNACK_EXIT_LINGER_MS", 2000, 0, 600000));
   pl_lock();
   for (;;) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PL_SEND_FLAGS (MSG_OOB | MSG_MORE | MSG_EOR | MSG_FASTOPEN)
@@ -17,7 +18,13 @@
 
 static synack_time_t deadline_of(synack_time_t timeo) { return timeo ? pl_now() + timeo : SYNACK_TIME_NEVER; }
 
-static bool nonblocking(const pl_sock_t *s, int flags) { return s->nonblock || (flags & MSG_DONTWAIT); }
+/* Internal to the library (no MSG_* flag of Linux has this bit): wait even on a non-blocking
+ * socket (splice queues whole what it took out of a pipe). */
+#define PL_MSG_BLOCK 0x10000000
+
+static bool nonblocking(const pl_sock_t *s, int flags) {
+  return !(flags & PL_MSG_BLOCK) && (s->nonblock || (flags & MSG_DONTWAIT));
+}
 
 /* Gathers iov into one buffer (datagrams are sent whole). */
 static void *gather(const struct iovec *iov, int iovcnt, size_t *len) {
@@ -187,7 +194,7 @@ static ssize_t send_result(int type, ssize_t r, int flags) {
 static ssize_t send_iov(int fd, pl_sock_t *s, const struct iovec *iov, int n, int flags, const struct sockaddr *to,
                         socklen_t tolen) {
   int type = s->type;
-  ssize_t r = io_send(fd, s, iov, n, flags, to, tolen);
+  ssize_t r = io_send(fd, s, iov, n, flags & ~PL_MSG_BLOCK, to, tolen);
   pl_unlock();
   return send_result(type, r, flags);
 }
@@ -248,7 +255,16 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 ssize_t sendmsg(int fd, const struct msghdr *m, int flags) {
   pl_real_init();
   pl_sock_t *s = pl_lock_get(fd);
-  if (!s) return pl_real.sendmsg(fd, m, flags);
+  if (!s) { /* a kernel socket: synack descriptors passed by SCM_RIGHTS stay alive in flight */
+    pl_scm_inflight(m, 1);
+    ssize_t r = pl_real.sendmsg(fd, m, flags);
+    if (r < 0) {
+      int e = errno;
+      pl_scm_inflight(m, -1);
+      errno = e;
+    }
+    return r;
+  }
   if (m->msg_controllen) { /* ancillary data (IP_PKTINFO, SCM_RIGHTS...) is not supported */
     pl_unlock();
     return pl_fail(-EOPNOTSUPP);
@@ -276,7 +292,11 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, 
 ssize_t recvmsg(int fd, struct msghdr *m, int flags) {
   pl_real_init();
   pl_sock_t *s = pl_lock_get(fd);
-  if (!s) return pl_real.recvmsg(fd, m, flags);
+  if (!s) {
+    ssize_t r = pl_real.recvmsg(fd, m, flags);
+    if (r >= 0) pl_scm_adopt(m); /* synack descriptors of this family, passed by SCM_RIGHTS */
+    return r;
+  }
   m->msg_controllen = 0; /* no ancillary data is produced */
   int mf = 0;
   socklen_t *nl = m->msg_name ? &m->msg_namelen : NULL;
@@ -364,4 +384,153 @@ ssize_t sendfile64(int out, int in, off64_t *offset, size_t count) {
   pl_real_init();
   if (!pl_maybe(out)) return pl_real.sendfile64(out, in, offset, count);
   return sendfile_synack(out, in, offset, count);
+}
+
+/* ---------- splice ---------- */
+
+/* splice(2) with a synack socket at one end (the other end must be a pipe, as Linux requires
+ * of one side). Emulated through a bounce buffer of at most 64 KiB per call:
+ *   pipe -> socket: only what the socket can queue now is taken out of the pipe (its free send
+ *                   space), so nothing read from the pipe is lost when the socket is full;
+ *   socket -> pipe: the bytes are peeked, written to the pipe, and only what the pipe took is
+ *                   consumed from the socket. */
+#define PL_SPLICE_CHUNK 65536
+
+static ssize_t splice_to_sock(int in, loff_t *off_in, int out, size_t len, unsigned flags) {
+  if (off_in) return pl_fail(-ESPIPE);
+  pl_sock_t *s = pl_lock_get(out);
+  if (!s) return pl_fail(-EBADF);
+  if (s->type != SOCK_STREAM) {
+    pl_unlock();
+    return pl_fail(-EINVAL);
+  }
+  bool nb = s->nonblock || (flags & SPLICE_F_NONBLOCK);
+  int sndbuf = 0, outq = 0;
+  synack_getsockopt(pl.st, s->h, SYNACK_SO_SNDBUF, &sndbuf);
+  synack_getsockopt(pl.st, s->h, SYNACK_SO_OUTQ, &outq);
+  pl_unlock();
+  size_t room = sndbuf > outq ? (size_t)(sndbuf - outq) : 0;
+  size_t want = len < PL_SPLICE_CHUNK ? len : PL_SPLICE_CHUNK;
+  if (nb && room == 0) return pl_fail(-EAGAIN);
+  if (nb && want > room) want = room;
+  uint8_t *buf = malloc(want ? want : 1);
+  if (!buf) return pl_fail(-ENOMEM);
+  ssize_t n = pl_real.read(in, buf, want);
+  if (n <= 0) {
+    int e = errno;
+    free(buf);
+    if (n < 0) errno = e;
+    return n;
+  }
+  /* What came out of the pipe is queued whole: blocking until it fits, as a blocking send. */
+  size_t done = 0;
+  ssize_t r = 0;
+  while (done < (size_t)n) {
+    pl_sock_t *t = pl_lock_get(out);
+    if (!t) {
+      r = -EBADF;
+      break;
+    }
+    struct iovec v = { buf + done, (size_t)n - done };
+    r = io_send(out, t, &v, 1, MSG_NOSIGNAL | PL_MSG_BLOCK, NULL, 0);
+    pl_unlock();
+    if (r < 0) break;
+    done += (size_t)r;
+  }
+  free(buf);
+  if (done) return (ssize_t)done;
+  if (r == -EPIPE && !(flags & SPLICE_F_MORE)) raise(SIGPIPE);
+  return pl_fail(r);
+}
+
+static ssize_t splice_from_sock(int in, int out, loff_t *off_out, size_t len, unsigned flags) {
+  if (off_out) return pl_fail(-ESPIPE);
+  size_t want = len < PL_SPLICE_CHUNK ? len : PL_SPLICE_CHUNK;
+  uint8_t *buf = malloc(want ? want : 1);
+  if (!buf) return pl_fail(-ENOMEM);
+  pl_sock_t *s = pl_lock_get(in);
+  if (!s) {
+    free(buf);
+    return pl_fail(-EBADF);
+  }
+  struct iovec v = { buf, want };
+  ssize_t n = io_recv(in, s, &v, 1, MSG_PEEK | ((flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0), NULL, NULL, NULL);
+  pl_unlock();
+  if (n <= 0) {
+    free(buf);
+    return n < 0 ? pl_fail(n) : 0;
+  }
+  ssize_t w = pl_real.write(out, buf, (size_t)n);
+  int e = errno;
+  if (w > 0 && (s = pl_lock_get(in))) { /* consume what the pipe took */
+    struct iovec c = { buf, (size_t)w };
+    io_recv(in, s, &c, 1, MSG_DONTWAIT, NULL, NULL, NULL);
+    pl_unlock();
+  }
+  free(buf);
+  if (w < 0) errno = e;
+  return w;
+}
+
+ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len, unsigned flags) {
+  pl_real_init();
+  bool to = pl_maybe(out), from = pl_maybe(in);
+  if (!to && !from) return pl_real.splice(in, off_in, out, off_out, len, flags);
+  /* Linux wants a pipe at one end, and takes no offset for it. */
+  struct stat st;
+  if (to && from) return pl_fail(-EINVAL);
+  if (fstat(to ? in : out, &st) != 0) return -1;
+  if (!S_ISFIFO(st.st_mode)) return pl_fail(-EINVAL);
+  if (len == 0) return 0;
+  return to ? splice_to_sock(in, off_in, out, len, flags) : splice_from_sock(in, out, off_out, len, flags);
+}
+
+/* ---------- sendmmsg / recvmmsg ---------- */
+
+/* As Linux: the messages one by one; an error after the first message ends the batch with the
+ * count so far (the error is for the next call to see), an error on the first is returned. */
+int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags) {
+  pl_real_init();
+  if (!pl_maybe(fd)) return pl_real.sendmmsg(fd, v, n, flags);
+  if (n > PL_IOV_MAX) n = PL_IOV_MAX; /* UIO_MAXIOV, as Linux caps vlen */
+  unsigned i;
+  for (i = 0; i < n; i++) {
+    ssize_t r = sendmsg(fd, &v[i].msg_hdr, flags);
+    if (r < 0) return i ? (int)i : -1;
+    v[i].msg_len = (unsigned)r;
+  }
+  return (int)i;
+}
+
+int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *timeout) {
+  pl_real_init();
+  if (!pl_maybe(fd)) return pl_real.recvmmsg(fd, v, n, flags, timeout);
+  if (n > PL_IOV_MAX) n = PL_IOV_MAX;
+  synack_time_t end = SYNACK_TIME_NEVER;
+  if (timeout) {
+    if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000L) return pl_fail(-EINVAL);
+    end = pl_now() + (synack_time_t)timeout->tv_sec * 1000000u + (synack_time_t)timeout->tv_nsec / 1000u;
+  }
+  int f = flags & ~MSG_WAITFORONE;
+  unsigned i;
+  for (i = 0; i < n; i++) {
+    /* MSG_WAITFORONE: after the first message, take only what is there. */
+    ssize_t r = recvmsg(fd, &v[i].msg_hdr, (i && (flags & MSG_WAITFORONE)) ? f | MSG_DONTWAIT : f);
+    if (r < 0) {
+      if (i && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+      return i ? (int)i : -1;
+    }
+    v[i].msg_len = (unsigned)r;
+    /* Linux looks at the timeout only after each message. */
+    if (timeout && pl_now() >= end) {
+      i++;
+      break;
+    }
+  }
+  if (timeout) {
+    synack_time_t now = pl_now(), left = now < end ? end - now : 0;
+    timeout->tv_sec = (time_t)(left / 1000000u);
+    timeout->tv_nsec = (long)(left % 1000000u) * 1000;
+  }
+  return (int)i;
 }

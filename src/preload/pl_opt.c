@@ -93,6 +93,10 @@ static int set_locked(pl_sock_t *s, int level, int name, const void *val, sockle
       return set_opt(s, SYNACK_TCP_CONGESTION, SYNACK_CC_NEWRENO);
     return -ENOENT; /* Linux: no such congestion control module */
   }
+  if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+    int r = pl_auth_set(s, name, val, len); /* TCP_MD5SIG, TCP-AO: pl_auth.c */
+    if (r != 1) return r;
+  }
   const pl_optmap_t *m = find_opt(s, level, name);
   if (!m) return -ENOPROTOOPT;
   int v = 0;
@@ -203,6 +207,10 @@ static int get_locked(pl_sock_t *s, int level, int name, void *val, socklen_t *l
     strcpy(name_buf, v == SYNACK_CC_CUBIC ? "cubic" : "reno");
     return put_bytes(val, len, name_buf, sizeof name_buf);
   }
+  if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
+    int r = pl_auth_get(s, name, val, len);
+    if (r != 1) return r;
+  }
   const pl_optmap_t *m = find_opt(s, level, name);
   if (!m) return -ENOPROTOOPT;
   int v = 0;
@@ -234,7 +242,8 @@ int getsockopt(int fd, int level, int name, void *val, socklen_t *len) {
 /* ---------- fcntl ---------- */
 
 /* F_GETFL / F_SETFL keep O_NONBLOCK on the synack socket; everything else (F_GETFD,
- * F_SETFD's FD_CLOEXEC...) applies to the reserved descriptor. Duplicating commands are refused. */
+ * F_SETFD's FD_CLOEXEC...) applies to the reserved descriptor; F_DUPFD(_CLOEXEC) duplicates it
+ * as dup does (pl_sock.c). */
 static int fcntl_common(int fd, int cmd, long arg, bool is64) {
   pl_sock_t *s = pl_lock_get(fd);
   if (!s) return is64 ? pl_real.fcntl64(fd, cmd, arg) : pl_real.fcntl(fd, cmd, arg);
@@ -243,10 +252,11 @@ static int fcntl_common(int fd, int cmd, long arg, bool is64) {
     case F_GETFL: r = O_RDWR | (s->nonblock ? O_NONBLOCK : 0); break;
     case F_SETFL: s->nonblock = (arg & O_NONBLOCK) != 0; r = 0; break;
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC: r = -EOPNOTSUPP; break;
+    case F_DUPFD_CLOEXEC: r = 2; break;
     default: r = 1; break;
   }
   pl_unlock();
+  if (r == 2) return pl_dupfd(fd, cmd, arg, is64);
   if (r == 1) return is64 ? pl_real.fcntl64(fd, cmd, arg) : pl_real.fcntl(fd, cmd, arg);
   return r < 0 ? pl_fail(r) : r;
 }

@@ -289,6 +289,19 @@ void pl_epoll_forget(int fd) {
   }
 }
 
+void pl_epoll_after_fork(void) {
+  /* The kernel's epoll instance is shared with the parent, its shadow (the synack entries and the
+   * wake-up eventfd the parent's waiters are poked through) is the parent's: the child starts
+   * with none (docs/preload.md). */
+  while (epolls) {
+    pl_epoll_t *e = epolls;
+    epolls = e->next;
+    pl_real.close(e->w.efd);
+    free(e->regs);
+    free(e);
+  }
+}
+
 int pl_epoll_close(int fd) {
   if (!atomic_load_explicit(&any_epolls, memory_order_relaxed)) return 0;
   pl_lock();
@@ -412,7 +425,15 @@ static int strip_magic(pl_epoll_t *e, struct epoll_event *ev, int n, bool *woken
   return j;
 }
 
-static int epoll_impl(int epfd, struct epoll_event *out, int max, int timeout, const sigset_t *mask, bool pwait) {
+static int real_wait(int epfd, struct epoll_event *out, int max, int timeout, const sigset_t *mask, bool pwait,
+                     const struct timespec *ts2) {
+  if (ts2) return pl_real.epoll_pwait2(epfd, out, max, timeout < 0 ? NULL : ts2, mask);
+  return pwait ? pl_real.epoll_pwait(epfd, out, max, timeout, mask) : pl_real.epoll_wait(epfd, out, max, timeout);
+}
+
+/* ts2: epoll_pwait2's own timeout, handed to the kernel when no synack socket is involved. */
+static int epoll_impl(int epfd, struct epoll_event *out, int max, int timeout, const sigset_t *mask, bool pwait,
+                      const struct timespec *ts2) {
   if (!atomic_load_explicit(&any_epolls, memory_order_relaxed)) goto real;
   pl_lock();
   pl_epoll_t *e = shadow_of(epfd);
@@ -439,17 +460,31 @@ static int epoll_impl(int epfd, struct epoll_event *out, int max, int timeout, c
     if (!woken && remaining_ms(deadline) == 0) return 0;
   }
 real:
-  return pwait ? pl_real.epoll_pwait(epfd, out, max, timeout, mask) : pl_real.epoll_wait(epfd, out, max, timeout);
+  return real_wait(epfd, out, max, timeout, mask, pwait, ts2);
 }
 
 int epoll_wait(int epfd, struct epoll_event *out, int max, int timeout) {
   pl_real_init();
-  return epoll_impl(epfd, out, max, timeout, NULL, false);
+  return epoll_impl(epfd, out, max, timeout, NULL, false, NULL);
 }
 
 int epoll_pwait(int epfd, struct epoll_event *out, int max, int timeout, const sigset_t *mask) {
   pl_real_init();
-  return epoll_impl(epfd, out, max, timeout, mask, true);
+  return epoll_impl(epfd, out, max, timeout, mask, true, NULL);
+}
+
+int epoll_pwait2(int epfd, struct epoll_event *out, int max, const struct timespec *ts, const sigset_t *mask) {
+  pl_real_init();
+  if (!pl_real.epoll_pwait2) return pl_fail(-ENOSYS); /* a C library without it */
+  int timeout = -1;
+  if (ts) {
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L) return pl_fail(-EINVAL);
+    /* Whole milliseconds, rounded up: with synack sockets in the set the wait is emulated. */
+    long long ms = (long long)ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
+    timeout = ms > INT32_MAX ? INT32_MAX : (int)ms;
+  }
+  static const struct timespec forever;
+  return epoll_impl(epfd, out, max, timeout, mask, true, ts ? ts : &forever);
 }
 
 /* Epoll instances are the kernel's own; these two only make sure pl_real is resolved early. */

@@ -1,11 +1,13 @@
 /* Socket life cycle on synack: socket, bind, listen, accept, connect, shutdown, close, the
- * names, and dup (refused for synack sockets). */
+ * names, dup, and synack descriptors passed by SCM_RIGHTS over kernel sockets. */
 #include "preload.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -82,23 +84,27 @@ static bool ours(int domain, int type, int protocol) {
 
 /* A socket for a new handle: the reserved descriptor, the table entry. */
 static int new_sock(int h, int family, int type, int flags) {
-  pl_sock_t *s = calloc(1, sizeof *s);
+  pl_sock_t *s = pl_sock_alloc(); /* shared: a forked child holds the same socket */
   int fd = eventfd(0, (flags & SOCK_CLOEXEC) ? EFD_CLOEXEC : 0);
   if (!s || fd < 0 || fd >= PL_MAX_FDS) {
     int e = !s ? ENOMEM : fd < 0 ? errno : EMFILE;
     if (fd >= 0) pl_real.close(fd);
-    free(s);
+    if (s) pl_sock_free(s);
     if (type == SOCK_STREAM) synack_close(pl.st, pl_now(), h);
     else synack_udp_close(pl.st, h);
     errno = e;
     return -1;
   }
+  /* The placeholder's counter names the socket (pl_scm_adopt); the library never reads it. */
+  uint64_t tag = pl_shm_tag(h);
+  ssize_t w = pl_real.write(fd, &tag, sizeof tag);
+  (void)w;
   s->fd = fd;
   s->h = h;
   s->family = family;
   s->type = type;
   s->nonblock = (flags & SOCK_NONBLOCK) != 0;
-  pl_attach(s);
+  pl_attach(fd, s);
   return fd;
 }
 
@@ -108,7 +114,7 @@ int socket(int domain, int type, int protocol) {
   int err = pl_start();
   if (err == -ENOSYS) return pl_real.socket(domain, type, protocol); /* SYNACK_TAP unset: inert */
   if (err < 0) return pl_fail(err);
-  if (pl.forked) return pl_fail(-ENETDOWN); /* the stack is the parent's */
+  if (pl.forked) return pl_fail(-ENETDOWN); /* a detached child: no share in the stack */
   int t = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   int fam = domain == AF_INET ? SYNACK_AF_INET : SYNACK_AF_INET6;
   pl_lock();
@@ -253,12 +259,10 @@ int shutdown(int fd, int how) {
   return r < 0 ? pl_fail(r) : 0;
 }
 
-int pl_sock_close_locked(pl_sock_t *s) {
-  int r = 0;
-  if (s->h >= 0) r = s->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), s->h) : synack_udp_close(pl.st, s->h);
-  pl_detach(s);
-  pl_real.close(s->fd);
-  free(s);
+int pl_sock_close_locked(int fd, pl_sock_t *s) {
+  pl_detach_local(fd);
+  int r = pl_drop(s);
+  pl_real.close(fd);
   pl_after();
   return r;
 }
@@ -270,7 +274,7 @@ int close(int fd) {
     pl_epoll_close(fd);
     return pl_real.close(fd);
   }
-  int r = pl_sock_close_locked(s);
+  int r = pl_sock_close_locked(fd, s);
   pl_unlock();
   return r < 0 ? pl_fail(r) : 0;
 }
@@ -307,30 +311,53 @@ int getpeername(int fd, struct sockaddr *sa, socklen_t *len) {
 
 /* ---------- dup ---------- */
 
-/* Two descriptors for one synack socket are not supported (docs/preload.md): refused clearly
- * rather than handing out a copy of the placeholder that would not be a socket. Duplicating
- * onto a synack descriptor closes that socket first, as dup2 closes its target. */
+/* A duplicate is another reference to the same socket, as with the kernel's files: the kernel
+ * duplicates the placeholder (so the number is reserved and FD_CLOEXEC is per descriptor), the
+ * table maps the new number to the socket, and close of either drops one reference. */
+static int dup_adopt(int oldfd, int newfd) {
+  if (newfd < 0) return newfd;
+  pl_lock();
+  pl_sock_t *s = pl_get(oldfd);
+  if (s && newfd < PL_MAX_FDS && !s->local) {
+    s->refs[pl.slot]++;
+    pl_attach(newfd, s);
+  } else if (s) {
+    /* Beyond the table (or a dead copy): refuse rather than hand out a number that is no socket. */
+    pl_unlock();
+    pl_real.close(newfd);
+    return pl_fail(-EMFILE);
+  }
+  pl_unlock();
+  return newfd;
+}
+
 int dup(int fd) {
   pl_real_init();
-  if (pl_maybe(fd)) return pl_fail(-EOPNOTSUPP);
-  return pl_real.dup(fd);
+  if (!pl_maybe(fd)) return pl_real.dup(fd);
+  return dup_adopt(fd, pl_real.dup(fd));
+}
+
+int pl_dupfd(int fd, int cmd, long arg, bool is64) {
+  int n = is64 ? pl_real.fcntl64(fd, cmd, arg) : pl_real.fcntl(fd, cmd, arg);
+  return dup_adopt(fd, n);
 }
 
 static int dup_onto(int oldfd, int newfd, int flags, bool three) {
-  if (pl_maybe(oldfd)) return pl_fail(-EOPNOTSUPP);
+  bool ours = pl_maybe(oldfd);
   if (oldfd != newfd) {
     pl_sock_t *t = pl_lock_get(newfd);
     if (t) {
       /* Keep the number reserved until the kernel reuses it: dup2 replaces it atomically. */
-      int r = t->type == SOCK_STREAM ? synack_close(pl.st, pl_now(), t->h) : synack_udp_close(pl.st, t->h);
+      pl_detach_local(newfd);
+      int r = pl_drop(t);
       (void)r;
-      pl_detach(t);
-      free(t);
       pl_after();
       pl_unlock();
     }
   }
-  return three ? pl_real.dup3(oldfd, newfd, flags) : pl_real.dup2(oldfd, newfd);
+  int r = three ? pl_real.dup3(oldfd, newfd, flags) : pl_real.dup2(oldfd, newfd);
+  if (!ours || oldfd == newfd) return r;
+  return dup_adopt(oldfd, r);
 }
 
 int dup2(int oldfd, int newfd) {
@@ -341,4 +368,69 @@ int dup2(int oldfd, int newfd) {
 int dup3(int oldfd, int newfd, int flags) {
   pl_real_init();
   return dup_onto(oldfd, newfd, flags, true);
+}
+
+/* ---------- SCM_RIGHTS ---------- */
+
+/* Calls fn on every descriptor of the message's SCM_RIGHTS blocks. */
+static void each_passed_fd(const struct msghdr *m, void (*fn)(int *fd, int arg), int arg) {
+  if (!m || !m->msg_control || m->msg_controllen < sizeof(struct cmsghdr)) return;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    int *fds = (int *)(void *)CMSG_DATA(c);
+    for (size_t i = 0; i < n; i++) fn(&fds[i], arg);
+  }
+}
+
+static void mark_inflight(int *fd, int delta) {
+  pl_sock_t *s = pl_get(*fd);
+  if (!s || s->local) return;
+  if (delta > 0) s->inflight++;
+  else if (s->inflight) s->inflight--;
+}
+
+void pl_scm_inflight(const struct msghdr *m, int delta) {
+  bool any = false;
+  if (m && m->msg_control && m->msg_controllen >= sizeof(struct cmsghdr))
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)m); c && !any; c = CMSG_NXTHDR((struct msghdr *)m, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) any = true;
+  if (!any || !pl.st) return;
+  pl_lock();
+  each_passed_fd(m, mark_inflight, delta);
+  pl_unlock();
+}
+
+/* The eventfd counter of a received descriptor, from /proc (0 when it is no eventfd). */
+static uint64_t eventfd_count(int fd) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return 0;
+  ssize_t n = pl_real.read(f, buf, sizeof buf - 1);
+  pl_real.close(f);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *p = strstr(buf, "eventfd-count:");
+  return p ? strtoull(p + 14, NULL, 16) : 0;
+}
+
+static void adopt(int *fd, int arg) {
+  (void)arg;
+  if (*fd < 0 || *fd >= PL_MAX_FDS || pl_get(*fd)) return;
+  uint64_t tag = eventfd_count(*fd);
+  uint32_t low = (uint32_t)tag;
+  if (!low || (tag >> 32) != (pl_shm_tag(0) >> 32) || low - 1 >= pl.nh) return;
+  pl_sock_t *s = pl.byh[low - 1];
+  if (!s || !s->inflight) return; /* a stale tag, or no socket sent by the family */
+  s->inflight--;
+  s->refs[pl.slot]++;
+  pl_attach(*fd, s);
+}
+
+void pl_scm_adopt(struct msghdr *m) {
+  if (!pl.st || pl.forked || !m || !m->msg_control || m->msg_controllen < sizeof(struct cmsghdr)) return;
+  pl_lock();
+  each_passed_fd(m, adopt, 0);
+  pl_unlock();
 }

@@ -18,7 +18,7 @@ ls "$tmp"/prefix/lib*/libsynack.a "$tmp"/prefix/lib*/libsynack.so >/dev/null
 if [ "$(uname -s)" = Linux ] && command -v nm >/dev/null; then
   pre=$(ls "$tmp"/prefix/lib*/libsynack-preload.so)
   syms=$(nm -D --defined-only "$pre" | awk '{ print $3 }')
-  for f in socket connect accept4 recv send poll epoll_wait close; do
+  for f in socket connect accept4 recv send poll epoll_wait epoll_pwait2 close dup sendfile splice sendmmsg recvmmsg; do
     echo "$syms" | grep -qx "$f" || { echo "FAIL: libsynack-preload.so does not export $f"; exit 1; }
   done
   if echo "$syms" | grep -q '^synack_'; then echo "FAIL: libsynack-preload.so exports synack_* symbols"; exit 1; fi

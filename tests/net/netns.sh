@@ -80,6 +80,24 @@ net_setup() {
   return 0
 }
 
+# After net_setup: a bridge br0 joining TAP sk0 and a second TAP sk1, the kernel's addresses
+# moved from sk0 to the bridge, so that two synack stacks (one on each TAP, e.g. a preloaded
+# program on sk0 and `synack serve --tap sk1 --addr $SADDR4B/24 --addr6 $SADDR6B/64` with a MAC
+# of its own) reach each other and the kernel.
+SADDR4B=198.18.0.3
+SADDR6B=fd00::3
+net_setup_bridge() {
+  ip -n "$NET_NS" addr flush dev "$TAP"
+  ip -n "$NET_NS" link add br0 type bridge mcast_snooping 0 stp_state 0
+  ip -n "$NET_NS" link set "$TAP" master br0
+  ip -n "$NET_NS" tuntap add dev sk1 mode tap
+  ip -n "$NET_NS" link set sk1 master br0
+  ip -n "$NET_NS" link set sk1 up
+  ip -n "$NET_NS" link set br0 up
+  ip -n "$NET_NS" addr add "$KADDR4/24" dev br0
+  ip -n "$NET_NS" addr add "$KADDR6/64" dev br0 nodad
+}
+
 # A veth pair instead of the TAP, for the AF_XDP driver: the kernel's end VETH_K (198.18.0.1/24,
 # fd00::1/64) and synack's end VETH_S (no address in the kernel; synack takes SADDR4/SADDR6 on
 # it through XDP), each with $1 queues (default 1). Offloads are off on the kernel's end: no

@@ -14,6 +14,7 @@ import os
 import select
 import socket
 import struct
+import subprocess
 import sys
 import termios
 import threading
@@ -106,11 +107,12 @@ def check(k4, k6, s4):
     # What synack does not have fails cleanly.
     expect_errno(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"sk0"), errno.ENOPROTOOPT,
                  "SO_BINDTODEVICE")
-    expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, b"\0" * 216), errno.ENOPROTOOPT, "TCP_MD5SIG")
+    expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 9, 5), errno.ENOPROTOOPT, "TCP_DEFER_ACCEPT")
+    # TCP_MD5SIG reaches the stack: a key for no address family is refused as Linux refuses it.
+    expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, b"\0" * 216), errno.EINVAL, "TCP_MD5SIG, family 0")
     expect_errno(lambda: s.getsockopt(socket.SOL_IP, 14), errno.ENOPROTOOPT, "IP_MTU")
     expect_errno(lambda: fcntl.ioctl(s.fileno(), 0x8921, b"\0" * 40), errno.ENOTTY, "SIOCGIFMTU ioctl")
-    expect_errno(lambda: os.dup(s.fileno()), errno.EOPNOTSUPP, "dup")
-    ok("unsupported options and calls fail with ENOPROTOOPT / ENOTTY / EOPNOTSUPP")
+    ok("unsupported options and calls fail with ENOPROTOOPT / ENOTTY / EINVAL")
 
     # A closed port: the kernel's RST.
     expect_errno(lambda: s.connect((k4, 7999)), errno.ECONNREFUSED, "connect to a closed port")
@@ -265,31 +267,156 @@ def check(k4, k6, s4):
     os.close(w)
     ok("close releases the descriptor number")
 
-    # fork: the stack stays with the parent. In the child an inherited synack socket is dead
-    # (EBADF), no new one can be made (ENETDOWN), close only releases the descriptor; the
-    # parent's connection is untouched by all of it.
+    # dup, dup2 and F_DUPFD_CLOEXEC: more descriptors for one socket; closing one leaves the others.
     s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    d1 = os.dup(s.fileno())
+    d2 = fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 200)
+    if d2 < 200 or os.get_inheritable(d2):
+        fail("F_DUPFD_CLOEXEC gave %d, inheritable %s" % (d2, os.get_inheritable(d2)))
+    r, w = os.pipe()
+    os.dup2(s.fileno(), w)  # onto a kernel descriptor: it is closed, then the socket's
+    os.close(r)
+    s.close()
+    a = socket.socket(fileno=d1)
+    a.settimeout(5)
+    echo_check(a, b"through-dup", "echo through dup() after closing the original")
+    a.close()
+    b = socket.socket(fileno=d2)
+    b.settimeout(5)
+    echo_check(b, b"through-dupfd", "echo through F_DUPFD_CLOEXEC")
+    b.close()
+    c = socket.socket(fileno=w)
+    c.settimeout(5)
+    if c.type != socket.SOCK_STREAM or c.getpeername() != (k4, TCP_PORT):
+        fail("dup2's copy: %r %r" % (c.type, c.getpeername()))
+    echo_check(c, b"through-dup2", "echo through dup2() after closing the others")
+    c.shutdown(socket.SHUT_WR)
+    if c.recv(10) != b"":
+        fail("no EOF through dup2's copy")
+    c.close()
+    ok("dup, dup2, F_DUPFD_CLOEXEC: one socket behind several descriptors, each close drops one")
+
+    # SCM_RIGHTS: the parent passes a connection to a forked child over an AF_UNIX socketpair
+    # and closes its own descriptor; the child adopts it and echoes on it.
+    p_end, c_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            s.send(b"from-the-child")
-            code = 2
-        except OSError as e:
-            code = 0 if e.errno == errno.EBADF else 3
-        try:
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            code = code or 4
-        except OSError as e:
-            code = code or (0 if e.errno == errno.ENETDOWN else 5)
-        s.close()
+            p_end.close()
+            c_end.settimeout(10)
+            msg, fds, _, _ = socket.recv_fds(c_end, 16, 1)
+            if msg != b"take" or len(fds) != 1:
+                code = 6
+            else:
+                t = socket.socket(fileno=fds[0])
+                t.settimeout(5)
+                if t.family != socket.AF_INET or t.type != socket.SOCK_STREAM:
+                    code = 7
+                else:
+                    echo_check(t, b"passed-by-scm-rights" * 100, "echo on the passed connection")
+                    t.close()
+                    c_end.sendall(b"done")
+        except (OSError, SystemExit) as e:
+            print("child: %r" % e, flush=True)
+            code = code or 8
         os._exit(code)
+    c_end.close()
+    s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    echo_check(s, b"before-passing", "echo before passing")
+    if socket.send_fds(p_end, [b"take"], [s.fileno()]) != 4:
+        fail("send_fds")
+    s.close()  # the passed copy keeps the connection
+    p_end.settimeout(15)
+    if p_end.recv(4) != b"done":
+        fail("the child did not echo on the passed connection")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail("SCM_RIGHTS child: exit code %d" % os.waitstatus_to_exitcode(status))
+    p_end.close()
+    ok("SCM_RIGHTS: a connection passed to a forked child (sender's copy closed) echoes there")
+
+    # fork: parent and child share the stack and the socket, as they would share a kernel socket.
+    # The child echoes on the inherited connection, accepts nothing it should not, makes and uses a
+    # connection of its own, and closes its copy: the parent's connection lives on (the child's
+    # close drops only the child's reference). Then the parent closes first and the child goes on.
+    s = socket.create_connection((k4, TCP_PORT), timeout=5)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(r)
+            echo_check(s, b"from-the-child", "the child's echo on the inherited connection")
+            c = socket.create_connection((k4, TCP_PORT), timeout=5)
+            echo_check(c, b"child-own-connection" * 500, "the child's own connection")
+            c.close()
+            s.close()
+            os.write(w, b"x")
+        except OSError as e:
+            print("child: %r" % e, flush=True)
+            code = 3
+        except SystemExit:
+            code = 4
+        os._exit(code)
+    os.close(w)
+    if os.read(r, 1) != b"x":
+        fail("the forked child did not finish its checks")
+    os.close(r)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         fail("forked child: exit code %d" % os.waitstatus_to_exitcode(status))
-    echo_check(s, b"after-fork", "the parent's connection after the child closed it")
+    echo_check(s, b"after-fork", "the parent's connection after the child closed its copy")
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            time.sleep(0.3)  # the parent has closed its copy by now
+            echo_check(s, b"child-after-parent-closed", "the child's copy after the parent's close")
+            s.close()
+        except (OSError, SystemExit) as e:
+            print("child: %r" % e, flush=True)
+            code = 5
+        os._exit(code)
     s.close()
-    ok("fork: the child's synack sockets fail with EBADF, socket() with ENETDOWN; the parent's work on")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail("second forked child: exit code %d" % os.waitstatus_to_exitcode(status))
+    ok("fork: parent and child share sockets; each close drops one reference; the child makes its own")
+
+    # A child killed with its own connection open: its process slot is found gone (its wake
+    # socket refuses), its references dropped, so the stack closes the connection as the kernel
+    # closes a killed process's sockets: the kernel's side of it disappears (ss) within seconds.
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            c = socket.create_connection((k4, TCP_PORT), timeout=5)
+            echo_check(c, b"x", "the doomed child's echo")
+            os.write(w, b"%8d" % c.getsockname()[1])
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    os.close(w)
+    port = int(os.read(r, 8))
+    os.close(r)
+
+    def kernel_conn():
+        out = subprocess.run(["ss", "-tnH", "state", "established", "dst", "%s:%d" % (s4, port)],
+                             capture_output=True, text=True, timeout=10).stdout
+        return out.strip()
+
+    if not kernel_conn():
+        fail("the child's connection (port %d) is not seen established on the kernel's side" % port)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+
+    deadline = time.time() + 8
+    while kernel_conn() and time.time() < deadline:
+        time.sleep(0.1)
+    if kernel_conn():
+        fail("the killed child's connection (port %d) is still established on the kernel's side" % port)
+    ok("a killed child's connection is closed (its references dropped)")
 
     # UDP: datagrams to the kernel's echo, source address; ICMP port unreachable on a connected socket.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -20,21 +20,11 @@ PRELOAD=${SYNACK_PRELOAD:-}
 net_setup
 
 # The bridge: the kernel's addresses move from sk0 to br0; sk0 and sk1 become its ports.
-SADDR4B=198.18.0.3
-SADDR6B=fd00::3
-ip -n "$NET_NS" addr flush dev "$TAP"
-ip -n "$NET_NS" link add br0 type bridge mcast_snooping 0 stp_state 0
-ip -n "$NET_NS" link set "$TAP" master br0
-ip -n "$NET_NS" tuntap add dev sk1 mode tap
-ip -n "$NET_NS" link set sk1 master br0
-ip -n "$NET_NS" link set sk1 up
-ip -n "$NET_NS" link set br0 up
-ip -n "$NET_NS" addr add "$KADDR4/24" dev br0
-ip -n "$NET_NS" addr add "$KADDR6/64" dev br0 nodad
+net_setup_bridge
 
-# on_synack CMD...: runs CMD with the library preloaded on sk0.
+# on_synack CMD...: runs CMD in the namespace with the library preloaded on sk0.
 on_synack() {
-  env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" "$@"
+  net_in env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" "$@"
 }
 
 mkdir -p "$NET_TMP/www"
@@ -55,6 +45,15 @@ net_wait 10 grep -q "peer ready" "$NET_TMP/peer.log" || fail "the kernel peer di
 net_in timeout 120 env LD_PRELOAD="$PRELOAD" SYNACK_TAP="$TAP" SYNACK_ADDR="$SADDR4/24" SYNACK_ADDR6="$SADDR6/64" \
   python3 "$SYNACK_SOURCE_DIR/tests/net/preload_api.py" check "$KADDR4" "$KADDR6" "$SADDR4" ||
   { cat "$NET_TMP/peer.log"; fail "API checks"; }
+# The calls Python cannot make (sendmmsg/recvmmsg, epoll_pwait2, splice, sendfile, accept4's
+# flags), from C. Built without sanitizers: the sanitizer runtimes must come first in a process,
+# before the preloaded library.
+"${CC:-cc}" -std=gnu11 -O1 -Wall -Wextra -Werror -pthread -o "$NET_TMP/preload_calls" \
+  "$SYNACK_SOURCE_DIR/tests/net/preload_calls.c" || fail "cannot build preload_calls.c"
+on_synack timeout 120 "$NET_TMP/preload_calls" "$KADDR4" "$SADDR4" > "$NET_TMP/calls.log" 2>&1
+rc=$?
+cat "$NET_TMP/calls.log"
+[ $rc = 0 ] && grep -q "all calls checked" "$NET_TMP/calls.log" || { cat "$NET_TMP/peer.log"; fail "preload_calls (exit $rc)"; }
 
 # 2. curl on synack, python's http.server on the kernel.
 net_bg "$NET_TMP/kpy.log" python3 -m http.server --bind :: 8000 --directory "$NET_TMP/www"
@@ -91,7 +90,8 @@ done
 grep -q "^::ffff:$KADDR4 " "$NET_TMP/spy.log" || { cat "$NET_TMP/spy.log"; fail "no v4-mapped client in the log"; }
 net_stop "$SPY_PID"
 
-# 5. nginx on synack: single process (the stack lives in one process), epoll, sendfile.
+# 5. nginx on synack in one process (master_process off: the path without fork; t_preload_nginx.sh
+# runs nginx's default master and workers), epoll, sendfile.
 if command -v nginx >/dev/null; then
   mkdir -p "$NET_TMP/nginx"
   cat >"$NET_TMP/nginx/nginx.conf" <<CONF
