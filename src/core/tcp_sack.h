@@ -61,6 +61,7 @@ typedef struct {
   bool recover_set, rescue_set;
   bool rtx_first;          /* retransmit the segment at SND.UNA at the next output */
   int32_t inflate;         /* RFC 6582 / RFC 5681 §3.2: NewReno window inflation (bytes, may go negative) */
+  uint32_t reno_sacked;    /* without SACK, Linux's sacked_out: duplicate ACKs counted as delivered segments */
   uint32_t ep_retrans;     /* retransmissions in the current/last episode (for D-SACK undo) */
   uint32_t ep_dsacked;     /* of which the peer reported as duplicates (D-SACK) */
   uint32_t dsacks;         /* D-SACK blocks received (RFC 2883) */
