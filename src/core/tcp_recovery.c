@@ -309,6 +309,18 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
       }
       break;
     case SYNACK_REC_NEWRENO:
+      if (r->prr && r->prr_linux && seq_eq(tcb->snd_una, r->recover)) {
+        /* cfg.tcp_recovery_linux: an ACK of exactly the recovery point does not end it
+         * (tcp_try_undo_recovery holds Recovery until an ACK above it: RFC 6582 §4.1's careful
+         * variant against a false fast retransmit), and the duplicate-ACK count starts over
+         * (tcp_reset_reno_sack). PRR still runs on what it delivered. */
+        uint32_t segs = (acked + tcb->snd_mss - 1) / tcb->snd_mss;
+        uint32_t dl = segs > r->reno_sacked ? segs - r->reno_sacked : 1u;
+        r->reno_sacked = 0;
+        r->ack_newly_lost = false;
+        prr_on_ack(tcb, dl * tcb->snd_mss);
+        break;
+      }
       if (seq_ge(tcb->snd_una, r->recover)) {
         exit_recovery(st, tcb, now); /* RFC 6582 §3.2 step 3: full acknowledgment */
       } else {
@@ -356,7 +368,8 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_NEWRENO:
     if (r->prr) { /* cfg.tcp_recovery_linux: one segment delivered per duplicate ACK */
-      r->reno_sacked++;
+      /* ... and none counted while held at the recovery point (tcp_reset_reno_sack). */
+      if (!seq_eq(tcb->snd_una, r->recover)) r->reno_sacked++;
       prr_on_ack(tcb, tcb->snd_mss);
       return;
     }
