@@ -76,6 +76,13 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
   if (r->tlp_force) return (uint32_t)r->tlp_force * tcb->snd_mss; /* RFC 8985 §7.3: the probe (tcp_rack.c) */
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_OPEN:
+    if (r->open_pipe && r->sb.bytes) {
+      /* cfg.tcp_recovery_linux with SACK: Linux sends against tcp_packets_in_flight in its
+       * Disorder state too, so every SACKed segment (not every duplicate ACK, nor only the first
+       * two) lets one new segment out: limited transmit by what left the network. */
+      used = synack_rec_pipe(tcb);
+      break;
+    }
     /* RFC 3042: the first two duplicate ACKs each allow one new segment beyond cwnd. */
     if (r->dupacks > 0 && r->dupacks < SYNACK_DUPTHRESH) wnd += (uint64_t)r->dupacks * tcb->snd_mss;
     used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una);
@@ -258,6 +265,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   if (sack && !r->sb.ext) attach_table(st, tcb);
   uint32_t sacked_before = r->sb.bytes;
   r->rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
+  r->open_pipe = st->cfg.tcp_recovery_linux && (tcb->flags & TF_SACK_OK);
   if (sack) synack_sack_parse(seg->r.opts.sack, seg->r.opts.sack_count, seg->ack, tcb->snd_una,
                               tcb->snd_max, &u);
   /* RACK reads the send times of what this ACK delivered before the board and the log move. */

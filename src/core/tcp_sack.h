@@ -75,6 +75,7 @@ typedef struct {
   bool ack_newly_lost;     /* ... and RACK marked a range lost while processing it */
   uint32_t lost_marks;     /* ranges RACK has marked lost so far (counts; wraps) */
   bool rack;               /* RACK decides losses (cfg.tcp_rack and SACK in use) */
+  bool open_pipe;          /* open state: the flight is pipe, SACKed data out (cfg.tcp_recovery_linux) */
   /* RACK-TLP (RFC 8985, tcp_rack.c): send times come from the transmit log, not timestamps. */
   synack_xmitlog_t xl;
   synack_time_t rack_xmit;    /* RACK.xmit_ts of the most recently sent delivered segment */
