@@ -77,9 +77,10 @@ void synack_cc_note_reduction(synack_tcb_t *tcb) {
 
 void synack_cc_recovery_exit(synack_tcb_t *tcb) {
   if (tcb->ssthresh_bytes == UINT32_MAX) return;
-  if (tcb->flags & TF_SACK_OK) {
+  if ((tcb->flags & TF_SACK_OK) || tcb->rec.prr) {
     /* RFC 6675: the window stayed at ssthresh through recovery, with pipe keeping the flight
-     * near it: nothing to deflate. */
+     * near it: nothing to deflate. The same without SACK when PRR ran (cfg.tcp_recovery_linux:
+     * nothing was inflated; Linux's tcp_end_cwnd_reduction sets cwnd = ssthresh). */
     tcb->cwnd_bytes = tcb->ssthresh_bytes;
     return;
   }

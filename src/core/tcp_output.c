@@ -428,7 +428,8 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
   if (rc == 0) return 0; /* no route: the retransmission timer tries again */
   if (p->len) tcb->last_send_us = now; /* RFC 5681 §4.1 idle detection */
   synack_tcp_pacing_sent(st, tcb, p->len, now);
-  if (tcb->rec.mode == SYNACK_REC_SACK) tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
+  if (tcb->rec.mode == SYNACK_REC_SACK || (tcb->rec.mode == SYNACK_REC_NEWRENO && tcb->rec.prr))
+    tcb->rec.prr_out += p->len; /* RFC 6937 prr_out */
 
   tcb->segs_out++;
   if (p->len) tcb->data_segs_out++;

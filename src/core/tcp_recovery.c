@@ -53,7 +53,19 @@ static synack_seq_t lost_edge(const synack_tcb_t *tcb) {
   return e;
 }
 
+/* Without SACK, the pipe as Linux counts it (tcp_packets_in_flight with tcp_add_reno_sack):
+ * every duplicate ACK is taken as one segment that left the network, and the head segment,
+ * marked lost at the start of recovery and at each partial ACK, counts again only once it has
+ * been resent. */
+static uint32_t reno_pipe(const synack_tcb_t *tcb) {
+  const synack_sndrec_t *r = &tcb->rec;
+  uint64_t flight = (uint32_t)seq_diff(tcb->snd_max, tcb->snd_una);
+  uint64_t out = (uint64_t)r->reno_sacked * tcb->snd_mss + (r->rtx_first ? tcb->snd_mss : 0);
+  return flight > out ? (uint32_t)(flight - out) : 0;
+}
+
 uint32_t synack_rec_pipe(const synack_tcb_t *tcb) {
+  if (tcb->rec.mode == SYNACK_REC_NEWRENO && tcb->rec.prr) return reno_pipe(tcb);
   if (rack_on(tcb)) return synack_rack_pipe(tcb, lost_edge(tcb));
   return synack_sack_pipe(&tcb->rec.sb, tcb->snd_una, tcb->snd_max, lost_edge(tcb), tcb->rec.high_rxt);
 }
@@ -64,6 +76,13 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
   if (r->tlp_force) return (uint32_t)r->tlp_force * tcb->snd_mss; /* RFC 8985 §7.3: the probe (tcp_rack.c) */
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_OPEN:
+    if (r->open_pipe && r->sb.bytes) {
+      /* cfg.tcp_recovery_linux with SACK: Linux sends against tcp_packets_in_flight in its
+       * Disorder state too, so every SACKed segment (not every duplicate ACK, nor only the first
+       * two) lets one new segment out: limited transmit by what left the network. */
+      used = synack_rec_pipe(tcb);
+      break;
+    }
     /* RFC 3042: the first two duplicate ACKs each allow one new segment beyond cwnd. */
     if (r->dupacks > 0 && r->dupacks < SYNACK_DUPTHRESH) wnd += (uint64_t)r->dupacks * tcb->snd_mss;
     used = (uint32_t)seq_diff(tcb->snd_nxt, tcb->snd_una);
@@ -75,6 +94,11 @@ uint32_t synack_rec_allowance(const synack_tcb_t *tcb) {
     used = synack_rec_pipe(tcb);
     break;
   case SYNACK_REC_NEWRENO: {
+    if (r->prr) { /* cfg.tcp_recovery_linux: PRR without SACK, as Linux (prr_linux) */
+      wnd = r->prr_wnd;
+      used = synack_rec_pipe(tcb);
+      break;
+    }
     /* RFC 5681 §3.2 steps 3-4 / RFC 6582: the inflated window against FlightSize. */
     int64_t w = (int64_t)tcb->cwnd_bytes + r->inflate;
     wnd = w > (int64_t)tcb->snd_mss ? (uint64_t)w : tcb->snd_mss;
@@ -117,9 +141,13 @@ static void enter_fast_recovery(synack_stack_t *st, synack_tcb_t *tcb, synack_ti
    * RFC 6937's FlightSize: the bytes already SACKed and the lost ones will never be delivered
    * again during recovery, so with FlightSize the proportional part would release less than
    * ssthresh over the round trip and leave the rest to PRR-SSRB's catch-up at its end. */
-  r->prr = r->mode == SYNACK_REC_SACK && st->cfg.tcp_prr;
+  /* cfg.tcp_recovery_linux: Linux reduces with PRR without SACK too (tcp_cwnd_reduction runs
+   * in every Recovery state; duplicate ACKs count as delivered segments, tcp_add_reno_sack),
+   * where RFC 6582 inflates the window. */
+  r->prr = st->cfg.tcp_prr && (r->mode == SYNACK_REC_SACK || st->cfg.tcp_recovery_linux);
   r->prr_delivered = r->prr_out = 0;
   r->prr_linux = st->cfg.tcp_recovery_linux;
+  r->reno_sacked = r->mode == SYNACK_REC_NEWRENO ? r->dupacks : 0;
   /* cfg.tcp_recovery_linux: RecoverFS is the cwnd before the reduction, as Linux's prior_cwnd
    * (tcp_init_cwnd_reduction), measured on the kernel (tests/scripts/fast-recovery/). */
   r->prr_recover_fs = r->prr_linux ? prior_cwnd : synack_rec_pipe(tcb);
@@ -237,6 +265,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   if (sack && !r->sb.ext) attach_table(st, tcb);
   uint32_t sacked_before = r->sb.bytes;
   r->rack = st->cfg.tcp_rack && (tcb->flags & TF_SACK_OK);
+  r->open_pipe = st->cfg.tcp_recovery_linux && (tcb->flags & TF_SACK_OK);
   if (sack) synack_sack_parse(seg->r.opts.sack, seg->r.opts.sack_count, seg->ack, tcb->snd_una,
                               tcb->snd_max, &u);
   /* RACK reads the send times of what this ACK delivered before the board and the log move. */
@@ -288,12 +317,36 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
       }
       break;
     case SYNACK_REC_NEWRENO:
+      if (r->prr && r->prr_linux && seq_eq(tcb->snd_una, r->recover)) {
+        /* cfg.tcp_recovery_linux: an ACK of exactly the recovery point does not end it
+         * (tcp_try_undo_recovery holds Recovery until an ACK above it: RFC 6582 §4.1's careful
+         * variant against a false fast retransmit), and the duplicate-ACK count starts over
+         * (tcp_reset_reno_sack). PRR still runs on what it delivered. */
+        uint32_t segs = (acked + tcb->snd_mss - 1) / tcb->snd_mss;
+        uint32_t dl = segs > r->reno_sacked ? segs - r->reno_sacked : 1u;
+        r->reno_sacked = 0;
+        r->ack_newly_lost = false;
+        prr_on_ack(tcb, dl * tcb->snd_mss);
+        break;
+      }
       if (seq_ge(tcb->snd_una, r->recover)) {
         exit_recovery(st, tcb, now); /* RFC 6582 §3.2 step 3: full acknowledgment */
       } else {
         /* RFC 6582 §3.2 step 5: partial ACK: retransmit the first unacknowledged segment,
          * deflate by the amount acknowledged, add back one SMSS when at least one was. */
         r->rtx_first = true;
+        if (r->prr) {
+          /* Linux (tcp_remove_reno_sacks): the segments this ACK covers take their duplicate
+           * ACKs back, less one (the ACK itself); what it covers beyond them, at least one
+           * segment, was delivered. The new head is lost (tcp_newreno_mark_lost). */
+          uint32_t segs = (acked + tcb->snd_mss - 1) / tcb->snd_mss;
+          uint32_t was = r->reno_sacked;
+          r->reno_sacked = segs - 1u >= was ? 0 : was - (segs - 1u);
+          uint32_t dl = segs > was ? segs - was : 1u;
+          r->ack_newly_lost = true;
+          prr_on_ack(tcb, dl * tcb->snd_mss);
+          break;
+        }
         r->inflate -= (int32_t)acked;
         if (acked >= tcb->snd_mss) r->inflate += tcb->snd_mss;
         if ((int64_t)tcb->cwnd_bytes + r->inflate < (int64_t)tcb->snd_mss)
@@ -322,6 +375,12 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   if (!dup) return;
   switch ((synack_rec_mode_t)r->mode) {
   case SYNACK_REC_NEWRENO:
+    if (r->prr) { /* cfg.tcp_recovery_linux: one segment delivered per duplicate ACK */
+      /* ... and none counted while held at the recovery point (tcp_reset_reno_sack). */
+      if (!seq_eq(tcb->snd_una, r->recover)) r->reno_sacked++;
+      prr_on_ack(tcb, tcb->snd_mss);
+      return;
+    }
     r->inflate += tcb->snd_mss; /* RFC 5681 §3.2 step 4 */
     return;
   case SYNACK_REC_SACK:
@@ -344,7 +403,8 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
   /* RFC 6582 §3.2 step 1 / RFC 6675 §5.1: not again for the same window of data. */
   if (r->recover_set && seq_lt(tcb->snd_una, r->recover)) return;
   enter_fast_recovery(st, tcb, now);
-  if (r->prr) prr_on_ack(tcb, delivered); /* the ACK that starts recovery counts (RFC 6937 §3) */
+  /* The ACK that starts recovery counts (RFC 6937 §3); without SACK it is one segment (Linux). */
+  if (r->prr) prr_on_ack(tcb, r->mode == SYNACK_REC_NEWRENO ? tcb->snd_mss : delivered);
 }
 
 void synack_rec_loss_check(synack_stack_t *st, synack_tcb_t *tcb, uint32_t delivered, synack_time_t now) {

@@ -61,6 +61,7 @@ typedef struct {
   bool recover_set, rescue_set;
   bool rtx_first;          /* retransmit the segment at SND.UNA at the next output */
   int32_t inflate;         /* RFC 6582 / RFC 5681 §3.2: NewReno window inflation (bytes, may go negative) */
+  uint32_t reno_sacked;    /* without SACK, Linux's sacked_out: duplicate ACKs counted as delivered segments */
   uint32_t ep_retrans;     /* retransmissions in the current/last episode (for D-SACK undo) */
   uint32_t ep_dsacked;     /* of which the peer reported as duplicates (D-SACK) */
   uint32_t dsacks;         /* D-SACK blocks received (RFC 2883) */
@@ -74,6 +75,7 @@ typedef struct {
   bool ack_newly_lost;     /* ... and RACK marked a range lost while processing it */
   uint32_t lost_marks;     /* ranges RACK has marked lost so far (counts; wraps) */
   bool rack;               /* RACK decides losses (cfg.tcp_rack and SACK in use) */
+  bool open_pipe;          /* open state: the flight is pipe, SACKed data out (cfg.tcp_recovery_linux) */
   /* RACK-TLP (RFC 8985, tcp_rack.c): send times come from the transmit log, not timestamps. */
   synack_xmitlog_t xl;
   synack_time_t rack_xmit;    /* RACK.xmit_ts of the most recently sent delivered segment */

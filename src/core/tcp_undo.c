@@ -55,6 +55,13 @@ static void spurious(synack_stack_t *st, synack_tcb_t *tcb, synack_counter_t whi
   synack_count(st, which);
   synack_tcp_trace_note(st, tcb->sock, &tcb->node.t, why);
   if (tcb->cc) synack_tcp_cc_undo(st, tcb, now);
+  if (r->mode == SYNACK_REC_NEWRENO && r->prr && r->prr_linux && seq_eq(tcb->snd_una, r->recover)) {
+    /* cfg.tcp_recovery_linux without SACK: undone, but at exactly the recovery point the state
+     * is held until an ACK above it (tcp_try_undo_recovery); PRR goes on against the restored
+     * ssthresh (tcp_recovery.c). */
+    synack_undo_begin(tcb);
+    return;
+  }
   if (r->mode == SYNACK_REC_RTO) {
     tcb->snd_nxt = tcb->snd_max; /* stop resending the old window */
     /* The timeout was spurious, so the ACK credited to its retransmission was the original's:
