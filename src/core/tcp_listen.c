@@ -259,6 +259,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
     l->tfo_len++;
   } else {
     synack_tcp_set_state(st, c, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN-ACK");
+    c->delivered = 1; /* tcp_info: the SYN-ACK was delivered (Linux counts it at this ACK too) */
     synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
     synack_tcp_keep_update(st, c, now);
   }
