@@ -244,6 +244,8 @@ typedef struct {
   uint32_t info, data;
   bool has_time;      /* a software timestamp (SOF_TIMESTAMPING_SOFTWARE) */
   synack_time_t time; /* µs, the stack's clock when the event happened */
+  uint32_t pkt_len;   /* timestamps without OPT_TSONLY: the length of the packet copy Linux
+                         attaches to the report (synack keeps none); else 0 */
 } synack_sock_err_t;
 /* Takes the oldest report: 0, or -SYNACK_EAGAIN when the queue is empty. */
 SYNACK_API int synack_recv_err(synack_stack_t *stack, int sock, synack_sock_err_t *out);

@@ -12,7 +12,8 @@
  * SO_TIMESTAMPING (TX): a send with a recording flag marks its last byte; the segment that
  * first carries it reports SCHED then SND, the ACK that covers it reports ACK. ee_data is the
  * byte's offset from SND.UNA at the time OPT_ID was turned on (Linux's sk_tskey). The time is
- * the stack's clock (µs) when the event happened. */
+ * the stack's clock (µs) when the event happened. Without OPT_TSONLY a report gives the length
+ * of the packet Linux would attach (synack keeps no copy; pkt_len). */
 #include <string.h>
 
 #include "tcp_internal.h"
@@ -27,8 +28,12 @@ typedef struct {
 typedef struct {
   synack_seq_t key; /* the send's last byte */
   uint32_t tsflags; /* the recording flags of that send */
+  uint32_t wlen;    /* the send's bytes (Linux's skb holding the key: the report's data) */
   bool sent;        /* SCHED / SND reported */
 } ts_rec_t;
+
+/* Linux's largest GSO packet: a write longer than this is several skbs, the key in the last. */
+#define SKB_MAX 65483u
 
 struct synack_errq {
   synack_sock_err_t q[ERRQ_MAX];
@@ -100,10 +105,20 @@ static void zc_complete(synack_stack_t *st, synack_tcb_t *tcb, const zc_rec_t *r
   post(st, tcb, &e);
 }
 
-static void ts_report(synack_stack_t *st, synack_tcb_t *tcb, const ts_rec_t *r, uint32_t type, synack_time_t now) {
+/* Bytes of IP and TCP header (with the options of a data segment) before a report's payload. */
+static uint32_t hdr_len(const synack_tcb_t *tcb) {
+  uint32_t ip = tcb->node.t.family == SYNACK_AF_INET6 ? 40u : 20u;
+  return ip + SYNACK_TCP_HDR_LEN + ((tcb->flags & TF_TS_OK) ? 12u : 0u) + synack_tcp_sig_optlen(tcb);
+}
+
+static void ts_report(synack_stack_t *st, synack_tcb_t *tcb, const ts_rec_t *r, uint32_t type, uint32_t pkt_len,
+                      synack_time_t now) {
   synack_errq_t *q = tcb->errq;
   synack_sock_err_t e;
   memset(&e, 0, sizeof e);
+  /* Without OPT_TSONLY Linux attaches the packet the stamp was taken on: at SCHED the skb as
+   * queued, at SND the segment the device sent, at ACK the payload of the acknowledged skb */
+  if (!(q->tsflags & SYNACK_SOF_TIMESTAMPING_OPT_TSONLY)) e.pkt_len = pkt_len;
   e.err = SYNACK_ENOMSG;
   e.origin = SYNACK_EE_ORIGIN_TIMESTAMPING;
   e.info = type;
@@ -169,6 +184,7 @@ void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t
     ts_rec_t *r = &q->ts[(q->ts_head + q->ts_n) % q->ts_cap];
     r->key = seq_add(end, (uint32_t)-1); /* Linux's tskey: the send's last byte */
     r->tsflags = rec;
+    r->wlen = len % SKB_MAX ? len % SKB_MAX : SKB_MAX;
     r->sent = false;
     q->ts_n++;
   }
@@ -183,8 +199,10 @@ void synack_tcp_errq_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t st
     if (r->sent || seq_lt(r->key, start)) continue;
     r->sent = true;
     /* the queueing discipline sees it first, then the device (SCHED before SND) */
-    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_SCHED) ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_SCHED, now);
-    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE) ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_SND, now);
+    uint32_t h = hdr_len(tcb);
+    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_SCHED) ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_SCHED, h + r->wlen, now);
+    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE)
+      ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_SND, h + (uint32_t)seq_diff(end, start), now);
   }
 }
 
@@ -193,7 +211,7 @@ void synack_tcp_errq_acked(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t 
   while (q->ts_n) {
     ts_rec_t *r = &q->ts[q->ts_head];
     if (!seq_lt(r->key, tcb->snd_una)) break;
-    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_ACK) ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_ACK, now);
+    if (r->tsflags & SYNACK_SOF_TIMESTAMPING_TX_ACK) ts_report(st, tcb, r, SYNACK_SCM_TSTAMP_ACK, r->wlen, now);
     q->ts_head = (q->ts_head + 1u) % q->ts_cap;
     q->ts_n--;
   }

@@ -108,10 +108,11 @@ static int64_t s_udp_recvfrom(drill_run_t *r, int s, uint8_t *buf, size_t len, i
 }
 static int s_md5sig(drill_run_t *r, int s, const synack_tcp_md5sig_t *m) { return synack_setsockopt_md5sig(r->st, s, m); }
 static int64_t s_recv_err(drill_run_t *r, int s, size_t len, synack_sock_err_t *e, int *msg_flags) {
-  (void)len; /* synack's reports carry no data (Linux's SOF_TIMESTAMPING_OPT_TSONLY) */
   int rc = synack_recv_err(r->st, s, e);
-  *msg_flags = rc == 0 ? 0x2000 : 0; /* MSG_ERRQUEUE */
-  return rc;
+  if (rc < 0) return rc;
+  /* the packet copy Linux attaches: as many bytes as fit, MSG_TRUNC when cut (MSG_ERRQUEUE) */
+  *msg_flags = 0x2000 | (e->pkt_len > len ? 0x20 : 0);
+  return e->pkt_len < len ? (int64_t)e->pkt_len : (int64_t)len;
 }
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
 
