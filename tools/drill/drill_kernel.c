@@ -66,6 +66,10 @@ typedef struct {
   int64_t mono0; /* CLOCK_MONOTONIC (us) of script time 0 */
   unsigned slips;   /* times the script's clock moved (the runner woke late) */
   char sock_cc[16]; /* congestion control set on each socket (not allowed as the namespace's default) */
+  /* MSG_ZEROCOPY: the kernel sends from the caller's pages until the send completes, so each
+   * such buffer lives until the run ends (the sockets are closed first) */
+  uint8_t **zc_bufs;
+  size_t nzc;
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
 
@@ -374,6 +378,10 @@ static void k_close(drill_run_t *r) {
   for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
+  for (size_t j = 0; j < k->nzc; j++) free(k->zc_bufs[j]);
+  free(k->zc_bufs);
+  k->zc_bufs = NULL;
+  k->nzc = 0;
   if (k->cap >= 0) close(k->cap);
   if (k->orig_ns >= 0) {
     /* back to where the run started: the namespace, with tun0 and every socket left in it,
@@ -569,7 +577,20 @@ static int64_t k_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags
 }
 
 static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
-  (void)r;
+  kern_t *k = r->kern;
+  if ((flags & SYNACK_MSG_ZEROCOPY) && buf && len) {
+    uint8_t **nb = realloc(k->zc_bufs, (k->nzc + 1) * sizeof *nb);
+    uint8_t *copy = malloc(len);
+    if (!nb || !copy) {
+      free(copy);
+      if (nb) k->zc_bufs = nb;
+      return -ENOMEM;
+    }
+    memcpy(copy, buf, len);
+    k->zc_bufs = nb;
+    k->zc_bufs[k->nzc++] = copy;
+    buf = copy;
+  }
   int kf = MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0) |
            ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0) |
            ((flags & SYNACK_MSG_ZEROCOPY) ? 0x4000000 /* MSG_ZEROCOPY */ : 0);
