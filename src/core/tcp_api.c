@@ -34,6 +34,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   synack_tcp_md5_free(st, &tcb->md5);
   synack_tcp_ao_free(st, &tcb->ao);
+  synack_tcp_errq_free(st, tcb); /* MSG_ZEROCOPY / SO_TIMESTAMPING reports (tcp_errqueue.c) */
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -142,7 +143,6 @@ void synack_tcb_free(synack_stack_t *st, synack_tcb_t *tcb) {
       break;
     }
   }
-  synack_tcp_errq_free(st, tcb);
   free_raw(st, tcb);
 }
 

@@ -36,8 +36,8 @@ typedef struct {
 #define SKB_MAX 65483u
 
 struct synack_errq {
-  synack_sock_err_t q[ERRQ_MAX];
-  uint32_t qhead, qn;
+  synack_sock_err_t *q; /* ring of reports, grown up to ERRQ_MAX */
+  uint32_t qhead, qn, qcap;
   uint32_t zc_next;  /* Linux's sk_zckey */
   zc_rec_t *zc;
   uint32_t zc_head, zc_n, zc_cap;
@@ -56,16 +56,18 @@ static synack_errq_t *errq_get(synack_stack_t *st, synack_tcb_t *tcb) {
 void synack_tcp_errq_free(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_errq_t *q = tcb->errq;
   if (!q) return;
+  if (q->q) synack_mem_free(st, q->q, q->qcap * sizeof *q->q);
   if (q->zc) synack_mem_free(st, q->zc, q->zc_cap * sizeof *q->zc);
   if (q->ts) synack_mem_free(st, q->ts, q->ts_cap * sizeof *q->ts);
   synack_mem_free(st, q, sizeof *q);
   tcb->errq = NULL;
 }
 
-/* Grows a ring of records (kept in order from head) to hold one more; false when full. */
-static bool ring_grow(synack_stack_t *st, void **ring, uint32_t *head, uint32_t n, uint32_t *cap, size_t sz) {
+/* Grows a ring (kept in order from head) to hold one more, up to max; false when full. */
+static bool ring_grow(synack_stack_t *st, void **ring, uint32_t *head, uint32_t n, uint32_t *cap, size_t sz,
+                      uint32_t max) {
   if (n < *cap) return true;
-  if (*cap >= PEND_MAX) return false;
+  if (*cap >= max) return false;
   uint32_t ncap = *cap ? *cap * 2u : 16u;
   unsigned char *nr = synack_mem_alloc(st, ncap * sz);
   if (!nr) return false;
@@ -80,7 +82,7 @@ static bool ring_grow(synack_stack_t *st, void **ring, uint32_t *head, uint32_t 
 static void post(synack_stack_t *st, synack_tcb_t *tcb, const synack_sock_err_t *e) {
   synack_errq_t *q = tcb->errq;
   if (q->qn) {
-    synack_sock_err_t *tail = &q->q[(q->qhead + q->qn - 1u) % ERRQ_MAX];
+    synack_sock_err_t *tail = &q->q[(q->qhead + q->qn - 1u) % q->qcap];
     /* Linux's skb_zerocopy_notify_extend: a range that continues the tail's (whatever its
      * code) widens it, as long as the sum stays under 2^32 ids */
     if (e->origin == SYNACK_EE_ORIGIN_ZEROCOPY && tail->origin == SYNACK_EE_ORIGIN_ZEROCOPY &&
@@ -89,8 +91,9 @@ static void post(synack_stack_t *st, synack_tcb_t *tcb, const synack_sock_err_t 
       return;
     }
   }
-  if (q->qn == ERRQ_MAX) return; /* full: the report is lost, as Linux's when rmem is exhausted */
-  q->q[(q->qhead + q->qn) % ERRQ_MAX] = *e;
+  /* full: the report is lost, as Linux's when the receive buffer's memory is exhausted */
+  if (!ring_grow(st, (void **)&q->q, &q->qhead, q->qn, &q->qcap, sizeof *q->q, ERRQ_MAX)) return;
+  q->q[(q->qhead + q->qn) % q->qcap] = *e;
   q->qn++;
   synack_tcp_post(st, tcb, SYNACK_EV_ERRQUEUE, 0);
 }
@@ -171,7 +174,7 @@ void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t
     if (last && seq_eq(last->end, start) && seq_lt(tcb->snd_nxt, start) && last->hi + 1u == q->zc_next) {
       last->end = end;
       last->hi = q->zc_next++;
-    } else if (ring_grow(st, (void **)&q->zc, &q->zc_head, q->zc_n, &q->zc_cap, sizeof *q->zc)) {
+    } else if (ring_grow(st, (void **)&q->zc, &q->zc_head, q->zc_n, &q->zc_cap, sizeof *q->zc, PEND_MAX)) {
       zc_rec_t *r = &q->zc[(q->zc_head + q->zc_n) % q->zc_cap];
       r->end = end;
       r->lo = r->hi = q->zc_next++;
@@ -180,7 +183,7 @@ void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t
   }
   uint32_t rec = q->tsflags & (SYNACK_SOF_TIMESTAMPING_TX_SCHED | SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE |
                                SYNACK_SOF_TIMESTAMPING_TX_ACK);
-  if (rec && ring_grow(st, (void **)&q->ts, &q->ts_head, q->ts_n, &q->ts_cap, sizeof *q->ts)) {
+  if (rec && ring_grow(st, (void **)&q->ts, &q->ts_head, q->ts_n, &q->ts_cap, sizeof *q->ts, PEND_MAX)) {
     ts_rec_t *r = &q->ts[(q->ts_head + q->ts_n) % q->ts_cap];
     r->key = seq_add(end, (uint32_t)-1); /* Linux's tskey: the send's last byte */
     r->tsflags = rec;
@@ -243,7 +246,7 @@ int synack_tcp_errq_pop(synack_tcb_t *tcb, synack_sock_err_t *out) {
   synack_errq_t *q = tcb->errq;
   if (!q || !q->qn) return -SYNACK_EAGAIN;
   *out = q->q[q->qhead];
-  q->qhead = (q->qhead + 1u) % ERRQ_MAX;
+  q->qhead = (q->qhead + 1u) % q->qcap;
   q->qn--;
   return 0;
 }
