@@ -614,7 +614,7 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
   }
   if (len == 0) return 0;
   if (synack_sndbuf_room(&tcb->sb) == 0) {
-    synack_tcp_chrono_start(tcb, SYNACK_CHRONO_SNDBUF_LIMITED, now); /* tcp_info's sndbuf_limited */
+    synack_tcp_chrono_nospace(tcb, now); /* tcp_info's sndbuf_limited */
     return -SYNACK_EAGAIN;
   }
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
@@ -646,7 +646,7 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
   if (done == 0) return -SYNACK_EAGAIN;
   synack_tcp_chrono_start(tcb, SYNACK_CHRONO_BUSY, now);
   if (tcb->errq) synack_tcp_errq_sending(st, tcb, first, done, flags); /* MSG_ZEROCOPY, SO_TIMESTAMPING */
-  if (done < want && synack_sndbuf_room(&tcb->sb) == 0) synack_tcp_chrono_start(tcb, SYNACK_CHRONO_SNDBUF_LIMITED, now);
+  if (done < want && synack_sndbuf_room(&tcb->sb) == 0) tcb->flags |= TF_NOSPACE; /* the rest was refused */
   /* MSG_EOR ends the record only when the whole call was queued: a short write leaves the
    * record open for the rest of it (Linux marks the last skb of a complete call). */
   /* MSG_OOB: the urgent data ends with what this call queued (Linux tcp_mark_urg). */

@@ -192,6 +192,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->soft_error = 0;
   synack_tcp_rtx_stop(st, tcb);
   synack_tcp_set_state(st, tcb, SYNACK_TCP_ESTABLISHED, "rcv SYN-ACK");
+  tcb->delivered++; /* tcp_info: our SYN was delivered */
   synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
   tcb->flags |= TF_CONNECTED | TF_ACK_NOW;
   synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
@@ -408,8 +409,10 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
       tcb->rto_stamp = 0;
     }
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_BUSY, now);
-    if (data && tcb->chrono_type == SYNACK_CHRONO_SNDBUF_LIMITED && synack_tcp_writable(tcb))
+    if (data && (tcb->flags & TF_NOSPACE) && synack_tcp_writable(tcb)) {
+      tcb->flags &= ~(uint64_t)TF_NOSPACE; /* room again: the writer is woken */
       synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_SNDBUF_LIMITED, now);
+    }
     if (tcb->errq) synack_tcp_errq_acked(st, tcb, now);
     /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);

@@ -130,6 +130,8 @@ enum {
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
+#define TF_NOSPACE (UINT64_C(1) << 41)    /* a write found the send buffer full; cleared when it has room
+                                             again (Linux's SOCK_NOSPACE; tcp_chrono.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
 #define TF_CWND_LIMITED (UINT64_C(1) << 37) /* cfg.tcp_cwnd_limited: cwnd was the limit in the current window */
 #define TF_CONNECTING (UINT64_C(1) << 38) /* connect() answered EINPROGRESS and has not yet reported the outcome
@@ -1009,6 +1011,10 @@ enum { SYNACK_CHRONO_UNSPEC = 0, SYNACK_CHRONO_BUSY, SYNACK_CHRONO_RWND_LIMITED,
 void synack_tcp_chrono_start(synack_tcb_t *tcb, uint8_t type, synack_time_t now);
 /* Ends `type`: back to BUSY while data is queued or in flight, else to nothing. */
 void synack_tcp_chrono_stop(synack_tcb_t *tcb, uint8_t type, synack_time_t now);
+/* A write found the send buffer full / the sender may have run out of data to send: starts
+ * timing sndbuf-limited once everything queued has been sent and some is still in flight. */
+void synack_tcp_chrono_nospace(synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_chrono_sndbuf_check(synack_tcb_t *tcb, synack_time_t now);
 /* busy (all reasons), rwnd-limited and sndbuf-limited time up to now (µs). */
 void synack_tcp_chrono_read(const synack_tcb_t *tcb, synack_time_t now, uint64_t *busy, uint64_t *rwnd, uint64_t *sndbuf);
 /* True when the next data segment must wait for its departure time; the pacing timer is then

@@ -609,6 +609,7 @@ static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
     synack_tcp_chrono_start(tcb, SYNACK_CHRONO_RWND_LIMITED, now);
   else if (tcb->chrono_type == SYNACK_CHRONO_RWND_LIMITED)
     synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_RWND_LIMITED, now);
+  synack_tcp_chrono_sndbuf_check(tcb, now); /* sent all there is while the writer waits for room */
   if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
   if (!synack_timer_armed(&tcb->t_rtx) && !synack_timer_armed(&tcb->t_pace) && synack_tcp_state_synchronized(tcb->state) &&

@@ -97,20 +97,41 @@ static void chrono_and_delivered(void) {
   CHECK_EQ_U(ti.sndbuf_limited_us, 0);
   CHECK_EQ_U(ti.delivered, 1 + 3); /* 1460 + 1460 + 80 */
   CHECK(ti.pacing_rate > 0 && ti.pacing_rate != UINT64_MAX);
-  /* fill the send buffer: sndbuf-limited until an ACK frees room */
+  /* a full send buffer whose data is all sent (4096 bytes < cwnd): sndbuf-limited until an ACK
+   * frees room; with unsent data queued the sender is not yet out of data (cwnd holds it) */
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_SO_SNDBUF, 4096), 0);
   int64_t put = 0, r;
   while ((r = synack_send(fx->st, fx->now, s, (const uint8_t[1024]){ 0 }, 1024, 0)) > 0) put += r;
   fx_check_rc(r, -SYNACK_EAGAIN);
   fx_drain(fx);
   fx_advance(fx, SYNACK_MS(310));
   ti = fx_info(fx, s);
-  CHECK_EQ_U(ti.sndbuf_limited_us, SYNACK_MS(10));
   CHECK(put > 0);
-  fx_inject(fx, SYNACK_MS(320), FX_A, 1, ti.snd_nxt - fx->isn); /* all that was sent: room */
+  CHECK_EQ_U(ti.notsent_bytes, 0);
+  CHECK_EQ_U(ti.sndbuf_limited_us, SYNACK_MS(10));
+  fx_inject(fx, SYNACK_MS(320), FX_A, 1, ti.snd_nxt - fx->isn); /* all of it */
   fx_advance(fx, SYNACK_MS(400));
   ti = fx_info(fx, s);
   CHECK_EQ_U(ti.sndbuf_limited_us, SYNACK_MS(20));
-  CHECK_EQ_U(ti.busy_time_us, SYNACK_MS(100) + SYNACK_MS(100)); /* data is still queued */
+  CHECK_EQ_U(ti.busy_time_us, SYNACK_MS(100) + SYNACK_MS(20));
+  fx_free(fx);
+}
+
+/* a write refused while cwnd still holds queued data back is not sndbuf-limited (Linux: 0 then) */
+static void sndbuf_full_with_unsent_data(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  FX_REQUIRE_(s >= 0);
+  int64_t r;
+  while ((r = synack_send(fx->st, fx->now, s, (const uint8_t[1024]){ 0 }, 1024, 0)) > 0) {}
+  fx_check_rc(r, -SYNACK_EAGAIN);
+  fx_drain(fx);
+  fx_advance(fx, SYNACK_MS(100));
+  synack_tcp_info_t ti = fx_info(fx, s);
+  CHECK(ti.notsent_bytes > 0);
+  CHECK_EQ_U(ti.sndbuf_limited_us, 0);
+  CHECK_EQ_U(ti.busy_time_us, SYNACK_MS(100));
   fx_free(fx);
 }
 
@@ -137,4 +158,5 @@ static void rto_episodes(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(counts_and_times), TH_CASE(states_and_probes), TH_CASE(chrono_and_delivered), TH_CASE(rto_episodes))
+TH_MAIN(TH_CASE(counts_and_times), TH_CASE(states_and_probes), TH_CASE(chrono_and_delivered), TH_CASE(sndbuf_full_with_unsent_data),
+        TH_CASE(rto_episodes))
