@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -70,6 +71,9 @@ typedef struct {
    * such buffer lives until the run ends (the sockets are closed first) */
   uint8_t **zc_bufs;
   size_t nzc;
+  /* every socket of the run, edge-triggered: its events are the kernel's wakeups, which the
+   * runner's edge-triggered epoll emulation waits for (drill_epoll.c) */
+  int wake_ep;
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
 
@@ -320,6 +324,7 @@ static bool k_open(drill_run_t *r) {
     return false;
   }
   k->tun = k->cap = -1;
+  k->wake_ep = epoll_create1(EPOLL_CLOEXEC);
   r->kern = k;
   /* a script writing to a reset connection must see EPIPE, not kill the runner */
   signal(SIGPIPE, SIG_IGN);
@@ -378,6 +383,7 @@ static void k_close(drill_run_t *r) {
   for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
+  if (k->wake_ep >= 0) close(k->wake_ep);
   for (size_t j = 0; j < k->nzc; j++) free(k->zc_bufs[j]);
   free(k->zc_bufs);
   k->zc_bufs = NULL;
@@ -454,9 +460,18 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
   return r->now < limit;
 }
 
+static void k_watch(const kern_t *k, int s) {
+  if (s < 0 || k->wake_ep < 0) return;
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET, .data.fd = s };
+  (void)epoll_ctl(k->wake_ep, EPOLL_CTL_ADD, s, &ev);
+}
+
 static void k_collect(drill_run_t *r) {
   kern_t *k = r->kern;
   k_clock(r);
+  struct epoll_event evs[64];
+  int nw = k->wake_ep >= 0 ? epoll_wait(k->wake_ep, evs, 64, 0) : 0;
+  for (int j = 0; j < nw; j++) drill_epoll_wakeup(r, evs[j].data.fd);
   while (read(k->tun, k->pkt, sizeof k->pkt) > 0) {
   }
   for (;;) {
@@ -500,6 +515,7 @@ static int k_socket(drill_run_t *r, int family) {
   if (k->sock_cc[0] && setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, k->sock_cc, (socklen_t)strlen(k->sock_cc)) != 0) {
     drill_fail(r, "cannot set the congestion control %s on a socket: %s", k->sock_cc, strerror(errno));
   }
+  k_watch(k, s);
   return s;
 }
 
@@ -517,8 +533,9 @@ static int k_listen(drill_run_t *r, int s, int backlog) {
 }
 
 static int k_accept(drill_run_t *r, int s) {
-  (void)r;
-  return neg(accept4(s, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  int c = neg(accept4(s, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  k_watch(r->kern, c);
+  return c;
 }
 
 static int k_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) {
@@ -880,9 +897,9 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
 
 /* UDP sockets (drill_udp.c): the other calls are the same system calls as for TCP. */
 static int k_udp_socket(drill_run_t *r, int family) {
-  (void)r;
   int s = socket(family == SYNACK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                  IPPROTO_UDP);
+  k_watch(r->kern, s);
   return s < 0 ? -errno : s;
 }
 
