@@ -162,6 +162,15 @@ int synack_tcp_errq_set_timestamping(synack_stack_t *st, synack_tcb_t *tcb, int 
   return 0;
 }
 
+void synack_tcp_errq_inherit(synack_stack_t *st, synack_tcb_t *child, const synack_tcb_t *listener) {
+  const synack_errq_t *l = listener->errq;
+  if (!l || (!l->zerocopy && !l->tsflags)) return;
+  synack_errq_t *q = errq_get(st, child);
+  if (!q) return; /* no memory: the connection reports nothing, as if the options were off */
+  q->zerocopy = l->zerocopy;
+  q->tsflags = l->tsflags; /* never OPT_ID: a listener cannot have it */
+}
+
 int synack_tcp_errq_get_timestamping(const synack_tcb_t *tcb) { return tcb->errq ? (int)tcb->errq->tsflags : 0; }
 
 void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t start, uint32_t len, int flags) {
@@ -171,7 +180,7 @@ void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t
   if ((flags & SYNACK_MSG_ZEROCOPY) && q->zerocopy) {
     zc_rec_t *last = q->zc_n ? &q->zc[(q->zc_head + q->zc_n - 1u) % q->zc_cap] : NULL;
     /* the previous record ends where this send starts and part of it is unsent: one record */
-    if (last && seq_eq(last->end, start) && seq_lt(tcb->snd_nxt, start) && last->hi + 1u == q->zc_next) {
+    if (last && seq_eq(last->end, start) && seq_lt(tcb->snd_max, start) && last->hi + 1u == q->zc_next) {
       last->end = end;
       last->hi = q->zc_next++;
     } else if (ring_grow(st, (void **)&q->zc, &q->zc_head, q->zc_n, &q->zc_cap, sizeof *q->zc, PEND_MAX)) {

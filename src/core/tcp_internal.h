@@ -1004,6 +1004,8 @@ void synack_tcp_errq_purge(synack_stack_t *st, synack_tcb_t *tcb);
 bool synack_tcp_errq_pending(const synack_tcb_t *tcb);
 int synack_tcp_errq_pop(synack_tcb_t *tcb, synack_sock_err_t *out);
 void synack_tcp_errq_free(synack_stack_t *st, synack_tcb_t *tcb);
+/* A connection accepted from a listener takes its SO_ZEROCOPY and SO_TIMESTAMPING settings. */
+void synack_tcp_errq_inherit(synack_stack_t *st, synack_tcb_t *child, const synack_tcb_t *listener);
 
 /* ---------- tcp_chrono.c: why the sender is busy (Linux's tcp_chrono_*, tcp_info) ---------- */
 enum { SYNACK_CHRONO_UNSPEC = 0, SYNACK_CHRONO_BUSY, SYNACK_CHRONO_RWND_LIMITED, SYNACK_CHRONO_SNDBUF_LIMITED };
