@@ -583,6 +583,10 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     return true;
   }
   r->last_conn_label = f->label;
+  if ((flags & D_MSG_FASTOPEN) && (flags & D_MSG_ZEROCOPY)) {
+    drill_unsupported(r, "%s: MSG_FASTOPEN with MSG_ZEROCOPY not supported (data on the SYN takes no zerocopy id)", n);
+    return true;
+  }
   if (flags & D_MSG_FASTOPEN) {
     /* RFC 7413: connect and the first write in one call, to the script's peer; never blocks
      * (as on a non-blocking socket: -EINPROGRESS when no data could go on the SYN). */
