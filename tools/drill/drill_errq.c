@@ -70,6 +70,10 @@ bool drill_recv_errqueue(drill_run_t *r, drill_fd_t *f, const drill_arg_t *msg, 
     drill_unsupported(r, "recvmsg(MSG_ERRQUEUE): flags 0x%llx not supported", (unsigned long long)flags);
     return true;
   }
+  if (f->udp) {
+    drill_unsupported(r, "recvmsg(MSG_ERRQUEUE) on a UDP socket not supported");
+    return true;
+  }
   if (msg->kind != DRILL_ARG_STRUCT) {
     drill_unsupported(r, "recvmsg: the message must be written {msg_name(...)=..., msg_iov(N)=[...], ...}");
     return true;
