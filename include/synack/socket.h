@@ -48,6 +48,9 @@ SYNACK_API int synack_connect(synack_stack_t *stack, synack_time_t now, int sock
 #define SYNACK_MSG_FASTOPEN 0x20000000 /* synack_sendto: connect and put the data on the SYN (RFC 7413) */
 /* The data ends a record: no later send is coalesced with it into one segment (Linux MSG_EOR). */
 #define SYNACK_MSG_EOR 0x80
+/* With SO_ZEROCOPY on: report on the error queue when the data may be reused (Linux's
+ * MSG_ZEROCOPY; synack copies the data, the completion semantics are Linux's). */
+#define SYNACK_MSG_ZEROCOPY 0x4000000
 /* Queues up to len bytes; returns the count queued (possibly short) or an error
  * (-SYNACK_EAGAIN when the buffer is full, -SYNACK_EPIPE after SHUT_WR, -SYNACK_ENOTCONN...). */
 SYNACK_API int64_t synack_send(synack_stack_t *stack, synack_time_t now, int sock, const void *buf, size_t len,
@@ -139,6 +142,9 @@ typedef enum {
                               on for the socket even when cfg.tcp_pacing is off (as Linux does) */
   SYNACK_TCP_MD5SIG,       /* RFC 2385 keys: set with synack_setsockopt_md5sig (a struct, not an int);
                               synack_getsockopt returns the number of keys the socket holds */
+  /* The error queue (synack_recv_err; docs/tcp-choices.md "The error queue"). */
+  SYNACK_SO_ZEROCOPY,      /* 0/1: sends with SYNACK_MSG_ZEROCOPY report their completion */
+  SYNACK_SO_TIMESTAMPING,  /* SYNACK_SOF_TIMESTAMPING_* flags: transmit timestamps on the error queue */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
@@ -206,6 +212,44 @@ SYNACK_API int synack_getpeername(synack_stack_t *stack, int sock, synack_endpoi
 /* Current readiness (SYNACK_EV_READABLE | WRITABLE | PEER_CLOSED | ERROR), like poll(). */
 SYNACK_API uint32_t synack_poll(synack_stack_t *stack, int sock);
 
+/* The error queue (Linux's recvmsg(MSG_ERRQUEUE), struct sock_extended_err). MSG_ZEROCOPY
+ * completions: origin ZEROCOPY, err 0, info..data the range of send ids completed, code COPIED
+ * (synack always copies). SO_TIMESTAMPING: origin TIMESTAMPING, err ENOMSG, info the event
+ * (SYNACK_SCM_TSTAMP_*), data the byte's offset with OPT_ID (else 0), the time with SOFTWARE. */
+#define SYNACK_EE_ORIGIN_TIMESTAMPING 4
+#define SYNACK_EE_ORIGIN_ZEROCOPY 5
+#define SYNACK_EE_CODE_ZEROCOPY_COPIED 1
+#define SYNACK_SCM_TSTAMP_SND 0
+#define SYNACK_SCM_TSTAMP_SCHED 1
+#define SYNACK_SCM_TSTAMP_ACK 2
+/* SO_TIMESTAMPING flags (Linux's SOF_TIMESTAMPING_*; hardware ones are accepted, never report) */
+#define SYNACK_SOF_TIMESTAMPING_TX_HARDWARE 0x1
+#define SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE 0x2
+#define SYNACK_SOF_TIMESTAMPING_RX_HARDWARE 0x4
+#define SYNACK_SOF_TIMESTAMPING_RX_SOFTWARE 0x8
+#define SYNACK_SOF_TIMESTAMPING_SOFTWARE 0x10
+#define SYNACK_SOF_TIMESTAMPING_SYS_HARDWARE 0x20
+#define SYNACK_SOF_TIMESTAMPING_RAW_HARDWARE 0x40
+#define SYNACK_SOF_TIMESTAMPING_OPT_ID 0x80
+#define SYNACK_SOF_TIMESTAMPING_TX_SCHED 0x100
+#define SYNACK_SOF_TIMESTAMPING_TX_ACK 0x200
+#define SYNACK_SOF_TIMESTAMPING_OPT_CMSG 0x400
+#define SYNACK_SOF_TIMESTAMPING_OPT_TSONLY 0x800
+#define SYNACK_SOF_TIMESTAMPING_OPT_ID_TCP 0x10000
+#define SYNACK_SOF_TIMESTAMPING_MASK 0x10fffu
+typedef struct {
+  int err;            /* positive: SYNACK_ENOMSG for timestamps, 0 for zerocopy */
+  uint8_t origin;     /* SYNACK_EE_ORIGIN_* */
+  uint8_t code;       /* SYNACK_EE_CODE_ZEROCOPY_COPIED or 0 */
+  uint32_t info, data;
+  bool has_time;      /* a software timestamp (SOF_TIMESTAMPING_SOFTWARE) */
+  synack_time_t time; /* µs, the stack's clock when the event happened */
+  uint32_t pkt_len;   /* timestamps without OPT_TSONLY: the length of the packet copy Linux
+                         attaches to the report (synack keeps none); else 0 */
+} synack_sock_err_t;
+/* Takes the oldest report: 0, or -SYNACK_EAGAIN when the queue is empty. */
+SYNACK_API int synack_recv_err(synack_stack_t *stack, int sock, synack_sock_err_t *out);
+
 /* TCP_INFO-like snapshot of one connection. */
 #define SYNACK_TCPI_OPT_TIMESTAMPS 0x1
 #define SYNACK_TCPI_OPT_SACK 0x2
@@ -251,6 +295,18 @@ typedef struct {
   uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
   uint32_t advmss, notsent_bytes, min_rtt_us;
   uint32_t data_segs_in, data_segs_out, rcv_ooopack;
+  /* Linux's tcpi_pacing_rate and tcpi_max_pacing_rate (bytes/s; UINT64_MAX: none yet / no
+   * cap), tcpi_busy_time, tcpi_rwnd_limited and tcpi_sndbuf_limited (µs: data queued or in
+   * flight; the peer's window, a full send buffer held new data back), tcpi_delivered and
+   * tcpi_delivered_ce (segments; the handshake's SYN counts one), tcpi_total_rto_recoveries
+   * and tcpi_total_rto_time (RTO episodes and their time, ms; total_rto is rtos above),
+   * tcpi_rcv_space (bytes the application read in one RTT at most) and tcpi_rcv_ssthresh (the
+   * receive window's growth limit under the Linux window policy, else 0). */
+  uint64_t pacing_rate, max_pacing_rate;
+  uint64_t busy_time_us, rwnd_limited_us, sndbuf_limited_us;
+  uint32_t delivered, delivered_ce;
+  uint32_t total_rto_recoveries, total_rto_time_ms;
+  uint32_t rcv_space, rcv_ssthresh;
 } synack_tcp_info_t;
 #define SYNACK_TFO_FAIL_UNSPEC 0
 #define SYNACK_TFO_FAIL_COOKIE_UNAVAILABLE 1

@@ -82,6 +82,8 @@ SYNACK_API void synack_stack_handle_timers(synack_stack_t *stack, synack_time_t 
 #define SYNACK_EV_ICMP_ECHO_REPLY 0x40 /* for ping: sock = -1, see synack_event_t.echo */
 #define SYNACK_EV_URGENT 0x80     /* the peer sent urgent data (a new urgent pointer, SIGURG; then its byte
                                      arrived): recv(MSG_OOB) takes it, SO_ATMARK tells where it is */
+#define SYNACK_EV_ERRQUEUE 0x100 /* a report was queued on the socket's error queue (synack_recv_err;
+                                     Linux's POLLERR for MSG_ZEROCOPY and SO_TIMESTAMPING) */
 typedef struct {
   int sock;        /* socket handle, or -1 for stack-level events */
   uint32_t events; /* SYNACK_EV_* bits accumulated since the last report */

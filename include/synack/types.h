@@ -71,6 +71,7 @@ SYNACK_API bool synack_ip_is_unspecified(const synack_ip_t *a);
 #define SYNACK_EMFILE 24
 #define SYNACK_ENOSPC 28
 #define SYNACK_EPIPE 32
+#define SYNACK_ENOMSG 42
 #define SYNACK_EPROTO 71
 #define SYNACK_EDESTADDRREQ 89
 #define SYNACK_EMSGSIZE 90

@@ -18,6 +18,7 @@ static const err_name_t err_names[] = {
   { SYNACK_EMFILE, "EMFILE", "too many sockets" },
   { SYNACK_ENOSPC, "ENOSPC", "no space left" },
   { SYNACK_EPIPE, "EPIPE", "broken pipe" },
+  { SYNACK_ENOMSG, "ENOMSG", "no message of desired type" },
   { SYNACK_EPROTO, "EPROTO", "protocol error" },
   { SYNACK_EDESTADDRREQ, "EDESTADDRREQ", "destination address required" },
   { SYNACK_EMSGSIZE, "EMSGSIZE", "message too long" },

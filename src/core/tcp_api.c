@@ -34,6 +34,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   synack_tcp_md5_free(st, &tcb->md5);
   synack_tcp_ao_free(st, &tcb->ao);
+  synack_tcp_errq_free(st, tcb); /* MSG_ZEROCOPY / SO_TIMESTAMPING reports (tcp_errqueue.c) */
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -174,6 +175,7 @@ void synack_tcp_done(synack_stack_t *st, synack_tcb_t *tcb, int err, const char 
   }
   synack_sndbuf_free(st, &tcb->sb);
   synack_tcp_eor_free(st, tcb);
+  synack_tcp_errq_purge(st, tcb);
   if (err) {
     tcb->so_error = err;
     synack_tcp_post(st, tcb, SYNACK_EV_ERROR | SYNACK_EV_READABLE | SYNACK_EV_WRITABLE | SYNACK_EV_CLOSED, err);
@@ -611,9 +613,13 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     len += iov[i].len;
   }
   if (len == 0) return 0;
-  if (synack_sndbuf_room(&tcb->sb) == 0) return -SYNACK_EAGAIN;
+  if (synack_sndbuf_room(&tcb->sb) == 0) {
+    synack_tcp_chrono_nospace(tcb, now); /* tcp_info's sndbuf_limited */
+    return -SYNACK_EAGAIN;
+  }
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
   uint32_t done = 0;
+  synack_seq_t first = seq_add(tcb->snd_buf_seq, tcb->sb.len); /* where this call's bytes go */
   while (done < want) {
     uint32_t n = want - done;
     if (tcb->notsent_lowat) {
@@ -638,6 +644,9 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (tcb->notsent_lowat && done < want) synack_tcp_output(st, tcb, now);
   }
   if (done == 0) return -SYNACK_EAGAIN;
+  synack_tcp_chrono_start(tcb, SYNACK_CHRONO_BUSY, now);
+  if (tcb->errq) synack_tcp_errq_sending(st, tcb, first, done, flags); /* MSG_ZEROCOPY, SO_TIMESTAMPING */
+  if (done < want && synack_sndbuf_room(&tcb->sb) == 0) tcb->flags |= TF_NOSPACE; /* the rest was refused */
   /* MSG_EOR ends the record only when the whole call was queued: a short write leaves the
    * record open for the rest of it (Linux marks the last skb of a complete call). */
   /* MSG_OOB: the urgent data ends with what this call queued (Linux tcp_mark_urg). */
@@ -1019,6 +1028,10 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     return synack_tcp_cc_select(st, tcb, v, st->now);
   case SYNACK_SO_MAX_PACING_RATE:
     return synack_tcp_pacing_set_max(tcb, v);
+  case SYNACK_SO_ZEROCOPY:
+    return synack_tcp_errq_set_zerocopy(st, tcb, v);
+  case SYNACK_SO_TIMESTAMPING:
+    return synack_tcp_errq_set_timestamping(st, tcb, v);
   case SYNACK_SO_REUSEADDR:
     if (v) tcb->flags |= TF_REUSEADDR; else tcb->flags &= ~(uint64_t)TF_REUSEADDR;
     return 0;
@@ -1148,6 +1161,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_TCP_MD5SIG: *v = tcb->md5 ? (int)tcb->md5->n : 0; return 0;
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;
   case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
+  case SYNACK_SO_ZEROCOPY: *v = synack_tcp_errq_get_zerocopy(tcb); return 0;
+  case SYNACK_SO_TIMESTAMPING: *v = synack_tcp_errq_get_timestamping(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = sockbuf_report(st, tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0, 2304u); return 0;
   case SYNACK_SO_SNDBUF: *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u); return 0;
@@ -1237,6 +1252,14 @@ uint32_t synack_poll(synack_stack_t *st, int sock) {
   if (may_send && !(tcb->flags & TF_FIN_QUEUED) && synack_tcp_writable(tcb)) ev |= SYNACK_EV_WRITABLE;
   if (tcb->flags & TF_RCVD_FIN) ev |= SYNACK_EV_PEER_CLOSED;
   if (tcb->so_error) ev |= SYNACK_EV_ERROR | SYNACK_EV_WRITABLE;
+  if (synack_tcp_errq_pending(tcb)) ev |= SYNACK_EV_ERRQUEUE; /* Linux's tcp_poll: POLLERR */
   if (tcb->urg_state == SYNACK_URG_VALID) ev |= SYNACK_EV_URGENT; /* POLLPRI */
   return ev;
+}
+
+int synack_recv_err(synack_stack_t *st, int sock, synack_sock_err_t *out) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!out) return -SYNACK_EFAULT;
+  return synack_tcp_errq_pop(tcb, out);
 }

@@ -200,6 +200,7 @@ void synack_tfo_synack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     synack_sndbuf_drop(st, &tcb->sb, n);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, n);
     tcb->bytes_acked += n;
+    if (tcb->snd_mss) tcb->delivered += (n + tcb->snd_mss - 1u) / tcb->snd_mss; /* tcp_info */
   }
   if (seq_lt(seg->ack, tcb->snd_max)) {
     /* RFC 7413 §4.2.2: the server did not take the data (no or invalid cookie, queue full, or

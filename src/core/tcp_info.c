@@ -79,6 +79,17 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   out->data_segs_in = t->data_segs_in;
   out->data_segs_out = t->data_segs_out;
   out->rcv_ooopack = t->rcv_ooopack;
+  out->pacing_rate = synack_tcp_pacing_rate_info(t);
+  out->max_pacing_rate = t->pace_max_rate == UINT32_MAX ? UINT64_MAX : t->pace_max_rate;
+  synack_tcp_chrono_read(t, now, &out->busy_time_us, &out->rwnd_limited_us, &out->sndbuf_limited_us);
+  out->delivered = t->delivered;
+  out->delivered_ce = t->delivered_ce;
+  out->total_rto_recoveries = t->total_rto_recoveries;
+  uint64_t rto_time = t->total_rto_time_us;
+  if (t->rto_stamp && now >= t->rto_stamp - 1u) rto_time += now - (t->rto_stamp - 1u);
+  out->total_rto_time_ms = (uint32_t)(rto_time / 1000u);
+  out->rcv_space = t->rcvq_space;
+  out->rcv_ssthresh = t->lx_full ? t->lx_ssthresh : 0;
   return 0;
 }
 

@@ -192,6 +192,7 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
   tcb->soft_error = 0;
   synack_tcp_rtx_stop(st, tcb);
   synack_tcp_set_state(st, tcb, SYNACK_TCP_ESTABLISHED, "rcv SYN-ACK");
+  tcb->delivered++; /* tcp_info: our SYN was delivered */
   synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
   tcb->flags |= TF_CONNECTED | TF_ACK_NOW;
   synack_tcp_post(st, tcb, SYNACK_EV_CONNECTED | SYNACK_EV_WRITABLE, 0);
@@ -368,8 +369,17 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
   if (seq_gt(seg->ack, tcb->snd_una)) {
     acked = (uint32_t)seq_diff(seg->ack, tcb->snd_una);
     uint32_t a = acked;
-    if (seq_eq(tcb->snd_una, tcb->iss)) a--; /* the SYN */
+    uint32_t segs = 0;
+    if (seq_eq(tcb->snd_una, tcb->iss)) {
+      a--; /* the SYN */
+      segs = 1;
+    }
     data = a < tcb->sb.len ? a : tcb->sb.len;
+    /* tcp_info's delivered (Linux tcp_count_delivered): segments, an MSS each; ECN-Echo on
+     * the ACK counts them as delivered with a congestion mark too (RFC 3168 §6.1.2). */
+    if (a && tcb->snd_mss) segs += (a + tcb->snd_mss - 1u) / tcb->snd_mss;
+    tcb->delivered += segs;
+    if ((seg->flags & SYNACK_TCP_ECE) && (tcb->ecn & SYNACK_ECN_OK)) tcb->delivered_ce += segs;
     synack_sndbuf_drop(st, &tcb->sb, data);
     tcb->snd_buf_seq = seq_add(tcb->snd_buf_seq, data);
     if (tcb->eor.n) synack_tcp_eor_prune(st, tcb);
@@ -394,6 +404,16 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     }
     tcb->retransmits = 0;
     tcb->backoff = 0;
+    if (tcb->rto_stamp) { /* an RTO recovery ends (tcp_info's total_rto_time) */
+      tcb->total_rto_time_us += now - (tcb->rto_stamp - 1u);
+      tcb->rto_stamp = 0;
+    }
+    if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_BUSY, now);
+    if (data && (tcb->flags & TF_NOSPACE) && synack_tcp_writable(tcb)) {
+      tcb->flags &= ~(uint64_t)TF_NOSPACE; /* room again: the writer is woken */
+      synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_SNDBUF_LIMITED, now);
+    }
+    if (tcb->errq) synack_tcp_errq_acked(st, tcb, now);
     /* RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it. */
     if (seq_eq(tcb->snd_una, tcb->snd_max)) synack_tcp_rtx_stop(st, tcb);
     else synack_tcp_rtx_arm(st, tcb, now);

@@ -130,6 +130,8 @@ enum {
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
+#define TF_NOSPACE (UINT64_C(1) << 41)    /* a write found the send buffer full; cleared when it has room
+                                             again (Linux's SOCK_NOSPACE; tcp_chrono.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
 #define TF_CWND_LIMITED (UINT64_C(1) << 37) /* cfg.tcp_cwnd_limited: cwnd was the limit in the current window */
 #define TF_CONNECTING (UINT64_C(1) << 38) /* connect() answered EINPROGRESS and has not yet reported the outcome
@@ -311,6 +313,20 @@ struct synack_tcb {
   synack_time_t last_data_rcv;                       /* when data last arrived (tcpi_last_data_recv) */
   /* Loss-recovery events of this connection (synack_tcp_info). */
   uint32_t rtos, tlps, tlp_recoveries, undos, spurious_retrans, reord_seen;
+  /* More tcp_info accounting, Linux's names (tcp_info.c, tcp_chrono.c): segments delivered
+   * (the SYN or SYN-ACK counts one) and those delivered with ECN-Echo, RTO episodes and the
+   * time spent in them (rto_stamp: the current one began then, plus 1; 0 none), and the
+   * chronograph of why the sender was busy (SYNACK_CHRONO_*: the current reason, since when,
+   * and the time accumulated per reason). */
+  uint32_t delivered, delivered_ce, total_rto_recoveries;
+  synack_time_t rto_stamp;
+  uint64_t total_rto_time_us;
+  uint8_t chrono_type;
+  synack_time_t chrono_start;
+  uint64_t chrono_us[3];
+  /* The error queue (tcp_errqueue.c): MSG_ZEROCOPY completions and SO_TIMESTAMPING reports;
+   * NULL until the socket turns either on. */
+  struct synack_errq *errq;
 };
 
 /* ---------- listener and half-open entries (tcp_listen.c) ---------- */
@@ -967,6 +983,42 @@ void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu,
 /* The connection's pacing rate in bytes per second; UINT64_MAX when it does not pace (pacing off,
  * no RTT measured yet). */
 uint64_t synack_tcp_pacing_rate(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* Linux's sk_pacing_rate whether or not the socket paces (tcp_info): bytes/s, UINT64_MAX
+ * before the first RTT sample. */
+uint64_t synack_tcp_pacing_rate_info(const synack_tcb_t *tcb);
+
+/* ---------- tcp_errqueue.c: MSG_ZEROCOPY completions and SO_TIMESTAMPING reports ---------- */
+typedef struct synack_errq synack_errq_t;
+int synack_tcp_errq_set_zerocopy(synack_stack_t *st, synack_tcb_t *tcb, int on);
+int synack_tcp_errq_get_zerocopy(const synack_tcb_t *tcb);
+int synack_tcp_errq_set_timestamping(synack_stack_t *st, synack_tcb_t *tcb, int flags);
+int synack_tcp_errq_get_timestamping(const synack_tcb_t *tcb);
+/* A send queued [start, start+len) with these SYNACK_MSG_* flags. */
+void synack_tcp_errq_sending(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t start, uint32_t len, int flags);
+/* New data [start, end) went out for the first time. */
+void synack_tcp_errq_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t start, synack_seq_t end, synack_time_t now);
+/* SND.UNA advanced. */
+void synack_tcp_errq_acked(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+/* The connection's data is gone (it ended): zerocopy sends complete. */
+void synack_tcp_errq_purge(synack_stack_t *st, synack_tcb_t *tcb);
+bool synack_tcp_errq_pending(const synack_tcb_t *tcb);
+int synack_tcp_errq_pop(synack_tcb_t *tcb, synack_sock_err_t *out);
+void synack_tcp_errq_free(synack_stack_t *st, synack_tcb_t *tcb);
+/* A connection accepted from a listener takes its SO_ZEROCOPY and SO_TIMESTAMPING settings. */
+void synack_tcp_errq_inherit(synack_stack_t *st, synack_tcb_t *child, const synack_tcb_t *listener);
+
+/* ---------- tcp_chrono.c: why the sender is busy (Linux's tcp_chrono_*, tcp_info) ---------- */
+enum { SYNACK_CHRONO_UNSPEC = 0, SYNACK_CHRONO_BUSY, SYNACK_CHRONO_RWND_LIMITED, SYNACK_CHRONO_SNDBUF_LIMITED };
+/* Starts timing `type` unless a higher-ranked reason is being timed. */
+void synack_tcp_chrono_start(synack_tcb_t *tcb, uint8_t type, synack_time_t now);
+/* Ends `type`: back to BUSY while data is queued or in flight, else to nothing. */
+void synack_tcp_chrono_stop(synack_tcb_t *tcb, uint8_t type, synack_time_t now);
+/* A write found the send buffer full / the sender may have run out of data to send: starts
+ * timing sndbuf-limited once everything queued has been sent and some is still in flight. */
+void synack_tcp_chrono_nospace(synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_chrono_sndbuf_check(synack_tcb_t *tcb, synack_time_t now);
+/* busy (all reasons), rwnd-limited and sndbuf-limited time up to now (µs). */
+void synack_tcp_chrono_read(const synack_tcb_t *tcb, synack_time_t now, uint64_t *busy, uint64_t *rwnd, uint64_t *sndbuf);
 /* True when the next data segment must wait for its departure time; the pacing timer is then
  * armed for it. */
 bool synack_tcp_pacing_hold(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -222,6 +222,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->cc = lt->cc; /* SYNACK_TCP_CONGESTION set on the listener */
   c->pace_on = lt->pace_on; /* SYNACK_SO_MAX_PACING_RATE set on the listener */
   c->pace_max_rate = lt->pace_max_rate;
+  synack_tcp_errq_inherit(st, c, lt); /* SO_ZEROCOPY, SO_TIMESTAMPING (Linux clones the flags) */
   c->segs_in = 1; /* the SYN (tcpi_segs_in counts it, as Linux's tcp_create_openreq_child) */
   synack_tcb_setup_conn(st, c);
   c->state = SYNACK_TCP_SYN_RECEIVED; /* traced by the transition below */
@@ -259,6 +260,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
     l->tfo_len++;
   } else {
     synack_tcp_set_state(st, c, SYNACK_TCP_ESTABLISHED, "rcv ACK of SYN-ACK");
+    c->delivered = 1; /* tcp_info: the SYN-ACK was delivered (Linux counts it at this ACK too) */
     synack_count(st, SYNACK_CTR_TCP_ESTABLISHED);
     synack_tcp_keep_update(st, c, now);
   }

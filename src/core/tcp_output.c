@@ -482,6 +482,7 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
       tcb->rtt_seq = p->seq;
       tcb->rtt_time = now;
     }
+    if (tcb->errq && p->len) synack_tcp_errq_sent(st, tcb, seq_max(p->seq, tcb->snd_max), end, now); /* SO_TIMESTAMPING */
     tcb->snd_max = end;
     if (tcb->rec.tlp_force) tcb->rec.tlp_force--; /* the tail loss probe's segments (tcp_rack.c) */
     if (st->cfg.tcp_rack) synack_rack_arm_tlp(st, tcb, now); /* RFC 8985 §7.2 */
@@ -599,6 +600,17 @@ static void output(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
     if (rc < 0) { synack_tcp_pending_add(st, tcb); return; }
   }
   if (st->cfg.tcp_cwnd_limited) synack_tcp_cwnd_validate(tcb, seq_gt(tcb->snd_max, max_before));
+  /* tcp_info's rwnd_limited (Linux's tcp_write_xmit): unsent data the peer's window stops */
+  synack_seq_t unsent_end = seq_add(tcb->snd_buf_seq, tcb->sb.len);
+  uint32_t next = seq_lt(tcb->snd_nxt, unsent_end) ? (uint32_t)seq_diff(unsent_end, tcb->snd_nxt) : 0;
+  if (next > tcb->snd_mss) next = tcb->snd_mss;
+  /* the next segment does not fit the window (tcp_snd_wnd_test), though cwnd would let it go */
+  if (synack_tcp_state_synchronized(tcb->state) && next &&
+      seq_gt(seq_add(tcb->snd_nxt, next), seq_add(tcb->snd_una, tcb->snd_wnd)) && synack_rec_allowance(tcb) > 0)
+    synack_tcp_chrono_start(tcb, SYNACK_CHRONO_RWND_LIMITED, now);
+  else if (tcb->chrono_type == SYNACK_CHRONO_RWND_LIMITED)
+    synack_tcp_chrono_stop(tcb, SYNACK_CHRONO_RWND_LIMITED, now);
+  synack_tcp_chrono_sndbuf_check(tcb, now); /* sent all there is while the writer waits for room */
   if (rec && synack_rec_output_post(st, tcb, now) < 0) { synack_tcp_pending_add(st, tcb); return; }
   /* Zero window with data waiting and nothing in flight: arm the persist probe. */
   if (!synack_timer_armed(&tcb->t_rtx) && !synack_timer_armed(&tcb->t_pace) && synack_tcp_state_synchronized(tcb->state) &&

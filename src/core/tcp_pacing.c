@@ -34,9 +34,8 @@
 /* Linux's default sk_pacing_shift of 10: a burst of about 1 ms at the pacing rate. */
 #define PACING_BURST_NS 1000000u
 
-uint64_t synack_tcp_pacing_rate(const synack_stack_t *st, const synack_tcb_t *tcb) {
-  (void)st;
-  if (!tcb->pace_on || tcb->srtt_us == 0) return UINT64_MAX;
+uint64_t synack_tcp_pacing_rate_info(const synack_tcb_t *tcb) {
+  if (tcb->srtt_us == 0) return UINT64_MAX;
   uint64_t wnd = tcb->cwnd_bytes;
   int32_t flight = seq_diff(tcb->snd_max, tcb->snd_una);
   if (flight > 0 && (uint64_t)flight > wnd) wnd = (uint64_t)flight;
@@ -45,6 +44,12 @@ uint64_t synack_tcp_pacing_rate(const synack_stack_t *st, const synack_tcb_t *tc
   if (rate == 0) rate = 1;
   if (tcb->pace_max_rate != UINT32_MAX && rate > tcb->pace_max_rate) rate = tcb->pace_max_rate;
   return rate;
+}
+
+uint64_t synack_tcp_pacing_rate(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  (void)st;
+  if (!tcb->pace_on) return UINT64_MAX;
+  return synack_tcp_pacing_rate_info(tcb);
 }
 
 static uint64_t interval_ns(uint64_t len, uint64_t rate) { return len * 1000000000u / rate; }

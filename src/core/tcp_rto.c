@@ -157,7 +157,12 @@ void synack_tcp_rto_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t no
   }
   synack_count(st, SYNACK_CTR_TCP_RTO_EXPIRED);
   tcb->rtos++;
-  if (tcb->retransmits == 0) tcb->rtx_start = now;
+  if (tcb->retransmits == 0) {
+    tcb->rtx_start = now;
+    /* tcp_info (Linux's tcp_update_rto_stats): a new RTO episode, timed until an ACK ends it */
+    tcb->total_rto_recoveries++;
+    if (!tcb->rto_stamp) tcb->rto_stamp = now + 1u;
+  }
   bool user_expired = tcb->user_timeout_ms &&
                       now - tcb->rtx_start >= (synack_time_t)tcb->user_timeout_ms * 1000u;
   if (retries_exhausted(st, tcb, now) || user_expired) {

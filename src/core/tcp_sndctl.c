@@ -129,6 +129,8 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
     return 0;
   case SYNACK_SO_MAX_PACING_RATE:
   case SYNACK_TCP_MD5SIG:
+  case SYNACK_SO_ZEROCOPY:
+  case SYNACK_SO_TIMESTAMPING:
   case SYNACK_SO_REUSEPORT:
   case SYNACK_SO_BROADCAST:
   case SYNACK_IPV6_V6ONLY:

@@ -64,6 +64,9 @@ has "$D/fail/udp-length.pkt:6: UDP payload length 10, expected 11"
 run 1 $D/fail/icmp-out.pkt
 has "$D/fail/icmp-out.pkt:4: actual:   > icmp type 3 code 3 (38 bytes quoted) at 0.000000 s"
 has "$D/fail/icmp-out.pkt:4: ICMP type 3 code 3, expected type 3 code 1"
+# the error queue (drill_errq.c): a member of the extended error compared
+run 1 $D/fail/errqueue.pkt
+has "$D/fail/errqueue.pkt:14: recvmsg(MSG_ERRQUEUE): ee_data = 0, expected 1"
 
 # %{ }% (drill_py.c): the condition and the tcpi_* values it read
 run 1 $D/fail/assert.pkt

@@ -33,6 +33,8 @@
 #define D_SIOCATMARK 0x8905
 #define D_MSG_OOB 0x1
 #define D_MSG_EOR 0x80
+#define D_MSG_ZEROCOPY 0x4000000
+#define D_MSG_ERRQUEUE 0x2000
 #define D_TCP_CM_INQ 36
 
 typedef struct {
@@ -69,6 +71,27 @@ static const sym_t symbols[] = {
   { "SO_REUSEADDR", 2 }, { "SO_ERROR", 4 }, { "SO_SNDBUF", 7 }, { "SO_RCVBUF", 8 }, { "SO_KEEPALIVE", 9 },
   { "SO_LINGER", 13 }, { "SO_REUSEPORT", 15 }, { "SO_BROADCAST", 6 }, { "IPV6_V6ONLY", 26 },
   { "SO_MAX_PACING_RATE", 47 },
+  /* the error queue: MSG_ZEROCOPY and SO_TIMESTAMPING (Linux's values) */
+  { "SO_ZEROCOPY", 60 }, { "SO_TIMESTAMPING", 37 }, { "SCM_TIMESTAMPING", 37 }, { "MSG_ZEROCOPY", D_MSG_ZEROCOPY },
+  { "MSG_ERRQUEUE", D_MSG_ERRQUEUE }, { "IP_RECVERR", 11 }, { "IPV6_RECVERR", 25 },
+  { "SO_EE_ORIGIN_NONE", 0 }, { "SO_EE_ORIGIN_LOCAL", 1 }, { "SO_EE_ORIGIN_ICMP", 2 }, { "SO_EE_ORIGIN_ICMP6", 3 },
+  { "SO_EE_ORIGIN_TIMESTAMPING", SYNACK_EE_ORIGIN_TIMESTAMPING }, { "SO_EE_ORIGIN_TXSTATUS", SYNACK_EE_ORIGIN_TIMESTAMPING },
+  { "SO_EE_ORIGIN_ZEROCOPY", SYNACK_EE_ORIGIN_ZEROCOPY }, { "SO_EE_CODE_ZEROCOPY_COPIED", SYNACK_EE_CODE_ZEROCOPY_COPIED },
+  { "SCM_TSTAMP_SND", SYNACK_SCM_TSTAMP_SND }, { "SCM_TSTAMP_SCHED", SYNACK_SCM_TSTAMP_SCHED },
+  { "SCM_TSTAMP_ACK", SYNACK_SCM_TSTAMP_ACK },
+  { "SOF_TIMESTAMPING_TX_HARDWARE", SYNACK_SOF_TIMESTAMPING_TX_HARDWARE },
+  { "SOF_TIMESTAMPING_TX_SOFTWARE", SYNACK_SOF_TIMESTAMPING_TX_SOFTWARE },
+  { "SOF_TIMESTAMPING_RX_HARDWARE", SYNACK_SOF_TIMESTAMPING_RX_HARDWARE },
+  { "SOF_TIMESTAMPING_RX_SOFTWARE", SYNACK_SOF_TIMESTAMPING_RX_SOFTWARE },
+  { "SOF_TIMESTAMPING_SOFTWARE", SYNACK_SOF_TIMESTAMPING_SOFTWARE },
+  { "SOF_TIMESTAMPING_SYS_HARDWARE", SYNACK_SOF_TIMESTAMPING_SYS_HARDWARE },
+  { "SOF_TIMESTAMPING_RAW_HARDWARE", SYNACK_SOF_TIMESTAMPING_RAW_HARDWARE },
+  { "SOF_TIMESTAMPING_OPT_ID", SYNACK_SOF_TIMESTAMPING_OPT_ID },
+  { "SOF_TIMESTAMPING_TX_SCHED", SYNACK_SOF_TIMESTAMPING_TX_SCHED },
+  { "SOF_TIMESTAMPING_TX_ACK", SYNACK_SOF_TIMESTAMPING_TX_ACK },
+  { "SOF_TIMESTAMPING_OPT_CMSG", SYNACK_SOF_TIMESTAMPING_OPT_CMSG },
+  { "SOF_TIMESTAMPING_OPT_TSONLY", SYNACK_SOF_TIMESTAMPING_OPT_TSONLY },
+  { "SOF_TIMESTAMPING_OPT_ID_TCP", SYNACK_SOF_TIMESTAMPING_OPT_ID_TCP },
   { "TCP_NODELAY", 1 }, { "TCP_MAXSEG", 2 }, { "TCP_KEEPIDLE", 4 }, { "TCP_KEEPINTVL", 5 },
   { "TCP_KEEPCNT", 6 }, { "TCP_INFO", 11 }, { "TCP_QUICKACK", 12 }, { "TCP_CONGESTION", 13 },
   { "TCP_USER_TIMEOUT", 18 }, { "TCP_NOOPT", 0x1008 },
@@ -100,6 +123,7 @@ static const sym_t errnos[] = {
   { "EHOSTUNREACH", SYNACK_EHOSTUNREACH }, { "EALREADY", SYNACK_EALREADY }, { "EINPROGRESS", SYNACK_EINPROGRESS },
   { "ENOTSOCK", 88 }, { "EMSGSIZE", 90 }, { "EDESTADDRREQ", 89 }, { "EINTR", 4 }, { "ENETDOWN", 100 },
   { "EHOSTDOWN", 112 }, { "ENETRESET", 102 }, { "EPROTO", 71 }, { "EEXIST", 17 }, { "ELOOP", 40 },
+  { "ENOMSG", SYNACK_ENOMSG },
 };
 
 bool drill_symbol(const char *name, int64_t *v) {
@@ -186,6 +210,7 @@ static const sockopt_map_t sockopts[] = {
   { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT }, { "SO_OOBINLINE", 1, 10, SYNACK_SO_OOBINLINE },
   { "SO_REUSEPORT", 1, 15, SYNACK_SO_REUSEPORT }, { "SO_BROADCAST", 1, 6, SYNACK_SO_BROADCAST },
   { "IPV6_V6ONLY", 41, 26, SYNACK_IPV6_V6ONLY },
+  { "SO_ZEROCOPY", 1, 60, SYNACK_SO_ZEROCOPY }, { "SO_TIMESTAMPING", 1, 37, SYNACK_SO_TIMESTAMPING },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
@@ -552,11 +577,16 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
     drill_unsupported(r, "%s: length %lld out of range", n, (long long)len);
     return true;
   }
-  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_FASTOPEN | D_MSG_EOR | D_MSG_OOB)) {
+  if (flags & ~(int64_t)(D_MSG_DONTWAIT | D_MSG_MORE | D_MSG_NOSIGNAL | D_MSG_FASTOPEN | D_MSG_EOR | D_MSG_OOB |
+                         D_MSG_ZEROCOPY)) {
     drill_unsupported(r, "%s: flags 0x%llx not supported", n, (unsigned long long)flags);
     return true;
   }
   r->last_conn_label = f->label;
+  if ((flags & D_MSG_FASTOPEN) && (flags & D_MSG_ZEROCOPY)) {
+    drill_unsupported(r, "%s: MSG_FASTOPEN with MSG_ZEROCOPY not supported (data on the SYN takes no zerocopy id)", n);
+    return true;
+  }
   if (flags & D_MSG_FASTOPEN) {
     /* RFC 7413: connect and the first write in one call, to the script's peer; never blocks
      * (as on a non-blocking socket: -EINPROGRESS when no data could go on the SYN). */
@@ -578,7 +608,8 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   for (size_t k = 0; k < want; k++) buf[k] = drill_stream_byte(f->wr_off + (uint32_t)k);
   int64_t put = r->tg->send(r, f->sock, nullbuf ? NULL : buf, want,
                             ((flags & D_MSG_MORE) ? SYNACK_MSG_MORE : 0) | ((flags & D_MSG_EOR) ? SYNACK_MSG_EOR : 0) |
-                                ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0));
+                                ((flags & D_MSG_OOB) ? SYNACK_MSG_OOB : 0) |
+                                ((flags & D_MSG_ZEROCOPY) ? SYNACK_MSG_ZEROCOPY : 0));
   if (put > 0) f->wr_off += (uint32_t)put;
   free(buf);
   bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
@@ -1064,6 +1095,9 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     int64_t len, flags, msg_flags;
     bool has_msg_flags, named;
     drill_msgctl_t ctl;
+    if (!is_send && drill_arg_int(r, &c->args[2], &flags) && (flags & D_MSG_ERRQUEUE))
+      return drill_recv_errqueue(r, f, &c->args[1], flags, ret);
+    if (r->done) return true;
     if (!drill_msghdr_arg(r, n, &c->args[1], &len, &msg_flags, &has_msg_flags, &named, is_send ? NULL : &ctl,
                           &nullbuf))
       return true;

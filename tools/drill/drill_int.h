@@ -118,6 +118,10 @@ typedef struct drill_target {
   /* poll() revents of a socket, Linux bits, before masking with the asked events */
   uint32_t (*poll_bits)(drill_run_t *r, const struct drill_fd *f);
   int (*tcp_info)(drill_run_t *r, int s, synack_tcp_info_t *ti);
+  /* recvmsg(MSG_ERRQUEUE) with len bytes of buffer: the bytes returned (0 for a report without
+   * data) or -errno; the report and the message flags (Linux values: MSG_ERRQUEUE, MSG_TRUNC);
+   * e->time in the run's clock (r->now) */
+  int64_t (*recv_err)(drill_run_t *r, int s, size_t len, synack_sock_err_t *e, int *msg_flags);
   /* UDP (drill_udp.c): a datagram socket; one datagram to `to` (NULL: the connected peer);
    * one datagram received (flags SYNACK_MSG_PEEK / SYNACK_MSG_TRUNC): the bytes copied, or
    * its length with SYNACK_MSG_TRUNC; *trunc when it was longer than len. The other calls
@@ -146,6 +150,9 @@ struct drill_run {
   uint16_t md5_keylen;
   uint16_t bind_port, connect_port, peer_port;
   synack_time_t base, now;        /* stack time of script time 0; current stack time */
+  /* the kernel target moved the clock origin this much (its own lateness): a time the kernel
+   * stamped before a move reads that much early (SO_TIMESTAMPING reports, drill_errq.c) */
+  int64_t clock_slack_us;
   /* header options */
   int64_t tol_us;
   int64_t tol_permille;           /* tolerance_percent * 10 */
@@ -297,6 +304,8 @@ bool drill_msghdr_arg(drill_run_t *r, const char *n, const drill_arg_t *m, int64
                       bool *has_msg_flags, bool *named, struct drill_msgctl *ctl, bool *nullbuf);
 /* Tries a system call. blocking: the call may wait (a T...E call on a blocking socket): returns
  * false while it would block. Otherwise returns true with the result (>= 0 or -errno) in *ret. */
+/* recvmsg(fd, MSG, MSG_ERRQUEUE) (drill_errq.c). */
+bool drill_recv_errqueue(drill_run_t *r, struct drill_fd *f, const drill_arg_t *msg, int64_t flags, int64_t *ret);
 bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret);
 /* Checks a finished call's result against the script (fails the run on a mismatch). */
 void drill_call_check(drill_run_t *r, const drill_event_t *ev, int64_t ret);

@@ -27,9 +27,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -65,6 +67,13 @@ typedef struct {
   int64_t mono0; /* CLOCK_MONOTONIC (us) of script time 0 */
   unsigned slips;   /* times the script's clock moved (the runner woke late) */
   char sock_cc[16]; /* congestion control set on each socket (not allowed as the namespace's default) */
+  /* MSG_ZEROCOPY: the kernel sends from the caller's pages until the send completes, so each
+   * such buffer lives until the run ends (the sockets are closed first) */
+  uint8_t **zc_bufs;
+  size_t nzc;
+  /* every socket of the run, edge-triggered: its events are the kernel's wakeups, which the
+   * runner's edge-triggered epoll emulation waits for (drill_epoll.c) */
+  int wake_ep;
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
 
@@ -315,6 +324,7 @@ static bool k_open(drill_run_t *r) {
     return false;
   }
   k->tun = k->cap = -1;
+  k->wake_ep = epoll_create1(EPOLL_CLOEXEC);
   r->kern = k;
   /* a script writing to a reset connection must see EPIPE, not kill the runner */
   signal(SIGPIPE, SIG_IGN);
@@ -373,6 +383,11 @@ static void k_close(drill_run_t *r) {
   for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
+  if (k->wake_ep >= 0) close(k->wake_ep);
+  for (size_t j = 0; j < k->nzc; j++) free(k->zc_bufs[j]);
+  free(k->zc_bufs);
+  k->zc_bufs = NULL;
+  k->nzc = 0;
   if (k->cap >= 0) close(k->cap);
   if (k->orig_ns >= 0) {
     /* back to where the run started: the namespace, with tun0 and every socket left in it,
@@ -431,6 +446,7 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
      * script time and later times count from it. A kernel timer running across the shift looks
      * that much early. */
     k->mono0 += (int64_t)(r->now - until);
+    r->clock_slack_us += (int64_t)(r->now - until);
     r->now = until;
     k->slips++;
   }
@@ -444,9 +460,18 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
   return r->now < limit;
 }
 
+static void k_watch(const kern_t *k, int s) {
+  if (s < 0 || k->wake_ep < 0) return;
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLET, .data.fd = s };
+  (void)epoll_ctl(k->wake_ep, EPOLL_CTL_ADD, s, &ev);
+}
+
 static void k_collect(drill_run_t *r) {
   kern_t *k = r->kern;
   k_clock(r);
+  struct epoll_event evs[64];
+  int nw = k->wake_ep >= 0 ? epoll_wait(k->wake_ep, evs, 64, 0) : 0;
+  for (int j = 0; j < nw; j++) drill_epoll_wakeup(r, evs[j].data.fd);
   while (read(k->tun, k->pkt, sizeof k->pkt) > 0) {
   }
   for (;;) {
@@ -490,6 +515,7 @@ static int k_socket(drill_run_t *r, int family) {
   if (k->sock_cc[0] && setsockopt(s, IPPROTO_TCP, TCP_CONGESTION, k->sock_cc, (socklen_t)strlen(k->sock_cc)) != 0) {
     drill_fail(r, "cannot set the congestion control %s on a socket: %s", k->sock_cc, strerror(errno));
   }
+  k_watch(k, s);
   return s;
 }
 
@@ -507,8 +533,9 @@ static int k_listen(drill_run_t *r, int s, int backlog) {
 }
 
 static int k_accept(drill_run_t *r, int s) {
-  (void)r;
-  return neg(accept4(s, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  int c = neg(accept4(s, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  k_watch(r->kern, c);
+  return c;
 }
 
 static int k_connect(drill_run_t *r, int s, const synack_endpoint_t *ep) {
@@ -567,11 +594,64 @@ static int64_t k_recv(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags
 }
 
 static int64_t k_send(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags) {
-  (void)r;
+  kern_t *k = r->kern;
+  if ((flags & SYNACK_MSG_ZEROCOPY) && buf && len) {
+    uint8_t **nb = realloc(k->zc_bufs, (k->nzc + 1) * sizeof *nb);
+    uint8_t *copy = malloc(len);
+    if (!nb || !copy) {
+      free(copy);
+      if (nb) k->zc_bufs = nb;
+      return -ENOMEM;
+    }
+    memcpy(copy, buf, len);
+    k->zc_bufs = nb;
+    k->zc_bufs[k->nzc++] = copy;
+    buf = copy;
+  }
   int kf = MSG_DONTWAIT | MSG_NOSIGNAL | ((flags & SYNACK_MSG_MORE) ? MSG_MORE : 0) |
-           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0);
+           ((flags & SYNACK_MSG_EOR) ? MSG_EOR : 0) | ((flags & SYNACK_MSG_OOB) ? MSG_OOB : 0) |
+           ((flags & SYNACK_MSG_ZEROCOPY) ? 0x4000000 /* MSG_ZEROCOPY */ : 0);
   ssize_t n = send(s, buf, len, kf);
   return n < 0 ? -errno : n;
+}
+
+/* recvmsg(MSG_ERRQUEUE): the software timestamp (SCM_TIMESTAMPING's first stamp, real time,
+ * brought to the run's clock) and the IP_RECVERR / IPV6_RECVERR extended error. */
+static int64_t k_recv_err(drill_run_t *r, int s, size_t len, synack_sock_err_t *e, int *msg_flags) {
+  const kern_t *k = r->kern;
+  unsigned char data[65536];
+  struct iovec v = { .iov_base = data, .iov_len = len < sizeof data ? len : sizeof data };
+  union {
+    char b[512];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b };
+  memset(e, 0, sizeof *e);
+  ssize_t n = recvmsg(s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+  if (n < 0) return -errno;
+  *msg_flags = mh.msg_flags;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == 37 /* SCM_TIMESTAMPING */) {
+      struct timespec ts[3];
+      memcpy(ts, CMSG_DATA(c), sizeof ts);
+      int64_t mono = (int64_t)ts[0].tv_sec * 1000000 + ts[0].tv_nsec / 1000 - k->real_minus_mono;
+      e->has_time = true;
+      e->time = mono >= k->mono0 ? r->base + (synack_time_t)(mono - k->mono0) : r->base;
+    } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == 11) || (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == 25)) {
+      struct {
+        uint32_t ee_errno;
+        uint8_t ee_origin, ee_type, ee_code, ee_pad;
+        uint32_t ee_info, ee_data;
+      } ee;
+      memcpy(&ee, CMSG_DATA(c), sizeof ee);
+      e->err = (int)ee.ee_errno;
+      e->origin = ee.ee_origin;
+      e->code = ee.ee_code;
+      e->info = ee.ee_info;
+      e->data = ee.ee_data;
+    }
+  }
+  return n;
 }
 
 static int64_t k_sendto_fastopen(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep) {
@@ -638,6 +718,8 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_BROADCAST: *level = SOL_SOCKET, *name = SO_BROADCAST; return true;
   case SYNACK_IPV6_V6ONLY: *level = IPPROTO_IPV6, *name = IPV6_V6ONLY; return true;
   case SYNACK_TCP_MD5SIG: *level = IPPROTO_TCP, *name = 14; return true; /* TCP_MD5SIG (a struct) */
+  case SYNACK_SO_ZEROCOPY: *level = SOL_SOCKET, *name = 60; return true;      /* SO_ZEROCOPY */
+  case SYNACK_SO_TIMESTAMPING: *level = SOL_SOCKET, *name = 37; return true;  /* SO_TIMESTAMPING_OLD */
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
@@ -739,10 +821,23 @@ static synack_tcp_state_t from_linux_state(uint8_t s) {
 
 static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   (void)r;
-  struct tcp_info k;
-  socklen_t len = sizeof k;
-  memset(&k, 0, sizeof k);
-  if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &k, &len) != 0) return -errno;
+  /* The fields past tcpi_snd_wnd (Linux 5.4 and later) are read by their offsets: the build
+   * host's header may end before them. */
+  union {
+    struct tcp_info k;
+    unsigned char b[512];
+  } u;
+  socklen_t len = sizeof u;
+  memset(&u, 0, sizeof u);
+  if (getsockopt(s, IPPROTO_TCP, TCP_INFO, &u, &len) != 0) return -errno;
+  const struct tcp_info k = u.k;
+  size_t past = offsetof(struct tcp_info, tcpi_snd_wnd) + sizeof k.tcpi_snd_wnd;
+  uint32_t rcv_wnd, total_rto_time;
+  uint16_t total_rto, total_rto_rec;
+  memcpy(&rcv_wnd, u.b + past, 4);
+  memcpy(&total_rto, u.b + past + 8, 2);
+  memcpy(&total_rto_rec, u.b + past + 10, 2);
+  memcpy(&total_rto_time, u.b + past + 12, 4);
   memset(ti, 0, sizeof *ti);
   ti->state = from_linux_state(k.tcpi_state);
   ti->options = k.tcpi_options;
@@ -784,14 +879,27 @@ static int k_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) {
   ti->reord_seen = k.tcpi_reord_seen;
   ti->rcv_ooopack = k.tcpi_rcv_ooopack;
   ti->snd_wnd = k.tcpi_snd_wnd;
+  ti->rcv_wnd = rcv_wnd;
+  ti->pacing_rate = k.tcpi_pacing_rate;
+  ti->max_pacing_rate = k.tcpi_max_pacing_rate;
+  ti->busy_time_us = k.tcpi_busy_time;
+  ti->rwnd_limited_us = k.tcpi_rwnd_limited;
+  ti->sndbuf_limited_us = k.tcpi_sndbuf_limited;
+  ti->delivered = k.tcpi_delivered;
+  ti->delivered_ce = k.tcpi_delivered_ce;
+  ti->rtos = total_rto;
+  ti->total_rto_recoveries = total_rto_rec;
+  ti->total_rto_time_ms = total_rto_time;
+  ti->rcv_space = k.tcpi_rcv_space;
+  ti->rcv_ssthresh = k.tcpi_rcv_ssthresh;
   return 0;
 }
 
 /* UDP sockets (drill_udp.c): the other calls are the same system calls as for TCP. */
 static int k_udp_socket(drill_run_t *r, int family) {
-  (void)r;
   int s = socket(family == SYNACK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                  IPPROTO_UDP);
+  k_watch(r->kern, s);
   return s < 0 ? -errno : s;
 }
 
@@ -946,6 +1054,7 @@ const drill_target_t drill_target_kernel = {
   .send = k_send,
   .sendto_fastopen = k_sendto_fastopen,
   .recvmsg = k_recvmsg,
+  .recv_err = k_recv_err,
   .setsockopt = k_setsockopt,
   .md5sig = k_md5sig,
   .getsockopt = k_getsockopt,

@@ -107,6 +107,13 @@ static int64_t s_udp_recvfrom(drill_run_t *r, int s, uint8_t *buf, size_t len, i
   return n;
 }
 static int s_md5sig(drill_run_t *r, int s, const synack_tcp_md5sig_t *m) { return synack_setsockopt_md5sig(r->st, s, m); }
+static int64_t s_recv_err(drill_run_t *r, int s, size_t len, synack_sock_err_t *e, int *msg_flags) {
+  int rc = synack_recv_err(r->st, s, e);
+  if (rc < 0) return rc;
+  /* the packet copy Linux attaches: as many bytes as fit, MSG_TRUNC when cut (MSG_ERRQUEUE) */
+  *msg_flags = 0x2000 | (e->pkt_len > len ? 0x20 : 0);
+  return e->pkt_len < len ? (int64_t)e->pkt_len : (int64_t)len;
+}
 static int s_tcp_info(drill_run_t *r, int s, synack_tcp_info_t *ti) { return synack_tcp_info(r->st, s, ti); }
 
 /* Linux-like poll bits of a socket (before masking with events), from synack's readiness. */
@@ -126,6 +133,7 @@ static uint32_t s_poll_bits(drill_run_t *r, const drill_fd_t *f) {
   if (ev & SYNACK_EV_PEER_CLOSED) m |= D_POLLIN | D_POLLRDNORM | D_POLLRDHUP;
   if (ev & SYNACK_EV_ERROR) m |= D_POLLERR;
   if (ev & SYNACK_EV_URGENT) m |= D_POLLPRI;
+  if (ev & SYNACK_EV_ERRQUEUE) m |= D_POLLERR; /* Linux's tcp_poll: a report on the error queue */
   if (f->listener) return m;
   synack_tcp_info_t ti;
   bool closed = synack_tcp_info(r->st, f->sock, &ti) == 0 && ti.state == SYNACK_TCP_CLOSED;
@@ -160,6 +168,7 @@ const drill_target_t drill_target_synack = {
   .send = s_send,
   .sendto_fastopen = s_sendto_fastopen,
   .recvmsg = s_recvmsg,
+  .recv_err = s_recv_err,
   .setsockopt = s_setsockopt,
   .md5sig = s_md5sig,
   .getsockopt = s_getsockopt,
