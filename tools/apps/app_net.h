@@ -48,6 +48,7 @@ typedef struct {
 typedef struct app_net {
   app_opts_t o;
   synack_tap_loop_t *loop;
+  int tap_queue;           /* the TAP's queue toward us (frames), or a negative error */
   /* AF_XDP: this stack's queue, how many there are, the device's program and shared secret */
   struct synack_xdp *xdp;
   uint32_t queue, nqueues;
