@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Interop 5: wrk from the Linux side, 10,000 requests over 100 concurrent keep-alive connections
 # against `synack serve --http`: zero socket errors, only 2xx answers, and afterwards synack's
-# connection table holds nothing but its listeners and TIME-WAIT entries.
+# connection table holds nothing but its listeners and TIME-WAIT entries. Also: serve raised the
+# TAP's queue to two frames per table slot (a request and an ACK from every connection fit
+# while it is busy: docs/tap.md), and every response came from its small-file cache, loaded once
+# and checked again at most once a second (tools/apps/app_filecache.h).
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
 net_require wrk
 net_setup
 
 head -c 1024 /dev/urandom | base64 >"$NET_TMP/index.html"
-net_serve 8080 --http "$NET_TMP" --quiet --stats
+net_serve 8080 --http "$NET_TMP" --quiet --stats --max-conns 3000
+qlen=$(ip -n "$NET_NS" -o link show "$TAP" | sed -n 's/.* qlen \([0-9]*\).*/\1/p')
+[ "$qlen" = 6000 ] || fail "the TAP's queue is '$qlen' frames, not 2 x --max-conns = 6000"
+grep -q "tap queue 6000 frames" "$NET_TMP/serve.log" || fail "serve did not print its TAP queue"
 # Each of the 2 threads stops after its 5,000th response: 10,000 in all. wrk's main thread sleeps
 # for the whole -d, so once synack has answered them all, SIGINT makes wrk report at once.
 cat >"$NET_TMP/count.lua" <<'LUA'
@@ -50,6 +56,13 @@ done
 echo "$last"
 [ "$ok" = 1 ] || { tail -30 "$NET_TMP/serve.log"; fail "connections left in synack's table: $last"; }
 echo "ok: connection table empty but for listeners and TIME-WAIT"
+grep "file-cache:" "$NET_TMP/serve.log" | tail -1
+read -r hits checks loads < <(grep "file-cache:" "$NET_TMP/serve.log" | tail -1 | awk '{ print $3, $5, $7 }')
+served=$(grep "serve-stats:" "$NET_TMP/serve.log" | tail -1 | awk '{ print $5 }')
+[ "$loads" = 1 ] || fail "index.html loaded $loads times, not once"
+[ $((hits + checks + loads)) = "$served" ] || fail "file cache: $hits + $checks + $loads != $served requests"
+[ "$hits" -ge $((served - 600)) ] || fail "only $hits of $served requests answered from memory"
+echo "ok: $hits of $served responses from the file cache, $checks checks, 1 load"
 net_stop "$SERVE_PID"
 grep "driver:" "$NET_TMP/serve.log"
 exit 0
