@@ -31,6 +31,12 @@ typedef struct {
   uint32_t max_conns;                  /* --max-conns: socket table size; 0 = sized from memory */
   int pacing;                          /* --pacing: 1 on, -1 off, 0 the configuration's default */
   int32_t orphan_retries, max_orphans; /* --orphan-retries, --max-orphans; -1 = the stack's default */
+  /* A server for many connections (serve): unless given, tcp_max_orphans follows the table (an
+   * orphan holds a slot of it; tcp_mem bounds their memory), the transmit ring holds
+   * SERVER_TX_RING frames, and each listener's SYN queue is as long as its accept queue,
+   * `syn_backlog` (Linux: the listen backlog bounds the request queue, then SYN cookies). */
+  bool server;
+  uint32_t syn_backlog;                /* server: 0 = tcp_max_backlog */
   const char *pcap;
   bool trace;
   bool quiet;

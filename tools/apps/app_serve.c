@@ -450,6 +450,8 @@ static void usage(void) {
 
 /* The stack on its link, the limits printed, the listeners open. 0, or 1 after a message. */
 static int serve_start(serve_t *s) {
+  s->net.o.server = true;
+  s->net.o.syn_backlog = s->backlog;
   if (app_net_start(&s->net, "serve") < 0) return 1;
   if (s->mode == SRV_HTTP && !(s->files = app_filecache_new(s->root))) return 1;
   const synack_config_t *cfg = synack_stack_config(s->net.st);
@@ -459,10 +461,11 @@ static int serve_start(serve_t *s) {
    * several AF_XDP queues every stack has the same limits, printed once. */
   if (s->net.queue == 0)
     fprintf(stderr,
-            "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
-            "tcp-mem %.0f/%.0f/%.0f MiB\n",
+            "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, max-orphans %u, time-wait %u, "
+            "idle-timeout %.1f s, tcp-mem %.0f/%.0f/%.0f MiB\n",
             cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
-            cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
+            cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->tcp_max_orphans, cfg->max_timewait,
+            (double)s->idle_timeout / 1e6,
             (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
             (double)cfg->tcp_mem_high / 1048576.0);
   if (s->net.loop) {
