@@ -154,6 +154,10 @@ typedef struct {
   synack_sim_link_cfg_t impair[2];     /* per SYNACK_TAP_DIR_* */
   uint64_t seed;                       /* seeds the two impairment generators */
   const char *pcap_path;               /* NULL = no capture */
+  /* Write frames from a thread of its own (src/drivers/tap/writer.c): the kernel's input
+   * processing of every frame we write runs in the writing thread, so a server moves it to
+   * another core. Frames keep their order; default false. */
+  bool writer_thread;
 } synack_tap_loop_cfg_t;
 
 typedef struct {
@@ -164,6 +168,7 @@ typedef struct {
   uint64_t write_errors, read_errors;
   uint64_t wakeups;
   uint64_t mem_trims;                  /* memory handed back to the system after a load */
+  uint64_t writer_full_waits;          /* writer thread: times its ring was full and the loop waited */
 } synack_tap_loop_stats_t;
 
 typedef struct synack_tap_loop synack_tap_loop_t;

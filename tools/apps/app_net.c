@@ -66,6 +66,8 @@ void app_opts_usage(FILE *f) {
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
+          "  --writer-thread       write to the TAP from a second thread (the kernel's input work for what we\n"
+          "                        send runs there); helps connection-per-request loads, see docs/tap.md\n"
           "observation:\n"
           "  --pcap FILE           capture every frame the stack sends and receives\n"
           "  --trace               print frames, state changes and timers on stderr\n"
@@ -177,14 +179,16 @@ static int parse_rule(app_opts_t *o, const char *spec) {
 
 int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   const char *opt = argv[*i];
-  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy" };
+  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy",
+                                            "--writer-thread" };
   for (size_t k = 0; k < sizeof flags_only / sizeof flags_only[0]; k++) {
     if (strcmp(opt, flags_only[k]) != 0) continue;
     if (k == 0) o->trace = true;
     else if (k == 1) o->quiet = true;
     else if (k == 2) o->stats = true;
     else if (k == 3) o->offload = false;
-    else o->zerocopy = true;
+    else if (k == 4) o->zerocopy = true;
+    else o->writer_thread = true;
     return 1;
   }
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
@@ -409,6 +413,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
   lc.offload = o->offload;
   lc.seed = o->seed;
   lc.pcap_path = o->pcap;
+  lc.writer_thread = o->writer_thread;
   if (o->impair_dirs & 1) lc.impair[SYNACK_TAP_DIR_IN] = o->impair;
   if (o->impair_dirs & 2) lc.impair[SYNACK_TAP_DIR_OUT] = o->impair;
   int err;
@@ -543,12 +548,12 @@ void app_print_stats(app_net_t *a, FILE *f) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
     fprintf(f,
             "driver: frames in %llu (gso %llu -> %llu segs, partial csum %llu, data-valid %llu) out %llu "
-            "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu\n",
+            "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu writer-full %llu\n",
             (unsigned long long)s->frames_in, (unsigned long long)s->gso_in, (unsigned long long)s->gso_segs_in,
             (unsigned long long)s->csum_partial_in, (unsigned long long)s->csum_valid_in,
             (unsigned long long)s->frames_out, (unsigned long long)s->tso_out, (unsigned long long)s->tso_segs_out,
             (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
-            (unsigned long long)s->wakeups);
+            (unsigned long long)s->wakeups, (unsigned long long)s->writer_full_waits);
     print_impair(f, "in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
     print_impair(f, "out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
   }

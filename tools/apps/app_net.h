@@ -36,6 +36,7 @@ typedef struct {
    * SERVER_TX_RING frames, and each listener's SYN queue is as long as its accept queue,
    * `syn_backlog` (Linux: the listen backlog bounds the request queue, then SYN cookies). */
   bool server;
+  bool writer_thread;                  /* --writer-thread: TAP writes from a second thread */
   uint32_t syn_backlog;                /* server: 0 = tcp_max_backlog */
   const char *pcap;
   bool trace;
