@@ -462,6 +462,10 @@ int app_net_start(app_net_t *a, const char *cmd) {
      * in one pass can queue a response, a FIN or a RST at once. A full ring drops what does not
      * fit (TX_RING_FULL; 737 frames in one ab -c1000 run with 256 slots). */
     if (cfg.tx_ring_frames < SERVER_TX_RING) cfg.tx_ring_frames = SERVER_TX_RING;
+    /* A request is answered at once: its ACK rides on the response. Quick ACKs at the start of
+     * every connection (for a peer's slow start) cost a bare ACK per request when each request
+     * has a connection of its own. Profiles keep their own choice. */
+    if (!o->profile) cfg.tcp_quickack_start = false;
     uint32_t b = o->syn_backlog ? o->syn_backlog : cfg.tcp_max_backlog;
     cfg.tcp_syn_backlog = b < cfg.max_sockets ? b : cfg.max_sockets;
   }

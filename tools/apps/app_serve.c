@@ -243,7 +243,11 @@ static bool push_out(serve_t *s, conn_t *c, synack_time_t now) {
       c->file_left -= (uint64_t)r;
     }
     if (c->st_pos == c->st_len) break;
-    int64_t r = synack_send(s->net.st, now, c->sock, c->stage + c->st_pos, c->st_len - c->st_pos, 0);
+    /* The last bytes of a response the connection closes after: held (MSG_MORE) until the
+     * close that follows at once queues the FIN, so they leave together in one segment (as
+     * nginx's tcp_nopush), not as a segment and a bare FIN. */
+    unsigned more = c->responding && c->close_after && !c->file_left ? SYNACK_MSG_MORE : 0;
+    int64_t r = synack_send(s->net.st, now, c->sock, c->stage + c->st_pos, c->st_len - c->st_pos, more);
     if (r <= 0) return false;
     c->st_pos += (size_t)r;
     c->bytes_out += (uint64_t)r;
@@ -410,6 +414,11 @@ static int listen_on(serve_t *s, int family) {
   int l = synack_socket(st, family);
   if (l < 0) return l;
   synack_setsockopt(st, l, SYNACK_SO_REUSEADDR, 1);
+  /* HTTP: requests are small (HTTP_MAX_REQUEST). With the default 256 KiB buffer the window
+   * offered in the SYN-ACK (65,535, unscaled) is far below what the buffer allows, and the read
+   * of the first request opened it with a bare window update before the response: one frame more
+   * per connection. A buffer the SYN-ACK's window covers has nothing to open. */
+  if (s->mode == SRV_HTTP) synack_setsockopt(st, l, SYNACK_SO_RCVBUF, 32768);
   /* One listener per family on the same port: the IPv6 one must not also claim IPv4 (as a
    * server with two sockets sets IPV6_V6ONLY on Linux; without it the bind is EADDRINUSE). */
   if (family == SYNACK_AF_INET6) synack_setsockopt(st, l, SYNACK_IPV6_V6ONLY, 1);
