@@ -6,10 +6,11 @@
 # while it is busy: docs/tap.md), and every response came from its small-file cache, loaded once
 # and checked again at most once a second (tools/apps/app_filecache.h). Run twice: the loop
 # writing to the TAP itself, and with --writer-thread (src/drivers/tap/writer.c: the same
-# frames, in order, written by a second thread, its figures in the driver line).
+# frames, in order, written by a second thread, its figures in the driver line). The limits
+# line shows the server's SYN queue and orphan bound.
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
-net_require wrk
+net_require wrk curl tcpdump
 net_setup
 
 head -c 1024 /dev/urandom | base64 >"$NET_TMP/index.html"
@@ -30,6 +31,10 @@ one_run() {
   qlen=$(ip -n "$NET_NS" -o link show "$TAP" | sed -n 's/.* qlen \([0-9]*\).*/\1/p')
   [ "$qlen" = 6000 ] || fail "the TAP's queue is '$qlen' frames, not 2 x --max-conns = 6000"
   grep -q "tap queue 6000 frames" "$NET_TMP/serve.log" || fail "serve did not print its TAP queue"
+  # Server limits (docs/tap.md): the SYN queue as long as the accept queue (4,096 capped to the
+  # table), orphans up to the table.
+  grep -q "backlog 3000, syn-backlog 3000 then SYN cookies, max-orphans 3000," "$NET_TMP/serve.log" ||
+    fail "serve's limits: $(grep limits: "$NET_TMP/serve.log")"
   net_bg "$NET_TMP/wrk.log" wrk -t2 -c100 -d120s --timeout 10s -s "$NET_TMP/count.lua" "http://$SADDR4:8080/index.html"
   WRK_PID=$NET_LAST_PID
   served=0
@@ -82,4 +87,19 @@ one_run() {
 one_run
 echo "== with --writer-thread"
 one_run --writer-thread
+
+# A request (for a response that fits one segment) on a connection of its own costs serve three frames: SYN-ACK, the response carrying
+# the FIN, the ACK of the client's FIN (docs/tap.md; before: a bare ACK or window update ahead
+# of the response, and a bare FIN after it).
+echo "== Connection: close, captured"
+: >"$NET_TMP/serve.log"
+net_serve 8080 --http "$NET_TMP" --quiet --pcap "$NET_TMP/close.pcap"
+echo "one segment" >"$NET_TMP/small.txt"
+net_in curl -sS -o /dev/null -H "Connection: close" "http://$SADDR4:8080/small.txt" || fail "curl failed"
+sleep 0.5
+net_stop "$SERVE_PID"
+tcpdump -nr "$NET_TMP/close.pcap" "tcp and src host $SADDR4" 2>/dev/null | tee "$NET_TMP/close.txt"
+flags=$(sed -n 's/.*Flags \[\([^]]*\)\].*/\1/p' "$NET_TMP/close.txt" | tr '\n' ' ')
+[ "$flags" = "S. FP. . " ] || fail "serve's frames for one Connection: close request: '$flags', not 'S. FP. . '"
+echo "ok: SYN-ACK, response+FIN, ACK"
 exit 0
