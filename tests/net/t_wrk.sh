@@ -88,9 +88,9 @@ one_run
 echo "== with --writer-thread"
 one_run --writer-thread
 
-# A request (for a response that fits one segment) on a connection of its own costs serve three frames: SYN-ACK, the response carrying
-# the FIN, the ACK of the client's FIN (docs/tap.md; before: a bare ACK or window update ahead
-# of the response, and a bare FIN after it).
+# A request on a connection of its own, answered in one segment, costs serve three frames:
+# SYN-ACK, the response carrying the FIN, the ACK of the client's FIN (docs/tap.md; before: a
+# bare ACK or window update ahead of the response, and a bare FIN after it).
 echo "== Connection: close, captured"
 : >"$NET_TMP/serve.log"
 net_serve 8080 --http "$NET_TMP" --quiet --pcap "$NET_TMP/close.pcap"
