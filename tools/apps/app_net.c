@@ -465,7 +465,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
     /* A request is answered at once: its ACK rides on the response. Quick ACKs at the start of
      * every connection (for a peer's slow start) cost a bare ACK per request when each request
      * has a connection of its own. Profiles keep their own choice. */
-    if (!o->profile) cfg.tcp_quickack_start = false;
+    if (o->request_response && !o->profile) cfg.tcp_quickack_start = false;
     uint32_t b = o->syn_backlog ? o->syn_backlog : cfg.tcp_max_backlog;
     cfg.tcp_syn_backlog = b < cfg.max_sockets ? b : cfg.max_sockets;
   }

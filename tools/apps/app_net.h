@@ -38,6 +38,7 @@ typedef struct {
   bool server;
   bool writer_thread;                  /* --writer-thread: TAP writes from a second thread */
   uint32_t syn_backlog;                /* server: 0 = tcp_max_backlog */
+  bool request_response;               /* server: each request answered at once (serve --http) */
   const char *pcap;
   bool trace;
   bool quiet;

@@ -461,6 +461,7 @@ static void usage(void) {
 static int serve_start(serve_t *s) {
   s->net.o.server = true;
   s->net.o.syn_backlog = s->backlog;
+  s->net.o.request_response = s->mode == SRV_HTTP;
   if (app_net_start(&s->net, "serve") < 0) return 1;
   if (s->mode == SRV_HTTP && !(s->files = app_filecache_new(s->root))) return 1;
   const synack_config_t *cfg = synack_stack_config(s->net.st);
