@@ -488,8 +488,11 @@ int app_net_start(app_net_t *a, const char *cmd) {
     /* Room in the TAP for two frames (a request and an ACK) per connection the table holds:
      * beyond its queue the kernel drops what it sends us, and a dropped request costs its
      * client an RTO (wrk -c1000 lost 4,862 frames with the default 1,000: docs/bench.md). */
+    /* At most 8,192: a queue is also a delay, and under a SYN flood every legitimate frame waits
+     * behind all of it (32,768 frames at the ~19,000 frames/s a flood leaves made each wait
+     * ~1.7 s, and tests/attack/t_synflood.sh's short connections time out). */
     uint64_t q = (uint64_t)cfg.max_sockets * 2;
-    a->tap_queue = synack_tap_grow_queue(synack_tap_loop_tap(a->loop), (uint32_t)(q > 32768 ? 32768 : q));
+    a->tap_queue = synack_tap_grow_queue(synack_tap_loop_tap(a->loop), (uint32_t)(q > 8192 ? 8192 : q));
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
