@@ -64,6 +64,14 @@ SYNACK_API int synack_tap_fd(const synack_tap_t *tap);
 SYNACK_API const char *synack_tap_name(const synack_tap_t *tap);
 /* True when frames carry the virtio-net header (the offload path is active). */
 SYNACK_API bool synack_tap_offload(const synack_tap_t *tap);
+/* The frames the kernel queues toward us before it drops (the device's txqueuelen, 1,000 for a
+ * new TAP), or a negative error. */
+SYNACK_API int synack_tap_queue_len(const synack_tap_t *tap);
+/* Raises that queue to `frames` when it is shorter (never shrinks it; a persistent TAP keeps the
+ * value after the process). A server with thousands of connections needs room for a request or
+ * an ACK from each while it is busy: a full queue drops, and the peer's retransmission comes
+ * after an RTO (docs/tap.md). Needs CAP_NET_ADMIN. Returns the new length or a negative error. */
+SYNACK_API int synack_tap_grow_queue(synack_tap_t *tap, uint32_t frames);
 /* Reads one frame into buf (cap >= SYNACK_TAP_MAX_FRAME for super-frames). Returns its length,
  * 0 when none is waiting, or a negative error. meta describes its offload state. */
 SYNACK_API int synack_tap_read(synack_tap_t *tap, uint8_t *buf, size_t cap, synack_tap_meta_t *meta);
@@ -146,6 +154,10 @@ typedef struct {
   synack_sim_link_cfg_t impair[2];     /* per SYNACK_TAP_DIR_* */
   uint64_t seed;                       /* seeds the two impairment generators */
   const char *pcap_path;               /* NULL = no capture */
+  /* Write frames from a thread of its own (src/drivers/tap/writer.c): the kernel's input
+   * processing of every frame we write runs in the writing thread, so a server moves it to
+   * another core. Frames keep their order; default false. */
+  bool writer_thread;
 } synack_tap_loop_cfg_t;
 
 typedef struct {
@@ -156,6 +168,7 @@ typedef struct {
   uint64_t write_errors, read_errors;
   uint64_t wakeups;
   uint64_t mem_trims;                  /* memory handed back to the system after a load */
+  uint64_t writer_full_waits;          /* writer thread: times its ring was full and the loop waited */
 } synack_tap_loop_stats_t;
 
 typedef struct synack_tap_loop synack_tap_loop_t;

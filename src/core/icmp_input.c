@@ -103,11 +103,13 @@ static void send_na(synack_stack_t *st, const synack_ip_t *to, const synack_ip_t
   synack_count(st, SYNACK_CTR_ND_ADVERTS_OUT);
 }
 
-void synack_nd_solicit(synack_stack_t *st, const synack_ip_t *target) {
+void synack_nd_solicit(synack_stack_t *st, const synack_ip_t *target, bool unicast) {
   if (st->cfg.link != SYNACK_LINK_ETHERNET) return;
   synack_ip_t src, dst;
   if (!synack_route_src(st, target, &src)) return;
-  synack_ip6_solicited_node(target, &dst);
+  /* A probe goes to the neighbour itself: its entry is STALE/PROBE, which still resolves. */
+  if (unicast) dst = *target;
+  else synack_ip6_solicited_node(target, &dst);
   synack_tx_t tx;
   if (!synack_tx_begin(st, &dst, &tx)) return;
   synack_icmp_repr_t ns;

@@ -20,8 +20,10 @@ void synack_l4_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *s
 /* Limited or directed (our subnet's) broadcast, or multicast (224/4). */
 bool synack_ip4_is_bcast_mcast(const synack_stack_t *st, const synack_ip_t *ip);
 /* Sends an ICMPv6 neighbour solicitation for target (multicast to its solicited-node group). */
-void synack_nd_solicit(synack_stack_t *st, const synack_ip_t *target);
+/* `unicast` non-NULL: a reachability probe of a known neighbour (RFC 4861 §7.3.3 PROBE, RFC 1122
+ * 2.3.2.1 "unicast poll"), sent to that address instead of the solicited-node group / broadcast. */
+void synack_nd_solicit(synack_stack_t *st, const synack_ip_t *target, bool unicast);
 /* Sends an ARP request for target. */
-void synack_arp_request(synack_stack_t *st, const synack_ip_t *target);
+void synack_arp_request(synack_stack_t *st, const synack_ip_t *target, const synack_mac_t *unicast);
 
 #endif

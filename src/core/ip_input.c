@@ -47,11 +47,12 @@ void synack_arp_input(synack_stack_t *st, synack_time_t now, const uint8_t *pkt,
   if (synack_tx_raw(st, frame, sizeof frame)) synack_count(st, SYNACK_CTR_ARP_REPLIES_OUT);
 }
 
-void synack_arp_request(synack_stack_t *st, const synack_ip_t *target) {
+void synack_arp_request(synack_stack_t *st, const synack_ip_t *target, const synack_mac_t *unicast) {
   if (st->cfg.link != SYNACK_LINK_ETHERNET || st->cfg.ip4.family != SYNACK_AF_INET) return;
   uint8_t frame[SYNACK_ETH_HDR_LEN + SYNACK_ARP_LEN];
   synack_eth_repr_t eth = { .src = st->cfg.mac, .ethertype = SYNACK_ETHERTYPE_ARP };
-  memset(eth.dst.b, 0xff, 6);
+  if (unicast) eth.dst = *unicast; /* RFC 1122 2.3.2.1: a unicast poll of a known neighbour */
+  else memset(eth.dst.b, 0xff, 6);
   synack_arp_repr_t req = { .op = SYNACK_ARP_REQUEST, .sha = st->cfg.mac, .spa = st->cfg.ip4, .tpa = *target };
   synack_eth_emit(&eth, frame, sizeof frame);
   synack_arp_emit(&req, frame + SYNACK_ETH_HDR_LEN, SYNACK_ARP_LEN);

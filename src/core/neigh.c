@@ -3,7 +3,17 @@
  * A fixed table of cfg.neigh_entries entries. An entry is INCOMPLETE while resolution runs
  * (up to 3 requests, cfg.neigh_retry_ms apart), holding at most cfg.neigh_queue parked frames
  * (RFC 1122 2.3.2.2 asks for at least one; RFC 4861 §7.2.2 for a small queue); REACHABLE for
- * cfg.neigh_timeout_ms after it was learned; PERMANENT when configured. Lookups first check
+ * cfg.neigh_timeout_ms after it was learned; PERMANENT when configured.
+ *
+ * An expired entry is not thrown away but goes STALE (RFC 4861 §7.3.2): it keeps its address and
+ * traffic keeps flowing to it. The first frame sent through a STALE entry starts a PROBE: up to
+ * 3 unicast solicitations (RFC 4861 §7.3.3; for ARP RFC 1122 2.3.2.1's "unicast poll"),
+ * cfg.neigh_retry_ms apart, while frames still go out; an answer makes it REACHABLE again, no
+ * answer deletes it (the next frame resolves from scratch). Before, expiry deleted the entry:
+ * once a minute every connection to a busy neighbour parked its frames behind a fresh
+ * resolution, the 4-frame queue overflowed and the rest were dropped (1,595 segments in one
+ * `wrk -c1000` run, retransmitted after RTOs). STALE entries are the first to be replaced when
+ * the table is full. Lookups first check
  * the entry of the previous hit, then a hash of the address keyed with a per-stack secret (a
  * peer cannot make the chains long).
  *
@@ -24,7 +34,7 @@
 
 #define NEIGH_MAX_TRIES 3
 
-typedef enum { N_FREE = 0, N_INCOMPLETE, N_REACHABLE, N_PERMANENT } neigh_state_t;
+typedef enum { N_FREE = 0, N_INCOMPLETE, N_REACHABLE, N_PERMANENT, N_STALE, N_PROBE } neigh_state_t;
 
 typedef struct parked {
   struct parked *next;
@@ -158,15 +168,24 @@ static bool is_gateway(const synack_stack_t *st, const synack_ip_t *ip) {
          (st->cfg.ip6_gateway.family && synack_ip_equal(ip, &st->cfg.ip6_gateway));
 }
 
-/* A free entry, or else the reachable entry that expires first (never a permanent one, never
- * the default gateway's). */
+/* Known address, traffic may use it (REACHABLE or not confirmed lately). */
+static bool has_mac(const neigh_entry_t *e) {
+  return e->state == N_REACHABLE || e->state == N_PERMANENT || e->state == N_STALE || e->state == N_PROBE;
+}
+
+/* A free entry, or else a stale one, or else the reachable entry that expires first (never a
+ * permanent one, never the default gateway's). */
 static neigh_entry_t *alloc_entry(synack_stack_t *st) {
   struct synack_neigh *nb = st->neigh;
   neigh_entry_t *victim = NULL;
   for (uint32_t i = 0; i < nb->n; i++) {
     neigh_entry_t *e = &nb->e[i];
     if (e->state == N_FREE) return e;
-    if (e->state == N_REACHABLE && !is_gateway(st, &e->ip) && (!victim || e->timer.expiry < victim->timer.expiry))
+    if (is_gateway(st, &e->ip)) continue;
+    bool stale = e->state == N_STALE || e->state == N_PROBE;
+    bool victim_stale = victim && (victim->state == N_STALE || victim->state == N_PROBE);
+    if (stale && !victim_stale) victim = e;
+    else if (e->state == N_REACHABLE && !victim_stale && (!victim || e->timer.expiry < victim->timer.expiry))
       victim = e;
   }
   if (victim) entry_clear(st, victim);
@@ -175,16 +194,25 @@ static neigh_entry_t *alloc_entry(synack_stack_t *st) {
 
 bool synack_neigh_lookup(synack_stack_t *st, const synack_ip_t *hop, synack_mac_t *mac) {
   neigh_entry_t *e = find(st, hop);
-  if (!e || (e->state != N_REACHABLE && e->state != N_PERMANENT)) return false;
+  if (!e || !has_mac(e)) return false;
+  if (e->state == N_STALE) {
+    /* RFC 4861 §7.3.3: traffic through a STALE entry starts verifying it; the frame itself
+     * goes out. The solicitation is sent from the timer, due at once: the caller is building
+     * its frame in the transmit slot a solicitation sent here would take. */
+    set_state(st->neigh, e, N_PROBE);
+    e->tries = 0;
+    synack_timer_set(&st->wheel, &e->timer, st->now);
+  }
   *mac = e->mac;
   return true;
 }
 
-static void solicit(synack_stack_t *st, const synack_ip_t *ip) {
-  if (ip->family == SYNACK_AF_INET)
-    synack_arp_request(st, ip);
+static void solicit(synack_stack_t *st, const neigh_entry_t *e) {
+  const synack_mac_t *unicast = e->state == N_PROBE ? &e->mac : NULL;
+  if (e->ip.family == SYNACK_AF_INET)
+    synack_arp_request(st, &e->ip, unicast);
   else
-    synack_nd_solicit(st, ip);
+    synack_nd_solicit(st, &e->ip, unicast != NULL);
 }
 
 void synack_neigh_park(synack_stack_t *st, const synack_ip_t *hop, const uint8_t *frame, size_t len) {
@@ -225,7 +253,7 @@ void synack_neigh_park(synack_stack_t *st, const synack_ip_t *hop, const uint8_t
     e->parked_tail = p;
     e->nparked++;
   }
-  if (fresh) solicit(st, hop);
+  if (fresh) solicit(st, e);
 }
 
 void synack_neigh_learn(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac, bool create,
@@ -264,13 +292,13 @@ void synack_neigh_advert(synack_stack_t *st, const synack_ip_t *ip, const synack
   /* RFC 4861 §7.2.5: without the Override flag, a different address does not replace one we
    * have learned (only an INCOMPLETE entry takes it); a forged unsolicited NA cannot redirect
    * the traffic of a known neighbour. */
-  if (e->state == N_REACHABLE && !override && memcmp(e->mac.b, mac->b, 6) != 0) return;
+  if (e->state != N_INCOMPLETE && !override && memcmp(e->mac.b, mac->b, 6) != 0) return;
   synack_neigh_learn(st, ip, mac, false, false);
 }
 
 void synack_neigh_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) {
   neigh_entry_t *e = (neigh_entry_t *)((uint8_t *)t - offsetof(neigh_entry_t, timer));
-  if (e->state == N_INCOMPLETE) {
+  if (e->state == N_INCOMPLETE || e->state == N_PROBE) {
     if (e->tries >= NEIGH_MAX_TRIES) {
       /* RFC 4861 §7.3.3: after MAX_MULTICAST_SOLICIT tries the entry is deleted and the
        * queued packets are dropped (upper layers retransmit). */
@@ -279,11 +307,13 @@ void synack_neigh_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now
       return;
     }
     e->tries++;
-    solicit(st, &e->ip);
+    solicit(st, e);
     synack_timer_set(&st->wheel, &e->timer, now + (uint64_t)st->cfg.neigh_retry_ms * 1000u);
     return;
   }
-  if (e->state == N_REACHABLE) entry_clear(st, e); /* stale: resolve again on next use */
+  /* RFC 4861 §7.3.2: REACHABLE → STALE when ReachableTime passes without confirmation; the
+   * entry is kept (no timer) until traffic uses it (PROBE) or the table needs the slot. */
+  if (e->state == N_REACHABLE) set_state(st->neigh, e, N_STALE);
 }
 
 int synack_stack_neigh_add(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *mac) {

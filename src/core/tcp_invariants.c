@@ -146,13 +146,17 @@ bool synack_tcp_check_invariants(const synack_stack_t *st, char *why, size_t cap
   /* TIME-WAIT entries suspended by a reopening SYN (tcp_timewait.c): out of the hash, still
    * counted, their 2*MSL timer running until the new handshake decides. */
   uint32_t nsusp = 0;
-  for (const synack_tcp_node_t *n = tcp->tw_suspended; n; n = n->hnext) {
-    const synack_timewait_t *tw = (const synack_timewait_t *)n;
-    if (++nsusp > tcp->ntimewait) FAIL("more suspended TIME-WAIT entries than the count %u (a loop?)", tcp->ntimewait);
-    if (n->kind != SYNACK_NODE_TIMEWAIT || !tw->suspended) FAIL("suspended list holds a node that is not a suspended TIME-WAIT entry");
-    if (!synack_timer_armed(&tw->timer)) FAIL("suspended TIME-WAIT entry without its 2MSL timer");
-    ntw++;
-    armed++;
+  for (unsigned b = 0; b < SYNACK_TW_SUSP_BUCKETS; b++) {
+    for (const synack_tcp_node_t *n = tcp->tw_suspended[b]; n; n = n->hnext) {
+      const synack_timewait_t *tw = (const synack_timewait_t *)n;
+      if (++nsusp > tcp->ntimewait) FAIL("more suspended TIME-WAIT entries than the count %u (a loop?)", tcp->ntimewait);
+      if (n->kind != SYNACK_NODE_TIMEWAIT || !tw->suspended) FAIL("suspended list holds a node that is not a suspended TIME-WAIT entry");
+      if (!synack_timer_armed(&tw->timer)) FAIL("suspended TIME-WAIT entry without its 2MSL timer");
+      if ((synack_tcp_tuple_hash(st, SYNACK_KEY_DEMUX, &n->t, NULL, 0) & (SYNACK_TW_SUSP_BUCKETS - 1)) != b)
+        FAIL("suspended TIME-WAIT entry in the wrong chain");
+      ntw++;
+      armed++;
+    }
   }
   /* The bind index (tcp_port.c): doubly linked chains, every link's back pointer pointing at
    * the link that points to it; every TIME-WAIT entry in one chain (all are indexed). */

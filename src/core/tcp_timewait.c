@@ -75,8 +75,13 @@ void synack_tcp_timewait_enter(synack_stack_t *st, synack_tcb_t *tcb, synack_tim
 }
 
 /* The link that points at the suspended entry of t (or at the list's end: *p == NULL). */
+static synack_tcp_node_t **suspended_head(synack_stack_t *st, const synack_tuple_t *t) {
+  uint64_t h = synack_tcp_tuple_hash(st, SYNACK_KEY_DEMUX, t, NULL, 0);
+  return &st->tcp->tw_suspended[h & (SYNACK_TW_SUSP_BUCKETS - 1)];
+}
+
 static synack_tcp_node_t **suspended_link(synack_stack_t *st, const synack_tuple_t *t) {
-  synack_tcp_node_t **p = &st->tcp->tw_suspended;
+  synack_tcp_node_t **p = suspended_head(st, t);
   while (*p && !synack_tuple_equal(&(*p)->t, t)) p = &(*p)->hnext;
   return p;
 }
@@ -169,8 +174,9 @@ bool synack_tcp_timewait_input(synack_stack_t *st, synack_timewait_t *tw, synack
        * timer running, until the handshake decides (synack_tcp_timewait_settle). */
       synack_tcp_hash_remove(st, &tw->node);
       tw->suspended = 1;
-      tw->node.hnext = st->tcp->tw_suspended;
-      st->tcp->tw_suspended = &tw->node;
+      synack_tcp_node_t **head = suspended_head(st, &tw->node.t);
+      tw->node.hnext = *head;
+      *head = &tw->node;
       synack_tcp_trace_note(st, -1, &tw->node.t, "rcv SYN (new incarnation, RFC 6191): TIME-WAIT suspended");
       return false;
     }
@@ -249,7 +255,8 @@ void synack_tcp_timewait_reopen_done(synack_stack_t *st, const synack_tuple_t *t
 }
 
 void synack_tcp_timewait_free_suspended(synack_stack_t *st) {
-  while (st->tcp->tw_suspended) synack_tcp_timewait_free(st, (synack_timewait_t *)st->tcp->tw_suspended, NULL);
+  for (unsigned b = 0; b < SYNACK_TW_SUSP_BUCKETS; b++)
+    while (st->tcp->tw_suspended[b]) synack_tcp_timewait_free(st, (synack_timewait_t *)st->tcp->tw_suspended[b], NULL);
 }
 
 synack_timewait_t *synack_tcp_timewait_handoff(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {

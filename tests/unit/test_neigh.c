@@ -1,6 +1,7 @@
 /* src/core/neigh.c against a peer that fills the cache (issue 12 §2): a cap on entries being
  * resolved, the default gateway's entry never replaced, RFC 4861 §7.2.5's Override flag, and
- * the keyed hash (lookups of many entries). */
+ * the keyed hash (lookups of many entries); expiry to STALE and the unicast PROBE (RFC 4861
+ * §7.3.2-3) instead of deleting an entry in use. */
 #include "harness.h"
 #include "neigh.h"
 
@@ -107,5 +108,94 @@ static void hashed_lookups(void) {
   synack_stack_free(st);
 }
 
-TH_MAIN(TH_CASE(incomplete_entries_capped), TH_CASE(gateway_entry_kept), TH_CASE(na_override_flag),
+/* The frames the stack has queued: how many, and whether every one is an ARP request sent to
+ * `dst` (the Ethernet destination). */
+static int arp_requests_to(synack_stack_t *st, synack_time_t now, const uint8_t *dst) {
+  synack_frame_t f;
+  int n = 0;
+  while (synack_stack_poll_tx(st, now, &f)) {
+    CHECK_EQ_U(f.len, 42);
+    CHECK_MEM(f.data, dst, 6);
+    CHECK_EQ_U(f.data[12], 0x08);
+    CHECK_EQ_U(f.data[13], 0x06);
+    CHECK_EQ_U(f.data[21], 1); /* ARP operation: request */
+    n++;
+  }
+  return n;
+}
+
+/* Learns ip at time 0 and runs the timers just past its lifetime; returns that time. */
+static synack_time_t learn_and_expire(synack_stack_t *st, const synack_ip_t *ip, const synack_mac_t *m) {
+  synack_neigh_learn(st, ip, m, true, false);
+  synack_time_t t = (synack_time_t)st->cfg.neigh_timeout_ms * 1000u + 1;
+  synack_stack_handle_timers(st, t);
+  return t;
+}
+
+/* RFC 4861 §7.3.2-3: an entry that outlives neigh_timeout_ms goes STALE and traffic keeps using
+ * it; the first use sends a unicast probe, an answer makes it REACHABLE again. Before, expiry
+ * deleted the entry: the next frames parked behind a fresh broadcast resolution (4 at most, the
+ * rest dropped), once a minute for every busy neighbour. */
+static void expiry_keeps_stale_entry(void) {
+  synack_stack_t *st = new_stack(16, 4);
+  REQUIRE(st);
+  synack_ip_t peer = synack_ip4(198, 18, 0, 9);
+  synack_mac_t m = mac_of(9), out;
+  synack_time_t t = learn_and_expire(st, &peer, &m);
+  CHECK_EQ_I(arp_requests_to(st, t, m.b), 0); /* expiry alone sends nothing */
+  CHECK(synack_neigh_lookup(st, &peer, &out)); /* STALE: still resolves */
+  CHECK_MEM(out.b, m.b, 6);
+  CHECK(synack_stack_next_deadline(st) <= t); /* the probe is due at once */
+  synack_stack_handle_timers(st, t);
+  CHECK_EQ_I(arp_requests_to(st, t, m.b), 1); /* unicast, to the MAC we know */
+  CHECK(synack_neigh_lookup(st, &peer, &out)); /* PROBE: still resolves, no second probe */
+  CHECK_EQ_I(arp_requests_to(st, t, m.b), 0);
+  synack_neigh_learn(st, &peer, &m, false, false); /* the reply */
+  t += 1000000;
+  synack_stack_handle_timers(st, t);
+  CHECK_EQ_I(arp_requests_to(st, t, m.b), 0); /* REACHABLE again: no retry */
+  CHECK(synack_neigh_lookup(st, &peer, &out));
+  CHECK_EQ_U(ctr(st, SYNACK_CTR_ARP_REQUESTS_OUT), 1);
+  synack_stack_free(st);
+}
+
+/* A probed neighbour that never answers: 3 unicast probes neigh_retry_ms apart (RFC 4861
+ * MAX_UNICAST_SOLICIT), then the entry is deleted and the next frame resolves from scratch. */
+static void unanswered_probe_deletes(void) {
+  synack_stack_t *st = new_stack(16, 4);
+  REQUIRE(st);
+  synack_ip_t peer = synack_ip4(198, 18, 0, 9);
+  synack_mac_t m = mac_of(9), out;
+  synack_time_t t = learn_and_expire(st, &peer, &m);
+  CHECK(synack_neigh_lookup(st, &peer, &out));
+  int probes = 0;
+  for (int i = 0; i < 3; i++) {
+    synack_stack_handle_timers(st, t);
+    probes += arp_requests_to(st, t, m.b);
+    CHECK(synack_neigh_lookup(st, &peer, &out));
+    t += (synack_time_t)st->cfg.neigh_retry_ms * 1000u;
+  }
+  CHECK_EQ_I(probes, 3);
+  synack_stack_handle_timers(st, t);
+  CHECK(!synack_neigh_lookup(st, &peer, &out));
+  synack_stack_free(st);
+}
+
+/* A full table gives a STALE entry's slot before a REACHABLE one's, even one expiring sooner. */
+static void stale_entry_replaced_first(void) {
+  synack_stack_t *st = new_stack(2, 2);
+  REQUIRE(st);
+  synack_ip_t a = synack_ip4(198, 18, 0, 1), b = synack_ip4(198, 18, 0, 2), c = synack_ip4(198, 18, 0, 3);
+  synack_mac_t ma = mac_of(1), mb = mac_of(2), mc = mac_of(3), out;
+  learn_and_expire(st, &a, &ma); /* a: STALE */
+  synack_neigh_learn(st, &b, &mb, true, false);
+  synack_neigh_learn(st, &c, &mc, true, false); /* table full: a's slot */
+  CHECK(!synack_neigh_lookup(st, &a, &out));
+  CHECK(synack_neigh_lookup(st, &b, &out));
+  CHECK(synack_neigh_lookup(st, &c, &out));
+  synack_stack_free(st);
+}
+
+TH_MAIN(TH_CASE(incomplete_entries_capped), TH_CASE(expiry_keeps_stale_entry), TH_CASE(unanswered_probe_deletes),
+        TH_CASE(stale_entry_replaced_first), TH_CASE(gateway_entry_kept), TH_CASE(na_override_flag),
         TH_CASE(hashed_lookups))

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define SERVER_TX_RING 4096
+
 volatile sig_atomic_t app_stop;
 volatile sig_atomic_t app_usr1;
 
@@ -64,6 +66,8 @@ void app_opts_usage(FILE *f) {
           "  --profile NAME        rfc | linux | freebsd (synack_config_preset)\n"
           "  --seed N              seeds the injected impairments (default 1); secrets always come from the OS\n"
           "  --no-offload          plain frames: no virtio-net header, no GSO/TSO, no checksum offload\n"
+          "  --writer-thread       write to the TAP from a second thread (the kernel's input work for what we\n"
+          "                        send runs there); helps connection-per-request loads, see docs/tap.md\n"
           "observation:\n"
           "  --pcap FILE           capture every frame the stack sends and receives\n"
           "  --trace               print frames, state changes and timers on stderr\n"
@@ -175,14 +179,16 @@ static int parse_rule(app_opts_t *o, const char *spec) {
 
 int app_opts_parse(app_opts_t *o, int argc, char **argv, int *i) {
   const char *opt = argv[*i];
-  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy" };
+  static const char *const flags_only[] = { "--trace", "--quiet", "--stats", "--no-offload", "--zerocopy",
+                                            "--writer-thread" };
   for (size_t k = 0; k < sizeof flags_only / sizeof flags_only[0]; k++) {
     if (strcmp(opt, flags_only[k]) != 0) continue;
     if (k == 0) o->trace = true;
     else if (k == 1) o->quiet = true;
     else if (k == 2) o->stats = true;
     else if (k == 3) o->offload = false;
-    else o->zerocopy = true;
+    else if (k == 4) o->zerocopy = true;
+    else o->writer_thread = true;
     return 1;
   }
   static const char *const with_value[] = { "--tap", "--addr", "--addr6", "--gw", "--mac", "--mtu", "--pcap",
@@ -407,6 +413,7 @@ int app_net_start(app_net_t *a, const char *cmd) {
   lc.offload = o->offload;
   lc.seed = o->seed;
   lc.pcap_path = o->pcap;
+  lc.writer_thread = o->writer_thread;
   if (o->impair_dirs & 1) lc.impair[SYNACK_TAP_DIR_IN] = o->impair;
   if (o->impair_dirs & 2) lc.impair[SYNACK_TAP_DIR_OUT] = o->impair;
   int err;
@@ -449,6 +456,19 @@ int app_net_start(app_net_t *a, const char *cmd) {
   if (o->pacing) cfg.tcp_pacing = o->pacing > 0;
   if (o->orphan_retries >= 0) cfg.tcp_orphan_retries = (uint32_t)o->orphan_retries;
   if (o->max_orphans >= 0) cfg.tcp_max_orphans = (uint32_t)o->max_orphans;
+  else if (o->server) cfg.tcp_max_orphans = cfg.max_sockets;
+  if (o->server) {
+    /* Frames a burst of events produces before the loop writes them: every connection served
+     * in one pass can queue a response, a FIN or a RST at once. A full ring drops what does not
+     * fit (TX_RING_FULL; 737 frames in one ab -c1000 run with 256 slots). */
+    if (cfg.tx_ring_frames < SERVER_TX_RING) cfg.tx_ring_frames = SERVER_TX_RING;
+    /* A request is answered at once: its ACK rides on the response. Quick ACKs at the start of
+     * every connection (for a peer's slow start) cost a bare ACK per request when each request
+     * has a connection of its own. Profiles keep their own choice. */
+    if (o->request_response && !o->profile) cfg.tcp_quickack_start = false;
+    uint32_t b = o->syn_backlog ? o->syn_backlog : cfg.tcp_max_backlog;
+    cfg.tcp_syn_backlog = b < cfg.max_sockets ? b : cfg.max_sockets;
+  }
   if (cfg.tcp_sndbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_sndbuf;
   if (cfg.tcp_rcvbuf > cfg.tcp_max_buf) cfg.tcp_max_buf = cfg.tcp_rcvbuf;
   if (o->trace) {
@@ -463,6 +483,16 @@ int app_net_start(app_net_t *a, const char *cmd) {
     const char *why = synack_config_problem(&cfg);
     fprintf(stderr, "synack %s: cannot create the stack: %s\n", cmd, why ? why : "out of memory");
     return -1;
+  }
+  if (a->loop) {
+    /* Room in the TAP for two frames (a request and an ACK) per connection the table holds:
+     * beyond its queue the kernel drops what it sends us, and a dropped request costs its
+     * client an RTO (wrk -c1000 lost 4,862 frames with the default 1,000: docs/bench.md). */
+    /* At most 8,192: a queue is also a delay, and under a SYN flood every legitimate frame waits
+     * behind all of it (32,768 frames at the ~19,000 frames/s a flood leaves made each wait
+     * ~1.7 s, and tests/attack/t_synflood.sh's short connections time out). */
+    uint64_t q = (uint64_t)cfg.max_sockets * 2;
+    a->tap_queue = synack_tap_grow_queue(synack_tap_loop_tap(a->loop), (uint32_t)(q > 8192 ? 8192 : q));
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -525,12 +555,12 @@ void app_print_stats(app_net_t *a, FILE *f) {
     const synack_tap_loop_stats_t *s = synack_tap_loop_stats(a->loop);
     fprintf(f,
             "driver: frames in %llu (gso %llu -> %llu segs, partial csum %llu, data-valid %llu) out %llu "
-            "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu\n",
+            "(tso %llu <- %llu segs) write errors %llu read errors %llu wakeups %llu writer-full %llu\n",
             (unsigned long long)s->frames_in, (unsigned long long)s->gso_in, (unsigned long long)s->gso_segs_in,
             (unsigned long long)s->csum_partial_in, (unsigned long long)s->csum_valid_in,
             (unsigned long long)s->frames_out, (unsigned long long)s->tso_out, (unsigned long long)s->tso_segs_out,
             (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
-            (unsigned long long)s->wakeups);
+            (unsigned long long)s->wakeups, (unsigned long long)s->writer_full_waits);
     print_impair(f, "in", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_IN));
     print_impair(f, "out", synack_tap_loop_impair_stats(a->loop, SYNACK_TAP_DIR_OUT));
   }

@@ -31,6 +31,14 @@ typedef struct {
   uint32_t max_conns;                  /* --max-conns: socket table size; 0 = sized from memory */
   int pacing;                          /* --pacing: 1 on, -1 off, 0 the configuration's default */
   int32_t orphan_retries, max_orphans; /* --orphan-retries, --max-orphans; -1 = the stack's default */
+  /* A server for many connections (serve): unless given, tcp_max_orphans follows the table (an
+   * orphan holds a slot of it; tcp_mem bounds their memory), the transmit ring holds
+   * SERVER_TX_RING frames, and each listener's SYN queue is as long as its accept queue,
+   * `syn_backlog` (Linux: the listen backlog bounds the request queue, then SYN cookies). */
+  bool server;
+  bool writer_thread;                  /* --writer-thread: TAP writes from a second thread */
+  uint32_t syn_backlog;                /* server: 0 = tcp_max_backlog */
+  bool request_response;               /* server: each request answered at once (serve --http) */
   const char *pcap;
   bool trace;
   bool quiet;
@@ -48,6 +56,7 @@ typedef struct {
 typedef struct app_net {
   app_opts_t o;
   synack_tap_loop_t *loop;
+  int tap_queue;           /* the TAP's queue toward us (frames), or a negative error */
   /* AF_XDP: this stack's queue, how many there are, the device's program and shared secret */
   struct synack_xdp *xdp;
   uint32_t queue, nqueues;

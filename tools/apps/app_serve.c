@@ -20,11 +20,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_filecache.h"
 #include "app_http.h"
 #include "app_net.h"
 #include "cli.h"
 
 #define STAGE_CAP 65536
+_Static_assert(APP_FILECACHE_MAX_FILE + 512 <= STAGE_CAP, "a cached file and its head fit the staging buffer");
 
 typedef enum { SRV_ECHO, SRV_DISCARD, SRV_HTTP } srv_mode_t;
 
@@ -56,6 +58,7 @@ typedef struct {
   app_net_t net;
   srv_mode_t mode;
   const char *root;
+  app_filecache_t *files; /* --http: small files in memory (app_filecache.h); this stack's own */
   uint16_t port;
   bool rst;            /* abortive close (linger 0) after the first data */
   bool table_at_exit;
@@ -159,7 +162,7 @@ static void stage(conn_t *c, const void *p, size_t n) {
 }
 
 /* False when the response's buffer cannot be allocated. */
-static bool http_start_response(serve_t *s, conn_t *c) {
+static bool http_start_response(serve_t *s, conn_t *c, synack_time_t now) {
   http_req_t req;
   long hl = http_parse_request(c->req, c->req_len, &req);
   if (hl == 0) return true;
@@ -177,7 +180,14 @@ static bool http_start_response(serve_t *s, conn_t *c) {
   }
   s->requests++;
   c->nreq++;
-  if (status == 0) status = http_open_target(s->root, req.target, &c->fd, &size, &ctype);
+  const uint8_t *cached = NULL; /* the whole file, from the cache */
+  size_t cached_len = 0;
+  if (status == 0 && s->files && app_filecache_get(s->files, req.target, now, &cached, &cached_len, &ctype)) {
+    status = 200;
+    size = cached_len;
+  } else if (status == 0) {
+    status = http_open_target(s->root, req.target, &c->fd, &size, &ctype);
+  }
   memmove(c->req, c->req + hl, c->req_len - (size_t)hl);
   c->req_len -= (size_t)hl;
   char head[512];
@@ -192,7 +202,8 @@ static bool http_start_response(serve_t *s, conn_t *c) {
   c->st_pos = c->st_len = 0;
   stage(c, head, n);
   if (!req.head) {
-    if (status == 200) c->file_left = size;
+    if (cached) stage(c, cached, cached_len); /* APP_FILECACHE_MAX_FILE + a head fit STAGE_CAP */
+    else if (status == 200) c->file_left = size;
     else stage(c, body, body_len);
   }
   /* The head and the start of the file leave in one send: no small segment of its own. */
@@ -232,7 +243,11 @@ static bool push_out(serve_t *s, conn_t *c, synack_time_t now) {
       c->file_left -= (uint64_t)r;
     }
     if (c->st_pos == c->st_len) break;
-    int64_t r = synack_send(s->net.st, now, c->sock, c->stage + c->st_pos, c->st_len - c->st_pos, 0);
+    /* The last bytes of a response the connection closes after: held (MSG_MORE) until the
+     * close that follows at once queues the FIN, so they leave together in one segment (as
+     * nginx's tcp_nopush), not as a segment and a bare FIN. */
+    unsigned more = c->responding && c->close_after && !c->file_left ? SYNACK_MSG_MORE : 0;
+    int64_t r = synack_send(s->net.st, now, c->sock, c->stage + c->st_pos, c->st_len - c->st_pos, more);
     if (r <= 0) return false;
     c->st_pos += (size_t)r;
     c->bytes_out += (uint64_t)r;
@@ -267,7 +282,7 @@ static void service_conn(serve_t *s, conn_t *c, uint32_t events, int error) {
       }
     }
     if (s->mode == SRV_HTTP && c->req_len) {
-      if (!http_start_response(s, c)) goto oom;
+      if (!http_start_response(s, c, now)) goto oom;
       if (c->responding) continue;
     }
     /* Read more. */
@@ -286,7 +301,7 @@ static void service_conn(serve_t *s, conn_t *c, uint32_t events, int error) {
       cap = sizeof s->scratch;
     }
     if (cap == 0) { /* a full head buffer without a complete request */
-      if (!http_start_response(s, c)) goto oom;
+      if (!http_start_response(s, c, now)) goto oom;
       continue;
     }
     int64_t r = synack_recv(st, now, c->sock, dst, cap, 0);
@@ -399,6 +414,11 @@ static int listen_on(serve_t *s, int family) {
   int l = synack_socket(st, family);
   if (l < 0) return l;
   synack_setsockopt(st, l, SYNACK_SO_REUSEADDR, 1);
+  /* HTTP: requests are small (HTTP_MAX_REQUEST). With the default 256 KiB buffer the window
+   * offered in the SYN-ACK (65,535, unscaled) is far below what the buffer allows, and the read
+   * of the first request opened it with a bare window update before the response: one frame more
+   * per connection. A buffer the SYN-ACK's window covers has nothing to open. */
+  if (s->mode == SRV_HTTP) synack_setsockopt(st, l, SYNACK_SO_RCVBUF, 32768);
   /* One listener per family on the same port: the IPv6 one must not also claim IPv4 (as a
    * server with two sockets sets IPV6_V6ONLY on Linux; without it the bind is EADDRINUSE). */
   if (family == SYNACK_AF_INET6) synack_setsockopt(st, l, SYNACK_IPV6_V6ONLY, 1);
@@ -439,7 +459,11 @@ static void usage(void) {
 
 /* The stack on its link, the limits printed, the listeners open. 0, or 1 after a message. */
 static int serve_start(serve_t *s) {
+  s->net.o.server = true;
+  s->net.o.syn_backlog = s->backlog;
+  s->net.o.request_response = s->mode == SRV_HTTP;
   if (app_net_start(&s->net, "serve") < 0) return 1;
+  if (s->mode == SRV_HTTP && !(s->files = app_filecache_new(s->root))) return 1;
   const synack_config_t *cfg = synack_stack_config(s->net.st);
   if (!s->backlog) s->backlog = cfg->tcp_max_backlog;
   if (s->backlog > cfg->max_sockets) s->backlog = cfg->max_sockets;
@@ -447,12 +471,17 @@ static int serve_start(serve_t *s) {
    * several AF_XDP queues every stack has the same limits, printed once. */
   if (s->net.queue == 0)
     fprintf(stderr,
-            "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, time-wait %u, idle-timeout %.1f s, "
-            "tcp-mem %.0f/%.0f/%.0f MiB\n",
+            "synack serve: limits: max-conns %u%s, backlog %u, syn-backlog %u%s, max-orphans %u, time-wait %u, "
+            "idle-timeout %.1f s, tcp-mem %.0f/%.0f/%.0f MiB\n",
             cfg->max_sockets, s->net.o.max_conns ? "" : " (sized from memory)", s->backlog, cfg->tcp_syn_backlog,
-            cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->max_timewait, (double)s->idle_timeout / 1e6,
+            cfg->tcp_syncookies ? " then SYN cookies" : "", cfg->tcp_max_orphans, cfg->max_timewait,
+            (double)s->idle_timeout / 1e6,
             (double)cfg->tcp_mem_low / 1048576.0, (double)cfg->tcp_mem_pressure / 1048576.0,
             (double)cfg->tcp_mem_high / 1048576.0);
+  if (s->net.loop) {
+    if (s->net.tap_queue >= 0) fprintf(stderr, "synack serve: tap queue %d frames\n", s->net.tap_queue);
+    else fprintf(stderr, "synack serve: tap queue: cannot read or raise it (%s)\n", strerror(-s->net.tap_queue));
+  }
   if (s->net.nqueues > 1)
     fprintf(stderr, "synack serve: queue %u: stack of its own, max-conns %u, ephemeral ports %u-%u\n", s->net.queue,
             cfg->max_sockets, cfg->tcp_port_lo, cfg->tcp_port_hi);
@@ -485,6 +514,11 @@ static void serve_loop(serve_t *s) {
       s->usr1_seen = app_usr1;
       flockfile(stdout); /* one queue's dump at a time (stdio's lock is recursive) */
       dump_table(s, stdout);
+      if (s->files) {
+        const app_filecache_stats_t *fs = app_filecache_stats(s->files);
+        printf("file-cache: hits %llu checks %llu loads %llu\n", (unsigned long long)fs->hits,
+               (unsigned long long)fs->checks, (unsigned long long)fs->loads);
+      }
       app_print_stats(&s->net, stdout);
       printf("end-of-stats\n");
       fflush(stdout);
@@ -509,6 +543,8 @@ static void serve_end(serve_t *s) {
     if (s->conns[i]) conn_free(s, s->conns[i]);
   free(s->conns);
   s->conns = NULL;
+  app_filecache_free(s->files);
+  s->files = NULL;
   app_net_finish(&s->net);
 }
 
@@ -521,6 +557,7 @@ static void say_listening(const serve_t *s) {
 /* TAP, or AF_XDP with one queue: one stack in this thread. */
 static int serve_one(serve_t *s) {
   if (serve_start(s) != 0) {
+    app_filecache_free(s->files);
     app_net_finish(&s->net);
     return 1;
   }

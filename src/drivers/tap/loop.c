@@ -21,6 +21,7 @@
 #include "synack/pcap.h"
 #include "synack/random.h"
 #include "synack/tap.h"
+#include "writer.h"
 
 #define MAX_WATCH 8
 #define READ_BATCH 256       /* frames read per wakeup before the stack gets to answer */
@@ -43,6 +44,7 @@ struct synack_tap_loop {
   synack_stack_t *st;
   synack_time_t now;
   synack_gso_coalescer_t co;
+  synack_tap_writer_t *writer; /* cfg.writer_thread: frames go through it */
   /* Memory handed back after a load (maybe_trim). */
   size_t mem_last, mem_peak;
   synack_time_t mem_grew;
@@ -110,6 +112,8 @@ synack_tap_loop_t *synack_tap_loop_new(const synack_tap_loop_cfg_t *cfg, int *er
   }
   synack_gso_coalescer_init(&l->co);
   update_modes(l);
+  /* 4 MiB: 64 super-frames, thousands of small frames; a full ring makes the loop wait. */
+  if (cfg->writer_thread && !(l->writer = synack_tap_writer_new(l->tap, 4u << 20, err))) goto fail;
   *err = 0;
   return l;
 fail:
@@ -119,6 +123,7 @@ fail:
 
 void synack_tap_loop_free(synack_tap_loop_t *l) {
   if (!l) return;
+  synack_tap_writer_free(l->writer); /* writes what is queued first */
   if (l->ep >= 0) close(l->ep);
   for (int d = 0; d < 2; d++) synack_impair_free(l->imp[d]);
   if (l->pcap) synack_pcap_close(l->pcap);
@@ -183,7 +188,24 @@ int synack_tap_loop_unwatch_fd(synack_tap_loop_t *l, int fd) {
 
 /* ---------- output ---------- */
 
+/* With a writer thread the output figures are its own; they are brought in after each
+ * iteration. */
+static void sync_writer_stats(synack_tap_loop_t *l) {
+  if (!l->writer) return;
+  synack_tap_writer_stats_t ws;
+  synack_tap_writer_stats(l->writer, &ws);
+  l->stats.frames_out = ws.frames;
+  l->stats.bytes_out = ws.bytes;
+  l->stats.tso_out = ws.tso;
+  l->stats.write_errors = ws.errors;
+  l->stats.writer_full_waits = ws.full_waits;
+}
+
 static void write_frame(synack_tap_loop_t *l, const uint8_t *f, size_t len, const synack_tap_meta_t *meta) {
+  if (l->writer) {
+    synack_tap_writer_push(l->writer, f, len, meta);
+    return;
+  }
   int r = synack_tap_write(l->tap, f, len, meta);
   if (r < 0) {
     l->stats.write_errors++;
@@ -234,6 +256,7 @@ static void pump_out(synack_tap_loop_t *l, synack_stack_t *st) {
 void synack_tap_loop_flush(synack_tap_loop_t *l, synack_stack_t *st) {
   l->now = synack_tap_now();
   pump_out(l, st);
+  sync_writer_stats(l);
 }
 
 /* ---------- input ---------- */
@@ -355,5 +378,6 @@ int synack_tap_loop_run(synack_tap_loop_t *l, synack_stack_t *st, synack_time_t 
   if (l->now >= synack_stack_next_deadline(st)) synack_stack_handle_timers(st, l->now);
   pump_out(l, st);
   maybe_trim(l, st);
+  sync_writer_stats(l);
   return ready;
 }

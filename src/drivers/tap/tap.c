@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -101,6 +102,38 @@ void synack_tap_close(synack_tap_t *t) {
 int synack_tap_fd(const synack_tap_t *t) { return t->fd; }
 const char *synack_tap_name(const synack_tap_t *t) { return t->name; }
 bool synack_tap_offload(const synack_tap_t *t) { return t->vnet; }
+
+/* The queue is the device's txqueuelen: the kernel's transmit path toward us puts frames in a
+ * ring of that many slots and drops (counted in the device's TX "dropped") when it is full; it
+ * never waits. The TUN ioctls do not take it, an ordinary socket's interface ioctls do. */
+static int txqlen_ioctl(const char *name, unsigned long req, int *qlen) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, IFNAMSIZ);
+  ifr.ifr_qlen = *qlen;
+  int r = ioctl(s, req, &ifr) < 0 ? -errno : 0;
+  *qlen = ifr.ifr_qlen;
+  close(s);
+  return r;
+}
+
+int synack_tap_queue_len(const synack_tap_t *t) {
+  int q = 0;
+  int r = txqlen_ioctl(t->name, SIOCGIFTXQLEN, &q);
+  return r < 0 ? r : q;
+}
+
+int synack_tap_grow_queue(synack_tap_t *t, uint32_t frames) {
+  int cur = synack_tap_queue_len(t);
+  if (cur < 0) return cur;
+  if (frames > INT32_MAX) frames = INT32_MAX;
+  if ((uint32_t)cur >= frames) return cur;
+  int q = (int)frames;
+  int r = txqlen_ioctl(t->name, SIOCSIFTXQLEN, &q);
+  return r < 0 ? r : synack_tap_queue_len(t);
+}
 
 int synack_tap_read(synack_tap_t *t, uint8_t *buf, size_t cap, synack_tap_meta_t *meta) {
   memset(meta, 0, sizeof *meta);
