@@ -1108,6 +1108,10 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v) tcb->flags |= TF_BROADCAST; else tcb->flags &= ~(uint64_t)TF_BROADCAST;
     return 0;
   case SYNACK_TCP_QUICKACK:
+    if (st->cfg.tcp_delack_linux) {
+      synack_tcp_lx_set_quickack(st, tcb, v, st->now);
+      return 0;
+    }
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
     return 0;
@@ -1171,7 +1175,10 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_IP_TOS: *v = tcb->tos; return 0;
   case SYNACK_SO_INQ: *v = (int)synack_tcp_inq(tcb); return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
-  case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
+  case SYNACK_TCP_QUICKACK:
+    /* cfg.tcp_delack_linux: Linux reports "not in pingpong mode" */
+    *v = st->cfg.tcp_delack_linux ? !tcb->lx_pingpong : tcb->quickack_left > 0;
+    return 0;
   case SYNACK_TCP_FASTOPEN: *v = (int)tcb->tfo_qlen; return 0;
   case SYNACK_TCP_FASTOPEN_CONNECT: *v = (tcb->tfo & SYNACK_TFOF_CONNECT) != 0; return 0;
   case SYNACK_TCP_FASTOPEN_NO_COOKIE: *v = (tcb->tfo & SYNACK_TFOF_NO_COOKIE) != 0; return 0;

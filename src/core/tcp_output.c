@@ -432,7 +432,11 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
 
   tcb->segs_out++;
   if (p->len) tcb->data_segs_out++;
+  /* cfg.tcp_delack_linux: data sent soon after data arrived makes the connection interactive */
+  if (p->len && st->cfg.tcp_delack_linux) synack_tcp_lx_data_sent(st, tcb, now);
   if (p->flags & SYNACK_TCP_ACK) {
+    if (st->cfg.tcp_delack_linux)
+      synack_tcp_lx_ack_sent(st, tcb, (tcb->flags & (TF_ACK_NOW | TF_ACK_DELAYED)) || tcb->rcv_unacked_segs);
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint64_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;
