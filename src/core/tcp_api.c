@@ -610,7 +610,15 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
     len += iov[i].len;
   }
-  if (len == 0) return 0;
+  if (len == 0) {
+    /* A zero-length send without MSG_MORE ends an earlier MSG_MORE hold: the partial tail goes
+     * now (what Linux's splice_eof does at the end of a sendfile()). */
+    if (!(flags & SYNACK_MSG_MORE) && (tcb->flags & TF_MORE)) {
+      tcb->flags &= ~(uint64_t)TF_MORE;
+      synack_tcp_output(st, tcb, now);
+    }
+    return 0;
+  }
   if (synack_sndbuf_room(&tcb->sb) == 0) return -SYNACK_EAGAIN;
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
   uint32_t done = 0;

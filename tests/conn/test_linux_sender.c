@@ -187,7 +187,32 @@ static void sockbuf(void (*profile)(synack_config_t *), bool linux) {
 static void sockbuf_linux(void) { sockbuf(linux_, true); }
 static void sockbuf_rfc(void) { sockbuf(rfc, false); }
 
+/* A write with MSG_MORE marks no PSH at its end under the linux profile (Linux's tcp_push marks
+ * only without it): full segments that end it go without PSH, the partial tail is held; a
+ * zero-length send without MSG_MORE then pushes the tail, with PSH (what sendfile() does at the
+ * end of a file). The rfc profile sets PSH on the segment that empties the buffer. */
+static void more_then_flush(void (*profile)(synack_config_t *), bool linux) {
+  int s;
+  fx_t *fx = open_conn(profile, &s);
+  REQUIRE(fx);
+  uint8_t b[1960];
+  for (uint32_t i = 0; i < sizeof b; i++) b[i] = fx_pattern(i);
+  fx_check_rc(synack_send(fx->st, fx->now, s, b, 1460, SYNACK_MSG_MORE), 1460);
+  fx_drain(fx);
+  fx_expect(fx, linux ? FX_A : FX_PA, 1, 1, .len = 1460, .t = 0, .psh_exact = true);
+  fx_inject(fx, MS(100), FX_A, 1, 1461);
+  fx_check_rc(synack_send(fx->st, fx->now, s, b + 1460, 500, SYNACK_MSG_MORE), 500);
+  fx_drain(fx);
+  fx_expect_none(fx);
+  fx_check_rc(synack_send(fx->st, fx->now, s, NULL, 0, 0), 0);
+  fx_drain(fx);
+  fx_expect(fx, FX_PA, 1461, 1, .len = 500, .t = MS(100), .psh_exact = true);
+  fx_free(fx);
+}
+static void more_then_flush_linux(void) { more_then_flush(linux_, true); }
+static void more_then_flush_rfc(void) { more_then_flush(rfc, false); }
+
 TH_MAIN(TH_CASE(minshall_linux), TH_CASE(minshall_rfc), TH_CASE(minshall_small_holds), TH_CASE(psh_bursts_linux),
         TH_CASE(psh_bursts_rfc), TH_CASE(stretch_ack_linux), TH_CASE(stretch_ack_rfc), TH_CASE(app_limited_linux),
         TH_CASE(app_limited_rfc), TH_CASE(quickack_16), TH_CASE(ack_on_read), TH_CASE(probe0_linux), TH_CASE(probe0_rfc),
-        TH_CASE(sockbuf_linux), TH_CASE(sockbuf_rfc))
+        TH_CASE(sockbuf_linux), TH_CASE(sockbuf_rfc), TH_CASE(more_then_flush_linux), TH_CASE(more_then_flush_rfc))
