@@ -619,7 +619,10 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     }
     return 0;
   }
-  if (synack_sndbuf_room(&tcb->sb) == 0) return -SYNACK_EAGAIN;
+  if (synack_sndbuf_room(&tcb->sb) == 0) {
+    if (st->cfg.tcp_sndbuf_linux) tcb->flags |= TF_SNDBUF_NOSPACE; /* Linux's SOCK_NOSPACE */
+    return -SYNACK_EAGAIN;
+  }
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
   uint32_t done = 0;
   while (done < want) {
@@ -645,6 +648,7 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if ((uint32_t)w < n) break; /* the ring is full */
     if (tcb->notsent_lowat && done < want) synack_tcp_output(st, tcb, now);
   }
+  if (done < want && st->cfg.tcp_sndbuf_linux) tcb->flags |= TF_SNDBUF_NOSPACE; /* a short write */
   if (done == 0) return -SYNACK_EAGAIN;
   /* MSG_EOR ends the record only when the whole call was queued: a short write leaves the
    * record open for the rest of it (Linux marks the last skb of a complete call). */
@@ -1162,7 +1166,13 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_MAX_PACING_RATE: *v = synack_tcp_pacing_get_max(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = sockbuf_report(st, tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0, 2304u); return 0;
-  case SYNACK_SO_SNDBUF: *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u); return 0;
+  case SYNACK_SO_SNDBUF:
+    if (st->cfg.tcp_sndbuf_linux && !(tcb->flags & TF_SNDBUF_LOCK)) {
+      *v = (int)synack_tcp_sndbuf_linux_report(st, tcb); /* Linux's sk_sndbuf (tcp_mem.c) */
+      return 0;
+    }
+    *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u);
+    return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_ERROR:

@@ -128,6 +128,8 @@ enum {
 #define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
+#define TF_SNDBUF_NOSPACE (UINT64_C(1) << 42) /* cfg.tcp_sndbuf_linux: a write found the send buffer full
+                                                (Linux's SOCK_NOSPACE; tcp_mem.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
@@ -274,6 +276,7 @@ struct synack_tcb {
    * delayed-ACK timeout estimate (µs; 0 until the first data segment) and the size of the last
    * small segment that may become the segment size estimate (last_seg_size). */
   uint8_t lx_pingpong;
+  uint32_t lx_sndbuf; /* cfg.tcp_sndbuf_linux: Linux's sk_sndbuf once expanded (0: not yet; tcp_mem.c) */
   uint16_t lx_last_seg;
   uint32_t lx_ato;
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
@@ -617,6 +620,8 @@ bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes);
 bool synack_tcp_mem_under_pressure(const synack_stack_t *st);
 /* Send-buffer sizing from cwnd after an ACK (Linux's tcp_sndbuf_expand / sk_stream_moderate_sndbuf). */
 void synack_tcp_sndbuf_adjust(synack_stack_t *st, synack_tcb_t *tcb);
+/* cfg.tcp_sndbuf_linux: what SO_SNDBUF reads back for a socket that did not set it (tcp_mem.c). */
+uint32_t synack_tcp_sndbuf_linux_report(const synack_stack_t *st, const synack_tcb_t *tcb);
 
 /* ---------- tcp_rcvtune.c: receive-buffer autotuning ---------- */
 /* After the application read: once per RTT, grows the receive buffer toward twice what was read
