@@ -116,7 +116,7 @@ bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb) {
   /* Linux's tcp_cleanup_rbuf: a read that empties the receive queue sends the delayed ACK at
    * once when a small segment came since the last ACK (the peer pushed a message and waits for
    * its answer; the connection is not interactive). */
-  if (!st->cfg.tcp_quickack_linux || !(tcb->flags & TF_ACK_DELAYED)) return false;
+  if (!(st->cfg.tcp_quickack_linux || st->cfg.tcp_delack_linux) || !(tcb->flags & TF_ACK_DELAYED)) return false;
   if (!st->cfg.tcp_delack_linux) return (tcb->lx_pushed & LX_PUSHED) && tcb->rb.len == 0;
   /* more than one full segment unacknowledged (the ACK held back by the window rule), or the
    * queue emptied after two small segments, or after one outside pingpong mode */
@@ -127,12 +127,14 @@ bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb) {
 
 void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, uint8_t flags, synack_time_t now) {
   bool fin = (flags & SYNACK_TCP_FIN) != 0;
-  if (st->cfg.tcp_quickack_linux) {
+  /* the engine needs Linux's quick-ACK counting too (it keeps ato and the arrival time) */
+  bool lx = st->cfg.tcp_quickack_linux || st->cfg.tcp_delack_linux;
+  if (lx) {
     if (st->cfg.tcp_delack_linux && tcb->rcv_seg_max == 0) note_segment_size(tcb, 0);
     if (tcb->rcv_seg_max && n < tcb->rcv_seg_max) lx_measure_small(st, tcb, n, flags);
   }
   note_segment_size(tcb, n);
-  if (st->cfg.tcp_quickack_linux) linux_quickack(st, tcb, n, now);
+  if (lx) linux_quickack(st, tcb, n, now);
   tcb->rcv_unacked_segs++;
   tcb->rcv_unacked_bytes += n;
   if (st->cfg.tcp_delack_linux) {
