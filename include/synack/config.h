@@ -297,6 +297,18 @@ typedef struct {
                                    connect() after a non-blocking one completed returns 0, then EISCONN (else
                                    EISCONN at once); shutdown(SHUT_WR) of a listener is 0 (else ENOTCONN);
                                    default false (linux preset: true; docs/linux-differences.md) */
+  bool tcp_delack_linux;        /* Linux's delayed-ACK engine (tcp_ackpolicy.c): pingpong (interactive) mode
+                                   entered when the application sends within "ato" of receiving and left
+                                   when a delayed ACK's timer fires (no quick ACKs meanwhile), ato adapting
+                                   to the arrival gaps (40 ms up to the RTO), the timer bounded by the RTT,
+                                   TCP_QUICKACK as "not pingpong", the segment size estimate learning small
+                                   segments; default false (linux preset: true) */
+  uint32_t tcp_sndbuf_linux;    /* SO_SNDBUF reads back Linux's sk_sndbuf when the application did not set it:
+                                   this value (Linux's tcp_wmem[1]) until the connection is established,
+                                   then 2 x max(10, cwnd) x Linux's memory per segment, grown again only
+                                   after a write found the buffer full (tcp_sndbuf_expand); what a write
+                                   accepts stays tcp_sndbuf's rule. 0 (default): the buffer's capacity;
+                                   linux preset: 16384 */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -194,6 +194,8 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */
     c->tcp_recovery_linux = true; /* tcp_cwnd_reduction, bictcp_recalc_ssthresh, tcp_send_loss_probe */
     c->tcp_api_linux = true;           /* tcp_sendmsg's EPIPE, __inet_stream_connect, inet_shutdown */
+    c->tcp_delack_linux = true;
+    c->tcp_sndbuf_linux = 16384;       /* tcp_wmem[1]; tcp_sndbuf_expand at ESTABLISHED */        /* tcp_event_data_recv/_sent, tcp_send_delayed_ack, pingpong */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

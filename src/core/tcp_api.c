@@ -612,9 +612,18 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if (iov[i].len && !iov[i].base) return -SYNACK_EFAULT;
     len += iov[i].len;
   }
-  if (len == 0) return 0;
+  if (len == 0) {
+    /* A zero-length send without MSG_MORE ends an earlier MSG_MORE hold: the partial tail goes
+     * now (what Linux's splice_eof does at the end of a sendfile()). */
+    if (!(flags & SYNACK_MSG_MORE) && (tcb->flags & TF_MORE)) {
+      tcb->flags &= ~(uint64_t)TF_MORE;
+      synack_tcp_output(st, tcb, now);
+    }
+    return 0;
+  }
   if (synack_sndbuf_room(&tcb->sb) == 0) {
     synack_tcp_chrono_nospace(tcb, now); /* tcp_info's sndbuf_limited */
+    if (st->cfg.tcp_sndbuf_linux) tcb->flags |= TF_SNDBUF_NOSPACE; /* Linux's SOCK_NOSPACE */
     return -SYNACK_EAGAIN;
   }
   uint32_t want = len > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)len;
@@ -643,6 +652,7 @@ static int64_t send_iov(synack_stack_t *st, synack_time_t now, int sock, const s
     if ((uint32_t)w < n) break; /* the ring is full */
     if (tcb->notsent_lowat && done < want) synack_tcp_output(st, tcb, now);
   }
+  if (done < want && st->cfg.tcp_sndbuf_linux) tcb->flags |= TF_SNDBUF_NOSPACE; /* a short write */
   if (done == 0) return -SYNACK_EAGAIN;
   synack_tcp_chrono_start(tcb, SYNACK_CHRONO_BUSY, now);
   if (tcb->errq) synack_tcp_errq_sending(st, tcb, first, done, flags); /* MSG_ZEROCOPY, SO_TIMESTAMPING */
@@ -1121,6 +1131,10 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v) tcb->flags |= TF_BROADCAST; else tcb->flags &= ~(uint64_t)TF_BROADCAST;
     return 0;
   case SYNACK_TCP_QUICKACK:
+    if (st->cfg.tcp_delack_linux) {
+      synack_tcp_lx_set_quickack(st, tcb, v, st->now);
+      return 0;
+    }
     tcb->quickack_left = v ? 8 : 0;
     if (v && (tcb->flags & TF_ACK_DELAYED)) synack_tcp_send_ack(st, tcb, st->now);
     return 0;
@@ -1165,7 +1179,13 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_TIMESTAMPING: *v = synack_tcp_errq_get_timestamping(tcb); return 0;
   case SYNACK_SO_REUSEADDR: *v = (tcb->flags & TF_REUSEADDR) != 0; return 0;
   case SYNACK_SO_RCVBUF: *v = sockbuf_report(st, tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0, 2304u); return 0;
-  case SYNACK_SO_SNDBUF: *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u); return 0;
+  case SYNACK_SO_SNDBUF:
+    if (st->cfg.tcp_sndbuf_linux && !(tcb->flags & TF_SNDBUF_LOCK)) {
+      *v = (int)synack_tcp_sndbuf_linux_report(st, tcb); /* Linux's sk_sndbuf (tcp_mem.c) */
+      return 0;
+    }
+    *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u);
+    return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_ERROR:
@@ -1186,7 +1206,10 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_IP_TOS: *v = tcb->tos; return 0;
   case SYNACK_SO_INQ: *v = (int)synack_tcp_inq(tcb); return 0;
   case SYNACK_SO_OUTQ: *v = (int)tcb->sb.len; return 0;
-  case SYNACK_TCP_QUICKACK: *v = tcb->quickack_left > 0; return 0;
+  case SYNACK_TCP_QUICKACK:
+    /* cfg.tcp_delack_linux: Linux reports "not in pingpong mode" */
+    *v = st->cfg.tcp_delack_linux ? !tcb->lx_pingpong : tcb->quickack_left > 0;
+    return 0;
   case SYNACK_TCP_FASTOPEN: *v = (int)tcb->tfo_qlen; return 0;
   case SYNACK_TCP_FASTOPEN_CONNECT: *v = (tcb->tfo & SYNACK_TFOF_CONNECT) != 0; return 0;
   case SYNACK_TCP_FASTOPEN_NO_COOKIE: *v = (tcb->tfo & SYNACK_TFOF_NO_COOKIE) != 0; return 0;

@@ -22,7 +22,8 @@ int synack_tcp_info(synack_stack_t *st, int sock, synack_tcp_info_t *out) {
   out->retransmits = t->retransmits;
   out->backoff = t->backoff;
   out->rto_us = synack_tcp_rto_current(st, t);
-  out->ato_us = st->cfg.tcp_delack_ms * 1000u;
+  /* cfg.tcp_delack_linux: Linux's current estimate (0 before data, as Linux's tcpi_ato) */
+  out->ato_us = st->cfg.tcp_delack_linux ? t->lx_ato : st->cfg.tcp_delack_ms * 1000u;
   out->snd_mss = t->snd_mss;
   out->rcv_mss = t->rcv_mss;
   uint32_t flight = (uint32_t)seq_diff(t->snd_max, t->snd_una);

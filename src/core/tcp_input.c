@@ -338,6 +338,11 @@ static int step_checks(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg,
         !st->cfg.tcp_synrcvd_plain_ack)
       tcb->snd_nxt = tcb->iss;
     synack_tcp_rcv_dup(st, tcb, seg); /* RFC 2883 §4: old text comes back as a D-SACK */
+    /* cfg.tcp_delack_linux (Linux's tcp_send_dupack): old text means the peer retransmits:
+     * pingpong mode ends and quick ACKs start again */
+    if (st->cfg.tcp_delack_linux && seg->len > 0 && seq_lt(seg->seq, tcb->rcv_nxt) &&
+        synack_tcp_state_synchronized(tcb->state))
+      synack_tcp_lx_enter_quickack(st, tcb);
     if (synack_tcp_answer_allowed(st, verdict, &tcb->oow_last_ms, seg, now)) synack_tcp_send_ack(st, tcb, now);
     return STEP_STOP;
   case SYNACK_CHECK_CHALLENGE:
@@ -615,6 +620,7 @@ static int step_fin(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, sy
   case SYNACK_TCP_SYN_RECEIVED:
   case SYNACK_TCP_ESTABLISHED:
     synack_tcp_set_state(st, tcb, SYNACK_TCP_CLOSE_WAIT, "rcv FIN");
+    if (st->cfg.tcp_delack_linux) tcb->lx_pingpong = 1; /* Linux's tcp_fin() */
     /* The ACK of the FIN is delayed: a close() inside the delayed-ACK time then sends one
      * FIN-ACK segment (the three-segment close). cfg.tcp_fin_ack_now (FreeBSD's tcp_input:
      * no more data can come, so nothing is gained by waiting): at once. cfg.tcp_fin_ack_linux
@@ -681,6 +687,9 @@ static void input_synchronized(synack_stack_t *st, synack_tcb_t *tcb, synack_seg
     if (tcb->state == SYNACK_TCP_TIME_WAIT) return;
     synack_tcp_rcv_dup(st, tcb, seg);
     tcb->flags |= TF_ACK_NOW;
+    /* cfg.tcp_delack_linux: the peer retransmits: quick ACKs, pingpong mode ends (Linux's
+     * tcp_data_queue, tcp_enter_quickack_mode) */
+    if (st->cfg.tcp_delack_linux) synack_tcp_lx_enter_quickack(st, tcb);
     synack_tcp_output(st, tcb, now);
     return;
   }

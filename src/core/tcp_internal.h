@@ -128,6 +128,8 @@ enum {
 #define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
+#define TF_SNDBUF_NOSPACE (UINT64_C(1) << 42) /* cfg.tcp_sndbuf_linux: a write found the send buffer full
+                                                (Linux's SOCK_NOSPACE; tcp_mem.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_NOSPACE (UINT64_C(1) << 41)    /* a write found the send buffer full; cleared when it has room
@@ -270,7 +272,15 @@ struct synack_tcb {
   uint32_t rcv_unacked_segs, rcv_unacked_bytes;
   uint8_t quickack_left, ttl, tos;
   uint8_t lx_pushed; /* cfg.tcp_quickack_linux: a segment smaller than the size estimate arrived
-                        since the last ACK (Linux's ICSK_ACK_PUSHED; tcp_ackpolicy.c) */
+                        since the last ACK (Linux's ICSK_ACK_PUSHED, bit 1; a second one: PUSHED2,
+                        bit 2; tcp_ackpolicy.c) */
+  /* cfg.tcp_delack_linux (tcp_ackpolicy.c), Linux's icsk_ack fields: pingpong mode, the
+   * delayed-ACK timeout estimate (µs; 0 until the first data segment) and the size of the last
+   * small segment that may become the segment size estimate (last_seg_size). */
+  uint8_t lx_pingpong;
+  uint32_t lx_sndbuf; /* cfg.tcp_sndbuf_linux: Linux's sk_sndbuf once expanded (0: not yet; tcp_mem.c) */
+  uint16_t lx_last_seg;
+  uint32_t lx_ato;
   uint16_t syn_held;      /* cfg.tcp_simopen_keep_data: bytes of a crossing SYN's text placed in the
                              ring after RCV.NXT, committed at ESTABLISHED (tcp_input.c) */
   uint8_t ecn;            /* SYNACK_ECN_* (tcp_ecn.c, RFC 3168) */
@@ -630,6 +640,8 @@ bool synack_tcp_mem_admit(synack_stack_t *st, size_t bytes);
 bool synack_tcp_mem_under_pressure(const synack_stack_t *st);
 /* Send-buffer sizing from cwnd after an ACK (Linux's tcp_sndbuf_expand / sk_stream_moderate_sndbuf). */
 void synack_tcp_sndbuf_adjust(synack_stack_t *st, synack_tcb_t *tcb);
+/* cfg.tcp_sndbuf_linux: what SO_SNDBUF reads back for a socket that did not set it (tcp_mem.c). */
+uint32_t synack_tcp_sndbuf_linux_report(const synack_stack_t *st, const synack_tcb_t *tcb);
 
 /* ---------- tcp_rcvtune.c: receive-buffer autotuning ---------- */
 /* After the application read: once per RTT, grows the receive buffer toward twice what was read
@@ -652,11 +664,24 @@ void synack_tcp_ts_update(synack_tcb_t *tcb, const synack_seg_t *seg, synack_tim
 void synack_tcp_sack_opts(const synack_stack_t *st, synack_tcb_t *tcb, struct synack_ctl_opts *c, uint32_t payload);
 /* True when an out-of-order range changed and no ACK has reported it yet (tcp_sackgen.c). */
 bool synack_tcp_sack_unreported(const synack_tcb_t *tcb);
-/* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved): ACK now or delay. */
 /* cfg.tcp_quickack_linux: whether a read that left the receive queue as it is now sends the
  * pending delayed ACK at once (Linux's tcp_cleanup_rbuf; tcp_ackpolicy.c). */
 bool synack_tcp_ack_on_read(const synack_stack_t *st, const synack_tcb_t *tcb);
-void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, bool fin, synack_time_t now);
+/* tcp_ackpolicy.c: in-order data of n bytes was queued (no gap involved), the segment's flags
+ * `flags` (SYNACK_TCP_*): ACK now or delay. */
+void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, uint8_t flags, synack_time_t now);
+/* cfg.tcp_delack_linux (tcp_ackpolicy.c), Linux's names: arm the delayed-ACK timer
+ * (tcp_send_delayed_ack; may ask for an ACK now instead); the timer fired (ato and pingpong
+ * updated before its ACK goes); an ACK is being sent (tcp_event_ack_sent: one quick ACK used
+ * when one was owed); a data segment is being sent (tcp_event_data_sent: pingpong mode when it
+ * answers within ato); a duplicate or out-of-window segment (tcp_enter_quickack_mode);
+ * setsockopt(TCP_QUICKACK). */
+void synack_tcp_lx_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_lx_delack_fired(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_lx_ack_sent(synack_stack_t *st, synack_tcb_t *tcb, bool owed);
+void synack_tcp_lx_data_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);
+void synack_tcp_lx_enter_quickack(synack_stack_t *st, synack_tcb_t *tcb);
+void synack_tcp_lx_set_quickack(synack_stack_t *st, synack_tcb_t *tcb, int v, synack_time_t now);
 /* tcp_rcvwnd.c: ring bytes beyond SO_RCVBUF that a scaled connection's receive ring gets. */
 uint32_t synack_tcp_rcv_slack(const synack_tcb_t *tcb);
 /* tcp_rcvwnd.c, cfg.tcp_rcvwnd LINUX: Linux's full space for a buffer of `cap` bytes (locked:

@@ -361,7 +361,10 @@ static bool plan_data(synack_stack_t *st, synack_tcb_t *tcb, plan_t *p, synack_t
   p->len = len;
   p->fin = fin;
   p->flags = SYNACK_TCP_ACK | (fin ? SYNACK_TCP_FIN : 0);
-  if (len > 0 && (all || rec_end)) p->flags |= SYNACK_TCP_PSH;
+  /* cfg.tcp_psh_tso (Linux's tcp_push): a write with MSG_MORE does not mark its end for PSH
+   * (tcp_mark_push only without it), so its last segment, when full, goes without PSH. */
+  bool more_end = st->cfg.tcp_psh_tso && (tcb->flags & TF_MORE) && !rec_end && !fin;
+  if (len > 0 && (all || rec_end) && !more_end) p->flags |= SYNACK_TCP_PSH;
   if (len > 0 && !retrans && st->cfg.tcp_psh_tso && !(tcb->flags & TF_WINPROBE)) {
     /* Linux sends new data in TSO/GSO packets of up to tso_segs() segments, cut where the
      * window, cwnd or data end; the last segment of a packet of two or more carries PSH. A
@@ -433,7 +436,11 @@ static int transmit(synack_stack_t *st, synack_tcb_t *tcb, const plan_t *p, syna
 
   tcb->segs_out++;
   if (p->len) tcb->data_segs_out++;
+  /* cfg.tcp_delack_linux: data sent soon after data arrived makes the connection interactive */
+  if (p->len && st->cfg.tcp_delack_linux) synack_tcp_lx_data_sent(st, tcb, now);
   if (p->flags & SYNACK_TCP_ACK) {
+    if (st->cfg.tcp_delack_linux)
+      synack_tcp_lx_ack_sent(st, tcb, (tcb->flags & (TF_ACK_NOW | TF_ACK_DELAYED)) || tcb->rcv_unacked_segs);
     tcb->last_ack_sent = tcb->rcv_nxt;
     tcb->flags &= ~(uint64_t)(TF_ACK_NOW | TF_ACK_DELAYED);
     tcb->rcv_unacked_segs = tcb->rcv_unacked_bytes = 0;

@@ -169,7 +169,12 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     synack_seq_t dup_end = (uint32_t)skip >= n ? seq_add(seq, n) : tcb->rcv_nxt;
     note_dsack(st, tcb, seq, dup_end);
     tcb->flags |= TF_ACK_NOW;
-    if ((uint32_t)skip >= n) return true;
+    if ((uint32_t)skip >= n) {
+      /* Linux's tcp_data_queue: a retransmission of data already received ends pingpong
+       * mode and restarts quick ACKs (the peer is recovering a loss) */
+      if (st->cfg.tcp_delack_linux) synack_tcp_lx_enter_quickack(st, tcb);
+      return true;
+    }
     data += skip;
     n -= (uint32_t)skip;
     seq = tcb->rcv_nxt;
@@ -194,6 +199,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     synack_drop(st, SYNACK_DROP_TCP_RCVBUF_FULL, NULL, 0);
     strip_fin(seg);
     tcb->flags |= TF_ACK_NOW;
+    if (st->cfg.tcp_delack_linux) synack_tcp_lx_enter_quickack(st, tcb); /* tcp_data_queue: out_of_window */
     return true;
   }
   uint32_t keep = wnd - off;
@@ -224,7 +230,7 @@ bool synack_tcp_rcv_data(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *se
     tcb->rcv_nxt = seq_add(tcb->rcv_nxt, n);
     tcb->bytes_received += n;
     synack_tcp_rcv_grow(st, tcb, n); /* cfg.tcp_rcvwnd LINUX: rcv_ssthresh (tcp_rcvwnd.c) */
-    synack_tcp_ack_policy(st, tcb, n, (seg->flags & SYNACK_TCP_FIN) != 0, now);
+    synack_tcp_ack_policy(st, tcb, n, seg->flags, now);
     deliver(st, tcb);
     return true;
   }

@@ -11,6 +11,10 @@
 
 void synack_tcp_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   tcb->flags |= TF_ACK_DELAYED;
+  if (st->cfg.tcp_delack_linux) {
+    synack_tcp_lx_delack_arm(st, tcb, now); /* Linux's timeout rules (tcp_ackpolicy.c) */
+    return;
+  }
   if (!synack_timer_armed(&tcb->t_delack))
     synack_timer_set(&st->wheel, &tcb->t_delack, now + (synack_time_t)st->cfg.tcp_delack_ms * 1000u);
 }
@@ -163,6 +167,7 @@ void synack_tcp_timer(synack_stack_t *st, synack_timer_t *t, synack_time_t now) 
     synack_tcb_t *tcb = CONTAINER(t, synack_tcb_t, t_delack);
     if (tcb->flags & TF_ACK_DELAYED) {
       synack_count(st, SYNACK_CTR_TCP_DELAYED_ACKS);
+      if (st->cfg.tcp_delack_linux) synack_tcp_lx_delack_fired(st, tcb);
       synack_tcp_send_ack(st, tcb, now);
     }
     break;

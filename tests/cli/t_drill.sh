@@ -118,7 +118,7 @@ has "UNSUPPORTED $D/unsupported/sysctl-restore.pkt [rfc]: $D/unsupported/sysctl-
 has "UNSUPPORTED $D/unsupported/shell-variable.pkt [rfc]: $D/unsupported/shell-variable.pkt:2: cannot run the command \`sysctl -q net.ipv4.tcp_rmem=\"\$RMEM\"\`: shell expansion '\$RMEM' not supported"
 has "UNSUPPORTED $D/unsupported/sysctl-read-piped.pkt [rfc]: $D/unsupported/sysctl-read-piped.pkt:3: reading sysctl net.ipv4.tcp_sack into a pipeline is not supported"
 has "UNSUPPORTED $D/unsupported/cmsg.pkt [rfc]: $D/unsupported/cmsg.pkt:3: sendmsg: control messages (SOL_IP/IP_TOS) not supported"
-has "UNSUPPORTED $D/unsupported/syscall.pkt [rfc]: $D/unsupported/syscall.pkt:4: system call sendfile() not supported"
+has "UNSUPPORTED $D/unsupported/syscall.pkt [rfc]: $D/unsupported/syscall.pkt:4: system call vmsplice() not supported"
 has "UNSUPPORTED $D/unsupported/sockaddr-port.pkt [rfc]: $D/unsupported/sockaddr-port.pkt:4: bind: port 9999 in the sockaddr; the runner uses 8080 (--bind_port, --connect_port)"
 has "UNSUPPORTED $D/unsupported/python.pkt [rfc]: $D/unsupported/python.pkt:4: %{ }% statement not supported (assert, NAME = EXPR, print, pass): 'import os'"
 last2 "0 errors" "0 passed, 0 failed, 10 skipped"

@@ -4,6 +4,8 @@
  * quick-ACK counted from the window, the ACK sent by a read after a small segment, zero-window
  * probes as old ACKs restarted by each ACK, and socket buffer sizes read back doubled. The same
  * behaviours are pinned against the kernel by tests/scripts/{nagle,slow-start,delayed-ack}/. */
+#include <stdlib.h>
+
 #include "harness.h"
 #include "tcpfix.h"
 
@@ -187,7 +189,63 @@ static void sockbuf(void (*profile)(synack_config_t *), bool linux) {
 static void sockbuf_linux(void) { sockbuf(linux_, true); }
 static void sockbuf_rfc(void) { sockbuf(rfc, false); }
 
+/* A write with MSG_MORE marks no PSH at its end under the linux profile (Linux's tcp_push marks
+ * only without it): full segments that end it go without PSH, the partial tail is held; a
+ * zero-length send without MSG_MORE then pushes the tail, with PSH (what sendfile() does at the
+ * end of a file). The rfc profile sets PSH on the segment that empties the buffer. */
+static void more_then_flush(void (*profile)(synack_config_t *), bool linux) {
+  int s;
+  fx_t *fx = open_conn(profile, &s);
+  REQUIRE(fx);
+  uint8_t b[1960];
+  for (uint32_t i = 0; i < sizeof b; i++) b[i] = fx_pattern(i);
+  fx_check_rc(synack_send(fx->st, fx->now, s, b, 1460, SYNACK_MSG_MORE), 1460);
+  fx_drain(fx);
+  fx_expect(fx, linux ? FX_A : FX_PA, 1, 1, .len = 1460, .t = 0, .psh_exact = true);
+  fx_inject(fx, MS(100), FX_A, 1, 1461);
+  fx_check_rc(synack_send(fx->st, fx->now, s, b + 1460, 500, SYNACK_MSG_MORE), 500);
+  fx_drain(fx);
+  fx_expect_none(fx);
+  fx_check_rc(synack_send(fx->st, fx->now, s, NULL, 0, 0), 0);
+  fx_drain(fx);
+  fx_expect(fx, FX_PA, 1461, 1, .len = 500, .t = MS(100), .psh_exact = true);
+  fx_free(fx);
+}
+static void more_then_flush_linux(void) { more_then_flush(linux_, true); }
+static void more_then_flush_rfc(void) { more_then_flush(rfc, false); }
+
+/* SO_SNDBUF not set by the application: the linux profile reports Linux's sk_sndbuf (16384 on a
+ * fresh socket, 2 x 10 x 2304 once established with MSS 1460, 2 x cwnd x 2304 after a write
+ * found the buffer full and an ACK made room: tcp_sndbuf_expand); the rfc profile the capacity. */
+static void sndbuf_default(void (*profile)(synack_config_t *), bool linux) {
+  int s, v = 0;
+  fx_t *fx = open_conn(profile, &s);
+  REQUIRE(fx);
+  int fresh = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(fresh >= 0);
+  REQUIRE(synack_getsockopt(fx->st, fresh, SYNACK_SO_SNDBUF, &v) == 0);
+  CHECK_EQ_U((uint32_t)v, linux ? 16384u : 262144u);
+  REQUIRE(synack_getsockopt(fx->st, s, SYNACK_SO_SNDBUF, &v) == 0);
+  CHECK_EQ_U((uint32_t)v, linux ? 46080u : 262144u);
+  /* fill the buffer: a short write */
+  size_t big = 300000;
+  int64_t put = fx_send(fx, s, big, 0);
+  CHECK(put > 0 && put < (int64_t)big);
+  REQUIRE(synack_getsockopt(fx->st, s, SYNACK_SO_SNDBUF, &v) == 0);
+  CHECK_EQ_U((uint32_t)v, linux ? 46080u : 262144u);
+  fx_drain(fx);
+  for (fx_frame_t f; fx_pop(fx, &f);) free(f.buf); /* the initial window's segments */
+  fx_inject(fx, MS(100), FX_A, 1, 1 + 10 * 1460); /* the initial window: cwnd 20 */
+  REQUIRE(synack_getsockopt(fx->st, s, SYNACK_SO_SNDBUF, &v) == 0);
+  if (linux) CHECK_EQ_U((uint32_t)v, 2u * 20u * 2304u);
+  else CHECK((uint32_t)v >= 262144u);
+  fx_free(fx);
+}
+static void sndbuf_default_linux(void) { sndbuf_default(linux_, true); }
+static void sndbuf_default_rfc(void) { sndbuf_default(rfc, false); }
+
 TH_MAIN(TH_CASE(minshall_linux), TH_CASE(minshall_rfc), TH_CASE(minshall_small_holds), TH_CASE(psh_bursts_linux),
         TH_CASE(psh_bursts_rfc), TH_CASE(stretch_ack_linux), TH_CASE(stretch_ack_rfc), TH_CASE(app_limited_linux),
         TH_CASE(app_limited_rfc), TH_CASE(quickack_16), TH_CASE(ack_on_read), TH_CASE(probe0_linux), TH_CASE(probe0_rfc),
-        TH_CASE(sockbuf_linux), TH_CASE(sockbuf_rfc))
+        TH_CASE(sockbuf_linux), TH_CASE(sockbuf_rfc), TH_CASE(more_then_flush_linux), TH_CASE(more_then_flush_rfc),
+        TH_CASE(sndbuf_default_linux), TH_CASE(sndbuf_default_rfc))

@@ -215,7 +215,198 @@ static void quickack_socket_option(void) {
   fx_free(fx);
 }
 
+/* cfg.tcp_delack_linux (docs/linux-differences.md 61-64; tests/scripts/delayed-ack/ pins the
+ * same against the kernel). An established passive connection under the linux preset, with the
+ * Linux delayed-ACK engine switched on or off. */
+static fx_t *linux_conn(bool engine, int *s) {
+  synack_config_t c;
+  fx_config(&c, SYNACK_AF_INET);
+  if (synack_config_preset(&c, "linux") != 0) return NULL;
+  c.tcp_delack_linux = engine;
+  fx_t *fx = fx_new_cfg(SYNACK_AF_INET, &c);
+  if (!fx) return NULL;
+  *s = fx_open_passive(fx);
+  if (*s < 0) {
+    fx_free(fx);
+    return NULL;
+  }
+  return fx;
+}
+
+static int quickack_opt(fx_t *fx, int s) {
+  int v = -1;
+  fx_check_rc(synack_getsockopt(fx->st, s, SYNACK_TCP_QUICKACK, &v), 0);
+  return v;
+}
+
+/* A 100-byte request at 100 ms (quick-ACKed), read, and a 50-byte reply 10 ms later. */
+static void request_and_reply(fx_t *fx, int s) {
+  uint8_t buf[200];
+  fx_inject(fx, SYNACK_MS(100), FX_PA, 1, 1, .len = 100);
+  fx_expect(fx, FX_A, 1, 101, .t = SYNACK_MS(100));
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 100);
+  fx_advance(fx, SYNACK_MS(110));
+  fx_check_rc(fx_send(fx, s, 50, 0), 50);
+  fx_expect(fx, FX_PA, 1, 101, .len = 50, .t = SYNACK_MS(110));
+}
+
+/* Pingpong mode: a reply within ato of the request makes the connection interactive; the next
+ * request is not quick-ACKed (the reply carries the ACK); a timer that fires ends the mode. */
+static void pingpong(bool engine) {
+  int s;
+  fx_t *fx = linux_conn(engine, &s);
+  REQUIRE(fx);
+  uint8_t buf[200];
+  if (engine) CHECK_EQ_I(quickack_opt(fx, s), 1); /* not pingpong (without: no quick ACK left yet) */
+  request_and_reply(fx, s);
+  CHECK_EQ_I(quickack_opt(fx, s), engine ? 0 : 1);
+  fx_inject(fx, SYNACK_MS(200), FX_PA, 101, 51, .len = 100);
+  if (!engine) {
+    /* quick-ACK mode knows no pingpong: at once */
+    fx_expect(fx, FX_A, 51, 201, .t = SYNACK_MS(200));
+    fx_free(fx);
+    return;
+  }
+  fx_expect_none_until(fx, SYNACK_MS(220));
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 100);
+  fx_check_rc(fx_send(fx, s, 50, 50), 50);
+  fx_expect(fx, FX_PA, 51, 201, .len = 50, .t = SYNACK_MS(220)); /* the reply carries the ACK */
+  /* no reply: the timer (ato 40 ms) fires and ends pingpong mode */
+  fx_inject(fx, SYNACK_MS(300), FX_PA, 201, 101, .len = 100);
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 100);
+  fx_expect_none_until(fx, SYNACK_MS(339));
+  fx_expect(fx, FX_A, 101, 301, .t = SYNACK_MS(340));
+  CHECK_EQ_I(quickack_opt(fx, s), 1);
+  fx_inject(fx, SYNACK_MS(400), FX_PA, 301, 101, .len = 100);
+  fx_expect(fx, FX_A, 101, 401, .t = SYNACK_MS(400));
+  fx_free(fx);
+}
+static void pingpong_linux(void) { pingpong(true); }
+static void pingpong_off(void) { pingpong(false); }
+
+/* Uses up the quick ACKs of a 64 KiB window with 1000-byte segments (16), read at once; ends at
+ * 16 ms with RCV.NXT 16001. */
+static void use_quickacks(fx_t *fx, int s) {
+  uint8_t buf[2000];
+  for (uint32_t i = 0; i < 16; i++) {
+    fx_inject(fx, SYNACK_MS(1 + i), FX_A, 1 + i * 1000, 1, .len = 1000);
+    fx_expect(fx, FX_A, 1, 1001 + i * 1000, .t = SYNACK_MS(1 + i));
+    fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 1000);
+  }
+}
+
+/* linux_conn with its quick ACKs used up (use_quickacks). */
+static fx_t *linux_conn_quiet(bool engine, int *s) {
+  fx_t *fx = linux_conn(engine, s);
+  if (fx) use_quickacks(fx, *s);
+  return fx;
+}
+
+/* ato: 0 before data, 40 ms after the first segment, doubled by each timer that fires (the
+ * timer then waits that long), back towards 40 ms by close arrivals (ato/2 + 20 ms). */
+static void ato_adapts(void) {
+  int s;
+  fx_t *fx = linux_conn(true, &s);
+  REQUIRE(fx);
+  CHECK_EQ_U(fx_info(fx, s).ato_us, 0);
+  use_quickacks(fx, s);
+  CHECK_EQ_U(fx_info(fx, s).ato_us, 40000);
+  fx_inject(fx, SYNACK_MS(100), FX_A, 16001, 1, .len = 500);
+  fx_expect(fx, FX_A, 1, 16501, .t = SYNACK_MS(140));
+  CHECK_EQ_U(fx_info(fx, s).ato_us, 80000);
+  /* the next timer waits ato (80 ms), bounded by the smoothed RTT, at least 40 ms */
+  fx_inject(fx, SYNACK_MS(300), FX_A, 16501, 1, .len = 500);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  uint32_t bound = ti.rtt_us > 40000 ? ti.rtt_us : 40000;
+  uint32_t wait = ti.rtt_us && bound < 80000 ? bound : 80000;
+  fx_expect_none_until(fx, SYNACK_MS(300) + wait - 1);
+  fx_expect(fx, FX_A, 1, 17001, .t = SYNACK_MS(300) + wait);
+  uint32_t rto = fx_info(fx, s).rto_us, ato = 160000 < rto ? 160000 : rto;
+  CHECK_EQ_U(fx_info(fx, s).ato_us, ato);
+  /* arrivals 5 ms apart bring it down by halves: ato/2 + 20 ms */
+  fx_inject(fx, SYNACK_MS(400), FX_A, 17001, 1, .len = 100);
+  ato = fx_info(fx, s).ato_us;
+  fx_inject(fx, SYNACK_MS(405), FX_A, 17101, 1, .len = 100);
+  CHECK_EQ_U(fx_info(fx, s).ato_us, ato / 2 + 20000);
+  fx_inject(fx, SYNACK_MS(410), FX_A, 17201, 1, .len = 100);
+  CHECK_EQ_U(fx_info(fx, s).ato_us, (ato / 2 + 20000) / 2 + 20000);
+  fx_free(fx);
+}
+
+/* The timer armed earlier stays; when it would fire within a quarter of the new timeout the
+ * ACK goes at once (pushed segments, so the size estimate stays 1000). */
+static void delack_about_to_fire(void) {
+  int s;
+  fx_t *fx = linux_conn_quiet(true, &s);
+  REQUIRE(fx);
+  fx_inject(fx, SYNACK_MS(100), FX_PA, 16001, 1, .len = 100);
+  fx_inject(fx, SYNACK_MS(110), FX_PA, 16101, 1, .len = 100);
+  fx_inject(fx, SYNACK_MS(120), FX_PA, 16201, 1, .len = 100);
+  fx_expect_none(fx);
+  fx_inject(fx, SYNACK_MS(130), FX_PA, 16301, 1, .len = 100); /* 140 <= 130 + 40 / 4 */
+  fx_expect(fx, FX_A, 1, 16401, .t = SYNACK_MS(130));
+  fx_free(fx);
+}
+
+/* Two equal small segments without PSH become the full size (tcp_measure_rcv_mss): the second
+ * is ACKed at once; pushed ones are not counted and wait for the timer. */
+static void rcv_mss_small(bool engine) {
+  int s;
+  fx_t *fx = linux_conn_quiet(engine, &s);
+  REQUIRE(fx);
+  fx_inject(fx, SYNACK_MS(100), FX_PA, 16001, 1, .len = 300);
+  fx_inject(fx, SYNACK_MS(105), FX_PA, 16301, 1, .len = 300);
+  fx_expect(fx, FX_A, 1, 16601, .t = SYNACK_MS(140));
+  fx_inject(fx, SYNACK_MS(300), FX_A, 16601, 1, .len = 300);
+  fx_inject(fx, SYNACK_MS(305), FX_A, 16901, 1, .len = 300);
+  fx_expect(fx, FX_A, 1, 17201, .t = SYNACK_MS(engine ? 305 : 340));
+  fx_free(fx);
+}
+static void rcv_mss_small_linux(void) { rcv_mss_small(true); }
+static void rcv_mss_small_off(void) { rcv_mss_small(false); }
+
+/* TCP_QUICKACK under the engine: 0 enters pingpong mode (the first segment waits for the
+ * timer), 1 leaves it and sends an owed ACK once the data was read. */
+static void quickack_option_linux(void) {
+  int s;
+  fx_t *fx = linux_conn(true, &s);
+  REQUIRE(fx);
+  uint8_t buf[300];
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_QUICKACK, 0), 0);
+  CHECK_EQ_I(quickack_opt(fx, s), 0);
+  fx_inject(fx, SYNACK_MS(100), FX_PA, 1, 1, .len = 100);
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 100);
+  fx_expect_none_until(fx, SYNACK_MS(139));
+  fx_expect(fx, FX_A, 1, 101, .t = SYNACK_MS(140));
+  CHECK_EQ_I(quickack_opt(fx, s), 1);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_QUICKACK, 0), 0);
+  fx_inject(fx, SYNACK_MS(200), FX_PA, 101, 1, .len = 100);
+  fx_check_rc(fx_recv(fx, s, buf, sizeof buf), 100);
+  fx_expect_none_until(fx, SYNACK_MS(210));
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_QUICKACK, 1), 0);
+  fx_expect(fx, FX_A, 1, 201, .t = SYNACK_MS(210));
+  CHECK_EQ_I(quickack_opt(fx, s), 1);
+  fx_free(fx);
+}
+
+/* Old text (a retransmission) ends pingpong mode: the next request is ACKed at once. */
+static void duplicate_ends_pingpong(void) {
+  int s;
+  fx_t *fx = linux_conn(true, &s);
+  REQUIRE(fx);
+  request_and_reply(fx, s);
+  CHECK_EQ_I(quickack_opt(fx, s), 0);
+  fx_inject(fx, SYNACK_MS(200), FX_PA, 1, 51, .len = 100);
+  fx_expect(fx, FX_A, 51, 101, .t = SYNACK_MS(200));
+  CHECK_EQ_I(quickack_opt(fx, s), 1);
+  fx_inject(fx, SYNACK_MS(300), FX_PA, 101, 51, .len = 100);
+  fx_expect(fx, FX_A, 51, 201, .t = SYNACK_MS(300));
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(ack_every_second_full_segment), TH_CASE(ack_every_second_with_timestamps),
         TH_CASE(delayed_ack_timer_exact), TH_CASE(delack_config_and_every_second),
         TH_CASE(immediate_ack_out_of_order_and_gap_fill), TH_CASE(immediate_ack_for_duplicates), TH_CASE(fin_acks),
-        TH_CASE(quickack_at_start), TH_CASE(quickack_socket_option))
+        TH_CASE(quickack_at_start), TH_CASE(quickack_socket_option), TH_CASE(pingpong_linux), TH_CASE(pingpong_off),
+        TH_CASE(ato_adapts), TH_CASE(delack_about_to_fire), TH_CASE(rcv_mss_small_linux), TH_CASE(rcv_mss_small_off),
+        TH_CASE(quickack_option_linux), TH_CASE(duplicate_ends_pingpong))

@@ -49,6 +49,9 @@ static const sym_t symbols[] = {
   { "SOL_SOCKET", 1 }, { "SOL_TCP", 6 }, { "SOL_IP", 0 }, { "SOL_IPV6", 41 },
   { "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", D_O_RDWR }, { "O_NONBLOCK", D_O_NONBLOCK },
   { "F_GETFL", D_F_GETFL }, { "F_SETFL", D_F_SETFL }, { "F_GETFD", D_F_GETFD }, { "F_SETFD", D_F_SETFD },
+  { "O_CREAT", 0100 }, { "O_EXCL", 0200 }, { "O_TRUNC", 01000 }, { "O_APPEND", 02000 },
+  { "SEEK_SET", 0 }, { "SEEK_CUR", 1 }, { "SEEK_END", 2 },
+  { "SPLICE_F_MOVE", 1 }, { "SPLICE_F_NONBLOCK", 2 }, { "SPLICE_F_MORE", 4 }, { "SPLICE_F_GIFT", 8 },
   { "FD_CLOEXEC", D_FD_CLOEXEC }, { "SOCK_CLOEXEC", D_SOCK_CLOEXEC }, { "O_CLOEXEC", D_SOCK_CLOEXEC },
   { "EPOLLIN", D_POLLIN }, { "EPOLLPRI", D_POLLPRI }, { "EPOLLOUT", D_POLLOUT }, { "EPOLLERR", D_POLLERR },
   { "EPOLLHUP", D_POLLHUP }, { "EPOLLRDNORM", D_POLLRDNORM }, { "EPOLLWRNORM", D_POLLWRNORM },
@@ -918,6 +921,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
   }
   if (strcmp(n, "poll") == 0) return do_poll(r, ev, pend, blocking, ret);
   if (strncmp(n, "epoll_", 6) == 0) return drill_epoll_call(r, ev, pend, blocking, ret);
+  bool file_done;
+  if (drill_file_call(r, ev, pend, blocking, ret, &file_done)) return file_done;
   /* every other call takes an fd first; a call the runner does not emulate is UNSUPPORTED
    * before its fd is looked at (else it would "fail" with EBADF) */
   if (!known_fd_call(n)) {

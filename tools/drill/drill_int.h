@@ -25,6 +25,10 @@ typedef struct drill_fd {
   bool oobinline;          /* SO_OOBINLINE was set */
   int epoll;               /* an epoll instance: its slot in drill_run_t.epolls + 1; 0 for a socket */
   bool udp;                /* a datagram socket (drill_udp.c) */
+  int os;                  /* a file or pipe end (drill_file.c): its host fd + 1; 0 for a socket */
+  bool pipe_end;           /* os is a pipe end (else a file) */
+  uint8_t *carry;          /* synack target: bytes taken from this pipe that a socket did not take */
+  size_t ncarry;
 } drill_fd_t;
 
 /* Linux's epoll flag bits (the event bits are poll's). */
@@ -69,6 +73,7 @@ typedef struct {
   double v;
 } drill_pyvar_t;
 #define DRILL_MAX_PENDING 8
+#define DRILL_MAX_NOCHECK 16
 #define DRILL_MAX_TSMAP 256
 
 struct drill_run;
@@ -129,6 +134,11 @@ typedef struct drill_target {
   int (*udp_socket)(drill_run_t *r, int family);
   int64_t (*udp_sendto)(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *to);
   int64_t (*udp_recvfrom)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags, bool *trunc);
+  /* sendfile / splice (drill_file.c): up to len bytes of a file (at *off, else at its position,
+   * which moves) or pipe `src` into socket s (flags SYNACK_MSG_MORE); up to len bytes of socket
+   * s into the pipe end `dst`. The bytes moved, or -errno; never blocks. */
+  int64_t (*send_from_fd)(drill_run_t *r, int s, struct drill_fd *src, int64_t *off, size_t len, int flags);
+  int64_t (*recv_to_pipe)(drill_run_t *r, int s, struct drill_fd *dst, size_t len);
 } drill_target_t;
 
 extern const drill_target_t drill_target_synack;
@@ -205,6 +215,13 @@ struct drill_run {
   const drill_target_t *tg;       /* what the script runs against */
   bool live;                      /* the stack exists (target started) */
   void *kern;                     /* the kernel target's state */
+  /* Stream ranges (offsets of the sending side) sent from a file or pipe: not the pattern, so
+   * the payload check skips them (drill_file.c). */
+  struct {
+    uint32_t lo, hi;
+  } nocheck[DRILL_MAX_NOCHECK];
+  int nnocheck;
+  char tmpdir[64];                /* the run's private directory for /tmp/ files, "" until used */
 };
 
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
@@ -339,6 +356,17 @@ drill_fd_t *drill_fd_new(drill_run_t *r, int label, int sock);
 int drill_kernel_sysctl(drill_run_t *r, const char *name, const char *value);
 bool drill_kernel_command(const char *base);
 int drill_kernel_exec(drill_run_t *r, char **argv, int argc);
+
+/* drill_file.c: open, pipe, sendfile, splice and the calls on files and pipes (true: handled,
+ * *finished as drill_call_try's result); closing one; closing all at the end of a run; whether
+ * a stream offset of the sending side came from a file or pipe; the synack target's copies. */
+bool drill_file_call(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pend, bool blocking, int64_t *ret,
+                     bool *finished);
+void drill_file_close(drill_run_t *r, drill_fd_t *f);
+void drill_files_cleanup(drill_run_t *r);
+bool drill_out_unchecked(const drill_run_t *r, uint32_t off);
+int64_t drill_copy_to_socket(drill_run_t *r, int s, drill_fd_t *src, int64_t *off, size_t len, int flags);
+int64_t drill_copy_from_socket(drill_run_t *r, int s, drill_fd_t *dst, size_t len);
 
 /* drill_py.c: the statements of a %{ }% block against a TCP_INFO snapshot. */
 void drill_py_block(drill_run_t *r, const char *code, const synack_tcp_info_t *ti);

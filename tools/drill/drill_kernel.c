@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -407,7 +408,9 @@ static short wait_events(const drill_call_t *c) {
   if (!strcmp(n, "read") || !strcmp(n, "recv") || !strcmp(n, "recvfrom") || !strcmp(n, "accept") ||
       !strcmp(n, "accept4"))
     return POLLIN;
-  if (!strcmp(n, "write") || !strcmp(n, "send") || !strcmp(n, "sendto") || !strcmp(n, "connect")) return POLLOUT;
+  if (!strcmp(n, "write") || !strcmp(n, "send") || !strcmp(n, "sendto") || !strcmp(n, "connect") ||
+      !strcmp(n, "sendfile"))
+    return POLLOUT;
   return 0;
 }
 
@@ -652,6 +655,28 @@ static int64_t k_recv_err(drill_run_t *r, int s, size_t len, synack_sock_err_t *
     }
   }
   return n;
+}
+
+/* The real sendfile() and splice() (drill_file.c); the socket is non-blocking, and so is
+ * every pipe end the runner opened. */
+static int64_t k_send_from_fd(drill_run_t *r, int s, drill_fd_t *src, int64_t *off, size_t len, int flags) {
+  (void)r;
+  ssize_t n;
+  if (src->pipe_end) {
+    n = splice(src->os - 1, NULL, s, NULL, len,
+               SPLICE_F_NONBLOCK | ((flags & SYNACK_MSG_MORE) ? SPLICE_F_MORE : 0));
+  } else {
+    off_t o = off ? (off_t)*off : 0;
+    n = sendfile(s, src->os - 1, off ? &o : NULL, len);
+    if (n > 0 && off) *off = o;
+  }
+  return n < 0 ? -errno : n;
+}
+
+static int64_t k_recv_to_pipe(drill_run_t *r, int s, drill_fd_t *dst, size_t len) {
+  (void)r;
+  ssize_t n = splice(s, NULL, dst->os - 1, NULL, len, SPLICE_F_NONBLOCK);
+  return n < 0 ? -errno : n;
 }
 
 static int64_t k_sendto_fastopen(drill_run_t *r, int s, const uint8_t *buf, size_t len, const synack_endpoint_t *ep) {
@@ -1063,4 +1088,6 @@ const drill_target_t drill_target_kernel = {
   .udp_socket = k_udp_socket,
   .udp_sendto = k_udp_sendto,
   .udp_recvfrom = k_udp_recvfrom,
+  .send_from_fd = k_send_from_fd,
+  .recv_to_pipe = k_recv_to_pipe,
 };

@@ -133,6 +133,7 @@ int drill_sysctl_apply(synack_config_t *cfg, const char *name, const char *value
       if ((uint32_t)c > cfg->tcp_max_buf) cfg->tcp_max_buf = (uint32_t)c;
     } else {
       cfg->tcp_sndbuf = (uint32_t)b;
+      if (cfg->tcp_sndbuf_linux) cfg->tcp_sndbuf_linux = (uint32_t)b; /* what SO_SNDBUF reports first */
     }
     return 0;
   }

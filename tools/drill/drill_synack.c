@@ -177,4 +177,6 @@ const drill_target_t drill_target_synack = {
   .udp_socket = s_udp_socket,
   .udp_sendto = s_udp_sendto,
   .udp_recvfrom = s_udp_recvfrom,
+  .send_from_fd = drill_copy_to_socket, /* a copy through the send call (drill_file.c) */
+  .recv_to_pipe = drill_copy_from_socket,
 };
