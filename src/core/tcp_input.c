@@ -182,7 +182,10 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
    * future, is no measurement: the SYN, sent once, is timed instead). */
   if (tcb->retransmits == 0) {
     uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
-    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u)
+    /* The SYN's own send time in microseconds rather than the echo's 1 ms tick (a sub-ms path
+     * read 1 us, and the probe timeout of the first flight followed); the linux profile keeps
+     * the echo (linux-differences.md item 42). */
+    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u && st->cfg.tcp_recovery_linux)
       synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
     else
       synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
