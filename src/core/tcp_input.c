@@ -182,7 +182,10 @@ static void input_syn_sent(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *
    * future, is no measurement: the SYN, sent once, is timed instead). */
   if (tcb->retransmits == 0) {
     uint32_t ts_ms = synack_tcp_ts_now(now, tcb->ts_offset) - seg->r.opts.ts_ecr;
-    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u)
+    /* The SYN's own send time in microseconds rather than the echo's 1 ms tick (a sub-ms path
+     * read 1 us, and the probe timeout of the first flight followed); the linux profile keeps
+     * the echo (linux-differences.md item 42). */
+    if ((tcb->flags & TF_TS_OK) && seg->r.opts.ts_ecr && ts_ms < 600000u && st->cfg.tcp_recovery_linux)
       synack_tcp_rtt_sample(st, tcb, ts_ms * 1000u);
     else
       synack_tcp_rtt_sample(st, tcb, (uint32_t)(now - tcb->rtt_time));
@@ -374,6 +377,9 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
   if (seq_gt(seg->ack, tcb->snd_una)) {
     acked = (uint32_t)seq_diff(seg->ack, tcb->snd_una);
     uint32_t a = acked;
+    /* The transmit log's sample, read before SND.UNA and the log move; cfg.tcp_recovery_linux
+     * keeps the timestamp's (that profile's arithmetic is pinned against the kernel). */
+    uint32_t xl_rtt = st->cfg.tcp_recovery_linux ? 0 : synack_rack_rtt_sample(tcb, tcb->snd_una, seg->ack, now);
     uint32_t segs = 0;
     if (seq_eq(tcb->snd_una, tcb->iss)) {
       a--; /* the SYN */
@@ -393,7 +399,16 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     if (tcb->flags & TF_URG_MODE) synack_tcp_urg_acked(tcb);
     if (seq_lt(tcb->snd_nxt, tcb->snd_una)) tcb->snd_nxt = tcb->snd_una;
     const synack_tcp_opts_t *o = &seg->r.opts;
-    if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && o->ts_ecr) {
+    if (xl_rtt) {
+      /* RFC 6298 §3 from the send time of the data acknowledged, in microseconds, whenever none
+       * of it was retransmitted (Karn; Linux prefers this sample to the timestamp's too). The
+       * echoed timestamp ticks in milliseconds: on a path whose RTT is below one tick its
+       * samples are 0 or 1 ms, SRTT wanders between them and RTTVAR is twice the RTT, which
+       * made the probe timeout 2 ms where 0.2 would do (docs/loss-recovery.md). */
+      rtt = xl_rtt;
+      synack_tcp_rtt_sample(st, tcb, rtt);
+      if (seq_gt(seg->ack, tcb->rtt_seq)) tcb->flags &= ~(uint64_t)TF_RTT_TIMING;
+    } else if ((tcb->flags & TF_TS_OK) && (o->present & SYNACK_TCPOPT_HAS_TS) && o->ts_ecr) {
       /* RFC 7323 §4.1: the echoed timestamp times the segment that caused this ACK, even a
        * retransmitted one, so Karn's rule is not needed. */
       uint32_t ms = synack_tcp_ts_now(now, tcb->ts_offset) - o->ts_ecr;

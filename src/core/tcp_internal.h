@@ -962,6 +962,11 @@ typedef struct {
  * the scoreboard. Updates RACK.xmit_ts / end_seq / rtt / min_RTT / reord. */
 void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_seq_t old_una,
                         const synack_sack_update_t *u, synack_time_t now, synack_rack_ack_t *out);
+/* The RTT sample of a cumulative ACK from the transmit log, in microseconds (RFC 6298 §3 with
+ * Karn's rule): the time since the first byte of [old_una, ack) not SACKed before was sent,
+ * when nothing in that range was ever retransmitted (or is a coarse entry); 0 when there is no
+ * such sample (no log, or Karn's rule). Call before the scoreboard and the log move. */
+uint32_t synack_rack_rtt_sample(const synack_tcb_t *tcb, synack_seq_t old_una, synack_seq_t ack, synack_time_t now);
 /* RACK loss marking (RFC 8985 §6.2): marks the ranges sent before the newest delivery lost once
  * the reordering window has passed, else arms the reordering timer. */
 void synack_rack_detect(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -600,12 +600,15 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   if (ecn) c->ecn |= SYNACK_ECN_OK;
   if (retries) synack_tcp_cc_syn_lost(c); /* RFC 5681 §3.1: SYN-ACK lost: IW = 1 segment */
   /* RFC 6298 §3 (Karn): the handshake gives an RTT sample when the SYN-ACK went once. */
-  if (retries == 0 && !(c->flags & TF_TS_OK) && now >= synack_at)
+  /* With timestamps too, outside the linux profile: the SYN-ACK's send time is microseconds,
+   * the echo's tick 1 ms (a sub-ms path read 1 us; linux-differences.md item 42). */
+  bool ts_sample = (c->flags & TF_TS_OK) && st->cfg.tcp_recovery_linux;
+  if (retries == 0 && !ts_sample && now >= synack_at)
     synack_tcp_rtt_sample(st, c, (uint32_t)(now - synack_at));
   /* RFC 7323 §4.1: with timestamps the echoed TSval of our SYN-ACK gives the sample, but only
    * when it went once (Karn, as on the active side): a SYN-ACK held for neighbour resolution
    * leaves with its retransmission, and its TSval dates from when it was built. */
-  if (retries == 0 && (c->flags & TF_TS_OK) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS) && seg->r.opts.ts_ecr) {
+  if (retries == 0 && ts_sample && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS) && seg->r.opts.ts_ecr) {
     uint32_t ms = synack_tcp_ts_now(now, c->ts_offset) - seg->r.opts.ts_ecr;
     if (ms < 600000u) synack_tcp_rtt_sample(st, c, ms * 1000u);
   }

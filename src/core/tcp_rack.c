@@ -33,7 +33,7 @@
 
 #define WCDELACK_US 200000u /* RFC 8985 §7.2 WCDelAckT */
 #define TLP_PROBES 2u       /* probes per tail before the RTO (RFC 8985 §7: one) */
-#define TLP_SLACK_US 2000u  /* added to 2·SRTT (Linux: TCP_TIMEOUT_MIN, 2 jiffies at HZ=1000) */
+#define TLP_SLACK_US 2000u  /* most added to 2·SRTT (Linux: TCP_TIMEOUT_MIN, 2 jiffies at HZ=1000) */
 #define REO_PERSIST 16u     /* recoveries before reo_mult decays (Linux TCP_RACK_RECOVERY_THRESH) */
 
 bool synack_rack_enabled(const synack_stack_t *st, const synack_tcb_t *tcb) {
@@ -103,21 +103,41 @@ static void delivered(synack_stack_t *st, synack_tcb_t *tcb, const synack_xl_ent
   r->rack_seen = true;
 }
 
-/* The entries of [a, b) holding bytes the board did not have SACKed. */
+/* A walk over the log entries of [a, b) holding bytes the board does not have SACKed (so far:
+ * the bytes an ACK delivers, before the board moves). */
+typedef struct {
+  const synack_tcb_t *tcb;
+  synack_seq_t a, b;
+  uint32_t k;
+} unsacked_walk_t;
+
+static unsacked_walk_t unsacked_walk(const synack_tcb_t *tcb, synack_seq_t a, synack_seq_t b) {
+  unsacked_walk_t w = { tcb, a, b, seq_lt(a, b) ? synack_xl_find(&tcb->rec.xl, a) : tcb->rec.xl.n };
+  return w;
+}
+
+/* The next such entry; *first is its first unSACKed byte in [a, b), *end the end of its part. */
+static const synack_xl_ent_t *unsacked_next(unsacked_walk_t *w, synack_seq_t *first, synack_seq_t *end) {
+  const synack_xmitlog_t *l = &w->tcb->rec.xl;
+  for (; w->k < l->n; w->k++) {
+    synack_seq_t s = synack_xl_start_of(l, w->k);
+    if (!seq_lt(s, w->b)) break;
+    const synack_xl_ent_t *x = synack_xl_at(l, w->k);
+    synack_seq_t ps = seq_max(s, w->a), pe = seq_min(x->end, w->b), he;
+    if (!seq_lt(ps, pe) || !synack_sack_next_hole(&w->tcb->rec.sb, ps, pe, first, &he)) continue;
+    *end = pe;
+    w->k++;
+    return x;
+  }
+  return NULL;
+}
+
 static void walk_delivered(synack_stack_t *st, synack_tcb_t *tcb, synack_seq_t a, synack_seq_t b,
                            synack_time_t now, synack_rack_ack_t *out) {
-  const synack_xmitlog_t *l = &tcb->rec.xl;
-  if (!seq_lt(a, b)) return;
-  for (uint32_t k = synack_xl_find(l, a); k < l->n; k++) {
-    synack_seq_t s = synack_xl_start_of(l, k);
-    if (!seq_lt(s, b)) break;
-    const synack_xl_ent_t *x = synack_xl_at(l, k);
-    synack_seq_t ps = seq_max(s, a), pe = seq_min(x->end, b);
-    if (!seq_lt(ps, pe)) continue;
-    synack_seq_t hs, he;
-    if (!synack_sack_next_hole(&tcb->rec.sb, ps, pe, &hs, &he)) continue; /* SACKed before */
-    delivered(st, tcb, x, hs, pe, now, out);
-  }
+  unsacked_walk_t w = unsacked_walk(tcb, a, b);
+  synack_seq_t first, end;
+  for (const synack_xl_ent_t *x; (x = unsacked_next(&w, &first, &end)) != NULL;)
+    delivered(st, tcb, x, first, end, now, out);
 }
 
 void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_seq_t old_una,
@@ -129,6 +149,24 @@ void synack_rack_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
   if (!r->xl.e) return;
   walk_delivered(st, tcb, old_una, tcb->snd_una, now, out);
   for (uint8_t i = 0; i < u->nblk; i++) walk_delivered(st, tcb, u->blk[i].start, u->blk[i].end, now, out);
+}
+
+/* ---------- RTT samples ---------- */
+uint32_t synack_rack_rtt_sample(const synack_tcb_t *tcb, synack_seq_t old_una, synack_seq_t ack, synack_time_t now) {
+  if (!tcb->rec.xl.e) return 0;
+  unsacked_walk_t w = unsacked_walk(tcb, old_una, ack);
+  synack_seq_t first, end;
+  synack_time_t sent = SYNACK_TIME_NEVER;
+  /* Bytes SACKed before were delivered then; the first byte delivered now was sent first. */
+  for (const synack_xl_ent_t *x; (x = unsacked_next(&w, &first, &end)) != NULL;) {
+    /* Karn (RFC 6298 §3): an ACK that covers a retransmission may be for either copy; a coarse
+     * entry's time is that of its latest part. */
+    if (x->flags & (SYNACK_XL_RTX | SYNACK_XL_COARSE)) return 0;
+    if (sent == SYNACK_TIME_NEVER) sent = x->t;
+  }
+  if (sent == SYNACK_TIME_NEVER || now < sent) return 0;
+  uint64_t rtt = now - sent;
+  return rtt == 0 ? 1u : rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
 }
 
 /* ---------- RACK: loss marking ---------- */
@@ -336,6 +374,19 @@ static bool probe_state(const synack_stack_t *st, const synack_tcb_t *tcb) {
   return false;
 }
 
+/* What is added to 2·SRTT with more than one segment in flight: RFC 6298's own margin for an
+ * overdue ACK, 4·RTTVAR, at most TLP_SLACK_US. A fixed 2 ms (Linux's TCP_TIMEOUT_MIN, still
+ * the linux profile's) is forty round trips of a 50 µs path: with a receiver that acknowledges
+ * a whole burst at once (a GRO/TSO receiver), losing that one ACK stalled the sender for the
+ * full 2 ms, 55 times per 20 MB at 3 % loss, about half of the transfer time
+ * (docs/loss-recovery.md). Below the cap PTO is at least SRTT + 4·RTTVAR, the RTO's estimate
+ * before its floor: a probe fires only when the ACK is overdue by that measure too. */
+static uint64_t tlp_slack_us(const synack_stack_t *st, const synack_tcb_t *tcb) {
+  uint64_t var = 4ull * tcb->rttvar_us;
+  if (st->cfg.tcp_recovery_linux || var > TLP_SLACK_US) return TLP_SLACK_US;
+  return var;
+}
+
 static uint64_t pto_us(const synack_stack_t *st, const synack_tcb_t *tcb) {
   const synack_sndrec_t *r = &tcb->rec;
   /* RFC 8985 §7.2: PTO = 2·SRTT, plus the worst-case delayed ACK when one segment is out;
@@ -349,7 +400,7 @@ static uint64_t pto_us(const synack_stack_t *st, const synack_tcb_t *tcb) {
   if ((uint32_t)seq_diff(tcb->snd_max, tcb->snd_una) <= tcb->snd_mss && r->mode == SYNACK_REC_OPEN)
     pto += WCDELACK_US;
   else
-    pto += TLP_SLACK_US;
+    pto += tlp_slack_us(st, tcb);
   uint32_t rto = synack_tcp_rto_current(st, tcb);
   return pto > rto ? rto : pto;
 }

@@ -354,6 +354,39 @@ static void active_open_karn_retransmitted_syn(void) {
   fx_free(fx);
 }
 
+/* A 300 us handshake with timestamps: the sample is the SYN's (SYN-ACK's) own send time in
+ * microseconds, 300 us on both sides; the echoed TSval's 1 ms tick read 0 ms (1 us), and the
+ * first flight's probe timeout (2 SRTT + 4 RTTVAR) was then a few microseconds. */
+static void handshake_rtt_below_a_tick(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
+  int s = fx_syn_sent(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, 300u, FX_SA, 0, 1, .opt = { .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7, .tsval = 5, .tsecr = fx->last_tsval });
+  fx->ts_on = true;
+  fx_expect(fx, FX_A, 1, 1, .t = 300u);
+  synack_tcp_info_t i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 300);
+  CHECK_EQ_U(i.rttvar_us, 150);
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS, .mss = 1460, .ws = 7 };
+  REQUIRE(fx_syn_received(fx) >= 0);
+  REQUIRE(fx->ts_on);
+  fx_inject(fx, 300u, FX_A, 1, 1);
+  fx_check_state(fx, SYNACK_TCP_ESTABLISHED);
+  synack_endpoint_t rem;
+  s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  i = fx_info(fx, s);
+  CHECK_EQ_U(i.rtt_us, 300);
+  CHECK_EQ_U(i.rttvar_us, 150);
+  fx_free(fx);
+}
+
 static void passive_open_ts_rtt_sample(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
   REQUIRE(fx);
@@ -781,7 +814,7 @@ static void closed_port_resets_v6(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(active_open_v4), TH_CASE(active_open_v6), TH_CASE(passive_open_v4), TH_CASE(passive_open_v6),
+TH_MAIN(TH_CASE(active_open_v4), TH_CASE(handshake_rtt_below_a_tick), TH_CASE(active_open_v6), TH_CASE(passive_open_v4), TH_CASE(passive_open_v6),
         TH_CASE(passive_open_all_options), TH_CASE(syn_lost_until_timeout), TH_CASE(syn_retries_configurable),
         TH_CASE(syn_lost_once), TH_CASE(synack_lost_active_side), TH_CASE(synack_lost_passive_side),
         TH_CASE(dup_syn_at_halfopen), TH_CASE(delayed_syn_after_retransmission), TH_CASE(dup_synack_at_client),

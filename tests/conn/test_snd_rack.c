@@ -28,9 +28,11 @@ static int open_rack(fx_t *fx) {
   return s;
 }
 
-/* RFC 8985 §7.2 with more than one segment in flight: 2 SRTT plus 2 ms (Linux's slack). */
+/* RFC 8985 §7.2 with more than one segment in flight: 2 SRTT plus 4 RTTVAR, at most 2 ms
+ * (Linux's slack; tcp_rack.c tlp_slack_us). */
 static synack_time_t pto_of(const synack_tcp_info_t *ti) {
-  return 2 * (synack_time_t)ti->rtt_us + SYNACK_MS(2);
+  synack_time_t var = 4 * (synack_time_t)ti->rttvar_us;
+  return 2 * (synack_time_t)ti->rtt_us + (var < SYNACK_MS(2) ? var : SYNACK_MS(2));
 }
 
 /* Three segments at 50 ms and no ACK: the first probe resends the third after the PTO. Returns
@@ -425,8 +427,42 @@ static void xmitlog_bound_follows_the_send_buffer(void) {
   fx_free(fx);
 }
 
+/* A 200 us path (the TAP matrix's: RTT far below the timestamp tick): eight segments each ACKed
+ * 200 us after it, SRTT from the transmit log's microsecond samples; then three segments and no
+ * ACK: the probe leaves at 2 SRTT + 4 RTTVAR, not 2 SRTT + 2 ms (which cost a stall of 2 ms
+ * per lost ACK of a burst acknowledged at once: half of a 3 % loss transfer). */
+static void probe_timeout_follows_rttvar(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_SACK_PERM | SYNACK_TCPOPT_HAS_TS;
+  fx->ts_on = true;
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  for (uint32_t i = 0; i < 8; i++) {
+    synack_time_t t = SYNACK_MS(100) + i * SYNACK_MS(10);
+    fx_advance(fx, t);
+    fx_check_rc(fx_send(fx, s, 100, i * 100u), 100);
+    fx_expect(fx, FX_PA, 1 + i * 100u, 1, .len = 100, .t = t);
+    fx_inject(fx, t + 200u, FX_A, 1, 101 + i * 100u);
+  }
+  synack_tcp_info_t ti = fx_info(fx, s);
+  /* The handshake's sample (the echoed timestamp: 0 ms, 1 us) rises towards 200 us; from the
+   * timestamps SRTT would stay at 1 us. */
+  CHECK(ti.rtt_us > 100 && ti.rtt_us <= 200);
+  CHECK(4 * ti.rttvar_us < SYNACK_MS(2));
+  synack_time_t t = SYNACK_MS(200), pto = 2 * (synack_time_t)ti.rtt_us + 4 * (synack_time_t)ti.rttvar_us;
+  CHECK_EQ_U(pto, pto_of(&ti));
+  fx_advance(fx, t);
+  fx_check_rc(fx_send(fx, s, 3 * M, 800), 3 * M);
+  for (uint32_t i = 0; i < 3; i++) fx_expect(fx, FX_A, 801 + i * M, 1, .len = M, .t = t);
+  fx_expect_none_until(fx, t + pto - 1);
+  fx_expect(fx, FX_PA, 801 + 2 * M, 1, .len = M, .t = t + pto);
+  CHECK_EQ_U(fx_info(fx, s).tlp_probes, 1);
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(tail_loss_probe), TH_CASE(ack_after_probe_cancels_the_second), TH_CASE(probe_with_new_data), TH_CASE(rack_time_based_loss_marking),
         TH_CASE(rack_lost_retransmission), TH_CASE(tlp_repaired_loss_reduces), TH_CASE(tlp_dsacked_probe_keeps_window),
         TH_CASE(prr_counts_the_ack_that_starts_recovery), TH_CASE(prr_on_rack_timer_sends_after_the_retransmission),
         TH_CASE(recovery_probe_resends_the_last_hole), TH_CASE(recovery_probe_dsack_keeps_the_reduction),
-        TH_CASE(xmitlog_bound_follows_the_send_buffer))
+        TH_CASE(xmitlog_bound_follows_the_send_buffer), TH_CASE(probe_timeout_follows_rttvar))

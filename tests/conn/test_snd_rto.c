@@ -147,5 +147,51 @@ static void timestamps_sample_retransmissions(void) {
   fx_free(fx);
 }
 
+/* A path faster than the timestamp's 1 ms tick, with SACK (so the transmit log exists): the
+ * sample is the time since the data was sent, in microseconds (RFC 6298 §3), not the echoed
+ * TSval's 0 ms (before: 1 us samples, and a 1000 us one whenever a tick passed in between).
+ * An ACK covering a retransmission falls back to the timestamp (Karn for the log's sample;
+ * RFC 7323 §4.1 allows the echo). */
+static void transmit_log_samples_below_a_tick(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, karn_cfg);
+  REQUIRE(fx);
+  fx->peer_syn.has |= SYNACK_TCPOPT_HAS_TS | SYNACK_TCPOPT_HAS_SACK_PERM;
+  fx->ts_on = true;
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  synack_time_t t = SYNACK_MS(500);
+  fx_advance(fx, t);
+  synack_tcp_info_t ti = fx_info(fx, s);
+  uint32_t off = 0;
+  for (int i = 0; i < 3; i++, t += SYNACK_MS(10), off += 100) {
+    uint32_t srtt0 = ti.rtt_us, var0 = ti.rttvar_us, r = 300u - 50u * (uint32_t)i; /* 300, 250, 200 us */
+    fx_advance(fx, t);
+    fx_check_rc(fx_send(fx, s, 100, off), 100);
+    fx_expect(fx, FX_PA, 1 + off, 1, .len = 100, .t = t);
+    fx_inject(fx, t + r, FX_A, 1, 101 + off);
+    ti = fx_info(fx, s);
+    if (srtt0 == 0) {
+      CHECK_EQ_U(ti.rtt_us, r);
+      CHECK_EQ_U(ti.rttvar_us, r / 2);
+    } else {
+      uint32_t d = srtt0 > r ? srtt0 - r : r - srtt0;
+      CHECK_EQ_U(ti.rttvar_us, (3 * var0 + d) / 4);
+      CHECK_EQ_U(ti.rtt_us, (7 * srtt0 + r) / 8);
+    }
+  }
+  /* A retransmission ACKed 40 ms after it: the log's range is retransmitted, the echo of its
+   * TSval (sent at the retransmission) gives 40 ms. */
+  synack_tcp_info_t t0 = ti;
+  fx_advance(fx, t);
+  fx_check_rc(fx_send(fx, s, 100, off), 100);
+  fx_expect(fx, FX_PA, 1 + off, 1, .len = 100, .t = t);
+  fx_expect(fx, FX_PA, 1 + off, 1, .len = 100, .t = t + t0.rto_us);
+  fx_inject(fx, t + t0.rto_us + SYNACK_MS(40), FX_A, 1, 101 + off);
+  ti = fx_info(fx, s);
+  CHECK_EQ_U(ti.rtt_us, (7 * t0.rtt_us + 40000) / 8);
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(rto_backoff_sequence_and_etimedout), TH_CASE(ack_resets_backoff), TH_CASE(user_timeout_ends_connection),
-        TH_CASE(karn_no_sample_from_retransmission), TH_CASE(timestamps_sample_retransmissions))
+        TH_CASE(karn_no_sample_from_retransmission), TH_CASE(timestamps_sample_retransmissions),
+        TH_CASE(transmit_log_samples_below_a_tick))

@@ -3,7 +3,7 @@
 # impairments, in one network namespace, cell by cell.
 #
 #   synack as sender: `synack serve --http` to curl (kernel TCP receives);
-#   kernel as sender: python3 -m http.server to `synack get` (synack receives).
+#   kernel as sender: tests/net/kernel_http.py (http.server, CUBIC) to `synack get` (synack receives).
 # In both cases synack's TAP driver applies the cell's impairments (--loss/--reorder/--dup) in
 # both directions, so the data and the ACKs of both senders cross the same random processes
 # (same seed per cell). This kernel has no netem; the driver is the only impairment.
@@ -29,7 +29,9 @@
 #   duplication 3 %, the three together) over IPv4 and IPv6, 20 MB (bench/bench_impair_matrix.sh).
 # SYNACK_MATRIX_BYTES overrides the file size, SYNACK_MATRIX_CELLS=loss-1,mix the cells,
 # SYNACK_MATRIX_OUT=FILE also writes the Markdown table there, SYNACK_MATRIX_PACING=on|off runs
-# synack with `--pacing on|off` (the configuration's default otherwise).
+# synack with `--pacing on|off` (the configuration's default otherwise). The kernel sends with
+# CUBIC, synack's default algorithm (tests/net/kernel_http.py sets TCP_CONGESTION);
+# SYNACK_MATRIX_KERNEL_CC=NAME picks another, =host keeps the namespace's default.
 set -u
 . "$SYNACK_SOURCE_DIR/tests/net/netns.sh"
 net_require curl python3 sha256sum awk
@@ -98,8 +100,14 @@ lost_of() {
     END { print l + f }' "$1"
 }
 
-net_bg "$NET_TMP/http.log" python3 -m http.server -d "$NET_TMP/www" -b :: 8000
-net_wait 10 net_in python3 -c "import socket; socket.create_connection(('$KADDR4', 8000), 1)" || fail "http.server did not start"
+# The kernel sender's congestion control: CUBIC (synack's default) unless
+# SYNACK_MATRIX_KERNEL_CC names another ("host": the namespace's default, BBR on some hosts).
+kcc=${SYNACK_MATRIX_KERNEL_CC:-cubic}
+[ "$kcc" = host ] && kcc=
+net_bg "$NET_TMP/http.log" python3 "$SYNACK_SOURCE_DIR/tests/net/kernel_http.py" "$NET_TMP/www" 8000 "$kcc"
+net_wait 10 net_in python3 -c "import socket; socket.create_connection(('$KADDR4', 8000), 1)" ||
+  { cat "$NET_TMP/http.log"; fail "the kernel's HTTP server did not start"; }
+kcc_used=$(awk '$1 == "cc" { print $2 }' "$NET_TMP/http.log")
 
 # The kernel-to-kernel reference: namespace $NS2 behind the bridge (198.18.1.0/24, fd00:1::/64).
 NS2=
@@ -225,7 +233,7 @@ done
   echo
   echo "impairment matrix ($mode): $BYTES bytes per transfer, synack's TAP driver impairing both directions, synack pacing ${SYNACK_MATRIX_PACING:-default}"
   echo "goodput = bytes / time after the connection is established; lost = data segments the driver dropped"
-  echo "kernel: the kernel sends to synack (synack PAWS = segments synack's receiver refused by PAWS);"
+  echo "kernel: the kernel sends to synack, congestion control $kcc_used (synack PAWS = segments synack's receiver refused by PAWS);"
   echo "k->k: the kernel sends to the kernel through the same impairments (the receiver-side reference; k->k PAWS = TcpExt PAWSEstab of its receiver)"
   echo
   echo "| cell | family | synack Mbit/s | synack rtx | synack lost | synack RTOs | synack TLPs | synack undos | kernel Mbit/s | kernel rtx | kernel lost | kernel RTOs | kernel TLPs | synack PAWS | k->k Mbit/s | k->k rtx | k->k lost | k->k PAWS | synack/kernel |"
