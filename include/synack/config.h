@@ -148,7 +148,16 @@ typedef struct {
   bool tcp_sack;               /* default true */
   bool tcp_timestamps;         /* default true */
   bool tcp_window_scaling;     /* default true */
-  synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE) */
+  synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE, linux preset:
+                                  PASSIVE, Linux's tcp_ecn=2) */
+  bool tcp_timeout_linux;      /* Linux's timeouts (docs/linux-differences.md 71): TCP_USER_TIMEOUT cuts the
+                                  retransmission and persist timers short so they fire when it runs out, and
+                                  counts zero-window probing from the first probe, answered or not; a keepalive
+                                  timeout sends a RST; default false (linux preset: true) */
+  bool tcp_ecn_linux;          /* Linux's ECN choices (docs/linux-differences.md 69): a retransmitted SYN asks for
+                                  ECN no more (tcp_ecn_fallback) and its timeout queues CWR for the first data;
+                                  an ECT-marked ECN-setup SYN is answered without ECN; default false (linux
+                                  preset: true) */
   synack_cc_algo_t tcp_cc;     /* default CUBIC (linux, freebsd presets); NEWRENO for the rfc preset */
   bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection (needs SACK) instead of DupThresh; default true */
   bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */

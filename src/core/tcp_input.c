@@ -411,12 +411,15 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
   /* cfg.tcp_probe0_old_ack (Linux's tcp_ack_probe): an ACK that leaves the window closed
    * restarts the probe timer from now, with the current backoff. */
   else if (tcb->rec.persist && st->cfg.tcp_probe0_old_ack && seq_eq(tcb->snd_max, tcb->snd_una)) synack_tcp_rtx_arm(st, tcb, now);
+  /* RFC 3168 §6.1.2: ECE reduces the window. cfg.tcp_ecn_linux (tcp_ack: tcp_fastretrans_alert
+   * enters CWR before tcp_cong_control): the ACK carrying ECE does not grow the window first. */
+  if (st->cfg.tcp_ecn_linux) synack_tcp_ecn_ack(st, tcb, seg, now);
   if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_RECEIVED)
     synack_rec_on_ack(st, tcb, seg, acked, prev_wnd, rtt, now);
   else if (acked)
     synack_tcp_cc_on_ack(st, tcb, data, rtt, now);
   if (acked) synack_tcp_sndbuf_adjust(st, tcb); /* after cwnd moved (tcp_mem.c) */
-  synack_tcp_ecn_ack(st, tcb, seg, now); /* RFC 3168 §6.1.2: ECE reduces the window */
+  if (!st->cfg.tcp_ecn_linux) synack_tcp_ecn_ack(st, tcb, seg, now);
   return STEP_NEXT;
 }
 

@@ -882,6 +882,9 @@ bool synack_tcp_ecn_syn_accept(const synack_stack_t *st, const synack_seg_t *seg
 void synack_tcp_ecn_rcv(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
 /* Sender side of an acceptable ACK: ECE reduces the window once per window of data. */
 void synack_tcp_ecn_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
+/* cfg.tcp_ecn_linux: inside the window of data after an ECE reduction (Linux's CWR state,
+ * held until SND.UNA passes the SND.MAX of the reduction), where the window does not grow. */
+bool synack_tcp_ecn_in_cwr(const synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_recovery.c (sender loss recovery; state in tcb->rec, tcp_sack.h) ---------- */
 bool synack_rec_in_fast_recovery(const synack_tcb_t *tcb);
