@@ -154,6 +154,9 @@ typedef struct {
                                   retransmission and persist timers short so they fire when it runs out, and
                                   counts zero-window probing from the first probe, answered or not; a keepalive
                                   timeout sends a RST; default false (linux preset: true) */
+  bool tcp_syncookie_linux;    /* Linux's SYN cookies (docs/linux-differences.md 72): its MSS tables (536, 1300,
+                                  1440, 1460; IPv6 1220, 1420, 1440, 8940) and, with timestamps, the SYN's ECN
+                                  request kept in the TSval; default false (linux preset: true) */
   bool tcp_ecn_linux;          /* Linux's ECN choices (docs/linux-differences.md 69): a retransmitted SYN asks for
                                   ECN no more (tcp_ecn_fallback) and its timeout queues CWR for the first data;
                                   an ECT-marked ECN-setup SYN is answered without ECN; default false (linux

@@ -196,6 +196,7 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_api_linux = true;           /* tcp_sendmsg's EPIPE, __inet_stream_connect, inet_shutdown */
     c->tcp_ecn = SYNACK_ECN_MODE_PASSIVE; /* net.ipv4.tcp_ecn default 2: answer ECN, never ask */
     c->tcp_ecn_linux = true;
+    c->tcp_syncookie_linux = true;     /* syncookies.c msstab, cookie_init_timestamp / cookie_ecn_ok */
     c->tcp_timeout_linux = true;       /* tcp_clamp_rto_to_user_timeout, tcp_probe_timer, tcp_keepalive_timer */           /* tcp_ecn_clear_syn, tcp_enter_loss, tcp_ecn_create_request */
     return 0;
   }

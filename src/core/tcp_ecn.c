@@ -3,7 +3,8 @@
  * Negotiation: with cfg.tcp_ecn ON our SYN is an ECN-setup SYN (ECE|CWR); with ON or PASSIVE a
  * listener answers an ECN-setup SYN with an ECN-setup SYN-ACK (ECE without CWR). ECN is in use when both
  * happened. A SYN answered with a SYN cookie gets a plain SYN-ACK (the cookie does not carry the
- * ECN bit), so such connections never use ECN, and both ends agree on it.
+ * ECN bit), so such connections never use ECN, and both ends agree on it; with
+ * cfg.tcp_syncookie_linux and timestamps the bit rides in the TSval (tcp_syncookie.c).
  *
  * Sender: new data segments are ECT(0); SYNs, pure ACKs, retransmissions and window probes are
  * not ECT (§6.1.1, §6.1.4-6.1.6). An ACK with ECE reduces the window like a loss (the
