@@ -154,6 +154,9 @@ typedef struct {
                                   retransmission and persist timers short so they fire when it runs out, and
                                   counts zero-window probing from the first probe, answered or not; a keepalive
                                   timeout sends a RST; default false (linux preset: true) */
+  uint32_t tcp_min_pmtu;       /* IPv4 path MTU floor: a smaller "fragmentation needed" MTU is raised to it
+                                  (68..576); default 576 (RFC 1122 §3.3.3), linux preset 552 (Linux's
+                                  net.ipv4.route.min_pmtu; docs/linux-differences.md 73) */
   bool tcp_syncookie_linux;    /* Linux's SYN cookies (docs/linux-differences.md 72): its MSS tables (536, 1300,
                                   1440, 1460; IPv6 1220, 1420, 1440, 8940) and, with timestamps, the SYN's ECN
                                   request kept in the TSval; default false (linux preset: true) */

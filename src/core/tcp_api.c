@@ -1064,7 +1064,13 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v) synack_tcp_output(st, tcb, st->now);
     return 0;
   case SYNACK_TCP_MAXSEG:
-    if (v < 64 || v > 65535) return -SYNACK_EINVAL;
+    if (st->cfg.tcp_api_linux) {
+      /* cfg.tcp_api_linux (do_tcp_setsockopt): 0 removes the limit, else TCP_MIN_MSS (88) up
+       * to MAX_TCP_WINDOW (32767). */
+      if (v != 0 && (v < 88 || v > 32767)) return -SYNACK_EINVAL;
+    } else if (v < 64 || v > 65535) {
+      return -SYNACK_EINVAL;
+    }
     tcb->user_mss = (uint16_t)v;
     return 0;
   case SYNACK_TCP_KEEPIDLE:

@@ -453,6 +453,26 @@ static void dup_syn(void (*profile)(synack_config_t *), synack_time_t next, syna
 static void dup_syn_linux(void) { dup_syn(linux_, MS(1500), MS(3500)); }
 static void dup_syn_rfc(void) { dup_syn(rfc, MS(2500), MS(6500)); }
 
+/* TCP_MAXSEG's accepted values: Linux's 0 (no limit) and 88 .. 32767 under cfg.tcp_api_linux,
+ * synack's own 64 .. 65535 otherwise. */
+static void maxseg_range(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 0), linux ? 0 : -SYNACK_EINVAL);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 87), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 64), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 88), 0);
+  int v = 0;
+  fx_check_rc(synack_getsockopt(fx->st, s, SYNACK_TCP_MAXSEG, &v), 0);
+  CHECK_EQ_I(v, 88);
+  fx_free(fx);
+}
+static void maxseg_range_linux(void) { maxseg_range(linux_, true); }
+static void maxseg_range_rfc(void) { maxseg_range(rfc, false); }
+
 TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
         TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
         TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
@@ -462,4 +482,5 @@ TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc
         TH_CASE(orphan_data_linux), TH_CASE(orphan_data_rfc), TH_CASE(shut_rd_linux), TH_CASE(shut_rd_rfc),
         TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
-        TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))
+        TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text),
+        TH_CASE(maxseg_range_linux), TH_CASE(maxseg_range_rfc))
