@@ -157,6 +157,10 @@ typedef struct {
   uint32_t tcp_min_pmtu;       /* IPv4 path MTU floor: a smaller "fragmentation needed" MTU is raised to it
                                   (68..576); default 576 (RFC 1122 §3.3.3), linux preset 552 (Linux's
                                   net.ipv4.route.min_pmtu; docs/linux-differences.md 73) */
+  bool tcp_wnd_update_linux;   /* Linux's rule for taking the peer's window (tcp_may_update_window;
+                                  docs/linux-differences.md 74): an ACK advancing SND.UNA or a newer segment,
+                                  or the same SEG.SEQ with a larger or zero window; default false (RFC 9293
+                                  §3.10.7.4's SND.WL1/SND.WL2 rule; linux preset: true) */
   bool tcp_syncookie_linux;    /* Linux's SYN cookies (docs/linux-differences.md 72): its MSS tables (536, 1300,
                                   1440, 1460; IPv6 1220, 1420, 1440, 8940) and, with timestamps, the SYN's ECN
                                   request kept in the TSval; default false (linux preset: true) */

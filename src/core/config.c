@@ -200,7 +200,8 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_ecn_linux = true;           /* tcp_ecn_clear_syn, tcp_enter_loss, tcp_ecn_create_request */
     c->tcp_syncookie_linux = true;     /* syncookies.c msstab, cookie_init_timestamp / cookie_ecn_ok */
     c->tcp_min_pmtu = 552;             /* ip_rt_min_pmtu: 512 + 20 + 20 */
-    c->tcp_timeout_linux = true;       /* tcp_clamp_rto_to_user_timeout, tcp_probe_timer, tcp_keepalive_timer */
+    c->tcp_timeout_linux = true;
+    c->tcp_wnd_update_linux = true;    /* tcp_ack_update_window: tcp_may_update_window */       /* tcp_clamp_rto_to_user_timeout, tcp_probe_timer, tcp_keepalive_timer */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -1150,6 +1150,11 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!v) return -SYNACK_EFAULT;
+  /* cfg.tcp_api_linux (tcp_ioctl): a listener has no queues to measure: SIOCINQ, SIOCOUTQ and
+   * SIOCOUTQNSD are EINVAL there. */
+  if (st->cfg.tcp_api_linux && tcb->state == SYNACK_TCP_LISTEN &&
+      (opt == SYNACK_SO_INQ || opt == SYNACK_SO_OUTQ || opt == SYNACK_SO_NOTSENT))
+    return -SYNACK_EINVAL;
   switch (opt) {
   case SYNACK_TCP_MD5SIG: *v = tcb->md5 ? (int)tcb->md5->n : 0; return 0;
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;

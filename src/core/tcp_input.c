@@ -400,8 +400,16 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     if (data && synack_tcp_writable(tcb) && synack_tcp_state_can_send(tcb->state))
       synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
   }
-  /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update. */
-  if (seq_lt(tcb->snd_wl1, seg->seq) || (seq_eq(tcb->snd_wl1, seg->seq) && seq_le(tcb->snd_wl2, seg->ack))) {
+  /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update.
+   * cfg.tcp_wnd_update_linux (tcp_may_update_window): an ACK that advances SND.UNA or a newer
+   * segment always updates; one with the same SEG.SEQ only to a larger window or to zero, so
+   * a duplicate ACK announcing a smaller, nonzero window leaves it. */
+  uint32_t nwin = (uint32_t)seg->r.window << tcb->snd_wscale;
+  bool upd = st->cfg.tcp_wnd_update_linux
+                 ? acked > 0 || seq_lt(tcb->snd_wl1, seg->seq) ||
+                       (seq_eq(tcb->snd_wl1, seg->seq) && (nwin > tcb->snd_wnd || nwin == 0))
+                 : seq_lt(tcb->snd_wl1, seg->seq) || (seq_eq(tcb->snd_wl1, seg->seq) && seq_le(tcb->snd_wl2, seg->ack));
+  if (upd) {
     tcb->snd_wnd = (uint32_t)seg->r.window << tcb->snd_wscale;
     if (tcb->snd_wnd > tcb->max_snd_wnd) tcb->max_snd_wnd = tcb->snd_wnd;
     tcb->snd_wl1 = seg->seq;

@@ -473,6 +473,38 @@ static void maxseg_range(void (*profile)(synack_config_t *), bool linux) {
 static void maxseg_range_linux(void) { maxseg_range(linux_, true); }
 static void maxseg_range_rfc(void) { maxseg_range(rfc, false); }
 
+/* cfg.tcp_wnd_update_linux (tcp_may_update_window): a duplicate ACK (same SEG.SEQ, no new
+ * data acknowledged) with a smaller nonzero window is ignored under linux; RFC 9293's rule
+ * takes it. */
+static void dup_ack_smaller_window(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, SYNACK_MS(1), FX_A, 1, 1, .win = 300);
+  uint32_t mss = fx_info(fx, s).snd_mss;
+  fx_check_rc(fx_send(fx, s, 2 * mss, 0), (int)(2 * mss));
+  fx_expect(fx, FX_A, 1, 1, .len = linux ? mss : 300);
+  fx_free(fx);
+}
+static void dup_ack_smaller_window_linux(void) { dup_ack_smaller_window(linux_, true); }
+static void dup_ack_smaller_window_rfc(void) { dup_ack_smaller_window(rfc, false); }
+
+/* cfg.tcp_api_linux (tcp_ioctl): SIOCINQ / SIOCOUTQ / SIOCOUTQNSD of a listener are EINVAL. */
+static void listener_queue_ioctls(void (*profile)(synack_config_t *), int want) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 4) >= 0);
+  const synack_sockopt_t o[] = { SYNACK_SO_INQ, SYNACK_SO_OUTQ, SYNACK_SO_NOTSENT };
+  for (size_t i = 0; i < 3; i++) {
+    int v = -1;
+    fx_check_rc(synack_getsockopt(fx->st, fx->listener, o[i], &v), want);
+  }
+  fx_free(fx);
+}
+static void listener_queue_ioctls_linux(void) { listener_queue_ioctls(linux_, -SYNACK_EINVAL); }
+static void listener_queue_ioctls_rfc(void) { listener_queue_ioctls(rfc, 0); }
+
 TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
         TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
         TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
@@ -483,4 +515,6 @@ TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc
         TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text),
-        TH_CASE(maxseg_range_linux), TH_CASE(maxseg_range_rfc))
+        TH_CASE(maxseg_range_linux), TH_CASE(maxseg_range_rfc),
+        TH_CASE(dup_ack_smaller_window_linux), TH_CASE(dup_ack_smaller_window_rfc), TH_CASE(listener_queue_ioctls_linux),
+        TH_CASE(listener_queue_ioctls_rfc))
