@@ -1077,6 +1077,9 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_TCP_KEEPINTVL:
   case SYNACK_TCP_KEEPCNT:
     if (v < 1) return -SYNACK_EINVAL;
+    /* cfg.tcp_api_linux (do_tcp_setsockopt): MAX_TCP_KEEPIDLE / MAX_TCP_KEEPINTVL 32767 s,
+     * MAX_TCP_KEEPCNT 127. */
+    if (st->cfg.tcp_api_linux && v > (opt == SYNACK_TCP_KEEPCNT ? 127 : 32767)) return -SYNACK_EINVAL;
     if (opt == SYNACK_TCP_KEEPIDLE) tcb->keep_idle_s = (uint32_t)v;
     else if (opt == SYNACK_TCP_KEEPINTVL) tcb->keep_intvl_s = (uint32_t)v;
     else tcb->keep_cnt = (uint32_t)v;

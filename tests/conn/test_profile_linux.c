@@ -505,6 +505,24 @@ static void listener_queue_ioctls(void (*profile)(synack_config_t *), int want) 
 static void listener_queue_ioctls_linux(void) { listener_queue_ioctls(linux_, -SYNACK_EINVAL); }
 static void listener_queue_ioctls_rfc(void) { listener_queue_ioctls(rfc, 0); }
 
+/* cfg.tcp_api_linux (do_tcp_setsockopt): TCP_KEEPIDLE / TCP_KEEPINTVL up to 32767 s and
+ * TCP_KEEPCNT up to 127; synack's own limits are only the lower bound of 1. */
+static void keepalive_ranges(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPIDLE, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPINTVL, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 128), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPIDLE, 32767), 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 127), 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 0), -SYNACK_EINVAL);
+  fx_free(fx);
+}
+static void keepalive_ranges_linux(void) { keepalive_ranges(linux_, true); }
+static void keepalive_ranges_rfc(void) { keepalive_ranges(rfc, false); }
+
 TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
         TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
         TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
@@ -517,4 +535,5 @@ TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc
         TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text),
         TH_CASE(maxseg_range_linux), TH_CASE(maxseg_range_rfc),
         TH_CASE(dup_ack_smaller_window_linux), TH_CASE(dup_ack_smaller_window_rfc), TH_CASE(listener_queue_ioctls_linux),
-        TH_CASE(listener_queue_ioctls_rfc))
+        TH_CASE(listener_queue_ioctls_rfc), TH_CASE(keepalive_ranges_linux),
+        TH_CASE(keepalive_ranges_rfc))
