@@ -148,7 +148,26 @@ typedef struct {
   bool tcp_sack;               /* default true */
   bool tcp_timestamps;         /* default true */
   bool tcp_window_scaling;     /* default true */
-  synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE) */
+  synack_ecn_mode_t tcp_ecn;   /* RFC 3168 negotiation; default OFF (freebsd preset: PASSIVE, linux preset:
+                                  PASSIVE, Linux's tcp_ecn=2) */
+  bool tcp_timeout_linux;      /* Linux's timeouts (docs/linux-differences.md 71): TCP_USER_TIMEOUT cuts the
+                                  retransmission and persist timers short so they fire when it runs out, and
+                                  counts zero-window probing from the first probe, answered or not; a keepalive
+                                  timeout sends a RST; default false (linux preset: true) */
+  uint32_t tcp_min_pmtu;       /* IPv4 path MTU floor: a smaller "fragmentation needed" MTU is raised to it
+                                  (68..576); default 576 (RFC 1122 §3.3.3), linux preset 552 (Linux's
+                                  net.ipv4.route.min_pmtu; docs/linux-differences.md 73) */
+  bool tcp_wnd_update_linux;   /* Linux's rule for taking the peer's window (tcp_may_update_window;
+                                  docs/linux-differences.md 74): an ACK advancing SND.UNA or a newer segment,
+                                  or the same SEG.SEQ with a larger or zero window; default false (RFC 9293
+                                  §3.10.7.4's SND.WL1/SND.WL2 rule; linux preset: true) */
+  bool tcp_syncookie_linux;    /* Linux's SYN cookies (docs/linux-differences.md 72): its MSS tables (536, 1300,
+                                  1440, 1460; IPv6 1220, 1420, 1440, 8940) and, with timestamps, the SYN's ECN
+                                  request kept in the TSval; default false (linux preset: true) */
+  bool tcp_ecn_linux;          /* Linux's ECN choices (docs/linux-differences.md 69): a retransmitted SYN asks for
+                                  ECN no more (tcp_ecn_fallback) and its timeout queues CWR for the first data;
+                                  an ECT-marked ECN-setup SYN is answered without ECN; default false (linux
+                                  preset: true) */
   synack_cc_algo_t tcp_cc;     /* default CUBIC (linux, freebsd presets); NEWRENO for the rfc preset */
   bool tcp_rack;               /* RFC 8985 RACK-TLP loss detection (needs SACK) instead of DupThresh; default true */
   bool tcp_frto;               /* RFC 5682 F-RTO: detect spurious retransmission timeouts; default true */

@@ -64,6 +64,7 @@ void synack_config_default(synack_config_t *c) {
   c->tcp_sack = true;
   c->tcp_timestamps = true;
   c->tcp_window_scaling = true;
+  c->tcp_min_pmtu = 576;
   c->tcp_ecn = SYNACK_ECN_MODE_OFF;
   c->tcp_cc = SYNACK_CC_CUBIC;
   c->tcp_rack = true;
@@ -106,6 +107,7 @@ void synack_config_deterministic(synack_config_t *c, uint64_t seed) {
 const char *synack_config_problem(const synack_config_t *c) {
   if (!c) return "no configuration";
   if (c->mtu < 576 || c->mtu > 65535) return "mtu must be within 576..65535";
+  if (c->tcp_min_pmtu < 68 || c->tcp_min_pmtu > 576) return "tcp_min_pmtu must be within 68..576";
   if (c->tx_ring_frames == 0) return "tx_ring_frames must be at least 1";
   if (c->tcp_mem_low > c->tcp_mem_pressure || c->tcp_mem_pressure > c->tcp_mem_high)
     return "tcp_mem_low <= tcp_mem_pressure <= tcp_mem_high is required";
@@ -194,8 +196,14 @@ int synack_config_preset(synack_config_t *c, const char *name) {
     c->tcp_sockbuf_double = true;      /* sock_setsockopt: sk_rcvbuf / sk_sndbuf = 2 x the value */
     c->tcp_recovery_linux = true; /* tcp_cwnd_reduction, bictcp_recalc_ssthresh, tcp_send_loss_probe */
     c->tcp_api_linux = true;           /* tcp_sendmsg's EPIPE, __inet_stream_connect, inet_shutdown */
-    c->tcp_delack_linux = true;
-    c->tcp_sndbuf_linux = 16384;       /* tcp_wmem[1]; tcp_sndbuf_expand at ESTABLISHED */        /* tcp_event_data_recv/_sent, tcp_send_delayed_ack, pingpong */
+    c->tcp_delack_linux = true;        /* tcp_event_data_recv/_sent, tcp_send_delayed_ack, pingpong */
+    c->tcp_sndbuf_linux = 16384;       /* tcp_wmem[1]; tcp_sndbuf_expand at ESTABLISHED */
+    c->tcp_ecn = SYNACK_ECN_MODE_PASSIVE; /* net.ipv4.tcp_ecn default 2: answer ECN, never ask */
+    c->tcp_ecn_linux = true;           /* tcp_ecn_clear_syn, tcp_enter_loss, tcp_ecn_create_request */
+    c->tcp_syncookie_linux = true;     /* syncookies.c msstab, cookie_init_timestamp / cookie_ecn_ok */
+    c->tcp_min_pmtu = 552;             /* ip_rt_min_pmtu: 512 + 20 + 20 */
+    c->tcp_timeout_linux = true;       /* tcp_clamp_rto_to_user_timeout, tcp_probe_timer, tcp_keepalive_timer */
+    c->tcp_wnd_update_linux = true;    /* tcp_ack_update_window: tcp_may_update_window */
     return 0;
   }
   if (strcmp(name, "freebsd") == 0) {

@@ -1087,13 +1087,22 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     if (v) synack_tcp_output(st, tcb, st->now);
     return 0;
   case SYNACK_TCP_MAXSEG:
-    if (v < 64 || v > 65535) return -SYNACK_EINVAL;
+    if (st->cfg.tcp_api_linux) {
+      /* cfg.tcp_api_linux (do_tcp_setsockopt): 0 removes the limit, else TCP_MIN_MSS (88) up
+       * to MAX_TCP_WINDOW (32767). */
+      if (v != 0 && (v < 88 || v > 32767)) return -SYNACK_EINVAL;
+    } else if (v < 64 || v > 65535) {
+      return -SYNACK_EINVAL;
+    }
     tcb->user_mss = (uint16_t)v;
     return 0;
   case SYNACK_TCP_KEEPIDLE:
   case SYNACK_TCP_KEEPINTVL:
   case SYNACK_TCP_KEEPCNT:
     if (v < 1) return -SYNACK_EINVAL;
+    /* cfg.tcp_api_linux (do_tcp_setsockopt): MAX_TCP_KEEPIDLE / MAX_TCP_KEEPINTVL 32767 s,
+     * MAX_TCP_KEEPCNT 127. */
+    if (st->cfg.tcp_api_linux && v > (opt == SYNACK_TCP_KEEPCNT ? 127 : 32767)) return -SYNACK_EINVAL;
     if (opt == SYNACK_TCP_KEEPIDLE) tcb->keep_idle_s = (uint32_t)v;
     else if (opt == SYNACK_TCP_KEEPINTVL) tcb->keep_intvl_s = (uint32_t)v;
     else tcb->keep_cnt = (uint32_t)v;
@@ -1171,6 +1180,11 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
   if (!v) return -SYNACK_EFAULT;
+  /* cfg.tcp_api_linux (tcp_ioctl): a listener has no queues to measure: SIOCINQ, SIOCOUTQ and
+   * SIOCOUTQNSD are EINVAL there. */
+  if (st->cfg.tcp_api_linux && tcb->state == SYNACK_TCP_LISTEN &&
+      (opt == SYNACK_SO_INQ || opt == SYNACK_SO_OUTQ || opt == SYNACK_SO_NOTSENT))
+    return -SYNACK_EINVAL;
   switch (opt) {
   case SYNACK_TCP_MD5SIG: *v = tcb->md5 ? (int)tcb->md5->n : 0; return 0;
   case SYNACK_TCP_CONGESTION: *v = synack_tcp_cc_algo(tcb); return 0;

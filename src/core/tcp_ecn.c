@@ -3,7 +3,8 @@
  * Negotiation: with cfg.tcp_ecn ON our SYN is an ECN-setup SYN (ECE|CWR); with ON or PASSIVE a
  * listener answers an ECN-setup SYN with an ECN-setup SYN-ACK (ECE without CWR). ECN is in use when both
  * happened. A SYN answered with a SYN cookie gets a plain SYN-ACK (the cookie does not carry the
- * ECN bit), so such connections never use ECN, and both ends agree on it.
+ * ECN bit), so such connections never use ECN, and both ends agree on it; with
+ * cfg.tcp_syncookie_linux and timestamps the bit rides in the TSval (tcp_syncookie.c).
  *
  * Sender: new data segments are ECT(0); SYNs, pure ACKs, retransmissions and window probes are
  * not ECT (§6.1.1, §6.1.4-6.1.6). An ACK with ECE reduces the window like a loss (the
@@ -20,7 +21,13 @@ uint8_t synack_tcp_ecn_tx(synack_stack_t *st, synack_tcb_t *tcb, uint8_t *flags,
     if (!(*flags & SYNACK_TCP_ACK)) {
       /* RFC 3168 §6.1.1: an ECN-setup SYN. Retransmitted SYNs keep it (a middlebox that drops
        * ECN-setup SYNs costs the timeouts; a silent fallback could disagree with the peer). */
-      if (st->cfg.tcp_ecn == SYNACK_ECN_MODE_ON) {
+      if (retrans && st->cfg.tcp_ecn_linux) {
+        /* cfg.tcp_ecn_linux (Linux's tcp_ecn_clear_syn with tcp_ecn_fallback=1): the
+         * retransmitted SYN asks no more, in case ECN-setup SYNs are what gets dropped, but an
+         * ECN-setup SYN-ACK answering the first one still turns ECN on. The SYN's timeout is a
+         * loss (tcp_enter_loss queues CWR), so the first data then carries CWR (§6.1.2). */
+        if (tcb->ecn & SYNACK_ECN_SYN_SENT) tcb->ecn |= SYNACK_ECN_CWR;
+      } else if (st->cfg.tcp_ecn == SYNACK_ECN_MODE_ON) {
         *flags |= SYNACK_TCP_ECE | SYNACK_TCP_CWR;
         tcb->ecn |= SYNACK_ECN_SYN_SENT;
       }
@@ -53,6 +60,9 @@ void synack_tcp_ecn_syn_rcvd(synack_stack_t *st, synack_tcb_t *tcb, uint8_t flag
 }
 
 bool synack_tcp_ecn_syn_accept(const synack_stack_t *st, const synack_seg_t *seg) {
+  /* cfg.tcp_ecn_linux (tcp_ecn_create_request): §6.1.1 forbids an ECT SYN, so an ECT-marked
+   * one shows a path that rewrites the ECN field, where ECN cannot work: answer without it. */
+  if (st->cfg.tcp_ecn_linux && (seg->tos & SYNACK_IP_ECN_MASK) != 0) return false;
   return st->cfg.tcp_ecn != SYNACK_ECN_MODE_OFF &&
          (seg->flags & (SYNACK_TCP_ECE | SYNACK_TCP_CWR)) == (SYNACK_TCP_ECE | SYNACK_TCP_CWR);
 }
@@ -83,4 +93,10 @@ void synack_tcp_ecn_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_
   /* Not a spurious-loss candidate: an ECN reduction is never undone. */
   c->flags &= ~(uint32_t)SYNACK_CC_F_UNDO;
   tcb->ecn |= SYNACK_ECN_CWR;
+}
+
+bool synack_tcp_ecn_in_cwr(const synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!st->cfg.tcp_ecn_linux || !(tcb->ecn & SYNACK_ECN_OK) || !tcb->cc) return false;
+  const synack_cc_common_t *c = synack_cc_common(tcb);
+  return (c->flags & SYNACK_CC_F_REDUCED) && !seq_gt(tcb->snd_una, c->cwr_high);
 }

@@ -440,8 +440,16 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
     if (data && synack_tcp_writable(tcb) && synack_tcp_state_can_send(tcb->state))
       synack_tcp_post(st, tcb, SYNACK_EV_WRITABLE, 0);
   }
-  /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update. */
-  if (seq_lt(tcb->snd_wl1, seg->seq) || (seq_eq(tcb->snd_wl1, seg->seq) && seq_le(tcb->snd_wl2, seg->ack))) {
+  /* RFC 9293 §3.10.7.4: update the window only from a segment not older than the last update.
+   * cfg.tcp_wnd_update_linux (tcp_may_update_window): an ACK that advances SND.UNA or a newer
+   * segment always updates; one with the same SEG.SEQ only to a larger window or to zero, so
+   * a duplicate ACK announcing a smaller, nonzero window leaves it. */
+  uint32_t nwin = (uint32_t)seg->r.window << tcb->snd_wscale;
+  bool upd = st->cfg.tcp_wnd_update_linux
+                 ? acked > 0 || seq_lt(tcb->snd_wl1, seg->seq) ||
+                       (seq_eq(tcb->snd_wl1, seg->seq) && (nwin > tcb->snd_wnd || nwin == 0))
+                 : seq_lt(tcb->snd_wl1, seg->seq) || (seq_eq(tcb->snd_wl1, seg->seq) && seq_le(tcb->snd_wl2, seg->ack));
+  if (upd) {
     tcb->snd_wnd = (uint32_t)seg->r.window << tcb->snd_wscale;
     if (tcb->snd_wnd > tcb->max_snd_wnd) tcb->max_snd_wnd = tcb->snd_wnd;
     tcb->snd_wl1 = seg->seq;
@@ -451,12 +459,15 @@ static int ack_common(synack_stack_t *st, synack_tcb_t *tcb, synack_seg_t *seg, 
   /* cfg.tcp_probe0_old_ack (Linux's tcp_ack_probe): an ACK that leaves the window closed
    * restarts the probe timer from now, with the current backoff. */
   else if (tcb->rec.persist && st->cfg.tcp_probe0_old_ack && seq_eq(tcb->snd_max, tcb->snd_una)) synack_tcp_rtx_arm(st, tcb, now);
+  /* RFC 3168 §6.1.2: ECE reduces the window. cfg.tcp_ecn_linux (tcp_ack: tcp_fastretrans_alert
+   * enters CWR before tcp_cong_control): the ACK carrying ECE does not grow the window first. */
+  if (st->cfg.tcp_ecn_linux) synack_tcp_ecn_ack(st, tcb, seg, now);
   if (synack_tcp_state_synchronized(tcb->state) && tcb->state != SYNACK_TCP_SYN_RECEIVED)
     synack_rec_on_ack(st, tcb, seg, acked, prev_wnd, rtt, now);
   else if (acked)
     synack_tcp_cc_on_ack(st, tcb, data, rtt, now);
   if (acked) synack_tcp_sndbuf_adjust(st, tcb); /* after cwnd moved (tcp_mem.c) */
-  synack_tcp_ecn_ack(st, tcb, seg, now); /* RFC 3168 §6.1.2: ECE reduces the window */
+  if (!st->cfg.tcp_ecn_linux) synack_tcp_ecn_ack(st, tcb, seg, now);
   return STEP_NEXT;
 }
 

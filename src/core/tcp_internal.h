@@ -927,6 +927,9 @@ bool synack_tcp_ecn_syn_accept(const synack_stack_t *st, const synack_seg_t *seg
 void synack_tcp_ecn_rcv(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg);
 /* Sender side of an acceptable ACK: ECE reduces the window once per window of data. */
 void synack_tcp_ecn_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t *seg, synack_time_t now);
+/* cfg.tcp_ecn_linux: inside the window of data after an ECE reduction (Linux's CWR state,
+ * held until SND.UNA passes the SND.MAX of the reduction), where the window does not grow. */
+bool synack_tcp_ecn_in_cwr(const synack_stack_t *st, synack_tcb_t *tcb);
 
 /* ---------- tcp_recovery.c (sender loss recovery; state in tcb->rec, tcp_sack.h) ---------- */
 bool synack_rec_in_fast_recovery(const synack_tcb_t *tcb);
@@ -1109,9 +1112,13 @@ uint32_t synack_cookie_make(const synack_stack_t *st, const synack_tuple_t *t, s
 /* Returns the MSS encoded in a valid cookie, or 0 when invalid. */
 uint16_t synack_cookie_check(const synack_stack_t *st, const synack_tuple_t *t, synack_seq_t irs, uint32_t cookie,
                              synack_time_t now);
-/* TSval carrying the peer's window scale and SACK-permitted in its low 5 bits. */
-uint32_t synack_cookie_ts_encode(uint32_t ts_now, bool ws, uint8_t wscale, bool sack);
-void synack_cookie_ts_decode(uint32_t ts_ecr, bool *ws, uint8_t *wscale, bool *sack);
+/* TSval carrying the peer's window scale and SACK-permitted in its low 5 bits; ecn >= 0 adds
+ * a sixth bit, the SYN's ECN request (cfg.tcp_syncookie_linux), ecn < 0 leaves it out. */
+uint32_t synack_cookie_ts_encode(uint32_t ts_now, bool ws, uint8_t wscale, bool sack, int ecn);
+/* The inverse; ecn NULL when the sixth bit was not encoded. */
+void synack_cookie_ts_decode(uint32_t ts_ecr, bool *ws, uint8_t *wscale, bool *sack, bool *ecn);
+/* The MSS a cookie for a peer announcing mss encodes (the table entry at or below it). */
+uint16_t synack_cookie_encoded_mss(const synack_stack_t *st, uint8_t family, uint16_t mss);
 
 /* ---------- tcp_fastopen.c (RFC 7413) ---------- */
 enum {

@@ -82,7 +82,7 @@ static void send_synack(synack_stack_t *st, const synack_listener_t *l, const sy
   o.ts = (opt & HO_TS) != 0;
   o.ts_val = synack_tcp_ts_now(now, synack_tcp_ts_offset(st, t));
   o.ts_ecr = ts_recent;
-  if (cookie && o.ts) o.ts_val = synack_cookie_ts_encode(o.ts_val, o.ws, peer_ws, o.sack);
+  if (cookie && o.ts) o.ts_val = synack_cookie_ts_encode(o.ts_val, o.ws, peer_ws, o.sack, st->cfg.tcp_syncookie_linux ? ece : -1);
   /* RFC 3168 §6.1.1: an ECN-setup SYN-ACK carries ECE (not CWR). */
   uint8_t flags = SYNACK_TCP_SYN | SYNACK_TCP_ACK | (ece ? SYNACK_TCP_ECE : 0);
   synack_tcp_send_ctl(st, t, iss, seq_add(irs, 1), flags, listener_window(st, l, t, opt), &o);
@@ -306,10 +306,11 @@ static void cookie_ack(synack_stack_t *st, synack_listener_t *l, synack_seg_t *s
   if (accept_queue_full(st, l, seg)) return;
   uint8_t opt = HO_MSS, ws = 0;
   uint32_t tsr = 0;
+  bool ecn = false;
   if ((seg->r.opts.present & SYNACK_TCPOPT_HAS_TS) && st->cfg.tcp_timestamps) {
     /* RFC 4987 §3.1 (and Linux): window scale and SACK came back in the echoed timestamp. */
     bool has_ws, sack;
-    synack_cookie_ts_decode(seg->r.opts.ts_ecr, &has_ws, &ws, &sack);
+    synack_cookie_ts_decode(seg->r.opts.ts_ecr, &has_ws, &ws, &sack, st->cfg.tcp_syncookie_linux ? &ecn : NULL);
     opt |= HO_TS;
     if (has_ws && st->cfg.tcp_window_scaling) opt |= HO_WS;
     if (sack && st->cfg.tcp_sack) opt |= HO_SACK;
@@ -317,6 +318,7 @@ static void cookie_ack(synack_stack_t *st, synack_listener_t *l, synack_seg_t *s
   }
   synack_tcb_t *c = make_child(st, l, seg, seq_make(cookie), irs, opt, ws, mss, tsr, false, now);
   if (!c) return;
+  if (ecn && st->cfg.tcp_ecn != SYNACK_ECN_MODE_OFF) c->ecn |= SYNACK_ECN_OK; /* RFC 3168 §6.1.1 */
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
   if (seg->len > 0 || (seg->flags & SYNACK_TCP_FIN)) synack_tcp_input_tcb(st, c, seg, now);
   else c->segs_in++; /* the ACK itself (input_tcb counts the others) */
@@ -401,11 +403,15 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     }
     /* RFC 4987 §3.6: the SYN queue is full: answer statelessly with a cookie as ISN. */
     uint32_t cookie = synack_cookie_make(st, &seg->t, seg->seq, peer_mss, now);
-    uint16_t mss_enc = synack_cookie_mss(synack_cookie_mss_index(peer_mss));
-    (void)mss_enc;
     uint32_t ao_ids = seg->ao_ok ? AO_IDS(seg->r.opts.ao_keyid, seg->r.opts.ao_rnext) : 0;
+    /* Window scale and SACK-permitted come back only in the TSecr: without timestamps the
+     * connection will not have them, so the SYN-ACK must not offer them (a peer told of a
+     * window scale would scale windows nobody unscales; Linux's tcp_clear_options). */
+    if (!(opt & HO_TS)) opt &= (uint8_t)~(HO_WS | HO_SACK);
+    /* cfg.tcp_syncookie_linux: with timestamps the cookie keeps the SYN's ECN request too. */
+    bool ece = st->cfg.tcp_syncookie_linux && (opt & HO_TS) && synack_tcp_ecn_syn_accept(st, seg);
     send_synack(st, l, &seg->t, seq_make(cookie), seg->seq, opt, o->wscale > 14 ? 14 : o->wscale, o->ts_val, true,
-                false, NULL, ao_ids, now);
+                ece, NULL, ao_ids, now);
     synack_count(st, SYNACK_CTR_TCP_SYNCOOKIES_SENT);
     if (seg->tw_reopen) synack_tcp_timewait_settle(st, &seg->t, true);
     l->cookie_until = now + SYNACK_SEC(128); /* cookies stay valid for two 64 s periods */
@@ -451,7 +457,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
-  h->ecn = synack_tcp_ecn_syn_accept(st, seg); /* a cookie SYN-ACK never offers ECN (tcp_ecn.c) */
+  h->ecn = synack_tcp_ecn_syn_accept(st, seg);
   h->ao_keyid = o->ao_keyid; /* RFC 5925 §7.5.1 (meaningful when the SYN was verified: seg->ao_ok) */
   h->ao_rnext = o->ao_rnext;
   h->next = l->sq_head;

@@ -19,6 +19,15 @@ void synack_tcp_persist_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_
     synack_tcp_done(st, tcb, -SYNACK_ETIMEDOUT, "orphan: zero-window probes exhausted");
     return;
   }
+  if (r->probes == 0) r->probe_start = now;
+  if (st->cfg.tcp_timeout_linux && tcb->user_timeout_ms &&
+      now - r->probe_start >= (synack_time_t)tcb->user_timeout_ms * 1000u) {
+    /* cfg.tcp_timeout_linux (tcp_probe_timer): probing ends when the user timeout has passed
+     * since its first probe, however the peer answered (RFC 5482 bounds the time data waits). */
+    synack_count(st, SYNACK_CTR_TCP_TIMEOUTS);
+    synack_tcp_done(st, tcb, tcb->soft_error ? tcb->soft_error : -SYNACK_ETIMEDOUT, "user timeout (zero window)");
+    return;
+  }
   bool answered = r->probes == 0 || tcb->last_rcv >= r->probe_sent;
   if (answered) {
     tcb->retransmits = 0; /* RFC 1122 §4.2.2.17: the peer is alive: keep probing forever */

@@ -4,10 +4,10 @@
  * for the path and therefore lost, is sent again at once at the new size.
  *
  * Floors: IPv6 never goes below its minimum link MTU of 1280 (RFC 8201 §4). For IPv4 we do not
- * follow a report below 576 bytes, the datagram size every host must accept (RFC 791,
- * RFC 1122 §3.3.3): RFC 1191 would allow 68, but honouring tiny values lets a forged ICMP
- * message make a connection send 28-byte segments (RFC 5927 §7 discusses this attack); Linux
- * uses a similar floor (552). A report without an MTU (0, from an old router) is treated as
+ * follow a report below cfg.tcp_min_pmtu, by default 576 bytes, the datagram size every host
+ * must accept (RFC 791, RFC 1122 §3.3.3): RFC 1191 would allow 68, but honouring tiny values
+ * lets a forged ICMP message make a connection send 28-byte segments (RFC 5927 §7 discusses
+ * this attack); Linux's floor is 552 (the linux preset's). A report without an MTU (0, from an old router) is treated as
  * the next lower plateau of RFC 1191 §7 below the current packet size. */
 #include "tcp_internal.h"
 
@@ -22,7 +22,7 @@ void synack_tcp_pmtu_update(synack_stack_t *st, synack_tcb_t *tcb, uint32_t mtu,
     for (size_t i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)
       if (plateaus[i] < cur) { mtu = plateaus[i]; break; }
   }
-  uint32_t floor = v6 ? 1280u : 576u;
+  uint32_t floor = v6 ? 1280u : st->cfg.tcp_min_pmtu;
   if (mtu < floor) mtu = floor;
   if (mtu >= cur) return; /* not smaller than what we send: nothing to do (RFC 1191 §6.3) */
   uint32_t mss = mtu - ip - SYNACK_TCP_HDR_LEN - opt;

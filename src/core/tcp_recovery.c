@@ -300,7 +300,7 @@ void synack_rec_on_ack(synack_stack_t *st, synack_tcb_t *tcb, const synack_seg_t
     switch ((synack_rec_mode_t)r->mode) {
     case SYNACK_REC_OPEN:
       r->dupacks = 0;
-      synack_tcp_cc_on_ack(st, tcb, acked, rtt_us, now);
+      if (!synack_tcp_ecn_in_cwr(st, tcb)) synack_tcp_cc_on_ack(st, tcb, acked, rtt_us, now);
       break;
     case SYNACK_REC_RTO:
       r->dupacks = 0;

@@ -69,6 +69,17 @@ void synack_tcp_rtx_sync(synack_stack_t *st, synack_tcb_t *tcb) {
 
 void synack_tcp_rtx_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
   tcb->rec.rto_at = now + synack_tcp_rto_current(st, tcb);
+  if (st->cfg.tcp_timeout_linux && tcb->user_timeout_ms) {
+    /* cfg.tcp_timeout_linux (tcp_clamp_rto_to_user_timeout, tcp_clamp_probe0_to_user_timeout):
+     * a backed-off timer never outlives the user timeout (RFC 5482): it fires when the time
+     * runs out, counted from the first retransmission or the first zero-window probe. */
+    synack_time_t start = tcb->rec.persist ? tcb->rec.probe_start : tcb->retransmits ? tcb->rtx_start : 0;
+    if (start) {
+      synack_time_t end = start + (synack_time_t)tcb->user_timeout_ms * 1000u;
+      if (end <= now) end = now + 1;
+      if (end < tcb->rec.rto_at) tcb->rec.rto_at = end;
+    }
+  }
   synack_tcp_rtx_sync(st, tcb);
 }
 

@@ -116,6 +116,7 @@ typedef struct {
   bool persist;               /* probing a zero window */
   uint32_t probes;            /* window probes sent in this persist phase */
   synack_time_t probe_sent;   /* when the last probe went out */
+  synack_time_t probe_start;  /* when this persist phase's first probe went out (cfg.tcp_timeout_linux) */
 } synack_sndrec_t;
 
 /* ---------- tcp_sack.c: the scoreboard ---------- */

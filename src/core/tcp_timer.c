@@ -100,6 +100,8 @@ static void keep_fire(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) 
   if (tcb->keep_probes >= synack_tcp_keep_cnt(st, tcb) || user_expired) {
     /* RFC 1122 §4.2.3.6: no answer to the probes: the peer is dead. */
     synack_count(st, SYNACK_CTR_TCP_TIMEOUTS);
+    /* cfg.tcp_timeout_linux (tcp_keepalive_timer): tell a peer that is alive after all. */
+    if (st->cfg.tcp_timeout_linux) synack_tcp_send_rst_tcb(st, tcb, now);
     synack_tcp_done(st, tcb, -SYNACK_ETIMEDOUT, user_expired ? "user timeout" : "keepalive timeout");
     return;
   }

@@ -20,8 +20,8 @@ static void ecn_off(synack_config_t *c) { c->tcp_cc = SYNACK_CC_NEWRENO; }
 
 static bool ecn_in_use(fx_t *fx, int s) { return (fx_info(fx, s).options & SYNACK_TCPI_OPT_ECN) != 0; }
 
-/* Active open: our SYN (ECN-setup when configured), the peer's SYN-ACK with synack_extra. */
-static int active_open(fx_t *fx, bool cfg_ecn, uint8_t synack_extra) {
+/* connect() toward the fixture's peer; the flow's ports are set. */
+static int start_connect(fx_t *fx) {
   int s = synack_socket(fx->st, fx->family);
   if (s < 0) return -1;
   synack_endpoint_t rem, me;
@@ -30,6 +30,13 @@ static int active_open(fx_t *fx, bool cfg_ecn, uint8_t synack_extra) {
   fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EINPROGRESS);
   if (synack_getsockname(fx->st, s, &me) != 0) return -1;
   fx->lport = me.port;
+  return s;
+}
+
+/* Active open: our SYN (ECN-setup when configured), the peer's SYN-ACK with synack_extra. */
+static int active_open(fx_t *fx, bool cfg_ecn, uint8_t synack_extra) {
+  int s = start_connect(fx);
+  if (s < 0) return -1;
   /* RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR; SYNs are never ECT. */
   fx_expect(fx, FX_S | (cfg_ecn ? ECE | CWR : 0), 0, 0, .psh_exact = true, .check_tos = true, .tos = 0);
   fx_inject(fx, fx->now + SYNACK_MS(10), FX_SA | synack_extra, 0, 1);
@@ -111,14 +118,8 @@ static void negotiate_with_retransmissions(void) {
 
   fx = fx_new(SYNACK_AF_INET, ecn_on);
   REQUIRE(fx);
-  int s = synack_socket(fx->st, fx->family);
+  int s = start_connect(fx);
   REQUIRE(s >= 0);
-  synack_endpoint_t rem, me;
-  fx_endpoint(fx, &rem, true, FX_SERVICE_PORT);
-  fx->rport = FX_SERVICE_PORT;
-  fx_check_rc(synack_connect(fx->st, fx->now, s, &rem), -SYNACK_EINPROGRESS);
-  REQUIRE(synack_getsockname(fx->st, s, &me) == 0);
-  fx->lport = me.port;
   fx_expect(fx, FX_S | ECE | CWR, 0, 0, .psh_exact = true, .t = 0);
   fx_expect(fx, FX_S | ECE | CWR, 0, 0, .psh_exact = true, .t = SYNACK_SEC(1));
   fx_inject(fx, SYNACK_SEC(1) + SYNACK_MS(10), FX_SA | ECE, 0, 1);
@@ -370,7 +371,78 @@ static void cwr_waits_for_new_data(void) {
   fx_free(fx);
 }
 
+/* cfg.tcp_ecn_linux (docs/linux-differences.md 69). */
+static void ecn_linux(synack_config_t *c) {
+  ecn_on(c);
+  c->tcp_ecn_linux = true;
+}
+
+/* Linux's tcp_ecn_fallback: the retransmitted SYN asks for ECN no more, an ECN-setup SYN-ACK
+ * still turns it on, and the SYN's timeout queues CWR for the first data segment. */
+static void linux_syn_retransmission_plain(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, ecn_linux);
+  REQUIRE(fx);
+  int s = start_connect(fx);
+  REQUIRE(s >= 0);
+  fx_expect(fx, FX_S | ECE | CWR, 0, 0, .psh_exact = true, .t = 0);
+  fx_expect(fx, FX_S, 0, 0, .psh_exact = true, .t = SYNACK_SEC(1));
+  fx_inject(fx, SYNACK_SEC(1) + SYNACK_MS(10), FX_SA | ECE, 0, 1);
+  fx_expect(fx, FX_A, 1, 1, .psh_exact = true, .check_tos = true, .tos = 0);
+  CHECK(ecn_in_use(fx, s));
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_A | CWR, 1, 1, .len = 100, .check_tos = true, .tos = ECT0);
+  fx_inject(fx, fx->now + SYNACK_MS(10), FX_A, 1, 101);
+  fx_check_rc(fx_send(fx, s, 100, 100), 100);
+  fx_expect(fx, FX_A, 101, 1, .len = 100, .check_tos = true, .tos = ECT0);
+  fx_free(fx);
+}
+
+/* An ECT-marked ECN-setup SYN (RFC 3168 §6.1.1 forbids ECT on SYNs) gets no ECN. */
+static void linux_ect_syn_declined(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, ecn_linux);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, 0, FX_S | ECE | CWR, 0, 0, .tos = ECT0);
+  fx_expect(fx, FX_SA, 0, 1, .psh_exact = true);
+  fx_free(fx);
+  fx = fx_new(SYNACK_AF_INET, ecn_on); /* without the switch: ECN-setup SYN-ACK */
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  fx_inject(fx, 0, FX_S | ECE | CWR, 0, 0, .tos = ECT0);
+  fx_expect(fx, FX_SA | ECE, 0, 1, .psh_exact = true);
+  fx_free(fx);
+}
+
+/* Linux's CWR state: the ACK carrying ECE reduces first, and the window does not grow until
+ * an ACK passes the data that was outstanding at the reduction. */
+static void linux_no_growth_in_cwr(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, ecn_linux);
+  REQUIRE(fx);
+  int s = active_open(fx, true, ECE);
+  REQUIRE(s >= 0);
+  synack_time_t t = fx->now;
+  fx_check_rc(fx_send(fx, s, 20 * M, 0), 20 * M);
+  for (uint32_t i = 0; i < 10; i++) fx_expect(fx, FX_A, SEG(i), 1, .len = M, .psh_exact = false);
+  fx_expect_none(fx);
+  fx_inject(fx, t + SYNACK_MS(50), FX_A | ECE, 1, SEG(2));
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).snd_ssthresh, 4);
+  CHECK_EQ_U(fx_info(fx, s).snd_cwnd, 4);
+  fx_inject(fx, t + SYNACK_MS(51), FX_A, 1, SEG(6));
+  fx_expect_none(fx);
+  CHECK_EQ_U(fx_info(fx, s).snd_cwnd, 4); /* without the switch: 5 */
+  fx_inject(fx, t + SYNACK_MS(52), FX_A, 1, SEG(10)); /* SND.MAX of the reduction: still CWR */
+  CHECK_EQ_U(fx_info(fx, s).snd_cwnd, 4);
+  fx_expect(fx, FX_A | CWR, SEG(10), 1, .len = M, .psh_exact = false, .check_tos = true, .tos = ECT0);
+  for (uint32_t i = 11; i < 14; i++) fx_expect(fx, FX_A, SEG(i), 1, .len = M, .psh_exact = false);
+  fx_expect_none(fx);
+  fx_inject(fx, t + SYNACK_MS(100), FX_A, 1, SEG(14)); /* beyond it: growth again */
+  CHECK_EQ_U(fx_info(fx, s).snd_cwnd, 5);
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(negotiate_active), TH_CASE(negotiate_passive), TH_CASE(negotiate_with_retransmissions),
         TH_CASE(cookie_synack_declines_ecn), TH_CASE(ect_only_on_new_data), TH_CASE(window_probe_not_ect), TH_CASE(ect_ipv6_traffic_class),
         TH_CASE(receiver_echoes_ce_until_cwr), TH_CASE(no_ecn_ignores_marks), TH_CASE(sender_reduces_once_per_window), TH_CASE(ece_during_loss_recovery_ignored),
-        TH_CASE(cwr_waits_for_new_data))
+        TH_CASE(cwr_waits_for_new_data), TH_CASE(linux_syn_retransmission_plain), TH_CASE(linux_ect_syn_declined),
+        TH_CASE(linux_no_growth_in_cwr))

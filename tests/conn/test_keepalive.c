@@ -141,24 +141,32 @@ static void rebooted_peer(void) {
   fx_free(fx);
 }
 
-/* The stack-wide defaults come from the config. */
+/* The stack-wide defaults come from the config. The timeout ends the connection silently;
+ * with cfg.tcp_timeout_linux (Linux's tcp_keepalive_timer) it sends a RST. */
 static void ka_cfg(synack_config_t *c) {
   c->tcp_keepalive_idle_s = 30;
   c->tcp_keepalive_intvl_s = 5;
   c->tcp_keepalive_probes = 2;
 }
+static void ka_linux_cfg(synack_config_t *c) {
+  ka_cfg(c);
+  c->tcp_timeout_linux = true;
+}
 static void config_defaults_used(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, ka_cfg);
-  REQUIRE(fx);
-  int s = fx_open_passive(fx);
-  REQUIRE(s >= 0);
-  CHECK(synack_setsockopt(fx->st, s, SYNACK_SO_KEEPALIVE, 1) == 0);
-  CHECK(expect_probe(fx, SYNACK_SEC(30)));
-  CHECK(expect_probe(fx, SYNACK_SEC(35)));
-  fx_advance(fx, SYNACK_SEC(40));
-  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
-  CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
-  fx_free(fx);
+  for (int linux_rst = 0; linux_rst < 2; linux_rst++) {
+    fx_t *fx = fx_new(SYNACK_AF_INET, linux_rst ? ka_linux_cfg : ka_cfg);
+    REQUIRE(fx);
+    int s = fx_open_passive(fx);
+    REQUIRE(s >= 0);
+    CHECK(synack_setsockopt(fx->st, s, SYNACK_SO_KEEPALIVE, 1) == 0);
+    CHECK(expect_probe(fx, SYNACK_SEC(30)));
+    CHECK(expect_probe(fx, SYNACK_SEC(35)));
+    if (linux_rst) fx_expect(fx, FX_R | FX_A, 1, 1, .t = SYNACK_SEC(40), .psh_exact = true);
+    else fx_expect_none_until(fx, SYNACK_SEC(40));
+    fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+    CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
+    fx_free(fx);
+  }
 }
 
 TH_MAIN(TH_CASE(off_by_default), TH_CASE(silent_peer_defaults), TH_CASE(silent_peer_per_socket_settings),

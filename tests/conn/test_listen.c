@@ -372,6 +372,28 @@ static void free_with_syn_data_held(void) {
   CHECK_EQ_U(live_bytes, 0);
 }
 
+/* RFC 4987 §3.6 without timestamps: window scale and SACK-permitted have nowhere to come back
+ * from (the TSecr carries them), so the cookie SYN-ACK offers the MSS alone, and the
+ * connection made from the ACK has neither (offering them would let the peer scale windows
+ * the connection does not unscale). */
+static void cookie_without_timestamps_mss_only(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, flood_cfg);
+  REQUIRE(fx);
+  fx->cfg.tcp_syncookies_always = true;
+  REQUIRE(synack_stack_set_config(fx->st, &fx->cfg) == 0);
+  REQUIRE(fx_listen(fx, 8) >= 0);
+  fx->peer_syn = (fx_opt_t){ .has = ALL_SYN_OPTS & ~(uint32_t)SYNACK_TCPOPT_HAS_TS, .mss = 1460, .ws = 7 };
+  fx_inject(fx, SYNACK_MS(1), FX_S, 0, 0, .nots = true);
+  fx_expect(fx, FX_SA, 0, 1, .layout = "mss");
+  CHECK_EQ_U(ctr(fx, SYNACK_CTR_TCP_SYNCOOKIES_SENT), 1);
+  fx_inject(fx, SYNACK_MS(2), FX_A, 1, 1, .nots = true);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, fx->listener, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).options, 0);
+  fx_free(fx);
+}
+
 TH_MAIN(TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound), TH_CASE(syn_queue_linux_backlog),
         TH_CASE(forged_cookie_ack), TH_CASE(cookie_keeps_small_mss), TH_CASE(accept_overflow_drop),
-        TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one))
+        TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one), TH_CASE(cookie_without_timestamps_mss_only))

@@ -453,6 +453,76 @@ static void dup_syn(void (*profile)(synack_config_t *), synack_time_t next, syna
 static void dup_syn_linux(void) { dup_syn(linux_, MS(1500), MS(3500)); }
 static void dup_syn_rfc(void) { dup_syn(rfc, MS(2500), MS(6500)); }
 
+/* TCP_MAXSEG's accepted values: Linux's 0 (no limit) and 88 .. 32767 under cfg.tcp_api_linux,
+ * synack's own 64 .. 65535 otherwise. */
+static void maxseg_range(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 0), linux ? 0 : -SYNACK_EINVAL);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 87), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 64), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_MAXSEG, 88), 0);
+  int v = 0;
+  fx_check_rc(synack_getsockopt(fx->st, s, SYNACK_TCP_MAXSEG, &v), 0);
+  CHECK_EQ_I(v, 88);
+  fx_free(fx);
+}
+static void maxseg_range_linux(void) { maxseg_range(linux_, true); }
+static void maxseg_range_rfc(void) { maxseg_range(rfc, false); }
+
+/* cfg.tcp_wnd_update_linux (tcp_may_update_window): a duplicate ACK (same SEG.SEQ, no new
+ * data acknowledged) with a smaller nonzero window is ignored under linux; RFC 9293's rule
+ * takes it. */
+static void dup_ack_smaller_window(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_inject(fx, SYNACK_MS(1), FX_A, 1, 1, .win = 300);
+  uint32_t mss = fx_info(fx, s).snd_mss;
+  fx_check_rc(fx_send(fx, s, 2 * mss, 0), (int)(2 * mss));
+  fx_expect(fx, FX_A, 1, 1, .len = linux ? mss : 300);
+  fx_free(fx);
+}
+static void dup_ack_smaller_window_linux(void) { dup_ack_smaller_window(linux_, true); }
+static void dup_ack_smaller_window_rfc(void) { dup_ack_smaller_window(rfc, false); }
+
+/* cfg.tcp_api_linux (tcp_ioctl): SIOCINQ / SIOCOUTQ / SIOCOUTQNSD of a listener are EINVAL. */
+static void listener_queue_ioctls(void (*profile)(synack_config_t *), int want) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  REQUIRE(fx_listen(fx, 4) >= 0);
+  const synack_sockopt_t o[] = { SYNACK_SO_INQ, SYNACK_SO_OUTQ, SYNACK_SO_NOTSENT };
+  for (size_t i = 0; i < 3; i++) {
+    int v = -1;
+    fx_check_rc(synack_getsockopt(fx->st, fx->listener, o[i], &v), want);
+  }
+  fx_free(fx);
+}
+static void listener_queue_ioctls_linux(void) { listener_queue_ioctls(linux_, -SYNACK_EINVAL); }
+static void listener_queue_ioctls_rfc(void) { listener_queue_ioctls(rfc, 0); }
+
+/* cfg.tcp_api_linux (do_tcp_setsockopt): TCP_KEEPIDLE / TCP_KEEPINTVL up to 32767 s and
+ * TCP_KEEPCNT up to 127; synack's own limits are only the lower bound of 1. */
+static void keepalive_ranges(void (*profile)(synack_config_t *), bool linux) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, profile);
+  REQUIRE(fx);
+  int s = synack_socket(fx->st, SYNACK_AF_INET);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPIDLE, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPINTVL, 32768), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 128), linux ? -SYNACK_EINVAL : 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPIDLE, 32767), 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 127), 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_KEEPCNT, 0), -SYNACK_EINVAL);
+  fx_free(fx);
+}
+static void keepalive_ranges_linux(void) { keepalive_ranges(linux_, true); }
+static void keepalive_ranges_rfc(void) { keepalive_ranges(rfc, false); }
+
 TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc), TH_CASE(tw_rst_rfc_compact),
         TH_CASE(tw_socket_syn_linux), TH_CASE(tw_socket_syn_rfc), TH_CASE(listen_synfin_linux), TH_CASE(listen_synfin_rfc), TH_CASE(tw_synfin_linux),
         TH_CASE(end_at_rcv_nxt_last_ack_linux), TH_CASE(end_at_rcv_nxt_last_ack_rfc),
@@ -462,4 +532,8 @@ TH_MAIN(TH_CASE(tw_rst_linux), TH_CASE(tw_rst_linux_compact), TH_CASE(tw_rst_rfc
         TH_CASE(orphan_data_linux), TH_CASE(orphan_data_rfc), TH_CASE(shut_rd_linux), TH_CASE(shut_rd_rfc),
         TH_CASE(rst_at_fin_linux), TH_CASE(rst_at_fin_rfc), TH_CASE(rst_close_wait_linux), TH_CASE(rst_last_ack_linux), TH_CASE(rst_close_wait_rfc),
         TH_CASE(rst_simopen_linux), TH_CASE(rst_simopen_rfc), TH_CASE(sack_fin_linux), TH_CASE(sack_fin_rfc), TH_CASE(simopen_synack_linux), TH_CASE(simopen_synack_rfc), TH_CASE(halfopen_unacceptable),
-        TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text))
+        TH_CASE(halfopen_syn_in_window), TH_CASE(synack_text),
+        TH_CASE(maxseg_range_linux), TH_CASE(maxseg_range_rfc),
+        TH_CASE(dup_ack_smaller_window_linux), TH_CASE(dup_ack_smaller_window_rfc), TH_CASE(listener_queue_ioctls_linux),
+        TH_CASE(listener_queue_ioctls_rfc), TH_CASE(keepalive_ranges_linux),
+        TH_CASE(keepalive_ranges_rfc))

@@ -49,20 +49,28 @@ static void out_of_window_quote_is_ignored(void) {
   fx_free(fx);
 }
 
-static void ipv4_floor_576(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, cfg_hook);
+/* An MTU of 68 is raised to the floor cfg.tcp_min_pmtu: 576 by default, MSS 536; Linux's 552
+ * (the linux preset), MSS 512. */
+static void floor_552(synack_config_t *c) {
+  cfg_hook(c);
+  c->tcp_min_pmtu = 552;
+}
+static void ipv4_floor(void (*cfg)(synack_config_t *), uint32_t mss) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg);
   REQUIRE(fx);
   int s = fx_open_passive(fx);
   REQUIRE(s >= 0);
   fx_check_rc(fx_send(fx, s, 1000, 0), 1000);
   fx_expect(fx, FX_PA, 1, 1, .len = 1000);
   fx_inject_too_big(fx, SYNACK_MS(5), 68, 1);
-  CHECK_EQ_U(fx_info(fx, s).snd_mss, 536);
-  fx_expect(fx, FX_A, 1, 1, .len = 536, .t = SYNACK_MS(5));
-  fx_expect(fx, FX_PA, 537, 1, .len = 464, .t = SYNACK_MS(5));
+  CHECK_EQ_U(fx_info(fx, s).snd_mss, mss);
+  fx_expect(fx, FX_A, 1, 1, .len = mss, .t = SYNACK_MS(5));
+  fx_expect(fx, FX_PA, 1 + mss, 1, .len = 1000 - mss, .t = SYNACK_MS(5));
   fx_expect_none(fx);
   fx_free(fx);
 }
+static void ipv4_floor_576(void) { ipv4_floor(cfg_hook, 536); }
+static void ipv4_floor_552(void) { ipv4_floor(floor_552, 512); }
 
 static void ipv6_packet_too_big_floor_1280(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET6, cfg_hook);
@@ -80,5 +88,5 @@ static void ipv6_packet_too_big_floor_1280(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(frag_needed_lowers_mss_and_resends), TH_CASE(out_of_window_quote_is_ignored), TH_CASE(ipv4_floor_576),
+TH_MAIN(TH_CASE(frag_needed_lowers_mss_and_resends), TH_CASE(out_of_window_quote_is_ignored), TH_CASE(ipv4_floor_576), TH_CASE(ipv4_floor_552),
         TH_CASE(ipv6_packet_too_big_floor_1280))

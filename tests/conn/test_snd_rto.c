@@ -62,9 +62,10 @@ static void user_timeout_cfg(synack_config_t *c) {
   c->tcp_retries2 = 15;
 }
 
-/* TCP_USER_TIMEOUT (RFC 5482): give up once the data has been retransmitted for that long. */
-static void user_timeout_ends_connection(void) {
-  fx_t *fx = fx_new(SYNACK_AF_INET, user_timeout_cfg);
+/* A user timeout of 5 s, data retransmitted at 1 s and 3 s, then silence: the connection is
+ * still open just before `end` and closed with ETIMEDOUT at it. */
+static void user_timeout_ends_at(void (*cfg)(synack_config_t *), synack_time_t end) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, cfg);
   REQUIRE(fx);
   int s = fx_open_passive(fx);
   REQUIRE(s >= 0);
@@ -73,12 +74,17 @@ static void user_timeout_ends_connection(void) {
   fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = 0);
   fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(1));
   fx_expect(fx, FX_PA, 1, 1, .len = 100, .t = SYNACK_SEC(3));
-  /* At 7 s the first retransmission is 6 s old: over the 5 s limit. */
-  fx_expect_none_until(fx, SYNACK_SEC(7));
+  fx_expect_none_until(fx, end - 1);
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  fx_expect_none_until(fx, end);
   fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
   CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
   fx_free(fx);
 }
+
+/* TCP_USER_TIMEOUT (RFC 5482): give up once the data has been retransmitted for that long:
+ * at the 7 s RTO the first retransmission is 6 s old, over the 5 s limit. */
+static void user_timeout_ends_connection(void) { user_timeout_ends_at(user_timeout_cfg, SYNACK_SEC(7)); }
 
 static void karn_cfg(synack_config_t *c) {
   c->tcp_cc = SYNACK_CC_NEWRENO;
@@ -192,6 +198,38 @@ static void transmit_log_samples_below_a_tick(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(rto_backoff_sequence_and_etimedout), TH_CASE(ack_resets_backoff), TH_CASE(user_timeout_ends_connection),
+/* cfg.tcp_timeout_linux (tcp_clamp_rto_to_user_timeout): the backed-off RTO is cut short so
+ * that the connection ends when the user timeout runs out, 5 s after the first retransmission
+ * (at 6 s, not at the 7 s RTO). */
+static void user_timeout_linux_cfg(synack_config_t *c) {
+  user_timeout_cfg(c);
+  c->tcp_timeout_linux = true;
+}
+static void user_timeout_linux_clamps_rto(void) { user_timeout_ends_at(user_timeout_linux_cfg, SYNACK_SEC(6)); }
+
+/* cfg.tcp_timeout_linux (tcp_probe_timer, tcp_clamp_probe0_to_user_timeout): zero-window
+ * probing ends when the user timeout has passed since the first probe, answered or not. */
+static void user_timeout_linux_zero_window(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, user_timeout_linux_cfg);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  fx_check_rc(synack_setsockopt(fx->st, s, SYNACK_TCP_USER_TIMEOUT, 2500), 0);
+  fx_inject(fx, 0, FX_A, 1, 1, .win = FX_WIN_ZERO);
+  fx_check_rc(fx_send(fx, s, 100, 0), 100);
+  fx_expect(fx, FX_A, 1, 1, .len = 1, .t = SYNACK_SEC(1)); /* first probe, at the RTO */
+  fx_inject(fx, SYNACK_MS(1010), FX_A, 1, 1, .win = FX_WIN_ZERO);
+  fx_expect(fx, FX_A, 1, 1, .len = 1, .t = SYNACK_SEC(3));
+  fx_inject(fx, SYNACK_MS(3010), FX_A, 1, 1, .win = FX_WIN_ZERO);
+  fx_expect_none_until(fx, SYNACK_MS(3500) - 1); /* next probe due at 7 s, cut to 3.5 s */
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  fx_expect_none_until(fx, SYNACK_MS(3500));
+  fx_check_sock_state(fx, s, SYNACK_TCP_CLOSED);
+  CHECK_EQ_I(fx_last_error(fx, s), -SYNACK_ETIMEDOUT);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(user_timeout_linux_clamps_rto), TH_CASE(user_timeout_linux_zero_window),
+        TH_CASE(rto_backoff_sequence_and_etimedout), TH_CASE(ack_resets_backoff), TH_CASE(user_timeout_ends_connection),
         TH_CASE(karn_no_sample_from_retransmission), TH_CASE(timestamps_sample_retransmissions),
         TH_CASE(transmit_log_samples_below_a_tick))

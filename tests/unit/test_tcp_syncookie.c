@@ -5,14 +5,18 @@
 #include "harness.h"
 #include "tcp_internal.h"
 
-static synack_stack_t *mk(void) {
+/* linux: cfg.tcp_syncookie_linux */
+static synack_stack_t *mk_cfg(bool linux) {
   synack_config_t c;
   synack_config_default(&c);
   c.link = SYNACK_LINK_IP;
   c.ip4 = synack_ip4(10, 0, 0, 1);
+  c.tcp_syncookie_linux = linux;
   synack_config_deterministic(&c, 99);
   return synack_stack_new(&c, 0);
 }
+
+static synack_stack_t *mk(void) { return mk_cfg(false); }
 
 static synack_tuple_t tuple(uint16_t rport) {
   synack_tuple_t t;
@@ -78,18 +82,44 @@ static void mss_table(void) {
 static void options_in_timestamp(void) {
   bool ws, sack;
   uint8_t sh;
-  uint32_t ts = synack_cookie_ts_encode(1000000, true, 7, true);
+  uint32_t ts = synack_cookie_ts_encode(1000000, true, 7, true, -1);
   CHECK((int32_t)(ts - 1000000) <= 0);
   CHECK((int32_t)(1000000 - ts) < 64);
-  synack_cookie_ts_decode(ts, &ws, &sh, &sack);
+  synack_cookie_ts_decode(ts, &ws, &sh, &sack, NULL);
   CHECK(ws && sh == 7 && sack);
-  ts = synack_cookie_ts_encode(1000031, false, 0, false);
-  synack_cookie_ts_decode(ts, &ws, &sh, &sack);
+  ts = synack_cookie_ts_encode(1000031, false, 0, false, -1);
+  synack_cookie_ts_decode(ts, &ws, &sh, &sack, NULL);
   CHECK(!ws && !sack);
-  ts = synack_cookie_ts_encode(5, true, 14, false);
-  synack_cookie_ts_decode(ts, &ws, &sh, &sack);
+  ts = synack_cookie_ts_encode(5, true, 14, false, -1);
+  synack_cookie_ts_decode(ts, &ws, &sh, &sack, NULL);
   CHECK(ws && sh == 14 && !sack);
+  /* The sixth bit (cfg.tcp_syncookie_linux): the SYN's ECN request. */
+  bool ecn = false;
+  ts = synack_cookie_ts_encode(1000063, true, 7, false, 1);
+  CHECK((int32_t)(ts - 1000063) <= 0);
+  synack_cookie_ts_decode(ts, &ws, &sh, &sack, &ecn);
+  CHECK(ws && sh == 7 && !sack && ecn);
+  ts = synack_cookie_ts_encode(1000063, false, 0, true, 0);
+  synack_cookie_ts_decode(ts, &ws, &sh, &sack, &ecn);
+  CHECK(!ws && sack && !ecn);
+}
+
+/* cfg.tcp_syncookie_linux: Linux's MSS tables, per family; an index beyond the table is no
+ * cookie. */
+static void linux_mss_tables(void) {
+  synack_stack_t *st = mk_cfg(true);
+  REQUIRE(st);
+  CHECK_EQ_U(synack_cookie_encoded_mss(st, SYNACK_AF_INET, 1400), 1300);
+  CHECK_EQ_U(synack_cookie_encoded_mss(st, SYNACK_AF_INET, 1000), 536);
+  CHECK_EQ_U(synack_cookie_encoded_mss(st, SYNACK_AF_INET, 9000), 1460);
+  CHECK_EQ_U(synack_cookie_encoded_mss(st, SYNACK_AF_INET6, 1430), 1420);
+  CHECK_EQ_U(synack_cookie_encoded_mss(st, SYNACK_AF_INET6, 9000), 8940);
+  synack_tuple_t t = tuple(5555);
+  uint32_t c = synack_cookie_make(st, &t, seq_make(9), 1400, 0);
+  CHECK_EQ_U(synack_cookie_check(st, &t, seq_make(9), c, 0), 1300);
+  CHECK_EQ_U(synack_cookie_check(st, &t, seq_make(9), (c & ~(7u << 24)) | (5u << 24), 0), 0);
+  synack_stack_free(st);
 }
 
 TH_MAIN(TH_CASE(roundtrip), TH_CASE(bound_to_tuple_and_isn), TH_CASE(lifetime), TH_CASE(mss_table),
-        TH_CASE(options_in_timestamp))
+        TH_CASE(options_in_timestamp), TH_CASE(linux_mss_tables))

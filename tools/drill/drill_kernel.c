@@ -250,7 +250,8 @@ static bool baseline(drill_run_t *r) {
     { "net.ipv4.tcp_sack", c->tcp_sack ? "1" : "0" },
     { "net.ipv4.tcp_timestamps", c->tcp_timestamps ? "1" : "0" },
     { "net.ipv4.tcp_window_scaling", c->tcp_window_scaling ? "1" : "0" },
-    { "net.ipv4.tcp_ecn", c->tcp_ecn ? "1" : "2" },
+    /* synack_ecn_mode_t has Linux's values: 0 off, 1 ask and answer, 2 answer only */
+    { "net.ipv4.tcp_ecn", c->tcp_ecn == SYNACK_ECN_MODE_ON ? "1" : c->tcp_ecn == SYNACK_ECN_MODE_PASSIVE ? "2" : "0" },
   };
   for (size_t j = 0; j < sizeof set / sizeof set[0]; j++) {
     int e = write_proc_sys(set[j].name, set[j].value);
