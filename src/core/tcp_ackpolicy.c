@@ -159,6 +159,10 @@ void synack_tcp_ack_policy(synack_stack_t *st, synack_tcb_t *tcb, uint32_t n, ui
 }
 
 void synack_tcp_lx_delack_arm(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now) {
+  /* In-order data that filled a hole was queued without passing the ACK policy (its ACK went
+   * at once), yet it is Linux's tcp_event_data_recv all the same: ato starts then. Without this
+   * a FIN after such data found ato 0 and was ACKed at once (ioctl/inq-ooo-and-fin.pkt). */
+  if (tcb->lx_ato == 0 && tcb->bytes_received) tcb->lx_ato = ato_min_us(st);
   uint32_t ato = tcb->lx_ato;
   if (ato > ato_min_us(st)) {
     /* "Slow path, intersegment interval is high": bounded by 500 ms, or 200 ms in pingpong
