@@ -139,6 +139,12 @@ typedef enum {
                               on for the socket even when cfg.tcp_pacing is off (as Linux does) */
   SYNACK_TCP_MD5SIG,       /* RFC 2385 keys: set with synack_setsockopt_md5sig (a struct, not an int);
                               synack_getsockopt returns the number of keys the socket holds */
+  /* Options of programs that block, and of the accept path (docs/tcp-choices.md "Blocking
+   * calls, deferred accept, window clamp, saved SYN"). */
+  SYNACK_SO_RCVTIMEO,      /* milliseconds, 0 = wait for ever (default). synack never blocks: the value
+                              is kept for a caller that emulates blocking receives and accept()
+                              (as synack drill does), and inherited by accepted sockets */
+  SYNACK_SO_SNDTIMEO,      /* milliseconds, 0 = for ever: the same for blocking sends and connect() */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

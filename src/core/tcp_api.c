@@ -1044,6 +1044,11 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_SO_LINGER:
     tcb->linger_s = v < 0 ? -1 : v;
     return 0;
+  case SYNACK_SO_RCVTIMEO:
+  case SYNACK_SO_SNDTIMEO:
+    if (v < 0) return -SYNACK_EINVAL;
+    if (opt == SYNACK_SO_RCVTIMEO) tcb->rcvtimeo_ms = (uint32_t)v; else tcb->sndtimeo_ms = (uint32_t)v;
+    return 0;
   case SYNACK_SO_ERROR:
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
@@ -1153,6 +1158,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_SNDBUF: *v = sockbuf_report(st, tcb->sb.cap, (tcb->flags & TF_SNDBUF_LOCK) != 0, 4608u); return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
+  case SYNACK_SO_RCVTIMEO: *v = (int)tcb->rcvtimeo_ms; return 0;
+  case SYNACK_SO_SNDTIMEO: *v = (int)tcb->sndtimeo_ms; return 0;
   case SYNACK_SO_ERROR:
     *v = tcb->so_error ? tcb->so_error : 0;
     tcb->so_error = 0; /* reading clears it */

@@ -262,6 +262,7 @@ struct synack_tcb {
   uint32_t keep_idle_s, keep_intvl_s, keep_cnt, keep_probes;
   uint32_t user_timeout_ms;
   int linger_s;
+  uint32_t rcvtimeo_ms, sndtimeo_ms; /* SO_RCVTIMEO / SO_SNDTIMEO, kept for the application */
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */

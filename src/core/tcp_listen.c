@@ -215,6 +215,8 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->keep_cnt = lt->keep_cnt;
   c->user_timeout_ms = lt->user_timeout_ms;
   c->linger_s = lt->linger_s;
+  c->rcvtimeo_ms = lt->rcvtimeo_ms; /* Linux's sk_clone copies the socket's timeouts */
+  c->sndtimeo_ms = lt->sndtimeo_ms;
   c->notsent_lowat = lt->notsent_lowat; /* as Linux's accepted sockets (a clone of the listener) */
   c->rcvlowat = lt->rcvlowat;
   c->ttl = lt->ttl;

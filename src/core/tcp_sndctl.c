@@ -157,6 +157,8 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
   case SYNACK_SO_NOTSENT:
   case SYNACK_SO_OOBINLINE:
   case SYNACK_SO_ATMARK:
+  case SYNACK_SO_RCVTIMEO:
+  case SYNACK_SO_SNDTIMEO:
     break;
   }
   return -SYNACK_ENOPROTOOPT;

@@ -58,6 +58,7 @@ typedef struct {
   int ev;                  /* index of the call event */
   synack_time_t start;     /* stack time the call started */
   int64_t done;            /* bytes written so far (blocking write) */
+  synack_time_t timeo_end; /* SO_RCVTIMEO / SO_SNDTIMEO deadline (0: not looked up yet; NEVER: none) */
 } drill_pending_t;
 
 #define DRILL_MAX_FDS 64
@@ -315,6 +316,14 @@ uint32_t drill_poll_bits(drill_run_t *r, drill_fd_t *f);
 void drill_event_names(uint32_t bits, bool epoll, char *buf, size_t cap);
 /* Removes a closed fd: an epoll instance, or a socket (also from every epoll interest list). */
 void drill_fd_closed(drill_run_t *r, drill_fd_t *f);
+
+/* drill_sockopt.c: SO_RCVTIMEO / SO_SNDTIMEO ({tv_sec, tv_usec}) set or compared (same contract
+ * as a call: *ret the result). */
+bool drill_timeo_opt(drill_run_t *r, const char *n, drill_fd_t *f, synack_sockopt_t o, const drill_arg_t *va, bool set,
+                     int64_t *ret);
+/* A blocking call on f waiting since pend->start has reached its SO_RCVTIMEO / SO_SNDTIMEO (o)
+ * and must return; the deadline is kept in pend (drill_call_wake reports it). */
+bool drill_timeo_expired(drill_run_t *r, const drill_fd_t *f, drill_pending_t *pend, synack_sockopt_t o);
 
 /* drill_epoll.c: epoll_create/epoll_create1/epoll_ctl/epoll_wait emulated on synack_poll and
  * the stack's events (same contract as drill_call_try). */

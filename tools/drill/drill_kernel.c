@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -638,6 +639,8 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_BROADCAST: *level = SOL_SOCKET, *name = SO_BROADCAST; return true;
   case SYNACK_IPV6_V6ONLY: *level = IPPROTO_IPV6, *name = IPV6_V6ONLY; return true;
   case SYNACK_TCP_MD5SIG: *level = IPPROTO_TCP, *name = 14; return true; /* TCP_MD5SIG (a struct) */
+  case SYNACK_SO_RCVTIMEO: *level = SOL_SOCKET, *name = SO_RCVTIMEO; return true; /* a struct timeval */
+  case SYNACK_SO_SNDTIMEO: *level = SOL_SOCKET, *name = SO_SNDTIMEO; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
@@ -660,6 +663,10 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
   if (o == SYNACK_SO_LINGER) {
     struct linger l = { .l_onoff = v >= 0, .l_linger = v >= 0 ? v : 0 };
     return neg(setsockopt(s, level, name, &l, sizeof l));
+  }
+  if (o == SYNACK_SO_RCVTIMEO || o == SYNACK_SO_SNDTIMEO) {
+    struct timeval tv = { .tv_sec = v / 1000, .tv_usec = (v % 1000) * 1000 };
+    return neg(setsockopt(s, level, name, &tv, sizeof tv));
   }
   return neg(setsockopt(s, level, name, &v, sizeof v));
 }
@@ -707,6 +714,14 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
     socklen_t len = sizeof l;
     if (getsockopt(s, level, name, &l, &len) != 0) return -errno;
     *v = l.l_onoff ? l.l_linger : -1;
+    return 0;
+  }
+  if (o == SYNACK_SO_RCVTIMEO || o == SYNACK_SO_SNDTIMEO) {
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    if (getsockopt(s, level, name, &tv, &len) != 0) return -errno;
+    int64_t ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    *v = ms > INT32_MAX ? INT32_MAX : (int)ms;
     return 0;
   }
   socklen_t len = sizeof *v;
