@@ -296,7 +296,9 @@ typedef struct {
                                    socket never connected, or listening, is EPIPE (else ENOTCONN); the first
                                    connect() after a non-blocking one completed returns 0, then EISCONN (else
                                    EISCONN at once); shutdown(SHUT_WR) of a listener is 0 (else ENOTCONN);
-                                   default false (linux preset: true; docs/linux-differences.md) */
+                                   SO_LINGER n > 0 never ends in a RST (else a FIN unacknowledged n s
+                                   after close() does); default false (linux preset: true;
+                                   docs/linux-differences.md) */
   bool csum_offload_tx;        /* do not compute TCP/UDP checksums on output (memory link option) */
   bool csum_offload_rx;        /* trust incoming checksums (memory link/GSO "data valid") */
 

@@ -90,7 +90,8 @@ SYNACK_API int synack_shutdown(synack_stack_t *stack, synack_time_t now, int soc
 /* Releases the handle. Unread data or SO_LINGER 0 → RST (RFC 9293 §3.10.4 / RFC 1122 4.2.2.13);
  * otherwise a graceful close continues in the background and SYNACK_EV_CLOSED is not reported.
  * Never blocks: with SO_LINGER n > 0 it returns at once, and if the FIN is not acknowledged
- * within n seconds the connection is aborted with a RST. Beyond tcp_max_orphans closed
+ * within n seconds the connection is aborted with a RST (with cfg.tcp_api_linux, as Linux after
+ * its close() waited that long: no RST, the close goes on). Beyond tcp_max_orphans closed
  * connections still sending, close() resets instead. */
 SYNACK_API int synack_close(synack_stack_t *stack, synack_time_t now, int sock);
 /* Sends RST (when synchronized) and releases the handle at once. */
@@ -103,7 +104,7 @@ typedef enum {
   SYNACK_SO_SNDBUF,
   SYNACK_SO_KEEPALIVE,
   SYNACK_SO_LINGER,        /* seconds; -1 = off (default); 0 = abortive close; n > 0: RST if our FIN is
-                              not acknowledged n seconds after close() */
+                              not acknowledged n seconds after close() (not with cfg.tcp_api_linux) */
   SYNACK_SO_ERROR,         /* get only: the pending error (negative code or 0), cleared by reading */
   SYNACK_TCP_NODELAY,
   SYNACK_TCP_MAXSEG,

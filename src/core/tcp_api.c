@@ -914,6 +914,11 @@ int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
     return 0;
   }
   queue_fin(st, tcb, now, "close() called");
+  /* cfg.tcp_api_linux: Linux's close() with SO_LINGER n > 0 waits up to n seconds for the FIN
+   * to be acknowledged and then just returns; the connection goes on as any orphan, no RST
+   * (inet_release, sk_stream_wait_close). The wait is the caller's (a blocking emulation such
+   * as synack drill); here the time no longer matters. */
+  if (st->cfg.tcp_api_linux && tcb->linger_s > 0) tcb->linger_s = -1;
   tcb->flags |= TF_ORPHAN;
   st->tcp->norphans++;
   release_handle(st, tcb);

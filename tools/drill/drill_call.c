@@ -1015,9 +1015,35 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     *ret = rc;
   } else if (strcmp(n, "close") == 0) {
     if (!nargs_ok(r, c, 1, 1)) return true;
-    if (may_block) {
-      /* close() blocks only with SO_LINGER > 0: synack_close never waits */
-      drill_unsupported(r, "a blocking close() (SO_LINGER with a timeout) is not emulated");
+    int lg = -1, rc;
+    if (pend && pend->done == 1) {
+      /* a lingering close() in progress: its fd stays in the table until the call returns */
+      if (!r->tg->close_linger_done(r, &rc)) return false;
+      *ret = rc;
+      drill_fd_closed(r, f);
+      return true;
+    }
+    if (!f->epoll && !f->udp && pend && r->tg->getsockopt(r, f->sock, SYNACK_SO_LINGER, &lg) == 0 && lg > 0) {
+      /* SO_LINGER with a time: Linux's close() sends the FIN, then waits until it is
+       * acknowledged (the state leaves FIN-WAIT-1, CLOSING, LAST-ACK) or the time is up, and
+       * returns 0 either way — also on a non-blocking socket (inet_release passes the linger
+       * time whatever O_NONBLOCK says). A script line without ... then fails as a call that
+       * blocked. */
+      if (r->linger.on) {
+        drill_unsupported(r, "two lingering close() calls at once");
+        return true;
+      }
+      rc = r->tg->close_linger_start(r, f->sock, lg);
+      if (rc < 0) {
+        *ret = rc;
+        drill_fd_closed(r, f);
+        return true;
+      }
+      pend->done = 1;
+      pend->timeo_end = pend->start + (synack_time_t)lg * 1000000u; /* the engine looks again then */
+      if (!r->tg->close_linger_done(r, &rc)) return false;
+      *ret = rc;
+      drill_fd_closed(r, f);
       return true;
     }
     *ret = f->epoll ? 0 : r->tg->close_sock(r, f->sock);

@@ -104,6 +104,12 @@ typedef struct drill_target {
   int (*getsockname)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*getpeername)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*close_sock)(drill_run_t *r, int s);
+  /* close() of a socket with SO_LINGER on and a time of secs > 0, which Linux's inet_release
+   * makes wait (sk_stream_wait_close), non-blocking socket or not: starts it (0 or -errno; one
+   * at a time, r->linger); close_linger_done tells whether that close() has returned yet, with
+   * its result in *rc. */
+  int (*close_linger_start)(drill_run_t *r, int s, int secs);
+  bool (*close_linger_done)(drill_run_t *r, int *rc);
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
   int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
@@ -199,6 +205,14 @@ struct drill_run {
   const drill_target_t *tg;       /* what the script runs against */
   bool live;                      /* the stack exists (target started) */
   void *kern;                     /* the kernel target's state */
+  /* A close() waiting for its SO_LINGER time (close_linger_start): the connection it closed
+   * (synack target), the closing thread (kernel target). */
+  struct {
+    bool on;
+    synack_endpoint_t local, remote;
+    synack_time_t until;
+    void *thread;
+  } linger;
 };
 
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =

@@ -24,8 +24,10 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,12 +368,16 @@ static bool k_start(drill_run_t *r) {
   return true;
 }
 
+static void k_linger_abandon(drill_run_t *r);
+
 static void k_close(drill_run_t *r) {
   kern_t *k = r->kern;
   if (!k) return;
   if (r->o->verbose && k->slips)
     printf("  (the runner woke late %u times: the script's clock moved with it each time)\n", k->slips);
-  for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
+  k_linger_abandon(r);
+  for (int j = 0; j < r->nfds; j++)
+    if (r->fds[j].sock >= 0) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
   if (k->cap >= 0) close(k->cap);
@@ -553,6 +559,63 @@ static int k_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
 static int k_close_sock(drill_run_t *r, int s) {
   (void)r;
   return neg(close(s));
+}
+
+/* A lingering close() blocks the calling thread in the kernel (even on a non-blocking socket)
+ * while the runner must go on injecting the peer's segments: it runs in a thread of its own.
+ * The run may end while that close() still waits: whichever of the two finishes last frees the
+ * record. */
+typedef struct {
+  int fd, rc;
+  atomic_int state; /* 0 waiting, 1 returned, 2 abandoned by the run */
+  pthread_t tid;
+} klinger_t;
+
+static void *klinger_main(void *arg) {
+  klinger_t *lg = arg;
+  lg->rc = close(lg->fd) == 0 ? 0 : -errno;
+  int was = 0;
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 1)) free(lg); /* abandoned */
+  return NULL;
+}
+
+static int k_close_linger_start(drill_run_t *r, int s, int secs) {
+  (void)secs; /* the kernel keeps the time itself */
+  klinger_t *lg = calloc(1, sizeof *lg);
+  if (!lg) return -ENOMEM;
+  lg->fd = s;
+  atomic_init(&lg->state, 0);
+  if (pthread_create(&lg->tid, NULL, klinger_main, lg) != 0) {
+    free(lg);
+    return neg(close(s));
+  }
+  pthread_detach(lg->tid);
+  r->linger.on = true;
+  r->linger.thread = lg;
+  return 0;
+}
+
+static bool k_close_linger_done(drill_run_t *r, int *rc) {
+  klinger_t *lg = r->linger.thread;
+  *rc = 0;
+  if (!r->linger.on || !lg) return true;
+  if (atomic_load(&lg->state) != 1) return false;
+  *rc = lg->rc;
+  free(lg);
+  r->linger.on = false;
+  r->linger.thread = NULL;
+  return true;
+}
+
+static void k_linger_abandon(drill_run_t *r) {
+  klinger_t *lg = r->linger.thread;
+  if (!r->linger.on || !lg) return;
+  for (int j = 0; j < r->nfds; j++)
+    if (r->fds[j].sock == lg->fd) r->fds[j].sock = -1; /* that close() is the thread's */
+  int was = 0;
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 2)) free(lg); /* it had returned */
+  r->linger.on = false;
+  r->linger.thread = NULL;
 }
 
 static int k_shutdown(drill_run_t *r, int s, int how) {
@@ -956,6 +1019,8 @@ const drill_target_t drill_target_kernel = {
   .getsockname = k_getsockname,
   .getpeername = k_getpeername,
   .close_sock = k_close_sock,
+  .close_linger_start = k_close_linger_start,
+  .close_linger_done = k_close_linger_done,
   .shutdown = k_shutdown,
   .recv = k_recv,
   .send = k_send,
