@@ -146,6 +146,10 @@ typedef enum {
                               is kept for a caller that emulates blocking receives and accept()
                               (as synack drill does), and inherited by accepted sockets */
   SYNACK_SO_SNDTIMEO,      /* milliseconds, 0 = for ever: the same for blocking sends and connect() */
+  SYNACK_TCP_DEFER_ACCEPT, /* listener, seconds (0 = off): a handshake's final ACK without data is
+                              dropped and the connection is not accepted until data comes, for about
+                              that long (Linux: counted in SYN-ACK retransmissions; read back as the
+                              time those take) */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

@@ -263,6 +263,7 @@ struct synack_tcb {
   uint32_t user_timeout_ms;
   int linger_s;
   uint32_t rcvtimeo_ms, sndtimeo_ms; /* SO_RCVTIMEO / SO_SNDTIMEO, kept for the application */
+  uint8_t defer_accept; /* TCP_DEFER_ACCEPT as Linux keeps it: SYN-ACK timeouts (tcp_listen.c) */
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
@@ -332,6 +333,8 @@ struct synack_halfopen {
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
   uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
                             completes (released) or proves the SYN old (back to TIME-WAIT) */
+  uint8_t defer_acked : 1; /* TCP_DEFER_ACCEPT: a bare final ACK came and was dropped (Linux's
+                              inet_rsk(req)->acked): the SYN-ACK waits for the deferral's end */
   /* RFC 5925 §7.5.1: the SYN's KeyID and RNextKeyID (our rcvid, and the sndid the SYN-ACK
    * signs with) when the listener's TCP-AO keys cover the peer. */
   uint8_t ao_keyid, ao_rnext;
@@ -339,6 +342,10 @@ struct synack_halfopen {
   uint8_t syn_data[];
 };
 enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
+
+/* TCP_DEFER_ACCEPT: seconds to SYN-ACK timeouts and back, as Linux (tcp_listen.c). */
+uint8_t synack_tcp_defer_retrans(const synack_stack_t *st, int secs);
+int synack_tcp_defer_secs(const synack_stack_t *st, uint8_t retrans);
 
 struct synack_listener {
   synack_listener_t *lnext; /* listener hash chain */

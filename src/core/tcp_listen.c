@@ -156,8 +156,11 @@ static synack_time_t halfopen_last_synack(const synack_stack_t *st, const synack
   return h->timer.expiry - halfopen_backoff(st, h->retries);
 }
 
+/* TCP_DEFER_ACCEPT, as Linux's syn_ack_recalc(): an entry whose bare ACK was dropped is kept
+ * at least until the deferral's timeouts have passed, even beyond tcp_synack_retries. */
 static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t *h) {
-  return h->retries >= st->cfg.tcp_synack_retries || h->retries >= 15;
+  if (h->retries >= 15) return true;
+  return h->retries >= st->cfg.tcp_synack_retries && (!h->defer_acked || h->retries >= h->lst->tcb->defer_accept);
 }
 
 /* One SYN-ACK retransmission, whether the timer or a repeated SYN asked for it: counted, and
@@ -170,9 +173,36 @@ static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack
   synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
 }
 
+/* TCP_DEFER_ACCEPT's seconds as Linux keeps them (secs_to_retrans): the number of SYN-ACK
+ * timeouts (initial RTO, doubling, capped at the maximum) whose sum first reaches the time;
+ * at most 15, what a half-open entry counts (about 18 minutes with Linux's timers). */
+uint8_t synack_tcp_defer_retrans(const synack_stack_t *st, int secs) {
+  if (secs <= 0) return 0;
+  uint8_t n = 1;
+  synack_time_t period = halfopen_backoff(st, 0);
+  while ((synack_time_t)secs * 1000000u > period && n < 15) period += halfopen_backoff(st, n++);
+  return n;
+}
+
+/* And back (retrans_to_secs): the time those timeouts take, in whole seconds. */
+int synack_tcp_defer_secs(const synack_stack_t *st, uint8_t retrans) {
+  synack_time_t period = 0;
+  for (unsigned k = 0; k < retrans; k++) period += halfopen_backoff(st, k);
+  return (int)(period / 1000000u);
+}
+
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
   if (halfopen_exhausted(st, h)) {
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
+    return;
+  }
+  uint8_t defer = h->lst->tcb->defer_accept;
+  if (h->defer_acked && h->retries + 1 < defer) {
+    /* TCP_DEFER_ACCEPT (Linux's syn_ack_recalc): the peer has the SYN-ACK (its bare ACK came),
+     * so nothing is resent while waiting for its data; at the deferral's last timeout the
+     * SYN-ACK goes again, a last chance for data or an ACK to make the connection. */
+    h->retries++;
+    synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
     return;
   }
   halfopen_retransmit(st, h, now);
@@ -448,6 +478,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     h->iss = seq_add(seg->tw_snd_nxt, 65537u);
   }
   h->opt = opt;
+  h->defer_acked = 0;
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
@@ -562,6 +593,13 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     /* RFC 9293 §3.10.7.4 fifth (SYN-RECEIVED): unacceptable ACK → <SEQ=SEG.ACK><CTL=RST>. */
     synack_drop(st, SYNACK_DROP_TCP_ACK_UNACCEPTABLE, NULL, 0);
     synack_tcp_reply_rst(st, seg);
+    return;
+  }
+  if (h->retries < l->tcb->defer_accept && seg->len == 0 && !(seg->flags & SYNACK_TCP_FIN)) {
+    /* TCP_DEFER_ACCEPT (Linux's tcp_check_req): while the deferral lasts, a bare ACK makes no
+     * connection; the server only wants one when there is something to read. */
+    h->defer_acked = 1;
+    synack_drop(st, SYNACK_DROP_TCP_DEFER_ACCEPT, NULL, 0);
     return;
   }
   if (accept_queue_full(st, l, seg)) {

@@ -159,6 +159,7 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
   case SYNACK_SO_ATMARK:
   case SYNACK_SO_RCVTIMEO:
   case SYNACK_SO_SNDTIMEO:
+  case SYNACK_TCP_DEFER_ACCEPT:
     break;
   }
   return -SYNACK_ENOPROTOOPT;
