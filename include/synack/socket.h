@@ -150,6 +150,9 @@ typedef enum {
                               dropped and the connection is not accepted until data comes, for about
                               that long (Linux: counted in SYN-ACK retransmissions; read back as the
                               time those take) */
+  SYNACK_TCP_WINDOW_CLAMP, /* bytes, the most the receive window offers (0 = none; at least half of
+                              Linux's smallest buffer, 2304); set before the handshake it also
+                              bounds the window scale offered; accepted sockets inherit it */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);

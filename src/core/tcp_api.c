@@ -1049,6 +1049,7 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
   case SYNACK_SO_LINGER:
     tcb->linger_s = v < 0 ? -1 : v;
     return 0;
+  case SYNACK_TCP_WINDOW_CLAMP: return synack_tcp_rcv_clamp_set(st, tcb, v);
   case SYNACK_TCP_DEFER_ACCEPT:
     /* Linux: any socket keeps it (it matters once listening); a negative time is 0 */
     tcb->defer_accept = synack_tcp_defer_retrans(st, v);
@@ -1168,6 +1169,7 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_RCVTIMEO: *v = (int)tcb->rcvtimeo_ms; return 0;
+  case SYNACK_TCP_WINDOW_CLAMP: *v = synack_tcp_rcv_clamp_get(st, tcb); return 0;
   case SYNACK_TCP_DEFER_ACCEPT: *v = synack_tcp_defer_secs(st, tcb->defer_accept); return 0;
   case SYNACK_SO_SNDTIMEO: *v = (int)tcb->sndtimeo_ms; return 0;
   case SYNACK_SO_ERROR:

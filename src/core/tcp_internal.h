@@ -264,6 +264,7 @@ struct synack_tcb {
   int linger_s;
   uint32_t rcvtimeo_ms, sndtimeo_ms; /* SO_RCVTIMEO / SO_SNDTIMEO, kept for the application */
   uint8_t defer_accept; /* TCP_DEFER_ACCEPT as Linux keeps it: SYN-ACK timeouts (tcp_listen.c) */
+  uint32_t user_clamp;  /* TCP_WINDOW_CLAMP in bytes, 0 = none (tcp_rcvwnd.c) */
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
@@ -657,6 +658,13 @@ void synack_tcp_rcv_lx_autotuned(const synack_stack_t *st, synack_tcb_t *tcb, ui
 uint16_t synack_tcp_rcv_window_tw(const synack_stack_t *st, synack_tcb_t *tcb);
 /* tcp_rcvwnd.c: the window scale a connection (or a listener's SYN-ACK) offers. */
 uint8_t synack_tcp_rcv_pick_wscale(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* tcp_rcvwnd.c: TCP_WINDOW_CLAMP set (0 only before a connection: -SYNACK_EINVAL otherwise) and
+ * read back; the space an initial window is taken from (`full` bounded by the clamp). */
+int synack_tcp_rcv_clamp_set(const synack_stack_t *st, synack_tcb_t *tcb, int v);
+int synack_tcp_rcv_clamp_get(const synack_stack_t *st, synack_tcb_t *tcb);
+static inline uint32_t synack_tcp_rcv_clamped(const synack_tcb_t *tcb, uint32_t full) {
+  return tcb->user_clamp && tcb->user_clamp < full ? tcb->user_clamp : full;
+}
 /* tcp_rcvwnd.c: the application read data: send a window update when the right edge may move
  * far enough (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3). */
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -26,7 +26,10 @@ static uint16_t listener_window(synack_stack_t *st, const synack_listener_t *l, 
   if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX) {
     uint32_t mss = listener_mss(st, l, t);
     if ((opt & HO_TS) && mss > 12u) mss -= 12u;
-    cap = synack_tcp_lx_initial_window(synack_tcp_lx_full_space(cap, (l->tcb->flags & TF_RCVBUF_LOCK) != 0), mss);
+    cap = synack_tcp_lx_initial_window(
+        synack_tcp_rcv_clamped(l->tcb, synack_tcp_lx_full_space(cap, (l->tcb->flags & TF_RCVBUF_LOCK) != 0)), mss);
+  } else {
+    cap = synack_tcp_rcv_clamped(l->tcb, cap); /* TCP_WINDOW_CLAMP */
   }
   return (uint16_t)(cap > 65535 ? 65535 : cap);
 }
@@ -246,6 +249,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->user_timeout_ms = lt->user_timeout_ms;
   c->linger_s = lt->linger_s;
   c->rcvtimeo_ms = lt->rcvtimeo_ms; /* Linux's sk_clone copies the socket's timeouts */
+  c->user_clamp = lt->user_clamp;   /* and the window clamp (req->rsk_window_clamp) */
   c->sndtimeo_ms = lt->sndtimeo_ms;
   c->notsent_lowat = lt->notsent_lowat; /* as Linux's accepted sockets (a clone of the listener) */
   c->rcvlowat = lt->rcvlowat;

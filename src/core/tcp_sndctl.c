@@ -160,6 +160,7 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
   case SYNACK_SO_RCVTIMEO:
   case SYNACK_SO_SNDTIMEO:
   case SYNACK_TCP_DEFER_ACCEPT:
+  case SYNACK_TCP_WINDOW_CLAMP:
     break;
   }
   return -SYNACK_ENOPROTOOPT;

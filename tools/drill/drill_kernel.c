@@ -705,6 +705,7 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_RCVTIMEO: *level = SOL_SOCKET, *name = SO_RCVTIMEO; return true; /* a struct timeval */
   case SYNACK_SO_SNDTIMEO: *level = SOL_SOCKET, *name = SO_SNDTIMEO; return true;
   case SYNACK_TCP_DEFER_ACCEPT: *level = IPPROTO_TCP, *name = TCP_DEFER_ACCEPT; return true;
+  case SYNACK_TCP_WINDOW_CLAMP: *level = IPPROTO_TCP, *name = TCP_WINDOW_CLAMP; return true;
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
