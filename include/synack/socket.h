@@ -153,8 +153,17 @@ typedef enum {
   SYNACK_TCP_WINDOW_CLAMP, /* bytes, the most the receive window offers (0 = none; at least half of
                               Linux's smallest buffer, 2304); set before the handshake it also
                               bounds the window scale offered; accepted sockets inherit it */
+  SYNACK_TCP_SAVE_SYN,     /* listener, 0 or 1: each accepted connection keeps the IP and TCP headers of
+                              its SYN, for SYNACK_TCP_SAVED_SYN (not for SYNs answered with a cookie) */
+  SYNACK_TCP_SAVED_SYN,    /* get only: the length of the headers kept (0: none); read them, once, with
+                              synack_getsockopt_saved_syn */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
+/* TCP_SAVED_SYN: the IP and TCP headers (options included) of the SYN an accepted connection
+ * came from, when its listener had SYNACK_TCP_SAVE_SYN on: copied to buf with *len set to their
+ * length, then forgotten (the next call finds none: *len = 0, result 0). When *len is too small,
+ * -SYNACK_EINVAL with *len the length needed, and the headers stay (Linux's semantics). */
+SYNACK_API int synack_getsockopt_saved_syn(synack_stack_t *stack, int sock, void *buf, size_t *len);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
 
 /* TCP MD5 signatures (RFC 2385; docs/tcp-choices.md "TCP MD5 signatures"), Linux's

@@ -34,6 +34,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_rec_free(st, tcb); /* the SACK scoreboard's table (tcp_recovery.c) */
   synack_tcp_md5_free(st, &tcb->md5);
   synack_tcp_ao_free(st, &tcb->ao);
+  synack_tcp_saved_syn_free(st, tcb);
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -990,6 +991,26 @@ int synack_getsockopt_tcp_ao_info(synack_stack_t *st, int sock, synack_tcp_ao_in
   return 0;
 }
 
+/* TCP_SAVED_SYN (Linux's do_tcp_getsockopt): the SYN's headers, given once. */
+int synack_getsockopt_saved_syn(synack_stack_t *st, int sock, void *buf, size_t *len) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!len) return -SYNACK_EFAULT;
+  if (!tcb->saved_syn) {
+    *len = 0;
+    return 0;
+  }
+  if (*len < tcb->saved_syn_len || !buf) {
+    /* Linux: too small a buffer learns the size needed, and the headers stay */
+    *len = tcb->saved_syn_len;
+    return -SYNACK_EINVAL;
+  }
+  memcpy(buf, tcb->saved_syn, tcb->saved_syn_len);
+  *len = tcb->saved_syn_len;
+  synack_tcp_saved_syn_free(st, tcb); /* given once */
+  return 0;
+}
+
 int synack_setsockopt_tcp_ao_info(synack_stack_t *st, int sock, const synack_tcp_ao_info_t *in) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
@@ -1050,6 +1071,13 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     tcb->linger_s = v < 0 ? -1 : v;
     return 0;
   case SYNACK_TCP_WINDOW_CLAMP: return synack_tcp_rcv_clamp_set(st, tcb, v);
+  case SYNACK_TCP_SAVE_SYN:
+    /* Linux takes 0, 1 and 2 (2: the link header too, which synack does not keep) */
+    if (v < 0 || v > 1) return v == 2 ? -SYNACK_EOPNOTSUPP : -SYNACK_EINVAL;
+    if (v) tcb->flags |= TF_SAVE_SYN; else tcb->flags &= ~(uint64_t)TF_SAVE_SYN;
+    return 0;
+  case SYNACK_TCP_SAVED_SYN:
+    return -SYNACK_ENOPROTOOPT; /* get only (Linux: not a setsockopt name) */
   case SYNACK_TCP_DEFER_ACCEPT:
     /* Linux: any socket keeps it (it matters once listening); a negative time is 0 */
     tcb->defer_accept = synack_tcp_defer_retrans(st, v);
@@ -1170,6 +1198,8 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
   case SYNACK_SO_RCVTIMEO: *v = (int)tcb->rcvtimeo_ms; return 0;
   case SYNACK_TCP_WINDOW_CLAMP: *v = synack_tcp_rcv_clamp_get(st, tcb); return 0;
+  case SYNACK_TCP_SAVE_SYN: *v = (tcb->flags & TF_SAVE_SYN) != 0; return 0;
+  case SYNACK_TCP_SAVED_SYN: *v = tcb->saved_syn_len; return 0;
   case SYNACK_TCP_DEFER_ACCEPT: *v = synack_tcp_defer_secs(st, tcb->defer_accept); return 0;
   case SYNACK_SO_SNDTIMEO: *v = (int)tcb->sndtimeo_ms; return 0;
   case SYNACK_SO_ERROR:

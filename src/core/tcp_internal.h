@@ -128,6 +128,7 @@ enum {
 #define TF_V6ONLY (UINT64_C(1) << 31)     /* IPV6_V6ONLY: an AF_INET6 listener takes no IPv4 */
 #define TF_MAPPED (UINT64_C(1) << 32)     /* an IPv4 connection of an AF_INET6 socket: shown as ::ffff:a.b.c.d */
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
+#define TF_SAVE_SYN (UINT64_C(1) << 36)  /* TCP_SAVE_SYN: children keep their SYN's headers (tcp_listen.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_EOF_READ (UINT64_C(1) << 39)   /* the application has read up to the peer's FIN (tcp_api.c) */
@@ -265,6 +266,8 @@ struct synack_tcb {
   uint32_t rcvtimeo_ms, sndtimeo_ms; /* SO_RCVTIMEO / SO_SNDTIMEO, kept for the application */
   uint8_t defer_accept; /* TCP_DEFER_ACCEPT as Linux keeps it: SYN-ACK timeouts (tcp_listen.c) */
   uint32_t user_clamp;  /* TCP_WINDOW_CLAMP in bytes, 0 = none (tcp_rcvwnd.c) */
+  uint8_t *saved_syn;   /* TCP_SAVED_SYN: the SYN's IP and TCP headers until read, or NULL */
+  uint8_t saved_syn_len;
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
@@ -334,6 +337,8 @@ struct synack_halfopen {
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
   uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
                             completes (released) or proves the SYN old (back to TIME-WAIT) */
+  uint8_t has_saved : 1;  /* TCP_SAVE_SYN: after the held data, a length byte and the SYN's
+                             IP and TCP headers */
   uint8_t defer_acked : 1; /* TCP_DEFER_ACCEPT: a bare final ACK came and was dropped (Linux's
                               inet_rsk(req)->acked): the SYN-ACK waits for the deferral's end */
   /* RFC 5925 §7.5.1: the SYN's KeyID and RNextKeyID (our rcvid, and the sndid the SYN-ACK
@@ -343,6 +348,10 @@ struct synack_halfopen {
   uint8_t syn_data[];
 };
 enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
+
+/* TCP_SAVED_SYN (tcp_listen.c): the headers of the SYN a child came from (freed with the
+ * TCB, or when read). */
+void synack_tcp_saved_syn_free(synack_stack_t *st, synack_tcb_t *tcb);
 
 /* TCP_DEFER_ACCEPT: seconds to SYN-ACK timeouts and back, as Linux (tcp_listen.c). */
 uint8_t synack_tcp_defer_retrans(const synack_stack_t *st, int secs);

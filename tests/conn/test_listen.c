@@ -445,7 +445,58 @@ static void defer_accept_outlives_retries(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(defer_accept_waits_for_data), TH_CASE(defer_accept_last_synack), TH_CASE(defer_accept_outlives_retries),
+/* TCP_SAVE_SYN / TCP_SAVED_SYN (Linux's semantics): the accepted socket gives the SYN's IPv4
+ * and TCP headers as received, once; too small a buffer learns the length and keeps them; a
+ * listener without the option saves nothing; 2 (link header) is not supported, 3 is invalid. */
+static void saved_syn(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int l = fx_listen(fx, 4), v = -1;
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 3), -SYNACK_EINVAL);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 2), -SYNACK_EOPNOTSUPP);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 1), 0);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_inject(fx, fx->now, FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVE_SYN, &v), 0);
+  CHECK_EQ_I(v, 1);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVED_SYN, &v), 0);
+  REQUIRE(v >= 40);
+  uint8_t b[256];
+  size_t len = 10;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), -SYNACK_EINVAL);
+  CHECK_EQ_U(len, (size_t)v);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0);
+  CHECK_EQ_U(len, (size_t)v);
+  /* an IPv4 header of 20 bytes, then the TCP header of the SYN: to our port, flags SYN only,
+   * its data offset covering the rest (the MSS option the fixture's SYN carries) */
+  CHECK_EQ_U(b[0], 0x45);
+  CHECK_EQ_U(b[9], SYNACK_IPPROTO_TCP);
+  CHECK_EQ_U((unsigned)(b[22] << 8 | b[23]), fx->lport);
+  CHECK_EQ_U(b[33], SYNACK_TCP_SYN);
+  CHECK_EQ_U(20u + 4u * (b[32] >> 4), len);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0); /* given once */
+  CHECK_EQ_U(len, 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVED_SYN, &v), 0);
+  CHECK_EQ_I(v, 0);
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  s = fx_open_passive(fx); /* no TCP_SAVE_SYN */
+  REQUIRE(s >= 0);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0);
+  CHECK_EQ_U(len, 0);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(saved_syn), TH_CASE(defer_accept_waits_for_data), TH_CASE(defer_accept_last_synack), TH_CASE(defer_accept_outlives_retries),
         TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound), TH_CASE(syn_queue_linux_backlog),
         TH_CASE(forged_cookie_ack), TH_CASE(cookie_keeps_small_mss), TH_CASE(accept_overflow_drop),
         TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one))

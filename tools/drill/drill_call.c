@@ -187,6 +187,7 @@ static const sockopt_map_t sockopts[] = {
   { "SO_SNDLOWAT", 1, 19, SYNACK_SO_SNDLOWAT }, { "SO_OOBINLINE", 1, 10, SYNACK_SO_OOBINLINE },
   { "SO_REUSEPORT", 1, 15, SYNACK_SO_REUSEPORT }, { "SO_BROADCAST", 1, 6, SYNACK_SO_BROADCAST },
   { "IPV6_V6ONLY", 41, 26, SYNACK_IPV6_V6ONLY },
+  { "TCP_SAVE_SYN", 6, 27, SYNACK_TCP_SAVE_SYN }, { "TCP_SAVED_SYN", 6, 28, SYNACK_TCP_SAVED_SYN },
   { "TCP_DEFER_ACCEPT", 6, 9, SYNACK_TCP_DEFER_ACCEPT }, { "TCP_WINDOW_CLAMP", 6, 10, SYNACK_TCP_WINDOW_CLAMP },
   { "SO_RCVTIMEO", 1, 20, SYNACK_SO_RCVTIMEO }, { "SO_SNDTIMEO", 1, 21, SYNACK_SO_SNDTIMEO },
 };
@@ -1157,6 +1158,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];
     if (m->opt == SYNACK_SO_RCVTIMEO || m->opt == SYNACK_SO_SNDTIMEO) return drill_timeo_opt(r, n, f, m->opt, va, set, ret);
+    if (m->opt == SYNACK_TCP_SAVED_SYN && !set) return drill_saved_syn_opt(r, n, f, va, &c->args[4], ret);
     if (set) {
       int64_t v;
       if (m->opt == SYNACK_SO_LINGER && va->kind == DRILL_ARG_STRUCT) {

@@ -335,6 +335,10 @@ void drill_fd_closed(drill_run_t *r, drill_fd_t *f);
  * as a call: *ret the result). */
 bool drill_timeo_opt(drill_run_t *r, const char *n, drill_fd_t *f, synack_sockopt_t o, const drill_arg_t *va, bool set,
                      int64_t *ret);
+/* getsockopt(fd, SOL_TCP, TCP_SAVED_SYN, ..., [LEN]): the headers are read (once, as the
+ * kernel gives them) and their length compared with LEN. */
+bool drill_saved_syn_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, const drill_arg_t *lenarg,
+                         int64_t *ret);
 /* A blocking call on f waiting since pend->start has reached its SO_RCVTIMEO / SO_SNDTIMEO (o)
  * and must return; the deadline is kept in pend (drill_call_wake reports it). */
 bool drill_timeo_expired(drill_run_t *r, const drill_fd_t *f, drill_pending_t *pend, synack_sockopt_t o);

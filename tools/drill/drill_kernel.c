@@ -706,6 +706,8 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_SO_SNDTIMEO: *level = SOL_SOCKET, *name = SO_SNDTIMEO; return true;
   case SYNACK_TCP_DEFER_ACCEPT: *level = IPPROTO_TCP, *name = TCP_DEFER_ACCEPT; return true;
   case SYNACK_TCP_WINDOW_CLAMP: *level = IPPROTO_TCP, *name = TCP_WINDOW_CLAMP; return true;
+  case SYNACK_TCP_SAVE_SYN: *level = IPPROTO_TCP, *name = TCP_SAVE_SYN; return true;
+  case SYNACK_TCP_SAVED_SYN: *level = IPPROTO_TCP, *name = TCP_SAVED_SYN; return true; /* the bytes: their length */
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
@@ -779,6 +781,13 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
     socklen_t len = sizeof l;
     if (getsockopt(s, level, name, &l, &len) != 0) return -errno;
     *v = l.l_onoff ? l.l_linger : -1;
+    return 0;
+  }
+  if (o == SYNACK_TCP_SAVED_SYN) {
+    uint8_t hdrs[512];
+    socklen_t len = sizeof hdrs;
+    if (getsockopt(s, level, name, hdrs, &len) != 0) return -errno;
+    *v = (int)len;
     return 0;
   }
   if (o == SYNACK_SO_RCVTIMEO || o == SYNACK_SO_SNDTIMEO) {

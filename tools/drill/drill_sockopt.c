@@ -81,3 +81,19 @@ bool drill_timeo_expired(drill_run_t *r, const drill_fd_t *f, drill_pending_t *p
   }
   return r->now >= pend->timeo_end;
 }
+
+bool drill_saved_syn_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, const drill_arg_t *lenarg,
+                         int64_t *ret) {
+  if (va->kind != DRILL_ARG_ELLIPSIS) {
+    drill_unsupported(r, "%s TCP_SAVED_SYN: the headers are not compared: write ... and their length [N]", n);
+    return true;
+  }
+  int len = 0;
+  *ret = r->tg->getsockopt(r, f->sock, SYNACK_TCP_SAVED_SYN, &len);
+  if (*ret != 0 || lenarg->kind == DRILL_ARG_ELLIPSIS) return true;
+  const drill_arg_t *inner = lenarg->kind == DRILL_ARG_ARRAY && lenarg->n == 1 ? &lenarg->items[0] : lenarg;
+  int64_t want;
+  if (!drill_arg_int(r, inner, &want)) return true;
+  if (want != len) drill_fail(r, "%s TCP_SAVED_SYN: %d bytes of headers, expected %lld", n, len, (long long)want);
+  return true;
+}

@@ -123,6 +123,14 @@ static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
   return is_udp(r, s) ? synack_udp_setsockopt(r->st, s, o, v) : synack_setsockopt(r->st, s, o, v);
 }
 static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
+  if (o == SYNACK_TCP_SAVED_SYN && !is_udp(r, s)) {
+    /* read the headers, as the kernel target's getsockopt does (given once): their length */
+    uint8_t hdrs[256];
+    size_t len = sizeof hdrs;
+    int rc = synack_getsockopt_saved_syn(r->st, s, hdrs, &len);
+    *v = (int)len;
+    return rc;
+  }
   return is_udp(r, s) ? synack_udp_getsockopt(r->st, s, o, v) : synack_getsockopt(r->st, s, o, v);
 }
 static int s_udp_socket(drill_run_t *r, int family) { return synack_udp_socket(r->st, family); }
