@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -70,6 +71,16 @@ typedef struct {
   char sock_cc[16]; /* congestion control set on each socket (not allowed as the namespace's default) */
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
+
+/* A lingering close() running in a thread of its own (k_close_linger_start). */
+typedef struct {
+  int fd, rc;
+  atomic_int state;   /* 0 waiting, 1 returned, 2 abandoned by the run */
+  atomic_int started; /* the thread is about to call close() (at t0, CLOCK_MONOTONIC us) */
+  int64_t t0;
+  int efd;            /* eventfd written when close() returned: the runner's ppoll wakes at once */
+  pthread_t tid;
+} klinger_t;
 
 static int64_t mono_us(void) {
   struct timespec ts;
@@ -423,6 +434,8 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
     }
     if (f)
       p[n++] = (struct pollfd){ .fd = f->sock, .events = ev };
+    else if (r->linger.on && r->linger.thread && strcmp(c->name, "close") == 0)
+      p[n++] = (struct pollfd){ .fd = ((klinger_t *)r->linger.thread)->efd, .events = POLLIN }; /* its eventfd */
     else
       guard = true;
   }
@@ -565,21 +578,19 @@ static int k_close_sock(drill_run_t *r, int s) {
  * while the runner must go on injecting the peer's segments: it runs in a thread of its own.
  * The run may end while that close() still waits: whichever of the two finishes last frees the
  * record. */
-typedef struct {
-  int fd, rc;
-  atomic_int state;   /* 0 waiting, 1 returned, 2 abandoned by the run */
-  atomic_int started; /* the thread is about to call close() (at t0, CLOCK_MONOTONIC us) */
-  int64_t t0;
-  pthread_t tid;
-} klinger_t;
 
 static void *klinger_main(void *arg) {
   klinger_t *lg = arg;
   lg->t0 = mono_us();
   atomic_store(&lg->started, 1);
   lg->rc = close(lg->fd) == 0 ? 0 : -errno;
+  uint64_t one = 1;
+  if (write(lg->efd, &one, sizeof one) < 0) { /* the runner's guard poll still sees state */ }
   int was = 0;
-  if (!atomic_compare_exchange_strong(&lg->state, &was, 1)) free(lg); /* abandoned */
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 1)) {
+    close(lg->efd);
+    free(lg); /* abandoned */
+  }
   return NULL;
 }
 
@@ -590,7 +601,9 @@ static int k_close_linger_start(drill_run_t *r, int s, int secs) {
   lg->fd = s;
   atomic_init(&lg->state, 0);
   atomic_init(&lg->started, 0);
-  if (pthread_create(&lg->tid, NULL, klinger_main, lg) != 0) {
+  lg->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (lg->efd < 0 || pthread_create(&lg->tid, NULL, klinger_main, lg) != 0) {
+    if (lg->efd >= 0) close(lg->efd);
     free(lg);
     return neg(close(s));
   }
@@ -616,6 +629,7 @@ static bool k_close_linger_done(drill_run_t *r, int *rc) {
   if (!r->linger.on || !lg) return true;
   if (atomic_load(&lg->state) != 1) return false;
   *rc = lg->rc;
+  close(lg->efd);
   free(lg);
   r->linger.on = false;
   r->linger.thread = NULL;
@@ -628,7 +642,10 @@ static void k_linger_abandon(drill_run_t *r) {
   for (int j = 0; j < r->nfds; j++)
     if (r->fds[j].sock == lg->fd) r->fds[j].sock = -1; /* that close() is the thread's */
   int was = 0;
-  if (!atomic_compare_exchange_strong(&lg->state, &was, 2)) free(lg); /* it had returned */
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 2)) {
+    close(lg->efd);
+    free(lg); /* it had returned */
+  }
   r->linger.on = false;
   r->linger.thread = NULL;
 }
