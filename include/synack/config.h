@@ -315,7 +315,9 @@ typedef struct {
                                    socket never connected, or listening, is EPIPE (else ENOTCONN); the first
                                    connect() after a non-blocking one completed returns 0, then EISCONN (else
                                    EISCONN at once); shutdown(SHUT_WR) of a listener is 0 (else ENOTCONN);
-                                   default false (linux preset: true; docs/linux-differences.md) */
+                                   SO_LINGER n > 0 never ends in a RST (else a FIN unacknowledged n s
+                                   after close() does); default false (linux preset: true;
+                                   docs/linux-differences.md) */
   bool tcp_delack_linux;        /* Linux's delayed-ACK engine (tcp_ackpolicy.c): pingpong (interactive) mode
                                    entered when the application sends within "ato" of receiving and left
                                    when a delayed ACK's timer fires (no quick ACKs meanwhile), ato adapting

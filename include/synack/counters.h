@@ -98,6 +98,7 @@ extern "C" {
   X(TCP_AO_KEY_NOT_FOUND, "tcp: TCP-AO KeyID matches no key, or no key is set (RFC 5925 §7.6)") \
   X(TCP_AO_WITH_MD5, "tcp: TCP-AO and MD5 options in one segment (RFC 5925 §2.2)") \
   X(TCP_AO_ICMP_IGNORED, "tcp: ICMP hard error for a TCP-AO connection ignored (RFC 5925 §7.8)") \
+  X(TCP_DEFER_ACCEPT, "tcp: a handshake's bare final ACK dropped: TCP_DEFER_ACCEPT waits for data") \
   /* Output */ \
   X(TX_RING_FULL, "out: transmit ring full") \
   X(TX_NO_ROUTE, "out: no route/interface for the destination") \

@@ -93,7 +93,8 @@ SYNACK_API int synack_shutdown(synack_stack_t *stack, synack_time_t now, int soc
 /* Releases the handle. Unread data or SO_LINGER 0 → RST (RFC 9293 §3.10.4 / RFC 1122 4.2.2.13);
  * otherwise a graceful close continues in the background and SYNACK_EV_CLOSED is not reported.
  * Never blocks: with SO_LINGER n > 0 it returns at once, and if the FIN is not acknowledged
- * within n seconds the connection is aborted with a RST. Beyond tcp_max_orphans closed
+ * within n seconds the connection is aborted with a RST (with cfg.tcp_api_linux, as Linux after
+ * its close() waited that long: no RST, the close goes on). Beyond tcp_max_orphans closed
  * connections still sending, close() resets instead. */
 SYNACK_API int synack_close(synack_stack_t *stack, synack_time_t now, int sock);
 /* Sends RST (when synchronized) and releases the handle at once. */
@@ -106,7 +107,7 @@ typedef enum {
   SYNACK_SO_SNDBUF,
   SYNACK_SO_KEEPALIVE,
   SYNACK_SO_LINGER,        /* seconds; -1 = off (default); 0 = abortive close; n > 0: RST if our FIN is
-                              not acknowledged n seconds after close() */
+                              not acknowledged n seconds after close() (not with cfg.tcp_api_linux) */
   SYNACK_SO_ERROR,         /* get only: the pending error (negative code or 0), cleared by reading */
   SYNACK_TCP_NODELAY,
   SYNACK_TCP_MAXSEG,
@@ -145,8 +146,30 @@ typedef enum {
   /* The error queue (synack_recv_err; docs/tcp-choices.md "The error queue"). */
   SYNACK_SO_ZEROCOPY,      /* 0/1: sends with SYNACK_MSG_ZEROCOPY report their completion */
   SYNACK_SO_TIMESTAMPING,  /* SYNACK_SOF_TIMESTAMPING_* flags: transmit timestamps on the error queue */
+  /* Options of programs that block, and of the accept path (docs/tcp-choices.md "Blocking
+   * calls, deferred accept, window clamp, saved SYN"). */
+  SYNACK_SO_RCVTIMEO,      /* milliseconds, 0 = wait for ever (default). synack never blocks: the value
+                              is kept for a caller that emulates blocking receives and accept()
+                              (as synack drill does), and inherited by accepted sockets */
+  SYNACK_SO_SNDTIMEO,      /* milliseconds, 0 = for ever: the same for blocking sends and connect() */
+  SYNACK_TCP_DEFER_ACCEPT, /* listener, seconds (0 = off): a handshake's final ACK without data is
+                              dropped and the connection is not accepted until data comes, for about
+                              that long (Linux: counted in SYN-ACK retransmissions; read back as the
+                              time those take) */
+  SYNACK_TCP_WINDOW_CLAMP, /* bytes, the most the receive window offers (0 = none; at least half of
+                              Linux's smallest buffer, 2304); set before the handshake it also
+                              bounds the window scale offered; accepted sockets inherit it */
+  SYNACK_TCP_SAVE_SYN,     /* listener, 0 or 1: each accepted connection keeps the IP and TCP headers of
+                              its SYN, for SYNACK_TCP_SAVED_SYN (not for SYNs answered with a cookie) */
+  SYNACK_TCP_SAVED_SYN,    /* get only: the length of the headers kept (0: none); read them, once, with
+                              synack_getsockopt_saved_syn */
 } synack_sockopt_t;
 SYNACK_API int synack_setsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int value);
+/* TCP_SAVED_SYN: the IP and TCP headers (options included) of the SYN an accepted connection
+ * came from, when its listener had SYNACK_TCP_SAVE_SYN on: copied to buf with *len set to their
+ * length, then forgotten (the next call finds none: *len = 0, result 0). When *len is too small,
+ * -SYNACK_EINVAL with *len the length needed, and the headers stay (Linux's semantics). */
+SYNACK_API int synack_getsockopt_saved_syn(synack_stack_t *stack, int sock, void *buf, size_t *len);
 SYNACK_API int synack_getsockopt(synack_stack_t *stack, int sock, synack_sockopt_t opt, int *value);
 
 /* TCP MD5 signatures (RFC 2385; docs/tcp-choices.md "TCP MD5 signatures"), Linux's

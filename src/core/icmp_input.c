@@ -211,7 +211,11 @@ void synack_l4_input(synack_stack_t *st, synack_time_t now, const synack_ip_t *s
   (void)src_mac;
   switch (proto) {
     case SYNACK_IPPROTO_TCP:
+      /* the headers as received, for a listener with TCP_SAVE_SYN (tcp_listen.c) */
+      st->rx_l3 = ip_pkt && l4 >= ip_pkt && l4 < ip_pkt + ip_len ? ip_pkt : NULL;
+      st->rx_l4 = l4;
       synack_tcp_input(st, now, src, dst, tos, l4, l4_len, flags & SYNACK_RX_CSUM_VALID);
+      st->rx_l3 = st->rx_l4 = NULL;
       return;
     case SYNACK_IPPROTO_UDP: udp_input(st, src, dst, l4, l4_len, flags, ip_pkt, ip_len); return;
     case SYNACK_IPPROTO_ICMP:

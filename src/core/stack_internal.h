@@ -55,6 +55,9 @@ typedef struct {
 
 struct synack_stack {
   synack_config_t cfg;
+  /* The TCP segment being processed (set around synack_tcp_input by synack_l4_input): its IP
+   * header(s) and TCP header, for TCP_SAVE_SYN; NULL when not known (reassembled, ICMP). */
+  const uint8_t *rx_l3, *rx_l4;
   synack_counters_t counters;
   synack_timer_wheel_t wheel;
   synack_rng_t rng;

@@ -35,6 +35,7 @@ static void free_raw(synack_stack_t *st, synack_tcb_t *tcb) {
   synack_tcp_md5_free(st, &tcb->md5);
   synack_tcp_ao_free(st, &tcb->ao);
   synack_tcp_errq_free(st, tcb); /* MSG_ZEROCOPY / SO_TIMESTAMPING reports (tcp_errqueue.c) */
+  synack_tcp_saved_syn_free(st, tcb);
   if (tcb->lst) {
     synack_mem_free(st, tcb->lst, sizeof *tcb->lst);
     st->tcp->mem -= sizeof *tcb->lst;
@@ -933,6 +934,11 @@ int synack_close(synack_stack_t *st, synack_time_t now, int sock) {
     return 0;
   }
   queue_fin(st, tcb, now, "close() called");
+  /* cfg.tcp_api_linux: Linux's close() with SO_LINGER n > 0 waits up to n seconds for the FIN
+   * to be acknowledged and then just returns; the connection goes on as any orphan, no RST
+   * (inet_release, sk_stream_wait_close). The wait is the caller's (a blocking emulation such
+   * as synack drill); here the time no longer matters. */
+  if (st->cfg.tcp_api_linux && tcb->linger_s > 0) tcb->linger_s = -1;
   tcb->flags |= TF_ORPHAN;
   st->tcp->norphans++;
   release_handle(st, tcb);
@@ -1004,6 +1010,26 @@ int synack_getsockopt_tcp_ao_info(synack_stack_t *st, int sock, synack_tcp_ao_in
   return 0;
 }
 
+/* TCP_SAVED_SYN (Linux's do_tcp_getsockopt): the SYN's headers, given once. */
+int synack_getsockopt_saved_syn(synack_stack_t *st, int sock, void *buf, size_t *len) {
+  synack_tcb_t *tcb = get(st, sock);
+  if (!tcb) return -SYNACK_EBADF;
+  if (!len) return -SYNACK_EFAULT;
+  if (!tcb->saved_syn) {
+    *len = 0;
+    return 0;
+  }
+  if (*len < tcb->saved_syn_len || !buf) {
+    /* Linux: too small a buffer learns the size needed, and the headers stay */
+    *len = tcb->saved_syn_len;
+    return -SYNACK_EINVAL;
+  }
+  memcpy(buf, tcb->saved_syn, tcb->saved_syn_len);
+  *len = tcb->saved_syn_len;
+  synack_tcp_saved_syn_free(st, tcb); /* given once */
+  return 0;
+}
+
 int synack_setsockopt_tcp_ao_info(synack_stack_t *st, int sock, const synack_tcp_ao_info_t *in) {
   synack_tcb_t *tcb = get(st, sock);
   if (!tcb) return -SYNACK_EBADF;
@@ -1066,6 +1092,23 @@ int synack_setsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int v)
     return 0;
   case SYNACK_SO_LINGER:
     tcb->linger_s = v < 0 ? -1 : v;
+    return 0;
+  case SYNACK_TCP_WINDOW_CLAMP: return synack_tcp_rcv_clamp_set(st, tcb, v);
+  case SYNACK_TCP_SAVE_SYN:
+    /* Linux takes 0, 1 and 2 (2: the link header too, which synack does not keep) */
+    if (v < 0 || v > 1) return v == 2 ? -SYNACK_EOPNOTSUPP : -SYNACK_EINVAL;
+    if (v) tcb->flags |= TF_SAVE_SYN; else tcb->flags &= ~(uint64_t)TF_SAVE_SYN;
+    return 0;
+  case SYNACK_TCP_SAVED_SYN:
+    return -SYNACK_ENOPROTOOPT; /* get only (Linux: not a setsockopt name) */
+  case SYNACK_TCP_DEFER_ACCEPT:
+    /* Linux: any socket keeps it (it matters once listening); a negative time is 0 */
+    tcb->defer_accept = synack_tcp_defer_retrans(st, v);
+    return 0;
+  case SYNACK_SO_RCVTIMEO:
+  case SYNACK_SO_SNDTIMEO:
+    if (v < 0) return -SYNACK_EINVAL;
+    if (opt == SYNACK_SO_RCVTIMEO) tcb->rcvtimeo_ms = (uint32_t)v; else tcb->sndtimeo_ms = (uint32_t)v;
     return 0;
   case SYNACK_SO_ERROR:
   case SYNACK_SO_INQ:
@@ -1202,6 +1245,12 @@ int synack_getsockopt(synack_stack_t *st, int sock, synack_sockopt_t opt, int *v
     return 0;
   case SYNACK_SO_KEEPALIVE: *v = (tcb->flags & TF_KEEPALIVE) != 0; return 0;
   case SYNACK_SO_LINGER: *v = tcb->linger_s; return 0;
+  case SYNACK_SO_RCVTIMEO: *v = (int)tcb->rcvtimeo_ms; return 0;
+  case SYNACK_TCP_WINDOW_CLAMP: *v = synack_tcp_rcv_clamp_get(st, tcb); return 0;
+  case SYNACK_TCP_SAVE_SYN: *v = (tcb->flags & TF_SAVE_SYN) != 0; return 0;
+  case SYNACK_TCP_SAVED_SYN: *v = tcb->saved_syn_len; return 0;
+  case SYNACK_TCP_DEFER_ACCEPT: *v = synack_tcp_defer_secs(st, tcb->defer_accept); return 0;
+  case SYNACK_SO_SNDTIMEO: *v = (int)tcb->sndtimeo_ms; return 0;
   case SYNACK_SO_ERROR:
     *v = tcb->so_error ? tcb->so_error : 0;
     tcb->so_error = 0; /* reading clears it */

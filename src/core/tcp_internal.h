@@ -130,6 +130,7 @@ enum {
 #define TF_RCVBUF_LOCK (UINT64_C(1) << 33) /* SO_RCVBUF was set: no autotuning (tcp_rcvtune.c) */
 #define TF_SNDBUF_NOSPACE (UINT64_C(1) << 42) /* cfg.tcp_sndbuf_linux: a write found the send buffer full
                                                 (Linux's SOCK_NOSPACE; tcp_mem.c) */
+#define TF_SAVE_SYN (UINT64_C(1) << 36)  /* TCP_SAVE_SYN: children keep their SYN's headers (tcp_listen.c) */
 #define TF_BROADCAST (UINT64_C(1) << 46)  /* SO_BROADCAST: kept and reported, no effect on TCP (as Linux) */
 #define TF_SNDBUF_LOCK (UINT64_C(1) << 48) /* SO_SNDBUF was set: no sizing from cwnd (tcp_mem.c) */
 #define TF_NOSPACE (UINT64_C(1) << 41)    /* a write found the send buffer full; cleared when it has room
@@ -266,6 +267,11 @@ struct synack_tcb {
   uint32_t keep_idle_s, keep_intvl_s, keep_cnt, keep_probes;
   uint32_t user_timeout_ms;
   int linger_s;
+  uint32_t rcvtimeo_ms, sndtimeo_ms; /* SO_RCVTIMEO / SO_SNDTIMEO, kept for the application */
+  uint8_t defer_accept; /* TCP_DEFER_ACCEPT as Linux keeps it: SYN-ACK timeouts (tcp_listen.c) */
+  uint32_t user_clamp;  /* TCP_WINDOW_CLAMP in bytes, 0 = none (tcp_rcvwnd.c) */
+  uint8_t *saved_syn;   /* TCP_SAVED_SYN: the SYN's IP and TCP headers until read, or NULL */
+  uint8_t saved_syn_len;
   int so_error;   /* pending error (SO_ERROR), negative */
   int soft_error; /* RFC 1122 soft error, reported at timeout */
   uint32_t oow_last_ms; /* last answer to an invalid segment (tcp_check.c), ms + 1, 0 = never */
@@ -357,6 +363,10 @@ struct synack_halfopen {
   uint8_t has_data : 1; /* data came on the SYN: held in syn_data[] until the handshake completes */
   uint8_t tw_reopen : 1; /* the SYN reopened a TIME-WAIT entry, suspended until this handshake
                             completes (released) or proves the SYN old (back to TIME-WAIT) */
+  uint8_t has_saved : 1;  /* TCP_SAVE_SYN: after the held data, a length byte and the SYN's
+                             IP and TCP headers */
+  uint8_t defer_acked : 1; /* TCP_DEFER_ACCEPT: a bare final ACK came and was dropped (Linux's
+                              inet_rsk(req)->acked): the SYN-ACK waits for the deferral's end */
   /* RFC 5925 §7.5.1: the SYN's KeyID and RNextKeyID (our rcvid, and the sndid the SYN-ACK
    * signs with) when the listener's TCP-AO keys cover the peer. */
   uint8_t ao_keyid, ao_rnext;
@@ -364,6 +374,14 @@ struct synack_halfopen {
   uint8_t syn_data[];
 };
 enum { HO_TS = 1, HO_SACK = 2, HO_WS = 4, HO_MSS = 8 };
+
+/* TCP_SAVED_SYN (tcp_listen.c): the headers of the SYN a child came from (freed with the
+ * TCB, or when read). */
+void synack_tcp_saved_syn_free(synack_stack_t *st, synack_tcb_t *tcb);
+
+/* TCP_DEFER_ACCEPT: seconds to SYN-ACK timeouts and back, as Linux (tcp_listen.c). */
+uint8_t synack_tcp_defer_retrans(const synack_stack_t *st, int secs);
+int synack_tcp_defer_secs(const synack_stack_t *st, uint8_t retrans);
 
 struct synack_listener {
   synack_listener_t *lnext; /* listener hash chain */
@@ -694,6 +712,13 @@ void synack_tcp_rcv_lx_autotuned(const synack_stack_t *st, synack_tcb_t *tcb, ui
 uint16_t synack_tcp_rcv_window_tw(const synack_stack_t *st, synack_tcb_t *tcb);
 /* tcp_rcvwnd.c: the window scale a connection (or a listener's SYN-ACK) offers. */
 uint8_t synack_tcp_rcv_pick_wscale(const synack_stack_t *st, const synack_tcb_t *tcb);
+/* tcp_rcvwnd.c: TCP_WINDOW_CLAMP set (0 only before a connection: -SYNACK_EINVAL otherwise) and
+ * read back; the space an initial window is taken from (`full` bounded by the clamp). */
+int synack_tcp_rcv_clamp_set(const synack_stack_t *st, synack_tcb_t *tcb, int v);
+int synack_tcp_rcv_clamp_get(const synack_stack_t *st, synack_tcb_t *tcb);
+static inline uint32_t synack_tcp_rcv_clamped(const synack_tcb_t *tcb, uint32_t full) {
+  return tcb->user_clamp && tcb->user_clamp < full ? tcb->user_clamp : full;
+}
 /* tcp_rcvwnd.c: the application read data: send a window update when the right edge may move
  * far enough (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3). */
 void synack_tcp_rcv_window_update(synack_stack_t *st, synack_tcb_t *tcb, synack_time_t now);

@@ -26,7 +26,10 @@ static uint16_t listener_window(synack_stack_t *st, const synack_listener_t *l, 
   if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX) {
     uint32_t mss = listener_mss(st, l, t);
     if ((opt & HO_TS) && mss > 12u) mss -= 12u;
-    cap = synack_tcp_lx_initial_window(synack_tcp_lx_full_space(cap, (l->tcb->flags & TF_RCVBUF_LOCK) != 0), mss);
+    cap = synack_tcp_lx_initial_window(
+        synack_tcp_rcv_clamped(l->tcb, synack_tcp_lx_full_space(cap, (l->tcb->flags & TF_RCVBUF_LOCK) != 0)), mss);
+  } else {
+    cap = synack_tcp_rcv_clamped(l->tcb, cap); /* TCP_WINDOW_CLAMP */
   }
   return (uint16_t)(cap > 65535 ? 65535 : cap);
 }
@@ -119,9 +122,40 @@ static uint32_t held_len(const synack_halfopen_t *h) {
   return h->has_data ? (uint32_t)(h->syn_data[0] << 8 | h->syn_data[1]) : 0;
 }
 
+/* TCP_SAVE_SYN: the saved headers sit after the held data: a length byte, then the bytes. */
+static const uint8_t *saved_at(const synack_halfopen_t *h) { return h->syn_data + (h->has_data ? 2u + held_len(h) : 0u); }
+
 size_t synack_tcp_halfopen_size(const synack_halfopen_t *h) {
-  return sizeof *h + (h->has_data ? 2u + held_len(h) : 0u);
+  return sizeof *h + (h->has_data ? 2u + held_len(h) : 0u) + (h->has_saved ? 1u + saved_at(h)[0] : 0u);
 }
+
+/* The length of the IP and TCP headers of the SYN being processed (Linux's
+ * tcp_reqsk_record_syn: network header + TCP header with its options), 0 when the listener
+ * does not save them, the packet is not at hand (a reassembled one) or they exceed 255 bytes. */
+static uint32_t syn_hdrs_len(const synack_stack_t *st, const synack_listener_t *l) {
+  if (!(l->tcb->flags & TF_SAVE_SYN) || !st->rx_l3 || !st->rx_l4) return 0;
+  size_t n = (size_t)(st->rx_l4 - st->rx_l3) + 4u * (st->rx_l4[12] >> 4);
+  return n <= 255 ? (uint32_t)n : 0;
+}
+
+/* Gives a new child the SYN's headers (copied: the entry or packet they come from goes). */
+static void saved_syn_attach(synack_stack_t *st, synack_tcb_t *c, const uint8_t *hdrs, uint32_t n) {
+  if (!c || !n) return;
+  c->saved_syn = synack_mem_alloc(st, n);
+  if (!c->saved_syn) return; /* no memory: nothing to read back, as if not saved */
+  memcpy(c->saved_syn, hdrs, n);
+  c->saved_syn_len = (uint8_t)n;
+  st->tcp->mem += n;
+}
+
+void synack_tcp_saved_syn_free(synack_stack_t *st, synack_tcb_t *tcb) {
+  if (!tcb->saved_syn) return;
+  synack_mem_free(st, tcb->saved_syn, tcb->saved_syn_len);
+  st->tcp->mem -= tcb->saved_syn_len;
+  tcb->saved_syn = NULL;
+  tcb->saved_syn_len = 0;
+}
+
 
 void synack_tcp_halfopen_free(synack_stack_t *st, synack_halfopen_t *h, synack_tcp_state_t to, const char *reason) {
   synack_timer_cancel(&st->wheel, &h->timer);
@@ -156,8 +190,11 @@ static synack_time_t halfopen_last_synack(const synack_stack_t *st, const synack
   return h->timer.expiry - halfopen_backoff(st, h->retries);
 }
 
+/* TCP_DEFER_ACCEPT, as Linux's syn_ack_recalc(): an entry whose bare ACK was dropped is kept
+ * at least until the deferral's timeouts have passed, even beyond tcp_synack_retries. */
 static bool halfopen_exhausted(const synack_stack_t *st, const synack_halfopen_t *h) {
-  return h->retries >= st->cfg.tcp_synack_retries || h->retries >= 15;
+  if (h->retries >= 15) return true;
+  return h->retries >= st->cfg.tcp_synack_retries && (!h->defer_acked || h->retries >= h->lst->tcb->defer_accept);
 }
 
 /* One SYN-ACK retransmission, whether the timer or a repeated SYN asked for it: counted, and
@@ -170,9 +207,36 @@ static void halfopen_retransmit(synack_stack_t *st, synack_halfopen_t *h, synack
   synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
 }
 
+/* TCP_DEFER_ACCEPT's seconds as Linux keeps them (secs_to_retrans): the number of SYN-ACK
+ * timeouts (initial RTO, doubling, capped at the maximum) whose sum first reaches the time;
+ * at most 15, what a half-open entry counts (about 18 minutes with Linux's timers). */
+uint8_t synack_tcp_defer_retrans(const synack_stack_t *st, int secs) {
+  if (secs <= 0) return 0;
+  uint8_t n = 1;
+  synack_time_t period = halfopen_backoff(st, 0);
+  while ((synack_time_t)secs * 1000000u > period && n < 15) period += halfopen_backoff(st, n++);
+  return n;
+}
+
+/* And back (retrans_to_secs): the time those timeouts take, in whole seconds. */
+int synack_tcp_defer_secs(const synack_stack_t *st, uint8_t retrans) {
+  synack_time_t period = 0;
+  for (unsigned k = 0; k < retrans; k++) period += halfopen_backoff(st, k);
+  return (int)(period / 1000000u);
+}
+
 void synack_tcp_halfopen_timer(synack_stack_t *st, synack_halfopen_t *h, synack_time_t now) {
   if (halfopen_exhausted(st, h)) {
     synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "SYN-ACK retries exhausted");
+    return;
+  }
+  uint8_t defer = h->lst->tcb->defer_accept;
+  if (h->defer_acked && h->retries + 1 < defer) {
+    /* TCP_DEFER_ACCEPT (Linux's syn_ack_recalc): the peer has the SYN-ACK (its bare ACK came),
+     * so nothing is resent while waiting for its data; at the deferral's last timeout the
+     * SYN-ACK goes again, a last chance for data or an ACK to make the connection. */
+    h->retries++;
+    synack_timer_set(&st->wheel, &h->timer, now + halfopen_backoff(st, h->retries));
     return;
   }
   halfopen_retransmit(st, h, now);
@@ -202,7 +266,7 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   }
   c->flags |= TF_BOUND | TF_PASSIVE |
               (lt->flags & (TF_KEEPALIVE | TF_NODELAY | TF_REUSEADDR | TF_CORK | TF_INQ | TF_OOBINLINE | TF_REUSEPORT |
-                           TF_RCVBUF_LOCK | TF_SNDBUF_LOCK | TF_BROADCAST)); /* as Linux clones sk_userlocks */
+                           TF_RCVBUF_LOCK | TF_SNDBUF_LOCK | TF_BROADCAST | TF_SAVE_SYN)); /* as Linux clones sk_userlocks */
   /* An IPv4 connection accepted by an AF_INET6 listener (RFC 3493 §3.7): IPv4 inside, shown to
    * the application as v4-mapped addresses. */
   if (lt->node.t.family == SYNACK_AF_INET6 && seg->t.family == SYNACK_AF_INET) c->flags |= TF_MAPPED;
@@ -215,6 +279,9 @@ static synack_tcb_t *make_child(synack_stack_t *st, synack_listener_t *l, const 
   c->keep_cnt = lt->keep_cnt;
   c->user_timeout_ms = lt->user_timeout_ms;
   c->linger_s = lt->linger_s;
+  c->rcvtimeo_ms = lt->rcvtimeo_ms; /* Linux's sk_clone copies the socket's timeouts */
+  c->user_clamp = lt->user_clamp;   /* and the window clamp (req->rsk_window_clamp) */
+  c->sndtimeo_ms = lt->sndtimeo_ms;
   c->notsent_lowat = lt->notsent_lowat; /* as Linux's accepted sockets (a clone of the listener) */
   c->rcvlowat = lt->rcvlowat;
   c->ttl = lt->ttl;
@@ -337,6 +404,7 @@ static bool fastopen_child(synack_stack_t *st, synack_listener_t *l, const synac
   synack_tcb_t *c = make_child(st, l, seg, iss, seg->seq, opt, o->wscale, peer_mss, (opt & HO_TS) ? o->ts_val : 0,
                                true, now);
   if (!c) return false;
+  saved_syn_attach(st, c, st->rx_l3, syn_hdrs_len(st, l)); /* TCP_SAVE_SYN */
   synack_count(st, SYNACK_CTR_TCP_PASSIVE_OPENS);
   synack_count(st, SYNACK_CTR_TCP_FASTOPEN_PASSIVE);
   uint32_t n = seg->len;
@@ -432,15 +500,24 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
   uint32_t held = (fo.drop_data || st->cfg.tcp_syn_data_drop) ? 0 : seg->len;
   if (held > listener_mss(st, l, &seg->t)) held = listener_mss(st, l, &seg->t);
   if (held > l->tcb->rb.cap) held = l->tcb->rb.cap;
-  size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u);
+  uint32_t save = syn_hdrs_len(st, l); /* TCP_SAVE_SYN */
+  size_t size = sizeof(synack_halfopen_t) + (held ? 2u + held : 0u) + (save ? 1u + save : 0u);
   synack_halfopen_t *h = synack_mem_alloc(st, size);
   if (!h) { synack_drop(st, SYNACK_DROP_TCP_NO_MEMORY, NULL, 0); return; }
   st->tcp->mem += size;
+  h->has_data = 0;
+  h->has_saved = 0;
   if (held) {
     h->has_data = 1;
     h->syn_data[0] = (uint8_t)(held >> 8);
     h->syn_data[1] = (uint8_t)held;
     memcpy(h->syn_data + 2, seg->r.payload, held);
+  }
+  if (save) {
+    uint8_t *at = h->syn_data + (held ? 2u + held : 0u);
+    at[0] = (uint8_t)save;
+    memcpy(at + 1, st->rx_l3, save);
+    h->has_saved = 1;
   }
   st->tcp->nhalfopen++;
   h->node.t = seg->t;
@@ -454,6 +531,7 @@ void synack_tcp_listen_input(synack_stack_t *st, synack_listener_t *l, synack_se
     h->iss = seq_add(seg->tw_snd_nxt, 65537u);
   }
   h->opt = opt;
+  h->defer_acked = 0;
   h->peer_mss = peer_mss;
   h->snd_wscale = o->wscale > 14 ? 14 : o->wscale;
   h->ts_recent = (opt & HO_TS) ? o->ts_val : 0;
@@ -570,6 +648,13 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
     synack_tcp_reply_rst(st, seg);
     return;
   }
+  if (h->retries < l->tcb->defer_accept && seg->len == 0 && !(seg->flags & SYNACK_TCP_FIN)) {
+    /* TCP_DEFER_ACCEPT (Linux's tcp_check_req): while the deferral lasts, a bare ACK makes no
+     * connection; the server only wants one when there is something to read. */
+    h->defer_acked = 1;
+    synack_drop(st, SYNACK_DROP_TCP_DEFER_ACCEPT, NULL, 0);
+    return;
+  }
   if (accept_queue_full(st, l, seg)) {
     if (st->cfg.tcp_abort_on_overflow) synack_tcp_halfopen_free(st, h, SYNACK_TCP_CLOSED, "accept queue full");
     return;
@@ -586,9 +671,13 @@ void synack_tcp_halfopen_input(synack_stack_t *st, synack_halfopen_t *h, synack_
   uint8_t *held = n ? synack_mem_alloc(st, n) : NULL;
   if (!held) n = 0; /* no memory: the data is not acknowledged, the client sends it again */
   if (n) memcpy(held, h->syn_data + 2, n);
+  uint8_t saved[256];
+  uint32_t nsaved = h->has_saved ? saved_at(h)[0] : 0u;
+  if (nsaved) memcpy(saved, saved_at(h) + 1, nsaved);
   if ((opt & HO_TS) && (seg->r.opts.present & SYNACK_TCPOPT_HAS_TS)) tsr = seg->r.opts.ts_val;
   synack_tcp_halfopen_free(st, h, SYNACK_TCP_SYN_RECEIVED, NULL);
   synack_tcb_t *c = make_child(st, l, seg, iss, irs, opt, ws, mss, tsr, false, now);
+  saved_syn_attach(st, c, saved, nsaved); /* TCP_SAVE_SYN */
   if (n) {
     if (c && synack_rcvbuf_reserve(st, &c->rb, 0, n) == 0) {
       /* The held SYN data is in order right after the SYN: deliver it and ACK it now. */

@@ -36,6 +36,8 @@ static uint32_t field_max(const synack_tcb_t *tcb, uint32_t bytes) {
  * moved left), but the window shrinks as data arrives and the edge moves on slowly. */
 static uint32_t offer_space(const synack_stack_t *st, const synack_tcb_t *tcb) {
   uint32_t space = synack_rcvbuf_space(&tcb->rb);
+  /* TCP_WINDOW_CLAMP: the window never offers more (the linux profile's clamp is lx_clamp) */
+  if (st->cfg.tcp_rcvwnd != SYNACK_RCVWND_LINUX) space = synack_tcp_rcv_clamped(tcb, space);
   if (synack_tcp_mem_under_pressure(st)) {
     uint32_t mss = tcb->rcv_mss ? tcb->rcv_mss : 536u;
     if (space > 4u * mss) space = 4u * mss;
@@ -107,6 +109,15 @@ uint32_t synack_tcp_lx_initial_window(uint32_t space, uint32_t mss) {
  * the smallest shift for the largest buffer. */
 uint8_t synack_tcp_rcv_pick_wscale(const synack_stack_t *st, const synack_tcb_t *tcb) {
   uint8_t s = synack_tcp_pick_wscale(st);
+  if (tcb->user_clamp && s) {
+    /* TCP_WINDOW_CLAMP: the window never exceeds the clamp, so the shift need only cover it
+     * (Linux's tcp_select_initial_window: ilog2(min(clamp, space)) - 15; RFC 7323 §2.3: the
+     * smallest shift for the largest window) */
+    uint8_t log = 0;
+    while (log < 31 && (tcb->user_clamp >> (log + 1)) != 0) log++;
+    uint8_t c = log > 15 ? (uint8_t)(log - 15) : 0;
+    if (c < s) s = c;
+  }
   if (st->cfg.tcp_rcvwnd != SYNACK_RCVWND_LINUX || !(tcb->flags & TF_RCVBUF_LOCK) || s == 0) return s;
   uint32_t full = synack_tcp_lx_full_space(tcb->rb.cap, true);
   uint8_t log = 0;
@@ -140,12 +151,19 @@ static void lx_init(synack_tcb_t *tcb) {
   if (tcb->lx_full) return;
   uint32_t full = synack_tcp_lx_full_space(tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0);
   if (full == 0) full = 1;
-  uint32_t w0 = lx_w0(tcb, full);
+  uint32_t w0 = lx_w0(tcb, synack_tcp_rcv_clamped(tcb, full));
   uint32_t adv = lx_advmss(tcb);
   uint32_t clamp = full;
-  if ((!tcb->rcv_wscale || (tcb->flags & TF_RCVBUF_LOCK)) && full > 2u * adv)
+  if (tcb->user_clamp) {
+    /* TCP_WINDOW_CLAMP (tcp_init_buffer_space): the clamp set, at most the full space, less one
+     * segment when it would leave less than that of the space (tcp_app_win) */
+    clamp = synack_tcp_rcv_clamped(tcb, full);
+    if (clamp > 2u * adv && clamp + adv > full) clamp = full - adv > 2u * adv ? full - adv : 2u * adv;
+  } else if ((!tcb->rcv_wscale || (tcb->flags & TF_RCVBUF_LOCK)) && full > 2u * adv) {
     clamp = full - adv > 2u * adv ? full - adv : 2u * adv;
-  else if (w0 < clamp) clamp = w0;
+  } else if (w0 < clamp) {
+    clamp = w0;
+  }
   tcb->lx_full = full;
   tcb->lx_clamp = clamp;
   tcb->lx_ssthresh = w0 < clamp ? w0 : clamp;
@@ -232,6 +250,42 @@ void synack_tcp_rcv_lx_autotuned(const synack_stack_t *st, synack_tcb_t *tcb, ui
   if (win > tcb->lx_clamp) tcb->lx_clamp = win;
 }
 
+/* TCP_WINDOW_CLAMP, as Linux's tcp_set_window_clamp(): at least half the smallest buffer
+ * (SOCK_MIN_RCVBUF / 2 = 1152); 0 (none) only on a socket not connected. On a connection of
+ * the linux profile the clamp and rcv_ssthresh follow: lowered, rcv_ssthresh drops to it;
+ * raised, rcv_ssthresh may grow to the window offered. */
+int synack_tcp_rcv_clamp_set(const synack_stack_t *st, synack_tcb_t *tcb, int v) {
+  if (v < 0) return -SYNACK_EINVAL;
+  if (v == 0) {
+    if (tcb->state != SYNACK_TCP_CLOSED) return -SYNACK_EINVAL;
+    tcb->user_clamp = 0;
+    return 0;
+  }
+  uint32_t c = (uint32_t)v < 1152u ? 1152u : (uint32_t)v;
+  tcb->user_clamp = c;
+  if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX && tcb->lx_full) {
+    if (c < tcb->lx_clamp) {
+      if (tcb->lx_ssthresh > c) tcb->lx_ssthresh = c;
+    } else {
+      uint32_t w = offered(tcb) < c ? offered(tcb) : c;
+      if (w > tcb->lx_ssthresh) tcb->lx_ssthresh = w;
+    }
+    tcb->lx_clamp = c;
+  }
+  return 0;
+}
+
+/* Linux reads back the clamp its window follows once connected (tcp_init_buffer_space), the
+ * value set before. */
+int synack_tcp_rcv_clamp_get(const synack_stack_t *st, synack_tcb_t *tcb) {
+  if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX && tcb->user_clamp && synack_tcp_state_synchronized(tcb->state) &&
+      tcb->state != SYNACK_TCP_TIME_WAIT) {
+    lx_init(tcb);
+    return (int)tcb->lx_clamp;
+  }
+  return (int)tcb->user_clamp;
+}
+
 /* The window an ACK from TIME-WAIT carries: Linux's tcp_time_wait() keeps the window offered
  * (tw_rcv_wnd = tcp_receive_window) and sends it shifted, unrounded; the other policies choose
  * it as for any ACK. */
@@ -267,7 +321,9 @@ uint16_t synack_tcp_rcv_window(const synack_stack_t *st, synack_tcb_t *tcb, bool
   if (syn) {
     uint32_t space = synack_rcvbuf_space(&tcb->rb);
     if (st->cfg.tcp_rcvwnd == SYNACK_RCVWND_LINUX)
-      space = lx_w0(tcb, synack_tcp_lx_full_space(tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0));
+      space = lx_w0(tcb, synack_tcp_rcv_clamped(tcb, synack_tcp_lx_full_space(tcb->rb.cap, (tcb->flags & TF_RCVBUF_LOCK) != 0)));
+    else
+      space = synack_tcp_rcv_clamped(tcb, space);
     return (uint16_t)(space > 65535 ? 65535 : space);
   }
   switch (st->cfg.tcp_rcvwnd) {

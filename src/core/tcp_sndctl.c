@@ -159,6 +159,12 @@ int synack_tcp_sndctl_set(synack_stack_t *st, synack_tcb_t *tcb, synack_sockopt_
   case SYNACK_SO_NOTSENT:
   case SYNACK_SO_OOBINLINE:
   case SYNACK_SO_ATMARK:
+  case SYNACK_SO_RCVTIMEO:
+  case SYNACK_SO_SNDTIMEO:
+  case SYNACK_TCP_DEFER_ACCEPT:
+  case SYNACK_TCP_WINDOW_CLAMP:
+  case SYNACK_TCP_SAVE_SYN:
+  case SYNACK_TCP_SAVED_SYN:
     break;
   }
   return -SYNACK_ENOPROTOOPT;

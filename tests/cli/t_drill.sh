@@ -81,6 +81,11 @@ has "$D/fail/epoll-events.pkt:10: epoll_wait: no returned event matches {events=
 run 1 $D/fail/strict-tail.pkt
 has "$D/fail/strict-tail.pkt:6: unexpected segment after the last '>' line (--strict_tail): > S. 0:0(0) ack 1 win 65535 <mss 1460> at 0.000000 s"
 
+# SO_LINGER with a time: close() waits for the FIN's ACK (Linux, also non-blocking sockets);
+# a line that expects it to return at once fails as a call that blocked
+run 1 $D/fail/linger-close-blocks.pkt
+has "$D/fail/linger-close-blocks.pkt:12: close() still blocked at 0.104001 s, expected to return at 0.100000 s"
+
 # --non_fatal=syscall turns a call's mismatch into a warning
 run 0 --non_fatal=syscall $D/fail/errno.pkt
 has "$D/fail/errno.pkt:9: warning: read() = -1 EAGAIN, expected -1 ENOTCONN"

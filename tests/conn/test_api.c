@@ -240,6 +240,34 @@ static void linger_zero(void) {
   fx_free(fx);
 }
 
+/* SO_RCVTIMEO / SO_SNDTIMEO: kept in milliseconds for the application (synack never blocks),
+ * negative refused, and copied to the connections a listener accepts, as Linux's sk_clone. */
+static void timeouts_kept_and_inherited(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  int l = fx->listener, v = -7;
+  CHECK_EQ_I(synack_getsockopt(fx->st, l, SYNACK_SO_RCVTIMEO, &v), 0);
+  CHECK_EQ_I(v, 0); /* default: wait for ever */
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_SO_RCVTIMEO, 250), 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_SO_SNDTIMEO, 1500), 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_SO_SNDTIMEO, -1), -SYNACK_EINVAL);
+  fx_inject(fx, fx->now, FX_A, 1, 1);
+  fx_expect_none(fx);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_SO_RCVTIMEO, &v), 0);
+  CHECK_EQ_I(v, 250);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_SO_SNDTIMEO, &v), 0);
+  CHECK_EQ_I(v, 1500);
+  /* nothing on the wire, and a read still answers at once */
+  uint8_t b[4];
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), -SYNACK_EAGAIN);
+  fx_expect_none_until(fx, fx->now + SYNACK_SEC(2));
+  fx_free(fx);
+}
+
 /* abort → RST; in SYN-SENT no RST (not synchronized). */
 static void abort_sends_rst(void) {
   fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
@@ -357,4 +385,5 @@ static void closed_handle_invalid(void) {
 TH_MAIN(TH_CASE(econnrefused), TH_CASE(econnreset), TH_CASE(epipe), TH_CASE(eaddrinuse), TH_CASE(eaddrnotavail),
         TH_CASE(eagain), TH_CASE(enotconn), TH_CASE(connect_progression), TH_CASE(einval),
         TH_CASE(close_with_unread_data), TH_CASE(linger_zero), TH_CASE(abort_sends_rst), TH_CASE(user_timeout),
-        TH_CASE(data_retransmission_gives_up), TH_CASE(peek_and_readiness), TH_CASE(closed_handle_invalid))
+        TH_CASE(data_retransmission_gives_up), TH_CASE(peek_and_readiness), TH_CASE(closed_handle_invalid),
+        TH_CASE(timeouts_kept_and_inherited))

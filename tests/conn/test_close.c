@@ -629,7 +629,31 @@ static void linger_positive_deadline(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(linger_positive_deadline), TH_CASE(orphan_zero_window_probes_bounded), TH_CASE(max_orphans_resets), TH_CASE(shut_rd_in_syn_sent),
+static void api_linux(synack_config_t *cfg) { cfg->tcp_api_linux = true; }
+
+/* cfg.tcp_api_linux: Linux's close() waits out the linger time and returns; the connection goes
+ * on (no RST at the deadline), the FIN retransmitted on its timer and acknowledged later. */
+static void linger_positive_linux_no_rst(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, api_linux);
+  REQUIRE(fx);
+  int s = fx_open_passive(fx);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_SO_LINGER, 1), 0);
+  synack_time_t t0 = fx->now;
+  CHECK_EQ_I(synack_close(fx->st, t0, s), 0);
+  fx_expect(fx, FX_FA, 1, 1, .t = t0);
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(200));
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(600));
+  /* past the 1 s deadline: the next retransmission, not a RST */
+  fx_expect(fx, FX_FA, 1, 1, .t = t0 + SYNACK_MS(1400));
+  fx_check_state(fx, SYNACK_TCP_FIN_WAIT_1);
+  fx_inject(fx, t0 + SYNACK_MS(1500), FX_A, 1, 2);
+  fx_expect_none_until(fx, t0 + SYNACK_SEC(5));
+  fx_check_state(fx, SYNACK_TCP_FIN_WAIT_2);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(linger_positive_deadline), TH_CASE(linger_positive_linux_no_rst), TH_CASE(orphan_zero_window_probes_bounded), TH_CASE(max_orphans_resets), TH_CASE(shut_rd_in_syn_sent),
         TH_CASE(close_in_syn_received), TH_CASE(active_close_after_active_open), TH_CASE(active_close_after_passive_open),
         TH_CASE(passive_close_after_active_open), TH_CASE(passive_close_after_passive_open),
         TH_CASE(three_segment_close_passive), TH_CASE(three_segment_close_active), TH_CASE(simultaneous_close),

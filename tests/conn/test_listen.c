@@ -394,6 +394,131 @@ static void cookie_without_timestamps_mss_only(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound), TH_CASE(syn_queue_linux_backlog),
+/* TCP_DEFER_ACCEPT (as Linux's tcp_check_req / syn_ack_recalc): 5 s is kept as 3 SYN-ACK
+ * timeouts and read back as 7 s; the bare final ACK is dropped and counted, nothing is resent
+ * while the peer has the SYN-ACK, and the first data makes the connection, readable at once. */
+static void defer_accept_waits_for_data(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int l = fx_listen(fx, 4), v = -1;
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_DEFER_ACCEPT, 5), 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, l, SYNACK_TCP_DEFER_ACCEPT, &v), 0);
+  CHECK_EQ_I(v, 7);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_MS(100), FX_A, 1, 1);
+  CHECK_EQ_U(drops(fx, SYNACK_DROP_TCP_DEFER_ACCEPT), 1);
+  fx_check_state(fx, SYNACK_TCP_SYN_RECEIVED);
+  synack_endpoint_t rem;
+  CHECK_EQ_I(synack_accept(fx->st, l, &rem), -SYNACK_EAGAIN);
+  /* the timeouts at 1 and 3 s pass without a SYN-ACK */
+  fx_expect_none_until(fx, t0 + SYNACK_SEC(4));
+  fx_inject(fx, t0 + SYNACK_SEC(4), FX_PA, 1, 1, .len = 100);
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  uint8_t b[200];
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), 100);
+  fx_free(fx);
+}
+
+/* TCP_DEFER_ACCEPT: at the deferral's last timeout (7 s for 5 s) the SYN-ACK goes again, and a
+ * bare ACK now makes the connection (the deferral is over). */
+static void defer_accept_last_synack(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int l = fx_listen(fx, 4);
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_DEFER_ACCEPT, 5), 0);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_MS(100), FX_A, 1, 1);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(7));
+  fx_inject(fx, t0 + SYNACK_SEC(7) + SYNACK_MS(100), FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  fx_check_sock_state(fx, s, SYNACK_TCP_ESTABLISHED);
+  CHECK_EQ_U(drops(fx, SYNACK_DROP_TCP_DEFER_ACCEPT), 1);
+  fx_free(fx);
+}
+
+/* TCP_DEFER_ACCEPT outlives tcp_synack_retries (1 here): 2 s is 2 timeouts (read back 3 s);
+ * the SYN-ACK goes again only at the last (3 s), the entry is dropped silently at the next
+ * (7 s), and the peer's late data gets a RST. Without a bare ACK the entry would go at 3 s. */
+static void one_synack_retry(synack_config_t *c) { c->tcp_synack_retries = 1; }
+static void defer_accept_outlives_retries(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, one_synack_retry);
+  REQUIRE(fx);
+  int l = fx_listen(fx, 4), v = -1;
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_DEFER_ACCEPT, 2), 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, l, SYNACK_TCP_DEFER_ACCEPT, &v), 0);
+  CHECK_EQ_I(v, 3);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  synack_time_t t0 = fx->now;
+  fx_inject(fx, t0 + SYNACK_MS(100), FX_A, 1, 1);
+  fx_expect(fx, FX_SA, 0, 1, .t = t0 + SYNACK_SEC(3));
+  fx_expect_none_until(fx, t0 + SYNACK_MS(7100));
+  CHECK_EQ_U(fx_count_kind(fx, SYNACK_CONN_HALFOPEN), 0);
+  fx_inject(fx, t0 + SYNACK_MS(7500), FX_PA, 1, 1, .len = 100);
+  fx_expect(fx, FX_R, 1, 0, .t = t0 + SYNACK_MS(7500));
+  fx_free(fx);
+}
+
+/* TCP_SAVE_SYN / TCP_SAVED_SYN (Linux's semantics): the accepted socket gives the SYN's IPv4
+ * and TCP headers as received, once; too small a buffer learns the length and keeps them; a
+ * listener without the option saves nothing; 2 (link header) is not supported, 3 is invalid. */
+static void saved_syn(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  int l = fx_listen(fx, 4), v = -1;
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 3), -SYNACK_EINVAL);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 2), -SYNACK_EOPNOTSUPP);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_SAVE_SYN, 1), 0);
+  REQUIRE(fx_syn_received(fx) >= 0);
+  fx_inject(fx, fx->now, FX_A, 1, 1);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVE_SYN, &v), 0);
+  CHECK_EQ_I(v, 1);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVED_SYN, &v), 0);
+  REQUIRE(v >= 40);
+  uint8_t b[256];
+  size_t len = 10;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), -SYNACK_EINVAL);
+  CHECK_EQ_U(len, (size_t)v);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0);
+  CHECK_EQ_U(len, (size_t)v);
+  /* an IPv4 header of 20 bytes, then the TCP header of the SYN: to our port, flags SYN only,
+   * its data offset covering the rest (the MSS option the fixture's SYN carries) */
+  CHECK_EQ_U(b[0], 0x45);
+  CHECK_EQ_U(b[9], SYNACK_IPPROTO_TCP);
+  CHECK_EQ_U((unsigned)(b[22] << 8 | b[23]), fx->lport);
+  CHECK_EQ_U(b[33], SYNACK_TCP_SYN);
+  CHECK_EQ_U(20u + 4u * (b[32] >> 4), len);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0); /* given once */
+  CHECK_EQ_U(len, 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_SAVED_SYN, &v), 0);
+  CHECK_EQ_I(v, 0);
+  fx_free(fx);
+
+  fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  s = fx_open_passive(fx); /* no TCP_SAVE_SYN */
+  REQUIRE(s >= 0);
+  len = sizeof b;
+  CHECK_EQ_I(synack_getsockopt_saved_syn(fx->st, s, b, &len), 0);
+  CHECK_EQ_U(len, 0);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(saved_syn), TH_CASE(defer_accept_waits_for_data), TH_CASE(defer_accept_last_synack), TH_CASE(defer_accept_outlives_retries),
+        TH_CASE(accept_resumes_when_handles_free), TH_CASE(free_with_syn_data_held), TH_CASE(syn_flood_with_cookies), TH_CASE(syn_flood_without_cookies), TH_CASE(syn_queue_bound), TH_CASE(syn_queue_linux_backlog),
         TH_CASE(forged_cookie_ack), TH_CASE(cookie_keeps_small_mss), TH_CASE(accept_overflow_drop),
         TH_CASE(accept_overflow_abort), TH_CASE(backlog_zero_admits_one), TH_CASE(cookie_without_timestamps_mss_only))

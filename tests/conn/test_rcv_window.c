@@ -569,7 +569,46 @@ static void ts_recent_update_rule(void) {
   fx_free(fx);
 }
 
-TH_MAIN(TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_offers_too_much),
+/* TCP_WINDOW_CLAMP (rfc profile): at least 1152, 0 only while not connected; on a listener the
+ * SYN-ACK offers the clamp and no window scale beyond it (ilog2(20000) - 15 < 0), the accepted
+ * socket inherits it, and after data the window never offers more than the clamp. */
+static void window_clamp(void) {
+  fx_t *fx = fx_new(SYNACK_AF_INET, NULL);
+  REQUIRE(fx);
+  fx->peer_syn.has = SYNACK_TCPOPT_HAS_MSS | SYNACK_TCPOPT_HAS_WSCALE;
+  fx->peer_syn.ws = 7;
+  int l = fx_listen(fx, 8), v = -1;
+  REQUIRE(l >= 0);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_WINDOW_CLAMP, 100), 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, l, SYNACK_TCP_WINDOW_CLAMP, &v), 0);
+  CHECK_EQ_I(v, 1152);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_WINDOW_CLAMP, -1), -SYNACK_EINVAL);
+  CHECK_EQ_I(synack_setsockopt(fx->st, l, SYNACK_TCP_WINDOW_CLAMP, 20000), 0);
+  fx_inject(fx, 0, FX_S, 0, 0);
+  fx_expect(fx, FX_SA, 0, 1, .win = 20000, .layout = "mss,nop,wscale");
+  fx_inject(fx, MS(1), FX_A, 1, 1, .win = 1000);
+  synack_endpoint_t rem;
+  int s = synack_accept(fx->st, l, &rem);
+  REQUIRE(s >= 0);
+  CHECK_EQ_U(fx_info(fx, s).rcv_wscale, 0);
+  CHECK_EQ_I(synack_getsockopt(fx->st, s, SYNACK_TCP_WINDOW_CLAMP, &v), 0);
+  CHECK_EQ_I(v, 20000);
+  CHECK_EQ_I(synack_setsockopt(fx->st, s, SYNACK_TCP_WINDOW_CLAMP, 0), -SYNACK_EINVAL);
+  /* 1000 bytes unread: the edge stays at 20000 past the SYN-ACK's (never moves left) */
+  fx_inject(fx, MS(100), FX_PA, 1, 1, .len = 1000, .win = 1000);
+  fx_expect(fx, FX_A, 1, 1001, .t = MS(140), .win = 19000);
+  uint8_t b[1000];
+  fx_check_rc(fx_recv(fx, s, b, sizeof b), 1000);
+  fx_flush_output(fx);
+  /* 2000 bytes more, unread, with some 60 KiB of the ring free: the edge moves (by 3000 bytes,
+   * more than a segment) and offers the clamp, no more */
+  fx_inject(fx, MS(400), FX_PA, 1001, 1, .len = 1400, .win = 1000);
+  fx_inject(fx, MS(400), FX_PA, 2401, 1, .len = 600, .win = 1000);
+  fx_expect(fx, FX_A, 1, 3001, .t = MS(400), .within = MS(40), .win = 20000);
+  fx_free(fx);
+}
+
+TH_MAIN(TH_CASE(window_clamp), TH_CASE(ws_both_offer), TH_CASE(ws_peer_offers_zero), TH_CASE(ws_peer_offers_too_much),
         TH_CASE(ws_peer_does_not_offer), TH_CASE(ws_we_do_not_offer), TH_CASE(ws_neither), TH_CASE(ws_active_peer_offers),
         TH_CASE(ws_active_peer_does_not), TH_CASE(ws_shift_from_max_buf), TH_CASE(right_edge_never_moves_left),
         TH_CASE(sws_and_window_updates), TH_CASE(paws_drops_old_segment), TH_CASE(paws_24_day_idle),

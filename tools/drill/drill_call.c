@@ -127,6 +127,7 @@ static const sym_t errnos[] = {
   { "ENOTSOCK", 88 }, { "EMSGSIZE", 90 }, { "EDESTADDRREQ", 89 }, { "EINTR", 4 }, { "ENETDOWN", 100 },
   { "EHOSTDOWN", 112 }, { "ENETRESET", 102 }, { "EPROTO", 71 }, { "EEXIST", 17 }, { "ELOOP", 40 },
   { "ENOMSG", SYNACK_ENOMSG },
+  { "EDOM", 33 },
 };
 
 bool drill_symbol(const char *name, int64_t *v) {
@@ -214,6 +215,9 @@ static const sockopt_map_t sockopts[] = {
   { "SO_REUSEPORT", 1, 15, SYNACK_SO_REUSEPORT }, { "SO_BROADCAST", 1, 6, SYNACK_SO_BROADCAST },
   { "IPV6_V6ONLY", 41, 26, SYNACK_IPV6_V6ONLY },
   { "SO_ZEROCOPY", 1, 60, SYNACK_SO_ZEROCOPY }, { "SO_TIMESTAMPING", 1, 37, SYNACK_SO_TIMESTAMPING },
+  { "TCP_SAVE_SYN", 6, 27, SYNACK_TCP_SAVE_SYN }, { "TCP_SAVED_SYN", 6, 28, SYNACK_TCP_SAVED_SYN },
+  { "TCP_DEFER_ACCEPT", 6, 9, SYNACK_TCP_DEFER_ACCEPT }, { "TCP_WINDOW_CLAMP", 6, 10, SYNACK_TCP_WINDOW_CLAMP },
+  { "SO_RCVTIMEO", 1, 20, SYNACK_SO_RCVTIMEO }, { "SO_SNDTIMEO", 1, 21, SYNACK_SO_SNDTIMEO },
 };
 
 static const sockopt_map_t *find_sockopt(drill_run_t *r, const drill_arg_t *level, const drill_arg_t *name) {
@@ -522,7 +526,9 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   bool waitall = (flags & D_MSG_WAITALL) && may_block && !(flags & D_MSG_DONTWAIT) && pend;
   int64_t done = waitall ? pend->done : 0;
   if (waitall) len -= done;
-  if (!oob && !waitall && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
+  /* SO_RCVTIMEO (Linux's sock_rcvtimeo): past it the call takes what there is, or EAGAIN */
+  bool expired = may_block && drill_timeo_expired(r, f, pend, SYNACK_SO_RCVTIMEO);
+  if (!oob && !waitall && !expired && may_block && !(flags & D_MSG_DONTWAIT) && lowat_wait(r, f, len)) return false;
   uint8_t *buf = malloc((size_t)len + 1);
   if (!buf) return true;
   int sflags = ((flags & D_MSG_PEEK) ? SYNACK_MSG_PEEK : 0) | (oob ? SYNACK_MSG_OOB : 0);
@@ -553,13 +559,13 @@ static bool do_recv(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   free(buf);
   if (waitall) {
     if (got > 0) done += got;
-    if ((got > 0 && got < len) || got == -SYNACK_EAGAIN) {
+    if (((got > 0 && got < len) || got == -SYNACK_EAGAIN) && !expired) {
       pend->done = done;
       return false;
     }
     got = done > 0 ? done : got; /* all of it; or what came before the end of file / error */
   }
-  if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT)) return false;
+  if (got == -SYNACK_EAGAIN && may_block && !(flags & D_MSG_DONTWAIT) && !expired) return false;
   *ret = got;
   if (ctl) ctl->msg_flags = (msg_flags & SYNACK_MSG_OOB) ? D_MSG_OOB : 0;
   if (ctl && got >= 0 && !r->done) {
@@ -617,7 +623,9 @@ static bool do_send(drill_run_t *r, const char *n, drill_fd_t *f, drill_pending_
   free(buf);
   bool block_ok = may_block && !(flags & D_MSG_DONTWAIT);
   if (put >= 0) done += put;
-  if (block_ok && pend && done < len && (put >= 0 || put == -SYNACK_EAGAIN)) {
+  /* SO_SNDTIMEO (sk_stream_wait_memory): past it the call returns what it queued, or EAGAIN */
+  if (block_ok && pend && done < len && (put >= 0 || put == -SYNACK_EAGAIN) &&
+      !drill_timeo_expired(r, f, pend, SYNACK_SO_SNDTIMEO)) {
     pend->done = done;
     return false;
   }
@@ -984,7 +992,7 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
       return true;
     }
     int s = r->tg->accept(r, f->sock);
-    if (s == -SYNACK_EAGAIN && may_block) return false;
+    if (s == -SYNACK_EAGAIN && may_block && !drill_timeo_expired(r, f, pend, SYNACK_SO_RCVTIMEO)) return false;
     *ret = s;
     if (s >= 0) {
       int label = c->result >= 0 ? (int)c->result : 1000 + s;
@@ -1023,6 +1031,12 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
         *ret = -SYNACK_ECONNREFUSED;
         return true;
       }
+      /* SO_SNDTIMEO: Linux's __inet_stream_connect gives up waiting with EINPROGRESS (the
+       * handshake goes on) */
+      if (drill_timeo_expired(r, f, pend, SYNACK_SO_SNDTIMEO)) {
+        *ret = -SYNACK_EINPROGRESS;
+        return true;
+      }
       return false;
     }
     synack_endpoint_t ep = { .ip = drill_sock_ip(r, r->rip), .port = r->connect_port };
@@ -1033,14 +1047,41 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     if (rc == 0 || rc == -SYNACK_EINPROGRESS || rc == -SYNACK_EISCONN) f->connected = true;
     if (rc == -SYNACK_EINPROGRESS && may_block && pend) {
       pend->done = 1;
+      (void)drill_timeo_expired(r, f, pend, SYNACK_SO_SNDTIMEO); /* learns the deadline */
       return false;
     }
     *ret = rc;
   } else if (strcmp(n, "close") == 0) {
     if (!nargs_ok(r, c, 1, 1)) return true;
-    if (may_block) {
-      /* close() blocks only with SO_LINGER > 0: synack_close never waits */
-      drill_unsupported(r, "a blocking close() (SO_LINGER with a timeout) is not emulated");
+    int lg = -1, rc;
+    if (pend && pend->done == 1) {
+      /* a lingering close() in progress: its fd stays in the table until the call returns */
+      if (!r->tg->close_linger_done(r, &rc)) return false;
+      *ret = rc;
+      drill_fd_closed(r, f);
+      return true;
+    }
+    if (!f->epoll && !f->udp && pend && r->tg->getsockopt(r, f->sock, SYNACK_SO_LINGER, &lg) == 0 && lg > 0) {
+      /* SO_LINGER with a time: Linux's close() sends the FIN, then waits until it is
+       * acknowledged (the state leaves FIN-WAIT-1, CLOSING, LAST-ACK) or the time is up, and
+       * returns 0 either way — also on a non-blocking socket (inet_release passes the linger
+       * time whatever O_NONBLOCK says). A script line without ... then fails as a call that
+       * blocked. */
+      if (r->linger.on) {
+        drill_unsupported(r, "two lingering close() calls at once");
+        return true;
+      }
+      rc = r->tg->close_linger_start(r, f->sock, lg);
+      if (rc < 0) {
+        *ret = rc;
+        drill_fd_closed(r, f);
+        return true;
+      }
+      pend->done = 1;
+      pend->timeo_end = pend->start + (synack_time_t)lg * 1000000u; /* the engine looks again then */
+      if (!r->tg->close_linger_done(r, &rc)) return false;
+      *ret = rc;
+      drill_fd_closed(r, f);
       return true;
     }
     *ret = f->epoll ? 0 : r->tg->close_sock(r, f->sock);
@@ -1155,6 +1196,8 @@ bool drill_call_try(drill_run_t *r, const drill_event_t *ev, drill_pending_t *pe
     const sockopt_map_t *m = find_sockopt(r, &c->args[1], &c->args[2]);
     if (!m) return true;
     const drill_arg_t *va = &c->args[3];
+    if (m->opt == SYNACK_SO_RCVTIMEO || m->opt == SYNACK_SO_SNDTIMEO) return drill_timeo_opt(r, n, f, m->opt, va, set, ret);
+    if (m->opt == SYNACK_TCP_SAVED_SYN && !set) return drill_saved_syn_opt(r, n, f, va, &c->args[4], ret);
     if (set) {
       int64_t v;
       if (m->opt == SYNACK_SO_LINGER && va->kind == DRILL_ARG_STRUCT) {
@@ -1261,6 +1304,7 @@ synack_time_t drill_call_wake(const drill_run_t *r, const drill_pending_t *pend)
   const drill_call_t *c = &r->s->events[pend->ev].call;
   /* the timeout (ms) of poll(fds, n, T) and epoll_wait(epfd, events, max, T) */
   int at = strcmp(c->name, "poll") == 0 ? 2 : strcmp(c->name, "epoll_wait") == 0 ? 3 : -1;
+  if (pend->timeo_end) return pend->timeo_end; /* SO_RCVTIMEO / SO_SNDTIMEO of a blocking call */
   if (at < 0 || c->nargs != at + 1 || c->args[at].kind != DRILL_ARG_INT || c->args[at].num < 0)
     return SYNACK_TIME_NEVER;
   return pend->start + (synack_time_t)c->args[at].num * 1000u;

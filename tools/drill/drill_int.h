@@ -62,6 +62,7 @@ typedef struct {
   int ev;                  /* index of the call event */
   synack_time_t start;     /* stack time the call started */
   int64_t done;            /* bytes written so far (blocking write) */
+  synack_time_t timeo_end; /* SO_RCVTIMEO / SO_SNDTIMEO deadline (0: not looked up yet; NEVER: none) */
 } drill_pending_t;
 
 #define DRILL_MAX_FDS 64
@@ -108,6 +109,12 @@ typedef struct drill_target {
   int (*getsockname)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*getpeername)(drill_run_t *r, int s, synack_endpoint_t *ep);
   int (*close_sock)(drill_run_t *r, int s);
+  /* close() of a socket with SO_LINGER on and a time of secs > 0, which Linux's inet_release
+   * makes wait (sk_stream_wait_close), non-blocking socket or not: starts it (0 or -errno; one
+   * at a time, r->linger); close_linger_done tells whether that close() has returned yet, with
+   * its result in *rc. */
+  int (*close_linger_start)(drill_run_t *r, int s, int secs);
+  bool (*close_linger_done)(drill_run_t *r, int *rc);
   int (*shutdown)(drill_run_t *r, int s, int how);
   int64_t (*recv)(drill_run_t *r, int s, uint8_t *buf, size_t len, int flags); /* SYNACK_MSG_* */
   int64_t (*send)(drill_run_t *r, int s, const uint8_t *buf, size_t len, int flags);
@@ -222,6 +229,14 @@ struct drill_run {
   } nocheck[DRILL_MAX_NOCHECK];
   int nnocheck;
   char tmpdir[64];                /* the run's private directory for /tmp/ files, "" until used */
+  /* A close() waiting for its SO_LINGER time (close_linger_start): the connection it closed
+   * (synack target), the closing thread (kernel target). */
+  struct {
+    bool on;
+    synack_endpoint_t local, remote;
+    synack_time_t until;
+    void *thread;
+  } linger;
 };
 
 /* Payload bytes: both directions carry this pattern, indexed by the offset in the stream (0 =
@@ -341,6 +356,18 @@ uint32_t drill_poll_bits(drill_run_t *r, drill_fd_t *f);
 void drill_event_names(uint32_t bits, bool epoll, char *buf, size_t cap);
 /* Removes a closed fd: an epoll instance, or a socket (also from every epoll interest list). */
 void drill_fd_closed(drill_run_t *r, drill_fd_t *f);
+
+/* drill_sockopt.c: SO_RCVTIMEO / SO_SNDTIMEO ({tv_sec, tv_usec}) set or compared (same contract
+ * as a call: *ret the result). */
+bool drill_timeo_opt(drill_run_t *r, const char *n, drill_fd_t *f, synack_sockopt_t o, const drill_arg_t *va, bool set,
+                     int64_t *ret);
+/* getsockopt(fd, SOL_TCP, TCP_SAVED_SYN, ..., [LEN]): the headers are read (once, as the
+ * kernel gives them) and their length compared with LEN. */
+bool drill_saved_syn_opt(drill_run_t *r, const char *n, drill_fd_t *f, const drill_arg_t *va, const drill_arg_t *lenarg,
+                         int64_t *ret);
+/* A blocking call on f waiting since pend->start has reached its SO_RCVTIMEO / SO_SNDTIMEO (o)
+ * and must return; the deadline is kept in pend (drill_call_wake reports it). */
+bool drill_timeo_expired(drill_run_t *r, const drill_fd_t *f, drill_pending_t *pend, synack_sockopt_t o);
 
 /* drill_epoll.c: epoll_create/epoll_create1/epoll_ctl/epoll_wait emulated on synack_poll and
  * the stack's events (same contract as drill_call_try). */

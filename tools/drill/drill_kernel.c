@@ -24,17 +24,21 @@
 #include <net/route.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +81,16 @@ typedef struct {
   int wake_ep;
   uint8_t pkt[KTUN_MAX_PKT];
 } kern_t;
+
+/* A lingering close() running in a thread of its own (k_close_linger_start). */
+typedef struct {
+  int fd, rc;
+  atomic_int state;   /* 0 waiting, 1 returned, 2 abandoned by the run */
+  atomic_int started; /* the thread is about to call close() (at t0, CLOCK_MONOTONIC us) */
+  int64_t t0;
+  int efd;            /* eventfd written when close() returned: the runner's ppoll wakes at once */
+  pthread_t tid;
+} klinger_t;
 
 static int64_t mono_us(void) {
   struct timespec ts;
@@ -377,12 +391,16 @@ static bool k_start(drill_run_t *r) {
   return true;
 }
 
+static void k_linger_abandon(drill_run_t *r);
+
 static void k_close(drill_run_t *r) {
   kern_t *k = r->kern;
   if (!k) return;
   if (r->o->verbose && k->slips)
     printf("  (the runner woke late %u times: the script's clock moved with it each time)\n", k->slips);
-  for (int j = 0; j < r->nfds; j++) close(r->fds[j].sock);
+  k_linger_abandon(r);
+  for (int j = 0; j < r->nfds; j++)
+    if (r->fds[j].sock >= 0) close(r->fds[j].sock);
   r->nfds = 0;
   if (k->tun >= 0) close(k->tun);
   if (k->wake_ep >= 0) close(k->wake_ep);
@@ -435,6 +453,8 @@ static bool k_advance(drill_run_t *r, synack_time_t limit, synack_time_t wake) {
     }
     if (f)
       p[n++] = (struct pollfd){ .fd = f->sock, .events = ev };
+    else if (r->linger.on && r->linger.thread && strcmp(c->name, "close") == 0)
+      p[n++] = (struct pollfd){ .fd = ((klinger_t *)r->linger.thread)->efd, .events = POLLIN }; /* its eventfd */
     else
       guard = true;
   }
@@ -583,6 +603,82 @@ static int k_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
 static int k_close_sock(drill_run_t *r, int s) {
   (void)r;
   return neg(close(s));
+}
+
+/* A lingering close() blocks the calling thread in the kernel (even on a non-blocking socket)
+ * while the runner must go on injecting the peer's segments: it runs in a thread of its own.
+ * The run may end while that close() still waits: whichever of the two finishes last frees the
+ * record. */
+
+static void *klinger_main(void *arg) {
+  klinger_t *lg = arg;
+  lg->t0 = mono_us();
+  atomic_store(&lg->started, 1);
+  lg->rc = close(lg->fd) == 0 ? 0 : -errno;
+  uint64_t one = 1;
+  if (write(lg->efd, &one, sizeof one) < 0) { /* the runner's guard poll still sees state */ }
+  int was = 0;
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 1)) {
+    close(lg->efd);
+    free(lg); /* abandoned */
+  }
+  return NULL;
+}
+
+static int k_close_linger_start(drill_run_t *r, int s, int secs) {
+  (void)secs; /* the kernel keeps the time itself */
+  klinger_t *lg = calloc(1, sizeof *lg);
+  if (!lg) return -ENOMEM;
+  lg->fd = s;
+  atomic_init(&lg->state, 0);
+  atomic_init(&lg->started, 0);
+  lg->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (lg->efd < 0 || pthread_create(&lg->tid, NULL, klinger_main, lg) != 0) {
+    if (lg->efd >= 0) close(lg->efd);
+    free(lg);
+    return neg(close(s));
+  }
+  pthread_detach(lg->tid);
+  r->linger.on = true;
+  r->linger.thread = lg;
+  /* The close happens when the thread runs, which a loaded machine delays: wait (at most
+   * 200 ms) until it starts, and count a delay as the runner's own lateness (the script's
+   * clock moves with it, as in k_advance), so that the FIN is on time at the call's time. */
+  int64_t asked = mono_us();
+  while (!atomic_load(&lg->started) && mono_us() - asked < 200000) sched_yield();
+  if (atomic_load(&lg->started) && lg->t0 - asked > KSLIP_US) {
+    kern_t *k = r->kern;
+    k->mono0 += lg->t0 - asked;
+    k->slips++;
+  }
+  return 0;
+}
+
+static bool k_close_linger_done(drill_run_t *r, int *rc) {
+  klinger_t *lg = r->linger.thread;
+  *rc = 0;
+  if (!r->linger.on || !lg) return true;
+  if (atomic_load(&lg->state) != 1) return false;
+  *rc = lg->rc;
+  close(lg->efd);
+  free(lg);
+  r->linger.on = false;
+  r->linger.thread = NULL;
+  return true;
+}
+
+static void k_linger_abandon(drill_run_t *r) {
+  klinger_t *lg = r->linger.thread;
+  if (!r->linger.on || !lg) return;
+  for (int j = 0; j < r->nfds; j++)
+    if (r->fds[j].sock == lg->fd) r->fds[j].sock = -1; /* that close() is the thread's */
+  int was = 0;
+  if (!atomic_compare_exchange_strong(&lg->state, &was, 2)) {
+    close(lg->efd);
+    free(lg); /* it had returned */
+  }
+  r->linger.on = false;
+  r->linger.thread = NULL;
 }
 
 static int k_shutdown(drill_run_t *r, int s, int how) {
@@ -746,6 +842,12 @@ static bool kopt(const drill_run_t *r, synack_sockopt_t o, int *level, int *name
   case SYNACK_TCP_MD5SIG: *level = IPPROTO_TCP, *name = 14; return true; /* TCP_MD5SIG (a struct) */
   case SYNACK_SO_ZEROCOPY: *level = SOL_SOCKET, *name = 60; return true;      /* SO_ZEROCOPY */
   case SYNACK_SO_TIMESTAMPING: *level = SOL_SOCKET, *name = 37; return true;  /* SO_TIMESTAMPING_OLD */
+  case SYNACK_SO_RCVTIMEO: *level = SOL_SOCKET, *name = SO_RCVTIMEO; return true; /* a struct timeval */
+  case SYNACK_SO_SNDTIMEO: *level = SOL_SOCKET, *name = SO_SNDTIMEO; return true;
+  case SYNACK_TCP_DEFER_ACCEPT: *level = IPPROTO_TCP, *name = TCP_DEFER_ACCEPT; return true;
+  case SYNACK_TCP_WINDOW_CLAMP: *level = IPPROTO_TCP, *name = TCP_WINDOW_CLAMP; return true;
+  case SYNACK_TCP_SAVE_SYN: *level = IPPROTO_TCP, *name = TCP_SAVE_SYN; return true;
+  case SYNACK_TCP_SAVED_SYN: *level = IPPROTO_TCP, *name = TCP_SAVED_SYN; return true; /* the bytes: their length */
   case SYNACK_SO_INQ:
   case SYNACK_SO_OUTQ:
   case SYNACK_SO_OOBINLINE: *level = SOL_SOCKET, *name = SO_OOBINLINE; return true;
@@ -768,6 +870,10 @@ static int k_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
   if (o == SYNACK_SO_LINGER) {
     struct linger l = { .l_onoff = v >= 0, .l_linger = v >= 0 ? v : 0 };
     return neg(setsockopt(s, level, name, &l, sizeof l));
+  }
+  if (o == SYNACK_SO_RCVTIMEO || o == SYNACK_SO_SNDTIMEO) {
+    struct timeval tv = { .tv_sec = v / 1000, .tv_usec = (v % 1000) * 1000 };
+    return neg(setsockopt(s, level, name, &tv, sizeof tv));
   }
   return neg(setsockopt(s, level, name, &v, sizeof v));
 }
@@ -815,6 +921,21 @@ static int k_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
     socklen_t len = sizeof l;
     if (getsockopt(s, level, name, &l, &len) != 0) return -errno;
     *v = l.l_onoff ? l.l_linger : -1;
+    return 0;
+  }
+  if (o == SYNACK_TCP_SAVED_SYN) {
+    uint8_t hdrs[512];
+    socklen_t len = sizeof hdrs;
+    if (getsockopt(s, level, name, hdrs, &len) != 0) return -errno;
+    *v = (int)len;
+    return 0;
+  }
+  if (o == SYNACK_SO_RCVTIMEO || o == SYNACK_SO_SNDTIMEO) {
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    if (getsockopt(s, level, name, &tv, &len) != 0) return -errno;
+    int64_t ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    *v = ms > INT32_MAX ? INT32_MAX : (int)ms;
     return 0;
   }
   socklen_t len = sizeof *v;
@@ -1075,6 +1196,8 @@ const drill_target_t drill_target_kernel = {
   .getsockname = k_getsockname,
   .getpeername = k_getpeername,
   .close_sock = k_close_sock,
+  .close_linger_start = k_close_linger_start,
+  .close_linger_done = k_close_linger_done,
   .shutdown = k_shutdown,
   .recv = k_recv,
   .send = k_send,

@@ -67,6 +67,37 @@ static int s_getsockname(drill_run_t *r, int s, synack_endpoint_t *ep) {
   return is_udp(r, s) ? synack_udp_getsockname(r->st, s, ep) : synack_getsockname(r->st, s, ep);
 }
 static int s_close_sock(drill_run_t *r, int s) { return synack_close(r->st, r->now, s); }
+/* A lingering close(): synack_close never waits (the FIN goes, the connection lives on as an
+ * orphan), so the runner follows that connection in the connection table until it leaves
+ * FIN-WAIT-1 / CLOSING / LAST-ACK, is gone, or the linger time is up. */
+static int s_close_linger_start(drill_run_t *r, int s, int secs) {
+  if (synack_getsockname(r->st, s, &r->linger.local) != 0 || synack_getpeername(r->st, s, &r->linger.remote) != 0)
+    return synack_close(r->st, r->now, s); /* not connected: nothing to wait for */
+  int rc = synack_close(r->st, r->now, s);
+  if (rc < 0) return rc;
+  r->linger.on = true;
+  r->linger.until = r->now + (synack_time_t)secs * 1000000u;
+  return 0;
+}
+static bool same_endpoint(const synack_endpoint_t *a, const synack_endpoint_t *b) {
+  size_t n = a->ip.family == SYNACK_AF_INET6 ? 16 : 4;
+  return a->port == b->port && a->ip.family == b->ip.family && memcmp(a->ip.b, b->ip.b, n) == 0;
+}
+static bool s_close_linger_done(drill_run_t *r, int *rc) {
+  *rc = 0;
+  if (!r->linger.on) return true;
+  bool closing = false;
+  synack_conn_entry_t e[64];
+  size_t n = synack_conn_table(r->st, e, sizeof e / sizeof e[0]);
+  for (size_t k = 0; k < n && k < sizeof e / sizeof e[0]; k++)
+    if (e[k].kind == SYNACK_CONN_SOCKET && same_endpoint(&e[k].local, &r->linger.local) &&
+        same_endpoint(&e[k].remote, &r->linger.remote))
+      closing = e[k].state == SYNACK_TCP_FIN_WAIT_1 || e[k].state == SYNACK_TCP_CLOSING ||
+                e[k].state == SYNACK_TCP_LAST_ACK;
+  if (closing && r->now < r->linger.until) return false;
+  r->linger.on = false;
+  return true;
+}
 static int s_shutdown(drill_run_t *r, int s, int how) { return synack_shutdown(r->st, r->now, s, how); }
 static int s_getpeername(drill_run_t *r, int s, synack_endpoint_t *ep) {
   return is_udp(r, s) ? synack_udp_getpeername(r->st, s, ep) : synack_getpeername(r->st, s, ep);
@@ -92,6 +123,14 @@ static int s_setsockopt(drill_run_t *r, int s, synack_sockopt_t o, int v) {
   return is_udp(r, s) ? synack_udp_setsockopt(r->st, s, o, v) : synack_setsockopt(r->st, s, o, v);
 }
 static int s_getsockopt(drill_run_t *r, int s, synack_sockopt_t o, int *v) {
+  if (o == SYNACK_TCP_SAVED_SYN && !is_udp(r, s)) {
+    /* read the headers, as the kernel target's getsockopt does (given once): their length */
+    uint8_t hdrs[256];
+    size_t len = sizeof hdrs;
+    int rc = synack_getsockopt_saved_syn(r->st, s, hdrs, &len);
+    *v = (int)len;
+    return rc;
+  }
   return is_udp(r, s) ? synack_udp_getsockopt(r->st, s, o, v) : synack_getsockopt(r->st, s, o, v);
 }
 static int s_udp_socket(drill_run_t *r, int family) { return synack_udp_socket(r->st, family); }
@@ -163,6 +202,8 @@ const drill_target_t drill_target_synack = {
   .getsockname = s_getsockname,
   .getpeername = s_getpeername,
   .close_sock = s_close_sock,
+  .close_linger_start = s_close_linger_start,
+  .close_linger_done = s_close_linger_done,
   .shutdown = s_shutdown,
   .recv = s_recv,
   .send = s_send,
