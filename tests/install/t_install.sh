@@ -19,9 +19,11 @@ if [ "$(uname -s)" = Linux ] && command -v nm >/dev/null; then
   pre=$(ls "$tmp"/prefix/lib*/libsynack-preload.so)
   syms=$(nm -D --defined-only "$pre" | awk '{ print $3 }')
   for f in socket connect accept4 recv send poll epoll_wait epoll_pwait2 close dup sendfile splice sendmmsg recvmmsg; do
-    echo "$syms" | grep -qx "$f" || { echo "FAIL: libsynack-preload.so does not export $f"; exit 1; }
+    grep -qx "$f" <<<"$syms" || { echo "FAIL: libsynack-preload.so does not export $f"; exit 1; }
   done
-  if echo "$syms" | grep -q '^synack_'; then echo "FAIL: libsynack-preload.so exports synack_* symbols"; exit 1; fi
+  # here-strings, not `echo | grep -q`: with pipefail, grep -q leaving at its first match can
+  # kill echo with SIGPIPE and fail the pipeline (a flaky "does not export" once the list grew)
+  if grep -q '^synack_' <<<"$syms"; then echo "FAIL: libsynack-preload.so exports synack_* symbols"; exit 1; fi
 fi
 cat > "$tmp/hello.c" <<'C'
 #include <stdio.h>
