@@ -20,6 +20,8 @@ import termios
 import threading
 import time
 
+from checks import expect_errno, fail, ok  # noqa: E402  (tests/net/checks.py)
+
 TCP_PORT, UDP_PORT = 7000, 7001
 
 
@@ -61,25 +63,6 @@ def peer():
     tcp()
 
 
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    sys.exit(1)
-
-
-def ok(msg):
-    print("ok: " + msg, flush=True)
-
-
-def expect_errno(fn, want, what):
-    try:
-        fn()
-    except OSError as e:
-        if e.errno != want:
-            fail("%s: errno %s, want %s" % (what, errno.errorcode.get(e.errno, e.errno), errno.errorcode[want]))
-        return
-    fail("%s: succeeded, want %s" % (what, errno.errorcode[want]))
-
-
 def recv_exact(s, n, timeout=10):
     s.settimeout(timeout)
     out = b""
@@ -107,7 +90,16 @@ def check(k4, k6, s4):
     # What synack does not have fails cleanly.
     expect_errno(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"sk0"), errno.ENOPROTOOPT,
                  "SO_BINDTODEVICE")
-    expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 9, 5), errno.ENOPROTOOPT, "TCP_DEFER_ACCEPT")
+    expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 31, b"tls"), errno.ENOPROTOOPT, "TCP_ULP")
+    # Options the stack has reach it: TCP_DEFER_ACCEPT's 5 s kept as SYN-ACK timeouts (1+2+4 s,
+    # read back 7 as Linux does), TCP_WINDOW_CLAMP as set.
+    s.setsockopt(socket.IPPROTO_TCP, 9, 5)
+    if s.getsockopt(socket.IPPROTO_TCP, 9) != 7:
+        fail("TCP_DEFER_ACCEPT 5 read back %d, want 7" % s.getsockopt(socket.IPPROTO_TCP, 9))
+    s.setsockopt(socket.IPPROTO_TCP, 10, 20000)
+    if s.getsockopt(socket.IPPROTO_TCP, 10) != 20000:
+        fail("TCP_WINDOW_CLAMP 20000 read back %d" % s.getsockopt(socket.IPPROTO_TCP, 10))
+    s.setsockopt(socket.IPPROTO_TCP, 9, 0)
     # TCP_MD5SIG reaches the stack: a key for no address family is refused as Linux refuses it.
     expect_errno(lambda: s.setsockopt(socket.IPPROTO_TCP, 14, b"\0" * 216), errno.EINVAL, "TCP_MD5SIG, family 0")
     expect_errno(lambda: s.getsockopt(socket.SOL_IP, 14), errno.ENOPROTOOPT, "IP_MTU")

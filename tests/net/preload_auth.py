@@ -23,26 +23,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer  # noqa: E402  (md5sig, ao_add, family)
+from checks import expect_errno, fail  # noqa: E402  (tests/net/checks.py)
 
 TCP_MD5SIG, TCP_MD5SIG_EXT = 14, 32
 TCP_AO_ADD_KEY, TCP_AO_DEL_KEY, TCP_AO_INFO = 38, 39, 40
 N = 200000
 DATA = bytes((i * 13 + 5) & 0xFF for i in range(N))
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    sys.exit(1)
-
-
-def expect_errno(fn, want, what):
-    try:
-        fn()
-    except OSError as e:
-        if e.errno != want:
-            fail("%s: errno %s, want %s" % (what, errno.errorcode.get(e.errno, e.errno), errno.errorcode[want]))
-        return
-    fail("%s: succeeded, want %s" % (what, errno.errorcode[want]))
 
 
 def md5_ext(host, key, prefix):
